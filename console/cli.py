@@ -1,0 +1,207 @@
+"""`mediate` and its sub-commands. Exit codes: 0 done, 1 input rejected, 2 usage or environment."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from console import config
+from db.store import RejectedChange, Store, StoreError
+
+EXIT_REJECTED = 1
+EXIT_ENVIRONMENT = 2
+
+
+class Rejected(click.ClickException):
+    """The input was looked at and refused: exit 1 with the report."""
+
+    exit_code = EXIT_REJECTED
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+class EnvironmentProblem(click.ClickException):
+    """The file, folder or setup is wrong: exit 2 with a readable message."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"mediate: {self.format_message()}", err=True)
+
+
+class CliState:
+    def __init__(self, db: str | None = None) -> None:
+        self.db_arg = db
+        self.rules_path: str | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return config.resolve_db_path(self.db_arg)[0]
+
+    def open_store(self, *, readonly: bool = False, create: bool = True) -> Store:
+        path, is_default = config.resolve_db_path(self.db_arg)
+        if is_default:
+            try:
+                config.ensure_private_dir(path.parent)
+            except OSError as exc:
+                raise EnvironmentProblem(f"Cannot create {path.parent}: {exc.strerror}") from None
+        if not create and not path.exists():
+            raise EnvironmentProblem(f"{path} does not exist (create it with: mediate demo --db {path})")
+        try:
+            return Store(path, readonly=readonly)
+        except StoreError as exc:
+            raise EnvironmentProblem(str(exc)) from None
+        except OSError as exc:
+            raise EnvironmentProblem(f"Cannot open {path}: {exc.strerror or exc}") from None
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+def db_option(func: Any) -> Any:
+    """Every sub-command takes --db too, so it can stand after the sub-command's name."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value:
+            ctx.ensure_object(CliState).db_arg = value
+            ctx.find_root().ensure_object(CliState).db_arg = value
+        return value
+
+    return click.option(
+        "--db", "sub_db", metavar="PATH", expose_value=False, callback=remember, is_eager=True,
+        help="The database file (default: $MEDIATE_DB, else the user data directory).",
+    )(func)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="PATH", envvar="MEDIATE_DB", help="The database file (or set MEDIATE_DB).")
+@click.option("--rules", "rules_path", metavar="PACK.toml", type=click.Path(dir_okay=False),
+              help="A rule pack that adds to or overrides the shipped rules.")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, rules_path: str | None) -> None:
+    """Mediation Console: requisitions, disputes, expectations and standups on one SQLite file.
+
+    With no command, opens the console.
+    """
+    state = ctx.ensure_object(CliState)
+    state.db_arg = state.db_arg or db
+    state.rules_path = rules_path
+    if ctx.invoked_subcommand is None:
+        open_console(state)
+
+
+def open_console(state: CliState) -> None:
+    store = state.open_store()
+    try:
+        from console.app import MediationApp
+
+        app = MediationApp(store, rules_path=getattr(state, "rules_path", None))
+        app.run()
+        problem = getattr(app, "exit_problem", None)
+    finally:
+        store.close()
+    if problem:
+        raise Rejected(problem)
+
+
+@cli.command()
+@db_option
+@click.option("--requisitions", "count", type=click.IntRange(1, 1_000_000), default=60, show_default=True,
+              help="How many requisitions to generate.")
+@click.option("--seed", type=int, default=7, show_default=True, help="The random seed (same seed, same data).")
+@click.option("--force", is_flag=True, help="Overwrite a database that is not a demo.")
+@pass_state
+def demo(state: CliState, count: int, seed: int, force: bool) -> None:
+    """Write a realistic, deterministic demo database."""
+    from db.demo import generate_demo
+
+    path = state.db_path
+    if path.exists() and path.stat().st_size > 0:
+        store = state.open_store()
+        try:
+            if not store.is_empty() and not store.is_demo() and not force:
+                raise Rejected(f"{path} holds real data; pass --force to replace it with the demo")
+        finally:
+            store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = state.open_store()
+    try:
+        summary = generate_demo(store, requisitions=count, seed=seed)
+    finally:
+        store.close()
+    click.echo(f"Demo database written to {path}: " + ", ".join(f"{n} {what}" for what, n in summary.items()))
+
+
+@cli.command()
+@db_option
+@click.argument("dest", required=False, type=click.Path(dir_okay=True))
+@pass_state
+def backup(state: CliState, dest: str | None) -> None:
+    """Write an online, consistent copy of the database (default: beside it, dated)."""
+    store = state.open_store(create=False)
+    try:
+        target = Path(dest) if dest else store.path.parent
+        written = store.backup(target)
+    except StoreError as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"Backup written to {written}")
+
+
+@cli.command()
+@db_option
+@pass_state
+def doctor(state: CliState) -> None:
+    """Check the database: integrity, schema version, permissions, counts."""
+    store = state.open_store(create=False)
+    try:
+        report = store.doctor()
+    finally:
+        store.close()
+    click.echo(f"database       {report.path}")
+    click.echo(f"integrity      {report.integrity}")
+    click.echo(f"schema         version {report.schema_version}")
+    click.echo(f"journal        {report.journal_mode}")
+    click.echo(f"foreign keys   {'enforced' if report.foreign_keys else 'OFF'}")
+    click.echo(f"permissions    {report.mode}")
+    for table, n in report.counts.items():
+        click.echo(f"{table:<14} {n:,}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    click.echo("ok" if report.ok else "PROBLEMS FOUND")
+    if not report.ok:
+        sys.exit(EXIT_REJECTED)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="mediate", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code if exc.exit_code != 1 or isinstance(exc, Rejected) else EXIT_ENVIRONMENT)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except RejectedChange as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_REJECTED)
+    except StoreError as exc:
+        click.echo(f"mediate: {exc}", err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # the last guard: a message, never a traceback
+        click.echo(f"mediate: unexpected problem: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+"""Pydantic records for every entity the console stores; the shape of data at every boundary."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Team(StrEnum):
+    SALES = "sales"
+    RECRUITING = "recruiting"
+    LEAD = "lead"
+
+
+class RequisitionStatus(StrEnum):
+    INTAKE = "intake"
+    QUALIFIED = "qualified"
+    SOURCING = "sourcing"
+    SUBMITTED = "submitted"
+    INTERVIEWING = "interviewing"
+    OFFER = "offer"
+    FILLED = "filled"
+    ON_HOLD = "on_hold"
+    LOST = "lost"
+    DECLINED = "declined"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        RequisitionStatus.INTAKE,
+        RequisitionStatus.QUALIFIED,
+        RequisitionStatus.SOURCING,
+        RequisitionStatus.SUBMITTED,
+        RequisitionStatus.INTERVIEWING,
+        RequisitionStatus.OFFER,
+        RequisitionStatus.ON_HOLD,
+    }
+)
+CLOSED_STATUSES = frozenset(set(RequisitionStatus) - OPEN_STATUSES)
+# Leaving a requisition through these side exits needs a written reason.
+REASON_REQUIRED = frozenset({RequisitionStatus.DECLINED, RequisitionStatus.LOST})
+
+_FORWARD = [
+    RequisitionStatus.INTAKE,
+    RequisitionStatus.QUALIFIED,
+    RequisitionStatus.SOURCING,
+    RequisitionStatus.SUBMITTED,
+    RequisitionStatus.INTERVIEWING,
+    RequisitionStatus.OFFER,
+    RequisitionStatus.FILLED,
+]
+
+
+def _transitions() -> dict[RequisitionStatus, tuple[RequisitionStatus, ...]]:
+    S = RequisitionStatus
+    table: dict[RequisitionStatus, tuple[RequisitionStatus, ...]] = {}
+    for i, status in enumerate(_FORWARD[:-1]):
+        nxt = [_FORWARD[i + 1]]
+        # A pipeline can fall back one step (a candidate withdraws, an offer is declined).
+        if i >= 3:
+            nxt.append(S.SOURCING)
+        table[status] = tuple(nxt) + (S.ON_HOLD, S.LOST, S.DECLINED)
+    table[S.FILLED] = (S.SOURCING,)  # re-opened: the placement fell through
+    table[S.ON_HOLD] = (S.INTAKE, S.QUALIFIED, S.SOURCING, S.LOST, S.DECLINED)
+    table[S.LOST] = (S.INTAKE,)
+    table[S.DECLINED] = (S.INTAKE,)
+    return table
+
+
+ALLOWED_TRANSITIONS = _transitions()
+
+
+def allowed_transitions(status: RequisitionStatus | str) -> tuple[RequisitionStatus, ...]:
+    return ALLOWED_TRANSITIONS[RequisitionStatus(status)]
+
+
+class Engagement(StrEnum):
+    CONTINGENT = "contingent"
+    EXCLUSIVE = "exclusive"
+    RETAINED = "retained"
+
+
+class EventKind(StrEnum):
+    SUBMITTAL = "submittal"
+    CLIENT_FEEDBACK = "client_feedback"
+    INTERVIEW = "interview"
+    OFFER = "offer"
+    PLACEMENT = "placement"
+    STATUS_CHANGE = "status_change"
+    NOTE = "note"
+
+
+class DisputeCategory(StrEnum):
+    PAY_BELOW_MARKET = "pay_below_market"
+    NO_INTAKE = "no_intake"
+    SLOW_SUBMITTALS = "slow_submittals"
+    CANDIDATE_QUALITY = "candidate_quality"
+    CLIENT_UNRESPONSIVE = "client_unresponsive"
+    OVERPROMISED_TIMELINE = "overpromised_timeline"
+    SCOPE_CREEP = "scope_creep"
+    CREDIT_SPLIT = "credit_split"
+    FEE_CONCESSION = "fee_concession"
+    BLAME_VISIBILITY = "blame_visibility"
+
+
+CATEGORY_LABELS = {
+    DisputeCategory.PAY_BELOW_MARKET: "Pay below market",
+    DisputeCategory.NO_INTAKE: "No intake",
+    DisputeCategory.SLOW_SUBMITTALS: "Slow submittals",
+    DisputeCategory.CANDIDATE_QUALITY: "Candidate quality",
+    DisputeCategory.CLIENT_UNRESPONSIVE: "Client unresponsive",
+    DisputeCategory.OVERPROMISED_TIMELINE: "Overpromised timeline",
+    DisputeCategory.SCOPE_CREEP: "Scope creep",
+    DisputeCategory.CREDIT_SPLIT: "Credit split",
+    DisputeCategory.FEE_CONCESSION: "Fee concession",
+    DisputeCategory.BLAME_VISIBILITY: "Blame / visibility",
+}
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    MEDIATING = "mediating"
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_DISPUTE_STATUSES = frozenset({DisputeStatus.OPEN, DisputeStatus.MEDIATING})
+
+
+class ExpectationStatus(StrEnum):
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    RETIRED = "retired"
+
+
+class CommitmentStatus(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class CommitmentSource(StrEnum):
+    DISPUTE = "dispute"
+    STANDUP = "standup"
+    EXPECTATION = "expectation"
+    MANUAL = "manual"
+
+
+class Record(BaseModel):
+    """Base for stored records: strict about input, tolerant of the extra columns SQLite returns."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True, str_strip_whitespace=True)
+
+    id: int | None = None
+
+
+def _not_blank(value: str, what: str) -> str:
+    if not value or not value.strip():
+        raise ValueError(f"{what} is required")
+    return value
+
+
+class Person(Record):
+    name: str = Field(max_length=80)
+    team: Team
+    active: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _not_blank(v, "A name")
+
+
+class Requisition(Record):
+    code: str | None = None
+    external_id: str | None = Field(default=None, max_length=120)
+    title: str = Field(max_length=200)
+    client: str = Field(max_length=200)
+    sales_owner_id: int
+    recruiter_id: int | None = None
+    openings: int = Field(default=1, ge=1, le=1000)
+    status: RequisitionStatus = RequisitionStatus.INTAKE
+    engagement: Engagement = Engagement.CONTINGENT
+    fee_pct: float | None = Field(default=None, ge=0, le=100)
+    salary_min: int | None = Field(default=None, ge=0, le=10_000_000)
+    salary_max: int | None = Field(default=None, ge=0, le=10_000_000)
+    market_salary: int | None = Field(default=None, ge=0, le=10_000_000)
+    location: str = Field(default="", max_length=200)
+    remote: bool = False
+    promised_date: dt.date | None = None
+    intake_at: dt.datetime | None = None
+    hiring_manager_access: bool = False
+    feedback_agreed_48h: bool = False
+    interview_stages: int | None = Field(default=None, ge=0, le=20)
+    interview_dates_agreed: bool = False
+    jd_clear: bool = False
+    must_haves: int | None = Field(default=None, ge=0, le=50)
+    headcount_approved: bool = False
+    reason_known: bool = False
+    candidates_exist: bool = False
+    competing_agencies: int = Field(default=0, ge=0, le=100)
+    feedback_turnaround_hours: float | None = Field(default=None, ge=0, le=10_000)
+    opened_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    status_reason: str = Field(default="", max_length=500)
+    notes: str = Field(default="", max_length=10_000)
+    # Derived figures kept by the Store and the rules module; never written from a form.
+    score: int | None = None
+    grade: str | None = None
+    estimate_days: int | None = None
+    submittals: int = 0
+    last_submittal_at: dt.datetime | None = None
+    open_disputes: int = 0
+
+    @field_validator("title", "client")
+    @classmethod
+    def _required(cls, v: str, info: Any) -> str:
+        return _not_blank(v, "A " + ("title" if info.field_name == "title" else "client"))
+
+    @model_validator(mode="after")
+    def _salary_range(self) -> "Requisition":
+        if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
+            raise ValueError("Salary min is above salary max")
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+REQUISITION_DERIVED = frozenset(
+    {"score", "grade", "estimate_days", "submittals", "last_submittal_at", "open_disputes"}
+)
+
+
+class RequisitionRow(BaseModel):
+    """One row of the queue: a requisition joined with names and the derived figures."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    code: str
+    title: str
+    client: str
+    sales_owner: str
+    recruiter: str | None
+    status: RequisitionStatus
+    grade: str | None
+    score: int | None
+    opened_at: dt.datetime
+    promised_date: dt.date | None
+    estimate_days: int | None
+    submittals: int
+    open_disputes: int
+
+
+class PipelineEvent(Record):
+    requisition_id: int
+    kind: EventKind
+    at: dt.datetime
+    actor_id: int | None = None
+    note: str = Field(default="", max_length=2000)
+    # For status changes: from/to statuses.
+    from_status: RequisitionStatus | None = None
+    to_status: RequisitionStatus | None = None
+
+
+class Dispute(Record):
+    code: str | None = None
+    requisition_id: int | None = None
+    raised_by_id: int
+    counterpart_id: int
+    category: DisputeCategory
+    severity: int = Field(default=2, ge=1, le=3)
+    summary: str = Field(max_length=500)
+    sales_interest: str = Field(default="", max_length=2000)
+    recruiting_interest: str = Field(default="", max_length=2000)
+    status: DisputeStatus = DisputeStatus.OPEN
+    resolution: str = Field(default="", max_length=4000)
+    proposal_id: str | None = None
+    opened_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+
+    @field_validator("summary")
+    @classmethod
+    def _summary(cls, v: str) -> str:
+        return _not_blank(v, "A one-line summary")
+
+    @model_validator(mode="after")
+    def _two_people(self) -> "Dispute":
+        if self.raised_by_id == self.counterpart_id:
+            raise ValueError("A dispute needs two different people")
+        return self
+
+
+class Expectation(Record):
+    title: str = Field(max_length=200)
+    owner_team: Team
+    metric: str | None = None  # a key of the metric catalogue; None = checked in by hand
+    target: float = Field(default=90.0, ge=0, le=100)  # % compliance promised
+    threshold: float | None = None  # metric parameter, e.g. 24 (hours) or 5 (days)
+    window_days: int = Field(default=30, ge=1, le=3650)
+    status: ExpectationStatus = ExpectationStatus.PROPOSED
+    agreed_at: dt.date | None = None
+    created_at: dt.datetime | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        return _not_blank(v, "A title")
+
+
+class Commitment(Record):
+    owner_id: int
+    text: str = Field(max_length=1000)
+    due: dt.date
+    source: CommitmentSource = CommitmentSource.MANUAL
+    dispute_id: int | None = None
+    requisition_id: int | None = None
+    standup_id: int | None = None
+    expectation_id: int | None = None
+    status: CommitmentStatus = CommitmentStatus.OPEN
+    created_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    reason: str = Field(default="", max_length=500)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        return _not_blank(v, "What is promised")
+
+
+class StandupItem(Record):
+    standup_id: int | None = None
+    position: int = 0
+    section: str
+    title: str = Field(max_length=500)
+    detail: str = Field(default="", max_length=4000)
+    requisition_id: int | None = None
+    dispute_id: int | None = None
+    commitment_id: int | None = None
+    person_id: int | None = None
+    notes: str = Field(default="", max_length=20_000)
+    decision: str = Field(default="", max_length=4000)
+    seconds_spent: int = 0
+    done: bool = False
+
+
+class Attendee(BaseModel):
+    person_id: int
+    present: bool = True
+
+
+class Standup(Record):
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = None
+    facilitator_id: int | None = None
+    attendees: list[Attendee] = Field(default_factory=list)
+    current_item: int = 0
+    timebox_seconds: int = Field(default=120, ge=10, le=3600)
+    blockers: str = Field(default="", max_length=4000)
+    items: list[StandupItem] = Field(default_factory=list)
+
+
+class AuditEvent(Record):
+    at: dt.datetime
+    actor: str
+    entity: str
+    entity_id: int | None
+    action: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+    @field_validator("before", "after", mode="before")
+    @classmethod
+    def _json(cls, v: Any) -> Any:
+        return json.loads(v) if isinstance(v, str) else v
+
+    def changes(self) -> dict[str, tuple[Any, Any]]:
+        """The fields this change touched, as (before, after)."""
+        before, after = self.before or {}, self.after or {}
+        return {k: (before.get(k), after.get(k)) for k in after if before.get(k) != after.get(k)}

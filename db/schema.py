@@ -1,0 +1,209 @@
+"""The SQLite schema as ordered migrations; `PRAGMA user_version` records how many have run."""
+from __future__ import annotations
+
+# Each entry moves the file from version i to i+1. Never edit a shipped migration: append a new one.
+MIGRATIONS: list[str] = [
+    # 1: the records.
+    """
+    CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        team TEXT NOT NULL CHECK (team IN ('sales', 'recruiting', 'lead')),
+        active INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE requisitions (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        external_id TEXT UNIQUE,
+        title TEXT NOT NULL,
+        client TEXT NOT NULL,
+        sales_owner_id INTEGER NOT NULL REFERENCES people(id),
+        recruiter_id INTEGER REFERENCES people(id),
+        openings INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL,
+        engagement TEXT NOT NULL DEFAULT 'contingent',
+        fee_pct REAL,
+        salary_min INTEGER,
+        salary_max INTEGER,
+        market_salary INTEGER,
+        location TEXT NOT NULL DEFAULT '',
+        remote INTEGER NOT NULL DEFAULT 0,
+        promised_date TEXT,
+        intake_at TEXT,
+        hiring_manager_access INTEGER NOT NULL DEFAULT 0,
+        feedback_agreed_48h INTEGER NOT NULL DEFAULT 0,
+        interview_stages INTEGER,
+        interview_dates_agreed INTEGER NOT NULL DEFAULT 0,
+        jd_clear INTEGER NOT NULL DEFAULT 0,
+        must_haves INTEGER,
+        headcount_approved INTEGER NOT NULL DEFAULT 0,
+        reason_known INTEGER NOT NULL DEFAULT 0,
+        candidates_exist INTEGER NOT NULL DEFAULT 0,
+        competing_agencies INTEGER NOT NULL DEFAULT 0,
+        feedback_turnaround_hours REAL,
+        opened_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        closed_at TEXT,
+        status_reason TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL DEFAULT '',
+        -- Derived figures kept beside the record so the queue can sort and page in SQL.
+        score INTEGER,
+        grade TEXT,
+        estimate_days INTEGER,
+        submittals INTEGER NOT NULL DEFAULT 0,
+        last_submittal_at TEXT,
+        open_disputes INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX requisitions_status ON requisitions(status);
+    CREATE INDEX requisitions_opened ON requisitions(opened_at);
+    CREATE INDEX requisitions_promised ON requisitions(promised_date);
+    CREATE INDEX requisitions_score ON requisitions(score);
+    CREATE INDEX requisitions_sales ON requisitions(sales_owner_id);
+    CREATE INDEX requisitions_recruiter ON requisitions(recruiter_id);
+    CREATE INDEX requisitions_updated ON requisitions(updated_at);
+
+    CREATE TABLE pipeline_events (
+        id INTEGER PRIMARY KEY,
+        requisition_id INTEGER NOT NULL REFERENCES requisitions(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        actor_id INTEGER REFERENCES people(id),
+        note TEXT NOT NULL DEFAULT '',
+        from_status TEXT,
+        to_status TEXT
+    );
+    CREATE INDEX pipeline_events_requisition ON pipeline_events(requisition_id, at);
+    CREATE INDEX pipeline_events_kind ON pipeline_events(kind, at);
+
+    CREATE TABLE disputes (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        requisition_id INTEGER REFERENCES requisitions(id),
+        raised_by_id INTEGER NOT NULL REFERENCES people(id),
+        counterpart_id INTEGER NOT NULL REFERENCES people(id),
+        category TEXT NOT NULL,
+        severity INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 3),
+        summary TEXT NOT NULL,
+        sales_interest TEXT NOT NULL DEFAULT '',
+        recruiting_interest TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        resolution TEXT NOT NULL DEFAULT '',
+        proposal_id TEXT,
+        opened_at TEXT NOT NULL,
+        closed_at TEXT
+    );
+    CREATE INDEX disputes_status ON disputes(status);
+    CREATE INDEX disputes_requisition ON disputes(requisition_id);
+
+    CREATE TABLE expectations (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        owner_team TEXT NOT NULL,
+        metric TEXT,
+        target REAL NOT NULL,
+        threshold REAL,
+        window_days INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        agreed_at TEXT,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE standups (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        facilitator_id INTEGER REFERENCES people(id),
+        attendees TEXT NOT NULL DEFAULT '[]',
+        current_item INTEGER NOT NULL DEFAULT 0,
+        timebox_seconds INTEGER NOT NULL DEFAULT 120,
+        blockers TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE standup_items (
+        id INTEGER PRIMARY KEY,
+        standup_id INTEGER NOT NULL REFERENCES standups(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        section TEXT NOT NULL,
+        title TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        requisition_id INTEGER REFERENCES requisitions(id),
+        dispute_id INTEGER REFERENCES disputes(id),
+        commitment_id INTEGER,
+        person_id INTEGER REFERENCES people(id),
+        notes TEXT NOT NULL DEFAULT '',
+        decision TEXT NOT NULL DEFAULT '',
+        seconds_spent INTEGER NOT NULL DEFAULT 0,
+        done INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX standup_items_standup ON standup_items(standup_id, position);
+
+    CREATE TABLE commitments (
+        id INTEGER PRIMARY KEY,
+        owner_id INTEGER NOT NULL REFERENCES people(id),
+        text TEXT NOT NULL,
+        due TEXT NOT NULL,
+        source TEXT NOT NULL,
+        dispute_id INTEGER REFERENCES disputes(id),
+        requisition_id INTEGER REFERENCES requisitions(id),
+        standup_id INTEGER REFERENCES standups(id),
+        expectation_id INTEGER REFERENCES expectations(id),
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        closed_at TEXT,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX commitments_owner ON commitments(owner_id, status);
+    CREATE INDEX commitments_due ON commitments(status, due);
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        action TEXT NOT NULL,
+        before TEXT,
+        after TEXT
+    );
+    CREATE INDEX events_entity ON events(entity, entity_id);
+    -- The audit log is append-only.
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    """,
+    # 2: full-text search over requisitions, kept current by triggers.
+    """
+    CREATE VIRTUAL TABLE requisitions_fts USING fts5(
+        code, title, client, notes, people,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1 2 3'
+    );
+    INSERT INTO requisitions_fts(rowid, code, title, client, notes, people)
+        SELECT r.id, r.code, r.title, r.client, r.notes,
+               (SELECT group_concat(name, ' ') FROM people p WHERE p.id IN (r.sales_owner_id, r.recruiter_id))
+        FROM requisitions r;
+    CREATE TRIGGER requisitions_fts_insert AFTER INSERT ON requisitions BEGIN
+        INSERT INTO requisitions_fts(rowid, code, title, client, notes, people)
+        VALUES (new.id, new.code, new.title, new.client, new.notes,
+                (SELECT group_concat(name, ' ') FROM people p WHERE p.id IN (new.sales_owner_id, new.recruiter_id)));
+    END;
+    CREATE TRIGGER requisitions_fts_update
+        AFTER UPDATE OF code, title, client, notes, sales_owner_id, recruiter_id ON requisitions BEGIN
+        DELETE FROM requisitions_fts WHERE rowid = old.id;
+        INSERT INTO requisitions_fts(rowid, code, title, client, notes, people)
+        VALUES (new.id, new.code, new.title, new.client, new.notes,
+                (SELECT group_concat(name, ' ') FROM people p WHERE p.id IN (new.sales_owner_id, new.recruiter_id)));
+    END;
+    CREATE TRIGGER requisitions_fts_delete AFTER DELETE ON requisitions BEGIN
+        DELETE FROM requisitions_fts WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER people_fts_rename AFTER UPDATE OF name ON people BEGIN
+        UPDATE requisitions_fts
+        SET people = (SELECT group_concat(name, ' ') FROM people p, requisitions r
+                      WHERE r.id = requisitions_fts.rowid AND p.id IN (r.sales_owner_id, r.recruiter_id))
+        WHERE rowid IN (SELECT id FROM requisitions WHERE sales_owner_id = new.id OR recruiter_id = new.id);
+    END;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
