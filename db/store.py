@@ -38,6 +38,7 @@ from db.models import (
     StandupItem,
     Team,
 )
+from db.defaults import default_expectations
 from db.schema import MIGRATIONS, SCHEMA_VERSION
 
 M = TypeVar("M", bound=BaseModel)
@@ -239,6 +240,10 @@ class Store:
         if version > 0:
             self.backup_path = self._pre_migration_backup(version)
         self._migrate(version)
+        if version == 0:
+            # A new database starts with the default expectations, proposed for the teams to agree.
+            for expectation in default_expectations():
+                self.add_expectation(expectation)
 
     def _pre_migration_backup(self, version: int) -> Path:
         stamp = self.now().strftime("%Y%m%dT%H%M%S")
@@ -777,6 +782,33 @@ class Store:
             sql += " AND COALESCE(closed_at, created_at) >= ?"
             params.append(_to_sql(since))
         return self._list(Commitment, sql + " ORDER BY due, id", params)
+
+    def commitment_tally(
+        self,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        owner_ids: Sequence[int] | None = None,
+        team: Team | str | None = None,
+    ) -> dict[str, int]:
+        """Counts commitments by status whose due date falls in [since, until] — follow-through's input."""
+        sql = "SELECT c.status, COUNT(*) FROM commitments c JOIN people p ON p.id = c.owner_id WHERE 1=1"
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND c.due >= ?"
+            params.append(since.isoformat())
+        if until is not None:
+            sql += " AND c.due <= ?"
+            params.append(until.isoformat())
+        if owner_ids is not None:
+            sql += f" AND c.owner_id IN ({','.join('?' for _ in owner_ids)})"
+            params.extend(owner_ids)
+        if team is not None:
+            sql += " AND p.team = ?"
+            params.append(str(team))
+        tally = {str(s): 0 for s in CommitmentStatus}
+        for status, n in self.conn.execute(sql + " GROUP BY c.status", params):
+            tally[status] = n
+        return tally
 
     # -- standups --------------------------------------------------------------------------------
 
