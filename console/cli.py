@@ -116,8 +116,6 @@ def open_console(state: CliState) -> None:
 @pass_state
 def demo(state: CliState, count: int, seed: int, force: bool) -> None:
     """Write a realistic, deterministic demo database."""
-    from db.demo import generate_demo
-
     path = state.db_path
     if path.exists() and path.stat().st_size > 0:
         store = state.open_store()
@@ -128,6 +126,8 @@ def demo(state: CliState, count: int, seed: int, force: bool) -> None:
             store.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+    from db.demo import generate_demo
+
     store = state.open_store()
     try:
         summary = generate_demo(store, requisitions=count, seed=seed)

@@ -171,7 +171,10 @@ class Store:
         if path.exists():
             if not os.access(path, os.R_OK):
                 raise StoreError(f"{path} cannot be read (permission denied)")
-            if not self.readonly and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            owner_can_write = bool(os.stat(path).st_mode & stat.S_IWUSR)
+            if not self.readonly and not (
+                owner_can_write and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+            ):
                 # Open what we can rather than refuse: the app shows a read-only banner.
                 self.readonly = True
             with open(path, "rb") as handle:
@@ -200,9 +203,6 @@ class Store:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if not self.readonly:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} cannot be opened as a database: {exc}") from None
         return conn
@@ -213,9 +213,6 @@ class Store:
             tables = {
                 row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
-            if not self.readonly:
-                # Touch the file the way a write would, to surface "file is not a database" early.
-                self.conn.execute("PRAGMA schema_version").fetchone()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable database: {exc}") from None
         if version > SCHEMA_VERSION:
@@ -230,6 +227,13 @@ class Store:
             )
         if version > 0 and not OUR_TABLES <= tables:
             raise StoreError(f"{self.path} is damaged: the tables {sorted(OUR_TABLES - tables)} are missing")
+        if not self.readonly:
+            # Only now, once the file is known to be ours, switch it to WAL (this writes its header).
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"Cannot prepare {self.path} for writing: {exc}") from None
         if version == SCHEMA_VERSION:
             return
         if self.readonly:

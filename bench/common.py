@@ -1,0 +1,77 @@
+"""Shared benchmark plumbing: cached generated databases, timing helpers, and the Figure record."""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CACHE = Path(os.environ.get("MEDIATE_BENCH_CACHE", Path(__file__).parent / ".cache"))
+SIZES = (1_000, 10_000, 100_000)
+
+
+@dataclass
+class Figure:
+    """One measured figure. `value` and `target` are in `unit` (ms, s or MB); lower is better."""
+
+    name: str
+    value: float
+    unit: str = "ms"
+    target: float | None = None
+    size: int | None = None  # requisitions in the database measured
+    bare: float | None = None  # the bare SQLite query's time, same unit, where one exists
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.target is None else self.value <= self.target
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.bare else self.value / self.bare
+
+
+def database(size: int, seed: int = 7) -> Path:
+    """A demo database of `size` requisitions, generated once into the cache folder; returns a copy-safe path."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"demo-{size}.db"
+    if not path.exists():
+        from console.demo_setup import build_demo_database
+
+        tmp = CACHE / f"demo-{size}.tmp.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        build_demo_database(tmp, requisitions=size, seed=seed)
+        shutil.move(tmp, path)
+    return path
+
+
+def working_copy(size: int, name: str) -> Path:
+    """A private copy of the cached database for benchmarks that write."""
+    src = database(size)
+    dest = CACHE / f"work-{name}-{size}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{dest}{suffix}").unlink(missing_ok=True)
+    shutil.copy(src, dest)
+    return dest
+
+
+def time_call(func: Callable[[], object], repeat: int = 5) -> float:
+    """Median wall time of `func` in milliseconds over `repeat` runs (after one warm-up)."""
+    func()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
