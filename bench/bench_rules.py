@@ -1,0 +1,104 @@
+"""Benchmarks of the rules module: proposals for one dispute, and scorecards for 100,000 requisitions."""
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import importlib.util
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Figure, database, time_call
+from console.rules.pack import load_pack
+from console.rules.scorecard import Scorer
+from console.rules.service import Mediator
+from db.models import Engagement, Requisition
+from db.store import Store
+
+SCORECARDS = 100_000
+
+
+def _requisitions(count: int, seed: int = 7) -> list[Requisition]:
+    """Varied requisitions built in memory, so the figure measures the scorer and not the database."""
+    rng = random.Random(seed)
+    opened = dt.datetime(2025, 1, 6, 9, 0)
+    reqs = []
+    for i in range(1, count + 1):
+        market = rng.choice([None, 70_000, 90_000, 110_000, 140_000])
+        reqs.append(Requisition(
+            id=i, code=f"REQ-{i:04d}", title="Engineer", client="Acme", sales_owner_id=1,
+            salary_max=None if rng.random() < 0.05 else rng.randrange(50_000, 160_000, 1000),
+            market_salary=market, engagement=rng.choice(list(Engagement)),
+            fee_pct=rng.choice([None, 12.0, 15.0, 20.0, 25.0]), competing_agencies=rng.randrange(0, 5),
+            intake_at=None if rng.random() < 0.2 else opened, hiring_manager_access=rng.random() < 0.6,
+            feedback_agreed_48h=rng.random() < 0.5, interview_stages=rng.choice([None, 2, 3, 4, 6]),
+            interview_dates_agreed=rng.random() < 0.4,
+            promised_date=rng.choice([None, dt.date(2025, 2, 20)]), jd_clear=rng.random() < 0.7,
+            must_haves=rng.choice([None, 2, 3, 5, 8]), headcount_approved=rng.random() < 0.8,
+            reason_known=rng.random() < 0.7, candidates_exist=rng.random() < 0.6, opened_at=opened,
+        ))
+    return reqs
+
+
+def _scorecards(count: int = SCORECARDS) -> list[Figure]:
+    scorer = Scorer(load_pack())
+    reqs = _requisitions(count)
+    samples = []
+    for _ in range(3):
+        gc.collect()
+        start = time.perf_counter()
+        for req in reqs:
+            scorer.score(req)
+        samples.append(time.perf_counter() - start)
+    score_only = statistics.median(samples)
+    gc.collect()
+    start = time.perf_counter()
+    for req in reqs:
+        for reason in scorer.score(req).reasons:
+            reason.sentence  # noqa: B018  (reading it writes the sentence)
+    with_sentences = time.perf_counter() - start
+    return [
+        Figure(f"scorecards for {count:,} requisitions", score_only, unit="s", target=3.0, size=count,
+               note="score, grade, gates and reasons (sentences written when read); median of 3"),
+        Figure(f"scorecards for {count:,} requisitions, every sentence written", with_sentences, unit="s",
+               size=count, note="what an export of every reason costs"),
+    ]
+
+
+def _proposals() -> Figure:
+    with tempfile.TemporaryDirectory() as folder:
+        if importlib.util.find_spec("console.demo_setup") is not None:
+            path, size = database(1_000), 1_000
+            store = Store(path, readonly=True)
+        else:
+            from db.demo import generate_demo
+
+            path, size = Path(folder) / "bench.db", 1_000
+            store = Store(path)
+            generate_demo(store, requisitions=size, seed=7)
+        try:
+            mediator = Mediator(store, include_user_pack=False)
+            disputes = [d for d in store.list_disputes() if d.requisition_id is not None]
+            dispute = disputes[0]
+            value = time_call(lambda: mediator.proposals_for(dispute.id), repeat=50)
+        finally:
+            store.close()
+    return Figure("proposals for one dispute", value, unit="ms", target=5.0, size=size,
+                  note=f"{dispute.category.value}, facts read from the database, ranked, filled")
+
+
+def measure() -> list[Figure]:
+    return [_proposals(), *_scorecards()]
+
+
+def main() -> None:
+    for figure in measure():
+        verdict = "" if figure.passed is None else ("  ok" if figure.passed else "  OVER TARGET")
+        target = f" (target < {figure.target:g} {figure.unit})" if figure.target is not None else ""
+        print(f"{figure.name}: {figure.value:.3f} {figure.unit}{target}{verdict}  — {figure.note}")
+
+
+if __name__ == "__main__":
+    main()
