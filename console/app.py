@@ -1,0 +1,187 @@
+"""The Textual app shell: one mode per screen (keys 1–5), global keys, the command palette, theme and read-only guard."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import BindingType
+from textual.screen import Screen
+from textual.theme import Theme
+
+from console.config import load_settings, save_setting
+from db.store import Store
+from screens.base import READONLY_MESSAGE
+from screens.commands import Command, CommandsProvider, bindings, register
+from screens.dispute_capture import DisputeCapture
+from screens.disputes import DisputesScreen
+from screens.help import HelpScreen
+from screens.queue import QueueScreen
+from screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A screen reachable by a number key. Register one only when its screen is real."""
+
+    key: str
+    name: str
+    title: str
+    screen: Callable[[], Screen[Any]]
+
+
+# The modes, in key order. Adding a screen is one line here, e.g.
+#   Mode("2", "disputes", "Disputes", DisputesScreen),
+MODES: list[Mode] = [
+    Mode("1", "queue", "Requisition queue", QueueScreen),
+    Mode("2", "disputes", "Disputes", DisputesScreen),
+    Mode("5", "standup", "Standup", StandupScreen),
+]
+
+APP_COMMANDS = register(
+    *[
+        Command(f"app.mode.{mode.name}", mode.key, "app", f"go to {mode.title.lower()}",
+                f"Switch to the {mode.title.lower()} (mode {mode.key})", f"switch_mode('{mode.name}')")
+        for mode in MODES
+    ],
+    Command("app.log_dispute", "d", "app", "log a dispute",
+            "Capture a dispute in a few keys, prefilled from the requisition selected in the queue",
+            "log_dispute", footer="Dispute", writes=True),
+    Command("app.help", "question_mark", "app", "keys", "Every key on every screen", "help", footer="Help",
+            key_display="?"),
+    Command("app.export_notes", "ctrl+e", "app", "export meeting notes",
+            "Write the Markdown notes of the running or latest standup to a file", "export_notes",
+            key_display="ctrl+e"),
+    Command("app.palette", "ctrl+p", "app", "command palette", "Find any action by name", "command_palette",
+            key_display="ctrl+p"),
+    Command("app.theme", "ctrl+t", "app", "change theme", "Pick a colour theme; the choice is remembered",
+            "change_theme", key_display="ctrl+t"),
+    Command("app.quit", "q", "app", "quit", "Leave the console (everything is already saved)", "quit",
+            footer="Quit"),
+)
+
+
+class MediationApp(App[None]):
+    """Mediation Console. `store` is the open database; `now` the clock (tests inject a fixed one)."""
+
+    TITLE = "Mediation Console"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = {CommandsProvider}
+    BINDINGS: ClassVar[list[BindingType]] = bindings(APP_COMMANDS)
+
+    def __init__(
+        self,
+        store: Store,
+        rules_path: str | Path | None = None,
+        now: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.rules_path = Path(rules_path) if rules_path else None
+        self._now = now or store.now
+        # The requisition highlighted in the queue; other screens prefill from it (e.g. a new dispute).
+        self.selected_requisition_id: int | None = None
+        # Set when the console must close with a message (e.g. an invalid rule pack); cli prints it.
+        self.exit_problem: str | None = None
+        self._mediator: Any | None = None
+        self._mediator_loaded = False
+        self._mediator_lock = threading.RLock()
+        for mode in MODES:
+            self.add_mode(mode.name, mode.screen)
+
+    def now(self) -> dt.datetime:
+        return self._now()
+
+    def on_mount(self) -> None:
+        theme = load_settings().get("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if self.rules_path is not None and self.mediator is None and self.exit_problem:
+            self.exit()
+            return
+        self.switch_mode(MODES[0].name)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        save_setting("theme", theme.name)
+
+    # -- shared services for the screens ---------------------------------------------------------
+
+    def can_write(self) -> bool:
+        """False, with a toast, when the database is read-only. Every write action asks first."""
+        if self.store.readonly:
+            self.notify(READONLY_MESSAGE, title="Not saved", severity="warning")
+            return False
+        return True
+
+    @property
+    def mediator(self) -> Any | None:
+        """The rules module's Mediator, loaded on first use; None until the rules module is installed."""
+        # Workers (e.g. the disputes screen's proposals) ask from threads: load once, under a lock.
+        with self._mediator_lock:
+            return self._load_mediator()
+
+    def _load_mediator(self) -> Any | None:
+        if not self._mediator_loaded:
+            self._mediator_loaded = True
+            try:
+                from console.rules.service import Mediator
+            except ImportError:
+                return None
+            try:
+                packs = [self.rules_path] if self.rules_path else []
+                self._mediator = Mediator(self.store, extra_packs=packs)
+            except Exception as exc:  # an invalid rule pack: say which and what, never a traceback
+                self.exit_problem = f"The rule pack could not be loaded: {exc}"
+                self.notify(self.exit_problem, title="Rules", severity="error", timeout=10)
+        return self._mediator
+
+    def scorecard_for(self, requisition_id: int) -> Any | None:
+        mediator = self.mediator
+        if mediator is None:
+            return None
+        try:
+            return mediator.scorecard_for(requisition_id)
+        except Exception as exc:
+            self.notify(f"The scorecard could not be computed: {exc}", title="Rules", severity="error")
+            return None
+
+    def requisition_changed(self, requisition_id: int) -> None:
+        """Keeps the stored grade current after a requisition or its pipeline changed."""
+        try:
+            from console.rules.refresh import refresh_one
+        except ImportError:
+            return
+        try:
+            refresh_one(self.store, requisition_id)
+        except Exception as exc:
+            self.notify(f"The grade could not be refreshed: {exc}", title="Rules", severity="warning")
+
+    # -- global actions --------------------------------------------------------------------------
+
+    def action_log_dispute(self) -> None:
+        if not self.can_write() or isinstance(self.screen, DisputeCapture):
+            return
+
+        def logged(dispute: Any) -> None:
+            # The screen underneath shows dispute counts or lists; let it catch up.
+            refresh = getattr(self.screen, "refresh_data", None) or getattr(self.screen, "refresh_queue", None)
+            if dispute is not None and callable(refresh):
+                refresh()
+
+        self.push_screen(DisputeCapture(self.store, requisition_id=self.selected_requisition_id), logged)
+
+    def action_export_notes(self) -> None:
+        export_notes_file(self)
+
+    def action_copy_notes(self) -> None:
+        copy_notes_markdown(self)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(getattr(self.screen, "COMMAND_AREA", None)))

@@ -1,0 +1,304 @@
+"""A virtual table that draws only the visible lines, from pages fetched on demand (100,000 rows stay cheap).
+
+Textual's DataTable measures every cell when rows are added, which costs seconds at 10k rows. This
+table never holds more than a few pages: the owner gives it a row count and a `fetch(offset, limit)`
+function (the Store does the filtering, sorting and paging in SQLite), and `render_line` asks a small
+LRU page cache for the row under each visible line.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Row = TypeVar("Row")
+Tone = Literal["good", "warn", "bad", "dim"] | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one cell shows, and its tone (coloured by the theme: good/warn/bad/dim)."""
+
+    text: str
+    tone: Tone = None
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    key: str
+    label: str
+    cell: Callable[[Any], Cell]
+    width: int  # the narrowest the column gets
+    flex: int = 0  # share of the spare width (0 = fixed)
+    max_width: int | None = None
+    align: Literal["left", "right"] = "left"
+
+
+def fit(text: str, width: int, align: str = "left") -> str:
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return text.rjust(width) if align == "right" else set_cell_size(text, width)
+
+
+class PagedTable(ScrollView, Generic[Row], can_focus=True):
+    """Rows drawn on demand; a fixed header line with the sort column; a cursor row."""
+
+    DEFAULT_CSS = """
+    PagedTable {
+        overflow-x: hidden;
+        overflow-y: auto;
+        height: 1fr;
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "paged-table--header",
+        "paged-table--header-sorted",
+        "paged-table--cursor",
+        "paged-table--good",
+        "paged-table--warn",
+        "paged-table--bad",
+        "paged-table--dim",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class RowHighlighted(Message):
+        def __init__(self, table: "PagedTable[Any]", index: int, row: Any | None) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.row = row
+
+        @property
+        def control(self) -> "PagedTable[Any]":
+            return self.table
+
+    class RowSelected(RowHighlighted):
+        pass
+
+    def __init__(
+        self,
+        columns: Sequence[Column[Row]],
+        *,
+        page_size: int = 100,
+        cached_pages: int = 16,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self.page_size = page_size
+        self.cached_pages = cached_pages
+        self.total = 0
+        self.sort_key: str | None = None
+        self.descending = False
+        self._fetch: Callable[[int, int], Sequence[Row]] = lambda _offset, _limit: []
+        self._pages: OrderedDict[int, Sequence[Row]] = OrderedDict()
+        self._widths: list[int] = []
+        self.pages_fetched = 0  # how many pages came from the source; benchmarks read this
+
+    # -- data ------------------------------------------------------------------------------------
+
+    def set_source(self, fetch: Callable[[int, int], Sequence[Row]], total: int, *, keep_cursor: bool = False) -> None:
+        """Points the table at new rows (a new filter or sort). Only visible pages will be fetched."""
+        self._fetch = fetch
+        self.reload(total, keep_cursor=keep_cursor)
+
+    def reload(self, total: int, *, keep_cursor: bool = True) -> None:
+        """Forgets cached pages (the data changed) and redraws."""
+        self._pages.clear()
+        self.total = total
+        self._update_virtual_size()
+        cursor = self.cursor if keep_cursor else 0
+        self.cursor = max(0, min(cursor, total - 1))
+        if not keep_cursor:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+
+    def row_at(self, index: int) -> Row | None:
+        if not 0 <= index < self.total:
+            return None
+        page_number, within = divmod(index, self.page_size)
+        page = self._pages.get(page_number)
+        if page is None:
+            page = self._fetch(page_number * self.page_size, self.page_size)
+            self.pages_fetched += 1
+            self._pages[page_number] = page
+            while len(self._pages) > self.cached_pages:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_number)
+        return page[within] if within < len(page) else None
+
+    @property
+    def current_row(self) -> Row | None:
+        return self.row_at(self.cursor)
+
+    def move_to(self, predicate: Callable[[Row], bool]) -> bool:
+        """Puts the cursor on the first cached row matching; True when found (used after a save)."""
+        for page_number, page in self._pages.items():
+            for within, row in enumerate(page):
+                if predicate(row):
+                    self.cursor = page_number * self.page_size + within
+                    return True
+        return False
+
+    # -- geometry ----------------------------------------------------------------------------------
+
+    @property
+    def body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._widths = []
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+
+    def _column_widths(self, width: int) -> list[int]:
+        if self._widths and sum(self._widths) + len(self._widths) == width:
+            return self._widths
+        gaps = len(self.columns)  # one space before each column
+        widths = [c.width for c in self.columns]
+        spare = width - gaps - sum(widths)
+        flexible = [i for i, c in enumerate(self.columns) if c.flex]
+        # Hand out the spare width by flex share, respecting maximums, until it is used up.
+        while spare > 0 and flexible:
+            shares = sum(self.columns[i].flex for i in flexible)
+            handed = 0
+            for i in list(flexible):
+                column = self.columns[i]
+                extra = max(1, spare * column.flex // shares)
+                if column.max_width is not None:
+                    extra = min(extra, column.max_width - widths[i])
+                extra = min(extra, spare - handed)
+                widths[i] += extra
+                handed += extra
+                if column.max_width is not None and widths[i] >= column.max_width:
+                    flexible.remove(i)
+                if handed >= spare:
+                    break
+            if handed == 0:
+                break
+            spare -= handed
+        if spare > 0:
+            widths[0] += spare  # no flexible room left: keep the line full
+        self._widths = widths
+        return widths
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            return self._header_strip(width, base)
+        index = self.scroll_offset.y + y - 1
+        row = self.row_at(index)
+        if row is None:
+            return Strip.blank(width, base)
+        line_style = base
+        if index == self.cursor:
+            line_style = base + self.get_component_rich_style("paged-table--cursor")
+        segments = []
+        for column, column_width in zip(self.columns, self._column_widths(width)):
+            cell = column.cell(row)
+            style = line_style
+            # On the focused cursor row the theme's cursor colours win, so every cell stays readable.
+            if cell.tone and not (index == self.cursor and self.has_focus):
+                style = line_style + self.get_component_rich_style(f"paged-table--{cell.tone}", partial=True)
+            segments.append(Segment(" ", line_style))
+            segments.append(Segment(fit(cell.text, column_width, column.align), style))
+        return Strip(segments).adjust_cell_length(width, line_style)
+
+    def _header_strip(self, width: int, base: Style) -> Strip:
+        header = base + self.get_component_rich_style("paged-table--header")
+        sorted_style = header + self.get_component_rich_style("paged-table--header-sorted", partial=True)
+        segments = []
+        for column, column_width in zip(self.columns, self._column_widths(width)):
+            label, style = column.label, header
+            if column.key == self.sort_key:
+                # The arrow always shows, even when the label has to give way.
+                arrow = "▼" if self.descending else "▲"
+                label = fit(label, column_width - 1).rstrip() + arrow if cell_len(label) >= column_width else label + arrow
+                style = sorted_style
+            segments.append(Segment(" ", header))
+            segments.append(Segment(fit(label, column_width, column.align), style))
+        return Strip(segments).adjust_cell_length(width, header)
+
+    # -- cursor ----------------------------------------------------------------------------------
+
+    def validate_cursor(self, cursor: int) -> int:
+        return max(0, min(cursor, self.total - 1)) if self.total else 0
+
+    def watch_cursor(self, _old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.RowHighlighted(self, new, self.row_at(new)))
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + self.body_height:
+            self.scroll_to(y=self.cursor - self.body_height + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_page_up(self) -> None:
+        self.cursor -= self.body_height
+
+    def action_page_down(self) -> None:
+        self.cursor += self.body_height
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.total - 1
+
+    def action_select(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.RowSelected(self, self.cursor, row))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            return
+        index = self.scroll_offset.y + event.y - 1
+        if 0 <= index < self.total:
+            if index == self.cursor and event.chain == 2:
+                self.action_select()
+            self.cursor = index

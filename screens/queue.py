@@ -1,0 +1,345 @@
+"""Mode 1, the requisition queue: filter, sort and page through requisitions in SQLite; create, edit, move them."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, Static
+
+from db.models import CLOSED_STATUSES, Requisition, RequisitionRow, RequisitionStatus, Team
+from db.store import QueueQuery
+from screens.base import ModeScreen
+from screens.commands import Command, bindings, register
+from screens.modals import STATUS_LABELS, PickerModal, PipelineEventModal, StatusChangeModal
+from screens.paged_table import Cell, Column, PagedTable
+from screens.requisition_detail import RequisitionDetail
+from screens.requisition_form import RequisitionForm
+
+QUEUE_COMMANDS = register(
+    Command("queue.new", "n", "queue", "new requisition", "Open an empty requisition form", "new_requisition",
+            footer="New", writes=True),
+    Command("queue.edit", "e", "queue", "edit requisition", "Edit the highlighted requisition's fields",
+            "edit_requisition", footer="Edit", writes=True),
+    Command("queue.status", "s", "queue", "change status", "Move the highlighted requisition to an allowed status",
+            "change_status", footer="Status", writes=True),
+    Command("queue.event", "x", "queue", "log pipeline event",
+            "Record a submittal, client feedback, interview, offer or placement", "log_event", footer="Event",
+            writes=True),
+    Command("queue.detail", "enter", "queue", "open detail",
+            "Fields, scorecard reasons and timeline of the highlighted requisition", "detail", key_display="enter"),
+    Command("queue.filter", "slash", "queue", "filter as you type",
+            "Find requisitions by code, title, client, notes or people's names", "focus_filter", footer="Filter",
+            key_display="/"),
+    Command("queue.clear", "escape", "queue", "clear filters",
+            "Clear the typed filter; pressed again, clear the quick filters too", "clear_filters", key_display="esc"),
+    Command("queue.sort", "o", "queue", "sort by column", "Choose the column the queue is ordered by", "sort_menu",
+            footer="Sort"),
+    Command("queue.reverse", "r", "queue", "reverse sort", "Flip the order of the sort column", "reverse_sort"),
+    Command("queue.by_status", "f", "queue", "filter by status", "Show only requisitions in one status",
+            "status_filter"),
+    Command("queue.by_person", "p", "queue", "filter by person",
+            "Show only one salesperson's or recruiter's requisitions", "person_filter"),
+    Command("queue.open_only", "c", "queue", "show or hide closed",
+            "Toggle between open requisitions only and every requisition", "toggle_open_only"),
+    Command("queue.at_risk", "a", "queue", "at-risk only",
+            "Toggle showing only promises that are already past or earlier than the realistic estimate",
+            "toggle_at_risk"),
+)
+
+GRADE_TONES = {"A": "good", "B": "warn", "C": "bad"}
+# Sorting "days open" or "grade" ascending should read naturally (fewest days, best grade first),
+# which is the reverse of the underlying SQL column (opened_at, score).
+INVERTED_SORTS = {"days_open", "grade"}
+
+
+def promise_is_at_risk(row: RequisitionRow, today: dt.date) -> bool:
+    """Past already, or earlier than the realistic estimate (opened + estimated days to fill)."""
+    if row.promised_date is None:
+        return False
+    if row.promised_date < today:
+        return True
+    if row.estimate_days is not None:
+        return row.promised_date < row.opened_at.date() + dt.timedelta(days=row.estimate_days)
+    return False
+
+
+class RequisitionTable(PagedTable[RequisitionRow]):
+    """The queue's columns over a PagedTable; `today` comes from the app's clock."""
+
+    def __init__(self, today: dt.date, **kwargs: Any) -> None:
+        self.today = today
+        super().__init__(self._columns(), **kwargs)
+
+    def _columns(self) -> list[Column[RequisitionRow]]:
+        def status(row: RequisitionRow) -> Cell:
+            tone = "dim" if row.status in CLOSED_STATUSES else ("warn" if row.status == RequisitionStatus.ON_HOLD else None)
+            return Cell(STATUS_LABELS[row.status], tone)
+
+        def promised(row: RequisitionRow) -> Cell:
+            if row.promised_date is None or row.status in CLOSED_STATUSES:
+                return Cell("–", "dim")
+            days = (row.promised_date - self.today).days
+            return Cell(f"{days}d", "bad" if promise_is_at_risk(row, self.today) else None)
+
+        def count(value: int) -> Cell:
+            return Cell(str(value), "dim" if value == 0 else None)
+
+        return [
+            Column("code", "Code", lambda r: Cell(r.code), width=8),
+            Column("title", "Title", lambda r: Cell(r.title), width=14, flex=4),
+            Column("client", "Client", lambda r: Cell(r.client), width=10, flex=2, max_width=26),
+            Column("sales_owner", "Sales", lambda r: Cell(r.sales_owner), width=8, flex=2, max_width=18),
+            Column("recruiter", "Recruiter", lambda r: Cell(r.recruiter or "–", None if r.recruiter else "dim"),
+                   width=9, flex=2, max_width=18),
+            Column("status", "Status", status, width=12),
+            Column("grade", "Grade", lambda r: Cell(r.grade or "–", GRADE_TONES.get(r.grade or "", "dim")),
+                   width=5, align="right"),
+            Column("days_open", "Open", lambda r: Cell(f"{(self.today - r.opened_at.date()).days}d"),
+                   width=5, align="right"),
+            Column("promised", "Promise", promised, width=7, align="right"),
+            Column("submittals", "Subs", lambda r: count(r.submittals), width=4, align="right"),
+            Column("open_disputes", "Disp", lambda r: count(r.open_disputes), width=4, align="right"),
+        ]
+
+
+class QueueScreen(ModeScreen):
+    """The requisitions, filtered and sorted in SQLite, drawn a page at a time."""
+
+    COMMAND_AREA = "queue"
+    SUB_TITLE = "Requisition queue"
+    BINDINGS: ClassVar = bindings(QUEUE_COMMANDS)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = QueueQuery(open_only=True, sort="code")
+        self.total_all = 0
+        self.shown = 0
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="filter-bar"):
+            yield Input(placeholder="/ filter: code, title, client, notes, people", id="filter", compact=True)
+            yield Static("", id="queue-count")
+        with Horizontal(id="chips"):
+            yield Label("", id="chip-status", classes="chip")
+            yield Label("", id="chip-person", classes="chip")
+            yield Label("", id="chip-open", classes="chip")
+            yield Label("", id="chip-risk", classes="chip")
+        yield RequisitionTable(self.mediation.now().date(), id="queue-table")
+        yield Static("", id="queue-empty")
+
+    def on_mount(self) -> None:
+        self.refresh_queue(reset_cursor=True)
+        self.query_one(RequisitionTable).focus()
+
+    @property
+    def table(self) -> RequisitionTable:
+        return self.query_one(RequisitionTable)
+
+    # -- data ------------------------------------------------------------------------------------
+
+    def _sql_query(self) -> QueueQuery:
+        q = self.query_state
+        descending = q.descending != (q.sort in INVERTED_SORTS)
+        return replace(q, descending=descending, today=self.mediation.now().date())
+
+    def refresh_queue(self, *, reset_cursor: bool = False) -> None:
+        """Counts and points the table at the current filter; only visible pages are fetched."""
+        store = self.mediation.store
+        query = self._sql_query()
+        self.total_all = store.count_queue(QueueQuery())
+        self.shown = store.count_queue(query) if self.total_all else 0
+        table = self.table
+        table.today = self.mediation.now().date()
+        table.sort_key, table.descending = self.query_state.sort, self.query_state.descending
+        table.set_source(lambda offset, limit: store.query_queue(query, offset, limit), self.shown,
+                         keep_cursor=not reset_cursor)
+        self._update_chrome()
+        self._remember_selection()
+
+    def _update_chrome(self) -> None:
+        q = self.query_state
+        people = self.mediation.store.people_by_id()
+        person = people.get(q.person_id) if q.person_id is not None else None
+        chips = {
+            "chip-status": ("[b]f[/b] status: " + (STATUS_LABELS[RequisitionStatus(q.statuses[0])] if q.statuses else "any"),
+                            bool(q.statuses)),
+            "chip-person": (f"[b]p[/b] person: {person.name if person else 'anyone'}", person is not None),
+            "chip-open": ("[b]c[/b] open only" if q.open_only else "[b]c[/b] open and closed", q.open_only),
+            "chip-risk": ("[b]a[/b] at risk only" if q.at_risk_only else "[b]a[/b] at risk: any", q.at_risk_only),
+        }
+        for chip_id, (text, active) in chips.items():
+            chip = self.query_one(f"#{chip_id}", Label)
+            chip.update(text)
+            chip.set_class(active, "active")
+        noun = "requisition" if self.total_all == 1 else "requisitions"
+        self.query_one("#queue-count", Static).update(f"{self.shown:,} of {self.total_all:,} {noun}")
+        empty = self.query_one("#queue-empty", Static)
+        if self.total_all == 0:
+            empty.update("No requisitions yet — press [b]n[/b] to add one, or run [b]mediate demo[/b]")
+        elif self.shown == 0:
+            empty.update("No requisitions match — press [b]esc[/b] to clear the filters")
+        self.table.display = self.shown > 0
+        empty.display = self.shown == 0
+        self.refresh_bindings()
+
+    def _remember_selection(self) -> None:
+        row = self.table.current_row if self.shown else None
+        self.mediation.selected_requisition_id = row.id if row else None
+
+    @on(PagedTable.RowHighlighted)
+    def _highlighted(self, event: PagedTable.RowHighlighted) -> None:
+        self.mediation.selected_requisition_id = event.row.id if event.row else None
+        self.refresh_bindings()
+
+    @on(PagedTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_detail()
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self.query_state = replace(self.query_state, text=event.value)
+        self.refresh_queue(reset_cursor=True)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    # -- which commands apply ----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("edit_requisition", "change_status", "log_event", "detail"):
+            return True if self.mediation.selected_requisition_id is not None and self.shown else None
+        return True
+
+    def _selected_requisition(self) -> Requisition | None:
+        req_id = self.mediation.selected_requisition_id
+        requisition = self.mediation.store.get_requisition(req_id) if req_id is not None else None
+        if requisition is None:
+            self.notify("Highlight a requisition first", severity="warning")
+        return requisition
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filters(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""  # its Changed message re-queries
+        else:
+            self.query_state = QueueQuery(open_only=True, sort=self.query_state.sort,
+                                          descending=self.query_state.descending)
+            self.refresh_queue(reset_cursor=True)
+        self.table.focus()
+
+    def action_sort_menu(self) -> None:
+        choices = [(column.label if column.key != "promised" else "Promised date", column.key)
+                   for column in self.table.columns]
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                self.query_state = replace(self.query_state, sort=key, descending=False)
+                self.refresh_queue(reset_cursor=True)
+
+        self.app.push_screen(PickerModal("Sort by", choices, self.query_state.sort), chosen)
+
+    def action_reverse_sort(self) -> None:
+        self.query_state = replace(self.query_state, descending=not self.query_state.descending)
+        self.refresh_queue(reset_cursor=True)
+
+    def action_status_filter(self) -> None:
+        choices: list[tuple[str, str | None]] = [("any status", "")]
+        choices += [(STATUS_LABELS[s], s.value) for s in RequisitionStatus]
+        current = self.query_state.statuses[0] if self.query_state.statuses else ""
+
+        def chosen(status: str | None) -> None:
+            if status is not None:
+                self.query_state = replace(self.query_state, statuses=(status,) if status else ())
+                self.refresh_queue(reset_cursor=True)
+
+        self.app.push_screen(PickerModal("Filter by status", choices, current), chosen)
+
+    def action_person_filter(self) -> None:
+        people = self.mediation.store.list_people()
+        choices: list[tuple[str, int]] = [("anyone", -1)]
+        choices += [(f"{p.name} · {p.team}" + ("" if p.active else " (inactive)"), p.id)
+                    for p in people if p.team != Team.LEAD]
+        current = self.query_state.person_id if self.query_state.person_id is not None else -1
+
+        def chosen(person_id: int | None) -> None:
+            if person_id is not None:
+                self.query_state = replace(self.query_state, person_id=None if person_id < 0 else person_id)
+                self.refresh_queue(reset_cursor=True)
+
+        self.app.push_screen(PickerModal("Filter by person", choices, current), chosen)
+
+    def action_toggle_open_only(self) -> None:
+        self.query_state = replace(self.query_state, open_only=not self.query_state.open_only)
+        self.refresh_queue(reset_cursor=True)
+
+    def action_toggle_at_risk(self) -> None:
+        self.query_state = replace(self.query_state, at_risk_only=not self.query_state.at_risk_only)
+        self.refresh_queue(reset_cursor=True)
+
+    def _form(self, requisition: Requisition | None) -> RequisitionForm:
+        store = self.mediation.store
+        return RequisitionForm(
+            requisition,
+            sales_people=[p for p in store.list_people(active_only=True) if p.team in (Team.SALES, Team.LEAD)],
+            recruiters=store.list_people(team=Team.RECRUITING, active_only=True),
+        )
+
+    def _saved(self, requisition: Requisition | None) -> None:
+        if requisition is None:
+            return
+        self.mediation.requisition_changed(requisition.id)
+        self.notify(f"{requisition.code} saved", title="Saved")
+        self.refresh_queue()
+        self.table.move_to(lambda row: row.id == requisition.id)
+
+    def action_new_requisition(self) -> None:
+        if self.can_write():
+            self.app.push_screen(self._form(None), self._saved)
+
+    def action_edit_requisition(self) -> None:
+        if self.can_write() and (requisition := self._selected_requisition()):
+            self.app.push_screen(self._form(requisition), self._saved)
+
+    def action_change_status(self) -> None:
+        if self.can_write() and (requisition := self._selected_requisition()):
+            self.app.push_screen(StatusChangeModal(requisition), self._changed)
+
+    def action_log_event(self) -> None:
+        if self.can_write() and (requisition := self._selected_requisition()):
+            modal = PipelineEventModal(requisition, self.mediation.store.list_people(active_only=True),
+                                       self.mediation.now())
+            self.app.push_screen(modal, self._changed)
+
+    def _changed(self, result: Any) -> None:
+        if result is not None:
+            req_id = getattr(result, "requisition_id", None) or result.id
+            self.mediation.requisition_changed(req_id)
+            self.refresh_queue()
+
+    def action_detail(self) -> None:
+        requisition = self._selected_requisition()
+        if requisition is None:
+            return
+        store = self.mediation.store
+        self.app.push_screen(
+            RequisitionDetail(
+                requisition,
+                people=store.people_by_id(),
+                timeline=store.requisition_timeline(requisition.id),
+                scorecard=self.mediation.scorecard_for(requisition.id),
+                now=self.mediation.now(),
+                disputes=store.list_disputes(requisition_id=requisition.id),
+            )
+        )

@@ -1,0 +1,251 @@
+"""The requisition queue driven from the keyboard through Pilot; every change is checked in the database."""
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList, Static
+
+from db.models import EventKind, RequisitionStatus, allowed_transitions
+from db.store import QueueQuery
+from screens.commands import applicable
+from screens.help import HelpScreen
+from screens.modals import PipelineEventModal, StatusChangeModal
+from screens.queue import QueueScreen, RequisitionTable
+from screens.requisition_detail import RequisitionDetail
+from screens.requisition_form import RequisitionForm
+
+SIZE = (120, 36)
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+
+
+def error_text(screen, field: str) -> str:
+    return str(screen.query_one(f"#error-{field}", Static).render()).strip()
+
+
+async def highlight(pilot, code: str) -> None:
+    """Moves the queue's cursor to the requisition with this code (the seeded queue is in code order)."""
+    table = pilot.app.screen.query_one(RequisitionTable)
+    for index in range(table.total):
+        if table.row_at(index).code == code:
+            table.cursor = index
+            await pilot.pause()
+            return
+    raise AssertionError(f"{code} is not in the queue")
+
+
+async def test_the_queue_opens_on_the_open_requisitions_with_a_count(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        open_count = store.count_queue(QueueQuery(open_only=True))
+        assert str(app.screen.query_one("#queue-count", Static).render()) == f"{open_count} of 20 requisitions"
+        assert app.selected_requisition_id == 1
+
+
+async def test_creating_a_requisition_saves_it_and_shows_it_in_the_queue(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        form = app.screen
+        assert isinstance(form, RequisitionForm)
+        await type_text(pilot, "Night Shift Nurse")
+        form.query_one("#field-client", Input).value = "St Mary's Hospital"
+        form.query_one("#field-sales_owner_id").value = store.person_by_name("Casey Lin").id
+        form.query_one("#field-salary_min", Input).value = "52,000"
+        form.query_one("#field-salary_max", Input).value = "58000"
+        form.query_one("#field-promised_date", Input).value = "2027-01-15"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    saved = store.requisition_by_code("REQ-0021")
+    assert saved is not None
+    assert (saved.title, saved.client, saved.salary_min, str(saved.promised_date)) == (
+        "Night Shift Nurse", "St Mary's Hospital", 52_000, "2027-01-15")
+    assert saved.sales_owner_id == store.person_by_name("Casey Lin").id
+
+
+async def test_an_invalid_edit_shows_the_message_by_the_field_and_saves_nothing(store, app_factory):
+    before = store.get_requisition(2)
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await highlight(pilot, "REQ-0002")
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, RequisitionForm)
+        form.query_one("#field-salary_min", Input).value = "lots"
+        form.query_one("#field-title", Input).value = "   "
+        await pilot.pause()
+        assert error_text(form, "salary_min") == "Enter a whole number"
+        assert error_text(form, "title") == "Give the requisition a title"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form, "an invalid form stays open"
+        # Fixing one field clears its message as you type; the salary range is checked across fields.
+        form.query_one("#field-title", Input).value = "Payroll Lead"
+        form.query_one("#field-salary_min", Input).value = "90000"
+        form.query_one("#field-salary_max", Input).value = "80000"
+        await pilot.pause()
+        assert error_text(form, "title") == ""
+        assert error_text(form, "salary_max") == "Salary min is above salary max"
+        await pilot.press("escape")
+        await pilot.pause()
+    assert store.get_requisition(2) == before
+
+
+async def test_filtering_as_you_type_narrows_the_queue_through_the_index(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        assert app.focused is app.screen.query_one("#filter", Input)
+        await type_text(pilot, "payroll")
+        await pilot.pause()
+        table = app.screen.query_one(RequisitionTable)
+        expected = store.count_queue(QueueQuery(text="payroll", open_only=True))
+        assert expected and table.total == expected
+        assert all("Payroll" in table.row_at(i).title for i in range(table.total))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.total == store.count_queue(QueueQuery(open_only=True))
+
+
+async def test_quick_filters_toggle_closed_requisitions_and_pick_a_person(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(RequisitionTable)
+        await pilot.press("c")
+        await pilot.pause()
+        assert table.total == 20
+        await pilot.press("p")
+        await pilot.pause()
+        picker = app.screen.query_one(OptionList)
+        labels = [str(picker.get_option_at_index(i).prompt) for i in range(picker.option_count)]
+        await pilot.press(*["down"] * labels.index("Dana Okafor · recruiting"), "enter")
+        await pilot.pause()
+        dana = store.person_by_name("Dana Okafor").id
+        assert table.total == store.count_queue(QueueQuery(person_id=dana))
+        assert "Dana Okafor" in str(app.screen.query_one("#chip-person").render())
+
+
+async def test_a_status_change_offers_only_allowed_moves_and_declining_needs_a_reason(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await highlight(pilot, "REQ-0003")  # sourcing
+        await pilot.press("s")
+        modal = app.screen
+        assert isinstance(modal, StatusChangeModal)
+        offered = [modal.query_one(OptionList).get_option_at_index(i).id
+                   for i in range(modal.query_one(OptionList).option_count)]
+        assert offered == [s.value for s in allowed_transitions(RequisitionStatus.SOURCING)]
+        await pilot.press(*["down"] * offered.index("declined"), "enter")
+        await pilot.pause()
+        assert app.screen is modal
+        assert "Say why" in str(modal.query_one("#reason-error", Static).render())
+        assert store.get_requisition(3).status == RequisitionStatus.SOURCING
+        await type_text(pilot, "Client froze hiring")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    declined = store.get_requisition(3)
+    assert declined.status == RequisitionStatus.DECLINED
+    assert declined.status_reason == "Client froze hiring"
+
+
+async def test_logging_a_submittal_records_the_event_and_counts_it(store, app_factory, clock):
+    before = store.get_requisition(4).submittals
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await highlight(pilot, "REQ-0004")
+        await pilot.press("x")
+        modal = app.screen
+        assert isinstance(modal, PipelineEventModal)
+        modal.query_one("#note", Input).focus()
+        await type_text(pilot, "two strong profiles")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    events = store.list_pipeline_events(4)
+    assert events[-1].kind == EventKind.SUBMITTAL
+    assert events[-1].note == "two strong profiles"
+    assert events[-1].at == clock()
+    assert store.get_requisition(4).submittals == before + 1
+
+
+async def test_the_detail_shows_the_timeline_from_the_audit_log(store, app_factory):
+    store.change_status(1, RequisitionStatus.QUALIFIED)
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RequisitionDetail)
+        timeline = str(app.screen.query_one(".detail-timeline", Static).render())
+        assert "2026-11-20 09:30  status intake → qualified" in timeline
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_help_and_palette_come_from_the_same_commands(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        names = [c.name for c in applicable(app.screen)]
+        assert "queue: new requisition" in names and "app: quit" in names
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+
+
+async def test_an_empty_database_invites_the_lead_to_add_a_requisition(empty_store, app_factory):
+    app = app_factory(empty_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        message = str(app.screen.query_one("#queue-empty", Static).render())
+        assert "No requisitions yet" in message
+        assert not app.screen.query_one(RequisitionTable).display
+        assert "queue: edit requisition" not in [c.name for c in applicable(app.screen)]
+
+
+async def test_a_read_only_database_shows_a_banner_and_refuses_writes(store_factory, app_factory, tmp_path):
+    from db.store import Store
+
+    store_factory(20, name="shared.db").close()
+    readonly = Store(tmp_path / "shared.db", readonly=True)
+    try:
+        app = app_factory(readonly)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert "Read-only" in str(app.screen.query_one("#readonly-banner", Static).render())
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, QueueScreen)
+            assert any("cannot be changed" in n.message for n in app._notifications)
+            assert "queue: new requisition" not in [c.name for c in applicable(app.screen)]
+    finally:
+        readonly.close()
+
+
+async def test_the_chosen_theme_is_remembered(store, app_factory):
+    from console.config import load_settings
+
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = "nord"
+        await pilot.pause()
+    assert load_settings()["theme"] == "nord"
+
+
+async def test_the_palette_lists_queue_actions_by_area_and_runs_them(store, app_factory):
+    from textual.command import CommandPalette
+
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "queue: new requisition")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RequisitionForm)

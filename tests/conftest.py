@@ -1,0 +1,171 @@
+"""Shared fixtures: an isolated database path and settings, a fixed clock, a small seeded Store, the app."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from db.models import (
+    Dispute,
+    DisputeCategory,
+    Engagement,
+    EventKind,
+    Person,
+    PipelineEvent,
+    Requisition,
+    RequisitionStatus,
+    Team,
+)
+from db.store import Store
+
+# Every test runs at the same moment, so ages, due dates and snapshots never drift.
+FIXED_NOW = dt.datetime(2026, 11, 20, 9, 30)
+
+SALES = ("Avery Stone", "Blake Moreno", "Casey Lin")
+RECRUITERS = ("Dana Okafor", "Eli Novak", "Frankie Ruiz")
+LEAD = "Morgan Hale"
+TITLES = (
+    "Senior Data Engineer", "Payroll Specialist", "Site Reliability Engineer", "Warehouse Supervisor",
+    "Product Designer", "Account Executive", "Staff Accountant", "Field Service Technician",
+    "Clinical Nurse Lead", "Backend Developer (Go)", "HR Business Partner", "Procurement Manager",
+)
+CLIENTS = ("Northwind Logistics", "Contoso Health", "Fabrikam Foods", "Tailspin Air", "Wingtip Retail",
+           "Litware Labs")
+STATUS_MIX = (
+    RequisitionStatus.INTAKE, RequisitionStatus.QUALIFIED, RequisitionStatus.SOURCING, RequisitionStatus.SOURCING,
+    RequisitionStatus.SUBMITTED, RequisitionStatus.INTERVIEWING, RequisitionStatus.OFFER, RequisitionStatus.ON_HOLD,
+    RequisitionStatus.FILLED, RequisitionStatus.LOST,
+)
+# Stand-ins for what the rules module stores (score, grade, estimate); the queue only displays them.
+GRADES = ((82, "A", 30), (58, "B", 40), (31, "C", 55), (None, None, None))
+
+
+class Clock:
+    """A clock tests can move: `clock()` is now; `clock.advance(hours=2)` moves it."""
+
+    def __init__(self, start: dt.datetime = FIXED_NOW) -> None:
+        self.current = start
+
+    def __call__(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
+
+
+def seed(store: Store, requisitions: int = 20, seed_value: int = 3) -> dict[str, Person]:
+    """A small, deterministic team and `requisitions` requisitions across statuses; returns people by name."""
+    rng = random.Random(seed_value)
+    people = {name: store.add_person(Person(name=name, team=Team.SALES)) for name in SALES}
+    people |= {name: store.add_person(Person(name=name, team=Team.RECRUITING)) for name in RECRUITERS}
+    people[LEAD] = store.add_person(Person(name=LEAD, team=Team.LEAD))
+    now = store.now()
+    derived = []
+    for i in range(requisitions):
+        opened = now - dt.timedelta(days=3 + (i * 7) % 50, hours=i % 5)
+        salary_min = 40_000 + rng.randrange(0, 80) * 1_000
+        status = STATUS_MIX[i % len(STATUS_MIX)]
+        req = store.add_requisition(
+            Requisition(
+                title=TITLES[i % len(TITLES)],
+                client=CLIENTS[(i * 5) % len(CLIENTS)],
+                sales_owner_id=people[SALES[i % len(SALES)]].id,
+                recruiter_id=None if i % 6 == 5 else people[RECRUITERS[(i + 1) % len(RECRUITERS)]].id,
+                openings=1 + i % 3,
+                status=status,
+                engagement=list(Engagement)[i % 3],
+                fee_pct=18 + i % 8,
+                salary_min=salary_min,
+                salary_max=salary_min + 15_000,
+                market_salary=salary_min + rng.randrange(-5, 25) * 1_000,
+                location=("Leeds", "Manchester", "Bristol", "London")[i % 4],
+                remote=i % 4 == 0,
+                promised_date=(opened + dt.timedelta(days=(10, 25, 45, 70)[i % 4])).date(),
+                intake_at=None if status == RequisitionStatus.INTAKE or i % 7 == 3 else opened + dt.timedelta(days=1),
+                hiring_manager_access=i % 2 == 0,
+                interview_stages=2 + i % 3,
+                jd_clear=i % 3 != 1,
+                must_haves=3 + i % 4,
+                competing_agencies=i % 3,
+                opened_at=opened,
+            )
+        )
+        score, grade, estimate = GRADES[i % len(GRADES)]
+        derived.append((score, grade, estimate, req.id))
+        if status in (RequisitionStatus.SUBMITTED, RequisitionStatus.INTERVIEWING, RequisitionStatus.OFFER):
+            for n in range(1 + i % 3):
+                store.add_pipeline_event(PipelineEvent(
+                    requisition_id=req.id, kind=EventKind.SUBMITTAL, at=opened + dt.timedelta(days=2 + n),
+                    actor_id=req.recruiter_id, note=f"candidate {n + 1} sent",
+                ))
+    store.set_derived(derived)
+    if requisitions >= 3:
+        store.add_dispute(Dispute(
+            requisition_id=3, raised_by_id=people[RECRUITERS[0]].id, counterpart_id=people[SALES[2]].id,
+            category=DisputeCategory.PAY_BELOW_MARKET, severity=2,
+            summary="Salary band is 15% under market; candidates decline at offer",
+        ))
+    return people
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Never touch the lead's real database or settings; make text cursors steady for snapshots."""
+    monkeypatch.setenv("MEDIATE_DB", str(tmp_path / "mediation.db"))
+    monkeypatch.setenv("MEDIATE_SETTINGS", str(tmp_path / "settings.json"))
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "cursor_blink", False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "mediation.db"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store_factory(tmp_path: Path, clock: Clock) -> Iterator[Callable[..., Store]]:
+    """`store_factory(requisitions=20)` makes a seeded Store on a fresh file; `requisitions=0` an empty one."""
+    opened: list[Store] = []
+
+    def make(requisitions: int = 20, *, name: str | None = None, people: bool | None = None) -> Store:
+        store = Store(tmp_path / (name or f"store-{len(opened)}.db"), now=clock)
+        opened.append(store)
+        if requisitions or people:
+            seed(store, requisitions)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(store_factory: Callable[..., Store]) -> Store:
+    """A Store with the small seeded team and 20 requisitions."""
+    return store_factory(20)
+
+
+@pytest.fixture
+def empty_store(store_factory: Callable[..., Store]) -> Store:
+    return store_factory(0)
+
+
+@pytest.fixture
+def app_factory(clock: Clock) -> Callable[..., object]:
+    """`app_factory(store)` builds the MediationApp on the fixed clock."""
+
+    def make(store: Store, **kwargs: object) -> object:
+        from console.app import MediationApp
+
+        return MediationApp(store, now=clock, **kwargs)
+
+    return make
