@@ -161,7 +161,7 @@ class RequisitionDetail(ModalScreen[None]):
                 with Horizontal(classes="detail-columns"):
                     yield Static(self._facts(), classes="detail-facts")
                     with Vertical(classes="detail-side"):
-                        yield Static(f"Fillability · grade {grade}", classes=f"section-title grade-{grade.lower()}")
+                        yield Static(f"Fillability · grade {grade}", classes=f"section-title grade-{(r.grade or 'none').lower()}")
                         yield Static(self._scorecard(), classes="detail-scorecard")
                         yield Static(self._disputes_title(), classes="section-title")
                         yield Static(self._disputes(), classes="detail-disputes")

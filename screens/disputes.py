@@ -1,0 +1,509 @@
+"""Mode 2, Disputes: open disputes first; the facts, both interests and ranked win/win proposals for the one selected."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from db.models import (
+    CATEGORY_LABELS,
+    OPEN_DISPUTE_STATUSES,
+    Commitment,
+    Dispute,
+    DisputeStatus,
+    Person,
+    Requisition,
+)
+from db.store import StoreError
+from screens.base import ModeScreen
+from screens.commands import Command, bindings, register
+from screens.dispute_accept import DraftCommitment, ResolveDispute
+from screens.dispute_capture import DisputeCapture
+from screens.modals import ConfirmModal
+
+SEVERITY_WORDS = {1: "low", 2: "medium", 3: "high"}
+# Facts the dispute's header already says in words; listing them again would only add noise.
+HEADER_FACTS = frozenset({"category", "severity", "dispute_age_days", "raised_by_side"})
+
+COMMANDS = register(
+    Command("disputes.filter", "slash", "disputes", "filter", "Filter disputes by code, summary or category",
+            "focus_filter", footer="filter", key_display="/"),
+    Command("disputes.scope", "o", "disputes", "open only / all", "Show only open disputes, or all of them",
+            "toggle_scope"),
+    Command("disputes.mediate", "m", "disputes", "mark mediating", "Mark the selected dispute as being mediated",
+            "mediate", footer="mediate", writes=True),
+    Command("disputes.accept", "a", "disputes", "accept proposal",
+            "Accept the highlighted proposal: records the resolution and creates its commitments",
+            "accept", footer="accept", writes=True),
+    Command("disputes.resolve", "R", "disputes", "resolve in own words",
+            "Resolve the dispute with a resolution no proposal covers", "resolve_free", footer="resolve",
+            writes=True),
+    Command("disputes.withdraw", "w", "disputes", "withdraw", "Withdraw the selected dispute (asks first)",
+            "withdraw", footer="withdraw", writes=True),
+    Command("disputes.escalate", "exclamation_mark", "disputes", "escalate",
+            "Escalate the selected dispute beyond the team (asks first)", "escalate", footer="escalate",
+            writes=True, key_display="!"),
+    Command("disputes.edit", "e", "disputes", "edit dispute", "Edit the selected dispute", "edit",
+            footer="edit", writes=True),
+)
+
+
+@dataclass
+class Mediation:
+    """What the rules module says about one dispute, fetched off the UI thread."""
+
+    dispute_id: int
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    proposals: list[Any] = field(default_factory=list)
+    commitments: list[list[Commitment]] = field(default_factory=list)
+    fallbacks: tuple[str, str] = ("", "")
+    owner_problems: dict[str, str] = field(default_factory=dict)
+    problem: str = ""
+
+
+def age_text(opened: dt.datetime | None, until: dt.datetime) -> str:
+    if opened is None:
+        return ""
+    days = max(0, (until - opened).days)
+    return "today" if days == 0 else f"{days}d"
+
+
+def severity_text(severity: int) -> Text:
+    return Text(f"{'●' * severity}{'·' * (3 - severity)}", style="bold" if severity == 3 else "" if severity == 2 else "dim")
+
+
+def status_text(status: DisputeStatus) -> Text:
+    style = {"open": "bold", "mediating": "bold italic", "escalated": "reverse", "resolved": "dim",
+             "withdrawn": "dim strike"}.get(str(status), "")
+    return Text(str(status), style=style)
+
+
+class DisputesScreen(ModeScreen):
+    """The disputes table, a filter, and the selected dispute's facts, interests and proposals."""
+
+    COMMAND_AREA: ClassVar[str] = "disputes"
+    SUB_TITLE = "Disputes"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(COMMANDS)
+
+    DEFAULT_CSS = """
+    DisputesScreen #disputes-bar { height: 1; padding: 0 1; }
+    DisputesScreen #disputes-filter { width: 40; }
+    DisputesScreen #disputes-scope { width: 1fr; color: $text-muted; padding: 0 0 0 2; }
+    DisputesScreen #disputes-table { height: auto; max-height: 40%; min-height: 4; }
+    DisputesScreen #dispute-detail { height: 1fr; border-top: solid $primary-muted; }
+    DisputesScreen #dispute-facts { width: 2fr; padding: 0 1; }
+    DisputesScreen #proposals-pane { width: 3fr; }
+    DisputesScreen #proposals-title { padding: 0 1; text-style: bold; height: 1; }
+    DisputesScreen #proposals { height: 1fr; border: none; }
+    DisputesScreen #proposals:focus { background-tint: $foreground 3%; }
+    DisputesScreen #proposals > .option-list--option { padding: 0 1; }
+    DisputesScreen .empty { color: $text-muted; padding: 1 2; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open_only = False
+        self.filter_text = ""
+        self.disputes: list[Dispute] = []
+        self.analysis: Mediation | None = None
+        self._people: dict[int, Person] = {}
+        self._requisitions: dict[int, Requisition] = {}
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="disputes-bar"):
+            yield Input(placeholder="/ filter: code, summary or category", id="disputes-filter", compact=True)
+            yield Static("", id="disputes-scope")
+        table: DataTable[Any] = DataTable(id="disputes-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        with Horizontal(id="dispute-detail"):
+            with VerticalScroll(id="dispute-facts"):
+                yield Static("", id="dispute-summary")
+            with Vertical(id="proposals-pane"):
+                yield Static("Proposals", id="proposals-title")
+                yield OptionList(id="proposals")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#disputes-table", DataTable)
+        table.add_column("Code", key="code")
+        table.add_column("Age", key="age")
+        table.add_column("Sev", key="severity")
+        table.add_column("Category", key="category")
+        table.add_column("Req", key="requisition")
+        table.add_column("Raised by → counterpart", key="people")
+        table.add_column("Status", key="status")
+        self.refresh_data()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        # Another screen (or the global `d`) may have changed disputes while this one was hidden.
+        self.refresh_data()
+
+    # -- data --------------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Any:
+        return self.mediation.store
+
+    def _now(self) -> dt.datetime:
+        now = getattr(self.app, "now", None)
+        return now() if callable(now) else self.store.now()
+
+    def refresh_data(self, keep: int | None = None) -> None:
+        """Reloads the table from the Store, keeping the cursor on the same dispute when it is still shown."""
+        table = self.query_one("#disputes-table", DataTable)
+        current = keep if keep is not None else self.selected_id
+        statuses = [str(s) for s in OPEN_DISPUTE_STATUSES] if self.open_only else []
+        self.disputes = self.store.list_disputes(statuses=statuses, text=self.filter_text)
+        self._people = self.store.people_by_id()
+        self._requisitions = self.store.requisitions_by_ids([d.requisition_id for d in self.disputes])
+        now = self._now()
+        table.clear()
+        for d in self.disputes:
+            req = self._requisitions.get(d.requisition_id or -1)
+            table.add_row(
+                Text(d.code or "", style="bold"),
+                age_text(d.opened_at, d.closed_at or now),
+                severity_text(d.severity),
+                CATEGORY_LABELS[d.category],
+                req.code if req else "—",
+                f"{self._person_name(d.raised_by_id)} → {self._person_name(d.counterpart_id)}",
+                status_text(d.status),
+                key=str(d.id),
+            )
+        open_count = sum(1 for d in self.disputes if d.status in OPEN_DISPUTE_STATUSES)
+        scope = "open only" if self.open_only else "all"
+        self.query_one("#disputes-scope", Static).update(
+            f"{open_count} open of {len(self.disputes)} shown · {scope} (o toggles)"
+        )
+        if not self.disputes:
+            self.analysis = None
+            self._show_detail(None)
+            return
+        self.refresh_bindings()
+        row = next((i for i, d in enumerate(self.disputes) if d.id == current), 0)
+        table.move_cursor(row=row)
+        self._show_detail(self.disputes[row])
+
+    def _person_name(self, person_id: int | None) -> str:
+        person = self._people.get(person_id or -1)
+        return person.name if person else "—"
+
+    @property
+    def selected(self) -> Dispute | None:
+        table = self.query_one("#disputes-table", DataTable)
+        if not self.disputes or table.cursor_row is None or table.cursor_row >= len(self.disputes):
+            return None
+        return self.disputes[table.cursor_row]
+
+    @property
+    def selected_id(self) -> int | None:
+        return self.selected.id if self.is_mounted and self.disputes and self.selected else None
+
+    @on(DataTable.RowHighlighted, "#disputes-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        dispute = self.selected
+        if dispute is not None and (self.analysis is None or self.analysis.dispute_id != dispute.id):
+            self._show_detail(dispute)
+
+    # -- detail ------------------------------------------------------------------------------------
+
+    def _show_detail(self, dispute: Dispute | None) -> None:
+        summary = self.query_one("#dispute-summary", Static)
+        proposals = self.query_one("#proposals", OptionList)
+        proposals.clear_options()
+        if dispute is None:
+            summary.update(Text("No disputes here. Press d to log one.", style="dim"))
+            self.query_one("#proposals-title", Static).update("Proposals")
+            return
+        self.analysis = Mediation(dispute.id)
+        summary.update(self._summary(dispute, None))
+        self.query_one("#proposals-title", Static).update("Proposals · working them out…")
+        self._load_mediation(dispute.id)
+
+    @work(thread=True, exclusive=True, group="mediation")
+    def _load_mediation(self, dispute_id: int) -> None:
+        """Facts and ranked proposals come from the rules module, which may take a moment on big data."""
+        worker = get_current_worker()
+        result = Mediation(dispute_id)
+        try:
+            mediator = self._mediator()
+            dispute = self.store.get_dispute(dispute_id)
+            result.facts = [(line.label, line.value) for line in mediator.dispute_facts(dispute_id)
+                            if line.fact not in HEADER_FACTS]
+            result.proposals = list(mediator.proposals_for(dispute_id))
+            for proposal in result.proposals:
+                try:
+                    result.commitments.append(list(mediator.commitments_for(proposal, dispute)))
+                except ValueError as exc:
+                    # e.g. nobody stands for recruiting yet: the option still shows, its commitment
+                    # lines are left for the lead to assign in the confirmation.
+                    result.commitments.append([])
+                    result.owner_problems[proposal.id] = str(exc)
+            if result.proposals:
+                # Each side's fallback (its alternative to agreeing) is the same for every option.
+                first = result.proposals[0]
+                result.fallbacks = (first.sales_fallback, first.recruiting_fallback)
+        except Exception as exc:  # the rules module reports pack problems as exceptions; show, don't crash
+            result.problem = str(exc) or type(exc).__name__
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._mediation_ready, result)
+
+    def _mediator(self) -> Any:
+        mediator = getattr(self.app, "mediator", None)
+        if mediator is None:
+            raise LookupError("the rules module is not available, so there are no proposals yet")
+        return mediator
+
+    def _mediation_ready(self, result: Mediation) -> None:
+        dispute = self.selected
+        if dispute is None or dispute.id != result.dispute_id:
+            return  # the cursor moved on while the rules were working
+        self.analysis = result
+        self.query_one("#dispute-summary", Static).update(self._summary(dispute, result))
+        proposals = self.query_one("#proposals", OptionList)
+        proposals.clear_options()
+        title = self.query_one("#proposals-title", Static)
+        if result.problem:
+            title.update("Proposals")
+            proposals.add_option(Option(Text(f"The rules could not run: {result.problem}", style="bold"),
+                                        disabled=True))
+            return
+        if not result.proposals:
+            title.update("Proposals")
+            proposals.add_option(Option(Text("No proposal fits this dispute; press R to write the resolution "
+                                             "both sides agree to.", style="dim"), disabled=True))
+            return
+        chosen = dispute.proposal_id
+        title.update(
+            Text.assemble(("Proposals", "bold"), (f"  {len(result.proposals)}, best first · tab picks · a accepts", "dim"))
+        )
+        for rank, (proposal, commitments) in enumerate(zip(result.proposals, result.commitments), start=1):
+            proposals.add_option(Option(self._proposal(rank, proposal, commitments, chosen), id=str(proposal.id)))
+        highlighted = next((i for i, p in enumerate(result.proposals) if p.id == chosen), 0)
+        proposals.highlighted = highlighted
+        self.refresh_bindings()
+
+    def _summary(self, d: Dispute, mediation: Mediation | None) -> Group:
+        req = self._requisitions.get(d.requisition_id or -1)
+        raised, counterpart = self._people.get(d.raised_by_id), self._people.get(d.counterpart_id)
+        head = Text.assemble((d.code or "", "bold"), "  ", (CATEGORY_LABELS[d.category], "bold"))
+        state = Text.assemble(
+            status_text(d.status), ("  ·  severity ", "dim"), f"{d.severity} {SEVERITY_WORDS[d.severity]}",
+            ("  ·  ", "dim"), age_text(d.opened_at, d.closed_at or self._now()), (" old", "dim"),
+        )
+        parts: list[Any] = [head, state]
+        if req is not None:
+            parts.append(Text.assemble((req.code or "", "bold"), f" {req.title} · {req.client}"))
+        parts.append(
+            Text.assemble(
+                (raised.name if raised else "?", "bold"), f" ({raised.team if raised else '?'}) raised it with ",
+                (counterpart.name if counterpart else "?", "bold"), f" ({counterpart.team if counterpart else '?'})",
+            )
+        )
+        parts.append(Text(f"“{d.summary}”", style="italic"))
+        parts.append(Text(""))
+        parts.append(Text("Interests", style="bold underline"))
+        interests = Table.grid(padding=(0, 1))
+        interests.add_column(style="dim", no_wrap=True)
+        interests.add_column()
+        interests.add_row("Sales", d.sales_interest or Text("not recorded yet (e to add)", style="dim"))
+        interests.add_row("Recruiting", d.recruiting_interest or Text("not recorded yet (e to add)", style="dim"))
+        parts.append(interests)
+        if d.status not in OPEN_DISPUTE_STATUSES and d.resolution:
+            parts.append(Text(""))
+            parts.append(Text(f"Resolution ({d.status})", style="bold underline"))
+            parts.append(Text(d.resolution))
+        if mediation is not None and mediation.facts:
+            parts.append(Text(""))
+            parts.append(Text("Facts", style="bold underline"))
+            facts = Table.grid(padding=(0, 1))
+            facts.add_column(style="dim", ratio=3)
+            facts.add_column(ratio=2)
+            for label, value in mediation.facts:
+                facts.add_row(label, value)
+            parts.append(facts)
+        sales_fallback, recruiting_fallback = mediation.fallbacks if mediation else ("", "")
+        if sales_fallback or recruiting_fallback:
+            parts.append(Text(""))
+            parts.append(Text("If no agreement (each side's fallback)", style="bold underline"))
+            if sales_fallback:
+                parts.append(Text.assemble(("Sales  ", "dim"), sales_fallback))
+            if recruiting_fallback:
+                parts.append(Text.assemble(("Recruiting  ", "dim"), recruiting_fallback))
+        return Group(*parts)
+
+    def _proposal(self, rank: int, proposal: Any, commitments: list[Commitment], chosen: str | None) -> Group:
+        accepted = chosen is not None and proposal.id == chosen
+        head = Text.assemble(
+            (f"{rank}. ", "bold"), (proposal.title, "bold"),
+            (f"  · {proposal.mode}", "dim"),
+            ("  ✓ accepted", "bold") if accepted else "",
+        )
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column()
+        for side, gives, gets in (("Sales", proposal.sales_gives, proposal.sales_gets),
+                                  ("Recruiting", proposal.recruiting_gives, proposal.recruiting_gets)):
+            grid.add_row(side, Text.assemble(("gives ", "bold"), "; ".join(gives)))
+            grid.add_row("", Text.assemble(("gets ", "bold"), "; ".join(gets)))
+        grid.add_row("Criterion", Text.assemble(proposal.criterion, ": ", (str(proposal.criterion_value), "bold")))
+        for i, c in enumerate(commitments):
+            grid.add_row("Commits" if i == 0 else "",
+                         Text.assemble((self._person_name(c.owner_id), "bold"), f": {c.text} ", (f"by {c.due:%a %d %b}", "dim")))
+        if self.analysis is not None and proposal.id in self.analysis.owner_problems:
+            grid.add_row("Commits", Text(self.analysis.owner_problems[proposal.id], style="italic"))
+        if proposal.matched:
+            grid.add_row("Why", "; ".join(proposal.matched))
+        for note in proposal.adjustments:
+            grid.add_row("Track record", note)
+        grid.add_row("Review", f"{proposal.review_date:%a %d %b}")
+        return Group(head, grid, Text(""))
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("mediate", "accept", "resolve_free", "withdraw", "escalate", "edit"):
+            dispute = self.selected if self.is_mounted else None
+            if dispute is None:
+                return None
+            if action == "edit":
+                return True
+            if dispute.status not in OPEN_DISPUTE_STATUSES:
+                # Escalated disputes can still be settled once the escalation comes back.
+                if dispute.status == DisputeStatus.ESCALATED and action in ("accept", "resolve_free", "withdraw"):
+                    return True if action != "accept" else self._has_proposal()
+                return None
+            if action == "mediate" and dispute.status == DisputeStatus.MEDIATING:
+                return None
+            if action == "accept":
+                return True if self._has_proposal() else None
+        return True
+
+    def _has_proposal(self) -> bool:
+        m = self.analysis
+        return bool(m and m.proposals and self.selected and m.dispute_id == self.selected.id)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#disputes-filter", Input).focus()
+
+    @on(Input.Changed, "#disputes-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.refresh_data()
+
+    @on(Input.Submitted, "#disputes-filter")
+    def _filter_done(self) -> None:
+        self.query_one("#disputes-table", DataTable).focus()
+
+    def key_escape(self) -> None:
+        if self.focused is self.query_one("#disputes-filter", Input):
+            self.query_one("#disputes-table", DataTable).focus()
+
+    def action_toggle_scope(self) -> None:
+        self.open_only = not self.open_only
+        self.refresh_data()
+        self.notify("Showing open disputes only" if self.open_only else "Showing all disputes")
+
+    def _set_status(self, status: DisputeStatus, done: str) -> None:
+        dispute = self.selected
+        if dispute is None or not self.can_write():
+            return
+        try:
+            changed = self.store.set_dispute_status(dispute.id, status)
+        except StoreError as exc:
+            self.notify(str(exc), title="Not changed", severity="error")
+            return
+        self.notify(f"{changed.code} {done}", title="Dispute")
+        self.refresh_data(keep=changed.id)
+
+    def action_mediate(self) -> None:
+        self._set_status(DisputeStatus.MEDIATING, "is being mediated")
+
+    @work
+    async def action_withdraw(self) -> None:
+        dispute = self.selected
+        if dispute is None or not self.can_write():
+            return
+        question = (f"Withdraw {dispute.code}? It stays on record as withdrawn, with no resolution "
+                    "and no commitments.")
+        if await self.app.push_screen_wait(ConfirmModal(question, "Withdraw")):
+            self._set_status(DisputeStatus.WITHDRAWN, "withdrawn")
+
+    @work
+    async def action_escalate(self) -> None:
+        dispute = self.selected
+        if dispute is None or not self.can_write():
+            return
+        question = (f"Escalate {dispute.code} beyond the team? It leaves the open list until it comes "
+                    "back to be resolved.")
+        if await self.app.push_screen_wait(ConfirmModal(question, "Escalate")):
+            self._set_status(DisputeStatus.ESCALATED, "escalated")
+
+    def _people_list(self) -> list[Person]:
+        return self.store.list_people(active_only=True)
+
+    def action_accept(self) -> None:
+        dispute = self.selected
+        m = self.analysis
+        if dispute is None or not self.can_write() or not self._has_proposal() or m is None:
+            return
+        index = self.query_one("#proposals", OptionList).highlighted or 0
+        proposal, commitments = m.proposals[index], m.commitments[index]
+        if not commitments:
+            # The rules could not name an owner: show the planned lines for the lead to assign.
+            commitments = [DraftCommitment(None, p.text, p.due) for p in proposal.commitments]
+        self.app.push_screen(
+            ResolveDispute(
+                self.store, dispute, people=self._people_list(), today=self._now().date(),
+                proposal_id=proposal.id, proposal_title=proposal.title,
+                resolution=resolution_text(proposal), commitments=commitments,
+                review_date=proposal.review_date,
+            ),
+            lambda resolved: self.refresh_data(keep=dispute.id) if resolved else None,
+        )
+
+    @on(OptionList.OptionSelected, "#proposals")
+    def _proposal_chosen(self) -> None:
+        if self.check_action("accept", ()):
+            self.action_accept()
+
+    def action_resolve_free(self) -> None:
+        dispute = self.selected
+        if dispute is None or not self.can_write():
+            return
+        self.app.push_screen(
+            ResolveDispute(self.store, dispute, people=self._people_list(), today=self._now().date()),
+            lambda resolved: self.refresh_data(keep=dispute.id) if resolved else None,
+        )
+
+    def action_edit(self) -> None:
+        dispute = self.selected
+        if dispute is None or not self.can_write():
+            return
+        self.app.push_screen(
+            DisputeCapture(self.store, dispute=dispute),
+            lambda saved: self.refresh_data(keep=dispute.id) if saved else None,
+        )
+
+
+def resolution_text(proposal: Any) -> str:
+    """The proposal put as an agreement both sides can read back: who gives what."""
+    sales = "; ".join(proposal.sales_gives)
+    recruiting = "; ".join(proposal.recruiting_gives)
+    return f"{proposal.title}. Sales: {sales}. Recruiting: {recruiting}."
+
+
+__all__ = ["DisputesScreen", "COMMANDS", "resolution_text"]
