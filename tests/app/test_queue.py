@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static
 
-from db.models import EventKind, RequisitionStatus, allowed_transitions
+from db.models import EventKind, Requisition, RequisitionStatus, allowed_transitions
 from db.store import QueueQuery
 from screens.commands import applicable
 from screens.help import HelpScreen
@@ -185,6 +185,22 @@ async def test_the_detail_shows_the_timeline_from_the_audit_log(store, app_facto
         assert "2026-11-20 09:30  status intake → qualified" in timeline
         await pilot.press("escape")
         assert isinstance(app.screen, QueueScreen)
+
+
+async def test_the_detail_of_an_ungraded_requisition_opens_with_its_scorecard(empty_store, app_factory):
+    from tests.conftest import seed as seed_team
+
+    people = seed_team(empty_store, requisitions=0)
+    owner = next(p for p in people.values() if p.team == "sales")
+    created = empty_store.add_requisition(Requisition(title="Fresh Role", client="Nobody Yet", sales_owner_id=owner.id))
+    assert created.grade is None
+    app = app_factory(empty_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RequisitionDetail)
+        text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "Fillability · grade –" in text and "opened as intake" in text
 
 
 async def test_help_and_palette_come_from_the_same_commands(store, app_factory):
