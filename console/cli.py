@@ -126,14 +126,19 @@ def demo(state: CliState, count: int, seed: int, force: bool) -> None:
             store.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    from db.demo import generate_demo
+    from console.demo_setup import fill_demo
+    from console.rules.pack import PackError
 
     store = state.open_store()
     try:
-        summary = generate_demo(store, requisitions=count, seed=seed)
+        summary = fill_demo(store, requisitions=count, seed=seed,
+                            extra_packs=[Path(state.rules_path)] if state.rules_path else None)
+    except PackError as exc:
+        raise Rejected(f"The demo was not written: {exc}") from None
     finally:
         store.close()
-    click.echo(f"Demo database written to {path}: " + ", ".join(f"{n} {what}" for what, n in summary.items()))
+    click.echo(f"Demo database written to {path}: "
+               + ", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in summary.items()))
 
 
 @cli.command()
@@ -202,6 +207,23 @@ def main() -> None:
         sys.exit(EXIT_ENVIRONMENT)
     sys.exit(0)
 
+
+# `python -m console.cli` runs this file as __main__: sub-command modules that import console.cli
+# must see this very module (one `cli` group, one `Rejected` class), not load a second copy.
+sys.modules.setdefault("console.cli", sys.modules[__name__])
+
+from console.cli_io import export_group, import_group  # noqa: E402  (they import this module)
+
+cli.add_command(import_group)
+cli.add_command(export_group)
+
+from console.cli_notes import notes  # noqa: E402  (it imports this module)
+
+export_group.add_command(notes)
+
+from console.cli_rules import rules  # noqa: E402  (it imports this module)
+
+cli.add_command(rules)
 
 if __name__ == "__main__":
     main()

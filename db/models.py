@@ -386,3 +386,21 @@ class AuditEvent(Record):
         """The fields this change touched, as (before, after)."""
         before, after = self.before or {}, self.after or {}
         return {k: (before.get(k), after.get(k)) for k in after if before.get(k) != after.get(k)}
+
+
+class MetricBreach(BaseModel):
+    """One measured case that broke an expectation, as the Store finds it (console/metrics words it)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    requisition_id: int | None = None
+    code: str | None = None  # the requisition's code, or None for a hand-checked commitment
+    title: str = ""
+    at: dt.datetime  # when the clock started: opened, qualified, submitted, due
+    due_at: dt.datetime | None = None  # when it had to be done by
+    done_at: dt.datetime | None = None  # when it finally happened; None = still not done
+    excess: float  # how far past the threshold, in the metric's unit (hours, business days, days)
+    commitment_id: int | None = None
+    owner: str | None = None  # a hand-checked commitment's owner
+    promised_date: dt.date | None = None
+    estimate_date: dt.date | None = None

@@ -1,0 +1,153 @@
+"""Writes the requisition queue, with grades, as CSV (the console's own headers) or JSON, owner-readable only.
+
+The CSV uses the headers `db.csv_import` reads first, so an export re-imports cleanly, into the same
+database (rows match by external id, else by code) or into an empty one. Values are written the way
+the importer reads them back exactly: fees as "20%" (a bare "0.5" would read as a fraction), amounts as
+plain whole numbers, dates as ISO, booleans as yes/no, blanks for what is unknown.
+
+Spreadsheet safety: a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+would be run as a formula by Excel, LibreOffice or Google Sheets, so it is written with a leading
+single quote (``'=HYPERLINK(...)``), which spreadsheets show as text; the importer removes that quote.
+A cell that already begins with quotes before such a character gets one more, so it too round-trips.
+
+Files are created with mode 0600 and replaced atomically; a CSV file starts with a UTF-8 byte-order
+mark so Excel shows accented names correctly (standard output gets none).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from db.csv_import import EXPORT_COLUMNS
+from db.models import Requisition
+from db.store import Store
+
+FORMATS = ("csv", "json")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Progress = Callable[[int, "int | None"], None]
+
+
+class ExportError(Exception):
+    """The export cannot be written where asked (missing folder, a folder, permission, disk full)."""
+
+
+def neutralise(cell: str) -> str:
+    """Prefixes a single quote to a cell a spreadsheet would read as a formula."""
+    if cell.lstrip("'").startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "value"):  # enums
+        return str(value.value)
+    return str(value)
+
+
+def requisition_record(req: Requisition, owner: str, recruiter: str | None) -> dict[str, Any]:
+    """One requisition as the export shows it, keyed by field: names instead of ids, grade included."""
+    data = req.model_dump()
+    data["sales_owner"] = owner
+    data["recruiter"] = recruiter
+    return {column.field: data.get(column.field) for column in EXPORT_COLUMNS}
+
+
+def csv_row(record: dict[str, Any]) -> list[str]:
+    row = []
+    for column in EXPORT_COLUMNS:
+        value = record[column.field]
+        text = _cell(value)
+        if column.field == "fee_pct" and value is not None:
+            text += "%"
+        row.append(neutralise(text))
+    return row
+
+
+def _records(store: Store) -> Iterator[dict[str, Any]]:
+    for req, owner, recruiter in store.iter_requisitions_for_export():
+        yield requisition_record(req, owner, recruiter)
+
+
+def write_requisitions(store: Store, out: TextIO, fmt: str = "csv", progress: Progress | None = None) -> int:
+    """Streams every requisition to `out` (opened with newline=""); returns how many were written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use csv or json")
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow([column.header for column in EXPORT_COLUMNS])
+        for record in _records(store):
+            writer.writerow(csv_row(record))
+            count += 1
+            if progress is not None and count % 1000 == 0:
+                progress(count, None)
+    else:
+        out.write("[")
+        for record in _records(store):
+            out.write(",\n  " if count else "\n  ")
+            out.write(json.dumps({k: _json_value(v) for k, v in record.items()}, ensure_ascii=False))
+            count += 1
+            if progress is not None and count % 1000 == 0:
+                progress(count, None)
+        out.write("\n]\n" if count else "]\n")
+    if progress is not None:
+        progress(count, count)
+    return count
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def export_requisitions(
+    store: Store, path: str | os.PathLike[str], fmt: str = "csv", progress: Progress | None = None
+) -> int:
+    """Writes the export to `path`, created 0600 and swapped in whole; returns how many requisitions."""
+    path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; name the file to write, e.g. {path / ('requisitions.' + fmt)}")
+    if not path.parent.exists():
+        raise ExportError(f"The folder {path.parent} does not exist")
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except PermissionError:
+        raise ExportError(f"Cannot write in {path.parent} (permission denied)") from None
+    except OSError as exc:
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+            count = write_requisitions(store, handle, fmt, progress)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count
+
+
+__all__ = ["FORMATS", "ExportError", "export_requisitions", "neutralise", "requisition_record", "write_requisitions"]

@@ -1,0 +1,1139 @@
+"""Reads requisitions, and the people on them, from an ATS or spreadsheet CSV export: all rows or none.
+
+How a file is read
+------------------
+* Headers are matched case-, space- and punctuation-insensitively ("Job ID", "job_id" and "JobID" are
+  one header) against the console's own export headers and the usual ATS names (Bullhorn, OpenCATS,
+  Greenhouse, spreadsheets). A mapping file (TOML, see `ImportMapping`) can name any other header for
+  any field, and add status and employment-type words. Columns nobody maps are ignored and listed.
+* Text is UTF-8 with or without a byte-order mark; a file that is not UTF-8 is read as Windows-1252
+  (what Excel's plain "CSV" writes) and the report says so. Line endings may be Windows or Unix; the
+  delimiter (comma, semicolon or tab) is taken from the header line.
+* A cell a spreadsheet-safe export prefixed with a single quote (``'=SUM(...)``, ``'-5``) has that
+  quote removed, so the console's own exports re-import exactly.
+* Amounts: "$120,000", "120000", "120k", "1.2M", "USD 95,000", "120.000" (dot as thousands separator).
+  A single "Salary" column may hold a range, "$95,000 - $110,000" or "95-110k", read as min and max; a
+  single amount sets both min and max. "Salary" is used only when the file has no min/max columns.
+  Hourly rates ("$50/hr") are refused: the console keeps annual salaries.
+* Fee: "20%", "20" and "22.5" are percentages; a bare number below 1 ("0.2", Bullhorn's
+  feeArrangement) is a fraction and is read as 20 %. A written "%" is always a percentage ("0.5%").
+  A currency amount is refused (flat fees are not a percentage).
+* Dates: ISO ("2025-03-14", "2025-03-14T09:30:00", with a zone converted to UTC), US ("03/14/2025",
+  "3/14/25", with an optional time and AM/PM) and Unix epoch milliseconds (Bullhorn's API). Day-first
+  dates need a mapping file: ``[dates] formats = ["%d/%m/%Y"]``.
+* Booleans: yes/no, y/n, true/false, 1/0, x (ticked) and blank (not ticked).
+
+Blank cells and re-imports
+--------------------------
+A row is matched to an existing requisition by its external id (the ATS's id), or, when the row has
+none, by the console's own code (REQ-0042) so a console export re-imports in place. A matched row
+updates the requisition: fields whose column is absent from the file are kept, a blank cell clears an
+optional field (recruiter, salary, fee, dates, notes, ...) and keeps a field that cannot be empty
+(status, engagement, openings, date added). Title, client and sales owner are required to create a
+requisition, and a blank one is refused. Grade and score are computed by the console and never read.
+
+An import records what the ATS of record says, so a status change is applied even when the
+interactive status action would not offer it; it is logged as a status-change pipeline event and
+audited like any other change. A requisition that becomes closed is stamped closed now (or at its
+"Date Closed"); a new requisition that arrives closed keeps only a given "Date Closed", because
+inventing a close date would distort time-to-fill estimates.
+
+Status words (case, spaces and punctuation ignored; a mapping file's ``[statuses]`` adds or overrides):
+
+======================== ================= ==================================================
+word in the file         console status    why
+======================== ================= ==================================================
+Accepting Candidates     sourcing          Bullhorn: open and being worked
+Currently Interviewing   interviewing      Bullhorn
+Covered                  submitted         Bullhorn: enough candidates submitted to cover it
+Offer Out                offer             Bullhorn
+Placed, Filled           filled            Bullhorn
+Lost                     lost              Bullhorn
+Active, Open             sourcing          OpenCATS / Greenhouse: open and being worked
+Upcoming, Lead, Draft    intake            OpenCATS / Greenhouse: not yet qualified
+OnHold, On Hold, Hold,   on_hold           OpenCATS and common words
+Paused
+Full                     filled            OpenCATS: every opening filled
+Closed                   filled            OpenCATS: closed after placement (map it to
+                                           "lost" in a mapping file if yours means lost)
+Canceled, Cancelled      lost              OpenCATS: the client cancelled
+Declined, Unfillable     declined          recruiting declined it
+New                      intake
+Offer Extended           offer
+each console status      itself            intake, qualified, sourcing, submitted,
+and its label                              interviewing, offer, filled, on_hold / "On hold",
+                                           lost, declined
+======================== ================= ==================================================
+
+A blank status creates the requisition in intake and keeps an existing one's status; any other word
+rejects the row. Employment types map to the engagement (contingent / exclusive / retained):
+"Contingent", "Contract", "Contract to Hire", "Direct Hire", "Permanent", "Temp", "Full-time",
+"Part-time", "Freelance" (and OpenCATS's H, C, C2H, FL) are contingent; "Exclusive" is exclusive;
+"Retained", "Retainer" and "Retained Search" are retained. Unknown words reject the row.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1. The file is read twice, each time
+streamed: a validation pass keeps only the ids already seen and the people to create; the write pass,
+run only when every row is valid, re-reads the file inside one transaction.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from db.models import (
+    CLOSED_STATUSES,
+    REQUISITION_DERIVED,
+    Engagement,
+    Person,
+    Requisition,
+    RequisitionStatus,
+    Team,
+)
+from db.store import Store
+
+Progress = Callable[[int, "int | None"], None]
+
+PROGRESS_EVERY = 1000
+WRITE_BATCH = 1000
+# Cells may hold long notes; past this a cell is more likely a broken quote swallowing the file.
+csv.field_size_limit(1_000_000)
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all (missing, a folder, no permission): an environment problem."""
+
+
+class MappingError(ValueError):
+    """A mapping file that is not valid: names the file, the key and what is wrong."""
+
+
+class ImportAborted(Exception):
+    """The write pass met something the validation pass did not (the file changed): nothing written."""
+
+
+def norm(text: str) -> str:
+    """The comparable form of a header or a word: lower case, letters and digits only."""
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+# -- the columns the importer knows -------------------------------------------------------------------
+
+KEEP = object()  # a blank cell keeps the existing value (and the model default for a new requisition)
+REQUIRED = object()  # a blank cell rejects the row
+
+
+@dataclass(frozen=True)
+class Column:
+    """One field of a requisition as it appears in a CSV: our own header, its aliases and how to read it."""
+
+    field: str
+    header: str
+    kind: str
+    blank: Any = None
+    aliases: tuple[str, ...] = ()
+    exported: bool = True
+
+    def names(self) -> tuple[str, ...]:
+        return (norm(self.header), *(norm(a) for a in self.aliases))
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("code", "Code", "code", KEEP, ("Requisition Code", "Req Code")),
+    Column("external_id", "External ID", "key", KEEP,
+           ("id", "Job ID", "jobOrderID", "Job Order ID", "Req #", "Req ID", "Req No", "Req Number",
+            "Requisition ID", "Requisition Number", "Requisition #", "Job Number", "Job Order Number",
+            "Job Order #", "Job #", "Posting ID")),
+    Column("title", "Title", "text", REQUIRED,
+           ("Job Title", "Position", "Position Title", "Job Name", "Job", "Role", "Requisition Title",
+            "Job Order Title", "Job Order")),
+    Column("client", "Client", "text", REQUIRED,
+           ("Company", "Company Name", "clientCorporation", "clientCorporation.name", "Client Corporation",
+            "Client Name", "Customer", "Account", "Account Name")),
+    Column("sales_owner", "Sales Owner", "person", REQUIRED,
+           ("Owner", "owner.name", "Owner Name", "Account Manager", "Account Executive", "Salesperson",
+            "Sales Person", "Sales Rep", "Sales", "Business Developer", "BDM", "Client Owner")),
+    Column("recruiter", "Recruiter", "person", None,
+           ("Assigned Recruiter", "Recruiter Name", "Primary Recruiter", "Lead Recruiter")),
+    Column("status", "Status", "status", KEEP,
+           ("Job Status", "Job Order Status", "Requisition Status", "Req Status")),
+    Column("grade", "Grade", "derived", KEEP, ("Fillability Grade",)),
+    Column("score", "Score", "derived", KEEP, ("Fillability Score", "Fillability")),
+    Column("openings", "Openings", "openings", KEEP,
+           ("# of Openings", "numOpenings", "Number of Openings", "No of Openings", "Num Openings",
+            "Positions", "Number of Positions", "Open Positions", "Vacancies", "Total Openings")),
+    Column("engagement", "Engagement", "engagement", KEEP,
+           ("Employment Type", "employmentType", "Engagement Type", "Search Type", "Fee Type", "Job Type")),
+    Column("fee_pct", "Fee %", "percent", None,
+           ("Fee", "Fee Pct", "Fee Percent", "Fee Percentage", "feeArrangement", "Fee Arrangement",
+            "Fee Rate", "Placement Fee %", "Placement Fee")),
+    Column("salary_min", "Salary Min", "amount", None,
+           ("Min Salary", "Minimum Salary", "Salary From", "Salary Low", "Salary Range Min", "Salary Minimum",
+            "Base Salary Min", "Pay Min")),
+    Column("salary_max", "Salary Max", "amount", None,
+           ("Max Salary", "Maximum Salary", "Salary To", "Salary High", "Salary Range Max", "Salary Maximum",
+            "Base Salary Max", "Pay Max")),
+    Column("salary", "Salary", "salary", None,
+           ("Salary Range", "Base Salary", "Compensation", "Pay", "Annual Salary"), exported=False),
+    Column("market_salary", "Market Salary", "amount", None,
+           ("Market Rate", "Market Median", "Market Salary Median", "Benchmark Salary", "Market Pay")),
+    Column("location", "Location", "text", "",
+           ("Job Location", "Work Location", "City", "Office", "Site")),
+    Column("remote", "Remote", "bool", False, ("Is Remote", "Remote OK", "Work From Home", "isWorkFromHome")),
+    Column("opened_at", "Date Added", "datetime", KEEP,
+           ("dateAdded", "Date Created", "Created", "Created At", "Created Date", "Opened", "Opened At",
+            "Date Opened", "Open Date", "Opened Date")),
+    Column("promised_date", "Promised Date", "date", None,
+           ("Promised", "Promised By", "Target Date", "Target Fill Date", "Fill By", "Fill Date", "Deadline",
+            "Needed By", "Need By", "Due Date")),
+    Column("closed_at", "Date Closed", "datetime", None,
+           ("dateClosed", "Closed", "Closed At", "Close Date", "Closed Date")),
+    Column("status_reason", "Status Reason", "text", "",
+           ("Reason", "Closed Reason", "Lost Reason", "Close Reason", "Hold Reason")),
+    Column("intake_at", "Intake Date", "datetime", None, ("Intake", "Intake At", "Intake Call", "Intake Call Date")),
+    Column("hiring_manager_access", "Hiring Manager Access", "bool", False, ("HM Access",)),
+    Column("feedback_agreed_48h", "Feedback Agreed 48h", "bool", False, ("48h Feedback Agreed", "Feedback Agreed")),
+    Column("interview_stages", "Interview Stages", "count", None, ("Interview Rounds", "Number of Interviews")),
+    Column("interview_dates_agreed", "Interview Dates Agreed", "bool", False, ()),
+    Column("jd_clear", "JD Clear", "bool", False, ("Job Description Clear", "Spec Clear")),
+    Column("must_haves", "Must-Haves", "count", None, ("Must Have Count", "Number of Must-Haves")),
+    Column("headcount_approved", "Headcount Approved", "bool", False, ()),
+    Column("reason_known", "Reason Known", "bool", False, ("Reason for Opening Known",)),
+    Column("candidates_exist", "Candidates Exist", "bool", False, ("Candidate Supply",)),
+    Column("competing_agencies", "Competing Agencies", "count", 0, ("Agencies", "Number of Agencies")),
+    Column("feedback_turnaround_hours", "Feedback Turnaround Hours", "hours", None,
+           ("Feedback Hours", "Client Feedback Hours", "Feedback Turnaround")),
+    Column("notes", "Notes", "text", "", ("Note", "Comments", "Internal Notes", "Job Notes")),
+)
+COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
+EXPORT_COLUMNS = tuple(c for c in COLUMNS if c.exported)
+# Fields a mapping file may name: every column plus the single "salary" column.
+MAPPABLE_FIELDS = tuple(c.field for c in COLUMNS if c.kind != "derived")
+
+_BUILTIN_HEADERS: dict[str, str] = {}
+for _column in COLUMNS:
+    for _name in _column.names():
+        _BUILTIN_HEADERS.setdefault(_name, _column.field)
+
+
+def _status_words() -> dict[str, RequisitionStatus]:
+    S = RequisitionStatus
+    words = {norm(s.value): s for s in S}
+    words.update({norm(s.value.replace("_", " ")): s for s in S})
+    table = {
+        # Bullhorn's default job statuses.
+        "Accepting Candidates": S.SOURCING, "Currently Interviewing": S.INTERVIEWING, "Covered": S.SUBMITTED,
+        "Offer Out": S.OFFER, "Placed": S.FILLED, "Filled": S.FILLED, "Lost": S.LOST,
+        # OpenCATS's job order statuses.
+        "Active": S.SOURCING, "Upcoming": S.INTAKE, "Lead": S.INTAKE, "OnHold": S.ON_HOLD, "Full": S.FILLED,
+        "Closed": S.FILLED, "Canceled": S.LOST,
+        # Words people and other ATSs use.
+        "Open": S.SOURCING, "Draft": S.INTAKE, "New": S.INTAKE, "Hold": S.ON_HOLD, "Paused": S.ON_HOLD,
+        "Cancelled": S.LOST, "Unfillable": S.DECLINED, "Offer Extended": S.OFFER, "Interview": S.INTERVIEWING,
+        "Submittal": S.SUBMITTED,
+    }
+    words.update({norm(k): v for k, v in table.items()})
+    return words
+
+
+STATUS_WORDS = _status_words()
+
+ENGAGEMENT_WORDS: dict[str, Engagement] = {
+    norm(k): v
+    for k, v in {
+        "contingent": Engagement.CONTINGENT, "contingency": Engagement.CONTINGENT,
+        "contract": Engagement.CONTINGENT, "contract to hire": Engagement.CONTINGENT, "c2h": Engagement.CONTINGENT,
+        "direct hire": Engagement.CONTINGENT, "permanent": Engagement.CONTINGENT, "perm": Engagement.CONTINGENT,
+        "temp": Engagement.CONTINGENT, "temporary": Engagement.CONTINGENT, "full time": Engagement.CONTINGENT,
+        "part time": Engagement.CONTINGENT, "freelance": Engagement.CONTINGENT, "fixed term": Engagement.CONTINGENT,
+        "h": Engagement.CONTINGENT, "c": Engagement.CONTINGENT, "fl": Engagement.CONTINGENT,
+        "exclusive": Engagement.EXCLUSIVE, "exclusive contingent": Engagement.EXCLUSIVE,
+        "retained": Engagement.RETAINED, "retainer": Engagement.RETAINED, "retained search": Engagement.RETAINED,
+    }.items()
+}
+
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "x", "on", "checked", "remote", "hybrid"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "off", "unchecked", "onsite"})
+
+
+# -- the mapping file ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportMapping:
+    """Extra header names, status words, employment-type words and date formats for one kind of file.
+
+    The file is TOML::
+
+        [columns]                      # field = "Header" or ["Header", "Other header"]
+        external_id = "Posting Number"
+        sales_owner = ["BDM", "Biz Dev"]
+
+        [statuses]                     # word in the file = console status
+        "Pending Approval" = "intake"
+        "Closed" = "lost"              # overrides the built-in reading
+
+        [engagements]
+        "Search" = "retained"
+
+        [dates]
+        formats = ["%d/%m/%Y"]         # tried before the built-in ISO and US formats
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)  # normalised header -> field
+    statuses: dict[str, RequisitionStatus] = field(default_factory=dict)  # normalised word -> status
+    engagements: dict[str, Engagement] = field(default_factory=dict)
+    date_formats: tuple[str, ...] = ()
+    source: str = "mapping"
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "ImportMapping":
+        path = Path(path)
+        if path.is_dir():
+            raise ImportFileError(f"{path} is a folder, not a mapping file")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise ImportFileError(f"The mapping file {path} does not exist") from None
+        except PermissionError:
+            raise ImportFileError(f"The mapping file {path} cannot be read (permission denied)") from None
+        except UnicodeDecodeError:
+            raise MappingError(f"{path}: the mapping file is not UTF-8 text") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise MappingError(f"{path}: not valid TOML ({exc})") from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "mapping") -> "ImportMapping":
+        known = {"columns", "statuses", "engagements", "dates"}
+        for key in data:
+            if key not in known:
+                raise MappingError(f"{source}: unknown section [{key}] (expected {', '.join(sorted(known))})")
+        mapping = cls(source=source)
+        for name, headers in _table(data, "columns", source).items():
+            if name not in MAPPABLE_FIELDS:
+                raise MappingError(
+                    f"{source}: [columns] {name} is not a field; use one of {', '.join(MAPPABLE_FIELDS)}"
+                )
+            headers = [headers] if isinstance(headers, str) else headers
+            if not isinstance(headers, list) or not headers or not all(isinstance(h, str) and norm(h) for h in headers):
+                raise MappingError(f"{source}: [columns] {name} must be a header name or a list of header names")
+            for header in headers:
+                if norm(header) in mapping.columns and mapping.columns[norm(header)] != name:
+                    raise MappingError(
+                        f"{source}: [columns] the header {header!r} is named for both "
+                        f"{mapping.columns[norm(header)]} and {name}"
+                    )
+                mapping.columns[norm(header)] = name
+        for word, status in _table(data, "statuses", source).items():
+            target = STATUS_WORDS.get(norm(status)) if isinstance(status, str) else None
+            if target is None or norm(status) not in {norm(s.value) for s in RequisitionStatus}:
+                raise MappingError(
+                    f"{source}: [statuses] {word!r} = {status!r} is not a console status; use one of "
+                    f"{', '.join(s.value for s in RequisitionStatus)}"
+                )
+            if not norm(word):
+                raise MappingError(f"{source}: [statuses] {word!r} has no letters or digits")
+            mapping.statuses[norm(word)] = target
+        for word, engagement in _table(data, "engagements", source).items():
+            try:
+                mapping.engagements[norm(word)] = Engagement(str(engagement).strip().lower())
+            except ValueError:
+                raise MappingError(
+                    f"{source}: [engagements] {word!r} = {engagement!r} is not an engagement; use one of "
+                    f"{', '.join(e.value for e in Engagement)}"
+                ) from None
+        dates = _table(data, "dates", source)
+        for key in dates:
+            if key != "formats":
+                raise MappingError(f"{source}: [dates] {key} is not a setting (expected formats)")
+        formats = dates.get("formats", [])
+        if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
+            raise MappingError(f'{source}: [dates] formats must be a list like ["%d/%m/%Y"]')
+        for fmt in formats:
+            try:
+                dt.datetime(2025, 1, 2, 3, 4, 5).strftime(fmt)
+            except ValueError as exc:
+                raise MappingError(f"{source}: [dates] format {fmt!r} is not valid ({exc})") from None
+        mapping.date_formats = tuple(formats)
+        return mapping
+
+
+def _table(data: dict[str, Any], name: str, source: str) -> dict[str, Any]:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise MappingError(f"{source}: {name} must be a [{name}] section")
+    return table
+
+
+# -- reading values as a person writes them -----------------------------------------------------------
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is shown to the lead as the reason."""
+
+
+_CURRENCY = re.compile(r"^(?:usd|eur|gbp|cad|aud|nzd|chf|inr|sgd|us\$|ca\$|a\$|[$£€¥₹])+|(?:usd|eur|gbp|cad|aud|nzd|chf|inr|sgd|[$£€¥₹])+$")
+_ANNUAL = re.compile(r"(?:/\s*(?:yr|year|annum|a)|per\s*(?:year|annum)|p\.?a\.?|annual(?:ly)?|yearly)$")
+_HOURLY = re.compile(r"(?:/\s*(?:hr|hour|h)|per\s*hour|hourly|p\.?h\.?)$")
+_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)([km]?)$")
+_DOT_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
+_RANGE = re.compile(r"^(.*\d.*?[km]?)\s*(?:-|–|—|\bto\b)\s*(.*\d.*)$", re.IGNORECASE)
+
+
+# "$120,000", "120000", "120k", "95.5K": most cells, read without the general path's substitutions.
+_PLAIN_AMOUNT = re.compile(r"^\$?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([kKmM]?)$")
+
+
+def _amount_parts(text: str) -> tuple[float, str]:
+    """The number and its k/m suffix, after currency, separators and "per year" are taken off."""
+    plain = _PLAIN_AMOUNT.match(text)
+    # "120.000" is 120 thousand written with a dot: left to the general path below.
+    if plain and not (plain.group(2) and len(plain.group(2)) == 4 and "," not in plain.group(1)):
+        whole, fraction, suffix = plain.groups()
+        return float(whole.replace(",", "") + (fraction or "")), suffix.lower()
+    raw = text.strip().lower()
+    if _HOURLY.search(raw):
+        raise CellError(f'"{text}" is an hourly rate; the console keeps annual salaries')
+    cleaned = _ANNUAL.sub("", raw).strip()
+    negative = False
+    if cleaned.startswith("-") or (cleaned.startswith("(") and cleaned.endswith(")")):
+        negative = True
+        cleaned = cleaned.strip("-()").strip()
+    cleaned = _CURRENCY.sub("", cleaned).strip()
+    if cleaned.startswith("-"):
+        negative = True
+        cleaned = cleaned[1:]
+    cleaned = cleaned.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("_", "")
+    if _DOT_THOUSANDS.match(cleaned):
+        cleaned = cleaned.replace(".", "")
+    match = _AMOUNT.match(cleaned)
+    if not match:
+        raise CellError(f'"{text}" is not an amount (write it like $120,000 or 120k)')
+    if negative:
+        raise CellError(f'"{text}" is a negative amount')
+    return float(match.group(1)), match.group(2)
+
+
+def _scale(number: float, suffix: str) -> int:
+    return round(number * {"": 1, "k": 1_000, "m": 1_000_000}[suffix])
+
+
+def parse_amount(text: str) -> int:
+    """ "$120,000", "120k", "1.2M", "USD 95000" -> whole currency units."""
+    if text.isdigit():
+        return int(text)
+    number, suffix = _amount_parts(text)
+    return _scale(number, suffix)
+
+
+def parse_salary(text: str) -> tuple[int, int]:
+    """A single Salary cell: a range ("$95,000 - $110,000", "95-110k") or one amount (min = max)."""
+    match = _RANGE.match(text.strip())
+    if match and not text.strip().startswith("-"):
+        low, low_suffix = _amount_parts(match.group(1))
+        high, high_suffix = _amount_parts(match.group(2))
+        # "95-110k": the suffix written once applies to both ends.
+        if not low_suffix and high_suffix and low < 1000:
+            low_suffix = high_suffix
+        if not high_suffix and low_suffix and high < 1000:
+            high_suffix = low_suffix
+        return _scale(low, low_suffix), _scale(high, high_suffix)
+    amount = parse_amount(text)
+    return amount, amount
+
+
+def parse_percent(text: str) -> float:
+    """ "20%" and "20" are 20 %; a bare number below 1 ("0.2", Bullhorn's feeArrangement) is a fraction."""
+    raw = text.strip().replace(" ", "")
+    if re.search(r"[$£€¥₹]", raw):
+        raise CellError(f'"{text}" is an amount; the fee is kept as a percentage of salary (e.g. 20%)')
+    has_percent = raw.endswith("%")
+    raw = raw.rstrip("%").replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw.rstrip("%")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise CellError(f'"{text}" is not a number (write the fee like 20% or 0.2)') from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise CellError(f'"{text}" is not a number (write the fee like 20% or 0.2)')
+    if value < 0:
+        raise CellError(f'"{text}" is a negative fee')
+    if not has_percent and value < 1:
+        value *= 100
+    if value > 100:
+        raise CellError(f'"{text}" is a fee above 100%')
+    return round(value, 4)
+
+
+def parse_count(text: str, what: str) -> int:
+    if text.isdigit():
+        return int(text)
+    raw = text.strip().replace(",", "")
+    try:
+        number = float(raw)
+    except ValueError:
+        raise CellError(f'"{text}" is not a whole number of {what}') from None
+    if number != number or number != int(number):
+        raise CellError(f'"{text}" is not a whole number of {what}')
+    if number < 0:
+        raise CellError(f"negative {what} ({text.strip()})")
+    return int(number)
+
+
+def parse_hours(text: str) -> float:
+    raw = text.strip().lower().removesuffix("hours").removesuffix("hrs").removesuffix("h").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise CellError(f'"{text}" is not a number of hours') from None
+    if value < 0 or value != value:
+        raise CellError(f'"{text}" is a negative number of hours')
+    return value
+
+
+def parse_bool(text: str) -> bool:
+    word = text.lower()
+    if word not in TRUE_WORDS and word not in FALSE_WORDS:
+        word = norm(text)
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError(f'"{text}" is not yes or no')
+
+
+# MM/DD/YYYY, M/D/YY or MM-DD-YY (OpenCATS), optionally with H:MM[:SS] and AM/PM: read by hand, strptime is slow per row.
+_US_DATE = re.compile(
+    r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+_OTHER_FORMATS = ("%Y/%m/%d", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y")
+
+
+def parse_datetime(text: str, formats: tuple[str, ...] = ()) -> dt.datetime:
+    """ISO, US (MM/DD/YYYY) or epoch-millisecond dates, plus any formats a mapping file names first."""
+    raw = text.strip()
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+    us = _US_DATE.match(raw)
+    if us:
+        month, _sep, day, year, hour, minute, second, half = us.groups()
+        year_n = int(year) + (2000 if len(year) == 2 else 0)
+        hour_n = int(hour or 0)
+        if half:
+            if not 1 <= hour_n <= 12:
+                raise CellError(f'"{text}" is not a time of day')
+            hour_n = hour_n % 12 + (12 if half.lower() == "pm" else 0)
+        try:
+            return dt.datetime(year_n, int(month), int(day), hour_n, int(minute or 0), int(second or 0))
+        except ValueError:
+            raise CellError(f'"{text}" is not a date (US dates are MM/DD/YYYY)') from None
+    if raw.isdigit() and len(raw) in (12, 13):
+        return dt.datetime.fromtimestamp(int(raw) / 1000, dt.UTC).replace(tzinfo=None, microsecond=0)
+    try:
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
+    except ValueError:
+        pass
+    else:
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.replace(microsecond=0)
+    for fmt in _OTHER_FORMATS:
+        try:
+            return dt.datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+    raise CellError(f'"{text}" is not a date (write it as YYYY-MM-DD or MM/DD/YYYY)')
+
+
+def parse_date(text: str, formats: tuple[str, ...] = ()) -> dt.date:
+    return parse_datetime(text, formats).date()
+
+
+_NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def unneutralise(cell: str) -> str:
+    """Takes off the single quote a spreadsheet-safe export put before a formula-like cell."""
+    return cell[1:] if cell.startswith("'") and _NEUTRALISED.match(cell) else cell
+
+
+# -- the report -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one row (numbered as a spreadsheet shows it: the header is row 1) was rejected."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did; `lines()` is the text the CLI prints and the TUI shows."""
+
+    source: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    status_changes: int = 0
+    written: bool = False
+    encoding: str = "UTF-8"
+    delimiter: str = ","
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (header in the file, field)
+    ignored_columns: list[tuple[str, str]] = field(default_factory=list)  # (header, why)
+    people_created: list[tuple[str, Team]] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+    def summary(self) -> str:
+        name = Path(self.source).name
+        if not self.ok:
+            rows = self.rejected_rows
+            return (f"{name}: {rows} row{'s' if rows != 1 else ''} rejected "
+                    f"({len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}); nothing was imported.")
+        verb = "would be" if self.dry_run else "were"
+        people = len(self.people_created)
+        text = (
+            f"{name}: {self.rows:,} row{'s' if self.rows != 1 else ''} — {self.created:,} created, "
+            f"{self.updated:,} updated, {self.unchanged:,} unchanged"
+        )
+        if self.status_changes:
+            text += f" ({self.status_changes:,} status change{'s' if self.status_changes != 1 else ''})"
+        if people:
+            text += f"; {people} {'person' if people == 1 else 'people'} {verb} added"
+        if self.dry_run:
+            return f"Dry run, nothing was written. {text} if imported."
+        return f"Imported {text}."
+
+    def lines(self) -> list[str]:
+        lines = [self.summary()]
+        for warning in self.warnings:
+            lines.append(f"note: {warning}")
+        if self.columns:
+            lines.append("Columns read: " + ", ".join(
+                f"{header} → {COLUMN_BY_FIELD[name].header}" if norm(header) != norm(COLUMN_BY_FIELD[name].header)
+                else header
+                for header, name in self.columns
+            ))
+        if self.ignored_columns:
+            lines.append("Columns ignored: " + ", ".join(
+                f"{header} ({why})" if why else header for header, why in self.ignored_columns
+            ))
+        if self.people_created:
+            lines.append("People " + ("to add: " if self.dry_run or not self.ok else "added: ") + ", ".join(
+                f"{name} ({team.value})" for name, team in self.people_created
+            ))
+        lines.extend(f"  {problem}" for problem in self.problems)
+        return lines
+
+
+# -- the importer --------------------------------------------------------------------------------------
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The delimiter used most in the header line outside quotes (comma when none is used)."""
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for ch in header_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+@dataclass
+class _Plan:
+    before: Requisition | None
+    after: Requisition
+
+
+class _Importer:
+    """One pass over the file: reads each row into a planned create or update, collecting problems."""
+
+    def __init__(self, store: Store, path: Path, mapping: ImportMapping, report: ImportReport, filename: str):
+        self.store = store
+        self.path = path
+        self.mapping = mapping
+        self.report = report
+        self.filename = filename
+        self.statuses = {**STATUS_WORDS, **mapping.statuses}
+        self.engagements = {**ENGAGEMENT_WORDS, **mapping.engagements}
+        self.formats = mapping.date_formats
+        self.now = store.now()
+        self.people: dict[str, int] = {p.name.casefold(): p.id for p in store.list_people()}  # type: ignore[misc]
+        self.new_people: dict[str, tuple[str, Team]] = {}
+        self.stand_ins: dict[str, int] = {}
+        self.external_ids, self.codes = store.import_keys()
+        self.columns: list[tuple[int, Column]] = []
+        self.header_names: dict[str, str] = {}  # field -> header as the file spells it
+        self.readers: list[tuple[int, Column, str, Callable[[str], Any]]] = []
+
+    # Reading the header ---------------------------------------------------------------------------
+
+    def read_header(self, header: list[str]) -> None:
+        assigned: dict[str, int] = {}
+        ignored: list[tuple[str, str]] = []
+        cleaned = [unneutralise(h).strip() for h in header]
+        # Mapping-file names first: they win over the built-in aliases.
+        for pass_mapping in (True, False):
+            for index, name in enumerate(cleaned):
+                if index in assigned.values() or not norm(name):
+                    continue
+                field_name = (self.mapping.columns if pass_mapping else _BUILTIN_HEADERS).get(norm(name))
+                if field_name is None or field_name in assigned:
+                    continue
+                assigned[field_name] = index
+        for index, name in enumerate(cleaned):
+            if index in assigned.values():
+                continue
+            if not name:
+                continue
+            field_name = self.mapping.columns.get(norm(name)) or _BUILTIN_HEADERS.get(norm(name))
+            if field_name is not None:
+                why = f"another column already gives {COLUMN_BY_FIELD[field_name].header}"
+            else:
+                why = ""
+            ignored.append((name, why))
+        if "salary" in assigned and ("salary_min" in assigned or "salary_max" in assigned):
+            ignored.append((cleaned[assigned.pop("salary")], "Salary Min/Max columns are used instead"))
+        for field_name in ("grade", "score"):
+            if field_name in assigned:
+                ignored.append((cleaned[assigned.pop(field_name)], "computed by the console"))
+        order = sorted(assigned.items(), key=lambda item: item[1])
+        self.columns = [(index, COLUMN_BY_FIELD[name]) for name, index in order]
+        self.header_names = {name: cleaned[index] for name, index in order}
+        self.readers = [
+            (index, column, self.header_names[column.field], self.reader(column)) for index, column in self.columns
+        ]
+        self.report.columns = [(cleaned[index], name) for name, index in order]
+        self.report.ignored_columns = ignored
+        self.width = len(header)
+
+    def column_label(self, field_name: str) -> str:
+        return self.header_names.get(field_name) or COLUMN_BY_FIELD[field_name].header
+
+    # Reading one row ------------------------------------------------------------------------------
+
+    def read_cells(self, rownum: int, cells: list[str], problems: list[RowProblem]) -> dict[str, Any]:
+        """Parsed values of the columns the file has; blank KEEP cells are left out."""
+        values: dict[str, Any] = {}
+        width = len(cells)
+        for index, column, label, reader in self.readers:
+            raw = cells[index] if index < width else ""
+            if raw[:1] == "'":
+                raw = unneutralise(raw)
+            raw = raw.strip()
+            if not raw:
+                if column.blank is REQUIRED:
+                    problems.append(RowProblem(rownum, label, f"missing {_what(column.field)}"))
+                elif column.blank is KEEP:
+                    continue
+                elif column.kind == "salary":
+                    values["salary_min"] = values["salary_max"] = None
+                else:
+                    values[column.field] = column.blank
+                continue
+            try:
+                if column.kind == "salary":
+                    values["salary_min"], values["salary_max"] = reader(raw)
+                else:
+                    values[column.field] = reader(raw)
+            except CellError as exc:
+                problems.append(RowProblem(rownum, label, str(exc)))
+        return values
+
+    def reader(self, column: Column) -> Callable[[str], Any]:
+        """The function that reads one non-blank cell of `column`, raising CellError with the reason."""
+        kind, name = column.kind, column.field
+        if kind in ("text", "key", "code", "person"):
+            return str
+        if kind == "status":
+            statuses = self.statuses
+
+            def status(raw: str) -> RequisitionStatus:
+                found = statuses.get(raw) or statuses.get(norm(raw))
+                if found is None:
+                    raise CellError(
+                        f'unknown status "{raw}" (add it under [statuses] in a mapping file, '
+                        f'e.g. "{raw}" = "sourcing")'
+                    )
+                return found
+
+            return status
+        if kind == "engagement":
+            engagements = self.engagements
+
+            def engagement(raw: str) -> Engagement:
+                found = engagements.get(raw) or engagements.get(norm(raw))
+                if found is None:
+                    raise CellError(
+                        f'unknown engagement "{raw}" (contingent, exclusive or retained; or add it under '
+                        "[engagements] in a mapping file)"
+                    )
+                return found
+
+            return engagement
+        if kind in ("openings", "count"):
+            what = "openings" if kind == "openings" else _what(name)
+            return lambda raw: parse_count(raw, what)
+        if kind == "date":
+            return lambda raw: parse_date(raw, self.formats)
+        if kind == "datetime":
+            return lambda raw: parse_datetime(raw, self.formats)
+        return {
+            "hours": parse_hours, "percent": parse_percent, "amount": parse_amount, "salary": parse_salary,
+            "bool": parse_bool,
+        }[kind]
+
+    def person_id(self, name: str, team: Team, rownum: int, label: str, problems: list[RowProblem]) -> int | None:
+        key = name.casefold()
+        if key in self.people:
+            return self.people[key]
+        if len(name) > 80:
+            problems.append(RowProblem(rownum, label, "a name longer than 80 characters"))
+            return None
+        if key not in self.new_people:
+            # The first row that names someone decides their team.
+            self.new_people[key] = (name, team)
+            self.stand_ins[key] = -len(self.new_people)
+        # A stand-in id until the write pass creates the person; negative ids never collide.
+        return self.stand_ins[key]
+
+    def plan(self, rownum: int, cells: list[str], seen: dict[str, int] | None) -> tuple[_Plan | None, list[RowProblem]]:
+        problems: list[RowProblem] = []
+        if len(cells) > self.width and any(c.strip() for c in cells[self.width:]):
+            problems.append(RowProblem(
+                rownum, "", f"{len(cells)} cells but the header has {self.width} "
+                "(a comma inside a value needs the value in quotes)"
+            ))
+            return None, problems
+        values = self.read_cells(rownum, cells, problems)
+        external_id = values.pop("external_id", None)
+        code = values.pop("code", None)
+        key = f"id:{external_id}" if external_id else (f"code:{code.casefold()}" if code else None)
+        if seen is not None and key is not None:
+            if key in seen:
+                label = self.column_label("external_id" if external_id else "code")
+                problems.append(RowProblem(
+                    rownum, label, f'duplicate id "{external_id or code}" in the file (first on row {seen[key]})'
+                ))
+            else:
+                seen[key] = rownum
+        before: Requisition | None = None
+        if external_id:
+            req_id = self.external_ids.get(external_id)
+        else:
+            req_id = self.codes.get(code.casefold()) if code else None
+        if req_id is not None:
+            before = self.store.get_requisition(req_id)
+        if len(external_id or "") > 120:
+            problems.append(RowProblem(rownum, self.column_label("external_id"), "an id longer than 120 characters"))
+        for field_name, team in (("sales_owner", Team.SALES), ("recruiter", Team.RECRUITING)):
+            if field_name not in values:
+                continue
+            name = values.pop(field_name)
+            id_field = "sales_owner_id" if field_name == "sales_owner" else "recruiter_id"
+            if name is None:
+                values[id_field] = None
+                continue
+            person = self.person_id(name, team, rownum, self.column_label(field_name), problems)
+            if person is not None:
+                values[id_field] = person
+        if before is None:
+            for field_name in ("title", "client", "sales_owner"):
+                if field_name not in self.header_names:
+                    problems.append(RowProblem(
+                        rownum, COLUMN_BY_FIELD[field_name].header,
+                        f"missing {_what(field_name)} (the file has no {COLUMN_BY_FIELD[field_name].header} "
+                        "column, and this row is not a requisition the console already has)",
+                    ))
+        if problems:
+            return None, problems
+        after = self.merge(rownum, before, values, external_id, problems)
+        return (None if after is None else _Plan(before, after)), problems
+
+    def merge(
+        self, rownum: int, before: Requisition | None, values: dict[str, Any], external_id: str | None,
+        problems: list[RowProblem],
+    ) -> Requisition | None:
+        closed_given = "closed_at" in values
+        closed_at = values.pop("closed_at", None)
+        if before is None:
+            data = {**values, "external_id": external_id}
+            data.setdefault("opened_at", self.now)
+        else:
+            data = {**before.model_dump(), **values}
+        status = RequisitionStatus(data.get("status") or RequisitionStatus.INTAKE)
+        if status not in CLOSED_STATUSES:
+            data["closed_at"] = None
+        elif closed_given and closed_at is not None:
+            data["closed_at"] = closed_at
+        elif before is None:
+            data["closed_at"] = None
+        elif before.status not in CLOSED_STATUSES:
+            data["closed_at"] = self.now  # it closed in the ATS since the last import
+        data["updated_at"] = self.now
+        low, high = data.get("salary_min"), data.get("salary_max")
+        if low is not None and high is not None and low > high:
+            problems.append(RowProblem(
+                rownum, self._label_for("salary_min"), f"salary min {low:,} is above salary max {high:,}"
+            ))
+            return None
+        try:
+            after = Requisition.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                field_name = str(error["loc"][0]) if error["loc"] else ""
+                problems.append(RowProblem(rownum, self._label_for(field_name), _friendly(error)))
+            return None
+        return after
+
+    def _label_for(self, field_name: str) -> str:
+        if field_name in ("salary_min", "salary_max") and "salary" in self.header_names:
+            return self.header_names["salary"]
+        if field_name in ("sales_owner_id", "recruiter_id"):
+            field_name = field_name.removesuffix("_id")
+        if not field_name:
+            # A cross-field check: min above max is the only one Requisition has.
+            return self.header_names.get("salary_min") or self.header_names.get("salary") or "Salary Min"
+        return self.column_label(field_name) if field_name in COLUMN_BY_FIELD else field_name
+
+    # Streaming the file ----------------------------------------------------------------------------
+
+    def rows(self, encoding: str) -> Iterator[tuple[int, list[str]]]:
+        """(spreadsheet row number, cells) of each non-blank data row; reads the header first."""
+        with open(self.path, newline="", encoding=encoding) as handle:
+            first = handle.readline()
+            handle.seek(0)
+            self.report.delimiter = _sniff_delimiter(first)
+            reader = csv.reader(handle, delimiter=self.report.delimiter)
+            rownum = 0
+            try:
+                for cells in reader:
+                    rownum += 1
+                    if rownum == 1:
+                        self.read_header(cells)
+                        continue
+                    if not any(c.strip() for c in cells):
+                        continue
+                    yield rownum, cells
+            except csv.Error as exc:
+                raise _BrokenCsv(rownum + 1, str(exc)) from None
+
+
+class _BrokenCsv(Exception):
+    def __init__(self, row: int, detail: str) -> None:
+        super().__init__(detail)
+        self.row = row
+
+
+def _what(field_name: str) -> str:
+    return {
+        "title": "title", "client": "client", "sales_owner": "sales owner", "interview_stages": "interview stages",
+        "must_haves": "must-haves", "competing_agencies": "competing agencies",
+    }.get(field_name, field_name.replace("_", " "))
+
+
+def _friendly(error: Any) -> str:
+    """A pydantic error reworded for a team lead."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "greater_than_equal" and error["loc"] and error["loc"][0] == "openings":
+        return "a requisition has at least 1 opening"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le'):,}" if isinstance(ctx.get("le"), int) else f"must be at most {ctx.get('le')}"
+    if kind == "string_too_long":
+        return f"longer than {ctx.get('max_length')} characters"
+    message = str(error.get("msg", "not valid"))
+    message = message.removeprefix("Value error, ")
+    if message == "Salary min is above salary max":
+        return "salary min is above salary max"
+    return message[:1].lower() + message[1:]
+
+
+def _open_check(path: Path) -> os.stat_result:
+    if path.is_dir():
+        raise ImportFileError(f"{path} is a folder, not a CSV file")
+    try:
+        with open(path, "rb"):
+            pass
+        return path.stat()
+    except FileNotFoundError:
+        raise ImportFileError(f"{path} does not exist") from None
+    except PermissionError:
+        raise ImportFileError(f"{path} cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise ImportFileError(f"{path} cannot be read: {exc.strerror or exc}") from None
+
+
+def import_requisitions(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    mapping: ImportMapping | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Validates every row of the CSV, then (unless `dry_run` or a row was rejected) writes them all.
+
+    `progress(done, total)` is called every thousand rows: during validation with `total=None`
+    (the number of rows is not known yet), during writing with the row count. Raises
+    `ImportFileError` when the file cannot be read at all; every problem with its content is in the
+    returned report, and when the report has problems nothing was written.
+    """
+    path = Path(path)
+    mapping = mapping or ImportMapping()
+    stat_before = _open_check(path)
+    report = ImportReport(source=str(path), dry_run=dry_run)
+    if stat_before.st_size == 0:
+        report.problems.append(RowProblem(1, "", "the file is empty (expected a header row and requisitions)"))
+        return report
+
+    importer = None
+    for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
+        report = ImportReport(source=str(path), dry_run=dry_run, encoding=label)
+        importer = _Importer(store, path, mapping, report, path.name)
+        try:
+            _validate(importer, encoding, progress)
+        except UnicodeDecodeError:
+            continue
+        except _BrokenCsv as exc:
+            report.problems.append(RowProblem(exc.row, "", f"the CSV is broken here ({exc})"))
+            return report
+        if label != "UTF-8":
+            report.warnings.append("the file is not UTF-8; it was read as Windows-1252 (Excel's plain CSV)")
+        break
+    else:
+        report.problems.append(RowProblem(1, "", "the file is not text (neither UTF-8 nor Windows-1252)"))
+        return report
+    assert importer is not None
+    if not importer.columns:
+        # Every row would be "missing title"; the one thing to say is that the header was not understood.
+        report.problems[:] = [RowProblem(
+            1, "", "no column was recognised (is the first row the header? a mapping file can name the columns)"
+        )]
+    report.people_created = list(importer.new_people.values())
+    if report.problems or dry_run:
+        return report
+
+    with store.transaction():
+        _write(importer, encoding, progress)
+        stat_after = path.stat()
+        if (stat_after.st_size, stat_after.st_mtime_ns) != (stat_before.st_size, stat_before.st_mtime_ns):
+            raise ImportAborted(f"{path} changed while it was being imported; nothing was written")
+        store.record_import(
+            {
+                "file": path.name, "rows": report.rows, "created": report.created, "updated": report.updated,
+                "unchanged": report.unchanged, "status_changes": report.status_changes,
+                "people_created": [name for name, _team in report.people_created],
+            }
+        )
+    report.written = True
+    return report
+
+
+def _validate(importer: _Importer, encoding: str, progress: Progress | None) -> None:
+    report = importer.report
+    seen: dict[str, int] = {}
+    rows = 0
+    for rownum, cells in importer.rows(encoding):
+        rows += 1
+        plan, problems = importer.plan(rownum, cells, seen)
+        if problems:
+            report.problems.extend(problems)
+        elif plan is not None:
+            _tally(report, plan)
+        if progress is not None and rows % PROGRESS_EVERY == 0:
+            progress(rows, None)
+    report.rows = rows
+    if progress is not None:
+        progress(rows, None)
+
+
+def _unchanged(plan: _Plan) -> bool:
+    if plan.before is None:
+        return False
+    skip = {"updated_at", *REQUISITION_DERIVED}
+    return plan.before.model_dump(exclude=skip) == plan.after.model_dump(exclude=skip)
+
+
+def _tally(report: ImportReport, plan: _Plan) -> None:
+    if plan.before is None:
+        report.created += 1
+    elif _unchanged(plan):
+        report.unchanged += 1
+    else:
+        report.updated += 1
+        if plan.before.status != plan.after.status:
+            report.status_changes += 1
+
+
+def _write(importer: _Importer, encoding: str, progress: Progress | None) -> None:
+    store, report = importer.store, importer.report
+    total = report.rows
+    created = store.add_people_for_import([Person(name=name, team=team) for name, team in importer.new_people.values()])
+    importer.people.update({person.name.casefold(): person.id for person in created})
+    importer.new_people = {}
+    report.created = report.updated = report.unchanged = report.status_changes = 0
+    pending: list[Requisition] = []
+    note = f"Imported from {importer.filename}"
+    done = 0
+    for rownum, cells in importer.rows(encoding):
+        plan, problems = importer.plan(rownum, cells, None)
+        if problems or plan is None or importer.new_people:
+            raise ImportAborted(
+                f"{importer.path} changed while it was being imported (row {rownum}); nothing was written"
+            )
+        _tally(report, plan)
+        if plan.before is None:
+            pending.append(plan.after)
+            if len(pending) >= WRITE_BATCH:
+                store.insert_imported_requisitions(pending)
+                pending = []
+        elif not _unchanged(plan):
+            store.update_imported_requisition(plan.before, plan.after, note=note)
+        done += 1
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
+    if pending:
+        store.insert_imported_requisitions(pending)
+    if progress is not None:
+        progress(done, total)
+
+
+__all__ = [
+    "COLUMNS", "EXPORT_COLUMNS", "Column", "ImportAborted", "ImportFileError", "ImportMapping", "ImportReport",
+    "MappingError", "RowProblem", "STATUS_WORDS", "ENGAGEMENT_WORDS", "import_requisitions", "norm",
+    "parse_amount", "parse_salary", "parse_percent", "parse_date", "parse_datetime", "parse_bool",
+    "unneutralise",
+]
