@@ -1,0 +1,1176 @@
+"""Writes a realistic, deterministic demo dataset into an empty Store — small for a tour, large for benchmarks."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from db import defaults
+from db.defaults import default_expectations
+from db.models import (
+    CATEGORY_LABELS,
+    CLOSED_STATUSES,
+    OPEN_DISPUTE_STATUSES,
+    CommitmentSource,
+    CommitmentStatus,
+    DisputeCategory,
+    DisputeStatus,
+    Engagement,
+    EventKind,
+    Expectation,
+    ExpectationStatus,
+    RequisitionStatus,
+    Team,
+)
+from db.store import RejectedChange, Store
+
+S = RequisitionStatus
+HOUR = dt.timedelta(hours=1)
+
+# Columns written in bulk, in the order of the row tuples built below (see db/schema.py).
+PEOPLE_COLUMNS = ("id", "name", "team", "active")
+REQUISITION_COLUMNS = (
+    "id", "code", "external_id", "title", "client", "sales_owner_id", "recruiter_id", "openings", "status",
+    "engagement", "fee_pct", "salary_min", "salary_max", "market_salary", "location", "remote", "promised_date",
+    "intake_at", "hiring_manager_access", "feedback_agreed_48h", "interview_stages", "interview_dates_agreed",
+    "jd_clear", "must_haves", "headcount_approved", "reason_known", "candidates_exist", "competing_agencies",
+    "feedback_turnaround_hours", "opened_at", "updated_at", "closed_at", "status_reason", "notes",
+    "score", "grade", "estimate_days", "submittals", "last_submittal_at", "open_disputes",
+)
+EVENT_COLUMNS = ("id", "requisition_id", "kind", "at", "actor_id", "note", "from_status", "to_status")
+DISPUTE_COLUMNS = (
+    "id", "code", "requisition_id", "raised_by_id", "counterpart_id", "category", "severity", "summary",
+    "sales_interest", "recruiting_interest", "status", "resolution", "proposal_id", "opened_at", "closed_at",
+)
+COMMITMENT_COLUMNS = (
+    "id", "owner_id", "text", "due", "source", "dispute_id", "requisition_id", "standup_id", "expectation_id",
+    "status", "created_at", "closed_at", "reason",
+)
+STANDUP_COLUMNS = ("id", "started_at", "ended_at", "facilitator_id", "attendees", "current_item",
+                   "timebox_seconds", "blockers")
+ITEM_COLUMNS = ("id", "standup_id", "position", "section", "title", "detail", "requisition_id", "dispute_id",
+                "commitment_id", "person_id", "notes", "decision", "seconds_spent", "done")
+
+# -- the cast -------------------------------------------------------------------------------------
+
+CORE_SALES = ["Marcus Bell", "Priya Raman", "Tom Okafor", "Elena Voss", "Jordan Hayes"]
+CORE_RECRUITERS = ["Aisha Mensah", "Ben Carter", "Sofia Delgado", "Liam Novak", "Grace Whitfield", "Daniel Kim"]
+LEAD = "Helen Park"
+# Follow-through the core cast is drawn to: Marcus overpromises and keeps half his word; the rest vary.
+CORE_SALES_FOLLOW_THROUGH = [0.5, 0.92, 0.8, 0.88, 0.75]
+CORE_RECRUITER_FOLLOW_THROUGH = [0.95, 0.85, 0.78, 0.9, 0.7, 0.83]
+
+FIRST_NAMES = (
+    "Adam Alicia Amir Ana Andre Anika Beatrice Caleb Carmen Chloe Connor Dana Derek Diego Eli Emma Fatima Felix "
+    "Gabriel Hana Hugo Imani Isaac Ivy Jamal Jasmine Jonah Julia Kai Kara Leon Lucia Malik Maya Mei Mateo Nadia "
+    "Nathan Nia Noah Olivia Omar Paula Quinn Rafael Rosa Ryan Samir Sara Theo Tessa Uma Victor Wes Yara Zoe"
+).split()
+LAST_NAMES = (
+    "Abbott Alvarez Anand Baker Brennan Castillo Chen Cohen Dawson Diaz Duarte Ellis Farrow Fischer Flores Gallo "
+    "Garner Gupta Hale Hughes Ibarra Jensen Joshi Keller Kowalski Lam Larsen Lopez Lund Marsh Meyer Moreau Nakamura "
+    "Nguyen Ortiz Osei Patel Pereira Quinn Reyes Rossi Sato Schmidt Shah Silva Stone Sullivan Tanaka Torres "
+    "Usman Vargas Walsh Weber Yilmaz Young Zimmer"
+).split()
+
+# -- the work -------------------------------------------------------------------------------------
+
+# (title, family, typical top of the salary band in USD)
+TITLES = [
+    ("Senior Backend Engineer", "engineering", 170_000), ("Staff Software Engineer", "engineering", 215_000),
+    ("Frontend Engineer (React)", "engineering", 140_000), ("DevOps Engineer", "engineering", 155_000),
+    ("Site Reliability Engineer", "engineering", 175_000), ("Data Engineer", "engineering", 160_000),
+    ("Machine Learning Engineer", "engineering", 195_000), ("QA Automation Engineer", "engineering", 115_000),
+    ("iOS Developer", "engineering", 150_000), ("Engineering Manager", "engineering", 210_000),
+    ("Security Engineer", "engineering", 180_000), ("Embedded Software Engineer", "engineering", 145_000),
+    ("Financial Analyst", "finance", 88_000), ("Senior Accountant", "finance", 95_000),
+    ("Financial Controller", "finance", 155_000), ("FP&A Manager", "finance", 140_000),
+    ("Payroll Specialist", "finance", 68_000), ("Tax Manager", "finance", 145_000),
+    ("Accounts Payable Specialist", "finance", 55_000), ("Internal Auditor", "finance", 98_000),
+    ("Account Executive", "sales", 125_000), ("Sales Development Representative", "sales", 68_000),
+    ("Regional Sales Manager", "sales", 155_000), ("Customer Success Manager", "sales", 98_000),
+    ("Sales Operations Analyst", "sales", 88_000),
+    ("Registered Nurse (ICU)", "healthcare", 110_000), ("Nurse Practitioner", "healthcare", 130_000),
+    ("Physical Therapist", "healthcare", 98_000), ("Medical Assistant", "healthcare", 45_000),
+    ("Clinical Pharmacist", "healthcare", 140_000), ("Clinical Research Coordinator", "healthcare", 72_000),
+    ("Radiologic Technologist", "healthcare", 80_000),
+    ("Product Manager", "operations", 165_000), ("UX Designer", "operations", 128_000),
+    ("HR Business Partner", "operations", 112_000), ("Supply Chain Analyst", "operations", 82_000),
+    ("Operations Manager", "operations", 108_000), ("Paralegal", "operations", 66_000),
+    ("Maintenance Technician", "operations", 62_000), ("Executive Assistant", "operations", 72_000),
+]
+CLIENTS = {
+    "engineering": ["Summit Peak Software", "Nimbus Cloud Systems", "Lumen Analytics", "Brightwave Telecom",
+                    "Quarry Labs", "Halcyon Robotics", "Tidewater Bank"],
+    "finance": ["Tidewater Bank", "Bluestem Financial", "Redwood Capital Advisors", "Granite State Insurance",
+                "Orchard Lane Foods", "Stonebridge Construction"],
+    "sales": ["Brightwave Telecom", "Vantage Retail Group", "Summit Peak Software", "Copperline Energy",
+              "Orchard Lane Foods"],
+    "healthcare": ["Harbor Point Health", "Cedar Ridge Medical Group", "Pinecrest Hospital",
+                   "Silver Maple Senior Living", "Bayside Dental Partners", "Meridian Pharma"],
+    "operations": ["Atlas Freight", "Ironclad Manufacturing", "Keystone Legal Partners", "Fairhaven University",
+                   "Copperline Energy", "Vantage Retail Group", "Meridian Pharma"],
+}
+LOCATIONS = ["Boston, MA", "Chicago, IL", "Austin, TX", "Denver, CO", "Atlanta, GA", "Seattle, WA",
+             "New York, NY", "Raleigh, NC", "Phoenix, AZ", "Minneapolis, MN", "Columbus, OH", "San Diego, CA"]
+REMOTE_FAMILIES = {"engineering", "finance", "sales", "operations"}
+
+REQUISITION_NOTES = [
+    "Hiring manager prefers candidates from a regulated industry.",
+    "Client wants to see a shortlist before the quarterly board meeting.",
+    "Backfill for a resignation; the team is covering the gap with overtime.",
+    "Second opening expected once this one is filled.",
+    "Client interviewed two internal candidates already; neither fit.",
+    "Relocation budget available for the right person.",
+    "Hiring manager travels most weeks; book interviews early.",
+    "Client has used three agencies on this role this year.",
+]
+LOST_REASONS = [
+    "Client filled the role internally", "Client froze hiring after a budget review",
+    "A competing agency placed first", "The hiring manager left and the role was cancelled",
+    "Client moved the role to its offshore centre",
+]
+DECLINED_REASONS = [
+    "Budget 25% below market and the client will not move",
+    "Seven must-haves and no access to the hiring manager",
+    "Fourth agency on the role at a 15% fee",
+    "Client would not commit to interview dates or a decision maker",
+    "Relocation required for a niche skill set with no relocation package",
+]
+ON_HOLD_REASONS = ["Budget review until next quarter", "Hiring manager on leave for three weeks",
+                   "Client reorganising the team before hiring", ""]
+FEEDBACK_NOTES = [
+    "Client: strong fundamentals, wants to meet", "Client passed: salary expectations above the range",
+    "Client passed: not enough people-management experience", "Client: good fit, scheduling a first round",
+    "Client passed: prefers someone local", "Client: promising, asked for a second profile like this one",
+]
+FALLBACK_NOTES = ["All candidates rejected; re-briefed with the hiring manager",
+                  "Candidate withdrew after accepting a counter-offer",
+                  "Client changed the brief; sourcing again"]
+
+# -- disputes: what each side needs (interests, not positions) and how it was settled ---------------
+
+DISPUTE_PLAYBOOK: dict[DisputeCategory, dict[str, Any]] = {
+    DisputeCategory.PAY_BELOW_MARKET: dict(
+        summaries=["{title} at {client} is budgeted well under market; candidates keep declining",
+                   "Three candidates turned down {code} on pay alone"],
+        sales="Keep {client} happy and win the account's next roles without reopening the rate mid-search",
+        recruiting="Spend sourcing hours on a role candidates will accept, without burning our network on low offers",
+        proposal="pay.market-data",
+        resolution="Sales takes the market data to {client} this week; recruiting sends two calibration "
+                   "profiles within 48 h to show what the budget buys",
+        alternative=("pay.trade-scope",
+                     "Sales asks {client} to drop two must-haves to fit the budget; recruiting re-sources "
+                     "against the narrower spec"),
+    ),
+    DisputeCategory.NO_INTAKE: dict(
+        summaries=["{code} reached recruiting with no intake call; the brief is a forwarded email",
+                   "Sourcing started on {title} before anyone spoke to the hiring manager"],
+        sales="Move while {client} is warm so a faster agency does not take the order",
+        recruiting="Hear the must-haves from the hiring manager before sourcing, so the first shortlist lands",
+        proposal="intake.joint-call",
+        resolution="Joint intake with the hiring manager within 24 h; first submittal due 48 h after it",
+        alternative=("intake.written-checklist",
+                     "The hiring manager answers the written intake checklist within 24 h; recruiting starts "
+                     "sourcing on receipt"),
+    ),
+    DisputeCategory.SLOW_SUBMITTALS: dict(
+        summaries=["No submittal on {code} after two weeks; {client} is asking for an update",
+                   "{client} has heard nothing on {title} since the intake call"],
+        sales="Show {client} progress inside the first week so the relationship holds",
+        recruiting="Submit people who fit rather than padding the shortlist, and know which requisitions come first",
+        proposal="submittals.sla-by-grade",
+        resolution="First submittal by grade (A within 24 h, B within 48 h); sales ranks the queue weekly "
+                   "and caps new C requisitions",
+        alternative=("submittals.park-grade-c",
+                     "The requisition is parked until its scorecard is fixed; recruiting commits to 48 h once "
+                     "it is graded B"),
+    ),
+    DisputeCategory.CANDIDATE_QUALITY: dict(
+        summaries=["{client} rejected every submittal for {title}; sales says the profiles missed the brief",
+                   "Hiring manager at {client} called the {code} shortlist 'not even close'"],
+        sales="Protect credibility with the hiring manager by sending fewer, better candidates",
+        recruiting="Learn why candidates were rejected, in writing, so the next ones fit",
+        proposal="quality.reject-reasons",
+        resolution="Sales returns written reject reasons within 24 h; recruiting recalibrates the search "
+                   "with the hiring manager",
+        alternative=("quality.calibration-call",
+                     "A 20-minute calibration call with the hiring manager on three profiles before the next "
+                     "submittal"),
+    ),
+    DisputeCategory.CLIENT_UNRESPONSIVE: dict(
+        summaries=["Feedback on {code} took over a week; two candidates went cold",
+                   "{client} has not answered on three {title} submittals"],
+        sales="Keep the relationship with a senior buyer at {client} without nagging",
+        recruiting="Keep candidates warm with real feedback dates and not lose them to competing offers",
+        proposal="client.feedback-terms",
+        resolution="48 h feedback written into the client terms; recruiting keeps candidates warm with a "
+                   "weekly touchpoint",
+        alternative=("client.escalate-stale",
+                     "After five quiet days sales escalates to the client's sponsor; recruiting keeps the "
+                     "shortlist warm meanwhile"),
+    ),
+    DisputeCategory.OVERPROMISED_TIMELINE: dict(
+        summaries=["{client} was promised a {title} hire in three weeks; our median is 36 days",
+                   "Promised date on {code} is already past and nobody told the client"],
+        sales="Win orders against agencies that quote faster dates",
+        recruiting="Commit only to dates the data supports, so we are not blamed for a promise we never made",
+        proposal="timeline.quote-median",
+        resolution="Sales quotes the team's median time to fill; recruiting publishes it weekly by grade",
+        alternative=("timeline.reset-date",
+                     "Sales and recruiting reset the date with {client} together, with the estimate in hand"),
+    ),
+    DisputeCategory.SCOPE_CREEP: dict(
+        summaries=["{client} added four must-haves to {title} after two weeks of sourcing",
+                   "{code} changed from individual contributor to team lead mid-search"],
+        sales="Accommodate {client}'s changing needs without losing the order",
+        recruiting="A stable brief: when the spec changes after sourcing starts, the work restarts and so "
+                   "should the clock",
+        proposal="scope.re-intake",
+        resolution="A spec change is a re-intake: the SLA clock restarts and the top three must-haves are "
+                   "frozen (add one, drop one)",
+        alternative=("scope.freeze-three",
+                     "The top three must-haves are frozen: the client may add one only by dropping one"),
+    ),
+    DisputeCategory.CREDIT_SPLIT: dict(
+        summaries=["Who gets credit for the {title} placement at {client}",
+                   "Candidate for {code} came from recruiting's network; sales opened the account"],
+        sales="Recognition for opening and closing the {client} account",
+        recruiting="Recognition for finding the candidate through our own network",
+        proposal="credit.written-split",
+        resolution="A written 50/50 split of margin, agreed before work starts on the next requisitions",
+        alternative=("credit.contribution-log",
+                     "Credit split by the contribution logged on the requisition, reviewed at placement"),
+    ),
+    DisputeCategory.FEE_CONCESSION: dict(
+        summaries=["Fee on {code} cut without asking recruiting; fourth agency on the role",
+                   "{client} got a discount on {title} and nothing in return"],
+        sales="Land {client} as a new logo whose volume could be worth a discount",
+        recruiting="Put effort where it pays: a discount should buy exclusivity or access",
+        proposal="fee.trade-for-exclusivity",
+        resolution="Discounts only in exchange for exclusivity, hiring-manager access or a shorter process",
+        alternative=("fee.trade-for-access",
+                     "The discount stays only with hiring-manager access and a two-stage process in writing"),
+    ),
+    DisputeCategory.BLAME_VISIBILITY: dict(
+        summaries=["Standup turned into blame over {client}'s stalled requisitions",
+                   "Sales and recruiting quote different numbers for {code}"],
+        sales="Know where each requisition stands without chasing people",
+        recruiting="Be judged on facts, not on who speaks loudest in the standup",
+        proposal="visibility.facts-first-review",
+        resolution="A facts-first queue review each Monday and a half-day shadowing swap between the teams",
+        alternative=("visibility.shadow-swap",
+                     "A half-day shadowing swap: each side spends a morning in the other's seat this month"),
+    ),
+}
+# The two categories a dispute can have without a requisition, worded for the team as a whole.
+GENERAL_DISPUTES: dict[DisputeCategory, dict[str, Any]] = {
+    DisputeCategory.CREDIT_SPLIT: dict(
+        summaries=["No agreed rule for splitting credit when recruiting sources a client's next hire"],
+        sales="Recognition for opening and growing the accounts",
+        recruiting="Recognition for candidates found through our own network",
+        resolution="A written 50/50 split of margin, agreed before work starts on each requisition",
+    ),
+    DisputeCategory.BLAME_VISIBILITY: dict(
+        summaries=["Standups keep turning into blame over stalled requisitions; each side quotes different numbers"],
+        sales="Know where each requisition stands without chasing people",
+        recruiting="Be judged on facts, not on who speaks loudest in the standup",
+        resolution="A facts-first queue review each Monday and a half-day shadowing swap between the teams",
+    ),
+}
+WITHDRAWN_NOTES = ["Withdrawn: the client cancelled the role", "Withdrawn: settled between the two directly"]
+
+# -- commitments ----------------------------------------------------------------------------------
+
+SALES_PROMISES = [
+    "Get written feedback from the hiring manager on the last submittals",
+    "Book the intake call with the hiring manager",
+    "Take the market salary data to the client",
+    "Confirm interview dates with the client",
+    "Send the recruiter the three must-haves agreed with the client",
+    "Ask the client to approve the headcount in writing",
+    "Re-quote the promised date using the team's median time to fill",
+    "Chase the client for a decision on the offer",
+]
+RECRUITING_PROMISES = [
+    "Send two calibration profiles to the account manager",
+    "First submittal on the new grade-A requisition",
+    "Call back the shortlisted candidates with feedback",
+    "Refresh the sourcing plan after the re-intake",
+    "Share the weekly pipeline numbers with sales",
+    "Keep the two finalists warm until the client decides",
+    "Run reference checks on the preferred candidate",
+    "Publish the time-to-fill medians by grade",
+]
+# What a person promises to bring an agreed expectation back on track, by the expectation's metric.
+EXPECTATION_PROMISES = {
+    defaults.INTAKE_WITHIN_HOURS: "Hold the intake call within 24 h for every new requisition this week",
+    defaults.FIRST_SUBMITTAL_A: "First submittal within 1 business day on this week's grade-A requisitions",
+    defaults.FIRST_SUBMITTAL_B: "First submittal within 2 business days on this week's grade-B requisitions",
+    defaults.CLIENT_FEEDBACK_WITHIN_HOURS: "Get client feedback within 48 h on every submittal this week",
+    defaults.NO_STALE_REQUISITION_DAYS: "Move every requisition at least once this week (none stale for 5 days)",
+    defaults.PROMISE_NOT_BEFORE_ESTIMATE: "Quote no promised date earlier than the realistic estimate",
+}
+CANCEL_REASONS = ["Requisition lost: the client froze hiring", "Superseded by the joint intake agreed at standup",
+                  "Owner on leave; reassigned", "The client withdrew the role"]
+
+
+@dataclass
+class _Person:
+    id: int
+    name: str
+    team: Team
+    follow_through: float = 0.85
+    overpromises: bool = False
+
+
+@dataclass
+class _Req:
+    """What the later stages need to know about a generated requisition (the row itself is a tuple)."""
+
+    id: int
+    code: str
+    title: str
+    client: str
+    sales: _Person
+    recruiter: _Person | None
+    status: RequisitionStatus
+    opened: dt.datetime
+    closed: dt.datetime | None
+    intake_at: dt.datetime | None
+    promise_early: bool
+    below_market: bool
+    fee_cut: bool
+    submittals: int
+    row: list[Any] = field(default_factory=list)
+
+
+def _ts(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(sep=" ")
+
+
+def _allocate(total: int, weights: dict[Any, float]) -> dict[Any, int]:
+    """Splits `total` by `weights` (largest remainder); when there is room, every key gets at least one."""
+    scale = sum(weights.values())
+    exact = {k: total * w / scale for k, w in weights.items()}
+    counts = {k: int(v) for k, v in exact.items()}
+    for k in sorted(weights, key=lambda k: exact[k] - counts[k], reverse=True)[: total - sum(counts.values())]:
+        counts[k] += 1
+    if total >= len(weights):
+        for k in [k for k, n in counts.items() if n == 0]:
+            counts[k] += 1
+            counts[max(counts, key=counts.__getitem__)] -= 1
+    return counts
+
+
+# 60 requisitions (the default) split exactly like this; larger runs keep the proportions.
+STATUS_WEIGHTS = {
+    S.INTAKE: 6, S.QUALIFIED: 5, S.SOURCING: 9, S.SUBMITTED: 7, S.INTERVIEWING: 6, S.OFFER: 3,
+    S.ON_HOLD: 3, S.FILLED: 13, S.LOST: 4, S.DECLINED: 4,
+}
+# Days since opening, by status: new work is young, finished work is old.
+AGE_DAYS = {
+    S.INTAKE: (0.1, 7), S.QUALIFIED: (1, 18), S.SOURCING: (4, 55), S.SUBMITTED: (8, 70),
+    S.INTERVIEWING: (14, 90), S.OFFER: (22, 100), S.ON_HOLD: (15, 110), S.FILLED: (30, 120),
+    S.LOST: (10, 120), S.DECLINED: (3, 110),
+}
+# Share of each status that falls back once (candidates rejected or withdrawn) before moving on.
+FALLBACK_CHANCE = 0.18
+DISPUTE_STATUS_WEIGHTS = {
+    DisputeStatus.OPEN: 5, DisputeStatus.MEDIATING: 3, DisputeStatus.RESOLVED: 4,
+    DisputeStatus.ESCALATED: 1, DisputeStatus.WITHDRAWN: 1,
+}
+HISTORY_WEEKS = 12
+STANDUPS = 4
+FORWARD = [S.INTAKE, S.QUALIFIED, S.SOURCING, S.SUBMITTED, S.INTERVIEWING, S.OFFER, S.FILLED]
+# Who moves a requisition into these statuses: sales (the client relationship); recruiting moves the rest.
+SALES_MOVES = frozenset({S.QUALIFIED, S.ON_HOLD, S.LOST, S.OFFER})
+# By fillability profile (A easy … C hard): the odds that each scorecard input is in good shape, etc.
+GOOD_ODDS = {"A": 0.9, "B": 0.55, "C": 0.2}
+BELOW_MARKET_ODDS = {"A": 0.05, "B": 0.35, "C": 0.7}
+FEE_CUT_ODDS = {"A": 0.03, "B": 0.12, "C": 0.3}
+SLOW_FEEDBACK_ODDS = {"A": 0.1, "B": 0.3, "C": 0.55}
+COMPETING = {"A": (0, 1, 1), "B": (1, 2, 2, 3), "C": (2, 3, 4, 5)}
+STAGES = {"A": (2, 3), "B": (2, 3, 4), "C": (3, 4, 5, 6)}
+MUST_HAVES = {"A": (2, 3), "B": (3, 5), "C": (4, 9)}
+OPENINGS = (1, 1, 1, 1, 1, 1, 2, 2, 3)
+MORE_SUBMITTALS = {S.SUBMITTED: (0, 1, 1, 2), S.INTERVIEWING: (0, 0, 0, 1)}
+CONTINGENT, EXCLUSIVE, RETAINED = (e.value for e in (Engagement.CONTINGENT, Engagement.EXCLUSIVE, Engagement.RETAINED))
+MISSED = CommitmentStatus.MISSED.value
+K_SUBMITTAL, K_FEEDBACK, K_INTERVIEW, K_OFFER, K_PLACEMENT, K_STATUS = (
+    k.value for k in (EventKind.SUBMITTAL, EventKind.CLIENT_FEEDBACK, EventKind.INTERVIEW, EventKind.OFFER,
+                      EventKind.PLACEMENT, EventKind.STATUS_CHANGE))
+
+
+class _DemoBuilder:
+    """Builds every record as plain rows in memory, then writes them in bulk (see `_write`)."""
+
+    def __init__(self, store: Store, requisitions: int, seed: int) -> None:
+        self.store = store
+        self.n = requisitions
+        self.rng = random.Random(seed)
+        self.now = store.now().replace(microsecond=0)
+        self.today = self.now.date()
+        self.people: list[_Person] = []
+        self.sales: list[_Person] = []
+        self.recruiters: list[_Person] = []
+        self.lead: _Person | None = None
+        self.reqs: list[_Req] = []
+        self.event_rows: list[tuple[Any, ...]] = []
+        self.dispute_rows: list[tuple[Any, ...]] = []
+        self.commitment_rows: list[list[Any]] = []
+        self.standup_rows: list[tuple[Any, ...]] = []
+        self.item_rows: list[tuple[Any, ...]] = []
+        self.audit_rows: list[tuple[Any, ...]] = []
+        self.resolved_disputes: list[tuple[int, _Req | None, _Person, _Person, dt.datetime]] = []
+        self.expectations: list[Expectation] = []
+        self.next_commitment_id = 1
+        self._stamps: dict[int, str] = {}
+        self._days: dict[int, str] = {}
+
+    # -- orchestration ---------------------------------------------------------------------------
+
+    def build(self) -> dict[str, int]:
+        self._people()
+        self._expectations()
+        self._requisitions()
+        self._disputes()
+        standups = self._standup_schedule()
+        self._commitments(standups)
+        self._standups(standups)
+        self._write()
+        return {
+            "people": len(self.people),
+            "requisitions": len(self.reqs),
+            "pipeline_events": len(self.event_rows),
+            "disputes": len(self.dispute_rows),
+            "expectations": len(self.expectations),
+            "commitments": len(self.commitment_rows),
+            "standups": len(self.standup_rows),
+        }
+
+    def _audit(self, at: dt.datetime, actor: str, entity: str, entity_id: int, columns: tuple[str, ...],
+               row: tuple[Any, ...] | list[Any], action: str = "create", before: dict[str, Any] | None = None
+               ) -> None:
+        after = _ENCODER.encode(dict(zip(columns, row)))
+        self.audit_rows.append(
+            (_ts(at), actor, entity, entity_id, action, None if before is None else _ENCODER.encode(before), after)
+        )
+
+    # -- people ----------------------------------------------------------------------------------
+
+    def _people(self) -> None:
+        rng = self.rng
+        extra = max(0, round((self.n - 60) / 40))
+        extra_sales = extra * 45 // 100
+        extra_recruiters = extra - extra_sales
+        taken = {n.lower() for n in (*CORE_SALES, *CORE_RECRUITERS, LEAD)}
+        names = self._extra_names(extra, taken)
+        pid = 0
+
+        def add(name: str, team: Team, follow_through: float, overpromises: bool = False) -> _Person:
+            nonlocal pid
+            pid += 1
+            person = _Person(pid, name, team, follow_through, overpromises)
+            self.people.append(person)
+            return person
+
+        for i, name in enumerate(CORE_SALES):
+            self.sales.append(add(name, Team.SALES, CORE_SALES_FOLLOW_THROUGH[i], overpromises=i == 0))
+        for i, name in enumerate(CORE_RECRUITERS):
+            self.recruiters.append(add(name, Team.RECRUITING, CORE_RECRUITER_FOLLOW_THROUGH[i]))
+        self.lead = add(LEAD, Team.LEAD, 1.0)
+        for i, name in enumerate(names):
+            team = Team.SALES if i < extra_sales else Team.RECRUITING
+            person = add(name, team, round(rng.uniform(0.55, 0.97), 2), overpromises=rng.random() < 0.15)
+            (self.sales if team == Team.SALES else self.recruiters).append(person)
+        assert len(self.recruiters) == len(CORE_RECRUITERS) + extra_recruiters
+        start = self.now - dt.timedelta(days=200)
+        for p in self.people:
+            self._audit(start, self.store.actor, "person", p.id, PEOPLE_COLUMNS, (p.id, p.name, str(p.team), True))
+
+    def _extra_names(self, count: int, taken: set[str]) -> list[str]:
+        """Unique plausible names; a middle initial keeps them unique once first × last runs out."""
+        if not count:
+            return []
+        pairs = [(f, l) for f in FIRST_NAMES for l in LAST_NAMES]
+        self.rng.shuffle(pairs)
+        names: list[str] = []
+        for initial in [""] + [f" {chr(c)}." for c in range(ord("A"), ord("Z") + 1)]:
+            for first, last in pairs:
+                name = f"{first}{initial} {last}"
+                if name.lower() not in taken:
+                    taken.add(name.lower())
+                    names.append(name)
+                    if len(names) == count:
+                        return names
+        raise ValueError(f"Cannot invent {count} distinct names")
+
+    # -- expectations ----------------------------------------------------------------------------
+
+    def _expectations(self) -> None:
+        """Agrees the default expectations the new database proposed, plus one the lead checks by hand."""
+        store = self.store
+        existing = {e.metric: e for e in store.list_expectations() if e.metric}
+        agreed = self.today - dt.timedelta(weeks=HISTORY_WEEKS + 1)
+        for default in default_expectations(ExpectationStatus.AGREED):
+            current = existing.get(default.metric)
+            update = {"status": ExpectationStatus.AGREED, "agreed_at": agreed,
+                      "created_at": dt.datetime.combine(agreed - dt.timedelta(days=7), dt.time(10, 0))}
+            if current is None:
+                self.expectations.append(store.add_expectation(default.model_copy(update=update)))
+            else:
+                self.expectations.append(store.update_expectation(current.model_copy(update=update), action="agreed"))
+        review_agreed = self.today - dt.timedelta(weeks=8)
+        self.expectations.append(store.add_expectation(Expectation(
+            title="Weekly pipeline review attended by both teams", owner_team=Team.LEAD, metric=None,
+            target=90, threshold=None, window_days=28, status=ExpectationStatus.AGREED, agreed_at=review_agreed,
+            created_at=dt.datetime.combine(review_agreed, dt.time(9, 30)),
+        )))
+
+    # -- requisitions and their pipeline ----------------------------------------------------------
+
+    def _requisitions(self) -> None:
+        rng = self.rng
+        counts = _allocate(self.n, STATUS_WEIGHTS)
+        plan: list[tuple[float, RequisitionStatus]] = []
+        for status, count in counts.items():
+            lo, hi = AGE_DAYS[status]
+            plan.extend((rng.uniform(lo, hi), status) for _ in range(count))
+        # Codes follow the order requisitions arrived in: REQ-0001 is the oldest.
+        plan.sort(key=lambda p: -p[0])
+        for index, (age_days, status) in enumerate(plan, start=1):
+            self.reqs.append(self._requisition(index, status, -int(age_days * 1440)))
+
+    # Times inside the requisition generator are whole minutes relative to the clock (negative = past):
+    # integer arithmetic keeps 100,000 requisitions fast; these turn them into stored text, once each.
+    def _stamp(self, minute: int | None) -> str | None:
+        if minute is None:
+            return None
+        text = self._stamps.get(minute)
+        if text is None:
+            text = self._stamps[minute] = (self.now + dt.timedelta(minutes=minute)).isoformat(sep=" ")
+        return text
+
+    def _moment(self, minute: int | None) -> dt.datetime | None:
+        return None if minute is None else self.now + dt.timedelta(minutes=minute)
+
+    def _path(self, status: RequisitionStatus) -> list[RequisitionStatus]:
+        """The statuses a requisition went through to reach `status`, each step an allowed transition."""
+        rng = self.rng
+        if status in FORWARD:
+            path = FORWARD[: FORWARD.index(status) + 1]
+            # Some searches fell back once: every candidate rejected, or one withdrew, and sourcing restarted.
+            if S.SUBMITTED in path and rng.random() < FALLBACK_CHANCE:
+                at = path.index(S.SUBMITTED) + 1
+                path[at:at] = [S.SOURCING, S.SUBMITTED]
+            elif status == S.SOURCING and rng.random() < FALLBACK_CHANCE:
+                path += [S.SUBMITTED, S.SOURCING]
+        elif status == S.ON_HOLD:
+            path = FORWARD[: rng.choice((1, 2, 3, 3, 4))] + [S.ON_HOLD]
+        elif status == S.LOST:
+            path = FORWARD[: rng.choice((1, 2, 3, 4, 4, 5, 6))] + [S.LOST]
+        else:  # declined: recruiting turns work down early
+            path = FORWARD[: rng.choice((1, 2, 2, 3))] + [S.DECLINED]
+        return path
+
+    def _requisition(self, rid: int, status: RequisitionStatus, opened: int) -> _Req:
+        rng = self.rng
+        chance, uniform, randint, choice = rng.random, rng.uniform, rng.randint, rng.choice
+        sales = self.sales[rng.randrange(len(self.sales))]
+        recruiter: _Person | None = self.recruiters[rng.randrange(len(self.recruiters))]
+        if status == S.INTAKE and chance() < 0.4:
+            recruiter = None  # not yet assigned
+        title, family, band_top = TITLES[rng.randrange(len(TITLES))]
+        clients = CLIENTS[family]
+        client = clients[rng.randrange(len(clients))]
+        # How fillable the requisition is: A easy, C hard. Overpromisers and declined work skew to C.
+        roll = chance()
+        if status == S.DECLINED:
+            profile = "C" if roll < 0.8 else "B"
+        elif status == S.FILLED:
+            profile = "A" if roll < 0.5 else "B" if roll < 0.9 else "C"
+        elif sales.overpromises:
+            profile = "A" if roll < 0.15 else "B" if roll < 0.45 else "C"
+        else:
+            profile = "A" if roll < 0.35 else "B" if roll < 0.75 else "C"
+        good = GOOD_ODDS[profile]
+
+        salary_max = int(band_top * uniform(0.9, 1.12) / 1000) * 1000
+        salary_min = int(salary_max * uniform(0.78, 0.9) / 1000) * 1000
+        market: int | None
+        below = False
+        if chance() < 0.15:
+            market = None
+        elif chance() < BELOW_MARKET_ODDS[profile]:
+            # The budget sits 5–30 % below what the market pays.
+            gap = uniform(0.05, 0.12) if profile == "B" else uniform(0.1, 0.3)
+            market = -int(-salary_max / (1 - gap) // 1000) * 1000  # rounded up: the gap stays >= 5 %
+            below = True
+        else:
+            market = int(salary_max * uniform(0.88, 1.0) / 1000) * 1000
+
+        engagement_roll = chance()
+        if profile == "A" and engagement_roll < 0.45:
+            engagement = EXCLUSIVE if engagement_roll < 0.3 else RETAINED
+        elif engagement_roll < 0.1:
+            engagement = EXCLUSIVE
+        else:
+            engagement = CONTINGENT
+        fee_cut = engagement == CONTINGENT and chance() < FEE_CUT_ODDS[profile]
+        if engagement == RETAINED:
+            fee = choice((25.0, 28.0, 30.0, 33.0))
+        elif fee_cut:
+            fee = choice((12.0, 13.5, 15.0))
+        else:
+            fee = choice((18.0, 20.0, 20.0, 22.0, 25.0))
+        competing = 0 if engagement != CONTINGENT else choice(COMPETING[profile])
+
+        remote = family in REMOTE_FAMILIES and chance() < 0.18
+        location = "Remote (US)" if remote else LOCATIONS[rng.randrange(len(LOCATIONS))]
+        if not remote and family in REMOTE_FAMILIES and chance() < 0.2:
+            location += " (hybrid)"
+
+        # What sales told the client. ~36 days is a realistic fill; some promises are far shorter.
+        promise_roll = chance()
+        early_chance = 0.55 if sales.overpromises else 0.25
+        if promise_roll < 0.1:
+            promised_days = None  # "ASAP"
+        elif promise_roll < 0.1 + early_chance:
+            promised_days = randint(10, 30)
+        else:
+            promised_days = randint(38, 75)
+        promised = None if promised_days is None else self._day(opened + promised_days * 1440)
+
+        path = self._path(status)
+        closed: int | None = None
+        age = -opened
+        if status in CLOSED_STATUSES:
+            if status == S.FILLED:
+                closed = opened + int(min(rng.triangular(16, 70, 34) * 1440, age - 1440))
+            else:
+                closed = opened + int(uniform(0.15, 0.85) * age)
+            last_change = closed
+        else:
+            last_change = opened + int(age * uniform(0.55, 0.97))
+
+        # Transition times: the first (qualification) shortly after intake, the rest spread out.
+        steps = len(path) - 1
+        times: list[int] = []
+        intake_at: int | None = None
+        if steps:
+            span = last_change - opened
+            delay_roll = chance()
+            first_h = uniform(2, 22) if delay_roll < 0.7 else uniform(26, 60) if delay_roll < 0.9 \
+                else uniform(72, 160)
+            first = opened + int(min(first_h * 60, span * (0.4 if steps > 1 else 1.0)))
+            times = [first if steps > 1 or closed is None else last_change]
+            if steps > 1:
+                rest = last_change - first
+                times += sorted(first + int(rest * chance()) for _ in range(steps - 2))
+                times.append(last_change)
+            if path[1] == S.QUALIFIED:
+                intake_at = opened + int((times[0] - opened) * uniform(0.5, 0.9))
+            elif chance() < 0.5:
+                intake_at = opened + (times[0] - opened) // 2
+        elif chance() < 0.45:
+            # Still at intake: some had the call (a few late), the rest are waiting for it.
+            intake_at = opened + int(60 * (uniform(26, 50) if chance() < 0.3 else uniform(1, 20)))
+            intake_at = min(intake_at, -30)
+            if intake_at <= opened:
+                intake_at = None
+
+        events, submittals, last_submittal = self._pipeline(
+            rid, path, times, sales, recruiter, status, profile, opened)
+        reason = ""
+        if status == S.LOST:
+            reason = choice(LOST_REASONS)
+        elif status == S.DECLINED:
+            reason = choice(DECLINED_REASONS)
+        elif status == S.ON_HOLD:
+            reason = choice(ON_HOLD_REASONS)
+        if reason:
+            # The status change that took it there carries the reason.
+            next(e for e in reversed(events) if e[2] == K_STATUS)[5] = reason
+        updated = events[-1][3] if events else opened
+        stamp = self._stamp
+        add_event = self.event_rows.append
+        for event in events:
+            event[3] = stamp(event[3])
+            add_event(tuple(event))
+
+        stages = None if chance() < 0.1 else choice(STAGES[profile])
+        must_haves = None if chance() < 0.1 else randint(*MUST_HAVES[profile])
+        agreed_48h = chance() < good
+        turnaround = None if chance() < 0.12 else round(uniform(8, 40) if agreed_48h else uniform(30, 140), 1)
+        code = f"REQ-{rid:04d}"
+        row = [
+            rid, code, None, title, client, sales.id, None if recruiter is None else recruiter.id,
+            choice(OPENINGS) if family in ("healthcare", "sales") else 1,
+            status.value, engagement, fee, salary_min, salary_max, market, location, remote,
+            promised, stamp(intake_at),
+            chance() < good, agreed_48h, stages, chance() < good * 0.9, chance() < good,
+            must_haves, chance() < good + 0.05, chance() < good, chance() < good, competing, turnaround,
+            stamp(opened), stamp(updated), stamp(closed), reason,
+            choice(REQUISITION_NOTES) if chance() < 0.35 else "",
+            None, None, None, submittals, stamp(last_submittal), 0,
+        ]
+        moment = self._moment
+        return _Req(rid, code, title, client, sales, recruiter, status, moment(opened), moment(closed),
+                    moment(intake_at), promised_days is not None and promised_days < 36, below, fee_cut,
+                    submittals, row=row)
+
+    def _day(self, minute: int) -> str:
+        day = minute // 1440
+        text = self._days.get(day)
+        if text is None:
+            text = self._days[day] = (self.now + dt.timedelta(minutes=minute)).date().isoformat()
+        return text
+
+    def _pipeline(
+        self, rid: int, path: list[RequisitionStatus], times: list[int], sales: _Person,
+        recruiter: _Person | None, status: RequisitionStatus, profile: str, opened: int,
+    ) -> tuple[list[list[Any]], int, int | None]:
+        """Pipeline events consistent with the path: submittals before 'submitted', feedback after each.
+
+        Returns the events (times still in minutes), how many submittals, and when the last one was.
+        """
+        rng = self.rng
+        uniform, choice = rng.uniform, rng.choice
+        events: list[list[Any]] = []
+        rec_id = recruiter.id if recruiter else None
+        sales_id = sales.id
+        feedback_slow = SLOW_FEEDBACK_ODDS[profile]
+        closed = status in CLOSED_STATUSES
+        ends = times[1:] + [times[-1] if closed and times else 0]
+
+        def submit(at: int) -> None:
+            events.append([None, rid, K_SUBMITTAL, at, rec_id,
+                           f"Submitted {choice(FIRST_NAMES)} {choice(LAST_NAMES)[0]}.", None, None])
+            # The client's answer: usually within two days, slower when access is poor.
+            hours = uniform(50, 160) if rng.random() < feedback_slow else uniform(3, 46)
+            answered = at + int(hours * 60)
+            if answered < -60:
+                events.append([None, rid, K_FEEDBACK, answered, sales_id, choice(FEEDBACK_NOTES), None, None])
+
+        for i in range(len(path) - 1):
+            a, b = path[i], path[i + 1]
+            at = times[i]
+            segment_end = ends[i]
+            actor = sales_id if b in SALES_MOVES else rec_id
+            note = ""
+            if b == S.SUBMITTED:
+                # The first submittal is what moves the requisition to "submitted", so it comes just before.
+                floor = times[i - 1] if i else opened
+                submit(max(at - rng.randint(5, 90), (floor + at) // 2))
+            elif b == S.INTERVIEWING:
+                events.append([None, rid, K_INTERVIEW, at, rec_id, "First-round interview with the hiring manager",
+                               None, None])
+            elif b == S.OFFER:
+                events.append([None, rid, K_OFFER, at, sales_id, "Offer extended", None, None])
+            elif b == S.FILLED:
+                events.append([None, rid, K_PLACEMENT, at, rec_id, "Offer accepted; start date agreed", None, None])
+            elif b == S.SOURCING and a in (S.SUBMITTED, S.INTERVIEWING):
+                note = choice(FALLBACK_NOTES)
+            events.append([None, rid, K_STATUS, at, actor, note, a.value, b.value])
+            # More candidates while the requisition sits in a stage that takes them.
+            if segment_end > at and (b == S.SUBMITTED or b == S.INTERVIEWING):
+                for _ in range(choice(MORE_SUBMITTALS[b])):
+                    submit(at + int((segment_end - at) * uniform(0.1, 0.9)))
+                if b == S.INTERVIEWING and rng.random() < 0.5:
+                    events.append([None, rid, K_INTERVIEW, at + int((segment_end - at) * uniform(0.2, 0.8)), rec_id,
+                                   "Final-round panel interview", None, None])
+        cutoff = times[-1] if closed and times else 0
+        events = [e for e in events if opened <= e[3] <= cutoff]
+        # Stable: a status change logged in the same minute as its event stays after it.
+        events.sort(key=lambda e: e[3])
+        if closed and events and events[-1][2] != K_STATUS:
+            # Nothing is logged after a requisition closes; the closing move is the last entry.
+            last = max(i for i, e in enumerate(events) if e[2] == K_STATUS)
+            events = events[: last + 1]
+        first_id = len(self.event_rows) + 1
+        submittals = 0
+        last_submittal = None
+        for offset, e in enumerate(events):
+            e[0] = first_id + offset
+            if e[2] == K_SUBMITTAL:
+                submittals += 1
+                last_submittal = e[3]
+        return events, submittals, last_submittal
+
+    # -- disputes --------------------------------------------------------------------------------
+
+    def _disputes(self) -> None:
+        rng, now = self.rng, self.now
+        categories = list(DisputeCategory)
+        total = max(len(categories) + 4, self.n // 6)
+        by_status = _allocate(total, DISPUTE_STATUS_WEIGHTS)
+        statuses = [s for s, k in by_status.items() for _ in range(k)]
+        rng.shuffle(statuses)
+        shared_open = [r for r in self.reqs if r.recruiter is not None and r.status not in CLOSED_STATUSES
+                       and r.opened < now - dt.timedelta(days=2)]
+        shared_open = shared_open or [r for r in self.reqs if r.recruiter is not None]
+        # Settled disputes need time to have been argued and settled.
+        shared_any = [r for r in self.reqs if r.recruiter is not None and r.opened < now - dt.timedelta(days=4)]
+        shared_any = shared_any or [r for r in self.reqs if r.recruiter is not None]
+        # Disputes fit the requisitions they are about when such a requisition exists.
+        fits = {
+            DisputeCategory.PAY_BELOW_MARKET: lambda r: r.below_market,
+            DisputeCategory.NO_INTAKE: lambda r: r.intake_at is None
+            or (r.intake_at - r.opened) > dt.timedelta(hours=24),
+            DisputeCategory.OVERPROMISED_TIMELINE: lambda r: r.promise_early,
+            DisputeCategory.FEE_CONCESSION: lambda r: r.fee_cut,
+            DisputeCategory.CANDIDATE_QUALITY: lambda r: r.submittals >= 2,
+            DisputeCategory.CLIENT_UNRESPONSIVE: lambda r: r.submittals >= 1,
+            DisputeCategory.CREDIT_SPLIT: lambda r: r.status == S.FILLED,
+        }
+        pools: dict[tuple[DisputeCategory, bool], list[_Req]] = {}
+        for category in categories:
+            test = fits.get(category)
+            for open_only, base in ((True, shared_open), (False, shared_any)):
+                chosen = [r for r in base if test(r)] if test else base
+                pools[(category, open_only)] = chosen or base
+        by_req: Counter[int] = Counter()
+        for index, status in enumerate(statuses):
+            did = index + 1
+            category = categories[index % len(categories)] if index < len(categories) else rng.choice(categories)
+            is_open = status in OPEN_DISPUTE_STATUSES
+            about_req = rng.random() < 0.9 or category not in (
+                DisputeCategory.BLAME_VISIBILITY, DisputeCategory.CREDIT_SPLIT)
+            req = None
+            if about_req:
+                pool = pools[(category, is_open and category != DisputeCategory.CREDIT_SPLIT)]
+                req = pool[rng.randrange(len(pool))] if pool else None
+            if req is not None and req.recruiter is not None:
+                seller, recruiter = req.sales, req.recruiter
+            else:
+                seller = self.sales[rng.randrange(len(self.sales))]
+                recruiter = self.recruiters[rng.randrange(len(self.recruiters))]
+            # Who raises it follows who feels the pain.
+            recruiter_raises = category in (
+                DisputeCategory.PAY_BELOW_MARKET, DisputeCategory.NO_INTAKE, DisputeCategory.CLIENT_UNRESPONSIVE,
+                DisputeCategory.OVERPROMISED_TIMELINE, DisputeCategory.SCOPE_CREEP, DisputeCategory.FEE_CONCESSION,
+            )
+            if rng.random() < 0.2:
+                recruiter_raises = not recruiter_raises
+            raised_by, counterpart = (recruiter, seller) if recruiter_raises else (seller, recruiter)
+            start = req.opened if req else now - dt.timedelta(days=60)
+            latest = (req.closed or now) if req else now
+            if not is_open:
+                latest = min(latest, now - dt.timedelta(days=2))
+            span = max(latest - start, dt.timedelta(hours=2))
+            opened = (start + span * rng.uniform(0.1, 0.9)).replace(second=0, microsecond=0)
+            if is_open:
+                opened = max(opened, now - dt.timedelta(days=40))
+                opened = max(min(opened, now - dt.timedelta(hours=2)), start)
+            closed = None
+            if not is_open:
+                room = max((now - dt.timedelta(hours=3) - opened).total_seconds() / 3600, 1)
+                hours = rng.uniform(min(20, room), min(24 * 12, room))
+                closed = (opened + dt.timedelta(minutes=int(hours * 60))).replace(second=0, microsecond=0)
+            play = DISPUTE_PLAYBOOK[category]
+            if req is None:
+                play = {**play, **GENERAL_DISPUTES[category]}
+                words = {}
+            else:
+                words = {"title": req.title, "client": req.client, "code": req.code}
+            summary = rng.choice(play["summaries"]).format(**words)
+            resolution, proposal = "", None
+            if status == DisputeStatus.RESOLVED:
+                # Proposal ids are those of the shipped rule pack (console/rules/default_pack.toml).
+                proposal, resolution = play["proposal"], play["resolution"]
+                if rng.random() < 0.35:
+                    proposal, resolution = play["alternative"]
+                resolution = resolution.format(**words)
+                self.resolved_disputes.append((did, req, seller, recruiter, closed))
+            elif status == DisputeStatus.WITHDRAWN:
+                resolution = rng.choice(WITHDRAWN_NOTES)
+            if is_open and req is not None:
+                by_req[req.id] += 1
+            severity = rng.choice((1, 2, 2, 3)) if category != DisputeCategory.BLAME_VISIBILITY else 3
+            row = (did, f"D-{did:04d}", req.id if req else None, raised_by.id, counterpart.id, category.value,
+                   severity, summary, play["sales"].format(**words), play["recruiting"].format(**words),
+                   status.value, resolution, proposal, _ts(opened), _ts(closed))
+            self.dispute_rows.append(row)
+            # The audit trail: opened as "open", then the move to where it stands now.
+            opened_row = (*row[:10], DisputeStatus.OPEN.value, "", None, row[13], None)
+            self._audit(opened, raised_by.name, "dispute", did, DISPUTE_COLUMNS, opened_row)
+            if status != DisputeStatus.OPEN:
+                action = {DisputeStatus.RESOLVED: "resolve"}.get(status, status.value)
+                moved = closed or (opened + (now - opened) * 0.5).replace(second=0, microsecond=0)
+                self._audit(moved, self.store.actor, "dispute", did, DISPUTE_COLUMNS, row, action=action,
+                            before=dict(zip(DISPUTE_COLUMNS, opened_row)))
+        for req in self.reqs:
+            req.row[-1] = by_req.get(req.id, 0)
+
+    # -- standups and commitments ----------------------------------------------------------------
+
+    def _standup_schedule(self) -> list[tuple[int, dt.datetime, dt.datetime]]:
+        """Weekly standups on the weekday of today, the last one a week ago."""
+        out = []
+        for k in range(STANDUPS, 0, -1):
+            day = self.today - dt.timedelta(weeks=k)
+            start = dt.datetime.combine(day, dt.time(9, 30))
+            out.append((STANDUPS - k + 1, start, start + dt.timedelta(minutes=self.rng.randint(22, 38))))
+        return out
+
+    def _commitment(self, owner: _Person, text: str, due: dt.date, source: CommitmentSource,
+                    created: dt.datetime, status: CommitmentStatus, *, dispute_id: int | None = None,
+                    requisition_id: int | None = None, standup_id: int | None = None,
+                    expectation_id: int | None = None, reason: str = "") -> list[Any]:
+        rng = self.rng
+        closed = None
+        if status == CommitmentStatus.KEPT:
+            closed = dt.datetime.combine(due - dt.timedelta(days=rng.choice((0, 0, 1, 2))), dt.time(rng.randint(9, 17)))
+            closed = max(closed, created + HOUR)
+        elif status == CommitmentStatus.MISSED:
+            # Marked missed at the next check-in, never silently.
+            closed = dt.datetime.combine(due + dt.timedelta(days=rng.choice((1, 1, 2, 3))), dt.time(9, 45))
+        elif status == CommitmentStatus.CANCELLED:
+            closed = dt.datetime.combine(due - dt.timedelta(days=1), dt.time(rng.randint(9, 17)))
+            closed = max(closed, created + HOUR)
+        if closed is not None:
+            closed = min(closed, self.now - HOUR)
+        row = [self.next_commitment_id, owner.id, text, due.isoformat(), source.value, dispute_id, requisition_id,
+               standup_id, expectation_id, status.value, _ts(created), _ts(closed), reason]
+        self.next_commitment_id += 1
+        self.commitment_rows.append(row)
+        return row
+
+    def _commitments(self, standups: list[tuple[int, dt.datetime, dt.datetime]]) -> None:
+        rng, today = self.rng, self.today
+        measured = {team: [e for e in self.expectations if e.owner_team == team and e.metric in EXPECTATION_PROMISES]
+                    for team in (Team.SALES, Team.RECRUITING)}
+        core = {p.id for p in self.people[: len(CORE_SALES) + len(CORE_RECRUITERS) + 1]}
+        # Requisitions each person works on, so a promise can point at one of them.
+        work: dict[int, list[int]] = {}
+        for req in reversed(self.reqs):  # the most recent work first
+            if len(work.setdefault(req.sales.id, [])) < 12:
+                work[req.sales.id].append(req.id)
+            if req.recruiter and len(work.setdefault(req.recruiter.id, [])) < 12:
+                work[req.recruiter.id].append(req.id)
+
+        for person in [*self.sales, *self.recruiters]:
+            promises = SALES_PROMISES if person.team == Team.SALES else RECRUITING_PROMISES
+            pool = measured[person.team]
+            mine = work.get(person.id, [])
+            # 12 weeks of history; the share missed is set per person so follow-through differs.
+            dues: list[dt.date] = []
+            for week in range(HISTORY_WEEKS, 0, -1):
+                for _ in range(rng.choice((1, 1, 2, 2, 2))):
+                    dues.append(today - dt.timedelta(weeks=week) + dt.timedelta(days=rng.randint(0, 6)))
+            dues = [d for d in dues if d < today]
+            outcomes = [CommitmentStatus.KEPT] * len(dues)
+            missed = round(len(dues) * (1 - person.follow_through))
+            for i in rng.sample(range(len(dues)), missed):
+                outcomes[i] = CommitmentStatus.MISSED
+            kept_idx = [i for i, o in enumerate(outcomes) if o == CommitmentStatus.KEPT]
+            if kept_idx and rng.random() < 0.3:
+                outcomes[rng.choice(kept_idx)] = CommitmentStatus.CANCELLED
+            open_dues = [today + dt.timedelta(days=rng.randint(0, 6)) for _ in range(rng.choice((1, 1, 2)))]
+            if rng.random() < (0.6 if person.follow_through < 0.8 else 0.25):
+                open_dues.append(today - dt.timedelta(days=rng.randint(1, 6)))  # overdue, still open
+            entries = [(d, o) for d, o in zip(dues, outcomes)] + [(d, CommitmentStatus.OPEN) for d in open_dues]
+            entries.sort(key=lambda e: e[0])
+            for due, status in entries:
+                created = dt.datetime.combine(due - dt.timedelta(days=rng.randint(2, 7)), dt.time(rng.randint(9, 16)))
+                standup = None
+                if person.id in core:
+                    due_morning = dt.datetime.combine(due, dt.time(9))
+                    made_at = [s for s in standups if created - dt.timedelta(days=4) <= s[1] < due_morning]
+                    if made_at and rng.random() < 0.6:
+                        standup = made_at[-1]
+                req_id = mine[rng.randrange(len(mine))] if mine and rng.random() < 0.7 else None
+                reason = rng.choice(CANCEL_REASONS) if status == CommitmentStatus.CANCELLED else ""
+                if standup is not None:
+                    self._commitment(person, rng.choice(promises), due, CommitmentSource.STANDUP, standup[2], status,
+                                     requisition_id=req_id, standup_id=standup[0], reason=reason)
+                elif rng.random() < 0.45:
+                    expectation = pool[rng.randrange(len(pool))]
+                    self._commitment(person, EXPECTATION_PROMISES[expectation.metric], due,
+                                     CommitmentSource.EXPECTATION, created, status,
+                                     expectation_id=expectation.id, reason=reason)
+                else:
+                    # Promised to the lead outside a standup (a one-to-one, a chat thread).
+                    self._commitment(person, rng.choice(promises), due, CommitmentSource.MANUAL, created, status,
+                                     requisition_id=req_id, reason=reason)
+
+        # Each resolved dispute created a commitment on both sides, measured like any other.
+        for did, req, seller, recruiter, closed in self.resolved_disputes:
+            assert closed is not None
+            for owner, promises in ((seller, SALES_PROMISES), (recruiter, RECRUITING_PROMISES)):
+                due = closed.date() + dt.timedelta(days=rng.randint(2, 5))
+                if due >= today:
+                    status = CommitmentStatus.OPEN
+                else:
+                    status = CommitmentStatus.KEPT if rng.random() < owner.follow_through else CommitmentStatus.MISSED
+                self._commitment(owner, rng.choice(promises), due, CommitmentSource.DISPUTE, closed, status,
+                                 dispute_id=did, requisition_id=req.id if req else None)
+
+        for row in self.commitment_rows:
+            owner = self.people[row[1] - 1]
+            created = dt.datetime.fromisoformat(row[10])
+            self._audit(created, owner.name, "commitment", row[0], COMMITMENT_COLUMNS, row)
+
+    def _some(self, candidates: list[Any], k: int) -> list[Any]:
+        """A few of the candidates, in their original order, so each standup discusses different ones."""
+        if len(candidates) <= k:
+            return candidates
+        return [candidates[i] for i in sorted(self.rng.sample(range(len(candidates)), k))]
+
+    def _standups(self, standups: list[tuple[int, dt.datetime, dt.datetime]]) -> None:
+        rng = self.rng
+        assert self.lead is not None
+        core = [*self.sales[: len(CORE_SALES)], *self.recruiters[: len(CORE_RECRUITERS)]]
+        names = {p.id: p.name for p in self.people}
+        item_id = 0
+        previous_end: dt.datetime | None = None
+        for sid, start, end in standups:
+            absent = set(rng.sample([p.id for p in core], rng.choice((0, 1, 1, 2))))
+            attendees = [{"person_id": self.lead.id, "present": True}] + [
+                {"person_id": p.id, "present": p.id not in absent} for p in core]
+            since = previous_end or start - dt.timedelta(weeks=1)
+            items: list[tuple[str, str, str, int | None, int | None, int | None, int | None]] = []
+            for req in self.reqs:
+                if req.status == S.FILLED and req.closed and since <= req.closed < start:
+                    items.append(("wins", f"{req.code} filled: {req.title} at {req.client}",
+                                  f"Placed by {req.recruiter.name if req.recruiter else 'the team'}",
+                                  req.id, None, None, req.recruiter.id if req.recruiter else None))
+                if len(items) >= 2:
+                    break
+            week = (since.date().isoformat(), start.date().isoformat())
+            overdue = [c for c in self.commitment_rows if c[9] == MISSED and week[0] <= c[3] < week[1]]
+            overdue = list({(c[1], c[2]): c for c in overdue}.values())  # one line per promise, not per copy
+            for c in self._some(overdue, 2):
+                items.append(("overdue", f"{names[c[1]]}: {c[2]}", f"Due {c[3]}", c[6], None, c[0], c[1]))
+            waiting = [r for r in self.reqs
+                       if since <= r.opened < start and (r.intake_at is None or r.intake_at > start)]
+            for req in self._some(waiting, 2):
+                items.append(("intake", f"{req.code} {req.title} at {req.client} awaits intake",
+                              f"Sales owner: {req.sales.name}", req.id, None, None, req.sales.id))
+            risky = [r for r in self.reqs
+                     if r.promise_early and r.opened < start and (r.closed is None or r.closed > start)]
+            for req in self._some(risky, 2):
+                items.append(("at_risk", f"{req.code} promised before a realistic fill",
+                              f"{req.title} at {req.client}", req.id, None, None, req.sales.id))
+            moment = _ts(start)
+            disputes = [d for d in self.dispute_rows if d[13] < moment and (d[14] is None or d[14] > moment)]
+            for d in self._some(disputes, 2):
+                items.append(("disputes", f"{d[1]} {d[7]}", CATEGORY_LABELS[DisputeCategory(d[5])], d[2], d[0],
+                              None, d[3]))
+            # One agreed expectation is checked in each week, in turn.
+            expectation = self.expectations[(sid - 1) % len(self.expectations)]
+            items.append(("expectations", f"Check-in: {expectation.title}",
+                          f"Owned by {expectation.owner_team}; target {expectation.target:g} %",
+                          None, None, None, None))
+            carried = [c for c in self.commitment_rows
+                       if c[7] is not None and c[7] == sid - 1 and dt.date.fromisoformat(c[3]) >= start.date()]
+            for c in carried[:2]:
+                items.append(("carried", f"{names[c[1]]}: {c[2]}", f"Due {c[3]}", c[6], None, c[0], c[1]))
+            blockers = "" if rng.random() < 0.5 else "Two hiring managers out until next week"
+            row = (sid, _ts(start), _ts(end), self.lead.id, json.dumps(attendees), len(items), 120, blockers)
+            self.standup_rows.append(row)
+            self._audit(start, self.store.actor, "standup", sid, STANDUP_COLUMNS, row)
+            for position, (section, title, detail, req_id, dispute_id, commitment_id, person_id) in enumerate(items):
+                item_id += 1
+                notes = decision = ""
+                if section == "disputes":
+                    notes = "Both sides heard; facts checked against the queue."
+                    decision = rng.choice(("Mediate this week with the market data on the table",
+                                           "Try the top proposal for two weeks, review at the next standup"))
+                elif section == "at_risk" and rng.random() < 0.6:
+                    notes = "Client has not been told the realistic date yet."
+                    decision = "Sales re-quotes the date using the median time to fill"
+                elif section == "overdue" and rng.random() < 0.5:
+                    notes = "Owner explained the delay; new date agreed."
+                item = (item_id, sid, position, section, title[:500], detail, req_id, dispute_id, commitment_id,
+                        person_id, notes, decision, rng.randint(30, 240), True)
+                self.item_rows.append(item)
+                self._audit(start, self.store.actor, "standup_item", item_id, ITEM_COLUMNS, item)
+            previous_end = end
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        conn = self.store.conn
+        # Bulk loading: the big tables' indexes are dropped and rebuilt once (a sort instead of a
+        # million scattered inserts) and the search index is filled in one statement instead of by the
+        # per-row trigger. All of it is inside the demo's transaction, so a failure leaves the schema whole.
+        deferred = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
+            " (type = 'index' AND tbl_name IN ('requisitions', 'pipeline_events', 'commitments', 'events'))"
+            " OR (type = 'trigger' AND name = 'requisitions_fts_insert'))"
+        ).fetchall()
+        for kind, name, _sql in deferred:
+            conn.execute(f'DROP {"TRIGGER" if kind == "trigger" else "INDEX"} "{name}"')
+        conn.executemany(_insert_sql("people", PEOPLE_COLUMNS), [(p.id, p.name, p.team.value, 1) for p in self.people])
+        req_rows = [tuple(r.row) for r in self.reqs]
+        conn.executemany(_insert_sql("requisitions", REQUISITION_COLUMNS), req_rows)
+        if any(name == "requisitions_fts_insert" for _kind, name, _sql in deferred):
+            # The same row the trigger writes (schema migration 2), for every requisition at once.
+            conn.execute(
+                "INSERT INTO requisitions_fts(rowid, code, title, client, notes, people) "
+                "SELECT r.id, r.code, r.title, r.client, r.notes, (SELECT group_concat(name, ' ') FROM people p "
+                "WHERE p.id IN (r.sales_owner_id, r.recruiter_id)) FROM requisitions r"
+            )
+        conn.executemany(_insert_sql("pipeline_events", EVENT_COLUMNS), self.event_rows)
+        conn.executemany(_insert_sql("disputes", DISPUTE_COLUMNS), self.dispute_rows)
+        conn.executemany(_insert_sql("standups", STANDUP_COLUMNS), self.standup_rows)
+        conn.executemany(_insert_sql("commitments", COMMITMENT_COLUMNS), [tuple(r) for r in self.commitment_rows])
+        conn.executemany(_insert_sql("standup_items", ITEM_COLUMNS), self.item_rows)
+
+        for req, row in zip(self.reqs, req_rows):
+            self._audit(req.opened, req.sales.name, "requisition", req.id, REQUISITION_COLUMNS, row)
+        names = {p.id: p.name for p in self.people}
+        actor = self.store.actor
+        audit = self.audit_rows.append
+        for row in self.event_rows:
+            audit((row[3], names.get(row[4], actor), "pipeline_event", row[0], "create", None, _event_json(row)))
+        conn.executemany(
+            "INSERT INTO events (at, actor, entity, entity_id, action, before, after) VALUES (?,?,?,?,?,?,?)",
+            self.audit_rows,
+        )
+        for _kind, _name, sql in deferred:
+            conn.execute(sql)
+
+
+_ENCODER = json.JSONEncoder(check_circular=False)
+_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_EVENT_JSON = ('{"id": %d, "requisition_id": %d, "kind": "%s", "at": "%s", "actor_id": %s, "note": %s, '
+               '"from_status": %s, "to_status": %s}')
+
+
+def _event_json(row: tuple[Any, ...]) -> str:
+    """A pipeline event's audit record; the same JSON as json.dumps of the row, at a quarter of the cost
+    (it runs for every one of the ~700,000 events of a 100,000-requisition demo)."""
+    _id, req_id, kind, at, actor_id, note, from_status, to_status = row
+    return _EVENT_JSON % (
+        _id, req_id, kind, at, "null" if actor_id is None else actor_id, _quote(note),
+        "null" if from_status is None else f'"{from_status}"', "null" if to_status is None else f'"{to_status}"',
+    )
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+
+
+def generate_demo(store: Store, requisitions: int = 60, seed: int = 7) -> dict[str, int]:
+    """Fills an empty database with a demo team's work; returns how many of each record were written.
+
+    The same seed and the same clock (`store.now`) give an identical database; every date is relative
+    to that clock so the demo always looks live.
+    """
+    if requisitions < 1:
+        raise RejectedChange("The demo needs at least one requisition")
+    if not store.is_empty():
+        raise RejectedChange(f"{store.path} already holds data; the demo is written into an empty database")
+    builder = _DemoBuilder(store, requisitions, seed)
+    with store.transaction():
+        summary = builder.build()
+        store.audit("database", None, "demo", None, {"seed": seed, "requisitions": requisitions})
+    return summary
+
+
+__all__ = ["generate_demo"]
