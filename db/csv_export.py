@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from db.csv_import import EXPORT_COLUMNS
+from db.text import inert
 from db.models import Requisition
 from db.store import Store
 
@@ -57,7 +58,8 @@ def _cell(value: Any) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if hasattr(value, "value"):  # enums
         return str(value.value)
-    return str(value)
+    # Exports are printed to terminals and opened in spreadsheets: no escape sequences or controls.
+    return inert(str(value))
 
 
 def requisition_record(req: Requisition, owner: str, recruiter: str | None) -> dict[str, Any]:

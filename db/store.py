@@ -102,6 +102,11 @@ def _checked(model: M) -> M:
     return model
 
 
+def _julian(moment: dt.datetime) -> float:
+    """SQLite's julianday() of a naive timestamp, computed once in Python instead of per row."""
+    return (moment - dt.datetime(1970, 1, 1)).total_seconds() / 86400 + 2440587.5
+
+
 def _jsonable(model: BaseModel | None) -> dict[str, Any] | None:
     return None if model is None else model.model_dump(mode="json")
 
@@ -468,13 +473,22 @@ class Store:
         return None if row is None else Person.model_validate(dict(row))
 
     def list_people(self, team: Team | str | None = None, active_only: bool = False) -> list[Person]:
-        sql, params = "SELECT * FROM people WHERE 1=1", []
+        people = self._all_people()
         if team:
-            sql += " AND team = ?"
-            params.append(str(team))
+            people = [p for p in people if p.team == str(team)]
         if active_only:
-            sql += " AND active = 1"
-        return self._list(Person, sql + " ORDER BY name COLLATE NOCASE", params)
+            people = [p for p in people if p.active]
+        return list(people)
+
+    def _all_people(self) -> list[Person]:
+        # Every screen asks for the people (names for ids); a large firm has thousands, and validating
+        # them costs ~50 ms a time. Kept until this connection writes anything or another one commits.
+        version = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        cached = getattr(self, "_people_cache", None)
+        if cached is None or cached[0] != version:
+            people = self._list(Person, "SELECT * FROM people ORDER BY name COLLATE NOCASE")
+            self._people_cache = cached = (version, people)
+        return cached[1]
 
     def people_by_id(self) -> dict[int, Person]:
         return {p.id: p for p in self.list_people()}
@@ -637,12 +651,17 @@ class Store:
         where, params = self._queue_where(q)
         return self.conn.execute(f"SELECT COUNT(*) FROM requisitions r{where}", params).fetchone()[0]
 
-    def queue_sql(self, q: QueueQuery, offset: int, limit: int) -> tuple[str, list[Any]]:
+    def queue_sql(
+        self, q: QueueQuery, offset: int, limit: int, *, from_end: bool = False
+    ) -> tuple[str, list[Any]]:
+        """The page's SQL. `from_end` reads the same order backwards (offset then counts from the last row)."""
         where, params = self._queue_where(q)
         order = QUEUE_SORTS.get(q.sort, "r.id")
-        direction = "DESC" if q.descending else "ASC"
-        # Unknown values (no grade yet, no promised date) sit at the bottom whichever way it is sorted.
-        nulls = "NULLS LAST"
+        descending = q.descending != from_end
+        direction = "DESC" if descending else "ASC"
+        # Unknown values (no grade yet, no promised date) sit at the bottom whichever way it is sorted,
+        # so read backwards they come first.
+        nulls = "NULLS FIRST" if from_end else "NULLS LAST"
         sql = (
             "SELECT r.id, r.code, r.title, r.client, s.name AS sales_owner, rc.name AS recruiter, r.status, "
             "r.grade, r.score, r.opened_at, r.promised_date, r.estimate_days, r.submittals, r.open_disputes "
@@ -652,9 +671,20 @@ class Store:
         )
         return sql, [*params, limit, offset]
 
-    def query_queue(self, q: QueueQuery, offset: int = 0, limit: int = 100) -> list[RequisitionRow]:
-        sql, params = self.queue_sql(q, offset, limit)
-        return [RequisitionRow.model_validate(dict(row)) for row in self.conn.execute(sql, params)]
+    def query_queue(
+        self, q: QueueQuery, offset: int = 0, limit: int = 100, total: int | None = None
+    ) -> list[RequisitionRow]:
+        """One page of the queue. Given the `total` (count_queue), a page in the far half is read from the
+        end backwards: SQLite's OFFSET walks every skipped row, so `end` on 100,000 rows would cost ~0.5 s."""
+        from_end = total is not None and offset > total // 2
+        if from_end:
+            assert total is not None
+            end = min(offset + limit, total)
+            sql, params = self.queue_sql(q, total - end, end - offset, from_end=True)
+        else:
+            sql, params = self.queue_sql(q, offset, limit)
+        rows = [RequisitionRow.model_validate(dict(row)) for row in self.conn.execute(sql, params)]
+        return rows[::-1] if from_end else rows
 
     def timeline(self, entity: str, entity_id: int) -> list[AuditEvent]:
         return self._list(
@@ -753,10 +783,33 @@ class Store:
         return None if row is None else Dispute.model_validate(dict(row))
 
     def list_disputes(
-        self, statuses: Sequence[str] = (), requisition_id: int | None = None, text: str = ""
+        self, statuses: Sequence[str] = (), requisition_id: int | None = None, text: str = "",
+        limit: int | None = None,
     ) -> list[Dispute]:
-        """Open first, then by severity (3 = most severe) and age (oldest first)."""
-        sql, params = "SELECT d.* FROM disputes d WHERE 1=1", []
+        """Open first, then by severity (3 = most severe) and age (oldest first); the first `limit` of them."""
+        sql, params = self._disputes_where("SELECT d.* FROM disputes d WHERE 1=1", statuses, requisition_id, text)
+        sql += (
+            " ORDER BY CASE d.status WHEN 'open' THEN 0 WHEN 'mediating' THEN 0 WHEN 'escalated' THEN 1 ELSE 2 END,"
+            " d.severity DESC, d.opened_at, d.id"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self._list(Dispute, sql, params)
+
+    def count_disputes(self, statuses: Sequence[str] = (), text: str = "") -> tuple[int, int]:
+        """(all, open) among the disputes list_disputes would return without a limit."""
+        sql, params = self._disputes_where(
+            "SELECT COUNT(*), COALESCE(SUM(d.status IN ('open', 'mediating')), 0) FROM disputes d WHERE 1=1",
+            statuses, None, text,
+        )
+        total, open_count = self.conn.execute(sql, params).fetchone()
+        return total, open_count
+
+    def _disputes_where(
+        self, sql: str, statuses: Sequence[str], requisition_id: int | None, text: str
+    ) -> tuple[str, list[Any]]:
+        params: list[Any] = []
         if statuses:
             sql += f" AND d.status IN ({','.join('?' for _ in statuses)})"
             params.extend(str(s) for s in statuses)
@@ -767,11 +820,7 @@ class Store:
             sql += " AND (d.summary LIKE ? OR d.code LIKE ? OR d.category LIKE ?)"
             like = f"%{text.strip()}%"
             params.extend([like, like, like])
-        sql += (
-            " ORDER BY CASE d.status WHEN 'open' THEN 0 WHEN 'mediating' THEN 0 WHEN 'escalated' THEN 1 ELSE 2 END,"
-            " d.severity DESC, d.opened_at, d.id"
-        )
-        return self._list(Dispute, sql, params)
+        return sql, params
 
     # -- expectations and commitments -------------------------------------------------------------
 
@@ -1126,11 +1175,10 @@ class Store:
     # decided NULL, and how far past the threshold it is). The tally groups the cases by day in
     # SQLite, so the caller sums any window and any week from one small result.
 
-    _CASE_COLUMNS = (
-        "requisition_id, at, due_at, done_at, kept, excess, promised_date, estimate_date, commitment_id, owner"
-    )
     # Open and being worked: a requisition on hold is paused on purpose, so it cannot go stale.
     _RUNNING = ("intake", "qualified", "sourcing", "submitted", "interviewing", "offer")
+    # What a breach row carries besides the case itself, for metrics that have nothing more to say.
+    _NO_EXTRAS = "NULL AS due_at, NULL AS promised_date, NULL AS estimate_date, NULL AS commitment_id, NULL AS owner"
 
     def _metric_cases(
         self,
@@ -1143,165 +1191,190 @@ class Store:
         calendar: str | None = None,
         expectation_id: int | None = None,
         default_estimate_days: float = 36,
-    ) -> tuple[str, dict[str, Any]]:
-        """The cases CTE body of one metric and its parameters (see console/metrics.py for the definitions)."""
-        params: dict[str, Any] = {"t": float(threshold), "since": _to_sql(since), "until": _to_sql(until)}
-        # A case whose clock stopped because the requisition closed uses the close time, never a
-        # close that predates the case (a requisition re-opened later keeps a stale closed_at otherwise).
+    ) -> tuple[str, dict[str, Any], str]:
+        """The CTEs ending in `cases` of one metric, their parameters, and the extra breach columns.
+
+        `cases` has: requisition_id, at (when the clock started), at_jd (its julian day), done_at,
+        kept (1 / 0 / NULL = not decided yet) and excess (past the threshold, in the metric's unit).
+        The definitions are documented in console/metrics.py.
+        """
+        params: dict[str, Any] = {
+            "t": float(threshold), "since": _to_sql(since), "until": _to_sql(until), "until_jd": _julian(until),
+        }
+        extras = self._NO_EXTRAS
+        # Correlated look-ups go through the per-requisition index: the planner otherwise prefers
+        # the (kind, at) index and scans every event of that kind for each case.
+        def events(alias: str) -> str:
+            return f"pipeline_events AS {alias} INDEXED BY pipeline_events_requisition"
+
+        # A clock stopped by a close uses the close time, never a close that predates the case.
         if metric == INTAKE_WITHIN_HOURS:
-            body = """
-                SELECT c.requisition_id, c.at, c.due_at, c.done_at,
-                       CASE WHEN c.done_at IS NOT NULL THEN c.spent <= :t WHEN c.spent > :t THEN 0 END AS kept,
-                       c.spent - :t AS excess, NULL AS promised_date, NULL AS estimate_date,
-                       NULL AS commitment_id, NULL AS owner
-                FROM (
-                    SELECT b.*, (julianday(COALESCE(b.done_at, b.stop)) - julianday(b.at)) * 24 AS spent
-                    FROM (
-                        SELECT r.id AS requisition_id, r.opened_at AS at,
-                               datetime(julianday(r.opened_at) + :t / 24.0) AS due_at,
-                               CASE WHEN r.intake_at <= :until THEN r.intake_at END AS done_at,
-                               MIN(:until, CASE WHEN r.closed_at >= r.opened_at THEN r.closed_at ELSE :until END) AS stop
-                        FROM requisitions r
-                        WHERE r.opened_at >= :since AND r.opened_at <= :until
-                    ) b
-                ) c"""
+            sql = """
+                base AS MATERIALIZED (
+                    SELECT r.id AS requisition_id, r.opened_at AS at, julianday(r.opened_at) AS at_jd,
+                           CASE WHEN r.intake_at <= :until THEN r.intake_at END AS done_at,
+                           CASE WHEN r.closed_at >= r.opened_at AND r.closed_at < :until
+                                THEN r.closed_at ELSE :until END AS stop
+                    FROM requisitions r WHERE r.opened_at >= :since AND r.opened_at <= :until
+                ),
+                timed AS MATERIALIZED (
+                    SELECT *, (julianday(COALESCE(done_at, stop)) - at_jd) * 24 AS spent FROM base
+                ),
+                cases AS (
+                    SELECT requisition_id, at, at_jd, done_at, spent - :t AS excess,
+                           CASE WHEN done_at IS NOT NULL THEN spent <= :t WHEN spent > :t THEN 0 END AS kept
+                    FROM timed
+                )"""
+            extras = "datetime(c.at_jd + :t / 24.0) AS due_at, NULL AS promised_date, NULL AS estimate_date, " \
+                     "NULL AS commitment_id, NULL AS owner"
         elif metric in (FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B):
-            # Each qualification starts a clock; a re-qualification before any submittal restarts it.
-            # `calendar` maps each day to [clock-start ordinal, clock-stop ordinal] of business days.
+            # Each qualification starts a clock; on hold / lost / declined stops it; a re-qualification
+            # starts a new one. `calendar` maps each day to [clock-start, clock-stop] business-day ordinals.
             params["grade"] = grade or ("A" if metric == FIRST_SUBMITTAL_A else "B")
             params["calendar"] = calendar or "{}"
-            body = """
-                SELECT m.requisition_id, m.at, NULL AS due_at, m.done_at,
-                       CASE WHEN m.done_at IS NOT NULL THEN MAX(0, ce.stop_n - cs.start_n) <= :t
-                            WHEN ce.stop_n - cs.start_n > :t THEN 0 END AS kept,
-                       MAX(0, ce.stop_n - cs.start_n) - :t AS excess, NULL AS promised_date, NULL AS estimate_date,
-                       NULL AS commitment_id, NULL AS owner
-                FROM (
-                    SELECT s.*, COALESCE(s.paused_at, :until) AS stop
-                    FROM (
-                        SELECT q.*, (
-                            SELECT MIN(p.at) FROM pipeline_events p
-                            WHERE p.requisition_id = q.requisition_id AND p.kind = 'submittal'
-                              AND p.at >= q.at AND p.at <= :until AND (q.next_q IS NULL OR p.at < q.next_q)
-                        ) AS done_at
-                        FROM (
-                            SELECT e.requisition_id, e.at, (
-                                SELECT MIN(n.at) FROM pipeline_events n
-                                WHERE n.requisition_id = e.requisition_id AND n.kind = 'status_change'
-                                  AND n.to_status = 'qualified' AND n.at > e.at AND n.at <= :until
-                            ) AS next_q, (
-                                -- On hold, lost or declined stops the clock before any re-qualification.
-                                SELECT MIN(n.at) FROM pipeline_events n
-                                WHERE n.requisition_id = e.requisition_id AND n.kind = 'status_change'
-                                  AND n.to_status IN ('on_hold', 'lost', 'declined') AND n.at > e.at AND n.at <= :until
-                            ) AS paused_at
-                            FROM pipeline_events e JOIN requisitions r ON r.id = e.requisition_id
-                            WHERE e.kind = 'status_change' AND e.to_status = 'qualified'
-                              AND e.at >= :since AND e.at <= :until AND r.grade = :grade
-                        ) q
-                    ) s
-                ) m
-                JOIN calendar cs ON cs.day = date(m.at)
-                JOIN calendar ce ON ce.day = date(COALESCE(m.done_at, m.stop))"""
+            sql = f"""
+                calendar AS MATERIALIZED (
+                    SELECT key AS day, json_extract(value, '$[0]') AS start_n, json_extract(value, '$[1]') AS stop_n
+                    FROM json_each(:calendar)
+                ),
+                qualified AS MATERIALIZED (
+                    SELECT e.requisition_id, e.at, (
+                        SELECT MIN(n.at) FROM {events("n")}
+                        WHERE n.requisition_id = e.requisition_id AND n.at > e.at AND n.at <= :until
+                          AND n.kind = 'status_change' AND n.to_status = 'qualified'
+                    ) AS next_q, (
+                        SELECT MIN(n.at) FROM {events("n")}
+                        WHERE n.requisition_id = e.requisition_id AND n.at > e.at AND n.at <= :until
+                          AND n.kind = 'status_change' AND n.to_status IN ('on_hold', 'lost', 'declined')
+                    ) AS paused_at
+                    FROM pipeline_events e JOIN requisitions r ON r.id = e.requisition_id
+                    WHERE e.kind = 'status_change' AND e.to_status = 'qualified'
+                      AND e.at >= :since AND e.at <= :until AND r.grade = :grade
+                ),
+                submitted AS MATERIALIZED (
+                    SELECT q.requisition_id, q.at, julianday(q.at) AS at_jd, COALESCE(q.paused_at, :until) AS stop, (
+                        SELECT MIN(p.at) FROM {events("p")}
+                        WHERE p.requisition_id = q.requisition_id AND p.at >= q.at AND p.at <= :until
+                          AND p.kind = 'submittal' AND (q.next_q IS NULL OR p.at < q.next_q)
+                    ) AS done_at
+                    FROM qualified q
+                ),
+                timed AS MATERIALIZED (
+                    SELECT s.*, MAX(0, ce.stop_n - cs.start_n) AS spent FROM submitted s
+                    JOIN calendar cs ON cs.day = substr(s.at, 1, 10)
+                    JOIN calendar ce ON ce.day = substr(COALESCE(s.done_at, s.stop), 1, 10)
+                ),
+                cases AS (
+                    SELECT requisition_id, at, at_jd, done_at, spent - :t AS excess,
+                           CASE WHEN done_at IS NOT NULL THEN spent <= :t WHEN spent > :t THEN 0 END AS kept
+                    FROM timed
+                )"""
         elif metric == CLIENT_FEEDBACK_WITHIN_HOURS:
-            body = """
-                SELECT c.requisition_id, c.at, c.due_at, c.done_at,
-                       CASE WHEN c.done_at IS NOT NULL THEN c.spent <= :t WHEN c.spent > :t THEN 0 END AS kept,
-                       c.spent - :t AS excess, NULL AS promised_date, NULL AS estimate_date,
-                       NULL AS commitment_id, NULL AS owner
-                FROM (
-                    SELECT b.*, (julianday(COALESCE(b.done_at, b.stop)) - julianday(b.at)) * 24 AS spent
-                    FROM (
-                        SELECT s.requisition_id, s.at, datetime(julianday(s.at) + :t / 24.0) AS due_at, (
-                                   SELECT MIN(f.at) FROM pipeline_events f
-                                   WHERE f.requisition_id = s.requisition_id AND f.kind = 'client_feedback'
-                                     AND f.at >= s.at AND f.at <= :until
-                               ) AS done_at,
-                               MIN(:until, CASE WHEN r.closed_at >= s.at THEN r.closed_at ELSE :until END) AS stop
-                        FROM pipeline_events s JOIN requisitions r ON r.id = s.requisition_id
-                        WHERE s.kind = 'submittal' AND s.at >= :since AND s.at <= :until
-                    ) b
-                ) c"""
+            sql = f"""
+                base AS MATERIALIZED (
+                    SELECT s.requisition_id, s.at, julianday(s.at) AS at_jd, (
+                               SELECT MIN(f.at) FROM {events("f")}
+                               WHERE f.requisition_id = s.requisition_id AND f.at >= s.at AND f.at <= :until
+                                 AND f.kind = 'client_feedback'
+                           ) AS done_at,
+                           CASE WHEN r.closed_at >= s.at AND r.closed_at < :until THEN r.closed_at ELSE :until END AS stop
+                    FROM pipeline_events s JOIN requisitions r ON r.id = s.requisition_id
+                    WHERE s.kind = 'submittal' AND s.at >= :since AND s.at <= :until
+                ),
+                timed AS MATERIALIZED (
+                    SELECT *, (julianday(COALESCE(done_at, stop)) - at_jd) * 24 AS spent FROM base
+                ),
+                cases AS (
+                    SELECT requisition_id, at, at_jd, done_at, spent - :t AS excess,
+                           CASE WHEN done_at IS NOT NULL THEN spent <= :t WHEN spent > :t THEN 0 END AS kept
+                    FROM timed
+                )"""
+            extras = "datetime(c.at_jd + :t / 24.0) AS due_at, NULL AS promised_date, NULL AS estimate_date, " \
+                     "NULL AS commitment_id, NULL AS owner"
         elif metric == PROMISE_NOT_BEFORE_ESTIMATE:
+            # Whole days: the estimate is a date (opened + estimate days), compared with the promised date.
             params["default_estimate"] = float(default_estimate_days)
-            body = """
-                SELECT c.requisition_id, c.at, NULL AS due_at, NULL AS done_at, c.excess <= 0 AS kept, c.excess,
-                       c.promised_date, c.estimate_date, NULL AS commitment_id, NULL AS owner
-                FROM (
-                    SELECT b.*, julianday(b.estimate_date) - julianday(b.promised_date) - :t AS excess
-                    FROM (
-                        SELECT r.id AS requisition_id, r.opened_at AS at, r.promised_date,
-                               date(julianday(r.opened_at) + COALESCE(r.estimate_days, :default_estimate)) AS estimate_date
-                        FROM requisitions r
-                        WHERE r.opened_at >= :since AND r.opened_at <= :until AND r.promised_date IS NOT NULL
-                    ) b
-                ) c"""
+            sql = """
+                base AS MATERIALIZED (
+                    SELECT r.id AS requisition_id, r.opened_at AS at, julianday(r.opened_at) AS at_jd,
+                           NULL AS done_at, r.promised_date,
+                           COALESCE(r.estimate_days, :default_estimate) AS estimate_used,
+                           CAST(julianday(r.opened_at) + 0.5 AS INTEGER) - 0.5
+                               + COALESCE(r.estimate_days, :default_estimate)
+                               - julianday(r.promised_date) - :t AS excess
+                    FROM requisitions r
+                    WHERE r.opened_at >= :since AND r.opened_at <= :until AND r.promised_date IS NOT NULL
+                ),
+                cases AS (SELECT *, excess <= 0 AS kept FROM base)"""
+            extras = "NULL AS due_at, c.promised_date, date(c.at_jd + c.estimate_used) AS estimate_date, " \
+                     "NULL AS commitment_id, NULL AS owner"
         elif metric == NO_STALE_REQUISITION_DAYS:
             # One case per requisition running at some point in [since, until]: broken when it went
             # more than `t` days without a status change during that time; its worst stretch is reported.
             params["span_start"] = params["since"]
-            body = """
-                SELECT w.requisition_id, w.at, datetime(julianday(w.at) + :t) AS due_at,
-                       CASE WHEN w."end" < :until THEN w."end" END AS done_at,
-                       w.worst < 0 AS kept, w.worst - :t AS excess, NULL AS promised_date, NULL AS estimate_date,
-                       NULL AS commitment_id, NULL AS owner
-                FROM (
-                    -- SQLite takes the bare columns (at, end) from the row holding the MAX: the worst stretch.
-                    SELECT g.requisition_id, g.start AS at, g."end", MAX(CASE WHEN g.stale THEN g.length ELSE -1 END) AS worst
-                    FROM (
-                        SELECT s.requisition_id, s.start, s."end", julianday(s."end") - julianday(s.start) AS length,
-                               (julianday(s."end") - julianday(s.start) > :t
-                                AND julianday(s.start) + :t < julianday(:until)) AS stale
-                        FROM running s WHERE s.start < :until AND s."end" > :since
-                    ) g GROUP BY g.requisition_id
-                ) w"""
-            return f"WITH {self._stale_segments_sql()}, cases AS ({body})", params
+            sql = self._stale_segments_sql() + """,
+                worst AS MATERIALIZED (
+                    -- SQLite takes the bare columns (start, end) from the row holding the MAX: the worst stretch.
+                    SELECT s.requisition_id, s.start AS at, s."end",
+                           MAX(CASE WHEN s.length > :t AND s.start_jd + :t < :until_jd THEN s.length ELSE -1 END) AS worst
+                    FROM running s WHERE s.start < :until AND s."end" > :since
+                    GROUP BY s.requisition_id
+                ),
+                cases AS (
+                    SELECT requisition_id, at, julianday(at) AS at_jd,
+                           CASE WHEN "end" < :until THEN "end" END AS done_at,
+                           worst < 0 AS kept, worst - :t AS excess
+                    FROM worst
+                )"""
+            extras = "datetime(c.at_jd + :t) AS due_at, NULL AS promised_date, NULL AS estimate_date, " \
+                     "NULL AS commitment_id, NULL AS owner"
         elif metric is None:
             # Checked in by hand: the commitments linked to the expectation, dated when their outcome
             # was known (kept or missed early) or fell due, whichever came first.
             params["expectation_id"] = expectation_id
             params["since_day"], params["until_day"] = since.date().isoformat(), until.date().isoformat()
-            body = """
-                SELECT c.requisition_id, c.day || ' 00:00:00' AS at, c.due || ' 00:00:00' AS due_at,
-                       c.closed_at AS done_at,
-                       CASE c.status WHEN 'kept' THEN 1 WHEN 'missed' THEN 0 END AS kept,
-                       MAX(0, julianday(date(COALESCE(c.closed_at, :until))) - julianday(c.due)) AS excess,
-                       NULL AS promised_date, NULL AS estimate_date, c.id AS commitment_id, p.name AS owner
-                FROM (
-                    SELECT k.*, CASE WHEN k.closed_at IS NOT NULL AND date(k.closed_at) < k.due
-                                     THEN date(k.closed_at) ELSE k.due END AS day
+            sql = f"""
+                dated AS (
+                    SELECT k.*, {self._OUTCOME_DAY.replace('c.', 'k.')} AS day
                     FROM commitments k WHERE k.expectation_id = :expectation_id
-                ) c JOIN people p ON p.id = c.owner_id
-                WHERE c.day >= :since_day AND c.day <= :until_day"""
+                ),
+                cases AS (
+                    SELECT d.requisition_id, d.day || ' 00:00:00' AS at, julianday(d.day) AS at_jd,
+                           d.closed_at AS done_at, d.id AS commitment_id, d.due, d.owner_id,
+                           CASE d.status WHEN 'kept' THEN 1 WHEN 'missed' THEN 0 END AS kept,
+                           MAX(0, julianday(substr(COALESCE(d.closed_at, :until), 1, 10)) - julianday(d.due)) AS excess
+                    FROM dated d WHERE d.day >= :since_day AND d.day <= :until_day
+                )"""
+            extras = ("c.due || ' 00:00:00' AS due_at, NULL AS promised_date, NULL AS estimate_date, c.commitment_id, "
+                      "(SELECT name FROM people WHERE id = c.owner_id) AS owner")
         else:
             raise StoreError(f"Unknown expectation metric {metric!r}")
-        prefix = ""
-        if metric in (FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B):
-            prefix = ("calendar AS MATERIALIZED (SELECT key AS day, json_extract(value, '$[0]') AS start_n, "
-                      "json_extract(value, '$[1]') AS stop_n FROM json_each(:calendar)), ")
-        return f"WITH {prefix}cases AS ({body})", params
+        return f"WITH {sql}", params, extras
 
     def _stale_segments_sql(self) -> str:
         """CTEs ending in `running`: each stretch a requisition spent in a running status, from one status
         change to the next (or to :until). A requisition re-opened (filled -> sourcing) starts a new stretch."""
         running = ",".join(f"'{s}'" for s in self._RUNNING)
         return f"""
-            live AS (
+            live AS MATERIALIZED (
                 SELECT id, opened_at, status FROM requisitions
                 WHERE opened_at <= :until AND (closed_at IS NULL OR closed_at >= :span_start)
             ),
             changes AS (
                 SELECT l.id AS requisition_id, l.opened_at AS at, COALESCE((
-                    SELECT e.from_status FROM pipeline_events e
+                    SELECT e.from_status FROM pipeline_events AS e INDEXED BY pipeline_events_requisition
                     WHERE e.requisition_id = l.id AND e.kind = 'status_change' ORDER BY e.at, e.id LIMIT 1
                 ), l.status) AS state
                 FROM live l
                 UNION ALL
-                SELECT e.requisition_id, e.at, e.to_status FROM pipeline_events e JOIN live l ON l.id = e.requisition_id
+                SELECT e.requisition_id, e.at, e.to_status
+                FROM live l JOIN pipeline_events AS e INDEXED BY pipeline_events_requisition ON e.requisition_id = l.id
                 WHERE e.kind = 'status_change' AND e.at <= :until
             ),
             running AS MATERIALIZED (
-                SELECT * FROM (
+                SELECT requisition_id, start, "end", julianday(start) AS start_jd,
+                       julianday("end") - julianday(start) AS length
+                FROM (
                     SELECT requisition_id, at AS start, state,
                            COALESCE(LEAD(at) OVER (PARTITION BY requisition_id ORDER BY at), :until) AS "end"
                     FROM changes
@@ -1319,17 +1392,13 @@ class Store:
         """{days before `until`: (kept, decided)} over the cases whose clock started in [since, until].
 
         Undecided cases (not yet due, or stopped early by a close) are left out, so "no data" stays
-        visible instead of looking like 100 %.
+        visible instead of looking like 100 %. The staleness metric belongs to the whole period, so it
+        answers with day 0 only.
         """
-        cases, params = self._metric_cases(metric, threshold, since, until, **options)
-        sql = (
-            f"{cases} SELECT CAST(julianday(:until) - julianday(at) AS INTEGER) AS day, "
-            "SUM(kept), COUNT(kept) FROM cases WHERE kept IS NOT NULL GROUP BY day"
-        )
-        if metric == NO_STALE_REQUISITION_DAYS:
-            # Staleness belongs to the whole window, not to the day a stretch began.
-            sql = f"{cases} SELECT 0, SUM(kept), COUNT(kept) FROM cases WHERE kept IS NOT NULL"
-        return {int(day): (int(kept or 0), int(total)) for day, kept, total in self.conn.execute(sql, params) if total}
+        ctes, params, _ = self._metric_cases(metric, threshold, since, until, **options)
+        day = "0" if metric == NO_STALE_REQUISITION_DAYS else "CAST(:until_jd - at_jd AS INTEGER)"
+        sql = f"{ctes} SELECT {day} AS day, SUM(kept), COUNT(kept) FROM cases WHERE kept IS NOT NULL GROUP BY day"
+        return {int(d): (int(kept or 0), int(total)) for d, kept, total in self.conn.execute(sql, params) if total}
 
     def metric_breaches(
         self,
@@ -1339,19 +1408,19 @@ class Store:
         until: dt.datetime,
         limit: int | None = 200,
         **options: Any,
-    ) -> tuple[list[MetricBreach], int]:
-        """The broken cases in [since, until], worst first (at most `limit`), and how many there are."""
-        cases, params = self._metric_cases(metric, threshold, since, until, **options)
-        total = self.conn.execute(f"{cases} SELECT COUNT(*) FROM cases WHERE kept = 0", params).fetchone()[0]
-        if not total:
-            return [], 0
+    ) -> list[MetricBreach]:
+        """The broken cases in [since, until], worst first, at most `limit` (the tally has the count)."""
+        ctes, params, extras = self._metric_cases(metric, threshold, since, until, **options)
         params["limit"] = -1 if limit is None else limit
-        sql = (
-            f"{cases} SELECT c.*, r.code, COALESCE(k.text, r.title, '') AS title FROM cases c "
-            "LEFT JOIN requisitions r ON r.id = c.requisition_id LEFT JOIN commitments k ON k.id = c.commitment_id "
-            "WHERE c.kept = 0 ORDER BY c.excess DESC, c.at, c.requisition_id LIMIT :limit"
-        )
-        return [MetricBreach.model_validate(dict(row)) for row in self.conn.execute(sql, params)], total
+        # A hand-checked case is a commitment: its text says what was promised.
+        title = ("COALESCE((SELECT text FROM commitments WHERE id = c.commitment_id), r.title, '')"
+                 if metric is None else "COALESCE(r.title, '')")
+        sql = f"""{ctes},
+            broken AS (SELECT * FROM cases WHERE kept = 0 ORDER BY excess DESC, at, requisition_id LIMIT :limit)
+            SELECT c.requisition_id, c.at, c.done_at, c.excess, {extras}, r.code, {title} AS title
+            FROM broken c LEFT JOIN requisitions r ON r.id = c.requisition_id
+            ORDER BY c.excess DESC, c.at, c.requisition_id"""
+        return [MetricBreach.model_validate(dict(row)) for row in self.conn.execute(sql, params)]
 
     def stale_requisition_tally(
         self, days: float, periods: Sequence[tuple[dt.datetime, dt.datetime]]
@@ -1364,15 +1433,17 @@ class Store:
             "t": float(days),
             "until": _to_sql(max(end for _, end in periods)),
             "span_start": _to_sql(min(start for start, _ in periods)),
-            "periods": json.dumps([[_to_sql(a), _to_sql(b)] for a, b in periods]),
+            "periods": json.dumps([[_to_sql(a), _to_sql(b), _julian(b)] for a, b in periods]),
         }
-        sql = f"WITH {self._stale_segments_sql()}" + """
+        sql = f"WITH {self._stale_segments_sql()}" + """,
+            periods AS MATERIALIZED (
+                SELECT key, json_extract(value, '$[0]') AS p0, json_extract(value, '$[1]') AS p1,
+                       json_extract(value, '$[2]') AS p1_jd
+                FROM json_each(:periods)
+            )
             SELECT p.key, COUNT(DISTINCT s.requisition_id),
-                   COUNT(DISTINCT CASE WHEN julianday(s."end") - julianday(s.start) > :t
-                                        AND julianday(s.start) + :t < julianday(p.p1) THEN s.requisition_id END)
-            FROM (SELECT key, json_extract(value, '$[0]') AS p0, json_extract(value, '$[1]') AS p1
-                  FROM json_each(:periods)) p
-            JOIN running s ON s.start < p.p1 AND s."end" > p.p0
+                   COUNT(DISTINCT CASE WHEN s.length > :t AND s.start_jd + :t < p.p1_jd THEN s.requisition_id END)
+            FROM periods p JOIN running s ON s.start < p.p1 AND s."end" > p.p0
             GROUP BY p.key"""
         found = {int(key): (int(total) - int(stale), int(total)) for key, total, stale in self.conn.execute(sql, params)}
         return [found.get(i, (0, 0)) for i in range(len(periods))]

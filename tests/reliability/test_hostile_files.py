@@ -1,0 +1,194 @@
+"""Whatever file the console is pointed at, it answers with a clear message and exit code, no
+traceback, and leaves the file exactly as it was."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from db.models import Person, Requisition, Team
+from db.schema import SCHEMA_VERSION
+from db.store import QueueQuery, Store, StoreError
+from tests.reliability.conftest import NOW
+from tests.reliability.helpers import assert_clean_failure, fingerprint, integrity, mediate
+
+# Each hostile file is refused by `doctor` and by the console itself, before any screen is drawn.
+COMMANDS = {"doctor": ("doctor",), "console": (), "backup": ("backup",)}
+
+
+def refuse_everywhere(path: Path, *words: str) -> None:
+    before = fingerprint(path) if path.is_file() else None
+    for name, command in COMMANDS.items():
+        result = mediate(*command, "--db", str(path), timeout=60)
+        assert_clean_failure(result, 2, *words)
+        assert "\x1b[?1049h" not in result.stdout, f"{name} started the full-screen UI"
+        if before is not None:
+            assert fingerprint(path) == before, f"{name} changed the file"
+
+
+def test_a_zero_byte_file_is_taken_as_a_new_private_database(tmp_path):
+    empty = tmp_path / "new.db"
+    empty.touch(mode=0o644)
+    result = mediate("doctor", "--db", str(empty))
+    assert result.returncode == 0, result.stderr
+    assert f"schema         version {SCHEMA_VERSION}" in result.stdout
+    assert "permissions    0o600" in result.stdout
+    assert integrity(empty) == "ok"
+
+
+def test_a_text_file_is_refused_untouched(tmp_path):
+    notes = tmp_path / "notes.db"
+    notes.write_text("Standup notes\nSam: call the client\n")
+    refuse_everywhere(notes, "not an sqlite file")
+
+
+@pytest.mark.parametrize("keep", [100, 16384, "all but the last page"])
+def test_a_truncated_database_is_refused_untouched(real_db, tmp_path, keep):
+    data = real_db.read_bytes()
+    size = {"half": len(data) // 2, "all but the last page": len(data) - 4096}.get(keep, keep)
+    cut = tmp_path / "cut.db"
+    cut.write_bytes(data[:size])
+    refuse_everywhere(cut, "not a usable database")
+
+
+def test_a_database_of_another_application_is_refused_untouched(tmp_path):
+    other = tmp_path / "photos.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.execute("INSERT INTO albums (title) VALUES ('Holidays')")
+    conn.commit()
+    conn.close()
+    refuse_everywhere(other, "another application", "albums")
+
+
+def test_a_folder_is_refused(tmp_path):
+    folder = tmp_path / "a-folder.db"
+    folder.mkdir()
+    refuse_everywhere(folder, "is a folder")
+    assert list(folder.iterdir()) == []
+
+
+def test_a_database_in_a_folder_that_does_not_exist_is_refused(tmp_path):
+    missing = tmp_path / "no-such-folder" / "team.db"
+    for command in (("doctor",), ()):
+        assert_clean_failure(mediate(*command, "--db", str(missing)), 2, "does not exist")
+    assert not missing.parent.exists()
+
+
+def test_a_new_database_in_a_read_only_folder_is_refused(read_only_folder):
+    folder, make_read_only = read_only_folder
+    make_read_only()
+    assert_clean_failure(mediate("--db", str(folder / "team.db")), 2, "not writable")
+    assert list(folder.iterdir()) == []
+
+
+def test_a_database_on_a_read_only_filesystem_opens_read_only_and_says_so(real_db, read_only_folder):
+    folder, make_read_only = read_only_folder
+    db = folder / "team.db"
+    shutil.copyfile(real_db, db)
+    make_read_only()
+    before = fingerprint(db)
+    result = mediate("doctor", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "read-only" in result.stdout
+    assert fingerprint(db) == before
+    with Store(db) as store:
+        assert store.readonly
+        with pytest.raises(StoreError, match="read-only"):
+            store.add_person(Person(name="Nobody", team=Team.SALES))
+
+
+def test_a_read_only_database_opens_read_only_and_says_so(real_db):
+    real_db.chmod(0o400)
+    before = fingerprint(real_db)
+    result = mediate("doctor", "--db", str(real_db))
+    assert result.returncode == 0, result.stderr
+    assert "warning: The database is open read-only" in result.stdout
+    with Store(real_db) as store:
+        assert store.readonly
+        assert store.count_queue(QueueQuery(text="spark")) == 120
+        with pytest.raises(StoreError, match="read-only"):
+            store.add_person(Person(name="Nobody", team=Team.SALES))
+    assert fingerprint(real_db) == before
+
+
+def test_a_full_disk_refuses_the_change_and_keeps_what_was_saved(tiny_disk):
+    db = tiny_disk / "team.db"
+    with Store(db, now=lambda: NOW) as store:
+        sales = store.add_person(Person(name="Sam Seller", team=Team.SALES))
+        saved = []
+        with pytest.raises(StoreError, match="disk is full"):
+            for n in range(10_000):
+                saved.append(store.add_requisition(
+                    Requisition(title=f"Role {n}", client="Initech", sales_owner_id=sales.id, notes="n" * 2000)
+                ).id)
+        # Nothing half-written: the store goes on answering, and what was saved is all there.
+        assert store.count_queue(QueueQuery()) == len(saved)
+        ids = [row[0] for row in store.conn.execute("SELECT id FROM requisitions ORDER BY id")]
+        assert ids == saved
+    assert integrity(db) == "ok"
+    result = mediate("doctor", "--db", str(db))
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stdout + result.stderr
+
+
+def test_a_backup_onto_a_full_disk_fails_cleanly_and_leaves_no_partial_copy(real_db, tiny_disk):
+    before = fingerprint(real_db)
+    filler = tiny_disk / "filler"
+    filler.write_bytes(b"\0" * (200 * 1024))
+    assert_clean_failure(mediate("backup", "--db", str(real_db), str(tiny_disk / "copy.db")), 2, "full")
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"]
+    assert fingerprint(real_db) == before
+
+
+def test_a_new_database_on_a_full_disk_is_refused_and_not_left_half_made(tiny_disk):
+    (tiny_disk / "filler").write_bytes(b"\0" * (252 * 1024))
+    db = tiny_disk / "team.db"
+    with pytest.raises(StoreError, match="full|disk"):
+        Store(db)
+    assert not db.exists()
+    assert_clean_failure(mediate("--db", str(db)), 2, "full")
+    assert not db.exists()
+
+
+def test_the_sqlite_page_limit_stands_in_for_a_full_disk_where_mounting_is_not_allowed(real_db):
+    with Store(real_db, now=lambda: NOW) as store:
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")
+        sales = store.person_by_name("Sam Seller")
+        before = store.counts()
+        with pytest.raises(StoreError, match="disk is full"):
+            for n in range(500):
+                store.add_requisition(Requisition(title=f"R{n}", client="C", sales_owner_id=sales.id, notes="x" * 4000))
+        after = store.counts()
+        # Every change either landed whole (with its audit row) or not at all.
+        assert after["events"] - before["events"] == after["requisitions"] - before["requisitions"]
+        store.conn.execute("PRAGMA max_page_count = 1073741823")
+        store.add_requisition(Requisition(title="After space was freed", client="C", sales_owner_id=sales.id))
+    assert integrity(real_db) == "ok"
+
+
+async def test_the_console_opens_a_read_only_database_with_a_banner_and_refuses_changes(real_db):
+    app_module = pytest.importorskip("console.app")
+    from screens.base import READONLY_MESSAGE
+    from textual.widgets import Static
+
+    real_db.chmod(0o400)
+    before = fingerprint(real_db)
+    store = Store(real_db, now=lambda: NOW)
+    try:
+        assert store.readonly
+        app = app_module.MediationApp(store, now=lambda: NOW)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            banner = app.screen.query_one("#readonly-banner", Static)
+            assert str(banner.render()) == READONLY_MESSAGE
+            screen = app.screen
+            await pilot.press("n")  # a new requisition: refused with a toast, no form opens
+            await pilot.pause()
+            assert app.screen is screen
+            assert any(READONLY_MESSAGE in str(n.message) for n in app._notifications)
+    finally:
+        store.close()
+    assert fingerprint(real_db) == before

@@ -1,0 +1,128 @@
+"""An older file upgrades to the current schema with every record intact and a backup beside it;
+a file from a newer console is refused and left byte for byte as it was."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from db.schema import SCHEMA_VERSION
+from db.store import NewerSchemaError, QueueQuery, Store, StoreError
+from tests.reliability.helpers import assert_clean_failure, audit_problems, fingerprint, integrity, mediate
+from tests.reliability.make_fixtures import RECORDS, fixture_path
+
+NOW = dt.datetime(2026, 11, 23, 9, 0)
+EARLIER = list(range(1, SCHEMA_VERSION))
+
+
+def rows_of(path: Path) -> dict[str, list[dict]]:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' "
+            "AND name NOT LIKE 'sqlite_%'")]
+        return {t: [dict(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY rowid")] for t in tables}
+    finally:
+        conn.close()
+
+
+def test_every_earlier_schema_version_has_a_committed_fixture():
+    missing = [v for v in EARLIER if not fixture_path(v).exists()]
+    assert not missing, (
+        f"no fixture for schema versions {missing}; run: .venv/bin/python tests/reliability/make_fixtures.py"
+    )
+
+
+@pytest.mark.parametrize("version", EARLIER)
+def test_an_older_database_upgrades_with_every_record_intact_and_a_backup_beside_it(tmp_path, version):
+    db = tmp_path / "team.db"
+    shutil.copyfile(fixture_path(version), db)
+    before = rows_of(db)
+    original = fingerprint(db)[0]
+
+    with Store(db, now=lambda: NOW) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        backup = store.backup_path
+        assert backup is not None and backup.parent == db.parent
+        # The records read back as models, with their awkward text unchanged.
+        req = store.get_requisition(1)
+        assert req.notes == RECORDS["requisitions"][0]["notes"]
+        assert store.get_requisition(3).title == "Ingénieur·e DevOps"
+        assert store.get_person(3).name == "李 Lead"
+        assert store.get_dispute(1).sales_interest == "Keep the client"
+        assert store.get_standup(1).attendees[0].person_id == 1
+        # Search works on upgraded records, not only on new ones.
+        assert store.count_queue(QueueQuery(text="spark")) == 1
+        assert store.count_queue(QueueQuery(text="東京")) == 1
+
+    after = rows_of(db)
+    for table, rows in before.items():
+        assert len(after[table]) == len(rows), table
+        for old, new in zip(rows, after[table]):
+            assert {k: new[k] for k in old} == old, table
+    assert integrity(db) == "ok"
+    conn = sqlite3.connect(db)
+    try:
+        assert audit_problems(conn) == []
+    finally:
+        conn.close()
+    # The backup is the file as it was: same version, same records, a working database of its own.
+    assert integrity(backup) == "ok"
+    assert rows_of(backup) == before
+    assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == version
+    assert oct(backup.stat().st_mode & 0o777) == "0o600"
+    assert original == fingerprint(fixture_path(version))[0]
+
+
+@pytest.mark.parametrize("version", EARLIER)
+def test_the_command_line_upgrades_an_older_database_and_says_all_is_well(tmp_path, version):
+    db = tmp_path / "team.db"
+    shutil.copyfile(fixture_path(version), db)
+    result = mediate("doctor", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert f"schema         version {SCHEMA_VERSION}" in result.stdout
+    assert list(tmp_path.glob(f"team.db.schema{version}-*.bak"))
+
+
+@pytest.mark.parametrize("version", EARLIER)
+def test_an_older_read_only_database_is_not_upgraded_and_not_touched(tmp_path, version):
+    db = tmp_path / "team.db"
+    shutil.copyfile(fixture_path(version), db)
+    db.chmod(0o400)
+    before = fingerprint(db)
+    with pytest.raises(StoreError, match="read-only"):
+        Store(db)
+    assert_clean_failure(mediate("doctor", "--db", str(db)), 2, "read-only", "upgrad")
+    assert fingerprint(db) == before
+    assert not list(tmp_path.glob("*.bak"))
+
+
+@pytest.fixture
+def newer_db(tmp_path) -> Path:
+    db = tmp_path / "from-the-future.db"
+    with Store(db, now=lambda: NOW):
+        pass
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    return db
+
+
+def test_a_database_from_a_newer_console_is_refused_by_the_store_untouched(newer_db):
+    before = fingerprint(newer_db)
+    with pytest.raises(NewerSchemaError, match="newer"):
+        Store(newer_db)
+    assert fingerprint(newer_db) == before
+    assert not list(newer_db.parent.glob("*.bak"))
+
+
+@pytest.mark.parametrize("command", [["doctor"], ["backup"], []], ids=["doctor", "backup", "console"])
+def test_a_database_from_a_newer_console_is_refused_by_every_command_untouched(newer_db, command):
+    before = fingerprint(newer_db)
+    result = mediate(*command, "--db", str(newer_db)) if command else mediate("--db", str(newer_db))
+    assert_clean_failure(result, 2, "newer", "not changed")
+    assert fingerprint(newer_db) == before
