@@ -47,7 +47,25 @@ def database(size: int, seed: int = 7) -> Path:
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
         build_demo_database(tmp, requisitions=size, seed=seed)
         shutil.move(tmp, path)
+    _migrate(path)
     return path
+
+
+def _migrate(path: Path) -> None:
+    """A database cached before a newer migration shipped is brought up to date (benchmarks open it read-only)."""
+    import sqlite3
+
+    from db.schema import SCHEMA_VERSION
+
+    conn = sqlite3.connect(path)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    if version < SCHEMA_VERSION:
+        from db.store import Store
+
+        Store(path).close()
 
 
 def working_copy(size: int, name: str) -> Path:

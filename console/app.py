@@ -105,6 +105,15 @@ class MediationApp(App[None]):
             self.exit()
             return
         self.switch_mode(MODES[0].name)
+        self.call_after_refresh(self._warm_up_rules)
+
+    def _warm_up_rules(self) -> None:
+        # The rules module costs ~0.5 s to import (rule-engine builds its parser); importing it in a
+        # thread once the queue shows keeps the first detail panel or proposal from paying for it.
+        def load() -> None:
+            import console.rules.service  # noqa: F401
+
+        self.run_worker(load, thread=True, group="warm-up", exit_on_error=False)
 
     def _remember_theme(self, theme: Theme) -> None:
         save_setting("theme", theme.name)

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from console import config
 from console.cli import CliState, EnvironmentProblem, Rejected, db_option, pass_state
-from console.rules.pack import PackError, load_pack, shipped_pack_path
-from console.rules.proposals import SIDE_LABELS
-from console.rules.service import Mediator
+
+if TYPE_CHECKING:
+    from console.rules.service import Mediator
+
+# The rules module (rule-engine builds its parser on import, ~0.8 s) is imported inside the commands,
+# so that `mediate` opening the console does not pay for it.
 
 
 def _packs(state: CliState) -> list[Path]:
@@ -27,6 +31,8 @@ def rules() -> None:
 @pass_state
 def check(state: CliState, packs: tuple[str, ...]) -> None:
     """Validate the shipped pack plus the given packs (and your own rules.toml, if any)."""
+    from console.rules.pack import PackError, load_pack, shipped_pack_path
+
     given = [Path(p) for p in packs] + _packs(state)
     user = config.user_rules_path()
     to_check = ([user] if user.exists() else []) + given
@@ -45,6 +51,9 @@ def check(state: CliState, packs: tuple[str, ...]) -> None:
 @pass_state
 def explain(state: CliState, code: str) -> None:
     """Explain a requisition's scorecard (REQ-…) or a dispute's proposals (D-…)."""
+    from console.rules.pack import PackError
+    from console.rules.service import Mediator
+
     store = state.open_store(readonly=False, create=False)
     try:
         try:
@@ -89,6 +98,8 @@ def _explain_requisition(mediator: Mediator, requisition_id: int) -> None:
 
 
 def _explain_dispute(mediator: Mediator, dispute_id: int) -> None:
+    from console.rules.proposals import SIDE_LABELS
+
     dispute = mediator.store.get_dispute(dispute_id)
     click.echo(f"{dispute.code}  {dispute.category.value} (severity {dispute.severity}): {dispute.summary}")
     for line in mediator.dispute_facts(dispute_id):

@@ -33,6 +33,8 @@ from screens.dispute_capture import DisputeCapture
 from screens.modals import ConfirmModal
 
 SEVERITY_WORDS = {1: "low", 2: "medium", 3: "high"}
+# The most the disputes table lists at once (the most urgent first); the filter reaches the others.
+DISPUTE_LIST_LIMIT = 200
 # Facts the dispute's header already says in words; listing them again would only add noise.
 HEADER_FACTS = frozenset({"category", "severity", "dispute_age_days", "raised_by_side"})
 
@@ -166,7 +168,10 @@ class DisputesScreen(ModeScreen):
         table = self.query_one("#disputes-table", DataTable)
         current = keep if keep is not None else self.selected_id
         statuses = [str(s) for s in OPEN_DISPUTE_STATUSES] if self.open_only else []
-        self.disputes = self.store.list_disputes(statuses=statuses, text=self.filter_text)
+        # A large firm has thousands of disputes; the table holds the most urgent ones (open, severe,
+        # oldest first) and the filter narrows the rest — a DataTable of 16,000 rows takes seconds.
+        self.disputes = self.store.list_disputes(statuses=statuses, text=self.filter_text, limit=DISPUTE_LIST_LIMIT)
+        total, open_count = self.store.count_disputes(statuses=statuses, text=self.filter_text)
         self._people = self.store.people_by_id()
         self._requisitions = self.store.requisitions_by_ids([d.requisition_id for d in self.disputes])
         now = self._now()
@@ -183,11 +188,10 @@ class DisputesScreen(ModeScreen):
                 status_text(d.status),
                 key=str(d.id),
             )
-        open_count = sum(1 for d in self.disputes if d.status in OPEN_DISPUTE_STATUSES)
         scope = "open only" if self.open_only else "all"
-        self.query_one("#disputes-scope", Static).update(
-            f"{open_count} open of {len(self.disputes)} shown · {scope} (o toggles)"
-        )
+        shown = (f"{total:,} shown" if total <= len(self.disputes)
+                 else f"{total:,}, the {len(self.disputes)} most urgent shown (/ narrows)")
+        self.query_one("#disputes-scope", Static).update(f"{open_count:,} open of {shown} · {scope} (o toggles)")
         if not self.disputes:
             self.analysis = None
             self._show_detail(None)

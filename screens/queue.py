@@ -157,15 +157,16 @@ class QueueScreen(ModeScreen):
         table = self.table
         table.today = self.mediation.now().date()
         table.sort_key, table.descending = self.query_state.sort, self.query_state.descending
-        table.set_source(lambda offset, limit: store.query_queue(query, offset, limit), self.shown,
+        shown = self.shown
+        # Knowing the total lets the Store read pages in the far half backwards (`end` stays instant).
+        table.set_source(lambda offset, limit: store.query_queue(query, offset, limit, total=shown), shown,
                          keep_cursor=not reset_cursor)
         self._update_chrome()
         self._remember_selection()
 
     def _update_chrome(self) -> None:
         q = self.query_state
-        people = self.mediation.store.people_by_id()
-        person = people.get(q.person_id) if q.person_id is not None else None
+        person = self.mediation.store.get_person(q.person_id) if q.person_id is not None else None
         chips = {
             "chip-status": ("[b]f[/b] status: " + (STATUS_LABELS[RequisitionStatus(q.statuses[0])] if q.statuses else "any"),
                             bool(q.statuses)),

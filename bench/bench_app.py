@@ -1,0 +1,280 @@
+"""Benchmarks of the console itself: cold start, filter, sort, detail, screen switches and memory at 100,000 requisitions.
+
+Cold start and memory are measured in a fresh process (bench/launch_app.py). The interactive figures
+are measured in-process on a headless app: each one times the app's own work — the handler, the
+Store queries it issues, and the drawing of every visible table line — never Pilot's idle waits.
+Beside each query-backed figure stands the bare SQLite time of the very queries it issued, run on a
+plain sqlite3 connection, so the app's overhead is visible as a ratio.
+"""
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bench.common import CACHE, SIZES, Figure, database, percentile
+
+SIZE = 100_000
+SCREEN = (140, 40)
+COLD_RUNS = 5
+KEYSTROKES = 50
+
+COLD_START_TARGET_S = 1.5
+FILTER_P95_TARGET_MS = 50.0
+SORT_TARGET_MS = 100.0
+SWITCH_TARGET_MS = 100.0
+OVERHEAD_RATIO_TARGET = 3.0
+MEMORY_TARGET_MB = 250.0
+
+
+# -- a fresh process ---------------------------------------------------------------------------------
+
+def _launcher_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # An installed console has its bytecode compiled; keep ours in the cache, not beside the sources.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(CACHE / "pycache")
+    # Never the user's settings or rule pack: a private config folder.
+    env["XDG_CONFIG_HOME"] = str(CACHE / "config")
+    env["XDG_DATA_HOME"] = str(CACHE / "data")
+    return env
+
+
+def _launch(path: Path, *extra: str) -> tuple[float, list[dict[str, Any]]]:
+    """Seconds from spawning the process to its first line (the queue's first rows), and every line it printed."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.launch_app", str(path), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_launcher_env(),
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    elapsed = time.perf_counter() - start
+    rest, errors = process.communicate(timeout=300)
+    if not first:
+        raise RuntimeError(f"the console did not show the queue: {errors.strip()[-2000:]}")
+    return elapsed, [json.loads(line) for line in (first + rest).splitlines() if line.startswith("{")]
+
+
+def _cold_start(size: int) -> Figure:
+    path = database(size)
+    _launch(path)  # compiles bytecode into the cache and warms the OS file cache, as a second launch would
+    samples = [_launch(path)[0] for _ in range(COLD_RUNS)]
+    return Figure("cold start of mediate to the queue's first rows", statistics.median(samples), unit="s",
+                  target=COLD_START_TARGET_S if size == SIZE else None, size=size,
+                  note=f"headless process, median of {COLD_RUNS}",
+                  extra={"samples_s": [round(s, 3) for s in samples]})
+
+
+def _memory(size: int) -> list[Figure]:
+    _, lines = _launch(database(size), "--tour")
+    at_start = lines[0]["rss_mb"]
+    after = next((line["after_tour_rss_mb"] for line in lines if "after_tour_rss_mb" in line), at_start)
+    return [
+        Figure("peak memory (RSS), queue open", at_start, unit="MB", size=size),
+        Figure("peak memory (RSS) after every screen, sort, filter, last row", after, unit="MB",
+               target=MEMORY_TARGET_MB, size=size),
+    ]
+
+
+# -- in-process ---------------------------------------------------------------------------------------
+
+def _bare(conn: sqlite3.Connection, statements: list[tuple[str, list[Any]]], repeat: int = 3) -> float:
+    """Median milliseconds of running the statements and fetching every row, on a plain connection."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for sql, params in statements:
+            conn.execute(sql, params).fetchall()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+class _Recorder:
+    """Collects the SQL the Store runs on its connection (the bare-query figures replay it)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.statements: list[tuple[str, list[Any]]] = []
+        self._conn = store.conn
+        recorder = self
+
+        class Spy:
+            def execute(self, sql: str, params: Any = ()) -> Any:
+                if sql.lstrip().upper().startswith("SELECT"):
+                    recorder.statements.append((sql, list(params)))
+                return recorder._conn.execute(sql, params)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(recorder._conn, name)
+
+        self.spy = Spy()
+
+    def __enter__(self) -> "_Recorder":
+        self.statements = []
+        self.store.conn = self.spy
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.store.conn = self._conn
+
+
+def _filter_texts(store: Any) -> list[str]:
+    """Fifty filter-box states, as a lead types words from the data (and deletes them again) one key at a time."""
+    row = store.conn.execute(
+        "SELECT r.title, r.client, s.name FROM requisitions r JOIN people s ON s.id = r.sales_owner_id "
+        "ORDER BY r.id LIMIT 1 OFFSET 4321"
+    ).fetchone()
+    words = [str(row[0]).split()[0], str(row[1]).split()[0], str(row[2]).split()[-1], "eng", "zz"]
+    texts: list[str] = []
+    while len(texts) < KEYSTROKES:
+        for word in words:
+            typed = [word[: i + 1].lower() for i in range(len(word))]
+            texts += typed + list(reversed(typed[:-1])) + [""]
+    return texts[:KEYSTROKES]
+
+
+async def _interactive(size: int) -> list[Figure]:
+    from textual.widgets import Input
+
+    from console.app import MODES, MediationApp
+    from db.store import Store
+    from screens.paged_table import PagedTable
+    from screens.queue import QueueScreen
+
+    path = database(size)
+    store = Store(path, readonly=True)
+    bare_conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    app = MediationApp(store)
+    figures: list[Figure] = []
+    async with app.run_test(size=SCREEN) as pilot:
+        await pilot.pause()
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        table = queue.query_one(PagedTable)
+        filter_box = queue.query_one("#filter", Input)
+
+        def draw() -> None:
+            # What the compositor asks of the table after a change: every visible line.
+            for y in range(table.size.height):
+                table.render_line(y)
+
+        def timed(action: Callable[[], object]) -> tuple[float, float]:
+            """(ms of the action and the redraw, ms of the bare SQL it issued)."""
+            gc.collect()
+            with _Recorder(store) as recorder:
+                start = time.perf_counter()
+                action()
+                draw()
+                elapsed = (time.perf_counter() - start) * 1000
+            return elapsed, _bare(bare_conn, recorder.statements)
+
+        # Filter keystrokes: what Input.Changed runs (the query, the count, the chrome) and the redraw.
+        samples, bare = [], []
+        for text in _filter_texts(store):
+            ms, sql_ms = timed(lambda text=text: queue._filter_typed(Input.Changed(filter_box, text)))
+            samples.append(ms)
+            bare.append(sql_ms)
+        queue._filter_typed(Input.Changed(filter_box, ""))
+        figures += [
+            Figure("filter keystroke to updated table, p95", percentile(samples, 95), target=FILTER_P95_TARGET_MS,
+                   size=size, bare=percentile(bare, 95), note=f"{KEYSTROKES} keystrokes"),
+            Figure("filter keystroke to updated table, median", statistics.median(samples), size=size,
+                   bare=statistics.median(bare)),
+            Figure("filter overhead ratio to the bare query (median)",
+                   statistics.median(samples) / max(statistics.median(bare), 1e-6), unit="×",
+                   target=OVERHEAD_RATIO_TARGET, size=size),
+        ]
+
+        # Sort changes: every column, both directions, as the sort menu and `r` apply them.
+        samples, bare = [], []
+        for column in table.columns:
+            for descending in (False, True):
+                def sort(column: str = column.key, descending: bool = descending) -> None:
+                    queue.query_state = replace(queue.query_state, sort=column, descending=descending)
+                    queue.refresh_queue(reset_cursor=True)
+
+                ms, sql_ms = timed(sort)
+                samples.append(ms)
+                bare.append(sql_ms)
+        worst = max(range(len(samples)), key=samples.__getitem__)
+        figures += [
+            Figure("sort change to updated table, slowest column", samples[worst], target=SORT_TARGET_MS, size=size,
+                   bare=bare[worst], note=f"of {len(samples)}: every column, both directions"),
+            Figure("sort change to updated table, median", statistics.median(samples), size=size,
+                   bare=statistics.median(bare)),
+            Figure("sort overhead ratio to the bare query (median)",
+                   statistics.median(samples) / max(statistics.median(bare), 1e-6), unit="×",
+                   target=OVERHEAD_RATIO_TARGET, size=size),
+        ]
+
+        # The last row (`end`) and back to the first (`home`), the deepest pages there are.
+        queue.query_state = replace(queue.query_state, sort="title", descending=False)
+        queue.refresh_queue(reset_cursor=True)
+        deep, deep_bare = timed(table.action_last)
+        figures.append(Figure("jump to the last row (end), sorted by title", deep, size=size, bare=deep_bare,
+                              target=SORT_TARGET_MS))
+        queue.query_state = replace(queue.query_state, sort="code", descending=False)
+        queue.refresh_queue(reset_cursor=True)
+
+        async def settle() -> None:
+            # Every message queued by the action handled, then one layout and paint, as the next frame would.
+            for _ in range(3):
+                await pilot._wait_for_screen()
+            app.screen._on_timer_update()
+
+        # Opening the detail panel of a requisition (its fields, scorecard and timeline).
+        app.mediator  # noqa: B018  (the console warms the rules up in the background after start)
+        samples = []
+        for step in range(10):
+            table.cursor = step * 7
+            await pilot._wait_for_screen()
+            gc.collect()
+            start = time.perf_counter()
+            queue.action_detail()
+            await settle()
+            samples.append((time.perf_counter() - start) * 1000)
+            app.pop_screen()
+            await pilot._wait_for_screen()
+        figures.append(Figure("open the detail panel", statistics.median(samples), size=size,
+                              target=SWITCH_TARGET_MS, note="median of 10 requisitions"))
+
+        # Switching screens: the first visit mounts the screen, later visits resume it.
+        order = [mode.name for mode in MODES[1:]] + [MODES[0].name]
+        for visit in ("first visit", "return"):
+            for name in order:
+                gc.collect()
+                start = time.perf_counter()
+                await app.switch_mode(name)
+                await settle()
+                ms = (time.perf_counter() - start) * 1000
+                if visit == "return" or name != MODES[0].name:
+                    figures.append(Figure(f"switch to {name} ({visit})", ms, target=SWITCH_TARGET_MS, size=size))
+        await pilot.pause()
+    bare_conn.close()
+    store.close()
+    return figures
+
+
+def measure() -> list[Figure]:
+    figures = [_cold_start(size) for size in SIZES]
+    figures += asyncio.run(_interactive(SIZE))
+    figures += _memory(SIZE)
+    return figures
+
+
+if __name__ == "__main__":
+    from bench.__main__ import print_table
+
+    print_table(measure())
