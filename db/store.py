@@ -1411,50 +1411,60 @@ class Store:
 
         Each status change starts a stretch in its new status that lasts until the next change; the
         opening starts the first. A requisition re-opened (filled -> sourcing) starts a fresh stretch,
-        so time spent filled never counts. Each stretch covers a run of week-ends, and is stale at a
-        week-end more than `days` after it began; SQLite groups the stretches by those runs.
+        so time spent filled never counts. A running stretch covers a run of week-ends and is stale at
+        those more than `days` after it began; SQLite counts the stretches per run of week-ends.
         """
         running = ",".join(f"'{s}'" for s in self._RUNNING)
         params = {
-            "t": float(days), "until": _to_sql(until), "until_jd": _julian(until),
+            "t": float(days), "until": _to_sql(until), "until_jd": _julian(until), "weeks": weeks,
             "span_start": _to_sql(until - dt.timedelta(days=7 * weeks)),
         }
         events = "pipeline_events AS e INDEXED BY pipeline_events_requisition_kind"
-        sql = f"""
-            WITH stretches AS (
-                SELECT e.requisition_id, e.at AS start, e.to_status AS state,
-                       LEAD(e.at) OVER (PARTITION BY e.requisition_id ORDER BY e.at) AS "end"
-                FROM {events} WHERE e.kind = 'status_change' AND e.at <= :until
-                UNION ALL
-                SELECT r.id, r.opened_at, COALESCE((
-                           SELECT e.from_status FROM {events} WHERE e.requisition_id = r.id
-                             AND e.kind = 'status_change' ORDER BY e.at, e.id LIMIT 1
-                       ), r.status), (
-                           SELECT MIN(e.at) FROM {events} WHERE e.requisition_id = r.id
-                             AND e.kind = 'status_change' AND e.at <= :until
-                       )
-                FROM requisitions r
-                WHERE r.opened_at <= :until AND (r.closed_at IS NULL OR r.closed_at >= :span_start)
-            ),
-            spans AS (
+
+        def spans(source: str) -> str:
+            # Week k ends at until - 7k days: a stretch [start, end) covers week-ends first..last and is
+            # stale at week-end k when k < stale_before.
+            return f"""
                 SELECT CASE WHEN "end" IS NULL THEN 0
                             ELSE CAST((:until_jd - julianday("end")) / 7 AS INTEGER) + 1 END AS first_week,
                        CAST((:until_jd - julianday(start)) / 7 AS INTEGER) AS last_week,
-                       (:until_jd - julianday(start) - :t) / 7 AS stale_until
-                FROM stretches WHERE state IN ({running}) AND ("end" IS NULL OR "end" > :span_start)
-            )
-            SELECT first_week, last_week,
-                   CASE WHEN stale_until <= 0 THEN -1
-                        ELSE CAST(stale_until AS INTEGER) - (stale_until = CAST(stale_until AS INTEGER)) END,
-                   COUNT(*)
-            FROM spans WHERE first_week < :weeks GROUP BY 1, 2, 3"""
-        params["weeks"] = weeks
+                       (:until_jd - julianday(start) - :t) / 7 AS stale_before
+                FROM {source} WHERE state IN ({running}) AND ("end" IS NULL OR "end" > :span_start)"""
+
+        sql = f"""
+            WITH changes AS (
+                SELECT e.at AS start, e.to_status AS state,
+                       LEAD(e.at) OVER (PARTITION BY e.requisition_id ORDER BY e.at) AS "end"
+                FROM {events} WHERE e.kind = 'status_change' AND e.at <= :until
+            ),
+            openings AS MATERIALIZED (
+                -- The stretch from the opening to the first change, in the status the requisition
+                -- was opened with. One index seek fetches both the first change's time (a fixed
+                -- 19-character timestamp) and its from-status.
+                SELECT start, COALESCE(substr(first, 21), status) AS state, substr(first, 1, 19) AS "end" FROM (
+                    SELECT r.opened_at AS start, r.status, (
+                               SELECT e.at || '|' || e.from_status FROM {events}
+                               WHERE e.requisition_id = r.id AND e.kind = 'status_change' AND e.at <= :until
+                               ORDER BY e.at LIMIT 1
+                           ) AS first
+                    FROM requisitions r
+                    WHERE r.opened_at <= :until AND (r.closed_at IS NULL OR r.closed_at >= :span_start)
+                )
+            ),
+            spans AS ({spans("changes")} UNION ALL {spans("openings")})
+            SELECT first_week, last_week, stale_before, COUNT(*) FROM (
+                SELECT first_week, MIN(last_week, :weeks - 1) AS last_week,
+                       CASE WHEN stale_before <= 0 THEN -1
+                            ELSE CAST(stale_before AS INTEGER) - (stale_before = CAST(stale_before AS INTEGER))
+                       END AS stale_before
+                FROM spans WHERE first_week < :weeks
+            ) GROUP BY 1, 2, 3"""
         running_at = [0] * weeks
         stale_at = [0] * weeks
-        for first_week, last_week, stale_week, count in self.conn.execute(sql, params):
-            for week in range(max(first_week, 0), min(last_week, weeks - 1) + 1):
+        for first_week, last_week, last_stale_week, count in self.conn.execute(sql, params):
+            for week in range(first_week, last_week + 1):
                 running_at[week] += count
-                if week <= stale_week:
+                if week <= last_stale_week:
                     stale_at[week] += count
         return [(running_at[k] - stale_at[k], running_at[k]) for k in range(weeks)]
 

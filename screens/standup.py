@@ -1,0 +1,687 @@
+"""Mode 5, Standup: walk the generated agenda with a timebox, take notes and decisions, record commitments."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.timer import Timer
+from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from console.agenda import SECTION_LABELS, Agenda, build_agenda, next_business_day
+from console.config import data_dir, ensure_private_dir
+from console.notes import default_filename, gather_notes, render, write_private
+from db.models import Commitment, Person, Standup, StandupItem
+from db.store import StoreError
+from screens.base import ModeScreen
+from screens.commands import Command, bindings, register
+from screens.modals import ConfirmModal, PickerModal
+from screens.standup_commitment import StandupCommitment
+from screens.standup_start import StandupStart, StandupPlan
+
+if TYPE_CHECKING:
+    from console.app import MediationApp
+
+# Typing is saved this long after the last key, so a fast typist costs one write, not one per key.
+SAVE_DELAY = 0.6
+TIMEBOX_CHOICES = (60, 90, 120, 180, 300, 600)
+
+COMMANDS = register(
+    Command("standup.start", "s", "standup", "start a standup",
+            "Pick who is here and start walking the agenda built from the data now", "start",
+            footer="start", writes=True),
+    Command("standup.next", "space", "standup", "next item", "Mark this item done and move to the next one",
+            "next_item", footer="next", key_display="space"),
+    Command("standup.previous", "shift+space", "standup", "previous item", "Go back one agenda item",
+            "previous_item", key_display="shift+space"),
+    Command("standup.note", "n", "standup", "note", "Take notes on this item (saved as you type)",
+            "focus_notes", footer="note", writes=True),
+    Command("standup.decision", "D", "standup", "decision", "Record what was decided on this item",
+            "focus_decision", footer="decision", writes=True),
+    Command("standup.commitment", "c", "standup", "commitment",
+            "Record a commitment: one owner, what is promised, a due date", "commitment", footer="commit",
+            writes=True),
+    Command("standup.dispute", "d", "standup", "log a dispute on this item",
+            "Log a dispute prefilled with this item's requisition", "log_dispute", footer="dispute", writes=True),
+    Command("standup.open", "o", "standup", "open the requisition",
+            "Show this item's requisition in full (esc comes back)", "open_requisition", footer="open"),
+    Command("standup.queue", "g", "standup", "go to the requisition in the queue",
+            "Switch to the queue with this item's requisition selected (5 comes back)", "go_to_queue"),
+    Command("standup.blockers", "b", "standup", "blockers", "Note blockers for the whole meeting",
+            "focus_blockers", writes=True),
+    Command("standup.timebox", "t", "standup", "change the timebox", "How long each agenda item gets",
+            "timebox", writes=True),
+    Command("standup.end", "E", "standup", "end the meeting",
+            "End the standup (asks first) and export its notes", "end", footer="end", writes=True),
+    Command("standup.back", "escape", "standup", "back to the agenda", "Leave the text field; keys work again",
+            "leave_field"),
+)
+
+
+def clock_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def export_dir() -> Path:
+    """Where the app writes notes: $MEDIATE_EXPORT_DIR, else a `notes` folder in the user data directory."""
+    override = os.environ.get("MEDIATE_EXPORT_DIR")
+    path = Path(override).expanduser() if override else data_dir() / "notes"
+    ensure_private_dir(path)
+    return path
+
+
+def _proposals(app: "MediationApp") -> Any:
+    mediator = app.mediator
+    if mediator is None:
+        return None
+    return lambda dispute: list(mediator.proposals_for(dispute.id))
+
+
+def export_notes_file(app: "MediationApp", fmt: str = "md", standup: Standup | None = None) -> Path | None:
+    """Writes the notes of the given (else the running, else the latest) standup; toasts the path."""
+    store = app.store
+    standup = standup or store.running_standup() or store.latest_standup()
+    if standup is None:
+        app.notify("There is no standup yet: start one in the standup screen (5)", title="No notes",
+                   severity="warning")
+        return None
+    try:
+        data = gather_notes(store, standup, proposals=_proposals(app), use_installed=False)
+        path = write_private(export_dir() / default_filename(data, fmt), render(data, fmt))
+    except (OSError, StoreError) as exc:
+        app.notify(f"The notes could not be written: {exc}", title="Not exported", severity="error")
+        return None
+    app.notify(str(path), title=f"Notes of {data.date:%a %d %b} exported", timeout=8)
+    return path
+
+
+def copy_notes_markdown(app: "MediationApp") -> bool:
+    store = app.store
+    standup = store.running_standup() or store.latest_standup()
+    if standup is None:
+        app.notify("There is no standup yet: start one in the standup screen (5)", title="Nothing copied",
+                   severity="warning")
+        return False
+    data = gather_notes(store, standup, proposals=_proposals(app), use_installed=False)
+    app.copy_to_clipboard(str(render(data, "md")))
+    app.notify("Paste them into chat, a wiki or an email", title="Notes copied as Markdown")
+    return True
+
+
+register(
+    Command("app.copy_notes", "", "app", "copy meeting notes as Markdown",
+            "Copy the notes of the running or latest standup to the clipboard", "copy_notes",
+            key_display="palette"),
+)
+
+
+class StandupScreen(ModeScreen):
+    """Before the meeting: how to start one. During it: the agenda, the current item, its clocks and notes."""
+
+    COMMAND_AREA: ClassVar[str] = "standup"
+    SUB_TITLE = "Standup"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(COMMANDS)
+
+    DEFAULT_CSS = """
+    StandupScreen #standup-idle { height: 1fr; align: center middle; background: $surface; background-tint: $foreground 2%; hatch: right $surface-lighten-1; }
+    StandupScreen #idle-text { width: 72; height: auto; padding: 1 2; border: round $primary-muted; background: $surface; }
+    StandupScreen #standup-running { height: 1fr; }
+    StandupScreen #agenda { width: 2fr; min-width: 36; height: 1fr; border: round $primary-muted; border-title-style: bold; }
+    StandupScreen #agenda:focus { border: round $primary; }
+    StandupScreen #agenda > .option-list--option { padding: 0 1; }
+    StandupScreen #item-pane { width: 3fr; height: 1fr; padding: 0 1; }
+    StandupScreen #clocks { height: 1; }
+    StandupScreen #item-clock { width: 1fr; text-style: bold; }
+    StandupScreen #meeting-clock { width: auto; color: $text-muted; }
+    StandupScreen .-over { color: $warning; }
+    StandupScreen .-way-over { color: $error; text-style: bold; }
+    StandupScreen #item-section { color: $accent; text-style: bold; height: 1; margin: 1 0 0 0; }
+    StandupScreen #item-title { text-style: bold; height: auto; }
+    StandupScreen #item-detail { color: $text-muted; height: auto; }
+    StandupScreen #item-links { color: $text-muted; height: auto; }
+    StandupScreen .field-label { color: $text-muted; margin: 1 0 0 0; height: 1; }
+    StandupScreen #notes { height: 1fr; min-height: 4; }
+    StandupScreen #decision, StandupScreen #blockers { width: 1fr; }
+    StandupScreen #made { height: auto; max-height: 8; color: $text; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.standup: Standup | None = None
+        self.people: dict[int, Person] = {}
+        self.codes: dict[tuple[str, int], str] = {}
+        self._item_started: dt.datetime | None = None
+        self._save_timer: Timer | None = None
+        self._pending: dict[str, str] = {}
+        self._loading = False
+        self._starting = False
+
+    @property
+    def running(self) -> bool:
+        return self.standup is not None and self.standup.ended_at is None
+
+    @property
+    def item(self) -> StandupItem | None:
+        if self.standup is None or not self.standup.items:
+            return None
+        return self.standup.items[min(self.standup.current_item, len(self.standup.items) - 1)]
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="standup-idle"):
+            yield Static("", id="idle-text")
+        with Horizontal(id="standup-running"):
+            yield OptionList(id="agenda")
+            with Vertical(id="item-pane"):
+                with Horizontal(id="clocks"):
+                    yield Static("", id="item-clock")
+                    yield Static("", id="meeting-clock")
+                yield Static("", id="item-section")
+                yield Static("", id="item-title")
+                yield Static("", id="item-detail")
+                yield Static("", id="item-links")
+                yield Label("Notes (n)", classes="field-label")
+                yield TextArea(id="notes", soft_wrap=True, show_line_numbers=False)
+                yield Label("Decision (D)", classes="field-label")
+                yield Input(placeholder="what was decided, in one sentence", id="decision")
+                yield Label("Action items of this meeting (c)", classes="field-label")
+                with VerticalScroll(id="made"):
+                    yield Static("", id="made-list")
+                yield Label("Blockers (b)", classes="field-label")
+                yield Input(placeholder="anything stopping the team", id="blockers")
+
+    def on_mount(self) -> None:
+        self.people = self.mediation.store.people_by_id()
+        self.standup = self.mediation.store.running_standup()
+        if self.standup is not None:
+            self._item_started = self.mediation.now()
+        self._show()
+        self.set_interval(1, self._tick)
+
+    def on_screen_resume(self) -> None:
+        # Another screen may have changed people or requisitions; the meeting itself lives in the store.
+        self.people = self.mediation.store.people_by_id()
+        if self.standup is None:
+            self.standup = self.mediation.store.running_standup()
+            if self.standup is not None:
+                self._item_started = self.mediation.now()
+        self._show()
+
+    def on_screen_suspend(self) -> None:
+        self._flush()
+
+    def on_unmount(self) -> None:
+        self._flush()
+
+    # -- showing -------------------------------------------------------------------------------------
+
+    def _show(self) -> None:
+        running = self.running
+        self.refresh_bindings()
+        self.query_one("#standup-idle").display = not running
+        self.query_one("#standup-running").display = running
+        if not running:
+            self._show_idle()
+            return
+        self._load_codes()
+        self._fill_agenda()
+        self._show_item()
+        self.query_one("#agenda", OptionList).focus()
+
+    def _show_idle(self) -> None:
+        store = self.mediation.store
+        latest = store.latest_standup(ended_only=True)
+        lines = [Text("No standup running.", style="bold"), Text("")]
+        lines.append(Text.assemble("Press ", ("s", "bold"), " to start one: tick who is here, then walk the "
+                                   "agenda built from the data as it is now."))
+        if latest is not None and latest.ended_at is not None:
+            minutes = round((latest.ended_at - latest.started_at).total_seconds() / 60)
+            made = len(store.list_commitments(standup_id=latest.id))
+            lines += [Text(""), Text(f"Last standup: {latest.started_at:%a %d %b %H:%M}, {minutes} min, "
+                                     f"{len(latest.items)} items, {made} commitments.")]
+            lines.append(Text.assemble("Press ", ("ctrl+e", "bold"), " to export its notes."))
+        self.query_one("#idle-text", Static).update(Text("\n").join(lines))
+
+    def _load_codes(self) -> None:
+        assert self.standup is not None
+        store = self.mediation.store
+        reqs = store.requisitions_by_ids([i.requisition_id for i in self.standup.items if i.requisition_id])
+        disputes = store.disputes_by_ids([i.dispute_id for i in self.standup.items if i.dispute_id])
+        self.codes = {("r", r.id): r.code or "" for r in reqs.values()}
+        self.codes.update({("d", d.id): d.code or "" for d in disputes.values()})
+
+    def _option(self, index: int, item: StandupItem) -> Option:
+        assert self.standup is not None
+        current = index == self.standup.current_item
+        mark = "▶ " if current else ("✓ " if item.done else "  ")
+        text = Text(mark, style="bold" if current else "dim")
+        text.append(item.title, style="bold" if current else ("dim" if item.done else ""))
+        if item.notes.strip() or item.decision.strip():
+            text.append(" ✎", style="dim")
+        return Option(text, id=f"item-{index}")
+
+    def _fill_agenda(self) -> None:
+        assert self.standup is not None
+        agenda = self.query_one("#agenda", OptionList)
+        options: list[Option] = []
+        section = None
+        for index, item in enumerate(self.standup.items):
+            if item.section != section:
+                section = item.section
+                label = SECTION_LABELS.get(section, section.replace("_", " ").capitalize())
+                options.append(Option(Text(label, style="bold underline"), id=f"section-{index}", disabled=True))
+            options.append(self._option(index, item))
+        agenda.clear_options()
+        agenda.add_options(options)
+        agenda.border_title = f"Agenda · {len(self.standup.items)} items"
+        self._highlight_current()
+
+    def _highlight_current(self) -> None:
+        assert self.standup is not None
+        agenda = self.query_one("#agenda", OptionList)
+        try:
+            agenda.highlighted = agenda.get_option_index(f"item-{self.standup.current_item}")
+        except Exception:  # an empty agenda has nothing to highlight
+            return
+
+    def _refresh_option(self, index: int) -> None:
+        assert self.standup is not None
+        try:
+            agenda = self.query_one("#agenda", OptionList)
+        except NoMatches:  # the screen is closing; the store already has the change
+            return
+        agenda.replace_option_prompt(f"item-{index}", self._option(index, self.standup.items[index]).prompt)
+
+    def _show_item(self) -> None:
+        item = self.item
+        assert self.standup is not None
+        self._loading = True
+        try:
+            if item is None:
+                self.query_one("#item-section", Static).update("An empty agenda")
+                self.query_one("#item-title", Static).update("Nothing needs the team's attention right now.")
+                self.query_one("#item-detail", Static).update("Note blockers, then end the meeting with E.")
+                self.query_one("#item-links", Static).update("")
+                self.query_one("#notes", TextArea).load_text("")
+                self.query_one("#decision", Input).value = ""
+            else:
+                position = f"{self.standup.current_item + 1} of {len(self.standup.items)}"
+                label = SECTION_LABELS.get(item.section, item.section)
+                self.query_one("#item-section", Static).update(f"{label} · item {position}")
+                self.query_one("#item-title", Static).update(Text(item.title))
+                self.query_one("#item-detail", Static).update(Text(item.detail))
+                links = []
+                if item.requisition_id and ("r", item.requisition_id) in self.codes:
+                    links.append(f"{self.codes[('r', item.requisition_id)]} (o open · g queue)")
+                if item.dispute_id and ("d", item.dispute_id) in self.codes:
+                    links.append(self.codes[("d", item.dispute_id)])
+                if item.person_id in self.people:
+                    links.append(f"whose: {self.people[item.person_id].name}")
+                self.query_one("#item-links", Static).update(Text(" · ".join(links)))
+                self.query_one("#notes", TextArea).load_text(item.notes)
+                self.query_one("#decision", Input).value = item.decision
+            self.query_one("#blockers", Input).value = self.standup.blockers
+        finally:
+            self.call_later(self._loaded)
+        self._show_made()
+        self._tick()
+
+    def _loaded(self) -> None:
+        self._loading = False
+
+    def _show_made(self) -> None:
+        assert self.standup is not None
+        made = self.mediation.store.list_commitments(standup_id=self.standup.id)
+        text = Text()
+        for c in made:
+            owner = self.people[c.owner_id].name if c.owner_id in self.people else "?"
+            link = self.codes.get(("r", c.requisition_id)) if c.requisition_id else None
+            text.append("• ")
+            text.append(owner, style="bold")
+            text.append(f": {c.text} — due {c.due:%a %d %b}" + (f" ({link})" if link else "") + "\n")
+        text.rstrip()
+        if not made:
+            text.append("None yet. c records one: an owner, what is promised, a due date.", style="dim")
+        self.query_one("#made-list", Static).update(text)
+
+    def _tick(self) -> None:
+        if not self.running or self.standup is None:
+            return
+        now = self.mediation.now()
+        item = self.item
+        spent = (item.seconds_spent if item else 0) + self._running_seconds(now)
+        box = self.standup.timebox_seconds
+        clock = self.query_one("#item-clock", Static)
+        over = spent - box
+        label = f"Item {clock_text(spent)} / {clock_text(box)}"
+        if over > 0:
+            label += f"  +{clock_text(over)} over"
+        clock.update(label)
+        clock.set_class(box < spent <= 2 * box, "-over")
+        clock.set_class(spent > 2 * box, "-way-over")
+        total = (now - self.standup.started_at).total_seconds()
+        budget = box * max(1, len(self.standup.items))
+        meeting = self.query_one("#meeting-clock", Static)
+        meeting.update(f"Meeting {clock_text(total)} of ~{clock_text(budget)}")
+        meeting.set_class(total > budget, "-way-over")
+
+    def _running_seconds(self, now: dt.datetime) -> int:
+        if self._item_started is None:
+            return 0
+        return max(0, int((now - self._item_started).total_seconds()))
+
+    # -- saving as it is typed ---------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#notes")
+    @on(Input.Changed, "#decision")
+    @on(Input.Changed, "#blockers")
+    def _typed(self, event: TextArea.Changed | Input.Changed) -> None:
+        if self._loading or not self.running or self.mediation.store.readonly:
+            return
+        # Kept here, not read back from the widgets: on the way out the widgets may already be gone.
+        widget = event.text_area if isinstance(event, TextArea.Changed) else event.input
+        self._pending[widget.id or ""] = widget.text if isinstance(widget, TextArea) else widget.value
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self._flush)
+
+    def _flush(self) -> None:
+        """Writes what was typed (notes, decision, blockers) — each save one transaction."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        if not self._pending or self.standup is None or not self.running:
+            return
+        pending, self._pending = self._pending, {}
+        store = self.mediation.store
+        try:
+            item = self.item
+            changes = {k: v for k, v in pending.items() if k in ("notes", "decision")}
+            if item is not None and any(getattr(item, k) != v for k, v in changes.items()):
+                updated = store.update_standup_item(item.model_copy(update=changes))
+                self.standup.items[self.standup.current_item] = updated
+                self._refresh_option(self.standup.current_item)
+            if "blockers" in pending and self.standup.blockers != pending["blockers"]:
+                self.standup = store.update_standup(self.standup.model_copy(update={"blockers": pending["blockers"]}))
+        except (StoreError, ValueError) as exc:
+            self._pending = {**pending, **self._pending}
+            self.notify(f"Not saved yet: {exc}", title="Standup", severity="error")
+
+    # -- moving through the agenda -------------------------------------------------------------------
+
+    def _move_to(self, index: int, *, finish_current: bool) -> None:
+        if self.standup is None or not self.standup.items:
+            return
+        index = max(0, min(index, len(self.standup.items) - 1))
+        self._flush()
+        store = self.mediation.store
+        now = self.mediation.now()
+        old = self.standup.current_item
+        item = self.standup.items[old]
+        update: dict[str, Any] = {"seconds_spent": item.seconds_spent + self._running_seconds(now)}
+        if finish_current:
+            update["done"] = True
+        try:
+            self.standup.items[old] = store.update_standup_item(item.model_copy(update=update))
+            self.standup = store.update_standup(self.standup.model_copy(update={"current_item": index}))
+        except StoreError as exc:
+            self.notify(str(exc), title="Standup", severity="error")
+            return
+        self._item_started = now
+        self._refresh_option(old)
+        self._refresh_option(index)
+        self._highlight_current()
+        self._show_item()
+        self.refresh_bindings()
+
+    def action_next_item(self) -> None:
+        if not self.running or self.standup is None:
+            return
+        if self.standup.current_item >= len(self.standup.items) - 1:
+            self._move_to(self.standup.current_item, finish_current=True)
+            self.notify("That was the last item. Note blockers (b), then end the meeting (E).",
+                        title="Agenda done")
+            return
+        self._move_to(self.standup.current_item + 1, finish_current=True)
+
+    def action_previous_item(self) -> None:
+        if self.running and self.standup is not None and self.standup.current_item > 0:
+            self._move_to(self.standup.current_item - 1, finish_current=False)
+
+    @on(OptionList.OptionSelected, "#agenda")
+    def _jump(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id or ""
+        if option_id.startswith("item-") and self.standup is not None:
+            index = int(option_id.removeprefix("item-"))
+            if index != self.standup.current_item:
+                self._move_to(index, finish_current=False)
+
+    # -- which commands apply ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides a key from the footer: before the meeting only "start" applies, during it the rest.
+        if action == "start":
+            return not self.running
+        if action in ("open_requisition", "go_to_queue"):
+            item = self.item if self.running else None
+            return item is not None and item.requisition_id is not None
+        if action in ("next_item", "previous_item", "focus_notes", "focus_decision", "commitment", "log_dispute",
+                      "focus_blockers", "timebox", "end"):
+            return self.running
+        if action == "leave_field":
+            return self.running and isinstance(self.focused, (TextArea, Input))
+        return True
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    def action_start(self) -> None:
+        if self.running or self._starting or not self.can_write():
+            return
+        people = self.mediation.store.list_people(active_only=True)
+        if not people:
+            self.notify("Add the team first: a standup needs people", title="No one to meet", severity="warning")
+            return
+        timebox = 120
+        latest = self.mediation.store.latest_standup()
+        if latest is not None:
+            timebox = latest.timebox_seconds
+
+        def chosen(plan: StandupPlan | None) -> None:
+            if plan is not None:
+                self._starting = True
+                self.notify("Building the agenda from the data…", title="Starting the standup")
+                self._build_and_start(plan)
+
+        self.app.push_screen(StandupStart(people, timebox_seconds=timebox), chosen)
+
+    @work(thread=True, exclusive=True, group="standup-agenda")
+    def _build_and_start(self, plan: StandupPlan) -> None:
+        app = self.mediation
+        mediator = app.mediator
+        top = (lambda d: (mediator.proposals_for(d.id) or [None])[0].title) if mediator is not None else None
+        try:
+            agenda = build_agenda(app.store, app.now(), proposals=top)
+        except Exception as exc:  # a broken metric or rule must not leave the lead without a meeting
+            self.app.call_from_thread(self.notify, f"The agenda could not be built: {exc}",
+                                      title="Standup", severity="error")
+            self._starting = False
+            return
+        self.app.call_from_thread(self._begin, plan, agenda)
+
+    def _begin(self, plan: StandupPlan, agenda: Agenda) -> None:
+        self._starting = False
+        store = self.mediation.store
+        if store.running_standup() is not None:  # started meanwhile (another window): resume that one
+            self.standup = store.running_standup()
+        else:
+            try:
+                self.standup = store.start_standup(Standup(
+                    started_at=self.mediation.now(), facilitator_id=plan.facilitator_id, attendees=plan.attendees,
+                    timebox_seconds=plan.timebox_seconds, items=agenda.to_standup_items(),
+                ))
+            except (StoreError, ValueError) as exc:
+                self.notify(str(exc), title="Standup not started", severity="error")
+                return
+        self._item_started = self.mediation.now()
+        present = sum(1 for a in plan.attendees if a.present)
+        self.notify(f"{len(self.standup.items)} items, {present} present", title="Standup started")
+        self._show()
+
+    def action_focus_notes(self) -> None:
+        self.query_one("#notes", TextArea).focus()
+
+    def action_focus_decision(self) -> None:
+        self.query_one("#decision", Input).focus()
+
+    def action_focus_blockers(self) -> None:
+        self.query_one("#blockers", Input).focus()
+
+    def action_leave_field(self) -> None:
+        self._flush()
+        self.query_one("#agenda", OptionList).focus()
+
+    @on(Input.Submitted, "#decision")
+    @on(Input.Submitted, "#blockers")
+    def _field_done(self) -> None:
+        self.action_leave_field()
+
+    def action_commitment(self) -> None:
+        item = self.item
+        if item is None or self.standup is None or not self.can_write():
+            return
+        self._flush()
+        today = self.mediation.now().date()
+        store = self.mediation.store
+
+        def made(commitment: Commitment | None) -> None:
+            if commitment is None:
+                return
+            try:
+                stored = store.add_commitment(commitment)
+            except (StoreError, ValueError) as exc:
+                self.notify(str(exc), title="Commitment not saved", severity="error")
+                return
+            owner = self.people.get(stored.owner_id)
+            self.notify(f"{owner.name if owner else 'Owner'}: {stored.text} — due {stored.due:%a %d %b}",
+                        title="Commitment recorded")
+            self._show_made()
+
+        self.app.push_screen(
+            StandupCommitment(item, store.list_people(active_only=True), next_business_day(today), today), made
+        )
+
+    def action_log_dispute(self) -> None:
+        item = self.item
+        if item is None or self.standup is None or not self.can_write():
+            return
+        from screens.dispute_capture import DisputeCapture
+
+        def logged(dispute: Any) -> None:
+            if dispute is None or self.standup is None:
+                return
+            index = self.standup.current_item
+            current = self.standup.items[index]
+            # The item now leads to the dispute, so the notes list it under "disputes discussed".
+            if current.dispute_id is None:
+                try:
+                    self.standup.items[index] = self.mediation.store.update_standup_item(
+                        current.model_copy(update={"dispute_id": dispute.id}))
+                except StoreError as exc:
+                    self.notify(str(exc), title="Standup", severity="error")
+                self._load_codes()
+                self._show_item()
+
+        self.app.push_screen(DisputeCapture(self.mediation.store, requisition_id=item.requisition_id), logged)
+
+    def action_open_requisition(self) -> None:
+        item = self.item
+        if item is None or not item.requisition_id:
+            return
+        from screens.requisition_detail import RequisitionDetail
+
+        store = self.mediation.store
+        requisition = store.get_requisition(item.requisition_id)
+        if requisition is None:
+            self.notify("That requisition no longer exists", severity="warning")
+            return
+        self.app.push_screen(RequisitionDetail(
+            requisition, people=store.people_by_id(), timeline=store.requisition_timeline(requisition.id),
+            scorecard=self.mediation.scorecard_for(requisition.id), now=self.mediation.now(),
+            disputes=store.list_disputes(requisition_id=requisition.id),
+        ))
+
+    def action_go_to_queue(self) -> None:
+        item = self.item
+        if item is None or not item.requisition_id:
+            return
+        self._flush()
+        self.mediation.selected_requisition_id = item.requisition_id
+        self.app.switch_mode("queue")
+        code = self.codes.get(("r", item.requisition_id), "the requisition")
+        self.app.notify(f"{code} is selected; press 5 to come back to the standup", title="Queue")
+
+    def action_timebox(self) -> None:
+        if self.standup is None or not self.can_write():
+            return
+        choices = [(f"{s // 60} min" if s % 60 == 0 else f"{s / 60:g} min", s) for s in TIMEBOX_CHOICES]
+
+        def chosen(seconds: int | None) -> None:
+            if seconds is None or self.standup is None:
+                return
+            try:
+                self.standup = self.mediation.store.update_standup(
+                    self.standup.model_copy(update={"timebox_seconds": seconds}))
+            except StoreError as exc:
+                self.notify(str(exc), title="Standup", severity="error")
+                return
+            self._tick()
+
+        self.app.push_screen(PickerModal("Minutes per agenda item", choices, self.standup.timebox_seconds), chosen)
+
+    def action_end(self) -> None:
+        if not self.running or self.standup is None or not self.can_write():
+            return
+        self._flush()
+        open_items = sum(1 for i in self.standup.items if not i.done)
+        question = "End the standup and export its notes?"
+        if open_items > 1:
+            question += f"\n{open_items} agenda items were not reached; they stay in the data for next time."
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.end_meeting()
+
+        self.app.push_screen(ConfirmModal(question, confirm_label="End"), confirmed)
+
+    def end_meeting(self) -> Path | None:
+        """Ends the running standup now and writes its Markdown notes; returns the file."""
+        assert self.standup is not None
+        store = self.mediation.store
+        now = self.mediation.now()
+        index = self.standup.current_item
+        try:
+            if self.standup.items:
+                item = self.standup.items[index]
+                self.standup.items[index] = store.update_standup_item(item.model_copy(update={
+                    "seconds_spent": item.seconds_spent + self._running_seconds(now), "done": True}))
+            ended = store.update_standup(self.standup.model_copy(update={"ended_at": now}))
+        except StoreError as exc:
+            self.notify(str(exc), title="Standup not ended", severity="error")
+            return None
+        self.standup = None
+        self._item_started = None
+        path = export_notes_file(self.mediation, "md", standup=store.get_standup(ended.id))
+        self._show()
+        return path

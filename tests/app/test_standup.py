@@ -1,0 +1,212 @@
+"""Running the standup from the console: start, walk the agenda, take notes, commit, end and export."""
+from __future__ import annotations
+
+import datetime as dt
+import stat
+
+import pytest
+from textual.widgets import Input, SelectionList, TextArea
+
+from console.app import MediationApp
+from db.models import Commitment, CommitmentSource, Dispute, Person, Requisition, Standup, Team
+from db.store import Store
+from screens.standup import StandupScreen
+from screens.standup_commitment import StandupCommitment
+from screens.standup_start import StandupStart
+
+NOW = dt.datetime(2026, 11, 26, 9, 0)  # a Thursday; the next business day is Friday 27 Nov
+SIZE = (120, 36)
+
+
+def seed_standup(store: Store) -> dict[str, int]:
+    """A small team with something in every kind of agenda section (fixed clock)."""
+    lee = store.add_person(Person(name="Lee Lead", team=Team.LEAD))
+    sam = store.add_person(Person(name="Sam Seller", team=Team.SALES))
+    rita = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
+    ravi = store.add_person(Person(name="Ravi Sourcer", team=Team.RECRUITING))
+    engineer = store.add_requisition(Requisition(
+        title="Senior Data Engineer", client="Northwind Analytics", sales_owner_id=sam.id, recruiter_id=rita.id,
+        status="sourcing", promised_date=dt.date(2026, 12, 4), opened_at=NOW - dt.timedelta(days=3),
+        intake_at=NOW - dt.timedelta(days=3)))
+    payroll = store.add_requisition(Requisition(
+        title="Payroll Specialist", client="Contoso Retail", sales_owner_id=sam.id, recruiter_id=ravi.id,
+        opened_at=NOW - dt.timedelta(days=1)))
+    overdue = store.add_commitment(Commitment(
+        owner_id=sam.id, text="Book the joint intake with Contoso", due=NOW.date() - dt.timedelta(days=2),
+        requisition_id=payroll.id, source=CommitmentSource.MANUAL, created_at=NOW - dt.timedelta(days=5)))
+    dispute = store.add_dispute(Dispute(
+        requisition_id=engineer.id, raised_by_id=rita.id, counterpart_id=sam.id, category="overpromised_timeline",
+        severity=3, summary="Client was promised a hire by 4 Dec", opened_at=NOW - dt.timedelta(days=2),
+        sales_interest="Keep Northwind's trust", recruiting_interest="A date the team can meet"))
+    return {"lee": lee.id, "sam": sam.id, "rita": rita.id, "ravi": ravi.id, "engineer": engineer.id,
+            "payroll": payroll.id, "overdue": overdue.id, "dispute": dispute.id}
+
+
+@pytest.fixture
+def exports(tmp_path, monkeypatch):
+    folder = tmp_path / "exports"
+    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
+        yield s
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def start_standup(pilot, absent_rows: int = 0) -> None:
+    await settle(pilot)
+    await pilot.press("5")
+    await pilot.pause()
+    await pilot.press("s")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, StandupStart)
+    for _ in range(absent_rows):
+        await pilot.press("down")
+    if absent_rows:
+        await pilot.press("space")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def test_a_whole_standup_from_start_to_exported_notes(store, exports):
+    ids = seed_standup(store)
+    app = MediationApp(store, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_standup(pilot, absent_rows=2)  # people are listed by name: Lee, Ravi, Rita, Sam
+        screen = app.screen
+        assert isinstance(screen, StandupScreen) and screen.running
+        running = store.running_standup()
+        assert running is not None and running.items
+        assert {a.person_id: a.present for a in running.attendees}[ids["rita"]] is False
+        assert running.facilitator_id == ids["lee"]
+        sections = [i.section for i in running.items]
+        assert sections[0] == "overdue"
+
+        # The overdue commitment first; then move on to the dispute.
+        dispute_index = next(i for i, item in enumerate(running.items) if item.dispute_id == ids["dispute"])
+        for _ in range(dispute_index):
+            await pilot.press("space")
+        await pilot.pause()
+        assert store.running_standup().current_item == dispute_index
+
+        await pilot.press("n", *"Rita: the client heard 4 Dec", "escape")
+        await pilot.press("D", *"Sales quotes the median time to fill", "enter")
+        await pilot.pause()
+        item = store.running_standup().items[dispute_index]
+        assert item.notes == "Rita: the client heard 4 Dec"
+        assert item.decision == "Sales quotes the median time to fill"
+
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, StandupCommitment)
+        await pilot.press(*"Tell Northwind the realistic date", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, StandupScreen)
+
+        await pilot.press("E")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert not screen.running
+
+    ended = store.latest_standup()
+    assert ended is not None and ended.ended_at == NOW
+    made = store.list_commitments(standup_id=ended.id)
+    assert [(c.owner_id, c.text, c.due, c.requisition_id, c.dispute_id, c.source) for c in made] == [
+        # The owner defaults to the item's person: for a dispute, whoever raised it.
+        (ids["rita"], "Tell Northwind the realistic date", dt.date(2026, 11, 27), ids["engineer"], ids["dispute"],
+         CommitmentSource.STANDUP),
+    ]
+    files = list(exports.iterdir())
+    assert [f.name for f in files] == [f"standup-2026-11-26-{ended.id}.md"]
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    notes = files[0].read_text()
+    assert "**Facilitator:** Lee Lead" in notes
+    assert "**Absent:** Rita Recruiter" in notes
+    assert "### D-0001: Client was promised a hire by 4 Dec" in notes
+    assert "  Rita: the client heard 4 Dec" in notes
+    assert "1. Sales quotes the median time to fill (D-0001)" in notes
+    assert "- [ ] **Rita Recruiter**: Tell Northwind the realistic date — due Fri 27 Nov (D-0001)" in notes
+
+
+async def test_closing_the_app_mid_meeting_and_reopening_resumes_the_standup(store, exports):
+    seed_standup(store)
+    app = MediationApp(store, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_standup(pilot)
+        await pilot.press("space")
+        await pilot.press("n", *"half-typed thought")
+        # Closing straight after typing: the pending save is written on the way out.
+    running = store.running_standup()
+    assert running is not None and running.current_item == 1
+    assert running.items[1].notes == "half-typed thought"
+    assert running.items[0].done
+
+    again = MediationApp(store, now=lambda: NOW)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        screen = again.screen
+        assert isinstance(screen, StandupScreen) and screen.running
+        assert screen.query_one("#notes", TextArea).text == "half-typed thought"
+        assert "item 2 of" in str(screen.query_one("#item-section").render())
+
+
+async def test_a_commitment_needs_an_owner_and_a_due_date_that_is_not_past(store, exports):
+    seed_standup(store)
+    app = MediationApp(store, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_standup(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, StandupCommitment)
+        await pilot.press(*"Call the client")
+        modal.query_one("#due", Input).value = "2026-11-20"
+        await pilot.pause()
+        assert "The due date is in the past" in str(modal.query_one("#due-error").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is modal  # nothing invalid is saved
+        assert store.list_commitments(standup_id=store.running_standup().id) == []
+
+
+async def test_ctrl_e_exports_the_latest_notes_from_any_screen(store, exports):
+    ids = seed_standup(store)
+    standup = store.start_standup(Standup(started_at=NOW - dt.timedelta(hours=1), facilitator_id=ids["lee"]))
+    store.update_standup(standup.model_copy(update={"ended_at": NOW - dt.timedelta(minutes=40)}))
+    app = MediationApp(store, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+    files = list(exports.iterdir())
+    assert len(files) == 1 and files[0].read_text().startswith("# Standup Thursday 26 November 2026")
+
+
+async def test_the_start_dialog_refuses_a_timebox_out_of_range(store, exports):
+    seed_standup(store)
+    app = MediationApp(store, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, StandupStart)
+        assert len(modal.query_one(SelectionList).selected) == 4  # everyone active is ticked present
+        modal.query_one("#timebox", Input).value = "45"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is modal
+        assert "Between 1 and 30 minutes" in str(modal.query_one("#timebox-error").render())
+        assert store.running_standup() is None

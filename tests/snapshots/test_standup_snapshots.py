@@ -1,0 +1,60 @@
+"""The look of the standup, pinned: before it starts, the start dialog, and mid-meeting with notes."""
+from __future__ import annotations
+
+import pytest
+
+from console.app import MediationApp
+from db.store import Store
+from tests.app.test_standup import NOW, seed_standup
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def standup_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
+    with Store(tmp_path / "mediation.db", now=lambda: NOW) as store:
+        seed_standup(store)
+        # The meeting clock reads the app's clock, fixed here, so the timers are frozen.
+        yield MediationApp(store, now=lambda: NOW)
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_no_standup_running_says_how_to_start_one(snap_compare, standup_app):
+    async def open_standup(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+
+    assert snap_compare(standup_app, terminal_size=SIZE, run_before=open_standup)
+
+
+def test_the_start_dialog_with_one_person_absent(snap_compare, standup_app):
+    async def start(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await pilot.pause()
+        await pilot.press("down", "down", "space")
+        await pilot.pause()
+
+    assert snap_compare(standup_app, terminal_size=SIZE, run_before=start)
+
+
+def test_mid_meeting_with_a_note_and_a_decision(snap_compare, standup_app):
+    async def meeting(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("space", "space")
+        await pilot.press("n", *"Rita: the client heard 4 Dec", "escape")
+        await pilot.press("D", *"Sales quotes the median time to fill", "enter")
+        await pilot.pause()
+
+    assert snap_compare(standup_app, terminal_size=SIZE, run_before=meeting)

@@ -1,0 +1,291 @@
+"""Meeting notes: what the team reads after the standup, in Markdown, HTML, JSON and a calendar file."""
+from __future__ import annotations
+
+import datetime as dt
+import html.parser
+import json
+import stat
+
+import icalendar
+import pytest
+
+from console import notes as nt
+from console.agenda import build_agenda
+from db.models import (
+    Attendee,
+    Commitment,
+    CommitmentSource,
+    Dispute,
+    DisputeCategory,
+    Person,
+    Requisition,
+    Standup,
+    StandupItem,
+    Team,
+)
+from db.store import Store
+
+HOSTILE = "<script>alert('x')</script> \"Tom & Jerry's\" \x1b[31mred\x1b[0m \x1b]0;pwned\x07bell\x07 \u202eevil"
+
+
+class Clock:
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+class Proposal:
+    """Shaped like the rules module's proposals (only the fields the notes read)."""
+
+    def __init__(self, id: str, title: str) -> None:
+        self.id = id
+        self.title = title
+        self.sales_gives = "Quotes the team's median time to fill"
+        self.sales_gets = "A date the client can rely on"
+        self.recruiting_gives = "Publishes the median weekly"
+        self.recruiting_gets = "Realistic promises"
+        self.criterion = "Median time to fill for grade A: 31 days"
+
+
+@pytest.fixture
+def meeting(tmp_path):
+    """Last week's standup left one action item open; this week's discussed a dispute and made two."""
+    clock = Clock(dt.datetime(2026, 11, 19, 9, 0))
+    store = Store(tmp_path / "notes.db", now=clock)
+    sam = store.add_person(Person(name="Sam Sales", team=Team.SALES))
+    rita = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
+    lee = store.add_person(Person(name="Lee Lead", team=Team.LEAD))
+    ray = store.add_person(Person(name="Ray Hunter", team=Team.RECRUITING))
+    previous = store.start_standup(Standup(started_at=clock.at, facilitator_id=lee.id))
+    carried = store.add_commitment(Commitment(owner_id=ray.id, text="Publish the median time to fill",
+                                              due=dt.date(2026, 11, 30), standup_id=previous.id,
+                                              source=CommitmentSource.STANDUP))
+    clock.at = dt.datetime(2026, 11, 19, 9, 15)
+    store.update_standup(previous.model_copy(update={"ended_at": clock.at}))
+
+    clock.at = dt.datetime(2026, 11, 23, 9, 0)
+    req = store.add_requisition(Requisition(title="Backend developer", client="Acme", sales_owner_id=sam.id,
+                                            recruiter_id=rita.id, status="sourcing",
+                                            promised_date=dt.date(2026, 12, 10)))
+    store.set_derived([(80, "A", None, req.id)])
+    dispute = store.add_dispute(Dispute(
+        requisition_id=req.id, raised_by_id=rita.id, counterpart_id=sam.id,
+        category=DisputeCategory.OVERPROMISED_TIMELINE, severity=3, summary="Client promised a hire by 10 Dec",
+        sales_interest="Keep the Acme account happy", recruiting_interest=HOSTILE))
+
+    clock.at = dt.datetime(2026, 11, 26, 9, 0)
+    agenda = build_agenda(store, clock.at, proposals=lambda d: "Quote the median", use_installed=False)
+    standup = store.start_standup(Standup(
+        started_at=clock.at, facilitator_id=lee.id,
+        attendees=[Attendee(person_id=sam.id), Attendee(person_id=rita.id), Attendee(person_id=ray.id, present=False)],
+        items=agenda.to_standup_items()))
+    item = next(i for i in standup.items if i.dispute_id == dispute.id)
+    store.update_standup_item(item.model_copy(update={
+        "notes": "Rita: the client was told 10 Dec.\nSam: it was the client's own date.\n" + HOSTILE,
+        "decision": "Sales quotes the team's median time to fill from now on",
+    }))
+    made = [
+        store.add_commitment(Commitment(owner_id=sam.id, text="Tell Acme the realistic date", due=dt.date(2026, 11, 27),
+                                        standup_id=standup.id, requisition_id=req.id,
+                                        source=CommitmentSource.STANDUP)),
+        store.add_commitment(Commitment(owner_id=rita.id, text=HOSTILE, due=dt.date(2026, 12, 1),
+                                        standup_id=standup.id, dispute_id=dispute.id, source=CommitmentSource.STANDUP)),
+    ]
+    clock.at = dt.datetime(2026, 11, 26, 9, 22)
+    standup = store.get_standup(standup.id)
+    store.update_standup(standup.model_copy(update={"ended_at": clock.at, "blockers": "Acme's HR is on leave"}))
+    data = nt.gather_notes(store, standup.id, proposals=lambda d: [Proposal("P-7", "Quote the median time to fill")])
+    yield {"store": store, "data": data, "standup": store.get_standup(standup.id), "made": made,
+           "carried": carried, "dispute": dispute, "req": req, "people": (sam, rita, lee, ray)}
+    store.close()
+
+
+def test_notes_gather_who_came_and_what_was_promised(meeting):
+    data = meeting["data"]
+    assert data.facilitator == "Lee Lead"
+    assert [p.name for p in data.present] == ["Sam Sales", "Rita Recruiter"]
+    assert [p.name for p in data.absent] == ["Ray Hunter"]
+    assert data.minutes == 22
+    assert [c.id for c in data.action_items] == [c.id for c in meeting["made"]]
+    assert data.action_items[0].link == meeting["req"].code
+    assert data.action_items[1].link == meeting["dispute"].code  # a dispute's item links to the dispute
+    assert [c.id for c in data.carried_forward] == [meeting["carried"].id]
+    assert [line.link for line in data.new_requisitions] == [meeting["req"].code]
+    assert "grade A" in data.new_requisitions[0].text
+
+
+def test_markdown_notes_have_every_part_in_order(meeting):
+    md = nt.to_markdown(meeting["data"])
+    headings = [line for line in md.splitlines() if line.startswith("#")]
+    assert headings == [
+        "# Standup Thursday 26 November 2026",
+        "## Wins since the last standup",
+        "## Queue changes",
+        "### New requisitions",
+        "### Status moves",
+        "### SLA breaches and risks",
+        "## Disputes discussed",
+        f"### {meeting['dispute'].code}: Client promised a hire by 10 Dec",
+        "## Discussion",
+        "## Decisions",
+        "## Action items",
+        "### Carried forward (still open)",
+        "## Blockers",
+    ]
+    assert "**Facilitator:** Lee Lead" in md
+    assert "**Present:** Sam Sales, Rita Recruiter" in md
+    assert "**Absent:** Ray Hunter" in md
+    assert "**Time:** 09:00–09:22 (22 min)" in md
+    assert "1. Sales quotes the team's median time to fill from now on" in md
+    assert f"- [ ] **Sam Sales**: Tell Acme the realistic date — due Fri 27 Nov ({meeting['req'].code})" in md
+    assert "- [ ] **Ray Hunter**: Publish the median time to fill — due Mon 30 Nov" in md
+    assert "- **Chosen proposal:** Quote the median time to fill" not in md  # not accepted yet
+    assert "- **Top proposal (not yet accepted):** Quote the median time to fill" in md
+    assert "  - Objective criterion: Median time to fill for grade A: 31 days" in md
+    assert "- **Sales interest:** Keep the Acme account happy" in md
+    # Multi-line notes stay inside their list item.
+    assert "  Rita: the client was told 10 Dec.\n  Sam: it was the client's own date." in md
+    assert md.rstrip().endswith("Acme's HR is on leave")
+
+
+def test_exports_render_terminal_escapes_and_control_characters_inert(meeting):
+    for fmt in ("md", "html"):
+        text = nt.render(meeting["data"], fmt)
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text, fmt
+        assert "pwned" not in text, fmt  # the window-title payload goes with its escape
+    ics = nt.to_ics(meeting["data"]).decode()
+    assert "\x1b" not in ics and "\u202e" not in ics
+
+
+class _Collector(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.scripts += tag == "script"
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_notes_escape_hostile_text(meeting):
+    page = nt.to_html(meeting["data"])
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "&#34;Tom &amp; Jerry&#39;s&#34;" in page
+    parsed = _Collector()
+    parsed.feed(page)
+    assert parsed.scripts == 0
+    text = "".join(parsed.text)
+    assert "<script>alert('x')</script> \"Tom & Jerry's\"" in text  # readers still see what was typed
+    assert "@media print" in page  # printable on its own, no external stylesheet
+    assert "<link" not in page
+
+
+def test_json_notes_round_trip_without_loss(meeting):
+    data = meeting["data"]
+    text = nt.to_json(data)
+    assert nt.notes_from_json(text) == data
+    assert nt.notes_from_json(text).standup == meeting["standup"]
+    raw = json.loads(text)
+    assert raw["standup"]["items"][0]["section"] == "wins" or raw["standup"]["items"]
+    # Hostile text survives in JSON exactly, escaped by JSON itself.
+    assert any(c["text"] == HOSTILE for c in raw["action_items"])
+    assert "\x1b" not in text
+
+
+def test_ics_has_one_all_day_event_per_commitment_on_its_due_date(meeting):
+    cal = icalendar.Calendar.from_ical(nt.to_ics(meeting["data"]))
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    made, carried = meeting["made"], meeting["carried"]
+    assert set(events) == {f"commitment-{c.id}@mediation-console" for c in (*made, carried)}
+    tell = events[f"commitment-{made[0].id}@mediation-console"]
+    assert tell.decoded("dtstart") == dt.date(2026, 11, 27)
+    assert tell.decoded("dtend") == dt.date(2026, 11, 28)
+    assert str(tell["summary"]) == "Sam Sales: Tell Acme the realistic date"
+    assert f"About: {meeting['req'].code}" in str(tell["description"])
+    hostile = events[f"commitment-{made[1].id}@mediation-console"]
+    assert str(hostile["summary"]).startswith("Rita Recruiter: <script>")
+    assert hostile.decoded("dtstart") == dt.date(2026, 12, 1)
+    assert not cal.walk("VTODO")
+
+
+def test_two_exports_of_the_same_notes_are_identical_so_calendars_update(meeting):
+    store = meeting["store"]
+    again = nt.gather_notes(store, meeting["standup"].id,
+                            proposals=lambda d: [Proposal("P-7", "Quote the median time to fill")])
+    assert nt.to_ics(again) == nt.to_ics(meeting["data"])
+    assert nt.to_markdown(again) == nt.to_markdown(meeting["data"])
+
+
+def test_an_accepted_proposal_is_the_chosen_one(meeting):
+    store = meeting["store"]
+    store.resolve_dispute(meeting["dispute"].id, "Quote the median", "P-7", [])
+    data = nt.gather_notes(store, meeting["standup"].id,
+                           proposals=lambda d: [Proposal("P-1", "Something else"), Proposal("P-7", "Quote the median")])
+    proposal = data.disputes[0].proposal
+    assert proposal.accepted and proposal.id == "P-7"
+    assert "- **Chosen proposal:** Quote the median" in nt.to_markdown(data)
+
+
+def test_notes_of_a_running_standup_say_so(meeting):
+    store = meeting["store"]
+    running = store.start_standup(Standup(started_at=dt.datetime(2026, 11, 26, 10, 0),
+                                          items=[StandupItem(section="wins", title="A quiet week")]))
+    data = nt.gather_notes(store, running.id, use_installed=False)
+    assert data.ended_at is None and data.minutes is None
+    assert "(still running)" in nt.to_markdown(data)
+    # Everything the earlier standups left open is carried forward.
+    assert {c.id for c in data.carried_forward} >= {meeting["carried"].id, meeting["made"][0].id}
+
+
+def test_an_unknown_standup_is_a_clear_error(meeting):
+    with pytest.raises(LookupError, match="There is no standup 99"):
+        nt.gather_notes(meeting["store"], 99)
+
+
+def test_exports_are_written_readable_by_the_owner_only(tmp_path, meeting):
+    target = tmp_path / "notes.md"
+    target.write_text("old")
+    target.chmod(0o644)
+    nt.write_private(target, nt.to_markdown(meeting["data"]))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text().startswith("# Standup")
+
+
+def test_mediate_export_notes_writes_each_format_privately(tmp_path, meeting):
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    db = str(meeting["store"].path)
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", db, "export", "notes"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.startswith("# Standup Thursday 26 November 2026")
+    for fmt in ("html", "json", "ics"):
+        target = tmp_path / f"notes.{fmt}"
+        result = runner.invoke(cli, ["--db", db, "export", "notes", "--standup", str(meeting["standup"].id),
+                                     "--format", fmt, "-o", str(target)])
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert nt.notes_from_json((tmp_path / "notes.json").read_text()).standup.id == meeting["standup"].id
+    assert b"BEGIN:VEVENT" in (tmp_path / "notes.ics").read_bytes()
+
+
+def test_mediate_export_notes_without_a_standup_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from console.cli import cli
+
+    Store(tmp_path / "empty.db").close()
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.db"), "export", "notes"])
+    assert result.exit_code == 1
+    assert "There is no standup yet" in result.output
+    unknown = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.db"), "export", "notes", "--standup", "7"])
+    assert unknown.exit_code == 1 and "There is no standup 7" in unknown.output
