@@ -18,10 +18,13 @@ from db.store import Store
 from screens.base import READONLY_MESSAGE
 from screens.commands import Command, CommandsProvider, bindings, register
 from screens.dispute_capture import DisputeCapture
+from screens.expectations import ExpectationsScreen
 from screens.disputes import DisputesScreen
 from screens.help import HelpScreen
+from screens.import_modal import start_import
 from screens.queue import QueueScreen
 from screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
+from screens.track_record import TrackRecordScreen
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Mode:
 MODES: list[Mode] = [
     Mode("1", "queue", "Requisition queue", QueueScreen),
     Mode("2", "disputes", "Disputes", DisputesScreen),
+    Mode("3", "expectations", "Expectations", ExpectationsScreen),
+    Mode("4", "track_record", "Track record", TrackRecordScreen),
     Mode("5", "standup", "Standup", StandupScreen),
 ]
 
@@ -65,13 +70,21 @@ APP_COMMANDS = register(
 )
 
 
+# Bringing data in from the lead's ATS: offered on every screen.
+IMPORT_COMMANDS = register(
+    Command("import.requisitions", "i", "import", "requisitions from CSV",
+            "Bring requisitions in from an ATS or spreadsheet CSV export (all rows or none), with a report",
+            "import_requisitions", writes=True),
+)
+
+
 class MediationApp(App[None]):
     """Mediation Console. `store` is the open database; `now` the clock (tests inject a fixed one)."""
 
     TITLE = "Mediation Console"
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar = {CommandsProvider}
-    BINDINGS: ClassVar[list[BindingType]] = bindings(APP_COMMANDS)
+    BINDINGS: ClassVar[list[BindingType]] = bindings([*APP_COMMANDS, *IMPORT_COMMANDS])
 
     def __init__(
         self,
@@ -186,6 +199,9 @@ class MediationApp(App[None]):
 
     def action_export_notes(self) -> None:
         export_notes_file(self)
+
+    def action_import_requisitions(self) -> None:
+        start_import(self)
 
     def action_copy_notes(self) -> None:
         copy_notes_markdown(self)

@@ -7,6 +7,9 @@ from pathlib import Path
 import click
 
 from console.cli import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from console.rules.pack import PackError
+from console.rules.refresh import refresh_derived
+from console.rules.service import Mediator
 from db.csv_export import FORMATS, ExportError, export_requisitions, write_requisitions
 from db.csv_import import ImportAborted, ImportFileError, ImportMapping, MappingError, import_requisitions
 from db.store import StoreError
@@ -24,6 +27,10 @@ class _TerminalProgress:
         else:
             text = f"writing… {done:,} of {total:,} rows"
         click.echo(f"\r{text:<40}", err=True, nl=False)
+        self.shown = True
+
+    def grading(self) -> None:
+        click.echo(f"\r{'grading the requisitions…':<40}", err=True, nl=False)
         self.shown = True
 
     def finish(self) -> None:
@@ -63,8 +70,19 @@ def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_
         raise EnvironmentProblem(f"{file} does not exist")
     store = state.open_store()
     progress = _TerminalProgress() if sys.stderr.isatty() else None
+    graded = 0
     try:
+        # The rules are loaded before anything is written: an import whose grades cannot be computed
+        # would leave requisitions graded by nothing, and exports showing stale grades.
+        packs = [Path(state.rules_path)] if state.rules_path else None
+        mediator = None if dry_run else Mediator(store, extra_packs=packs)
         report = import_requisitions(store, file, mapping=mapping, dry_run=dry_run, progress=progress)
+        if mediator is not None and report.written and (report.created or report.updated):
+            if progress is not None:
+                progress.grading()
+            graded = refresh_derived(store, mediator)
+    except PackError as exc:
+        raise Rejected(f"The rule pack could not be loaded, so nothing was imported: {exc}") from None
     except (ImportFileError, ImportAborted) as exc:
         raise EnvironmentProblem(str(exc)) from None
     except StoreError as exc:
@@ -77,6 +95,8 @@ def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_
         raise Rejected("\n".join(report.lines()))
     for line in report.lines():
         click.echo(line)
+    if graded:
+        click.echo(f"Grades recomputed for {graded:,} requisition{'s' if graded != 1 else ''}.")
 
 
 @click.group("export")

@@ -71,15 +71,19 @@ rejects the row. Employment types map to the engagement (contingent / exclusive 
 "Part-time", "Freelance" (and OpenCATS's H, C, C2H, FL) are contingent; "Exclusive" is exclusive;
 "Retained", "Retainer" and "Retained Search" are retained. Unknown words reject the row.
 
-Rows are numbered as a spreadsheet shows them: the header is row 1. The file is read twice, each time
-streamed: a validation pass keeps only the ids already seen and the people to create; the write pass,
-run only when every row is valid, re-reads the file inside one transaction.
+Rows are numbered as a spreadsheet shows them: the header is row 1. The file is read once, streamed:
+each row is parsed and checked, and while every row so far is valid the checked row is staged in the
+Store's temporary tables (outside the database file, so memory stays bounded). Only when every row is
+valid does one transaction create the people and move the staged requisitions in; a staged update is
+applied to the requisition as it is at that moment.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import os
+import pickle
 import re
 import tomllib
 from collections.abc import Callable, Iterator
@@ -633,7 +637,12 @@ class ImportReport:
         return f"Imported {text}."
 
     def lines(self) -> list[str]:
-        lines = [self.summary()]
+        """The summary, the details, then each rejected row: what the CLI prints."""
+        return [self.summary(), *self.details(), *(f"  {problem}" for problem in self.problems)]
+
+    def details(self) -> list[str]:
+        """Notes, the columns read and ignored, and the people added: what the summary leaves out."""
+        lines: list[str] = []
         for warning in self.warnings:
             lines.append(f"note: {warning}")
         if self.columns:
@@ -650,7 +659,6 @@ class ImportReport:
             lines.append("People " + ("to add: " if self.dry_run or not self.ok else "added: ") + ", ".join(
                 f"{name} ({team.value})" for name, team in self.people_created
             ))
-        lines.extend(f"  {problem}" for problem in self.problems)
         return lines
 
 
@@ -672,8 +680,12 @@ def _sniff_delimiter(header_line: str) -> str:
 
 @dataclass
 class _Plan:
+    """A checked row: the requisition as it is (None: new) and as the row leaves it, plus what the row said."""
+
     before: Requisition | None
     after: Requisition
+    values: dict[str, Any]
+    external_id: str | None
 
 
 class _Importer:
@@ -879,14 +891,16 @@ class _Importer:
         if problems:
             return None, problems
         after = self.merge(rownum, before, values, external_id, problems)
-        return (None if after is None else _Plan(before, after)), problems
+        return (None if after is None else _Plan(before, after, values, external_id)), problems
 
     def merge(
         self, rownum: int, before: Requisition | None, values: dict[str, Any], external_id: str | None,
         problems: list[RowProblem],
     ) -> Requisition | None:
         closed_given = "closed_at" in values
-        closed_at = values.pop("closed_at", None)
+        closed_at = values.get("closed_at")
+        # A copy without the close date: `values` is kept to apply the row again at write time.
+        values = {k: v for k, v in values.items() if k != "closed_at"}
         if before is None:
             data = {**values, "external_id": external_id}
             data.setdefault("opened_at", self.now)
@@ -1004,11 +1018,12 @@ def import_requisitions(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Validates every row of the CSV, then (unless `dry_run` or a row was rejected) writes them all.
+    """Checks every row of the CSV, then (unless `dry_run` or a row was rejected) writes them all.
 
-    `progress(done, total)` is called every thousand rows: during validation with `total=None`
-    (the number of rows is not known yet), during writing with the row count. Raises
-    `ImportFileError` when the file cannot be read at all; every problem with its content is in the
+    `progress(done, total)` is called every thousand rows: while checking with `total=None` (the
+    number of rows is not known yet), while writing with the row count. Raises `ImportFileError`
+    when the file cannot be read at all, `ImportAborted` when the database changed under the import
+    in a way the checked rows no longer fit; every problem with the file's content is in the
     returned report, and when the report has problems nothing was written.
     """
     path = Path(path)
@@ -1018,63 +1033,81 @@ def import_requisitions(
     if stat_before.st_size == 0:
         report.problems.append(RowProblem(1, "", "the file is empty (expected a header row and requisitions)"))
         return report
-
-    importer = None
+    # A dry run writes nothing, so it stages nothing; a read-only database refuses at the write.
+    stage = not dry_run and not store.readonly
     for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
         report = ImportReport(source=str(path), dry_run=dry_run, encoding=label)
         importer = _Importer(store, path, mapping, report, path.name)
-        try:
-            _validate(importer, encoding, progress)
-        except UnicodeDecodeError:
-            continue
-        except _BrokenCsv as exc:
-            report.problems.append(RowProblem(exc.row, "", f"the CSV is broken here ({exc})"))
+        with store.import_staging() if stage else contextlib.nullcontext():
+            try:
+                _check(importer, encoding, progress, stage)
+            except UnicodeDecodeError:
+                continue
+            except _BrokenCsv as exc:
+                report.problems.append(RowProblem(exc.row, "", f"the CSV is broken here ({exc})"))
+                return report
+            if label != "UTF-8":
+                report.warnings.append("the file is not UTF-8; it was read as Windows-1252 (Excel's plain CSV)")
+            if not importer.columns:
+                # Every row would be "missing title"; the one thing to say is that the header was not understood.
+                report.problems[:] = [RowProblem(
+                    1, "", "no column was recognised (is the first row the header? a mapping file can name the columns)"
+                )]
+            report.people_created = list(importer.new_people.values())
+            if report.problems or dry_run:
+                return report
+            stat_after = path.stat()
+            if (stat_after.st_size, stat_after.st_mtime_ns) != (stat_before.st_size, stat_before.st_mtime_ns):
+                raise ImportAborted(f"{path} changed while it was being read; nothing was written")
+            with store.transaction():
+                _write(importer, progress)
+                store.record_import(
+                    {
+                        "file": path.name, "rows": report.rows, "created": report.created, "updated": report.updated,
+                        "unchanged": report.unchanged, "status_changes": report.status_changes,
+                        "people_created": [name for name, _team in report.people_created],
+                    }
+                )
+            report.written = True
             return report
-        if label != "UTF-8":
-            report.warnings.append("the file is not UTF-8; it was read as Windows-1252 (Excel's plain CSV)")
-        break
-    else:
-        report.problems.append(RowProblem(1, "", "the file is not text (neither UTF-8 nor Windows-1252)"))
-        return report
-    assert importer is not None
-    if not importer.columns:
-        # Every row would be "missing title"; the one thing to say is that the header was not understood.
-        report.problems[:] = [RowProblem(
-            1, "", "no column was recognised (is the first row the header? a mapping file can name the columns)"
-        )]
-    report.people_created = list(importer.new_people.values())
-    if report.problems or dry_run:
-        return report
-
-    with store.transaction():
-        _write(importer, encoding, progress)
-        stat_after = path.stat()
-        if (stat_after.st_size, stat_after.st_mtime_ns) != (stat_before.st_size, stat_before.st_mtime_ns):
-            raise ImportAborted(f"{path} changed while it was being imported; nothing was written")
-        store.record_import(
-            {
-                "file": path.name, "rows": report.rows, "created": report.created, "updated": report.updated,
-                "unchanged": report.unchanged, "status_changes": report.status_changes,
-                "people_created": [name for name, _team in report.people_created],
-            }
-        )
-    report.written = True
+    report.problems.append(RowProblem(1, "", "the file is not text (neither UTF-8 nor Windows-1252)"))
     return report
 
 
-def _validate(importer: _Importer, encoding: str, progress: Progress | None) -> None:
-    report = importer.report
+def _check(importer: _Importer, encoding: str, progress: Progress | None, stage: bool) -> None:
+    """The one pass over the file: every row read and checked; while all are valid, each is staged."""
+    report, store = importer.report, importer.store
     seen: dict[str, int] = {}
     rows = 0
+    new: list[Requisition] = []
+    updates: list[tuple[int, int, bytes]] = []
     for rownum, cells in importer.rows(encoding):
         rows += 1
         plan, problems = importer.plan(rownum, cells, seen)
         if problems:
             report.problems.extend(problems)
+            # Nothing will be written: stop staging, keep checking so every rejected row is listed.
+            stage, new, updates = False, [], []
         elif plan is not None:
             _tally(report, plan)
+            if stage and plan.before is None:
+                new.append(plan.after)
+            elif stage and not _unchanged(plan):
+                # The row's values, not the merged result: the write applies them to the requisition as
+                # it is then, so an edit made in between is not overwritten with what was read before it.
+                assert plan.before.id is not None
+                updates.append((rownum, plan.before.id, pickle.dumps((plan.values, plan.external_id))))
+            if len(new) >= WRITE_BATCH:
+                store.stage_new_requisitions(new)
+                new = []
+            if len(updates) >= WRITE_BATCH:
+                store.stage_requisition_updates(updates)
+                updates = []
         if progress is not None and rows % PROGRESS_EVERY == 0:
             progress(rows, None)
+    if stage:
+        store.stage_new_requisitions(new)
+        store.stage_requisition_updates(updates)
     report.rows = rows
     if progress is not None:
         progress(rows, None)
@@ -1098,37 +1131,52 @@ def _tally(report: ImportReport, plan: _Plan) -> None:
             report.status_changes += 1
 
 
-def _write(importer: _Importer, encoding: str, progress: Progress | None) -> None:
+def _write(importer: _Importer, progress: Progress | None) -> None:
+    """Creates the new people, then the staged requisitions, then applies the staged updates (in one transaction)."""
     store, report = importer.store, importer.report
     total = report.rows
-    created = store.add_people_for_import([Person(name=name, team=team) for name, team in importer.new_people.values()])
-    importer.people.update({person.name.casefold(): person.id for person in created})
+    new_people = list(importer.new_people.items())
+    created = store.add_people_for_import([Person(name=name, team=team) for _key, (name, team) in new_people])
+    stand_ins: dict[int, int] = {}
+    for (key, _person), person in zip(new_people, created, strict=True):
+        assert person.id is not None
+        stand_ins[importer.stand_ins[key]] = person.id
+        importer.people[key] = person.id
     importer.new_people = {}
-    report.created = report.updated = report.unchanged = report.status_changes = 0
-    pending: list[Requisition] = []
-    note = f"Imported from {importer.filename}"
-    done = 0
-    for rownum, cells in importer.rows(encoding):
-        plan, problems = importer.plan(rownum, cells, None)
-        if problems or plan is None or importer.new_people:
-            raise ImportAborted(
-                f"{importer.path} changed while it was being imported (row {rownum}); nothing was written"
-            )
-        _tally(report, plan)
-        if plan.before is None:
-            pending.append(plan.after)
-            if len(pending) >= WRITE_BATCH:
-                store.insert_imported_requisitions(pending)
-                pending = []
-        elif not _unchanged(plan):
-            store.update_imported_requisition(plan.before, plan.after, note=note)
-        done += 1
-        if progress is not None and done % PROGRESS_EVERY == 0:
+
+    def created_so_far(done: int) -> None:
+        if progress is not None and done % PROGRESS_EVERY == 0 and done < total:
             progress(done, total)
-    if pending:
-        store.insert_imported_requisitions(pending)
+
+    done = store.insert_staged_requisitions(stand_ins, created_so_far)
+    # Updates are applied to each requisition as it is now; the tallies are recounted to match.
+    report.updated = report.status_changes = 0
+    note = f"Imported from {importer.filename}"
+    for rownum, requisition_id, data in store.iter_staged_updates():
+        values, external_id = pickle.loads(data)
+        for id_field in ("sales_owner_id", "recruiter_id"):
+            if (values.get(id_field) or 0) < 0:
+                values[id_field] = stand_ins[values[id_field]]
+        before = store.get_requisition(requisition_id)
+        problems: list[RowProblem] = []
+        after = None if before is None else importer.merge(rownum, before, values, external_id, problems)
+        if before is None or after is None:
+            raise ImportAborted(
+                f"the requisition on row {rownum} was changed or deleted while the file was being checked; "
+                "nothing was written (import the file again)"
+            )
+        plan = _Plan(before, after, values, external_id)
+        if _unchanged(plan):
+            report.unchanged += 1
+        else:
+            report.updated += 1
+            report.status_changes += before.status != after.status
+            store.update_imported_requisition(before, after, note=note)
+        done += 1
+        if progress is not None and done % PROGRESS_EVERY == 0 and done < total:
+            progress(done, total)
     if progress is not None:
-        progress(done, total)
+        progress(total, total)
 
 
 __all__ = [

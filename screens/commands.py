@@ -20,9 +20,9 @@ class Command:
     """One thing the lead can do, with the key that does it.
 
     `area` groups commands on the help screen and prefixes their palette name ("queue: new
-    requisition"); the area "app" is global, any other area belongs to the screen whose
-    `COMMAND_AREA` names it. `action` is a Textual action run on the app (area "app") or on that
-    screen. `writes` marks commands a read-only database refuses.
+    requisition"); the areas in GLOBAL_AREAS ("app", "import") apply on every screen, any other
+    area belongs to the screen whose `COMMAND_AREA` names it. `action` is a Textual action run on
+    the app (global areas) or on that screen. `writes` marks commands a read-only database refuses.
     """
 
     id: str
@@ -63,6 +63,8 @@ class Command:
 
 # Areas in the order the help screen lists them; screens register theirs as they are added.
 _REGISTRY: dict[str, list[Command]] = {}
+# Areas whose commands apply on every screen and run on the app ("import: requisitions from CSV").
+GLOBAL_AREAS = ("app", "import")
 
 
 def register(*commands: Command) -> list[Command]:
@@ -98,11 +100,11 @@ def applicable(screen: Screen[Any]) -> list[Command]:
     area = getattr(screen, "COMMAND_AREA", None)
     offered = []
     for command in all_commands():
-        if command.area not in ("app", area):
+        if command.area not in GLOBAL_AREAS and command.area != area:
             continue
         if command.writes and readonly:
             continue
-        target = app if command.area == "app" else screen
+        target = app if command.area in GLOBAL_AREAS else screen
         if target.check_action(command.action_name, ()) is not True:
             continue
         offered.append(command)
@@ -110,7 +112,7 @@ def applicable(screen: Screen[Any]) -> list[Command]:
 
 
 def run_command(screen: Screen[Any], command: Command) -> None:
-    target = screen.app if command.area == "app" else screen
+    target = screen.app if command.area in GLOBAL_AREAS else screen
     screen.app.call_later(screen.app.run_action, command.action, target)
 
 

@@ -533,3 +533,15 @@ def test_the_cli_exits_2_for_a_missing_mapping_file_and_1_for_a_broken_one(tmp_p
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     assert bad.returncode == 1 and "is not a console status" in bad.stderr
     assert "Traceback" not in missing.stderr + bad.stderr
+
+
+def test_the_cli_grades_what_it_imported_so_the_export_shows_current_grades(tmp_path):
+    db = tmp_path / "team.db"
+
+    result = mediate("import", "requisitions", str(FIXTURES / "clean.csv"), "--db", str(db))
+
+    assert result.returncode == 0, result.stderr
+    assert "Grades recomputed for 4 requisitions." in result.stdout
+    with Store(db) as store:
+        graded = [(r.grade, r.score) for r in store.iter_requisitions()]
+    assert len(graded) == 4 and all(grade in "ABCD" and score is not None for grade, score in graded)

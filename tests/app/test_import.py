@@ -1,0 +1,190 @@
+"""Importing requisitions from a CSV inside the console: the palette entry, the file dialog, the report."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+from textual.command import CommandPalette
+from textual.widgets import Checkbox, Input, Static
+
+from db.store import QueueQuery
+from screens.import_modal import ImportDialog, ImportReportModal
+from screens.queue import QueueScreen
+
+SIZE = (120, 36)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "csv"
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+
+
+def shown(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render()).strip()
+
+
+async def open_from_palette(pilot) -> ImportDialog:
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await type_text(pilot, "import: requisitions")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause()
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ImportDialog)
+    return dialog
+
+
+async def run_import(pilot, dialog: ImportDialog, path: Path, *, dry_run: bool = False) -> None:
+    dialog.query_one("#import-path", Input).value = str(path)
+    if dry_run:
+        dialog.query_one("#import-dry-run", Checkbox).value = True
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def problem_lines(report_screen: ImportReportModal) -> list[str]:
+    """The rejected-rows table as the lead reads it, one line per row (rendered wide enough not to wrap)."""
+    console = Console(width=240, record=True, file=io.StringIO())
+    console.print(report_screen.query_one("#report-problems-table", Static).content)
+    return [" ".join(line.split()) for line in console.export_text().splitlines() if line.strip()]
+
+
+async def test_the_palette_imports_a_clean_file_grades_it_and_shows_the_report(store, app_factory):
+    before = store.counts()["requisitions"]
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        dialog = await open_from_palette(pilot)
+        await run_import(pilot, dialog, FIXTURES / "clean.csv")
+
+        report = app.screen
+        assert isinstance(report, ImportReportModal)
+        assert shown(report, "#report-summary").startswith(
+            "Imported clean.csv: 4 rows — 4 created, 0 updated, 0 unchanged; 4 people were added."
+        )
+        details = [str(s.render()) for s in report.query(".detail")]
+        assert any(d.startswith("People added: Sam Seller (sales), Rita Recruiter (recruiting)") for d in details)
+        assert "Grades recomputed for 24 requisitions." in details
+
+        await pilot.press("escape")
+        await pilot.pause()
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        # The queue counts the imported requisitions without being asked to.
+        assert shown(queue, "#queue-count").endswith(f"of {before + 4} requisitions")
+
+    assert store.counts()["requisitions"] == before + 4
+    rows = store.query_queue(QueueQuery(text="Senior Controller"), 0, 10)
+    assert [(r.title, r.client) for r in rows] == [("Senior Controller", "Initech")]
+    # Every imported requisition was graded by the rules, not left blank.
+    assert all(r.grade is not None and r.score is not None for r in rows)
+    assert store.person_by_name("Sam Seller").team.value == "sales"
+    assert store.person_by_name("Rita Recruiter").team.value == "recruiting"
+
+
+async def test_a_bad_file_lists_every_rejected_row_and_writes_nothing(store, app_factory):
+    before = store.counts()
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        dialog = await open_from_palette(pilot)
+        await run_import(pilot, dialog, FIXTURES / "bad_rows.csv")
+
+        report = app.screen
+        assert isinstance(report, ImportReportModal)
+        assert "nothing was imported" in shown(report, "#report-summary")
+        lines = problem_lines(report)
+        assert lines[0] == "Row Column Reason"
+        assert '3 Date Added "13/45/2025" is not a date (US dates are MM/DD/YYYY)' in lines
+        assert '6 Job ID duplicate id "B-1" in the file (first on row 2)' in lines
+        assert any(line.startswith('7 Status unknown status "Pending Approval"') for line in lines)
+        assert [line.split()[0] for line in lines[1:]] == ["3", "4", "5", "6", "7", "8", "9", "10", "11"]
+
+    assert store.counts() == before
+
+
+async def test_a_missing_file_or_a_folder_is_named_beside_the_field(store, app_factory, tmp_path):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ImportDialog)
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert shown(dialog, "#error-import-path") == "Enter the path of the CSV file"
+
+        dialog.query_one("#import-path", Input).value = str(tmp_path / "nowhere.csv")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert shown(dialog, "#error-import-path") == f"There is no file at {tmp_path / 'nowhere.csv'}"
+
+        dialog.query_one("#import-path", Input).value = str(tmp_path)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert shown(dialog, "#error-import-path") == f"{tmp_path} is a folder; enter the path of a CSV file in it"
+
+        dialog.query_one("#import-path", Input).value = str(FIXTURES / "clean.csv")
+        dialog.query_one("#import-map", Input).value = str(tmp_path / "nowhere.toml")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert shown(dialog, "#error-import-path") == ""
+        assert shown(dialog, "#error-import-map") == f"There is no file at {tmp_path / 'nowhere.toml'}"
+        assert app.screen is dialog  # still asking; nothing ran
+    assert store.counts()["requisitions"] == 20
+
+
+async def test_a_dry_run_reports_what_would_be_imported_and_writes_nothing(store, app_factory):
+    before = store.counts()
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        await run_import(pilot, app.screen, FIXTURES / "clean.csv", dry_run=True)
+
+        report = app.screen
+        assert isinstance(report, ImportReportModal)
+        assert shown(report, "#report-summary").startswith("Dry run, nothing was written. clean.csv: 4 rows")
+    assert store.counts() == before
+
+
+async def test_a_mapping_file_names_the_other_headers(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#import-map", Input).value = str(FIXTURES / "custom.toml")
+        await run_import(pilot, dialog, FIXTURES / "custom.csv")
+
+        report = app.screen
+        assert isinstance(report, ImportReportModal)
+        assert shown(report, "#report-summary").startswith("Imported custom.csv")
+    assert store.counts()["requisitions"] > 20
+
+
+async def test_the_import_is_offered_on_every_screen_but_not_on_a_read_only_database(store, app_factory, tmp_path):
+    from screens.commands import applicable
+
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        names = [command.name for command in applicable(app.screen)]
+        assert "import: requisitions from CSV" in names
+    store.readonly = True
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "import: requisitions from CSV" not in [command.name for command in applicable(app.screen)]
+        await pilot.press("i")
+        await pilot.pause()
+        assert not isinstance(app.screen, ImportDialog)
