@@ -1028,8 +1028,8 @@ class Store:
     # and the total, so a 100,000-requisition database still answers in milliseconds.
 
     def _page(self, model: type[M], sql: str, params: Sequence[Any], limit: int) -> tuple[list[M], int]:
-        # The count leaves the ORDER BY out: with it SQLite reads and sorts every whole row (~70 ms for
-        # 40,000 kept commitments); without it the count is read from an index alone.
+        # `sql` ends with its ORDER BY, which the count leaves out: with it SQLite reads and sorts every
+        # whole row (~70 ms for 40,000 kept commitments); without it the count is read from an index alone.
         unordered = sql.rsplit(" ORDER BY ", 1)[0]
         total = self.conn.execute(f"SELECT COUNT(*) FROM ({unordered})", params).fetchone()[0]
         rows = self._list(model, f"{sql} LIMIT ?", (*params, limit)) if total else []
@@ -1299,10 +1299,11 @@ class Store:
                         WHERE n.requisition_id = e.requisition_id AND n.at > e.at AND n.at <= :until
                           AND n.kind = 'status_change' AND n.to_status IN ('on_hold', 'lost', 'declined')
                     ) AS paused_at
-                    FROM pipeline_events AS e INDEXED BY pipeline_events_kind_covering
-                    JOIN requisitions r ON r.id = e.requisition_id
-                    WHERE e.kind = 'status_change' AND e.to_status = 'qualified'
-                      AND e.at >= :since AND e.at <= :until AND r.grade = :grade
+                    -- From the requisitions of the grade to their qualifications: a grade is a
+                    -- third of the requisitions, qualifications are a quarter of all status changes.
+                    FROM requisitions AS r INDEXED BY requisitions_grade
+                    JOIN {events("e")} ON e.requisition_id = r.id AND e.kind = 'status_change'
+                    WHERE r.grade = :grade AND e.to_status = 'qualified' AND e.at >= :since AND e.at <= :until
                 ),
                 submitted AS MATERIALIZED (
                     SELECT q.requisition_id, q.at, julianday(q.at) AS at_jd, COALESCE(q.paused_at, :until) AS stop, (
@@ -1747,12 +1748,13 @@ class Store:
 
     def filled_durations(self) -> list[tuple[str | None, str, float]]:
         """(grade, engagement, days from opened to closed) of every filled requisition: time-to-fill history."""
-        rows = self.conn.execute(
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: tens of thousands of rows, read from requisitions_closed
+        return cursor.execute(
             "SELECT grade, engagement, julianday(closed_at) - julianday(opened_at) FROM requisitions "
             "WHERE status = ? AND closed_at IS NOT NULL AND closed_at >= opened_at",
             (RequisitionStatus.FILLED.value,),
-        )
-        return [(grade, engagement, float(days)) for grade, engagement, days in rows]
+        ).fetchall()
 
     def closed_outcomes(self, standard_fee_pct: float) -> list[tuple[str, bool | None, int, int]]:
         """(engagement, fee at or above the standard (None: no fee), filled, closed) over closed requisitions."""
@@ -1780,13 +1782,19 @@ class Store:
         """{owner id: {status: count}} of commitments due in [since, until]: `commitment_tally` for
         everyone at once (one pass over the commitments_due_owner index), so the rules read each
         person's and each team's follow-through from one answer."""
+        empty = {str(s): 0 for s in CommitmentStatus}
         tallies: dict[int, dict[str, int]] = {}
-        rows = self.conn.execute(
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: thousands of (owner, status) groups
+        rows = cursor.execute(
             "SELECT owner_id, status, COUNT(*) FROM commitments WHERE due >= ? AND due <= ? GROUP BY owner_id, status",
             (since.isoformat(), until.isoformat()),
-        )
+        ).fetchall()
         for owner_id, status, n in rows:
-            tallies.setdefault(owner_id, {str(s): 0 for s in CommitmentStatus})[status] = n
+            tally = tallies.get(owner_id)
+            if tally is None:
+                tally = tallies[owner_id] = dict(empty)
+            tally[status] = n
         return tallies
 
     # -- change detection and background reads (issue 8: a console that never stutters) ------------

@@ -1,0 +1,374 @@
+"""The expectation metric catalogue: measures each agreement between the teams from the data.
+
+Every metric counts *cases* whose clock started inside the expectation's window (the `window_days`
+ending at `now`) and whose outcome is known by `now`; a case still inside its allowance is not
+counted yet, so a quiet window reads "no data", never 100 %.
+
+Definitions (the threshold is the Expectation's `threshold`; `target` is the % of cases that must keep it):
+
+- ``intake_within_hours``: each requisition opened in the window must have its intake call within
+  N hours of opening. No intake yet and more than N hours old is a breach. A requisition that closed
+  (lost / declined) before its N hours were up without an intake is not counted.
+- ``first_submittal_grade_a`` / ``_b``: each qualification (a status change to ``qualified``) of a
+  grade A / B requisition must be followed by a first submittal within N *business days*. Days are
+  counted by date: a qualification on a weekend or holiday starts the clock on the next business
+  day, a submittal on one counts for the business day before it. Putting the requisition on hold,
+  lost or declined before a submittal stops the clock (a breach only if the days had already run
+  out); a re-qualification starts a new clock.
+- ``client_feedback_within_hours``: each submittal must get the next client feedback on its
+  requisition within N hours. A requisition that closed before then without feedback is not counted.
+- ``no_stale_requisition_days``: staleness is a state, so it is a snapshot: every requisition
+  *running* now (open and not on hold: on hold is a deliberate pause) must have had a status change
+  (or been opened) within the last N days; the breaches are the requisitions stale right now. The
+  window does not apply; the weekly trend is the same snapshot at the end of each past week. A
+  re-opened requisition (filled → sourcing) starts afresh at the re-open, so time spent filled
+  never counts as stale.
+- ``promise_not_before_estimate``: each requisition opened in the window with a promised date must
+  be promised no earlier than opened + the realistic estimate (the rules module's ``estimate_days``,
+  36 days when it has not been worked out), less N days of tolerance (default 0). A re-opened
+  requisition keeps its original opening: the promise was made then.
+- no metric (checked in by hand): the commitments linked to the expectation; kept counts as kept,
+  missed as missed, open ones are not counted (an overdue one waits for the lead's decision).
+
+Verdicts: **no data** when no case was decided; **met** when compliance ≥ target, unless the last
+two weeks with data were both below target (then **at risk**: it is slipping); **at risk** when
+compliance is below target by at most ``AT_RISK_MARGIN`` points; otherwise **missed**.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import holidays
+
+from console.rules.facts import DEFAULT_TIME_TO_FILL_DAYS
+from db.defaults import (
+    CLIENT_FEEDBACK_WITHIN_HOURS,
+    FIRST_SUBMITTAL_A,
+    FIRST_SUBMITTAL_B,
+    INTAKE_WITHIN_HOURS,
+    NO_STALE_REQUISITION_DAYS,
+    PROMISE_NOT_BEFORE_ESTIMATE,
+)
+from db.models import Expectation, MetricBreach
+from db.store import Store
+
+AT_RISK_MARGIN = 10.0  # points below target that still read "at risk" rather than "missed"
+TREND_WEEKS = 12
+BREACH_LIMIT = 200  # the breaches list shows the worst ones; the count is always complete
+
+
+class Verdict(StrEnum):
+    MET = "met"
+    AT_RISK = "at_risk"
+    MISSED = "missed"
+    NO_DATA = "no_data"
+
+
+VERDICT_LABELS = {Verdict.MET: "met", Verdict.AT_RISK: "at risk", Verdict.MISSED: "missed",
+                  Verdict.NO_DATA: "no data"}
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """One entry of the catalogue: what it measures, in which unit, and what it counts."""
+
+    key: str | None
+    label: str  # for pickers: "Intake call within N hours of a new requisition"
+    unit: str | None  # the threshold's unit
+    default_threshold: float | None
+    counts: str  # the cases counted, plural: "requisitions", "submittals"
+    description: str
+    threshold_required: bool = True
+
+    def title(self, threshold: float | None) -> str:
+        """A title for a new expectation with this threshold."""
+        return self.label.replace("N", _number(threshold if threshold is not None else self.default_threshold or 0))
+
+
+CATALOGUE: dict[str, MetricDefinition] = {
+    INTAKE_WITHIN_HOURS: MetricDefinition(
+        INTAKE_WITHIN_HOURS, "Intake call within N h of a new requisition", "hours", 24, "requisitions",
+        "From a requisition's opening to its intake call.",
+    ),
+    FIRST_SUBMITTAL_A: MetricDefinition(
+        FIRST_SUBMITTAL_A, "First submittal within N business days of qualification (grade A)", "business days",
+        1, "qualified requisitions", "From qualification to the first submittal, grade A requisitions, weekends skipped.",
+    ),
+    FIRST_SUBMITTAL_B: MetricDefinition(
+        FIRST_SUBMITTAL_B, "First submittal within N business days of qualification (grade B)", "business days",
+        2, "qualified requisitions", "From qualification to the first submittal, grade B requisitions, weekends skipped.",
+    ),
+    CLIENT_FEEDBACK_WITHIN_HOURS: MetricDefinition(
+        CLIENT_FEEDBACK_WITHIN_HOURS, "Client feedback within N h of a submittal", "hours", 48, "submittals",
+        "From each submittal to the client's next feedback on that requisition.",
+    ),
+    NO_STALE_REQUISITION_DAYS: MetricDefinition(
+        NO_STALE_REQUISITION_DAYS, "No requisition without a status change for N days", "days", 5,
+        "running requisitions", "Open requisitions (not on hold) that never went N days without a status change.",
+    ),
+    PROMISE_NOT_BEFORE_ESTIMATE: MetricDefinition(
+        PROMISE_NOT_BEFORE_ESTIMATE, "Promised dates no earlier than the realistic estimate", "days", None,
+        "promises", "The date promised to the client against opened + the realistic time to fill "
+        "(threshold: days of tolerance).", threshold_required=False,
+    ),
+}
+CHECKED_BY_HAND = MetricDefinition(
+    None, "Checked in by hand", None, None, "check-ins",
+    "Commitments linked to the expectation, marked kept or missed by the lead.", threshold_required=False,
+)
+
+
+def definition(metric: str | None) -> MetricDefinition:
+    if metric is None:
+        return CHECKED_BY_HAND
+    try:
+        return CATALOGUE[metric]
+    except KeyError:
+        raise ValueError(f"There is no metric called {metric!r}") from None
+
+
+class BusinessCalendar:
+    """Which days count as business days: weekends never do, public holidays of a country may."""
+
+    def __init__(self, country: str | None = None, subdivision: str | None = None) -> None:
+        self.country = country or None
+        self.subdivision = subdivision or None
+        self._holidays: holidays.HolidayBase | None = None
+        if self.country:
+            try:
+                self._holidays = holidays.country_holidays(self.country, subdiv=self.subdivision)
+            except NotImplementedError:
+                raise ValueError(f"No public holiday calendar is known for {self.country!r}") from None
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "BusinessCalendar":
+        """The calendar named by the settings file's ``holidays_country`` (and ``holidays_subdivision``)."""
+        try:
+            return cls(settings.get("holidays_country"), settings.get("holidays_subdivision"))
+        except ValueError:
+            return cls()
+
+    def is_business_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and (self._holidays is None or day not in self._holidays)
+
+    def ordinals(self, first: dt.date, last: dt.date) -> dict[str, list[int]]:
+        """For each day: [the business-day count a clock starting that day begins from, the count a
+        clock stopping that day ends at]. Their difference is business days elapsed."""
+        table: dict[str, list[int]] = {}
+        count = 0
+        day = first
+        while day <= last:
+            business = self.is_business_day(day)
+            count += business
+            # A clock that starts on a day off starts on the next business day.
+            table[day.isoformat()] = [count if business else count + 1, count]
+            day += dt.timedelta(days=1)
+        return table
+
+    def business_days_between(self, start: dt.date, stop: dt.date) -> int:
+        table = self.ordinals(start, stop)
+        return max(0, table[stop.isoformat()][1] - table[start.isoformat()][0])
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One case that broke an expectation, worded for the lead."""
+
+    requisition_id: int | None
+    code: str | None
+    title: str
+    what: str  # what happened, with the real numbers
+    excess: float  # how far past the threshold, in `unit`
+    unit: str
+    at: dt.datetime
+    by: str  # how much, in words: "6 h over", "16 days too early"
+    commitment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """An expectation measured over its window ending at `now`."""
+
+    expectation: Expectation
+    now: dt.datetime
+    kept: int
+    total: int
+    verdict: Verdict
+    trend: tuple[float | None, ...]  # compliance % per week, oldest first; None = no data that week
+    breaches: tuple[Breach, ...]  # the worst, at most BREACH_LIMIT
+    breach_count: int
+
+    @property
+    def target(self) -> float:
+        return self.expectation.target
+
+    @property
+    def compliance(self) -> float | None:
+        return None if not self.total else 100.0 * self.kept / self.total
+
+    @property
+    def definition(self) -> MetricDefinition:
+        return definition(self.expectation.metric)
+
+    @property
+    def window_start(self) -> dt.datetime:
+        return self.now - dt.timedelta(days=self.expectation.window_days)
+
+    @property
+    def summary(self) -> str:
+        """'31 of 38 requisitions, 82%' — or why there is nothing to measure."""
+        counts = self.definition.counts
+        if not self.total:
+            if self.expectation.metric == NO_STALE_REQUISITION_DAYS:
+                return "no data: no requisition is running"
+            return f"no data: no {counts} to measure in the last {self.expectation.window_days} days"
+        return f"{self.kept} of {self.total} {counts}, {self.compliance:.0f}%"
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS[self.verdict]
+
+
+def verdict_for(compliance: float | None, target: float, trend: Sequence[float | None] = ()) -> Verdict:
+    if compliance is None:
+        return Verdict.NO_DATA
+    if compliance >= target:
+        recent = [week for week in trend if week is not None][-2:]
+        if len(recent) == 2 and all(week < target for week in recent):
+            return Verdict.AT_RISK
+        return Verdict.MET
+    if compliance >= target - AT_RISK_MARGIN:
+        return Verdict.AT_RISK
+    return Verdict.MISSED
+
+
+def measure(
+    store: Store,
+    expectation: Expectation,
+    now: dt.datetime | None = None,
+    *,
+    calendar: BusinessCalendar | None = None,
+    breach_limit: int | None = BREACH_LIMIT,
+    trend_weeks: int = TREND_WEEKS,
+) -> Measurement:
+    """Compliance, verdict, weekly trend and breaches of one expectation, computed in SQLite."""
+    now = (now or store.now()).replace(microsecond=0)
+    metric = expectation.metric
+    spec = definition(metric)
+    threshold = expectation.threshold if expectation.threshold is not None else (spec.default_threshold or 0)
+    window_start = now - dt.timedelta(days=expectation.window_days)
+    options: dict = {}
+    if metric in (FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B):
+        span = max(expectation.window_days, 7 * trend_weeks) + 1
+        options["calendar"] = json.dumps((calendar or BusinessCalendar()).ordinals(
+            (now - dt.timedelta(days=span)).date(), now.date()))
+    elif metric == PROMISE_NOT_BEFORE_ESTIMATE:
+        options["default_estimate_days"] = DEFAULT_TIME_TO_FILL_DAYS
+    elif metric is None:
+        options["expectation_id"] = expectation.id
+
+    if metric == NO_STALE_REQUISITION_DAYS:
+        tally, rows = store.measure_metric(metric, threshold, window_start, now, window_start, breach_limit)
+        kept, total = tally.get(0, (0, 0))
+        trend = [_pct(*t) for t in reversed(store.stale_requisition_tally(threshold, now, trend_weeks))]
+    else:
+        span_start = now - dt.timedelta(days=max(expectation.window_days, 7 * trend_weeks))
+        by_day, rows = store.measure_metric(metric, threshold, span_start, now, window_start, breach_limit, **options)
+        in_window = [tally for day, tally in by_day.items() if day < expectation.window_days]
+        kept, total = sum(k for k, _ in in_window), sum(n for _, n in in_window)
+        trend = []
+        for week in reversed(range(trend_weeks)):
+            days = [tally for day, tally in by_day.items() if 7 * week <= day < 7 * week + 7]
+            trend.append(_pct(sum(k for k, _ in days), sum(n for _, n in days)))
+
+    compliance = None if not total else 100.0 * kept / total
+    return Measurement(
+        expectation=expectation,
+        now=now,
+        kept=kept,
+        total=total,
+        verdict=verdict_for(compliance, expectation.target, trend),
+        trend=tuple(trend),
+        breaches=tuple(_breach(metric, threshold, row) for row in rows),
+        breach_count=total - kept,
+    )
+
+
+def measure_all(
+    store: Store,
+    expectations: Sequence[Expectation] | None = None,
+    now: dt.datetime | None = None,
+    **options,
+) -> list[Measurement]:
+    """Every expectation that is not retired (or the ones given), measured at the same `now`."""
+    if expectations is None:
+        expectations = store.list_expectations(statuses=("agreed", "proposed"))
+    now = now or store.now()
+    return [measure(store, expectation, now, **options) for expectation in expectations]
+
+
+# -- wording ---------------------------------------------------------------------------------------
+
+
+def _pct(kept: int, total: int) -> float | None:
+    return None if not total else 100.0 * kept / total
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _amount(value: float, unit: str) -> str:
+    value = max(0.0, value)
+    if unit == "hours":
+        return "under 1 h" if value < 1 else f"{value:.0f} h"
+    if unit == "business days":
+        return f"{value:.0f} business day{'s' if round(value) != 1 else ''}"
+    return f"{value:.0f} day{'s' if round(value) != 1 else ''}"
+
+
+def _breach(metric: str | None, threshold: float, row: MetricBreach) -> Breach:
+    unit = definition(metric).unit or "days"
+    spent = row.excess + threshold
+    done = row.done_at is not None
+    if metric == INTAKE_WITHIN_HOURS:
+        what = (f"intake call {_amount(spent, 'hours')} after opening" if done
+                else f"no intake call, {_amount(spent, 'hours')} after opening")
+    elif metric in (FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B):
+        what = (f"first submittal {_amount(spent, unit)} after qualification" if done
+                else f"no submittal {_amount(spent, unit)} after qualification")
+    elif metric == CLIENT_FEEDBACK_WITHIN_HOURS:
+        what = (f"client feedback {_amount(spent, 'hours')} after the submittal of {row.at:%d %b}" if done
+                else f"no client feedback {_amount(spent, 'hours')} after the submittal of {row.at:%d %b}")
+    elif metric == NO_STALE_REQUISITION_DAYS:
+        what = (f"{_amount(spent, 'days')} without a status change from {row.at:%d %b}" if done
+                else f"no status change since {row.at:%d %b} ({_amount(spent, 'days')})")
+    elif metric == PROMISE_NOT_BEFORE_ESTIMATE:
+        what = (f"promised {row.promised_date:%d %b %Y}, realistic estimate {row.estimate_date:%d %b %Y}"
+                if row.promised_date and row.estimate_date else "promised before the realistic estimate")
+        unit = "days"
+    else:
+        due = row.due_at.date() if row.due_at else row.at.date()
+        what = f"{row.owner or 'someone'} missed it (due {due:%d %b})"
+        unit = "days"
+    if metric == PROMISE_NOT_BEFORE_ESTIMATE:
+        by = f"{_amount(spent, unit)} too early"
+    elif metric is None:
+        by = f"decided {_amount(row.excess, unit)} after due" if row.excess >= 1 else "missed"
+    else:
+        by = f"{_amount(row.excess, unit)} over"
+    return Breach(
+        requisition_id=row.requisition_id, code=row.code, title=row.title, what=what,
+        excess=row.excess, unit=unit, at=row.at, by=by, commitment_id=row.commitment_id,
+    )
+
+
+__all__ = [
+    "AT_RISK_MARGIN", "BREACH_LIMIT", "CATALOGUE", "CHECKED_BY_HAND", "TREND_WEEKS", "Breach", "BusinessCalendar",
+    "Measurement", "MetricDefinition", "Verdict", "VERDICT_LABELS", "definition", "measure", "measure_all",
+    "verdict_for",
+]

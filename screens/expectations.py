@@ -1,0 +1,560 @@
+"""Mode 3, Expectations: the agreements measured against their targets, and the open commitments by due date."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.color import Color, ColorParseError
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Sparkline, Static
+from textual.worker import get_current_worker
+
+from console.config import load_settings
+from console.metrics import BusinessCalendar, Measurement, Verdict, definition, measure
+from db.defaults import NO_STALE_REQUISITION_DAYS
+from db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
+from db.store import StoreError
+from screens.base import ModeScreen
+from screens.commands import Command, bindings, register
+from screens.commitment_form import CancelCommitment, CommitmentForm
+from screens.expectation_breaches import ExpectationBreaches
+from screens.expectation_form import ExpectationForm
+from screens.modals import ConfirmModal
+from screens.requisition_detail import RequisitionDetail
+
+# The most open commitments listed at once (the most urgent first); a big team has thousands.
+COMMITMENT_LIST_LIMIT = 200
+TEAM_NAMES = {Team.SALES: "Sales", Team.RECRUITING: "Recruiting", Team.LEAD: "Lead"}
+VERDICT_STYLES = {Verdict.MET: "success", Verdict.AT_RISK: "warning", Verdict.MISSED: "error",
+                  Verdict.NO_DATA: ""}
+VERDICT_MARKS = {Verdict.MET: "● met", Verdict.AT_RISK: "▲ at risk", Verdict.MISSED: "✖ missed",
+                 Verdict.NO_DATA: "○ no data"}
+SPARK = "▁▂▃▄▅▆▇█"
+
+COMMANDS = register(
+    Command("expectations.new", "n", "expectations", "new expectation or commitment",
+            "Propose a new expectation (expectations table focused) or record a commitment (commitments "
+            "table focused)", "new", footer="new", writes=True),
+    Command("expectations.agree", "a", "expectations", "agree",
+            "Both teams agreed: the proposed expectation is now measured as agreed", "agree", footer="agree",
+            writes=True),
+    Command("expectations.retire", "r", "expectations", "retire",
+            "Retire the selected expectation (asks first); its history stays", "retire", footer="retire",
+            writes=True),
+    Command("expectations.breaches", "enter", "expectations", "breaches",
+            "List the selected expectation's breaches, each linked to its requisition", "breaches",
+            footer="breaches"),
+    Command("expectations.kept", "k", "expectations", "commitment kept",
+            "Mark the selected commitment kept (late ones count as kept, noted late)", "kept", footer="kept",
+            writes=True),
+    Command("expectations.missed", "m", "expectations", "commitment missed",
+            "Mark the selected commitment missed", "missed", footer="missed", writes=True),
+    Command("expectations.cancel", "c", "expectations", "cancel commitment",
+            "Cancel the selected commitment, with the reason it is no longer needed", "cancel_commitment",
+            footer="cancel", writes=True),
+    Command("expectations.switch_table", "tab", "expectations", "switch table",
+            "Move between the expectations and the commitments", "switch_table"),
+)
+
+
+def spark_text(trend: Sequence[float | None]) -> str:
+    """A one-line trend for a table cell: one block per week, a dot where a week had no data."""
+    return "".join("·" if value is None else SPARK[min(len(SPARK) - 1, int(value / 100 * len(SPARK)))]
+                   for value in trend)
+
+
+def due_state(due: dt.date, today: dt.date) -> tuple[str, str]:
+    """Words for how close a commitment's due date is, and the theme colour to show them in."""
+    days = (due - today).days
+    if days < 0:
+        return f"overdue {-days}d", "error"
+    if days == 0:
+        return "due today", "warning"
+    return (f"in {days}d", "") if days > 1 else ("tomorrow", "")
+
+
+class ExpectationsScreen(ModeScreen):
+    """Expectations measured in a worker (they can be slow on big data); commitments below them."""
+
+    COMMAND_AREA: ClassVar[str] = "expectations"
+    SUB_TITLE = "Expectations"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(COMMANDS)
+
+    DEFAULT_CSS = """
+    ExpectationsScreen .block-title { height: 1; padding: 0 1; margin: 1 0 0 0; }
+    ExpectationsScreen #expectations-table { height: auto; max-height: 45%; margin: 0 1; }
+    ExpectationsScreen #expectation-detail { height: 3; margin: 0 1; padding: 0 1; background: $boost; }
+    ExpectationsScreen #expectation-summary { width: 1fr; height: 3; content-align: left middle; }
+    ExpectationsScreen #expectation-trend { width: 36; height: 3; margin: 0 0 0 2; }
+    ExpectationsScreen #commitments-table { height: 1fr; margin: 0 1; }
+    ExpectationsScreen #commitments-table.no-rows { height: 2; }
+    ExpectationsScreen DataTable:focus { background-tint: $foreground 3%; }
+    ExpectationsScreen .empty { color: $text-muted; padding: 0 2; height: auto; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expectations: list[Expectation] = []
+        self.measurements: dict[int, Measurement] = {}
+        self.commitments: list[Commitment] = []
+        self._people: dict[int, Person] = {}
+        self._title_width = self._text_width = 54
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="expectations-title", classes="block-title")
+        yield DataTable(id="expectations-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="expectations-empty", classes="empty")
+        with Horizontal(id="expectation-detail"):
+            yield Static("", id="expectation-summary")
+            yield Sparkline([], id="expectation-trend")
+        yield Static("", id="commitments-title", classes="block-title")
+        yield DataTable(id="commitments-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="commitments-empty", classes="empty")
+
+    def on_mount(self) -> None:
+        table = self.expectations_table
+        # Fixed widths: the measured figures arrive after the rows, from the worker. The text columns
+        # take what the terminal leaves (7 and 6 columns, 2 cells of padding each, margins, scrollbar).
+        width = self.app.size.width
+        self._title_width = max(24, width - 61 - 14 - 4)
+        self._text_width = max(24, width - 65 - 12 - 4)
+        table.add_column("Expectation", key="title", width=self._title_width)
+        table.add_column("Owner", key="owner", width=10)
+        table.add_column("Status", key="status", width=8)
+        table.add_column("Target", key="target", width=6)
+        table.add_column("Measured", key="measured", width=15)
+        table.add_column("Verdict", key="verdict", width=10)
+        table.add_column("12 weeks", key="trend", width=12)
+        commitments = self.commitments_table
+        commitments.add_column("Due", key="due", width=10)
+        commitments.add_column("State", key="state", width=11)
+        commitments.add_column("Owner", key="owner", width=16)
+        commitments.add_column("Commitment", key="text", width=self._text_width)
+        commitments.add_column("From", key="source", width=20)
+        commitments.add_column("Req", key="requisition", width=8)
+        self.refresh_data()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        # Commitments and the data behind the metrics change on other screens.
+        self.refresh_data()
+
+    @property
+    def store(self) -> Any:
+        return self.mediation.store
+
+    @property
+    def expectations_table(self) -> DataTable[Any]:
+        return self.query_one("#expectations-table", DataTable)
+
+    @property
+    def commitments_table(self) -> DataTable[Any]:
+        return self.query_one("#commitments-table", DataTable)
+
+    def _now(self) -> dt.datetime:
+        return self.mediation.now()
+
+    def _colour(self, name: str) -> str:
+        """A theme colour by variable name (e.g. "success"), so every theme reads right."""
+        value = self.app.get_css_variables().get(name, "")
+        try:
+            Color.parse(value)
+        except ColorParseError:
+            return ""  # e.g. "auto 60%": a Textual-only colour, not a Rich one
+        return value
+
+    # -- data --------------------------------------------------------------------------------------
+
+    def refresh_data(self, keep_expectation: int | None = None, keep_commitment: int | None = None) -> None:
+        self._load_expectations(keep_expectation)
+        self._load_commitments(keep_commitment)
+        self._measure_all()
+
+    def _load_expectations(self, keep: int | None = None) -> None:
+        table = self.expectations_table
+        current = keep if keep is not None else self.selected_expectation_id
+        self.expectations = self.store.list_expectations()
+        table.clear()
+        for expectation in self.expectations:
+            table.add_row(*self._expectation_cells(expectation), key=str(expectation.id))
+        agreed = sum(e.status == ExpectationStatus.AGREED for e in self.expectations)
+        proposed = sum(e.status == ExpectationStatus.PROPOSED for e in self.expectations)
+        self.query_one("#expectations-title", Static).update(Text.assemble(
+            ("Expectations", "bold"), f" · {agreed} agreed · {proposed} proposed", (
+                f" · measured at {self._now():%a %d %b %H:%M} · enter lists the breaches", "dim")))
+        empty = self.query_one("#expectations-empty", Static)
+        empty.update("No expectations yet. Press n to propose one both teams can agree to.")
+        empty.display = not self.expectations
+        table.display = bool(self.expectations)
+        if self.expectations:
+            row = next((i for i, e in enumerate(self.expectations) if e.id == current), 0)
+            table.move_cursor(row=row)
+        self._show_detail()
+
+    def _expectation_cells(self, expectation: Expectation) -> list[Any]:
+        retired = expectation.status == ExpectationStatus.RETIRED
+        style = "dim" if retired else ""
+        measurement = self.measurements.get(expectation.id or -1)
+        if retired:
+            measured, verdict, trend = Text("—", style="dim"), Text("retired", style="dim"), Text("")
+        elif measurement is None:
+            measured, verdict, trend = Text("measuring…", style="dim italic"), Text(""), Text("")
+        else:
+            measured = Text("no data" if measurement.compliance is None else
+                            f"{measurement.compliance:.0f}% ({measurement.kept}/{measurement.total})")
+            colour = self._colour(VERDICT_STYLES[measurement.verdict])
+            verdict = Text(VERDICT_MARKS[measurement.verdict], style=f"bold {colour}" if colour else "dim")
+            trend = Text(spark_text(measurement.trend), style=self._colour("accent"))
+        status = Text(str(expectation.status), style="bold" if expectation.status == "proposed" else style)
+        return [
+            Text(_clip(expectation.title, self._title_width), style=style), Text(TEAM_NAMES[expectation.owner_team], style=style), status,
+            Text(f"{expectation.target:g}%", style=style), measured, verdict, trend,
+        ]
+
+    def _load_commitments(self, keep: int | None = None) -> None:
+        table = self.commitments_table
+        current = keep if keep is not None else self.selected_commitment_id
+        today = self._now().date()
+        self.commitments, total = self.store.open_commitments_due_between(None, dt.date.max, COMMITMENT_LIST_LIMIT)
+        _, overdue = self.store.open_commitments_due_between(None, today - dt.timedelta(days=1), 0)
+        self._people = self.store.people_by_id()
+        disputes = self.store.disputes_by_ids([c.dispute_id for c in self.commitments if c.dispute_id])
+        requisitions = self.store.requisitions_by_ids([c.requisition_id for c in self.commitments if c.requisition_id])
+        titles = {e.id: e.title for e in self.expectations}
+        table.clear()
+        for c in self.commitments:
+            state, colour = due_state(c.due, today)
+            owner = self._people.get(c.owner_id)
+            if c.dispute_id and c.dispute_id in disputes:
+                source = f"dispute {disputes[c.dispute_id].code}"
+            elif c.expectation_id and c.expectation_id in titles:
+                source = _clip(f"check-in: {titles[c.expectation_id]}", 20)
+            else:
+                source = str(c.source)
+            req = requisitions.get(c.requisition_id or -1)
+            table.add_row(
+                f"{c.due:%a %d %b}",
+                Text(state, style=f"bold {self._colour(colour)}" if colour else "dim"),
+                owner.name if owner else "?",
+                _clip(c.text, self._text_width),
+                source,
+                req.code if req else "—",
+                key=str(c.id),
+            )
+        shown = "" if total <= len(self.commitments) else f" · the {len(self.commitments)} most urgent shown"
+        self.query_one("#commitments-title", Static).update(Text.assemble(
+            ("Commitments", "bold"), f" · {total:,} open",
+            (f" · {overdue:,} overdue", f"bold {self._colour('error')}") if overdue else "",
+            (f"{shown} · overdue ones wait for k kept / m missed / c cancel", "dim")))
+        empty = self.query_one("#commitments-empty", Static)
+        empty.update("No open commitments. Focus this list (tab) and press n to record one.")
+        empty.display = not self.commitments
+        # An empty list keeps its header (so tab can still reach it and n record the first one).
+        table.set_class(not self.commitments, "no-rows")
+        if self.commitments:
+            row = next((i for i, c in enumerate(self.commitments) if c.id == current), 0)
+            table.move_cursor(row=row)
+        self.refresh_bindings()
+
+    # -- measuring (in a worker: a 100,000-requisition database takes a moment) --------------------
+
+    def _measure_all(self) -> None:
+        active = [e for e in self.expectations if e.status != ExpectationStatus.RETIRED]
+        self._measure(active, self._now())
+
+    @work(thread=True, exclusive=True, group="measure")
+    def _measure(self, expectations: list[Expectation], now: dt.datetime) -> None:
+        worker = get_current_worker()
+        calendar = BusinessCalendar.from_settings(load_settings())
+        for expectation in expectations:
+            if worker.is_cancelled:
+                return
+            try:
+                measurement = measure(self.store, expectation, now, calendar=calendar)
+            except (StoreError, ValueError) as exc:
+                self.app.call_from_thread(self.notify, f"{expectation.title}: {exc}", title="Not measured",
+                                          severity="error")
+                continue
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._measured, measurement)
+
+    def _measured(self, measurement: Measurement) -> None:
+        expectation = measurement.expectation
+        self.measurements[expectation.id] = measurement
+        table = self.expectations_table
+        if str(expectation.id) not in {row.value for row in table.rows}:
+            return
+        for column, cell in zip(("title", "owner", "status", "target", "measured", "verdict", "trend"),
+                                self._expectation_cells(expectation)):
+            table.update_cell(str(expectation.id), column, cell)
+        if self.selected_expectation_id == expectation.id:
+            self._show_detail()
+            self.refresh_bindings()
+
+    # -- selection ---------------------------------------------------------------------------------
+
+    @property
+    def selected_expectation(self) -> Expectation | None:
+        table = self.expectations_table
+        if not self.expectations or table.cursor_row is None or table.cursor_row >= len(self.expectations):
+            return None
+        return self.expectations[table.cursor_row]
+
+    @property
+    def selected_expectation_id(self) -> int | None:
+        return self.selected_expectation.id if self.is_mounted and self.selected_expectation else None
+
+    @property
+    def selected_commitment(self) -> Commitment | None:
+        table = self.commitments_table
+        if not self.commitments or table.cursor_row is None or table.cursor_row >= len(self.commitments):
+            return None
+        return self.commitments[table.cursor_row]
+
+    @property
+    def selected_commitment_id(self) -> int | None:
+        return self.selected_commitment.id if self.is_mounted and self.selected_commitment else None
+
+    @on(DataTable.RowHighlighted, "#expectations-table")
+    def _expectation_highlighted(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted, "#commitments-table")
+    def _commitment_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        # Which keys apply depends on which table has the focus; the footer follows.
+        self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        expectation = self.selected_expectation
+        summary = self.query_one("#expectation-summary", Static)
+        trend = self.query_one("#expectation-trend", Sparkline)
+        if expectation is None:
+            summary.update("")
+            trend.data = []
+            return
+        spec = definition(expectation.metric)
+        threshold = ("" if expectation.metric is None or expectation.threshold is None
+                     else f" · threshold {expectation.threshold:g} {spec.unit}")
+        agreed = f" · agreed {expectation.agreed_at:%d %b %Y}" if expectation.agreed_at else f" · {expectation.status}"
+        head = Text.assemble((spec.title(expectation.threshold) if expectation.metric else "Checked in by hand",
+                              "bold"), threshold, f" · target {expectation.target:g}%", agreed)
+        measurement = self.measurements.get(expectation.id or -1)
+        if expectation.status == ExpectationStatus.RETIRED:
+            body = Text("Retired: no longer measured.", style="dim")
+        elif measurement is None:
+            body = Text("Measuring…", style="dim italic")
+        elif measurement.verdict == Verdict.NO_DATA:
+            body = Text(measurement.summary, style="bold")
+        else:
+            colour = self._colour(VERDICT_STYLES[measurement.verdict])
+            breaches = f" · {measurement.breach_count:,} breaches" if measurement.breach_count else " · no breaches"
+            body = Text.assemble((measurement.summary, "bold"), " · ",
+                                 (measurement.verdict_label, f"bold {colour}" if colour else "dim"),
+                                 # Staleness is a snapshot; every other metric covers its window.
+                                 " · right now" if expectation.metric == NO_STALE_REQUISITION_DAYS
+                                 else f" · over {expectation.window_days} days", breaches)
+        summary.update(Text.assemble(head, "\n", body, "\n",
+                                     (spec.description if expectation.metric else
+                                      "Its check-ins are commitments linked to it, marked kept or missed.", "dim")))
+        weeks = [value for value in (measurement.trend if measurement else ()) if value is not None]
+        trend.data = weeks
+        trend.tooltip = "compliance by week, weeks with data only" if weeks else "no weekly data yet"
+
+    # -- which commands apply ----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        on_expectations = self.focused is self.expectations_table
+        on_commitments = self.focused is self.commitments_table
+        if action in ("agree", "retire", "breaches"):
+            expectation = self.selected_expectation if on_expectations else None
+            if expectation is None:
+                return None
+            if action == "agree":
+                return True if expectation.status == ExpectationStatus.PROPOSED else None
+            if action == "retire":
+                return True if expectation.status != ExpectationStatus.RETIRED else None
+            return True if expectation.id in self.measurements else None
+        if action in ("kept", "missed", "cancel_commitment"):
+            return True if on_commitments and self.selected_commitment is not None else None
+        return True
+
+    # -- expectation actions -----------------------------------------------------------------------
+
+    def action_new(self) -> None:
+        if not self.can_write():
+            return
+        if self.focused is self.commitments_table:
+            self._new_commitment()
+            return
+        self.app.push_screen(ExpectationForm(taken_titles=[e.title for e in self.expectations]),
+                             self._expectation_proposed)
+
+    def _expectation_proposed(self, expectation: Expectation | None) -> None:
+        if expectation is None:
+            return
+        try:
+            stored = self.store.add_expectation(expectation)
+        except StoreError as exc:
+            self.notify(str(exc), title="Not saved", severity="error")
+            return
+        self.notify(f"Proposed: {stored.title}. Press a once both teams agree.", title="Expectation")
+        self.refresh_data(keep_expectation=stored.id)
+
+    def _set_expectation_status(self, expectation: Expectation, status: ExpectationStatus, done: str) -> None:
+        try:
+            changed = self.store.set_expectation_status(expectation.id, status)
+        except StoreError as exc:
+            self.notify(str(exc), title="Not changed", severity="error")
+            return
+        self.notify(f"{done}: {changed.title}", title="Expectation")
+        self.refresh_data(keep_expectation=changed.id)
+
+    def action_agree(self) -> None:
+        expectation = self.selected_expectation
+        if expectation is not None and self.can_write():
+            self._set_expectation_status(expectation, ExpectationStatus.AGREED, "Agreed")
+
+    @work
+    async def action_retire(self) -> None:
+        expectation = self.selected_expectation
+        if expectation is None or not self.can_write():
+            return
+        question = (f"Retire “{expectation.title}”? It is no longer measured; its history and check-ins "
+                    "stay on record.")
+        if await self.app.push_screen_wait(ConfirmModal(question, "Retire")):
+            self._set_expectation_status(expectation, ExpectationStatus.RETIRED, "Retired")
+
+    @on(DataTable.RowSelected, "#expectations-table")
+    def _expectation_chosen(self) -> None:
+        if self.check_action("breaches", ()):
+            self.action_breaches()
+
+    def action_breaches(self) -> None:
+        expectation = self.selected_expectation
+        measurement = self.measurements.get(expectation.id or -1) if expectation else None
+        if measurement is None:
+            return
+        self.app.push_screen(ExpectationBreaches(measurement, self._show_requisition_detail),
+                             self._show_in_queue)
+
+    def _show_requisition_detail(self, requisition_id: int) -> None:
+        requisition = self.store.get_requisition(requisition_id)
+        if requisition is None:
+            self.notify("That requisition no longer exists", severity="warning")
+            return
+        self.app.push_screen(RequisitionDetail(
+            requisition,
+            people=self.store.people_by_id(),
+            timeline=self.store.requisition_timeline(requisition.id),
+            scorecard=self.mediation.scorecard_for(requisition.id),
+            now=self._now(),
+            disputes=self.store.list_disputes(requisition_id=requisition.id),
+        ))
+
+    def _show_in_queue(self, requisition_id: int | None) -> None:
+        if requisition_id is None:
+            return
+        requisition = self.store.get_requisition(requisition_id)
+        if requisition is None:
+            return
+        self.mediation.selected_requisition_id = requisition_id
+        self.app.switch_mode("queue")
+        self.app.call_after_refresh(_select_in_queue, self.app, requisition_id, requisition.code or "")
+
+    # -- commitment actions ------------------------------------------------------------------------
+
+    def _new_commitment(self) -> None:
+        expectation = self.selected_expectation
+        by_hand = expectation.id if expectation and expectation.metric is None else None
+        active = [e for e in self.expectations if e.status != ExpectationStatus.RETIRED]
+        self.app.push_screen(
+            CommitmentForm(self.store.list_people(active_only=True), self._now().date(), active, by_hand),
+            self._commitment_made,
+        )
+
+    def _commitment_made(self, commitment: Commitment | None) -> None:
+        if commitment is None:
+            return
+        try:
+            stored = self.store.add_commitment(commitment)
+        except StoreError as exc:
+            self.notify(str(exc), title="Not saved", severity="error")
+            return
+        owner = self._people.get(stored.owner_id)
+        self.notify(f"{owner.name if owner else 'Someone'} commits: {stored.text} (due {stored.due:%a %d %b})",
+                    title="Commitment")
+        self.refresh_data(keep_commitment=stored.id)
+
+    def _close_commitment(self, status: CommitmentStatus, reason: str = "") -> None:
+        commitment = self.selected_commitment
+        if commitment is None or not self.can_write():
+            return
+        try:
+            closed = self.store.set_commitment_status(commitment.id, status, reason=reason)
+        except StoreError as exc:
+            self.notify(str(exc), title="Not changed", severity="error")
+            return
+        late = status == CommitmentStatus.KEPT and closed.closed_at and closed.closed_at.date() > closed.due
+        words = {CommitmentStatus.KEPT: "Kept, late" if late else "Kept", CommitmentStatus.MISSED: "Missed",
+                 CommitmentStatus.CANCELLED: "Cancelled"}[status]
+        self.notify(f"{words}: {closed.text}", title="Commitment")
+        row = self.commitments_table.cursor_row or 0
+        next_id = (self.commitments[row + 1].id if row + 1 < len(self.commitments)
+                   else self.commitments[row - 1].id if row > 0 else None)
+        self.refresh_data(keep_commitment=next_id)
+
+    def action_kept(self) -> None:
+        self._close_commitment(CommitmentStatus.KEPT)
+
+    def action_missed(self) -> None:
+        self._close_commitment(CommitmentStatus.MISSED)
+
+    def action_cancel_commitment(self) -> None:
+        commitment = self.selected_commitment
+        if commitment is None or not self.can_write():
+            return
+        owner = self._people.get(commitment.owner_id)
+
+        def cancelled(reason: str | None) -> None:
+            if reason:
+                self._close_commitment(CommitmentStatus.CANCELLED, reason)
+
+        self.app.push_screen(CancelCommitment(commitment, owner.name if owner else "?"), cancelled)
+
+    def action_switch_table(self) -> None:
+        target = self.commitments_table if self.focused is self.expectations_table else self.expectations_table
+        target.focus()
+
+
+def _select_in_queue(app: Any, requisition_id: int, code: str) -> None:
+    """Selects the requisition in the queue: through the queue's own `show_requisition` when it offers one,
+    otherwise by filtering the queue to the requisition's code, exactly as the lead would type it."""
+    screen = app.screen
+    show = getattr(screen, "show_requisition", None)
+    if callable(show):
+        show(requisition_id)
+        return
+    try:
+        screen.query_one("#filter", Input).value = code
+    except Exception:  # the queue's layout changed: the lead still lands on the queue
+        app.notify(f"{code} is selected; type it in the filter to find it", title="Queue")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+__all__ = ["ExpectationsScreen", "COMMANDS", "spark_text", "due_state"]

@@ -1,0 +1,259 @@
+"""Mode 4, Track record: follow-through and disputes per team and per person, computed from the data, sortable."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from rich.color import Color, ColorParseError
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Sparkline, Static
+from textual.worker import get_current_worker
+
+from console.track_record import (
+    DISPUTE_WINDOW_DAYS,
+    SORT_COLUMNS,
+    TEAM_LABELS,
+    TRACK_RECORD_LABELS,
+    TrackRecord,
+    TrackRecordReport,
+    sort_records,
+    track_record,
+)
+from screens.base import ModeScreen
+from screens.commands import Command, bindings, register
+from screens.expectations import spark_text
+from screens.modals import PickerModal
+
+# Follow-through at or above GOOD reads as healthy, below FAIR as a problem worth a conversation.
+GOOD, FAIR = 80.0, 60.0
+# Table columns: (key, header); the sort keys are the track record's own field names.
+COLUMNS = [
+    ("subject", "Name"), ("team", "Team"), ("follow_through_30", "30 d"), ("follow_through_90", "90 d"),
+    ("kept", "Kept"), ("missed", "Missed"), ("late", "Late"), ("open", "Open"), ("overdue", "Overdue"),
+    ("trend", "12 weeks"), ("disputes_raised", "Raised"), ("disputes_resolved", "Resolved"),
+    ("median_days_to_resolve", "Median d"),
+]
+# Below this many terminal columns the team column gives way (the teams table above says it anyway).
+WIDE = 130
+# Counts that read the same whichever way; everything numeric sorts highest first by default.
+ASCENDING_FIRST = {"subject"}
+
+COMMANDS = register(
+    Command("track_record.sort", "s", "track record", "sort by column",
+            "Sort the team and people tables by any column (clicking a header does too)", "sort_menu",
+            footer="sort"),
+    Command("track_record.reverse", "r", "track record", "reverse order", "Reverse the sort order",
+            "reverse_sort", footer="reverse"),
+    Command("track_record.switch_table", "tab", "track record", "switch table",
+            "Move between the teams and the people", "switch_table"),
+)
+
+
+class TrackRecordScreen(ModeScreen):
+    """Nothing here is typed: every figure comes from commitments and disputes, computed in a worker."""
+
+    COMMAND_AREA: ClassVar[str] = "track record"
+    SUB_TITLE = "Track record"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(COMMANDS)
+
+    DEFAULT_CSS = """
+    TrackRecordScreen .block-title { height: 1; padding: 0 1; margin: 1 0 0 0; }
+    TrackRecordScreen #teams-table { height: auto; margin: 0 1; }
+    TrackRecordScreen #people-table { height: 1fr; margin: 0 1; }
+    TrackRecordScreen DataTable:focus { background-tint: $foreground 3%; }
+    TrackRecordScreen #record-detail { height: 3; margin: 0 1; padding: 0 1; background: $boost; }
+    TrackRecordScreen #record-summary { width: 1fr; height: 3; }
+    TrackRecordScreen #record-trend { width: 36; height: 3; margin: 0 0 0 2; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: TrackRecordReport | None = None
+        self.sort_key = "follow_through_30"
+        self.descending = False  # the weakest follow-through first: where the conversation starts
+        self.columns = list(COLUMNS)
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="track-title", classes="block-title")
+        yield DataTable(id="teams-table", cursor_type="row")
+        yield Static("", id="people-title", classes="block-title")
+        yield DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="record-detail"):
+            yield Static("", id="record-summary")
+            yield Sparkline([], id="record-trend")
+
+    def on_mount(self) -> None:
+        self.columns = [(k, h) for k, h in COLUMNS if k != "team" or self.app.size.width >= WIDE]
+        for table in (self.teams_table, self.people_table):
+            for key, header in self.columns:
+                table.add_column(header, key=key)
+        self.query_one("#track-title", Static).update(Text("Track record · working it out…", style="dim"))
+        self.refresh_data()
+        self.people_table.focus()
+
+    def on_screen_resume(self) -> None:
+        # Commitments are marked and disputes resolved on other screens.
+        self.refresh_data()
+
+    @property
+    def teams_table(self) -> DataTable[Any]:
+        return self.query_one("#teams-table", DataTable)
+
+    @property
+    def people_table(self) -> DataTable[Any]:
+        return self.query_one("#people-table", DataTable)
+
+    def _colour(self, name: str) -> str:
+        value = self.app.get_css_variables().get(name, "")
+        try:
+            Color.parse(value)
+        except ColorParseError:
+            return ""  # e.g. "auto 60%": a Textual-only colour, not a Rich one
+        return value
+
+    # -- data --------------------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        self._compute(self.mediation.now())
+
+    @work(thread=True, exclusive=True, group="track-record")
+    def _compute(self, now: dt.datetime) -> None:
+        worker = get_current_worker()
+        report = track_record(self.mediation.store, now)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, report)
+
+    def _show(self, report: TrackRecordReport) -> None:
+        self.report = report
+        self.query_one("#track-title", Static).update(Text.assemble(
+            ("Teams", "bold"), (f" · follow-through = kept ÷ (kept + missed) · counts over the last "
+                                f"{DISPUTE_WINDOW_DAYS} days · as of {report.today:%a %d %b}", "dim")))
+        self._fill(self.teams_table, report.teams)
+        self._fill(self.people_table, report.people)
+        label = TRACK_RECORD_LABELS[self.sort_key]
+        direction = "highest first" if self.descending else "lowest first"
+        self.query_one("#people-title", Static).update(Text.assemble(
+            ("People", "bold"), f" · {len(report.people)}", (f" · sorted by {label.lower()}, {direction} · s sort · r reverse",
+                                                              "dim")))
+        self._show_detail()
+
+    def _fill(self, table: DataTable[Any], records: list[TrackRecord]) -> None:
+        current = self._selected(table)
+        keep = current.subject if current else None
+        ordered = sort_records(records, self.sort_key, self.descending)
+        table.clear()
+        for record in ordered:
+            table.add_row(*self._cells(record), key=record.subject)
+        if ordered:
+            row = next((i for i, r in enumerate(ordered) if r.subject == keep), 0)
+            table.move_cursor(row=row)
+        table.sorted_records = ordered  # type: ignore[attr-defined]
+
+    def _cells(self, r: TrackRecord) -> list[Any]:
+        def rate(value: float | None) -> Text:
+            if value is None:
+                return Text("no data", style="dim")
+            colour = "success" if value >= GOOD else "warning" if value >= FAIR else "error"
+            return Text(f"{value:.0f}%", style=f"bold {self._colour(colour)}", justify="right")
+
+        def count(value: int, alarm: bool = False) -> Text:
+            if not value:
+                return Text("0", style="dim", justify="right")
+            return Text(str(value), style=f"bold {self._colour('error')}" if alarm else "", justify="right")
+
+        name = Text(r.subject, style="bold" if r.is_team else "" if r.active else "dim")
+        median = r.median_days_to_resolve
+        cells = [
+            name, Text("whole team", style="dim") if r.is_team else TEAM_LABELS[r.team], rate(r.follow_through_30), rate(r.follow_through_90),
+            count(r.kept), count(r.missed), count(r.late), count(r.open), count(r.overdue, alarm=True),
+            Text(spark_text(r.trend), style=self._colour("accent")),
+            count(r.disputes_raised), count(r.disputes_resolved),
+            Text("—" if median is None else f"{median:.1f}", style="dim" if median is None else "", justify="right"),
+        ]
+        if all(key != "team" for key, _ in self.columns):
+            del cells[1]
+        return cells
+
+    def _selected(self, table: DataTable[Any]) -> TrackRecord | None:
+        records = getattr(table, "sorted_records", None)
+        if not records or table.cursor_row is None or table.cursor_row >= len(records):
+            return None
+        return records[table.cursor_row]
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def on_descendant_focus(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        table = self.teams_table if self.focused is self.teams_table else self.people_table
+        record = self._selected(table)
+        summary = self.query_one("#record-summary", Static)
+        trend = self.query_one("#record-trend", Sparkline)
+        if record is None:
+            summary.update("")
+            trend.data = []
+            return
+        late = f", {record.late} of them late" if record.late else ""
+        rates = " · ".join(f"{label} {'no data' if value is None else f'{value:.0f}%'}"
+                           for label, value in (("30 days", record.follow_through_30),
+                                                ("90 days", record.follow_through_90)))
+        summary.update(Text.assemble(
+            (record.subject, "bold"), f" ({TEAM_LABELS[record.team]})" if not record.is_team else " team",
+            f" · follow-through {rates}", "\n",
+            f"{record.kept} kept{late} · {record.missed} missed · {record.open} open",
+            (f" · {record.overdue} overdue, waiting for a decision", f"bold {self._colour('error')}")
+            if record.overdue else "", "\n",
+            (f"{record.disputes_raised} disputes raised · {record.disputes_resolved} resolved"
+             + (f" in a median {record.median_days_to_resolve:.1f} days" if record.median_days_to_resolve is not None
+                else ""), "dim"),
+        ))
+        weeks = [value for value in record.trend if value is not None]
+        trend.data = weeks
+        trend.tooltip = "follow-through by week, weeks with data only" if weeks else "no weekly data yet"
+
+    # -- sorting -----------------------------------------------------------------------------------
+
+    def _sort(self, key: str, descending: bool | None = None) -> None:
+        if key not in SORT_COLUMNS and key != "team":
+            self.notify("That column is a picture of the weeks; sort by a number instead", severity="warning")
+            return
+        if key == "team":
+            key = "subject"  # teams group by name already; within people, the name is the useful order
+        self.descending = (key not in ASCENDING_FIRST) if descending is None else descending
+        self.sort_key = key
+        if self.report is not None:
+            self._show(self.report)
+
+    def action_sort_menu(self) -> None:
+        choices = [(TRACK_RECORD_LABELS[key], key) for key in SORT_COLUMNS]
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                self._sort(key)
+
+        self.app.push_screen(PickerModal("Sort by", choices, current=self.sort_key), chosen)
+
+    def action_reverse_sort(self) -> None:
+        self._sort(self.sort_key, not self.descending)
+
+    @on(DataTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        if key == self.sort_key:
+            self.action_reverse_sort()
+        else:
+            self._sort(key)
+
+    def action_switch_table(self) -> None:
+        target = self.teams_table if self.focused is self.people_table else self.people_table
+        target.focus()
+
+
+__all__ = ["TrackRecordScreen", "COMMANDS"]

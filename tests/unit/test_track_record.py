@@ -1,0 +1,188 @@
+"""The track record: follow-through per person and team, kept late vs missed, overdue, disputes — all computed."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from console.track_record import SORT_COLUMNS, follow_through, sort_records, track_record
+from db.models import Commitment, CommitmentStatus, Dispute, DisputeCategory, Person, Team
+from db.store import Store
+
+NOW = dt.datetime(2026, 11, 23, 9, 0)
+TODAY = NOW.date()
+
+
+class Clock:
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock():
+    return Clock(NOW)
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    with Store(tmp_path / "mediation.db", now=clock) as s:
+        yield s
+
+
+@pytest.fixture
+def team(store):
+    return (
+        store.add_person(Person(name="Sam Seller", team=Team.SALES)),
+        store.add_person(Person(name="Sue Closer", team=Team.SALES)),
+        store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING)),
+    )
+
+
+def promise(store, clock, owner, due: dt.date, outcome: CommitmentStatus | None = None,
+            decided: dt.date | None = None) -> Commitment:
+    made = store.add_commitment(Commitment(owner_id=owner.id, text=f"Promise due {due}", due=due))
+    if outcome:
+        clock.at = dt.datetime.combine(decided or due, dt.time(16))
+        store.set_commitment_status(made.id, outcome, reason="no longer needed" if outcome == "cancelled" else "")
+        clock.at = NOW
+    return made
+
+
+def days_ago(n: int) -> dt.date:
+    return TODAY - dt.timedelta(days=n)
+
+
+def record_of(report, name):
+    return next(r for r in report.people + report.teams if r.subject == name)
+
+
+def test_follow_through_is_kept_over_kept_plus_missed_and_a_late_keep_still_counts_as_kept(store, clock, team):
+    sam, _, _ = team
+    promise(store, clock, sam, days_ago(3), CommitmentStatus.KEPT)
+    promise(store, clock, sam, days_ago(10), CommitmentStatus.KEPT, decided=days_ago(6))  # 4 days late
+    promise(store, clock, sam, days_ago(5), CommitmentStatus.MISSED)
+    promise(store, clock, sam, days_ago(60), CommitmentStatus.MISSED)  # only in the 90-day window
+    promise(store, clock, sam, days_ago(2), CommitmentStatus.CANCELLED)  # neither kept nor missed
+
+    sam_record = record_of(track_record(store), "Sam Seller")
+
+    assert sam_record.follow_through_30 == pytest.approx(200 / 3)
+    assert sam_record.follow_through_90 == pytest.approx(50.0)
+    assert (sam_record.kept, sam_record.missed, sam_record.late) == (2, 2, 1)
+
+
+def test_an_overdue_commitment_is_never_silently_missed(store, clock, team):
+    sam, _, _ = team
+    promise(store, clock, sam, days_ago(4))  # overdue, undecided
+    promise(store, clock, sam, TODAY + dt.timedelta(days=3))  # open, not due yet
+
+    sam_record = record_of(track_record(store), "Sam Seller")
+
+    assert (sam_record.open, sam_record.overdue) == (2, 1)
+    assert sam_record.missed == 0
+    assert sam_record.follow_through_30 is None  # no data, not 0 % and not 100 %
+
+
+def test_keeping_a_promise_early_counts_at_once(store, clock, team):
+    sam, _, _ = team
+    promise(store, clock, sam, TODAY + dt.timedelta(days=10), CommitmentStatus.KEPT, decided=days_ago(1))
+    sam_record = record_of(track_record(store), "Sam Seller")
+    assert (sam_record.kept, sam_record.follow_through_30) == (1, 100.0)
+
+
+def test_someone_without_any_outcome_has_no_data_rather_than_a_perfect_score(store, team):
+    report = track_record(store)
+    assert all(r.follow_through_30 is None and r.follow_through_90 is None for r in report.people + report.teams)
+    assert all(r.trend == (None,) * 12 for r in report.people)
+    assert follow_through(0, 0) is None
+
+
+def test_a_team_pools_its_members_commitments(store, clock, team):
+    sam, sue, rita = team
+    promise(store, clock, sam, days_ago(3), CommitmentStatus.KEPT)
+    for _ in range(3):
+        promise(store, clock, sue, days_ago(4), CommitmentStatus.MISSED)
+    promise(store, clock, rita, days_ago(4), CommitmentStatus.KEPT)
+
+    report = track_record(store)
+
+    sales = record_of(report, "Sales")
+    assert sales.is_team and sales.follow_through_30 == 25.0  # 1 of 4, not the average of 100 % and 0 %
+    assert (sales.kept, sales.missed) == (1, 3)
+    assert record_of(report, "Recruiting").follow_through_30 == 100.0
+    assert [t.subject for t in report.teams] == ["Sales", "Recruiting"]
+
+
+def test_the_weekly_trend_has_twelve_points_oldest_first(store, clock, team):
+    sam, _, _ = team
+    promise(store, clock, sam, days_ago(1), CommitmentStatus.KEPT)
+    promise(store, clock, sam, days_ago(2), CommitmentStatus.MISSED)
+    promise(store, clock, sam, days_ago(15), CommitmentStatus.KEPT)
+    promise(store, clock, sam, days_ago(100), CommitmentStatus.KEPT)  # beyond 12 weeks
+
+    trend = record_of(track_record(store), "Sam Seller").trend
+
+    assert len(trend) == 12
+    assert trend[-1] == 50.0
+    assert trend[-2] is None
+    assert trend[-3] == 100.0
+    assert trend[:-3] == (None,) * 9
+
+
+def test_disputes_raised_and_resolved_with_the_median_days_to_resolve(store, clock, team):
+    sam, sue, rita = team
+
+    def dispute(raised_by, counterpart, opened: dt.date, resolved_after: int | None):
+        clock.at = dt.datetime.combine(opened, dt.time(9))
+        made = store.add_dispute(Dispute(raised_by_id=raised_by.id, counterpart_id=counterpart.id,
+                                         category=DisputeCategory.SLOW_SUBMITTALS, summary="Slow submittals"))
+        if resolved_after is not None:
+            clock.at += dt.timedelta(days=resolved_after)
+            store.resolve_dispute(made.id, "First submittal within 48 h, queue ranked weekly", None, [])
+        clock.at = NOW
+        return made
+
+    dispute(sam, rita, days_ago(20), 2)
+    dispute(sam, rita, days_ago(15), 4)
+    dispute(rita, sue, days_ago(10), 9)
+    dispute(rita, sam, days_ago(5), None)  # still open
+    dispute(sam, rita, days_ago(200), 1)  # long ago: outside the 90 days
+
+    report = track_record(store)
+
+    sam_record, rita_record = record_of(report, "Sam Seller"), record_of(report, "Rita Recruiter")
+    assert (sam_record.disputes_raised, sam_record.disputes_resolved) == (2, 2)
+    assert sam_record.median_days_to_resolve == pytest.approx(3.0)  # median of 2 and 4
+    assert (rita_record.disputes_raised, rita_record.disputes_resolved) == (2, 3)
+    assert rita_record.median_days_to_resolve == pytest.approx(4.0)  # 2, 4, 9
+    sales = record_of(report, "Sales")
+    assert (sales.disputes_raised, sales.disputes_resolved) == (2, 3)
+    assert record_of(report, "Sue Closer").median_days_to_resolve == pytest.approx(9.0)
+
+
+def test_an_inactive_person_without_history_is_left_out(store, clock, team):
+    store.add_person(Person(name="Gone Quiet", team=Team.SALES, active=False))
+    left = store.add_person(Person(name="Left Recently", team=Team.SALES, active=False))
+    promise(store, clock, left, days_ago(3), CommitmentStatus.KEPT)
+    names = [r.subject for r in track_record(store).people]
+    assert "Gone Quiet" not in names and "Left Recently" in names
+
+
+def test_the_track_record_sorts_by_any_column_with_no_data_last(store, clock, team):
+    sam, sue, rita = team
+    promise(store, clock, sam, days_ago(3), CommitmentStatus.KEPT)
+    promise(store, clock, sue, days_ago(3), CommitmentStatus.MISSED)
+    people = track_record(store).people
+
+    assert [r.subject for r in sort_records(people, "follow_through_30")] == ["Sue Closer", "Sam Seller",
+                                                                              "Rita Recruiter"]
+    assert [r.subject for r in sort_records(people, "follow_through_30", descending=True)] == [
+        "Sam Seller", "Sue Closer", "Rita Recruiter"]
+    assert [r.subject for r in sort_records(people, "subject")] == ["Rita Recruiter", "Sam Seller", "Sue Closer"]
+    for column in SORT_COLUMNS:
+        assert len(sort_records(people, column)) == 3
+    with pytest.raises(ValueError, match="cannot be sorted by 'trend'"):
+        sort_records(people, "trend")
