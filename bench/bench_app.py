@@ -254,6 +254,10 @@ async def _interactive(size: int) -> list[Figure]:
         order = [mode.name for mode in MODES[1:]] + [MODES[0].name]
         for visit in ("first visit", "return"):
             for name in order:
+                # Each switch starts from a quiet app: the previous screen's workers (metrics, proposals)
+                # would otherwise compete for the GIL and be billed to this screen.
+                await app.workers.wait_for_complete()
+                await pilot.pause()
                 gc.collect()
                 start = time.perf_counter()
                 await app.switch_mode(name)

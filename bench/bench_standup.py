@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import CACHE, Figure, time_call
-from console.agenda import build_agenda
+from bench.common import Figure, time_call, working_copy
+from console.agenda import DISPUTES, build_agenda, default_expectation_check
 from console.notes import FORMATS, gather_notes, render
 from db.models import Attendee, Commitment, CommitmentSource, Standup, StandupItem
 from db.store import Store
@@ -15,33 +17,6 @@ SIZE = 100_000
 AGENDA_TARGET_MS = 300.0
 NOTES_TARGET_MS = 100.0
 NOW = dt.datetime(2026, 11, 26, 9, 0)
-
-
-def _database(size: int, seed: int = 7) -> Path:
-    """The shared cached demo database when bench.common can build it, else one generated here."""
-    try:
-        import console.demo_setup  # noqa: F401  (bench.common's builder, once it lands)
-    except ImportError:
-        pass
-    else:
-        from bench.common import database
-
-        return database(size, seed)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"standup-demo-{size}.db"
-    if not path.exists():
-        from db.demo import generate_demo
-
-        tmp = CACHE / f"standup-demo-{size}.tmp.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-        store = Store(tmp, now=lambda: NOW)
-        try:
-            generate_demo(store, requisitions=size, seed=seed)
-        finally:
-            store.close()
-        shutil.move(tmp, path)
-    return path
 
 
 def _standup_of(store: Store, items: int) -> Standup:
@@ -68,19 +43,39 @@ def _standup_of(store: Store, items: int) -> Standup:
         update={"ended_at": NOW + dt.timedelta(minutes=25)}))
 
 
+def _after_a_change(store: Store, item: StandupItem, func: Callable[[], object], repeat: int = 5) -> float:
+    """Median ms of `func` when each run follows a write (a note typed into a standup item), so every
+    cache that follows the Store's data version (the rules' team history) is read again."""
+    samples = []
+    for i in range(repeat):
+        store.update_standup_item(item.model_copy(update={"notes": f"Note typed during the meeting ({i})"}))
+        start = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
 def measure() -> list[Figure]:
-    source = _database(SIZE)
-    work = CACHE / f"work-standup-{SIZE}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{work}{suffix}").unlink(missing_ok=True)
-    shutil.copy(source, work)
+    work = working_copy(SIZE, "standup")
     figures = []
     store = Store(work, now=lambda: NOW)
     try:
         agenda = build_agenda(store, NOW)
+        disputes = len(agenda.section(DISPUTES))
         figures.append(Figure(
             name="standup: agenda", value=time_call(lambda: build_agenda(store, NOW)), target=AGENDA_TARGET_MS,
-            size=SIZE, note=f"{len(agenda)} items incl. proposals and expectations when installed",
+            size=SIZE, note=f"{len(agenda)} items: queries, top proposal of {disputes} disputes, expectation checks",
+        ))
+        check = default_expectation_check(store, NOW)
+        if check is not None:
+            figures.append(Figure(
+                name="standup: agenda, expectation checks only", value=time_call(lambda: list(check())), size=SIZE,
+                note="console.metrics verdicts on the agreed expectations (part of the agenda above)",
+            ))
+        no_checks = lambda: build_agenda(store, NOW, expectations=lambda: [])  # noqa: E731
+        figures.append(Figure(
+            name="standup: agenda without expectation checks", value=time_call(no_checks),
+            target=AGENDA_TARGET_MS, size=SIZE, note="queries and top proposals; team history already read",
         ))
         figures.append(Figure(
             name="standup: agenda, queries only",
@@ -88,12 +83,22 @@ def measure() -> list[Figure]:
             note="without the rules module's proposals and the metric catalogue",
         ))
         standup = _standup_of(store, 200)
+        figures.append(Figure(
+            name="standup: agenda w/o checks, after a change",
+            value=_after_a_change(store, standup.items[1], no_checks), target=AGENDA_TARGET_MS, size=SIZE,
+            note="a write first, so the rules re-read the team history",
+        ))
         for fmt in FORMATS:
             figures.append(Figure(
                 name=f"standup: notes export ({fmt}, 200 items)",
                 value=time_call(lambda fmt=fmt: render(gather_notes(store, standup.id), fmt)),
-                target=NOTES_TARGET_MS, size=SIZE,
+                target=NOTES_TARGET_MS, size=SIZE, note="with the proposals of the disputes discussed",
             ))
+        figures.append(Figure(
+            name="standup: notes export (md, 200 items), after a change",
+            value=_after_a_change(store, standup.items[1], lambda: render(gather_notes(store, standup.id), "md")),
+            target=NOTES_TARGET_MS, size=SIZE, note="a write first, so the rules re-read the team history",
+        ))
         figures.append(Figure(
             name="standup: notes export (md, 200 items), no proposals",
             value=time_call(lambda: render(gather_notes(store, standup.id, use_installed=False), "md")),
@@ -101,6 +106,8 @@ def measure() -> list[Figure]:
         ))
     finally:
         store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{work}{suffix}").unlink(missing_ok=True)  # a 700 MB copy is not worth keeping
     return figures
 
 

@@ -65,7 +65,11 @@ def _migrate(path: Path) -> None:
     if version < SCHEMA_VERSION:
         from db.store import Store
 
-        Store(path).close()
+        store = Store(path)
+        store.close()
+        if store.backup_path is not None:
+            # The cache is regenerated at will; a pre-migration copy of it would only fill the disk.
+            store.backup_path.unlink(missing_ok=True)
 
 
 def working_copy(size: int, name: str) -> Path:

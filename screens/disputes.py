@@ -74,6 +74,19 @@ class Mediation:
     problem: str = ""
 
 
+@dataclass
+class Listing:
+    """One read of the disputes table's rows and the names they show, made off the UI thread on a visit."""
+
+    open_only: bool
+    filter_text: str
+    disputes: list[Dispute]
+    total: int
+    open_count: int
+    people: dict[int, Person]
+    requisitions: dict[int, Requisition]
+
+
 def age_text(opened: dt.datetime | None, until: dt.datetime) -> str:
     if opened is None:
         return ""
@@ -121,6 +134,8 @@ class DisputesScreen(ModeScreen):
         self.analysis: Mediation | None = None
         self._people: dict[int, Person] = {}
         self._requisitions: dict[int, Requisition] = {}
+        # What the table was read at (data version, day): a visit with nothing changed redraws nothing.
+        self._stamp: tuple[Any, ...] | None = None
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -146,12 +161,16 @@ class DisputesScreen(ModeScreen):
         table.add_column("Req", key="requisition")
         table.add_column("Raised by → counterpart", key="people")
         table.add_column("Status", key="status")
-        self.refresh_data()
         table.focus()
+        self.query_one("#disputes-scope", Static).update("Loading disputes…")
 
     def on_screen_resume(self) -> None:
-        # Another screen (or the global `d`) may have changed disputes while this one was hidden.
-        self.refresh_data()
+        # Another screen (or the global `d`) may have changed disputes while this one was hidden; the
+        # screen shows at once and the rows are read in a worker, only when something changed.
+        stamp = self._current_stamp()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._load_listing(self.open_only, self.filter_text)
 
     # -- data --------------------------------------------------------------------------------------
 
@@ -163,17 +182,44 @@ class DisputesScreen(ModeScreen):
         now = getattr(self.app, "now", None)
         return now() if callable(now) else self.store.now()
 
-    def refresh_data(self, keep: int | None = None) -> None:
-        """Reloads the table from the Store, keeping the cursor on the same dispute when it is still shown."""
-        table = self.query_one("#disputes-table", DataTable)
-        current = keep if keep is not None else self.selected_id
-        statuses = [str(s) for s in OPEN_DISPUTE_STATUSES] if self.open_only else []
+    def _current_stamp(self) -> tuple[Any, ...]:
+        return (self.store.data_version(), self._now().date())
+
+    def _read_listing(self, open_only: bool, filter_text: str) -> Listing:
+        statuses = [str(s) for s in OPEN_DISPUTE_STATUSES] if open_only else []
         # A large firm has thousands of disputes; the table holds the most urgent ones (open, severe,
         # oldest first) and the filter narrows the rest — a DataTable of 16,000 rows takes seconds.
-        self.disputes = self.store.list_disputes(statuses=statuses, text=self.filter_text, limit=DISPUTE_LIST_LIMIT)
-        total, open_count = self.store.count_disputes(statuses=statuses, text=self.filter_text)
-        self._people = self.store.people_by_id()
-        self._requisitions = self.store.requisitions_by_ids([d.requisition_id for d in self.disputes])
+        disputes = self.store.list_disputes(statuses=statuses, text=filter_text, limit=DISPUTE_LIST_LIMIT)
+        total, open_count = self.store.count_disputes(statuses=statuses, text=filter_text)
+        return Listing(open_only, filter_text, disputes, total, open_count, self.store.people_by_id(),
+                       self.store.requisitions_by_ids([d.requisition_id for d in disputes]))
+
+    @work(thread=True, exclusive=True, group="disputes-listing", exit_on_error=False)
+    def _load_listing(self, open_only: bool, filter_text: str) -> None:
+        worker = get_current_worker()
+        try:
+            listing = self._read_listing(open_only, filter_text)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Disputes not loaded", severity="error")
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._listing_ready, listing)
+
+    def _listing_ready(self, listing: Listing) -> None:
+        if (listing.open_only, listing.filter_text) == (self.open_only, self.filter_text):
+            self._show_listing(listing)
+
+    def refresh_data(self, keep: int | None = None) -> None:
+        """Reloads the table from the Store, keeping the cursor on the same dispute when it is still shown."""
+        self.workers.cancel_group(self, "disputes-listing")
+        self._stamp = self._current_stamp()
+        self._show_listing(self._read_listing(self.open_only, self.filter_text), keep)
+
+    def _show_listing(self, listing: Listing, keep: int | None = None) -> None:
+        table = self.query_one("#disputes-table", DataTable)
+        current = keep if keep is not None else self.selected_id
+        self.disputes, total, open_count = listing.disputes, listing.total, listing.open_count
+        self._people, self._requisitions = listing.people, listing.requisitions
         now = self._now()
         table.clear()
         for d in self.disputes:

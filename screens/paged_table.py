@@ -125,10 +125,31 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
 
     # -- data ------------------------------------------------------------------------------------
 
-    def set_source(self, fetch: Callable[[int, int], Sequence[Row]], total: int, *, keep_cursor: bool = False) -> None:
-        """Points the table at new rows (a new filter or sort). Only visible pages will be fetched."""
+    def set_source(
+        self,
+        fetch: Callable[[int, int], Sequence[Row]],
+        total: int,
+        *,
+        keep_cursor: bool = False,
+        first_page: Sequence[Row] | None = None,
+    ) -> None:
+        """Points the table at new rows (a new filter or sort). Only visible pages will be fetched;
+        `first_page` is the first page when the owner has already read it."""
         self._fetch = fetch
         self.reload(total, keep_cursor=keep_cursor)
+        if first_page is not None:
+            self._pages[0] = first_page
+
+    def set_total(self, total: int, fetch: Callable[[int, int], Sequence[Row]] | None = None) -> None:
+        """The same rows, now known to number `total` (a count that finished later): keeps the pages
+        already read, the cursor and the scroll position."""
+        if fetch is not None:
+            self._fetch = fetch
+        self.total = total
+        self._update_virtual_size()
+        if self.cursor >= total:
+            self.cursor = max(0, total - 1)
+        self.refresh()
 
     def reload(self, total: int, *, keep_cursor: bool = True) -> None:
         """Forgets cached pages (the data changed) and redraws."""
