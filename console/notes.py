@@ -188,9 +188,12 @@ def gather_notes(
     req_ids += [m.requisition_id for m in moves]
     dispute_ids = [i.dispute_id for i in standup.items] + [c.dispute_id for c in (*made, *carried)]
     disputes = store.disputes_by_ids([d for d in dispute_ids if d])
-    req_ids += [d.requisition_id for d in disputes.values()]
-    reqs = store.requisitions_by_ids([r for r in req_ids if r])
+    # Links need only codes (hundreds of them in a long meeting); whole records only for the disputes'
+    # requisitions, whose facts the notes quote.
+    reqs = store.requisitions_by_ids([d.requisition_id for d in disputes.values() if d.requisition_id])
     reqs.update({r.id: r for r in new_reqs})
+    codes = store.requisition_codes([r for r in req_ids if r and r not in reqs])
+    codes.update({r.id: r.code for r in reqs.values()})
 
     def name(person_id: int | None) -> str:
         person = people.get(person_id) if person_id is not None else None
@@ -199,8 +202,8 @@ def gather_notes(
     def link(requisition_id: int | None, dispute_id: int | None) -> str | None:
         if dispute_id and dispute_id in disputes:
             return disputes[dispute_id].code
-        if requisition_id and requisition_id in reqs:
-            return reqs[requisition_id].code
+        if requisition_id and requisition_id in codes:
+            return codes[requisition_id]
         return None
 
     def commitment(c: Commitment) -> NotesCommitment:
@@ -254,7 +257,7 @@ def gather_notes(
         new_requisitions_more=new_total - len(new_reqs),
         status_moves=[
             NotesLine(
-                link=reqs[m.requisition_id].code if m.requisition_id in reqs else None,
+                link=codes.get(m.requisition_id) if m.requisition_id else None,
                 text=f"{m.from_status or '?'} → {m.to_status or '?'}" + (f" ({m.note})" if m.note else ""),
                 at=m.at,
             )

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from db.models import Commitment, CommitmentSource, Dispute, Requisition, Team
+from db.models import Commitment, CommitmentSource, Dispute, Person, Requisition, Team
 from db.store import Store
 
 from console import config
@@ -25,7 +28,7 @@ from console.rules.facts import (
     scorecard_facts,
     summarise_pipeline,
 )
-from console.rules.pack import SIDES, Pack, PackError, load_pack
+from console.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
 from console.rules.proposals import Consideration, Proposal, TrackRecord, consider_all
 from console.rules.scorecard import Scorecard, Scorer
 
@@ -58,6 +61,47 @@ class FactLine(NamedTuple):
     fact: str
 
 
+class _History:
+    """The team's history the rules read for every requisition and dispute, worked out once per data
+    version: time to fill by grade and engagement, fill rates by terms, and everyone's commitment
+    tallies over the follow-through window. Each part is read from the Store on first use."""
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+        self.durations: dict[tuple[str | None, str], list[float]] | None = None
+        # Medians already taken, by (grade, engagement, default days, minimum sample): a median sorts
+        # thousands of durations, and every proposal and scorecard asks for one.
+        self.estimates: dict[tuple[str | None, str, float, int], Estimate] = {}
+        self.outcomes: dict[tuple[str, bool | None], tuple[int, int]] | None = None
+        self.tallies: dict[int, dict[str, int]] | None = None
+        self.team_tallies: dict[str, dict[str, int]] | None = None
+
+
+# Mediators made for one job (the agenda, the notes, a CLI command) on a Store that is already open
+# share its history instead of reading the whole database again; a write anywhere changes the key.
+_SHARED_HISTORY: weakref.WeakKeyDictionary[Store, _History] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+# Loaded packs by their files' identity: compiling the shipped pack costs ~30 ms, and every agenda,
+# notes export and CLI command makes a Mediator. An edited file has a new mtime or size, so it reloads.
+_PACKS: dict[tuple[tuple[str, int, int], ...], Pack] = {}
+
+
+def _load_pack_cached(paths: Sequence[str | Path]) -> Pack:
+    try:
+        key = tuple(
+            (str(path), stat.st_mtime_ns, stat.st_size)
+            for path in (shipped_pack_path(), *(Path(p).expanduser() for p in paths))
+            for stat in (os.stat(path),)
+        )
+    except OSError:
+        return load_pack(paths)  # a missing or unreadable pack: load_pack says which, in words
+    pack = _PACKS.get(key)
+    if pack is None:
+        pack = _PACKS[key] = load_pack(paths)
+    return pack
+
+
 class Mediator:
     """Rules in force (shipped pack + the lead's pack + extras) applied to the Store's records.
 
@@ -79,18 +123,52 @@ class Mediator:
         if include_user_pack and user_pack.exists():
             packs.append(user_pack)
         packs.extend(extra_packs or [])
-        self.pack: Pack = load_pack(packs)
+        self.pack: Pack = _load_pack_cached(packs)
         self.scorer = Scorer(self.pack)
         now = store.now()
         self.today = today or now.date()
         self.now = dt.datetime.combine(self.today, now.time()) if today else now
-        self._durations: dict[tuple[str | None, str], list[float]] | None = None
-        self._outcomes: dict[tuple[str, bool | None], tuple[int, int]] | None = None
+        self._history_cache: _History | None = None
 
     def reload_history(self) -> None:
-        """Forget cached team history (time to fill, fill rates) after the data changed a lot."""
-        self._durations = None
-        self._outcomes = None
+        """Forget the cached team history (time to fill, fill rates, follow-through) at once.
+
+        Not needed after the Store's own writes or another process's commits (the cache follows the
+        Store's data version); kept for callers that know the data changed."""
+        self._history_cache = None
+        with _SHARED_LOCK:
+            _SHARED_HISTORY.pop(self.store, None)
+
+    def _history(self) -> _History:
+        """The history for the data as it is now: one PRAGMA to check, the queries only after a change."""
+        key = (self.store.data_version(), self.today, self._standard_fee())
+        history = self._history_cache
+        if history is not None and history.key == key:
+            return history
+        with _SHARED_LOCK:
+            history = _SHARED_HISTORY.get(self.store)
+            if history is None or history.key != key:
+                history = _SHARED_HISTORY[self.store] = _History(key)
+        self._history_cache = history
+        return history
+
+    def _tallies(self) -> tuple[dict[int, dict[str, int]], dict[str, dict[str, int]]]:
+        """Commitments due in the follow-through window by status: per person and per team."""
+        history = self._history()
+        if history.tallies is None or history.team_tallies is None:
+            since = self.today - dt.timedelta(days=FOLLOW_THROUGH_WINDOW_DAYS)
+            tallies = self.store.commitment_tallies_by_owner(since, self.today)
+            people = self.store.people_by_id()
+            teams: dict[str, dict[str, int]] = {}
+            for owner_id, tally in tallies.items():
+                person = people.get(owner_id)
+                if person is None:
+                    continue
+                team = teams.setdefault(str(person.team), {})
+                for status, n in tally.items():
+                    team[status] = team.get(status, 0) + n
+            history.tallies, history.team_tallies = tallies, teams
+        return history.tallies, history.team_tallies
 
     # -- requisitions -----------------------------------------------------------------------------
 
@@ -102,13 +180,19 @@ class Mediator:
 
     def estimate(self, grade: str | None, engagement: str) -> Estimate:
         """Median days to fill of filled requisitions with this grade and engagement, or the default."""
-        if self._durations is None:
+        history = self._history()
+        if history.durations is None:
             grouped: dict[tuple[str | None, str], list[float]] = defaultdict(list)
             for row_grade, row_engagement, days in self.store.filled_durations():
                 grouped[(row_grade, row_engagement)].append(days)
-            self._durations = dict(grouped)
-        return estimate_from(self._durations.get((grade, engagement), []), grade, engagement,
-                             self.pack.constant("default_time_to_fill_days"), int(self.pack.constant("min_history")))
+            history.durations = dict(grouped)
+        default_days, min_history = self.pack.constant("default_time_to_fill_days"), int(self.pack.constant("min_history"))
+        key = (grade, engagement, default_days, min_history)
+        found = history.estimates.get(key)
+        if found is None:
+            found = history.estimates[key] = estimate_from(
+                history.durations.get((grade, engagement), []), grade, engagement, default_days, min_history)
+        return found
 
     def scorecard(self, req: Requisition) -> Scorecard:
         """The scorecard with its realistic time-to-fill estimate."""
@@ -123,11 +207,12 @@ class Mediator:
 
     def _fill_rates_for(self, req: Requisition) -> dict[str, float | None]:
         """Fill rates of closed requisitions by terms: the objective criterion of fee disputes."""
-        if self._outcomes is None:
-            self._outcomes = {(engagement, at_standard): (filled, closed)
-                              for engagement, at_standard, filled, closed in
-                              self.store.closed_outcomes(self._standard_fee())}
-        outcomes = self._outcomes
+        history = self._history()
+        if history.outcomes is None:
+            history.outcomes = {(engagement, at_standard): (filled, closed)
+                                for engagement, at_standard, filled, closed in
+                                self.store.closed_outcomes(self._standard_fee())}
+        outcomes = history.outcomes
 
         def rate(match: Any) -> float | None:
             chosen = [counts for key, counts in outcomes.items() if match(*key)]
@@ -174,13 +259,19 @@ class Mediator:
 
     def sides(self, dispute: Dispute) -> dict[str, int | None]:
         """Who stands for sales and for recruiting in a dispute (falling back to the requisition's people)."""
-        people = {pid: self.store.get_person(pid) for pid in (dispute.raised_by_id, dispute.counterpart_id)}
+        return self._sides(dispute, self._parties(dispute))
+
+    def _parties(self, dispute: Dispute) -> dict[int, Person | None]:
+        return {pid: self.store.get_person(pid) for pid in (dispute.raised_by_id, dispute.counterpart_id)}
+
+    def _sides(self, dispute: Dispute, parties: dict[int, Person | None],
+               req: Requisition | None = None) -> dict[str, int | None]:
         sides: dict[str, int | None] = {"sales": None, "recruiting": None}
-        for pid, person in people.items():
+        for pid, person in parties.items():
             if person is not None and person.team.value in sides and sides[person.team.value] is None:
                 sides[person.team.value] = pid
         if dispute.requisition_id is not None and None in sides.values():
-            req = self.store.get_requisition(dispute.requisition_id)
+            req = req or self.store.get_requisition(dispute.requisition_id)
             if req is not None:
                 sides["sales"] = sides["sales"] or req.sales_owner_id
                 sides["recruiting"] = sides["recruiting"] or req.recruiter_id
@@ -188,45 +279,53 @@ class Mediator:
 
     def track_record(self, dispute: Dispute) -> TrackRecord:
         """Each side's follow-through over 90 days: the person's, else their team's, else unknown."""
-        since = self.today - dt.timedelta(days=FOLLOW_THROUGH_WINDOW_DAYS)
-        sides = self.sides(dispute)
+        return self._track_record(self.sides(dispute))
+
+    def _track_record(self, sides: dict[str, int | None]) -> TrackRecord:
+        tallies, team_tallies = self._tallies()
         values: dict[str, tuple[float | None, str]] = {}
         for side, team in (("sales", Team.SALES), ("recruiting", Team.RECRUITING)):
             pid = sides[side]
-            pct = None
-            if pid is not None:
-                pct = follow_through_pct(self.store.commitment_tally(since, self.today, owner_ids=[pid]))
+            pct = None if pid is None else follow_through_pct(tallies.get(pid, {}))
             if pct is not None:
                 values[side] = (pct, "person")
                 continue
-            pct = follow_through_pct(self.store.commitment_tally(since, self.today, team=team))
+            pct = follow_through_pct(team_tallies.get(team.value, {}))
             values[side] = (pct, "team" if pct is not None else "none")
         return TrackRecord(values["sales"][0], values["recruiting"][0], values["sales"][1], values["recruiting"][1])
 
     def dispute_fact_values(self, dispute: Dispute) -> dict[str, Any]:
         """Every fact a proposal can read for this dispute."""
-        sides = self.sides(dispute)
-        names = {side: (self.store.get_person(pid).name if pid and self.store.get_person(pid) else None)
+        return self._dispute_facts_and_track(dispute)[0]
+
+    def _dispute_facts_and_track(self, dispute: Dispute) -> tuple[dict[str, Any], TrackRecord]:
+        """The dispute's facts and its sides' track record, each record read once (the person records and
+        the requisition are looked up by key; the team history comes from the cached `_History`)."""
+        req = self.store.get_requisition(dispute.requisition_id) if dispute.requisition_id is not None else None
+        parties = self._parties(dispute)
+        sides = self._sides(dispute, parties, req)
+        people = dict(parties)
+        for pid in sides.values():
+            if pid is not None and pid not in people:
+                people[pid] = self.store.get_person(pid)
+        names = {side: (people[pid].name if pid is not None and people.get(pid) else None)
                  for side, pid in sides.items()}
-        raiser = self.store.get_person(dispute.raised_by_id)
+        raiser = parties.get(dispute.raised_by_id)
         facts = empty_requisition_facts()
-        if dispute.requisition_id is not None:
-            req = self.store.get_requisition(dispute.requisition_id)
-            if req is not None:
-                facts.update(self.facts(req))
+        if req is not None:
+            facts.update(self.facts(req))
         facts.update(dispute_facts_base(dispute, self.now, raiser.team if raiser else None,
                                         names["sales"], names["recruiting"]))
         since = self.now - dt.timedelta(days=FOLLOW_THROUGH_WINDOW_DAYS)
         facts["pair_disputes_90d"] = float(self.store.count_disputes_between(
             dispute.raised_by_id, dispute.counterpart_id, since, exclude_id=dispute.id))
-        track = self.track_record(dispute)
+        track = self._track_record(sides)
         facts["sales_follow_through_pct"] = track.sales_pct
         facts["recruiting_follow_through_pct"] = track.recruiting_pct
-        since_day = self.today - dt.timedelta(days=FOLLOW_THROUGH_WINDOW_DAYS)
+        _tallies, team_tallies = self._tallies()
         for side, team in (("sales", Team.SALES), ("recruiting", Team.RECRUITING)):
-            facts[f"{side}_team_follow_through_pct"] = follow_through_pct(
-                self.store.commitment_tally(since_day, self.today, team=team))
-        return facts
+            facts[f"{side}_team_follow_through_pct"] = follow_through_pct(team_tallies.get(team.value, {}))
+        return facts, track
 
     def dispute_facts(self, dispute_id: int) -> list[FactLine]:
         """The facts that matter for this dispute's category, as label/value lines ready to display."""
@@ -242,12 +341,12 @@ class Mediator:
     def explain_dispute(self, dispute_id: int) -> list[Consideration]:
         """Every proposal of the dispute's category, fired or not, and why (fired first, best first)."""
         dispute = self._dispute(dispute_id)
-        facts = self.dispute_fact_values(dispute)
-        return consider_all(self.pack, dispute.category.value, facts, self.track_record(dispute), self.today)
+        facts, track = self._dispute_facts_and_track(dispute)
+        return consider_all(self.pack, dispute.category.value, facts, track, self.today)
 
     def proposals(self, dispute: Dispute) -> list[Proposal]:
-        facts = self.dispute_fact_values(dispute)
-        considered = consider_all(self.pack, dispute.category.value, facts, self.track_record(dispute), self.today)
+        facts, track = self._dispute_facts_and_track(dispute)
+        considered = consider_all(self.pack, dispute.category.value, facts, track, self.today)
         return [c.proposal for c in considered if c.proposal is not None]
 
     def proposals_for(self, dispute_id: int) -> list[Proposal]:

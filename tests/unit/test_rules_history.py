@@ -1,0 +1,139 @@
+"""The team history the rules read (time to fill, fill rates, follow-through): read once, refreshed after a change."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from console.rules.service import Mediator
+from db.models import (
+    Commitment,
+    CommitmentStatus,
+    Dispute,
+    DisputeCategory,
+    Engagement,
+    Person,
+    Requisition,
+    RequisitionStatus,
+    Team,
+)
+from db.store import Store
+
+NOW = dt.datetime(2025, 3, 7, 10, 0)  # a Friday
+TODAY = NOW.date()
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "history.db", now=lambda: NOW) as s:
+        for name, team in (("Sam Seller", Team.SALES), ("Sasha Sales", Team.SALES),
+                           ("Riley Recruiter", Team.RECRUITING), ("Robin Recruiter", Team.RECRUITING)):
+            s.add_person(Person(name=name, team=team))
+        yield s
+
+
+def pid(store, name):
+    return store.person_by_name(name).id
+
+
+def record(store, owner_id, kept=0, missed=0, open_=0, days_ago=10):
+    for status, count in ((CommitmentStatus.KEPT, kept), (CommitmentStatus.MISSED, missed), (None, open_)):
+        for i in range(count):
+            made = store.add_commitment(Commitment(owner_id=owner_id, text=f"promise {i}",
+                                                   due=TODAY - dt.timedelta(days=days_ago + i)))
+            if status is not None:
+                store.set_commitment_status(made.id, status)
+
+
+def credit_dispute(store, raised_by="Riley Recruiter", counterpart="Sam Seller"):
+    return store.add_dispute(Dispute(
+        raised_by_id=pid(store, raised_by), counterpart_id=pid(store, counterpart),
+        category=DisputeCategory.CREDIT_SPLIT, severity=2, summary="Who placed the candidate",
+        opened_at=NOW - dt.timedelta(days=3),
+    ))
+
+
+def test_everyones_commitment_tallies_at_once_match_each_persons_own_tally(store):
+    sam, riley = pid(store, "Sam Seller"), pid(store, "Riley Recruiter")
+    record(store, sam, kept=2, missed=1, open_=1)
+    record(store, riley, kept=3)
+    record(store, riley, missed=2, days_ago=120)  # outside the window
+    since = TODAY - dt.timedelta(days=90)
+    tallies = store.commitment_tallies_by_owner(since, TODAY)
+    assert set(tallies) == {sam, riley}
+    for owner in (sam, riley):
+        assert tallies[owner] == store.commitment_tally(since, TODAY, owner_ids=[owner])
+    assert tallies[sam]["kept"] == 2 and tallies[sam]["missed"] == 1 and tallies[sam]["open"] == 1
+    assert tallies[riley]["missed"] == 0
+
+
+def test_follow_through_in_a_disputes_facts_is_the_persons_then_the_teams(store):
+    sam, sasha, riley = pid(store, "Sam Seller"), pid(store, "Sasha Sales"), pid(store, "Riley Recruiter")
+    record(store, sam, kept=1, missed=3)  # Sam: 25 %
+    record(store, sasha, kept=3, missed=1)  # Sasha: 75 %; the sales team: 4 of 8
+    record(store, pid(store, "Robin Recruiter"), kept=2)  # Riley has no record: the recruiting team's 100 %
+    facts = Mediator(store, today=TODAY, include_user_pack=False).dispute_fact_values(credit_dispute(store))
+    assert facts["sales_follow_through_pct"] == 25.0
+    assert facts["sales_team_follow_through_pct"] == 50.0
+    assert facts["recruiting_follow_through_pct"] == 100.0
+    assert facts["recruiting_team_follow_through_pct"] == 100.0
+    assert riley not in store.commitment_tallies_by_owner(TODAY - dt.timedelta(days=90), TODAY)
+
+
+def test_a_mediator_sees_commitments_kept_after_it_was_made(store):
+    sam = pid(store, "Sam Seller")
+    dispute = credit_dispute(store)
+    mediator = Mediator(store, today=TODAY, include_user_pack=False)
+    assert mediator.dispute_fact_values(dispute)["sales_follow_through_pct"] is None
+    record(store, sam, kept=1, missed=1)
+    assert mediator.dispute_fact_values(dispute)["sales_follow_through_pct"] == 50.0
+    assert mediator.track_record(dispute).sales_basis == "person"
+
+
+def test_a_mediator_sees_requisitions_filled_after_it_was_made(store):
+    mediator = Mediator(store, today=TODAY, include_user_pack=False)
+    assert mediator.estimate("A", "exclusive").source == "default"
+    for days in (20, 22, 24, 26, 28):
+        req = store.add_requisition(Requisition(
+            title="Backend Engineer", client="Acme", sales_owner_id=pid(store, "Sam Seller"),
+            engagement=Engagement.EXCLUSIVE, status=RequisitionStatus.FILLED,
+            opened_at=NOW - dt.timedelta(days=60), closed_at=NOW - dt.timedelta(days=60 - days),
+        ))
+        store.set_derived([(80, "A", None, req.id)])
+    estimate = mediator.estimate("A", "exclusive")
+    assert (estimate.source, estimate.days, estimate.sample) == ("history", 24, 5)
+
+
+def test_mediators_on_one_store_share_its_history_until_something_changes(store):
+    record(store, pid(store, "Sam Seller"), kept=1)
+    first = Mediator(store, today=TODAY, include_user_pack=False)
+    second = Mediator(store, today=TODAY, include_user_pack=False)
+    assert first._history() is second._history()
+    record(store, pid(store, "Sam Seller"), missed=1)
+    assert first._history() is not None and first._history().tallies is None  # read again on first use
+    assert Mediator(store, today=TODAY - dt.timedelta(days=1), include_user_pack=False)._history() is not first._history()
+
+
+def test_disputes_between_two_people_count_either_way_round_and_not_the_dispute_itself(store):
+    one = credit_dispute(store)
+    credit_dispute(store, raised_by="Sam Seller", counterpart="Riley Recruiter")
+    credit_dispute(store, raised_by="Robin Recruiter", counterpart="Sam Seller")
+    since = NOW - dt.timedelta(days=90)
+    assert store.count_disputes_between(one.raised_by_id, one.counterpart_id, since, exclude_id=one.id) == 1
+
+
+def test_open_disputes_come_most_severe_first_with_the_total(store):
+    made = []
+    for severity in (1, 3, 2, 3):
+        dispute = credit_dispute(store)
+        made.append(store.update_dispute(dispute.model_copy(update={"severity": severity})))
+    store.set_dispute_status(made[0].id, "withdrawn")
+    page, total = store.open_disputes_page(2)
+    assert total == 3
+    assert [d.id for d in page] == [made[1].id, made[3].id]
+
+
+def test_requisition_codes_name_the_requisitions_asked_for(store):
+    req = store.add_requisition(Requisition(title="Controller", client="Initech", sales_owner_id=pid(store, "Sam Seller")))
+    assert store.requisition_codes([req.id, None, 999]) == {req.id: req.code}
+    assert store.requisition_codes([]) == {}
