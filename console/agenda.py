@@ -223,8 +223,20 @@ def build_agenda(
             person_id=req.recruiter_id or req.sales_owner_id,
         ))
     items += _more(WINS, filled_total - len(filled), "requisitions filled", "See the queue, status filled")
+    # One win per person: a standup celebrates who followed through, it doesn't read a list aloud.
+    by_owner: dict[int, list[Commitment]] = {}
     for c in kept:
-        items.append(_commitment_item(WINS, c, people, codes, prefix="Kept"))
+        by_owner.setdefault(c.owner_id, []).append(c)
+    for owner_id, theirs in by_owner.items():
+        if len(theirs) == 1:
+            items.append(_commitment_item(WINS, theirs[0], people, codes, prefix="Kept"))
+            continue
+        items.append(AgendaItem(
+            section=WINS,
+            title=f"{_name(people, owner_id)} kept {len(theirs)} commitments",
+            detail="; ".join(c.text for c in theirs),
+            person_id=owner_id,
+        ))
     items += _more(WINS, kept_total - len(kept), "commitments kept", "See the commitments list")
 
     # Promises: overdue, due today, and the open action items the last standup made.

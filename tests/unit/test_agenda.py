@@ -272,6 +272,18 @@ def test_agenda_items_become_standup_items_in_order(world):
     assert overdue.commitment_id == world["overdue"].id and overdue.person_id == world["people"]["Sam Sales"].id
 
 
+def test_several_commitments_kept_by_one_person_make_one_win(world, clock):
+    store, ray = world["store"], world["people"]["Ray Hunter"]
+    clock.at = dt.datetime(2026, 11, 23, 10, 0)
+    for text in ("Call back the shortlist", "Book the reference checks"):
+        c = store.add_commitment(Commitment(owner_id=ray.id, text=text, due=dt.date(2026, 11, 24)))
+        store.set_commitment_status(c.id, "kept")
+    wins = [w for w in build(world).section(ag.WINS) if w.person_id == ray.id]
+    assert len(wins) == 1
+    assert wins[0].title == "Ray Hunter kept 2 commitments"
+    assert sorted(wins[0].detail.split("; ")) == ["Book the reference checks", "Call back the shortlist"]
+
+
 def test_a_first_standup_counts_wins_from_the_beginning(tmp_path, clock):
     store = Store(tmp_path / "first.db", now=clock)
     owner = store.add_person(Person(name="Sam Sales", team=Team.SALES))
