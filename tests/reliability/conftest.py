@@ -41,11 +41,17 @@ def _unmount(target: Path) -> None:
     subprocess.run(["umount", "-l", str(target)], capture_output=True)
 
 
+TINY_DISK_KB = 1024
+
+
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A 256 KB filesystem that a test can fill up: a full disk without filling the real one."""
+    """A TINY_DISK_KB filesystem that a test can fill up: a full disk without filling the real one.
+
+    Big enough for a new, empty database (the schema and its indexes), small enough to fill quickly.
+    """
     target = tmp_path / "tiny-disk"
-    _mount(["-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs"], target)
+    _mount(["-t", "tmpfs", "-o", f"size={TINY_DISK_KB}k,mode=0700", "tmpfs"], target)
     yield target
     _unmount(target)
 

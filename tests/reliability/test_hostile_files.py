@@ -11,7 +11,7 @@ import pytest
 from db.models import Person, Requisition, Team
 from db.schema import SCHEMA_VERSION
 from db.store import QueueQuery, Store, StoreError
-from tests.reliability.conftest import NOW
+from tests.reliability.conftest import NOW, TINY_DISK_KB
 from tests.reliability.helpers import assert_clean_failure, fingerprint, integrity, mediate
 
 # Each hostile file is refused by `doctor` and by the console itself, before any screen is drawn.
@@ -136,14 +136,14 @@ def test_a_full_disk_refuses_the_change_and_keeps_what_was_saved(tiny_disk):
 def test_a_backup_onto_a_full_disk_fails_cleanly_and_leaves_no_partial_copy(real_db, tiny_disk):
     before = fingerprint(real_db)
     filler = tiny_disk / "filler"
-    filler.write_bytes(b"\0" * (200 * 1024))
+    filler.write_bytes(b"\0" * ((TINY_DISK_KB - 56) * 1024))
     assert_clean_failure(mediate("backup", "--db", str(real_db), str(tiny_disk / "copy.db")), 2, "full")
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"]
     assert fingerprint(real_db) == before
 
 
 def test_a_new_database_on_a_full_disk_is_refused_and_not_left_half_made(tiny_disk):
-    (tiny_disk / "filler").write_bytes(b"\0" * (252 * 1024))
+    (tiny_disk / "filler").write_bytes(b"\0" * ((TINY_DISK_KB - 4) * 1024))
     db = tiny_disk / "team.db"
     with pytest.raises(StoreError, match="full|disk"):
         Store(db)
