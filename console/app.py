@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
 from console.config import load_settings, save_setting
@@ -184,6 +185,24 @@ class MediationApp(App[None]):
             self.notify(f"The grade could not be refreshed: {exc}", title="Rules", severity="warning")
 
     # -- global actions --------------------------------------------------------------------------
+
+    def pop_screen(self) -> AwaitComplete:
+        # Textual 8.2's command palette (ctrl+p, and the theme picker) can close itself twice when
+        # keys arrive faster than it lays out; the second close would pop the mode's only screen and
+        # crash the console. Closing what is already closed is nothing to fail a meeting over.
+        if len(self.screen_stack) <= 1:
+            async def already_closed() -> None:
+                return None
+
+            return AwaitComplete(already_closed()).call_next(self)
+        return super().pop_screen()
+
+    async def action_switch_mode(self, mode: str) -> None:
+        # A number typed while a dialog or the palette is open belongs to it: switching modes under
+        # it would strand the dialog on the other mode's stack.
+        if isinstance(self.screen, ModalScreen):
+            return
+        await super().action_switch_mode(mode)
 
     def action_log_dispute(self) -> None:
         if not self.can_write() or isinstance(self.screen, DisputeCapture):
