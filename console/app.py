@@ -184,6 +184,17 @@ class MediationApp(App[None]):
         except Exception as exc:
             self.notify(f"The grade could not be refreshed: {exc}", title="Rules", severity="warning")
 
+    def show_in_queue(self, requisition_id: int) -> None:
+        """Switches to the queue with the requisition selected and scrolled into view (the queue clears
+        the filters that would hide it). Other screens' "go to the queue" keys use this."""
+        self.selected_requisition_id = requisition_id
+        self.switch_mode(MODES[0].name)
+        self.call_after_refresh(self._select_in_queue, requisition_id)
+
+    def _select_in_queue(self, requisition_id: int) -> None:
+        if isinstance(self.screen, QueueScreen):
+            self.screen.show_requisition(requisition_id)
+
     # -- global actions --------------------------------------------------------------------------
 
     def pop_screen(self) -> AwaitComplete:

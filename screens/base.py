@@ -18,6 +18,15 @@ class ModeScreen(Screen[None]):
 
     COMMAND_AREA: ClassVar[str] = ""
 
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        # Textual 8.2 re-parses the whole stylesheet and restyles every widget of every screen when it
+        # shows a screen whose CSS pass count lags the app's: twice on a mode's first visit, and — as
+        # a screen first shown by switch_mode is not mounted yet when the pass is recorded — again on
+        # every return (~70 ms each at 140×40, and it empties every table's render cache). A mode
+        # screen is styled with the current stylesheet as it mounts, so it starts up to date.
+        self._css_update_count = self.app._css_update_count
+
     @property
     def mediation(self) -> "MediationApp":
         return self.app  # type: ignore[return-value]

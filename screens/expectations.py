@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
 from console.config import load_settings
@@ -104,6 +104,11 @@ class ExpectationsScreen(ModeScreen):
         self.commitments: list[Commitment] = []
         self._people: dict[int, Person] = {}
         self._title_width = self._text_width = 54
+        # What the lists were read at (data version, day): a visit with nothing changed reads nothing.
+        self._stamp: tuple[Any, ...] | None = None
+        # Resumes before the first suspend are the first visit's own, which on_mount has just read for;
+        # asking the Store then would also wait behind the measuring worker on the same connection.
+        self._left_once = False
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -143,8 +148,16 @@ class ExpectationsScreen(ModeScreen):
         table.focus()
 
     def on_screen_resume(self) -> None:
-        # Commitments and the data behind the metrics change on other screens.
-        self.refresh_data()
+        # Commitments and the data behind the metrics change on other screens; when nothing changed (and
+        # on the first visit, which on_mount just read) the lists and measurements still hold.
+        if self._left_once and self._current_stamp() != self._stamp:
+            self.refresh_data()
+
+    def on_screen_suspend(self) -> None:
+        self._left_once = True
+
+    def _current_stamp(self) -> tuple[Any, ...]:
+        return (self.store.data_version(), self._now().date())
 
     @property
     def store(self) -> Any:
@@ -173,6 +186,7 @@ class ExpectationsScreen(ModeScreen):
     # -- data --------------------------------------------------------------------------------------
 
     def refresh_data(self, keep_expectation: int | None = None, keep_commitment: int | None = None) -> None:
+        self._stamp = self._current_stamp()
         self._load_expectations(keep_expectation)
         self._load_commitments(keep_commitment)
         self._measure_all()
@@ -467,12 +481,7 @@ class ExpectationsScreen(ModeScreen):
     def _show_in_queue(self, requisition_id: int | None) -> None:
         if requisition_id is None:
             return
-        requisition = self.store.get_requisition(requisition_id)
-        if requisition is None:
-            return
-        self.mediation.selected_requisition_id = requisition_id
-        self.app.switch_mode("queue")
-        self.app.call_after_refresh(_select_in_queue, self.app, requisition_id, requisition.code or "")
+        self.mediation.show_in_queue(requisition_id)
 
     # -- commitment actions ------------------------------------------------------------------------
 
@@ -537,20 +546,6 @@ class ExpectationsScreen(ModeScreen):
     def action_switch_table(self) -> None:
         target = self.commitments_table if self.focused is self.expectations_table else self.expectations_table
         target.focus()
-
-
-def _select_in_queue(app: Any, requisition_id: int, code: str) -> None:
-    """Selects the requisition in the queue: through the queue's own `show_requisition` when it offers one,
-    otherwise by filtering the queue to the requisition's code, exactly as the lead would type it."""
-    screen = app.screen
-    show = getattr(screen, "show_requisition", None)
-    if callable(show):
-        show(requisition_id)
-        return
-    try:
-        screen.query_one("#filter", Input).value = code
-    except Exception:  # the queue's layout changed: the lead still lands on the queue
-        app.notify(f"{code} is selected; type it in the filter to find it", title="Queue")
 
 
 def _clip(text: str, width: int) -> str:

@@ -4,11 +4,15 @@ Textual's DataTable measures every cell when rows are added, which costs seconds
 table never holds more than a few pages: the owner gives it a row count and a `fetch(offset, limit)`
 function (the Store does the filtering, sorting and paging in SQLite), and `render_line` asks a small
 LRU page cache for the row under each visible line.
+
+Drawing is cached too, because every keystroke redraws every visible line: the resolved styles and the
+line width are kept until the CSS or the size changes, the header until the sort changes, and each
+drawn row (keyed by `row_cache_key`, its content) in an LRU, so a row that shows again costs a lookup.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
@@ -24,6 +28,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 Row = TypeVar("Row")
+# Drawn rows kept: a dozen screens' worth, so paging back and forth or deleting a letter redraws nothing.
+LINE_CACHE_SIZE = 512
 Tone = Literal["good", "warn", "bad", "dim"] | None
 
 
@@ -122,6 +128,11 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         self._pages: OrderedDict[int, Sequence[Row]] = OrderedDict()
         self._widths: list[int] = []
         self.pages_fetched = 0  # how many pages came from the source; benchmarks read this
+        # Drawing caches (see the module docstring); the style ones are emptied when the CSS changes.
+        self._lines: OrderedDict[Hashable, Strip] = OrderedDict()
+        self._header: tuple[Hashable, Strip] | None = None
+        self._styles: dict[str, Style] = {}
+        self._line_width: tuple[Hashable, int] | None = None
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -136,9 +147,7 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         """Points the table at new rows (a new filter or sort). Only visible pages will be fetched;
         `first_page` is the first page when the owner has already read it."""
         self._fetch = fetch
-        self.reload(total, keep_cursor=keep_cursor)
-        if first_page is not None:
-            self._pages[0] = first_page
+        self.reload(total, keep_cursor=keep_cursor, first_page=first_page)
 
     def set_total(self, total: int, fetch: Callable[[int, int], Sequence[Row]] | None = None) -> None:
         """The same rows, now known to number `total` (a count that finished later): keeps the pages
@@ -151,15 +160,18 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
             self.cursor = max(0, total - 1)
         self.refresh()
 
-    def reload(self, total: int, *, keep_cursor: bool = True) -> None:
+    def reload(self, total: int, *, keep_cursor: bool = True, first_page: Sequence[Row] | None = None) -> None:
         """Forgets cached pages (the data changed) and redraws."""
         self._pages.clear()
+        if first_page is not None:
+            # Before the cursor moves: its watcher reads the row under it, which must not fetch again.
+            self._pages[0] = first_page
         self.total = total
         self._update_virtual_size()
         cursor = self.cursor if keep_cursor else 0
         self.cursor = max(0, min(cursor, total - 1))
         if not keep_cursor:
-            self.scroll_to(y=0, animate=False, immediate=True)
+            self._scroll_rows(0)
         self.refresh()
 
     def row_at(self, index: int) -> Row | None:
@@ -237,32 +249,98 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------------
 
+    def row_cache_key(self, row: Row) -> Hashable | None:
+        """What decides how `row` is drawn (its content); None draws it afresh every time. A subclass whose
+        cells read anything besides the row (e.g. today's date) puts that in the key too."""
+        return None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._forget_drawing()
+
+    def _forget_drawing(self) -> None:
+        self._lines.clear()
+        self._header = None
+        self._styles.clear()
+        self._line_width = None
+
+    def _style(self, name: str) -> Style:
+        """A resolved style: "base", "cursor", "header", "header-sorted", or "<line>:<tone>" (a tone on a
+        "base" or "cursor" line)."""
+        style = self._styles.get(name)
+        if style is None:
+            line, _, tone = name.partition(":")
+            if tone:
+                style = self._style(line) + self.get_component_rich_style(f"paged-table--{tone}", partial=True)
+            elif line == "base":
+                style = self.rich_style  # walks every ancestor's styles (~0.1 ms): once per CSS change
+            elif line == "header-sorted":
+                style = self._style("header") + self.get_component_rich_style("paged-table--header-sorted",
+                                                                              partial=True)
+            else:
+                style = self._style("base") + self.get_component_rich_style(f"paged-table--{line}")
+            self._styles[name] = style
+        return style
+
+    def _width(self) -> int:
+        # The scrollable region asks the screen where this widget is; only the size and the scrollbars
+        # change its width, so it is worked out again only when they change.
+        key = (self._size, self.show_vertical_scrollbar, self.show_horizontal_scrollbar)
+        if self._line_width is None or self._line_width[0] != key:
+            self._line_width = (key, self.scrollable_content_region.width)
+        return self._line_width[1]
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        width = self._width()
         if y == 0:
-            return self._header_strip(width, base)
+            return self._header_strip(width)
         index = self.scroll_offset.y + y - 1
         row = self.row_at(index)
         if row is None:
-            return Strip.blank(width, base)
-        line_style = base
-        if index == self.cursor:
-            line_style = base + self.get_component_rich_style("paged-table--cursor")
-        segments = []
-        for column, column_width in zip(self.columns, self._column_widths(width)):
-            cell = column.cell(row)
-            style = line_style
-            # On the focused cursor row the theme's cursor colours win, so every cell stays readable.
-            if cell.tone and not (index == self.cursor and self.has_focus):
-                style = line_style + self.get_component_rich_style(f"paged-table--{cell.tone}", partial=True)
-            segments.append(Segment(" ", line_style))
-            segments.append(Segment(fit(cell.text, column_width, column.align), style))
-        return Strip(segments).adjust_cell_length(width, line_style)
+            return Strip.blank(width, self._style("base"))
+        on_cursor = index == self.cursor
+        focused = self.has_focus
+        row_key = self.row_cache_key(row)
+        if row_key is None:
+            return self._row_strip(row, width, on_cursor, focused)
+        key = (row_key, width, on_cursor, focused)
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._lines[key] = self._row_strip(row, width, on_cursor, focused)
+            while len(self._lines) > LINE_CACHE_SIZE:
+                self._lines.popitem(last=False)
+        else:
+            self._lines.move_to_end(key)
+        return strip
 
-    def _header_strip(self, width: int, base: Style) -> Strip:
-        header = base + self.get_component_rich_style("paged-table--header")
-        sorted_style = header + self.get_component_rich_style("paged-table--header-sorted", partial=True)
+    def _row_strip(self, row: Row, width: int, on_cursor: bool, focused: bool) -> Strip:
+        line = "cursor" if on_cursor else "base"
+        line_style = self._style(line)
+        # On the focused cursor row the theme's cursor colours win, so every cell stays readable.
+        toned = not (on_cursor and focused)
+        segments = []
+        plain = ""  # neighbouring cells in the line's own style make one segment
+        widths = self._column_widths(width)
+        for column, column_width in zip(self.columns, widths):
+            cell = column.cell(row)
+            text = fit(cell.text, column_width, column.align)
+            if cell.tone and toned:
+                segments.append(Segment(plain + " ", line_style))
+                segments.append(Segment(text, self._style(f"{line}:{cell.tone}")))
+                plain = ""
+            else:
+                plain += " " + text
+        if plain:
+            segments.append(Segment(plain, line_style))
+        if sum(widths) + len(widths) == width:
+            return Strip(segments, width)
+        return Strip(segments).adjust_cell_length(width, line_style)  # narrower than the columns' minimums
+
+    def _header_strip(self, width: int) -> Strip:
+        key = (width, self.sort_key, self.descending)
+        if self._header is not None and self._header[0] == key:
+            return self._header[1]
+        header, sorted_style = self._style("header"), self._style("header-sorted")
         segments = []
         for column, column_width in zip(self.columns, self._column_widths(width)):
             label, style = column.label, header
@@ -273,7 +351,9 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
                 style = sorted_style
             segments.append(Segment(" ", header))
             segments.append(Segment(fit(label, column_width, column.align), style))
-        return Strip(segments).adjust_cell_length(width, header)
+        strip = Strip(segments).adjust_cell_length(width, header)
+        self._header = (key, strip)
+        return strip
 
     # -- cursor ----------------------------------------------------------------------------------
 
@@ -288,9 +368,18 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
     def _scroll_cursor_into_view(self) -> None:
         top = self.scroll_offset.y
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+            self._scroll_rows(self.cursor)
         elif self.cursor >= top + self.body_height:
-            self.scroll_to(y=self.cursor - self.body_height + 1, animate=False, immediate=True)
+            self._scroll_rows(self.cursor - self.body_height + 1)
+
+    def centre_cursor(self) -> None:
+        """Scrolls so the cursor row sits in the middle of the visible rows (after a jump to a far row)."""
+        self._scroll_rows(max(0, self.cursor - self.body_height // 2))
+
+    def _scroll_rows(self, y: int) -> None:
+        # Forced: when the rows have just grown, the scrollbar that allows scrolling only shows at the
+        # next layout, and an unforced scroll would be ignored until then.
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
 
     def action_cursor_up(self) -> None:
         self.cursor -= 1

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from functools import partial
+from collections.abc import Hashable
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from db.models import CLOSED_STATUSES, Requisition, RequisitionRow, RequisitionStatus, Team
 from db.store import BackgroundReadInterrupted, QueueQuery, StoreError
@@ -75,6 +77,11 @@ class RequisitionTable(PagedTable[RequisitionRow]):
         self.today = today
         super().__init__(self._columns(), **kwargs)
 
+    def row_cache_key(self, row: RequisitionRow) -> Hashable:
+        # Every field the cells read, and today (days open, promises at risk): an edited requisition
+        # or a new day draws afresh, an unchanged row is drawn once.
+        return (self.today, *row.__dict__.values())
+
     def _columns(self) -> list[Column[RequisitionRow]]:
         def status(row: RequisitionRow) -> Cell:
             tone = "dim" if row.status in CLOSED_STATUSES else ("warn" if row.status == RequisitionStatus.ON_HOLD else None)
@@ -125,6 +132,9 @@ class QueueScreen(ModeScreen):
         # deleted letter never counts again.
         self._counts: dict[tuple[Any, ...], int] = {}
         self._counts_version: tuple[int, int] | None = None
+        # What the chips, the count and the empty message show now, by widget id.
+        self._chrome: dict[str, str] = {}
+        self._count_worker: Worker[None] | None = None
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -199,8 +209,16 @@ class QueueScreen(ModeScreen):
         self.shown = len(first_page or ()) if shown is None else shown
         table.set_source(self._page_source(query, shown), self.shown, keep_cursor=not reset_cursor,
                          first_page=first_page)
+        if self._count_worker is not None:
+            # Cancels just the one older count: an exclusive worker would walk every count started
+            # since the loop last ran (a fast typist's dozens) on every keystroke.
+            self._count_worker.cancel()
+            self._count_worker = None
         if self.counting:
-            self._count_in_background(query, store.data_version())
+            self._count_worker = self.run_worker(
+                partial(self._count_in_background, query, store.data_version()),
+                thread=True, group="queue-count", exit_on_error=False,
+            )
         self._update_chrome()
         self._remember_selection()
 
@@ -209,7 +227,6 @@ class QueueScreen(ModeScreen):
         # Knowing the total lets the Store read pages in the far half backwards (`end` stays instant).
         return lambda offset, limit: store.query_queue(query, offset, limit, total=total)
 
-    @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
     def _count_in_background(self, query: QueueQuery, version: tuple[int, int]) -> None:
         worker = get_current_worker()
         store = self.mediation.store
@@ -249,21 +266,54 @@ class QueueScreen(ModeScreen):
             "chip-open": ("[b]c[/b] open only" if q.open_only else "[b]c[/b] open and closed", q.open_only),
             "chip-risk": ("[b]a[/b] at risk only" if q.at_risk_only else "[b]a[/b] at risk: any", q.at_risk_only),
         }
-        for chip_id, (text, active) in chips.items():
-            chip = self.query_one(f"#{chip_id}", Label)
-            chip.update(text)
-            chip.set_class(active, "active")
         noun = "requisition" if self.total_all == 1 else "requisitions"
         shown = "counting…" if self.counting else f"{self.shown:,}"
-        self.query_one("#queue-count", Static).update(f"{shown} of {self.total_all:,} {noun}")
-        empty = self.query_one("#queue-empty", Static)
         if self.total_all == 0:
-            empty.update("No requisitions yet — press [b]n[/b] to add one, or run [b]mediate demo[/b]")
+            empty_text = "No requisitions yet — press [b]n[/b] to add one, or run [b]mediate demo[/b]"
         elif self.shown == 0:
-            empty.update("No requisitions match — press [b]esc[/b] to clear the filters")
+            empty_text = "No requisitions match — press [b]esc[/b] to clear the filters"
+        else:
+            empty_text = self._chrome.get("queue-empty", "")
+        # A keystroke changes the count and seldom anything else: parsing and laying out every label
+        # again would cost more than the query, so only what changed is updated.
+        for widget_id, text in (*((chip_id, text) for chip_id, (text, _) in chips.items()),
+                                ("queue-count", f"{shown} of {self.total_all:,} {noun}"),
+                                ("queue-empty", empty_text)):
+            if self._chrome.get(widget_id) != text:
+                self._chrome[widget_id] = text
+                self.query_one(f"#{widget_id}", Static).update(text)
+        for chip_id, (_, active) in chips.items():
+            self.query_one(f"#{chip_id}", Label).set_class(active, "active")
+        empty = self.query_one("#queue-empty", Static)
         self.table.display = self.shown > 0
         empty.display = self.shown == 0
         self.refresh_bindings()
+
+    def show_requisition(self, requisition_id: int) -> bool:
+        """Selects the requisition and scrolls it into the middle of the table, keeping the sort. Filters
+        that would hide it are cleared first (with a toast saying so). False when it no longer exists."""
+        store = self.mediation.store
+        requisition = store.get_requisition(requisition_id)
+        if requisition is None:
+            self.notify("That requisition no longer exists", severity="warning")
+            return False
+        position = store.queue_position(self._sql_query(), requisition_id)
+        if position is None:
+            q = self.query_state
+            self.query_state = QueueQuery(open_only=requisition.status not in CLOSED_STATUSES, sort=q.sort,
+                                          descending=q.descending)
+            box = self.query_one("#filter", Input)
+            with box.prevent(Input.Changed):  # its handler would re-query and put the cursor on the top row
+                box.value = ""
+            position = store.queue_position(self._sql_query(), requisition_id) or 0
+            self.notify(f"Filters cleared to show {requisition.code}", title="Queue")
+        self.refresh_queue()  # keeps the cursor, so it counts at once: the cursor may go anywhere
+        table = self.table
+        table.cursor = position
+        table.centre_cursor()
+        self.mediation.selected_requisition_id = requisition_id
+        table.focus()
+        return True
 
     def _remember_selection(self) -> None:
         row = self.table.current_row if self.shown else None

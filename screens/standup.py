@@ -166,6 +166,7 @@ class StandupScreen(ModeScreen):
         self._pending: dict[str, str] = {}
         self._loading = False
         self._starting = False
+        self._stamp: tuple[Any, ...] | None = None
 
     @property
     def running(self) -> bool:
@@ -208,10 +209,20 @@ class StandupScreen(ModeScreen):
         if self.standup is not None:
             self._item_started = self.mediation.now()
         self._show()
+        self._stamp = self._current_stamp()
         self.set_interval(1, self._tick)
+
+    def _current_stamp(self) -> tuple[Any, ...]:
+        return (self.mediation.store.data_version(), self.mediation.now().date())
 
     def on_screen_resume(self) -> None:
         # Another screen may have changed people or requisitions; the meeting itself lives in the store.
+        # When nothing was written since this screen last showed (and on the first visit, which on_mount
+        # just drew), what it shows still holds; the clocks tick on their own.
+        stamp = self._current_stamp()
+        if stamp == self._stamp:
+            return
+        self._stamp = stamp
         self.people = self.mediation.store.people_by_id()
         if self.standup is None:
             self.standup = self.mediation.store.running_standup()
@@ -627,8 +638,7 @@ class StandupScreen(ModeScreen):
         if item is None or not item.requisition_id:
             return
         self._flush()
-        self.mediation.selected_requisition_id = item.requisition_id
-        self.app.switch_mode("queue")
+        self.mediation.show_in_queue(item.requisition_id)
         code = self.codes.get(("r", item.requisition_id), "the requisition")
         self.app.notify(f"{code} is selected; press 5 to come back to the standup", title="Queue")
 

@@ -76,6 +76,11 @@ class TrackRecordScreen(ModeScreen):
         self.sort_key = "follow_through_30"
         self.descending = False  # the weakest follow-through first: where the conversation starts
         self.columns = list(COLUMNS)
+        # What the report was worked out at (data version, day): a visit with nothing changed redoes nothing.
+        self._stamp: tuple[Any, ...] | None = None
+        # Resumes before the first suspend are the first visit's own, which on_mount has just started;
+        # asking the Store then would also wait behind the worker on the same connection.
+        self._left_once = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="track-title", classes="block-title")
@@ -96,8 +101,16 @@ class TrackRecordScreen(ModeScreen):
         self.people_table.focus()
 
     def on_screen_resume(self) -> None:
-        # Commitments are marked and disputes resolved on other screens.
-        self.refresh_data()
+        # Commitments are marked and disputes resolved on other screens; when nothing changed (and on the
+        # first visit, which on_mount just started) the report still holds.
+        if self._left_once and self._current_stamp() != self._stamp:
+            self.refresh_data()
+
+    def on_screen_suspend(self) -> None:
+        self._left_once = True
+
+    def _current_stamp(self) -> tuple[Any, ...]:
+        return (self.mediation.store.data_version(), self.mediation.now().date())
 
     @property
     def teams_table(self) -> DataTable[Any]:
@@ -118,6 +131,7 @@ class TrackRecordScreen(ModeScreen):
     # -- data --------------------------------------------------------------------------------------
 
     def refresh_data(self) -> None:
+        self._stamp = self._current_stamp()
         self._compute(self.mediation.now())
 
     @work(thread=True, exclusive=True, group="track-record")

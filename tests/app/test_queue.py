@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static
 
-from db.models import EventKind, Requisition, RequisitionStatus, allowed_transitions
-from db.store import QueueQuery
+from db.models import CLOSED_STATUSES, EventKind, Requisition, RequisitionStatus, allowed_transitions
+from db.store import QUEUE_SORTS, QueueQuery
 from screens.commands import applicable
 from screens.help import HelpScreen
 from screens.modals import PipelineEventModal, StatusChangeModal
@@ -265,3 +265,67 @@ async def test_the_palette_lists_queue_actions_by_area_and_runs_them(store, app_
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, RequisitionForm)
+
+
+async def test_going_to_a_requisition_from_another_screen_clears_the_filters_hiding_it_and_scrolls_to_it(
+        store_factory, app_factory):
+    store = store_factory(150)
+    target = store.requisition_by_code("REQ-0040")
+    assert target.status in CLOSED_STATUSES and "Payroll" not in target.title
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        queue = app.screen
+        await pilot.press("slash")
+        await type_text(pilot, "payroll")
+        await pilot.press("enter", "r")  # back to the table, newest code first
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        app.show_in_queue(target.id)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is queue
+        table = queue.query_one(RequisitionTable)
+        # The text filter and "open only" hid a closed requisition: both are cleared, the sort stays.
+        assert queue.query_one("#filter", Input).value == ""
+        assert (queue.query_state.text, queue.query_state.open_only) == ("", False)
+        assert (queue.query_state.sort, queue.query_state.descending) == ("code", True)
+        assert "open and closed" in str(queue.query_one("#chip-open").render())
+        # REQ-0040 of 150, newest first: 110 rows above it, past the first page and the first screen.
+        assert table.cursor == 110 and table.current_row.id == target.id
+        assert table.scroll_offset.y <= table.cursor < table.scroll_offset.y + table.body_height
+        assert app.selected_requisition_id == target.id
+        assert app.focused is table
+
+
+async def test_a_requisition_the_filters_already_show_keeps_them(store, app_factory):
+    target = store.requisition_by_code("REQ-0011")
+    word = target.title.split()[0].lower()
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        queue = app.screen
+        await pilot.press("slash")
+        await type_text(pilot, word)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert queue.show_requisition(target.id)
+        await pilot.pause()
+        table = queue.query_one(RequisitionTable)
+        assert queue.query_one("#filter", Input).value == word
+        shown = [table.row_at(i).id for i in range(table.total)]
+        assert table.total < 20 and table.cursor == shown.index(target.id)
+
+
+def test_the_store_places_a_requisition_where_the_queue_sorts_it(store_factory):
+    store = store_factory(150)
+    for sort in QUEUE_SORTS:
+        for descending in (False, True):
+            for query in (QueueQuery(sort=sort, descending=descending),
+                          QueueQuery(sort=sort, descending=descending, open_only=True, text="senior")):
+                rows = store.query_queue(query, 0, 200)
+                assert rows
+                for index in (0, len(rows) // 2, len(rows) - 1):
+                    assert store.queue_position(query, rows[index].id) == index, (sort, descending, query.text)
+    hidden = next(r for r in store.query_queue(QueueQuery(), 0, 200) if r.status in CLOSED_STATUSES)
+    assert store.queue_position(QueueQuery(open_only=True), hidden.id) is None
+    assert store.queue_position(QueueQuery(), 99_999) is None
