@@ -44,9 +44,9 @@ from enum import StrEnum
 
 import holidays
 
-from console.rules.facts import DEFAULT_TIME_TO_FILL_DAYS
 from db.defaults import (
     CLIENT_FEEDBACK_WITHIN_HOURS,
+    DEFAULT_TIME_TO_FILL_DAYS,
     FIRST_SUBMITTAL_A,
     FIRST_SUBMITTAL_B,
     INTAKE_WITHIN_HOURS,

@@ -11,6 +11,10 @@ CLIENT_FEEDBACK_WITHIN_HOURS = "client_feedback_within_hours"  # threshold: hour
 NO_STALE_REQUISITION_DAYS = "no_stale_requisition_days"  # threshold: days without a status change
 PROMISE_NOT_BEFORE_ESTIMATE = "promise_not_before_estimate"  # no threshold: promise >= realistic estimate
 
+# The realistic time to fill, in days, while the team's own history is too short to estimate one
+# (the rules module's estimates and the promise metric both fall back to it).
+DEFAULT_TIME_TO_FILL_DAYS = 36.0
+
 
 def default_expectations(status: ExpectationStatus = ExpectationStatus.PROPOSED) -> list[Expectation]:
     return [

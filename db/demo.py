@@ -62,6 +62,9 @@ LEAD = "Helen Park"
 # Follow-through the core cast is drawn to: Marcus overpromises and keeps half his word; the rest vary.
 CORE_SALES_FOLLOW_THROUGH = [0.5, 0.92, 0.8, 0.88, 0.75]
 CORE_RECRUITER_FOLLOW_THROUGH = [0.95, 0.85, 0.78, 0.9, 0.7, 0.83]
+# The share of first submittals each core recruiter sends within the grade's allowance: Aisha and
+# Liam are quick, Grace is often late. The rest of a large team is as punctual as they are reliable.
+CORE_RECRUITER_ON_TIME = [0.97, 0.9, 0.8, 0.95, 0.66, 0.88]
 
 FIRST_NAMES = (
     "Adam Alicia Amir Ana Andre Anika Beatrice Caleb Carmen Chloe Connor Dana Derek Diego Eli Emma Fatima Felix "
@@ -324,6 +327,7 @@ class _Person:
     team: Team
     follow_through: float = 0.85
     overpromises: bool = False
+    on_time: float = 0.85  # recruiters: the share of first submittals sent within the allowance
 
 
 @dataclass
@@ -345,6 +349,36 @@ class _Req:
     fee_cut: bool
     submittals: int
     row: list[Any] = field(default_factory=list)
+
+
+def _expected_grade(
+    dates_agreed: bool, promised: bool, headcount: bool, reason_known: bool, salary_max: int | None,
+    market: int | None, engagement: str, fee: float | None, competing: int, manager_access: bool,
+    agreed_48h: bool, stages: int | None, jd_clear: bool, must_haves: int | None, candidates: bool,
+) -> str:
+    """The grade the shipped rule pack (console/rules/default_pack.toml) gives these intake answers,
+    reckoned here in brief (db/ cannot ask the rules module, and the demo is graded only once written),
+    so that recruiters can work grade A requisitions first, as the expectations ask."""
+    def level(best: bool, partial: bool) -> int:
+        return 2 if best else 1 if partial else 0
+
+    gap = None if not salary_max or not market else (market - salary_max) / market * 100
+    standard_fee = fee is not None and fee >= 20
+    few_rivals = engagement != CONTINGENT or competing <= 1
+    points = (
+        15 * level(dates_agreed and promised, dates_agreed or promised)
+        + 10 * level(headcount and reason_known, headcount or reason_known)
+        + 15 * (0 if not salary_max else 1 if market is None else 2 if gap is not None and gap <= 0
+                else 1 if gap is not None and gap <= 15 else 0)
+        + 15 * level(few_rivals and standard_fee, few_rivals or standard_fee)
+        + 15 * level(manager_access and agreed_48h, manager_access or agreed_48h)
+        + 10 * (0 if stages is None else 2 if stages <= 3 else 1 if stages <= 5 else 0)
+        + 10 * level(jd_clear and must_haves is not None and must_haves <= 3,
+                     jd_clear or (must_haves is not None and must_haves <= 3))
+        + 10 * (2 if candidates else 0)
+    ) / 2
+    grade = "A" if points >= 70 else "B" if points >= 45 else "C"
+    return "B" if grade == "A" and gap is not None and gap > 15 else grade
 
 
 def _ts(moment: dt.datetime | None) -> str | None:
@@ -378,6 +412,17 @@ AGE_DAYS = {
 }
 # Share of each status that falls back once (candidates rejected or withdrawn) before moving on.
 FALLBACK_CHANCE = 0.18
+# A requisition back in sourcing has usually had candidates already: an easy one that never had a
+# submittal would be stuck, which the quick team of the demo rarely lets happen.
+SOURCING_AFTER_SUBMITTAL = {"A": 0.9, "B": 0.8, "C": FALLBACK_CHANCE}
+# First submittals, by the grade the rules will give (see _expected_grade): the business days the
+# expectations allow (A 1, B 2; C has none, so 3 is the recruiters' own habit), how much more or less
+# likely than the recruiter's usual the allowance is kept, and how late a late one is.
+SUBMITTAL_ALLOWANCE = {"A": 1, "B": 2, "C": 3}
+SUBMITTAL_ON_TIME_SHIFT = {"A": 0.05, "B": 0.03, "C": -0.3}
+SUBMITTAL_LATE_DAYS = {"A": (2, 5), "B": (3, 7), "C": (4, 12)}
+# A requisition still waiting in "qualified" was qualified this long ago (days), by grade.
+WAITING_QUALIFIED_DAYS = {"A": (0.05, 1.2), "B": (0.05, 2.3), "C": (0.1, 9.0)}
 DISPUTE_STATUS_WEIGHTS = {
     DisputeStatus.OPEN: 5, DisputeStatus.MEDIATING: 3, DisputeStatus.RESOLVED: 4,
     DisputeStatus.ESCALATED: 1, DisputeStatus.WITHDRAWN: 1,
@@ -481,10 +526,13 @@ class _DemoBuilder:
             self.sales.append(add(name, Team.SALES, CORE_SALES_FOLLOW_THROUGH[i], overpromises=i == 0))
         for i, name in enumerate(CORE_RECRUITERS):
             self.recruiters.append(add(name, Team.RECRUITING, CORE_RECRUITER_FOLLOW_THROUGH[i]))
+            self.recruiters[-1].on_time = CORE_RECRUITER_ON_TIME[i]
         self.lead = add(LEAD, Team.LEAD, 1.0)
         for i, name in enumerate(names):
             team = Team.SALES if i < extra_sales else Team.RECRUITING
             person = add(name, team, round(rng.uniform(0.55, 0.97), 2), overpromises=rng.random() < 0.15)
+            if team == Team.RECRUITING:
+                person.on_time = round(0.42 + 0.58 * person.follow_through, 2)
             (self.sales if team == Team.SALES else self.recruiters).append(person)
         assert len(self.recruiters) == len(CORE_RECRUITERS) + extra_recruiters
         start = self.now - dt.timedelta(days=200)
@@ -557,7 +605,7 @@ class _DemoBuilder:
     def _moment(self, minute: int | None) -> dt.datetime | None:
         return None if minute is None else self.now + dt.timedelta(minutes=minute)
 
-    def _path(self, status: RequisitionStatus) -> list[RequisitionStatus]:
+    def _path(self, status: RequisitionStatus, grade: str) -> list[RequisitionStatus]:
         """The statuses a requisition went through to reach `status`, each step an allowed transition."""
         rng = self.rng
         if status in FORWARD:
@@ -566,7 +614,7 @@ class _DemoBuilder:
             if S.SUBMITTED in path and rng.random() < FALLBACK_CHANCE:
                 at = path.index(S.SUBMITTED) + 1
                 path[at:at] = [S.SOURCING, S.SUBMITTED]
-            elif status == S.SOURCING and rng.random() < FALLBACK_CHANCE:
+            elif status == S.SOURCING and rng.random() < SOURCING_AFTER_SUBMITTAL[grade]:
                 path += [S.SUBMITTED, S.SOURCING]
         elif status == S.ON_HOLD:
             path = FORWARD[: rng.choice((1, 2, 3, 3, 4))] + [S.ON_HOLD]
@@ -644,7 +692,18 @@ class _DemoBuilder:
             promised_days = randint(38, 75)
         promised = None if promised_days is None else self._day(opened + promised_days * 1440)
 
-        path = self._path(status)
+        # The intake scorecard's answers; the grade the rules will derive from them paces the recruiter.
+        stages = None if chance() < 0.1 else choice(STAGES[profile])
+        must_haves = None if chance() < 0.1 else randint(*MUST_HAVES[profile])
+        agreed_48h = chance() < good
+        turnaround = None if chance() < 0.12 else round(uniform(8, 40) if agreed_48h else uniform(30, 140), 1)
+        manager_access, dates_agreed, jd_clear = chance() < good, chance() < good * 0.9, chance() < good
+        headcount, reason_known, candidates = chance() < good + 0.05, chance() < good, chance() < good
+        expected_grade = _expected_grade(
+            dates_agreed, promised is not None, headcount, reason_known, salary_max, market, engagement, fee,
+            competing, manager_access, agreed_48h, stages, jd_clear, must_haves, candidates)
+
+        path = self._path(status, expected_grade)
         closed: int | None = None
         age = -opened
         if status in CLOSED_STATUSES:
@@ -673,6 +732,7 @@ class _DemoBuilder:
                 times.append(last_change)
             if path[1] == S.QUALIFIED:
                 intake_at = opened + int((times[0] - opened) * uniform(0.5, 0.9))
+                self._time_first_submittal(path, times, expected_grade, recruiter)
             elif chance() < 0.5:
                 intake_at = opened + (times[0] - opened) // 2
         elif chance() < 0.45:
@@ -701,18 +761,14 @@ class _DemoBuilder:
             event[3] = stamp(event[3])
             add_event(tuple(event))
 
-        stages = None if chance() < 0.1 else choice(STAGES[profile])
-        must_haves = None if chance() < 0.1 else randint(*MUST_HAVES[profile])
-        agreed_48h = chance() < good
-        turnaround = None if chance() < 0.12 else round(uniform(8, 40) if agreed_48h else uniform(30, 140), 1)
         code = f"REQ-{rid:04d}"
         row = [
             rid, code, None, title, client, sales.id, None if recruiter is None else recruiter.id,
             choice(OPENINGS) if family in ("healthcare", "sales") else 1,
             status.value, engagement, fee, salary_min, salary_max, market, location, remote,
             promised, stamp(intake_at),
-            chance() < good, agreed_48h, stages, chance() < good * 0.9, chance() < good,
-            must_haves, chance() < good + 0.05, chance() < good, chance() < good, competing, turnaround,
+            manager_access, agreed_48h, stages, dates_agreed, jd_clear,
+            must_haves, headcount, reason_known, candidates, competing, turnaround,
             stamp(opened), stamp(updated), stamp(closed), reason,
             choice(REQUISITION_NOTES) if chance() < 0.35 else "",
             None, None, None, submittals, stamp(last_submittal), 0,
@@ -721,6 +777,64 @@ class _DemoBuilder:
         return _Req(rid, code, title, client, sales, recruiter, status, moment(opened), moment(closed),
                     moment(intake_at), promised_days is not None and promised_days < 36, below, fee_cut,
                     submittals, row=row)
+
+    def _time_first_submittal(self, path: list[RequisitionStatus], times: list[int], grade: str,
+                              recruiter: _Person | None) -> None:
+        """Moves the qualification and the first submittal (the move to "submitted") close together, as
+        fast as the recruiter usually is for a requisition of this grade; the rest keeps its timing."""
+        rng = self.rng
+        steps = len(times)
+        if S.SUBMITTED not in path:
+            if steps == 1 and path[-1] == S.QUALIFIED:
+                # Still waiting for its first submittal: qualified recently, or it would have had one.
+                lo, hi = WAITING_QUALIFIED_DAYS[grade]
+                times[0] = max(times[0], -int(1440 * rng.uniform(lo, hi)))
+            return
+        into_submitted = path.index(S.SUBMITTED) - 1  # the transition that moved it to "submitted"
+        qualified = times[0]
+        days = self._submittal_days(grade, recruiter)
+        if into_submitted == steps - 1:
+            # "Submitted" is where it stands since then: keep that moment, the qualification came earlier.
+            qualified = max(qualified, self._business_days_away(times[into_submitted] - 90, days, before=True))
+        else:
+            # The first submittal comes shortly before that move (see _pipeline): aim the move just after it.
+            submitted = self._business_days_away(qualified, days) + rng.randint(30, 60)
+            if submitted >= min(times[into_submitted + 1], -60):
+                return  # the next step came sooner than this submittal would have: keep the original timing
+            times[into_submitted] = submitted
+        times[0] = qualified
+        span = times[into_submitted] - qualified
+        times[1:into_submitted] = sorted(qualified + int(span * rng.uniform(0.1, 0.9))
+                                         for _ in range(into_submitted - 1))
+
+    def _submittal_days(self, grade: str, recruiter: _Person | None) -> int:
+        """Business days from a qualification to its first submittal: within the grade's allowance as
+        often as the recruiter manages (mostly the same or the next day), late otherwise."""
+        rng = self.rng
+        on_time = (recruiter.on_time if recruiter else 0.6) + SUBMITTAL_ON_TIME_SHIFT[grade]
+        if rng.random() < on_time:
+            return min(int(rng.expovariate(1.3)), SUBMITTAL_ALLOWANCE[grade])
+        return rng.randint(*SUBMITTAL_LATE_DAYS[grade])
+
+    def _business_days_away(self, minute: int, days: int, before: bool = False) -> int:
+        """A working-hours moment `days` business days after `minute` (or before it), counted by date and
+        skipping weekends as the first-submittal expectations count them; 0 days is later (earlier) that day."""
+        rng = self.rng
+        moment = self.now + dt.timedelta(minutes=minute)
+        step = dt.timedelta(days=-1 if before else 1)
+        day = moment.date()
+        while day.weekday() >= 5:  # a day off belongs to the next business day (or, going back, the last)
+            day += step
+        for _ in range(days):
+            day += step
+            while day.weekday() >= 5:
+                day += step
+        if day == moment.date():
+            shift = dt.timedelta(minutes=rng.randint(20, 300))
+            at = moment - shift if before else moment + shift
+        else:
+            at = dt.datetime.combine(day, dt.time(8)) + dt.timedelta(minutes=rng.randint(0, 600))
+        return int((at - self.now).total_seconds() // 60)
 
     def _day(self, minute: int) -> str:
         day = minute // 1440
@@ -833,6 +947,7 @@ class _DemoBuilder:
                 chosen = [r for r in base if test(r)] if test else base
                 pools[(category, open_only)] = chosen or base
         by_req: Counter[int] = Counter()
+        long_running_chosen = False
         for index, status in enumerate(statuses):
             did = index + 1
             category = categories[index % len(categories)] if index < len(categories) else rng.choice(categories)
@@ -840,8 +955,13 @@ class _DemoBuilder:
             about_req = rng.random() < 0.9 or category not in (
                 DisputeCategory.BLAME_VISIBILITY, DisputeCategory.CREDIT_SPLIT)
             req = None
+            # The first open dispute has been running for over a month, so every past standup discussed one.
+            long_running = status == DisputeStatus.OPEN and not long_running_chosen and about_req
             if about_req:
                 pool = pools[(category, is_open and category != DisputeCategory.CREDIT_SPLIT)]
+                if long_running:
+                    long_running_chosen = True
+                    pool = [r for r in pool if r.opened < now - dt.timedelta(days=31)] or pool
                 req = pool[rng.randrange(len(pool))] if pool else None
             if req is not None and req.recruiter is not None:
                 seller, recruiter = req.sales, req.recruiter
@@ -864,6 +984,8 @@ class _DemoBuilder:
             opened = (start + span * rng.uniform(0.1, 0.9)).replace(second=0, microsecond=0)
             if is_open:
                 opened = max(opened, now - dt.timedelta(days=40))
+                if long_running:
+                    opened = max(start, (now - dt.timedelta(days=rng.uniform(30, 40))).replace(second=0, microsecond=0))
                 opened = max(min(opened, now - dt.timedelta(hours=2)), start)
             closed = None
             if not is_open:

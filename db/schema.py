@@ -265,6 +265,14 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX requisitions_grade ON requisitions(grade);
     """,
+    # 8: the "events of a kind in a time range" index also carries the from-status, so the stale-
+    # requisition trend counts who was running at each week-end from status changes alone, without
+    # pairing each change with the next (~1 s -> ~0.3 s at 100,000 requisitions). It replaces the
+    # index of migration 4, which it extends.
+    """
+    CREATE INDEX pipeline_events_kind_status ON pipeline_events(kind, at, requisition_id, to_status, from_status);
+    DROP INDEX pipeline_events_kind_covering;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

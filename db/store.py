@@ -1331,7 +1331,9 @@ class Store:
                                WHERE f.requisition_id = s.requisition_id AND f.at >= s.at AND f.at <= :until
                                  AND f.kind = 'client_feedback'
                            ) AS done_at
-                    FROM pipeline_events AS s INDEXED BY pipeline_events_kind_covering
+                    -- Submittals in requisition order: each look-up of the next feedback then lands
+                    -- on the index page the previous one read (~40 % faster than in time order).
+                    FROM {events("s")}
                     WHERE s.kind = 'submittal' AND s.at >= :since AND s.at <= :until
                 ),
                 timed AS MATERIALIZED (
@@ -1427,7 +1429,9 @@ class Store:
         """
         ctes, params, extras = self._metric_cases(metric, threshold, since, until, **options)
         params["limit"] = -1 if limit is None else limit
-        params["window_start"] = _to_sql(window_start or since)
+        # A stale requisition is a breach however long ago its last change was: the longest-stale
+        # ones are the worst, so the snapshot's breaches are not limited to the window.
+        params["window_start"] = "" if metric == NO_STALE_REQUISITION_DAYS else _to_sql(window_start or since)
         day = "0" if metric == NO_STALE_REQUISITION_DAYS else "CAST(:until_jd - at_jd AS INTEGER)"
         # A hand-checked case is a commitment: its text says what was promised.
         title = ("COALESCE((SELECT text FROM commitments WHERE id = c.commitment_id), r.title, '')"
@@ -1461,64 +1465,71 @@ class Store:
     def stale_requisition_tally(self, days: float, until: dt.datetime, weeks: int) -> list[tuple[int, int]]:
         """(not stale, running) at `until` and at the end of each earlier week; index 0 is `until`.
 
-        Each status change starts a stretch in its new status that lasts until the next change; the
-        opening starts the first. A requisition re-opened (filled -> sourcing) starts a fresh stretch,
-        so time spent filled never counts. A running stretch covers a run of week-ends and is stale at
-        those more than `days` after it began; SQLite counts the stretches per run of week-ends.
+        A requisition is stale at a week-end W when it is running at W and its last status change (or
+        its opening) is more than `days` before W: it was running at W - days and nothing happened in
+        [W - days, W]. A re-opened requisition (filled -> sourcing) starts afresh at the re-open.
+
+        Both halves are counted without pairing each change with the next (a window function or a
+        seek per change costs ~1 s at 100,000 requisitions):
+        - running at a moment X = the changes up to X into a running status, less those out of one,
+          plus the requisitions opened by X in a running status (telescoping per requisition);
+        - of the requisitions running at W - days, those with a change in [W - days, W] are found by
+          the from-status of their first change there; one opened there was not running before it.
         """
         running = ",".join(f"'{s}'" for s in self._RUNNING)
-        params = {
-            "t": float(days), "until": _to_sql(until), "until_jd": _julian(until), "weeks": weeks,
-            "span_start": _to_sql(until - dt.timedelta(days=7 * weeks)),
-        }
-        events = "pipeline_events AS e INDEXED BY pipeline_events_requisition_kind"
+        ends = [until - dt.timedelta(days=7 * k) for k in range(weeks)]
+        starts = [end - dt.timedelta(days=float(days)) for end in ends]
+        # The moments whose running count is needed: just before each [W - days, W] (exclusive) and at
+        # each W (inclusive); the changes and openings between consecutive moments are summed once.
+        moments = sorted({(_to_sql(s), False) for s in starts} | {(_to_sql(e), True) for e in ends})
+        params: dict[str, Any] = {}
+        parts: list[str] = []
+        for i, (moment, inclusive) in enumerate(moments):
+            params[f"m{i}"] = moment
+            upper = f"{{col}} {'<=' if inclusive else '<'} :m{i}"
+            lower = "" if i == 0 else f"AND {{col}} {'>' if moments[i - 1][1] else '>='} :m{i - 1}"
+            parts.append(f"""
+                SELECT {i}, SUM(e.to_status IN ({running})) - SUM(e.from_status IN ({running}))
+                FROM pipeline_events AS e INDEXED BY pipeline_events_kind_status
+                WHERE e.kind = 'status_change' AND {upper.format(col='e.at')} {lower.format(col='e.at')}""")
+            # The status a requisition was opened in is its first change's from-status (or its status).
+            parts.append(f"""
+                SELECT {i}, SUM(COALESCE((
+                           SELECT f.from_status FROM pipeline_events AS f INDEXED BY pipeline_events_requisition_kind
+                           WHERE f.requisition_id = r.id AND f.kind = 'status_change' ORDER BY f.at LIMIT 1
+                       ), r.status) IN ({running}))
+                FROM requisitions AS r INDEXED BY requisitions_opened
+                WHERE {upper.format(col='r.opened_at')} {lower.format(col='r.opened_at')}""")
+        partial = [0] * len(moments)
+        for i, value in self.conn.execute(" UNION ALL ".join(parts), params):
+            partial[i] += value or 0
+        running_at: dict[tuple[str, bool], int] = {}
+        total = 0
+        for moment, value in zip(moments, partial):
+            total += value
+            running_at[moment] = total
 
-        def spans(source: str) -> str:
-            # Week k ends at until - 7k days: a stretch [start, end) covers week-ends first..last and is
-            # stale at week-end k when k < stale_before.
-            return f"""
-                SELECT CASE WHEN "end" IS NULL THEN 0
-                            ELSE CAST((:until_jd - julianday("end")) / 7 AS INTEGER) + 1 END AS first_week,
-                       CAST((:until_jd - julianday(start)) / 7 AS INTEGER) AS last_week,
-                       (:until_jd - julianday(start) - :t) / 7 AS stale_before
-                FROM {source} WHERE state IN ({running}) AND ("end" IS NULL OR "end" > :span_start)"""
-
-        sql = f"""
-            WITH changes AS (
-                SELECT e.at AS start, e.to_status AS state,
-                       LEAD(e.at) OVER (PARTITION BY e.requisition_id ORDER BY e.at) AS "end"
-                FROM {events} WHERE e.kind = 'status_change' AND e.at <= :until
-            ),
-            openings AS MATERIALIZED (
-                -- The stretch from the opening to the first change, in the status the requisition
-                -- was opened with. One index seek fetches both the first change's time (a fixed
-                -- 19-character timestamp) and its from-status.
-                SELECT start, COALESCE(substr(first, 21), status) AS state, substr(first, 1, 19) AS "end" FROM (
-                    SELECT r.opened_at AS start, r.status, (
-                               SELECT e.at || '|' || e.from_status FROM {events}
-                               WHERE e.requisition_id = r.id AND e.kind = 'status_change' AND e.at <= :until
-                               ORDER BY e.at LIMIT 1
-                           ) AS first
-                    FROM requisitions r
-                    WHERE r.opened_at <= :until AND (r.closed_at IS NULL OR r.closed_at >= :span_start)
-                )
-            ),
-            spans AS ({spans("changes")} UNION ALL {spans("openings")})
-            SELECT first_week, last_week, stale_before, COUNT(*) FROM (
-                SELECT first_week, MIN(last_week, :weeks - 1) AS last_week,
-                       CASE WHEN stale_before <= 0 THEN -1
-                            ELSE CAST(stale_before AS INTEGER) - (stale_before = CAST(stale_before AS INTEGER))
-                       END AS stale_before
-                FROM spans WHERE first_week < :weeks
-            ) GROUP BY 1, 2, 3"""
-        running_at = [0] * weeks
-        stale_at = [0] * weeks
-        for first_week, last_week, last_stale_week, count in self.conn.execute(sql, params):
-            for week in range(first_week, last_week + 1):
-                running_at[week] += count
-                if week <= last_stale_week:
-                    stale_at[week] += count
-        return [(running_at[k] - stale_at[k], running_at[k]) for k in range(weeks)]
+        moved: list[str] = []
+        for k, (start, end) in enumerate(zip(starts, ends)):
+            params[f"s{k}"], params[f"e{k}"] = _to_sql(start), _to_sql(end)
+            moved.append(f"""
+                SELECT {k}, COUNT(*) FROM (
+                    SELECT MIN(at), from_status FROM (
+                        SELECT e.requisition_id, e.at, e.from_status
+                        FROM pipeline_events AS e INDEXED BY pipeline_events_kind_status
+                        WHERE e.kind = 'status_change' AND e.at >= :s{k} AND e.at <= :e{k}
+                        UNION ALL
+                        SELECT r.id, r.opened_at, NULL FROM requisitions AS r INDEXED BY requisitions_opened
+                        WHERE r.opened_at >= :s{k} AND r.opened_at <= :e{k}
+                    ) GROUP BY requisition_id HAVING COUNT(from_status) = COUNT(*)
+                ) WHERE from_status IN ({running})""")
+        moved_from_running = dict(self.conn.execute(" UNION ALL ".join(moved), params).fetchall())
+        tally = []
+        for k, (start, end) in enumerate(zip(starts, ends)):
+            running_now = running_at[(_to_sql(end), True)]
+            stale = running_at[(_to_sql(start), False)] - moved_from_running.get(k, 0)
+            tally.append((running_now - stale, running_now))
+        return tally
 
     # Commitments are dated by when their outcome became known or when they fell due, whichever came
     # first: keeping a promise early counts at once; keeping it late counts on its due date (and is late).
@@ -1829,6 +1840,57 @@ class Store:
         reader = self._reader
         if reader is not None:
             reader.interrupt()
+
+    def background_reader(self) -> "Store":
+        """This Store reading on a read-only connection of its own, for one worker thread (metrics, track
+        record, lists): SQLite serialises a connection, so on the main one a worker's long statement
+        makes every UI-thread query wait for it. Use it as `with store.background_reader() as reader:`;
+        it cannot write, and closing it leaves this Store open."""
+        view = object.__new__(Store)
+        view.__dict__.update(self.__dict__)
+        immutable = "" if os.access(self.path.parent, os.W_OK) else "&immutable=1"
+        try:
+            view.conn = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro{immutable}", uri=True, isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"The database could not be read: {exc}") from None
+        view.conn.row_factory = sqlite3.Row
+        view.readonly = True
+        view._depth = 0
+        view._reader, view._reader_lock = None, threading.Lock()
+        # The people list is validated once per data version (~50 ms at 2,500 people): when this Store's
+        # copy is current, the reader starts with it rather than validating it again.
+        cached = getattr(self, "_people_cache", None)
+        view._people_cache = None
+        if cached is not None and cached[0] == (self.conn.execute("PRAGMA data_version").fetchone()[0],
+                                                self.conn.total_changes):
+            view._people_cache = ((view.conn.execute("PRAGMA data_version").fetchone()[0], 0), cached[1])
+        return view
+
+    # -- the queue: where one requisition sits (issue 8: show a requisition in the queue) -----------
+
+    def queue_position(self, q: QueueQuery, requisition_id: int) -> int | None:
+        """The requisition's row offset in the queue as `q` filters and sorts it (how many rows sort
+        before it, counted in SQLite), or None when the filter hides it or it does not exist."""
+        order = QUEUE_SORTS.get(q.sort, "r.id")
+        where, params = self._queue_where(q)
+        joined = "FROM requisitions r JOIN people s ON s.id = r.sales_owner_id"
+        glue = " AND " if where else " WHERE "
+        found = self.conn.execute(f"SELECT {order} {joined}{where}{glue}r.id = ?",
+                                  [*params, requisition_id]).fetchone()
+        if found is None:
+            return None
+        key = found[0]
+        # The same order as queue_sql: the sort key with unknown values last either way, then the id.
+        before = ">" if q.descending else "<"
+        if key is None:
+            condition, extra = f"({order} IS NOT NULL OR r.id {before} ?)", [requisition_id]
+        else:
+            condition = f"({order} {before} ? OR ({order} = ? AND r.id {before} ?))"
+            extra = [key, key, requisition_id]
+        return self.conn.execute(f"SELECT COUNT(*) {joined}{where}{glue}{condition}", [*params, *extra]).fetchone()[0]
 
     # -- whole-file operations -------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from rule_engine import DataType
 
+from db.defaults import DEFAULT_TIME_TO_FILL_DAYS
 from db.models import (
     CommitmentStatus,
     Dispute,
@@ -30,8 +31,8 @@ from console.rules.conditions import format_value
 
 FLOAT, STRING, BOOLEAN = DataType.FLOAT, DataType.STRING, DataType.BOOLEAN
 
-# SHRM's benchmark average time to fill (~36 days): the estimate when the team's own history is thin.
-DEFAULT_TIME_TO_FILL_DAYS = 36.0
+# SHRM's benchmark average time to fill (~36 days), the estimate when the team's own history is thin,
+# lives in db.defaults so the expectation metrics can read it without loading the rules engine.
 MIN_HISTORY = 5  # similar filled requisitions needed before the team's own median is trusted
 FOLLOW_THROUGH_WINDOW_DAYS = 90
 

@@ -402,3 +402,23 @@ def test_breaches_are_listed_worst_first_up_to_a_limit_but_always_fully_counted(
 def test_an_unknown_metric_is_named_in_the_error(store):
     with pytest.raises(ValueError, match="no metric called 'speed'"):
         measure(store, Expectation(title="Speed", owner_team=Team.SALES, metric="speed"))
+
+
+
+def test_the_stale_trend_is_a_snapshot_at_each_past_week_end(store, people, clock):
+    # Week-ends (5-day threshold): 23 Nov 09:00 (now), 16 Nov, 9 Nov, 2 Nov, 26 Oct, 19 Oct.
+    untouched = requisition(store, people, clock, day(22, month=10))
+    moved = requisition(store, people, clock, day(22, month=10))
+    move(store, clock, moved, (day(13), RequisitionStatus.QUALIFIED))  # 3 days before the 16 Nov week-end
+    paused = requisition(store, people, clock, day(22, month=10))
+    move(store, clock, paused, (day(5), RequisitionStatus.ON_HOLD))
+    on_the_line = requisition(store, people, clock, day(11, 9))  # exactly 5 days before 16 Nov: not stale yet
+    requisition(store, people, clock, day(22))
+    tally = store.stale_requisition_tally(5, NOW, 6)
+    assert tally == [(1, 4), (2, 3), (0, 2), (0, 3), (3, 3), (0, 0)]  # (not stale, running), newest first
+    measured = measure(store, expectation(NO_STALE_REQUISITION_DAYS, threshold=5), trend_weeks=6)
+    assert (measured.kept, measured.total) == tally[0]
+    assert measured.trend == (None, 100.0, 0.0, 0.0, 200 / 3, 25.0)
+    # The longest stale comes first, even though its last change is older than the window.
+    assert [b.requisition_id for b in measured.breaches] == [untouched.id, on_the_line.id, moved.id]
+    assert measured.breach_count == 3
