@@ -40,8 +40,9 @@ COMMANDS = register(
             footer="start", writes=True),
     Command("standup.next", "space", "standup", "next item", "Mark this item done and move to the next one",
             "next_item", footer="next", key_display="space"),
-    Command("standup.previous", "shift+space", "standup", "previous item", "Go back one agenda item",
-            "previous_item", key_display="shift+space"),
+    # Many terminals send shift+space as a plain space, so `p` goes back too.
+    Command("standup.previous", "shift+space,p", "standup", "previous item", "Go back one agenda item",
+            "previous_item", key_display="shift+space / p"),
     Command("standup.note", "n", "standup", "note", "Take notes on this item (saved as you type)",
             "focus_notes", footer="note", writes=True),
     Command("standup.decision", "D", "standup", "decision", "Record what was decided on this item",

@@ -210,3 +210,16 @@ async def test_the_start_dialog_refuses_a_timebox_out_of_range(store, exports):
         assert app.screen is modal
         assert "Between 1 and 30 minutes" in str(modal.query_one("#timebox-error").render())
         assert store.running_standup() is None
+
+
+async def test_p_goes_back_one_item_where_the_terminal_sends_shift_space_as_space(store, exports):
+    seed_standup(store)
+    app = MediationApp(store, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_standup(pilot)
+        await pilot.press("space", "space")
+        await settle(pilot)
+        assert store.running_standup().current_item == 2
+        await pilot.press("p")
+        await settle(pilot)
+        assert store.running_standup().current_item == 1
