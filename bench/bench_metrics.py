@@ -67,23 +67,31 @@ def measure() -> list[Figure]:
     now = _clock_of(store)
     store.now = lambda: now
     figures: list[Figure] = []
-    total = 0.0
+    expectations = default_expectations()
     try:
-        for expectation in default_expectations():
+        # Each metric alone, for information: which one to look at next.
+        for expectation in expectations:
             result = {}
 
             def run(expectation=expectation, result=result) -> None:
                 result["m"] = metrics.measure(store, expectation, now)
 
             ms = time_call(run, repeat=3)
-            total += ms
             measured = result["m"]
             figures.append(Figure(
                 name=f"metric {expectation.metric}", value=ms, size=SIZE,
                 note=f"{measured.summary}; {measured.breach_count:,} breaches",
             ))
-        figures.append(Figure(name="every metric, 12-week trends and breaches", value=total,
-                              target=TOTAL_TARGET_MS, size=SIZE))
+        # The target is on what the expectations screen and the agenda call: every metric at once.
+        result = {}
+
+        def run_all() -> None:
+            result["all"] = metrics.measure_all(store, expectations, now)
+
+        ms = time_call(run_all, repeat=3)
+        figures.append(Figure(name="every metric, 12-week trends and breaches (measure_all)", value=ms,
+                              target=TOTAL_TARGET_MS, size=SIZE,
+                              note=f"{sum(m.breach_count for m in result['all']):,} breaches in all"))
         started = time.perf_counter()
         report = track_record(store, now)
         figures.append(Figure(

@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -54,7 +56,7 @@ from db.defaults import (
     PROMISE_NOT_BEFORE_ESTIMATE,
 )
 from db.models import Expectation, MetricBreach
-from db.store import Store
+from db.store import Store, StoreError
 
 AT_RISK_MARGIN = 10.0  # points below target that still read "at risk" rather than "missed"
 TREND_WEEKS = 12
@@ -308,7 +310,40 @@ def measure_all(
     if expectations is None:
         expectations = store.list_expectations(statuses=("agreed", "proposed"))
     now = now or store.now()
-    return [measure(store, expectation, now, **options) for expectation in expectations]
+    if len(expectations) < 2 or (os.cpu_count() or 1) < 2 or not store.reads_beside():
+        return [measure(store, expectation, now, **options) for expectation in expectations]
+    # Two lanes, one on a read-only connection of its own in a second thread: SQLite lets go of the
+    # GIL while a statement runs, so on two cores the metrics take about half as long. The slowest
+    # metrics are dealt out first, each to the lane with less work so far.
+    order = sorted(range(len(expectations)), key=lambda i: -_COST.get(expectations[i].metric, 1))
+    lanes: tuple[list[int], list[int]] = ([], [])
+    load = [0, 0]
+    for i in order:
+        lane = 0 if load[0] <= load[1] else 1
+        lanes[lane].append(i)
+        load[lane] += _COST.get(expectations[i].metric, 1)
+    results: dict[int, Measurement] = {}
+
+    def run(on: Store, lane: list[int]) -> None:
+        for i in lane:
+            results[i] = measure(on, expectations[i], now, **options)
+
+    try:
+        reader = store.background_reader()
+    except StoreError:  # no second connection to be had: one lane it is
+        return [measure(store, expectation, now, **options) for expectation in expectations]
+    with reader, ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics") as pool:
+        beside = pool.submit(run, reader, lanes[1])
+        run(store, lanes[0])
+        beside.result()
+    return [results[i] for i in range(len(expectations))]
+
+
+# Relative cost of each metric at 100,000 requisitions (bench/bench_metrics.py), to balance the lanes.
+_COST: dict[str | None, int] = {
+    NO_STALE_REQUISITION_DAYS: 48, CLIENT_FEEDBACK_WITHIN_HOURS: 34, FIRST_SUBMITTAL_A: 19, FIRST_SUBMITTAL_B: 15,
+    INTAKE_WITHIN_HOURS: 13, PROMISE_NOT_BEFORE_ESTIMATE: 10, None: 1,
+}
 
 
 # -- wording ---------------------------------------------------------------------------------------

@@ -273,6 +273,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX pipeline_events_kind_status ON pipeline_events(kind, at, requisition_id, to_status, from_status);
     DROP INDEX pipeline_events_kind_covering;
     """,
+    # 9: "requisitions opened in a time range" read from an index alone, with what the intake and the
+    # promise metrics measure, never from the wide table rows (their case queries at 100,000
+    # requisitions: ~92 -> ~71 ms and ~65 -> ~46 ms).
+    """
+    CREATE INDEX requisitions_opened_covering
+        ON requisitions(opened_at, intake_at, closed_at, promised_date, estimate_days);
+    """,
+    # 10: status changes by the status they went into and the one they came out of, so the stale-
+    # requisition trend counts the (few) changes into and out of a paused or closed status from an
+    # index range instead of testing all of them (the trend at 100,000 requisitions: ~490 -> ~350 ms,
+    # measured while another process kept one of the two cores busy). Partial: only
+    # status changes are ever looked up by status.
+    """
+    CREATE INDEX pipeline_events_status_to ON pipeline_events(to_status, at) WHERE kind = 'status_change';
+    CREATE INDEX pipeline_events_status_from ON pipeline_events(from_status, at) WHERE kind = 'status_change';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

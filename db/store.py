@@ -1,6 +1,7 @@
 """The Store: the only code that speaks SQL. Opens, migrates and guards the file; returns models."""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import operator
@@ -1262,14 +1263,14 @@ class Store:
         # A clock stopped by a close uses the close time, never a close that predates the case.
         if metric == INTAKE_WITHIN_HOURS:
             sql = """
-                base AS MATERIALIZED (
+                base AS (
                     SELECT r.id AS requisition_id, r.opened_at AS at, julianday(r.opened_at) AS at_jd,
                            CASE WHEN r.intake_at <= :until THEN r.intake_at END AS done_at,
                            CASE WHEN r.closed_at >= r.opened_at AND r.closed_at < :until
                                 THEN r.closed_at ELSE :until END AS stop
                     FROM requisitions r WHERE r.opened_at >= :since AND r.opened_at <= :until
                 ),
-                timed AS MATERIALIZED (
+                timed AS (
                     SELECT *, (julianday(COALESCE(done_at, stop)) - at_jd) * 24 AS spent FROM base
                 ),
                 cases AS (
@@ -1313,10 +1314,11 @@ class Store:
                     ) AS done_at
                     FROM qualified q
                 ),
-                timed AS MATERIALIZED (
-                    SELECT s.*, MAX(0, ce.stop_n - cs.start_n) AS spent FROM submitted s
-                    JOIN calendar cs ON cs.day = substr(s.at, 1, 10)
-                    JOIN calendar ce ON ce.day = substr(COALESCE(s.done_at, s.stop), 1, 10)
+                timed AS (
+                    -- Look-ups, not joins: joined on an expression, the planner scans the calendar per case.
+                    SELECT s.*, MAX(0, (SELECT stop_n FROM calendar WHERE day = substr(COALESCE(s.done_at, s.stop), 1, 10))
+                                    - (SELECT start_n FROM calendar WHERE day = substr(s.at, 1, 10))) AS spent
+                    FROM submitted s
                 ),
                 cases AS (
                     SELECT requisition_id, at, at_jd, done_at, spent - :t AS excess,
@@ -1336,7 +1338,7 @@ class Store:
                     FROM {events("s")}
                     WHERE s.kind = 'submittal' AND s.at >= :since AND s.at <= :until
                 ),
-                timed AS MATERIALIZED (
+                timed AS (
                     -- The requisition's close only matters to a submittal still waiting for feedback.
                     SELECT b.*, (julianday(COALESCE(b.done_at, CASE WHEN b.done_at IS NULL THEN (
                                SELECT r.closed_at FROM requisitions r
@@ -1355,7 +1357,7 @@ class Store:
             # Whole days: the estimate is a date (opened + estimate days), compared with the promised date.
             params["default_estimate"] = float(default_estimate_days)
             sql = """
-                base AS MATERIALIZED (
+                base AS (
                     SELECT r.id AS requisition_id, r.opened_at AS at, julianday(r.opened_at) AS at_jd,
                            NULL AS done_at, r.promised_date,
                            COALESCE(r.estimate_days, :default_estimate) AS estimate_used,
@@ -1380,7 +1382,7 @@ class Store:
                            ), r.opened_at) AS at
                     FROM requisitions r WHERE r.status IN ({running}) AND r.opened_at <= :until
                 ),
-                timed AS MATERIALIZED (SELECT *, julianday(at) AS at_jd, :until_jd - julianday(at) AS spent FROM base),
+                timed AS (SELECT *, julianday(at) AS at_jd, :until_jd - julianday(at) AS spent FROM base),
                 cases AS (
                     SELECT requisition_id, at, at_jd, NULL AS done_at, spent <= :t AS kept, spent - :t AS excess
                     FROM timed
@@ -1409,6 +1411,11 @@ class Store:
         else:
             raise StoreError(f"Unknown expectation metric {metric!r}")
         return f"WITH {sql}", params, extras
+
+    def reads_beside(self) -> bool:
+        """Whether a second connection sees what this one sees: not while this one has uncommitted
+        writes, and never for a database that lives in memory."""
+        return not self.conn.in_transaction and str(self.path) not in ("", ":memory:")
 
     def measure_metric(
         self,
@@ -1471,12 +1478,15 @@ class Store:
 
         Both halves are counted without pairing each change with the next (a window function or a
         seek per change costs ~1 s at 100,000 requisitions):
-        - running at a moment X = the changes up to X into a running status, less those out of one,
-          plus the requisitions opened by X in a running status (telescoping per requisition);
+        - running at a moment X = the requisitions opened by X, less those opened paused or closed,
+          plus the changes up to X out of a paused or closed status, less those into one (telescoping
+          per requisition). Paused and closed changes are few and counted from indexes alone; a
+          requisition's opening status is its first change's from-status (or its status).
         - of the requisitions running at W - days, those with a change in [W - days, W] are found by
           the from-status of their first change there; one opened there was not running before it.
         """
         running = ",".join(f"'{s}'" for s in self._RUNNING)
+        stopped = ",".join(f"'{s.value}'" for s in RequisitionStatus if s.value not in self._RUNNING)
         ends = [until - dt.timedelta(days=7 * k) for k in range(weeks)]
         starts = [end - dt.timedelta(days=float(days)) for end in ends]
         # The moments whose running count is needed: just before each [W - days, W] (exclusive) and at
@@ -1489,20 +1499,40 @@ class Store:
             upper = f"{{col}} {'<=' if inclusive else '<'} :m{i}"
             lower = "" if i == 0 else f"AND {{col}} {'>' if moments[i - 1][1] else '>='} :m{i - 1}"
             parts.append(f"""
-                SELECT {i}, SUM(e.to_status IN ({running})) - SUM(e.from_status IN ({running}))
-                FROM pipeline_events AS e INDEXED BY pipeline_events_kind_status
-                WHERE e.kind = 'status_change' AND {upper.format(col='e.at')} {lower.format(col='e.at')}""")
-            # The status a requisition was opened in is its first change's from-status (or its status).
-            parts.append(f"""
-                SELECT {i}, SUM(COALESCE((
-                           SELECT f.from_status FROM pipeline_events AS f INDEXED BY pipeline_events_requisition_kind
-                           WHERE f.requisition_id = r.id AND f.kind = 'status_change' ORDER BY f.at LIMIT 1
-                       ), r.status) IN ({running}))
-                FROM requisitions AS r INDEXED BY requisitions_opened
+                SELECT {i}, COUNT(*) FROM requisitions AS r INDEXED BY requisitions_opened
                 WHERE {upper.format(col='r.opened_at')} {lower.format(col='r.opened_at')}""")
+            parts.append(f"""
+                SELECT {i}, -COUNT(*) FROM pipeline_events AS e INDEXED BY pipeline_events_status_to
+                WHERE e.kind = 'status_change' AND e.to_status IN ({stopped})
+                  AND {upper.format(col='e.at')} {lower.format(col='e.at')}""")
+            parts.append(f"""
+                SELECT {i}, COUNT(*) FROM pipeline_events AS e INDEXED BY pipeline_events_status_from
+                WHERE e.kind = 'status_change' AND e.from_status IN ({stopped})
+                  AND {upper.format(col='e.at')} {lower.format(col='e.at')}""")
         partial = [0] * len(moments)
         for i, value in self.conn.execute(" UNION ALL ".join(parts), params):
             partial[i] += value or 0
+        # Requisitions opened paused or closed (an import can bring them so): never changed and in such
+        # a status now, or their first change is out of one. Few, so each is placed by its opening.
+        opened_stopped = self.conn.execute(f"""
+            SELECT r.opened_at FROM requisitions AS r
+            WHERE r.status IN ({stopped}) AND NOT EXISTS (
+                SELECT 1 FROM pipeline_events AS f INDEXED BY pipeline_events_requisition_kind
+                WHERE f.requisition_id = r.id AND f.kind = 'status_change')
+            UNION ALL
+            SELECT r.opened_at FROM pipeline_events AS e INDEXED BY pipeline_events_status_from
+            JOIN requisitions AS r ON r.id = e.requisition_id
+            WHERE e.kind = 'status_change' AND e.from_status IN ({stopped}) AND NOT EXISTS (
+                SELECT 1 FROM pipeline_events AS f INDEXED BY pipeline_events_requisition_kind
+                WHERE f.requisition_id = e.requisition_id AND f.kind = 'status_change'
+                  AND (f.at < e.at OR (f.at = e.at AND f.id < e.id)))""").fetchall()
+        keys = [moment for moment, _ in moments]
+        for (opened_at,) in opened_stopped:
+            i = bisect.bisect_left(keys, opened_at)
+            while i < len(moments) and not (opened_at < keys[i] or (moments[i][1] and opened_at == keys[i])):
+                i += 1
+            if i < len(moments):
+                partial[i] -= 1
         running_at: dict[tuple[str, bool], int] = {}
         total = 0
         for moment, value in zip(moments, partial):
