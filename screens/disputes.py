@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -164,7 +164,12 @@ class DisputesScreen(ModeScreen):
         table.focus()
         self.query_one("#disputes-scope", Static).update("Loading disputes…")
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a resuming screen (~40 ms here, and it empties the tables'
+        # render caches, so every cell is drawn again), although switch_mode and refresh_css have
+        # already restyled a screen whose stylesheet changed while it was hidden: skip it when current.
+        if self._css_update_count == self.app._css_update_count:
+            event.refresh_styles = False
         # Another screen (or the global `d`) may have changed disputes while this one was hidden; the
         # screen shows at once and the rows are read in a worker, only when something changed.
         stamp = self._current_stamp()
@@ -185,20 +190,23 @@ class DisputesScreen(ModeScreen):
     def _current_stamp(self) -> tuple[Any, ...]:
         return (self.store.data_version(), self._now().date())
 
-    def _read_listing(self, open_only: bool, filter_text: str) -> Listing:
+    def _read_listing(self, open_only: bool, filter_text: str, store: Any = None) -> Listing:
+        store = store or self.store
         statuses = [str(s) for s in OPEN_DISPUTE_STATUSES] if open_only else []
         # A large firm has thousands of disputes; the table holds the most urgent ones (open, severe,
         # oldest first) and the filter narrows the rest — a DataTable of 16,000 rows takes seconds.
-        disputes = self.store.list_disputes(statuses=statuses, text=filter_text, limit=DISPUTE_LIST_LIMIT)
-        total, open_count = self.store.count_disputes(statuses=statuses, text=filter_text)
-        return Listing(open_only, filter_text, disputes, total, open_count, self.store.people_by_id(),
-                       self.store.requisitions_by_ids([d.requisition_id for d in disputes]))
+        disputes = store.list_disputes(statuses=statuses, text=filter_text, limit=DISPUTE_LIST_LIMIT)
+        total, open_count = store.count_disputes(statuses=statuses, text=filter_text)
+        return Listing(open_only, filter_text, disputes, total, open_count, store.people_by_id(),
+                       store.requisitions_by_ids([d.requisition_id for d in disputes]))
 
     @work(thread=True, exclusive=True, group="disputes-listing", exit_on_error=False)
     def _load_listing(self, open_only: bool, filter_text: str) -> None:
         worker = get_current_worker()
         try:
-            listing = self._read_listing(open_only, filter_text)
+            # On a connection of its own, so the UI thread's queries never wait behind these.
+            with self.store.background_reader() as reader:
+                listing = self._read_listing(open_only, filter_text, reader)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Disputes not loaded", severity="error")
             return

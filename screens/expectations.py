@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.color import Color, ColorParseError
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -106,8 +107,7 @@ class ExpectationsScreen(ModeScreen):
         self._title_width = self._text_width = 54
         # What the lists were read at (data version, day): a visit with nothing changed reads nothing.
         self._stamp: tuple[Any, ...] | None = None
-        # Resumes before the first suspend are the first visit's own, which on_mount has just read for;
-        # asking the Store then would also wait behind the measuring worker on the same connection.
+        # Resumes before the first suspend are the first visit's own, which on_mount has just started.
         self._left_once = False
 
     # -- layout ------------------------------------------------------------------------------------
@@ -144,14 +144,21 @@ class ExpectationsScreen(ModeScreen):
         commitments.add_column("Commitment", key="text", width=self._text_width)
         commitments.add_column("From", key="source", width=20)
         commitments.add_column("Req", key="requisition", width=8)
-        self.refresh_data()
+        self.query_one("#expectations-title", Static).update(Text("Expectations · reading…", style="dim"))
+        self.query_one("#commitments-title", Static).update(Text("Commitments · reading…", style="dim"))
+        self._load_in_background()
         table.focus()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a resuming screen (~40 ms here, and it empties the tables'
+        # render caches, so every cell is drawn again), although switch_mode and refresh_css have
+        # already restyled a screen whose stylesheet changed while it was hidden: skip it when current.
+        if self._css_update_count == self.app._css_update_count:
+            event.refresh_styles = False
         # Commitments and the data behind the metrics change on other screens; when nothing changed (and
-        # on the first visit, which on_mount just read) the lists and measurements still hold.
+        # on the first visit, which on_mount just started) the lists and measurements still hold.
         if self._left_once and self._current_stamp() != self._stamp:
-            self.refresh_data()
+            self._load_in_background()
 
     def on_screen_suspend(self) -> None:
         self._left_once = True
@@ -186,15 +193,36 @@ class ExpectationsScreen(ModeScreen):
     # -- data --------------------------------------------------------------------------------------
 
     def refresh_data(self, keep_expectation: int | None = None, keep_commitment: int | None = None) -> None:
+        """Reads the lists at once (after a change made here the lead expects to see it) and measures in a worker."""
+        self.workers.cancel_group(self, "measure")
         self._stamp = self._current_stamp()
-        self._load_expectations(keep_expectation)
-        self._load_commitments(keep_commitment)
+        self._show_lists(self._read_lists(self.store, self._now().date()), keep_expectation, keep_commitment)
         self._measure_all()
 
-    def _load_expectations(self, keep: int | None = None) -> None:
+    def _load_in_background(self) -> None:
+        """A visit: the screen shows at once, and a worker reads the lists and then measures them."""
+        self._stamp = self._current_stamp()
+        self._load_and_measure(self._now())
+
+    def _read_lists(self, store: Any, today: dt.date) -> _Lists:
+        expectations = store.list_expectations()
+        commitments, total = store.open_commitments_due_between(None, dt.date.max, COMMITMENT_LIST_LIMIT)
+        _, overdue = store.open_commitments_due_between(None, today - dt.timedelta(days=1), 0)
+        return _Lists(
+            expectations, commitments, total, overdue, store.people_by_id(),
+            store.disputes_by_ids([c.dispute_id for c in commitments if c.dispute_id]),
+            store.requisitions_by_ids([c.requisition_id for c in commitments if c.requisition_id]),
+        )
+
+    def _show_lists(self, lists: _Lists, keep_expectation: int | None = None,
+                    keep_commitment: int | None = None) -> None:
+        self._load_expectations(lists, keep_expectation)
+        self._load_commitments(lists, keep_commitment)
+
+    def _load_expectations(self, lists: _Lists, keep: int | None = None) -> None:
         table = self.expectations_table
         current = keep if keep is not None else self.selected_expectation_id
-        self.expectations = self.store.list_expectations()
+        self.expectations = lists.expectations
         table.clear()
         for expectation in self.expectations:
             table.add_row(*self._expectation_cells(expectation), key=str(expectation.id))
@@ -232,15 +260,12 @@ class ExpectationsScreen(ModeScreen):
             Text(f"{expectation.target:g}%", style=style), measured, verdict, trend,
         ]
 
-    def _load_commitments(self, keep: int | None = None) -> None:
+    def _load_commitments(self, lists: _Lists, keep: int | None = None) -> None:
         table = self.commitments_table
         current = keep if keep is not None else self.selected_commitment_id
         today = self._now().date()
-        self.commitments, total = self.store.open_commitments_due_between(None, dt.date.max, COMMITMENT_LIST_LIMIT)
-        _, overdue = self.store.open_commitments_due_between(None, today - dt.timedelta(days=1), 0)
-        self._people = self.store.people_by_id()
-        disputes = self.store.disputes_by_ids([c.dispute_id for c in self.commitments if c.dispute_id])
-        requisitions = self.store.requisitions_by_ids([c.requisition_id for c in self.commitments if c.requisition_id])
+        self.commitments, total, overdue = lists.commitments, lists.total, lists.overdue
+        self._people, disputes, requisitions = lists.people, lists.disputes, lists.requisitions
         titles = {e.id: e.title for e in self.expectations}
         table.clear()
         for c in self.commitments:
@@ -280,18 +305,43 @@ class ExpectationsScreen(ModeScreen):
     # -- measuring (in a worker: a 100,000-requisition database takes a moment) --------------------
 
     def _measure_all(self) -> None:
-        active = [e for e in self.expectations if e.status != ExpectationStatus.RETIRED]
-        self._measure(active, self._now())
+        self._measure(self._active(self.expectations), self._now())
+
+    @staticmethod
+    def _active(expectations: list[Expectation]) -> list[Expectation]:
+        return [e for e in expectations if e.status != ExpectationStatus.RETIRED]
+
+    @work(thread=True, exclusive=True, group="measure")
+    def _load_and_measure(self, now: dt.datetime) -> None:
+        worker = get_current_worker()
+        try:
+            with self.store.background_reader() as reader:
+                lists = self._read_lists(reader, now.date())
+                if worker.is_cancelled:
+                    return
+                self.app.call_from_thread(self._show_lists, lists)
+                self._measure_on(reader, self._active(lists.expectations), now)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Expectations not read", severity="error")
 
     @work(thread=True, exclusive=True, group="measure")
     def _measure(self, expectations: list[Expectation], now: dt.datetime) -> None:
+        try:
+            with self.store.background_reader() as reader:
+                self._measure_on(reader, expectations, now)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not measured", severity="error")
+
+    def _measure_on(self, store: Any, expectations: list[Expectation], now: dt.datetime) -> None:
+        """Measures in the worker thread, on the worker's own read-only connection (`store`): on the main
+        one, every UI-thread query would wait for the statement being measured."""
         worker = get_current_worker()
         calendar = BusinessCalendar.from_settings(load_settings())
         for expectation in expectations:
             if worker.is_cancelled:
                 return
             try:
-                measurement = measure(self.store, expectation, now, calendar=calendar)
+                measurement = measure(store, expectation, now, calendar=calendar)
             except (StoreError, ValueError) as exc:
                 self.app.call_from_thread(self.notify, f"{expectation.title}: {exc}", title="Not measured",
                                           severity="error")
@@ -546,6 +596,19 @@ class ExpectationsScreen(ModeScreen):
     def action_switch_table(self) -> None:
         target = self.commitments_table if self.focused is self.expectations_table else self.expectations_table
         target.focus()
+
+
+@dataclass(frozen=True)
+class _Lists:
+    """What the screen shows, read in one go (in a worker on a visit, at once after a change made here)."""
+
+    expectations: list[Expectation]
+    commitments: list[Commitment]
+    total: int
+    overdue: int
+    people: dict[int, Person]
+    disputes: dict[int, Any]
+    requisitions: dict[int, Any]
 
 
 def _clip(text: str, width: int) -> str:

@@ -55,6 +55,11 @@ class Column(Generic[Row]):
 def fit(text: str, width: int, align: str = "left") -> str:
     if width <= 0:
         return ""
+    if text.isascii() and text.isprintable():
+        # One cell a character (most cells): plain slicing, several times faster than measuring cells.
+        if len(text) > width:
+            return text[: width - 1] + "…"
+        return text.rjust(width) if align == "right" else text.ljust(width)
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return text.rjust(width) if align == "right" else set_cell_size(text, width)

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from rich.color import Color, ColorParseError
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -100,7 +100,12 @@ class TrackRecordScreen(ModeScreen):
         self.refresh_data()
         self.people_table.focus()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a resuming screen (~40 ms here, and it empties the tables'
+        # render caches, so every cell is drawn again), although switch_mode and refresh_css have
+        # already restyled a screen whose stylesheet changed while it was hidden: skip it when current.
+        if self._css_update_count == self.app._css_update_count:
+            event.refresh_styles = False
         # Commitments are marked and disputes resolved on other screens; when nothing changed (and on the
         # first visit, which on_mount just started) the report still holds.
         if self._left_once and self._current_stamp() != self._stamp:
@@ -137,7 +142,10 @@ class TrackRecordScreen(ModeScreen):
     @work(thread=True, exclusive=True, group="track-record")
     def _compute(self, now: dt.datetime) -> None:
         worker = get_current_worker()
-        report = track_record(self.mediation.store, now)
+        # On a connection of its own: on the Store's main one, every UI-thread query would wait for
+        # the statement this worker is running (SQLite serialises a connection).
+        with self.mediation.store.background_reader() as reader:
+            report = track_record(reader, now)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show, report)
 
