@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -26,6 +27,14 @@ class ModeScreen(Screen[None]):
         # every return (~70 ms each at 140×40, and it empties every table's render cache). A mode
         # screen is styled with the current stylesheet as it mounts, so it starts up to date.
         self._css_update_count = self.app._css_update_count
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a resuming screen (~40 ms, and it empties the tables' render
+        # caches so every cell is drawn again), although switch_mode and refresh_css have already
+        # restyled a screen whose stylesheet changed while it was hidden: skip it when current. Textual
+        # dispatches to every class's handler, so subclasses' own `on_screen_resume` still run.
+        if self._css_update_count == self.app._css_update_count:
+            event.refresh_styles = False
 
     @property
     def mediation(self) -> "MediationApp":

@@ -165,11 +165,6 @@ class DisputesScreen(ModeScreen):
         self.query_one("#disputes-scope", Static).update("Loading disputes…")
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Textual restyles every widget of a resuming screen (~40 ms here, and it empties the tables'
-        # render caches, so every cell is drawn again), although switch_mode and refresh_css have
-        # already restyled a screen whose stylesheet changed while it was hidden: skip it when current.
-        if self._css_update_count == self.app._css_update_count:
-            event.refresh_styles = False
         # Another screen (or the global `d`) may have changed disputes while this one was hidden; the
         # screen shows at once and the rows are read in a worker, only when something changed.
         stamp = self._current_stamp()

@@ -150,11 +150,6 @@ class ExpectationsScreen(ModeScreen):
         table.focus()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Textual restyles every widget of a resuming screen (~40 ms here, and it empties the tables'
-        # render caches, so every cell is drawn again), although switch_mode and refresh_css have
-        # already restyled a screen whose stylesheet changed while it was hidden: skip it when current.
-        if self._css_update_count == self.app._css_update_count:
-            event.refresh_styles = False
         # Commitments and the data behind the metrics change on other screens; when nothing changed (and
         # on the first visit, which on_mount just started) the lists and measurements still hold.
         if self._left_once and self._current_stamp() != self._stamp:

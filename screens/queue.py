@@ -7,7 +7,7 @@ from functools import partial
 from collections.abc import Hashable
 from typing import Any, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
@@ -153,13 +153,6 @@ class QueueScreen(ModeScreen):
     def on_mount(self) -> None:
         self.refresh_queue(reset_cursor=True)
         self.query_one(RequisitionTable).focus()
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Textual restyles every widget of a resuming screen (and the table's drawing cache with it),
-        # although switch_mode and refresh_css have already restyled a screen whose stylesheet changed
-        # while it was hidden: skip it when current.
-        if self._css_update_count == self.app._css_update_count:
-            event.refresh_styles = False
 
     @property
     def table(self) -> RequisitionTable:
