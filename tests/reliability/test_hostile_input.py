@@ -229,7 +229,3 @@ def test_reasons_typed_into_status_actions_never_make_a_record_unreadable(store,
     assert store.get_commitment(commitment.id) is not None
     assert store.get_dispute(dispute.id) is not None
     assert store.requisition_timeline(req.id)
-
-
-def test_zz_report_inputs_tried():
-    print(f"\nhypothesis inputs tried: {sum(TRIED.values())} ({TRIED})")

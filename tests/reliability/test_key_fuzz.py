@@ -99,7 +99,3 @@ async def test_random_keys_on_every_screen_raise_nothing_and_keep_the_database_i
     assert all(after[t] >= before[t] for t in before), (before, after)
     # Every change the keys made is in the audit log.
     assert after["events"] - before["events"] >= sum(after[t] - before[t] for t in before if t != "events")
-
-
-def test_zz_report_keys_fuzzed():
-    print(f"\nkeys fuzzed: {TRIED['keys']}")
