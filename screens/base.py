@@ -1,7 +1,7 @@
 """The frame every mode screen shares: header, read-only banner, the screen's body, and the footer."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -35,6 +35,11 @@ class ModeScreen(Screen[None]):
         # dispatches to every class's handler, so subclasses' own `on_screen_resume` still run.
         if self._css_update_count == self.app._css_update_count:
             event.refresh_styles = False
+
+    def data_stamp(self) -> tuple[Any, ...]:
+        """What a screen's data depends on: the database's version and today's date. A screen compares
+        it with the stamp of its last load to skip reloading when it comes back to unchanged data."""
+        return (self.mediation.store.data_version(), self.mediation.now().date())
 
     @property
     def mediation(self) -> "MediationApp":

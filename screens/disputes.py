@@ -167,7 +167,7 @@ class DisputesScreen(ModeScreen):
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Another screen (or the global `d`) may have changed disputes while this one was hidden; the
         # screen shows at once and the rows are read in a worker, only when something changed.
-        stamp = self._current_stamp()
+        stamp = self.data_stamp()
         if stamp != self._stamp:
             self._stamp = stamp
             self._load_listing(self.open_only, self.filter_text)
@@ -181,9 +181,6 @@ class DisputesScreen(ModeScreen):
     def _now(self) -> dt.datetime:
         now = getattr(self.app, "now", None)
         return now() if callable(now) else self.store.now()
-
-    def _current_stamp(self) -> tuple[Any, ...]:
-        return (self.store.data_version(), self._now().date())
 
     def _read_listing(self, open_only: bool, filter_text: str, store: Any = None) -> Listing:
         store = store or self.store
@@ -215,7 +212,7 @@ class DisputesScreen(ModeScreen):
     def refresh_data(self, keep: int | None = None) -> None:
         """Reloads the table from the Store, keeping the cursor on the same dispute when it is still shown."""
         self.workers.cancel_group(self, "disputes-listing")
-        self._stamp = self._current_stamp()
+        self._stamp = self.data_stamp()
         self._show_listing(self._read_listing(self.open_only, self.filter_text), keep)
 
     def _show_listing(self, listing: Listing, keep: int | None = None) -> None:

@@ -152,14 +152,11 @@ class ExpectationsScreen(ModeScreen):
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Commitments and the data behind the metrics change on other screens; when nothing changed (and
         # on the first visit, which on_mount just started) the lists and measurements still hold.
-        if self._left_once and self._current_stamp() != self._stamp:
+        if self._left_once and self.data_stamp() != self._stamp:
             self._load_in_background()
 
     def on_screen_suspend(self) -> None:
         self._left_once = True
-
-    def _current_stamp(self) -> tuple[Any, ...]:
-        return (self.store.data_version(), self._now().date())
 
     @property
     def store(self) -> Any:
@@ -190,13 +187,13 @@ class ExpectationsScreen(ModeScreen):
     def refresh_data(self, keep_expectation: int | None = None, keep_commitment: int | None = None) -> None:
         """Reads the lists at once (after a change made here the lead expects to see it) and measures in a worker."""
         self.workers.cancel_group(self, "measure")
-        self._stamp = self._current_stamp()
+        self._stamp = self.data_stamp()
         self._show_lists(self._read_lists(self.store, self._now().date()), keep_expectation, keep_commitment)
         self._measure_all()
 
     def _load_in_background(self) -> None:
         """A visit: the screen shows at once, and a worker reads the lists and then measures them."""
-        self._stamp = self._current_stamp()
+        self._stamp = self.data_stamp()
         self._load_and_measure(self._now())
 
     def _read_lists(self, store: Any, today: dt.date) -> _Lists:

@@ -210,17 +210,14 @@ class StandupScreen(ModeScreen):
         if self.standup is not None:
             self._item_started = self.mediation.now()
         self._show()
-        self._stamp = self._current_stamp()
+        self._stamp = self.data_stamp()
         self.set_interval(1, self._tick)
-
-    def _current_stamp(self) -> tuple[Any, ...]:
-        return (self.mediation.store.data_version(), self.mediation.now().date())
 
     def on_screen_resume(self) -> None:
         # Another screen may have changed people or requisitions; the meeting itself lives in the store.
         # When nothing was written since this screen last showed (and on the first visit, which on_mount
         # just drew), what it shows still holds; the clocks tick on their own.
-        stamp = self._current_stamp()
+        stamp = self.data_stamp()
         if stamp == self._stamp:
             return
         self._stamp = stamp

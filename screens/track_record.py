@@ -103,14 +103,11 @@ class TrackRecordScreen(ModeScreen):
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Commitments are marked and disputes resolved on other screens; when nothing changed (and on the
         # first visit, which on_mount just started) the report still holds.
-        if self._left_once and self._current_stamp() != self._stamp:
+        if self._left_once and self.data_stamp() != self._stamp:
             self.refresh_data()
 
     def on_screen_suspend(self) -> None:
         self._left_once = True
-
-    def _current_stamp(self) -> tuple[Any, ...]:
-        return (self.mediation.store.data_version(), self.mediation.now().date())
 
     @property
     def teams_table(self) -> DataTable[Any]:
@@ -131,7 +128,7 @@ class TrackRecordScreen(ModeScreen):
     # -- data --------------------------------------------------------------------------------------
 
     def refresh_data(self) -> None:
-        self._stamp = self._current_stamp()
+        self._stamp = self.data_stamp()
         self._compute(self.mediation.now())
 
     @work(thread=True, exclusive=True, group="track-record")
