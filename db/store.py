@@ -781,11 +781,13 @@ class Store:
         return stored
 
     def set_dispute_status(self, dispute_id: int, status: DisputeStatus | str, resolution: str = "") -> Dispute:
-        dispute = self._require(Dispute, "disputes", dispute_id, "Dispute")
-        update: dict[str, Any] = {"status": DisputeStatus(status)}
-        if resolution:
-            update["resolution"] = resolution
-        return self.update_dispute(dispute.model_copy(update=update), action=str(status))
+        # Read and write in one transaction so another process's change in between is not overwritten.
+        with self.transaction():
+            dispute = self._require(Dispute, "disputes", dispute_id, "Dispute")
+            update: dict[str, Any] = {"status": DisputeStatus(status)}
+            if resolution:
+                update["resolution"] = resolution
+            return self.update_dispute(dispute.model_copy(update=update), action=str(status))
 
     def resolve_dispute(
         self, dispute_id: int, resolution: str, proposal_id: str | None, commitments: Sequence[Commitment]
@@ -867,16 +869,18 @@ class Store:
         )
 
     def update_expectation(self, expectation: Expectation, action: str = "update") -> Expectation:
-        before = self._require(Expectation, "expectations", expectation.id, "Expectation")
-        return self._update("expectations", expectation, before, "expectation", action=action)
+        with self.transaction():
+            before = self._require(Expectation, "expectations", expectation.id, "Expectation")
+            return self._update("expectations", expectation, before, "expectation", action=action)
 
     def set_expectation_status(self, expectation_id: int, status: ExpectationStatus | str) -> Expectation:
-        expectation = self._require(Expectation, "expectations", expectation_id, "Expectation")
-        status = ExpectationStatus(status)
-        update: dict[str, Any] = {"status": status}
-        if status == ExpectationStatus.AGREED:
-            update["agreed_at"] = self.now().date()
-        return self.update_expectation(expectation.model_copy(update=update), action=str(status))
+        with self.transaction():
+            expectation = self._require(Expectation, "expectations", expectation_id, "Expectation")
+            status = ExpectationStatus(status)
+            update: dict[str, Any] = {"status": status}
+            if status == ExpectationStatus.AGREED:
+                update["agreed_at"] = self.now().date()
+            return self.update_expectation(expectation.model_copy(update=update), action=str(status))
 
     def get_expectation(self, expectation_id: int) -> Expectation | None:
         return self._get(Expectation, "expectations", expectation_id)
@@ -905,6 +909,9 @@ class Store:
             raise RejectedChange("Say why the commitment is cancelled")
         with self.transaction():
             before = self._require(Commitment, "commitments", commitment_id, "Commitment")
+            if before.status != CommitmentStatus.OPEN:
+                # Kept, missed and cancelled are outcomes the track record counts; they are not revisited.
+                raise RejectedChange(f"This commitment is already {before.status}")
             after = before.model_copy(
                 update={
                     "status": status,

@@ -112,6 +112,14 @@ def test_a_commitment_round_trips_and_is_closed(store, team):
     assert kept.status == CommitmentStatus.KEPT and kept.closed_at == NOW
 
 
+def test_a_commitment_s_outcome_is_not_revisited(store, team):
+    c = store.add_commitment(Commitment(owner_id=team[0].id, text="Book the intake", due=dt.date(2026, 11, 24)))
+    store.set_commitment_status(c.id, CommitmentStatus.KEPT)
+    with pytest.raises(RejectedChange, match="already kept"):
+        store.set_commitment_status(c.id, CommitmentStatus.MISSED)
+    assert store.get_commitment(c.id).status == CommitmentStatus.KEPT
+
+
 def test_a_standup_round_trips_with_items_and_attendees(store, team):
     standup = store.start_standup(
         Standup(started_at=NOW, attendees=[Attendee(person_id=team[0].id, present=False)],
