@@ -20,15 +20,19 @@ FIELDS = ("owner", "text", "due", "expectation")
 
 
 class CommitmentForm(ModalScreen[Commitment | None]):
-    """Validates as the lead types; a commitment linked to an expectation is one of its check-ins."""
+    """Validates as the lead types; a commitment linked to an expectation is one of its check-ins.
+
+    The standup's commitment (screens/standup_commitment.py) is this form with its own defaults and links.
+    """
 
     DEFAULT_CSS = """
     CommitmentForm { align: center middle; }
-    CommitmentForm #commitment-form {
+    CommitmentForm .commitment-box {
         width: 80; max-width: 100%; height: auto; max-height: 100%;
         border: round $primary; background: $surface; padding: 0 1; border-title-style: bold;
     }
     CommitmentForm .field-label { color: $text-muted; margin: 1 0 0 0; }
+    CommitmentForm #about { color: $text-muted; }
     CommitmentForm #due { width: 16; }
     CommitmentForm .error { color: $error; height: auto; }
     CommitmentForm .buttons { height: auto; margin: 1 0 0 0; }
@@ -39,6 +43,13 @@ class CommitmentForm(ModalScreen[Commitment | None]):
         Binding("escape", "cancel", "cancel", tooltip="Close without saving"),
         Binding("ctrl+s", "save", "save", priority=True, tooltip="Save the commitment"),
     ]
+
+    FIELDS: ClassVar[tuple[str, ...]] = FIELDS
+    BOX_ID: ClassVar[str] = "commitment-form"
+    TEXT_PLACEHOLDER: ClassVar[str] = "e.g. send two calibration profiles for REQ-0042"
+    # Whether the owner's error shows before the lead has picked anyone (a prefilled owner: always).
+    OWNER_ERROR_BEFORE_CHOICE: ClassVar[bool] = False
+    FIRST_FIELD: ClassVar[str] = "owner"  # the field that has focus when the form opens
 
     def __init__(
         self,
@@ -52,34 +63,58 @@ class CommitmentForm(ModalScreen[Commitment | None]):
         self.today = today
         self.expectations = [e for e in expectations if e.id is not None]
         self.expectation_id = expectation_id
+        self.default_due = today + dt.timedelta(days=7)
+
+    # -- what differs between the forms -----------------------------------------------------------
+
+    def default_owner(self) -> int | None:
+        return None
+
+    def compose_context(self) -> ComposeResult:
+        """Lines above the fields (e.g. the agenda item the commitment comes from)."""
+        yield from ()
+
+    def compose_links(self) -> ComposeResult:
+        known = {e.id for e in self.expectations}
+        yield Label("Check-in of an expectation (optional)", classes="field-label")
+        yield Select([(e.title, e.id) for e in self.expectations], prompt="none: a stand-alone promise",
+                     value=self.expectation_id if self.expectation_id in known else Select.NULL,
+                     id="expectation")
+        yield Static("", id="expectation-error", classes="error")
+
+    def links(self) -> dict[str, object]:
+        """Source and links of the new commitment."""
+        expectation = self.query_one("#expectation", Select).value
+        linked = None if expectation is Select.NULL else int(expectation)  # type: ignore[arg-type]
+        return {"source": CommitmentSource.EXPECTATION if linked else CommitmentSource.MANUAL,
+                "expectation_id": linked}
+
+    # -- shared ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        due = self.today + dt.timedelta(days=7)
-        with Vertical(id="commitment-form") as box:
+        known = {p.id for p in self.people}
+        owner = self.default_owner()
+        with Vertical(id=self.BOX_ID, classes="commitment-box") as box:
             box.border_title = "New commitment"
             box.border_subtitle = "ctrl+s save · esc cancel"
+            yield from self.compose_context()
             yield Label("Owner (one person)", classes="field-label")
             yield Select([(f"{p.name} · {p.team}", p.id) for p in self.people], prompt="choose who owns it",
-                         id="owner")
+                         value=owner if owner in known else Select.NULL, id="owner")
             yield Static("", id="owner-error", classes="error")
             yield Label("What is promised", classes="field-label")
-            yield Input(placeholder="e.g. send two calibration profiles for REQ-0042", id="text")
+            yield Input(placeholder=self.TEXT_PLACEHOLDER, id="text")
             yield Static("", id="text-error", classes="error")
             yield Label("Due (YYYY-MM-DD)", classes="field-label")
-            yield Input(due.isoformat(), id="due")
+            yield Input(self.default_due.isoformat(), id="due")
             yield Static("", id="due-error", classes="error")
-            yield Label("Check-in of an expectation (optional)", classes="field-label")
-            known = {e.id for e in self.expectations}
-            yield Select([(e.title, e.id) for e in self.expectations], prompt="none: a stand-alone promise",
-                         value=self.expectation_id if self.expectation_id in known else Select.NULL,
-                         id="expectation")
-            yield Static("", id="expectation-error", classes="error")
+            yield from self.compose_links()
             with Horizontal(classes="buttons"):
                 yield Button("Save [ctrl+s]", variant="primary", id="save")
                 yield Button("Cancel [esc]", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#owner", Select).focus()
+        self.query_one(f"#{self.FIRST_FIELD}").focus()
 
     def commitment(self) -> tuple[Commitment | None, dict[str, str]]:
         errors: dict[str, str] = {}
@@ -93,22 +128,19 @@ class CommitmentForm(ModalScreen[Commitment | None]):
             errors["due"] = "Enter the due date as YYYY-MM-DD"
         if due is not None and due < self.today:
             errors["due"] = "The due date is in the past"
-        expectation = self.query_one("#expectation", Select).value
-        linked = None if expectation is Select.NULL else int(expectation)  # type: ignore[arg-type]
         try:
             commitment = Commitment(
                 owner_id=owner if owner is not Select.NULL else 0,  # type: ignore[arg-type]
                 text=self.query_one("#text", Input).value,
-                due=due or self.today,
-                source=CommitmentSource.EXPECTATION if linked else CommitmentSource.MANUAL,
-                expectation_id=linked,
+                due=due or self.default_due,
+                **self.links(),
             )
         except ValidationError as exc:
             errors.update({k: v for k, v in friendly_errors(exc).items() if k not in errors})
             return None, errors
         return (None if errors else commitment), errors
 
-    def _show(self, errors: dict[str, str], fields: Sequence[str] = FIELDS) -> None:
+    def _show(self, errors: dict[str, str], fields: Sequence[str]) -> None:
         for field in fields:
             self.query_one(f"#{field}-error", Static).update(errors.get(field, ""))
 
@@ -118,7 +150,7 @@ class CommitmentForm(ModalScreen[Commitment | None]):
         _commitment, errors = self.commitment()
         # "What is promised" and the owner complain only once the lead got to them.
         fields = ["due"] + (["text"] if self.query_one("#text", Input).value else [])
-        if self.query_one("#owner", Select).value is not Select.NULL:
+        if self.OWNER_ERROR_BEFORE_CHOICE or self.query_one("#owner", Select).value is not Select.NULL:
             fields.append("owner")
         self._show(errors, fields)
 
@@ -132,7 +164,7 @@ class CommitmentForm(ModalScreen[Commitment | None]):
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         commitment, errors = self.commitment()
-        self._show(errors)
+        self._show(errors, self.FIELDS)
         if commitment is None:
             self.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
             return
