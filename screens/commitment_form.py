@@ -14,12 +14,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from db.models import Commitment, CommitmentSource, Expectation, Person
-from screens.modals import friendly_errors
+from screens.modals import FormModal, friendly_errors
 
 FIELDS = ("owner", "text", "due", "expectation")
 
 
-class CommitmentForm(ModalScreen[Commitment | None]):
+class CommitmentForm(FormModal[Commitment | None]):
     """Validates as the lead types; a commitment linked to an expectation is one of its check-ins.
 
     The standup's commitment (screens/standup_commitment.py) is this form with its own defaults and links.
@@ -50,6 +50,7 @@ class CommitmentForm(ModalScreen[Commitment | None]):
     # Whether the owner's error shows before the lead has picked anyone (a prefilled owner: always).
     OWNER_ERROR_BEFORE_CHOICE: ClassVar[bool] = False
     FIRST_FIELD: ClassVar[str] = "owner"  # the field that has focus when the form opens
+    LAST_FIELD: ClassVar[str] = "due"
 
     def __init__(
         self,
@@ -154,14 +155,6 @@ class CommitmentForm(ModalScreen[Commitment | None]):
             fields.append("owner")
         self._show(errors, fields)
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "due":
-            self.action_save()
-        else:
-            self.focus_next()
-
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         commitment, errors = self.commitment()
         self._show(errors, self.FIELDS)
@@ -169,10 +162,6 @@ class CommitmentForm(ModalScreen[Commitment | None]):
             self.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
             return
         self.dismiss(commitment)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class CancelCommitment(ModalScreen[str | None]):

@@ -9,12 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from console.metrics import CATALOGUE, CHECKED_BY_HAND, definition
 from db.models import Expectation, ExpectationStatus, Team
-from screens.modals import friendly_errors
+from screens.modals import FormModal, friendly_errors
 
 BY_HAND = "by_hand"  # the Select's value for "checked in by hand" (Select cannot hold None)
 TEAM_CHOICES = [("Sales promises it", Team.SALES), ("Recruiting promises it", Team.RECRUITING),
@@ -22,7 +21,9 @@ TEAM_CHOICES = [("Sales promises it", Team.SALES), ("Recruiting promises it", Te
 FIELDS = ("metric", "title", "owner_team", "target", "threshold", "window_days")
 
 
-class ExpectationForm(ModalScreen[Expectation | None]):
+class ExpectationForm(FormModal[Expectation | None]):
+    LAST_FIELD = "window_days"
+
     """A new expectation, saved as proposed; every field is checked as it is typed."""
 
     DEFAULT_CSS = """
@@ -176,14 +177,6 @@ class ExpectationForm(ModalScreen[Expectation | None]):
         fields = [f for f in FIELDS if f != "title" or self.query_one("#title", Input).value]
         self._show(errors, fields)
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "window_days":
-            self.action_save()
-        else:
-            self.focus_next()
-
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         expectation, errors = self.expectation()
         self._show(errors)
@@ -191,10 +184,6 @@ class ExpectationForm(ModalScreen[Expectation | None]):
             self.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
             return
         self.dismiss(expectation)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 def _number(value: float | None) -> str:

@@ -70,6 +70,38 @@ def friendly_errors(exc: ValidationError) -> dict[str, str]:
     return messages
 
 
+class FormModal(ModalScreen[T], Generic[T]):
+    """A dialog form: enter on LAST_FIELD saves and elsewhere moves on; Save and Cancel buttons.
+
+    Subclasses implement `action_save`; `action_cancel` closes without a result.
+    """
+
+    LAST_FIELD: ClassVar[str] = ""  # the Input whose enter saves; "" leaves enter to the subclass
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if not self.LAST_FIELD:
+            return
+        if event.input.id == self.LAST_FIELD:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class ConfirmModal(ModalScreen[bool]):
     """Asks a yes/no question; y confirms, n or escape declines."""
 
@@ -133,7 +165,7 @@ class PickerModal(ModalScreen[T | None], Generic[T]):
         self.dismiss(None)
 
 
-class StatusChangeModal(ModalScreen[Requisition | None]):
+class StatusChangeModal(FormModal[Requisition | None]):
     """Moves a requisition to one of the statuses allowed from where it is; some moves need a reason."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -196,14 +228,6 @@ class StatusChangeModal(ModalScreen[Requisition | None]):
         if event.value.strip():
             self._show_error("")
 
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     def _show_error(self, message: str) -> None:
         error = self.query_one("#reason-error", Static)
         error.update(message)
@@ -230,7 +254,9 @@ class StatusChangeModal(ModalScreen[Requisition | None]):
         self.dismiss(changed)
 
 
-class PipelineEventModal(ModalScreen[PipelineEvent | None]):
+class PipelineEventModal(FormModal[PipelineEvent | None]):
+    LAST_FIELD = "note"
+
     """Logs something that happened on a requisition: a submittal, feedback, an interview…"""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -302,21 +328,6 @@ class PipelineEventModal(ModalScreen[PipelineEvent | None]):
             error = self.query_one(f"#{field}-error", Static)
             error.update(errors.get(field, ""))
             error.set_class(field in errors, "shown")
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "note":
-            self.action_save()
-        else:
-            self.focus_next()
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def action_save(self) -> None:
         event, errors = self._event()

@@ -10,13 +10,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from db.models import Engagement, Person, Requisition
 from db.store import StoreError
-from screens.modals import friendly_errors
+from screens.modals import FormModal, friendly_errors
 
 Kind = Literal["text", "int", "float", "date", "datetime", "select"]
 
@@ -80,7 +79,9 @@ def _parse(raw: str, kind: Kind) -> Any:
     return text or None
 
 
-class RequisitionForm(ModalScreen[Requisition | None]):
+class RequisitionForm(FormModal[Requisition | None]):
+    LAST_FIELD = "field-notes"
+
     """Create or edit a requisition. ctrl+s (or enter on the last field) saves; esc cancels."""
 
     AUTO_FOCUS = "#field-title"
@@ -205,21 +206,6 @@ class RequisitionForm(ModalScreen[Requisition | None]):
             return
         self.touched.add(name)
         self._show_errors()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "field-notes":
-            self.action_save()
-        else:
-            self.focus_next()
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def action_save(self) -> None:
         requisition, errors = self.build()
