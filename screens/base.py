@@ -27,6 +27,15 @@ class ModeScreen(Screen[None]):
         # every return (~70 ms each at 140×40, and it empties every table's render cache). A mode
         # screen is styled with the current stylesheet as it mounts, so it starts up to date.
         self._css_update_count = self.app._css_update_count
+        # Resumes before the first suspend belong to the first visit, whose on_mount has just loaded.
+        self._left_once = False
+
+    def _on_screen_suspend(self) -> None:
+        self._left_once = True
+
+    def needs_reload(self, loaded_stamp: tuple[Any, ...] | None) -> bool:
+        """True on a return to this screen when the data or the day changed since `loaded_stamp`."""
+        return self._left_once and self.data_stamp() != loaded_stamp
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual restyles every widget of a resuming screen (~40 ms, and it empties the tables' render

@@ -107,8 +107,6 @@ class ExpectationsScreen(ModeScreen):
         self._title_width = self._text_width = 54
         # What the lists were read at (data version, day): a visit with nothing changed reads nothing.
         self._stamp: tuple[Any, ...] | None = None
-        # Resumes before the first suspend are the first visit's own, which on_mount has just started.
-        self._left_once = False
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -152,11 +150,8 @@ class ExpectationsScreen(ModeScreen):
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Commitments and the data behind the metrics change on other screens; when nothing changed (and
         # on the first visit, which on_mount just started) the lists and measurements still hold.
-        if self._left_once and self.data_stamp() != self._stamp:
+        if self.needs_reload(self._stamp):
             self._load_in_background()
-
-    def on_screen_suspend(self) -> None:
-        self._left_once = True
 
     @property
     def store(self) -> Any:

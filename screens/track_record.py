@@ -77,10 +77,8 @@ class TrackRecordScreen(ModeScreen):
         self.descending = False  # the weakest follow-through first: where the conversation starts
         self.columns = list(COLUMNS)
         # What the report was worked out at (data version, day): a visit with nothing changed redoes nothing.
+        # (The first visit's resume asks nothing: the Store would be busy with on_mount's worker.)
         self._stamp: tuple[Any, ...] | None = None
-        # Resumes before the first suspend are the first visit's own, which on_mount has just started;
-        # asking the Store then would also wait behind the worker on the same connection.
-        self._left_once = False
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="track-title", classes="block-title")
@@ -103,11 +101,8 @@ class TrackRecordScreen(ModeScreen):
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Commitments are marked and disputes resolved on other screens; when nothing changed (and on the
         # first visit, which on_mount just started) the report still holds.
-        if self._left_once and self.data_stamp() != self._stamp:
+        if self.needs_reload(self._stamp):
             self.refresh_data()
-
-    def on_screen_suspend(self) -> None:
-        self._left_once = True
 
     @property
     def teams_table(self) -> DataTable[Any]:
