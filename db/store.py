@@ -683,7 +683,7 @@ class Store:
         """The page's SQL. `from_end` reads the same order backwards (offset then counts from the last row)."""
         descending = q.descending != from_end
         direction = "DESC" if descending else "ASC"
-        columns = (
+        columns = (  # in RequisitionRow's field order: `RequisitionRow.from_sql` reads them by position
             "SELECT r.id, r.code, r.title, r.client, s.name AS sales_owner, rc.name AS recruiter, r.status, "
             "r.grade, r.score, r.opened_at, r.promised_date, r.estimate_days, r.submittals, r.open_disputes "
         )
@@ -719,7 +719,8 @@ class Store:
             sql, params = self.queue_sql(q, total - end, end - offset, from_end=True)
         else:
             sql, params = self.queue_sql(q, offset, limit)
-        rows = [RequisitionRow.model_validate(dict(row)) for row in self.conn.execute(sql, params)]
+        row = RequisitionRow.from_sql  # built unvalidated: these rows were validated when they were written
+        rows = [row(values) for values in self.conn.execute(sql, params)]
         return rows[::-1] if from_end else rows
 
     def timeline(self, entity: str, entity_id: int) -> list[AuditEvent]:

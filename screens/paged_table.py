@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from dataclasses import KW_ONLY, dataclass
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -33,9 +33,10 @@ LINE_CACHE_SIZE = 512
 Tone = Literal["good", "warn", "bad", "dim"] | None
 
 
-@dataclass(frozen=True)
-class Cell:
-    """What one cell shows, and its tone (coloured by the theme: good/warn/bad/dim)."""
+class Cell(NamedTuple):
+    """What one cell shows, and its tone (coloured by the theme: good/warn/bad/dim).
+
+    A tuple because a screen of fresh rows (a sort change) makes some 400 of them."""
 
     text: str
     tone: Tone = None
@@ -43,13 +44,26 @@ class Cell:
 
 @dataclass(frozen=True)
 class Column(Generic[Row]):
+    """A column shows a row's `cell` (text and tone), or just its `text` in the line's own style."""
+
     key: str
     label: str
-    cell: Callable[[Any], Cell]
+    cell: Callable[[Any], Cell] | None = None
+    _: KW_ONLY
     width: int  # the narrowest the column gets
+    # Cheaper than a cell where a column is never toned: e.g. `operator.attrgetter("title")`.
+    text: Callable[[Any], str] | None = None
     flex: int = 0  # share of the spare width (0 = fixed)
     max_width: int | None = None
     align: Literal["left", "right"] = "left"
+
+    def __post_init__(self) -> None:
+        if (self.cell is None) == (self.text is None):
+            raise ValueError(f"Column {self.key!r} needs either a cell or a text function")
+
+
+# A column as a row is drawn: its cell function, text function, width and whether it is right-aligned.
+_LaidOut = tuple[Callable[[Any], Cell] | None, Callable[[Any], str] | None, int, bool]
 
 
 def fit(text: str, width: int, align: str = "left") -> str:
@@ -137,7 +151,11 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         self._lines: OrderedDict[Hashable, Strip] = OrderedDict()
         self._header: tuple[Hashable, Strip] | None = None
         self._styles: dict[str, Style] = {}
-        self._line_width: tuple[Hashable, int] | None = None
+        self._tone_styles: dict[str, dict[str, Style]] = {}  # by line ("base", "cursor"), then tone
+        self._content: tuple[Hashable, Size] | None = None
+        # For one line width: each column's cell and text functions, width and right alignment, and
+        # whether the columns fill the line exactly.
+        self._layout: tuple[int, list[_LaidOut], bool] | None = None
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -174,8 +192,8 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         self.total = total
         self._update_virtual_size()
         cursor = self.cursor if keep_cursor else 0
-        self.cursor = max(0, min(cursor, total - 1))
-        if not keep_cursor:
+        self.cursor = max(0, min(cursor, total - 1))  # its watcher scrolls the cursor into view
+        if not keep_cursor and (self.scroll_y or self.scroll_target_y):
             self._scroll_rows(0)
         self.refresh()
 
@@ -211,10 +229,10 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
 
     @property
     def body_height(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+        return max(1, self._content_size().height - 1)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+        self.virtual_size = Size(self._content_size().width, self.total + 1)
 
     def on_resize(self, _event: events.Resize) -> None:
         self._widths = []
@@ -267,7 +285,9 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         self._lines.clear()
         self._header = None
         self._styles.clear()
-        self._line_width = None
+        self._tone_styles.clear()
+        self._content = None
+        self._layout = None
 
     def _style(self, name: str) -> Style:
         """A resolved style: "base", "cursor", "header", "header-sorted", or "<line>:<tone>" (a tone on a
@@ -287,19 +307,22 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
             self._styles[name] = style
         return style
 
-    def _width(self) -> int:
-        # The scrollable region asks the screen where this widget is; only the size and the scrollbars
-        # change its width, so it is worked out again only when they change.
+    def _content_size(self) -> Size:
+        # The scrollable region asks the screen where this widget is; only the size, the scrollbars and
+        # the CSS change it, so it is worked out again only when they change.
         key = (self._size, self.show_vertical_scrollbar, self.show_horizontal_scrollbar)
-        if self._line_width is None or self._line_width[0] != key:
-            self._line_width = (key, self.scrollable_content_region.width)
-        return self._line_width[1]
+        if self._content is None or self._content[0] != key:
+            self._content = (key, self.scrollable_content_region.size)
+        return self._content[1]
+
+    def _width(self) -> int:
+        return self._content_size().width
 
     def render_line(self, y: int) -> Strip:
         width = self._width()
         if y == 0:
             return self._header_strip(width)
-        index = self.scroll_offset.y + y - 1
+        index = round(self.scroll_y) + y - 1  # scroll_offset.y, without making the whole Offset
         row = self.row_at(index)
         if row is None:
             return Strip.blank(width, self._style("base"))
@@ -318,26 +341,47 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
             self._lines.move_to_end(key)
         return strip
 
+    def _columns_laid_out(self, width: int) -> tuple[list[_LaidOut], bool]:
+        if self._layout is None or self._layout[0] != width:
+            widths = self._column_widths(width)
+            self._layout = (width, [(column.cell, column.text, column_width, column.align == "right")
+                                    for column, column_width in zip(self.columns, widths)],
+                            sum(widths) + len(widths) == width)
+        return self._layout[1], self._layout[2]
+
     def _row_strip(self, row: Row, width: int, on_cursor: bool, focused: bool) -> Strip:
+        # A sort change draws a screen of rows never drawn before, so this loop is kept lean: the
+        # layout and styles are looked up once a row, and plain ASCII text that fits is padded in place.
         line = "cursor" if on_cursor else "base"
         line_style = self._style(line)
         # On the focused cursor row the theme's cursor colours win, so every cell stays readable.
         toned = not (on_cursor and focused)
+        tone_styles = self._tone_styles.get(line)
+        if tone_styles is None:
+            tone_styles = self._tone_styles[line] = {
+                tone: self._style(f"{line}:{tone}") for tone in ("good", "warn", "bad", "dim")
+            }
         segments = []
         plain = ""  # neighbouring cells in the line's own style make one segment
-        widths = self._column_widths(width)
-        for column, column_width in zip(self.columns, widths):
-            cell = column.cell(row)
-            text = fit(cell.text, column_width, column.align)
-            if cell.tone and toned:
+        layout, fills_line = self._columns_laid_out(width)
+        for cell_of, text_of, column_width, right in layout:
+            if text_of is not None:
+                text, tone = text_of(row), None
+            else:
+                text, tone = cell_of(row)  # type: ignore[misc]
+            if len(text) <= column_width and text.isascii() and text.isprintable():
+                text = text.rjust(column_width) if right else text.ljust(column_width)
+            else:
+                text = fit(text, column_width, "right" if right else "left")
+            if tone and toned:
                 segments.append(Segment(plain + " ", line_style))
-                segments.append(Segment(text, self._style(f"{line}:{cell.tone}")))
+                segments.append(Segment(text, tone_styles[tone]))
                 plain = ""
             else:
                 plain += " " + text
         if plain:
             segments.append(Segment(plain, line_style))
-        if sum(widths) + len(widths) == width:
+        if fills_line:
             return Strip(segments, width)
         return Strip(segments).adjust_cell_length(width, line_style)  # narrower than the columns' minimums
 

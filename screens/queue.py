@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from functools import partial
+from operator import attrgetter
 from collections.abc import Hashable
 from typing import Any, ClassVar
 
@@ -54,6 +55,17 @@ QUEUE_COMMANDS = register(
 )
 
 GRADE_TONES = {"A": "good", "B": "warn", "C": "bad"}
+# Cells shared by every row that shows them.
+NOT_APPLICABLE = Cell("–", "dim")
+NONE_YET = Cell("0", "dim")
+GRADE_CELLS: dict[str | None, Cell] = {
+    None: NOT_APPLICABLE, **{grade: Cell(grade, tone) for grade, tone in GRADE_TONES.items()}
+}
+STATUS_CELLS = {
+    status: Cell(STATUS_LABELS[status], "dim" if status in CLOSED_STATUSES else
+                 ("warn" if status == RequisitionStatus.ON_HOLD else None))
+    for status in RequisitionStatus
+}
 # Sorting "days open" or "grade" ascending should read naturally (fewest days, best grade first),
 # which is the reverse of the underlying SQL column (opened_at, score).
 INVERTED_SORTS = {"days_open", "grade"}
@@ -78,35 +90,35 @@ class RequisitionTable(PagedTable[RequisitionRow]):
         super().__init__(self._columns(), **kwargs)
 
     def row_cache_key(self, row: RequisitionRow) -> Hashable:
-        # Every field the cells read, and today (days open, promises at risk): an edited requisition
-        # or a new day draws afresh, an unchanged row is drawn once.
-        return (self.today, *row.__dict__.values())
+        # Every field the cells read (the row is a tuple of them), and today (days open, promises at
+        # risk): an edited requisition or a new day draws afresh, an unchanged row is drawn once.
+        return (self.today, row)
 
     def _columns(self) -> list[Column[RequisitionRow]]:
-        def status(row: RequisitionRow) -> Cell:
-            tone = "dim" if row.status in CLOSED_STATUSES else ("warn" if row.status == RequisitionStatus.ON_HOLD else None)
-            return Cell(STATUS_LABELS[row.status], tone)
+        # A sort change draws a screen of rows never drawn before: cells that only a handful of values
+        # can have are made once, and untoned columns give just their text.
+        def grade(row: RequisitionRow) -> Cell:
+            return GRADE_CELLS.get(row.grade) or Cell(row.grade or "–", GRADE_TONES.get(row.grade or "", "dim"))
 
         def promised(row: RequisitionRow) -> Cell:
             if row.promised_date is None or row.status in CLOSED_STATUSES:
-                return Cell("–", "dim")
+                return NOT_APPLICABLE
             days = (row.promised_date - self.today).days
             return Cell(f"{days}d", "bad" if promise_is_at_risk(row, self.today) else None)
 
         def count(value: int) -> Cell:
-            return Cell(str(value), "dim" if value == 0 else None)
+            return Cell(str(value)) if value else NONE_YET
 
         return [
-            Column("code", "Code", lambda r: Cell(r.code), width=8),
-            Column("title", "Title", lambda r: Cell(r.title), width=14, flex=4),
-            Column("client", "Client", lambda r: Cell(r.client), width=10, flex=2, max_width=26),
-            Column("sales_owner", "Sales", lambda r: Cell(r.sales_owner), width=8, flex=2, max_width=18),
-            Column("recruiter", "Recruiter", lambda r: Cell(r.recruiter or "–", None if r.recruiter else "dim"),
+            Column("code", "Code", text=attrgetter("code"), width=8),
+            Column("title", "Title", text=attrgetter("title"), width=14, flex=4),
+            Column("client", "Client", text=attrgetter("client"), width=10, flex=2, max_width=26),
+            Column("sales_owner", "Sales", text=attrgetter("sales_owner"), width=8, flex=2, max_width=18),
+            Column("recruiter", "Recruiter", lambda r: Cell(r.recruiter) if r.recruiter else NOT_APPLICABLE,
                    width=9, flex=2, max_width=18),
-            Column("status", "Status", status, width=12),
-            Column("grade", "Grade", lambda r: Cell(r.grade or "–", GRADE_TONES.get(r.grade or "", "dim")),
-                   width=5, align="right"),
-            Column("days_open", "Open", lambda r: Cell(f"{(self.today - r.opened_at.date()).days}d"),
+            Column("status", "Status", lambda r: STATUS_CELLS[r.status], width=12),
+            Column("grade", "Grade", grade, width=5, align="right"),
+            Column("days_open", "Open", text=lambda r: f"{(self.today - r.opened_at.date()).days}d",
                    width=5, align="right"),
             Column("promised", "Promise", promised, width=7, align="right"),
             Column("submittals", "Subs", lambda r: count(r.submittals), width=4, align="right"),
@@ -132,9 +144,12 @@ class QueueScreen(ModeScreen):
         # deleted letter never counts again.
         self._counts: dict[tuple[Any, ...], int] = {}
         self._counts_version: tuple[int, int] | None = None
-        # What the chips, the count and the empty message show now, by widget id.
+        # What the chips, the count and the empty message show now, by widget id; which chips are
+        # active and whether the table shows.
         self._chrome: dict[str, str] = {}
+        self._chrome_flags: tuple[bool, ...] | None = None
         self._count_worker: Worker[None] | None = None
+        self._table: RequisitionTable | None = None
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -156,7 +171,9 @@ class QueueScreen(ModeScreen):
 
     @property
     def table(self) -> RequisitionTable:
-        return self.query_one(RequisitionTable)
+        if self._table is None:  # looked up once: every keystroke asks for it several times
+            self._table = self.query_one(RequisitionTable)
+        return self._table
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -170,12 +187,13 @@ class QueueScreen(ModeScreen):
         # What decides which rows show (not their order), i.e. what a count depends on.
         return (query.text, tuple(query.statuses), query.open_only, query.person_id, query.at_risk_only, query.today)
 
-    def _known_count(self, query: QueueQuery) -> int | None:
+    def _known_counts(self) -> tuple[dict[tuple[Any, ...], int], tuple[int, int]]:
+        """The counts made while the database has stayed as it is now (by `_filter_key`), and its version."""
         version = self.mediation.store.data_version()
         if version != self._counts_version:
             self._counts.clear()
             self._counts_version = version
-        return self._counts.get(self._filter_key(query))
+        return self._counts, version
 
     def refresh_queue(self, *, reset_cursor: bool = False) -> None:
         """Points the table at the current filter and sort; only visible pages are fetched.
@@ -190,11 +208,12 @@ class QueueScreen(ModeScreen):
         table.today = self.mediation.now().date()
         table.sort_key, table.descending = self.query_state.sort, self.query_state.descending
         everything = replace(QueueQuery(), today=query.today)
-        total_all = self._known_count(everything)
+        counts, version = self._known_counts()
+        total_all = counts.get(self._filter_key(everything))
         if total_all is None:
-            total_all = self._counts[self._filter_key(everything)] = store.count_queue(QueueQuery())
+            total_all = counts[self._filter_key(everything)] = store.count_queue(QueueQuery())
         self.total_all = total_all
-        shown = self._known_count(query) if total_all else 0
+        shown = counts.get(self._filter_key(query)) if total_all else 0
         first_page = None
         if shown is None and reset_cursor:
             first_page = store.query_queue(query, 0, table.page_size)
@@ -216,7 +235,7 @@ class QueueScreen(ModeScreen):
             self._count_worker = None
         if self.counting:
             self._count_worker = self.run_worker(
-                partial(self._count_in_background, query, store.data_version()),
+                partial(self._count_in_background, query, version),
                 thread=True, group="queue-count", exit_on_error=False,
             )
         self._update_chrome()
@@ -282,11 +301,13 @@ class QueueScreen(ModeScreen):
             if self._chrome.get(widget_id) != text:
                 self._chrome[widget_id] = text
                 self.query_one(f"#{widget_id}", Static).update(text)
-        for chip_id, (_, active) in chips.items():
-            self.query_one(f"#{chip_id}", Label).set_class(active, "active")
-        empty = self.query_one("#queue-empty", Static)
-        self.table.display = self.shown > 0
-        empty.display = self.shown == 0
+        flags = (*(active for _, active in chips.values()), self.shown > 0)
+        if flags != self._chrome_flags:
+            self._chrome_flags = flags
+            for chip_id, (_, active) in chips.items():
+                self.query_one(f"#{chip_id}", Label).set_class(active, "active")
+            self.table.display = self.shown > 0
+            self.query_one("#queue-empty", Static).display = self.shown == 0
         self.refresh_bindings()
 
     def show_requisition(self, requisition_id: int) -> bool:
