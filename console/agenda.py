@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
 from db.defaults import FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B
 from db.models import Commitment, Dispute, Expectation, Person, Requisition, StandupItem
-from db.store import Store
+from db.store import Store, StoreError
 
 # Sections in the order the meeting walks them: good news first, then promises, then problems.
 WINS = "wins"
@@ -155,10 +156,30 @@ def default_expectation_check(store: Store, now: dt.datetime) -> ExpectationChec
     except ImportError:
         return None
 
+    def measure(on: Store) -> list:
+        agreed = on.list_expectations(statuses=("agreed",))
+        # Only the verdict and its summary are shown here: no breaches are listed, and the verdict
+        # reads the window and the last two weeks of the trend.
+        return metrics.measure_all(on, agreed, now=now, breach_limit=0, trend_weeks=2)
+
+    def measure_beside() -> list:
+        with store.background_reader() as reader:
+            return measure(reader)
+
+    # The measuring starts now, on connections of its own, while the agenda's other sections are read
+    # on the store's; the section waits for it. (Not beside uncommitted writes: it would not see them.)
+    pending: Future | None = None
+    if store.reads_beside():
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agenda-expectations")
+        pending = pool.submit(measure_beside)
+        pool.shutdown(wait=False)  # the thread ends with the measuring; nothing else runs on it
+
     def check() -> Iterable[ExpectationFinding]:
-        agreed = store.list_expectations(statuses=("agreed",))
-        # Only the verdict and its summary are shown here: one breach is enough to say "missed".
-        for result in metrics.measure_all(store, agreed, now=now, breach_limit=1, trend_weeks=2):
+        try:
+            results = pending.result() if pending is not None else measure(store)
+        except StoreError:  # no second connection to be had: measured here instead
+            results = measure(store)
+        for result in results:
             verdict = str(result.verdict)
             if verdict not in ("missed", "at_risk"):
                 continue

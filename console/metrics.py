@@ -31,7 +31,8 @@ Definitions (the threshold is the Expectation's `threshold`; `target` is the % o
   missed as missed, open ones are not counted (an overdue one waits for the lead's decision).
 
 Verdicts: **no data** when no case was decided; **met** when compliance ≥ target, unless the last
-two weeks with data were both below target (then **at risk**: it is slipping); **at risk** when
+two weeks were both below target (then **at risk**: it is slipping; the verdict reads no further back,
+so the agenda measures two weeks of trend and agrees with the expectations screen); **at risk** when
 compliance is below target by at most ``AT_RISK_MARGIN`` points; otherwise **missed**.
 """
 from __future__ import annotations
@@ -239,8 +240,9 @@ def verdict_for(compliance: float | None, target: float, trend: Sequence[float |
     if compliance is None:
         return Verdict.NO_DATA
     if compliance >= target:
-        recent = [week for week in trend if week is not None][-2:]
-        if len(recent) == 2 and all(week < target for week in recent):
+        # Both of the last two weeks measured and below target: a week without data says nothing.
+        recent = list(trend[-2:])
+        if len(recent) == 2 and all(week is not None and week < target for week in recent):
             return Verdict.AT_RISK
         return Verdict.MET
     if compliance >= target - AT_RISK_MARGIN:
@@ -274,18 +276,26 @@ def measure(
         options["expectation_id"] = expectation.id
 
     if metric == NO_STALE_REQUISITION_DAYS:
-        tally, rows = store.measure_metric(metric, threshold, window_start, now, window_start, breach_limit)
-        kept, total = tally.get(0, (0, 0))
+        tallies, rows = store.measure_metric(metric, threshold, now, [], window_start, breach_limit)
+        kept, total = tallies[0]
         trend = [_pct(*t) for t in reversed(store.stale_requisition_tally(threshold, now, trend_weeks))]
     else:
-        span_start = now - dt.timedelta(days=max(expectation.window_days, 7 * trend_weeks))
-        by_day, rows = store.measure_metric(metric, threshold, span_start, now, window_start, breach_limit, **options)
-        in_window = [tally for day, tally in by_day.items() if day < expectation.window_days]
-        kept, total = sum(k for k, _ in in_window), sum(n for _, n in in_window)
-        trend = []
-        for week in reversed(range(trend_weeks)):
-            days = [tally for day, tally in by_day.items() if 7 * week <= day < 7 * week + 7]
-            trend.append(_pct(sum(k for k, _ in days), sum(n for _, n in days)))
+        # The window and the trend's weeks cut into segments at every boundary of either (in days
+        # before `now`); each is tallied once and summed into the window and into its week.
+        bounds = sorted({0, expectation.window_days} | {7 * week for week in range(trend_weeks + 1)})
+        spans = list(zip(bounds, bounds[1:]))
+        tallies, rows = store.measure_metric(
+            metric, threshold, now,
+            [(now - dt.timedelta(days=far), now - dt.timedelta(days=near)) for near, far in spans],
+            window_start, breach_limit, **options,
+        )
+
+        def tally_within(near: int, far: int) -> tuple[int, int]:
+            inside = [t for (a, b), t in zip(spans, tallies) if near <= a and b <= far]
+            return sum(k for k, _ in inside), sum(n for _, n in inside)
+
+        kept, total = tally_within(0, expectation.window_days)
+        trend = [_pct(*tally_within(7 * week, 7 * week + 7)) for week in reversed(range(trend_weeks))]
 
     compliance = None if not total else 100.0 * kept / total
     return Measurement(
@@ -341,8 +351,8 @@ def measure_all(
 
 # Relative cost of each metric at 100,000 requisitions (bench/bench_metrics.py), to balance the lanes.
 _COST: dict[str | None, int] = {
-    NO_STALE_REQUISITION_DAYS: 48, CLIENT_FEEDBACK_WITHIN_HOURS: 34, FIRST_SUBMITTAL_A: 19, FIRST_SUBMITTAL_B: 15,
-    INTAKE_WITHIN_HOURS: 13, PROMISE_NOT_BEFORE_ESTIMATE: 10, None: 1,
+    FIRST_SUBMITTAL_A: 20, CLIENT_FEEDBACK_WITHIN_HOURS: 20, NO_STALE_REQUISITION_DAYS: 17, FIRST_SUBMITTAL_B: 17,
+    PROMISE_NOT_BEFORE_ESTIMATE: 12, INTAKE_WITHIN_HOURS: 11, None: 1,
 }
 
 

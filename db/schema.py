@@ -2,6 +2,133 @@
 from __future__ import annotations
 
 # Each entry moves the file from version i to i+1. Never edit a shipped migration: append a new one.
+# Migration 11's looked-up facts worked out for every row at once: by the migration itself, and by the
+# demo generator after it bulk-loads with the triggers below dropped. Boundaries match the metrics:
+# a response at the same moment counts, a later status change must be strictly later.
+EVENT_FACTS_BACKFILL = """
+UPDATE requisitions SET
+    status_changed_at = (SELECT MAX(e.at) FROM pipeline_events e
+                         WHERE e.requisition_id = requisitions.id AND e.kind = 'status_change'),
+    opened_status = (SELECT e.from_status FROM pipeline_events e
+                     WHERE e.requisition_id = requisitions.id AND e.kind = 'status_change'
+                     ORDER BY e.at, e.id LIMIT 1);
+UPDATE pipeline_events SET answered_at = (
+    SELECT MIN(f.at) FROM pipeline_events f
+    WHERE f.requisition_id = pipeline_events.requisition_id AND f.kind = 'client_feedback'
+      AND f.at >= pipeline_events.at)
+WHERE kind = 'submittal';
+UPDATE pipeline_events SET
+    answered_at = (SELECT MIN(p.at) FROM pipeline_events p
+                   WHERE p.requisition_id = pipeline_events.requisition_id AND p.kind = 'submittal'
+                     AND p.at >= pipeline_events.at),
+    requalified_at = (SELECT MIN(n.at) FROM pipeline_events n
+                      WHERE n.requisition_id = pipeline_events.requisition_id AND n.kind = 'status_change'
+                        AND n.to_status = 'qualified' AND n.at > pipeline_events.at),
+    paused_at = (SELECT MIN(n.at) FROM pipeline_events n
+                 WHERE n.requisition_id = pipeline_events.requisition_id AND n.kind = 'status_change'
+                   AND n.to_status IN ('on_hold', 'lost', 'declined') AND n.at > pipeline_events.at)
+WHERE kind = 'status_change' AND to_status = 'qualified'
+"""
+
+# The same facts kept current as each event is logged, whatever its time: a new event updates its own
+# facts and those of the earlier events it answers, pauses or follows.
+EVENT_FACTS_TRIGGER_NAMES = (
+    "pipeline_events_submittal_facts", "pipeline_events_feedback_facts", "pipeline_events_status_facts",
+    "pipeline_events_qualified_facts", "pipeline_events_pause_facts",
+)
+EVENT_FACTS_TRIGGERS = """
+CREATE TRIGGER pipeline_events_submittal_facts AFTER INSERT ON pipeline_events
+    WHEN new.kind = 'submittal' BEGIN
+    UPDATE pipeline_events SET answered_at = (
+        SELECT MIN(f.at) FROM pipeline_events f
+        WHERE f.requisition_id = new.requisition_id AND f.kind = 'client_feedback' AND f.at >= new.at)
+    WHERE id = new.id;
+    UPDATE pipeline_events SET answered_at = new.at
+    WHERE requisition_id = new.requisition_id AND kind = 'status_change' AND to_status = 'qualified'
+      AND at <= new.at AND (answered_at IS NULL OR answered_at > new.at);
+END;
+CREATE TRIGGER pipeline_events_feedback_facts AFTER INSERT ON pipeline_events
+    WHEN new.kind = 'client_feedback' BEGIN
+    UPDATE pipeline_events SET answered_at = new.at
+    WHERE requisition_id = new.requisition_id AND kind = 'submittal'
+      AND at <= new.at AND (answered_at IS NULL OR answered_at > new.at);
+END;
+CREATE TRIGGER pipeline_events_status_facts AFTER INSERT ON pipeline_events
+    WHEN new.kind = 'status_change' BEGIN
+    UPDATE requisitions SET
+        status_changed_at = MAX(COALESCE(status_changed_at, ''), new.at),
+        opened_status = CASE WHEN EXISTS (
+            SELECT 1 FROM pipeline_events f
+            WHERE f.requisition_id = new.requisition_id AND f.kind = 'status_change'
+              AND (f.at < new.at OR (f.at = new.at AND f.id < new.id))
+        ) THEN opened_status ELSE new.from_status END
+    WHERE id = new.requisition_id;
+END;
+CREATE TRIGGER pipeline_events_qualified_facts AFTER INSERT ON pipeline_events
+    WHEN new.kind = 'status_change' AND new.to_status = 'qualified' BEGIN
+    UPDATE pipeline_events SET
+        answered_at = (SELECT MIN(p.at) FROM pipeline_events p
+                       WHERE p.requisition_id = new.requisition_id AND p.kind = 'submittal' AND p.at >= new.at),
+        requalified_at = (SELECT MIN(n.at) FROM pipeline_events n
+                          WHERE n.requisition_id = new.requisition_id AND n.kind = 'status_change'
+                            AND n.to_status = 'qualified' AND n.at > new.at),
+        paused_at = (SELECT MIN(n.at) FROM pipeline_events n
+                     WHERE n.requisition_id = new.requisition_id AND n.kind = 'status_change'
+                       AND n.to_status IN ('on_hold', 'lost', 'declined') AND n.at > new.at)
+    WHERE id = new.id;
+    UPDATE pipeline_events SET requalified_at = new.at
+    WHERE requisition_id = new.requisition_id AND kind = 'status_change' AND to_status = 'qualified'
+      AND at < new.at AND (requalified_at IS NULL OR requalified_at > new.at);
+END;
+CREATE TRIGGER pipeline_events_pause_facts AFTER INSERT ON pipeline_events
+    WHEN new.kind = 'status_change' AND new.to_status IN ('on_hold', 'lost', 'declined') BEGIN
+    UPDATE pipeline_events SET paused_at = new.at
+    WHERE requisition_id = new.requisition_id AND kind = 'status_change' AND to_status = 'qualified'
+      AND at < new.at AND (paused_at IS NULL OR paused_at > new.at);
+END;
+"""
+
+# Migration 12's fact, for every status change at once: the requisition's status change just before
+# it (in time, then in the order logged), or the requisition's opening for its first change.
+PREV_STATUS_BACKFILL = """
+UPDATE pipeline_events SET prev_status_at = COALESCE((
+    SELECT p.at FROM pipeline_events p
+    WHERE p.requisition_id = pipeline_events.requisition_id AND p.kind = 'status_change'
+      AND (p.at < pipeline_events.at OR (p.at = pipeline_events.at AND p.id < pipeline_events.id))
+    ORDER BY p.at DESC, p.id DESC LIMIT 1
+), (SELECT r.opened_at FROM requisitions r WHERE r.id = pipeline_events.requisition_id))
+WHERE kind = 'status_change'
+"""
+PREV_STATUS_TRIGGER_NAMES = ("pipeline_events_prev_status", "requisitions_opened_prev_status")
+PREV_STATUS_TRIGGERS = """
+CREATE TRIGGER pipeline_events_prev_status AFTER INSERT ON pipeline_events
+    WHEN new.kind = 'status_change' BEGIN
+    UPDATE pipeline_events SET prev_status_at = COALESCE((
+        SELECT p.at FROM pipeline_events p
+        WHERE p.requisition_id = new.requisition_id AND p.kind = 'status_change'
+          AND (p.at < new.at OR (p.at = new.at AND p.id < new.id))
+        ORDER BY p.at DESC, p.id DESC LIMIT 1
+    ), (SELECT r.opened_at FROM requisitions r WHERE r.id = new.requisition_id))
+    WHERE id = new.id;
+    -- Logged out of order: the change that came next now follows this one.
+    UPDATE pipeline_events SET prev_status_at = new.at
+    WHERE id = (
+        SELECT n.id FROM pipeline_events n
+        WHERE n.requisition_id = new.requisition_id AND n.kind = 'status_change'
+          AND (n.at > new.at OR (n.at = new.at AND n.id > new.id))
+        ORDER BY n.at, n.id LIMIT 1);
+END;
+CREATE TRIGGER requisitions_opened_prev_status AFTER UPDATE OF opened_at ON requisitions BEGIN
+    UPDATE pipeline_events SET prev_status_at = new.opened_at
+    WHERE id = (
+        SELECT f.id FROM pipeline_events f
+        WHERE f.requisition_id = new.id AND f.kind = 'status_change' ORDER BY f.at, f.id LIMIT 1);
+END;
+"""
+
+# The tables whose changes migration 13 counts (Store.table_versions): what caches are worked out from.
+VERSIONED_TABLES = ("requisitions", "commitments", "people")
+
 MIGRATIONS: list[str] = [
     # 1: the records.
     """
@@ -288,6 +415,62 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX pipeline_events_status_to ON pipeline_events(to_status, at) WHERE kind = 'status_change';
     CREATE INDEX pipeline_events_status_from ON pipeline_events(from_status, at) WHERE kind = 'status_change';
+    """,
+    # 11: what the expectation metrics look up for every case, kept beside the case by triggers when an
+    # event is logged (out of order too), so a metric reads one index range instead of seeking the
+    # next event of each case (every metric at 100,000 requisitions: see bench/README.md).
+    # - requisitions.status_changed_at: its latest status change (the stale-requisition snapshot);
+    # - requisitions.opened_status: the status it was opened in, once it has changed (the stale trend
+    #   counts who was running at each week-end; until the first change it is the current status);
+    # - a submittal's answered_at: the client's first feedback at or after it;
+    # - a qualification's answered_at, requalified_at and paused_at: the first submittal at or after it,
+    #   the next qualification and the next hold / loss / decline after it (first-submittal metrics).
+    """
+    ALTER TABLE requisitions ADD COLUMN status_changed_at TEXT;
+    ALTER TABLE requisitions ADD COLUMN opened_status TEXT;
+    ALTER TABLE pipeline_events ADD COLUMN answered_at TEXT;
+    ALTER TABLE pipeline_events ADD COLUMN requalified_at TEXT;
+    ALTER TABLE pipeline_events ADD COLUMN paused_at TEXT;
+    """ + "\n".join(f"{s.strip()};" for s in EVENT_FACTS_BACKFILL.split(";") if s.strip()) + """
+    CREATE INDEX requisitions_status_changed ON requisitions(status, status_changed_at, opened_at);
+    CREATE INDEX requisitions_opened_status ON requisitions(COALESCE(opened_status, status), opened_at);
+    CREATE INDEX pipeline_events_submittal_answered ON pipeline_events(at, answered_at, requisition_id)
+        WHERE kind = 'submittal';
+    CREATE INDEX pipeline_events_qualified_answered
+        ON pipeline_events(at, requisition_id, answered_at, requalified_at, paused_at)
+        WHERE kind = 'status_change' AND to_status = 'qualified';
+    """ + EVENT_FACTS_TRIGGERS,
+    # 12: each status change carries when the requisition's previous status change (or its opening)
+    # was, kept by triggers like migration 11's facts, so the stale trend finds "running at W - N days
+    # and changed by W" as one index range per week instead of grouping every change of the week by
+    # requisition.
+    """
+    ALTER TABLE pipeline_events ADD COLUMN prev_status_at TEXT;
+    """ + PREV_STATUS_BACKFILL + """;
+    CREATE INDEX pipeline_events_status_prev ON pipeline_events(at, prev_status_at, from_status)
+        WHERE kind = 'status_change';
+    """ + PREV_STATUS_TRIGGERS,
+    # 13: a change count per table, kept by triggers whoever writes, so a cache of what is worked out
+    # from some tables (the rules' team history from requisitions, commitments and people; the people
+    # list) survives writes to the others (a note typed into a standup item). And the at-risk index
+    # carries the latest status change (migration 11), so "stale" is read from the index like the
+    # other at-risk checks instead of listing every requisition changed in the last days.
+    """
+    CREATE TABLE data_versions (table_name TEXT PRIMARY KEY, version INTEGER NOT NULL DEFAULT 0);
+    """ + "".join(
+        f"""
+    INSERT INTO data_versions (table_name) VALUES ('{table}');""" + "".join(
+            f"""
+    CREATE TRIGGER {table}_version_{action.lower()} AFTER {action} ON {table} BEGIN
+        UPDATE data_versions SET version = version + 1 WHERE table_name = '{table}';
+    END;"""
+            for action in ("INSERT", "UPDATE", "DELETE")
+        )
+        for table in VERSIONED_TABLES
+    ) + """
+    DROP INDEX requisitions_intake_risk;
+    CREATE INDEX requisitions_intake_risk ON requisitions(
+        status, intake_at, opened_at, promised_date, estimate_days, submittals, grade, status_changed_at);
     """,
 ]
 

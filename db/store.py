@@ -190,6 +190,7 @@ class Store:
         self.readonly = readonly
         self.backup_path: Path | None = None
         self._depth = 0
+        self._rollbacks = 0  # transactions rolled back: part of table_versions()
         self._created = False
         # A second, read-only connection for worker threads, opened on first use (see _background_read).
         self._reader: sqlite3.Connection | None = None
@@ -379,6 +380,7 @@ class Store:
             yield self.conn
         except BaseException as exc:
             self._depth = 0
+            self._rollbacks += 1
             # SQLite rolls back by itself after some failures (a full disk); only roll back what is open.
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -389,6 +391,7 @@ class Store:
         try:
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
+            self._rollbacks += 1
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise StoreError(_unsaved(exc)) from None
@@ -494,10 +497,22 @@ class Store:
             people = [p for p in people if p.active]
         return list(people)
 
+    def table_versions(self, *tables: str) -> tuple[int, ...]:
+        """A stamp of these tables (of db.schema.VERSIONED_TABLES) that changes whenever any connection
+        changes one of them: a cache worked out from them is current while the stamp is the same.
+
+        It is the tables' change counts (schema migration 13) and this Store's count of rolled-back
+        transactions: counts that went up inside one and back down must not match a later change."""
+        found = dict(self.conn.execute(
+            f"SELECT table_name, version FROM data_versions WHERE table_name IN ({','.join('?' for _ in tables)})",
+            tables,
+        ).fetchall())
+        return (self._rollbacks, *(found[table] for table in tables))
+
     def _all_people(self) -> list[Person]:
         # Every screen asks for the people (names for ids); a large firm has thousands, and validating
-        # them costs ~50 ms a time. Kept until this connection writes anything or another one commits.
-        version = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        # them costs ~50 ms a time. Kept until the people table changes, whoever changes it.
+        version = self.table_versions("people")
         cached = getattr(self, "_people_cache", None)
         if cached is None or cached[0] != version:
             people = self._list(Person, "SELECT * FROM people ORDER BY name COLLATE NOCASE")
@@ -984,12 +999,13 @@ class Store:
 
     def update_standup(self, standup: Standup) -> Standup:
         with self.transaction():
-            # get_standup decodes the attendees' JSON column, which the generic _require cannot.
-            before = self.get_standup(standup.id) if standup.id is not None else None
-            if before is None:
+            # _standup decodes the attendees' JSON column, which the generic _require cannot; the items
+            # are not part of this record (a long meeting's cost ~10 ms to read).
+            row = self.conn.execute("SELECT * FROM standups WHERE id = ?", (standup.id,)).fetchone()
+            if row is None:
                 raise RejectedChange(f"Standup {standup.id} does not exist")
             self._update("standups", standup.model_copy(update={"items": []}),
-                         before.model_copy(update={"items": []}), "standup")
+                         self._standup(row, with_items=False), "standup")
         return standup
 
     def update_standup_item(self, item: StandupItem) -> StandupItem:
@@ -1006,15 +1022,17 @@ class Store:
 
     def get_standup(self, standup_id: int) -> Standup | None:
         row = self.conn.execute("SELECT * FROM standups WHERE id = ?", (standup_id,)).fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._standup(row, with_items=True)
+
+    def _standup(self, row: sqlite3.Row, *, with_items: bool) -> Standup:
         data = dict(row)
         data["attendees"] = json.loads(data["attendees"] or "[]")
-        data["items"] = [
-            dict(r) for r in self.conn.execute(
-                "SELECT * FROM standup_items WHERE standup_id = ? ORDER BY position, id", (standup_id,)
-            )
-        ]
+        if with_items:
+            data["items"] = [
+                dict(r) for r in self.conn.execute(
+                    "SELECT * FROM standup_items WHERE standup_id = ? ORDER BY position, id", (row["id"],)
+                )
+            ]
         return Standup.model_validate(data)
 
     def list_standups(self) -> list[Standup]:
@@ -1045,13 +1063,14 @@ class Store:
         return rows, total
 
     def previous_standup(self, before: dt.datetime, exclude_id: int | None = None) -> Standup | None:
-        """The last standup that ended before a moment (the one "since the last standup" counts from)."""
+        """The last standup that ended before a moment (the one "since the last standup" counts from),
+        without its items: its callers want when it ended, and a long meeting's items cost ~10 ms."""
         row = self.conn.execute(
-            "SELECT id FROM standups WHERE ended_at IS NOT NULL AND started_at < ? AND id IS NOT ? "
+            "SELECT * FROM standups WHERE ended_at IS NOT NULL AND started_at < ? AND id IS NOT ? "
             "ORDER BY started_at DESC, id DESC LIMIT 1",
             (_to_sql(before), exclude_id),
         ).fetchone()
-        return None if row is None else self.get_standup(row[0])
+        return None if row is None else self._standup(row, with_items=False)
 
     def commitments_kept_between(
         self, since: dt.datetime | None, until: dt.datetime, limit: int
@@ -1129,8 +1148,7 @@ class Store:
             "  - julianday(substr(r.opened_at, 1, 10)) < COALESCE(r.estimate_days, ?))) AS risk_promise, "
             "(r.submittals = 0 AND r.status IN ('qualified', 'sourcing') AND r.intake_at IS NOT NULL "
             f" AND ({grade_clauses})) AS risk_no_submittal, "
-            "(r.opened_at < ? AND r.id NOT IN (SELECT requisition_id FROM pipeline_events "
-            " WHERE kind = 'status_change' AND at >= ?)) AS risk_stale"
+            "(r.opened_at < ? AND (r.status_changed_at IS NULL OR r.status_changed_at < ?)) AS risk_stale"
         )
         params: list[Any] = [
             today.isoformat(), default_estimate_days, *grade_params,
@@ -1245,7 +1263,6 @@ class Store:
         self,
         metric: str | None,
         threshold: float,
-        since: dt.datetime,
         until: dt.datetime,
         *,
         grade: str | None = None,
@@ -1255,13 +1272,12 @@ class Store:
     ) -> tuple[str, dict[str, Any], str]:
         """The CTEs ending in `cases` of one metric, their parameters, and the extra breach columns.
 
-        `cases` has: requisition_id, at (when the clock started), at_jd (its julian day), done_at,
+        The cases are those whose clock started after `:start_after` and by `:start_until` (set per
+        statement), measured at `until`. `cases` has: requisition_id, at (when the clock started), at_jd (its julian day), done_at,
         kept (1 / 0 / NULL = not decided yet) and excess (past the threshold, in the metric's unit).
         The definitions are documented in console/metrics.py.
         """
-        params: dict[str, Any] = {
-            "t": float(threshold), "since": _to_sql(since), "until": _to_sql(until), "until_jd": _julian(until),
-        }
+        params: dict[str, Any] = {"t": float(threshold), "until": _to_sql(until), "until_jd": _julian(until)}
         extras = self._NO_EXTRAS
         # Correlated look-ups go through the per-requisition index: the planner otherwise prefers
         # the (kind, at) index and scans every event of that kind for each case.
@@ -1276,7 +1292,7 @@ class Store:
                            CASE WHEN r.intake_at <= :until THEN r.intake_at END AS done_at,
                            CASE WHEN r.closed_at >= r.opened_at AND r.closed_at < :until
                                 THEN r.closed_at ELSE :until END AS stop
-                    FROM requisitions r WHERE r.opened_at >= :since AND r.opened_at <= :until
+                    FROM requisitions r WHERE r.opened_at > :start_after AND r.opened_at <= :start_until
                 ),
                 timed AS (
                     SELECT *, (julianday(COALESCE(done_at, stop)) - at_jd) * 24 AS spent FROM base
@@ -1293,37 +1309,34 @@ class Store:
             # starts a new one. `calendar` maps each day to [clock-start, clock-stop] business-day ordinals.
             params["grade"] = grade or ("A" if metric == FIRST_SUBMITTAL_A else "B")
             params["calendar"] = calendar or "{}"
+            # The next submittal, re-qualification and pause after each qualification are kept beside it
+            # (schema migration 11); one after `until` has not happened yet at `until`.
             sql = f"""
                 calendar AS MATERIALIZED (
                     SELECT key AS day, json_extract(value, '$[0]') AS start_n, json_extract(value, '$[1]') AS stop_n
                     FROM json_each(:calendar)
                 ),
-                qualified AS MATERIALIZED (
-                    SELECT e.requisition_id, e.at, (
-                        SELECT MIN(n.at) FROM {events("n")}
-                        WHERE n.requisition_id = e.requisition_id AND n.at > e.at AND n.at <= :until
-                          AND n.kind = 'status_change' AND n.to_status = 'qualified'
-                    ) AS next_q, (
-                        SELECT MIN(n.at) FROM {events("n")}
-                        WHERE n.requisition_id = e.requisition_id AND n.at > e.at AND n.at <= :until
-                          AND n.kind = 'status_change' AND n.to_status IN ('on_hold', 'lost', 'declined')
-                    ) AS paused_at
-                    -- From the requisitions of the grade to their qualifications: a grade is a
-                    -- third of the requisitions, qualifications are a quarter of all status changes.
-                    FROM requisitions AS r INDEXED BY requisitions_grade
-                    JOIN {events("e")} ON e.requisition_id = r.id AND e.kind = 'status_change'
-                    WHERE r.grade = :grade AND e.to_status = 'qualified' AND e.at >= :since AND e.at <= :until
+                qualified AS (
+                    SELECT e.requisition_id, e.at, e.answered_at,
+                           CASE WHEN e.requalified_at <= :until THEN e.requalified_at END AS next_q,
+                           COALESCE(CASE WHEN e.paused_at <= :until THEN e.paused_at END, :until) AS stop
+                    FROM pipeline_events AS e INDEXED BY pipeline_events_qualified_answered
+                    WHERE e.kind = 'status_change' AND e.to_status = 'qualified'
+                      AND e.at > :start_after AND e.at <= :start_until
+                      -- The grade's requisitions as one set of ids read from its index, instead of
+                      -- each qualification's wide requisition row.
+                      AND e.requisition_id IN (
+                          SELECT g.id FROM requisitions AS g INDEXED BY requisitions_grade WHERE g.grade = :grade)
                 ),
                 submitted AS MATERIALIZED (
-                    SELECT q.requisition_id, q.at, julianday(q.at) AS at_jd, COALESCE(q.paused_at, :until) AS stop, (
-                        SELECT MIN(p.at) FROM {events("p")}
-                        WHERE p.requisition_id = q.requisition_id AND p.at >= q.at AND p.at <= :until
-                          AND p.kind = 'submittal' AND (q.next_q IS NULL OR p.at < q.next_q)
-                    ) AS done_at
+                    SELECT q.requisition_id, q.at, julianday(q.at) AS at_jd, q.stop,
+                           CASE WHEN q.answered_at <= :until AND (q.next_q IS NULL OR q.answered_at < q.next_q)
+                                THEN q.answered_at END AS done_at
                     FROM qualified q
                 ),
-                timed AS (
+                timed AS MATERIALIZED (
                     -- Look-ups, not joins: joined on an expression, the planner scans the calendar per case.
+                    -- Materialized so each case looks its days up once, not once per use of `spent`.
                     SELECT s.*, MAX(0, (SELECT stop_n FROM calendar WHERE day = substr(COALESCE(s.done_at, s.stop), 1, 10))
                                     - (SELECT start_n FROM calendar WHERE day = substr(s.at, 1, 10))) AS spent
                     FROM submitted s
@@ -1335,16 +1348,13 @@ class Store:
                 )"""
         elif metric == CLIENT_FEEDBACK_WITHIN_HOURS:
             sql = f"""
-                base AS MATERIALIZED (
-                    SELECT s.requisition_id, s.at, julianday(s.at) AS at_jd, (
-                               SELECT MIN(f.at) FROM {events("f")}
-                               WHERE f.requisition_id = s.requisition_id AND f.at >= s.at AND f.at <= :until
-                                 AND f.kind = 'client_feedback'
-                           ) AS done_at
-                    -- Submittals in requisition order: each look-up of the next feedback then lands
-                    -- on the index page the previous one read (~40 % faster than in time order).
-                    FROM {events("s")}
-                    WHERE s.kind = 'submittal' AND s.at >= :since AND s.at <= :until
+                base AS (
+                    -- The client's first feedback at or after each submittal is kept beside it (schema
+                    -- migration 11); one after `until` had not come yet at `until`.
+                    SELECT s.requisition_id, s.at, julianday(s.at) AS at_jd,
+                           CASE WHEN s.answered_at <= :until THEN s.answered_at END AS done_at
+                    FROM pipeline_events AS s INDEXED BY pipeline_events_submittal_answered
+                    WHERE s.kind = 'submittal' AND s.at > :start_after AND s.at <= :start_until
                 ),
                 timed AS (
                     -- The requisition's close only matters to a submittal still waiting for feedback.
@@ -1373,7 +1383,7 @@ class Store:
                                + COALESCE(r.estimate_days, :default_estimate)
                                - julianday(r.promised_date) - :t AS excess
                     FROM requisitions r
-                    WHERE r.opened_at >= :since AND r.opened_at <= :until AND r.promised_date IS NOT NULL
+                    WHERE r.opened_at > :start_after AND r.opened_at <= :start_until AND r.promised_date IS NOT NULL
                 ),
                 cases AS (SELECT *, excess <= 0 AS kept FROM base)"""
             extras = "NULL AS due_at, c.promised_date, date(c.at_jd + c.estimate_used) AS estimate_date, " \
@@ -1382,18 +1392,28 @@ class Store:
             # Staleness is a state, so it is measured as a snapshot: every requisition running now,
             # kept when its last status change (or its opening) is at most `t` days old.
             running = ",".join(f"'{s}'" for s in self._RUNNING)
+            # Kept when the last change is at or after `until` - t, compared as text: a tally then
+            # reads the index and compares, with no date arithmetic (whole seconds: rounded up).
+            cutoff = until - dt.timedelta(days=float(threshold))
+            params["fresh_since"] = _to_sql(cutoff + dt.timedelta(microseconds=-cutoff.microsecond % 1_000_000))
             sql = f"""
-                base AS MATERIALIZED (
-                    SELECT r.id AS requisition_id, COALESCE((
-                               SELECT MAX(e.at) FROM {events("e")}
-                               WHERE e.requisition_id = r.id AND e.kind = 'status_change' AND e.at <= :until
-                           ), r.opened_at) AS at
-                    FROM requisitions r WHERE r.status IN ({running}) AND r.opened_at <= :until
+                base AS (
+                    -- The latest status change is kept beside the requisition (schema migration 11);
+                    -- measured at a moment before it, the change before that moment is looked up.
+                    SELECT r.id AS requisition_id, CASE
+                               WHEN r.status_changed_at IS NULL THEN r.opened_at
+                               WHEN r.status_changed_at <= :until THEN r.status_changed_at
+                               ELSE COALESCE((
+                                   SELECT MAX(e.at) FROM {events("e")}
+                                   WHERE e.requisition_id = r.id AND e.kind = 'status_change' AND e.at <= :until
+                               ), r.opened_at) END AS at
+                    FROM requisitions AS r INDEXED BY requisitions_status_changed
+                    WHERE r.status IN ({running}) AND r.opened_at <= :until
                 ),
-                timed AS (SELECT *, julianday(at) AS at_jd, :until_jd - julianday(at) AS spent FROM base),
                 cases AS (
-                    SELECT requisition_id, at, at_jd, NULL AS done_at, spent <= :t AS kept, spent - :t AS excess
-                    FROM timed
+                    SELECT requisition_id, at, julianday(at) AS at_jd, NULL AS done_at, at >= :fresh_since AS kept,
+                           :until_jd - julianday(at) - :t AS excess
+                    FROM base
                 )"""
             extras = "datetime(c.at_jd + :t) AS due_at, NULL AS promised_date, NULL AS estimate_date, " \
                      "NULL AS commitment_id, NULL AS owner"
@@ -1401,7 +1421,6 @@ class Store:
             # Checked in by hand: the commitments linked to the expectation, dated when their outcome
             # was known (kept or missed early) or fell due, whichever came first.
             params["expectation_id"] = expectation_id
-            params["since_day"], params["until_day"] = since.date().isoformat(), until.date().isoformat()
             sql = f"""
                 dated AS (
                     SELECT k.*, {self._OUTCOME_DAY.replace('c.', 'k.')} AS day
@@ -1412,7 +1431,8 @@ class Store:
                            d.closed_at AS done_at, d.id AS commitment_id, d.due, d.owner_id,
                            CASE d.status WHEN 'kept' THEN 1 WHEN 'missed' THEN 0 END AS kept,
                            MAX(0, julianday(substr(COALESCE(d.closed_at, :until), 1, 10)) - julianday(d.due)) AS excess
-                    FROM dated d WHERE d.day >= :since_day AND d.day <= :until_day
+                    FROM dated d
+                    WHERE d.day || ' 00:00:00' > :start_after AND d.day || ' 00:00:00' <= :start_until
                 )"""
             extras = ("c.due || ' 00:00:00' AS due_at, NULL AS promised_date, NULL AS estimate_date, c.commitment_id, "
                       "(SELECT name FROM people WHERE id = c.owner_id) AS owner")
@@ -1425,57 +1445,65 @@ class Store:
         writes, and never for a database that lives in memory."""
         return not self.conn.in_transaction and str(self.path) not in ("", ":memory:")
 
+    # Metrics whose cases are few next to the cost of setting their statement up (see measure_metric).
+    _FEW_CASES = frozenset({FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B, None})
+
     def measure_metric(
         self,
         metric: str | None,
         threshold: float,
-        since: dt.datetime,
         until: dt.datetime,
-        window_start: dt.datetime | None = None,
+        segments: Sequence[tuple[dt.datetime, dt.datetime]],
+        window_start: dt.datetime,
         limit: int | None = 200,
         **options: Any,
-    ) -> tuple[dict[int, tuple[int, int]], list[MetricBreach]]:
-        """One metric in one pass: the tally {days before `until`: (kept, decided)} of the cases whose
-        clock started in [since, until], and the broken cases since `window_start`, worst first (at
-        most `limit`; the tally has the full count).
+    ) -> tuple[list[tuple[int, int]], list[MetricBreach]]:
+        """One metric measured at `until`: the tally (kept, decided) of the cases whose clock started in
+        each of `segments` (after its start, by its end), and the broken cases whose clock started after
+        `window_start`, worst first (at most `limit`, none for 0; the tally has the full count).
 
         Undecided cases (not yet due, or stopped early by a close) are left out, so "no data" stays
-        visible instead of looking like 100 %. Staleness is a snapshot at `until`: its tally has day 0 only.
+        visible instead of looking like 100 %. Staleness is a snapshot at `until`: one tally whatever
+        the segments, and breaches however long ago the last change was (the longest-stale are the worst).
         """
-        ctes, params, extras = self._metric_cases(metric, threshold, since, until, **options)
+        ctes, params, extras = self._metric_cases(metric, threshold, until, **options)
+        if metric == NO_STALE_REQUISITION_DAYS:
+            segments = [(window_start, until)]
+        tally: list[tuple[int, int]] = [(0, 0)] * len(segments)
+        if metric in self._FEW_CASES and segments:
+            # Few cases, and a statement that sets things up first (the grade's requisitions, the
+            # calendar): one statement, its cases sorted into their segments.
+            bucket = " ".join(f"WHEN at > :a{i} AND at <= :b{i} THEN {i}" for i in range(len(segments)))
+            for i, (start, end) in enumerate(segments):
+                params[f"a{i}"], params[f"b{i}"] = _to_sql(start), _to_sql(end)
+            params["start_after"] = _to_sql(min(start for start, _ in segments))
+            params["start_until"] = _to_sql(max(end for _, end in segments))
+            for i, kept, decided in self.conn.execute(
+                f"{ctes} SELECT CASE {bucket} END AS segment, SUM(kept), COUNT(kept) FROM cases "
+                "WHERE segment IS NOT NULL GROUP BY segment", params
+            ):
+                tally[i] = (int(kept or 0), int(decided or 0))
+        else:
+            # One aggregate per segment, each reading its own index range: grouping many cases instead
+            # sorts all of them (about as long again as working them out).
+            count = f"{ctes} SELECT SUM(kept), COUNT(kept) FROM cases"
+            for i, (start, end) in enumerate(segments):
+                params["start_after"], params["start_until"] = _to_sql(start), _to_sql(end)
+                kept, decided = self.conn.execute(count, params).fetchone()
+                tally[i] = (int(kept or 0), int(decided or 0))
+        if limit == 0:
+            return tally, []
+        params["start_after"], params["start_until"] = _to_sql(window_start), _to_sql(until)
         params["limit"] = -1 if limit is None else limit
-        # A stale requisition is a breach however long ago its last change was: the longest-stale
-        # ones are the worst, so the snapshot's breaches are not limited to the window.
-        params["window_start"] = "" if metric == NO_STALE_REQUISITION_DAYS else _to_sql(window_start or since)
-        day = "0" if metric == NO_STALE_REQUISITION_DAYS else "CAST(:until_jd - at_jd AS INTEGER)"
         # A hand-checked case is a commitment: its text says what was promised.
         title = ("COALESCE((SELECT text FROM commitments WHERE id = c.commitment_id), r.title, '')"
                  if metric is None else "COALESCE(r.title, '')")
-        # `cases` is read twice (tally and breaches) but computed once.
-        ctes = ctes.replace("cases AS (", "cases AS MATERIALIZED (", 1)
-        sql = f"""{ctes},
-            broken AS (
-                SELECT * FROM cases WHERE kept = 0 AND at >= :window_start
-                ORDER BY excess DESC, at, requisition_id LIMIT :limit
-            )
-            SELECT 0 AS breach, {day} AS day, SUM(kept) AS kept, COUNT(kept) AS decided,
-                   NULL AS requisition_id, NULL AS at, NULL AS done_at, NULL AS excess,
-                   {self._NO_EXTRAS}, NULL AS code, NULL AS title
-            FROM cases WHERE kept IS NOT NULL GROUP BY 2
-            UNION ALL
-            SELECT * FROM (
-                SELECT 1, NULL, NULL, NULL, c.requisition_id, c.at, c.done_at, c.excess, {extras}, r.code, {title}
-                FROM broken c LEFT JOIN requisitions r ON r.id = c.requisition_id
-                ORDER BY c.excess DESC, c.at, c.requisition_id
-            )"""
-        tally: dict[int, tuple[int, int]] = {}
-        breaches: list[MetricBreach] = []
-        for row in self.conn.execute(sql, params):
-            if row["breach"]:
-                breaches.append(MetricBreach.model_validate(dict(row)))
-            elif row["decided"]:
-                tally[int(row["day"])] = (int(row["kept"] or 0), int(row["decided"]))
-        return tally, breaches
+        sql = f"""{ctes}
+            SELECT c.requisition_id, c.at, c.done_at, c.excess, {extras}, r.code, {title} AS title
+            FROM (SELECT * FROM cases WHERE kept = 0 ORDER BY excess DESC, at, requisition_id LIMIT :limit) AS c
+            LEFT JOIN requisitions r ON r.id = c.requisition_id
+            ORDER BY c.excess DESC, c.at, c.requisition_id"""
+        return tally, [MetricBreach.model_validate(dict(row)) for row in self.conn.execute(sql, params)]
 
     def stale_requisition_tally(self, days: float, until: dt.datetime, weeks: int) -> list[tuple[int, int]]:
         """(not stale, running) at `until` and at the end of each earlier week; index 0 is `until`.
@@ -1484,14 +1512,15 @@ class Store:
         its opening) is more than `days` before W: it was running at W - days and nothing happened in
         [W - days, W]. A re-opened requisition (filled -> sourcing) starts afresh at the re-open.
 
-        Both halves are counted without pairing each change with the next (a window function or a
-        seek per change costs ~1 s at 100,000 requisitions):
+        Both halves are counted from index ranges, without pairing each change with the next (a
+        window function or a seek per change costs ~1 s at 100,000 requisitions):
         - running at a moment X = the requisitions opened by X, less those opened paused or closed,
           plus the changes up to X out of a paused or closed status, less those into one (telescoping
           per requisition). Paused and closed changes are few and counted from indexes alone; a
-          requisition's opening status is its first change's from-status (or its status).
+          requisition's opening status is kept once it first changes (or is its status).
         - of the requisitions running at W - days, those with a change in [W - days, W] are found by
-          the from-status of their first change there; one opened there was not running before it.
+          their first change there: out of a running status, with the change before it (or the
+          opening) before W - days; one opened in [W - days, W] was not running before it.
         """
         running = ",".join(f"'{s}'" for s in self._RUNNING)
         stopped = ",".join(f"'{s.value}'" for s in RequisitionStatus if s.value not in self._RUNNING)
@@ -1520,20 +1549,12 @@ class Store:
         partial = [0] * len(moments)
         for i, value in self.conn.execute(" UNION ALL ".join(parts), params):
             partial[i] += value or 0
-        # Requisitions opened paused or closed (an import can bring them so): never changed and in such
-        # a status now, or their first change is out of one. Few, so each is placed by its opening.
+        # Requisitions opened paused or closed (an import can bring them so): the status they were opened
+        # in is kept once they change (schema migration 11), and until then it is their status. Few, so
+        # each is placed by its opening.
         opened_stopped = self.conn.execute(f"""
-            SELECT r.opened_at FROM requisitions AS r
-            WHERE r.status IN ({stopped}) AND NOT EXISTS (
-                SELECT 1 FROM pipeline_events AS f INDEXED BY pipeline_events_requisition_kind
-                WHERE f.requisition_id = r.id AND f.kind = 'status_change')
-            UNION ALL
-            SELECT r.opened_at FROM pipeline_events AS e INDEXED BY pipeline_events_status_from
-            JOIN requisitions AS r ON r.id = e.requisition_id
-            WHERE e.kind = 'status_change' AND e.from_status IN ({stopped}) AND NOT EXISTS (
-                SELECT 1 FROM pipeline_events AS f INDEXED BY pipeline_events_requisition_kind
-                WHERE f.requisition_id = e.requisition_id AND f.kind = 'status_change'
-                  AND (f.at < e.at OR (f.at = e.at AND f.id < e.id)))""").fetchall()
+            SELECT r.opened_at FROM requisitions AS r INDEXED BY requisitions_opened_status
+            WHERE COALESCE(r.opened_status, r.status) IN ({stopped})""").fetchall()
         keys = [moment for moment, _ in moments]
         for (opened_at,) in opened_stopped:
             i = bisect.bisect_left(keys, opened_at)
@@ -1547,20 +1568,16 @@ class Store:
             total += value
             running_at[moment] = total
 
+        # Of those running at W - days, the ones with a change in [W - days, W]: their first change there
+        # came out of a running status and the change before it (or the opening) was before W - days;
+        # each status change carries when that was (schema migration 12).
         moved: list[str] = []
         for k, (start, end) in enumerate(zip(starts, ends)):
             params[f"s{k}"], params[f"e{k}"] = _to_sql(start), _to_sql(end)
             moved.append(f"""
-                SELECT {k}, COUNT(*) FROM (
-                    SELECT MIN(at), from_status FROM (
-                        SELECT e.requisition_id, e.at, e.from_status
-                        FROM pipeline_events AS e INDEXED BY pipeline_events_kind_status
-                        WHERE e.kind = 'status_change' AND e.at >= :s{k} AND e.at <= :e{k}
-                        UNION ALL
-                        SELECT r.id, r.opened_at, NULL FROM requisitions AS r INDEXED BY requisitions_opened
-                        WHERE r.opened_at >= :s{k} AND r.opened_at <= :e{k}
-                    ) GROUP BY requisition_id HAVING COUNT(from_status) = COUNT(*)
-                ) WHERE from_status IN ({running})""")
+                SELECT {k}, COUNT(*) FROM pipeline_events AS e INDEXED BY pipeline_events_status_prev
+                WHERE e.kind = 'status_change' AND e.at >= :s{k} AND e.at <= :e{k}
+                  AND e.prev_status_at < :s{k} AND e.from_status IN ({running})""")
         moved_from_running = dict(self.conn.execute(" UNION ALL ".join(moved), params).fetchall())
         tally = []
         for k, (start, end) in enumerate(zip(starts, ends)):
@@ -1898,13 +1915,9 @@ class Store:
         view.readonly = True
         view._depth = 0
         view._reader, view._reader_lock = None, threading.Lock()
-        # The people list is validated once per data version (~50 ms at 2,500 people): when this Store's
-        # copy is current, the reader starts with it rather than validating it again.
-        cached = getattr(self, "_people_cache", None)
-        view._people_cache = None
-        if cached is not None and cached[0] == (self.conn.execute("PRAGMA data_version").fetchone()[0],
-                                                self.conn.total_changes):
-            view._people_cache = ((view.conn.execute("PRAGMA data_version").fetchone()[0], 0), cached[1])
+        # The people list is validated once per change of the people table (~50 ms at 2,500 people):
+        # the reader starts with this Store's copy, which it checks against the table like its own.
+        view._people_cache = getattr(self, "_people_cache", None)
         return view
 
     # -- the queue: where one requisition sits (issue 8: show a requisition in the queue) -----------

@@ -62,9 +62,9 @@ class FactLine(NamedTuple):
 
 
 class _History:
-    """The team's history the rules read for every requisition and dispute, worked out once per data
-    version: time to fill by grade and engagement, fill rates by terms, and everyone's commitment
-    tallies over the follow-through window. Each part is read from the Store on first use."""
+    """The team's history the rules read for every requisition and dispute, worked out once per change
+    of HISTORY_TABLES: time to fill by grade and engagement, fill rates by terms, and everyone's
+    commitment tallies over the follow-through window. Each part is read from the Store on first use."""
 
     def __init__(self, key: tuple[Any, ...]) -> None:
         self.key = key
@@ -77,8 +77,12 @@ class _History:
         self.team_tallies: dict[str, dict[str, int]] | None = None
 
 
+# What the history is worked out from: requisitions (time to fill, fill rates), commitments and people
+# (follow-through by person and team). A write to any of them, by anyone, changes the key.
+HISTORY_TABLES = ("requisitions", "commitments", "people")
+
 # Mediators made for one job (the agenda, the notes, a CLI command) on a Store that is already open
-# share its history instead of reading the whole database again; a write anywhere changes the key.
+# share its history instead of reading the whole database again.
 _SHARED_HISTORY: weakref.WeakKeyDictionary[Store, _History] = weakref.WeakKeyDictionary()
 _SHARED_LOCK = threading.Lock()
 
@@ -134,14 +138,15 @@ class Mediator:
         """Forget the cached team history (time to fill, fill rates, follow-through) at once.
 
         Not needed after the Store's own writes or another process's commits (the cache follows the
-        Store's data version); kept for callers that know the data changed."""
+        change counts of HISTORY_TABLES); kept for callers that know the data changed."""
         self._history_cache = None
         with _SHARED_LOCK:
             _SHARED_HISTORY.pop(self.store, None)
 
     def _history(self) -> _History:
-        """The history for the data as it is now: one PRAGMA to check, the queries only after a change."""
-        key = (self.store.data_version(), self.today, self._standard_fee())
+        """The history for the data as it is now: one query to check, the queries only after a change
+        to what it is worked out from (a note typed into a standup item leaves it as it was)."""
+        key = (self.store.table_versions(*HISTORY_TABLES), self.today, self._standard_fee())
         history = self._history_cache
         if history is not None and history.key == key:
             return history

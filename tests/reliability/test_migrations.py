@@ -58,6 +58,12 @@ def test_an_older_database_upgrades_with_every_record_intact_and_a_backup_beside
         # Search works on upgraded records, not only on new ones.
         assert store.count_queue(QueueQuery(text="spark")) == 1
         assert store.count_queue(QueueQuery(text="東京")) == 1
+        # The facts the metrics look up are worked out for the records already there (migration 11).
+        filled = store.conn.execute(
+            "SELECT status_changed_at, opened_status FROM requisitions WHERE id = 3").fetchone()
+        assert tuple(filled) == ("2026-10-15 09:00:00", "offer")
+        unanswered = store.conn.execute("SELECT answered_at FROM pipeline_events WHERE id = 1").fetchone()
+        assert unanswered[0] is None
 
     after = rows_of(db)
     for table, rows in before.items():

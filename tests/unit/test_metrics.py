@@ -375,9 +375,13 @@ def test_verdicts_read_met_at_risk_missed_and_no_data():
     assert verdict_for(85, 90) == Verdict.AT_RISK
     assert verdict_for(80, 90) == Verdict.AT_RISK
     assert verdict_for(79.9, 90) == Verdict.MISSED
-    # Met over the window, but the last two weeks with data slipped below target: at risk.
+    # Met over the window, but the last two weeks slipped below target: at risk.
     assert verdict_for(92, 90, [100, 100, None, 80, 85]) == Verdict.AT_RISK
+    assert verdict_for(92, 90, [80, 85]) == Verdict.AT_RISK
     assert verdict_for(92, 90, [100, 80, 95]) == Verdict.MET
+    # A week without data says nothing about slipping.
+    assert verdict_for(92, 90, [80, 85, None]) == Verdict.MET
+    assert verdict_for(92, 90, [None, 85]) == Verdict.MET
 
 
 def test_the_trend_has_one_point_per_week_oldest_first(store, people, clock):

@@ -137,3 +137,44 @@ def test_requisition_codes_name_the_requisitions_asked_for(store):
     req = store.add_requisition(Requisition(title="Controller", client="Initech", sales_owner_id=pid(store, "Sam Seller")))
     assert store.requisition_codes([req.id, None, 999]) == {req.id: req.code}
     assert store.requisition_codes([]) == {}
+
+
+def test_the_history_survives_a_note_typed_into_a_standup_but_not_a_change_it_is_made_from(store):
+    from db.models import Standup, StandupItem
+
+    sam = pid(store, "Sam Seller")
+    record(store, sam, kept=1)
+    mediator = Mediator(store, today=TODAY, include_user_pack=False)
+    mediator._tallies()
+    history = mediator._history()
+    standup = store.start_standup(Standup(started_at=NOW, items=[StandupItem(section="wins", title="A win")]))
+    item = store.get_standup(standup.id).items[0]
+    store.update_standup_item(item.model_copy(update={"notes": "typed during the meeting"}))
+    assert mediator._history() is history and history.tallies is not None
+    record(store, sam, missed=1)  # a commitment: follow-through changed
+    assert mediator._history() is not history
+    assert mediator.dispute_fact_values(credit_dispute(store))["sales_follow_through_pct"] == 50.0
+
+
+def test_another_connections_change_reaches_the_history(store, tmp_path):
+    mediator = Mediator(store, today=TODAY, include_user_pack=False)
+    mediator._tallies()
+    history = mediator._history()
+    with Store(store.path, now=lambda: NOW) as other:
+        record(other, pid(other, "Sam Seller"), kept=1)
+    assert mediator._history() is not history
+    assert mediator.dispute_fact_values(credit_dispute(store))["sales_follow_through_pct"] == 100.0
+
+
+def test_a_change_rolled_back_and_a_different_one_after_it_never_look_unchanged(store):
+    before = store.table_versions("people")
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.add_person(Person(name="Gone Again", team=Team.SALES))
+            inside = store.table_versions("people")
+            raise RuntimeError("the form was cancelled")
+    assert inside != before
+    store.add_person(Person(name="Here To Stay", team=Team.SALES))
+    assert store.table_versions("people") not in (before, inside)
+    assert "Here To Stay" in {p.name for p in store.list_people()}
+    assert "Gone Again" not in {p.name for p in store.list_people()}
