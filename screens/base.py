@@ -1,12 +1,19 @@
-"""The frame every mode screen shares: header, read-only banner, the screen's body, and the footer."""
+"""The frame every mode screen shares: header, read-only banner, the screen's body, the footer, and its tables."""
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
+from rich.color import Color, ColorParseError
 from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets._footer import FooterKey
+from textual.widgets.data_table import RowKey
 
 if TYPE_CHECKING:
     from console.app import MediationApp
@@ -29,6 +36,12 @@ class ModeScreen(Screen[None]):
         self._css_update_count = self.app._css_update_count
         # Resumes before the first suspend belong to the first visit, whose on_mount has just loaded.
         self._left_once = False
+        self._theme_variables: tuple[int, dict[str, str]] = (-1, {})
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _on_mount(self) -> None:
+        # The app's event loop, for workers to schedule on (see wait_for_paint).
+        self._loop = asyncio.get_running_loop()
 
     def _on_screen_suspend(self) -> None:
         self._left_once = True
@@ -45,10 +58,42 @@ class ModeScreen(Screen[None]):
         if self._css_update_count == self.app._css_update_count:
             event.refresh_styles = False
 
+    def wait_for_paint(self, timeout: float = 0.5) -> None:
+        """Called from a worker thread: returns once the screen has been painted with what it shows now.
+
+        A worker holds the interpreter for most of what it does (validating rows, measuring), so one
+        that runs while the screen lays out and paints makes the lead wait up to twice as long for it.
+        Workers wait for the paint before they read (a visit shows the screen first) and before they
+        measure what they have just shown. The timeout keeps a closing app from holding a worker.
+        """
+        painted = threading.Event()
+        if self._loop is None:
+            return
+        try:
+            # Not call_from_thread: it waits for the app's loop, which may stop before running it.
+            self._loop.call_soon_threadsafe(self.call_after_refresh, painted.set)
+        except RuntimeError:
+            return  # the app is no longer running
+        painted.wait(timeout)
+
     def data_stamp(self) -> tuple[Any, ...]:
         """What a screen's data depends on: the database's version and today's date. A screen compares
         it with the stamp of its last load to skip reloading when it comes back to unchanged data."""
         return (self.mediation.store.data_version(), self.mediation.now().date())
+
+    def theme_colour(self, name: str) -> str:
+        """A theme colour by variable name (e.g. "success") for Rich text, so every theme reads right;
+        "" when the value is a Textual-only colour (e.g. "auto 60%")."""
+        # Textual generates every variable of the theme on each call (~0.5 ms); a table of 200 rows
+        # asks for a colour per row. The variables change only with the stylesheet (a theme change).
+        if self._theme_variables[0] != self.app._css_update_count:
+            self._theme_variables = (self.app._css_update_count, self.app.get_css_variables())
+        value = self._theme_variables[1].get(name, "")
+        try:
+            Color.parse(value)
+        except ColorParseError:
+            return ""
+        return value
 
     @property
     def mediation(self) -> "MediationApp":
@@ -59,7 +104,7 @@ class ModeScreen(Screen[None]):
         if self.mediation.store.readonly:
             yield Static(READONLY_MESSAGE, id="readonly-banner")
         yield from self.compose_body()
-        yield Footer()
+        yield ModeFooter()
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
@@ -67,3 +112,87 @@ class ModeScreen(Screen[None]):
     def can_write(self) -> bool:
         """False (with a toast) when the database is read-only; call at the top of every write."""
         return self.mediation.can_write()
+
+
+class ModeFooter(Footer):
+    """Textual's footer of the screen's keys, composed once per change of the keys it shows.
+
+    Textual's footer recomposes on every bindings signal (a focus change, a refresh_bindings, a
+    resume), once per signal, even when it would show the same keys, and each key restyles twice as
+    it mounts (its `compact` watcher adds a class that the footer's data binding removes at once).
+    Each of those passes re-applies the stylesheet to every key: ~35 ms on a first visit at 140×40.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: tuple[Any, ...] | None = None
+        self._recomposing = False
+
+    def _keys(self) -> tuple[Any, ...]:
+        """What compose reads: the shown bindings with their state, the palette key's, and the options."""
+        active = self.screen.active_bindings
+        shown = tuple((binding, enabled, tooltip) for _node, binding, enabled, tooltip in active.values()
+                      if binding.show)
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+        return shown, palette and palette[1:], self.compact, self.show_command_palette
+
+    def compose(self) -> ComposeResult:
+        self._recomposing = False
+        if not (self.screen.is_mounted and self._bindings_ready):
+            # Which keys apply depends on the focus and the selection, settled once the screen has
+            # mounted: the first bindings signal after that composes them, once.
+            self._shown = None
+            return
+        self._shown = self._keys()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                _settle_compact(widget, self.compact)
+            yield widget
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        # A burst of signals (focus, then refresh_bindings twice) asks for one recompose, not one each;
+        # it composes with the keys as they are by then.
+        self._bindings_ready = True
+        if (screen.app.app_focus and self.is_attached and screen is self.screen and not self._recomposing
+                and self._shown != self._keys()):
+            self._recomposing = True
+            self.call_after_refresh(self.recompose)
+
+
+def _settle_compact(key: FooterKey, footer_compact: bool) -> None:
+    """Gives a key, before it mounts, the `compact` value and class it would end up with, so neither its
+    watcher nor the footer's data binding changes a class (and restyles the key) once it is mounted."""
+    # The palette key is not bound to the footer's `compact` and keeps the reactive's default (True).
+    compact = True if key.has_class("-command-palette") else footer_compact
+    key.set_reactive(FooterKey.compact, compact)
+    key.set_class(compact, "-compact", update=False)
+
+
+class SizedTable(DataTable[Any]):
+    """A DataTable told its columns' widths, so adding rows does not measure every cell.
+
+    Textual measures each cell of each new row when the table next idles (~25 ms for 200 rows of
+    seven columns), only to widen auto-width columns. Here every column is either given a fixed width
+    or widened by the screen with `fit_columns` from the text it is about to add.
+    """
+
+    def fit_columns(self, widths: Mapping[str, int]) -> None:
+        """Widens auto-width columns to `widths` (in cells), as measuring their cells would; like
+        Textual's own measuring, a column never narrows again."""
+        for key, width in widths.items():
+            column = self.columns[key]  # type: ignore[index]  (a ColumnKey equals its string)
+            column.content_width = max(column.content_width, width)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        rows = list(new_rows)
+        if any((row := self.rows.get(key)) is not None and (row.label is not None or row.auto_height)
+               for key in rows):
+            super()._update_dimensions(rows)  # labelled or multi-line rows: Textual's measuring
+            return
+        # The columns are sized already; what remains is the scrollable size.
+        super()._update_dimensions(())
+
+
+def text_width(cell: Any) -> int:
+    """The width in cells of a table cell's text (a str or a rich Text)."""
+    return cell_len(cell) if isinstance(cell, str) else cell.cell_len

@@ -26,7 +26,7 @@ from db.models import (
     Requisition,
 )
 from db.store import StoreError
-from screens.base import ModeScreen
+from screens.base import ModeScreen, SizedTable, text_width
 from screens.commands import Command, bindings, register
 from screens.dispute_accept import DraftCommitment, ResolveDispute
 from screens.dispute_capture import DisputeCapture
@@ -35,6 +35,9 @@ from screens.modals import ConfirmModal
 SEVERITY_WORDS = {1: "low", 2: "medium", 3: "high"}
 # The most the disputes table lists at once (the most urgent first); the filter reaches the others.
 DISPUTE_LIST_LIMIT = 200
+# The table's columns (key: header), in the order of each row's cells.
+DISPUTE_COLUMNS = {"code": "Code", "age": "Age", "severity": "Sev", "category": "Category", "requisition": "Req",
+                   "people": "Raised by → counterpart", "status": "Status"}
 # Facts the dispute's header already says in words; listing them again would only add noise.
 HEADER_FACTS = frozenset({"category", "severity", "dispute_age_days", "raised_by_side"})
 
@@ -109,6 +112,9 @@ class DisputesScreen(ModeScreen):
 
     COMMAND_AREA: ClassVar[str] = "disputes"
     SUB_TITLE = "Disputes"
+    # The table, not the filter box (the first focusable widget): focusing the filter first and the
+    # table a moment later restyled both and built the footer twice more on every first visit.
+    AUTO_FOCUS = "#disputes-table"
     BINDINGS: ClassVar[list[BindingType]] = bindings(COMMANDS)
 
     DEFAULT_CSS = """
@@ -143,8 +149,7 @@ class DisputesScreen(ModeScreen):
         with Horizontal(id="disputes-bar"):
             yield Input(placeholder="/ filter: code, summary or category", id="disputes-filter", compact=True)
             yield Static("", id="disputes-scope")
-        table: DataTable[Any] = DataTable(id="disputes-table", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield SizedTable(id="disputes-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="dispute-detail"):
             with VerticalScroll(id="dispute-facts"):
                 yield Static("", id="dispute-summary")
@@ -154,13 +159,8 @@ class DisputesScreen(ModeScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#disputes-table", DataTable)
-        table.add_column("Code", key="code")
-        table.add_column("Age", key="age")
-        table.add_column("Sev", key="severity")
-        table.add_column("Category", key="category")
-        table.add_column("Req", key="requisition")
-        table.add_column("Raised by → counterpart", key="people")
-        table.add_column("Status", key="status")
+        for key, label in DISPUTE_COLUMNS.items():
+            table.add_column(label, key=key)
         table.focus()
         self.query_one("#disputes-scope", Static).update("Loading disputes…")
 
@@ -195,6 +195,7 @@ class DisputesScreen(ModeScreen):
     @work(thread=True, exclusive=True, group="disputes-listing", exit_on_error=False)
     def _load_listing(self, open_only: bool, filter_text: str) -> None:
         worker = get_current_worker()
+        self.wait_for_paint()  # the screen first, with "Loading disputes…"
         try:
             # On a connection of its own, so the UI thread's queries never wait behind these.
             with self.store.background_reader() as reader:
@@ -216,15 +217,15 @@ class DisputesScreen(ModeScreen):
         self._show_listing(self._read_listing(self.open_only, self.filter_text), keep)
 
     def _show_listing(self, listing: Listing, keep: int | None = None) -> None:
-        table = self.query_one("#disputes-table", DataTable)
+        table = self.query_one("#disputes-table", SizedTable)
         current = keep if keep is not None else self.selected_id
         self.disputes, total, open_count = listing.disputes, listing.total, listing.open_count
         self._people, self._requisitions = listing.people, listing.requisitions
         now = self._now()
-        table.clear()
+        rows = []
         for d in self.disputes:
             req = self._requisitions.get(d.requisition_id or -1)
-            table.add_row(
+            rows.append((
                 Text(d.code or "", style="bold"),
                 age_text(d.opened_at, d.closed_at or now),
                 severity_text(d.severity),
@@ -232,8 +233,14 @@ class DisputesScreen(ModeScreen):
                 req.code if req else "—",
                 f"{self._person_name(d.raised_by_id)} → {self._person_name(d.counterpart_id)}",
                 status_text(d.status),
-                key=str(d.id),
-            )
+            ))
+        table.clear()
+        # The columns fit their widest cell, worked out from the text here rather than by the table
+        # measuring every cell as a rich renderable.
+        table.fit_columns({key: max((text_width(row[i]) for row in rows), default=0)
+                           for i, key in enumerate(DISPUTE_COLUMNS)})
+        for d, row in zip(self.disputes, rows):
+            table.add_row(*row, key=str(d.id))
         scope = "open only" if self.open_only else "all"
         shown = (f"{total:,} shown" if total <= len(self.disputes)
                  else f"{total:,}, the {len(self.disputes)} most urgent shown (/ narrows)")

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rich.color import Color, ColorParseError
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -20,7 +19,7 @@ from console.metrics import BusinessCalendar, Measurement, Verdict, definition, 
 from db.defaults import NO_STALE_REQUISITION_DAYS
 from db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
 from db.store import StoreError
-from screens.base import ModeScreen
+from screens.base import ModeScreen, SizedTable
 from screens.commands import Command, bindings, register
 from screens.commitment_form import CancelCommitment, CommitmentForm
 from screens.expectation_breaches import ExpectationBreaches
@@ -36,6 +35,8 @@ VERDICT_STYLES = {Verdict.MET: "success", Verdict.AT_RISK: "warning", Verdict.MI
 VERDICT_MARKS = {Verdict.MET: "● met", Verdict.AT_RISK: "▲ at risk", Verdict.MISSED: "✖ missed",
                  Verdict.NO_DATA: "○ no data"}
 SPARK = "▁▂▃▄▅▆▇█"
+# Actions on the selected expectation or commitment: they apply only once one is selected.
+SELECTION_ACTIONS = frozenset({"agree", "retire", "breaches", "kept", "missed", "cancel_commitment"})
 
 COMMANDS = register(
     Command("expectations.new", "n", "expectations", "new expectation or commitment",
@@ -112,13 +113,13 @@ class ExpectationsScreen(ModeScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="expectations-title", classes="block-title")
-        yield DataTable(id="expectations-table", cursor_type="row", zebra_stripes=True)
+        yield SizedTable(id="expectations-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="expectations-empty", classes="empty")
         with Horizontal(id="expectation-detail"):
             yield Static("", id="expectation-summary")
             yield Sparkline([], id="expectation-trend")
         yield Static("", id="commitments-title", classes="block-title")
-        yield DataTable(id="commitments-table", cursor_type="row", zebra_stripes=True)
+        yield SizedTable(id="commitments-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="commitments-empty", classes="empty")
 
     def on_mount(self) -> None:
@@ -167,15 +168,6 @@ class ExpectationsScreen(ModeScreen):
 
     def _now(self) -> dt.datetime:
         return self.mediation.now()
-
-    def _colour(self, name: str) -> str:
-        """A theme colour by variable name (e.g. "success"), so every theme reads right."""
-        value = self.app.get_css_variables().get(name, "")
-        try:
-            Color.parse(value)
-        except ColorParseError:
-            return ""  # e.g. "auto 60%": a Textual-only colour, not a Rich one
-        return value
 
     # -- data --------------------------------------------------------------------------------------
 
@@ -238,9 +230,9 @@ class ExpectationsScreen(ModeScreen):
         else:
             measured = Text("no data" if measurement.compliance is None else
                             f"{measurement.compliance:.0f}% ({measurement.kept}/{measurement.total})")
-            colour = self._colour(VERDICT_STYLES[measurement.verdict])
+            colour = self.theme_colour(VERDICT_STYLES[measurement.verdict])
             verdict = Text(VERDICT_MARKS[measurement.verdict], style=f"bold {colour}" if colour else "dim")
-            trend = Text(spark_text(measurement.trend), style=self._colour("accent"))
+            trend = Text(spark_text(measurement.trend), style=self.theme_colour("accent"))
         status = Text(str(expectation.status), style="bold" if expectation.status == "proposed" else style)
         return [
             Text(_clip(expectation.title, self._title_width), style=style), Text(TEAM_NAMES[expectation.owner_team], style=style), status,
@@ -267,7 +259,7 @@ class ExpectationsScreen(ModeScreen):
             req = requisitions.get(c.requisition_id or -1)
             table.add_row(
                 f"{c.due:%a %d %b}",
-                Text(state, style=f"bold {self._colour(colour)}" if colour else "dim"),
+                Text(state, style=f"bold {self.theme_colour(colour)}" if colour else "dim"),
                 owner.name if owner else "?",
                 _clip(c.text, self._text_width),
                 source,
@@ -277,7 +269,7 @@ class ExpectationsScreen(ModeScreen):
         shown = "" if total <= len(self.commitments) else f" · the {len(self.commitments)} most urgent shown"
         self.query_one("#commitments-title", Static).update(Text.assemble(
             ("Commitments", "bold"), f" · {total:,} open",
-            (f" · {overdue:,} overdue", f"bold {self._colour('error')}") if overdue else "",
+            (f" · {overdue:,} overdue", f"bold {self.theme_colour('error')}") if overdue else "",
             (f"{shown} · overdue ones wait for k kept / m missed / c cancel", "dim")))
         empty = self.query_one("#commitments-empty", Static)
         empty.update("No open commitments. Focus this list (tab) and press n to record one.")
@@ -302,11 +294,13 @@ class ExpectationsScreen(ModeScreen):
     def _load_and_measure(self, now: dt.datetime) -> None:
         worker = get_current_worker()
         try:
+            self.wait_for_paint()  # the screen first, with its "reading…" titles
             with self.store.background_reader() as reader:
                 lists = self._read_lists(reader, now.date())
                 if worker.is_cancelled:
                     return
                 self.app.call_from_thread(self._show_lists, lists)
+                self.wait_for_paint()  # the lists on screen before the measuring competes with them
                 self._measure_on(reader, self._active(lists.expectations), now)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Expectations not read", severity="error")
@@ -408,7 +402,7 @@ class ExpectationsScreen(ModeScreen):
         elif measurement.verdict == Verdict.NO_DATA:
             body = Text(measurement.summary, style="bold")
         else:
-            colour = self._colour(VERDICT_STYLES[measurement.verdict])
+            colour = self.theme_colour(VERDICT_STYLES[measurement.verdict])
             breaches = f" · {measurement.breach_count:,} breaches" if measurement.breach_count else " · no breaches"
             body = Text.assemble((measurement.summary, "bold"), " · ",
                                  (measurement.verdict_label, f"bold {colour}" if colour else "dim"),
@@ -426,7 +420,9 @@ class ExpectationsScreen(ModeScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
-            return True
+            # Nothing is selected before the tables exist: the footer composed as the screen mounts
+            # shows the keys the mounted screen shows (and is not built again a moment later).
+            return None if action in SELECTION_ACTIONS else True
         on_expectations = self.focused is self.expectations_table
         on_commitments = self.focused is self.commitments_table
         if action in ("agree", "retire", "breaches"):

@@ -7,9 +7,11 @@ from typing import Any, ClassVar
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -81,6 +83,7 @@ class RequisitionDetail(ModalScreen[None]):
         self.timeline = timeline
         self.scorecard = scorecard
         self.now = now
+        self._shown_once = False
 
     def _person_name(self, person_id: int | None) -> str:
         person = self.people.get(person_id) if person_id is not None else None
@@ -171,3 +174,20 @@ class RequisitionDetail(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles a screen as it resumes; the panel was styled as it mounted a moment ago, so
+        # its first resume skips that (later ones, e.g. after a theme change over it, still restyle).
+        if not self._shown_once:
+            self._shown_once = True
+            event.refresh_styles = False
+
+    def _screen_resized(self, size: Size) -> None:
+        # Textual (8.2) lays a pushed screen out as it resumes, and that layout sends the screen a
+        # Resize, which lays it all out and draws it again at once at the same size; the layout its
+        # widgets asked for since then is done with the next frame anyway (with the one that ends
+        # mounting), so opening the panel draws it twice rather than three times. A change of the
+        # terminal's size still lays it out here.
+        if size == self._compositor.size:
+            return
+        super()._screen_resized(size)

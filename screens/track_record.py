@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from rich.color import Color, ColorParseError
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -23,7 +22,7 @@ from console.track_record import (
     sort_records,
     track_record,
 )
-from screens.base import ModeScreen
+from screens.base import ModeScreen, SizedTable, text_width
 from screens.commands import Command, bindings, register
 from screens.expectations import spark_text
 from screens.modals import PickerModal
@@ -58,6 +57,8 @@ class TrackRecordScreen(ModeScreen):
 
     COMMAND_AREA: ClassVar[str] = "track record"
     SUB_TITLE = "Track record"
+    # The people, not the teams table (the first focusable widget), so a first visit focuses once.
+    AUTO_FOCUS = "#people-table"
     BINDINGS: ClassVar[list[BindingType]] = bindings(COMMANDS)
 
     DEFAULT_CSS = """
@@ -82,9 +83,9 @@ class TrackRecordScreen(ModeScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="track-title", classes="block-title")
-        yield DataTable(id="teams-table", cursor_type="row")
+        yield SizedTable(id="teams-table", cursor_type="row")
         yield Static("", id="people-title", classes="block-title")
-        yield DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
+        yield SizedTable(id="people-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="record-detail"):
             yield Static("", id="record-summary")
             yield Sparkline([], id="record-trend")
@@ -105,20 +106,12 @@ class TrackRecordScreen(ModeScreen):
             self.refresh_data()
 
     @property
-    def teams_table(self) -> DataTable[Any]:
-        return self.query_one("#teams-table", DataTable)
+    def teams_table(self) -> SizedTable:
+        return self.query_one("#teams-table", SizedTable)
 
     @property
-    def people_table(self) -> DataTable[Any]:
-        return self.query_one("#people-table", DataTable)
-
-    def _colour(self, name: str) -> str:
-        value = self.app.get_css_variables().get(name, "")
-        try:
-            Color.parse(value)
-        except ColorParseError:
-            return ""  # e.g. "auto 60%": a Textual-only colour, not a Rich one
-        return value
+    def people_table(self) -> SizedTable:
+        return self.query_one("#people-table", SizedTable)
 
     # -- data --------------------------------------------------------------------------------------
 
@@ -129,6 +122,7 @@ class TrackRecordScreen(ModeScreen):
     @work(thread=True, exclusive=True, group="track-record")
     def _compute(self, now: dt.datetime) -> None:
         worker = get_current_worker()
+        self.wait_for_paint()  # the screen first: working the report out holds the interpreter
         # On a connection of its own: on the Store's main one, every UI-thread query would wait for
         # the statement this worker is running (SQLite serialises a connection).
         with self.mediation.store.background_reader() as reader:
@@ -150,13 +144,18 @@ class TrackRecordScreen(ModeScreen):
                                                               "dim")))
         self._show_detail()
 
-    def _fill(self, table: DataTable[Any], records: list[TrackRecord]) -> None:
+    def _fill(self, table: SizedTable, records: list[TrackRecord]) -> None:
         current = self._selected(table)
         keep = current.subject if current else None
         ordered = sort_records(records, self.sort_key, self.descending)
+        rows = [self._cells(record) for record in ordered]
         table.clear()
-        for record in ordered:
-            table.add_row(*self._cells(record), key=record.subject)
+        # 2,500 people: the columns fit their widest cell, worked out from the text here rather than
+        # by the table measuring 30,000 cells as rich renderables (~300 ms with the interface frozen).
+        table.fit_columns({key: max((text_width(row[i]) for row in rows), default=0)
+                           for i, (key, _header) in enumerate(self.columns)})
+        for record, row in zip(ordered, rows):
+            table.add_row(*row, key=record.subject)
         if ordered:
             row = next((i for i, r in enumerate(ordered) if r.subject == keep), 0)
             table.move_cursor(row=row)
@@ -167,19 +166,19 @@ class TrackRecordScreen(ModeScreen):
             if value is None:
                 return Text("no data", style="dim")
             colour = "success" if value >= GOOD else "warning" if value >= FAIR else "error"
-            return Text(f"{value:.0f}%", style=f"bold {self._colour(colour)}", justify="right")
+            return Text(f"{value:.0f}%", style=f"bold {self.theme_colour(colour)}", justify="right")
 
         def count(value: int, alarm: bool = False) -> Text:
             if not value:
                 return Text("0", style="dim", justify="right")
-            return Text(str(value), style=f"bold {self._colour('error')}" if alarm else "", justify="right")
+            return Text(str(value), style=f"bold {self.theme_colour('error')}" if alarm else "", justify="right")
 
         name = Text(r.subject, style="bold" if r.is_team else "" if r.active else "dim")
         median = r.median_days_to_resolve
         cells = [
             name, Text("whole team", style="dim") if r.is_team else TEAM_LABELS[r.team], rate(r.follow_through_30), rate(r.follow_through_90),
             count(r.kept), count(r.missed), count(r.late), count(r.open), count(r.overdue, alarm=True),
-            Text(spark_text(r.trend), style=self._colour("accent")),
+            Text(spark_text(r.trend), style=self.theme_colour("accent")),
             count(r.disputes_raised), count(r.disputes_resolved),
             Text("—" if median is None else f"{median:.1f}", style="dim" if median is None else "", justify="right"),
         ]
@@ -217,7 +216,7 @@ class TrackRecordScreen(ModeScreen):
             (record.subject, "bold"), f" ({TEAM_LABELS[record.team]})" if not record.is_team else " team",
             f" · follow-through {rates}", "\n",
             f"{record.kept} kept{late} · {record.missed} missed · {record.open} open",
-            (f" · {record.overdue} overdue, waiting for a decision", f"bold {self._colour('error')}")
+            (f" · {record.overdue} overdue, waiting for a decision", f"bold {self.theme_colour('error')}")
             if record.overdue else "", "\n",
             (f"{record.disputes_raised} disputes raised · {record.disputes_resolved} resolved"
              + (f" in a median {record.median_days_to_resolve:.1f} days" if record.median_days_to_resolve is not None
