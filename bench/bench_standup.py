@@ -98,7 +98,7 @@ def measure() -> list[Figure]:
         figures.append(Figure(
             name="standup: agenda, after a commitment is made",
             value=_after_a_change(store, standup.items[1], agenda_now, history=True), target=AGENDA_TARGET_MS,
-            size=SIZE, note="a commitment written first, so the rules read the team history again",
+            size=SIZE, note="a commitment written first, so the rules read everyone's follow-through again",
         ))
         for fmt in FORMATS:
             figures.append(Figure(
@@ -115,7 +115,7 @@ def measure() -> list[Figure]:
         figures.append(Figure(
             name="standup: notes export (md, 200 items), after a commitment is made",
             value=_after_a_change(store, standup.items[1], export, history=True), target=NOTES_TARGET_MS,
-            size=SIZE, note="a commitment written first, so the rules read the team history again",
+            size=SIZE, note="a commitment written first, so the rules read everyone's follow-through again",
         ))
         figures.append(Figure(
             name="standup: notes export (md, 200 items), no proposals",

@@ -62,9 +62,10 @@ class FactLine(NamedTuple):
 
 
 class _History:
-    """The team's history the rules read for every requisition and dispute, worked out once per change
-    of HISTORY_TABLES: time to fill by grade and engagement, fill rates by terms, and everyone's
-    commitment tallies over the follow-through window. Each part is read from the Store on first use."""
+    """One part of the team's history the rules read for every requisition and dispute, worked out
+    once per change of the tables it comes from (HISTORY_PARTS): "fills" (time to fill by grade and
+    engagement, fill rates by terms) or "follow_through" (everyone's commitment tallies over the
+    follow-through window). Its fields are read from the Store on first use."""
 
     def __init__(self, key: tuple[Any, ...]) -> None:
         self.key = key
@@ -77,13 +78,16 @@ class _History:
         self.team_tallies: dict[str, dict[str, int]] | None = None
 
 
-# What the history is worked out from: requisitions (time to fill, fill rates), commitments and people
-# (follow-through by person and team). A write to any of them, by anyone, changes the key.
-HISTORY_TABLES = ("requisitions", "commitments", "people")
+# What each part of the history is worked out from: a write to one of its tables, by anyone, changes its
+# key; a commitment kept in the meeting re-reads the follow-through, not every filled requisition.
+HISTORY_PARTS: dict[str, tuple[str, ...]] = {
+    "fills": ("requisitions",),
+    "follow_through": ("commitments", "people"),
+}
 
 # Mediators made for one job (the agenda, the notes, a CLI command) on a Store that is already open
 # share its history instead of reading the whole database again.
-_SHARED_HISTORY: weakref.WeakKeyDictionary[Store, _History] = weakref.WeakKeyDictionary()
+_SHARED_HISTORY: weakref.WeakKeyDictionary[Store, dict[str, _History]] = weakref.WeakKeyDictionary()
 _SHARED_LOCK = threading.Lock()
 
 # Loaded packs by their files' identity: compiling the shipped pack costs ~30 ms, and every agenda,
@@ -132,34 +136,35 @@ class Mediator:
         now = store.now()
         self.today = today or now.date()
         self.now = dt.datetime.combine(self.today, now.time()) if today else now
-        self._history_cache: _History | None = None
+        self._history_cache: dict[str, _History] = {}
 
     def reload_history(self) -> None:
         """Forget the cached team history (time to fill, fill rates, follow-through) at once.
 
         Not needed after the Store's own writes or another process's commits (the cache follows the
-        change counts of HISTORY_TABLES); kept for callers that know the data changed."""
-        self._history_cache = None
+        change counts of HISTORY_PARTS' tables); kept for callers that know the data changed."""
+        self._history_cache = {}
         with _SHARED_LOCK:
             _SHARED_HISTORY.pop(self.store, None)
 
-    def _history(self) -> _History:
-        """The history for the data as it is now: one query to check, the queries only after a change
-        to what it is worked out from (a note typed into a standup item leaves it as it was)."""
-        key = (self.store.table_versions(*HISTORY_TABLES), self.today, self._standard_fee())
-        history = self._history_cache
+    def _history(self, part: str) -> _History:
+        """A part of the history for the data as it is now: one query to check, the queries only after a
+        change to what it is worked out from (a note typed into a standup item leaves it as it was)."""
+        key = (self.store.table_versions(*HISTORY_PARTS[part]), self.today, self._standard_fee())
+        history = self._history_cache.get(part)
         if history is not None and history.key == key:
             return history
         with _SHARED_LOCK:
-            history = _SHARED_HISTORY.get(self.store)
+            shared = _SHARED_HISTORY.setdefault(self.store, {})
+            history = shared.get(part)
             if history is None or history.key != key:
-                history = _SHARED_HISTORY[self.store] = _History(key)
-        self._history_cache = history
+                history = shared[part] = _History(key)
+        self._history_cache[part] = history
         return history
 
     def _tallies(self) -> tuple[dict[int, dict[str, int]], dict[str, dict[str, int]]]:
         """Commitments due in the follow-through window by status: per person and per team."""
-        history = self._history()
+        history = self._history("follow_through")
         if history.tallies is None or history.team_tallies is None:
             since = self.today - dt.timedelta(days=FOLLOW_THROUGH_WINDOW_DAYS)
             tallies = self.store.commitment_tallies_by_owner(since, self.today)
@@ -185,7 +190,7 @@ class Mediator:
 
     def estimate(self, grade: str | None, engagement: str) -> Estimate:
         """Median days to fill of filled requisitions with this grade and engagement, or the default."""
-        history = self._history()
+        history = self._history("fills")
         if history.durations is None:
             grouped: dict[tuple[str | None, str], list[float]] = defaultdict(list)
             for row_grade, row_engagement, days in self.store.filled_durations():
@@ -212,7 +217,7 @@ class Mediator:
 
     def _fill_rates_for(self, req: Requisition) -> dict[str, float | None]:
         """Fill rates of closed requisitions by terms: the objective criterion of fee disputes."""
-        history = self._history()
+        history = self._history("fills")
         if history.outcomes is None:
             history.outcomes = {(engagement, at_standard): (filled, closed)
                                 for engagement, at_standard, filled, closed in

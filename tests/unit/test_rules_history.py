@@ -108,10 +108,13 @@ def test_mediators_on_one_store_share_its_history_until_something_changes(store)
     record(store, pid(store, "Sam Seller"), kept=1)
     first = Mediator(store, today=TODAY, include_user_pack=False)
     second = Mediator(store, today=TODAY, include_user_pack=False)
-    assert first._history() is second._history()
+    assert first._history("follow_through") is second._history("follow_through")
+    fills = first._history("fills")
     record(store, pid(store, "Sam Seller"), missed=1)
-    assert first._history() is not None and first._history().tallies is None  # read again on first use
-    assert Mediator(store, today=TODAY - dt.timedelta(days=1), include_user_pack=False)._history() is not first._history()
+    assert first._history("follow_through").tallies is None  # read again on first use
+    assert first._history("fills") is fills  # a commitment says nothing about filled requisitions
+    yesterday = Mediator(store, today=TODAY - dt.timedelta(days=1), include_user_pack=False)
+    assert yesterday._history("follow_through") is not first._history("follow_through")
 
 
 def test_disputes_between_two_people_count_either_way_round_and_not_the_dispute_itself(store):
@@ -146,23 +149,23 @@ def test_the_history_survives_a_note_typed_into_a_standup_but_not_a_change_it_is
     record(store, sam, kept=1)
     mediator = Mediator(store, today=TODAY, include_user_pack=False)
     mediator._tallies()
-    history = mediator._history()
+    history = mediator._history("follow_through")
     standup = store.start_standup(Standup(started_at=NOW, items=[StandupItem(section="wins", title="A win")]))
     item = store.get_standup(standup.id).items[0]
     store.update_standup_item(item.model_copy(update={"notes": "typed during the meeting"}))
-    assert mediator._history() is history and history.tallies is not None
+    assert mediator._history("follow_through") is history and history.tallies is not None
     record(store, sam, missed=1)  # a commitment: follow-through changed
-    assert mediator._history() is not history
+    assert mediator._history("follow_through") is not history
     assert mediator.dispute_fact_values(credit_dispute(store))["sales_follow_through_pct"] == 50.0
 
 
 def test_another_connections_change_reaches_the_history(store, tmp_path):
     mediator = Mediator(store, today=TODAY, include_user_pack=False)
     mediator._tallies()
-    history = mediator._history()
+    history = mediator._history("follow_through")
     with Store(store.path, now=lambda: NOW) as other:
         record(other, pid(other, "Sam Seller"), kept=1)
-    assert mediator._history() is not history
+    assert mediator._history("follow_through") is not history
     assert mediator.dispute_fact_values(credit_dispute(store))["sales_follow_through_pct"] == 100.0
 
 
