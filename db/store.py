@@ -380,10 +380,13 @@ class Store:
             yield self.conn
         except BaseException as exc:
             self._depth = 0
-            self._rollbacks += 1
             # SQLite rolls back by itself after some failures (a full disk); only roll back what is open.
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            # Counted once it is rolled back: a stamp read before then is of the uncommitted data.
+            try:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+            finally:
+                self._rollbacks += 1
             if isinstance(exc, sqlite3.OperationalError):
                 raise StoreError(_unsaved(exc)) from None
             raise
@@ -391,9 +394,11 @@ class Store:
         try:
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            self._rollbacks += 1
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            try:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+            finally:
+                self._rollbacks += 1
             raise StoreError(_unsaved(exc)) from None
 
     def audit(
@@ -1916,8 +1921,10 @@ class Store:
         view._depth = 0
         view._reader, view._reader_lock = None, threading.Lock()
         # The people list is validated once per change of the people table (~50 ms at 2,500 people):
-        # the reader starts with this Store's copy, which it checks against the table like its own.
-        view._people_cache = getattr(self, "_people_cache", None)
+        # the reader starts with this Store's copy, which it checks against the table like its own. Not
+        # while this Store is inside a transaction: the copy may hold people that are then rolled back,
+        # and the reader would never hear of the rollback.
+        view._people_cache = None if self.conn.in_transaction else getattr(self, "_people_cache", None)
         return view
 
     # -- the queue: where one requisition sits (issue 8: show a requisition in the queue) -----------

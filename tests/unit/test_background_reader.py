@@ -48,3 +48,16 @@ def test_a_background_reader_reads_in_a_worker_thread(store):
     thread.start()
     thread.join()
     assert names == ["Ada Sales"]
+
+
+def test_a_reader_made_during_a_change_that_is_then_rolled_back_never_shows_its_people(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.add_person(Person(name="Ghost Writer", team=Team.SALES))
+            store.list_people()  # the people list cached inside the transaction
+            reader = store.background_reader()  # a worker's reader, made meanwhile
+            raise RuntimeError("the save failed")
+    # Committed now: the people table has changed as many times as it had inside the rolled-back one.
+    store.add_person(Person(name="Bo Recruiter", team=Team.RECRUITING))
+    with reader:
+        assert [p.name for p in reader.list_people()] == ["Ada Sales", "Bo Recruiter"]
