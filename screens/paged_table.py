@@ -8,6 +8,9 @@ LRU page cache for the row under each visible line.
 Drawing is cached too, because every keystroke redraws every visible line: the resolved styles and the
 line width are kept until the CSS or the size changes, the header until the sort changes, and each
 drawn row (keyed by `row_cache_key`, its content) in an LRU, so a row that shows again costs a lookup.
+
+The owner sorts: the header shows its `sort_key` and direction, and a click on a column's header posts
+`HeaderSelected` with the column's key. `zebra_stripes` shades every other row like DataTable's.
 """
 from __future__ import annotations
 
@@ -30,11 +33,12 @@ from textual.strip import Strip
 Row = TypeVar("Row")
 # Drawn rows kept: a dozen screens' worth, so paging back and forth or deleting a letter redraws nothing.
 LINE_CACHE_SIZE = 512
-Tone = Literal["good", "warn", "bad", "dim"] | None
+Tone = Literal["good", "warn", "bad", "dim", "accent"] | None
+TONES: tuple[str, ...] = ("good", "warn", "bad", "dim", "accent")
 
 
 class Cell(NamedTuple):
-    """What one cell shows, and its tone (coloured by the theme: good/warn/bad/dim).
+    """What one cell shows, and its tone (coloured by the theme: good/warn/bad/dim/accent).
 
     A tuple because a screen of fresh rows (a sort change) makes some 400 of them."""
 
@@ -80,7 +84,7 @@ def fit(text: str, width: int, align: str = "left") -> str:
 
 
 class PagedTable(ScrollView, Generic[Row], can_focus=True):
-    """Rows drawn on demand; a fixed header line with the sort column; a cursor row."""
+    """Rows drawn on demand; a fixed header line with the sort column; a cursor row; optional zebra stripes."""
 
     DEFAULT_CSS = """
     PagedTable {
@@ -98,6 +102,8 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         "paged-table--warn",
         "paged-table--bad",
         "paged-table--dim",
+        "paged-table--accent",
+        "paged-table--even-row",  # with zebra_stripes, like DataTable's: rows 0, 2, 4…
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -126,12 +132,25 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
     class RowSelected(RowHighlighted):
         pass
 
+    class HeaderSelected(Message):
+        """A column's header was clicked (the owner decides what that does, e.g. sort by it)."""
+
+        def __init__(self, table: "PagedTable[Any]", column_key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.column_key = column_key
+
+        @property
+        def control(self) -> "PagedTable[Any]":
+            return self.table
+
     def __init__(
         self,
         columns: Sequence[Column[Row]],
         *,
         page_size: int = 100,
         cached_pages: int = 16,
+        zebra_stripes: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -140,6 +159,7 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         self.columns = list(columns)
         self.page_size = page_size
         self.cached_pages = cached_pages
+        self.zebra_stripes = zebra_stripes
         self.total = 0
         self.sort_key: str | None = None
         self.descending = False
@@ -151,7 +171,7 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         self._lines: OrderedDict[Hashable, Strip] = OrderedDict()
         self._header: tuple[Hashable, Strip] | None = None
         self._styles: dict[str, Style] = {}
-        self._tone_styles: dict[str, dict[str, Style]] = {}  # by line ("base", "cursor"), then tone
+        self._tone_styles: dict[str, dict[str, Style]] = {}  # by line ("base", "even-row", "cursor"), then tone
         self._content: tuple[Hashable, Size] | None = None
         # For one line width: each column's cell and text functions, width and right alignment, and
         # whether the columns fill the line exactly.
@@ -166,11 +186,13 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         *,
         keep_cursor: bool = False,
         first_page: Sequence[Row] | None = None,
+        cursor: int | None = None,
     ) -> None:
         """Points the table at new rows (a new filter or sort). Only visible pages will be fetched;
-        `first_page` is the first page when the owner has already read it."""
+        `first_page` is the first page when the owner has already read it; `cursor` puts the cursor on
+        that row (e.g. where the highlighted row went in the new order) instead of keeping or resetting it."""
         self._fetch = fetch
-        self.reload(total, keep_cursor=keep_cursor, first_page=first_page)
+        self.reload(total, keep_cursor=keep_cursor, first_page=first_page, cursor=cursor)
 
     def set_total(self, total: int, fetch: Callable[[int, int], Sequence[Row]] | None = None) -> None:
         """The same rows, now known to number `total` (a count that finished later): keeps the pages
@@ -183,17 +205,18 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
             self.cursor = max(0, total - 1)
         self.refresh()
 
-    def reload(self, total: int, *, keep_cursor: bool = True, first_page: Sequence[Row] | None = None) -> None:
-        """Forgets cached pages (the data changed) and redraws."""
+    def reload(self, total: int, *, keep_cursor: bool = True, first_page: Sequence[Row] | None = None,
+               cursor: int | None = None) -> None:
+        """Forgets cached pages (the data changed) and redraws; `cursor`: see set_source."""
         self._pages.clear()
         if first_page is not None:
             # Before the cursor moves: its watcher reads the row under it, which must not fetch again.
             self._pages[0] = first_page
         self.total = total
         self._update_virtual_size()
-        cursor = self.cursor if keep_cursor else 0
-        self.cursor = max(0, min(cursor, total - 1))  # its watcher scrolls the cursor into view
-        if not keep_cursor and (self.scroll_y or self.scroll_target_y):
+        target = cursor if cursor is not None else self.cursor if keep_cursor else 0
+        self.cursor = max(0, min(target, total - 1))  # its watcher scrolls the cursor into view
+        if cursor is None and not keep_cursor and (self.scroll_y or self.scroll_target_y):
             self._scroll_rows(0)
         self.refresh()
 
@@ -224,6 +247,15 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
                     self.cursor = page_number * self.page_size + within
                     return True
         return False
+
+    def set_columns(self, columns: Sequence[Column[Row]]) -> None:
+        """New columns (e.g. widths fitted to newly arrived rows): lays the line out and draws it again."""
+        self.columns = list(columns)
+        self._widths = []
+        self._layout = None
+        self._header = None
+        self._lines.clear()
+        self.refresh()
 
     # -- geometry ----------------------------------------------------------------------------------
 
@@ -290,8 +322,8 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         self._layout = None
 
     def _style(self, name: str) -> Style:
-        """A resolved style: "base", "cursor", "header", "header-sorted", or "<line>:<tone>" (a tone on a
-        "base" or "cursor" line)."""
+        """A resolved style: "base", "even-row", "cursor", "header", "header-sorted", or "<line>:<tone>" (a
+        tone on a "base", "even-row" or "cursor" line)."""
         style = self._styles.get(name)
         if style is None:
             line, _, tone = name.partition(":")
@@ -326,15 +358,15 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         row = self.row_at(index)
         if row is None:
             return Strip.blank(width, self._style("base"))
-        on_cursor = index == self.cursor
+        line = "cursor" if index == self.cursor else "even-row" if self.zebra_stripes and not index % 2 else "base"
         focused = self.has_focus
         row_key = self.row_cache_key(row)
         if row_key is None:
-            return self._row_strip(row, width, on_cursor, focused)
-        key = (row_key, width, on_cursor, focused)
+            return self._row_strip(row, width, line, focused)
+        key = (row_key, width, line, focused)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._lines[key] = self._row_strip(row, width, on_cursor, focused)
+            strip = self._lines[key] = self._row_strip(row, width, line, focused)
             while len(self._lines) > LINE_CACHE_SIZE:
                 self._lines.popitem(last=False)
         else:
@@ -349,18 +381,15 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
                             sum(widths) + len(widths) == width)
         return self._layout[1], self._layout[2]
 
-    def _row_strip(self, row: Row, width: int, on_cursor: bool, focused: bool) -> Strip:
+    def _row_strip(self, row: Row, width: int, line: str, focused: bool) -> Strip:
         # A sort change draws a screen of rows never drawn before, so this loop is kept lean: the
         # layout and styles are looked up once a row, and plain ASCII text that fits is padded in place.
-        line = "cursor" if on_cursor else "base"
         line_style = self._style(line)
         # On the focused cursor row the theme's cursor colours win, so every cell stays readable.
-        toned = not (on_cursor and focused)
+        toned = not (line == "cursor" and focused)
         tone_styles = self._tone_styles.get(line)
         if tone_styles is None:
-            tone_styles = self._tone_styles[line] = {
-                tone: self._style(f"{line}:{tone}") for tone in ("good", "warn", "bad", "dim")
-            }
+            tone_styles = self._tone_styles[line] = {tone: self._style(f"{line}:{tone}") for tone in TONES}
         segments = []
         plain = ""  # neighbouring cells in the line's own style make one segment
         layout, fills_line = self._columns_laid_out(width)
@@ -453,8 +482,20 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         if row is not None:
             self.post_message(self.RowSelected(self, self.cursor, row))
 
+    def column_at(self, x: int) -> Column[Row] | None:
+        """The column drawn at `x` (a widget offset), None past the last one."""
+        left = 0
+        for column, column_width in zip(self.columns, self._column_widths(self._width())):
+            left += 1 + column_width  # the space before each column, then the column
+            if x < left:
+                return column
+        return None
+
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
+            column = self.column_at(event.x)
+            if column is not None:
+                self.post_message(self.HeaderSelected(self, column.key))
             return
         index = self.scroll_offset.y + event.y - 1
         if 0 <= index < self.total:

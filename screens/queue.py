@@ -117,7 +117,7 @@ class RequisitionTable(PagedTable[RequisitionRow]):
             Column("recruiter", "Recruiter", lambda r: Cell(r.recruiter) if r.recruiter else NOT_APPLICABLE,
                    width=9, flex=2, max_width=18),
             Column("status", "Status", lambda r: STATUS_CELLS[r.status], width=12),
-            Column("grade", "Grade", grade, width=5, align="right"),
+            Column("grade", "Grade", grade, width=6, align="right"),  # "Grade▲" when sorted by it
             Column("days_open", "Open", text=lambda r: f"{(self.today - r.opened_at.date()).days}d",
                    width=5, align="right"),
             Column("promised", "Promise", promised, width=7, align="right"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from screens.base import ModeScreen, SizedTable, text_width
 from screens.commands import Command, bindings, register
 from screens.expectations import spark_text
 from screens.modals import PickerModal
+from screens.paged_table import Cell, Column, PagedTable
 
 # Follow-through at or above GOOD reads as healthy, below FAIR as a problem worth a conversation.
 GOOD, FAIR = 80.0, 60.0
@@ -40,6 +42,8 @@ COLUMNS = [
 WIDE = 130
 # Counts that read the same whichever way; everything numeric sorts highest first by default.
 ASCENDING_FIRST = {"subject"}
+# The people's name column fits the longest name within these bounds (a longer one ends in "…").
+NAME_WIDTH = (10, 32)
 
 COMMANDS = register(
     Command("track_record.sort", "s", "track record", "sort by column",
@@ -50,6 +54,100 @@ COMMANDS = register(
     Command("track_record.switch_table", "tab", "track record", "switch table",
             "Move between the teams and the people", "switch_table"),
 )
+
+
+def rate_cell(value: float | None) -> Cell:
+    if value is None:
+        return NO_DATA
+    return Cell(f"{value:.0f}%", "good" if value >= GOOD else "warn" if value >= FAIR else "bad")
+
+
+def count_cell(value: int, alarm: bool = False) -> Cell:
+    if not value:
+        return ZERO
+    return Cell(str(value), "bad" if alarm else None)
+
+
+# Cells many people share.
+NO_DATA = Cell("no data", "dim")
+ZERO = Cell("0", "dim")
+NO_MEDIAN = Cell("—", "dim")
+
+
+class PeopleTable(PagedTable[TrackRecord]):
+    """Everyone's track record, drawn a screen at a time from the sorted list: filling it or sorting it
+    again costs the visible lines, where a DataTable of 2,500 people froze the console ~200 ms each time."""
+
+    DEFAULT_CSS = """
+    PeopleTable {
+        background: $surface;
+        &:focus { background-tint: $foreground 3%; }
+        & > .paged-table--header { color: $foreground; text-style: bold; background: $panel; }
+        & > .paged-table--header-sorted { color: $accent; }
+        & > .paged-table--even-row { background: $surface-lighten-1 50%; }
+        &:dark > .paged-table--even-row { background: $surface-darken-1 40%; }
+        & > .paged-table--cursor {
+            color: $block-cursor-blurred-foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .paged-table--cursor {
+            color: $block-cursor-foreground;
+            background: $block-cursor-background;
+            text-style: $block-cursor-text-style;
+        }
+        & > .paged-table--good { color: $success; text-style: bold; }
+        & > .paged-table--warn { color: $warning; text-style: bold; }
+        & > .paged-table--bad { color: $error; text-style: bold; }
+        /* Not `color: $text-muted`: an "auto" colour has no background to work against in a cell's
+           partial style and comes out white; Rich's dim blends with whatever the line's background is. */
+        & > .paged-table--dim { text-style: dim; }
+        & > .paged-table--accent { color: $accent; }
+    }
+    """
+
+    def __init__(self, *, with_team: bool, **kwargs: Any) -> None:
+        self.with_team = with_team
+        self.name_width = NAME_WIDTH[0]
+        super().__init__(self._columns(), zebra_stripes=True, **kwargs)
+
+    def row_cache_key(self, row: TrackRecord) -> Hashable:
+        return row  # frozen: its fields are everything a line shows
+
+    def fit_names(self, records: list[TrackRecord]) -> None:
+        """Widens (or narrows) the name column to the longest name, when the people change."""
+        longest = max((len(r.subject) for r in records), default=0)
+        width = max(NAME_WIDTH[0], min(NAME_WIDTH[1], longest))
+        if width != self.name_width:
+            self.name_width = width
+            self.set_columns(self._columns())
+
+    def _columns(self) -> list[Column[TrackRecord]]:
+        def number(key: str, label: str, cell: Callable[[Any], Cell], width: int = 0) -> Column[TrackRecord]:
+            # Right-aligned under a right-aligned header; spare width is shared out a little to each.
+            width = max(width, len(label))
+            return Column(key, label, cell, width=width, flex=1, max_width=width + 2, align="right")
+
+        columns = [
+            Column("subject", "Name", lambda r: Cell(r.subject, None if r.active else "dim"),
+                   width=self.name_width, flex=1, max_width=self.name_width + 2),
+            Column("team", "Team", text=lambda r: TEAM_LABELS[r.team], width=10, flex=1, max_width=12),
+            number("follow_through_30", "30 d", lambda r: rate_cell(r.follow_through_30), 7),
+            number("follow_through_90", "90 d", lambda r: rate_cell(r.follow_through_90), 7),
+            number("kept", "Kept", lambda r: count_cell(r.kept)),
+            number("missed", "Missed", lambda r: count_cell(r.missed)),
+            number("late", "Late", lambda r: count_cell(r.late)),
+            number("open", "Open", lambda r: count_cell(r.open)),
+            number("overdue", "Overdue", lambda r: count_cell(r.overdue, alarm=True)),
+            # Right-aligned like the figures around it, so the weeks sit apart from the overdue count.
+            Column("trend", "12 weeks", lambda r: Cell(spark_text(r.trend), "accent"), width=12, flex=1,
+                   max_width=14, align="right"),
+            number("disputes_raised", "Raised", lambda r: count_cell(r.disputes_raised)),
+            number("disputes_resolved", "Resolved", lambda r: count_cell(r.disputes_resolved)),
+            number("median_days_to_resolve", "Median d",
+                   lambda r: NO_MEDIAN if r.median_days_to_resolve is None else Cell(f"{r.median_days_to_resolve:.1f}")),
+        ]
+        return [c for c in columns if c.key != "team" or self.with_team]
 
 
 class TrackRecordScreen(ModeScreen):
@@ -77,6 +175,7 @@ class TrackRecordScreen(ModeScreen):
         self.sort_key = "follow_through_30"
         self.descending = False  # the weakest follow-through first: where the conversation starts
         self.columns = list(COLUMNS)
+        self._detail_shown: TrackRecord | None = None  # what the strip below shows: drawn once a person
         # What the report was worked out at (data version, day): a visit with nothing changed redoes nothing.
         # (The first visit's resume asks nothing: the Store would be busy with on_mount's worker.)
         self._stamp: tuple[Any, ...] | None = None
@@ -85,16 +184,16 @@ class TrackRecordScreen(ModeScreen):
         yield Static("", id="track-title", classes="block-title")
         yield SizedTable(id="teams-table", cursor_type="row")
         yield Static("", id="people-title", classes="block-title")
-        yield SizedTable(id="people-table", cursor_type="row", zebra_stripes=True)
+        # The team column gives way on a narrow terminal (as the teams table's does, on mount).
+        yield PeopleTable(with_team=self.app.size.width >= WIDE, id="people-table")
         with Horizontal(id="record-detail"):
             yield Static("", id="record-summary")
             yield Sparkline([], id="record-trend")
 
     def on_mount(self) -> None:
         self.columns = [(k, h) for k, h in COLUMNS if k != "team" or self.app.size.width >= WIDE]
-        for table in (self.teams_table, self.people_table):
-            for key, header in self.columns:
-                table.add_column(header, key=key)
+        for key, header in self.columns:
+            self.teams_table.add_column(header, key=key)
         self.query_one("#track-title", Static).update(Text("Track record · working it out…", style="dim"))
         self.refresh_data()
         self.people_table.focus()
@@ -110,8 +209,8 @@ class TrackRecordScreen(ModeScreen):
         return self.query_one("#teams-table", SizedTable)
 
     @property
-    def people_table(self) -> SizedTable:
-        return self.query_one("#people-table", SizedTable)
+    def people_table(self) -> PeopleTable:
+        return self.query_one("#people-table", PeopleTable)
 
     # -- data --------------------------------------------------------------------------------------
 
@@ -136,13 +235,26 @@ class TrackRecordScreen(ModeScreen):
             ("Teams", "bold"), (f" · follow-through = kept ÷ (kept + missed) · counts over the last "
                                 f"{DISPUTE_WINDOW_DAYS} days · as of {report.today:%a %d %b}", "dim")))
         self._fill(self.teams_table, report.teams)
-        self._fill(self.people_table, report.people)
+        self._fill_people(report.people)
         label = TRACK_RECORD_LABELS[self.sort_key]
         direction = "highest first" if self.descending else "lowest first"
         self.query_one("#people-title", Static).update(Text.assemble(
             ("People", "bold"), f" · {len(report.people)}", (f" · sorted by {label.lower()}, {direction} · s sort · r reverse",
                                                               "dim")))
         self._show_detail()
+
+    def _fill_people(self, records: list[TrackRecord]) -> None:
+        """Points the people table at the sorted list: only the visible lines are drawn, so 2,500 people
+        cost what a screenful does. The highlighted person stays highlighted wherever the sort puts them."""
+        table = self.people_table
+        current = table.current_row if table.total else None
+        ordered = sort_records(records, self.sort_key, self.descending)
+        position = 0
+        if current is not None:
+            position = next((i for i, r in enumerate(ordered) if r.person_id == current.person_id), 0)
+        table.fit_names(ordered)
+        table.sort_key, table.descending = self.sort_key, self.descending
+        table.set_source(lambda offset, limit: ordered[offset:offset + limit], len(ordered), cursor=position)
 
     def _fill(self, table: SizedTable, records: list[TrackRecord]) -> None:
         current = self._selected(table)
@@ -186,13 +298,16 @@ class TrackRecordScreen(ModeScreen):
             del cells[1]
         return cells
 
-    def _selected(self, table: DataTable[Any]) -> TrackRecord | None:
+    def _selected(self, table: DataTable[Any] | PeopleTable) -> TrackRecord | None:
+        if isinstance(table, PeopleTable):
+            return table.current_row
         records = getattr(table, "sorted_records", None)
         if not records or table.cursor_row is None or table.cursor_row >= len(records):
             return None
         return records[table.cursor_row]
 
     @on(DataTable.RowHighlighted)
+    @on(PagedTable.RowHighlighted)
     def _highlighted(self) -> None:
         self._show_detail()
 
@@ -202,6 +317,9 @@ class TrackRecordScreen(ModeScreen):
     def _show_detail(self) -> None:
         table = self.teams_table if self.focused is self.teams_table else self.people_table
         record = self._selected(table)
+        if record is self._detail_shown and record is not None:
+            return  # a sort, a refocus or the cursor watcher's message: the same person, already shown
+        self._detail_shown = record
         summary = self.query_one("#record-summary", Static)
         trend = self.query_one("#record-trend", Sparkline)
         if record is None:
@@ -252,8 +370,9 @@ class TrackRecordScreen(ModeScreen):
         self._sort(self.sort_key, not self.descending)
 
     @on(DataTable.HeaderSelected)
-    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        key = str(event.column_key.value)
+    @on(PagedTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected | PagedTable.HeaderSelected) -> None:
+        key = event.column_key if isinstance(event, PagedTable.HeaderSelected) else str(event.column_key.value)
         if key == self.sort_key:
             self.action_reverse_sort()
         else:

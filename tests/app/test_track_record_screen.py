@@ -1,9 +1,9 @@
 """The track record screen follows every decision: marking a commitment kept or missed changes it, and it sorts by any column."""
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
-from screens.track_record import TrackRecordScreen
+from db.models import Person, Team
+from screens.paged_table import Cell
+from screens.track_record import PeopleTable, TrackRecordScreen
 from tests.app.test_expectations import SIZE, app_for, cell, seed_expectations, settle, store  # noqa: F401
 
 
@@ -16,14 +16,28 @@ async def open_track_record(pilot) -> TrackRecordScreen:
     return screen
 
 
-def row_of(table: DataTable, name: str) -> int:
+def row_of(table, name: str) -> int:
     return next(i for i in range(table.row_count) if cell(table, i, "subject") == name)
 
 
-def figures(screen: TrackRecordScreen, name: str) -> tuple[str, str, str, str]:
-    table = screen.people_table
-    row = row_of(table, name)
-    return tuple(cell(table, row, column) for column in ("follow_through_30", "kept", "missed", "overdue"))
+def names(people: PeopleTable) -> list[str]:
+    return [people.row_at(i).subject for i in range(people.total)]
+
+
+def shown(people: PeopleTable, name: str, column: str) -> Cell:
+    """What the people table draws in `column` for `name`: its text and tone."""
+    record = next(people.row_at(i) for i in range(people.total) if people.row_at(i).subject == name)
+    drawn = next(c for c in people.columns if c.key == column)
+    return drawn.cell(record) if drawn.cell else Cell(drawn.text(record))
+
+
+def figures(screen: TrackRecordScreen, name: str) -> tuple[str, ...]:
+    return tuple(shown(screen.people_table, name, column).text
+                 for column in ("follow_through_30", "kept", "missed", "overdue"))
+
+
+def drawn_lines(people: PeopleTable) -> list[str]:
+    return [people.render_line(y).text for y in range(people.size.height)]
 
 
 async def test_the_track_record_updates_after_each_commitment_is_marked(store):
@@ -65,13 +79,112 @@ async def test_sorting_by_a_column_and_reversing_it(store):
         screen = await open_track_record(pilot)
         people = screen.people_table
         # The weakest 30-day follow-through first; "no data" always last.
-        assert [cell(people, i, "subject") for i in range(people.row_count)] == ["Sam Seller", "Rita Recruiter"]
+        assert names(people) == ["Sam Seller", "Rita Recruiter"]
+        assert "30 d▲" in drawn_lines(people)[0]
         await pilot.press("s")  # the picker opens on the current column; the name is just above it
         await pilot.pause()
         await pilot.press("up", "enter")
         await pilot.pause()
-        assert [cell(people, i, "subject") for i in range(people.row_count)] == ["Rita Recruiter", "Sam Seller"]
+        assert names(people) == ["Rita Recruiter", "Sam Seller"]
+        assert "Name▲" in drawn_lines(people)[0]
         await pilot.press("r")
         await pilot.pause()
-        assert [cell(people, i, "subject") for i in range(people.row_count)] == ["Sam Seller", "Rita Recruiter"]
+        assert names(people) == ["Sam Seller", "Rita Recruiter"]
+        assert "Name▼" in drawn_lines(people)[0]
         assert "highest first" in str(screen.query_one("#people-title").render())
+
+
+async def test_clicking_a_header_sorts_by_it_and_clicking_again_reverses(store):
+    seed_expectations(store)
+    sam = store.person_by_name("Sam Seller")
+    store.set_commitment_status(store.list_commitments(owner_id=sam.id)[0].id, "kept")
+    app = app_for(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_track_record(pilot)
+        people = screen.people_table
+        header = drawn_lines(people)[0]
+        await pilot.click("#people-table", offset=(header.index("Name") + 1, 0))
+        await pilot.pause()
+        assert (screen.sort_key, screen.descending) == ("subject", False)
+        assert names(people) == ["Rita Recruiter", "Sam Seller"]
+        await pilot.click("#people-table", offset=(header.index("Name") + 1, 0))
+        await pilot.pause()
+        assert names(people) == ["Sam Seller", "Rita Recruiter"]
+        # The trend is a picture of the weeks: it says so rather than sorting.
+        await pilot.click("#people-table", offset=(header.index("12 weeks") + 1, 0))
+        await pilot.pause()
+        assert screen.sort_key == "subject"
+
+
+async def test_tones_mark_good_follow_through_and_overdue_alarms(store):
+    seed_expectations(store)
+    sam = store.person_by_name("Sam Seller")
+    store.set_commitment_status(store.list_commitments(owner_id=sam.id)[0].id, "kept")
+    app = app_for(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_track_record(pilot)
+        people = screen.people_table
+        assert shown(people, "Sam Seller", "follow_through_30") == Cell("100%", "good")
+        assert shown(people, "Rita Recruiter", "follow_through_30") == Cell("no data", "dim")
+        assert shown(people, "Rita Recruiter", "missed") == Cell("0", "dim")
+        assert shown(people, "Sam Seller", "team") == Cell("Sales")
+
+
+async def test_an_overdue_commitment_is_an_alarm_in_the_table(store):
+    seed_expectations(store)
+    app = app_for(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_track_record(pilot)
+        assert shown(screen.people_table, "Sam Seller", "overdue") == Cell("1", "bad")
+
+
+async def test_the_highlighted_person_stays_highlighted_and_in_view_through_a_resort(store):
+    seed_expectations(store)
+    for n in range(60):
+        store.add_person(Person(name=f"Recruiter {n:02d}", team=Team.RECRUITING))
+    app = app_for(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_track_record(pilot)
+        people = screen.people_table
+        assert people.total == 62
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("up", "enter")  # by name: Recruiter 00 … 59, Rita, Sam
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause()
+        assert people.current_row.subject == "Sam Seller"
+        assert "Sam Seller" in str(screen.query_one("#record-summary").render())
+        await pilot.press("r")  # Sam is now first; the view follows him to the top
+        await pilot.pause()
+        assert people.cursor == 0 and people.current_row.subject == "Sam Seller"
+        assert people.scroll_offset.y == 0
+        assert "Sam Seller" in drawn_lines(people)[1]
+        assert "Sam Seller" in str(screen.query_one("#record-summary").render())
+
+
+async def test_tab_moves_between_the_teams_and_the_people_and_the_strip_follows(store):
+    seed_expectations(store)
+    app = app_for(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_track_record(pilot)
+        assert screen.focused is screen.people_table
+        people_first = screen.people_table.current_row.subject
+        assert people_first in str(screen.query_one("#record-summary").render())
+        await pilot.press("tab")
+        await pilot.pause()
+        assert screen.focused is screen.teams_table
+        assert "Sales team" in str(screen.query_one("#record-summary").render())
+        await pilot.press("tab")
+        await pilot.pause()
+        assert screen.focused is screen.people_table
+        assert people_first in str(screen.query_one("#record-summary").render())
+
+
+async def test_the_team_column_gives_way_on_a_narrow_terminal(store):
+    seed_expectations(store)
+    app = app_for(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_track_record(pilot)
+        assert "team" not in [c.key for c in screen.people_table.columns]
+        assert "Team" not in drawn_lines(screen.people_table)[0]
