@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -65,6 +64,7 @@ def write_csv(path: Path, rows: int = ROWS, seed: int = 7) -> Path:
 
 def _child(csv_path: str, db_path: str, dry_run: bool) -> None:
     """Runs one import in this (fresh) process and prints its figures as JSON."""
+    from bench.launch_app import peak_rss_mb
     from console.rules.refresh import refresh_derived
     from db.csv_import import import_requisitions
     from db.store import Store
@@ -73,14 +73,14 @@ def _child(csv_path: str, db_path: str, dry_run: bool) -> None:
         start, cpu_start = time.perf_counter(), time.process_time()
         report = import_requisitions(store, csv_path, dry_run=dry_run)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+        peak_mb = peak_rss_mb()  # this process's own peak, not the benchmark runner's it was spawned from
         # What `mediate import` and the console do next: grade the imported requisitions.
         grade_seconds = grade_cpu = 0.0
         if report.written and (report.created or report.updated):
             start, cpu_start = time.perf_counter(), time.process_time()
             refresh_derived(store)
             grade_seconds, grade_cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_kb / 1024, "ok": report.ok, "created": report.created,
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "ok": report.ok, "created": report.created,
                       "unchanged": report.unchanged, "problems": [str(p) for p in report.problems[:5]],
                       "grade_seconds": grade_seconds, "grade_cpu": grade_cpu}))
 

@@ -14,7 +14,7 @@ import resource
 import sys
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     # VmHWM is this process image's own peak; ru_maxrss can carry the parent's peak across fork and exec.
     try:
         with open("/proc/self/status") as status:
@@ -44,7 +44,7 @@ def main(argv: list[str]) -> None:
         strip = original(self, y)
         if not reported and y > 0 and self.total and self.row_at(self.scroll_offset.y + y - 1) is not None:
             reported = True
-            print(json.dumps({"rss_mb": _peak_rss_mb()}), flush=True)
+            print(json.dumps({"rss_mb": peak_rss_mb()}), flush=True)
             app.call_later(after_first_rows)
         return strip
 
@@ -59,7 +59,7 @@ def main(argv: list[str]) -> None:
             queue.action_reverse_sort()
             queue.query_one("#filter").value = "eng"
             table.action_last()
-            print(json.dumps({"after_tour_rss_mb": _peak_rss_mb()}), flush=True)
+            print(json.dumps({"after_tour_rss_mb": peak_rss_mb()}), flush=True)
         app.exit()
 
     PagedTable.render_line = render_line  # type: ignore[method-assign]
