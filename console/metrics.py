@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -314,14 +314,44 @@ def measure_all(
     store: Store,
     expectations: Sequence[Expectation] | None = None,
     now: dt.datetime | None = None,
+    *,
+    on_measured: Callable[[Measurement], None] | None = None,
+    on_failed: Callable[[Expectation, Exception], None] | None = None,
+    stop: Callable[[], bool] | None = None,
     **options,
 ) -> list[Measurement]:
-    """Every expectation that is not retired (or the ones given), measured at the same `now`."""
+    """Every expectation that is not retired (or the ones given), measured at the same `now`.
+
+    For a screen that shows each as it comes: `on_measured` is called with each measurement as soon as
+    it is made (from whichever thread made it), `on_failed` with an expectation that could not be
+    measured (a bad threshold, an unreadable database) instead of raising, and `stop` is asked before
+    each one (a visit the lead has already left). Only the measurements made are returned, in order.
+    """
     if expectations is None:
         expectations = store.list_expectations(statuses=("agreed", "proposed"))
     now = now or store.now()
+    results: dict[int, Measurement] = {}
+
+    def run(on: Store, lane: Sequence[int]) -> None:
+        for i in lane:
+            if stop is not None and stop():
+                return
+            try:
+                result = results[i] = measure(on, expectations[i], now, **options)
+            except (StoreError, ValueError) as exc:
+                if on_failed is None:
+                    raise
+                on_failed(expectations[i], exc)
+                continue
+            if on_measured is not None:
+                on_measured(result)
+
+    def done() -> list[Measurement]:
+        return [results[i] for i in range(len(expectations)) if i in results]
+
     if len(expectations) < 2 or (os.cpu_count() or 1) < 2 or not store.reads_beside():
-        return [measure(store, expectation, now, **options) for expectation in expectations]
+        run(store, range(len(expectations)))
+        return done()
     # Two lanes, one on a read-only connection of its own in a second thread: SQLite lets go of the
     # GIL while a statement runs, so on two cores the metrics take about half as long. The slowest
     # metrics are dealt out first, each to the lane with less work so far.
@@ -332,21 +362,16 @@ def measure_all(
         lane = 0 if load[0] <= load[1] else 1
         lanes[lane].append(i)
         load[lane] += _COST.get(expectations[i].metric, 1)
-    results: dict[int, Measurement] = {}
-
-    def run(on: Store, lane: list[int]) -> None:
-        for i in lane:
-            results[i] = measure(on, expectations[i], now, **options)
-
     try:
         reader = store.background_reader()
     except StoreError:  # no second connection to be had: one lane it is
-        return [measure(store, expectation, now, **options) for expectation in expectations]
+        run(store, range(len(expectations)))
+        return done()
     with reader, ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics") as pool:
         beside = pool.submit(run, reader, lanes[1])
         run(store, lanes[0])
         beside.result()
-    return [results[i] for i in range(len(expectations))]
+    return done()
 
 
 # Relative cost of each metric at 100,000 requisitions (bench/bench_metrics.py), to balance the lanes.

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
 from console.config import load_settings
-from console.metrics import BusinessCalendar, Measurement, Verdict, definition, measure
+from console.metrics import BusinessCalendar, Measurement, Verdict, definition, measure_all
 from db.defaults import NO_STALE_REQUISITION_DAYS
 from db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
 from db.store import StoreError
@@ -317,18 +317,18 @@ class ExpectationsScreen(ModeScreen):
         """Measures in the worker thread, on the worker's own read-only connection (`store`): on the main
         one, every UI-thread query would wait for the statement being measured."""
         worker = get_current_worker()
-        calendar = BusinessCalendar.from_settings(load_settings())
-        for expectation in expectations:
-            if worker.is_cancelled:
-                return
-            try:
-                measurement = measure(store, expectation, now, calendar=calendar)
-            except (StoreError, ValueError) as exc:
-                self.app.call_from_thread(self.notify, f"{expectation.title}: {exc}", title="Not measured",
-                                          severity="error")
-                continue
+
+        def measured(measurement: Measurement) -> None:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._measured, measurement)
+
+        def failed(expectation: Expectation, exc: Exception) -> None:
+            self.app.call_from_thread(self.notify, f"{expectation.title}: {exc}", title="Not measured",
+                                      severity="error")
+
+        # Two at a time on two connections; each row shows its figures as soon as they are made.
+        measure_all(store, expectations, now, calendar=BusinessCalendar.from_settings(load_settings()),
+                    on_measured=measured, on_failed=failed, stop=lambda: worker.is_cancelled)
 
     def _measured(self, measurement: Measurement) -> None:
         expectation = measurement.expectation

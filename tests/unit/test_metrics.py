@@ -125,6 +125,22 @@ def test_a_new_database_measures_its_proposed_defaults(store):
     assert {m.verdict for m in measured} == {Verdict.NO_DATA}
 
 
+def test_a_screen_hears_of_each_measurement_as_it_is_made_and_of_one_that_cannot_be_made(store):
+    expectations = store.list_expectations()
+    broken = expectations[2].model_copy(update={"metric": "no_such_metric"})
+    heard, failed = [], []
+    measured = measure_all(store, [*expectations[:2], broken, *expectations[3:]],
+                           on_measured=heard.append, on_failed=lambda e, exc: failed.append((e.id, str(exc))))
+    assert [m.expectation.id for m in measured] == [e.id for e in expectations if e.id != broken.id]
+    assert sorted(m.expectation.id for m in heard) == sorted(m.expectation.id for m in measured)
+    assert failed == [(broken.id, "There is no metric called 'no_such_metric'")]
+    # Without on_failed the failure is raised, as before.
+    with pytest.raises(ValueError, match="no metric called"):
+        measure_all(store, [broken])
+    # A visit the lead has left stops measuring.
+    assert measure_all(store, expectations, stop=lambda: True, on_measured=heard.append) == []
+
+
 # -- intake ----------------------------------------------------------------------------------------
 
 
