@@ -10,16 +10,7 @@ from typing import Any
 
 from db import defaults
 from db.defaults import default_expectations
-from db.schema import (
-    EVENT_FACTS_BACKFILL,
-    EVENT_FACTS_TRIGGER_NAMES,
-    PREV_STATUS_BACKFILL,
-    PREV_STATUS_TRIGGER_NAMES,
-    VERSIONED_TABLES,
-)
-
-VERSION_TRIGGER_NAMES = tuple(f"{table}_version_{action}" for table in VERSIONED_TABLES
-                              for action in ("insert", "update", "delete"))
+from db.schema import FACTS_BACKFILL_STATEMENTS, PER_ROW_FACT_TRIGGER_NAMES
 from db.models import (
     CATEGORY_LABELS,
     CLOSED_STATUSES,
@@ -1234,7 +1225,7 @@ class _DemoBuilder:
             "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
             " (type = 'index' AND tbl_name IN ('requisitions', 'pipeline_events', 'commitments', 'events'))"
             " OR (type = 'trigger' AND name IN ('requisitions_fts_insert', %s)))"
-            % ", ".join(f"'{name}'" for name in EVENT_FACTS_TRIGGER_NAMES + PREV_STATUS_TRIGGER_NAMES + VERSION_TRIGGER_NAMES)
+            % ", ".join(f"'{name}'" for name in PER_ROW_FACT_TRIGGER_NAMES)
         ).fetchall()
         for kind, name, _sql in deferred:
             conn.execute(f'DROP {"TRIGGER" if kind == "trigger" else "INDEX"} "{name}"')
@@ -1268,9 +1259,8 @@ class _DemoBuilder:
         for _kind, _name, sql in deferred:
             conn.execute(sql)
         # What the dropped triggers would have kept for each event, for all of them at once.
-        for statement in (EVENT_FACTS_BACKFILL + ";" + PREV_STATUS_BACKFILL).split(";"):
-            if statement.strip():
-                conn.execute(statement)
+        for statement in FACTS_BACKFILL_STATEMENTS:
+            conn.execute(statement)
         conn.execute("UPDATE data_versions SET version = version + 1")  # what the version triggers would say
 
 

@@ -128,6 +128,17 @@ END;
 
 # The tables whose changes migration 13 counts (Store.table_versions): what caches are worked out from.
 VERSIONED_TABLES = ("requisitions", "commitments", "people")
+_VERSIONED_ACTIONS = ("INSERT", "UPDATE", "DELETE")
+VERSION_TRIGGER_NAMES = tuple(f"{table}_version_{action.lower()}" for table in VERSIONED_TABLES
+                              for action in _VERSIONED_ACTIONS)
+
+# What bulk loading (the demo generator) drops and re-creates instead of firing per row, and the
+# statements that then work out for every row what those triggers keep (migrations 11 and 12); the
+# per-table change counts are bumped once instead.
+PER_ROW_FACT_TRIGGER_NAMES = EVENT_FACTS_TRIGGER_NAMES + PREV_STATUS_TRIGGER_NAMES + VERSION_TRIGGER_NAMES
+FACTS_BACKFILL_STATEMENTS = tuple(
+    statement.strip() for statement in f"{EVENT_FACTS_BACKFILL};{PREV_STATUS_BACKFILL}".split(";") if statement.strip()
+)
 
 MIGRATIONS: list[str] = [
     # 1: the records.
@@ -464,7 +475,7 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER {table}_version_{action.lower()} AFTER {action} ON {table} BEGIN
         UPDATE data_versions SET version = version + 1 WHERE table_name = '{table}';
     END;"""
-            for action in ("INSERT", "UPDATE", "DELETE")
+            for action in _VERSIONED_ACTIONS
         )
         for table in VERSIONED_TABLES
     ) + """

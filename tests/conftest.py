@@ -44,16 +44,17 @@ GRADES = ((82, "A", 30), (58, "B", 40), (31, "C", 55), (None, None, None))
 
 
 class Clock:
-    """A clock tests can move: `clock()` is now; `clock.advance(hours=2)` moves it."""
+    """A clock tests can move, given to the Store as its `now`: `clock()` is now; set `clock.at` to
+    write history at a given moment, or `clock.advance(hours=2)`."""
 
     def __init__(self, start: dt.datetime = FIXED_NOW) -> None:
-        self.current = start
+        self.at = start
 
     def __call__(self) -> dt.datetime:
-        return self.current
+        return self.at
 
     def advance(self, **delta: float) -> None:
-        self.current += dt.timedelta(**delta)
+        self.at += dt.timedelta(**delta)
 
 
 def seed(store: Store, requisitions: int = 20, seed_value: int = 3) -> dict[str, Person]:

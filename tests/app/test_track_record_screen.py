@@ -70,10 +70,16 @@ async def test_the_track_record_updates_after_each_commitment_is_marked(store):
     assert store.get_commitment(seeded["today"]).status == "missed"
 
 
-async def test_sorting_by_a_column_and_reversing_it(store):
+def seed_with_sams_first_commitment_kept(store) -> None:
+    """Sam with a kept commitment and Rita with none decided: two people who sort differently by name
+    and by follow-through."""
     seed_expectations(store)
     sam = store.person_by_name("Sam Seller")
     store.set_commitment_status(store.list_commitments(owner_id=sam.id)[0].id, "kept")
+
+
+async def test_sorting_by_a_column_and_reversing_it(store):
+    seed_with_sams_first_commitment_kept(store)
     app = app_for(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_track_record(pilot)
@@ -95,9 +101,7 @@ async def test_sorting_by_a_column_and_reversing_it(store):
 
 
 async def test_clicking_a_header_sorts_by_it_and_clicking_again_reverses(store):
-    seed_expectations(store)
-    sam = store.person_by_name("Sam Seller")
-    store.set_commitment_status(store.list_commitments(owner_id=sam.id)[0].id, "kept")
+    seed_with_sams_first_commitment_kept(store)
     app = app_for(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_track_record(pilot)
@@ -117,9 +121,7 @@ async def test_clicking_a_header_sorts_by_it_and_clicking_again_reverses(store):
 
 
 async def test_tones_mark_good_follow_through_and_overdue_alarms(store):
-    seed_expectations(store)
-    sam = store.person_by_name("Sam Seller")
-    store.set_commitment_status(store.list_commitments(owner_id=sam.id)[0].id, "kept")
+    seed_with_sams_first_commitment_kept(store)
     app = app_for(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_track_record(pilot)

@@ -21,16 +21,9 @@ from db.models import (
     Team,
 )
 from db.store import Store
+from tests.conftest import Clock
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)  # a Thursday
-
-
-class Clock:
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
 
 
 @pytest.fixture

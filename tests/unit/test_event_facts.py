@@ -12,7 +12,7 @@ import pytest
 
 from db.demo import generate_demo
 from db.models import Person, Requisition, Team
-from db.schema import EVENT_FACTS_BACKFILL, PREV_STATUS_BACKFILL
+from db.schema import FACTS_BACKFILL_STATEMENTS
 from db.store import Store
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
@@ -34,9 +34,8 @@ def recounted(store: Store) -> tuple[list[tuple], list[tuple]]:
     """The facts as the migration's backfill works them out, without keeping its changes."""
     store.conn.execute("SAVEPOINT recount")
     try:
-        for statement in (EVENT_FACTS_BACKFILL + ";" + PREV_STATUS_BACKFILL).split(";"):
-            if statement.strip():
-                store.conn.execute(statement)
+        for statement in FACTS_BACKFILL_STATEMENTS:
+            store.conn.execute(statement)
         return facts(store)
     finally:
         store.conn.execute("ROLLBACK TO recount")

@@ -35,18 +35,9 @@ from db.models import (
     Team,
 )
 from db.store import Store
+from tests.conftest import Clock
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)  # a Monday
-
-
-class Clock:
-    """The Store's clock, moved by the test to write history at the right moments."""
-
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
 
 
 @pytest.fixture

@@ -24,16 +24,9 @@ from db.models import (
     Team,
 )
 from db.store import Store
+from tests.conftest import Clock
 
 HOSTILE = "<script>alert('x')</script> \"Tom & Jerry's\" \x1b[31mred\x1b[0m \x1b]0;pwned\x07bell\x07 \u202eevil"
-
-
-class Clock:
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
 
 
 class Proposal:

@@ -8,17 +8,10 @@ import pytest
 from console.track_record import SORT_COLUMNS, follow_through, sort_records, track_record
 from db.models import Commitment, CommitmentStatus, Dispute, DisputeCategory, Person, Team
 from db.store import Store
+from tests.conftest import Clock
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 TODAY = NOW.date()
-
-
-class Clock:
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
 
 
 @pytest.fixture
