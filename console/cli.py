@@ -144,13 +144,14 @@ def demo(state: CliState, count: int, seed: int, force: bool) -> None:
 @cli.command()
 @db_option
 @click.argument("dest", required=False, type=click.Path(dir_okay=True))
+@click.option("--force", is_flag=True, help="Replace DEST if it already exists.")
 @pass_state
-def backup(state: CliState, dest: str | None) -> None:
+def backup(state: CliState, dest: str | None, force: bool) -> None:
     """Write an online, consistent copy of the database (default: beside it, dated)."""
     store = state.open_store(create=False)
     try:
         target = Path(dest) if dest else store.path.parent
-        written = store.backup(target)
+        written = store.backup(target, force=force)
     except StoreError as exc:
         raise EnvironmentProblem(str(exc)) from None
     finally:

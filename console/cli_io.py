@@ -110,8 +110,9 @@ def export_group() -> None:
               help="csv (default; re-imports cleanly) or json. Taken from -o's extension when not given.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="Write to FILE (created readable by you only) instead of standard output.")
+@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
 @pass_state
-def export_requisitions_command(state: CliState, fmt: str | None, output: Path | None) -> None:
+def export_requisitions_command(state: CliState, fmt: str | None, output: Path | None, force: bool) -> None:
     """Export every requisition with its grade, as CSV or JSON."""
     if fmt is None:
         fmt = "json" if output is not None and output.suffix.lower() == ".json" else "csv"
@@ -122,7 +123,7 @@ def export_requisitions_command(state: CliState, fmt: str | None, output: Path |
             write_requisitions(store, stream, fmt)
             stream.flush()
             return
-        count = export_requisitions(store, output, fmt)
+        count = export_requisitions(store, output, fmt, force=force)
     except ExportError as exc:
         raise EnvironmentProblem(str(exc)) from None
     except BrokenPipeError:

@@ -8,6 +8,7 @@ import click
 from console.cli import CliState, EnvironmentProblem, Rejected, db_option, pass_state
 from console.notes import FORMATS, gather_notes, render, write_private
 from db.models import Standup
+from db.safe_file import UnsafeTarget
 from db.store import Store
 
 
@@ -35,8 +36,9 @@ def find_standup(store: Store, which: str) -> Standup:
               help="md pastes into chat and wikis; html prints; json is lossless; ics holds the commitments.")
 @click.option("-o", "--output", metavar="FILE", type=click.Path(dir_okay=False),
               help="Write to FILE (created readable by you only) instead of standard output.")
+@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
 @pass_state
-def notes(state: CliState, which: str, fmt: str, output: str | None) -> None:
+def notes(state: CliState, which: str, fmt: str, output: str | None, force: bool) -> None:
     """Export the meeting notes of a standup."""
     store = state.open_store(create=False)
     try:
@@ -51,10 +53,10 @@ def notes(state: CliState, which: str, fmt: str, output: str | None) -> None:
             click.echo(content, nl=False)
         return
     target = Path(output).expanduser()
-    if not target.parent.exists():
-        raise EnvironmentProblem(f"The folder {target.parent} does not exist")
     try:
-        write_private(target, content)
+        write_private(target, content, protect=[state.db_path], force=force)
+    except UnsafeTarget as exc:
+        raise EnvironmentProblem(str(exc)) from None
     except OSError as exc:
         raise EnvironmentProblem(f"Cannot write {target}: {exc.strerror or exc}") from None
     click.echo(f"Notes of standup {data.standup.id} ({data.date:%a %d %b %Y}) written to {target}", err=True)

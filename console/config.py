@@ -8,6 +8,8 @@ from typing import Any
 
 import platformdirs
 
+from db import safe_file
+
 APP_NAME = "mediation-console"
 
 
@@ -37,7 +39,8 @@ def resolve_db_path(given: str | os.PathLike[str] | None) -> tuple[Path, bool]:
 
 
 def ensure_private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """The folder and every parent it creates are 0700, whatever the umask."""
+    safe_file.ensure_private_dir(path)
 
 
 def user_rules_path() -> Path:
@@ -64,6 +67,6 @@ def save_setting(key: str, value: Any) -> None:
     path = settings_path()
     try:
         ensure_private_dir(path.parent)
-        path.write_text(json.dumps(settings, indent=2), encoding="utf-8")
-    except OSError:
+        safe_file.write_file(path, json.dumps(settings, indent=2), force=True, what="settings")
+    except (OSError, safe_file.UnsafeTarget):
         pass

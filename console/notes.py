@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from console.agenda import AT_RISK, EXPECTATIONS, SECTION_LABELS, WINS
+from db import safe_file
 from db.models import CATEGORY_LABELS, Commitment, Dispute, Person, Requisition, Standup
 from db.store import Store
 from db.text import inert
@@ -434,18 +435,17 @@ def default_filename(data: NotesData, fmt: str) -> str:
     return f"standup-{data.date:%Y-%m-%d}-{data.standup.id}{SUFFIXES[fmt]}"
 
 
-def write_private(path: str | os.PathLike[str], content: str | bytes) -> Path:
-    """Writes an export readable by the owner only (0600), also when the file already existed."""
-    path = Path(path)
-    payload = content.encode("utf-8") if isinstance(content, str) else content
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb", closefd=False) as handle:
-            handle.write(payload)
-    finally:
-        os.close(fd)
-    return path
+def write_private(
+    path: str | os.PathLike[str],
+    content: str | bytes,
+    *,
+    protect: Iterable[str | os.PathLike[str] | None] = (),
+    force: bool = False,
+) -> Path:
+    """Writes an export readable by the owner only (0600) through `db.safe_file`: never onto the
+    database in `protect` or its side files, never through a symlink, an existing file only with
+    `force`, and swapped in whole so a full disk leaves the previous notes as they were."""
+    return safe_file.write_file(path, content, protect=protect, force=force, what="notes")
 
 
 __all__ = [

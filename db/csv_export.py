@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from db import safe_file
 from db.csv_import import EXPORT_COLUMNS
 from db.text import inert
 from db.models import Requisition
@@ -122,33 +123,24 @@ def _json_value(value: Any) -> Any:
 
 
 def export_requisitions(
-    store: Store, path: str | os.PathLike[str], fmt: str = "csv", progress: Progress | None = None
+    store: Store,
+    path: str | os.PathLike[str],
+    fmt: str = "csv",
+    progress: Progress | None = None,
+    *,
+    force: bool = False,
 ) -> int:
-    """Writes the export to `path`, created 0600 and swapped in whole; returns how many requisitions."""
-    path = Path(path)
-    if path.is_dir():
-        raise ExportError(f"{path} is a folder; name the file to write, e.g. {path / ('requisitions.' + fmt)}")
-    if not path.parent.exists():
-        raise ExportError(f"The folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.part")
+    """Writes the export to `path` through `safe_file` (0600, swapped in whole, never onto the
+    database or its side files, an existing file only with `force`); returns how many requisitions."""
     try:
-        tmp.unlink(missing_ok=True)
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except PermissionError:
-        raise ExportError(f"Cannot write in {path.parent} (permission denied)") from None
+        with safe_file.staged_file(path, protect=[store.path], force=force, what="export") as tmp:
+            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+            with safe_file.open_staged(tmp, "w", encoding=encoding, newline="") as handle:
+                count = write_requisitions(store, handle, fmt, progress)
+    except safe_file.UnsafeTarget as exc:
+        raise ExportError(str(exc)) from None
     except OSError as exc:
         raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            count = write_requisitions(store, handle, fmt, progress)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return count
 
 

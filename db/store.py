@@ -43,6 +43,7 @@ from db.models import (
     StandupItem,
     Team,
 )
+from db import safe_file
 from db.defaults import (
     CLIENT_FEEDBACK_WITHIN_HOURS,
     FIRST_SUBMITTAL_A,
@@ -1952,31 +1953,26 @@ class Store:
 
     # -- whole-file operations -------------------------------------------------------------------
 
-    def backup(self, dest: str | os.PathLike[str]) -> Path:
-        """An online, consistent copy through SQLite's backup API, readable by the owner only."""
-        dest = Path(dest)
-        if dest.is_dir():
+    def backup(self, dest: str | os.PathLike[str], *, force: bool = False) -> Path:
+        """An online, consistent copy through SQLite's backup API, readable by the owner only.
+
+        Written through `safe_file`: never onto this database or its side files, never through a
+        symlink, never over an existing file unless `force`, and never left half-written.
+        """
+        dest = Path(dest).expanduser()
+        if dest.is_dir() and not dest.is_symlink():
             dest = dest / f"{self.path.stem}-{self.now().strftime('%Y%m%dT%H%M%S')}.db"
-        if not dest.parent.exists():
-            raise StoreError(f"The folder {dest.parent} does not exist")
-        if dest.exists() and dest.resolve() == self.path.resolve():
-            raise StoreError("The backup cannot overwrite the database itself")
-        tmp = dest.with_name(dest.name + ".part")
-        if tmp.exists():
-            tmp.unlink()
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        os.close(fd)
         try:
-            target = sqlite3.connect(tmp)
-            try:
-                self.conn.backup(target)
-                target.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                target.close()
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, dest)
+            with safe_file.staged_file(dest, protect=[self.path], force=force, what="backup") as tmp:
+                target = sqlite3.connect(tmp)
+                try:
+                    self.conn.backup(target)
+                    target.execute("PRAGMA journal_mode = DELETE")
+                finally:
+                    target.close()
+        except safe_file.UnsafeTarget as exc:
+            raise StoreError(str(exc)) from None
         except (sqlite3.Error, OSError) as exc:
-            tmp.unlink(missing_ok=True)
             raise StoreError(f"The backup to {dest} failed: {exc}") from None
         return dest
 

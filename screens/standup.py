@@ -20,6 +20,7 @@ from console.agenda import SECTION_LABELS, Agenda, build_agenda, next_business_d
 from console.config import data_dir, ensure_private_dir
 from console.notes import default_filename, gather_notes, render, write_private
 from db.models import Commitment, Person, Standup, StandupItem
+from db.safe_file import UnsafeTarget, unique_path
 from db.store import StoreError
 from screens.base import ModeScreen
 from screens.commands import Command, bindings, register
@@ -99,8 +100,9 @@ def export_notes_file(app: "MediationApp", fmt: str = "md", standup: Standup | N
         return None
     try:
         data = gather_notes(store, standup, proposals=_proposals(app), use_installed=False)
-        path = write_private(export_dir() / default_filename(data, fmt), render(data, fmt))
-    except (OSError, StoreError) as exc:
+        target = unique_path(export_dir() / default_filename(data, fmt))
+        path = write_private(target, render(data, fmt), protect=[store.path])
+    except (OSError, StoreError, UnsafeTarget) as exc:
         app.notify(f"The notes could not be written: {exc}", title="Not exported", severity="error")
         return None
     app.notify(str(path), title=f"Notes of {data.date:%a %d %b} exported", timeout=8)

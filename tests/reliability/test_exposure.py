@@ -65,7 +65,7 @@ def test_meeting_notes_files_are_readable_by_the_owner_only_even_when_overwritin
     existing = tmp_path / "notes.md"
     existing.write_text("old")
     existing.chmod(0o644)
-    notes.write_private(existing, "# Standup")
+    notes.write_private(existing, "# Standup", force=True)
     assert mode(existing) == "0o600"
 
 

@@ -158,7 +158,7 @@ def test_exported_files_are_readable_by_the_owner_only_even_when_replacing_one(t
     target.write_text("old")
     os.chmod(target, 0o644)
     with Store(team_db, now=lambda: NOW) as store:
-        export_requisitions(store, target)
+        export_requisitions(store, target, force=True)
 
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert target.read_bytes().startswith(b"\xef\xbb\xbfCode,")  # a BOM so Excel reads UTF-8

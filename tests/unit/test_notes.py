@@ -246,7 +246,7 @@ def test_exports_are_written_readable_by_the_owner_only(tmp_path, meeting):
     target = tmp_path / "notes.md"
     target.write_text("old")
     target.chmod(0o644)
-    nt.write_private(target, nt.to_markdown(meeting["data"]))
+    nt.write_private(target, nt.to_markdown(meeting["data"]), force=True)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert target.read_text().startswith("# Standup")
 

@@ -1,0 +1,188 @@
+"""Nothing the console writes can destroy saved data: exports and backups never land on the live
+database or its -wal/-shm/-journal, never follow a symlink, never replace a file unasked, and are
+never left half-written."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from db.models import Person, Requisition, Team
+from db.safe_file import UnsafeTarget, clean_leftovers, ensure_private_dir, write_file
+from db.store import QueueQuery, Store
+from tests.reliability.conftest import NOW
+from tests.reliability.helpers import assert_clean_failure, fingerprint, integrity, mediate
+
+
+def requisition_count(db: Path) -> int:
+    with Store(db, readonly=True) as store:
+        return store.count_queue(QueueQuery())
+
+
+@pytest.fixture
+def standup_db(real_db: Path) -> Path:
+    """The team's database with one ended standup, so `export notes` has something to write."""
+    from db.models import Standup
+
+    with Store(real_db, now=lambda: NOW) as store:
+        standup = store.start_standup(Standup(started_at=NOW))
+        standup.ended_at = NOW
+        store.update_standup(standup)
+    return real_db
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+def test_exporting_requisitions_onto_the_database_or_its_side_files_is_refused(real_db, suffix):
+    target = Path(f"{real_db}{suffix}")
+    before = fingerprint(real_db)
+    result = mediate("export", "requisitions", "--db", str(real_db), "-o", str(target), "--force")
+    assert_clean_failure(result, 2, "database")
+    assert fingerprint(real_db) == before
+    assert requisition_count(real_db) == 120
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+def test_exporting_notes_onto_the_database_or_its_side_files_is_refused(standup_db, suffix):
+    target = Path(f"{standup_db}{suffix}")
+    result = mediate("export", "notes", "--db", str(standup_db), "-o", str(target), "--force")
+    assert_clean_failure(result, 2, "database")
+    assert integrity(standup_db) == "ok"
+    assert requisition_count(standup_db) == 120
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_a_backup_onto_the_open_databases_side_files_is_refused_and_loses_nothing(real_db, suffix):
+    # The console holds the database open (its -wal and -shm exist) while the backup is asked for.
+    console = sqlite3.connect(real_db)
+    console.execute("PRAGMA journal_mode = WAL")
+    console.execute("INSERT INTO people (name, team, active) VALUES ('Held Open', 'sales', 1)")
+    console.commit()
+    try:
+        result = mediate("backup", "--db", str(real_db), f"{real_db}{suffix}", "--force")
+        assert_clean_failure(result, 2, "database")
+        imported = mediate("doctor", "--db", str(real_db))
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+    finally:
+        console.close()
+    # Once every connection is closed, what was committed is still there.
+    with Store(real_db, readonly=True) as store:
+        assert store.person_by_name("Held Open") is not None
+        assert store.count_queue(QueueQuery()) == 120
+    assert integrity(real_db) == "ok"
+
+
+def test_the_database_reached_through_another_name_is_still_refused(real_db, tmp_path):
+    alias = tmp_path / "alias.db"
+    os.link(real_db, alias)
+    before = fingerprint(real_db)
+    result = mediate("export", "requisitions", "--db", str(real_db), "-o", str(alias), "--force")
+    assert_clean_failure(result, 2, "database")
+    assert fingerprint(real_db) == before
+
+
+def test_an_existing_file_is_replaced_only_with_force(real_db, tmp_path):
+    target = tmp_path / "queue.csv"
+    target.write_text("yesterday's export")
+    refused = mediate("export", "requisitions", "--db", str(real_db), "-o", str(target))
+    assert_clean_failure(refused, 2, "already exists", "--force")
+    assert target.read_text() == "yesterday's export"
+    replaced = mediate("export", "requisitions", "--db", str(real_db), "-o", str(target), "--force")
+    assert replaced.returncode == 0, replaced.stderr
+    assert "Role 0" in target.read_text(encoding="utf-8-sig")
+
+
+def test_a_backup_does_not_silently_replace_an_earlier_backup(real_db, tmp_path):
+    first = mediate("backup", "--db", str(real_db), str(tmp_path / "copy.db"))
+    assert first.returncode == 0, first.stderr
+    kept = fingerprint(tmp_path / "copy.db")
+    again = mediate("backup", "--db", str(real_db), str(tmp_path / "copy.db"))
+    assert_clean_failure(again, 2, "already exists")
+    assert fingerprint(tmp_path / "copy.db") == kept
+    forced = mediate("backup", "--db", str(real_db), str(tmp_path / "copy.db"), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert integrity(tmp_path / "copy.db") == "ok"
+
+
+def test_a_symlink_at_the_target_is_never_followed(real_db, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    victim.chmod(0o644)
+    link = tmp_path / "notes.md"
+    link.symlink_to(victim)
+    for args in (("export", "requisitions", "-o", str(link), "--force"), ("backup", str(link), "--force")):
+        result = mediate(*args, "--db", str(real_db))
+        assert_clean_failure(result, 2, "symbolic link")
+    assert victim.read_text() == "precious"
+    assert oct(victim.stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_planted_temporary_file_symlink_is_not_followed_and_leftovers_are_cleaned(real_db, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    dest = tmp_path / "copy.db"
+    (tmp_path / "copy.db.part").symlink_to(tmp_path / "nowhere")  # the old fixed temporary name
+    dead_pid = 2**22 + 12345  # above pid_max: no process has it
+    leftover = tmp_path / f".copy.db.{dead_pid}.deadbeef.part"
+    leftover.symlink_to(victim)
+    result = mediate("backup", "--db", str(real_db), str(dest))
+    assert result.returncode == 0, result.stderr
+    assert integrity(dest) == "ok"
+    assert victim.read_text() == "precious"
+    assert not os.path.lexists(leftover)
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_device_a_pipe_or_a_folder_is_not_a_target(real_db, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for target, words in ((fifo, "not a regular file"), (Path("/dev/null"), "not a regular file"),
+                          (tmp_path, "folder")):
+        result = mediate("export", "requisitions", "--db", str(real_db), "-o", str(target), "--force")
+        assert_clean_failure(result, 2, words)
+
+
+def test_a_failed_write_leaves_the_previous_file_whole_and_no_temporary_file(tmp_path, monkeypatch):
+    target = tmp_path / "notes.md"
+    target.write_text("last week's notes")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        write_file(target, "# This week", force=True)
+    assert target.read_text() == "last week's notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
+
+
+def test_leftovers_of_a_live_writer_are_left_alone(tmp_path):
+    target = tmp_path / "copy.db"
+    live = tmp_path / f".copy.db.{os.getpid()}.cafe.part"
+    live.write_text("in progress")
+    clean_leftovers(target)
+    assert live.exists()
+
+
+def test_folders_created_for_the_app_are_private_whatever_the_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        made = ensure_private_dir(tmp_path / "home" / ".local" / "share" / "mediation-console")
+    finally:
+        os.umask(old)
+    for folder in (made, made.parent, made.parent.parent, made.parent.parent.parent):
+        assert oct(folder.stat().st_mode & 0o777) == "0o700", folder
+
+
+def test_the_library_refuses_the_database_with_a_readable_message(tmp_path):
+    db = tmp_path / "team.db"
+    with Store(db, now=lambda: NOW) as store:
+        store.add_person(Person(name="Sam Seller", team=Team.SALES))
+        with pytest.raises(UnsafeTarget, match="shm file"):
+            write_file(f"{db}-shm", "x", protect=[store.path], force=True)
+        sales = store.person_by_name("Sam Seller")
+        assert sales is not None
+        store.add_requisition(Requisition(title="Still writable", client="Initech", sales_owner_id=sales.id))
+    assert integrity(db) == "ok"
