@@ -17,9 +17,13 @@ demo: $(STAMP)
 	$(BIN)/mediate demo --db $(DEMO_DB)
 	$(BIN)/mediate --db $(DEMO_DB)
 
-test: $(STAMP)
-	$(BIN)/lint-imports --no-cache
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -154,10 +154,10 @@ def _filter_texts(store: Any) -> list[str]:
 async def _interactive(size: int) -> list[Figure]:
     from textual.widgets import Input
 
-    from console.app import MODES, MediationApp
-    from db.store import Store
-    from screens.paged_table import PagedTable
-    from screens.queue import QueueScreen
+    from mediation_console.console.app import MODES, MediationApp
+    from mediation_console.db.store import Store
+    from mediation_console.screens.widgets.paged_table import PagedTable
+    from mediation_console.screens.queue import QueueScreen
 
     path = database(size)
     store = Store(path, readonly=True)
@@ -299,8 +299,8 @@ async def _track_record(app: Any, pilot: Any, settle: Callable[[], Any], size: i
     """The track record's people table (~2,500 people at 100,000 requisitions): a sort change and the
     rows shown when the worker's report arrives, each the screen's own work plus drawing every visible
     line of the table (no Pilot waits timed)."""
-    from console.track_record import SORT_COLUMNS
-    from screens.track_record import TrackRecordScreen
+    from mediation_console.console.core.track_record import SORT_COLUMNS
+    from mediation_console.screens.track_record import TrackRecordScreen
 
     await app.switch_mode("track_record")
     await app.workers.wait_for_complete()

@@ -65,9 +65,9 @@ def write_csv(path: Path, rows: int = ROWS, seed: int = 7) -> Path:
 def _child(csv_path: str, db_path: str, dry_run: bool) -> None:
     """Runs one import in this (fresh) process and prints its figures as JSON."""
     from bench.launch_app import peak_rss_mb
-    from console.rules.refresh import refresh_derived
-    from db.csv_import import import_requisitions
-    from db.store import Store
+    from mediation_console.console.core.rules.refresh import refresh_derived
+    from mediation_console.db.csv_import import import_requisitions
+    from mediation_console.db.store import Store
 
     with Store(db_path) as store:
         start, cpu_start = time.perf_counter(), time.process_time()

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 from bench.common import CACHE, Figure, time_call
-from console import metrics
-from console.track_record import track_record
-from db.defaults import default_expectations
-from db.store import QueueQuery, Store
+from mediation_console.console.core import metrics
+from mediation_console.console.core.track_record import track_record
+from mediation_console.db.defaults import default_expectations
+from mediation_console.db.store import QueueQuery, Store
 
 SIZE = 100_000
 TOTAL_TARGET_MS = 1000.0
@@ -20,7 +20,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 0)  # the clock of the fallback database
 def _fallback_database(size: int, seed: int = 7) -> Path:
     """The demo generator's data with grades and estimates filled in (the rules are not run here), used
     while the shared demo database builder (console.demo_setup) is not there."""
-    from db.demo import generate_demo
+    from mediation_console.db.demo import generate_demo
 
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"metrics-demo-{size}.db"

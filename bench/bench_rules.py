@@ -9,11 +9,11 @@ import statistics
 import time
 
 from bench.common import Figure, database, time_call
-from console.rules.pack import load_pack
-from console.rules.scorecard import Scorer
-from console.rules.service import Mediator
-from db.models import Engagement, Requisition
-from db.store import Store
+from mediation_console.console.core.rules.pack import load_pack
+from mediation_console.console.core.rules.scorecard import Scorer
+from mediation_console.console.core.rules.service import Mediator
+from mediation_console.db.models import Engagement, Requisition
+from mediation_console.db.store import Store
 
 SCORECARDS = 100_000
 

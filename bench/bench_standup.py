@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import Figure, time_call, working_copy
-from console.agenda import DISPUTES, build_agenda, default_expectation_check
-from console.notes import FORMATS, gather_notes, render
-from db.models import Attendee, Commitment, CommitmentSource, Standup, StandupItem
-from db.store import Store
+from mediation_console.console.core.agenda import DISPUTES, build_agenda, default_expectation_check
+from mediation_console.console.core.notes import FORMATS, gather_notes, render
+from mediation_console.db.models import Attendee, Commitment, CommitmentSource, Standup, StandupItem
+from mediation_console.db.store import Store
 
 SIZE = 100_000
 AGENDA_TARGET_MS = 300.0

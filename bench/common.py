@@ -40,7 +40,7 @@ def database(size: int, seed: int = 7) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"demo-{size}.db"
     if not path.exists():
-        from console.demo_setup import build_demo_database
+        from mediation_console.console.core.demo_setup import build_demo_database
 
         tmp = CACHE / f"demo-{size}.tmp.db"
         for suffix in ("", "-wal", "-shm"):
@@ -55,7 +55,7 @@ def _migrate(path: Path) -> None:
     """A database cached before a newer migration shipped is brought up to date (benchmarks open it read-only)."""
     import sqlite3
 
-    from db.schema import SCHEMA_VERSION
+    from mediation_console.db.schema import SCHEMA_VERSION
 
     conn = sqlite3.connect(path)
     try:
@@ -63,7 +63,7 @@ def _migrate(path: Path) -> None:
     finally:
         conn.close()
     if version < SCHEMA_VERSION:
-        from db.store import Store
+        from mediation_console.db.store import Store
 
         store = Store(path)
         store.close()

@@ -29,10 +29,10 @@ def peak_rss_mb() -> float:
 def main(argv: list[str]) -> None:
     path, tour = argv[0], "--tour" in argv
     # The same imports `mediate` pays for: the click CLI, the Store, then the app when it opens.
-    import console.cli  # noqa: F401
-    from console.app import MODES, MediationApp
-    from db.store import Store
-    from screens.paged_table import PagedTable
+    import mediation_console.console.cli  # noqa: F401
+    from mediation_console.console.app import MODES, MediationApp
+    from mediation_console.db.store import Store
+    from mediation_console.screens.widgets.paged_table import PagedTable
 
     store = Store(path, readonly=True)
     app = MediationApp(store)

@@ -1,4 +1,5 @@
 """The Textual app shell: one mode per screen (keys 1–5), global keys, the command palette, theme and read-only guard."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,18 +15,18 @@ from textual.binding import BindingType
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
-from console.config import load_settings, save_setting
-from db.store import Store
-from screens.base import READONLY_MESSAGE
-from screens.commands import Command, CommandsProvider, bindings, register
-from screens.dispute_capture import DisputeCapture
-from screens.expectations import ExpectationsScreen
-from screens.disputes import DisputesScreen
-from screens.help import HelpScreen
-from screens.import_modal import start_import
-from screens.queue import QueueScreen
-from screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
-from screens.track_record import TrackRecordScreen
+from mediation_console.console.core.config import load_settings, save_setting
+from mediation_console.db.store import Store
+from mediation_console.screens.base import READONLY_MESSAGE
+from mediation_console.screens.commands import Command, CommandsProvider, bindings, register
+from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
+from mediation_console.screens.dialogs.help import HelpScreen
+from mediation_console.screens.dialogs.import_modal import start_import
+from mediation_console.screens.disputes import DisputesScreen
+from mediation_console.screens.expectations import ExpectationsScreen
+from mediation_console.screens.queue import QueueScreen
+from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
+from mediation_console.screens.track_record import TrackRecordScreen
 
 
 @dataclass(frozen=True)
@@ -50,32 +51,71 @@ MODES: list[Mode] = [
 
 APP_COMMANDS = register(
     *[
-        Command(f"app.mode.{mode.name}", mode.key, "app", f"go to {mode.title.lower()}",
-                f"Switch to the {mode.title.lower()} (mode {mode.key})", f"switch_mode('{mode.name}')")
+        Command(
+            f"app.mode.{mode.name}",
+            mode.key,
+            "app",
+            f"go to {mode.title.lower()}",
+            f"Switch to the {mode.title.lower()} (mode {mode.key})",
+            f"switch_mode('{mode.name}')",
+        )
         for mode in MODES
     ],
-    Command("app.log_dispute", "d", "app", "log a dispute",
-            "Capture a dispute in a few keys, prefilled from the requisition selected in the queue",
-            "log_dispute", footer="Dispute", writes=True),
-    Command("app.help", "question_mark", "app", "keys", "Every key on every screen", "help", footer="Help",
-            key_display="?"),
-    Command("app.export_notes", "ctrl+e", "app", "export meeting notes",
-            "Write the Markdown notes of the running or latest standup to a file", "export_notes",
-            key_display="ctrl+e"),
-    Command("app.palette", "ctrl+p", "app", "command palette", "Find any action by name", "command_palette",
-            key_display="ctrl+p"),
-    Command("app.theme", "ctrl+t", "app", "change theme", "Pick a colour theme; the choice is remembered",
-            "change_theme", key_display="ctrl+t"),
-    Command("app.quit", "q", "app", "quit", "Leave the console (everything is already saved)", "quit",
-            footer="Quit"),
+    Command(
+        "app.log_dispute",
+        "d",
+        "app",
+        "log a dispute",
+        "Capture a dispute in a few keys, prefilled from the requisition selected in the queue",
+        "log_dispute",
+        footer="Dispute",
+        writes=True,
+    ),
+    Command(
+        "app.help", "question_mark", "app", "keys", "Every key on every screen", "help", footer="Help", key_display="?"
+    ),
+    Command(
+        "app.export_notes",
+        "ctrl+e",
+        "app",
+        "export meeting notes",
+        "Write the Markdown notes of the running or latest standup to a file",
+        "export_notes",
+        key_display="ctrl+e",
+    ),
+    Command(
+        "app.palette",
+        "ctrl+p",
+        "app",
+        "command palette",
+        "Find any action by name",
+        "command_palette",
+        key_display="ctrl+p",
+    ),
+    Command(
+        "app.theme",
+        "ctrl+t",
+        "app",
+        "change theme",
+        "Pick a colour theme; the choice is remembered",
+        "change_theme",
+        key_display="ctrl+t",
+    ),
+    Command("app.quit", "q", "app", "quit", "Leave the console (everything is already saved)", "quit", footer="Quit"),
 )
 
 
 # Bringing data in from the lead's ATS: offered on every screen.
 IMPORT_COMMANDS = register(
-    Command("import.requisitions", "i", "import", "requisitions from CSV",
-            "Bring requisitions in from an ATS or spreadsheet CSV export (all rows or none), with a report",
-            "import_requisitions", writes=True),
+    Command(
+        "import.requisitions",
+        "i",
+        "import",
+        "requisitions from CSV",
+        "Bring requisitions in from an ATS or spreadsheet CSV export (all rows or none), with a report",
+        "import_requisitions",
+        writes=True,
+    ),
 )
 
 
@@ -125,7 +165,7 @@ class MediationApp(App[None]):
         # The rules module costs ~0.5 s to import (rule-engine builds its parser); importing it in a
         # thread once the queue shows keeps the first detail panel or proposal from paying for it.
         def load() -> None:
-            import console.rules.service  # noqa: F401
+            import mediation_console.console.core.rules.service  # noqa: F401
 
         self.run_worker(load, thread=True, group="warm-up", exit_on_error=False)
 
@@ -152,7 +192,7 @@ class MediationApp(App[None]):
         if not self._mediator_loaded:
             self._mediator_loaded = True
             try:
-                from console.rules.service import Mediator
+                from mediation_console.console.core.rules.service import Mediator
             except ImportError:
                 return None
             try:
@@ -176,7 +216,7 @@ class MediationApp(App[None]):
     def requisition_changed(self, requisition_id: int) -> None:
         """Keeps the stored grade current after a requisition or its pipeline changed."""
         try:
-            from console.rules.refresh import refresh_one
+            from mediation_console.console.core.rules.refresh import refresh_one
         except ImportError:
             return
         try:
@@ -202,6 +242,7 @@ class MediationApp(App[None]):
         # keys arrive faster than it lays out; the second close would pop the mode's only screen and
         # crash the console. Closing what is already closed is nothing to fail a meeting over.
         if len(self.screen_stack) <= 1:
+
             async def already_closed() -> None:
                 return None
 

@@ -13,6 +13,7 @@ A cell that already begins with quotes before such a character gets one more, so
 Files are created with mode 0600 and replaced atomically; a CSV file starts with a UTF-8 byte-order
 mark so Excel shows accented names correctly (standard output gets none).
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,14 +21,13 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TextIO
 
-from db import safe_file
-from db.csv_import import EXPORT_COLUMNS
-from db.text import inert
-from db.models import Requisition
-from db.store import Store
+from mediation_console.db import safe_file
+from mediation_console.db.csv_import import EXPORT_COLUMNS
+from mediation_console.db.models import Requisition
+from mediation_console.db.store import Store
+from mediation_console.db.text import inert
 
 FORMATS = ("csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

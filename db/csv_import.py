@@ -77,6 +77,7 @@ Store's temporary tables (outside the database file, so memory stays bounded). O
 valid does one transaction create the people and move the staged requisitions in; a staged update is
 applied to the requisition as it is at that moment.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -93,7 +94,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from db.models import (
+from mediation_console.db.models import (
     CLOSED_STATUSES,
     REQUISITION_DERIVED,
     Engagement,
@@ -102,7 +103,7 @@ from db.models import (
     RequisitionStatus,
     Team,
 )
-from db.store import Store
+from mediation_console.db.store import Store
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -152,56 +153,231 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("code", "Code", "code", KEEP, ("Requisition Code", "Req Code")),
-    Column("external_id", "External ID", "key", KEEP,
-           ("id", "Job ID", "jobOrderID", "Job Order ID", "Req #", "Req ID", "Req No", "Req Number",
-            "Requisition ID", "Requisition Number", "Requisition #", "Job Number", "Job Order Number",
-            "Job Order #", "Job #", "Posting ID")),
-    Column("title", "Title", "text", REQUIRED,
-           ("Job Title", "Position", "Position Title", "Job Name", "Job", "Role", "Requisition Title",
-            "Job Order Title", "Job Order")),
-    Column("client", "Client", "text", REQUIRED,
-           ("Company", "Company Name", "clientCorporation", "clientCorporation.name", "Client Corporation",
-            "Client Name", "Customer", "Account", "Account Name")),
-    Column("sales_owner", "Sales Owner", "person", REQUIRED,
-           ("Owner", "owner.name", "Owner Name", "Account Manager", "Account Executive", "Salesperson",
-            "Sales Person", "Sales Rep", "Sales", "Business Developer", "BDM", "Client Owner")),
-    Column("recruiter", "Recruiter", "person", None,
-           ("Assigned Recruiter", "Recruiter Name", "Primary Recruiter", "Lead Recruiter")),
-    Column("status", "Status", "status", KEEP,
-           ("Job Status", "Job Order Status", "Requisition Status", "Req Status")),
+    Column(
+        "external_id",
+        "External ID",
+        "key",
+        KEEP,
+        (
+            "id",
+            "Job ID",
+            "jobOrderID",
+            "Job Order ID",
+            "Req #",
+            "Req ID",
+            "Req No",
+            "Req Number",
+            "Requisition ID",
+            "Requisition Number",
+            "Requisition #",
+            "Job Number",
+            "Job Order Number",
+            "Job Order #",
+            "Job #",
+            "Posting ID",
+        ),
+    ),
+    Column(
+        "title",
+        "Title",
+        "text",
+        REQUIRED,
+        (
+            "Job Title",
+            "Position",
+            "Position Title",
+            "Job Name",
+            "Job",
+            "Role",
+            "Requisition Title",
+            "Job Order Title",
+            "Job Order",
+        ),
+    ),
+    Column(
+        "client",
+        "Client",
+        "text",
+        REQUIRED,
+        (
+            "Company",
+            "Company Name",
+            "clientCorporation",
+            "clientCorporation.name",
+            "Client Corporation",
+            "Client Name",
+            "Customer",
+            "Account",
+            "Account Name",
+        ),
+    ),
+    Column(
+        "sales_owner",
+        "Sales Owner",
+        "person",
+        REQUIRED,
+        (
+            "Owner",
+            "owner.name",
+            "Owner Name",
+            "Account Manager",
+            "Account Executive",
+            "Salesperson",
+            "Sales Person",
+            "Sales Rep",
+            "Sales",
+            "Business Developer",
+            "BDM",
+            "Client Owner",
+        ),
+    ),
+    Column(
+        "recruiter",
+        "Recruiter",
+        "person",
+        None,
+        ("Assigned Recruiter", "Recruiter Name", "Primary Recruiter", "Lead Recruiter"),
+    ),
+    Column("status", "Status", "status", KEEP, ("Job Status", "Job Order Status", "Requisition Status", "Req Status")),
     Column("grade", "Grade", "derived", KEEP, ("Fillability Grade",)),
     Column("score", "Score", "derived", KEEP, ("Fillability Score", "Fillability")),
-    Column("openings", "Openings", "openings", KEEP,
-           ("# of Openings", "numOpenings", "Number of Openings", "No of Openings", "Num Openings",
-            "Positions", "Number of Positions", "Open Positions", "Vacancies", "Total Openings")),
-    Column("engagement", "Engagement", "engagement", KEEP,
-           ("Employment Type", "employmentType", "Engagement Type", "Search Type", "Fee Type", "Job Type")),
-    Column("fee_pct", "Fee %", "percent", None,
-           ("Fee", "Fee Pct", "Fee Percent", "Fee Percentage", "feeArrangement", "Fee Arrangement",
-            "Fee Rate", "Placement Fee %", "Placement Fee")),
-    Column("salary_min", "Salary Min", "amount", None,
-           ("Min Salary", "Minimum Salary", "Salary From", "Salary Low", "Salary Range Min", "Salary Minimum",
-            "Base Salary Min", "Pay Min")),
-    Column("salary_max", "Salary Max", "amount", None,
-           ("Max Salary", "Maximum Salary", "Salary To", "Salary High", "Salary Range Max", "Salary Maximum",
-            "Base Salary Max", "Pay Max")),
-    Column("salary", "Salary", "salary", None,
-           ("Salary Range", "Base Salary", "Compensation", "Pay", "Annual Salary"), exported=False),
-    Column("market_salary", "Market Salary", "amount", None,
-           ("Market Rate", "Market Median", "Market Salary Median", "Benchmark Salary", "Market Pay")),
-    Column("location", "Location", "text", "",
-           ("Job Location", "Work Location", "City", "Office", "Site")),
+    Column(
+        "openings",
+        "Openings",
+        "openings",
+        KEEP,
+        (
+            "# of Openings",
+            "numOpenings",
+            "Number of Openings",
+            "No of Openings",
+            "Num Openings",
+            "Positions",
+            "Number of Positions",
+            "Open Positions",
+            "Vacancies",
+            "Total Openings",
+        ),
+    ),
+    Column(
+        "engagement",
+        "Engagement",
+        "engagement",
+        KEEP,
+        ("Employment Type", "employmentType", "Engagement Type", "Search Type", "Fee Type", "Job Type"),
+    ),
+    Column(
+        "fee_pct",
+        "Fee %",
+        "percent",
+        None,
+        (
+            "Fee",
+            "Fee Pct",
+            "Fee Percent",
+            "Fee Percentage",
+            "feeArrangement",
+            "Fee Arrangement",
+            "Fee Rate",
+            "Placement Fee %",
+            "Placement Fee",
+        ),
+    ),
+    Column(
+        "salary_min",
+        "Salary Min",
+        "amount",
+        None,
+        (
+            "Min Salary",
+            "Minimum Salary",
+            "Salary From",
+            "Salary Low",
+            "Salary Range Min",
+            "Salary Minimum",
+            "Base Salary Min",
+            "Pay Min",
+        ),
+    ),
+    Column(
+        "salary_max",
+        "Salary Max",
+        "amount",
+        None,
+        (
+            "Max Salary",
+            "Maximum Salary",
+            "Salary To",
+            "Salary High",
+            "Salary Range Max",
+            "Salary Maximum",
+            "Base Salary Max",
+            "Pay Max",
+        ),
+    ),
+    Column(
+        "salary",
+        "Salary",
+        "salary",
+        None,
+        ("Salary Range", "Base Salary", "Compensation", "Pay", "Annual Salary"),
+        exported=False,
+    ),
+    Column(
+        "market_salary",
+        "Market Salary",
+        "amount",
+        None,
+        ("Market Rate", "Market Median", "Market Salary Median", "Benchmark Salary", "Market Pay"),
+    ),
+    Column("location", "Location", "text", "", ("Job Location", "Work Location", "City", "Office", "Site")),
     Column("remote", "Remote", "bool", False, ("Is Remote", "Remote OK", "Work From Home", "isWorkFromHome")),
-    Column("opened_at", "Date Added", "datetime", KEEP,
-           ("dateAdded", "Date Created", "Created", "Created At", "Created Date", "Opened", "Opened At",
-            "Date Opened", "Open Date", "Opened Date")),
-    Column("promised_date", "Promised Date", "date", None,
-           ("Promised", "Promised By", "Target Date", "Target Fill Date", "Fill By", "Fill Date", "Deadline",
-            "Needed By", "Need By", "Due Date")),
-    Column("closed_at", "Date Closed", "datetime", None,
-           ("dateClosed", "Closed", "Closed At", "Close Date", "Closed Date")),
-    Column("status_reason", "Status Reason", "text", "",
-           ("Reason", "Closed Reason", "Lost Reason", "Close Reason", "Hold Reason")),
+    Column(
+        "opened_at",
+        "Date Added",
+        "datetime",
+        KEEP,
+        (
+            "dateAdded",
+            "Date Created",
+            "Created",
+            "Created At",
+            "Created Date",
+            "Opened",
+            "Opened At",
+            "Date Opened",
+            "Open Date",
+            "Opened Date",
+        ),
+    ),
+    Column(
+        "promised_date",
+        "Promised Date",
+        "date",
+        None,
+        (
+            "Promised",
+            "Promised By",
+            "Target Date",
+            "Target Fill Date",
+            "Fill By",
+            "Fill Date",
+            "Deadline",
+            "Needed By",
+            "Need By",
+            "Due Date",
+        ),
+    ),
+    Column(
+        "closed_at", "Date Closed", "datetime", None, ("dateClosed", "Closed", "Closed At", "Close Date", "Closed Date")
+    ),
+    Column(
+        "status_reason",
+        "Status Reason",
+        "text",
+        "",
+        ("Reason", "Closed Reason", "Lost Reason", "Close Reason", "Hold Reason"),
+    ),
     Column("intake_at", "Intake Date", "datetime", None, ("Intake", "Intake At", "Intake Call", "Intake Call Date")),
     Column("hiring_manager_access", "Hiring Manager Access", "bool", False, ("HM Access",)),
     Column("feedback_agreed_48h", "Feedback Agreed 48h", "bool", False, ("48h Feedback Agreed", "Feedback Agreed")),
@@ -213,8 +389,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("reason_known", "Reason Known", "bool", False, ("Reason for Opening Known",)),
     Column("candidates_exist", "Candidates Exist", "bool", False, ("Candidate Supply",)),
     Column("competing_agencies", "Competing Agencies", "count", 0, ("Agencies", "Number of Agencies")),
-    Column("feedback_turnaround_hours", "Feedback Turnaround Hours", "hours", None,
-           ("Feedback Hours", "Client Feedback Hours", "Feedback Turnaround")),
+    Column(
+        "feedback_turnaround_hours",
+        "Feedback Turnaround Hours",
+        "hours",
+        None,
+        ("Feedback Hours", "Client Feedback Hours", "Feedback Turnaround"),
+    ),
     Column("notes", "Notes", "text", "", ("Note", "Comments", "Internal Notes", "Job Notes")),
 )
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
@@ -234,14 +415,31 @@ def _status_words() -> dict[str, RequisitionStatus]:
     words.update({norm(s.value.replace("_", " ")): s for s in S})
     table = {
         # Bullhorn's default job statuses.
-        "Accepting Candidates": S.SOURCING, "Currently Interviewing": S.INTERVIEWING, "Covered": S.SUBMITTED,
-        "Offer Out": S.OFFER, "Placed": S.FILLED, "Filled": S.FILLED, "Lost": S.LOST,
+        "Accepting Candidates": S.SOURCING,
+        "Currently Interviewing": S.INTERVIEWING,
+        "Covered": S.SUBMITTED,
+        "Offer Out": S.OFFER,
+        "Placed": S.FILLED,
+        "Filled": S.FILLED,
+        "Lost": S.LOST,
         # OpenCATS's job order statuses.
-        "Active": S.SOURCING, "Upcoming": S.INTAKE, "Lead": S.INTAKE, "OnHold": S.ON_HOLD, "Full": S.FILLED,
-        "Closed": S.FILLED, "Canceled": S.LOST,
+        "Active": S.SOURCING,
+        "Upcoming": S.INTAKE,
+        "Lead": S.INTAKE,
+        "OnHold": S.ON_HOLD,
+        "Full": S.FILLED,
+        "Closed": S.FILLED,
+        "Canceled": S.LOST,
         # Words people and other ATSs use.
-        "Open": S.SOURCING, "Draft": S.INTAKE, "New": S.INTAKE, "Hold": S.ON_HOLD, "Paused": S.ON_HOLD,
-        "Cancelled": S.LOST, "Unfillable": S.DECLINED, "Offer Extended": S.OFFER, "Interview": S.INTERVIEWING,
+        "Open": S.SOURCING,
+        "Draft": S.INTAKE,
+        "New": S.INTAKE,
+        "Hold": S.ON_HOLD,
+        "Paused": S.ON_HOLD,
+        "Cancelled": S.LOST,
+        "Unfillable": S.DECLINED,
+        "Offer Extended": S.OFFER,
+        "Interview": S.INTERVIEWING,
         "Submittal": S.SUBMITTED,
     }
     words.update({norm(k): v for k, v in table.items()})
@@ -253,14 +451,28 @@ STATUS_WORDS = _status_words()
 ENGAGEMENT_WORDS: dict[str, Engagement] = {
     norm(k): v
     for k, v in {
-        "contingent": Engagement.CONTINGENT, "contingency": Engagement.CONTINGENT,
-        "contract": Engagement.CONTINGENT, "contract to hire": Engagement.CONTINGENT, "c2h": Engagement.CONTINGENT,
-        "direct hire": Engagement.CONTINGENT, "permanent": Engagement.CONTINGENT, "perm": Engagement.CONTINGENT,
-        "temp": Engagement.CONTINGENT, "temporary": Engagement.CONTINGENT, "full time": Engagement.CONTINGENT,
-        "part time": Engagement.CONTINGENT, "freelance": Engagement.CONTINGENT, "fixed term": Engagement.CONTINGENT,
-        "h": Engagement.CONTINGENT, "c": Engagement.CONTINGENT, "fl": Engagement.CONTINGENT,
-        "exclusive": Engagement.EXCLUSIVE, "exclusive contingent": Engagement.EXCLUSIVE,
-        "retained": Engagement.RETAINED, "retainer": Engagement.RETAINED, "retained search": Engagement.RETAINED,
+        "contingent": Engagement.CONTINGENT,
+        "contingency": Engagement.CONTINGENT,
+        "contract": Engagement.CONTINGENT,
+        "contract to hire": Engagement.CONTINGENT,
+        "c2h": Engagement.CONTINGENT,
+        "direct hire": Engagement.CONTINGENT,
+        "permanent": Engagement.CONTINGENT,
+        "perm": Engagement.CONTINGENT,
+        "temp": Engagement.CONTINGENT,
+        "temporary": Engagement.CONTINGENT,
+        "full time": Engagement.CONTINGENT,
+        "part time": Engagement.CONTINGENT,
+        "freelance": Engagement.CONTINGENT,
+        "fixed term": Engagement.CONTINGENT,
+        "h": Engagement.CONTINGENT,
+        "c": Engagement.CONTINGENT,
+        "fl": Engagement.CONTINGENT,
+        "exclusive": Engagement.EXCLUSIVE,
+        "exclusive contingent": Engagement.EXCLUSIVE,
+        "retained": Engagement.RETAINED,
+        "retainer": Engagement.RETAINED,
+        "retained search": Engagement.RETAINED,
     }.items()
 }
 
@@ -299,7 +511,7 @@ class ImportMapping:
     source: str = "mapping"
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "ImportMapping":
+    def load(cls, path: str | os.PathLike[str]) -> ImportMapping:
         path = Path(path)
         if path.is_dir():
             raise ImportFileError(f"{path} is a folder, not a mapping file")
@@ -316,7 +528,7 @@ class ImportMapping:
         return cls.from_dict(data, source=str(path))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "mapping") -> "ImportMapping":
+    def from_dict(cls, data: dict[str, Any], source: str = "mapping") -> ImportMapping:
         known = {"columns", "statuses", "engagements", "dates"}
         for key in data:
             if key not in known:
@@ -385,7 +597,9 @@ class CellError(ValueError):
     """A cell that cannot be read; the message is shown to the lead as the reason."""
 
 
-_CURRENCY = re.compile(r"^(?:usd|eur|gbp|cad|aud|nzd|chf|inr|sgd|us\$|ca\$|a\$|[$£€¥₹])+|(?:usd|eur|gbp|cad|aud|nzd|chf|inr|sgd|[$£€¥₹])+$")
+_CURRENCY = re.compile(
+    r"^(?:usd|eur|gbp|cad|aud|nzd|chf|inr|sgd|us\$|ca\$|a\$|[$£€¥₹])+|(?:usd|eur|gbp|cad|aud|nzd|chf|inr|sgd|[$£€¥₹])+$"
+)
 _ANNUAL = re.compile(r"(?:/\s*(?:yr|year|annum|a)|per\s*(?:year|annum)|p\.?a\.?|annual(?:ly)?|yearly)$")
 _HOURLY = re.compile(r"(?:/\s*(?:hr|hour|h)|per\s*hour|hourly|p\.?h\.?)$")
 _AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)([km]?)$")
@@ -620,8 +834,10 @@ class ImportReport:
         name = Path(self.source).name
         if not self.ok:
             rows = self.rejected_rows
-            return (f"{name}: {rows} row{'s' if rows != 1 else ''} rejected "
-                    f"({len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}); nothing was imported.")
+            return (
+                f"{name}: {rows} row{'s' if rows != 1 else ''} rejected "
+                f"({len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}); nothing was imported."
+            )
         verb = "would be" if self.dry_run else "were"
         people = len(self.people_created)
         text = (
@@ -646,19 +862,26 @@ class ImportReport:
         for warning in self.warnings:
             lines.append(f"note: {warning}")
         if self.columns:
-            lines.append("Columns read: " + ", ".join(
-                f"{header} → {COLUMN_BY_FIELD[name].header}" if norm(header) != norm(COLUMN_BY_FIELD[name].header)
-                else header
-                for header, name in self.columns
-            ))
+            lines.append(
+                "Columns read: "
+                + ", ".join(
+                    f"{header} → {COLUMN_BY_FIELD[name].header}"
+                    if norm(header) != norm(COLUMN_BY_FIELD[name].header)
+                    else header
+                    for header, name in self.columns
+                )
+            )
         if self.ignored_columns:
-            lines.append("Columns ignored: " + ", ".join(
-                f"{header} ({why})" if why else header for header, why in self.ignored_columns
-            ))
+            lines.append(
+                "Columns ignored: "
+                + ", ".join(f"{header} ({why})" if why else header for header, why in self.ignored_columns)
+            )
         if self.people_created:
-            lines.append("People " + ("to add: " if self.dry_run or not self.ok else "added: ") + ", ".join(
-                f"{name} ({team.value})" for name, team in self.people_created
-            ))
+            lines.append(
+                "People "
+                + ("to add: " if self.dry_run or not self.ok else "added: ")
+                + ", ".join(f"{name} ({team.value})" for name, team in self.people_created)
+            )
         return lines
 
 
@@ -795,8 +1018,7 @@ class _Importer:
                 found = statuses.get(raw) or statuses.get(norm(raw))
                 if found is None:
                     raise CellError(
-                        f'unknown status "{raw}" (add it under [statuses] in a mapping file, '
-                        f'e.g. "{raw}" = "sourcing")'
+                        f'unknown status "{raw}" (add it under [statuses] in a mapping file, e.g. "{raw}" = "sourcing")'
                     )
                 return found
 
@@ -822,7 +1044,10 @@ class _Importer:
         if kind == "datetime":
             return lambda raw: parse_datetime(raw, self.formats)
         return {
-            "hours": parse_hours, "percent": parse_percent, "amount": parse_amount, "salary": parse_salary,
+            "hours": parse_hours,
+            "percent": parse_percent,
+            "amount": parse_amount,
+            "salary": parse_salary,
             "bool": parse_bool,
         }[kind]
 
@@ -842,11 +1067,15 @@ class _Importer:
 
     def plan(self, rownum: int, cells: list[str], seen: dict[str, int] | None) -> tuple[_Plan | None, list[RowProblem]]:
         problems: list[RowProblem] = []
-        if len(cells) > self.width and any(c.strip() for c in cells[self.width:]):
-            problems.append(RowProblem(
-                rownum, "", f"{len(cells)} cells but the header has {self.width} "
-                "(a comma inside a value needs the value in quotes)"
-            ))
+        if len(cells) > self.width and any(c.strip() for c in cells[self.width :]):
+            problems.append(
+                RowProblem(
+                    rownum,
+                    "",
+                    f"{len(cells)} cells but the header has {self.width} "
+                    "(a comma inside a value needs the value in quotes)",
+                )
+            )
             return None, problems
         values = self.read_cells(rownum, cells, problems)
         external_id = values.pop("external_id", None)
@@ -855,9 +1084,11 @@ class _Importer:
         if seen is not None and key is not None:
             if key in seen:
                 label = self.column_label("external_id" if external_id else "code")
-                problems.append(RowProblem(
-                    rownum, label, f'duplicate id "{external_id or code}" in the file (first on row {seen[key]})'
-                ))
+                problems.append(
+                    RowProblem(
+                        rownum, label, f'duplicate id "{external_id or code}" in the file (first on row {seen[key]})'
+                    )
+                )
             else:
                 seen[key] = rownum
         before: Requisition | None = None
@@ -883,18 +1114,25 @@ class _Importer:
         if before is None:
             for field_name in ("title", "client", "sales_owner"):
                 if field_name not in self.header_names:
-                    problems.append(RowProblem(
-                        rownum, COLUMN_BY_FIELD[field_name].header,
-                        f"missing {_what(field_name)} (the file has no {COLUMN_BY_FIELD[field_name].header} "
-                        "column, and this row is not a requisition the console already has)",
-                    ))
+                    problems.append(
+                        RowProblem(
+                            rownum,
+                            COLUMN_BY_FIELD[field_name].header,
+                            f"missing {_what(field_name)} (the file has no {COLUMN_BY_FIELD[field_name].header} "
+                            "column, and this row is not a requisition the console already has)",
+                        )
+                    )
         if problems:
             return None, problems
         after = self.merge(rownum, before, values, external_id, problems)
         return (None if after is None else _Plan(before, after, values, external_id)), problems
 
     def merge(
-        self, rownum: int, before: Requisition | None, values: dict[str, Any], external_id: str | None,
+        self,
+        rownum: int,
+        before: Requisition | None,
+        values: dict[str, Any],
+        external_id: str | None,
         problems: list[RowProblem],
     ) -> Requisition | None:
         closed_given = "closed_at" in values
@@ -918,9 +1156,9 @@ class _Importer:
         data["updated_at"] = self.now
         low, high = data.get("salary_min"), data.get("salary_max")
         if low is not None and high is not None and low > high:
-            problems.append(RowProblem(
-                rownum, self._label_for("salary_min"), f"salary min {low:,} is above salary max {high:,}"
-            ))
+            problems.append(
+                RowProblem(rownum, self._label_for("salary_min"), f"salary min {low:,} is above salary max {high:,}")
+            )
             return None
         try:
             after = Requisition.model_validate(data)
@@ -972,8 +1210,12 @@ class _BrokenCsv(Exception):
 
 def _what(field_name: str) -> str:
     return {
-        "title": "title", "client": "client", "sales_owner": "sales owner", "interview_stages": "interview stages",
-        "must_haves": "must-haves", "competing_agencies": "competing agencies",
+        "title": "title",
+        "client": "client",
+        "sales_owner": "sales owner",
+        "interview_stages": "interview stages",
+        "must_haves": "must-haves",
+        "competing_agencies": "competing agencies",
     }.get(field_name, field_name.replace("_", " "))
 
 
@@ -985,7 +1227,11 @@ def _friendly(error: Any) -> str:
     if kind == "greater_than_equal":
         return f"must be at least {ctx.get('ge')}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le'):,}" if isinstance(ctx.get("le"), int) else f"must be at most {ctx.get('le')}"
+        return (
+            f"must be at most {ctx.get('le'):,}"
+            if isinstance(ctx.get("le"), int)
+            else f"must be at most {ctx.get('le')}"
+        )
     if kind == "string_too_long":
         return f"longer than {ctx.get('max_length')} characters"
     message = str(error.get("msg", "not valid"))
@@ -1050,9 +1296,13 @@ def import_requisitions(
                 report.warnings.append("the file is not UTF-8; it was read as Windows-1252 (Excel's plain CSV)")
             if not importer.columns:
                 # Every row would be "missing title"; the one thing to say is that the header was not understood.
-                report.problems[:] = [RowProblem(
-                    1, "", "no column was recognised (is the first row the header? a mapping file can name the columns)"
-                )]
+                report.problems[:] = [
+                    RowProblem(
+                        1,
+                        "",
+                        "no column was recognised (is the first row the header? a mapping file can name the columns)",
+                    )
+                ]
             report.people_created = list(importer.new_people.values())
             if report.problems or dry_run:
                 return report
@@ -1063,8 +1313,12 @@ def import_requisitions(
                 _write(importer, progress)
                 store.record_import(
                     {
-                        "file": path.name, "rows": report.rows, "created": report.created, "updated": report.updated,
-                        "unchanged": report.unchanged, "status_changes": report.status_changes,
+                        "file": path.name,
+                        "rows": report.rows,
+                        "created": report.created,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                        "status_changes": report.status_changes,
                         "people_created": [name for name, _team in report.people_created],
                     }
                 )
@@ -1180,8 +1434,24 @@ def _write(importer: _Importer, progress: Progress | None) -> None:
 
 
 __all__ = [
-    "COLUMNS", "EXPORT_COLUMNS", "Column", "ImportAborted", "ImportFileError", "ImportMapping", "ImportReport",
-    "MappingError", "RowProblem", "STATUS_WORDS", "ENGAGEMENT_WORDS", "import_requisitions", "norm",
-    "parse_amount", "parse_salary", "parse_percent", "parse_date", "parse_datetime", "parse_bool",
+    "COLUMNS",
+    "EXPORT_COLUMNS",
+    "Column",
+    "ImportAborted",
+    "ImportFileError",
+    "ImportMapping",
+    "ImportReport",
+    "MappingError",
+    "RowProblem",
+    "STATUS_WORDS",
+    "ENGAGEMENT_WORDS",
+    "import_requisitions",
+    "norm",
+    "parse_amount",
+    "parse_salary",
+    "parse_percent",
+    "parse_date",
+    "parse_datetime",
+    "parse_bool",
     "unneutralise",
 ]

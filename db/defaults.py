@@ -1,7 +1,8 @@
 """The default expectations between the teams (spec: "Default expectations"), keyed by metric."""
+
 from __future__ import annotations
 
-from db.models import Expectation, ExpectationStatus, Team
+from mediation_console.db.models import Expectation, ExpectationStatus, Team
 
 # Metric keys of the expectation catalogue (console/metrics.py measures each from the data).
 INTAKE_WITHIN_HOURS = "intake_within_hours"  # threshold: hours from a new requisition to its intake call
@@ -18,18 +19,58 @@ DEFAULT_TIME_TO_FILL_DAYS = 36.0
 
 def default_expectations(status: ExpectationStatus = ExpectationStatus.PROPOSED) -> list[Expectation]:
     return [
-        Expectation(title="Intake call within 24 h of a new requisition", owner_team=Team.SALES,
-                    metric=INTAKE_WITHIN_HOURS, threshold=24, target=90, window_days=30, status=status),
-        Expectation(title="First submittal within 1 business day of qualification (grade A)",
-                    owner_team=Team.RECRUITING, metric=FIRST_SUBMITTAL_A, threshold=1, target=85,
-                    window_days=30, status=status),
-        Expectation(title="First submittal within 2 business days of qualification (grade B)",
-                    owner_team=Team.RECRUITING, metric=FIRST_SUBMITTAL_B, threshold=2, target=85,
-                    window_days=30, status=status),
-        Expectation(title="Client feedback within 48 h of a submittal", owner_team=Team.SALES,
-                    metric=CLIENT_FEEDBACK_WITHIN_HOURS, threshold=48, target=80, window_days=30, status=status),
-        Expectation(title="No requisition without a status change for 5 days", owner_team=Team.RECRUITING,
-                    metric=NO_STALE_REQUISITION_DAYS, threshold=5, target=90, window_days=30, status=status),
-        Expectation(title="Promised dates no earlier than the realistic estimate", owner_team=Team.SALES,
-                    metric=PROMISE_NOT_BEFORE_ESTIMATE, threshold=None, target=90, window_days=90, status=status),
+        Expectation(
+            title="Intake call within 24 h of a new requisition",
+            owner_team=Team.SALES,
+            metric=INTAKE_WITHIN_HOURS,
+            threshold=24,
+            target=90,
+            window_days=30,
+            status=status,
+        ),
+        Expectation(
+            title="First submittal within 1 business day of qualification (grade A)",
+            owner_team=Team.RECRUITING,
+            metric=FIRST_SUBMITTAL_A,
+            threshold=1,
+            target=85,
+            window_days=30,
+            status=status,
+        ),
+        Expectation(
+            title="First submittal within 2 business days of qualification (grade B)",
+            owner_team=Team.RECRUITING,
+            metric=FIRST_SUBMITTAL_B,
+            threshold=2,
+            target=85,
+            window_days=30,
+            status=status,
+        ),
+        Expectation(
+            title="Client feedback within 48 h of a submittal",
+            owner_team=Team.SALES,
+            metric=CLIENT_FEEDBACK_WITHIN_HOURS,
+            threshold=48,
+            target=80,
+            window_days=30,
+            status=status,
+        ),
+        Expectation(
+            title="No requisition without a status change for 5 days",
+            owner_team=Team.RECRUITING,
+            metric=NO_STALE_REQUISITION_DAYS,
+            threshold=5,
+            target=90,
+            window_days=30,
+            status=status,
+        ),
+        Expectation(
+            title="Promised dates no earlier than the realistic estimate",
+            owner_team=Team.SALES,
+            metric=PROMISE_NOT_BEFORE_ESTIMATE,
+            threshold=None,
+            target=90,
+            window_days=90,
+            status=status,
+        ),
     ]

@@ -1,4 +1,5 @@
 """Writes a realistic, deterministic demo dataset into an empty Store — small for a tour, large for benchmarks."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,10 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from db import defaults
-from db.defaults import default_expectations
-from db.schema import FACTS_BACKFILL_STATEMENTS, PER_ROW_FACT_TRIGGER_NAMES
-from db.models import (
+from mediation_console.db import defaults
+from mediation_console.db.defaults import default_expectations
+from mediation_console.db.models import (
     CATEGORY_LABELS,
     CLOSED_STATUSES,
     OPEN_DISPUTE_STATUSES,
@@ -26,7 +26,8 @@ from db.models import (
     RequisitionStatus,
     Team,
 )
-from db.store import RejectedChange, Store
+from mediation_console.db.schema import FACTS_BACKFILL_STATEMENTS, PER_ROW_FACT_TRIGGER_NAMES
+from mediation_console.db.store import RejectedChange, Store
 
 S = RequisitionStatus
 HOUR = dt.timedelta(hours=1)
@@ -34,26 +35,106 @@ HOUR = dt.timedelta(hours=1)
 # Columns written in bulk, in the order of the row tuples built below (see db/schema.py).
 PEOPLE_COLUMNS = ("id", "name", "team", "active")
 REQUISITION_COLUMNS = (
-    "id", "code", "external_id", "title", "client", "sales_owner_id", "recruiter_id", "openings", "status",
-    "engagement", "fee_pct", "salary_min", "salary_max", "market_salary", "location", "remote", "promised_date",
-    "intake_at", "hiring_manager_access", "feedback_agreed_48h", "interview_stages", "interview_dates_agreed",
-    "jd_clear", "must_haves", "headcount_approved", "reason_known", "candidates_exist", "competing_agencies",
-    "feedback_turnaround_hours", "opened_at", "updated_at", "closed_at", "status_reason", "notes",
-    "score", "grade", "estimate_days", "submittals", "last_submittal_at", "open_disputes",
+    "id",
+    "code",
+    "external_id",
+    "title",
+    "client",
+    "sales_owner_id",
+    "recruiter_id",
+    "openings",
+    "status",
+    "engagement",
+    "fee_pct",
+    "salary_min",
+    "salary_max",
+    "market_salary",
+    "location",
+    "remote",
+    "promised_date",
+    "intake_at",
+    "hiring_manager_access",
+    "feedback_agreed_48h",
+    "interview_stages",
+    "interview_dates_agreed",
+    "jd_clear",
+    "must_haves",
+    "headcount_approved",
+    "reason_known",
+    "candidates_exist",
+    "competing_agencies",
+    "feedback_turnaround_hours",
+    "opened_at",
+    "updated_at",
+    "closed_at",
+    "status_reason",
+    "notes",
+    "score",
+    "grade",
+    "estimate_days",
+    "submittals",
+    "last_submittal_at",
+    "open_disputes",
 )
 EVENT_COLUMNS = ("id", "requisition_id", "kind", "at", "actor_id", "note", "from_status", "to_status")
 DISPUTE_COLUMNS = (
-    "id", "code", "requisition_id", "raised_by_id", "counterpart_id", "category", "severity", "summary",
-    "sales_interest", "recruiting_interest", "status", "resolution", "proposal_id", "opened_at", "closed_at",
+    "id",
+    "code",
+    "requisition_id",
+    "raised_by_id",
+    "counterpart_id",
+    "category",
+    "severity",
+    "summary",
+    "sales_interest",
+    "recruiting_interest",
+    "status",
+    "resolution",
+    "proposal_id",
+    "opened_at",
+    "closed_at",
 )
 COMMITMENT_COLUMNS = (
-    "id", "owner_id", "text", "due", "source", "dispute_id", "requisition_id", "standup_id", "expectation_id",
-    "status", "created_at", "closed_at", "reason",
+    "id",
+    "owner_id",
+    "text",
+    "due",
+    "source",
+    "dispute_id",
+    "requisition_id",
+    "standup_id",
+    "expectation_id",
+    "status",
+    "created_at",
+    "closed_at",
+    "reason",
 )
-STANDUP_COLUMNS = ("id", "started_at", "ended_at", "facilitator_id", "attendees", "current_item",
-                   "timebox_seconds", "blockers")
-ITEM_COLUMNS = ("id", "standup_id", "position", "section", "title", "detail", "requisition_id", "dispute_id",
-                "commitment_id", "person_id", "notes", "decision", "seconds_spent", "done")
+STANDUP_COLUMNS = (
+    "id",
+    "started_at",
+    "ended_at",
+    "facilitator_id",
+    "attendees",
+    "current_item",
+    "timebox_seconds",
+    "blockers",
+)
+ITEM_COLUMNS = (
+    "id",
+    "standup_id",
+    "position",
+    "section",
+    "title",
+    "detail",
+    "requisition_id",
+    "dispute_id",
+    "commitment_id",
+    "person_id",
+    "notes",
+    "decision",
+    "seconds_spent",
+    "done",
+)
 
 # -- the cast -------------------------------------------------------------------------------------
 
@@ -83,42 +164,104 @@ LAST_NAMES = (
 
 # (title, family, typical top of the salary band in USD)
 TITLES = [
-    ("Senior Backend Engineer", "engineering", 170_000), ("Staff Software Engineer", "engineering", 215_000),
-    ("Frontend Engineer (React)", "engineering", 140_000), ("DevOps Engineer", "engineering", 155_000),
-    ("Site Reliability Engineer", "engineering", 175_000), ("Data Engineer", "engineering", 160_000),
-    ("Machine Learning Engineer", "engineering", 195_000), ("QA Automation Engineer", "engineering", 115_000),
-    ("iOS Developer", "engineering", 150_000), ("Engineering Manager", "engineering", 210_000),
-    ("Security Engineer", "engineering", 180_000), ("Embedded Software Engineer", "engineering", 145_000),
-    ("Financial Analyst", "finance", 88_000), ("Senior Accountant", "finance", 95_000),
-    ("Financial Controller", "finance", 155_000), ("FP&A Manager", "finance", 140_000),
-    ("Payroll Specialist", "finance", 68_000), ("Tax Manager", "finance", 145_000),
-    ("Accounts Payable Specialist", "finance", 55_000), ("Internal Auditor", "finance", 98_000),
-    ("Account Executive", "sales", 125_000), ("Sales Development Representative", "sales", 68_000),
-    ("Regional Sales Manager", "sales", 155_000), ("Customer Success Manager", "sales", 98_000),
+    ("Senior Backend Engineer", "engineering", 170_000),
+    ("Staff Software Engineer", "engineering", 215_000),
+    ("Frontend Engineer (React)", "engineering", 140_000),
+    ("DevOps Engineer", "engineering", 155_000),
+    ("Site Reliability Engineer", "engineering", 175_000),
+    ("Data Engineer", "engineering", 160_000),
+    ("Machine Learning Engineer", "engineering", 195_000),
+    ("QA Automation Engineer", "engineering", 115_000),
+    ("iOS Developer", "engineering", 150_000),
+    ("Engineering Manager", "engineering", 210_000),
+    ("Security Engineer", "engineering", 180_000),
+    ("Embedded Software Engineer", "engineering", 145_000),
+    ("Financial Analyst", "finance", 88_000),
+    ("Senior Accountant", "finance", 95_000),
+    ("Financial Controller", "finance", 155_000),
+    ("FP&A Manager", "finance", 140_000),
+    ("Payroll Specialist", "finance", 68_000),
+    ("Tax Manager", "finance", 145_000),
+    ("Accounts Payable Specialist", "finance", 55_000),
+    ("Internal Auditor", "finance", 98_000),
+    ("Account Executive", "sales", 125_000),
+    ("Sales Development Representative", "sales", 68_000),
+    ("Regional Sales Manager", "sales", 155_000),
+    ("Customer Success Manager", "sales", 98_000),
     ("Sales Operations Analyst", "sales", 88_000),
-    ("Registered Nurse (ICU)", "healthcare", 110_000), ("Nurse Practitioner", "healthcare", 130_000),
-    ("Physical Therapist", "healthcare", 98_000), ("Medical Assistant", "healthcare", 45_000),
-    ("Clinical Pharmacist", "healthcare", 140_000), ("Clinical Research Coordinator", "healthcare", 72_000),
+    ("Registered Nurse (ICU)", "healthcare", 110_000),
+    ("Nurse Practitioner", "healthcare", 130_000),
+    ("Physical Therapist", "healthcare", 98_000),
+    ("Medical Assistant", "healthcare", 45_000),
+    ("Clinical Pharmacist", "healthcare", 140_000),
+    ("Clinical Research Coordinator", "healthcare", 72_000),
     ("Radiologic Technologist", "healthcare", 80_000),
-    ("Product Manager", "operations", 165_000), ("UX Designer", "operations", 128_000),
-    ("HR Business Partner", "operations", 112_000), ("Supply Chain Analyst", "operations", 82_000),
-    ("Operations Manager", "operations", 108_000), ("Paralegal", "operations", 66_000),
-    ("Maintenance Technician", "operations", 62_000), ("Executive Assistant", "operations", 72_000),
+    ("Product Manager", "operations", 165_000),
+    ("UX Designer", "operations", 128_000),
+    ("HR Business Partner", "operations", 112_000),
+    ("Supply Chain Analyst", "operations", 82_000),
+    ("Operations Manager", "operations", 108_000),
+    ("Paralegal", "operations", 66_000),
+    ("Maintenance Technician", "operations", 62_000),
+    ("Executive Assistant", "operations", 72_000),
 ]
 CLIENTS = {
-    "engineering": ["Summit Peak Software", "Nimbus Cloud Systems", "Lumen Analytics", "Brightwave Telecom",
-                    "Quarry Labs", "Halcyon Robotics", "Tidewater Bank"],
-    "finance": ["Tidewater Bank", "Bluestem Financial", "Redwood Capital Advisors", "Granite State Insurance",
-                "Orchard Lane Foods", "Stonebridge Construction"],
-    "sales": ["Brightwave Telecom", "Vantage Retail Group", "Summit Peak Software", "Copperline Energy",
-              "Orchard Lane Foods"],
-    "healthcare": ["Harbor Point Health", "Cedar Ridge Medical Group", "Pinecrest Hospital",
-                   "Silver Maple Senior Living", "Bayside Dental Partners", "Meridian Pharma"],
-    "operations": ["Atlas Freight", "Ironclad Manufacturing", "Keystone Legal Partners", "Fairhaven University",
-                   "Copperline Energy", "Vantage Retail Group", "Meridian Pharma"],
+    "engineering": [
+        "Summit Peak Software",
+        "Nimbus Cloud Systems",
+        "Lumen Analytics",
+        "Brightwave Telecom",
+        "Quarry Labs",
+        "Halcyon Robotics",
+        "Tidewater Bank",
+    ],
+    "finance": [
+        "Tidewater Bank",
+        "Bluestem Financial",
+        "Redwood Capital Advisors",
+        "Granite State Insurance",
+        "Orchard Lane Foods",
+        "Stonebridge Construction",
+    ],
+    "sales": [
+        "Brightwave Telecom",
+        "Vantage Retail Group",
+        "Summit Peak Software",
+        "Copperline Energy",
+        "Orchard Lane Foods",
+    ],
+    "healthcare": [
+        "Harbor Point Health",
+        "Cedar Ridge Medical Group",
+        "Pinecrest Hospital",
+        "Silver Maple Senior Living",
+        "Bayside Dental Partners",
+        "Meridian Pharma",
+    ],
+    "operations": [
+        "Atlas Freight",
+        "Ironclad Manufacturing",
+        "Keystone Legal Partners",
+        "Fairhaven University",
+        "Copperline Energy",
+        "Vantage Retail Group",
+        "Meridian Pharma",
+    ],
 }
-LOCATIONS = ["Boston, MA", "Chicago, IL", "Austin, TX", "Denver, CO", "Atlanta, GA", "Seattle, WA",
-             "New York, NY", "Raleigh, NC", "Phoenix, AZ", "Minneapolis, MN", "Columbus, OH", "San Diego, CA"]
+LOCATIONS = [
+    "Boston, MA",
+    "Chicago, IL",
+    "Austin, TX",
+    "Denver, CO",
+    "Atlanta, GA",
+    "Seattle, WA",
+    "New York, NY",
+    "Raleigh, NC",
+    "Phoenix, AZ",
+    "Minneapolis, MN",
+    "Columbus, OH",
+    "San Diego, CA",
+]
 REMOTE_FAMILIES = {"engineering", "finance", "sales", "operations"}
 
 REQUISITION_NOTES = [
@@ -132,8 +275,10 @@ REQUISITION_NOTES = [
     "Client has used three agencies on this role this year.",
 ]
 LOST_REASONS = [
-    "Client filled the role internally", "Client froze hiring after a budget review",
-    "A competing agency placed first", "The hiring manager left and the role was cancelled",
+    "Client filled the role internally",
+    "Client froze hiring after a budget review",
+    "A competing agency placed first",
+    "The hiring manager left and the role was cancelled",
     "Client moved the role to its offshore centre",
 ]
 DECLINED_REASONS = [
@@ -143,130 +288,177 @@ DECLINED_REASONS = [
     "Client would not commit to interview dates or a decision maker",
     "Relocation required for a niche skill set with no relocation package",
 ]
-ON_HOLD_REASONS = ["Budget review until next quarter", "Hiring manager on leave for three weeks",
-                   "Client reorganising the team before hiring", ""]
-FEEDBACK_NOTES = [
-    "Client: strong fundamentals, wants to meet", "Client passed: salary expectations above the range",
-    "Client passed: not enough people-management experience", "Client: good fit, scheduling a first round",
-    "Client passed: prefers someone local", "Client: promising, asked for a second profile like this one",
+ON_HOLD_REASONS = [
+    "Budget review until next quarter",
+    "Hiring manager on leave for three weeks",
+    "Client reorganising the team before hiring",
+    "",
 ]
-FALLBACK_NOTES = ["All candidates rejected; re-briefed with the hiring manager",
-                  "Candidate withdrew after accepting a counter-offer",
-                  "Client changed the brief; sourcing again"]
+FEEDBACK_NOTES = [
+    "Client: strong fundamentals, wants to meet",
+    "Client passed: salary expectations above the range",
+    "Client passed: not enough people-management experience",
+    "Client: good fit, scheduling a first round",
+    "Client passed: prefers someone local",
+    "Client: promising, asked for a second profile like this one",
+]
+FALLBACK_NOTES = [
+    "All candidates rejected; re-briefed with the hiring manager",
+    "Candidate withdrew after accepting a counter-offer",
+    "Client changed the brief; sourcing again",
+]
 
 # -- disputes: what each side needs (interests, not positions) and how it was settled ---------------
 
 DISPUTE_PLAYBOOK: dict[DisputeCategory, dict[str, Any]] = {
     DisputeCategory.PAY_BELOW_MARKET: dict(
-        summaries=["{title} at {client} is budgeted well under market; candidates keep declining",
-                   "Three candidates turned down {code} on pay alone"],
+        summaries=[
+            "{title} at {client} is budgeted well under market; candidates keep declining",
+            "Three candidates turned down {code} on pay alone",
+        ],
         sales="Keep {client} happy and win the account's next roles without reopening the rate mid-search",
         recruiting="Spend sourcing hours on a role candidates will accept, without burning our network on low offers",
         proposal="pay.market-data",
         resolution="Sales takes the market data to {client} this week; recruiting sends two calibration "
-                   "profiles within 48 h to show what the budget buys",
-        alternative=("pay.trade-scope",
-                     "Sales asks {client} to drop two must-haves to fit the budget; recruiting re-sources "
-                     "against the narrower spec"),
+        "profiles within 48 h to show what the budget buys",
+        alternative=(
+            "pay.trade-scope",
+            "Sales asks {client} to drop two must-haves to fit the budget; recruiting re-sources "
+            "against the narrower spec",
+        ),
     ),
     DisputeCategory.NO_INTAKE: dict(
-        summaries=["{code} reached recruiting with no intake call; the brief is a forwarded email",
-                   "Sourcing started on {title} before anyone spoke to the hiring manager"],
+        summaries=[
+            "{code} reached recruiting with no intake call; the brief is a forwarded email",
+            "Sourcing started on {title} before anyone spoke to the hiring manager",
+        ],
         sales="Move while {client} is warm so a faster agency does not take the order",
         recruiting="Hear the must-haves from the hiring manager before sourcing, so the first shortlist lands",
         proposal="intake.joint-call",
         resolution="Joint intake with the hiring manager within 24 h; first submittal due 48 h after it",
-        alternative=("intake.written-checklist",
-                     "The hiring manager answers the written intake checklist within 24 h; recruiting starts "
-                     "sourcing on receipt"),
+        alternative=(
+            "intake.written-checklist",
+            "The hiring manager answers the written intake checklist within 24 h; recruiting starts "
+            "sourcing on receipt",
+        ),
     ),
     DisputeCategory.SLOW_SUBMITTALS: dict(
-        summaries=["No submittal on {code} after two weeks; {client} is asking for an update",
-                   "{client} has heard nothing on {title} since the intake call"],
+        summaries=[
+            "No submittal on {code} after two weeks; {client} is asking for an update",
+            "{client} has heard nothing on {title} since the intake call",
+        ],
         sales="Show {client} progress inside the first week so the relationship holds",
         recruiting="Submit people who fit rather than padding the shortlist, and know which requisitions come first",
         proposal="submittals.sla-by-grade",
         resolution="First submittal by grade (A within 24 h, B within 48 h); sales ranks the queue weekly "
-                   "and caps new C requisitions",
-        alternative=("submittals.park-grade-c",
-                     "The requisition is parked until its scorecard is fixed; recruiting commits to 48 h once "
-                     "it is graded B"),
+        "and caps new C requisitions",
+        alternative=(
+            "submittals.park-grade-c",
+            "The requisition is parked until its scorecard is fixed; recruiting commits to 48 h once it is graded B",
+        ),
     ),
     DisputeCategory.CANDIDATE_QUALITY: dict(
-        summaries=["{client} rejected every submittal for {title}; sales says the profiles missed the brief",
-                   "Hiring manager at {client} called the {code} shortlist 'not even close'"],
+        summaries=[
+            "{client} rejected every submittal for {title}; sales says the profiles missed the brief",
+            "Hiring manager at {client} called the {code} shortlist 'not even close'",
+        ],
         sales="Protect credibility with the hiring manager by sending fewer, better candidates",
         recruiting="Learn why candidates were rejected, in writing, so the next ones fit",
         proposal="quality.reject-reasons",
         resolution="Sales returns written reject reasons within 24 h; recruiting recalibrates the search "
-                   "with the hiring manager",
-        alternative=("quality.calibration-call",
-                     "A 20-minute calibration call with the hiring manager on three profiles before the next "
-                     "submittal"),
+        "with the hiring manager",
+        alternative=(
+            "quality.calibration-call",
+            "A 20-minute calibration call with the hiring manager on three profiles before the next submittal",
+        ),
     ),
     DisputeCategory.CLIENT_UNRESPONSIVE: dict(
-        summaries=["Feedback on {code} took over a week; two candidates went cold",
-                   "{client} has not answered on three {title} submittals"],
+        summaries=[
+            "Feedback on {code} took over a week; two candidates went cold",
+            "{client} has not answered on three {title} submittals",
+        ],
         sales="Keep the relationship with a senior buyer at {client} without nagging",
         recruiting="Keep candidates warm with real feedback dates and not lose them to competing offers",
         proposal="client.feedback-terms",
         resolution="48 h feedback written into the client terms; recruiting keeps candidates warm with a "
-                   "weekly touchpoint",
-        alternative=("client.escalate-stale",
-                     "After five quiet days sales escalates to the client's sponsor; recruiting keeps the "
-                     "shortlist warm meanwhile"),
+        "weekly touchpoint",
+        alternative=(
+            "client.escalate-stale",
+            "After five quiet days sales escalates to the client's sponsor; recruiting keeps the "
+            "shortlist warm meanwhile",
+        ),
     ),
     DisputeCategory.OVERPROMISED_TIMELINE: dict(
-        summaries=["{client} was promised a {title} hire in three weeks; our median is 36 days",
-                   "Promised date on {code} is already past and nobody told the client"],
+        summaries=[
+            "{client} was promised a {title} hire in three weeks; our median is 36 days",
+            "Promised date on {code} is already past and nobody told the client",
+        ],
         sales="Win orders against agencies that quote faster dates",
         recruiting="Commit only to dates the data supports, so we are not blamed for a promise we never made",
         proposal="timeline.quote-median",
         resolution="Sales quotes the team's median time to fill; recruiting publishes it weekly by grade",
-        alternative=("timeline.reset-date",
-                     "Sales and recruiting reset the date with {client} together, with the estimate in hand"),
+        alternative=(
+            "timeline.reset-date",
+            "Sales and recruiting reset the date with {client} together, with the estimate in hand",
+        ),
     ),
     DisputeCategory.SCOPE_CREEP: dict(
-        summaries=["{client} added four must-haves to {title} after two weeks of sourcing",
-                   "{code} changed from individual contributor to team lead mid-search"],
+        summaries=[
+            "{client} added four must-haves to {title} after two weeks of sourcing",
+            "{code} changed from individual contributor to team lead mid-search",
+        ],
         sales="Accommodate {client}'s changing needs without losing the order",
         recruiting="A stable brief: when the spec changes after sourcing starts, the work restarts and so "
-                   "should the clock",
+        "should the clock",
         proposal="scope.re-intake",
         resolution="A spec change is a re-intake: the SLA clock restarts and the top three must-haves are "
-                   "frozen (add one, drop one)",
-        alternative=("scope.freeze-three",
-                     "The top three must-haves are frozen: the client may add one only by dropping one"),
+        "frozen (add one, drop one)",
+        alternative=(
+            "scope.freeze-three",
+            "The top three must-haves are frozen: the client may add one only by dropping one",
+        ),
     ),
     DisputeCategory.CREDIT_SPLIT: dict(
-        summaries=["Who gets credit for the {title} placement at {client}",
-                   "Candidate for {code} came from recruiting's network; sales opened the account"],
+        summaries=[
+            "Who gets credit for the {title} placement at {client}",
+            "Candidate for {code} came from recruiting's network; sales opened the account",
+        ],
         sales="Recognition for opening and closing the {client} account",
         recruiting="Recognition for finding the candidate through our own network",
         proposal="credit.written-split",
         resolution="A written 50/50 split of margin, agreed before work starts on the next requisitions",
-        alternative=("credit.contribution-log",
-                     "Credit split by the contribution logged on the requisition, reviewed at placement"),
+        alternative=(
+            "credit.contribution-log",
+            "Credit split by the contribution logged on the requisition, reviewed at placement",
+        ),
     ),
     DisputeCategory.FEE_CONCESSION: dict(
-        summaries=["Fee on {code} cut without asking recruiting; fourth agency on the role",
-                   "{client} got a discount on {title} and nothing in return"],
+        summaries=[
+            "Fee on {code} cut without asking recruiting; fourth agency on the role",
+            "{client} got a discount on {title} and nothing in return",
+        ],
         sales="Land {client} as a new logo whose volume could be worth a discount",
         recruiting="Put effort where it pays: a discount should buy exclusivity or access",
         proposal="fee.trade-for-exclusivity",
         resolution="Discounts only in exchange for exclusivity, hiring-manager access or a shorter process",
-        alternative=("fee.trade-for-access",
-                     "The discount stays only with hiring-manager access and a two-stage process in writing"),
+        alternative=(
+            "fee.trade-for-access",
+            "The discount stays only with hiring-manager access and a two-stage process in writing",
+        ),
     ),
     DisputeCategory.BLAME_VISIBILITY: dict(
-        summaries=["Standup turned into blame over {client}'s stalled requisitions",
-                   "Sales and recruiting quote different numbers for {code}"],
+        summaries=[
+            "Standup turned into blame over {client}'s stalled requisitions",
+            "Sales and recruiting quote different numbers for {code}",
+        ],
         sales="Know where each requisition stands without chasing people",
         recruiting="Be judged on facts, not on who speaks loudest in the standup",
         proposal="visibility.facts-first-review",
         resolution="A facts-first queue review each Monday and a half-day shadowing swap between the teams",
-        alternative=("visibility.shadow-swap",
-                     "A half-day shadowing swap: each side spends a morning in the other's seat this month"),
+        alternative=(
+            "visibility.shadow-swap",
+            "A half-day shadowing swap: each side spends a morning in the other's seat this month",
+        ),
     ),
 }
 # The two categories a dispute can have without a requisition, worded for the team as a whole.
@@ -317,8 +509,12 @@ EXPECTATION_PROMISES = {
     defaults.NO_STALE_REQUISITION_DAYS: "Move every requisition at least once this week (none stale for 5 days)",
     defaults.PROMISE_NOT_BEFORE_ESTIMATE: "Quote no promised date earlier than the realistic estimate",
 }
-CANCEL_REASONS = ["Requisition lost: the client froze hiring", "Superseded by the joint intake agreed at standup",
-                  "Owner on leave; reassigned", "The client withdrew the role"]
+CANCEL_REASONS = [
+    "Requisition lost: the client froze hiring",
+    "Superseded by the joint intake agreed at standup",
+    "Owner on leave; reassigned",
+    "The client withdrew the role",
+]
 
 
 @dataclass
@@ -353,13 +549,26 @@ class _Req:
 
 
 def _expected_grade(
-    dates_agreed: bool, promised: bool, headcount: bool, reason_known: bool, salary_max: int | None,
-    market: int | None, engagement: str, fee: float | None, competing: int, manager_access: bool,
-    agreed_48h: bool, stages: int | None, jd_clear: bool, must_haves: int | None, candidates: bool,
+    dates_agreed: bool,
+    promised: bool,
+    headcount: bool,
+    reason_known: bool,
+    salary_max: int | None,
+    market: int | None,
+    engagement: str,
+    fee: float | None,
+    competing: int,
+    manager_access: bool,
+    agreed_48h: bool,
+    stages: int | None,
+    jd_clear: bool,
+    must_haves: int | None,
+    candidates: bool,
 ) -> str:
     """The grade the shipped rule pack (console/rules/default_pack.toml) gives these intake answers,
     reckoned here in brief (db/ cannot ask the rules module, and the demo is graded only once written),
     so that recruiters can work grade A requisitions first, as the expectations ask."""
+
     def level(best: bool, partial: bool) -> int:
         return 2 if best else 1 if partial else 0
 
@@ -369,13 +578,26 @@ def _expected_grade(
     points = (
         15 * level(dates_agreed and promised, dates_agreed or promised)
         + 10 * level(headcount and reason_known, headcount or reason_known)
-        + 15 * (0 if not salary_max else 1 if market is None else 2 if gap is not None and gap <= 0
-                else 1 if gap is not None and gap <= 15 else 0)
+        + 15
+        * (
+            0
+            if not salary_max
+            else 1
+            if market is None
+            else 2
+            if gap is not None and gap <= 0
+            else 1
+            if gap is not None and gap <= 15
+            else 0
+        )
         + 15 * level(few_rivals and standard_fee, few_rivals or standard_fee)
         + 15 * level(manager_access and agreed_48h, manager_access or agreed_48h)
         + 10 * (0 if stages is None else 2 if stages <= 3 else 1 if stages <= 5 else 0)
-        + 10 * level(jd_clear and must_haves is not None and must_haves <= 3,
-                     jd_clear or (must_haves is not None and must_haves <= 3))
+        + 10
+        * level(
+            jd_clear and must_haves is not None and must_haves <= 3,
+            jd_clear or (must_haves is not None and must_haves <= 3),
+        )
         + 10 * (2 if candidates else 0)
     ) / 2
     grade = "A" if points >= 70 else "B" if points >= 45 else "C"
@@ -402,14 +624,29 @@ def _allocate(total: int, weights: dict[Any, float]) -> dict[Any, int]:
 
 # 60 requisitions (the default) split exactly like this; larger runs keep the proportions.
 STATUS_WEIGHTS = {
-    S.INTAKE: 6, S.QUALIFIED: 5, S.SOURCING: 9, S.SUBMITTED: 7, S.INTERVIEWING: 6, S.OFFER: 3,
-    S.ON_HOLD: 3, S.FILLED: 13, S.LOST: 4, S.DECLINED: 4,
+    S.INTAKE: 6,
+    S.QUALIFIED: 5,
+    S.SOURCING: 9,
+    S.SUBMITTED: 7,
+    S.INTERVIEWING: 6,
+    S.OFFER: 3,
+    S.ON_HOLD: 3,
+    S.FILLED: 13,
+    S.LOST: 4,
+    S.DECLINED: 4,
 }
 # Days since opening, by status: new work is young, finished work is old.
 AGE_DAYS = {
-    S.INTAKE: (0.1, 7), S.QUALIFIED: (1, 18), S.SOURCING: (4, 55), S.SUBMITTED: (8, 70),
-    S.INTERVIEWING: (14, 90), S.OFFER: (22, 100), S.ON_HOLD: (15, 110), S.FILLED: (30, 120),
-    S.LOST: (10, 120), S.DECLINED: (3, 110),
+    S.INTAKE: (0.1, 7),
+    S.QUALIFIED: (1, 18),
+    S.SOURCING: (4, 55),
+    S.SUBMITTED: (8, 70),
+    S.INTERVIEWING: (14, 90),
+    S.OFFER: (22, 100),
+    S.ON_HOLD: (15, 110),
+    S.FILLED: (30, 120),
+    S.LOST: (10, 120),
+    S.DECLINED: (3, 110),
 }
 # Share of each status that falls back once (candidates rejected or withdrawn) before moving on.
 FALLBACK_CHANCE = 0.18
@@ -425,8 +662,11 @@ SUBMITTAL_LATE_DAYS = {"A": (2, 5), "B": (3, 7), "C": (4, 12)}
 # A requisition still waiting in "qualified" was qualified this long ago (days), by grade.
 WAITING_QUALIFIED_DAYS = {"A": (0.05, 1.2), "B": (0.05, 2.3), "C": (0.1, 9.0)}
 DISPUTE_STATUS_WEIGHTS = {
-    DisputeStatus.OPEN: 5, DisputeStatus.MEDIATING: 3, DisputeStatus.RESOLVED: 4,
-    DisputeStatus.ESCALATED: 1, DisputeStatus.WITHDRAWN: 1,
+    DisputeStatus.OPEN: 5,
+    DisputeStatus.MEDIATING: 3,
+    DisputeStatus.RESOLVED: 4,
+    DisputeStatus.ESCALATED: 1,
+    DisputeStatus.WITHDRAWN: 1,
 }
 HISTORY_WEEKS = 12
 STANDUPS = 4
@@ -446,8 +686,16 @@ MORE_SUBMITTALS = {S.SUBMITTED: (0, 1, 1, 2), S.INTERVIEWING: (0, 0, 0, 1)}
 CONTINGENT, EXCLUSIVE, RETAINED = (e.value for e in (Engagement.CONTINGENT, Engagement.EXCLUSIVE, Engagement.RETAINED))
 MISSED = CommitmentStatus.MISSED.value
 K_SUBMITTAL, K_FEEDBACK, K_INTERVIEW, K_OFFER, K_PLACEMENT, K_STATUS = (
-    k.value for k in (EventKind.SUBMITTAL, EventKind.CLIENT_FEEDBACK, EventKind.INTERVIEW, EventKind.OFFER,
-                      EventKind.PLACEMENT, EventKind.STATUS_CHANGE))
+    k.value
+    for k in (
+        EventKind.SUBMITTAL,
+        EventKind.CLIENT_FEEDBACK,
+        EventKind.INTERVIEW,
+        EventKind.OFFER,
+        EventKind.PLACEMENT,
+        EventKind.STATUS_CHANGE,
+    )
+)
 
 
 class _DemoBuilder:
@@ -497,10 +745,18 @@ class _DemoBuilder:
             "standups": len(self.standup_rows),
         }
 
-    def _audit(self, at: dt.datetime, actor: str, entity: str, entity_id: int, columns: tuple[str, ...],
-               row: tuple[Any, ...] | list[Any], action: str = "create", before: dict[str, Any] | None = None
-               ) -> None:
-        after = _ENCODER.encode(dict(zip(columns, row)))
+    def _audit(
+        self,
+        at: dt.datetime,
+        actor: str,
+        entity: str,
+        entity_id: int,
+        columns: tuple[str, ...],
+        row: tuple[Any, ...] | list[Any],
+        action: str = "create",
+        before: dict[str, Any] | None = None,
+    ) -> None:
+        after = _ENCODER.encode(dict(zip(columns, row, strict=False)))
         self.audit_rows.append(
             (_ts(at), actor, entity, entity_id, action, None if before is None else _ENCODER.encode(before), after)
         )
@@ -544,7 +800,7 @@ class _DemoBuilder:
         """Unique plausible names; a middle initial keeps them unique once first × last runs out."""
         if not count:
             return []
-        pairs = [(f, l) for f in FIRST_NAMES for l in LAST_NAMES]
+        pairs = [(first, last) for first in FIRST_NAMES for last in LAST_NAMES]
         self.rng.shuffle(pairs)
         names: list[str] = []
         for initial in [""] + [f" {chr(c)}." for c in range(ord("A"), ord("Z") + 1)]:
@@ -566,18 +822,31 @@ class _DemoBuilder:
         agreed = self.today - dt.timedelta(weeks=HISTORY_WEEKS + 1)
         for default in default_expectations(ExpectationStatus.AGREED):
             current = existing.get(default.metric)
-            update = {"status": ExpectationStatus.AGREED, "agreed_at": agreed,
-                      "created_at": dt.datetime.combine(agreed - dt.timedelta(days=7), dt.time(10, 0))}
+            update = {
+                "status": ExpectationStatus.AGREED,
+                "agreed_at": agreed,
+                "created_at": dt.datetime.combine(agreed - dt.timedelta(days=7), dt.time(10, 0)),
+            }
             if current is None:
                 self.expectations.append(store.add_expectation(default.model_copy(update=update)))
             else:
                 self.expectations.append(store.update_expectation(current.model_copy(update=update), action="agreed"))
         review_agreed = self.today - dt.timedelta(weeks=8)
-        self.expectations.append(store.add_expectation(Expectation(
-            title="Weekly pipeline review attended by both teams", owner_team=Team.LEAD, metric=None,
-            target=90, threshold=None, window_days=28, status=ExpectationStatus.AGREED, agreed_at=review_agreed,
-            created_at=dt.datetime.combine(review_agreed, dt.time(9, 30)),
-        )))
+        self.expectations.append(
+            store.add_expectation(
+                Expectation(
+                    title="Weekly pipeline review attended by both teams",
+                    owner_team=Team.LEAD,
+                    metric=None,
+                    target=90,
+                    threshold=None,
+                    window_days=28,
+                    status=ExpectationStatus.AGREED,
+                    agreed_at=review_agreed,
+                    created_at=dt.datetime.combine(review_agreed, dt.time(9, 30)),
+                )
+            )
+        )
 
     # -- requisitions and their pipeline ----------------------------------------------------------
 
@@ -701,8 +970,22 @@ class _DemoBuilder:
         manager_access, dates_agreed, jd_clear = chance() < good, chance() < good * 0.9, chance() < good
         headcount, reason_known, candidates = chance() < good + 0.05, chance() < good, chance() < good
         expected_grade = _expected_grade(
-            dates_agreed, promised is not None, headcount, reason_known, salary_max, market, engagement, fee,
-            competing, manager_access, agreed_48h, stages, jd_clear, must_haves, candidates)
+            dates_agreed,
+            promised is not None,
+            headcount,
+            reason_known,
+            salary_max,
+            market,
+            engagement,
+            fee,
+            competing,
+            manager_access,
+            agreed_48h,
+            stages,
+            jd_clear,
+            must_haves,
+            candidates,
+        )
 
         path = self._path(status, expected_grade)
         closed: int | None = None
@@ -723,8 +1006,7 @@ class _DemoBuilder:
         if steps:
             span = last_change - opened
             delay_roll = chance()
-            first_h = uniform(2, 22) if delay_roll < 0.7 else uniform(26, 60) if delay_roll < 0.9 \
-                else uniform(72, 160)
+            first_h = uniform(2, 22) if delay_roll < 0.7 else uniform(26, 60) if delay_roll < 0.9 else uniform(72, 160)
             first = opened + int(min(first_h * 60, span * (0.4 if steps > 1 else 1.0)))
             times = [first if steps > 1 or closed is None else last_change]
             if steps > 1:
@@ -743,8 +1025,7 @@ class _DemoBuilder:
             if intake_at <= opened:
                 intake_at = None
 
-        events, submittals, last_submittal = self._pipeline(
-            rid, path, times, sales, recruiter, status, profile, opened)
+        events, submittals, last_submittal = self._pipeline(rid, path, times, sales, recruiter, status, profile, opened)
         reason = ""
         if status == S.LOST:
             reason = choice(LOST_REASONS)
@@ -764,23 +1045,69 @@ class _DemoBuilder:
 
         code = f"REQ-{rid:04d}"
         row = [
-            rid, code, None, title, client, sales.id, None if recruiter is None else recruiter.id,
+            rid,
+            code,
+            None,
+            title,
+            client,
+            sales.id,
+            None if recruiter is None else recruiter.id,
             choice(OPENINGS) if family in ("healthcare", "sales") else 1,
-            status.value, engagement, fee, salary_min, salary_max, market, location, remote,
-            promised, stamp(intake_at),
-            manager_access, agreed_48h, stages, dates_agreed, jd_clear,
-            must_haves, headcount, reason_known, candidates, competing, turnaround,
-            stamp(opened), stamp(updated), stamp(closed), reason,
+            status.value,
+            engagement,
+            fee,
+            salary_min,
+            salary_max,
+            market,
+            location,
+            remote,
+            promised,
+            stamp(intake_at),
+            manager_access,
+            agreed_48h,
+            stages,
+            dates_agreed,
+            jd_clear,
+            must_haves,
+            headcount,
+            reason_known,
+            candidates,
+            competing,
+            turnaround,
+            stamp(opened),
+            stamp(updated),
+            stamp(closed),
+            reason,
             choice(REQUISITION_NOTES) if chance() < 0.35 else "",
-            None, None, None, submittals, stamp(last_submittal), 0,
+            None,
+            None,
+            None,
+            submittals,
+            stamp(last_submittal),
+            0,
         ]
         moment = self._moment
-        return _Req(rid, code, title, client, sales, recruiter, status, moment(opened), moment(closed),
-                    moment(intake_at), promised_days is not None and promised_days < 36, below, fee_cut,
-                    submittals, row=row)
+        return _Req(
+            rid,
+            code,
+            title,
+            client,
+            sales,
+            recruiter,
+            status,
+            moment(opened),
+            moment(closed),
+            moment(intake_at),
+            promised_days is not None and promised_days < 36,
+            below,
+            fee_cut,
+            submittals,
+            row=row,
+        )
 
-    def _time_first_submittal(self, path: list[RequisitionStatus], times: list[int], grade: str,
-                              recruiter: _Person | None) -> None:
+    def _time_first_submittal(
+        self, path: list[RequisitionStatus], times: list[int], grade: str, recruiter: _Person | None
+    ) -> None:
         """Moves the qualification and the first submittal (the move to "submitted") close together, as
         fast as the recruiter usually is for a requisition of this grade; the rest keeps its timing."""
         rng = self.rng
@@ -805,8 +1132,9 @@ class _DemoBuilder:
             times[into_submitted] = submitted
         times[0] = qualified
         span = times[into_submitted] - qualified
-        times[1:into_submitted] = sorted(qualified + int(span * rng.uniform(0.1, 0.9))
-                                         for _ in range(into_submitted - 1))
+        times[1:into_submitted] = sorted(
+            qualified + int(span * rng.uniform(0.1, 0.9)) for _ in range(into_submitted - 1)
+        )
 
     def _submittal_days(self, grade: str, recruiter: _Person | None) -> int:
         """Business days from a qualification to its first submittal: within the grade's allowance as
@@ -845,8 +1173,15 @@ class _DemoBuilder:
         return text
 
     def _pipeline(
-        self, rid: int, path: list[RequisitionStatus], times: list[int], sales: _Person,
-        recruiter: _Person | None, status: RequisitionStatus, profile: str, opened: int,
+        self,
+        rid: int,
+        path: list[RequisitionStatus],
+        times: list[int],
+        sales: _Person,
+        recruiter: _Person | None,
+        status: RequisitionStatus,
+        profile: str,
+        opened: int,
     ) -> tuple[list[list[Any]], int, int | None]:
         """Pipeline events consistent with the path: submittals before 'submitted', feedback after each.
 
@@ -862,8 +1197,18 @@ class _DemoBuilder:
         ends = times[1:] + [times[-1] if closed and times else 0]
 
         def submit(at: int) -> None:
-            events.append([None, rid, K_SUBMITTAL, at, rec_id,
-                           f"Submitted {choice(FIRST_NAMES)} {choice(LAST_NAMES)[0]}.", None, None])
+            events.append(
+                [
+                    None,
+                    rid,
+                    K_SUBMITTAL,
+                    at,
+                    rec_id,
+                    f"Submitted {choice(FIRST_NAMES)} {choice(LAST_NAMES)[0]}.",
+                    None,
+                    None,
+                ]
+            )
             # The client's answer: usually within two days, slower when access is poor.
             hours = uniform(50, 160) if rng.random() < feedback_slow else uniform(3, 46)
             answered = at + int(hours * 60)
@@ -881,8 +1226,9 @@ class _DemoBuilder:
                 floor = times[i - 1] if i else opened
                 submit(max(at - rng.randint(5, 90), (floor + at) // 2))
             elif b == S.INTERVIEWING:
-                events.append([None, rid, K_INTERVIEW, at, rec_id, "First-round interview with the hiring manager",
-                               None, None])
+                events.append(
+                    [None, rid, K_INTERVIEW, at, rec_id, "First-round interview with the hiring manager", None, None]
+                )
             elif b == S.OFFER:
                 events.append([None, rid, K_OFFER, at, sales_id, "Offer extended", None, None])
             elif b == S.FILLED:
@@ -895,8 +1241,18 @@ class _DemoBuilder:
                 for _ in range(choice(MORE_SUBMITTALS[b])):
                     submit(at + int((segment_end - at) * uniform(0.1, 0.9)))
                 if b == S.INTERVIEWING and rng.random() < 0.5:
-                    events.append([None, rid, K_INTERVIEW, at + int((segment_end - at) * uniform(0.2, 0.8)), rec_id,
-                                   "Final-round panel interview", None, None])
+                    events.append(
+                        [
+                            None,
+                            rid,
+                            K_INTERVIEW,
+                            at + int((segment_end - at) * uniform(0.2, 0.8)),
+                            rec_id,
+                            "Final-round panel interview",
+                            None,
+                            None,
+                        ]
+                    )
         cutoff = times[-1] if closed and times else 0
         events = [e for e in events if opened <= e[3] <= cutoff]
         # Stable: a status change logged in the same minute as its event stays after it.
@@ -924,8 +1280,11 @@ class _DemoBuilder:
         by_status = _allocate(total, DISPUTE_STATUS_WEIGHTS)
         statuses = [s for s, k in by_status.items() for _ in range(k)]
         rng.shuffle(statuses)
-        shared_open = [r for r in self.reqs if r.recruiter is not None and r.status not in CLOSED_STATUSES
-                       and r.opened < now - dt.timedelta(days=2)]
+        shared_open = [
+            r
+            for r in self.reqs
+            if r.recruiter is not None and r.status not in CLOSED_STATUSES and r.opened < now - dt.timedelta(days=2)
+        ]
         shared_open = shared_open or [r for r in self.reqs if r.recruiter is not None]
         # Settled disputes need time to have been argued and settled.
         shared_any = [r for r in self.reqs if r.recruiter is not None and r.opened < now - dt.timedelta(days=4)]
@@ -933,8 +1292,9 @@ class _DemoBuilder:
         # Disputes fit the requisitions they are about when such a requisition exists.
         fits = {
             DisputeCategory.PAY_BELOW_MARKET: lambda r: r.below_market,
-            DisputeCategory.NO_INTAKE: lambda r: r.intake_at is None
-            or (r.intake_at - r.opened) > dt.timedelta(hours=24),
+            DisputeCategory.NO_INTAKE: lambda r: (
+                r.intake_at is None or (r.intake_at - r.opened) > dt.timedelta(hours=24)
+            ),
             DisputeCategory.OVERPROMISED_TIMELINE: lambda r: r.promise_early,
             DisputeCategory.FEE_CONCESSION: lambda r: r.fee_cut,
             DisputeCategory.CANDIDATE_QUALITY: lambda r: r.submittals >= 2,
@@ -954,7 +1314,9 @@ class _DemoBuilder:
             category = categories[index % len(categories)] if index < len(categories) else rng.choice(categories)
             is_open = status in OPEN_DISPUTE_STATUSES
             about_req = rng.random() < 0.9 or category not in (
-                DisputeCategory.BLAME_VISIBILITY, DisputeCategory.CREDIT_SPLIT)
+                DisputeCategory.BLAME_VISIBILITY,
+                DisputeCategory.CREDIT_SPLIT,
+            )
             req = None
             # The first open dispute has been running for over a month, so every past standup discussed one.
             long_running = status == DisputeStatus.OPEN and not long_running_chosen and about_req
@@ -971,8 +1333,12 @@ class _DemoBuilder:
                 recruiter = self.recruiters[rng.randrange(len(self.recruiters))]
             # Who raises it follows who feels the pain.
             recruiter_raises = category in (
-                DisputeCategory.PAY_BELOW_MARKET, DisputeCategory.NO_INTAKE, DisputeCategory.CLIENT_UNRESPONSIVE,
-                DisputeCategory.OVERPROMISED_TIMELINE, DisputeCategory.SCOPE_CREEP, DisputeCategory.FEE_CONCESSION,
+                DisputeCategory.PAY_BELOW_MARKET,
+                DisputeCategory.NO_INTAKE,
+                DisputeCategory.CLIENT_UNRESPONSIVE,
+                DisputeCategory.OVERPROMISED_TIMELINE,
+                DisputeCategory.SCOPE_CREEP,
+                DisputeCategory.FEE_CONCESSION,
             )
             if rng.random() < 0.2:
                 recruiter_raises = not recruiter_raises
@@ -1013,9 +1379,23 @@ class _DemoBuilder:
             if is_open and req is not None:
                 by_req[req.id] += 1
             severity = rng.choice((1, 2, 2, 3)) if category != DisputeCategory.BLAME_VISIBILITY else 3
-            row = (did, f"D-{did:04d}", req.id if req else None, raised_by.id, counterpart.id, category.value,
-                   severity, summary, play["sales"].format(**words), play["recruiting"].format(**words),
-                   status.value, resolution, proposal, _ts(opened), _ts(closed))
+            row = (
+                did,
+                f"D-{did:04d}",
+                req.id if req else None,
+                raised_by.id,
+                counterpart.id,
+                category.value,
+                severity,
+                summary,
+                play["sales"].format(**words),
+                play["recruiting"].format(**words),
+                status.value,
+                resolution,
+                proposal,
+                _ts(opened),
+                _ts(closed),
+            )
             self.dispute_rows.append(row)
             # The audit trail: opened as "open", then the move to where it stands now.
             opened_row = (*row[:10], DisputeStatus.OPEN.value, "", None, row[13], None)
@@ -1023,8 +1403,16 @@ class _DemoBuilder:
             if status != DisputeStatus.OPEN:
                 action = {DisputeStatus.RESOLVED: "resolve"}.get(status, status.value)
                 moved = closed or (opened + (now - opened) * 0.5).replace(second=0, microsecond=0)
-                self._audit(moved, self.store.actor, "dispute", did, DISPUTE_COLUMNS, row, action=action,
-                            before=dict(zip(DISPUTE_COLUMNS, opened_row)))
+                self._audit(
+                    moved,
+                    self.store.actor,
+                    "dispute",
+                    did,
+                    DISPUTE_COLUMNS,
+                    row,
+                    action=action,
+                    before=dict(zip(DISPUTE_COLUMNS, opened_row, strict=False)),
+                )
         for req in self.reqs:
             req.row[-1] = by_req.get(req.id, 0)
 
@@ -1039,10 +1427,21 @@ class _DemoBuilder:
             out.append((STANDUPS - k + 1, start, start + dt.timedelta(minutes=self.rng.randint(22, 38))))
         return out
 
-    def _commitment(self, owner: _Person, text: str, due: dt.date, source: CommitmentSource,
-                    created: dt.datetime, status: CommitmentStatus, *, dispute_id: int | None = None,
-                    requisition_id: int | None = None, standup_id: int | None = None,
-                    expectation_id: int | None = None, reason: str = "") -> list[Any]:
+    def _commitment(
+        self,
+        owner: _Person,
+        text: str,
+        due: dt.date,
+        source: CommitmentSource,
+        created: dt.datetime,
+        status: CommitmentStatus,
+        *,
+        dispute_id: int | None = None,
+        requisition_id: int | None = None,
+        standup_id: int | None = None,
+        expectation_id: int | None = None,
+        reason: str = "",
+    ) -> list[Any]:
         rng = self.rng
         closed = None
         if status == CommitmentStatus.KEPT:
@@ -1056,16 +1455,31 @@ class _DemoBuilder:
             closed = max(closed, created + HOUR)
         if closed is not None:
             closed = min(closed, self.now - HOUR)
-        row = [self.next_commitment_id, owner.id, text, due.isoformat(), source.value, dispute_id, requisition_id,
-               standup_id, expectation_id, status.value, _ts(created), _ts(closed), reason]
+        row = [
+            self.next_commitment_id,
+            owner.id,
+            text,
+            due.isoformat(),
+            source.value,
+            dispute_id,
+            requisition_id,
+            standup_id,
+            expectation_id,
+            status.value,
+            _ts(created),
+            _ts(closed),
+            reason,
+        ]
         self.next_commitment_id += 1
         self.commitment_rows.append(row)
         return row
 
     def _commitments(self, standups: list[tuple[int, dt.datetime, dt.datetime]]) -> None:
         rng, today = self.rng, self.today
-        measured = {team: [e for e in self.expectations if e.owner_team == team and e.metric in EXPECTATION_PROMISES]
-                    for team in (Team.SALES, Team.RECRUITING)}
+        measured = {
+            team: [e for e in self.expectations if e.owner_team == team and e.metric in EXPECTATION_PROMISES]
+            for team in (Team.SALES, Team.RECRUITING)
+        }
         core = {p.id for p in self.people[: len(CORE_SALES) + len(CORE_RECRUITERS) + 1]}
         # Requisitions each person works on, so a promise can point at one of them.
         work: dict[int, list[int]] = {}
@@ -1095,7 +1509,9 @@ class _DemoBuilder:
             open_dues = [today + dt.timedelta(days=rng.randint(0, 6)) for _ in range(rng.choice((1, 1, 2)))]
             if rng.random() < (0.6 if person.follow_through < 0.8 else 0.25):
                 open_dues.append(today - dt.timedelta(days=rng.randint(1, 6)))  # overdue, still open
-            entries = [(d, o) for d, o in zip(dues, outcomes)] + [(d, CommitmentStatus.OPEN) for d in open_dues]
+            entries = [(d, o) for d, o in zip(dues, outcomes, strict=False)] + [
+                (d, CommitmentStatus.OPEN) for d in open_dues
+            ]
             entries.sort(key=lambda e: e[0])
             for due, status in entries:
                 created = dt.datetime.combine(due - dt.timedelta(days=rng.randint(2, 7)), dt.time(rng.randint(9, 16)))
@@ -1108,17 +1524,41 @@ class _DemoBuilder:
                 req_id = mine[rng.randrange(len(mine))] if mine and rng.random() < 0.7 else None
                 reason = rng.choice(CANCEL_REASONS) if status == CommitmentStatus.CANCELLED else ""
                 if standup is not None:
-                    self._commitment(person, rng.choice(promises), due, CommitmentSource.STANDUP, standup[2], status,
-                                     requisition_id=req_id, standup_id=standup[0], reason=reason)
+                    self._commitment(
+                        person,
+                        rng.choice(promises),
+                        due,
+                        CommitmentSource.STANDUP,
+                        standup[2],
+                        status,
+                        requisition_id=req_id,
+                        standup_id=standup[0],
+                        reason=reason,
+                    )
                 elif rng.random() < 0.45:
                     expectation = pool[rng.randrange(len(pool))]
-                    self._commitment(person, EXPECTATION_PROMISES[expectation.metric], due,
-                                     CommitmentSource.EXPECTATION, created, status,
-                                     expectation_id=expectation.id, reason=reason)
+                    self._commitment(
+                        person,
+                        EXPECTATION_PROMISES[expectation.metric],
+                        due,
+                        CommitmentSource.EXPECTATION,
+                        created,
+                        status,
+                        expectation_id=expectation.id,
+                        reason=reason,
+                    )
                 else:
                     # Promised to the lead outside a standup (a one-to-one, a chat thread).
-                    self._commitment(person, rng.choice(promises), due, CommitmentSource.MANUAL, created, status,
-                                     requisition_id=req_id, reason=reason)
+                    self._commitment(
+                        person,
+                        rng.choice(promises),
+                        due,
+                        CommitmentSource.MANUAL,
+                        created,
+                        status,
+                        requisition_id=req_id,
+                        reason=reason,
+                    )
 
         # Each resolved dispute created a commitment on both sides, measured like any other.
         for did, req, seller, recruiter, closed in self.resolved_disputes:
@@ -1129,8 +1569,16 @@ class _DemoBuilder:
                     status = CommitmentStatus.OPEN
                 else:
                     status = CommitmentStatus.KEPT if rng.random() < owner.follow_through else CommitmentStatus.MISSED
-                self._commitment(owner, rng.choice(promises), due, CommitmentSource.DISPUTE, closed, status,
-                                 dispute_id=did, requisition_id=req.id if req else None)
+                self._commitment(
+                    owner,
+                    rng.choice(promises),
+                    due,
+                    CommitmentSource.DISPUTE,
+                    closed,
+                    status,
+                    dispute_id=did,
+                    requisition_id=req.id if req else None,
+                )
 
         for row in self.commitment_rows:
             owner = self.people[row[1] - 1]
@@ -1153,14 +1601,23 @@ class _DemoBuilder:
         for sid, start, end in standups:
             absent = set(rng.sample([p.id for p in core], rng.choice((0, 1, 1, 2))))
             attendees = [{"person_id": self.lead.id, "present": True}] + [
-                {"person_id": p.id, "present": p.id not in absent} for p in core]
+                {"person_id": p.id, "present": p.id not in absent} for p in core
+            ]
             since = previous_end or start - dt.timedelta(weeks=1)
             items: list[tuple[str, str, str, int | None, int | None, int | None, int | None]] = []
             for req in self.reqs:
                 if req.status == S.FILLED and req.closed and since <= req.closed < start:
-                    items.append(("wins", f"{req.code} filled: {req.title} at {req.client}",
-                                  f"Placed by {req.recruiter.name if req.recruiter else 'the team'}",
-                                  req.id, None, None, req.recruiter.id if req.recruiter else None))
+                    items.append(
+                        (
+                            "wins",
+                            f"{req.code} filled: {req.title} at {req.client}",
+                            f"Placed by {req.recruiter.name if req.recruiter else 'the team'}",
+                            req.id,
+                            None,
+                            None,
+                            req.recruiter.id if req.recruiter else None,
+                        )
+                    )
                 if len(items) >= 2:
                     break
             week = (since.date().isoformat(), start.date().isoformat())
@@ -1168,28 +1625,60 @@ class _DemoBuilder:
             overdue = list({(c[1], c[2]): c for c in overdue}.values())  # one line per promise, not per copy
             for c in self._some(overdue, 2):
                 items.append(("overdue", f"{names[c[1]]}: {c[2]}", f"Due {c[3]}", c[6], None, c[0], c[1]))
-            waiting = [r for r in self.reqs
-                       if since <= r.opened < start and (r.intake_at is None or r.intake_at > start)]
+            waiting = [
+                r for r in self.reqs if since <= r.opened < start and (r.intake_at is None or r.intake_at > start)
+            ]
             for req in self._some(waiting, 2):
-                items.append(("intake", f"{req.code} {req.title} at {req.client} awaits intake",
-                              f"Sales owner: {req.sales.name}", req.id, None, None, req.sales.id))
-            risky = [r for r in self.reqs
-                     if r.promise_early and r.opened < start and (r.closed is None or r.closed > start)]
+                items.append(
+                    (
+                        "intake",
+                        f"{req.code} {req.title} at {req.client} awaits intake",
+                        f"Sales owner: {req.sales.name}",
+                        req.id,
+                        None,
+                        None,
+                        req.sales.id,
+                    )
+                )
+            risky = [
+                r for r in self.reqs if r.promise_early and r.opened < start and (r.closed is None or r.closed > start)
+            ]
             for req in self._some(risky, 2):
-                items.append(("at_risk", f"{req.code} promised before a realistic fill",
-                              f"{req.title} at {req.client}", req.id, None, None, req.sales.id))
+                items.append(
+                    (
+                        "at_risk",
+                        f"{req.code} promised before a realistic fill",
+                        f"{req.title} at {req.client}",
+                        req.id,
+                        None,
+                        None,
+                        req.sales.id,
+                    )
+                )
             moment = _ts(start)
             disputes = [d for d in self.dispute_rows if d[13] < moment and (d[14] is None or d[14] > moment)]
             for d in self._some(disputes, 2):
-                items.append(("disputes", f"{d[1]} {d[7]}", CATEGORY_LABELS[DisputeCategory(d[5])], d[2], d[0],
-                              None, d[3]))
+                items.append(
+                    ("disputes", f"{d[1]} {d[7]}", CATEGORY_LABELS[DisputeCategory(d[5])], d[2], d[0], None, d[3])
+                )
             # One agreed expectation is checked in each week, in turn.
             expectation = self.expectations[(sid - 1) % len(self.expectations)]
-            items.append(("expectations", f"Check-in: {expectation.title}",
-                          f"Owned by {expectation.owner_team}; target {expectation.target:g} %",
-                          None, None, None, None))
-            carried = [c for c in self.commitment_rows
-                       if c[7] is not None and c[7] == sid - 1 and dt.date.fromisoformat(c[3]) >= start.date()]
+            items.append(
+                (
+                    "expectations",
+                    f"Check-in: {expectation.title}",
+                    f"Owned by {expectation.owner_team}; target {expectation.target:g} %",
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            )
+            carried = [
+                c
+                for c in self.commitment_rows
+                if c[7] is not None and c[7] == sid - 1 and dt.date.fromisoformat(c[3]) >= start.date()
+            ]
             for c in carried[:2]:
                 items.append(("carried", f"{names[c[1]]}: {c[2]}", f"Due {c[3]}", c[6], None, c[0], c[1]))
             blockers = "" if rng.random() < 0.5 else "Two hiring managers out until next week"
@@ -1201,15 +1690,33 @@ class _DemoBuilder:
                 notes = decision = ""
                 if section == "disputes":
                     notes = "Both sides heard; facts checked against the queue."
-                    decision = rng.choice(("Mediate this week with the market data on the table",
-                                           "Try the top proposal for two weeks, review at the next standup"))
+                    decision = rng.choice(
+                        (
+                            "Mediate this week with the market data on the table",
+                            "Try the top proposal for two weeks, review at the next standup",
+                        )
+                    )
                 elif section == "at_risk" and rng.random() < 0.6:
                     notes = "Client has not been told the realistic date yet."
                     decision = "Sales re-quotes the date using the median time to fill"
                 elif section == "overdue" and rng.random() < 0.5:
                     notes = "Owner explained the delay; new date agreed."
-                item = (item_id, sid, position, section, title[:500], detail, req_id, dispute_id, commitment_id,
-                        person_id, notes, decision, rng.randint(30, 240), True)
+                item = (
+                    item_id,
+                    sid,
+                    position,
+                    section,
+                    title[:500],
+                    detail,
+                    req_id,
+                    dispute_id,
+                    commitment_id,
+                    person_id,
+                    notes,
+                    decision,
+                    rng.randint(30, 240),
+                    True,
+                )
                 self.item_rows.append(item)
                 self._audit(start, self.store.actor, "standup_item", item_id, ITEM_COLUMNS, item)
             previous_end = end
@@ -1221,11 +1728,11 @@ class _DemoBuilder:
         # Bulk loading: the big tables' indexes are dropped and rebuilt once (a sort instead of a
         # million scattered inserts) and the search index is filled in one statement instead of by the
         # per-row trigger. All of it is inside the demo's transaction, so a failure leaves the schema whole.
+        triggers = ", ".join(f"'{name}'" for name in PER_ROW_FACT_TRIGGER_NAMES)
         deferred = conn.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
             " (type = 'index' AND tbl_name IN ('requisitions', 'pipeline_events', 'commitments', 'events'))"
-            " OR (type = 'trigger' AND name IN ('requisitions_fts_insert', %s)))"
-            % ", ".join(f"'{name}'" for name in PER_ROW_FACT_TRIGGER_NAMES)
+            f" OR (type = 'trigger' AND name IN ('requisitions_fts_insert', {triggers})))"
         ).fetchall()
         for kind, name, _sql in deferred:
             conn.execute(f'DROP {"TRIGGER" if kind == "trigger" else "INDEX"} "{name}"')
@@ -1245,7 +1752,7 @@ class _DemoBuilder:
         conn.executemany(_insert_sql("commitments", COMMITMENT_COLUMNS), [tuple(r) for r in self.commitment_rows])
         conn.executemany(_insert_sql("standup_items", ITEM_COLUMNS), self.item_rows)
 
-        for req, row in zip(self.reqs, req_rows):
+        for req, row in zip(self.reqs, req_rows, strict=False):
             self._audit(req.opened, req.sales.name, "requisition", req.id, REQUISITION_COLUMNS, row)
         names = {p.id: p.name for p in self.people}
         actor = self.store.actor
@@ -1266,8 +1773,10 @@ class _DemoBuilder:
 
 _ENCODER = json.JSONEncoder(check_circular=False)
 _quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_EVENT_JSON = ('{"id": %d, "requisition_id": %d, "kind": "%s", "at": "%s", "actor_id": %s, "note": %s, '
-               '"from_status": %s, "to_status": %s}')
+_EVENT_JSON = (
+    '{"id": %d, "requisition_id": %d, "kind": "%s", "at": "%s", "actor_id": %s, "note": %s, '
+    '"from_status": %s, "to_status": %s}'
+)
 
 
 def _event_json(row: tuple[Any, ...]) -> str:
@@ -1275,8 +1784,14 @@ def _event_json(row: tuple[Any, ...]) -> str:
     (it runs for every one of the ~700,000 events of a 100,000-requisition demo)."""
     _id, req_id, kind, at, actor_id, note, from_status, to_status = row
     return _EVENT_JSON % (
-        _id, req_id, kind, at, "null" if actor_id is None else actor_id, _quote(note),
-        "null" if from_status is None else f'"{from_status}"', "null" if to_status is None else f'"{to_status}"',
+        _id,
+        req_id,
+        kind,
+        at,
+        "null" if actor_id is None else actor_id,
+        _quote(note),
+        "null" if from_status is None else f'"{from_status}"',
+        "null" if to_status is None else f'"{to_status}"',
     )
 
 

@@ -1,4 +1,5 @@
 """Pydantic records for every entity the console stores; the shape of data at every boundary."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -224,8 +225,14 @@ class Requisition(Record):
     def _required(cls, v: str, info: Any) -> str:
         return _not_blank(v, "A " + ("title" if info.field_name == "title" else "client"))
 
+    @field_validator("external_id")
+    @classmethod
+    def _blank_external_id_is_none(cls, v: str | None) -> str | None:
+        # An ATS id is unique; a blank one is no id at all, not one that two requisitions can share.
+        return v if v is None or v.strip() else None
+
     @model_validator(mode="after")
-    def _salary_range(self) -> "Requisition":
+    def _salary_range(self) -> Requisition:
         if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
             raise ValueError("Salary min is above salary max")
         return self
@@ -235,9 +242,7 @@ class Requisition(Record):
         return self.status in OPEN_STATUSES
 
 
-REQUISITION_DERIVED = frozenset(
-    {"score", "grade", "estimate_days", "submittals", "last_submittal_at", "open_disputes"}
-)
+REQUISITION_DERIVED = frozenset({"score", "grade", "estimate_days", "submittals", "last_submittal_at", "open_disputes"})
 
 
 class RequisitionRow(NamedTuple):
@@ -267,15 +272,41 @@ class RequisitionRow(NamedTuple):
     def from_sql(cls, values: Sequence[Any]) -> RequisitionRow:
         """The row from the queue's SELECT (its columns in this class's field order), with the status,
         timestamps and dates stored as text turned back into what `Requisition` holds."""
-        (id, code, title, client, sales_owner, recruiter, status, grade, score, opened_at, promised_date,
-         estimate_days, submittals, open_disputes) = values
-        return tuple.__new__(cls, (
-            id, code, title, client, sales_owner, recruiter,
-            _REQUISITION_STATUSES.get(status) or RequisitionStatus(status),  # an unknown status still raises
-            grade, score, dt.datetime.fromisoformat(opened_at),
-            None if promised_date is None else dt.date.fromisoformat(promised_date),
-            estimate_days, submittals, open_disputes,
-        ))
+        (
+            id,
+            code,
+            title,
+            client,
+            sales_owner,
+            recruiter,
+            status,
+            grade,
+            score,
+            opened_at,
+            promised_date,
+            estimate_days,
+            submittals,
+            open_disputes,
+        ) = values
+        return tuple.__new__(
+            cls,
+            (
+                id,
+                code,
+                title,
+                client,
+                sales_owner,
+                recruiter,
+                _REQUISITION_STATUSES.get(status) or RequisitionStatus(status),  # an unknown status still raises
+                grade,
+                score,
+                dt.datetime.fromisoformat(opened_at),
+                None if promised_date is None else dt.date.fromisoformat(promised_date),
+                estimate_days,
+                submittals,
+                open_disputes,
+            ),
+        )
 
 
 _REQUISITION_STATUSES = {status.value: status for status in RequisitionStatus}
@@ -314,7 +345,7 @@ class Dispute(Record):
         return _not_blank(v, "A one-line summary")
 
     @model_validator(mode="after")
-    def _two_people(self) -> "Dispute":
+    def _two_people(self) -> Dispute:
         if self.raised_by_id == self.counterpart_id:
             raise ValueError("A dispute needs two different people")
         return self

@@ -163,9 +163,7 @@ def staged_file(
 
 
 @overload
-def open_staged(
-    tmp: Path, mode: Literal["w"], *, encoding: str = "utf-8", newline: str | None = None
-) -> IO[str]: ...
+def open_staged(tmp: Path, mode: Literal["w"], *, encoding: str = "utf-8", newline: str | None = None) -> IO[str]: ...
 @overload
 def open_staged(tmp: Path, mode: Literal["wb"]) -> IO[bytes]: ...
 def open_staged(tmp: Path, mode: str, *, encoding: str = "utf-8", newline: str | None = None) -> IO[str] | IO[bytes]:
@@ -242,6 +240,15 @@ def check_readable_file(path: str | os.PathLike[str], what: str = "file") -> Pat
 
 
 __all__ = [
-    "SIDE_FILES", "UnsafeTarget", "check_readable_file", "check_target", "clean_leftovers", "database_files",
-    "ensure_private_dir", "open_staged", "staged_file", "unique_path", "write_file",
+    "SIDE_FILES",
+    "UnsafeTarget",
+    "check_readable_file",
+    "check_target",
+    "clean_leftovers",
+    "database_files",
+    "ensure_private_dir",
+    "open_staged",
+    "staged_file",
+    "unique_path",
+    "write_file",
 ]

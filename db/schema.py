@@ -1,4 +1,5 @@
 """The SQLite schema as ordered migrations; `PRAGMA user_version` records how many have run."""
+
 from __future__ import annotations
 
 # Each entry moves the file from version i to i+1. Never edit a shipped migration: append a new one.
@@ -33,8 +34,11 @@ WHERE kind = 'status_change' AND to_status = 'qualified'
 # The same facts kept current as each event is logged, whatever its time: a new event updates its own
 # facts and those of the earlier events it answers, pauses or follows.
 EVENT_FACTS_TRIGGER_NAMES = (
-    "pipeline_events_submittal_facts", "pipeline_events_feedback_facts", "pipeline_events_status_facts",
-    "pipeline_events_qualified_facts", "pipeline_events_pause_facts",
+    "pipeline_events_submittal_facts",
+    "pipeline_events_feedback_facts",
+    "pipeline_events_status_facts",
+    "pipeline_events_qualified_facts",
+    "pipeline_events_pause_facts",
 )
 EVENT_FACTS_TRIGGERS = """
 CREATE TRIGGER pipeline_events_submittal_facts AFTER INSERT ON pipeline_events
@@ -129,8 +133,9 @@ END;
 # The tables whose changes migration 13 counts (Store.table_versions): what caches are worked out from.
 VERSIONED_TABLES = ("requisitions", "commitments", "people")
 _VERSIONED_ACTIONS = ("INSERT", "UPDATE", "DELETE")
-VERSION_TRIGGER_NAMES = tuple(f"{table}_version_{action.lower()}" for table in VERSIONED_TABLES
-                              for action in _VERSIONED_ACTIONS)
+VERSION_TRIGGER_NAMES = tuple(
+    f"{table}_version_{action.lower()}" for table in VERSIONED_TABLES for action in _VERSIONED_ACTIONS
+)
 
 # What bulk loading (the demo generator) drops and re-creates instead of firing per row, and the
 # statements that then work out for every row what those triggers keep (migrations 11 and 12); the
@@ -442,7 +447,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE pipeline_events ADD COLUMN answered_at TEXT;
     ALTER TABLE pipeline_events ADD COLUMN requalified_at TEXT;
     ALTER TABLE pipeline_events ADD COLUMN paused_at TEXT;
-    """ + "\n".join(f"{s.strip()};" for s in EVENT_FACTS_BACKFILL.split(";") if s.strip()) + """
+    """
+    + "\n".join(f"{s.strip()};" for s in EVENT_FACTS_BACKFILL.split(";") if s.strip())
+    + """
     CREATE INDEX requisitions_status_changed ON requisitions(status, status_changed_at, opened_at);
     CREATE INDEX requisitions_opened_status ON requisitions(COALESCE(opened_status, status), opened_at);
     CREATE INDEX pipeline_events_submittal_answered ON pipeline_events(at, answered_at, requisition_id)
@@ -450,17 +457,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX pipeline_events_qualified_answered
         ON pipeline_events(at, requisition_id, answered_at, requalified_at, paused_at)
         WHERE kind = 'status_change' AND to_status = 'qualified';
-    """ + EVENT_FACTS_TRIGGERS,
+    """
+    + EVENT_FACTS_TRIGGERS,
     # 12: each status change carries when the requisition's previous status change (or its opening)
     # was, kept by triggers like migration 11's facts, so the stale trend finds "running at W - N days
     # and changed by W" as one index range per week instead of grouping every change of the week by
     # requisition.
     """
     ALTER TABLE pipeline_events ADD COLUMN prev_status_at TEXT;
-    """ + PREV_STATUS_BACKFILL + """;
+    """
+    + PREV_STATUS_BACKFILL
+    + """;
     CREATE INDEX pipeline_events_status_prev ON pipeline_events(at, prev_status_at, from_status)
         WHERE kind = 'status_change';
-    """ + PREV_STATUS_TRIGGERS,
+    """
+    + PREV_STATUS_TRIGGERS,
     # 13: a change count per table, kept by triggers whoever writes, so a cache of what is worked out
     # from some tables (the rules' team history from requisitions, commitments and people; the people
     # list) survives writes to the others (a note typed into a standup item). And the at-risk index
@@ -468,9 +479,11 @@ MIGRATIONS: list[str] = [
     # other at-risk checks instead of listing every requisition changed in the last days.
     """
     CREATE TABLE data_versions (table_name TEXT PRIMARY KEY, version INTEGER NOT NULL DEFAULT 0);
-    """ + "".join(
+    """
+    + "".join(
         f"""
-    INSERT INTO data_versions (table_name) VALUES ('{table}');""" + "".join(
+    INSERT INTO data_versions (table_name) VALUES ('{table}');"""
+        + "".join(
             f"""
     CREATE TRIGGER {table}_version_{action.lower()} AFTER {action} ON {table} BEGIN
         UPDATE data_versions SET version = version + 1 WHERE table_name = '{table}';
@@ -478,7 +491,8 @@ MIGRATIONS: list[str] = [
             for action in _VERSIONED_ACTIONS
         )
         for table in VERSIONED_TABLES
-    ) + """
+    )
+    + """
     DROP INDEX requisitions_intake_risk;
     CREATE INDEX requisitions_intake_risk ON requisitions(
         status, intake_at, opened_at, promised_date, estimate_days, submittals, grade, status_changed_at);

@@ -1,4 +1,5 @@
 """The Store: the only code that speaks SQL. Opens, migrates and guards the file; returns models."""
+
 from __future__ import annotations
 
 import bisect
@@ -17,7 +18,17 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from db.models import (
+from mediation_console.db import safe_file
+from mediation_console.db.defaults import (
+    CLIENT_FEEDBACK_WITHIN_HOURS,
+    FIRST_SUBMITTAL_A,
+    FIRST_SUBMITTAL_B,
+    INTAKE_WITHIN_HOURS,
+    NO_STALE_REQUISITION_DAYS,
+    PROMISE_NOT_BEFORE_ESTIMATE,
+    default_expectations,
+)
+from mediation_console.db.models import (
     ALLOWED_TRANSITIONS,
     CLOSED_STATUSES,
     OPEN_DISPUTE_STATUSES,
@@ -26,7 +37,6 @@ from db.models import (
     REQUISITION_DERIVED,
     AuditEvent,
     Commitment,
-    MetricBreach,
     CommitmentStatus,
     Dispute,
     DisputeStatus,
@@ -34,6 +44,7 @@ from db.models import (
     EventKind,
     Expectation,
     ExpectationStatus,
+    MetricBreach,
     Person,
     PipelineEvent,
     Requisition,
@@ -43,17 +54,7 @@ from db.models import (
     StandupItem,
     Team,
 )
-from db import safe_file
-from db.defaults import (
-    CLIENT_FEEDBACK_WITHIN_HOURS,
-    FIRST_SUBMITTAL_A,
-    FIRST_SUBMITTAL_B,
-    INTAKE_WITHIN_HOURS,
-    NO_STALE_REQUISITION_DAYS,
-    PROMISE_NOT_BEFORE_ESTIMATE,
-    default_expectations,
-)
-from db.schema import MIGRATIONS, SCHEMA_VERSION
+from mediation_console.db.schema import MIGRATIONS, SCHEMA_VERSION
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -257,8 +258,11 @@ class Store:
                 # written (a read-only mount) SQLite can only read it as an immutable file.
                 immutable = "" if os.access(path.parent, os.W_OK) else "&immutable=1"
                 conn = sqlite3.connect(
-                    f"{path.resolve().as_uri()}?mode=ro{immutable}", uri=True, isolation_level=None,
-                    timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+                    f"{path.resolve().as_uri()}?mode=ro{immutable}",
+                    uri=True,
+                    isolation_level=None,
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    check_same_thread=False,
                 )
             else:
                 conn = sqlite3.connect(
@@ -274,9 +278,7 @@ class Store:
     def _check_and_migrate(self) -> None:
         try:
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {
-                row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
+            tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable database: {exc}") from None
         if version > SCHEMA_VERSION:
@@ -302,8 +304,7 @@ class Store:
             return
         if self.readonly:
             raise StoreError(
-                f"{self.path} needs upgrading from schema {version} to {SCHEMA_VERSION}, "
-                "but it is read-only"
+                f"{self.path} needs upgrading from schema {version} to {SCHEMA_VERSION}, but it is read-only"
             )
         if version > 0:
             self.backup_path = self._pre_migration_backup(version)
@@ -352,7 +353,7 @@ class Store:
             except sqlite3.Error:
                 pass
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -449,7 +450,10 @@ class Store:
         names = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         with self.transaction():
-            cursor = self.conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(values.values()))
+            try:
+                cursor = self.conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(values.values()))
+            except sqlite3.IntegrityError as exc:
+                raise RejectedChange(_conflict(exc, entity)) from None
             stored = model.model_copy(update={"id": cursor.lastrowid})
             self.audit(entity, stored.id, "create", None, _jsonable(stored))
         return stored
@@ -460,7 +464,10 @@ class Store:
         values = self._row_values(table, model, skip=skip)
         sets = ", ".join(f"{name} = ?" for name in values)
         with self.transaction():
-            self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), model.id))
+            try:
+                self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), model.id))
+            except sqlite3.IntegrityError as exc:
+                raise RejectedChange(_conflict(exc, entity)) from None
             self.audit(entity, model.id, action, _jsonable(before), _jsonable(model))
         return model
 
@@ -509,10 +516,12 @@ class Store:
 
         It is the tables' change counts (schema migration 13) and this Store's count of rolled-back
         transactions: counts that went up inside one and back down must not match a later change."""
-        found = dict(self.conn.execute(
-            f"SELECT table_name, version FROM data_versions WHERE table_name IN ({','.join('?' for _ in tables)})",
-            tables,
-        ).fetchall())
+        found = dict(
+            self.conn.execute(
+                f"SELECT table_name, version FROM data_versions WHERE table_name IN ({','.join('?' for _ in tables)})",
+                tables,
+            ).fetchall()
+        )
         return (self._rollbacks, *(found[table] for table in tables))
 
     def _all_people(self) -> list[Person]:
@@ -567,9 +576,7 @@ class Store:
         return self._get(Requisition, "requisitions", req_id)
 
     def requisition_by_code(self, code: str) -> Requisition | None:
-        row = self.conn.execute(
-            "SELECT * FROM requisitions WHERE code = ? COLLATE NOCASE", (code.strip(),)
-        ).fetchone()
+        row = self.conn.execute("SELECT * FROM requisitions WHERE code = ? COLLATE NOCASE", (code.strip(),)).fetchone()
         return None if row is None else Requisition.model_validate(dict(row))
 
     def requisition_by_external_id(self, external_id: str) -> Requisition | None:
@@ -600,8 +607,13 @@ class Store:
             self._update("requisitions", after, before, "requisition", action="status")
             self._add_event(
                 PipelineEvent(
-                    requisition_id=req_id, kind=EventKind.STATUS_CHANGE, at=now, actor_id=actor_id,
-                    note=reason, from_status=before.status, to_status=to,
+                    requisition_id=req_id,
+                    kind=EventKind.STATUS_CHANGE,
+                    at=now,
+                    actor_id=actor_id,
+                    note=reason,
+                    from_status=before.status,
+                    to_status=to,
                 )
             )
         return after
@@ -661,8 +673,11 @@ class Store:
         clauses, params = [], []
         match = fts_query(q.text)
         if match:
-            clauses.append("requisitions_fts MATCH ?" if fts_joined else
-                           "r.id IN (SELECT rowid FROM requisitions_fts WHERE requisitions_fts MATCH ?)")
+            clauses.append(
+                "requisitions_fts MATCH ?"
+                if fts_joined
+                else "r.id IN (SELECT rowid FROM requisitions_fts WHERE requisitions_fts MATCH ?)"
+            )
             params.append(match)
         if q.statuses:
             clauses.append(f"r.status IN ({','.join('?' for _ in q.statuses)})")
@@ -698,9 +713,7 @@ class Store:
             return self._background_read(lambda conn: conn.execute(sql, params).fetchone()[0])
         return self.conn.execute(sql, params).fetchone()[0]
 
-    def queue_sql(
-        self, q: QueueQuery, offset: int, limit: int, *, from_end: bool = False
-    ) -> tuple[str, list[Any]]:
+    def queue_sql(self, q: QueueQuery, offset: int, limit: int, *, from_end: bool = False) -> tuple[str, list[Any]]:
         """The page's SQL. `from_end` reads the same order backwards (offset then counts from the last row)."""
         descending = q.descending != from_end
         direction = "DESC" if descending else "ASC"
@@ -714,8 +727,10 @@ class Store:
             # after `limit` rows instead of listing and sorting every match (a one-letter prefix matches
             # half of 100,000 requisitions: ~30 ms -> ~0.5 ms).
             where, params = self._queue_where(q, fts_joined=True)
-            sql = (f"{columns}FROM requisitions_fts f CROSS JOIN requisitions r ON r.id = f.rowid {people}"
-                   f"{where} ORDER BY f.rowid {direction} LIMIT ? OFFSET ?")
+            sql = (
+                f"{columns}FROM requisitions_fts f CROSS JOIN requisitions r ON r.id = f.rowid {people}"
+                f"{where} ORDER BY f.rowid {direction} LIMIT ? OFFSET ?"
+            )
             return sql, [*params, limit, offset]
         where, params = self._queue_where(q)
         order = QUEUE_SORTS.get(q.sort, "r.id")
@@ -829,7 +844,9 @@ class Store:
             )
             created = [
                 self.add_commitment(
-                    c.model_copy(update={"dispute_id": dispute_id, "requisition_id": c.requisition_id or dispute.requisition_id})
+                    c.model_copy(
+                        update={"dispute_id": dispute_id, "requisition_id": c.requisition_id or dispute.requisition_id}
+                    )
                 )
                 for c in commitments
             ]
@@ -843,7 +860,10 @@ class Store:
         return None if row is None else Dispute.model_validate(dict(row))
 
     def list_disputes(
-        self, statuses: Sequence[str] = (), requisition_id: int | None = None, text: str = "",
+        self,
+        statuses: Sequence[str] = (),
+        requisition_id: int | None = None,
+        text: str = "",
         limit: int | None = None,
     ) -> list[Dispute]:
         """Open first, then by severity (3 = most severe) and age (oldest first); the first `limit` of them."""
@@ -861,7 +881,9 @@ class Store:
         """(all, open) among the disputes list_disputes would return without a limit."""
         sql, params = self._disputes_where(
             "SELECT COUNT(*), COALESCE(SUM(d.status IN ('open', 'mediating')), 0) FROM disputes d WHERE 1=1",
-            statuses, None, text,
+            statuses,
+            None,
+            text,
         )
         total, open_count = self.conn.execute(sql, params).fetchone()
         return total, open_count
@@ -886,7 +908,8 @@ class Store:
 
     def add_expectation(self, expectation: Expectation) -> Expectation:
         return self._insert(
-            "expectations", expectation.model_copy(update={"created_at": expectation.created_at or self.now()}),
+            "expectations",
+            expectation.model_copy(update={"created_at": expectation.created_at or self.now()}),
             "expectation",
         )
 
@@ -912,20 +935,23 @@ class Store:
         if statuses:
             sql += f" WHERE status IN ({','.join('?' for _ in statuses)})"
             params.extend(str(s) for s in statuses)
-        return self._list(Expectation, sql + " ORDER BY CASE status WHEN 'agreed' THEN 0 WHEN 'proposed' THEN 1 ELSE 2 END, id", params)
+        return self._list(
+            Expectation,
+            sql + " ORDER BY CASE status WHEN 'agreed' THEN 0 WHEN 'proposed' THEN 1 ELSE 2 END, id",
+            params,
+        )
 
     def add_commitment(self, commitment: Commitment) -> Commitment:
         with self.transaction():
             if self.get_person(commitment.owner_id) is None:
                 raise RejectedChange("The owner of a commitment must be a person in the team")
             return self._insert(
-                "commitments", commitment.model_copy(update={"created_at": commitment.created_at or self.now()}),
+                "commitments",
+                commitment.model_copy(update={"created_at": commitment.created_at or self.now()}),
                 "commitment",
             )
 
-    def set_commitment_status(
-        self, commitment_id: int, status: CommitmentStatus | str, reason: str = ""
-    ) -> Commitment:
+    def set_commitment_status(self, commitment_id: int, status: CommitmentStatus | str, reason: str = "") -> Commitment:
         status = CommitmentStatus(status)
         if status == CommitmentStatus.CANCELLED and not reason.strip():
             raise RejectedChange("Say why the commitment is cancelled")
@@ -999,8 +1025,12 @@ class Store:
     def start_standup(self, standup: Standup) -> Standup:
         with self.transaction():
             stored = self._insert("standups", standup.model_copy(update={"items": []}), "standup")
-            items = [self._insert("standup_items", item.model_copy(update={"standup_id": stored.id, "position": i}), "standup_item")
-                     for i, item in enumerate(standup.items)]
+            items = [
+                self._insert(
+                    "standup_items", item.model_copy(update={"standup_id": stored.id, "position": i}), "standup_item"
+                )
+                for i, item in enumerate(standup.items)
+            ]
         return stored.model_copy(update={"items": items})
 
     def update_standup(self, standup: Standup) -> Standup:
@@ -1010,8 +1040,9 @@ class Store:
             row = self.conn.execute("SELECT * FROM standups WHERE id = ?", (standup.id,)).fetchone()
             if row is None:
                 raise RejectedChange(f"Standup {standup.id} does not exist")
-            self._update("standups", standup.model_copy(update={"items": []}),
-                         self._standup(row, with_items=False), "standup")
+            self._update(
+                "standups", standup.model_copy(update={"items": []}), self._standup(row, with_items=False), "standup"
+            )
         return standup
 
     def update_standup_item(self, item: StandupItem) -> StandupItem:
@@ -1035,7 +1066,8 @@ class Store:
         data["attendees"] = json.loads(data["attendees"] or "[]")
         if with_items:
             data["items"] = [
-                dict(r) for r in self.conn.execute(
+                dict(r)
+                for r in self.conn.execute(
                     "SELECT * FROM standup_items WHERE standup_id = ? ORDER BY position, id", (row["id"],)
                 )
             ]
@@ -1157,8 +1189,13 @@ class Store:
             "(r.opened_at < ? AND (r.status_changed_at IS NULL OR r.status_changed_at < ?)) AS risk_stale"
         )
         params: list[Any] = [
-            today.isoformat(), default_estimate_days, *grade_params,
-            _to_sql(stale_before), _to_sql(stale_before), *active, limit,
+            today.isoformat(),
+            default_estimate_days,
+            *grade_params,
+            _to_sql(stale_before),
+            _to_sql(stale_before),
+            *active,
+            limit,
         ]
         page = self.conn.execute(
             f"WITH flagged AS MATERIALIZED (SELECT r.id, r.promised_date, r.opened_at, {flags} "
@@ -1185,10 +1222,15 @@ class Store:
         total = self.conn.execute(f"SELECT COUNT(*) FROM disputes WHERE {where}").fetchone()[0]
         # The order is taken from the disputes_open index (ids only); just the page's rows are read.
         order = "ORDER BY severity DESC, opened_at, id"
-        page = self._list(
-            Dispute, f"SELECT * FROM disputes WHERE id IN (SELECT id FROM disputes WHERE {where} {order} LIMIT ?) {order}",
-            (limit,),
-        ) if total else []
+        page = (
+            self._list(
+                Dispute,
+                f"SELECT * FROM disputes WHERE id IN (SELECT id FROM disputes WHERE {where} {order} LIMIT ?) {order}",
+                (limit,),
+            )
+            if total
+            else []
+        )
         return page, total
 
     def requisitions_by_ids(self, ids: Sequence[int]) -> dict[int, Requisition]:
@@ -1285,6 +1327,7 @@ class Store:
         """
         params: dict[str, Any] = {"t": float(threshold), "until": _to_sql(until), "until_jd": _julian(until)}
         extras = self._NO_EXTRAS
+
         # Correlated look-ups go through the per-requisition index: the planner otherwise prefers
         # the (kind, at) index and scans every event of that kind for each case.
         def events(alias: str) -> str:
@@ -1308,8 +1351,10 @@ class Store:
                            CASE WHEN done_at IS NOT NULL THEN spent <= :t WHEN spent > :t THEN 0 END AS kept
                     FROM timed
                 )"""
-            extras = "datetime(c.at_jd + :t / 24.0) AS due_at, NULL AS promised_date, NULL AS estimate_date, " \
-                     "NULL AS commitment_id, NULL AS owner"
+            extras = (
+                "datetime(c.at_jd + :t / 24.0) AS due_at, NULL AS promised_date, NULL AS estimate_date, "
+                "NULL AS commitment_id, NULL AS owner"
+            )
         elif metric in (FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B):
             # Each qualification starts a clock; on hold / lost / declined stops it; a re-qualification
             # starts a new one. `calendar` maps each day to [clock-start, clock-stop] business-day ordinals.
@@ -1317,7 +1362,7 @@ class Store:
             params["calendar"] = calendar or "{}"
             # The next submittal, re-qualification and pause after each qualification are kept beside it
             # (schema migration 11); one after `until` has not happened yet at `until`.
-            sql = f"""
+            sql = """
                 calendar AS MATERIALIZED (
                     SELECT key AS day, json_extract(value, '$[0]') AS start_n, json_extract(value, '$[1]') AS stop_n
                     FROM json_each(:calendar)
@@ -1353,7 +1398,7 @@ class Store:
                     FROM timed
                 )"""
         elif metric == CLIENT_FEEDBACK_WITHIN_HOURS:
-            sql = f"""
+            sql = """
                 base AS (
                     -- The client's first feedback at or after each submittal is kept beside it (schema
                     -- migration 11); one after `until` had not come yet at `until`.
@@ -1375,8 +1420,10 @@ class Store:
                            CASE WHEN done_at IS NOT NULL THEN spent <= :t WHEN spent > :t THEN 0 END AS kept
                     FROM timed
                 )"""
-            extras = "datetime(c.at_jd + :t / 24.0) AS due_at, NULL AS promised_date, NULL AS estimate_date, " \
-                     "NULL AS commitment_id, NULL AS owner"
+            extras = (
+                "datetime(c.at_jd + :t / 24.0) AS due_at, NULL AS promised_date, NULL AS estimate_date, "
+                "NULL AS commitment_id, NULL AS owner"
+            )
         elif metric == PROMISE_NOT_BEFORE_ESTIMATE:
             # Whole days: the estimate is a date (opened + estimate days), compared with the promised date.
             params["default_estimate"] = float(default_estimate_days)
@@ -1392,8 +1439,10 @@ class Store:
                     WHERE r.opened_at > :start_after AND r.opened_at <= :start_until AND r.promised_date IS NOT NULL
                 ),
                 cases AS (SELECT *, excess <= 0 AS kept FROM base)"""
-            extras = "NULL AS due_at, c.promised_date, date(c.at_jd + c.estimate_used) AS estimate_date, " \
-                     "NULL AS commitment_id, NULL AS owner"
+            extras = (
+                "NULL AS due_at, c.promised_date, date(c.at_jd + c.estimate_used) AS estimate_date, "
+                "NULL AS commitment_id, NULL AS owner"
+            )
         elif metric == NO_STALE_REQUISITION_DAYS:
             # Staleness is a state, so it is measured as a snapshot: every requisition running now,
             # kept when its last status change (or its opening) is at most `t` days old.
@@ -1421,15 +1470,17 @@ class Store:
                            :until_jd - julianday(at) - :t AS excess
                     FROM base
                 )"""
-            extras = "datetime(c.at_jd + :t) AS due_at, NULL AS promised_date, NULL AS estimate_date, " \
-                     "NULL AS commitment_id, NULL AS owner"
+            extras = (
+                "datetime(c.at_jd + :t) AS due_at, NULL AS promised_date, NULL AS estimate_date, "
+                "NULL AS commitment_id, NULL AS owner"
+            )
         elif metric is None:
             # Checked in by hand: the commitments linked to the expectation, dated when their outcome
             # was known (kept or missed early) or fell due, whichever came first.
             params["expectation_id"] = expectation_id
             sql = f"""
                 dated AS (
-                    SELECT k.*, {self._OUTCOME_DAY.replace('c.', 'k.')} AS day
+                    SELECT k.*, {self._OUTCOME_DAY.replace("c.", "k.")} AS day
                     FROM commitments k WHERE k.expectation_id = :expectation_id
                 ),
                 cases AS (
@@ -1440,8 +1491,10 @@ class Store:
                     FROM dated d
                     WHERE d.day || ' 00:00:00' > :start_after AND d.day || ' 00:00:00' <= :start_until
                 )"""
-            extras = ("c.due || ' 00:00:00' AS due_at, NULL AS promised_date, NULL AS estimate_date, c.commitment_id, "
-                      "(SELECT name FROM people WHERE id = c.owner_id) AS owner")
+            extras = (
+                "c.due || ' 00:00:00' AS due_at, NULL AS promised_date, NULL AS estimate_date, c.commitment_id, "
+                "(SELECT name FROM people WHERE id = c.owner_id) AS owner"
+            )
         else:
             raise StoreError(f"Unknown expectation metric {metric!r}")
         return f"WITH {sql}", params, extras
@@ -1486,7 +1539,8 @@ class Store:
             params["start_until"] = _to_sql(max(end for _, end in segments))
             for i, kept, decided in self.conn.execute(
                 f"{ctes} SELECT CASE {bucket} END AS segment, SUM(kept), COUNT(kept) FROM cases "
-                "WHERE segment IS NOT NULL GROUP BY segment", params
+                "WHERE segment IS NOT NULL GROUP BY segment",
+                params,
             ):
                 tally[i] = (int(kept or 0), int(decided or 0))
         else:
@@ -1502,8 +1556,11 @@ class Store:
         params["start_after"], params["start_until"] = _to_sql(window_start), _to_sql(until)
         params["limit"] = -1 if limit is None else limit
         # A hand-checked case is a commitment: its text says what was promised.
-        title = ("COALESCE((SELECT text FROM commitments WHERE id = c.commitment_id), r.title, '')"
-                 if metric is None else "COALESCE(r.title, '')")
+        title = (
+            "COALESCE((SELECT text FROM commitments WHERE id = c.commitment_id), r.title, '')"
+            if metric is None
+            else "COALESCE(r.title, '')"
+        )
         sql = f"""{ctes}
             SELECT c.requisition_id, c.at, c.done_at, c.excess, {extras}, r.code, {title} AS title
             FROM (SELECT * FROM cases WHERE kept = 0 ORDER BY excess DESC, at, requisition_id LIMIT :limit) AS c
@@ -1543,15 +1600,15 @@ class Store:
             lower = "" if i == 0 else f"AND {{col}} {'>' if moments[i - 1][1] else '>='} :m{i - 1}"
             parts.append(f"""
                 SELECT {i}, COUNT(*) FROM requisitions AS r INDEXED BY requisitions_opened
-                WHERE {upper.format(col='r.opened_at')} {lower.format(col='r.opened_at')}""")
+                WHERE {upper.format(col="r.opened_at")} {lower.format(col="r.opened_at")}""")
             parts.append(f"""
                 SELECT {i}, -COUNT(*) FROM pipeline_events AS e INDEXED BY pipeline_events_status_to
                 WHERE e.kind = 'status_change' AND e.to_status IN ({stopped})
-                  AND {upper.format(col='e.at')} {lower.format(col='e.at')}""")
+                  AND {upper.format(col="e.at")} {lower.format(col="e.at")}""")
             parts.append(f"""
                 SELECT {i}, COUNT(*) FROM pipeline_events AS e INDEXED BY pipeline_events_status_from
                 WHERE e.kind = 'status_change' AND e.from_status IN ({stopped})
-                  AND {upper.format(col='e.at')} {lower.format(col='e.at')}""")
+                  AND {upper.format(col="e.at")} {lower.format(col="e.at")}""")
         partial = [0] * len(moments)
         for i, value in self.conn.execute(" UNION ALL ".join(parts), params):
             partial[i] += value or 0
@@ -1570,7 +1627,7 @@ class Store:
                 partial[i] -= 1
         running_at: dict[tuple[str, bool], int] = {}
         total = 0
-        for moment, value in zip(moments, partial):
+        for moment, value in zip(moments, partial, strict=False):
             total += value
             running_at[moment] = total
 
@@ -1578,7 +1635,7 @@ class Store:
         # came out of a running status and the change before it (or the opening) was before W - days;
         # each status change carries when that was (schema migration 12).
         moved: list[str] = []
-        for k, (start, end) in enumerate(zip(starts, ends)):
+        for k, (start, end) in enumerate(zip(starts, ends, strict=False)):
             params[f"s{k}"], params[f"e{k}"] = _to_sql(start), _to_sql(end)
             moved.append(f"""
                 SELECT {k}, COUNT(*) FROM pipeline_events AS e INDEXED BY pipeline_events_status_prev
@@ -1586,7 +1643,7 @@ class Store:
                   AND e.prev_status_at < :s{k} AND e.from_status IN ({running})""")
         moved_from_running = dict(self.conn.execute(" UNION ALL ".join(moved), params).fetchall())
         tally = []
-        for k, (start, end) in enumerate(zip(starts, ends)):
+        for k, (start, end) in enumerate(zip(starts, ends, strict=False)):
             running_now = running_at[(_to_sql(end), True)]
             stale = running_at[(_to_sql(start), False)] - moved_from_running.get(k, 0)
             tally.append((running_now - stale, running_now))
@@ -1594,7 +1651,9 @@ class Store:
 
     # Commitments are dated by when their outcome became known or when they fell due, whichever came
     # first: keeping a promise early counts at once; keeping it late counts on its due date (and is late).
-    _OUTCOME_DAY = "CASE WHEN c.closed_at IS NOT NULL AND date(c.closed_at) < c.due THEN date(c.closed_at) ELSE c.due END"
+    _OUTCOME_DAY = (
+        "CASE WHEN c.closed_at IS NOT NULL AND date(c.closed_at) < c.due THEN date(c.closed_at) ELSE c.due END"
+    )
 
     def follow_through_by_owner(self, since: dt.date, until: dt.date) -> dict[int, dict[str, int]]:
         """{owner id: {kept, missed, late}} of commitments whose outcome day falls in [since, until]."""
@@ -1690,9 +1749,7 @@ class Store:
         """Empty staging tables for one import, dropped afterwards whatever happens."""
         self._drop_import_staging()
         names = self._staged_columns()
-        self.conn.execute(
-            f"CREATE TEMP TABLE import_new (seq INTEGER PRIMARY KEY, {', '.join(names)}, audit TEXT)"
-        )
+        self.conn.execute(f"CREATE TEMP TABLE import_new (seq INTEGER PRIMARY KEY, {', '.join(names)}, audit TEXT)")
         self.conn.execute(
             "CREATE TEMP TABLE import_updates (seq INTEGER PRIMARY KEY, row INTEGER, requisition_id INTEGER, data BLOB)"
         )
@@ -1720,13 +1777,9 @@ class Store:
 
     def stage_requisition_updates(self, updates: Sequence[tuple[int, int, bytes]]) -> None:
         """Queues (row number, requisition id, the row's values as the importer serialised them)."""
-        self.conn.executemany(
-            "INSERT INTO temp.import_updates (row, requisition_id, data) VALUES (?, ?, ?)", updates
-        )
+        self.conn.executemany("INSERT INTO temp.import_updates (row, requisition_id, data) VALUES (?, ?, ?)", updates)
 
-    def insert_staged_requisitions(
-        self, people: dict[int, int], progress: Callable[[int], None] | None = None
-    ) -> int:
+    def insert_staged_requisitions(self, people: dict[int, int], progress: Callable[[int], None] | None = None) -> int:
         """Creates every staged requisition, codes in file order, each audited as an import; returns how many.
 
         `people` maps the stand-in ids of people created by this import to their real ids.
@@ -1735,7 +1788,8 @@ class Store:
         names = self._staged_columns()
         staged = [
             f"CASE WHEN s.{n} < 0 THEN (SELECT p.id FROM temp.import_people p WHERE p.stand_in = s.{n}) ELSE s.{n} END"
-            if n in ("sales_owner_id", "recruiter_id") else f"s.{n}"
+            if n in ("sales_owner_id", "recruiter_id")
+            else f"s.{n}"
             for n in names
         ]
         with self.transaction():
@@ -1788,8 +1842,12 @@ class Store:
             if after.status != before.status:
                 self._add_event(
                     PipelineEvent(
-                        requisition_id=before.id, kind=EventKind.STATUS_CHANGE, at=self.now(),
-                        note=note, from_status=before.status, to_status=after.status,
+                        requisition_id=before.id,
+                        kind=EventKind.STATUS_CHANGE,
+                        at=self.now(),
+                        note=note,
+                        from_status=before.status,
+                        to_status=after.status,
                     )
                 )
         return after
@@ -1837,8 +1895,10 @@ class Store:
             f"WHERE status IN ({','.join('?' for _ in closed)}) GROUP BY 1, 2",
             (standard_fee_pct, RequisitionStatus.FILLED.value, *closed),
         )
-        return [(engagement, None if standard is None else bool(standard), int(filled), int(total))
-                for engagement, standard, filled, total in rows]
+        return [
+            (engagement, None if standard is None else bool(standard), int(filled), int(total))
+            for engagement, standard, filled, total in rows
+        ]
 
     def count_disputes_between(
         self, person_a: int, person_b: int, since: dt.datetime, exclude_id: int | None = None
@@ -1885,8 +1945,11 @@ class Store:
             if reader is None:
                 immutable = "" if os.access(self.path.parent, os.W_OK) else "&immutable=1"
                 reader = sqlite3.connect(
-                    f"{self.path.resolve().as_uri()}?mode=ro{immutable}", uri=True, isolation_level=None,
-                    timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+                    f"{self.path.resolve().as_uri()}?mode=ro{immutable}",
+                    uri=True,
+                    isolation_level=None,
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    check_same_thread=False,
                 )
                 self._reader = reader
         try:
@@ -1902,7 +1965,7 @@ class Store:
         if reader is not None:
             reader.interrupt()
 
-    def background_reader(self) -> "Store":
+    def background_reader(self) -> Store:
         """This Store reading on a read-only connection of its own, for one worker thread (metrics, track
         record, lists): SQLite serialises a connection, so on the main one a worker's long statement
         makes every UI-thread query wait for it. Use it as `with store.background_reader() as reader:`;
@@ -1912,8 +1975,11 @@ class Store:
         immutable = "" if os.access(self.path.parent, os.W_OK) else "&immutable=1"
         try:
             view.conn = sqlite3.connect(
-                f"{self.path.resolve().as_uri()}?mode=ro{immutable}", uri=True, isolation_level=None,
-                timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+                f"{self.path.resolve().as_uri()}?mode=ro{immutable}",
+                uri=True,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
             )
         except sqlite3.Error as exc:
             raise StoreError(f"The database could not be read: {exc}") from None
@@ -1937,8 +2003,7 @@ class Store:
         where, params = self._queue_where(q)
         joined = "FROM requisitions r JOIN people s ON s.id = r.sales_owner_id"
         glue = " AND " if where else " WHERE "
-        found = self.conn.execute(f"SELECT {order} {joined}{where}{glue}r.id = ?",
-                                  [*params, requisition_id]).fetchone()
+        found = self.conn.execute(f"SELECT {order} {joined}{where}{glue}r.id = ?", [*params, requisition_id]).fetchone()
         if found is None:
             return None
         key = found[0]
@@ -1977,8 +2042,17 @@ class Store:
         return dest
 
     def counts(self) -> dict[str, int]:
-        tables = ["people", "requisitions", "pipeline_events", "disputes", "expectations", "commitments",
-                  "standups", "standup_items", "events"]
+        tables = [
+            "people",
+            "requisitions",
+            "pipeline_events",
+            "disputes",
+            "expectations",
+            "commitments",
+            "standups",
+            "standup_items",
+            "events",
+        ]
         return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
 
     def doctor(self) -> DoctorReport:
@@ -2017,6 +2091,15 @@ class Store:
         return all(counts[t] == 0 for t in ("people", "requisitions", "disputes", "commitments", "standups"))
 
 
+def _conflict(exc: sqlite3.IntegrityError, entity: str) -> str:
+    """A constraint the record broke, in words for the lead ("UNIQUE constraint failed: people.name")."""
+    message = str(exc)
+    if message.startswith("UNIQUE constraint failed:"):
+        column = message.rsplit(".", 1)[-1].replace("_", " ")
+        return f"Another {entity} already has this {column}"
+    return f"The {entity} was not saved: {message}"
+
+
 def _unsaved(exc: sqlite3.OperationalError) -> str:
     """Why a change was not saved, in words for the lead (the file itself is left as it was)."""
     text = str(exc).lower()
@@ -2044,8 +2127,9 @@ def _import_rows(reqs: Sequence[Requisition], names: Sequence[str]) -> Iterator[
     pick = operator.itemgetter(*names)
     convert = _IMPORT_SQL.get
     for req in reqs:
-        yield tuple([value if (to_sql := convert(type(value))) is None else to_sql(value)
-                     for value in pick(req.__dict__)])
+        yield tuple(
+            [value if (to_sql := convert(type(value))) is None else to_sql(value) for value in pick(req.__dict__)]
+        )
 
 
 def _split_sql(script: str) -> list[str]:
@@ -2063,7 +2147,14 @@ def _split_sql(script: str) -> list[str]:
 
 
 __all__ = [
-    "Store", "StoreError", "NewerSchemaError", "RejectedChange", "BackgroundReadInterrupted", "QueueQuery",
-    "QUEUE_SORTS", "fts_query",
-    "utcnow", "DoctorReport",
+    "Store",
+    "StoreError",
+    "NewerSchemaError",
+    "RejectedChange",
+    "BackgroundReadInterrupted",
+    "QueueQuery",
+    "QUEUE_SORTS",
+    "fts_query",
+    "utcnow",
+    "DoctorReport",
 ]

@@ -1,4 +1,5 @@
 """Making user text inert before it leaves the console: no terminal escapes or control characters."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The frame every mode screen shares: header, read-only banner, the screen's body, the footer, and its tables."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,7 @@ from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import RowKey
 
 if TYPE_CHECKING:
-    from console.app import MediationApp
+    from mediation_console.console.app import MediationApp
 
 READONLY_MESSAGE = "Read-only: this database cannot be changed"
 
@@ -96,7 +97,7 @@ class ModeScreen(Screen[None]):
         return value
 
     @property
-    def mediation(self) -> "MediationApp":
+    def mediation(self) -> MediationApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -131,8 +132,9 @@ class ModeFooter(Footer):
     def _keys(self) -> tuple[Any, ...]:
         """What compose reads: the shown bindings with their state, the palette key's, and the options."""
         active = self.screen.active_bindings
-        shown = tuple((binding, enabled, tooltip) for _node, binding, enabled, tooltip in active.values()
-                      if binding.show)
+        shown = tuple(
+            (binding, enabled, tooltip) for _node, binding, enabled, tooltip in active.values() if binding.show
+        )
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
         return shown, palette and palette[1:], self.compact, self.show_command_palette
 
@@ -153,8 +155,13 @@ class ModeFooter(Footer):
         # A burst of signals (focus, then refresh_bindings twice) asks for one recompose, not one each;
         # it composes with the keys as they are by then.
         self._bindings_ready = True
-        if (screen.app.app_focus and self.is_attached and screen is self.screen and not self._recomposing
-                and self._shown != self._keys()):
+        if (
+            screen.app.app_focus
+            and self.is_attached
+            and screen is self.screen
+            and not self._recomposing
+            and self._shown != self._keys()
+        ):
             self._recomposing = True
             self.call_after_refresh(self.recompose)
 
@@ -185,8 +192,7 @@ class SizedTable(DataTable[Any]):
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         rows = list(new_rows)
-        if any((row := self.rows.get(key)) is not None and (row.label is not None or row.auto_height)
-               for key in rows):
+        if any((row := self.rows.get(key)) is not None and (row.label is not None or row.auto_height) for key in rows):
             super()._update_dimensions(rows)  # labelled or multi-line rows: Textual's measuring
             return
         # The columns are sized already; what remains is the scrollable size.

@@ -1,4 +1,5 @@
 """The command registry: each command declared once drives its key binding, footer, palette entry and help line."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -8,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.markup import escape
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 if TYPE_CHECKING:
     from textual.screen import Screen

@@ -1,4 +1,5 @@
 """Mode 2, Disputes: open disputes first; the facts, both interests and ranked win/win proposals for the one selected."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from db.models import (
+from mediation_console.db.models import (
     CATEGORY_LABELS,
     OPEN_DISPUTE_STATUSES,
     Commitment,
@@ -25,42 +26,104 @@ from db.models import (
     Person,
     Requisition,
 )
-from db.store import StoreError
-from screens.base import ModeScreen, SizedTable, text_width
-from screens.commands import Command, bindings, register
-from screens.dispute_accept import DraftCommitment, ResolveDispute
-from screens.dispute_capture import DisputeCapture
-from screens.modals import ConfirmModal
+from mediation_console.db.store import StoreError
+from mediation_console.screens.base import ModeScreen, SizedTable, text_width
+from mediation_console.screens.commands import Command, bindings, register
+from mediation_console.screens.dialogs.dispute_accept import DraftCommitment, ResolveDispute
+from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
+from mediation_console.screens.dialogs.modals import ConfirmModal
 
 SEVERITY_WORDS = {1: "low", 2: "medium", 3: "high"}
 # The most the disputes table lists at once (the most urgent first); the filter reaches the others.
 DISPUTE_LIST_LIMIT = 200
 # The table's columns (key: header), in the order of each row's cells.
-DISPUTE_COLUMNS = {"code": "Code", "age": "Age", "severity": "Sev", "category": "Category", "requisition": "Req",
-                   "people": "Raised by → counterpart", "status": "Status"}
+DISPUTE_COLUMNS = {
+    "code": "Code",
+    "age": "Age",
+    "severity": "Sev",
+    "category": "Category",
+    "requisition": "Req",
+    "people": "Raised by → counterpart",
+    "status": "Status",
+}
 # Facts the dispute's header already says in words; listing them again would only add noise.
 HEADER_FACTS = frozenset({"category", "severity", "dispute_age_days", "raised_by_side"})
 
 COMMANDS = register(
-    Command("disputes.filter", "slash", "disputes", "filter", "Filter disputes by code, summary or category",
-            "focus_filter", footer="filter", key_display="/"),
-    Command("disputes.scope", "o", "disputes", "open only / all", "Show only open disputes, or all of them",
-            "toggle_scope"),
-    Command("disputes.mediate", "m", "disputes", "mark mediating", "Mark the selected dispute as being mediated",
-            "mediate", footer="mediate", writes=True),
-    Command("disputes.accept", "a", "disputes", "accept proposal",
-            "Accept the highlighted proposal: records the resolution and creates its commitments",
-            "accept", footer="accept", writes=True),
-    Command("disputes.resolve", "R", "disputes", "resolve in own words",
-            "Resolve the dispute with a resolution no proposal covers", "resolve_free", footer="resolve",
-            writes=True),
-    Command("disputes.withdraw", "w", "disputes", "withdraw", "Withdraw the selected dispute (asks first)",
-            "withdraw", footer="withdraw", writes=True),
-    Command("disputes.escalate", "exclamation_mark", "disputes", "escalate",
-            "Escalate the selected dispute beyond the team (asks first)", "escalate", footer="escalate",
-            writes=True, key_display="!"),
-    Command("disputes.edit", "e", "disputes", "edit dispute", "Edit the selected dispute", "edit",
-            footer="edit", writes=True),
+    Command(
+        "disputes.filter",
+        "slash",
+        "disputes",
+        "filter",
+        "Filter disputes by code, summary or category",
+        "focus_filter",
+        footer="filter",
+        key_display="/",
+    ),
+    Command(
+        "disputes.scope", "o", "disputes", "open only / all", "Show only open disputes, or all of them", "toggle_scope"
+    ),
+    Command(
+        "disputes.mediate",
+        "m",
+        "disputes",
+        "mark mediating",
+        "Mark the selected dispute as being mediated",
+        "mediate",
+        footer="mediate",
+        writes=True,
+    ),
+    Command(
+        "disputes.accept",
+        "a",
+        "disputes",
+        "accept proposal",
+        "Accept the highlighted proposal: records the resolution and creates its commitments",
+        "accept",
+        footer="accept",
+        writes=True,
+    ),
+    Command(
+        "disputes.resolve",
+        "R",
+        "disputes",
+        "resolve in own words",
+        "Resolve the dispute with a resolution no proposal covers",
+        "resolve_free",
+        footer="resolve",
+        writes=True,
+    ),
+    Command(
+        "disputes.withdraw",
+        "w",
+        "disputes",
+        "withdraw",
+        "Withdraw the selected dispute (asks first)",
+        "withdraw",
+        footer="withdraw",
+        writes=True,
+    ),
+    Command(
+        "disputes.escalate",
+        "exclamation_mark",
+        "disputes",
+        "escalate",
+        "Escalate the selected dispute beyond the team (asks first)",
+        "escalate",
+        footer="escalate",
+        writes=True,
+        key_display="!",
+    ),
+    Command(
+        "disputes.edit",
+        "e",
+        "disputes",
+        "edit dispute",
+        "Edit the selected dispute",
+        "edit",
+        footer="edit",
+        writes=True,
+    ),
 )
 
 
@@ -98,12 +161,19 @@ def age_text(opened: dt.datetime | None, until: dt.datetime) -> str:
 
 
 def severity_text(severity: int) -> Text:
-    return Text(f"{'●' * severity}{'·' * (3 - severity)}", style="bold" if severity == 3 else "" if severity == 2 else "dim")
+    return Text(
+        f"{'●' * severity}{'·' * (3 - severity)}", style="bold" if severity == 3 else "" if severity == 2 else "dim"
+    )
 
 
 def status_text(status: DisputeStatus) -> Text:
-    style = {"open": "bold", "mediating": "bold italic", "escalated": "reverse", "resolved": "dim",
-             "withdrawn": "dim strike"}.get(str(status), "")
+    style = {
+        "open": "bold",
+        "mediating": "bold italic",
+        "escalated": "reverse",
+        "resolved": "dim",
+        "withdrawn": "dim strike",
+    }.get(str(status), "")
     return Text(str(status), style=style)
 
 
@@ -189,8 +259,15 @@ class DisputesScreen(ModeScreen):
         # oldest first) and the filter narrows the rest — a DataTable of 16,000 rows takes seconds.
         disputes = store.list_disputes(statuses=statuses, text=filter_text, limit=DISPUTE_LIST_LIMIT)
         total, open_count = store.count_disputes(statuses=statuses, text=filter_text)
-        return Listing(open_only, filter_text, disputes, total, open_count, store.people_by_id(),
-                       store.requisitions_by_ids([d.requisition_id for d in disputes]))
+        return Listing(
+            open_only,
+            filter_text,
+            disputes,
+            total,
+            open_count,
+            store.people_by_id(),
+            store.requisitions_by_ids([d.requisition_id for d in disputes]),
+        )
 
     @work(thread=True, exclusive=True, group="disputes-listing", exit_on_error=False)
     def _load_listing(self, open_only: bool, filter_text: str) -> None:
@@ -225,25 +302,31 @@ class DisputesScreen(ModeScreen):
         rows = []
         for d in self.disputes:
             req = self._requisitions.get(d.requisition_id or -1)
-            rows.append((
-                Text(d.code or "", style="bold"),
-                age_text(d.opened_at, d.closed_at or now),
-                severity_text(d.severity),
-                CATEGORY_LABELS[d.category],
-                req.code if req else "—",
-                f"{self._person_name(d.raised_by_id)} → {self._person_name(d.counterpart_id)}",
-                status_text(d.status),
-            ))
+            rows.append(
+                (
+                    Text(d.code or "", style="bold"),
+                    age_text(d.opened_at, d.closed_at or now),
+                    severity_text(d.severity),
+                    CATEGORY_LABELS[d.category],
+                    req.code if req else "—",
+                    f"{self._person_name(d.raised_by_id)} → {self._person_name(d.counterpart_id)}",
+                    status_text(d.status),
+                )
+            )
         table.clear()
         # The columns fit their widest cell, worked out from the text here rather than by the table
         # measuring every cell as a rich renderable.
-        table.fit_columns({key: max((text_width(row[i]) for row in rows), default=0)
-                           for i, key in enumerate(DISPUTE_COLUMNS)})
-        for d, row in zip(self.disputes, rows):
+        table.fit_columns(
+            {key: max((text_width(row[i]) for row in rows), default=0) for i, key in enumerate(DISPUTE_COLUMNS)}
+        )
+        for d, row in zip(self.disputes, rows, strict=False):
             table.add_row(*row, key=str(d.id))
         scope = "open only" if self.open_only else "all"
-        shown = (f"{total:,} shown" if total <= len(self.disputes)
-                 else f"{total:,}, the {len(self.disputes)} most urgent shown (/ narrows)")
+        shown = (
+            f"{total:,} shown"
+            if total <= len(self.disputes)
+            else f"{total:,}, the {len(self.disputes)} most urgent shown (/ narrows)"
+        )
         self.query_one("#disputes-scope", Static).update(f"{open_count:,} open of {shown} · {scope} (o toggles)")
         if not self.disputes:
             self.analysis = None
@@ -298,8 +381,9 @@ class DisputesScreen(ModeScreen):
         try:
             mediator = self._mediator()
             dispute = self.store.get_dispute(dispute_id)
-            result.facts = [(line.label, line.value) for line in mediator.dispute_facts(dispute_id)
-                            if line.fact not in HEADER_FACTS]
+            result.facts = [
+                (line.label, line.value) for line in mediator.dispute_facts(dispute_id) if line.fact not in HEADER_FACTS
+            ]
             result.proposals = list(mediator.proposals_for(dispute_id))
             for proposal in result.proposals:
                 try:
@@ -335,19 +419,31 @@ class DisputesScreen(ModeScreen):
         title = self.query_one("#proposals-title", Static)
         if result.problem:
             title.update("Proposals")
-            proposals.add_option(Option(Text(f"The rules could not run: {result.problem}", style="bold"),
-                                        disabled=True))
+            proposals.add_option(
+                Option(Text(f"The rules could not run: {result.problem}", style="bold"), disabled=True)
+            )
             return
         if not result.proposals:
             title.update("Proposals")
-            proposals.add_option(Option(Text("No proposal fits this dispute; press R to write the resolution "
-                                             "both sides agree to.", style="dim"), disabled=True))
+            proposals.add_option(
+                Option(
+                    Text(
+                        "No proposal fits this dispute; press R to write the resolution both sides agree to.",
+                        style="dim",
+                    ),
+                    disabled=True,
+                )
+            )
             return
         chosen = dispute.proposal_id
         title.update(
-            Text.assemble(("Proposals", "bold"), (f"  {len(result.proposals)}, best first · tab picks · a accepts", "dim"))
+            Text.assemble(
+                ("Proposals", "bold"), (f"  {len(result.proposals)}, best first · tab picks · a accepts", "dim")
+            )
         )
-        for rank, (proposal, commitments) in enumerate(zip(result.proposals, result.commitments), start=1):
+        for rank, (proposal, commitments) in enumerate(
+            zip(result.proposals, result.commitments, strict=False), start=1
+        ):
             proposals.add_option(Option(self._proposal(rank, proposal, commitments, chosen), id=str(proposal.id)))
         highlighted = next((i for i, p in enumerate(result.proposals) if p.id == chosen), 0)
         proposals.highlighted = highlighted
@@ -358,16 +454,22 @@ class DisputesScreen(ModeScreen):
         raised, counterpart = self._people.get(d.raised_by_id), self._people.get(d.counterpart_id)
         head = Text.assemble((d.code or "", "bold"), "  ", (CATEGORY_LABELS[d.category], "bold"))
         state = Text.assemble(
-            status_text(d.status), ("  ·  severity ", "dim"), f"{d.severity} {SEVERITY_WORDS[d.severity]}",
-            ("  ·  ", "dim"), age_text(d.opened_at, d.closed_at or self._now()), (" old", "dim"),
+            status_text(d.status),
+            ("  ·  severity ", "dim"),
+            f"{d.severity} {SEVERITY_WORDS[d.severity]}",
+            ("  ·  ", "dim"),
+            age_text(d.opened_at, d.closed_at or self._now()),
+            (" old", "dim"),
         )
         parts: list[Any] = [head, state]
         if req is not None:
             parts.append(Text.assemble((req.code or "", "bold"), f" {req.title} · {req.client}"))
         parts.append(
             Text.assemble(
-                (raised.name if raised else "?", "bold"), f" ({raised.team if raised else '?'}) raised it with ",
-                (counterpart.name if counterpart else "?", "bold"), f" ({counterpart.team if counterpart else '?'})",
+                (raised.name if raised else "?", "bold"),
+                f" ({raised.team if raised else '?'}) raised it with ",
+                (counterpart.name if counterpart else "?", "bold"),
+                f" ({counterpart.team if counterpart else '?'})",
             )
         )
         parts.append(Text(f"“{d.summary}”", style="italic"))
@@ -405,21 +507,26 @@ class DisputesScreen(ModeScreen):
     def _proposal(self, rank: int, proposal: Any, commitments: list[Commitment], chosen: str | None) -> Group:
         accepted = chosen is not None and proposal.id == chosen
         head = Text.assemble(
-            (f"{rank}. ", "bold"), (proposal.title, "bold"),
+            (f"{rank}. ", "bold"),
+            (proposal.title, "bold"),
             (f"  · {proposal.mode}", "dim"),
             ("  ✓ accepted", "bold") if accepted else "",
         )
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column()
-        for side, gives, gets in (("Sales", proposal.sales_gives, proposal.sales_gets),
-                                  ("Recruiting", proposal.recruiting_gives, proposal.recruiting_gets)):
+        for side, gives, gets in (
+            ("Sales", proposal.sales_gives, proposal.sales_gets),
+            ("Recruiting", proposal.recruiting_gives, proposal.recruiting_gets),
+        ):
             grid.add_row(side, Text.assemble(("gives ", "bold"), "; ".join(gives)))
             grid.add_row("", Text.assemble(("gets ", "bold"), "; ".join(gets)))
         grid.add_row("Criterion", Text.assemble(proposal.criterion, ": ", (str(proposal.criterion_value), "bold")))
         for i, c in enumerate(commitments):
-            grid.add_row("Commits" if i == 0 else "",
-                         Text.assemble((self._person_name(c.owner_id), "bold"), f": {c.text} ", (f"by {c.due:%a %d %b}", "dim")))
+            grid.add_row(
+                "Commits" if i == 0 else "",
+                Text.assemble((self._person_name(c.owner_id), "bold"), f": {c.text} ", (f"by {c.due:%a %d %b}", "dim")),
+            )
         if self.analysis is not None and proposal.id in self.analysis.owner_problems:
             grid.add_row("Commits", Text(self.analysis.owner_problems[proposal.id], style="italic"))
         if proposal.matched:
@@ -494,8 +601,7 @@ class DisputesScreen(ModeScreen):
         dispute = self.selected
         if dispute is None or not self.can_write():
             return
-        question = (f"Withdraw {dispute.code}? It stays on record as withdrawn, with no resolution "
-                    "and no commitments.")
+        question = f"Withdraw {dispute.code}? It stays on record as withdrawn, with no resolution and no commitments."
         if await self.app.push_screen_wait(ConfirmModal(question, "Withdraw")):
             self._set_status(DisputeStatus.WITHDRAWN, "withdrawn")
 
@@ -504,8 +610,9 @@ class DisputesScreen(ModeScreen):
         dispute = self.selected
         if dispute is None or not self.can_write():
             return
-        question = (f"Escalate {dispute.code} beyond the team? It leaves the open list until it comes "
-                    "back to be resolved.")
+        question = (
+            f"Escalate {dispute.code} beyond the team? It leaves the open list until it comes back to be resolved."
+        )
         if await self.app.push_screen_wait(ConfirmModal(question, "Escalate")):
             self._set_status(DisputeStatus.ESCALATED, "escalated")
 
@@ -524,9 +631,14 @@ class DisputesScreen(ModeScreen):
             commitments = [DraftCommitment(None, p.text, p.due) for p in proposal.commitments]
         self.app.push_screen(
             ResolveDispute(
-                self.store, dispute, people=self._people_list(), today=self._now().date(),
-                proposal_id=proposal.id, proposal_title=proposal.title,
-                resolution=resolution_text(proposal), commitments=commitments,
+                self.store,
+                dispute,
+                people=self._people_list(),
+                today=self._now().date(),
+                proposal_id=proposal.id,
+                proposal_title=proposal.title,
+                resolution=resolution_text(proposal),
+                commitments=commitments,
                 review_date=proposal.review_date,
             ),
             lambda resolved: self.refresh_data(keep=dispute.id) if resolved else None,

@@ -1,4 +1,5 @@
 """Mode 3, Expectations: the agreements measured against their targets, and the open commitments by due date."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,60 +15,119 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
-from console.config import load_settings
-from console.metrics import BusinessCalendar, Measurement, Verdict, definition, measure_all
-from db.defaults import NO_STALE_REQUISITION_DAYS
-from db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
-from db.store import StoreError
-from screens.base import ModeScreen, SizedTable
-from screens.commands import Command, bindings, register
-from screens.commitment_form import CancelCommitment, CommitmentForm
-from screens.expectation_breaches import ExpectationBreaches
-from screens.expectation_form import ExpectationForm
-from screens.modals import ConfirmModal
-from screens.requisition_detail import RequisitionDetail
+from mediation_console.console.core.config import load_settings
+from mediation_console.console.core.metrics import BusinessCalendar, Measurement, Verdict, definition, measure_all
+from mediation_console.db.defaults import NO_STALE_REQUISITION_DAYS
+from mediation_console.db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
+from mediation_console.db.store import StoreError
+from mediation_console.screens.base import ModeScreen, SizedTable
+from mediation_console.screens.commands import Command, bindings, register
+from mediation_console.screens.dialogs.commitment_form import CancelCommitment, CommitmentForm
+from mediation_console.screens.dialogs.expectation_breaches import ExpectationBreaches
+from mediation_console.screens.dialogs.expectation_form import ExpectationForm
+from mediation_console.screens.dialogs.modals import ConfirmModal
+from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 
 # The most open commitments listed at once (the most urgent first); a big team has thousands.
 COMMITMENT_LIST_LIMIT = 200
 TEAM_NAMES = {Team.SALES: "Sales", Team.RECRUITING: "Recruiting", Team.LEAD: "Lead"}
-VERDICT_STYLES = {Verdict.MET: "success", Verdict.AT_RISK: "warning", Verdict.MISSED: "error",
-                  Verdict.NO_DATA: ""}
-VERDICT_MARKS = {Verdict.MET: "● met", Verdict.AT_RISK: "▲ at risk", Verdict.MISSED: "✖ missed",
-                 Verdict.NO_DATA: "○ no data"}
+VERDICT_STYLES = {Verdict.MET: "success", Verdict.AT_RISK: "warning", Verdict.MISSED: "error", Verdict.NO_DATA: ""}
+VERDICT_MARKS = {
+    Verdict.MET: "● met",
+    Verdict.AT_RISK: "▲ at risk",
+    Verdict.MISSED: "✖ missed",
+    Verdict.NO_DATA: "○ no data",
+}
 SPARK = "▁▂▃▄▅▆▇█"
 # Actions on the selected expectation or commitment: they apply only once one is selected.
 SELECTION_ACTIONS = frozenset({"agree", "retire", "breaches", "kept", "missed", "cancel_commitment"})
 
 COMMANDS = register(
-    Command("expectations.new", "n", "expectations", "new expectation or commitment",
-            "Propose a new expectation (expectations table focused) or record a commitment (commitments "
-            "table focused)", "new", footer="new", writes=True),
-    Command("expectations.agree", "a", "expectations", "agree",
-            "Both teams agreed: the proposed expectation is now measured as agreed", "agree", footer="agree",
-            writes=True),
-    Command("expectations.retire", "r", "expectations", "retire",
-            "Retire the selected expectation (asks first); its history stays", "retire", footer="retire",
-            writes=True),
-    Command("expectations.breaches", "enter", "expectations", "breaches",
-            "List the selected expectation's breaches, each linked to its requisition", "breaches",
-            footer="breaches"),
-    Command("expectations.kept", "k", "expectations", "commitment kept",
-            "Mark the selected commitment kept (late ones count as kept, noted late)", "kept", footer="kept",
-            writes=True),
-    Command("expectations.missed", "m", "expectations", "commitment missed",
-            "Mark the selected commitment missed", "missed", footer="missed", writes=True),
-    Command("expectations.cancel", "c", "expectations", "cancel commitment",
-            "Cancel the selected commitment, with the reason it is no longer needed", "cancel_commitment",
-            footer="cancel", writes=True),
-    Command("expectations.switch_table", "tab", "expectations", "switch table",
-            "Move between the expectations and the commitments", "switch_table"),
+    Command(
+        "expectations.new",
+        "n",
+        "expectations",
+        "new expectation or commitment",
+        "Propose a new expectation (expectations table focused) or record a commitment (commitments table focused)",
+        "new",
+        footer="new",
+        writes=True,
+    ),
+    Command(
+        "expectations.agree",
+        "a",
+        "expectations",
+        "agree",
+        "Both teams agreed: the proposed expectation is now measured as agreed",
+        "agree",
+        footer="agree",
+        writes=True,
+    ),
+    Command(
+        "expectations.retire",
+        "r",
+        "expectations",
+        "retire",
+        "Retire the selected expectation (asks first); its history stays",
+        "retire",
+        footer="retire",
+        writes=True,
+    ),
+    Command(
+        "expectations.breaches",
+        "enter",
+        "expectations",
+        "breaches",
+        "List the selected expectation's breaches, each linked to its requisition",
+        "breaches",
+        footer="breaches",
+    ),
+    Command(
+        "expectations.kept",
+        "k",
+        "expectations",
+        "commitment kept",
+        "Mark the selected commitment kept (late ones count as kept, noted late)",
+        "kept",
+        footer="kept",
+        writes=True,
+    ),
+    Command(
+        "expectations.missed",
+        "m",
+        "expectations",
+        "commitment missed",
+        "Mark the selected commitment missed",
+        "missed",
+        footer="missed",
+        writes=True,
+    ),
+    Command(
+        "expectations.cancel",
+        "c",
+        "expectations",
+        "cancel commitment",
+        "Cancel the selected commitment, with the reason it is no longer needed",
+        "cancel_commitment",
+        footer="cancel",
+        writes=True,
+    ),
+    Command(
+        "expectations.switch_table",
+        "tab",
+        "expectations",
+        "switch table",
+        "Move between the expectations and the commitments",
+        "switch_table",
+    ),
 )
 
 
 def spark_text(trend: Sequence[float | None]) -> str:
     """A one-line trend for a table cell: one block per week, a dot where a week had no data."""
-    return "".join("·" if value is None else SPARK[min(len(SPARK) - 1, int(value / 100 * len(SPARK)))]
-                   for value in trend)
+    return "".join(
+        "·" if value is None else SPARK[min(len(SPARK) - 1, int(value / 100 * len(SPARK)))] for value in trend
+    )
 
 
 def due_state(due: dt.date, today: dt.date) -> tuple[str, str]:
@@ -188,13 +248,18 @@ class ExpectationsScreen(ModeScreen):
         commitments, total = store.open_commitments_due_between(None, dt.date.max, COMMITMENT_LIST_LIMIT)
         _, overdue = store.open_commitments_due_between(None, today - dt.timedelta(days=1), 0)
         return _Lists(
-            expectations, commitments, total, overdue, store.people_by_id(),
+            expectations,
+            commitments,
+            total,
+            overdue,
+            store.people_by_id(),
             store.disputes_by_ids([c.dispute_id for c in commitments if c.dispute_id]),
             store.requisitions_by_ids([c.requisition_id for c in commitments if c.requisition_id]),
         )
 
-    def _show_lists(self, lists: _Lists, keep_expectation: int | None = None,
-                    keep_commitment: int | None = None) -> None:
+    def _show_lists(
+        self, lists: _Lists, keep_expectation: int | None = None, keep_commitment: int | None = None
+    ) -> None:
         self._load_expectations(lists, keep_expectation)
         self._load_commitments(lists, keep_commitment)
 
@@ -207,9 +272,13 @@ class ExpectationsScreen(ModeScreen):
             table.add_row(*self._expectation_cells(expectation), key=str(expectation.id))
         agreed = sum(e.status == ExpectationStatus.AGREED for e in self.expectations)
         proposed = sum(e.status == ExpectationStatus.PROPOSED for e in self.expectations)
-        self.query_one("#expectations-title", Static).update(Text.assemble(
-            ("Expectations", "bold"), f" · {agreed} agreed · {proposed} proposed", (
-                f" · measured at {self._now():%a %d %b %H:%M} · enter lists the breaches", "dim")))
+        self.query_one("#expectations-title", Static).update(
+            Text.assemble(
+                ("Expectations", "bold"),
+                f" · {agreed} agreed · {proposed} proposed",
+                (f" · measured at {self._now():%a %d %b %H:%M} · enter lists the breaches", "dim"),
+            )
+        )
         empty = self.query_one("#expectations-empty", Static)
         empty.update("No expectations yet. Press n to propose one both teams can agree to.")
         empty.display = not self.expectations
@@ -228,15 +297,23 @@ class ExpectationsScreen(ModeScreen):
         elif measurement is None:
             measured, verdict, trend = Text("measuring…", style="dim italic"), Text(""), Text("")
         else:
-            measured = Text("no data" if measurement.compliance is None else
-                            f"{measurement.compliance:.0f}% ({measurement.kept}/{measurement.total})")
+            measured = Text(
+                "no data"
+                if measurement.compliance is None
+                else f"{measurement.compliance:.0f}% ({measurement.kept}/{measurement.total})"
+            )
             colour = self.theme_colour(VERDICT_STYLES[measurement.verdict])
             verdict = Text(VERDICT_MARKS[measurement.verdict], style=f"bold {colour}" if colour else "dim")
             trend = Text(spark_text(measurement.trend), style=self.theme_colour("accent"))
         status = Text(str(expectation.status), style="bold" if expectation.status == "proposed" else style)
         return [
-            Text(_clip(expectation.title, self._title_width), style=style), Text(TEAM_NAMES[expectation.owner_team], style=style), status,
-            Text(f"{expectation.target:g}%", style=style), measured, verdict, trend,
+            Text(_clip(expectation.title, self._title_width), style=style),
+            Text(TEAM_NAMES[expectation.owner_team], style=style),
+            status,
+            Text(f"{expectation.target:g}%", style=style),
+            measured,
+            verdict,
+            trend,
         ]
 
     def _load_commitments(self, lists: _Lists, keep: int | None = None) -> None:
@@ -267,10 +344,14 @@ class ExpectationsScreen(ModeScreen):
                 key=str(c.id),
             )
         shown = "" if total <= len(self.commitments) else f" · the {len(self.commitments)} most urgent shown"
-        self.query_one("#commitments-title", Static).update(Text.assemble(
-            ("Commitments", "bold"), f" · {total:,} open",
-            (f" · {overdue:,} overdue", f"bold {self.theme_colour('error')}") if overdue else "",
-            (f"{shown} · overdue ones wait for k kept / m missed / c cancel", "dim")))
+        self.query_one("#commitments-title", Static).update(
+            Text.assemble(
+                ("Commitments", "bold"),
+                f" · {total:,} open",
+                (f" · {overdue:,} overdue", f"bold {self.theme_colour('error')}") if overdue else "",
+                (f"{shown} · overdue ones wait for k kept / m missed / c cancel", "dim"),
+            )
+        )
         empty = self.query_one("#commitments-empty", Static)
         empty.update("No open commitments. Focus this list (tab) and press n to record one.")
         empty.display = not self.commitments
@@ -323,12 +404,20 @@ class ExpectationsScreen(ModeScreen):
                 self.app.call_from_thread(self._measured, measurement)
 
         def failed(expectation: Expectation, exc: Exception) -> None:
-            self.app.call_from_thread(self.notify, f"{expectation.title}: {exc}", title="Not measured",
-                                      severity="error")
+            self.app.call_from_thread(
+                self.notify, f"{expectation.title}: {exc}", title="Not measured", severity="error"
+            )
 
         # Two at a time on two connections; each row shows its figures as soon as they are made.
-        measure_all(store, expectations, now, calendar=BusinessCalendar.from_settings(load_settings()),
-                    on_measured=measured, on_failed=failed, stop=lambda: worker.is_cancelled)
+        measure_all(
+            store,
+            expectations,
+            now,
+            calendar=BusinessCalendar.from_settings(load_settings()),
+            on_measured=measured,
+            on_failed=failed,
+            stop=lambda: worker.is_cancelled,
+        )
 
     def _measured(self, measurement: Measurement) -> None:
         expectation = measurement.expectation
@@ -336,8 +425,11 @@ class ExpectationsScreen(ModeScreen):
         table = self.expectations_table
         if str(expectation.id) not in {row.value for row in table.rows}:
             return
-        for column, cell in zip(("title", "owner", "status", "target", "measured", "verdict", "trend"),
-                                self._expectation_cells(expectation)):
+        for column, cell in zip(
+            ("title", "owner", "status", "target", "measured", "verdict", "trend"),
+            self._expectation_cells(expectation),
+            strict=False,
+        ):
             table.update_cell(str(expectation.id), column, cell)
         if self.selected_expectation_id == expectation.id:
             self._show_detail()
@@ -389,11 +481,18 @@ class ExpectationsScreen(ModeScreen):
             trend.data = []
             return
         spec = definition(expectation.metric)
-        threshold = ("" if expectation.metric is None or expectation.threshold is None
-                     else f" · threshold {expectation.threshold:g} {spec.unit}")
+        threshold = (
+            ""
+            if expectation.metric is None or expectation.threshold is None
+            else f" · threshold {expectation.threshold:g} {spec.unit}"
+        )
         agreed = f" · agreed {expectation.agreed_at:%d %b %Y}" if expectation.agreed_at else f" · {expectation.status}"
-        head = Text.assemble((spec.title(expectation.threshold) if expectation.metric else "Checked in by hand",
-                              "bold"), threshold, f" · target {expectation.target:g}%", agreed)
+        head = Text.assemble(
+            (spec.title(expectation.threshold) if expectation.metric else "Checked in by hand", "bold"),
+            threshold,
+            f" · target {expectation.target:g}%",
+            agreed,
+        )
         measurement = self.measurements.get(expectation.id or -1)
         if expectation.status == ExpectationStatus.RETIRED:
             body = Text("Retired: no longer measured.", style="dim")
@@ -404,14 +503,30 @@ class ExpectationsScreen(ModeScreen):
         else:
             colour = self.theme_colour(VERDICT_STYLES[measurement.verdict])
             breaches = f" · {measurement.breach_count:,} breaches" if measurement.breach_count else " · no breaches"
-            body = Text.assemble((measurement.summary, "bold"), " · ",
-                                 (measurement.verdict_label, f"bold {colour}" if colour else "dim"),
-                                 # Staleness is a snapshot; every other metric covers its window.
-                                 " · right now" if expectation.metric == NO_STALE_REQUISITION_DAYS
-                                 else f" · over {expectation.window_days} days", breaches)
-        summary.update(Text.assemble(head, "\n", body, "\n",
-                                     (spec.description if expectation.metric else
-                                      "Its check-ins are commitments linked to it, marked kept or missed.", "dim")))
+            body = Text.assemble(
+                (measurement.summary, "bold"),
+                " · ",
+                (measurement.verdict_label, f"bold {colour}" if colour else "dim"),
+                # Staleness is a snapshot; every other metric covers its window.
+                " · right now"
+                if expectation.metric == NO_STALE_REQUISITION_DAYS
+                else f" · over {expectation.window_days} days",
+                breaches,
+            )
+        summary.update(
+            Text.assemble(
+                head,
+                "\n",
+                body,
+                "\n",
+                (
+                    spec.description
+                    if expectation.metric
+                    else "Its check-ins are commitments linked to it, marked kept or missed.",
+                    "dim",
+                ),
+            )
+        )
         weeks = [value for value in (measurement.trend if measurement else ()) if value is not None]
         trend.data = weeks
         trend.tooltip = "compliance by week, weeks with data only" if weeks else "no weekly data yet"
@@ -446,8 +561,9 @@ class ExpectationsScreen(ModeScreen):
         if self.focused is self.commitments_table:
             self._new_commitment()
             return
-        self.app.push_screen(ExpectationForm(taken_titles=[e.title for e in self.expectations]),
-                             self._expectation_proposed)
+        self.app.push_screen(
+            ExpectationForm(taken_titles=[e.title for e in self.expectations]), self._expectation_proposed
+        )
 
     def _expectation_proposed(self, expectation: Expectation | None) -> None:
         if expectation is None:
@@ -479,8 +595,7 @@ class ExpectationsScreen(ModeScreen):
         expectation = self.selected_expectation
         if expectation is None or not self.can_write():
             return
-        question = (f"Retire “{expectation.title}”? It is no longer measured; its history and check-ins "
-                    "stay on record.")
+        question = f"Retire “{expectation.title}”? It is no longer measured; its history and check-ins stay on record."
         if await self.app.push_screen_wait(ConfirmModal(question, "Retire")):
             self._set_expectation_status(expectation, ExpectationStatus.RETIRED, "Retired")
 
@@ -494,22 +609,23 @@ class ExpectationsScreen(ModeScreen):
         measurement = self.measurements.get(expectation.id or -1) if expectation else None
         if measurement is None:
             return
-        self.app.push_screen(ExpectationBreaches(measurement, self._show_requisition_detail),
-                             self._show_in_queue)
+        self.app.push_screen(ExpectationBreaches(measurement, self._show_requisition_detail), self._show_in_queue)
 
     def _show_requisition_detail(self, requisition_id: int) -> None:
         requisition = self.store.get_requisition(requisition_id)
         if requisition is None:
             self.notify("That requisition no longer exists", severity="warning")
             return
-        self.app.push_screen(RequisitionDetail(
-            requisition,
-            people=self.store.people_by_id(),
-            timeline=self.store.requisition_timeline(requisition.id),
-            scorecard=self.mediation.scorecard_for(requisition.id),
-            now=self._now(),
-            disputes=self.store.list_disputes(requisition_id=requisition.id),
-        ))
+        self.app.push_screen(
+            RequisitionDetail(
+                requisition,
+                people=self.store.people_by_id(),
+                timeline=self.store.requisition_timeline(requisition.id),
+                scorecard=self.mediation.scorecard_for(requisition.id),
+                now=self._now(),
+                disputes=self.store.list_disputes(requisition_id=requisition.id),
+            )
+        )
 
     def _show_in_queue(self, requisition_id: int | None) -> None:
         if requisition_id is None:
@@ -536,8 +652,10 @@ class ExpectationsScreen(ModeScreen):
             self.notify(str(exc), title="Not saved", severity="error")
             return
         owner = self._people.get(stored.owner_id)
-        self.notify(f"{owner.name if owner else 'Someone'} commits: {stored.text} (due {stored.due:%a %d %b})",
-                    title="Commitment")
+        self.notify(
+            f"{owner.name if owner else 'Someone'} commits: {stored.text} (due {stored.due:%a %d %b})",
+            title="Commitment",
+        )
         self.refresh_data(keep_commitment=stored.id)
 
     def _close_commitment(self, status: CommitmentStatus, reason: str = "") -> None:
@@ -550,12 +668,20 @@ class ExpectationsScreen(ModeScreen):
             self.notify(str(exc), title="Not changed", severity="error")
             return
         late = status == CommitmentStatus.KEPT and closed.closed_at and closed.closed_at.date() > closed.due
-        words = {CommitmentStatus.KEPT: "Kept, late" if late else "Kept", CommitmentStatus.MISSED: "Missed",
-                 CommitmentStatus.CANCELLED: "Cancelled"}[status]
+        words = {
+            CommitmentStatus.KEPT: "Kept, late" if late else "Kept",
+            CommitmentStatus.MISSED: "Missed",
+            CommitmentStatus.CANCELLED: "Cancelled",
+        }[status]
         self.notify(f"{words}: {closed.text}", title="Commitment")
         row = self.commitments_table.cursor_row or 0
-        next_id = (self.commitments[row + 1].id if row + 1 < len(self.commitments)
-                   else self.commitments[row - 1].id if row > 0 else None)
+        next_id = (
+            self.commitments[row + 1].id
+            if row + 1 < len(self.commitments)
+            else self.commitments[row - 1].id
+            if row > 0
+            else None
+        )
         self.refresh_data(keep_commitment=next_id)
 
     def action_kept(self) -> None:

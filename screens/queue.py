@@ -1,11 +1,12 @@
 """Mode 1, the requisition queue: filter, sort and page through requisitions in SQLite; create, edit, move them."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import replace
 from functools import partial
 from operator import attrgetter
-from collections.abc import Hashable
 from typing import Any, ClassVar
 
 from textual import on
@@ -14,44 +15,121 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
-from db.models import CLOSED_STATUSES, Requisition, RequisitionRow, RequisitionStatus, Team
-from db.store import BackgroundReadInterrupted, QueueQuery, StoreError
-from screens.base import ModeScreen
-from screens.commands import Command, bindings, register
-from screens.modals import STATUS_LABELS, PickerModal, PipelineEventModal, StatusChangeModal
-from screens.paged_table import Cell, Column, PagedTable
-from screens.requisition_detail import RequisitionDetail
-from screens.requisition_form import RequisitionForm
+from mediation_console.db.models import CLOSED_STATUSES, Requisition, RequisitionRow, RequisitionStatus, Team
+from mediation_console.db.store import BackgroundReadInterrupted, QueueQuery, StoreError
+from mediation_console.screens.base import ModeScreen
+from mediation_console.screens.commands import Command, bindings, register
+from mediation_console.screens.dialogs.modals import STATUS_LABELS, PickerModal, PipelineEventModal, StatusChangeModal
+from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
+from mediation_console.screens.dialogs.requisition_form import RequisitionForm
+from mediation_console.screens.widgets.paged_table import Cell, Column, PagedTable
 
 QUEUE_COMMANDS = register(
-    Command("queue.new", "n", "queue", "new requisition", "Open an empty requisition form", "new_requisition",
-            footer="New", writes=True),
-    Command("queue.edit", "e", "queue", "edit requisition", "Edit the highlighted requisition's fields",
-            "edit_requisition", footer="Edit", writes=True),
-    Command("queue.status", "s", "queue", "change status", "Move the highlighted requisition to an allowed status",
-            "change_status", footer="Status", writes=True),
-    Command("queue.event", "x", "queue", "log pipeline event",
-            "Record a submittal, client feedback, interview, offer or placement", "log_event", footer="Event",
-            writes=True),
-    Command("queue.detail", "enter", "queue", "open detail",
-            "Fields, scorecard reasons and timeline of the highlighted requisition", "detail", key_display="enter"),
-    Command("queue.filter", "slash", "queue", "filter as you type",
-            "Find requisitions by code, title, client, notes or people's names", "focus_filter", footer="Filter",
-            key_display="/"),
-    Command("queue.clear", "escape", "queue", "clear filters",
-            "Clear the typed filter; pressed again, clear the quick filters too", "clear_filters", key_display="esc"),
-    Command("queue.sort", "o", "queue", "sort by column", "Choose the column the queue is ordered by", "sort_menu",
-            footer="Sort"),
+    Command(
+        "queue.new",
+        "n",
+        "queue",
+        "new requisition",
+        "Open an empty requisition form",
+        "new_requisition",
+        footer="New",
+        writes=True,
+    ),
+    Command(
+        "queue.edit",
+        "e",
+        "queue",
+        "edit requisition",
+        "Edit the highlighted requisition's fields",
+        "edit_requisition",
+        footer="Edit",
+        writes=True,
+    ),
+    Command(
+        "queue.status",
+        "s",
+        "queue",
+        "change status",
+        "Move the highlighted requisition to an allowed status",
+        "change_status",
+        footer="Status",
+        writes=True,
+    ),
+    Command(
+        "queue.event",
+        "x",
+        "queue",
+        "log pipeline event",
+        "Record a submittal, client feedback, interview, offer or placement",
+        "log_event",
+        footer="Event",
+        writes=True,
+    ),
+    Command(
+        "queue.detail",
+        "enter",
+        "queue",
+        "open detail",
+        "Fields, scorecard reasons and timeline of the highlighted requisition",
+        "detail",
+        key_display="enter",
+    ),
+    Command(
+        "queue.filter",
+        "slash",
+        "queue",
+        "filter as you type",
+        "Find requisitions by code, title, client, notes or people's names",
+        "focus_filter",
+        footer="Filter",
+        key_display="/",
+    ),
+    Command(
+        "queue.clear",
+        "escape",
+        "queue",
+        "clear filters",
+        "Clear the typed filter; pressed again, clear the quick filters too",
+        "clear_filters",
+        key_display="esc",
+    ),
+    Command(
+        "queue.sort",
+        "o",
+        "queue",
+        "sort by column",
+        "Choose the column the queue is ordered by",
+        "sort_menu",
+        footer="Sort",
+    ),
     Command("queue.reverse", "r", "queue", "reverse sort", "Flip the order of the sort column", "reverse_sort"),
-    Command("queue.by_status", "f", "queue", "filter by status", "Show only requisitions in one status",
-            "status_filter"),
-    Command("queue.by_person", "p", "queue", "filter by person",
-            "Show only one salesperson's or recruiter's requisitions", "person_filter"),
-    Command("queue.open_only", "c", "queue", "show or hide closed",
-            "Toggle between open requisitions only and every requisition", "toggle_open_only"),
-    Command("queue.at_risk", "a", "queue", "at-risk only",
-            "Toggle showing only promises that are already past or earlier than the realistic estimate",
-            "toggle_at_risk"),
+    Command(
+        "queue.by_status", "f", "queue", "filter by status", "Show only requisitions in one status", "status_filter"
+    ),
+    Command(
+        "queue.by_person",
+        "p",
+        "queue",
+        "filter by person",
+        "Show only one salesperson's or recruiter's requisitions",
+        "person_filter",
+    ),
+    Command(
+        "queue.open_only",
+        "c",
+        "queue",
+        "show or hide closed",
+        "Toggle between open requisitions only and every requisition",
+        "toggle_open_only",
+    ),
+    Command(
+        "queue.at_risk",
+        "a",
+        "queue",
+        "at-risk only",
+        "Toggle showing only promises that are already past or earlier than the realistic estimate",
+        "toggle_at_risk",
+    ),
 )
 
 GRADE_TONES = {"A": "good", "B": "warn", "C": "bad"}
@@ -59,11 +137,14 @@ GRADE_TONES = {"A": "good", "B": "warn", "C": "bad"}
 NOT_APPLICABLE = Cell("–", "dim")
 NONE_YET = Cell("0", "dim")
 GRADE_CELLS: dict[str | None, Cell] = {
-    None: NOT_APPLICABLE, **{grade: Cell(grade, tone) for grade, tone in GRADE_TONES.items()}
+    None: NOT_APPLICABLE,
+    **{grade: Cell(grade, tone) for grade, tone in GRADE_TONES.items()},
 }
 STATUS_CELLS = {
-    status: Cell(STATUS_LABELS[status], "dim" if status in CLOSED_STATUSES else
-                 ("warn" if status == RequisitionStatus.ON_HOLD else None))
+    status: Cell(
+        STATUS_LABELS[status],
+        "dim" if status in CLOSED_STATUSES else ("warn" if status == RequisitionStatus.ON_HOLD else None),
+    )
     for status in RequisitionStatus
 }
 # Sorting "days open" or "grade" ascending should read naturally (fewest days, best grade first),
@@ -114,12 +195,19 @@ class RequisitionTable(PagedTable[RequisitionRow]):
             Column("title", "Title", text=attrgetter("title"), width=14, flex=4),
             Column("client", "Client", text=attrgetter("client"), width=10, flex=2, max_width=26),
             Column("sales_owner", "Sales", text=attrgetter("sales_owner"), width=8, flex=2, max_width=18),
-            Column("recruiter", "Recruiter", lambda r: Cell(r.recruiter) if r.recruiter else NOT_APPLICABLE,
-                   width=9, flex=2, max_width=18),
+            Column(
+                "recruiter",
+                "Recruiter",
+                lambda r: Cell(r.recruiter) if r.recruiter else NOT_APPLICABLE,
+                width=9,
+                flex=2,
+                max_width=18,
+            ),
             Column("status", "Status", lambda r: STATUS_CELLS[r.status], width=12),
             Column("grade", "Grade", grade, width=6, align="right"),  # "Grade▲" when sorted by it
-            Column("days_open", "Open", text=lambda r: f"{(self.today - r.opened_at.date()).days}d",
-                   width=5, align="right"),
+            Column(
+                "days_open", "Open", text=lambda r: f"{(self.today - r.opened_at.date()).days}d", width=5, align="right"
+            ),
             Column("promised", "Promise", promised, width=7, align="right"),
             Column("submittals", "Subs", lambda r: count(r.submittals), width=4, align="right"),
             Column("open_disputes", "Disp", lambda r: count(r.open_disputes), width=4, align="right"),
@@ -226,8 +314,9 @@ class QueueScreen(ModeScreen):
         self.counting = shown is None
         store.interrupt_background_reads()  # an older count is for a filter no longer shown
         self.shown = len(first_page or ()) if shown is None else shown
-        table.set_source(self._page_source(query, shown), self.shown, keep_cursor=not reset_cursor,
-                         first_page=first_page)
+        table.set_source(
+            self._page_source(query, shown), self.shown, keep_cursor=not reset_cursor, first_page=first_page
+        )
         if self._count_worker is not None:
             # Cancels just the one older count: an exclusive worker would walk every count started
             # since the loop last ran (a fast typist's dozens) on every keystroke.
@@ -236,7 +325,9 @@ class QueueScreen(ModeScreen):
         if self.counting:
             self._count_worker = self.run_worker(
                 partial(self._count_in_background, query, version),
-                thread=True, group="queue-count", exit_on_error=False,
+                thread=True,
+                group="queue-count",
+                exit_on_error=False,
             )
         self._update_chrome()
         self._remember_selection()
@@ -279,8 +370,10 @@ class QueueScreen(ModeScreen):
         q = self.query_state
         person = self.mediation.store.get_person(q.person_id) if q.person_id is not None else None
         chips = {
-            "chip-status": ("[b]f[/b] status: " + (STATUS_LABELS[RequisitionStatus(q.statuses[0])] if q.statuses else "any"),
-                            bool(q.statuses)),
+            "chip-status": (
+                "[b]f[/b] status: " + (STATUS_LABELS[RequisitionStatus(q.statuses[0])] if q.statuses else "any"),
+                bool(q.statuses),
+            ),
             "chip-person": (f"[b]p[/b] person: {person.name if person else 'anyone'}", person is not None),
             "chip-open": ("[b]c[/b] open only" if q.open_only else "[b]c[/b] open and closed", q.open_only),
             "chip-risk": ("[b]a[/b] at risk only" if q.at_risk_only else "[b]a[/b] at risk: any", q.at_risk_only),
@@ -295,9 +388,11 @@ class QueueScreen(ModeScreen):
             empty_text = self._chrome.get("queue-empty", "")
         # A keystroke changes the count and seldom anything else: parsing and laying out every label
         # again would cost more than the query, so only what changed is updated.
-        for widget_id, text in (*((chip_id, text) for chip_id, (text, _) in chips.items()),
-                                ("queue-count", f"{shown} of {self.total_all:,} {noun}"),
-                                ("queue-empty", empty_text)):
+        for widget_id, text in (
+            *((chip_id, text) for chip_id, (text, _) in chips.items()),
+            ("queue-count", f"{shown} of {self.total_all:,} {noun}"),
+            ("queue-empty", empty_text),
+        ):
             if self._chrome.get(widget_id) != text:
                 self._chrome[widget_id] = text
                 self.query_one(f"#{widget_id}", Static).update(text)
@@ -321,8 +416,9 @@ class QueueScreen(ModeScreen):
         position = store.queue_position(self._sql_query(), requisition_id)
         if position is None:
             q = self.query_state
-            self.query_state = QueueQuery(open_only=requisition.status not in CLOSED_STATUSES, sort=q.sort,
-                                          descending=q.descending)
+            self.query_state = QueueQuery(
+                open_only=requisition.status not in CLOSED_STATUSES, sort=q.sort, descending=q.descending
+            )
             box = self.query_one("#filter", Input)
             with box.prevent(Input.Changed):  # its handler would re-query and put the cursor on the top row
                 box.value = ""
@@ -382,14 +478,16 @@ class QueueScreen(ModeScreen):
         if box.value:
             box.value = ""  # its Changed message re-queries
         else:
-            self.query_state = QueueQuery(open_only=True, sort=self.query_state.sort,
-                                          descending=self.query_state.descending)
+            self.query_state = QueueQuery(
+                open_only=True, sort=self.query_state.sort, descending=self.query_state.descending
+            )
             self.refresh_queue(reset_cursor=True)
         self.table.focus()
 
     def action_sort_menu(self) -> None:
-        choices = [(column.label if column.key != "promised" else "Promised date", column.key)
-                   for column in self.table.columns]
+        choices = [
+            (column.label if column.key != "promised" else "Promised date", column.key) for column in self.table.columns
+        ]
 
         def chosen(key: str | None) -> None:
             if key is not None:
@@ -417,8 +515,9 @@ class QueueScreen(ModeScreen):
     def action_person_filter(self) -> None:
         people = self.mediation.store.list_people()
         choices: list[tuple[str, int]] = [("anyone", -1)]
-        choices += [(f"{p.name} · {p.team}" + ("" if p.active else " (inactive)"), p.id)
-                    for p in people if p.team != Team.LEAD]
+        choices += [
+            (f"{p.name} · {p.team}" + ("" if p.active else " (inactive)"), p.id) for p in people if p.team != Team.LEAD
+        ]
         current = self.query_state.person_id if self.query_state.person_id is not None else -1
 
         def chosen(person_id: int | None) -> None:
@@ -466,8 +565,9 @@ class QueueScreen(ModeScreen):
 
     def action_log_event(self) -> None:
         if self.can_write() and (requisition := self._selected_requisition()):
-            modal = PipelineEventModal(requisition, self.mediation.store.list_people(active_only=True),
-                                       self.mediation.now())
+            modal = PipelineEventModal(
+                requisition, self.mediation.store.list_people(active_only=True), self.mediation.now()
+            )
             self.app.push_screen(modal, self._changed)
 
     def _changed(self, result: Any) -> None:

@@ -1,4 +1,5 @@
 """Mode 5, Standup: walk the generated agenda with a timebox, take notes and decisions, record commitments."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,55 +17,149 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from console.agenda import SECTION_LABELS, Agenda, build_agenda, next_business_day
-from console.config import data_dir, ensure_private_dir
-from console.notes import default_filename, gather_notes, render, write_private
-from db.models import Commitment, Person, Standup, StandupItem
-from db.safe_file import UnsafeTarget, unique_path
-from db.store import StoreError
-from screens.base import ModeScreen
-from screens.commands import Command, bindings, register
-from screens.modals import ConfirmModal, PickerModal
-from screens.standup_commitment import StandupCommitment
-from screens.standup_start import StandupStart, StandupPlan
+from mediation_console.console.core.agenda import SECTION_LABELS, Agenda, build_agenda, next_business_day
+from mediation_console.console.core.config import data_dir, ensure_private_dir
+from mediation_console.console.core.notes import default_filename, gather_notes, render, write_private
+from mediation_console.db.models import Commitment, Person, Standup, StandupItem
+from mediation_console.db.safe_file import UnsafeTarget, unique_path
+from mediation_console.db.store import StoreError
+from mediation_console.screens.base import ModeScreen
+from mediation_console.screens.commands import Command, bindings, register
+from mediation_console.screens.dialogs.modals import ConfirmModal, PickerModal
+from mediation_console.screens.dialogs.standup_commitment import StandupCommitment
+from mediation_console.screens.dialogs.standup_start import StandupPlan, StandupStart
 
 if TYPE_CHECKING:
-    from console.app import MediationApp
+    from mediation_console.console.app import MediationApp
 
 # Typing is saved this long after the last key, so a fast typist costs one write, not one per key.
 SAVE_DELAY = 0.6
 TIMEBOX_CHOICES = (60, 90, 120, 180, 300, 600)
 
 COMMANDS = register(
-    Command("standup.start", "s", "standup", "start a standup",
-            "Pick who is here and start walking the agenda built from the data now", "start",
-            footer="start", writes=True),
-    Command("standup.next", "space", "standup", "next item", "Mark this item done and move to the next one",
-            "next_item", footer="next", key_display="space"),
+    Command(
+        "standup.start",
+        "s",
+        "standup",
+        "start a standup",
+        "Pick who is here and start walking the agenda built from the data now",
+        "start",
+        footer="start",
+        writes=True,
+    ),
+    Command(
+        "standup.next",
+        "space",
+        "standup",
+        "next item",
+        "Mark this item done and move to the next one",
+        "next_item",
+        footer="next",
+        key_display="space",
+    ),
     # Many terminals send shift+space as a plain space, so `p` goes back too.
-    Command("standup.previous", "shift+space,p", "standup", "previous item", "Go back one agenda item",
-            "previous_item", key_display="shift+space / p"),
-    Command("standup.note", "n", "standup", "note", "Take notes on this item (saved as you type)",
-            "focus_notes", footer="note", writes=True),
-    Command("standup.decision", "D", "standup", "decision", "Record what was decided on this item",
-            "focus_decision", footer="decision", writes=True),
-    Command("standup.commitment", "c", "standup", "commitment",
-            "Record a commitment: one owner, what is promised, a due date", "commitment", footer="commit",
-            writes=True),
-    Command("standup.dispute", "d", "standup", "log a dispute on this item",
-            "Log a dispute prefilled with this item's requisition", "log_dispute", footer="dispute", writes=True),
-    Command("standup.open", "o", "standup", "open the requisition",
-            "Show this item's requisition in full (esc comes back)", "open_requisition", footer="open"),
-    Command("standup.queue", "g", "standup", "go to the requisition in the queue",
-            "Switch to the queue with this item's requisition selected (5 comes back)", "go_to_queue"),
-    Command("standup.blockers", "b", "standup", "blockers", "Note blockers for the whole meeting",
-            "focus_blockers", writes=True),
-    Command("standup.timebox", "t", "standup", "change the timebox", "How long each agenda item gets",
-            "timebox", writes=True),
-    Command("standup.end", "E", "standup", "end the meeting",
-            "End the standup (asks first) and export its notes", "end", footer="end", writes=True),
-    Command("standup.back", "escape", "standup", "back to the agenda", "Leave the text field; keys work again",
-            "leave_field"),
+    Command(
+        "standup.previous",
+        "shift+space,p",
+        "standup",
+        "previous item",
+        "Go back one agenda item",
+        "previous_item",
+        key_display="shift+space / p",
+    ),
+    Command(
+        "standup.note",
+        "n",
+        "standup",
+        "note",
+        "Take notes on this item (saved as you type)",
+        "focus_notes",
+        footer="note",
+        writes=True,
+    ),
+    Command(
+        "standup.decision",
+        "D",
+        "standup",
+        "decision",
+        "Record what was decided on this item",
+        "focus_decision",
+        footer="decision",
+        writes=True,
+    ),
+    Command(
+        "standup.commitment",
+        "c",
+        "standup",
+        "commitment",
+        "Record a commitment: one owner, what is promised, a due date",
+        "commitment",
+        footer="commit",
+        writes=True,
+    ),
+    Command(
+        "standup.dispute",
+        "d",
+        "standup",
+        "log a dispute on this item",
+        "Log a dispute prefilled with this item's requisition",
+        "log_dispute",
+        footer="dispute",
+        writes=True,
+    ),
+    Command(
+        "standup.open",
+        "o",
+        "standup",
+        "open the requisition",
+        "Show this item's requisition in full (esc comes back)",
+        "open_requisition",
+        footer="open",
+    ),
+    Command(
+        "standup.queue",
+        "g",
+        "standup",
+        "go to the requisition in the queue",
+        "Switch to the queue with this item's requisition selected (5 comes back)",
+        "go_to_queue",
+    ),
+    Command(
+        "standup.blockers",
+        "b",
+        "standup",
+        "blockers",
+        "Note blockers for the whole meeting",
+        "focus_blockers",
+        writes=True,
+    ),
+    Command(
+        "standup.timebox",
+        "t",
+        "standup",
+        "change the timebox",
+        "How long each agenda item gets",
+        "timebox",
+        writes=True,
+    ),
+    Command(
+        "standup.end",
+        "E",
+        "standup",
+        "end the meeting",
+        "End the standup (asks first) and export its notes",
+        "end",
+        footer="end",
+        writes=True,
+    ),
+    Command(
+        "standup.back",
+        "escape",
+        "standup",
+        "back to the agenda",
+        "Leave the text field; keys work again",
+        "leave_field",
+    ),
 )
 
 
@@ -83,20 +178,19 @@ def export_dir() -> Path:
     return path
 
 
-def _proposals(app: "MediationApp") -> Any:
+def _proposals(app: MediationApp) -> Any:
     mediator = app.mediator
     if mediator is None:
         return None
     return lambda dispute: list(mediator.proposals_for(dispute.id))
 
 
-def export_notes_file(app: "MediationApp", fmt: str = "md", standup: Standup | None = None) -> Path | None:
+def export_notes_file(app: MediationApp, fmt: str = "md", standup: Standup | None = None) -> Path | None:
     """Writes the notes of the given (else the running, else the latest) standup; toasts the path."""
     store = app.store
     standup = standup or store.running_standup() or store.latest_standup()
     if standup is None:
-        app.notify("There is no standup yet: start one in the standup screen (5)", title="No notes",
-                   severity="warning")
+        app.notify("There is no standup yet: start one in the standup screen (5)", title="No notes", severity="warning")
         return None
     try:
         data = gather_notes(store, standup, proposals=_proposals(app), use_installed=False)
@@ -109,12 +203,13 @@ def export_notes_file(app: "MediationApp", fmt: str = "md", standup: Standup | N
     return path
 
 
-def copy_notes_markdown(app: "MediationApp") -> bool:
+def copy_notes_markdown(app: MediationApp) -> bool:
     store = app.store
     standup = store.running_standup() or store.latest_standup()
     if standup is None:
-        app.notify("There is no standup yet: start one in the standup screen (5)", title="Nothing copied",
-                   severity="warning")
+        app.notify(
+            "There is no standup yet: start one in the standup screen (5)", title="Nothing copied", severity="warning"
+        )
         return False
     data = gather_notes(store, standup, proposals=_proposals(app), use_installed=False)
     app.copy_to_clipboard(str(render(data, "md")))
@@ -123,9 +218,15 @@ def copy_notes_markdown(app: "MediationApp") -> bool:
 
 
 register(
-    Command("app.copy_notes", "", "app", "copy meeting notes as Markdown",
-            "Copy the notes of the running or latest standup to the clipboard", "copy_notes",
-            key_display="palette"),
+    Command(
+        "app.copy_notes",
+        "",
+        "app",
+        "copy meeting notes as Markdown",
+        "Copy the notes of the running or latest standup to the clipboard",
+        "copy_notes",
+        key_display="palette",
+    ),
 )
 
 
@@ -255,13 +356,23 @@ class StandupScreen(ModeScreen):
         store = self.mediation.store
         latest = store.latest_standup(ended_only=True)
         lines = [Text("No standup running.", style="bold"), Text("")]
-        lines.append(Text.assemble("Press ", ("s", "bold"), " to start one: tick who is here, then walk the "
-                                   "agenda built from the data as it is now."))
+        lines.append(
+            Text.assemble(
+                "Press ",
+                ("s", "bold"),
+                " to start one: tick who is here, then walk the agenda built from the data as it is now.",
+            )
+        )
         if latest is not None and latest.ended_at is not None:
             minutes = round((latest.ended_at - latest.started_at).total_seconds() / 60)
             made = len(store.list_commitments(standup_id=latest.id))
-            lines += [Text(""), Text(f"Last standup: {latest.started_at:%a %d %b %H:%M}, {minutes} min, "
-                                     f"{len(latest.items)} items, {made} commitments.")]
+            lines += [
+                Text(""),
+                Text(
+                    f"Last standup: {latest.started_at:%a %d %b %H:%M}, {minutes} min, "
+                    f"{len(latest.items)} items, {made} commitments."
+                ),
+            ]
             lines.append(Text.assemble("Press ", ("ctrl+e", "bold"), " to export its notes."))
         self.query_one("#idle-text", Static).update(Text("\n").join(lines))
 
@@ -462,8 +573,7 @@ class StandupScreen(ModeScreen):
             return
         if self.standup.current_item >= len(self.standup.items) - 1:
             self._move_to(self.standup.current_item, finish_current=True)
-            self.notify("That was the last item. Note blockers (b), then end the meeting (E).",
-                        title="Agenda done")
+            self.notify("That was the last item. Note blockers (b), then end the meeting (E).", title="Agenda done")
             return
         self._move_to(self.standup.current_item + 1, finish_current=True)
 
@@ -488,8 +598,17 @@ class StandupScreen(ModeScreen):
         if action in ("open_requisition", "go_to_queue"):
             item = self.item if self.running else None
             return item is not None and item.requisition_id is not None
-        if action in ("next_item", "previous_item", "focus_notes", "focus_decision", "commitment", "log_dispute",
-                      "focus_blockers", "timebox", "end"):
+        if action in (
+            "next_item",
+            "previous_item",
+            "focus_notes",
+            "focus_decision",
+            "commitment",
+            "log_dispute",
+            "focus_blockers",
+            "timebox",
+            "end",
+        ):
             return self.running
         if action == "leave_field":
             return self.running and isinstance(self.focused, (TextArea, Input))
@@ -525,8 +644,9 @@ class StandupScreen(ModeScreen):
         try:
             agenda = build_agenda(app.store, app.now(), proposals=top)
         except Exception as exc:  # a broken metric or rule must not leave the lead without a meeting
-            self.app.call_from_thread(self.notify, f"The agenda could not be built: {exc}",
-                                      title="Standup", severity="error")
+            self.app.call_from_thread(
+                self.notify, f"The agenda could not be built: {exc}", title="Standup", severity="error"
+            )
             self._starting = False
             return
         self.app.call_from_thread(self._begin, plan, agenda)
@@ -538,10 +658,15 @@ class StandupScreen(ModeScreen):
             self.standup = store.running_standup()
         else:
             try:
-                self.standup = store.start_standup(Standup(
-                    started_at=self.mediation.now(), facilitator_id=plan.facilitator_id, attendees=plan.attendees,
-                    timebox_seconds=plan.timebox_seconds, items=agenda.to_standup_items(),
-                ))
+                self.standup = store.start_standup(
+                    Standup(
+                        started_at=self.mediation.now(),
+                        facilitator_id=plan.facilitator_id,
+                        attendees=plan.attendees,
+                        timebox_seconds=plan.timebox_seconds,
+                        items=agenda.to_standup_items(),
+                    )
+                )
             except (StoreError, ValueError) as exc:
                 self.notify(str(exc), title="Standup not started", severity="error")
                 return
@@ -585,8 +710,10 @@ class StandupScreen(ModeScreen):
                 self.notify(str(exc), title="Commitment not saved", severity="error")
                 return
             owner = self.people.get(stored.owner_id)
-            self.notify(f"{owner.name if owner else 'Owner'}: {stored.text} — due {stored.due:%a %d %b}",
-                        title="Commitment recorded")
+            self.notify(
+                f"{owner.name if owner else 'Owner'}: {stored.text} — due {stored.due:%a %d %b}",
+                title="Commitment recorded",
+            )
             self._show_made()
 
         self.app.push_screen(
@@ -597,7 +724,7 @@ class StandupScreen(ModeScreen):
         item = self.item
         if item is None or self.standup is None or not self.can_write():
             return
-        from screens.dispute_capture import DisputeCapture
+        from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 
         def logged(dispute: Any) -> None:
             if dispute is None or self.standup is None:
@@ -608,7 +735,8 @@ class StandupScreen(ModeScreen):
             if current.dispute_id is None:
                 try:
                     self.standup.items[index] = self.mediation.store.update_standup_item(
-                        current.model_copy(update={"dispute_id": dispute.id}))
+                        current.model_copy(update={"dispute_id": dispute.id})
+                    )
                 except StoreError as exc:
                     self.notify(str(exc), title="Standup", severity="error")
                 self._load_codes()
@@ -620,18 +748,23 @@ class StandupScreen(ModeScreen):
         item = self.item
         if item is None or not item.requisition_id:
             return
-        from screens.requisition_detail import RequisitionDetail
+        from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 
         store = self.mediation.store
         requisition = store.get_requisition(item.requisition_id)
         if requisition is None:
             self.notify("That requisition no longer exists", severity="warning")
             return
-        self.app.push_screen(RequisitionDetail(
-            requisition, people=store.people_by_id(), timeline=store.requisition_timeline(requisition.id),
-            scorecard=self.mediation.scorecard_for(requisition.id), now=self.mediation.now(),
-            disputes=store.list_disputes(requisition_id=requisition.id),
-        ))
+        self.app.push_screen(
+            RequisitionDetail(
+                requisition,
+                people=store.people_by_id(),
+                timeline=store.requisition_timeline(requisition.id),
+                scorecard=self.mediation.scorecard_for(requisition.id),
+                now=self.mediation.now(),
+                disputes=store.list_disputes(requisition_id=requisition.id),
+            )
+        )
 
     def action_go_to_queue(self) -> None:
         item = self.item
@@ -652,7 +785,8 @@ class StandupScreen(ModeScreen):
                 return
             try:
                 self.standup = self.mediation.store.update_standup(
-                    self.standup.model_copy(update={"timebox_seconds": seconds}))
+                    self.standup.model_copy(update={"timebox_seconds": seconds})
+                )
             except StoreError as exc:
                 self.notify(str(exc), title="Standup", severity="error")
                 return
@@ -684,8 +818,11 @@ class StandupScreen(ModeScreen):
         try:
             if self.standup.items:
                 item = self.standup.items[index]
-                self.standup.items[index] = store.update_standup_item(item.model_copy(update={
-                    "seconds_spent": item.seconds_spent + self._running_seconds(now), "done": True}))
+                self.standup.items[index] = store.update_standup_item(
+                    item.model_copy(
+                        update={"seconds_spent": item.seconds_spent + self._running_seconds(now), "done": True}
+                    )
+                )
             ended = store.update_standup(self.standup.model_copy(update={"ended_at": now}))
         except StoreError as exc:
             self.notify(str(exc), title="Standup not ended", severity="error")

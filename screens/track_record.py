@@ -1,4 +1,5 @@
 """Mode 4, Track record: follow-through and disputes per team and per person, computed from the data, sortable."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
-from console.track_record import (
+from mediation_console.console.core.track_record import (
     DISPUTE_WINDOW_DAYS,
     SORT_COLUMNS,
     TEAM_LABELS,
@@ -23,19 +24,28 @@ from console.track_record import (
     sort_records,
     track_record,
 )
-from screens.base import ModeScreen, SizedTable, text_width
-from screens.commands import Command, bindings, register
-from screens.expectations import spark_text
-from screens.modals import PickerModal
-from screens.paged_table import Cell, Column, PagedTable
+from mediation_console.screens.base import ModeScreen, SizedTable, text_width
+from mediation_console.screens.commands import Command, bindings, register
+from mediation_console.screens.dialogs.modals import PickerModal
+from mediation_console.screens.expectations import spark_text
+from mediation_console.screens.widgets.paged_table import Cell, Column, PagedTable
 
 # Follow-through at or above GOOD reads as healthy, below FAIR as a problem worth a conversation.
 GOOD, FAIR = 80.0, 60.0
 # Table columns: (key, header); the sort keys are the track record's own field names.
 COLUMNS = [
-    ("subject", "Name"), ("team", "Team"), ("follow_through_30", "30 d"), ("follow_through_90", "90 d"),
-    ("kept", "Kept"), ("missed", "Missed"), ("late", "Late"), ("open", "Open"), ("overdue", "Overdue"),
-    ("trend", "12 weeks"), ("disputes_raised", "Raised"), ("disputes_resolved", "Resolved"),
+    ("subject", "Name"),
+    ("team", "Team"),
+    ("follow_through_30", "30 d"),
+    ("follow_through_90", "90 d"),
+    ("kept", "Kept"),
+    ("missed", "Missed"),
+    ("late", "Late"),
+    ("open", "Open"),
+    ("overdue", "Overdue"),
+    ("trend", "12 weeks"),
+    ("disputes_raised", "Raised"),
+    ("disputes_resolved", "Resolved"),
     ("median_days_to_resolve", "Median d"),
 ]
 # Below this many terminal columns the team column gives way (the teams table above says it anyway).
@@ -46,13 +56,32 @@ ASCENDING_FIRST = {"subject"}
 NAME_WIDTH = (10, 32)
 
 COMMANDS = register(
-    Command("track_record.sort", "s", "track record", "sort by column",
-            "Sort the team and people tables by any column (clicking a header does too)", "sort_menu",
-            footer="sort"),
-    Command("track_record.reverse", "r", "track record", "reverse order", "Reverse the sort order",
-            "reverse_sort", footer="reverse"),
-    Command("track_record.switch_table", "tab", "track record", "switch table",
-            "Move between the teams and the people", "switch_table"),
+    Command(
+        "track_record.sort",
+        "s",
+        "track record",
+        "sort by column",
+        "Sort the team and people tables by any column (clicking a header does too)",
+        "sort_menu",
+        footer="sort",
+    ),
+    Command(
+        "track_record.reverse",
+        "r",
+        "track record",
+        "reverse order",
+        "Reverse the sort order",
+        "reverse_sort",
+        footer="reverse",
+    ),
+    Command(
+        "track_record.switch_table",
+        "tab",
+        "track record",
+        "switch table",
+        "Move between the teams and the people",
+        "switch_table",
+    ),
 )
 
 
@@ -129,8 +158,14 @@ class PeopleTable(PagedTable[TrackRecord]):
             return Column(key, label, cell, width=width, flex=1, max_width=width + 2, align="right")
 
         columns = [
-            Column("subject", "Name", lambda r: Cell(r.subject, None if r.active else "dim"),
-                   width=self.name_width, flex=1, max_width=self.name_width + 2),
+            Column(
+                "subject",
+                "Name",
+                lambda r: Cell(r.subject, None if r.active else "dim"),
+                width=self.name_width,
+                flex=1,
+                max_width=self.name_width + 2,
+            ),
             Column("team", "Team", text=lambda r: TEAM_LABELS[r.team], width=10, flex=1, max_width=12),
             number("follow_through_30", "30 d", lambda r: rate_cell(r.follow_through_30), 7),
             number("follow_through_90", "90 d", lambda r: rate_cell(r.follow_through_90), 7),
@@ -140,12 +175,22 @@ class PeopleTable(PagedTable[TrackRecord]):
             number("open", "Open", lambda r: count_cell(r.open)),
             number("overdue", "Overdue", lambda r: count_cell(r.overdue, alarm=True)),
             # Right-aligned like the figures around it, so the weeks sit apart from the overdue count.
-            Column("trend", "12 weeks", lambda r: Cell(spark_text(r.trend), "accent"), width=12, flex=1,
-                   max_width=14, align="right"),
+            Column(
+                "trend",
+                "12 weeks",
+                lambda r: Cell(spark_text(r.trend), "accent"),
+                width=12,
+                flex=1,
+                max_width=14,
+                align="right",
+            ),
             number("disputes_raised", "Raised", lambda r: count_cell(r.disputes_raised)),
             number("disputes_resolved", "Resolved", lambda r: count_cell(r.disputes_resolved)),
-            number("median_days_to_resolve", "Median d",
-                   lambda r: NO_MEDIAN if r.median_days_to_resolve is None else Cell(f"{r.median_days_to_resolve:.1f}")),
+            number(
+                "median_days_to_resolve",
+                "Median d",
+                lambda r: NO_MEDIAN if r.median_days_to_resolve is None else Cell(f"{r.median_days_to_resolve:.1f}"),
+            ),
         ]
         return [c for c in columns if c.key != "team" or self.with_team]
 
@@ -231,16 +276,27 @@ class TrackRecordScreen(ModeScreen):
 
     def _show(self, report: TrackRecordReport) -> None:
         self.report = report
-        self.query_one("#track-title", Static).update(Text.assemble(
-            ("Teams", "bold"), (f" · follow-through = kept ÷ (kept + missed) · counts over the last "
-                                f"{DISPUTE_WINDOW_DAYS} days · as of {report.today:%a %d %b}", "dim")))
+        self.query_one("#track-title", Static).update(
+            Text.assemble(
+                ("Teams", "bold"),
+                (
+                    f" · follow-through = kept ÷ (kept + missed) · counts over the last "
+                    f"{DISPUTE_WINDOW_DAYS} days · as of {report.today:%a %d %b}",
+                    "dim",
+                ),
+            )
+        )
         self._fill(self.teams_table, report.teams)
         self._fill_people(report.people)
         label = TRACK_RECORD_LABELS[self.sort_key]
         direction = "highest first" if self.descending else "lowest first"
-        self.query_one("#people-title", Static).update(Text.assemble(
-            ("People", "bold"), f" · {len(report.people)}", (f" · sorted by {label.lower()}, {direction} · s sort · r reverse",
-                                                              "dim")))
+        self.query_one("#people-title", Static).update(
+            Text.assemble(
+                ("People", "bold"),
+                f" · {len(report.people)}",
+                (f" · sorted by {label.lower()}, {direction} · s sort · r reverse", "dim"),
+            )
+        )
         self._show_detail()
 
     def _fill_people(self, records: list[TrackRecord]) -> None:
@@ -254,7 +310,7 @@ class TrackRecordScreen(ModeScreen):
             position = next((i for i, r in enumerate(ordered) if r.person_id == current.person_id), 0)
         table.fit_names(ordered)
         table.sort_key, table.descending = self.sort_key, self.descending
-        table.set_source(lambda offset, limit: ordered[offset:offset + limit], len(ordered), cursor=position)
+        table.set_source(lambda offset, limit: ordered[offset : offset + limit], len(ordered), cursor=position)
 
     def _fill(self, table: SizedTable, records: list[TrackRecord]) -> None:
         current = self._selected(table)
@@ -264,9 +320,10 @@ class TrackRecordScreen(ModeScreen):
         table.clear()
         # 2,500 people: the columns fit their widest cell, worked out from the text here rather than
         # by the table measuring 30,000 cells as rich renderables (~300 ms with the interface frozen).
-        table.fit_columns({key: max((text_width(row[i]) for row in rows), default=0)
-                           for i, (key, _header) in enumerate(self.columns)})
-        for record, row in zip(ordered, rows):
+        table.fit_columns(
+            {key: max((text_width(row[i]) for row in rows), default=0) for i, (key, _header) in enumerate(self.columns)}
+        )
+        for record, row in zip(ordered, rows, strict=False):
             table.add_row(*row, key=record.subject)
         if ordered:
             row = next((i for i, r in enumerate(ordered) if r.subject == keep), 0)
@@ -288,10 +345,18 @@ class TrackRecordScreen(ModeScreen):
         name = Text(r.subject, style="bold" if r.is_team else "" if r.active else "dim")
         median = r.median_days_to_resolve
         cells = [
-            name, Text("whole team", style="dim") if r.is_team else TEAM_LABELS[r.team], rate(r.follow_through_30), rate(r.follow_through_90),
-            count(r.kept), count(r.missed), count(r.late), count(r.open), count(r.overdue, alarm=True),
+            name,
+            Text("whole team", style="dim") if r.is_team else TEAM_LABELS[r.team],
+            rate(r.follow_through_30),
+            rate(r.follow_through_90),
+            count(r.kept),
+            count(r.missed),
+            count(r.late),
+            count(r.open),
+            count(r.overdue, alarm=True),
             Text(spark_text(r.trend), style=self.theme_colour("accent")),
-            count(r.disputes_raised), count(r.disputes_resolved),
+            count(r.disputes_raised),
+            count(r.disputes_resolved),
             Text("—" if median is None else f"{median:.1f}", style="dim" if median is None else "", justify="right"),
         ]
         if all(key != "team" for key, _ in self.columns):
@@ -327,19 +392,32 @@ class TrackRecordScreen(ModeScreen):
             trend.data = []
             return
         late = f", {record.late} of them late" if record.late else ""
-        rates = " · ".join(f"{label} {'no data' if value is None else f'{value:.0f}%'}"
-                           for label, value in (("30 days", record.follow_through_30),
-                                                ("90 days", record.follow_through_90)))
-        summary.update(Text.assemble(
-            (record.subject, "bold"), f" ({TEAM_LABELS[record.team]})" if not record.is_team else " team",
-            f" · follow-through {rates}", "\n",
-            f"{record.kept} kept{late} · {record.missed} missed · {record.open} open",
-            (f" · {record.overdue} overdue, waiting for a decision", f"bold {self.theme_colour('error')}")
-            if record.overdue else "", "\n",
-            (f"{record.disputes_raised} disputes raised · {record.disputes_resolved} resolved"
-             + (f" in a median {record.median_days_to_resolve:.1f} days" if record.median_days_to_resolve is not None
-                else ""), "dim"),
-        ))
+        rates = " · ".join(
+            f"{label} {'no data' if value is None else f'{value:.0f}%'}"
+            for label, value in (("30 days", record.follow_through_30), ("90 days", record.follow_through_90))
+        )
+        summary.update(
+            Text.assemble(
+                (record.subject, "bold"),
+                f" ({TEAM_LABELS[record.team]})" if not record.is_team else " team",
+                f" · follow-through {rates}",
+                "\n",
+                f"{record.kept} kept{late} · {record.missed} missed · {record.open} open",
+                (f" · {record.overdue} overdue, waiting for a decision", f"bold {self.theme_colour('error')}")
+                if record.overdue
+                else "",
+                "\n",
+                (
+                    f"{record.disputes_raised} disputes raised · {record.disputes_resolved} resolved"
+                    + (
+                        f" in a median {record.median_days_to_resolve:.1f} days"
+                        if record.median_days_to_resolve is not None
+                        else ""
+                    ),
+                    "dim",
+                ),
+            )
+        )
         weeks = [value for value in record.trend if value is not None]
         trend.data = weeks
         trend.tooltip = "follow-through by week, weeks with data only" if weeks else "no weekly data yet"

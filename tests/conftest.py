@@ -1,4 +1,5 @@
 """Shared fixtures: an isolated database path and settings, a fixed clock, a small seeded Store, the app."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from db.models import (
+from mediation_console.db.models import (
     Dispute,
     DisputeCategory,
     Engagement,
@@ -19,7 +20,7 @@ from db.models import (
     RequisitionStatus,
     Team,
 )
-from db.store import Store
+from mediation_console.db.store import Store
 
 # Every test runs at the same moment, so ages, due dates and snapshots never drift.
 FIXED_NOW = dt.datetime(2026, 11, 20, 9, 30)
@@ -28,16 +29,31 @@ SALES = ("Avery Stone", "Blake Moreno", "Casey Lin")
 RECRUITERS = ("Dana Okafor", "Eli Novak", "Frankie Ruiz")
 LEAD = "Morgan Hale"
 TITLES = (
-    "Senior Data Engineer", "Payroll Specialist", "Site Reliability Engineer", "Warehouse Supervisor",
-    "Product Designer", "Account Executive", "Staff Accountant", "Field Service Technician",
-    "Clinical Nurse Lead", "Backend Developer (Go)", "HR Business Partner", "Procurement Manager",
+    "Senior Data Engineer",
+    "Payroll Specialist",
+    "Site Reliability Engineer",
+    "Warehouse Supervisor",
+    "Product Designer",
+    "Account Executive",
+    "Staff Accountant",
+    "Field Service Technician",
+    "Clinical Nurse Lead",
+    "Backend Developer (Go)",
+    "HR Business Partner",
+    "Procurement Manager",
 )
-CLIENTS = ("Northwind Logistics", "Contoso Health", "Fabrikam Foods", "Tailspin Air", "Wingtip Retail",
-           "Litware Labs")
+CLIENTS = ("Northwind Logistics", "Contoso Health", "Fabrikam Foods", "Tailspin Air", "Wingtip Retail", "Litware Labs")
 STATUS_MIX = (
-    RequisitionStatus.INTAKE, RequisitionStatus.QUALIFIED, RequisitionStatus.SOURCING, RequisitionStatus.SOURCING,
-    RequisitionStatus.SUBMITTED, RequisitionStatus.INTERVIEWING, RequisitionStatus.OFFER, RequisitionStatus.ON_HOLD,
-    RequisitionStatus.FILLED, RequisitionStatus.LOST,
+    RequisitionStatus.INTAKE,
+    RequisitionStatus.QUALIFIED,
+    RequisitionStatus.SOURCING,
+    RequisitionStatus.SOURCING,
+    RequisitionStatus.SUBMITTED,
+    RequisitionStatus.INTERVIEWING,
+    RequisitionStatus.OFFER,
+    RequisitionStatus.ON_HOLD,
+    RequisitionStatus.FILLED,
+    RequisitionStatus.LOST,
 )
 # Stand-ins for what the rules module stores (score, grade, estimate); the queue only displays them.
 GRADES = ((82, "A", 30), (58, "B", 40), (31, "C", 55), (None, None, None))
@@ -98,17 +114,27 @@ def seed(store: Store, requisitions: int = 20, seed_value: int = 3) -> dict[str,
         derived.append((score, grade, estimate, req.id))
         if status in (RequisitionStatus.SUBMITTED, RequisitionStatus.INTERVIEWING, RequisitionStatus.OFFER):
             for n in range(1 + i % 3):
-                store.add_pipeline_event(PipelineEvent(
-                    requisition_id=req.id, kind=EventKind.SUBMITTAL, at=opened + dt.timedelta(days=2 + n),
-                    actor_id=req.recruiter_id, note=f"candidate {n + 1} sent",
-                ))
+                store.add_pipeline_event(
+                    PipelineEvent(
+                        requisition_id=req.id,
+                        kind=EventKind.SUBMITTAL,
+                        at=opened + dt.timedelta(days=2 + n),
+                        actor_id=req.recruiter_id,
+                        note=f"candidate {n + 1} sent",
+                    )
+                )
     store.set_derived(derived)
     if requisitions >= 3:
-        store.add_dispute(Dispute(
-            requisition_id=3, raised_by_id=people[RECRUITERS[0]].id, counterpart_id=people[SALES[2]].id,
-            category=DisputeCategory.PAY_BELOW_MARKET, severity=2,
-            summary="Salary band is 15% under market; candidates decline at offer",
-        ))
+        store.add_dispute(
+            Dispute(
+                requisition_id=3,
+                raised_by_id=people[RECRUITERS[0]].id,
+                counterpart_id=people[SALES[2]].id,
+                category=DisputeCategory.PAY_BELOW_MARKET,
+                severity=2,
+                summary="Salary band is 15% under market; candidates decline at offer",
+            )
+        )
     return people
 
 
@@ -165,7 +191,7 @@ def app_factory(clock: Clock) -> Callable[..., object]:
     """`app_factory(store)` builds the MediationApp on the fixed clock."""
 
     def make(store: Store, **kwargs: object) -> object:
-        from console.app import MediationApp
+        from mediation_console.console.app import MediationApp
 
         return MediationApp(store, now=clock, **kwargs)
 

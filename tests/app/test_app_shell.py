@@ -1,9 +1,10 @@
 """The shell: number keys switch screens, but never from under an open dialog; closing twice is harmless."""
+
 from __future__ import annotations
 
-from screens.disputes import DisputesScreen
-from screens.help import HelpScreen
-from screens.queue import QueueScreen
+from mediation_console.screens.dialogs.help import HelpScreen
+from mediation_console.screens.disputes import DisputesScreen
+from mediation_console.screens.queue import QueueScreen
 
 SIZE = (120, 36)
 

@@ -1,4 +1,5 @@
 """Disputes from the keyboard: quick capture with prefill, type-ahead, validation, and mediating to a resolution."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,12 +7,20 @@ import datetime as dt
 import pytest
 from textual.widgets import Input, Label
 
-from console.app import MediationApp
-from db.models import CommitmentSource, CommitmentStatus, Dispute, DisputeStatus, Person, Requisition, Team
-from db.store import Store
-from screens.dispute_accept import ResolveDispute
-from screens.dispute_capture import DisputeCapture
-from screens.disputes import DisputesScreen
+from mediation_console.console.app import MediationApp
+from mediation_console.db.models import (
+    CommitmentSource,
+    CommitmentStatus,
+    Dispute,
+    DisputeStatus,
+    Person,
+    Requisition,
+    Team,
+)
+from mediation_console.db.store import Store
+from mediation_console.screens.dialogs.dispute_accept import ResolveDispute
+from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
+from mediation_console.screens.disputes import DisputesScreen
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 SIZE = (120, 36)
@@ -23,31 +32,71 @@ def seed_disputes(store: Store) -> dict[str, int]:
     dana = store.add_person(Person(name="Dana Deal", team=Team.SALES))
     rita = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
     ravi = store.add_person(Person(name="Ravi Sourcer", team=Team.RECRUITING))
-    data_engineer = store.add_requisition(Requisition(
-        title="Senior Data Engineer", client="Northwind Analytics", sales_owner_id=sam.id, recruiter_id=rita.id,
-        salary_min=120_000, salary_max=130_000, market_salary=150_000, promised_date=dt.date(2026, 12, 4),
-        opened_at=NOW - dt.timedelta(days=20),
-    ))
-    payroll = store.add_requisition(Requisition(
-        title="Payroll Specialist", client="Contoso Retail", sales_owner_id=dana.id, recruiter_id=ravi.id,
-        opened_at=NOW - dt.timedelta(days=9),
-    ))
-    store.add_requisition(Requisition(
-        title="Staff Frontend Engineer", client="Fabrikam", sales_owner_id=sam.id, recruiter_id=ravi.id,
-        opened_at=NOW - dt.timedelta(days=3),
-    ))
-    pay = store.add_dispute(Dispute(
-        requisition_id=data_engineer.id, raised_by_id=rita.id, counterpart_id=sam.id, category="pay_below_market",
-        severity=3, summary="Salary cap is 13% under market; nobody takes the call",
-        sales_interest="Keep the client and the fee", recruiting_interest="Not spend a month sourcing at that pay",
-        opened_at=NOW - dt.timedelta(days=6),
-    ))
-    slow = store.add_dispute(Dispute(
-        requisition_id=payroll.id, raised_by_id=dana.id, counterpart_id=ravi.id, category="slow_submittals",
-        severity=2, summary="No candidate after nine days", opened_at=NOW - dt.timedelta(days=2),
-    ))
-    return {"sam": sam.id, "dana": dana.id, "rita": rita.id, "ravi": ravi.id, "data_engineer": data_engineer.id,
-            "payroll": payroll.id, "pay": pay.id, "slow": slow.id}
+    data_engineer = store.add_requisition(
+        Requisition(
+            title="Senior Data Engineer",
+            client="Northwind Analytics",
+            sales_owner_id=sam.id,
+            recruiter_id=rita.id,
+            salary_min=120_000,
+            salary_max=130_000,
+            market_salary=150_000,
+            promised_date=dt.date(2026, 12, 4),
+            opened_at=NOW - dt.timedelta(days=20),
+        )
+    )
+    payroll = store.add_requisition(
+        Requisition(
+            title="Payroll Specialist",
+            client="Contoso Retail",
+            sales_owner_id=dana.id,
+            recruiter_id=ravi.id,
+            opened_at=NOW - dt.timedelta(days=9),
+        )
+    )
+    store.add_requisition(
+        Requisition(
+            title="Staff Frontend Engineer",
+            client="Fabrikam",
+            sales_owner_id=sam.id,
+            recruiter_id=ravi.id,
+            opened_at=NOW - dt.timedelta(days=3),
+        )
+    )
+    pay = store.add_dispute(
+        Dispute(
+            requisition_id=data_engineer.id,
+            raised_by_id=rita.id,
+            counterpart_id=sam.id,
+            category="pay_below_market",
+            severity=3,
+            summary="Salary cap is 13% under market; nobody takes the call",
+            sales_interest="Keep the client and the fee",
+            recruiting_interest="Not spend a month sourcing at that pay",
+            opened_at=NOW - dt.timedelta(days=6),
+        )
+    )
+    slow = store.add_dispute(
+        Dispute(
+            requisition_id=payroll.id,
+            raised_by_id=dana.id,
+            counterpart_id=ravi.id,
+            category="slow_submittals",
+            severity=2,
+            summary="No candidate after nine days",
+            opened_at=NOW - dt.timedelta(days=2),
+        )
+    )
+    return {
+        "sam": sam.id,
+        "dana": dana.id,
+        "rita": rita.id,
+        "ravi": ravi.id,
+        "data_engineer": data_engineer.id,
+        "payroll": payroll.id,
+        "pay": pay.id,
+        "slow": slow.id,
+    }
 
 
 @pytest.fixture
@@ -342,7 +391,10 @@ async def test_a_resolution_in_the_leads_own_words_with_one_commitment(store, se
     assert resolved.proposal_id is None
     [commitment] = store.list_commitments(dispute_id=seeded["pay"])
     assert (commitment.owner_id, commitment.due, commitment.source) == (
-        seeded["sam"], dt.date(2026, 11, 25), CommitmentSource.DISPUTE)
+        seeded["sam"],
+        dt.date(2026, 11, 25),
+        CommitmentSource.DISPUTE,
+    )
 
 
 async def test_a_past_due_date_is_refused_before_anything_is_saved(store, seeded):
@@ -365,7 +417,7 @@ async def test_a_past_due_date_is_refused_before_anything_is_saved(store, seeded
 
 
 async def test_accepting_a_proposal_records_the_resolution_and_its_commitments(store, seeded):
-    pytest.importorskip("console.rules.service")
+    pytest.importorskip("mediation_console.console.core.rules.service")
     app = app_for(store)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

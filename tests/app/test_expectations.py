@@ -1,4 +1,5 @@
 """The expectations screen from the keyboard: agreeing, proposing, breaches that lead to the requisition, and commitments."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,9 +7,9 @@ import datetime as dt
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from console.app import MediationApp
-from db.defaults import INTAKE_WITHIN_HOURS
-from db.models import (
+from mediation_console.console.app import MediationApp
+from mediation_console.db.defaults import INTAKE_WITHIN_HOURS
+from mediation_console.db.models import (
     Commitment,
     CommitmentSource,
     CommitmentStatus,
@@ -18,11 +19,11 @@ from db.models import (
     Requisition,
     Team,
 )
-from db.store import Store
-from screens.commitment_form import CancelCommitment, CommitmentForm
-from screens.expectation_breaches import ExpectationBreaches
-from screens.expectation_form import ExpectationForm
-from screens.expectations import ExpectationsScreen
+from mediation_console.db.store import Store
+from mediation_console.screens.dialogs.commitment_form import CancelCommitment, CommitmentForm
+from mediation_console.screens.dialogs.expectation_breaches import ExpectationBreaches
+from mediation_console.screens.dialogs.expectation_form import ExpectationForm
+from mediation_console.screens.expectations import ExpectationsScreen
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)  # a Monday
 TODAY = NOW.date()
@@ -34,35 +35,81 @@ def seed_expectations(store: Store) -> dict[str, int]:
     open commitments: one overdue, one due today, one next week. The defaults stay proposed."""
     sam = store.add_person(Person(name="Sam Seller", team=Team.SALES))
     rita = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
-    on_time = store.add_requisition(Requisition(
-        title="Senior Data Engineer", client="Northwind Analytics", sales_owner_id=sam.id, recruiter_id=rita.id,
-        opened_at=NOW - dt.timedelta(days=10), intake_at=NOW - dt.timedelta(days=10, hours=-5),
-    ))
-    no_intake = store.add_requisition(Requisition(
-        title="Payroll Specialist", client="Contoso Retail", sales_owner_id=sam.id, recruiter_id=rita.id,
-        opened_at=NOW - dt.timedelta(days=4),
-    ))
-    late_intake = store.add_requisition(Requisition(
-        title="Staff Frontend Engineer", client="Fabrikam", sales_owner_id=sam.id, recruiter_id=rita.id,
-        opened_at=NOW - dt.timedelta(days=6), intake_at=NOW - dt.timedelta(days=4),
-    ))
-    review = store.add_expectation(Expectation(
-        title="Weekly pipeline review with both teams", owner_team=Team.LEAD, metric=None, target=90,
-        window_days=30, status=ExpectationStatus.AGREED, agreed_at=TODAY - dt.timedelta(days=30),
-    ))
-    overdue = store.add_commitment(Commitment(
-        owner_id=sam.id, text="Book the joint intake for the payroll role", due=TODAY - dt.timedelta(days=3),
-        requisition_id=no_intake.id,
-    ))
-    today = store.add_commitment(Commitment(
-        owner_id=rita.id, text="Send two calibration profiles", due=TODAY, requisition_id=on_time.id,
-    ))
-    later = store.add_commitment(Commitment(
-        owner_id=sam.id, text="Run the weekly pipeline review", due=TODAY + dt.timedelta(days=7),
-        source=CommitmentSource.EXPECTATION, expectation_id=review.id,
-    ))
-    return {"sam": sam.id, "rita": rita.id, "no_intake": no_intake.id, "late_intake": late_intake.id,
-            "review": review.id, "overdue": overdue.id, "today": today.id, "later": later.id}
+    on_time = store.add_requisition(
+        Requisition(
+            title="Senior Data Engineer",
+            client="Northwind Analytics",
+            sales_owner_id=sam.id,
+            recruiter_id=rita.id,
+            opened_at=NOW - dt.timedelta(days=10),
+            intake_at=NOW - dt.timedelta(days=10, hours=-5),
+        )
+    )
+    no_intake = store.add_requisition(
+        Requisition(
+            title="Payroll Specialist",
+            client="Contoso Retail",
+            sales_owner_id=sam.id,
+            recruiter_id=rita.id,
+            opened_at=NOW - dt.timedelta(days=4),
+        )
+    )
+    late_intake = store.add_requisition(
+        Requisition(
+            title="Staff Frontend Engineer",
+            client="Fabrikam",
+            sales_owner_id=sam.id,
+            recruiter_id=rita.id,
+            opened_at=NOW - dt.timedelta(days=6),
+            intake_at=NOW - dt.timedelta(days=4),
+        )
+    )
+    review = store.add_expectation(
+        Expectation(
+            title="Weekly pipeline review with both teams",
+            owner_team=Team.LEAD,
+            metric=None,
+            target=90,
+            window_days=30,
+            status=ExpectationStatus.AGREED,
+            agreed_at=TODAY - dt.timedelta(days=30),
+        )
+    )
+    overdue = store.add_commitment(
+        Commitment(
+            owner_id=sam.id,
+            text="Book the joint intake for the payroll role",
+            due=TODAY - dt.timedelta(days=3),
+            requisition_id=no_intake.id,
+        )
+    )
+    today = store.add_commitment(
+        Commitment(
+            owner_id=rita.id,
+            text="Send two calibration profiles",
+            due=TODAY,
+            requisition_id=on_time.id,
+        )
+    )
+    later = store.add_commitment(
+        Commitment(
+            owner_id=sam.id,
+            text="Run the weekly pipeline review",
+            due=TODAY + dt.timedelta(days=7),
+            source=CommitmentSource.EXPECTATION,
+            expectation_id=review.id,
+        )
+    )
+    return {
+        "sam": sam.id,
+        "rita": rita.id,
+        "no_intake": no_intake.id,
+        "late_intake": late_intake.id,
+        "review": review.id,
+        "overdue": overdue.id,
+        "today": today.id,
+        "later": later.id,
+    }
 
 
 @pytest.fixture
@@ -178,7 +225,11 @@ async def test_proposing_an_expectation_validates_next_to_the_field_and_saves_it
         assert isinstance(app.screen, ExpectationsScreen)
     saved = next(e for e in store.list_expectations() if e.title.startswith("Intake call within 12 h"))
     assert (saved.metric, saved.threshold, saved.target, saved.status) == (
-        INTAKE_WITHIN_HOURS, 12, 95, ExpectationStatus.PROPOSED)
+        INTAKE_WITHIN_HOURS,
+        12,
+        95,
+        ExpectationStatus.PROPOSED,
+    )
 
 
 async def test_a_breach_leads_to_its_requisition_in_the_queue(store, seeded):
@@ -202,7 +253,7 @@ async def test_a_breach_leads_to_its_requisition_in_the_queue(store, seeded):
 
 
 async def test_enter_on_a_breach_opens_the_requisition_detail(store, seeded):
-    from screens.requisition_detail import RequisitionDetail
+    from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 
     app = app_for(store)
     async with app.run_test(size=SIZE) as pilot:
@@ -281,4 +332,7 @@ async def test_n_in_the_commitments_records_a_check_in_of_the_expectation(store,
     made = store.list_commitments(owner_id=seeded["rita"], statuses=["open"])
     check_in = next(c for c in made if c.text == "Chair the review on Friday")
     assert (check_in.due, check_in.source, check_in.expectation_id) == (
-        dt.date(2026, 11, 27), CommitmentSource.EXPECTATION, seeded["review"])
+        dt.date(2026, 11, 27),
+        CommitmentSource.EXPECTATION,
+        seeded["review"],
+    )

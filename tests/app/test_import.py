@@ -1,4 +1,5 @@
 """Importing requisitions from a CSV inside the console: the palette entry, the file dialog, the report."""
+
 from __future__ import annotations
 
 import io
@@ -8,9 +9,9 @@ from rich.console import Console
 from textual.command import CommandPalette
 from textual.widgets import Checkbox, Input, Static
 
-from db.store import QueueQuery
-from screens.import_modal import ImportDialog, ImportReportModal
-from screens.queue import QueueScreen
+from mediation_console.db.store import QueueQuery
+from mediation_console.screens.dialogs.import_modal import ImportDialog, ImportReportModal
+from mediation_console.screens.queue import QueueScreen
 
 SIZE = (120, 36)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "csv"
@@ -172,7 +173,7 @@ async def test_a_mapping_file_names_the_other_headers(store, app_factory):
 
 
 async def test_the_import_is_offered_on_every_screen_but_not_on_a_read_only_database(store, app_factory, tmp_path):
-    from screens.commands import applicable
+    from mediation_console.screens.commands import applicable
 
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:

@@ -1,16 +1,17 @@
 """The requisition queue driven from the keyboard through Pilot; every change is checked in the database."""
+
 from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static
 
-from db.models import CLOSED_STATUSES, EventKind, Requisition, RequisitionStatus, allowed_transitions
-from db.store import QUEUE_SORTS, QueueQuery
-from screens.commands import applicable
-from screens.help import HelpScreen
-from screens.modals import PipelineEventModal, StatusChangeModal
-from screens.queue import QueueScreen, RequisitionTable
-from screens.requisition_detail import RequisitionDetail
-from screens.requisition_form import RequisitionForm
+from mediation_console.db.models import CLOSED_STATUSES, EventKind, Requisition, RequisitionStatus, allowed_transitions
+from mediation_console.db.store import QUEUE_SORTS, QueueQuery
+from mediation_console.screens.commands import applicable
+from mediation_console.screens.dialogs.help import HelpScreen
+from mediation_console.screens.dialogs.modals import PipelineEventModal, StatusChangeModal
+from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
+from mediation_console.screens.dialogs.requisition_form import RequisitionForm
+from mediation_console.screens.queue import QueueScreen, RequisitionTable
 
 SIZE = (120, 36)
 
@@ -64,7 +65,11 @@ async def test_creating_a_requisition_saves_it_and_shows_it_in_the_queue(store, 
     saved = store.requisition_by_code("REQ-0021")
     assert saved is not None
     assert (saved.title, saved.client, saved.salary_min, str(saved.promised_date)) == (
-        "Night Shift Nurse", "St Mary's Hospital", 52_000, "2027-01-15")
+        "Night Shift Nurse",
+        "St Mary's Hospital",
+        52_000,
+        "2027-01-15",
+    )
     assert saved.sales_owner_id == store.person_by_name("Casey Lin").id
 
 
@@ -137,8 +142,10 @@ async def test_a_status_change_offers_only_allowed_moves_and_declining_needs_a_r
         await pilot.press("s")
         modal = app.screen
         assert isinstance(modal, StatusChangeModal)
-        offered = [modal.query_one(OptionList).get_option_at_index(i).id
-                   for i in range(modal.query_one(OptionList).option_count)]
+        offered = [
+            modal.query_one(OptionList).get_option_at_index(i).id
+            for i in range(modal.query_one(OptionList).option_count)
+        ]
         assert offered == [s.value for s in allowed_transitions(RequisitionStatus.SOURCING)]
         await pilot.press(*["down"] * offered.index("declined"), "enter")
         await pilot.pause()
@@ -224,7 +231,7 @@ async def test_an_empty_database_invites_the_lead_to_add_a_requisition(empty_sto
 
 
 async def test_a_read_only_database_shows_a_banner_and_refuses_writes(store_factory, app_factory, tmp_path):
-    from db.store import Store
+    from mediation_console.db.store import Store
 
     store_factory(20, name="shared.db").close()
     readonly = Store(tmp_path / "shared.db", readonly=True)
@@ -243,7 +250,7 @@ async def test_a_read_only_database_shows_a_banner_and_refuses_writes(store_fact
 
 
 async def test_the_chosen_theme_is_remembered(store, app_factory):
-    from console.config import load_settings
+    from mediation_console.console.core.config import load_settings
 
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
@@ -268,7 +275,8 @@ async def test_the_palette_lists_queue_actions_by_area_and_runs_them(store, app_
 
 
 async def test_going_to_a_requisition_from_another_screen_clears_the_filters_hiding_it_and_scrolls_to_it(
-        store_factory, app_factory):
+    store_factory, app_factory
+):
     store = store_factory(150)
     target = store.requisition_by_code("REQ-0040")
     assert target.status in CLOSED_STATUSES and "Payroll" not in target.title
@@ -320,8 +328,10 @@ def test_the_store_places_a_requisition_where_the_queue_sorts_it(store_factory):
     store = store_factory(150)
     for sort in QUEUE_SORTS:
         for descending in (False, True):
-            for query in (QueueQuery(sort=sort, descending=descending),
-                          QueueQuery(sort=sort, descending=descending, open_only=True, text="senior")):
+            for query in (
+                QueueQuery(sort=sort, descending=descending),
+                QueueQuery(sort=sort, descending=descending, open_only=True, text="senior"),
+            ):
                 rows = store.query_queue(query, 0, 200)
                 assert rows
                 for index in (0, len(rows) // 2, len(rows) - 1):

@@ -1,4 +1,5 @@
 """Running the standup from the console: start, walk the agenda, take notes, commit, end and export."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,12 +8,12 @@ import stat
 import pytest
 from textual.widgets import Input, SelectionList, TextArea
 
-from console.app import MediationApp
-from db.models import Commitment, CommitmentSource, Dispute, Person, Requisition, Standup, Team
-from db.store import Store
-from screens.standup import StandupScreen
-from screens.standup_commitment import StandupCommitment
-from screens.standup_start import StandupStart
+from mediation_console.console.app import MediationApp
+from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person, Requisition, Standup, Team
+from mediation_console.db.store import Store
+from mediation_console.screens.dialogs.standup_commitment import StandupCommitment
+from mediation_console.screens.dialogs.standup_start import StandupStart
+from mediation_console.screens.standup import StandupScreen
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)  # a Thursday; the next business day is Friday 27 Nov
 SIZE = (120, 36)
@@ -24,22 +25,60 @@ def seed_standup(store: Store) -> dict[str, int]:
     sam = store.add_person(Person(name="Sam Seller", team=Team.SALES))
     rita = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
     ravi = store.add_person(Person(name="Ravi Sourcer", team=Team.RECRUITING))
-    engineer = store.add_requisition(Requisition(
-        title="Senior Data Engineer", client="Northwind Analytics", sales_owner_id=sam.id, recruiter_id=rita.id,
-        status="sourcing", promised_date=dt.date(2026, 12, 4), opened_at=NOW - dt.timedelta(days=3),
-        intake_at=NOW - dt.timedelta(days=3)))
-    payroll = store.add_requisition(Requisition(
-        title="Payroll Specialist", client="Contoso Retail", sales_owner_id=sam.id, recruiter_id=ravi.id,
-        opened_at=NOW - dt.timedelta(days=1)))
-    overdue = store.add_commitment(Commitment(
-        owner_id=sam.id, text="Book the joint intake with Contoso", due=NOW.date() - dt.timedelta(days=2),
-        requisition_id=payroll.id, source=CommitmentSource.MANUAL, created_at=NOW - dt.timedelta(days=5)))
-    dispute = store.add_dispute(Dispute(
-        requisition_id=engineer.id, raised_by_id=rita.id, counterpart_id=sam.id, category="overpromised_timeline",
-        severity=3, summary="Client was promised a hire by 4 Dec", opened_at=NOW - dt.timedelta(days=2),
-        sales_interest="Keep Northwind's trust", recruiting_interest="A date the team can meet"))
-    return {"lee": lee.id, "sam": sam.id, "rita": rita.id, "ravi": ravi.id, "engineer": engineer.id,
-            "payroll": payroll.id, "overdue": overdue.id, "dispute": dispute.id}
+    engineer = store.add_requisition(
+        Requisition(
+            title="Senior Data Engineer",
+            client="Northwind Analytics",
+            sales_owner_id=sam.id,
+            recruiter_id=rita.id,
+            status="sourcing",
+            promised_date=dt.date(2026, 12, 4),
+            opened_at=NOW - dt.timedelta(days=3),
+            intake_at=NOW - dt.timedelta(days=3),
+        )
+    )
+    payroll = store.add_requisition(
+        Requisition(
+            title="Payroll Specialist",
+            client="Contoso Retail",
+            sales_owner_id=sam.id,
+            recruiter_id=ravi.id,
+            opened_at=NOW - dt.timedelta(days=1),
+        )
+    )
+    overdue = store.add_commitment(
+        Commitment(
+            owner_id=sam.id,
+            text="Book the joint intake with Contoso",
+            due=NOW.date() - dt.timedelta(days=2),
+            requisition_id=payroll.id,
+            source=CommitmentSource.MANUAL,
+            created_at=NOW - dt.timedelta(days=5),
+        )
+    )
+    dispute = store.add_dispute(
+        Dispute(
+            requisition_id=engineer.id,
+            raised_by_id=rita.id,
+            counterpart_id=sam.id,
+            category="overpromised_timeline",
+            severity=3,
+            summary="Client was promised a hire by 4 Dec",
+            opened_at=NOW - dt.timedelta(days=2),
+            sales_interest="Keep Northwind's trust",
+            recruiting_interest="A date the team can meet",
+        )
+    )
+    return {
+        "lee": lee.id,
+        "sam": sam.id,
+        "rita": rita.id,
+        "ravi": ravi.id,
+        "engineer": engineer.id,
+        "payroll": payroll.id,
+        "overdue": overdue.id,
+        "dispute": dispute.id,
+    }
 
 
 @pytest.fixture
@@ -122,8 +161,14 @@ async def test_a_whole_standup_from_start_to_exported_notes(store, exports):
     made = store.list_commitments(standup_id=ended.id)
     assert [(c.owner_id, c.text, c.due, c.requisition_id, c.dispute_id, c.source) for c in made] == [
         # The owner defaults to the item's person: for a dispute, whoever raised it.
-        (ids["rita"], "Tell Northwind the realistic date", dt.date(2026, 11, 27), ids["engineer"], ids["dispute"],
-         CommitmentSource.STANDUP),
+        (
+            ids["rita"],
+            "Tell Northwind the realistic date",
+            dt.date(2026, 11, 27),
+            ids["engineer"],
+            ids["dispute"],
+            CommitmentSource.STANDUP,
+        ),
     ]
     files = list(exports.iterdir())
     assert [f.name for f in files] == [f"standup-2026-11-26-{ended.id}.md"]

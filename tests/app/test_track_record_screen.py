@@ -1,10 +1,20 @@
 """The track record screen follows every decision: marking a commitment kept or missed changes it, and it sorts by any column."""
+
 from __future__ import annotations
 
-from db.models import Person, Team
-from screens.paged_table import Cell
-from screens.track_record import PeopleTable, TrackRecordScreen
-from tests.app.test_expectations import SIZE, app_for, cell, seed_expectations, settle, store  # noqa: F401
+import pytest
+
+from mediation_console.db.models import Person, Team
+from mediation_console.db.store import Store
+from mediation_console.screens.track_record import PeopleTable, TrackRecordScreen
+from mediation_console.screens.widgets.paged_table import Cell
+from tests.app.test_expectations import NOW, SIZE, app_for, cell, seed_expectations, settle
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
+        yield s
 
 
 async def open_track_record(pilot) -> TrackRecordScreen:
@@ -32,8 +42,9 @@ def shown(people: PeopleTable, name: str, column: str) -> Cell:
 
 
 def figures(screen: TrackRecordScreen, name: str) -> tuple[str, ...]:
-    return tuple(shown(screen.people_table, name, column).text
-                 for column in ("follow_through_30", "kept", "missed", "overdue"))
+    return tuple(
+        shown(screen.people_table, name, column).text for column in ("follow_through_30", "kept", "missed", "overdue")
+    )
 
 
 def drawn_lines(people: PeopleTable) -> list[str]:

@@ -1,11 +1,12 @@
 """A second console at work on the same file: adds requisitions and logs submittals on a shared one."""
+
 from __future__ import annotations
 
 import datetime as dt
 import sys
 
-from db.models import EventKind, PipelineEvent, Requisition
-from db.store import Store
+from mediation_console.db.models import EventKind, PipelineEvent, Requisition
+from mediation_console.db.store import Store
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 

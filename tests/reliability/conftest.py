@@ -1,4 +1,5 @@
 """Fixtures for the reliability suite: small real databases and root-only mounts (skipped cleanly without root)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from db.models import Person, Requisition, Team
-from db.store import Store
+from mediation_console.db.models import Person, Requisition, Team
+from mediation_console.db.store import Store
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
@@ -22,8 +23,12 @@ def real_db(tmp_path) -> Path:
         sales = store.add_person(Person(name="Sam Seller", team=Team.SALES))
         for n in range(120):
             store.add_requisition(
-                Requisition(title=f"Role {n}", client="Northwind Analytics", sales_owner_id=sales.id,
-                            notes="Needs Spark and Airflow. " * 10)
+                Requisition(
+                    title=f"Role {n}",
+                    client="Northwind Analytics",
+                    sales_owner_id=sales.id,
+                    notes="Needs Spark and Airflow. " * 10,
+                )
             )
     return path
 

@@ -1,11 +1,12 @@
 """A writer the crash test kills: commits requisitions and submittals in a loop, printing each committed id."""
+
 from __future__ import annotations
 
 import datetime as dt
 import sys
 
-from db.models import EventKind, Person, PipelineEvent, Requisition, Team
-from db.store import Store
+from mediation_console.db.models import EventKind, Person, PipelineEvent, Requisition, Team
+from mediation_console.db.store import Store
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 

@@ -1,4 +1,5 @@
 """Shared checks for the reliability suite: run the CLI, inspect a file's integrity and its audit log."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,12 @@ def clean_env(**extra: str) -> dict[str, str]:
 def mediate(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
     """Runs `mediate` in its own process, as a user would, with the user's data dir out of reach."""
     return subprocess.run(
-        [PYTHON, "-m", "console.cli", *args], capture_output=True, text=True, timeout=timeout,
-        env=clean_env(**env), cwd=REPO,
+        [PYTHON, "-m", "mediation_console", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=clean_env(**env),
+        cwd=REPO,
     )
 
 
@@ -60,8 +65,12 @@ def audit_problems(conn: sqlite3.Connection) -> list[str]:
     CSV import wrote in bulk), and no audit row names a record that does not exist."""
     problems = []
     for entity, table in (
-        ("requisition", "requisitions"), ("pipeline_event", "pipeline_events"), ("dispute", "disputes"),
-        ("commitment", "commitments"), ("person", "people"), ("expectation", "expectations"),
+        ("requisition", "requisitions"),
+        ("pipeline_event", "pipeline_events"),
+        ("dispute", "disputes"),
+        ("commitment", "commitments"),
+        ("person", "people"),
+        ("expectation", "expectations"),
         ("standup", "standups"),
     ):
         missing = conn.execute(

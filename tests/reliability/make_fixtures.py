@@ -4,6 +4,7 @@ Run after adding a migration:  .venv/bin/python tests/reliability/make_fixtures.
 Each file is built by running the first N migrations and inserting a small team's records with plain
 SQL (the Store only writes the current schema), so the files are reproducible byte for byte.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from db.schema import MIGRATIONS, SCHEMA_VERSION  # noqa: E402
+from mediation_console.db.schema import MIGRATIONS, SCHEMA_VERSION  # noqa: E402
 
 FIXTURES = Path(__file__).with_name("fixtures")
 
@@ -26,56 +27,156 @@ RECORDS: dict[str, list[dict[str, object]]] = {
         {"id": 3, "name": "李 Lead", "team": "lead", "active": 1},
     ],
     "requisitions": [
-        {"id": 1, "code": "REQ-0001", "external_id": "ATS-77", "title": "Senior Data Engineer",
-         "client": "Northwind Analytics", "sales_owner_id": 1, "recruiter_id": 2, "openings": 2,
-         "status": "sourcing", "engagement": "exclusive", "fee_pct": 22.5, "salary_min": 120000,
-         "salary_max": 140000, "market_salary": 150000, "location": "Lyon", "remote": 1,
-         "promised_date": "2026-12-20", "intake_at": "2026-11-02 10:00:00", "jd_clear": 1, "must_haves": 4,
-         "opened_at": "2026-11-01 09:00:00", "updated_at": "2026-11-03 09:00:00",
-         "notes": "Needs Spark; client says \"ASAP\"; O'Brien is the hiring manager"},
-        {"id": 2, "code": "REQ-0002", "title": "Controller", "client": "Initech", "sales_owner_id": 1,
-         "recruiter_id": None, "status": "intake", "opened_at": "2026-11-10 09:00:00",
-         "updated_at": "2026-11-10 09:00:00", "notes": ""},
-        {"id": 3, "code": "REQ-0003", "title": "Ingénieur·e DevOps", "client": "Société Générale d'Essai",
-         "sales_owner_id": 1, "recruiter_id": 2, "status": "filled", "opened_at": "2026-09-01 09:00:00",
-         "updated_at": "2026-10-15 09:00:00", "closed_at": "2026-10-15 09:00:00", "submittals": 1,
-         "last_submittal_at": "2026-09-10 12:00:00", "notes": "naïve café — 東京"},
+        {
+            "id": 1,
+            "code": "REQ-0001",
+            "external_id": "ATS-77",
+            "title": "Senior Data Engineer",
+            "client": "Northwind Analytics",
+            "sales_owner_id": 1,
+            "recruiter_id": 2,
+            "openings": 2,
+            "status": "sourcing",
+            "engagement": "exclusive",
+            "fee_pct": 22.5,
+            "salary_min": 120000,
+            "salary_max": 140000,
+            "market_salary": 150000,
+            "location": "Lyon",
+            "remote": 1,
+            "promised_date": "2026-12-20",
+            "intake_at": "2026-11-02 10:00:00",
+            "jd_clear": 1,
+            "must_haves": 4,
+            "opened_at": "2026-11-01 09:00:00",
+            "updated_at": "2026-11-03 09:00:00",
+            "notes": 'Needs Spark; client says "ASAP"; O\'Brien is the hiring manager',
+        },
+        {
+            "id": 2,
+            "code": "REQ-0002",
+            "title": "Controller",
+            "client": "Initech",
+            "sales_owner_id": 1,
+            "recruiter_id": None,
+            "status": "intake",
+            "opened_at": "2026-11-10 09:00:00",
+            "updated_at": "2026-11-10 09:00:00",
+            "notes": "",
+        },
+        {
+            "id": 3,
+            "code": "REQ-0003",
+            "title": "Ingénieur·e DevOps",
+            "client": "Société Générale d'Essai",
+            "sales_owner_id": 1,
+            "recruiter_id": 2,
+            "status": "filled",
+            "opened_at": "2026-09-01 09:00:00",
+            "updated_at": "2026-10-15 09:00:00",
+            "closed_at": "2026-10-15 09:00:00",
+            "submittals": 1,
+            "last_submittal_at": "2026-09-10 12:00:00",
+            "notes": "naïve café — 東京",
+        },
     ],
     "pipeline_events": [
-        {"id": 1, "requisition_id": 3, "kind": "submittal", "at": "2026-09-10 12:00:00", "actor_id": 2,
-         "note": "Strong CV"},
-        {"id": 2, "requisition_id": 3, "kind": "status_change", "at": "2026-10-15 09:00:00", "actor_id": 2,
-         "note": "", "from_status": "offer", "to_status": "filled"},
+        {
+            "id": 1,
+            "requisition_id": 3,
+            "kind": "submittal",
+            "at": "2026-09-10 12:00:00",
+            "actor_id": 2,
+            "note": "Strong CV",
+        },
+        {
+            "id": 2,
+            "requisition_id": 3,
+            "kind": "status_change",
+            "at": "2026-10-15 09:00:00",
+            "actor_id": 2,
+            "note": "",
+            "from_status": "offer",
+            "to_status": "filled",
+        },
     ],
     "disputes": [
-        {"id": 1, "code": "D-0001", "requisition_id": 1, "raised_by_id": 2, "counterpart_id": 1,
-         "category": "pay_below_market", "severity": 3, "summary": "Salary band 20% under market",
-         "sales_interest": "Keep the client", "recruiting_interest": "Candidates who accept",
-         "status": "open", "opened_at": "2026-11-04 09:00:00"},
+        {
+            "id": 1,
+            "code": "D-0001",
+            "requisition_id": 1,
+            "raised_by_id": 2,
+            "counterpart_id": 1,
+            "category": "pay_below_market",
+            "severity": 3,
+            "summary": "Salary band 20% under market",
+            "sales_interest": "Keep the client",
+            "recruiting_interest": "Candidates who accept",
+            "status": "open",
+            "opened_at": "2026-11-04 09:00:00",
+        },
     ],
     "expectations": [
-        {"id": 1, "title": "Intake call within 24 h of a new requisition", "owner_team": "sales",
-         "metric": "intake_within_hours", "target": 90.0, "threshold": 24.0, "window_days": 30,
-         "status": "agreed", "agreed_at": "2026-10-01", "created_at": "2026-09-30 09:00:00"},
+        {
+            "id": 1,
+            "title": "Intake call within 24 h of a new requisition",
+            "owner_team": "sales",
+            "metric": "intake_within_hours",
+            "target": 90.0,
+            "threshold": 24.0,
+            "window_days": 30,
+            "status": "agreed",
+            "agreed_at": "2026-10-01",
+            "created_at": "2026-09-30 09:00:00",
+        },
     ],
     "commitments": [
-        {"id": 1, "owner_id": 1, "text": "Ask the client to raise the band to 150k", "due": "2026-11-30",
-         "source": "dispute", "dispute_id": 1, "requisition_id": 1, "status": "open",
-         "created_at": "2026-11-05 09:00:00"},
+        {
+            "id": 1,
+            "owner_id": 1,
+            "text": "Ask the client to raise the band to 150k",
+            "due": "2026-11-30",
+            "source": "dispute",
+            "dispute_id": 1,
+            "requisition_id": 1,
+            "status": "open",
+            "created_at": "2026-11-05 09:00:00",
+        },
     ],
     "standups": [
-        {"id": 1, "started_at": "2026-11-05 09:00:00", "ended_at": "2026-11-05 09:15:00", "facilitator_id": 3,
-         "attendees": json.dumps([{"person_id": 1, "present": True}, {"person_id": 2, "present": True}])},
+        {
+            "id": 1,
+            "started_at": "2026-11-05 09:00:00",
+            "ended_at": "2026-11-05 09:15:00",
+            "facilitator_id": 3,
+            "attendees": json.dumps([{"person_id": 1, "present": True}, {"person_id": 2, "present": True}]),
+        },
     ],
     "standup_items": [
-        {"id": 1, "standup_id": 1, "position": 0, "section": "disputes", "title": "D-0001 salary band",
-         "dispute_id": 1, "notes": "Both sides heard", "decision": "Sam asks the client", "done": 1},
+        {
+            "id": 1,
+            "standup_id": 1,
+            "position": 0,
+            "section": "disputes",
+            "title": "D-0001 salary band",
+            "dispute_id": 1,
+            "notes": "Both sides heard",
+            "decision": "Sam asks the client",
+            "done": 1,
+        },
     ],
 }
 
-ENTITY = {"people": "person", "requisitions": "requisition", "pipeline_events": "pipeline_event",
-          "disputes": "dispute", "expectations": "expectation", "commitments": "commitment",
-          "standups": "standup", "standup_items": "standup_item"}
+ENTITY = {
+    "people": "person",
+    "requisitions": "requisition",
+    "pipeline_events": "pipeline_event",
+    "disputes": "dispute",
+    "expectations": "expectation",
+    "commitments": "commitment",
+    "standups": "standup",
+    "standup_items": "standup_item",
+}
 
 
 def split_sql(script: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Several consoles, an import and a backup on one file at once: no 'database is locked' reaches
 anyone, no update is lost, and every backup is a consistent database."""
+
 from __future__ import annotations
 
 import csv
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from db.models import EventKind, Person, PipelineEvent, Requisition, Team
-from db.store import Store
+from mediation_console.db.models import EventKind, Person, PipelineEvent, Requisition, Team
+from mediation_console.db.store import Store
 from tests.reliability.conftest import NOW
 from tests.reliability.helpers import PYTHON, REPO, audit_problems, clean_env, integrity, mediate, soak
 
@@ -23,7 +24,11 @@ BACKUPS = soak(4, 40)
 def start_writer(db: Path, tag: str, shared_id: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [PYTHON, str(WRITER), str(db), tag, str(PER_WRITER), str(shared_id)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(), cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+        cwd=REPO,
     )
 
 
@@ -64,10 +69,12 @@ def test_two_writers_and_backups_at_once_lose_nothing_and_never_report_a_lock(tm
     my_events = 0
     with Store(db, now=lambda: NOW, actor="this-console") as store:
         for n in range(PER_WRITER):
-            mine.append(store.add_requisition(
-                Requisition(title=f"this role {n}", client="Contoso", sales_owner_id=sales.id)).id)
+            mine.append(
+                store.add_requisition(Requisition(title=f"this role {n}", client="Contoso", sales_owner_id=sales.id)).id
+            )
             store.add_pipeline_event(
-                PipelineEvent(requisition_id=shared.id, kind=EventKind.SUBMITTAL, at=NOW, note=f"mine {n}"))
+                PipelineEvent(requisition_id=shared.id, kind=EventKind.SUBMITTAL, at=NOW, note=f"mine {n}")
+            )
             my_events += 1
     other.wait(timeout=120)
     reader.join(timeout=60)
@@ -99,13 +106,17 @@ def test_two_writers_and_backups_at_once_lose_nothing_and_never_report_a_lock(tm
             # A backup is a moment of the file: every change in it whole, with its audit row.
             assert audit_problems(conn) == []
             counted = conn.execute("SELECT submittals FROM requisitions WHERE id = ?", (shared.id,)).fetchone()[0]
-            events = conn.execute("SELECT COUNT(*) FROM pipeline_events WHERE requisition_id = ?", (shared.id,)).fetchone()[0]
+            events = conn.execute(
+                "SELECT COUNT(*) FROM pipeline_events WHERE requisition_id = ?", (shared.id,)
+            ).fetchone()[0]
             assert counted == events
         finally:
             conn.close()
     operations = 2 * (len(mine) * 2) + len(backups)
-    print(f"\nconcurrent operations: {operations} ({len(mine) + len(theirs)} requisitions, "
-          f"{submittals} submittals on one requisition, {len(backups)} backups), nothing lost")
+    print(
+        f"\nconcurrent operations: {operations} ({len(mine) + len(theirs)} requisitions, "
+        f"{submittals} submittals on one requisition, {len(backups)} backups), nothing lost"
+    )
 
 
 IMPORT_ROWS = soak(400, 5000)
@@ -114,10 +125,11 @@ TUI_EVENTS = soak(6, 120)
 
 async def test_the_console_logs_events_while_a_csv_import_and_backups_run_and_nothing_is_lost(tmp_path):
     """The lead logs submittals in the TUI while `mediate import` and `mediate backup` run beside it."""
-    app_module = pytest.importorskip("console.app")
-    pytest.importorskip("db.csv_import")
-    from screens.modals import PipelineEventModal
+    app_module = pytest.importorskip("mediation_console.console.app")
+    pytest.importorskip("mediation_console.db.csv_import")
     from textual.widgets import Input
+
+    from mediation_console.screens.dialogs.modals import PipelineEventModal
 
     db = tmp_path / "team.db"
     with Store(db, now=lambda: NOW) as setup:
@@ -131,8 +143,12 @@ async def test_the_console_logs_events_while_a_csv_import_and_backups_run_and_no
             writer.writerow([f"ATS-{n}", f"Imported role {n}", "Fabrikam", "Ivy Importer"])
 
     importer = subprocess.Popen(
-        [PYTHON, "-m", "console.cli", "import", "requisitions", str(csv_file), "--db", str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(), cwd=REPO,
+        [PYTHON, "-m", "mediation_console", "import", "requisitions", str(csv_file), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+        cwd=REPO,
     )
     backups: list[Path] = []
     backup_errors: list[str] = []
@@ -140,8 +156,11 @@ async def test_the_console_logs_events_while_a_csv_import_and_backups_run_and_no
     def take_backups() -> None:
         for n in range(BACKUPS):
             result = mediate("backup", "--db", str(db), str(tmp_path / f"tui-backup-{n}.db"))
-            (backups.append(tmp_path / f"tui-backup-{n}.db") if result.returncode == 0
-             else backup_errors.append(result.stderr))
+            (
+                backups.append(tmp_path / f"tui-backup-{n}.db")
+                if result.returncode == 0
+                else backup_errors.append(result.stderr)
+            )
 
     backup_thread = threading.Thread(target=take_backups)
     backup_thread.start()
@@ -177,10 +196,16 @@ async def test_the_console_logs_events_while_a_csv_import_and_backups_run_and_no
     assert backup_errors == []
     conn = sqlite3.connect(db)
     try:
-        notes = [row[0] for row in conn.execute(
-            "SELECT note FROM pipeline_events WHERE requisition_id = ? ORDER BY id", (shared.id,))]
+        notes = [
+            row[0]
+            for row in conn.execute(
+                "SELECT note FROM pipeline_events WHERE requisition_id = ? ORDER BY id", (shared.id,)
+            )
+        ]
         assert notes == [f"lead logged {n}" for n in range(TUI_EVENTS)]
-        assert conn.execute("SELECT submittals FROM requisitions WHERE id = ?", (shared.id,)).fetchone()[0] == TUI_EVENTS
+        assert (
+            conn.execute("SELECT submittals FROM requisitions WHERE id = ?", (shared.id,)).fetchone()[0] == TUI_EVENTS
+        )
         imported = conn.execute("SELECT COUNT(*) FROM requisitions WHERE external_id LIKE 'ATS-%'").fetchone()[0]
         assert imported == IMPORT_ROWS
         assert audit_problems(conn) == []
@@ -192,8 +217,12 @@ async def test_the_console_logs_events_while_a_csv_import_and_backups_run_and_no
         try:
             # The import is all or nothing, in every moment a backup can catch.
             assert conn.execute("SELECT COUNT(*) FROM requisitions WHERE external_id LIKE 'ATS-%'").fetchone()[0] in (
-                0, IMPORT_ROWS)
+                0,
+                IMPORT_ROWS,
+            )
         finally:
             conn.close()
-    print(f"\nconcurrent operations (TUI): {TUI_EVENTS} events logged in the console, {IMPORT_ROWS} rows "
-          f"imported, {len(backups)} backups, nothing lost")
+    print(
+        f"\nconcurrent operations (TUI): {TUI_EVENTS} events logged in the console, {IMPORT_ROWS} rows "
+        f"imported, {len(backups)} backups, nothing lost"
+    )

@@ -1,4 +1,5 @@
 """Killing the console mid-write (SIGKILL, no chance to clean up) never loses a committed change."""
+
 from __future__ import annotations
 
 import random
@@ -8,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from db.defaults import default_expectations
+from mediation_console.db.defaults import default_expectations
 from tests.reliability.helpers import PYTHON, REPO, audit_problems, clean_env, integrity, soak
 
 WRITER = Path(__file__).with_name("crash_writer.py")
@@ -18,8 +19,11 @@ KILLS = soak(24, 300)
 def run_and_kill(db: Path, tag: str, delay: float) -> list[str]:
     """Starts a writer, SIGKILLs it after `delay` seconds and returns the lines it fully printed."""
     proc = subprocess.Popen(
-        [PYTHON, str(WRITER), str(db), tag], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=clean_env(), cwd=REPO,
+        [PYTHON, str(WRITER), str(db), tag],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_env(),
+        cwd=REPO,
     )
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -72,5 +76,7 @@ def test_sigkill_at_random_moments_never_loses_a_committed_requisition(tmp_path)
         assert conn.execute("SELECT COUNT(*) FROM people").fetchone()[0] == 1
     finally:
         conn.close()
-    print(f"\nkills survived: {survived}; committed requisitions kept: {len(promised_requisitions)}; "
-          f"submittals kept: {len(promised_submittals)}")
+    print(
+        f"\nkills survived: {survived}; committed requisitions kept: {len(promised_requisitions)}; "
+        f"submittals kept: {len(promised_submittals)}"
+    )

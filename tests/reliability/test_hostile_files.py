@@ -1,5 +1,6 @@
 """Whatever file the console is pointed at, it answers with a clear message and exit code, no
 traceback, and leaves the file exactly as it was."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from db.models import Person, Requisition, Team
-from db.schema import SCHEMA_VERSION
-from db.store import QueueQuery, Store, StoreError
+from mediation_console.db.models import Person, Requisition, Team
+from mediation_console.db.schema import SCHEMA_VERSION
+from mediation_console.db.store import QueueQuery, Store, StoreError
 from tests.reliability.conftest import NOW, TINY_DISK_KB
 from tests.reliability.helpers import assert_clean_failure, fingerprint, integrity, mediate
 
@@ -121,9 +122,11 @@ def test_a_full_disk_refuses_the_change_and_keeps_what_was_saved(tiny_disk):
         saved = []
         with pytest.raises(StoreError, match="disk is full"):
             for n in range(10_000):
-                saved.append(store.add_requisition(
-                    Requisition(title=f"Role {n}", client="Initech", sales_owner_id=sales.id, notes="n" * 2000)
-                ).id)
+                saved.append(
+                    store.add_requisition(
+                        Requisition(title=f"Role {n}", client="Initech", sales_owner_id=sales.id, notes="n" * 2000)
+                    ).id
+                )
         # Nothing half-written: the store goes on answering, and what was saved is all there.
         assert store.count_queue(QueueQuery()) == len(saved)
         ids = [row[0] for row in store.conn.execute("SELECT id FROM requisitions ORDER BY id")]
@@ -170,9 +173,10 @@ def test_the_sqlite_page_limit_stands_in_for_a_full_disk_where_mounting_is_not_a
 
 
 async def test_the_console_opens_a_read_only_database_with_a_banner_and_refuses_changes(real_db):
-    app_module = pytest.importorskip("console.app")
-    from screens.base import READONLY_MESSAGE
+    app_module = pytest.importorskip("mediation_console.console.app")
     from textual.widgets import Static
+
+    from mediation_console.screens.base import READONLY_MESSAGE
 
     real_db.chmod(0o400)
     before = fingerprint(real_db)

@@ -1,5 +1,6 @@
 """Whatever text reaches a form or an import, the records either refuse it with a readable
 ValidationError or store it exactly; search never fails; exports carry no live escape sequences."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from db.models import (
+from mediation_console.db.models import (
     Attendee,
     Commitment,
     Dispute,
@@ -25,7 +26,7 @@ from db.models import (
     StandupItem,
     Team,
 )
-from db.store import QUEUE_SORTS, QueueQuery, RejectedChange, Store, fts_query
+from mediation_console.db.store import QUEUE_SORTS, QueueQuery, RejectedChange, Store, fts_query
 from tests.reliability.conftest import NOW
 from tests.reliability.helpers import audit_problems, soak
 from tests.reliability.hostile_text import NASTY, hostile_line
@@ -33,7 +34,10 @@ from tests.reliability.hostile_text import NASTY, hostile_line
 EXAMPLES = soak(60, 2000)
 # Deterministic: the same examples every run, no example database between runs, no deadline on a 2-core box.
 FUZZ = settings(
-    max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
 TRIED: dict[str, int] = {}
@@ -70,14 +74,30 @@ def assert_stored_exactly(stored, fetched, fields):
 
 
 @FUZZ
-@given(title=hostile_line, client=hostile_line, notes=hostile_line, location=hostile_line,
-       external_id=st.one_of(st.none(), hostile_line), reason=hostile_line,
-       salary=st.one_of(st.none(), st.integers(), st.floats()))
-def test_any_requisition_text_is_refused_cleanly_or_kept_exactly(store, title, client, notes, location,
-                                                                  external_id, reason, salary):
+@given(
+    title=hostile_line,
+    client=hostile_line,
+    notes=hostile_line,
+    location=hostile_line,
+    external_id=st.one_of(st.none(), hostile_line),
+    reason=hostile_line,
+    salary=st.one_of(st.none(), st.integers(), st.floats()),
+)
+def test_any_requisition_text_is_refused_cleanly_or_kept_exactly(
+    store, title, client, notes, location, external_id, reason, salary
+):
     count("requisition form")
-    req = validated(Requisition, title=title, client=client, notes=notes, location=location,
-                    external_id=external_id, status_reason=reason, market_salary=salary, sales_owner_id=1)
+    req = validated(
+        Requisition,
+        title=title,
+        client=client,
+        notes=notes,
+        location=location,
+        external_id=external_id,
+        status_reason=reason,
+        market_salary=salary,
+        sales_owner_id=1,
+    )
     if req is None:
         return
     try:
@@ -86,8 +106,9 @@ def test_any_requisition_text_is_refused_cleanly_or_kept_exactly(store, title, c
         assert "external" in str(exc).lower() or str(exc)
         return
     fetched = store.get_requisition(stored.id)
-    assert_stored_exactly(stored, fetched, ["title", "client", "notes", "location", "external_id", "status_reason",
-                                            "market_salary"])
+    assert_stored_exactly(
+        stored, fetched, ["title", "client", "notes", "location", "external_id", "status_reason", "market_salary"]
+    )
     # The audit log keeps the same text, byte for byte.
     created = store.timeline("requisition", stored.id)[0]
     assert created.after["notes"] == stored.notes and created.after["title"] == stored.title
@@ -100,8 +121,14 @@ def test_any_requisition_text_is_refused_cleanly_or_kept_exactly(store, title, c
 @given(text=hostile_line, sort=st.sampled_from(sorted(QUEUE_SORTS)), descending=st.booleans())
 def test_searching_the_queue_for_any_text_never_fails(store, text, sort, descending):
     count("queue search")
-    store.add_requisition(Requisition(title="Senior Data Engineer", client="Northwind", sales_owner_id=1,
-                                      notes="Spark " + text[:500] if text.strip() else "Spark"))
+    store.add_requisition(
+        Requisition(
+            title="Senior Data Engineer",
+            client="Northwind",
+            sales_owner_id=1,
+            notes="Spark " + text[:500] if text.strip() else "Spark",
+        )
+    )
     query = QueueQuery(text=text, sort=sort, descending=descending)
     total = store.count_queue(query)
     rows = store.query_queue(query, 0, 50)
@@ -112,18 +139,36 @@ def test_searching_the_queue_for_any_text_never_fails(store, text, sort, descend
 
 
 @FUZZ
-@given(summary=hostile_line, sales=hostile_line, recruiting=hostile_line, resolution=hostile_line,
-       category=st.sampled_from(list(DisputeCategory)), severity=st.integers(-5, 10))
-def test_any_dispute_text_is_refused_cleanly_or_kept_exactly(store, summary, sales, recruiting, resolution,
-                                                              category, severity):
+@given(
+    summary=hostile_line,
+    sales=hostile_line,
+    recruiting=hostile_line,
+    resolution=hostile_line,
+    category=st.sampled_from(list(DisputeCategory)),
+    severity=st.integers(-5, 10),
+)
+def test_any_dispute_text_is_refused_cleanly_or_kept_exactly(
+    store, summary, sales, recruiting, resolution, category, severity
+):
     count("dispute form")
-    dispute = validated(Dispute, raised_by_id=2, counterpart_id=1, category=category, severity=severity,
-                        summary=summary, sales_interest=sales, recruiting_interest=recruiting)
+    dispute = validated(
+        Dispute,
+        raised_by_id=2,
+        counterpart_id=1,
+        category=category,
+        severity=severity,
+        summary=summary,
+        sales_interest=sales,
+        recruiting_interest=recruiting,
+    )
     if dispute is None:
         return
     stored = store.add_dispute(dispute)
-    assert_stored_exactly(stored, store.get_dispute(stored.id),
-                          ["summary", "sales_interest", "recruiting_interest", "severity", "category"])
+    assert_stored_exactly(
+        stored,
+        store.get_dispute(stored.id),
+        ["summary", "sales_interest", "recruiting_interest", "severity", "category"],
+    )
     commitment = validated(Commitment, owner_id=1, text=resolution or "x", due=dt.date(2026, 12, 1))
     if resolution.strip() and commitment is not None and len(resolution) <= 4000:
         try:
@@ -135,10 +180,18 @@ def test_any_dispute_text_is_refused_cleanly_or_kept_exactly(store, summary, sal
 
 
 @FUZZ
-@given(name=hostile_line, title=hostile_line, threshold=st.one_of(st.none(), st.floats()),
-       note=hostile_line, blockers=hostile_line, item_notes=hostile_line, decision=hostile_line)
-def test_people_expectations_events_and_standups_take_any_text_safely(store, name, title, threshold, note,
-                                                                       blockers, item_notes, decision):
+@given(
+    name=hostile_line,
+    title=hostile_line,
+    threshold=st.one_of(st.none(), st.floats()),
+    note=hostile_line,
+    blockers=hostile_line,
+    item_notes=hostile_line,
+    decision=hostile_line,
+)
+def test_people_expectations_events_and_standups_take_any_text_safely(
+    store, name, title, threshold, note, blockers, item_notes, decision
+):
     count("people, expectation, event and standup forms")
     person = validated(Person, name=name, team=Team.LEAD)
     if person is not None:
@@ -161,8 +214,9 @@ def test_people_expectations_events_and_standups_take_any_text_safely(store, nam
         stored = store.add_pipeline_event(event)
         assert store.list_pipeline_events(1)[-1].note == event.note
     item = validated(StandupItem, section="disputes", title=title or "item", notes=item_notes, decision=decision)
-    standup = validated(Standup, started_at=NOW, blockers=blockers, attendees=[Attendee(person_id=1)],
-                        items=[item] if item else [])
+    standup = validated(
+        Standup, started_at=NOW, blockers=blockers, attendees=[Attendee(person_id=1)], items=[item] if item else []
+    )
     if standup is not None:
         stored = store.start_standup(standup)
         fetched = store.get_standup(stored.id)
@@ -177,14 +231,16 @@ ESC_OR_C1 = re.compile(r"[\x1b\x9b\x07\x00]")
 @FUZZ
 @given(text=hostile_line, decision=hostile_line)
 def test_meeting_notes_carry_no_live_escape_sequence_and_html_escapes_all_user_text(store, text, decision):
-    notes = pytest.importorskip("console.notes")
+    notes = pytest.importorskip("mediation_console.console.core.notes")
     count("notes export")
     commitment_text = text if text.strip() and len(text) <= 1000 else "Call the client"
     item = StandupItem(section="disputes", title="Salary band", notes=text[:20_000], decision=decision[:4000])
-    standup = store.start_standup(Standup(started_at=NOW, ended_at=NOW + dt.timedelta(minutes=15),
-                                          attendees=[Attendee(person_id=1)], items=[item]))
-    store.add_commitment(Commitment(owner_id=1, text=commitment_text, due=dt.date(2026, 12, 1),
-                                    standup_id=standup.id))
+    standup = store.start_standup(
+        Standup(
+            started_at=NOW, ended_at=NOW + dt.timedelta(minutes=15), attendees=[Attendee(person_id=1)], items=[item]
+        )
+    )
+    store.add_commitment(Commitment(owner_id=1, text=commitment_text, due=dt.date(2026, 12, 1), standup_id=standup.id))
     for fmt in ("md", "html", "ics"):
         out = notes.export_notes(store, standup.id, fmt, use_installed=False)
         out = out.decode("utf-8") if isinstance(out, bytes) else out
@@ -211,8 +267,15 @@ def test_reasons_typed_into_status_actions_never_make_a_record_unreadable(store,
     """Actions take bare text (no form model in between): the Store must refuse what it could not read back."""
     count("status action reasons")
     req = store.add_requisition(Requisition(title="Role", client="C", sales_owner_id=1))
-    dispute = store.add_dispute(Dispute(raised_by_id=1, counterpart_id=2, category=DisputeCategory.NO_INTAKE,
-                                        summary="No intake call", requisition_id=req.id))
+    dispute = store.add_dispute(
+        Dispute(
+            raised_by_id=1,
+            counterpart_id=2,
+            category=DisputeCategory.NO_INTAKE,
+            summary="No intake call",
+            requisition_id=req.id,
+        )
+    )
     commitment = store.add_commitment(Commitment(owner_id=1, text="Hold the intake", due=dt.date(2026, 12, 1)))
     actions = [
         lambda: store.change_status(req.id, "lost", reason=reason),

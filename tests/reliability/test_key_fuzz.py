@@ -1,4 +1,5 @@
 """Random key sequences on every screen of the demo database: no exception, no damage to the file."""
+
 from __future__ import annotations
 
 import random
@@ -8,12 +9,12 @@ import pytest
 from textual import events
 from textual.keys import _character_to_key, _get_unicode_name_from_key
 
-from db.store import Store
+from mediation_console.db.store import Store
 from tests.reliability.conftest import NOW
 from tests.reliability.helpers import audit_problems, soak
 
-app_module = pytest.importorskip("console.app")
-demo = pytest.importorskip("db.demo")
+app_module = pytest.importorskip("mediation_console.console.app")
+demo = pytest.importorskip("mediation_console.db.demo")
 
 KEYS_PER_SCREEN = soak(150, 3000)
 SIZE = (120, 36)
@@ -22,9 +23,32 @@ SIZE = (120, 36)
 # Textual 8.2's own command palette fails on pageup pressed before its list is laid out
 # (KeyError in OptionList._move_page), a race in the library, not in the console.
 KEYS = [
-    *"abcdefghijklmnoprstuvwxyz", *"ABCDEFGHIJKLMNOPRSTUVWXYZ", *"0123456789", *"/?-.,'\"@=+",
-    "enter", "escape", "tab", "shift+tab", "space", "backspace", "delete", "up", "down", "left", "right",
-    "pageup", "pagedown", "home", "end", "ctrl+s", "f1", "ctrl+t", "\x1b", "€", "ü", "東",
+    *"abcdefghijklmnoprstuvwxyz",
+    *"ABCDEFGHIJKLMNOPRSTUVWXYZ",
+    *"0123456789",
+    *"/?-.,'\"@=+",
+    "enter",
+    "escape",
+    "tab",
+    "shift+tab",
+    "space",
+    "backspace",
+    "delete",
+    "up",
+    "down",
+    "left",
+    "right",
+    "pageup",
+    "pagedown",
+    "home",
+    "end",
+    "ctrl+s",
+    "f1",
+    "ctrl+t",
+    "\x1b",
+    "€",
+    "ü",
+    "東",
 ]
 # Mode keys switch screens; weight them down so each screen is exercised, not just left.
 MODE_KEYS = {str(mode.key) for mode in app_module.MODES}
@@ -77,7 +101,7 @@ async def test_random_keys_on_every_screen_raise_nothing_and_keep_the_database_i
         keys = fuzz_keys(rng, KEYS_PER_SCREEN)
         while keys:
             burst = keys[: rng.randint(1, 30)]
-            keys = keys[len(burst):]
+            keys = keys[len(burst) :]
             send_burst(app, burst)
             await pilot.pause()
             TRIED["keys"] += len(burst)

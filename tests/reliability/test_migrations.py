@@ -1,5 +1,6 @@
 """An older file upgrades to the current schema with every record intact and a backup beside it;
 a file from a newer console is refused and left byte for byte as it was."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from db.schema import SCHEMA_VERSION
-from db.store import NewerSchemaError, QueueQuery, Store, StoreError
+from mediation_console.db.schema import SCHEMA_VERSION
+from mediation_console.db.store import NewerSchemaError, QueueQuery, Store, StoreError
 from tests.reliability.helpers import assert_clean_failure, audit_problems, fingerprint, integrity, mediate
 from tests.reliability.make_fixtures import RECORDS, fixture_path
 
@@ -22,9 +23,13 @@ def rows_of(path: Path) -> dict[str, list[dict]]:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' "
-            "AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' "
+                "AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         return {t: [dict(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY rowid")] for t in tables}
     finally:
         conn.close()
@@ -59,8 +64,7 @@ def test_an_older_database_upgrades_with_every_record_intact_and_a_backup_beside
         assert store.count_queue(QueueQuery(text="spark")) == 1
         assert store.count_queue(QueueQuery(text="東京")) == 1
         # The facts the metrics look up are worked out for the records already there (migration 11).
-        filled = store.conn.execute(
-            "SELECT status_changed_at, opened_status FROM requisitions WHERE id = 3").fetchone()
+        filled = store.conn.execute("SELECT status_changed_at, opened_status FROM requisitions WHERE id = 3").fetchone()
         assert tuple(filled) == ("2026-10-15 09:00:00", "offer")
         unanswered = store.conn.execute("SELECT answered_at FROM pipeline_events WHERE id = 1").fetchone()
         assert unanswered[0] is None
@@ -68,7 +72,7 @@ def test_an_older_database_upgrades_with_every_record_intact_and_a_backup_beside
     after = rows_of(db)
     for table, rows in before.items():
         assert len(after[table]) == len(rows), table
-        for old, new in zip(rows, after[table]):
+        for old, new in zip(rows, after[table], strict=False):
             assert {k: new[k] for k in old} == old, table
     assert integrity(db) == "ok"
     conn = sqlite3.connect(db)

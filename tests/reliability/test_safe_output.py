@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from db.models import Person, Requisition, Team
-from db.safe_file import UnsafeTarget, clean_leftovers, ensure_private_dir, write_file
-from db.store import QueueQuery, Store
+from mediation_console.db.models import Person, Requisition, Team
+from mediation_console.db.safe_file import UnsafeTarget, clean_leftovers, ensure_private_dir, write_file
+from mediation_console.db.store import QueueQuery, Store
 from tests.reliability.conftest import NOW
 from tests.reliability.helpers import assert_clean_failure, fingerprint, integrity, mediate
 
@@ -25,7 +25,7 @@ def requisition_count(db: Path) -> int:
 @pytest.fixture
 def standup_db(real_db: Path) -> Path:
     """The team's database with one ended standup, so `export notes` has something to write."""
-    from db.models import Standup
+    from mediation_console.db.models import Standup
 
     with Store(real_db, now=lambda: NOW) as store:
         standup = store.start_standup(Standup(started_at=NOW))
@@ -138,8 +138,11 @@ def test_a_planted_temporary_file_symlink_is_not_followed_and_leftovers_are_clea
 def test_a_device_a_pipe_or_a_folder_is_not_a_target(real_db, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    for target, words in ((fifo, "not a regular file"), (Path("/dev/null"), "not a regular file"),
-                          (tmp_path, "folder")):
+    for target, words in (
+        (fifo, "not a regular file"),
+        (Path("/dev/null"), "not a regular file"),
+        (tmp_path, "folder"),
+    ):
         result = mediate("export", "requisitions", "--db", str(real_db), "-o", str(target), "--force")
         assert_clean_failure(result, 2, words)
 

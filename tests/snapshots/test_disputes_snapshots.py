@@ -1,10 +1,11 @@
 """The look of dispute work, pinned: the capture modal, a dispute with its ranked proposals, the accept confirmation."""
+
 from __future__ import annotations
 
 import pytest
 
-from console.app import MediationApp
-from db.store import Store
+from mediation_console.console.app import MediationApp
+from mediation_console.db.store import Store
 from tests.app.test_disputes import NOW, seed_disputes
 
 SIZE = (120, 36)

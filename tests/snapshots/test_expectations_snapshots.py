@@ -1,13 +1,14 @@
 """The look of expectations and the track record, pinned on the demo data at a fixed clock."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from console.app import MediationApp
-from console.demo_setup import fill_demo
-from db.store import Store
+from mediation_console.console.app import MediationApp
+from mediation_console.console.core.demo_setup import fill_demo
+from mediation_console.db.store import Store
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 SIZE = (140, 40)
@@ -52,8 +53,9 @@ def test_the_breaches_of_an_expectation_each_name_their_requisition(snap_compare
 
 def test_proposing_an_expectation_from_the_catalogue(snap_compare, demo_app):
     # The target field holds "x": the error shows next to it.
-    assert snap_compare(demo_app, terminal_size=SIZE, run_before=press("3", "n", "tab", "tab", "tab",
-                                                                        "backspace", "backspace", "x"))
+    assert snap_compare(
+        demo_app, terminal_size=SIZE, run_before=press("3", "n", "tab", "tab", "tab", "backspace", "backspace", "x")
+    )
 
 
 def test_a_new_database_shows_the_proposed_defaults_with_no_data(snap_compare, new_app):

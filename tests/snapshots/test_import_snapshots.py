@@ -1,13 +1,14 @@
 """The look of importing from a CSV, pinned: the dialog with a message by the field, and both kinds of report."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from textual.widgets import Input
 
-from console.rules.refresh import refresh_derived
-from db.csv_import import import_requisitions
-from screens.import_modal import ImportOutcome, ImportReportModal
+from mediation_console.console.core.rules.refresh import refresh_derived
+from mediation_console.db.csv_import import import_requisitions
+from mediation_console.screens.dialogs.import_modal import ImportOutcome, ImportReportModal
 
 SIZE = (120, 36)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "csv"

@@ -1,4 +1,5 @@
 """The look of the requisition queue, pinned: empty, populated, and the form showing a validation error."""
+
 from __future__ import annotations
 
 from textual.widgets import Input

@@ -1,10 +1,11 @@
 """The look of the standup, pinned: before it starts, the start dialog, and mid-meeting with notes."""
+
 from __future__ import annotations
 
 import pytest
 
-from console.app import MediationApp
-from db.store import Store
+from mediation_console.console.app import MediationApp
+from mediation_console.db.store import Store
 from tests.app.test_standup import NOW, seed_standup
 
 SIZE = (120, 36)

@@ -1,12 +1,13 @@
 """The standup agenda: what the team talks about, built from the data on a fixed clock."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from console import agenda as ag
-from db.models import (
+from mediation_console.console.core import agenda as ag
+from mediation_console.db.models import (
     Attendee,
     Commitment,
     CommitmentSource,
@@ -20,7 +21,7 @@ from db.models import (
     Standup,
     Team,
 )
-from db.store import Store
+from mediation_console.db.store import Store
 from tests.conftest import Clock
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)  # a Thursday
@@ -35,20 +36,36 @@ def clock() -> Clock:
 def world(tmp_path, clock):
     """A week of a small team: one standup last Thursday and everything that happened since."""
     store = Store(tmp_path / "agenda.db", now=clock)
-    p = {name: store.add_person(Person(name=name, team=team)) for name, team in [
-        ("Sam Sales", Team.SALES), ("Sara Seller", Team.SALES), ("Rita Recruiter", Team.RECRUITING),
-        ("Ray Hunter", Team.RECRUITING), ("Lee Lead", Team.LEAD)]}
+    p = {
+        name: store.add_person(Person(name=name, team=team))
+        for name, team in [
+            ("Sam Sales", Team.SALES),
+            ("Sara Seller", Team.SALES),
+            ("Rita Recruiter", Team.RECRUITING),
+            ("Ray Hunter", Team.RECRUITING),
+            ("Lee Lead", Team.LEAD),
+        ]
+    }
 
     def req(title, status, opened, **extra):
         clock.at = opened
-        return store.add_requisition(Requisition(
-            title=title, client="Acme", sales_owner_id=p["Sam Sales"].id, recruiter_id=p["Rita Recruiter"].id,
-            status=status, opened_at=opened, **extra))
+        return store.add_requisition(
+            Requisition(
+                title=title,
+                client="Acme",
+                sales_owner_id=p["Sam Sales"].id,
+                recruiter_id=p["Rita Recruiter"].id,
+                status=status,
+                opened_at=opened,
+                **extra,
+            )
+        )
 
     # Last week's standup and the action items it made.
     clock.at = dt.datetime(2026, 11, 19, 9, 0)
-    previous = store.start_standup(Standup(started_at=clock.at, facilitator_id=p["Lee Lead"].id,
-                                           attendees=[Attendee(person_id=p["Sam Sales"].id)]))
+    previous = store.start_standup(
+        Standup(started_at=clock.at, facilitator_id=p["Lee Lead"].id, attendees=[Attendee(person_id=p["Sam Sales"].id)])
+    )
     clock.at = dt.datetime(2026, 11, 19, 9, 20)
     previous = store.update_standup(previous.model_copy(update={"ended_at": clock.at}))
 
@@ -64,21 +81,26 @@ def world(tmp_path, clock):
     store.change_status(filled.id, "filled")
 
     clock.at = dt.datetime(2026, 11, 21, 10, 0)
-    kept = commit("Rita Recruiter", "Share three calibration profiles", dt.date(2026, 11, 21),
-                  requisition_id=filled.id)
+    kept = commit("Rita Recruiter", "Share three calibration profiles", dt.date(2026, 11, 21), requisition_id=filled.id)
     store.set_commitment_status(kept.id, "kept")
 
     intake = req("Payroll lead", "intake", dt.datetime(2026, 11, 25, 14, 0))
     store.set_derived([(55, "B", None, intake.id)])
 
-    promise = req("Backend developer", "sourcing", dt.datetime(2026, 11, 23, 9, 0),
-                  promised_date=dt.date(2026, 12, 10), intake_at=dt.datetime(2026, 11, 23, 10, 0))
+    promise = req(
+        "Backend developer",
+        "sourcing",
+        dt.datetime(2026, 11, 23, 9, 0),
+        promised_date=dt.date(2026, 12, 10),
+        intake_at=dt.datetime(2026, 11, 23, 10, 0),
+    )
     store.set_derived([(80, "A", None, promise.id)])
     clock.at = dt.datetime(2026, 11, 24, 11, 0)
     store.add_pipeline_event(PipelineEvent(requisition_id=promise.id, kind=EventKind.SUBMITTAL, at=clock.at))
 
-    no_submittal = req("QA analyst", "qualified", dt.datetime(2026, 11, 24, 9, 0),
-                       intake_at=dt.datetime(2026, 11, 24, 9, 30))
+    no_submittal = req(
+        "QA analyst", "qualified", dt.datetime(2026, 11, 24, 9, 0), intake_at=dt.datetime(2026, 11, 24, 9, 30)
+    )
     store.set_derived([(75, "A", None, no_submittal.id)])
 
     stale = req("Office manager", "qualified", dt.datetime(2026, 11, 1, 9, 0))
@@ -86,8 +108,7 @@ def world(tmp_path, clock):
     store.change_status(stale.id, "sourcing")
     store.add_pipeline_event(PipelineEvent(requisition_id=stale.id, kind=EventKind.SUBMITTAL, at=clock.at))
 
-    healthy = req("Sales director", "qualified", dt.datetime(2026, 11, 25, 9, 0),
-                  promised_date=dt.date(2027, 3, 1))
+    healthy = req("Sales director", "qualified", dt.datetime(2026, 11, 25, 9, 0), promised_date=dt.date(2027, 3, 1))
     clock.at = dt.datetime(2026, 11, 25, 12, 0)
     store.change_status(healthy.id, "sourcing")
     store.add_pipeline_event(PipelineEvent(requisition_id=healthy.id, kind=EventKind.SUBMITTAL, at=clock.at))
@@ -97,28 +118,64 @@ def world(tmp_path, clock):
     store.change_status(paused.id, "on_hold")
 
     clock.at = dt.datetime(2026, 11, 22, 9, 0)
-    overdue = commit("Sam Sales", "Book the joint intake with Acme", dt.date(2026, 11, 24),
-                     requisition_id=promise.id)
-    due_today = commit("Rita Recruiter", "First submittal on the QA analyst", dt.date(2026, 11, 26),
-                       requisition_id=no_submittal.id)
-    carried = commit("Sara Seller", "Write 48 h feedback into the Acme terms", dt.date(2026, 11, 30),
-                     standup_id=previous.id, source=CommitmentSource.STANDUP)
-    carried_overdue = commit("Ray Hunter", "Publish the median time to fill", dt.date(2026, 11, 25),
-                             standup_id=previous.id, source=CommitmentSource.STANDUP)
+    overdue = commit("Sam Sales", "Book the joint intake with Acme", dt.date(2026, 11, 24), requisition_id=promise.id)
+    due_today = commit(
+        "Rita Recruiter", "First submittal on the QA analyst", dt.date(2026, 11, 26), requisition_id=no_submittal.id
+    )
+    carried = commit(
+        "Sara Seller",
+        "Write 48 h feedback into the Acme terms",
+        dt.date(2026, 11, 30),
+        standup_id=previous.id,
+        source=CommitmentSource.STANDUP,
+    )
+    carried_overdue = commit(
+        "Ray Hunter",
+        "Publish the median time to fill",
+        dt.date(2026, 11, 25),
+        standup_id=previous.id,
+        source=CommitmentSource.STANDUP,
+    )
 
-    open_dispute = store.add_dispute(Dispute(
-        requisition_id=promise.id, raised_by_id=p["Rita Recruiter"].id, counterpart_id=p["Sam Sales"].id,
-        category=DisputeCategory.OVERPROMISED_TIMELINE, severity=3, summary="Client promised a hire by 10 Dec"))
-    closed = store.add_dispute(Dispute(
-        raised_by_id=p["Sam Sales"].id, counterpart_id=p["Ray Hunter"].id,
-        category=DisputeCategory.CREDIT_SPLIT, summary="Who gets the credit"))
+    open_dispute = store.add_dispute(
+        Dispute(
+            requisition_id=promise.id,
+            raised_by_id=p["Rita Recruiter"].id,
+            counterpart_id=p["Sam Sales"].id,
+            category=DisputeCategory.OVERPROMISED_TIMELINE,
+            severity=3,
+            summary="Client promised a hire by 10 Dec",
+        )
+    )
+    closed = store.add_dispute(
+        Dispute(
+            raised_by_id=p["Sam Sales"].id,
+            counterpart_id=p["Ray Hunter"].id,
+            category=DisputeCategory.CREDIT_SPLIT,
+            summary="Who gets the credit",
+        )
+    )
     store.set_dispute_status(closed.id, "withdrawn")
     clock.at = NOW
     yield {
-        "store": store, "people": p, "previous": previous, "filled": filled, "kept": kept, "old_kept": old_kept,
-        "intake": intake, "promise": promise, "no_submittal": no_submittal, "stale": stale, "healthy": healthy,
-        "paused": paused, "overdue": overdue, "due_today": due_today, "carried": carried,
-        "carried_overdue": carried_overdue, "dispute": open_dispute, "closed_dispute": closed,
+        "store": store,
+        "people": p,
+        "previous": previous,
+        "filled": filled,
+        "kept": kept,
+        "old_kept": old_kept,
+        "intake": intake,
+        "promise": promise,
+        "no_submittal": no_submittal,
+        "stale": stale,
+        "healthy": healthy,
+        "paused": paused,
+        "overdue": overdue,
+        "due_today": due_today,
+        "carried": carried,
+        "carried_overdue": carried_overdue,
+        "dispute": open_dispute,
+        "closed_dispute": closed,
     }
     store.close()
 
@@ -225,11 +282,14 @@ def test_a_failing_proposal_lookup_does_not_stop_the_agenda(world):
 def test_expectations_missed_come_before_those_at_risk(world):
     def check():
         return [
-            ag.ExpectationFinding(expectation=Expectation(id=2, title="Client feedback within 48 h",
-                                                          owner_team=Team.SALES), verdict="at_risk",
-                                  detail="31 of 38 submittals, 82% (target 80%)"),
-            ag.ExpectationFinding(expectation=Expectation(id=5, title="Intake call within 24 h",
-                                                          owner_team=Team.SALES), verdict="missed"),
+            ag.ExpectationFinding(
+                expectation=Expectation(id=2, title="Client feedback within 48 h", owner_team=Team.SALES),
+                verdict="at_risk",
+                detail="31 of 38 submittals, 82% (target 80%)",
+            ),
+            ag.ExpectationFinding(
+                expectation=Expectation(id=5, title="Intake call within 24 h", owner_team=Team.SALES), verdict="missed"
+            ),
         ]
 
     items = build(world, expectations=check).section(ag.EXPECTATIONS)

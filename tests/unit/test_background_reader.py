@@ -1,4 +1,5 @@
 """A worker thread reads on a connection of its own: it sees what was saved, never writes, and closes alone."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,8 +7,8 @@ import threading
 
 import pytest
 
-from db.models import Person, Team
-from db.store import Store, StoreError
+from mediation_console.db.models import Person, Team
+from mediation_console.db.store import Store, StoreError
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 

@@ -1,4 +1,5 @@
 """The command line answers with a readable message and the right exit code, never a traceback."""
+
 from __future__ import annotations
 
 import os
@@ -10,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from db.models import Person, Requisition, Team
-from db.schema import SCHEMA_VERSION
-from db.store import Store
+from mediation_console.db.models import Person, Requisition, Team
+from mediation_console.db.schema import SCHEMA_VERSION
+from mediation_console.db.store import Store
 
 
 def mediate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "MEDIATE_DB"}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "console.cli", *args], capture_output=True, text=True, env=full_env, timeout=120
+        [sys.executable, "-m", "mediation_console", *args], capture_output=True, text=True, env=full_env, timeout=120
     )
 
 

@@ -1,4 +1,5 @@
 """Exporting the queue with grades: spreadsheet-safe CSV that re-imports exactly, JSON, files only the owner reads."""
+
 from __future__ import annotations
 
 import csv
@@ -13,15 +14,25 @@ from pathlib import Path
 
 import pytest
 
-from db.csv_export import ExportError, export_requisitions, neutralise, write_requisitions
-from db.csv_import import import_requisitions
-from db.models import Engagement, Person, Requisition, RequisitionStatus, Team
-from db.store import Store
+from mediation_console.db.csv_export import ExportError, export_requisitions, neutralise, write_requisitions
+from mediation_console.db.csv_import import import_requisitions
+from mediation_console.db.models import Engagement, Person, Requisition, RequisitionStatus, Team
+from mediation_console.db.store import Store
 
 NOW = dt.datetime(2025, 4, 10, 9, 0)
 # Compared field by field after a round trip; ids are the database's, derived figures are recomputed.
-NOT_COMPARED = {"id", "updated_at", "score", "grade", "estimate_days", "submittals", "last_submittal_at",
-                "open_disputes", "sales_owner_id", "recruiter_id"}
+NOT_COMPARED = {
+    "id",
+    "updated_at",
+    "score",
+    "grade",
+    "estimate_days",
+    "submittals",
+    "last_submittal_at",
+    "open_disputes",
+    "sales_owner_id",
+    "recruiter_id",
+}
 
 
 @pytest.fixture
@@ -31,26 +42,63 @@ def team_db(tmp_path) -> Path:
     with Store(path, now=lambda: NOW) as store:
         sam = store.add_person(Person(name="Sam Seller", team=Team.SALES))
         rita = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
-        store.add_requisition(Requisition(
-            external_id="BH-1", title="Senior Controller", client="Initech", sales_owner_id=sam.id,
-            recruiter_id=rita.id, openings=2, status=RequisitionStatus.INTERVIEWING, engagement=Engagement.EXCLUSIVE,
-            fee_pct=22.5, salary_min=95_000, salary_max=110_000, market_salary=120_000, location="Austin, TX",
-            remote=True, promised_date=dt.date(2025, 6, 1), intake_at=dt.datetime(2025, 3, 2, 10, 30),
-            hiring_manager_access=True, feedback_agreed_48h=True, interview_stages=3, interview_dates_agreed=True,
-            jd_clear=True, must_haves=3, headcount_approved=True, reason_known=True, candidates_exist=True,
-            competing_agencies=1, feedback_turnaround_hours=36.5, opened_at=dt.datetime(2025, 3, 1, 8, 15),
-            notes="Client said:\n- start ASAP\n- no relocation",
-        ))
-        store.add_requisition(Requisition(
-            title="=HYPERLINK(\"http://evil.example\",\"click\")", client="+Globex", sales_owner_id=sam.id,
-            fee_pct=0.5, location="@home", notes="-5 candidates declined", status_reason="'=already quoted",
-            opened_at=dt.datetime(2025, 2, 1),
-        ))
-        store.add_requisition(Requisition(
-            external_id="BH-3", title="Buyer", client="Hooli", sales_owner_id=sam.id, status=RequisitionStatus.LOST,
-            status_reason="Client filled it internally", opened_at=dt.datetime(2025, 1, 5),
-            closed_at=dt.datetime(2025, 2, 20, 17, 0),
-        ))
+        store.add_requisition(
+            Requisition(
+                external_id="BH-1",
+                title="Senior Controller",
+                client="Initech",
+                sales_owner_id=sam.id,
+                recruiter_id=rita.id,
+                openings=2,
+                status=RequisitionStatus.INTERVIEWING,
+                engagement=Engagement.EXCLUSIVE,
+                fee_pct=22.5,
+                salary_min=95_000,
+                salary_max=110_000,
+                market_salary=120_000,
+                location="Austin, TX",
+                remote=True,
+                promised_date=dt.date(2025, 6, 1),
+                intake_at=dt.datetime(2025, 3, 2, 10, 30),
+                hiring_manager_access=True,
+                feedback_agreed_48h=True,
+                interview_stages=3,
+                interview_dates_agreed=True,
+                jd_clear=True,
+                must_haves=3,
+                headcount_approved=True,
+                reason_known=True,
+                candidates_exist=True,
+                competing_agencies=1,
+                feedback_turnaround_hours=36.5,
+                opened_at=dt.datetime(2025, 3, 1, 8, 15),
+                notes="Client said:\n- start ASAP\n- no relocation",
+            )
+        )
+        store.add_requisition(
+            Requisition(
+                title='=HYPERLINK("http://evil.example","click")',
+                client="+Globex",
+                sales_owner_id=sam.id,
+                fee_pct=0.5,
+                location="@home",
+                notes="-5 candidates declined",
+                status_reason="'=already quoted",
+                opened_at=dt.datetime(2025, 2, 1),
+            )
+        )
+        store.add_requisition(
+            Requisition(
+                external_id="BH-3",
+                title="Buyer",
+                client="Hooli",
+                sales_owner_id=sam.id,
+                status=RequisitionStatus.LOST,
+                status_reason="Client filled it internally",
+                opened_at=dt.datetime(2025, 1, 5),
+                closed_at=dt.datetime(2025, 2, 20, 17, 0),
+            )
+        )
         store.set_derived([(82, "A", 30, 1), (40, "C", 45, 2)])
     return path
 
@@ -82,7 +130,7 @@ def test_formula_like_cells_are_neutralised_for_spreadsheets(team_db):
         write_requisitions(store, out)
 
     risky = read_csv(out.getvalue())[1]
-    assert risky["Title"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert risky["Title"] == '\'=HYPERLINK("http://evil.example","click")'
     assert risky["Client"] == "'+Globex"
     assert risky["Location"] == "'@home"
     assert risky["Notes"] == "'-5 candidates declined"
@@ -91,8 +139,18 @@ def test_formula_like_cells_are_neutralised_for_spreadsheets(team_db):
 
 @pytest.mark.parametrize(
     ("cell", "safe"),
-    [("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-     ("\rx", "'\rx"), ("'=x", "''=x"), ("plain", "plain"), ("it's", "it's"), ("", "")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 20", "'+44 20"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("'=x", "''=x"),
+        ("plain", "plain"),
+        ("it's", "it's"),
+        ("", ""),
+    ],
 )
 def test_neutralise_prefixes_only_what_a_spreadsheet_would_run(cell, safe):
     assert neutralise(cell) == safe
@@ -112,11 +170,14 @@ def test_export_then_import_into_an_empty_database_gives_the_same_requisitions(t
         copy_names = target.people_by_id()
 
     assert len(copies) == len(originals) == 3
-    for original, copy in zip(originals, copies):
+    for original, copy in zip(originals, copies, strict=False):
         assert copy.model_dump(exclude=NOT_COMPARED) == original.model_dump(exclude=NOT_COMPARED)
         assert copy_names[copy.sales_owner_id].name == names[original.sales_owner_id].name
         assert (copy.recruiter_id is None) == (original.recruiter_id is None)
-    assert {p.name: p.team for p in copy_names.values()} == {"Sam Seller": Team.SALES, "Rita Recruiter": Team.RECRUITING}
+    assert {p.name: p.team for p in copy_names.values()} == {
+        "Sam Seller": Team.SALES,
+        "Rita Recruiter": Team.RECRUITING,
+    }
 
 
 def test_re_importing_an_export_into_the_same_database_changes_nothing(team_db, tmp_path):
@@ -175,8 +236,14 @@ def test_exporting_into_a_missing_folder_or_onto_a_folder_is_refused(team_db, tm
 
 def mediate(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "MEDIATE_DB"}
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+    return subprocess.run(
+        [sys.executable, "-m", "mediation_console", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
 
 
 def test_the_cli_exports_csv_to_standard_output(team_db):

@@ -1,4 +1,5 @@
 """Importing requisitions from an ATS or spreadsheet CSV: every row or none, with a report a lead can act on."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from db.csv_import import (
+from mediation_console.db.csv_import import (
     ImportFileError,
     ImportMapping,
     MappingError,
@@ -20,8 +21,8 @@ from db.csv_import import (
     parse_percent,
     parse_salary,
 )
-from db.models import Engagement, EventKind, Person, RequisitionStatus, Team
-from db.store import Store
+from mediation_console.db.models import Engagement, EventKind, Person, RequisitionStatus, Team
+from mediation_console.db.store import Store
 
 NOW = dt.datetime(2025, 4, 10, 9, 0)
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"
@@ -99,7 +100,9 @@ def test_unknown_people_join_the_right_team_and_known_people_are_reused(store):
 
     teams = {p.name: p.team for p in store.list_people()}
     assert teams == {
-        "Sam Seller": Team.SALES, "Rita Recruiter": Team.RECRUITING, "Ravi Recruiter": Team.RECRUITING,
+        "Sam Seller": Team.SALES,
+        "Rita Recruiter": Team.RECRUITING,
+        "Ravi Recruiter": Team.RECRUITING,
         "Dana Dealer": Team.SALES,
     }
     assert [name for name, _team in report.people_created] == ["Rita Recruiter", "Ravi Recruiter", "Dana Dealer"]
@@ -138,8 +141,13 @@ def test_a_bullhorn_export_maps_its_statuses_fees_and_salaries(store):
     reqs = by_external_id(store)
     statuses = {ext: req.status.value for ext, req in reqs.items()}
     assert statuses == {
-        "4101": "sourcing", "4102": "interviewing", "4103": "submitted", "4104": "offer", "4105": "filled",
-        "4106": "filled", "4107": "lost",
+        "4101": "sourcing",
+        "4102": "interviewing",
+        "4103": "submitted",
+        "4104": "offer",
+        "4105": "filled",
+        "4106": "filled",
+        "4107": "lost",
     }
     assert (reqs["4101"].salary_min, reqs["4101"].salary_max) == (95_000, 110_000)  # "$95,000 - $110,000"
     assert (reqs["4102"].salary_min, reqs["4102"].salary_max) == (120_000, 120_000)  # "120k" alone
@@ -158,7 +166,12 @@ def test_an_opencats_export_maps_its_statuses_and_ignores_its_other_columns(stor
     reqs = by_external_id(store)
     statuses = {ext: req.status.value for ext, req in reqs.items()}
     assert statuses == {
-        "501": "sourcing", "502": "intake", "503": "intake", "504": "on_hold", "505": "filled", "506": "filled",
+        "501": "sourcing",
+        "502": "intake",
+        "503": "intake",
+        "504": "on_hold",
+        "505": "filled",
+        "506": "filled",
         "507": "lost",
     }
     assert reqs["501"].opened_at == dt.datetime(2025, 3, 1)  # OpenCATS's MM-DD-YY
@@ -197,8 +210,9 @@ def test_every_kind_of_bad_row_is_reported_and_nothing_is_written(store):
 
 def test_a_single_bad_row_holds_back_the_good_ones(store, tmp_path):
     path = tmp_path / "one_bad.csv"
-    path.write_text("Job ID,Title,Client,Owner,Openings\n1,Controller,Initech,Sam Seller,1\n"
-                    "2,Buyer,Globex,Sam Seller,0\n")
+    path.write_text(
+        "Job ID,Title,Client,Owner,Openings\n1,Controller,Initech,Sam Seller,1\n2,Buyer,Globex,Sam Seller,0\n"
+    )
 
     report = import_requisitions(store, path)
 
@@ -229,7 +243,7 @@ def test_a_row_with_more_cells_than_the_header_is_refused(store, tmp_path):
 
 def test_an_hourly_rate_and_a_flat_fee_are_refused_with_a_reason(store, tmp_path):
     path = tmp_path / "rates.csv"
-    path.write_text("Title,Client,Owner,Salary,Fee\nWelder,Acme,Sam Seller,$30/hr,\"$15,000\"\n")
+    path.write_text('Title,Client,Owner,Salary,Fee\nWelder,Acme,Sam Seller,$30/hr,"$15,000"\n')
 
     report = import_requisitions(store, path)
 
@@ -374,9 +388,7 @@ def test_a_mapping_file_names_other_headers_statuses_and_date_formats(store):
 def test_without_the_mapping_file_its_headers_are_ignored_and_day_first_dates_rejected(store):
     report = import_requisitions(store, FIXTURES / "custom.csv")
 
-    assert [str(p) for p in report.problems] == [
-        'row 2, Opened: "14/03/2025" is not a date (US dates are MM/DD/YYYY)'
-    ]
+    assert [str(p) for p in report.problems] == ['row 2, Opened: "14/03/2025" is not a date (US dates are MM/DD/YYYY)']
     assert [h for h, _why in report.ignored_columns] == ["Posting Number", "Talent Partner", "Stage", "Cost Centre"]
     assert store.counts()["requisitions"] == 0
 
@@ -387,7 +399,7 @@ def test_without_the_mapping_file_its_headers_are_ignored_and_day_first_dates_re
         ('[columns]\nowner = "BDM"\n', "[columns] owner is not a field"),
         ('[statuses]\n"Pending" = "waiting"\n', "'Pending' = 'waiting' is not a console status"),
         ('[engagements]\n"Search" = "maybe"\n', "is not an engagement"),
-        ("[dates]\nformats = \"%d/%m/%Y\"\n", "formats must be a list"),
+        ('[dates]\nformats = "%d/%m/%Y"\n', "formats must be a list"),
         ("[colums]\n", "unknown section [colums]"),
         ("columns = [", "not valid TOML"),
     ],
@@ -415,9 +427,19 @@ def test_progress_is_reported_while_checking_and_while_writing(store):
 
 @pytest.mark.parametrize(
     ("text", "amount"),
-    [("$120,000", 120_000), ("120000", 120_000), ("120k", 120_000), ("120K", 120_000), ("1.2M", 1_200_000),
-     ("USD 95,000", 95_000), ("£85,000", 85_000), ("120.000", 120_000), ("95,500.50", 95_500),
-     ("$110,000/yr", 110_000), ("'85000", 85_000)],
+    [
+        ("$120,000", 120_000),
+        ("120000", 120_000),
+        ("120k", 120_000),
+        ("120K", 120_000),
+        ("1.2M", 1_200_000),
+        ("USD 95,000", 95_000),
+        ("£85,000", 85_000),
+        ("120.000", 120_000),
+        ("95,500.50", 95_500),
+        ("$110,000/yr", 110_000),
+        ("'85000", 85_000),
+    ],
 )
 def test_amounts_are_read_as_people_write_them(text, amount):
     assert parse_amount(text.lstrip("'")) == amount
@@ -425,14 +447,21 @@ def test_amounts_are_read_as_people_write_them(text, amount):
 
 @pytest.mark.parametrize(
     ("text", "low", "high"),
-    [("$95,000 - $110,000", 95_000, 110_000), ("95-110k", 95_000, 110_000), ("95k to 110k", 95_000, 110_000),
-     ("120k", 120_000, 120_000), ("$95,000–$110,000", 95_000, 110_000)],
+    [
+        ("$95,000 - $110,000", 95_000, 110_000),
+        ("95-110k", 95_000, 110_000),
+        ("95k to 110k", 95_000, 110_000),
+        ("120k", 120_000, 120_000),
+        ("$95,000–$110,000", 95_000, 110_000),
+    ],
 )
 def test_a_single_salary_column_may_hold_a_range(text, low, high):
     assert parse_salary(text) == (low, high)
 
 
-@pytest.mark.parametrize(("text", "pct"), [("20%", 20), ("20", 20), ("0.2", 20), ("22.5%", 22.5), ("0.5%", 0.5), ("1", 1)])
+@pytest.mark.parametrize(
+    ("text", "pct"), [("20%", 20), ("20", 20), ("0.2", 20), ("22.5%", 22.5), ("0.5%", 0.5), ("1", 1)]
+)
 def test_fees_are_percentages_and_bare_numbers_below_one_are_fractions(text, pct):
     assert parse_percent(text) == pct
 
@@ -445,9 +474,14 @@ def test_negative_or_wordy_amounts_are_refused(text):
 
 @pytest.mark.parametrize(
     ("text", "when"),
-    [("2025-03-14", dt.datetime(2025, 3, 14)), ("03/14/2025", dt.datetime(2025, 3, 14)),
-     ("3/4/25", dt.datetime(2025, 3, 4)), ("03/14/2025 2:30 PM", dt.datetime(2025, 3, 14, 14, 30)),
-     ("2025-03-14T09:30:00Z", dt.datetime(2025, 3, 14, 9, 30)), ("1741944600000", dt.datetime(2025, 3, 14, 9, 30))],
+    [
+        ("2025-03-14", dt.datetime(2025, 3, 14)),
+        ("03/14/2025", dt.datetime(2025, 3, 14)),
+        ("3/4/25", dt.datetime(2025, 3, 4)),
+        ("03/14/2025 2:30 PM", dt.datetime(2025, 3, 14, 14, 30)),
+        ("2025-03-14T09:30:00Z", dt.datetime(2025, 3, 14, 9, 30)),
+        ("1741944600000", dt.datetime(2025, 3, 14, 9, 30)),
+    ],
 )
 def test_iso_us_and_epoch_dates_are_read(text, when):
     assert parse_datetime(text) == when
@@ -464,8 +498,14 @@ def test_day_first_dates_need_a_mapping_format():
 
 def mediate(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "MEDIATE_DB"}
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+    return subprocess.run(
+        [sys.executable, "-m", "mediation_console", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
 
 
 def test_the_cli_imports_a_clean_file_and_exits_0(tmp_path):
@@ -486,7 +526,7 @@ def test_the_cli_rejects_bad_rows_with_exit_1_and_the_report(tmp_path):
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "row 7, Status: unknown status \"Pending Approval\"" in result.stderr
+    assert 'row 7, Status: unknown status "Pending Approval"' in result.stderr
     assert "nothing was imported" in result.stderr
     with Store(db) as store:
         assert store.counts()["requisitions"] == 0
@@ -506,8 +546,9 @@ def test_the_cli_dry_run_exits_0_and_writes_nothing(tmp_path):
 def test_the_cli_takes_a_mapping_file(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate("import", "requisitions", str(FIXTURES / "custom.csv"), "--map", str(FIXTURES / "custom.toml"),
-                     "--db", str(db))
+    result = mediate(
+        "import", "requisitions", str(FIXTURES / "custom.csv"), "--map", str(FIXTURES / "custom.toml"), "--db", str(db)
+    )
 
     assert result.returncode == 0, result.stderr
     assert "2 created" in result.stdout
@@ -527,7 +568,9 @@ def test_the_cli_exits_2_for_a_missing_mapping_file_and_1_for_a_broken_one(tmp_p
     broken.write_text("[statuses]\nOpen = 'wide open'\n")
     db = str(tmp_path / "team.db")
 
-    missing = mediate("import", "requisitions", str(FIXTURES / "clean.csv"), "--map", str(tmp_path / "no.toml"), "--db", db)
+    missing = mediate(
+        "import", "requisitions", str(FIXTURES / "clean.csv"), "--map", str(tmp_path / "no.toml"), "--db", db
+    )
     bad = mediate("import", "requisitions", str(FIXTURES / "clean.csv"), "--map", str(broken), "--db", db)
 
     assert missing.returncode == 2 and "does not exist" in missing.stderr

@@ -1,4 +1,5 @@
 """The demo database looks like a real team's work: every status and dispute, consistent history, track records."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from db.demo import generate_demo
-from db.models import (
+from mediation_console.db.demo import generate_demo
+from mediation_console.db.models import (
     ALLOWED_TRANSITIONS,
     CLOSED_STATUSES,
     OPEN_DISPUTE_STATUSES,
@@ -29,11 +30,20 @@ from db.models import (
     RequisitionStatus,
     Team,
 )
-from db.store import QueueQuery, RejectedChange, Store
+from mediation_console.db.store import QueueQuery, RejectedChange, Store
 
 FIXED_NOW = dt.datetime(2026, 11, 23, 9, 0)
-TABLES = ("people", "requisitions", "pipeline_events", "disputes", "expectations", "commitments", "standups",
-          "standup_items", "events")
+TABLES = (
+    "people",
+    "requisitions",
+    "pipeline_events",
+    "disputes",
+    "expectations",
+    "commitments",
+    "standups",
+    "standup_items",
+    "events",
+)
 
 
 def open_store(path: Path) -> Store:
@@ -124,8 +134,9 @@ def test_intake_is_done_for_most_but_missing_or_late_for_some(demo):
     store, _ = demo
     reqs = list(store.iter_requisitions())
     missing = [r for r in reqs if r.intake_at is None]
-    assert missing and all(r.status in (RequisitionStatus.INTAKE, *CLOSED_STATUSES, RequisitionStatus.ON_HOLD)
-                           for r in missing)
+    assert missing and all(
+        r.status in (RequisitionStatus.INTAKE, *CLOSED_STATUSES, RequisitionStatus.ON_HOLD) for r in missing
+    )
     assert any(r.status == RequisitionStatus.INTAKE for r in missing)
     assert len(missing) < len(reqs) / 3
     late = [r for r in reqs if r.intake_at and r.intake_at - r.opened_at > dt.timedelta(hours=24)]
@@ -134,7 +145,7 @@ def test_intake_is_done_for_most_but_missing_or_late_for_some(demo):
 
 
 def test_scorecard_grades_come_out_as_a_mix(demo, tmp_path):
-    from console.rules.refresh import refresh_derived
+    from mediation_console.console.core.rules.refresh import refresh_derived
 
     store, _ = demo
     copy = store.backup(tmp_path / "graded.db")
@@ -288,8 +299,11 @@ def test_commitments_include_open_overdue_and_cancelled_ones(demo):
     assert any(c.due < today for c in open_), "a few overdue ones stay open, never silently missed"
     cancelled = [c for c in commitments if c.status == CommitmentStatus.CANCELLED]
     assert cancelled and all(c.reason for c in cancelled)
-    assert {c.source for c in commitments} >= {CommitmentSource.DISPUTE, CommitmentSource.STANDUP,
-                                               CommitmentSource.EXPECTATION}
+    assert {c.source for c in commitments} >= {
+        CommitmentSource.DISPUTE,
+        CommitmentSource.STANDUP,
+        CommitmentSource.EXPECTATION,
+    }
     for c in commitments:
         if c.status == CommitmentStatus.OPEN:
             assert c.closed_at is None
@@ -306,7 +320,7 @@ def test_past_standups_have_attendees_sections_notes_and_commitments(demo):
     standups = store.list_standups()
     assert len(standups) == 4
     starts = sorted(s.started_at for s in standups)
-    assert all(b - a == dt.timedelta(weeks=1) for a, b in zip(starts, starts[1:]))
+    assert all(b - a == dt.timedelta(weeks=1) for a, b in zip(starts, starts[1:], strict=False))
     for standup in standups:
         assert standup.ended_at and standup.started_at < standup.ended_at < FIXED_NOW
         assert len(standup.attendees) == 12
@@ -380,10 +394,19 @@ def test_a_2000_requisition_demo_scales_people_and_keeps_its_invariants(tmp_path
         statuses = Counter(r.status for r in store.iter_requisitions())
         assert set(statuses) == set(RequisitionStatus)
         assert {d.category for d in store.list_disputes()} == set(DisputeCategory)
-        submittals = dict(rows(store, "SELECT requisition_id, COUNT(*) FROM pipeline_events "
-                                      "WHERE kind = 'submittal' GROUP BY requisition_id"))
-        open_disputes = dict(rows(store, "SELECT requisition_id, COUNT(*) FROM disputes WHERE status IN "
-                                         "('open', 'mediating') AND requisition_id IS NOT NULL GROUP BY 1"))
+        submittals = dict(
+            rows(
+                store,
+                "SELECT requisition_id, COUNT(*) FROM pipeline_events WHERE kind = 'submittal' GROUP BY requisition_id",
+            )
+        )
+        open_disputes = dict(
+            rows(
+                store,
+                "SELECT requisition_id, COUNT(*) FROM disputes WHERE status IN "
+                "('open', 'mediating') AND requisition_id IS NOT NULL GROUP BY 1",
+            )
+        )
         for req in store.iter_requisitions():
             assert req.submittals == submittals.get(req.id, 0)
             assert req.open_disputes == open_disputes.get(req.id, 0)
@@ -399,8 +422,9 @@ def test_a_2000_requisition_demo_scales_people_and_keeps_its_invariants(tmp_path
 
 def mediate(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "MEDIATE_DB"}
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mediation_console", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_mediate_demo_writes_a_private_wal_database_that_doctor_passes(tmp_path):

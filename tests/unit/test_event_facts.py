@@ -3,6 +3,7 @@
 Triggers keep them as events are logged, in any order of time; the migration and the demo generator
 work them out for every row at once. Both must agree, or a metric would count the wrong cases.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,10 +11,10 @@ import random
 
 import pytest
 
-from db.demo import generate_demo
-from db.models import Person, Requisition, Team
-from db.schema import FACTS_BACKFILL_STATEMENTS
-from db.store import Store
+from mediation_console.db.demo import generate_demo
+from mediation_console.db.models import Person, Requisition, Team
+from mediation_console.db.schema import FACTS_BACKFILL_STATEMENTS
+from mediation_console.db.store import Store
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 # Qualified and the pausing statuses more often than the rest: those are the ones with facts.
@@ -23,7 +24,8 @@ KINDS = ("submittal", "client_feedback", "interview", "status_change", "status_c
 
 def facts(store: Store) -> tuple[list[tuple], list[tuple]]:
     requisitions = store.conn.execute(
-        "SELECT id, status_changed_at, opened_status FROM requisitions ORDER BY id").fetchall()
+        "SELECT id, status_changed_at, opened_status FROM requisitions ORDER BY id"
+    ).fetchall()
     events = store.conn.execute(
         "SELECT id, answered_at, requalified_at, paused_at, prev_status_at FROM pipeline_events ORDER BY id"
     ).fetchall()
@@ -49,10 +51,15 @@ def test_events_logged_out_of_order_keep_the_same_facts_as_a_recount(tmp_path, s
         sales = store.add_person(Person(name="Sam Seller", team=Team.SALES))
         recruiter = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
         ids = [
-            store.add_requisition(Requisition(
-                title=f"Role {n}", client="Northwind", sales_owner_id=sales.id, recruiter_id=recruiter.id,
-                status=rng.choice(("intake", "sourcing", "on_hold")),
-            )).id
+            store.add_requisition(
+                Requisition(
+                    title=f"Role {n}",
+                    client="Northwind",
+                    sales_owner_id=sales.id,
+                    recruiter_id=recruiter.id,
+                    status=rng.choice(("intake", "sourcing", "on_hold")),
+                )
+            ).id
             for n in range(3)
         ]
         start = NOW - dt.timedelta(days=20)
@@ -62,7 +69,8 @@ def test_events_logged_out_of_order_keep_the_same_facts_as_a_recount(tmp_path, s
                 at = start + dt.timedelta(hours=rng.randrange(0, 400, 3))
                 kind = rng.choice(KINDS)
                 from_status, to_status = (
-                    (rng.choice(STATUSES), rng.choice(STATUSES)) if kind == "status_change" else (None, None))
+                    (rng.choice(STATUSES), rng.choice(STATUSES)) if kind == "status_change" else (None, None)
+                )
                 store.conn.execute(
                     "INSERT INTO pipeline_events (requisition_id, kind, at, from_status, to_status) "
                     "VALUES (?, ?, ?, ?, ?)",
@@ -77,8 +85,10 @@ def test_events_logged_out_of_order_keep_the_same_facts_as_a_recount(tmp_path, s
             assert any(e[column] for e in events)
         # A corrected opening moves the "previous change" of the requisition's first status change.
         with store.transaction():
-            store.conn.execute("UPDATE requisitions SET opened_at = ? WHERE id = ?",
-                               ((start - dt.timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S"), ids[0]))
+            store.conn.execute(
+                "UPDATE requisitions SET opened_at = ? WHERE id = ?",
+                ((start - dt.timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S"), ids[0]),
+            )
         assert facts(store) == recounted(store)
         assert facts(store) != kept
 

@@ -1,11 +1,12 @@
 """Each expectation metric measured on hand-built histories: compliance, verdict, trend and breaches."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from console.metrics import (
+from mediation_console.console.core.metrics import (
     CATALOGUE,
     BusinessCalendar,
     Verdict,
@@ -14,7 +15,7 @@ from console.metrics import (
     measure_all,
     verdict_for,
 )
-from db.defaults import (
+from mediation_console.db.defaults import (
     CLIENT_FEEDBACK_WITHIN_HOURS,
     FIRST_SUBMITTAL_A,
     FIRST_SUBMITTAL_B,
@@ -22,7 +23,7 @@ from db.defaults import (
     NO_STALE_REQUISITION_DAYS,
     PROMISE_NOT_BEFORE_ESTIMATE,
 )
-from db.models import (
+from mediation_console.db.models import (
     Commitment,
     CommitmentSource,
     CommitmentStatus,
@@ -34,7 +35,7 @@ from db.models import (
     RequisitionStatus,
     Team,
 )
-from db.store import Store
+from mediation_console.db.store import Store
 from tests.conftest import Clock
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)  # a Monday
@@ -60,17 +61,30 @@ def people(store):
 
 def expectation(metric, threshold=None, target=90, window_days=30, **extra) -> Expectation:
     spec = definition(metric)
-    return Expectation(title=spec.title(threshold), owner_team=Team.SALES, metric=metric, threshold=threshold,
-                       target=target, window_days=window_days, **extra)
+    return Expectation(
+        title=spec.title(threshold),
+        owner_team=Team.SALES,
+        metric=metric,
+        threshold=threshold,
+        target=target,
+        window_days=window_days,
+        **extra,
+    )
 
 
 def requisition(store, people, clock, opened: dt.datetime, **fields) -> Requisition:
     sales, recruiter = people
     clock.at = opened
-    req = store.add_requisition(Requisition(
-        title=fields.pop("title", "Senior Data Engineer"), client="Northwind", sales_owner_id=sales.id,
-        recruiter_id=recruiter.id, opened_at=opened, **fields,
-    ))
+    req = store.add_requisition(
+        Requisition(
+            title=fields.pop("title", "Senior Data Engineer"),
+            client="Northwind",
+            sales_owner_id=sales.id,
+            recruiter_id=recruiter.id,
+            opened_at=opened,
+            **fields,
+        )
+    )
     clock.at = NOW
     return req
 
@@ -110,8 +124,12 @@ def test_a_quiet_window_reads_no_data_never_a_hundred_percent(store, metric):
 def test_a_new_database_measures_its_proposed_defaults(store):
     measured = measure_all(store)
     assert [m.expectation.metric for m in measured] == [
-        INTAKE_WITHIN_HOURS, FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B, CLIENT_FEEDBACK_WITHIN_HOURS,
-        NO_STALE_REQUISITION_DAYS, PROMISE_NOT_BEFORE_ESTIMATE,
+        INTAKE_WITHIN_HOURS,
+        FIRST_SUBMITTAL_A,
+        FIRST_SUBMITTAL_B,
+        CLIENT_FEEDBACK_WITHIN_HOURS,
+        NO_STALE_REQUISITION_DAYS,
+        PROMISE_NOT_BEFORE_ESTIMATE,
     ]
     assert {m.verdict for m in measured} == {Verdict.NO_DATA}
 
@@ -120,8 +138,12 @@ def test_a_screen_hears_of_each_measurement_as_it_is_made_and_of_one_that_cannot
     expectations = store.list_expectations()
     broken = expectations[2].model_copy(update={"metric": "no_such_metric"})
     heard, failed = [], []
-    measured = measure_all(store, [*expectations[:2], broken, *expectations[3:]],
-                           on_measured=heard.append, on_failed=lambda e, exc: failed.append((e.id, str(exc))))
+    measured = measure_all(
+        store,
+        [*expectations[:2], broken, *expectations[3:]],
+        on_measured=heard.append,
+        on_failed=lambda e, exc: failed.append((e.id, str(exc))),
+    )
     assert [m.expectation.id for m in measured] == [e.id for e in expectations if e.id != broken.id]
     assert sorted(m.expectation.id for m in heard) == sorted(m.expectation.id for m in measured)
     assert failed == [(broken.id, "There is no metric called 'no_such_metric'")]
@@ -269,9 +291,16 @@ def test_each_submittal_waits_for_the_next_client_feedback(store, people, clock)
 
 def test_requisitions_without_a_status_change_for_too_long_are_stale(store, people, clock):
     busy = requisition(store, people, clock, day(1), intake_at=day(1, 12))
-    move(store, clock, busy, (day(4), RequisitionStatus.QUALIFIED), (day(8), RequisitionStatus.SOURCING),
-         (day(12), RequisitionStatus.SUBMITTED), (day(16), RequisitionStatus.INTERVIEWING),
-         (day(20), RequisitionStatus.OFFER))
+    move(
+        store,
+        clock,
+        busy,
+        (day(4), RequisitionStatus.QUALIFIED),
+        (day(8), RequisitionStatus.SOURCING),
+        (day(12), RequisitionStatus.SUBMITTED),
+        (day(16), RequisitionStatus.INTERVIEWING),
+        (day(20), RequisitionStatus.OFFER),
+    )
     stuck = requisition(store, people, clock, day(1), intake_at=day(1, 12))
     move(store, clock, stuck, (day(2), RequisitionStatus.QUALIFIED))
     paused = requisition(store, people, clock, day(1, month=10), intake_at=day(1, 12, month=10))
@@ -288,8 +317,14 @@ def test_requisitions_without_a_status_change_for_too_long_are_stale(store, peop
 
 def test_a_reopened_requisition_starts_a_fresh_stretch(store, people, clock):
     reopened = requisition(store, people, clock, day(1, month=9), intake_at=day(1, 12, month=9))
-    path = [RequisitionStatus.QUALIFIED, RequisitionStatus.SOURCING, RequisitionStatus.SUBMITTED,
-            RequisitionStatus.INTERVIEWING, RequisitionStatus.OFFER, RequisitionStatus.FILLED]
+    path = [
+        RequisitionStatus.QUALIFIED,
+        RequisitionStatus.SOURCING,
+        RequisitionStatus.SUBMITTED,
+        RequisitionStatus.INTERVIEWING,
+        RequisitionStatus.OFFER,
+        RequisitionStatus.FILLED,
+    ]
     move(store, clock, reopened, *[(day(10 + i, month=10), status) for i, status in enumerate(path)])
     # Filled from 15 Oct to 18 Nov (time that never counts), then re-opened: 5 days exactly by now.
     move(store, clock, reopened, (day(18, 9), RequisitionStatus.SOURCING))
@@ -301,9 +336,16 @@ def test_a_reopened_requisition_starts_a_fresh_stretch(store, people, clock):
 
 def test_staleness_is_a_snapshot_and_the_trend_remembers_earlier_weeks(store, people, clock):
     recovered = requisition(store, people, clock, day(25, month=10), intake_at=day(25, 12, month=10))
-    move(store, clock, recovered, (day(26, month=10), RequisitionStatus.QUALIFIED),
-         (day(9), RequisitionStatus.SOURCING), (day(12), RequisitionStatus.SUBMITTED),
-         (day(16), RequisitionStatus.INTERVIEWING), (day(20), RequisitionStatus.OFFER))
+    move(
+        store,
+        clock,
+        recovered,
+        (day(26, month=10), RequisitionStatus.QUALIFIED),
+        (day(9), RequisitionStatus.SOURCING),
+        (day(12), RequisitionStatus.SUBMITTED),
+        (day(16), RequisitionStatus.INTERVIEWING),
+        (day(20), RequisitionStatus.OFFER),
+    )
     measured = measure(store, expectation(NO_STALE_REQUISITION_DAYS, threshold=5))
     assert (measured.kept, measured.total, measured.verdict) == (1, 1, Verdict.MET)  # moving again now
     # At the end of the week before last (9 Nov, 09:00) it had sat qualified for 14 days.
@@ -344,13 +386,20 @@ def test_a_promise_tolerance_in_days_forgives_small_gaps(store, people, clock):
 
 def test_an_expectation_without_a_metric_is_measured_by_its_check_ins(store, people, clock):
     sales, _ = people
-    weekly_review = store.add_expectation(Expectation(title="Weekly queue review", owner_team=Team.SALES,
-                                                      target=75, window_days=30))
+    weekly_review = store.add_expectation(
+        Expectation(title="Weekly queue review", owner_team=Team.SALES, target=75, window_days=30)
+    )
 
     def check_in(due: dt.date, outcome: CommitmentStatus | None, decided: dt.datetime | None = None):
-        made = store.add_commitment(Commitment(owner_id=sales.id, text=f"Queue review {due:%d %b}", due=due,
-                                               source=CommitmentSource.EXPECTATION,
-                                               expectation_id=weekly_review.id))
+        made = store.add_commitment(
+            Commitment(
+                owner_id=sales.id,
+                text=f"Queue review {due:%d %b}",
+                due=due,
+                source=CommitmentSource.EXPECTATION,
+                expectation_id=weekly_review.id,
+            )
+        )
         if outcome:
             clock.at = decided or dt.datetime.combine(due, dt.time(17))
             store.set_commitment_status(made.id, outcome)
@@ -413,7 +462,6 @@ def test_breaches_are_listed_worst_first_up_to_a_limit_but_always_fully_counted(
 def test_an_unknown_metric_is_named_in_the_error(store):
     with pytest.raises(ValueError, match="no metric called 'speed'"):
         measure(store, Expectation(title="Speed", owner_team=Team.SALES, metric="speed"))
-
 
 
 def test_the_stale_trend_is_a_snapshot_at_each_past_week_end(store, people, clock):

@@ -1,4 +1,5 @@
 """Meeting notes: what the team reads after the standup, in Markdown, HTML, JSON and a calendar file."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,9 @@ import stat
 import icalendar
 import pytest
 
-from console import notes as nt
-from console.agenda import build_agenda
-from db.models import (
+from mediation_console.console.core import notes as nt
+from mediation_console.console.core.agenda import build_agenda
+from mediation_console.db.models import (
     Attendee,
     Commitment,
     CommitmentSource,
@@ -23,7 +24,7 @@ from db.models import (
     StandupItem,
     Team,
 )
-from db.store import Store
+from mediation_console.db.store import Store
 from tests.conftest import Clock
 
 HOSTILE = "<script>alert('x')</script> \"Tom & Jerry's\" \x1b[31mred\x1b[0m \x1b]0;pwned\x07bell\x07 \u202eevil"
@@ -52,46 +53,102 @@ def meeting(tmp_path):
     lee = store.add_person(Person(name="Lee Lead", team=Team.LEAD))
     ray = store.add_person(Person(name="Ray Hunter", team=Team.RECRUITING))
     previous = store.start_standup(Standup(started_at=clock.at, facilitator_id=lee.id))
-    carried = store.add_commitment(Commitment(owner_id=ray.id, text="Publish the median time to fill",
-                                              due=dt.date(2026, 11, 30), standup_id=previous.id,
-                                              source=CommitmentSource.STANDUP))
+    carried = store.add_commitment(
+        Commitment(
+            owner_id=ray.id,
+            text="Publish the median time to fill",
+            due=dt.date(2026, 11, 30),
+            standup_id=previous.id,
+            source=CommitmentSource.STANDUP,
+        )
+    )
     clock.at = dt.datetime(2026, 11, 19, 9, 15)
     store.update_standup(previous.model_copy(update={"ended_at": clock.at}))
 
     clock.at = dt.datetime(2026, 11, 23, 9, 0)
-    req = store.add_requisition(Requisition(title="Backend developer", client="Acme", sales_owner_id=sam.id,
-                                            recruiter_id=rita.id, status="sourcing",
-                                            promised_date=dt.date(2026, 12, 10)))
+    req = store.add_requisition(
+        Requisition(
+            title="Backend developer",
+            client="Acme",
+            sales_owner_id=sam.id,
+            recruiter_id=rita.id,
+            status="sourcing",
+            promised_date=dt.date(2026, 12, 10),
+        )
+    )
     store.set_derived([(80, "A", None, req.id)])
-    dispute = store.add_dispute(Dispute(
-        requisition_id=req.id, raised_by_id=rita.id, counterpart_id=sam.id,
-        category=DisputeCategory.OVERPROMISED_TIMELINE, severity=3, summary="Client promised a hire by 10 Dec",
-        sales_interest="Keep the Acme account happy", recruiting_interest=HOSTILE))
+    dispute = store.add_dispute(
+        Dispute(
+            requisition_id=req.id,
+            raised_by_id=rita.id,
+            counterpart_id=sam.id,
+            category=DisputeCategory.OVERPROMISED_TIMELINE,
+            severity=3,
+            summary="Client promised a hire by 10 Dec",
+            sales_interest="Keep the Acme account happy",
+            recruiting_interest=HOSTILE,
+        )
+    )
 
     clock.at = dt.datetime(2026, 11, 26, 9, 0)
     agenda = build_agenda(store, clock.at, proposals=lambda d: "Quote the median", use_installed=False)
-    standup = store.start_standup(Standup(
-        started_at=clock.at, facilitator_id=lee.id,
-        attendees=[Attendee(person_id=sam.id), Attendee(person_id=rita.id), Attendee(person_id=ray.id, present=False)],
-        items=agenda.to_standup_items()))
+    standup = store.start_standup(
+        Standup(
+            started_at=clock.at,
+            facilitator_id=lee.id,
+            attendees=[
+                Attendee(person_id=sam.id),
+                Attendee(person_id=rita.id),
+                Attendee(person_id=ray.id, present=False),
+            ],
+            items=agenda.to_standup_items(),
+        )
+    )
     item = next(i for i in standup.items if i.dispute_id == dispute.id)
-    store.update_standup_item(item.model_copy(update={
-        "notes": "Rita: the client was told 10 Dec.\nSam: it was the client's own date.\n" + HOSTILE,
-        "decision": "Sales quotes the team's median time to fill from now on",
-    }))
+    store.update_standup_item(
+        item.model_copy(
+            update={
+                "notes": "Rita: the client was told 10 Dec.\nSam: it was the client's own date.\n" + HOSTILE,
+                "decision": "Sales quotes the team's median time to fill from now on",
+            }
+        )
+    )
     made = [
-        store.add_commitment(Commitment(owner_id=sam.id, text="Tell Acme the realistic date", due=dt.date(2026, 11, 27),
-                                        standup_id=standup.id, requisition_id=req.id,
-                                        source=CommitmentSource.STANDUP)),
-        store.add_commitment(Commitment(owner_id=rita.id, text=HOSTILE, due=dt.date(2026, 12, 1),
-                                        standup_id=standup.id, dispute_id=dispute.id, source=CommitmentSource.STANDUP)),
+        store.add_commitment(
+            Commitment(
+                owner_id=sam.id,
+                text="Tell Acme the realistic date",
+                due=dt.date(2026, 11, 27),
+                standup_id=standup.id,
+                requisition_id=req.id,
+                source=CommitmentSource.STANDUP,
+            )
+        ),
+        store.add_commitment(
+            Commitment(
+                owner_id=rita.id,
+                text=HOSTILE,
+                due=dt.date(2026, 12, 1),
+                standup_id=standup.id,
+                dispute_id=dispute.id,
+                source=CommitmentSource.STANDUP,
+            )
+        ),
     ]
     clock.at = dt.datetime(2026, 11, 26, 9, 22)
     standup = store.get_standup(standup.id)
     store.update_standup(standup.model_copy(update={"ended_at": clock.at, "blockers": "Acme's HR is on leave"}))
     data = nt.gather_notes(store, standup.id, proposals=lambda d: [Proposal("P-7", "Quote the median time to fill")])
-    yield {"store": store, "data": data, "standup": store.get_standup(standup.id), "made": made,
-           "carried": carried, "dispute": dispute, "req": req, "people": (sam, rita, lee, ray)}
+    yield {
+        "store": store,
+        "data": data,
+        "standup": store.get_standup(standup.id),
+        "made": made,
+        "carried": carried,
+        "dispute": dispute,
+        "req": req,
+        "people": (sam, rita, lee, ray),
+    }
     store.close()
 
 
@@ -210,8 +267,9 @@ def test_ics_has_one_all_day_event_per_commitment_on_its_due_date(meeting):
 
 def test_two_exports_of_the_same_notes_are_identical_so_calendars_update(meeting):
     store = meeting["store"]
-    again = nt.gather_notes(store, meeting["standup"].id,
-                            proposals=lambda d: [Proposal("P-7", "Quote the median time to fill")])
+    again = nt.gather_notes(
+        store, meeting["standup"].id, proposals=lambda d: [Proposal("P-7", "Quote the median time to fill")]
+    )
     assert nt.to_ics(again) == nt.to_ics(meeting["data"])
     assert nt.to_markdown(again) == nt.to_markdown(meeting["data"])
 
@@ -219,8 +277,11 @@ def test_two_exports_of_the_same_notes_are_identical_so_calendars_update(meeting
 def test_an_accepted_proposal_is_the_chosen_one(meeting):
     store = meeting["store"]
     store.resolve_dispute(meeting["dispute"].id, "Quote the median", "P-7", [])
-    data = nt.gather_notes(store, meeting["standup"].id,
-                           proposals=lambda d: [Proposal("P-1", "Something else"), Proposal("P-7", "Quote the median")])
+    data = nt.gather_notes(
+        store,
+        meeting["standup"].id,
+        proposals=lambda d: [Proposal("P-1", "Something else"), Proposal("P-7", "Quote the median")],
+    )
     proposal = data.disputes[0].proposal
     assert proposal.accepted and proposal.id == "P-7"
     assert "- **Chosen proposal:** Quote the median" in nt.to_markdown(data)
@@ -228,8 +289,9 @@ def test_an_accepted_proposal_is_the_chosen_one(meeting):
 
 def test_notes_of_a_running_standup_say_so(meeting):
     store = meeting["store"]
-    running = store.start_standup(Standup(started_at=dt.datetime(2026, 11, 26, 10, 0),
-                                          items=[StandupItem(section="wins", title="A quiet week")]))
+    running = store.start_standup(
+        Standup(started_at=dt.datetime(2026, 11, 26, 10, 0), items=[StandupItem(section="wins", title="A quiet week")])
+    )
     data = nt.gather_notes(store, running.id, use_installed=False)
     assert data.ended_at is None and data.minutes is None
     assert "(still running)" in nt.to_markdown(data)
@@ -254,7 +316,7 @@ def test_exports_are_written_readable_by_the_owner_only(tmp_path, meeting):
 def test_mediate_export_notes_writes_each_format_privately(tmp_path, meeting):
     from click.testing import CliRunner
 
-    from console.cli import cli
+    from mediation_console.console.cli import cli
 
     db = str(meeting["store"].path)
     runner = CliRunner()
@@ -263,8 +325,21 @@ def test_mediate_export_notes_writes_each_format_privately(tmp_path, meeting):
     assert out.stdout.startswith("# Standup Thursday 26 November 2026")
     for fmt in ("html", "json", "ics"):
         target = tmp_path / f"notes.{fmt}"
-        result = runner.invoke(cli, ["--db", db, "export", "notes", "--standup", str(meeting["standup"].id),
-                                     "--format", fmt, "-o", str(target)])
+        result = runner.invoke(
+            cli,
+            [
+                "--db",
+                db,
+                "export",
+                "notes",
+                "--standup",
+                str(meeting["standup"].id),
+                "--format",
+                fmt,
+                "-o",
+                str(target),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert nt.notes_from_json((tmp_path / "notes.json").read_text()).standup.id == meeting["standup"].id
@@ -274,7 +349,7 @@ def test_mediate_export_notes_writes_each_format_privately(tmp_path, meeting):
 def test_mediate_export_notes_without_a_standup_says_so(tmp_path):
     from click.testing import CliRunner
 
-    from console.cli import cli
+    from mediation_console.console.cli import cli
 
     Store(tmp_path / "empty.db").close()
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.db"), "export", "notes"])

@@ -1,12 +1,13 @@
 """The team history the rules read (time to fill, fill rates, follow-through): read once, refreshed after a change."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from console.rules.service import Mediator
-from db.models import (
+from mediation_console.console.core.rules.service import Mediator
+from mediation_console.db.models import (
     Commitment,
     CommitmentStatus,
     Dispute,
@@ -17,7 +18,7 @@ from db.models import (
     RequisitionStatus,
     Team,
 )
-from db.store import Store
+from mediation_console.db.store import Store
 
 NOW = dt.datetime(2025, 3, 7, 10, 0)  # a Friday
 TODAY = NOW.date()
@@ -26,8 +27,12 @@ TODAY = NOW.date()
 @pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "history.db", now=lambda: NOW) as s:
-        for name, team in (("Sam Seller", Team.SALES), ("Sasha Sales", Team.SALES),
-                           ("Riley Recruiter", Team.RECRUITING), ("Robin Recruiter", Team.RECRUITING)):
+        for name, team in (
+            ("Sam Seller", Team.SALES),
+            ("Sasha Sales", Team.SALES),
+            ("Riley Recruiter", Team.RECRUITING),
+            ("Robin Recruiter", Team.RECRUITING),
+        ):
             s.add_person(Person(name=name, team=team))
         yield s
 
@@ -39,18 +44,24 @@ def pid(store, name):
 def record(store, owner_id, kept=0, missed=0, open_=0, days_ago=10):
     for status, count in ((CommitmentStatus.KEPT, kept), (CommitmentStatus.MISSED, missed), (None, open_)):
         for i in range(count):
-            made = store.add_commitment(Commitment(owner_id=owner_id, text=f"promise {i}",
-                                                   due=TODAY - dt.timedelta(days=days_ago + i)))
+            made = store.add_commitment(
+                Commitment(owner_id=owner_id, text=f"promise {i}", due=TODAY - dt.timedelta(days=days_ago + i))
+            )
             if status is not None:
                 store.set_commitment_status(made.id, status)
 
 
 def credit_dispute(store, raised_by="Riley Recruiter", counterpart="Sam Seller"):
-    return store.add_dispute(Dispute(
-        raised_by_id=pid(store, raised_by), counterpart_id=pid(store, counterpart),
-        category=DisputeCategory.CREDIT_SPLIT, severity=2, summary="Who placed the candidate",
-        opened_at=NOW - dt.timedelta(days=3),
-    ))
+    return store.add_dispute(
+        Dispute(
+            raised_by_id=pid(store, raised_by),
+            counterpart_id=pid(store, counterpart),
+            category=DisputeCategory.CREDIT_SPLIT,
+            severity=2,
+            summary="Who placed the candidate",
+            opened_at=NOW - dt.timedelta(days=3),
+        )
+    )
 
 
 def test_everyones_commitment_tallies_at_once_match_each_persons_own_tally(store):
@@ -94,11 +105,17 @@ def test_a_mediator_sees_requisitions_filled_after_it_was_made(store):
     mediator = Mediator(store, today=TODAY, include_user_pack=False)
     assert mediator.estimate("A", "exclusive").source == "default"
     for days in (20, 22, 24, 26, 28):
-        req = store.add_requisition(Requisition(
-            title="Backend Engineer", client="Acme", sales_owner_id=pid(store, "Sam Seller"),
-            engagement=Engagement.EXCLUSIVE, status=RequisitionStatus.FILLED,
-            opened_at=NOW - dt.timedelta(days=60), closed_at=NOW - dt.timedelta(days=60 - days),
-        ))
+        req = store.add_requisition(
+            Requisition(
+                title="Backend Engineer",
+                client="Acme",
+                sales_owner_id=pid(store, "Sam Seller"),
+                engagement=Engagement.EXCLUSIVE,
+                status=RequisitionStatus.FILLED,
+                opened_at=NOW - dt.timedelta(days=60),
+                closed_at=NOW - dt.timedelta(days=60 - days),
+            )
+        )
         store.set_derived([(80, "A", None, req.id)])
     estimate = mediator.estimate("A", "exclusive")
     assert (estimate.source, estimate.days, estimate.sample) == ("history", 24, 5)
@@ -137,13 +154,15 @@ def test_open_disputes_come_most_severe_first_with_the_total(store):
 
 
 def test_requisition_codes_name_the_requisitions_asked_for(store):
-    req = store.add_requisition(Requisition(title="Controller", client="Initech", sales_owner_id=pid(store, "Sam Seller")))
+    req = store.add_requisition(
+        Requisition(title="Controller", client="Initech", sales_owner_id=pid(store, "Sam Seller"))
+    )
     assert store.requisition_codes([req.id, None, 999]) == {req.id: req.code}
     assert store.requisition_codes([]) == {}
 
 
 def test_the_history_survives_a_note_typed_into_a_standup_but_not_a_change_it_is_made_from(store):
-    from db.models import Standup, StandupItem
+    from mediation_console.db.models import Standup, StandupItem
 
     sam = pid(store, "Sam Seller")
     record(store, sam, kept=1)

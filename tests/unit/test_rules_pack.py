@@ -1,4 +1,5 @@
 """Rule packs: the shipped pack loads, a lead's pack overrides by id, and every bad pack gets a one-line reason."""
+
 from __future__ import annotations
 
 import os
@@ -9,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from console.cli import cli
-from console.rules.conditions import Condition, FAILURES
-from console.rules.facts import PROPOSAL_FACTS
-from console.rules.pack import CATEGORIES, PackError, load_pack, load_pack_text
 from rule_engine import DataType
+
+from mediation_console.console.cli import cli
+from mediation_console.console.core.rules.conditions import FAILURES, Condition
+from mediation_console.console.core.rules.facts import PROPOSAL_FACTS
+from mediation_console.console.core.rules.pack import CATEGORIES, PackError, load_pack
 
 GOOD_PROPOSAL = """
 [[proposals]]
@@ -51,7 +52,8 @@ def test_a_lead_pack_overrides_a_rule_by_id_and_adds_new_ones(tmp_path):
     mine = tmp_path / "rules.toml"
     mine.write_text(
         '[[criteria]]\nid = "pay"\nweight = 20\n\n[[criteria]]\nid = "candidate_supply"\nweight = 5\n'
-        + proposal(id="intake.mine") + '\n[[proposals]]\nid = "pay.trade-scope"\nenabled = false\n',
+        + proposal(id="intake.mine")
+        + '\n[[proposals]]\nid = "pay.trade-scope"\nenabled = false\n',
         encoding="utf-8",
     )
     pack = load_pack([mine])
@@ -64,22 +66,43 @@ def test_a_lead_pack_overrides_a_rule_by_id_and_adds_new_ones(tmp_path):
 
 BAD_PACKS = [
     # (what is wrong, pack text, words the message must contain)
-    ("unknown fact", proposal(when="salary_gapp > 10"), "proposal 'mine.one': when: unknown fact 'salary_gapp' (did you mean 'salary_gap_pct'?)"),
+    (
+        "unknown fact",
+        proposal(when="salary_gapp > 10"),
+        "proposal 'mine.one': when: unknown fact 'salary_gapp' (did you mean 'salary_gap_pct'?)",
+    ),
     ("type mismatch", proposal(when="engagement > 5"), "proposal 'mine.one': when: type mismatch"),
     ("not a yes/no", proposal(when="salary_max + 1"), "proposal 'mine.one': when: type mismatch"),
     ("syntax error", proposal(when="submittals >"), "proposal 'mine.one': when: syntax error"),
     ("duplicate id", proposal() + proposal(), "proposal 'mine.one': duplicate id"),
     ("unknown category", proposal(category="pay_too_low"), "proposal 'mine.one': unknown category 'pay_too_low'"),
-    ("missing give", proposal().replace('recruiting_gives = ["c"]', "recruiting_gives = []"),
-     "proposal 'mine.one': recruiting gives nothing"),
+    (
+        "missing give",
+        proposal().replace('recruiting_gives = ["c"]', "recruiting_gives = []"),
+        "proposal 'mine.one': recruiting gives nothing",
+    ),
     ("missing get", proposal().replace('sales_gets = ["b"]', ""), "proposal 'mine.one': sales gets nothing"),
     ("weights", '[[criteria]]\nid = "pay"\nweight = 10\n', "criterion weights add up to 95, not 100 (urgency 15"),
-    ("competing", proposal().replace("collaborating", "competing"), "proposal 'mine.one': mode 'competing' is never proposed"),
-    ("unknown fact in text", proposal().replace("{score:num}", "{scor}"), "proposal 'mine.one': criterion_value: unknown fact 'scor'"),
-    ("history fact in a scorecard", '[[criteria]]\nid = "pay"\nlevels = [{ score = 2, when = "days_open < 3", reason = "x" }, { score = 0, reason = "y" }]\n',
-     "criterion 'pay': level 1 when: the fact 'days_open' is not available to scorecards"),
-    ("typo in a setting", proposal().replace("priority", "x").replace('mode = "collaborating"', 'mode = "collaborating"\nprioritty = 2'),
-     "proposal 'mine.one': unknown setting 'prioritty'"),
+    (
+        "competing",
+        proposal().replace("collaborating", "competing"),
+        "proposal 'mine.one': mode 'competing' is never proposed",
+    ),
+    (
+        "unknown fact in text",
+        proposal().replace("{score:num}", "{scor}"),
+        "proposal 'mine.one': criterion_value: unknown fact 'scor'",
+    ),
+    (
+        "history fact in a scorecard",
+        '[[criteria]]\nid = "pay"\nlevels = [{ score = 2, when = "days_open < 3", reason = "x" }, { score = 0, reason = "y" }]\n',
+        "criterion 'pay': level 1 when: the fact 'days_open' is not available to scorecards",
+    ),
+    (
+        "typo in a setting",
+        proposal().replace("priority", "x").replace('mode = "collaborating"', 'mode = "collaborating"\nprioritty = 2'),
+        "proposal 'mine.one': unknown setting 'prioritty'",
+    ),
     ("not TOML", "[[proposals]\nid = 1", "is not valid TOML"),
 ]
 
@@ -108,12 +131,15 @@ def test_mediate_rules_check_on_a_bad_pack_exits_1_with_the_reason_and_no_traceb
     bad.write_text(proposal(when="engagment == 'exclusive'"), encoding="utf-8")
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "MEDIATE_DB": str(tmp_path / "x.db")}
     mediate = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "mediate"
-    done = subprocess.run([str(mediate), "rules", "check", str(bad)], capture_output=True, text=True, env=env,
-                          timeout=60)
+    done = subprocess.run(
+        [str(mediate), "rules", "check", str(bad)], capture_output=True, text=True, env=env, timeout=60
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip() == (f"{bad}: proposal 'mine.one': when: unknown fact 'engagment' "
-                                   "(did you mean 'engagement'?) in `engagment == 'exclusive'`")
+    assert done.stderr.strip() == (
+        f"{bad}: proposal 'mine.one': when: unknown fact 'engagment' "
+        "(did you mean 'engagement'?) in `engagment == 'exclusive'`"
+    )
 
 
 # -- compiled conditions behave exactly like rule-engine ------------------------------------------
@@ -156,9 +182,12 @@ def test_a_condition_on_a_missing_number_does_not_hold():
 
 
 def test_the_rules_module_is_headless_no_textual_is_imported():
-    code = ("import sys, console.rules.service, console.rules.refresh; "
-            "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))")
+    code = (
+        "import sys, mediation_console.console.core.rules.service, mediation_console.console.core.rules.refresh; "
+        "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
+    )
     python = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "python"
-    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [str(python), "-c", code], capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2]
+    )
     assert done.stdout.strip() == "False", done.stderr

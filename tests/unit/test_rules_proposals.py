@@ -1,14 +1,15 @@
 """Win/win proposals: a realistic dispute in each category gets the expected option, filled with facts."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from console.rules.facts import add_business_days, business_days_between
-from console.rules.refresh import refresh_derived, refresh_one
-from console.rules.service import Mediator
-from db.models import (
+from mediation_console.console.core.rules.facts import add_business_days, business_days_between
+from mediation_console.console.core.rules.refresh import refresh_derived, refresh_one
+from mediation_console.console.core.rules.service import Mediator
+from mediation_console.db.models import (
     Commitment,
     CommitmentStatus,
     Dispute,
@@ -20,7 +21,7 @@ from db.models import (
     Requisition,
     Team,
 )
-from db.store import Store
+from mediation_console.db.store import Store
 
 NOW = dt.datetime(2025, 3, 7, 10, 0)  # a Friday
 TODAY = NOW.date()
@@ -41,11 +42,25 @@ def people(store):
 def add_req(store, days_ago=10, **changes):
     sam, riley = people(store)
     fields = dict(
-        title="Backend Engineer", client="Acme", sales_owner_id=sam, recruiter_id=riley,
-        salary_max=120_000, market_salary=110_000, engagement=Engagement.EXCLUSIVE, fee_pct=22,
-        intake_at=NOW - dt.timedelta(days=days_ago - 1), hiring_manager_access=True, feedback_agreed_48h=True,
-        interview_stages=3, interview_dates_agreed=True, promised_date=TODAY + dt.timedelta(days=40),
-        jd_clear=True, must_haves=3, headcount_approved=True, reason_known=True, candidates_exist=True,
+        title="Backend Engineer",
+        client="Acme",
+        sales_owner_id=sam,
+        recruiter_id=riley,
+        salary_max=120_000,
+        market_salary=110_000,
+        engagement=Engagement.EXCLUSIVE,
+        fee_pct=22,
+        intake_at=NOW - dt.timedelta(days=days_ago - 1),
+        hiring_manager_access=True,
+        feedback_agreed_48h=True,
+        interview_stages=3,
+        interview_dates_agreed=True,
+        promised_date=TODAY + dt.timedelta(days=40),
+        jd_clear=True,
+        must_haves=3,
+        headcount_approved=True,
+        reason_known=True,
+        candidates_exist=True,
         opened_at=NOW - dt.timedelta(days=days_ago),
     )
     fields.update(changes)
@@ -55,10 +70,17 @@ def add_req(store, days_ago=10, **changes):
 def add_dispute(store, category, req=None, raised_by="recruiting"):
     sam, riley = people(store)
     raiser, other = (riley, sam) if raised_by == "recruiting" else (sam, riley)
-    return store.add_dispute(Dispute(
-        requisition_id=req.id if req else None, raised_by_id=raiser, counterpart_id=other,
-        category=category, severity=2, summary=f"A {category.value} dispute", opened_at=NOW - dt.timedelta(days=3),
-    ))
+    return store.add_dispute(
+        Dispute(
+            requisition_id=req.id if req else None,
+            raised_by_id=raiser,
+            counterpart_id=other,
+            category=category,
+            severity=2,
+            summary=f"A {category.value} dispute",
+            opened_at=NOW - dt.timedelta(days=3),
+        )
+    )
 
 
 def event(store, req, kind, days_ago):
@@ -97,7 +119,9 @@ def scenario_timeline(store):
 def scenario_scope(store):
     req = add_req(store)
     store.update_requisition(req.model_copy(update={"must_haves": 5}))
-    store.update_requisition(store.get_requisition(req.id).model_copy(update={"must_haves": 6, "title": "Staff Engineer"}))
+    store.update_requisition(
+        store.get_requisition(req.id).model_copy(update={"must_haves": 6, "title": "Staff Engineer"})
+    )
     return store.get_requisition(req.id)
 
 
@@ -115,20 +139,47 @@ def scenario_blame(store):
 
 CATEGORY_CASES = [
     # (category, scenario, expected top proposal, words in the criterion's current value)
-    (DisputeCategory.PAY_BELOW_MARKET, scenario_pay, "pay.market-data", "$85,000 vs the $110,000 market median (23% below)"),
+    (
+        DisputeCategory.PAY_BELOW_MARKET,
+        scenario_pay,
+        "pay.market-data",
+        "$85,000 vs the $110,000 market median (23% below)",
+    ),
     (DisputeCategory.NO_INTAKE, scenario_no_intake, "intake.joint-call", "intake held: no"),
     (DisputeCategory.SLOW_SUBMITTALS, scenario_slow, "submittals.sla-by-grade", "0 submittals in 9 days"),
-    (DisputeCategory.CANDIDATE_QUALITY, scenario_quality, "quality.reject-reasons", "0 interviews from 4 submittals (0%)"),
-    (DisputeCategory.CLIENT_UNRESPONSIVE, scenario_client, "client.feedback-terms", "Longest wait for feedback 120 h (norm 48 h)"),
-    (DisputeCategory.OVERPROMISED_TIMELINE, scenario_timeline, "timeline.quote-median", "Promised 10 days vs a realistic 36 days (default, 0 similar filled)"),
+    (
+        DisputeCategory.CANDIDATE_QUALITY,
+        scenario_quality,
+        "quality.reject-reasons",
+        "0 interviews from 4 submittals (0%)",
+    ),
+    (
+        DisputeCategory.CLIENT_UNRESPONSIVE,
+        scenario_client,
+        "client.feedback-terms",
+        "Longest wait for feedback 120 h (norm 48 h)",
+    ),
+    (
+        DisputeCategory.OVERPROMISED_TIMELINE,
+        scenario_timeline,
+        "timeline.quote-median",
+        "Promised 10 days vs a realistic 36 days (default, 0 similar filled)",
+    ),
     (DisputeCategory.SCOPE_CREEP, scenario_scope, "scope.re-intake", "2 spec changes since opening; 6 must-haves"),
     (DisputeCategory.CREDIT_SPLIT, scenario_credit, "credit.written-split", "Default split 50% sales / 50% recruiting"),
     (DisputeCategory.FEE_CONCESSION, scenario_fee, "fee.trade-for-exclusivity", "fee 15%"),
-    (DisputeCategory.BLAME_VISIBILITY, scenario_blame, "visibility.facts-first-review", "Sam Seller unknown, Riley Recruiter unknown"),
+    (
+        DisputeCategory.BLAME_VISIBILITY,
+        scenario_blame,
+        "visibility.facts-first-review",
+        "Sam Seller unknown, Riley Recruiter unknown",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("category", "scenario", "top", "value"), CATEGORY_CASES, ids=[c[0].value for c in CATEGORY_CASES])
+@pytest.mark.parametrize(
+    ("category", "scenario", "top", "value"), CATEGORY_CASES, ids=[c[0].value for c in CATEGORY_CASES]
+)
 def test_each_dispute_category_gets_its_expected_win_win_proposal_first(store, category, scenario, top, value):
     req = scenario(store)
     dispute = add_dispute(store, category, req)
@@ -156,7 +207,10 @@ def test_explaining_a_dispute_lists_every_proposal_of_its_category_fired_or_not(
 
 def test_dispute_facts_are_labelled_lines_ready_to_display(store):
     dispute = add_dispute(store, DisputeCategory.PAY_BELOW_MARKET, scenario_pay(store))
-    lines = {line.label: line.value for line in Mediator(store, today=TODAY, include_user_pack=False).dispute_facts(dispute.id)}
+    lines = {
+        line.label: line.value
+        for line in Mediator(store, today=TODAY, include_user_pack=False).dispute_facts(dispute.id)
+    }
     assert lines["Salary max"] == "$85,000"
     assert lines["Salary max vs market median"] == "23% below"
     assert lines["Sales follow-through (90 days)"] == "unknown"
@@ -196,7 +250,9 @@ commitments = [{ owner = "recruiting", text = "Recruiting does it", due_in = 4 }
 def record(store, owner_id, kept, missed):
     for status, count in ((CommitmentStatus.KEPT, kept), (CommitmentStatus.MISSED, missed)):
         for i in range(count):
-            made = store.add_commitment(Commitment(owner_id=owner_id, text=f"promise {i}", due=TODAY - dt.timedelta(days=10 + i)))
+            made = store.add_commitment(
+                Commitment(owner_id=owner_id, text=f"promise {i}", due=TODAY - dt.timedelta(days=10 + i))
+            )
             store.set_commitment_status(made.id, status)
 
 

@@ -1,14 +1,15 @@
 """Fillability scorecards: every criterion, every gate, the grade bands and the time-to-fill estimate."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from console.rules.facts import estimate_from
-from console.rules.pack import load_pack
-from console.rules.scorecard import Scorer
-from db.models import Engagement, Requisition
+from mediation_console.console.core.rules.facts import estimate_from
+from mediation_console.console.core.rules.pack import load_pack
+from mediation_console.console.core.rules.scorecard import Scorer
+from mediation_console.db.models import Engagement, Requisition
 
 OPENED = dt.datetime(2025, 3, 3, 9, 0)
 
@@ -16,11 +17,27 @@ OPENED = dt.datetime(2025, 3, 3, 9, 0)
 def perfect(**changes) -> Requisition:
     """A requisition that earns full marks on every criterion."""
     fields = dict(
-        id=1, code="REQ-0001", title="Backend Engineer", client="Acme", sales_owner_id=1,
-        salary_max=120_000, market_salary=110_000, engagement=Engagement.EXCLUSIVE, fee_pct=22,
-        competing_agencies=0, intake_at=OPENED, hiring_manager_access=True, feedback_agreed_48h=True,
-        interview_stages=3, interview_dates_agreed=True, promised_date=dt.date(2025, 4, 30),
-        jd_clear=True, must_haves=3, headcount_approved=True, reason_known=True, candidates_exist=True,
+        id=1,
+        code="REQ-0001",
+        title="Backend Engineer",
+        client="Acme",
+        sales_owner_id=1,
+        salary_max=120_000,
+        market_salary=110_000,
+        engagement=Engagement.EXCLUSIVE,
+        fee_pct=22,
+        competing_agencies=0,
+        intake_at=OPENED,
+        hiring_manager_access=True,
+        feedback_agreed_48h=True,
+        interview_stages=3,
+        interview_dates_agreed=True,
+        promised_date=dt.date(2025, 4, 30),
+        jd_clear=True,
+        must_haves=3,
+        headcount_approved=True,
+        reason_known=True,
+        candidates_exist=True,
         opened_at=OPENED,
     )
     fields.update(changes)
@@ -77,8 +94,11 @@ CRITERIA_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("criterion", "changes", "expected", "words"), CRITERIA_CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CRITERIA_CASES)])
+@pytest.mark.parametrize(
+    ("criterion", "changes", "expected", "words"),
+    CRITERIA_CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CRITERIA_CASES)],
+)
 def test_each_criterion_scores_and_explains_itself_with_the_real_numbers(scorer, criterion, changes, expected, words):
     card = scorer.score(perfect(**changes))
     verdict = reason(card, criterion)
@@ -110,16 +130,37 @@ def test_pay_exactly_fifteen_percent_below_market_does_not_trip_the_gate(scorer)
     assert reason(card, "pay").score == 1
 
 
-@pytest.mark.parametrize(("changes", "grade"), [
-    ({}, "A"),
-    # 100 - 15 (urgency) - 10 (commitment) - 7.5 (terms) = 67.5 -> 68: grade B
-    ({"promised_date": None, "interview_dates_agreed": False, "headcount_approved": False,
-      "reason_known": False, "fee_pct": 15}, "B"),
-    # everything weak but intake held: below 45
-    ({"promised_date": None, "interview_dates_agreed": False, "headcount_approved": False, "reason_known": False,
-      "hiring_manager_access": False, "feedback_agreed_48h": False, "candidates_exist": False,
-      "interview_stages": None}, "C"),
-])
+@pytest.mark.parametrize(
+    ("changes", "grade"),
+    [
+        ({}, "A"),
+        # 100 - 15 (urgency) - 10 (commitment) - 7.5 (terms) = 67.5 -> 68: grade B
+        (
+            {
+                "promised_date": None,
+                "interview_dates_agreed": False,
+                "headcount_approved": False,
+                "reason_known": False,
+                "fee_pct": 15,
+            },
+            "B",
+        ),
+        # everything weak but intake held: below 45
+        (
+            {
+                "promised_date": None,
+                "interview_dates_agreed": False,
+                "headcount_approved": False,
+                "reason_known": False,
+                "hiring_manager_access": False,
+                "feedback_agreed_48h": False,
+                "candidates_exist": False,
+                "interview_stages": None,
+            },
+            "C",
+        ),
+    ],
+)
 def test_grade_bands_are_a_from_70_b_from_45_c_below(scorer, changes, grade):
     card = scorer.score(perfect(**changes))
     assert card.grade == grade

@@ -1,4 +1,5 @@
 """The Store keeps every record, audits every change in the same transaction, and guards the file."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ import stat
 
 import pytest
 
-from db.models import (
+from mediation_console.db.models import (
     Attendee,
     Commitment,
     CommitmentStatus,
@@ -25,8 +26,8 @@ from db.models import (
     StandupItem,
     Team,
 )
-from db.schema import MIGRATIONS, SCHEMA_VERSION
-from db.store import NewerSchemaError, QueueQuery, RejectedChange, Store, StoreError
+from mediation_console.db.schema import MIGRATIONS, SCHEMA_VERSION
+from mediation_console.db.store import NewerSchemaError, QueueQuery, RejectedChange, Store, StoreError
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
@@ -46,9 +47,17 @@ def team(store):
 
 def a_requisition(team, **changes) -> Requisition:
     sales, recruiter = team
-    fields = dict(title="Senior Data Engineer", client="Northwind Analytics", sales_owner_id=sales.id,
-                  recruiter_id=recruiter.id, salary_min=120_000, salary_max=140_000, market_salary=150_000,
-                  promised_date=dt.date(2026, 12, 20), notes="Needs Spark and Airflow")
+    fields = dict(
+        title="Senior Data Engineer",
+        client="Northwind Analytics",
+        sales_owner_id=sales.id,
+        recruiter_id=recruiter.id,
+        salary_min=120_000,
+        salary_max=140_000,
+        market_salary=150_000,
+        promised_date=dt.date(2026, 12, 20),
+        notes="Needs Spark and Airflow",
+    )
     fields.update(changes)
     return Requisition(**fields)
 
@@ -88,9 +97,16 @@ def test_a_pipeline_event_round_trips_and_counts_submittals(store, team):
 def test_a_dispute_round_trips_with_its_code_and_counts_on_the_requisition(store, team):
     req = store.add_requisition(a_requisition(team))
     dispute = store.add_dispute(
-        Dispute(requisition_id=req.id, raised_by_id=team[1].id, counterpart_id=team[0].id,
-                category="pay_below_market", severity=3, summary="Max is 20% under market",
-                sales_interest="Keep the client", recruiting_interest="Candidates who accept")
+        Dispute(
+            requisition_id=req.id,
+            raised_by_id=team[1].id,
+            counterpart_id=team[0].id,
+            category="pay_below_market",
+            severity=3,
+            summary="Max is 20% under market",
+            sales_interest="Keep the client",
+            recruiting_interest="Candidates who accept",
+        )
     )
     assert dispute.code == "D-0001"
     assert store.get_dispute(dispute.id) == dispute
@@ -98,8 +114,11 @@ def test_a_dispute_round_trips_with_its_code_and_counts_on_the_requisition(store
 
 
 def test_an_expectation_round_trips(store):
-    exp = store.add_expectation(Expectation(title="Feedback in 48 h", owner_team=Team.SALES,
-                                            metric="client_feedback_within_hours", threshold=48))
+    exp = store.add_expectation(
+        Expectation(
+            title="Feedback in 48 h", owner_team=Team.SALES, metric="client_feedback_within_hours", threshold=48
+        )
+    )
     assert store.get_expectation(exp.id) == exp
     agreed = store.set_expectation_status(exp.id, ExpectationStatus.AGREED)
     assert agreed.agreed_at == NOW.date()
@@ -122,8 +141,11 @@ def test_a_commitment_s_outcome_is_not_revisited(store, team):
 
 def test_a_standup_round_trips_with_items_and_attendees(store, team):
     standup = store.start_standup(
-        Standup(started_at=NOW, attendees=[Attendee(person_id=team[0].id, present=False)],
-                items=[StandupItem(section="wins", title="REQ-0001 filled")])
+        Standup(
+            started_at=NOW,
+            attendees=[Attendee(person_id=team[0].id, present=False)],
+            items=[StandupItem(section="wins", title="REQ-0001 filled")],
+        )
     )
     loaded = store.get_standup(standup.id)
     assert loaded.attendees[0].present is False
@@ -159,8 +181,9 @@ def test_a_failed_change_rolls_back_and_leaves_no_audit_row(store, team):
 
 
 def test_resolving_a_dispute_is_all_or_nothing(store, team):
-    dispute = store.add_dispute(Dispute(raised_by_id=team[1].id, counterpart_id=team[0].id,
-                                        category="no_intake", summary="No intake call"))
+    dispute = store.add_dispute(
+        Dispute(raised_by_id=team[1].id, counterpart_id=team[0].id, category="no_intake", summary="No intake call")
+    )
     bad_owner = Commitment(owner_id=999, text="Call", due=dt.date(2026, 11, 24))
     good = Commitment(owner_id=team[0].id, text="Book intake", due=dt.date(2026, 11, 24))
     before = audit_rows(store)
@@ -235,7 +258,10 @@ def test_the_queue_sorts_and_pages(store, team):
     page = store.query_queue(QueueQuery(sort="title"), offset=1, limit=1)
     assert [r.title for r in page] == ["Bravo"]
     assert [r.title for r in store.query_queue(QueueQuery(sort="title", descending=True))] == [
-        "Charlie", "Bravo", "Alpha"]
+        "Charlie",
+        "Bravo",
+        "Alpha",
+    ]
 
 
 def test_the_queue_quick_filters(store, team):
@@ -318,9 +344,7 @@ def test_a_new_database_is_private_wal_and_enforces_foreign_keys(store):
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with pytest.raises(sqlite3.IntegrityError):
-        store.conn.execute(
-            "INSERT INTO pipeline_events (requisition_id, kind, at) VALUES (999, 'note', '2026-01-01')"
-        )
+        store.conn.execute("INSERT INTO pipeline_events (requisition_id, kind, at) VALUES (999, 'note', '2026-01-01')")
 
 
 def test_a_read_only_database_opens_for_reading_and_refuses_changes(tmp_path, team, store):
@@ -344,3 +368,14 @@ def test_backup_is_a_consistent_private_copy(store, team, tmp_path):
     with Store(dest) as copy:
         assert copy.count_queue(QueueQuery()) == 1
         assert copy.doctor().ok
+
+
+def test_two_requisitions_with_the_same_ats_id_are_refused_in_words_and_a_blank_id_is_no_id(tmp_path):
+    with Store(tmp_path / "t.db") as store:
+        sales = store.add_person(Person(name="Sam Seller", team=Team.SALES))
+        first = store.add_requisition(Requisition(title="A", client="C", sales_owner_id=sales.id, external_id=""))
+        second = store.add_requisition(Requisition(title="B", client="C", sales_owner_id=sales.id, external_id=" "))
+        assert first.external_id is None and second.external_id is None
+        store.add_requisition(Requisition(title="C", client="C", sales_owner_id=sales.id, external_id="BH-1"))
+        with pytest.raises(RejectedChange, match="Another requisition already has this external id"):
+            store.add_requisition(Requisition(title="D", client="C", sales_owner_id=sales.id, external_id="BH-1"))

@@ -1,13 +1,14 @@
 """The track record: follow-through per person and team, kept late vs missed, overdue, disputes — all computed."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from console.track_record import SORT_COLUMNS, follow_through, sort_records, track_record
-from db.models import Commitment, CommitmentStatus, Dispute, DisputeCategory, Person, Team
-from db.store import Store
+from mediation_console.console.core.track_record import SORT_COLUMNS, follow_through, sort_records, track_record
+from mediation_console.db.models import Commitment, CommitmentStatus, Dispute, DisputeCategory, Person, Team
+from mediation_console.db.store import Store
 from tests.conftest import Clock
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
@@ -34,8 +35,9 @@ def team(store):
     )
 
 
-def promise(store, clock, owner, due: dt.date, outcome: CommitmentStatus | None = None,
-            decided: dt.date | None = None) -> Commitment:
+def promise(
+    store, clock, owner, due: dt.date, outcome: CommitmentStatus | None = None, decided: dt.date | None = None
+) -> Commitment:
     made = store.add_commitment(Commitment(owner_id=owner.id, text=f"Promise due {due}", due=due))
     if outcome:
         clock.at = dt.datetime.combine(decided or due, dt.time(16))
@@ -130,8 +132,14 @@ def test_disputes_raised_and_resolved_with_the_median_days_to_resolve(store, clo
 
     def dispute(raised_by, counterpart, opened: dt.date, resolved_after: int | None):
         clock.at = dt.datetime.combine(opened, dt.time(9))
-        made = store.add_dispute(Dispute(raised_by_id=raised_by.id, counterpart_id=counterpart.id,
-                                         category=DisputeCategory.SLOW_SUBMITTALS, summary="Slow submittals"))
+        made = store.add_dispute(
+            Dispute(
+                raised_by_id=raised_by.id,
+                counterpart_id=counterpart.id,
+                category=DisputeCategory.SLOW_SUBMITTALS,
+                summary="Slow submittals",
+            )
+        )
         if resolved_after is not None:
             clock.at += dt.timedelta(days=resolved_after)
             store.resolve_dispute(made.id, "First submittal within 48 h, queue ranked weekly", None, [])
@@ -170,10 +178,16 @@ def test_the_track_record_sorts_by_any_column_with_no_data_last(store, clock, te
     promise(store, clock, sue, days_ago(3), CommitmentStatus.MISSED)
     people = track_record(store).people
 
-    assert [r.subject for r in sort_records(people, "follow_through_30")] == ["Sue Closer", "Sam Seller",
-                                                                              "Rita Recruiter"]
+    assert [r.subject for r in sort_records(people, "follow_through_30")] == [
+        "Sue Closer",
+        "Sam Seller",
+        "Rita Recruiter",
+    ]
     assert [r.subject for r in sort_records(people, "follow_through_30", descending=True)] == [
-        "Sam Seller", "Sue Closer", "Rita Recruiter"]
+        "Sam Seller",
+        "Sue Closer",
+        "Rita Recruiter",
+    ]
     assert [r.subject for r in sort_records(people, "subject")] == ["Rita Recruiter", "Sam Seller", "Sue Closer"]
     for column in SORT_COLUMNS:
         assert len(sort_records(people, column)) == 3

@@ -1,0 +1,178 @@
+"""`mediate` and its sub-commands. Exit codes: 0 done, 1 input rejected, 2 usage or environment."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mediation_console.console.cli.common import (
+    EXIT_ENVIRONMENT,
+    EXIT_REJECTED,
+    CliState,
+    EnvironmentProblem,
+    Rejected,
+    db_option,
+    pass_state,
+)
+from mediation_console.console.cli.io import export_group, import_group
+from mediation_console.console.cli.notes import notes
+from mediation_console.console.cli.rules import rules
+from mediation_console.db.store import RejectedChange, StoreError
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="PATH", envvar="MEDIATE_DB", help="The database file (or set MEDIATE_DB).")
+@click.option(
+    "--rules",
+    "rules_path",
+    metavar="PACK.toml",
+    type=click.Path(dir_okay=False),
+    help="A rule pack that adds to or overrides the shipped rules.",
+)
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, rules_path: str | None) -> None:
+    """Mediation Console: requisitions, disputes, expectations and standups on one SQLite file.
+
+    With no command, opens the console.
+    """
+    state = ctx.ensure_object(CliState)
+    state.db_arg = state.db_arg or db
+    state.rules_path = rules_path
+    if ctx.invoked_subcommand is None:
+        open_console(state)
+
+
+def open_console(state: CliState) -> None:
+    store = state.open_store()
+    try:
+        from mediation_console.console.app import MediationApp
+
+        app = MediationApp(store, rules_path=getattr(state, "rules_path", None))
+        app.run()
+        problem = getattr(app, "exit_problem", None)
+    finally:
+        store.close()
+    if problem:
+        raise Rejected(problem)
+
+
+@cli.command()
+@db_option
+@click.option(
+    "--requisitions",
+    "count",
+    type=click.IntRange(1, 1_000_000),
+    default=60,
+    show_default=True,
+    help="How many requisitions to generate.",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="The random seed (same seed, same data).")
+@click.option("--force", is_flag=True, help="Overwrite a database that is not a demo.")
+@pass_state
+def demo(state: CliState, count: int, seed: int, force: bool) -> None:
+    """Write a realistic, deterministic demo database."""
+    path = state.db_path
+    if path.exists() and path.stat().st_size > 0:
+        store = state.open_store()
+        try:
+            if not store.is_empty() and not store.is_demo() and not force:
+                raise Rejected(f"{path} holds real data; pass --force to replace it with the demo")
+        finally:
+            store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    from mediation_console.console.core.demo_setup import fill_demo
+    from mediation_console.console.core.rules.pack import PackError
+
+    store = state.open_store()
+    try:
+        summary = fill_demo(
+            store, requisitions=count, seed=seed, extra_packs=[Path(state.rules_path)] if state.rules_path else None
+        )
+    except PackError as exc:
+        raise Rejected(f"The demo was not written: {exc}") from None
+    finally:
+        store.close()
+    click.echo(
+        f"Demo database written to {path}: "
+        + ", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in summary.items())
+    )
+
+
+@cli.command()
+@db_option
+@click.argument("dest", required=False, type=click.Path(dir_okay=True))
+@click.option("--force", is_flag=True, help="Replace DEST if it already exists.")
+@pass_state
+def backup(state: CliState, dest: str | None, force: bool) -> None:
+    """Write an online, consistent copy of the database (default: beside it, dated)."""
+    store = state.open_store(create=False)
+    try:
+        target = Path(dest) if dest else store.path.parent
+        written = store.backup(target, force=force)
+    except StoreError as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"Backup written to {written}")
+
+
+@cli.command()
+@db_option
+@pass_state
+def doctor(state: CliState) -> None:
+    """Check the database: integrity, schema version, permissions, counts."""
+    store = state.open_store(create=False)
+    try:
+        report = store.doctor()
+    finally:
+        store.close()
+    click.echo(f"database       {report.path}")
+    click.echo(f"integrity      {report.integrity}")
+    click.echo(f"schema         version {report.schema_version}")
+    click.echo(f"journal        {report.journal_mode}")
+    click.echo(f"foreign keys   {'enforced' if report.foreign_keys else 'OFF'}")
+    click.echo(f"permissions    {report.mode}")
+    for table, n in report.counts.items():
+        click.echo(f"{table:<14} {n:,}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    click.echo("ok" if report.ok else "PROBLEMS FOUND")
+    if not report.ok:
+        sys.exit(EXIT_REJECTED)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="mediate", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code if exc.exit_code != 1 or isinstance(exc, Rejected) else EXIT_ENVIRONMENT)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except RejectedChange as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_REJECTED)
+    except StoreError as exc:
+        click.echo(f"mediate: {exc}", err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # the last guard: a message, never a traceback
+        click.echo(f"mediate: unexpected problem: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    sys.exit(0)
+
+
+cli.add_command(import_group)
+cli.add_command(export_group)
+export_group.add_command(notes)
+cli.add_command(rules)
+
+if __name__ == "__main__":
+    main()

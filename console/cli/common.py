@@ -1,0 +1,81 @@
+"""What every `mediate` sub-command shares: exit codes, the two kinds of failure, the --db option."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mediation_console.console.core import config
+from mediation_console.db.store import Store, StoreError
+
+EXIT_REJECTED = 1
+EXIT_ENVIRONMENT = 2
+
+
+class Rejected(click.ClickException):
+    """The input was looked at and refused: exit 1 with the report."""
+
+    exit_code = EXIT_REJECTED
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+class EnvironmentProblem(click.ClickException):
+    """The file, folder or setup is wrong: exit 2 with a readable message."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"mediate: {self.format_message()}", err=True)
+
+
+class CliState:
+    def __init__(self, db: str | None = None) -> None:
+        self.db_arg = db
+        self.rules_path: str | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return config.resolve_db_path(self.db_arg)[0]
+
+    def open_store(self, *, readonly: bool = False, create: bool = True) -> Store:
+        path, is_default = config.resolve_db_path(self.db_arg)
+        if is_default:
+            try:
+                config.ensure_private_dir(path.parent)
+            except OSError as exc:
+                raise EnvironmentProblem(f"Cannot create {path.parent}: {exc.strerror}") from None
+        if not create and not path.exists():
+            raise EnvironmentProblem(f"{path} does not exist (create it with: mediate demo --db {path})")
+        try:
+            return Store(path, readonly=readonly)
+        except StoreError as exc:
+            raise EnvironmentProblem(str(exc)) from None
+        except OSError as exc:
+            raise EnvironmentProblem(f"Cannot open {path}: {exc.strerror or exc}") from None
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+def db_option(func: Any) -> Any:
+    """Every sub-command takes --db too, so it can stand after the sub-command's name."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value:
+            ctx.ensure_object(CliState).db_arg = value
+            ctx.find_root().ensure_object(CliState).db_arg = value
+        return value
+
+    return click.option(
+        "--db",
+        "sub_db",
+        metavar="PATH",
+        expose_value=False,
+        callback=remember,
+        is_eager=True,
+        help="The database file (default: $MEDIATE_DB, else the user data directory).",
+    )(func)

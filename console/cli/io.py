@@ -1,0 +1,156 @@
+"""`mediate import …` and `mediate export …`: requisitions in from an ATS CSV, the queue out as CSV or JSON."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from mediation_console.console.core.rules.pack import PackError
+from mediation_console.console.core.rules.refresh import refresh_derived
+from mediation_console.console.core.rules.service import Mediator
+from mediation_console.db.csv_export import FORMATS, ExportError, export_requisitions, write_requisitions
+from mediation_console.db.csv_import import (
+    ImportAborted,
+    ImportFileError,
+    ImportMapping,
+    MappingError,
+    import_requisitions,
+)
+from mediation_console.db.store import StoreError
+
+
+class _TerminalProgress:
+    """A one-line counter on stderr while a large file is read and written, only when it is a terminal."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if total is None:
+            text = f"checking… {done:,} rows"
+        else:
+            text = f"writing… {done:,} of {total:,} rows"
+        click.echo(f"\r{text:<40}", err=True, nl=False)
+        self.shown = True
+
+    def grading(self) -> None:
+        click.echo(f"\r{'grading the requisitions…':<40}", err=True, nl=False)
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+
+
+@click.group("import")
+def import_group() -> None:
+    """Bring requisitions in from an ATS or spreadsheet export."""
+
+
+@import_group.command("requisitions")
+@db_option
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report, without writing anything.")
+@click.option(
+    "--map",
+    "map_path",
+    metavar="FILE.toml",
+    type=click.Path(path_type=Path),
+    help="A mapping file naming other headers, status words and date formats.",
+)
+@pass_state
+def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_path: Path | None) -> None:
+    """Import requisitions (and the people on them) from FILE, a CSV.
+
+    Recognises the console's own export headers and common ATS headers (Bullhorn, OpenCATS,
+    Greenhouse, spreadsheets). All rows or none: if any row is rejected, nothing is written and
+    every rejected row is listed with its column and the reason. Re-importing a file updates the
+    requisitions it created (matched by their external id) instead of duplicating them.
+    """
+    try:
+        mapping = ImportMapping.load(map_path) if map_path is not None else None
+    except ImportFileError as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    except MappingError as exc:
+        raise Rejected(str(exc)) from None
+    if file.is_dir():
+        raise EnvironmentProblem(f"{file} is a folder, not a CSV file")
+    if not file.exists():
+        raise EnvironmentProblem(f"{file} does not exist")
+    store = state.open_store()
+    progress = _TerminalProgress() if sys.stderr.isatty() else None
+    graded = 0
+    try:
+        # The rules are loaded before anything is written: an import whose grades cannot be computed
+        # would leave requisitions graded by nothing, and exports showing stale grades.
+        packs = [Path(state.rules_path)] if state.rules_path else None
+        mediator = None if dry_run else Mediator(store, extra_packs=packs)
+        report = import_requisitions(store, file, mapping=mapping, dry_run=dry_run, progress=progress)
+        if mediator is not None and report.written and (report.created or report.updated):
+            if progress is not None:
+                progress.grading()
+            graded = refresh_derived(store, mediator)
+    except PackError as exc:
+        raise Rejected(f"The rule pack could not be loaded, so nothing was imported: {exc}") from None
+    except (ImportFileError, ImportAborted) as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    except StoreError as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    finally:
+        if progress is not None:
+            progress.finish()
+        store.close()
+    if not report.ok:
+        raise Rejected("\n".join(report.lines()))
+    for line in report.lines():
+        click.echo(line)
+    if graded:
+        click.echo(f"Grades recomputed for {graded:,} requisition{'s' if graded != 1 else ''}.")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Write the console's data out: requisitions (and, where installed, meeting notes)."""
+
+
+@export_group.command("requisitions")
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="csv (default; re-imports cleanly) or json. Taken from -o's extension when not given.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Write to FILE (created readable by you only) instead of standard output.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
+@pass_state
+def export_requisitions_command(state: CliState, fmt: str | None, output: Path | None, force: bool) -> None:
+    """Export every requisition with its grade, as CSV or JSON."""
+    if fmt is None:
+        fmt = "json" if output is not None and output.suffix.lower() == ".json" else "csv"
+    store = state.open_store(create=False)
+    try:
+        if output is None:
+            stream = click.get_text_stream("stdout")
+            write_requisitions(store, stream, fmt)
+            stream.flush()
+            return
+        count = export_requisitions(store, output, fmt, force=force)
+    except ExportError as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    except BrokenPipeError:
+        return  # `mediate export requisitions | head` stops reading early; that is fine
+    finally:
+        store.close()
+    click.echo(f"{count:,} requisition{'s' if count != 1 else ''} written to {output} ({fmt})", err=True)

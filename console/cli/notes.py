@@ -1,0 +1,80 @@
+"""`mediate export notes`: the meeting notes of a standup as Markdown, HTML, JSON or an .ics calendar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from mediation_console.console.core.notes import FORMATS, gather_notes, render, write_private
+from mediation_console.db.models import Standup
+from mediation_console.db.safe_file import UnsafeTarget
+from mediation_console.db.store import Store
+
+
+def find_standup(store: Store, which: str) -> Standup:
+    """`latest` (the running standup, else the most recent) or a standup's number."""
+    which = which.strip().lower()
+    if which == "latest":
+        standup = store.running_standup() or store.latest_standup()
+        if standup is None:
+            raise Rejected("There is no standup yet: run one from the console (press 5) and export again")
+        return standup
+    if not which.isdigit():
+        raise Rejected(f"--standup takes a standup number or 'latest', not {which!r}")
+    standup = store.get_standup(int(which))
+    if standup is None:
+        raise Rejected(f"There is no standup {which}; the latest is exported with --standup latest")
+    return standup
+
+
+@click.command("notes")
+@db_option
+@click.option(
+    "--standup",
+    "which",
+    default="latest",
+    show_default=True,
+    metavar="ID|latest",
+    help="Which standup: its number, or the running/most recent one.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
+    help="md pastes into chat and wikis; html prints; json is lossless; ics holds the commitments.",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Write to FILE (created readable by you only) instead of standard output.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
+@pass_state
+def notes(state: CliState, which: str, fmt: str, output: str | None, force: bool) -> None:
+    """Export the meeting notes of a standup."""
+    store = state.open_store(create=False)
+    try:
+        data = gather_notes(store, find_standup(store, which))
+        content = render(data, fmt)
+    finally:
+        store.close()
+    if output is None:
+        if isinstance(content, bytes):
+            click.get_binary_stream("stdout").write(content)
+        else:
+            click.echo(content, nl=False)
+        return
+    target = Path(output).expanduser()
+    try:
+        write_private(target, content, protect=[state.db_path], force=force)
+    except UnsafeTarget as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    except OSError as exc:
+        raise EnvironmentProblem(f"Cannot write {target}: {exc.strerror or exc}") from None
+    click.echo(f"Notes of standup {data.standup.id} ({data.date:%a %d %b %Y}) written to {target}", err=True)

@@ -1,0 +1,132 @@
+"""`mediate rules check` and `mediate rules explain`: validate rule packs and show the reasoning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from mediation_console.console.core import config
+
+if TYPE_CHECKING:
+    from mediation_console.console.core.rules.service import Mediator
+
+# The rules module (rule-engine builds its parser on import, ~0.8 s) is imported inside the commands,
+# so that `mediate` opening the console does not pay for it.
+
+
+def _packs(state: CliState) -> list[Path]:
+    return [Path(state.rules_path)] if state.rules_path else []
+
+
+@click.group("rules")
+def rules() -> None:
+    """Check rule packs and explain scorecards and proposals."""
+
+
+@rules.command("check")
+@db_option
+@click.argument("packs", nargs=-1, type=click.Path(dir_okay=False), metavar="[PACK.toml ...]")
+@pass_state
+def check(state: CliState, packs: tuple[str, ...]) -> None:
+    """Validate the shipped pack plus the given packs (and your own rules.toml, if any)."""
+    from mediation_console.console.core.rules.pack import PackError, load_pack, shipped_pack_path
+
+    given = [Path(p) for p in packs] + _packs(state)
+    user = config.user_rules_path()
+    to_check = ([user] if user.exists() else []) + given
+    try:
+        pack = load_pack(to_check)
+    except PackError as exc:
+        raise Rejected(str(exc)) from None
+    names = ", ".join([shipped_pack_path().name, *(str(p) for p in to_check)])
+    click.echo(f"ok: {names} — {len(pack.criteria)} criteria, {len(pack.gates)} gates, {len(pack.proposals)} proposals")
+
+
+@rules.command("explain")
+@db_option
+@click.argument("code")
+@pass_state
+def explain(state: CliState, code: str) -> None:
+    """Explain a requisition's scorecard (REQ-…) or a dispute's proposals (D-…)."""
+    from mediation_console.console.core.rules.pack import PackError
+    from mediation_console.console.core.rules.service import Mediator
+
+    store = state.open_store(readonly=False, create=False)
+    try:
+        try:
+            mediator = Mediator(store, extra_packs=_packs(state))
+        except PackError as exc:
+            raise Rejected(str(exc)) from None
+        key = code.strip().upper()
+        if key.startswith("REQ-"):
+            req = store.requisition_by_code(key)
+            if req is None:
+                raise Rejected(f"There is no requisition {code}")
+            _explain_requisition(mediator, req.id)
+        elif key.startswith("D-"):
+            dispute = store.dispute_by_code(key)
+            if dispute is None:
+                raise Rejected(f"There is no dispute {code}")
+            _explain_dispute(mediator, dispute.id)
+        else:
+            raise EnvironmentProblem(f"{code} is neither a requisition (REQ-0042) nor a dispute (D-0007) code")
+    finally:
+        store.close()
+
+
+def _explain_requisition(mediator: Mediator, requisition_id: int) -> None:
+    req = mediator.store.get_requisition(requisition_id)
+    card = mediator.scorecard_for(requisition_id)
+    click.echo(f"{req.code}  {req.title} — {req.client}")
+    click.echo(card.summary())
+    click.echo("")
+    for reason in card.reasons:
+        click.echo(f"  {reason.title:<24} {reason.points:>5g}/{reason.weight:<3} {reason.sentence}")
+    click.echo(f"  {'total':<24} {card.score:>5}/100 -> grade {card.score_grade} by score")
+    click.echo("")
+    if card.gates:
+        for gate in card.gates:
+            click.echo(f"  gate: {gate.title} (caps at {gate.cap}): {gate.sentence}")
+    else:
+        click.echo("  gates: none apply")
+    click.echo(f"  grade: {card.grade}")
+    if card.estimate is not None:
+        click.echo(f"  {card.estimate.sentence}")
+
+
+def _explain_dispute(mediator: Mediator, dispute_id: int) -> None:
+    from mediation_console.console.core.rules.proposals import SIDE_LABELS
+
+    dispute = mediator.store.get_dispute(dispute_id)
+    click.echo(f"{dispute.code}  {dispute.category.value} (severity {dispute.severity}): {dispute.summary}")
+    for line in mediator.dispute_facts(dispute_id):
+        click.echo(f"  {line.label:<44} {line.value}")
+    click.echo("")
+    considered = mediator.explain_dispute(dispute_id)
+    if not considered:
+        click.echo("No proposal in the rules covers this category.")
+    rank = 0
+    for consideration in considered:
+        if consideration.fired and consideration.proposal is not None:
+            rank += 1
+            proposal = consideration.proposal
+            click.echo(f"{rank}. {proposal.title}  [{proposal.id}, {proposal.mode}, rank {proposal.rank_score:.2f}]")
+            for side in ("sales", "recruiting"):
+                gives = "; ".join(getattr(proposal, f"{side}_gives"))
+                gets = "; ".join(getattr(proposal, f"{side}_gets"))
+                click.echo(f"   {SIDE_LABELS[side]} gives: {gives}")
+                click.echo(f"   {SIDE_LABELS[side]} gets:  {gets}")
+            click.echo(f"   Criterion: {proposal.criterion}: {proposal.criterion_value}")
+            for planned in proposal.commitments:
+                click.echo(f"   Commitment ({planned.owner}, due {planned.due:%a %d %b}): {planned.text}")
+            click.echo(f"   Review on {proposal.review_date:%a %d %b %Y}")
+            for note in proposal.adjustments:
+                click.echo(f"   Track record: {note}")
+        else:
+            click.echo(f"-  {consideration.title}  [{consideration.rule_id}, did not fire]")
+        for why in consideration.why:
+            click.echo(f"     {why}")
+        click.echo("")

@@ -1,0 +1,1 @@
+"""The headless core: rules, agenda, meeting, notes, metrics, track record. Never imports Textual."""

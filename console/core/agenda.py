@@ -1,0 +1,476 @@
+"""Builds a standup agenda from the data at a given moment: what the team should talk about, in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict
+
+from mediation_console.db.defaults import FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B
+from mediation_console.db.models import Commitment, Dispute, Expectation, Person, Requisition, StandupItem
+from mediation_console.db.store import Store, StoreError
+
+# Sections in the order the meeting walks them: good news first, then promises, then problems.
+WINS = "wins"
+OVERDUE = "overdue"
+DUE_TODAY = "due_today"
+CARRIED = "carried"
+INTAKE = "intake"
+AT_RISK = "at_risk"
+DISPUTES = "disputes"
+EXPECTATIONS = "expectations"
+
+SECTIONS: tuple[str, ...] = (WINS, OVERDUE, DUE_TODAY, CARRIED, INTAKE, AT_RISK, DISPUTES, EXPECTATIONS)
+SECTION_LABELS = {
+    WINS: "Wins since the last standup",
+    OVERDUE: "Overdue commitments",
+    DUE_TODAY: "Commitments due today",
+    CARRIED: "Carried forward from the last standup",
+    INTAKE: "New requisitions awaiting intake",
+    AT_RISK: "At-risk requisitions",
+    DISPUTES: "Open disputes",
+    EXPECTATIONS: "Expectations missed or at risk",
+}
+
+# SHRM's ~36-day average time to fill: the estimate when the rules module has not computed one.
+DEFAULT_ESTIMATE_DAYS = 36
+# Bullhorn's staleness flag: five days without a status change.
+STALE_DAYS = 5
+# First-submittal expectations by grade, in business days after qualification (shipped defaults).
+DEFAULT_SUBMITTAL_DAYS = {"A": 1, "B": 2}
+# Long sections are cut here; a "+N more" item says what was left off and where to find it.
+SECTION_LIMIT = 12
+
+TopProposal = Callable[[Dispute], "str | None"]
+
+
+class ExpectationFinding(BaseModel):
+    """One expectation the metric catalogue judged missed or at risk, in words for the agenda."""
+
+    model_config = ConfigDict(frozen=True)
+
+    expectation: Expectation
+    verdict: str  # "missed" or "at_risk"
+    detail: str = ""
+
+
+ExpectationCheck = Callable[[], Iterable[ExpectationFinding]]
+
+
+class AgendaItem(BaseModel):
+    """One thing to talk about, with links to what it is about and whose item it is."""
+
+    section: str
+    title: str
+    detail: str = ""
+    requisition_id: int | None = None
+    dispute_id: int | None = None
+    commitment_id: int | None = None
+    person_id: int | None = None
+    more: int = 0  # for a "+N more" item: how many were left off
+
+    def to_standup_item(self, position: int = 0) -> StandupItem:
+        return StandupItem(
+            position=position,
+            section=self.section,
+            title=self.title[:500],
+            detail=self.detail[:4000],
+            requisition_id=self.requisition_id,
+            dispute_id=self.dispute_id,
+            commitment_id=self.commitment_id,
+            person_id=self.person_id,
+        )
+
+
+@dataclass
+class Agenda:
+    """The agenda at `now`: items in meeting order, and the standup it counts "since" from."""
+
+    now: dt.datetime
+    since: dt.datetime | None
+    previous_standup_id: int | None
+    items: list[AgendaItem] = field(default_factory=list)
+
+    def section(self, name: str) -> list[AgendaItem]:
+        return [item for item in self.items if item.section == name]
+
+    def to_standup_items(self) -> list[StandupItem]:
+        return [item.to_standup_item(i) for i, item in enumerate(self.items)]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def business_days_before(moment: dt.datetime, days: int) -> dt.datetime:
+    """The moment `days` business days (Monday to Friday) before `moment`."""
+    current = moment
+    while days > 0:
+        current -= dt.timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def next_business_day(day: dt.date) -> dt.date:
+    """The first Monday-to-Friday date after `day` (the default due date of a new commitment)."""
+    day += dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _submittal_expectations(store: Store) -> dict[str, int]:
+    """Business days to first submittal per grade, from the agreed (or proposed) expectations."""
+    days = dict(DEFAULT_SUBMITTAL_DAYS)
+    for expectation in store.list_expectations(statuses=("agreed", "proposed")):
+        grade = {FIRST_SUBMITTAL_A: "A", FIRST_SUBMITTAL_B: "B"}.get(expectation.metric or "")
+        if grade and expectation.threshold is not None:
+            days[grade] = max(0, round(expectation.threshold))
+    return days
+
+
+def default_top_proposal(store: Store) -> TopProposal | None:
+    """The rules module's best proposal for a dispute, when the rules module is installed."""
+    try:
+        from mediation_console.console.core.rules.service import Mediator  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        mediator = Mediator(store)
+    except Exception:  # a broken rule pack must not stop the meeting; the agenda says so instead
+        return lambda _dispute: "(proposals unavailable: the rule pack did not load)"
+
+    def top(dispute: Dispute) -> str | None:
+        proposals = mediator.proposals_for(dispute.id)
+        return proposals[0].title if proposals else None
+
+    return top
+
+
+def default_expectation_check(store: Store, now: dt.datetime) -> ExpectationCheck | None:
+    """The metric catalogue's verdicts on the agreed expectations, when console.metrics is installed."""
+    try:
+        from mediation_console.console.core import metrics
+    except ImportError:
+        return None
+
+    def measure(on: Store) -> list:
+        agreed = on.list_expectations(statuses=("agreed",))
+        # Only the verdict and its summary are shown here: no breaches are listed, and the verdict
+        # reads the window and the last two weeks of the trend.
+        return metrics.measure_all(on, agreed, now=now, breach_limit=0, trend_weeks=2)
+
+    def measure_beside() -> list:
+        with store.background_reader() as reader:
+            return measure(reader)
+
+    # The measuring starts now, on connections of its own, while the agenda's other sections are read
+    # on the store's; the section waits for it. (Not beside uncommitted writes: it would not see them.)
+    pending: Future | None = None
+    if store.reads_beside():
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agenda-expectations")
+        pending = pool.submit(measure_beside)
+        pool.shutdown(wait=False)  # the thread ends with the measuring; nothing else runs on it
+
+    def check() -> Iterable[ExpectationFinding]:
+        try:
+            results = pending.result() if pending is not None else measure(store)
+        except StoreError:  # no second connection to be had: measured here instead
+            results = measure(store)
+        for result in results:
+            verdict = str(result.verdict)
+            if verdict not in ("missed", "at_risk"):
+                continue
+            detail = f"{result.summary} (target {result.target:g}%, {result.expectation.owner_team} team)"
+            yield ExpectationFinding(expectation=result.expectation, verdict=verdict, detail=detail)
+
+    return check
+
+
+def _name(people: dict[int, Person], person_id: int | None) -> str:
+    person = people.get(person_id) if person_id is not None else None
+    return person.name if person else "unassigned"
+
+
+def _more(section: str, hidden: int, what: str, where: str) -> list[AgendaItem]:
+    if hidden <= 0:
+        return []
+    return [AgendaItem(section=section, title=f"+{hidden} more {what}", detail=where, more=hidden)]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def build_agenda(
+    store: Store,
+    now: dt.datetime | None = None,
+    proposals: TopProposal | None = None,
+    expectations: ExpectationCheck | None = None,
+    *,
+    limit: int = SECTION_LIMIT,
+    use_installed: bool = True,
+) -> Agenda:
+    """The agenda at `now` (default: the store's clock).
+
+    `proposals(dispute)` gives the top proposal's title and `expectations()` the expectations missed or
+    at risk; when not given they come from the rules module and the metric catalogue if installed
+    (`use_installed=False` leaves those sections without them, for tests and benchmarks).
+    """
+    now = now or store.now()
+    today = now.date()
+    if use_installed:
+        proposals = proposals or default_top_proposal(store)
+        expectations = expectations or default_expectation_check(store, now)
+    previous = store.previous_standup(now)
+    since = previous.ended_at if previous else None
+    people = store.people_by_id()
+    items: list[AgendaItem] = []
+
+    # Wins: commitments kept and requisitions filled since the last standup ended.
+    kept, kept_total = store.commitments_kept_between(since, now, limit)
+    filled, filled_total = store.requisitions_filled_between(since, now, limit)
+    codes = {r.id: r.code for r in filled}
+    linked = store.requisitions_by_ids([c.requisition_id for c in kept if c.requisition_id])
+    codes.update({r.id: r.code for r in linked.values()})
+    for req in filled:
+        items.append(
+            AgendaItem(
+                section=WINS,
+                title=f"{req.code} filled: {req.title} at {req.client}",
+                detail=f"Recruiter {_name(people, req.recruiter_id)}, sales {_name(people, req.sales_owner_id)}",
+                requisition_id=req.id,
+                person_id=req.recruiter_id or req.sales_owner_id,
+            )
+        )
+    items += _more(WINS, filled_total - len(filled), "requisitions filled", "See the queue, status filled")
+    # One win per person: a standup celebrates who followed through, it doesn't read a list aloud.
+    by_owner: dict[int, list[Commitment]] = {}
+    for c in kept:
+        by_owner.setdefault(c.owner_id, []).append(c)
+    for owner_id, theirs in by_owner.items():
+        if len(theirs) == 1:
+            items.append(_commitment_item(WINS, theirs[0], people, codes, prefix="Kept"))
+            continue
+        items.append(
+            AgendaItem(
+                section=WINS,
+                title=f"{_name(people, owner_id)} kept {len(theirs)} commitments",
+                detail="; ".join(c.text for c in theirs),
+                person_id=owner_id,
+            )
+        )
+    items += _more(WINS, kept_total - len(kept), "commitments kept", "See the commitments list")
+
+    # Promises: overdue, due today, and the open action items the last standup made.
+    shown_commitments: set[int] = set()
+    overdue, overdue_total = store.open_commitments_due_between(None, today - dt.timedelta(days=1), limit)
+    due_today, due_total = store.open_commitments_due_between(today, today, limit)
+    carried: list[Commitment] = []
+    carried_total = 0
+    if previous is not None:
+        carried, carried_total = store.open_commitments_of_standup(previous.id, limit * 2)
+    reqs = store.requisitions_by_ids([c.requisition_id for c in (*overdue, *due_today, *carried) if c.requisition_id])
+    codes.update({r.id: r.code for r in reqs.values()})
+    dispute_codes = {
+        d.id: d.code
+        for d in store.disputes_by_ids(
+            [c.dispute_id for c in (*overdue, *due_today, *carried) if c.dispute_id]
+        ).values()
+    }
+    for section, found, total in ((OVERDUE, overdue, overdue_total), (DUE_TODAY, due_today, due_total)):
+        for c in found:
+            late = (today - c.due).days
+            prefix = f"{_plural(late, 'day')} overdue" if section == OVERDUE else "Due today"
+            items.append(_commitment_item(section, c, people, codes, prefix=prefix, dispute_codes=dispute_codes))
+            shown_commitments.add(c.id)
+        items += _more(
+            section,
+            total - len(found),
+            "commitments " + ("overdue" if section == OVERDUE else "due today"),
+            "See the commitments list",
+        )
+    # Overdue and due-today ones are already on the agenda; carry forward only the rest.
+    hidden_before = carried_total - len(carried)
+    carried = [c for c in carried if c.id not in shown_commitments]
+    for c in carried[:limit]:
+        items.append(
+            _commitment_item(CARRIED, c, people, codes, prefix=f"Due {c.due:%a %d %b}", dispute_codes=dispute_codes)
+        )
+    items += _more(
+        CARRIED, hidden_before + max(0, len(carried) - limit), "open action items", "See the commitments list"
+    )
+
+    # The queue: requisitions waiting for an intake call, then those at risk.
+    intake, intake_total = store.requisitions_awaiting_intake(limit)
+    for req in intake:
+        age = (now - req.opened_at).days if req.opened_at else 0
+        items.append(
+            AgendaItem(
+                section=INTAKE,
+                title=f"{req.code} {req.title} at {req.client} "
+                + (f"(grade {req.grade})" if req.grade else "(not graded yet)"),
+                detail=f"Opened {_plural(age, 'day')} ago by {_name(people, req.sales_owner_id)}; no intake call yet",
+                requisition_id=req.id,
+                person_id=req.sales_owner_id,
+            )
+        )
+    items += _more(INTAKE, intake_total - len(intake), "requisitions awaiting intake", "See the queue, status intake")
+
+    submittal_days = _submittal_expectations(store)
+    at_risk, risk_total = store.requisitions_at_risk(
+        today=today,
+        stale_before=now - dt.timedelta(days=STALE_DAYS),
+        submittal_due_before={g: business_days_before(now, d) for g, d in submittal_days.items()},
+        default_estimate_days=DEFAULT_ESTIMATE_DAYS,
+        limit=limit,
+    )
+    for req, reasons in at_risk:
+        items.append(_at_risk_item(req, reasons, people, today, submittal_days))
+    items += _more(AT_RISK, risk_total - len(at_risk), "at-risk requisitions", "See the queue's at-risk filter")
+
+    # Disputes, each with the proposal the rules rank first.
+    disputes, disputes_total = store.open_disputes_page(limit)
+    dispute_reqs = store.requisitions_by_ids([d.requisition_id for d in disputes if d.requisition_id])
+    for dispute in disputes:
+        top = _safe_top(proposals, dispute)
+        req = dispute_reqs.get(dispute.requisition_id) if dispute.requisition_id else None
+        about = f" on {req.code}" if req else ""
+        parties = f"{_name(people, dispute.raised_by_id)} and {_name(people, dispute.counterpart_id)}"
+        detail = f"{parties}{about}, severity {dispute.severity}, {dispute.status}"
+        if top:
+            detail += f". Top proposal: {top}"
+        items.append(
+            AgendaItem(
+                section=DISPUTES,
+                title=f"{dispute.code} {dispute.summary}",
+                detail=detail,
+                requisition_id=dispute.requisition_id,
+                dispute_id=dispute.id,
+                person_id=dispute.raised_by_id,
+            )
+        )
+    items += _more(DISPUTES, disputes_total - len(disputes), "open disputes", "See the disputes screen")
+
+    if expectations is not None:
+        try:
+            found = list(expectations())
+        except Exception as exc:  # a metric that cannot be measured must not stop the meeting; say so
+            found = []
+            items.append(
+                AgendaItem(
+                    section=EXPECTATIONS,
+                    title="Expectations could not be measured",
+                    detail=f"{type(exc).__name__}: {exc}",
+                )
+            )
+        findings = sorted(found, key=lambda f: (f.verdict != "missed", f.expectation.id or 0))
+        for finding in findings[:limit]:
+            verdict = "Missed" if finding.verdict == "missed" else "At risk"
+            items.append(
+                AgendaItem(
+                    section=EXPECTATIONS,
+                    title=f"{verdict}: {finding.expectation.title}",
+                    detail=finding.detail
+                    or f"{finding.expectation.owner_team} team, target {finding.expectation.target:g}%",
+                )
+            )
+        items += _more(EXPECTATIONS, len(findings) - limit, "expectations", "See the expectations screen")
+
+    return Agenda(now=now, since=since, previous_standup_id=previous.id if previous else None, items=items)
+
+
+def _safe_top(proposals: TopProposal | None, dispute: Dispute) -> str | None:
+    if proposals is None:
+        return None
+    try:
+        return proposals(dispute)
+    except Exception:  # one dispute the rules cannot judge must not stop the meeting
+        return None
+
+
+def _commitment_item(
+    section: str,
+    c: Commitment,
+    people: dict[int, Person],
+    req_codes: dict[int, str | None],
+    *,
+    prefix: str,
+    dispute_codes: dict[int, str | None] | None = None,
+) -> AgendaItem:
+    links = [
+        code
+        for code in (
+            req_codes.get(c.requisition_id) if c.requisition_id else None,
+            (dispute_codes or {}).get(c.dispute_id) if c.dispute_id else None,
+        )
+        if code
+    ]
+    detail = f"{prefix}; due {c.due:%a %d %b}" if section == WINS else prefix
+    if links:
+        detail += f" ({', '.join(links)})"
+    return AgendaItem(
+        section=section,
+        title=f"{_name(people, c.owner_id)}: {c.text}",
+        detail=detail,
+        requisition_id=c.requisition_id,
+        dispute_id=c.dispute_id,
+        commitment_id=c.id,
+        person_id=c.owner_id,
+    )
+
+
+def _at_risk_item(
+    req: Requisition,
+    reasons: frozenset[str],
+    people: dict[int, Person],
+    today: dt.date,
+    submittal_days: dict[str, int],
+) -> AgendaItem:
+    words = []
+    person_id: int | None = req.sales_owner_id
+    if "promise" in reasons and req.promised_date and req.opened_at:
+        if req.promised_date < today:
+            words.append(f"promised {req.promised_date:%d %b}, already past")
+        else:
+            estimate = req.estimate_days or DEFAULT_ESTIMATE_DAYS
+            realistic = req.opened_at.date() + dt.timedelta(days=estimate)
+            short = (realistic - req.promised_date).days
+            words.append(
+                f"promised {req.promised_date:%d %b}, {_plural(short, 'day')} before the "
+                f"realistic {estimate}-day estimate"
+            )
+    if "no_submittal" in reasons:
+        days = submittal_days.get(req.grade or "", 0)
+        words.append(f"no submittal within {_plural(days, 'business day')} of qualification (grade {req.grade})")
+        person_id = req.recruiter_id or req.sales_owner_id
+    if "stale" in reasons:
+        words.append(f"no status change for {STALE_DAYS}+ days")
+        if "promise" not in reasons:
+            person_id = req.recruiter_id or req.sales_owner_id
+    who = f"sales {_name(people, req.sales_owner_id)}, recruiter {_name(people, req.recruiter_id)}"
+    reasons_text = "; ".join(words)
+    return AgendaItem(
+        section=AT_RISK,
+        title=f"{req.code} {req.title} at {req.client} ({req.status})",
+        detail=reasons_text[:1].upper() + reasons_text[1:] + f" — {who}",
+        requisition_id=req.id,
+        person_id=person_id,
+    )
+
+
+__all__ = [
+    "Agenda",
+    "AgendaItem",
+    "ExpectationFinding",
+    "build_agenda",
+    "next_business_day",
+    "business_days_before",
+    "SECTIONS",
+    "SECTION_LABELS",
+    "DEFAULT_ESTIMATE_DAYS",
+    "STALE_DAYS",
+]

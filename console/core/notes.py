@@ -1,0 +1,485 @@
+"""Meeting notes of a standup: gathered once from the Store, rendered as Markdown, HTML, JSON or .ics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from mediation_console.console.core.agenda import AT_RISK, EXPECTATIONS, SECTION_LABELS, WINS
+from mediation_console.db import safe_file
+from mediation_console.db.models import CATEGORY_LABELS, Commitment, Dispute, Person, Requisition, Standup
+from mediation_console.db.store import Store
+from mediation_console.db.text import inert
+
+if TYPE_CHECKING:
+    import jinja2
+
+# jinja2 and icalendar are imported where they render: together they cost ~0.15 s, and the
+# console (which imports this module for its screens) should not pay that before the queue shows.
+
+FORMATS = ("md", "html", "json", "ics")
+SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "ics": ".ics"}
+UID_DOMAIN = "mediation-console"
+# Long lists in the queue-changes part are cut here (a busy week can move hundreds of requisitions).
+QUEUE_CHANGE_LIMIT = 25
+
+
+class NotesPerson(BaseModel):
+    id: int
+    name: str
+    team: str
+    present: bool = True
+
+
+class NotesProposal(BaseModel):
+    id: str | None = None
+    title: str
+    sales_gives: str = ""
+    sales_gets: str = ""
+    recruiting_gives: str = ""
+    recruiting_gets: str = ""
+    criterion: str = ""
+    accepted: bool = False  # False: the rules' top proposal, not (yet) accepted
+
+
+class NotesDispute(BaseModel):
+    id: int
+    code: str
+    summary: str
+    category: str
+    severity: int
+    status: str
+    requisition: str | None = None  # the requisition's code
+    raised_by: str
+    counterpart: str
+    facts: list[str] = Field(default_factory=list)
+    sales_interest: str = ""
+    recruiting_interest: str = ""
+    resolution: str = ""
+    proposal: NotesProposal | None = None
+
+
+class NotesCommitment(BaseModel):
+    id: int
+    owner: str
+    owner_id: int
+    text: str
+    due: dt.date
+    status: str
+    link: str | None = None  # REQ-… or D-… code
+    standup_id: int | None = None
+    created_at: dt.datetime | None = None
+
+
+class NotesItem(BaseModel):
+    section: str
+    section_label: str
+    title: str
+    detail: str = ""
+    notes: str = ""
+    decision: str = ""
+    link: str | None = None
+    person: str | None = None
+
+
+class NotesLine(BaseModel):
+    """One line of the queue changes: what happened to which requisition."""
+
+    link: str | None = None
+    text: str
+    at: dt.datetime | None = None
+
+
+class NotesData(BaseModel):
+    """Everything the notes say, gathered from the Store once; every format renders this."""
+
+    standup: Standup
+    date: dt.date
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = None
+    minutes: int | None = None
+    facilitator: str | None = None
+    present: list[NotesPerson] = Field(default_factory=list)
+    absent: list[NotesPerson] = Field(default_factory=list)
+    previous_standup_id: int | None = None
+    wins: list[NotesItem] = Field(default_factory=list)
+    new_requisitions: list[NotesLine] = Field(default_factory=list)
+    new_requisitions_more: int = 0
+    status_moves: list[NotesLine] = Field(default_factory=list)
+    status_moves_more: int = 0
+    sla_breaches: list[NotesItem] = Field(default_factory=list)
+    disputes: list[NotesDispute] = Field(default_factory=list)
+    discussion: list[NotesItem] = Field(default_factory=list)
+    decisions: list[NotesItem] = Field(default_factory=list)
+    action_items: list[NotesCommitment] = Field(default_factory=list)
+    carried_forward: list[NotesCommitment] = Field(default_factory=list)
+    blockers: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"Standup {self.date:%A %d %B %Y}"
+
+
+ProposalLookup = Callable[[Dispute], "list[Any]"]
+
+
+def _default_proposals(store: Store) -> ProposalLookup | None:
+    try:
+        from mediation_console.console.core.rules.service import Mediator  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        mediator = Mediator(store)
+    except Exception:  # a broken rule pack must not stop the notes; they go out without proposals
+        return None
+    return lambda dispute: list(mediator.proposals_for(dispute.id))
+
+
+def _proposal(raw: Any, accepted: bool) -> NotesProposal:
+    def text(*names: str) -> str:
+        for name in names:
+            value = getattr(raw, name, None)
+            if value:
+                return str(getattr(value, "text", value))
+        return ""
+
+    return NotesProposal(
+        id=str(getattr(raw, "id", "") or "") or None,
+        title=text("title") or "Proposal",
+        sales_gives=text("sales_gives"),
+        sales_gets=text("sales_gets"),
+        recruiting_gives=text("recruiting_gives"),
+        recruiting_gets=text("recruiting_gets"),
+        criterion=text("criterion_text", "criterion"),
+        accepted=accepted,
+    )
+
+
+def gather_notes(
+    store: Store,
+    standup: Standup | int,
+    proposals: ProposalLookup | None = None,
+    *,
+    use_installed: bool = True,
+) -> NotesData:
+    """Collects the notes of a standup in a handful of set-based queries (no Textual, no rendering)."""
+    if isinstance(standup, int):
+        found = store.get_standup(standup)
+        if found is None:
+            raise LookupError(f"There is no standup {standup}")
+        standup = found
+    if proposals is None and use_installed:
+        proposals = _default_proposals(store)
+    people = store.people_by_id()
+    until = standup.ended_at or store.now()
+    previous = store.previous_standup(standup.started_at, exclude_id=standup.id)
+    since = previous.ended_at if previous else None
+
+    made = store.list_commitments(standup_id=standup.id)
+    carried, _ = store.open_commitments_before_standup(standup.id, standup.started_at, 500) if standup.id else ([], 0)
+    new_reqs, new_total = store.requisitions_opened_between(since, until, QUEUE_CHANGE_LIMIT)
+    moves, moves_total = store.status_moves_between(since, until, QUEUE_CHANGE_LIMIT)
+
+    req_ids = [i.requisition_id for i in standup.items] + [c.requisition_id for c in (*made, *carried)]
+    req_ids += [m.requisition_id for m in moves]
+    dispute_ids = [i.dispute_id for i in standup.items] + [c.dispute_id for c in (*made, *carried)]
+    disputes = store.disputes_by_ids([d for d in dispute_ids if d])
+    # Links need only codes (hundreds of them in a long meeting); whole records only for the disputes'
+    # requisitions, whose facts the notes quote.
+    reqs = store.requisitions_by_ids([d.requisition_id for d in disputes.values() if d.requisition_id])
+    reqs.update({r.id: r for r in new_reqs})
+    codes = store.requisition_codes([r for r in req_ids if r and r not in reqs])
+    codes.update({r.id: r.code for r in reqs.values()})
+
+    def name(person_id: int | None) -> str:
+        person = people.get(person_id) if person_id is not None else None
+        return person.name if person else "unassigned"
+
+    def link(requisition_id: int | None, dispute_id: int | None) -> str | None:
+        if dispute_id and dispute_id in disputes:
+            return disputes[dispute_id].code
+        if requisition_id and requisition_id in codes:
+            return codes[requisition_id]
+        return None
+
+    def commitment(c: Commitment) -> NotesCommitment:
+        return NotesCommitment(
+            id=c.id,
+            owner=name(c.owner_id),
+            owner_id=c.owner_id,
+            text=c.text,
+            due=c.due,
+            status=str(c.status),
+            link=link(c.requisition_id, c.dispute_id),
+            standup_id=c.standup_id,
+            created_at=c.created_at,
+        )
+
+    attendees = [
+        NotesPerson(id=a.person_id, name=name(a.person_id), team=str(people[a.person_id].team), present=a.present)
+        for a in standup.attendees
+        if a.person_id in people
+    ]
+    items = [
+        NotesItem(
+            section=i.section,
+            section_label=SECTION_LABELS.get(i.section, i.section.replace("_", " ").capitalize()),
+            title=i.title,
+            detail=i.detail,
+            notes=i.notes,
+            decision=i.decision,
+            link=link(i.requisition_id, i.dispute_id),
+            person=name(i.person_id) if i.person_id else None,
+        )
+        for i in standup.items
+    ]
+    discussed = []
+    seen: set[int] = set()
+    for item in standup.items:
+        if item.dispute_id and item.dispute_id in disputes and item.dispute_id not in seen:
+            seen.add(item.dispute_id)
+            discussed.append(_dispute(disputes[item.dispute_id], reqs, people, until, proposals))
+    minutes = None
+    if standup.ended_at:
+        minutes = max(0, round((standup.ended_at - standup.started_at).total_seconds() / 60))
+    return NotesData(
+        standup=standup,
+        date=standup.started_at.date(),
+        started_at=standup.started_at,
+        ended_at=standup.ended_at,
+        minutes=minutes,
+        facilitator=name(standup.facilitator_id) if standup.facilitator_id else None,
+        present=[a for a in attendees if a.present],
+        absent=[a for a in attendees if not a.present],
+        previous_standup_id=previous.id if previous else None,
+        wins=[i for i in items if i.section == WINS],
+        new_requisitions=[
+            NotesLine(
+                link=r.code,
+                text=f"{r.title} at {r.client} — grade {r.grade or 'not scored'}, sales {name(r.sales_owner_id)}",
+                at=r.opened_at,
+            )
+            for r in new_reqs
+        ],
+        new_requisitions_more=new_total - len(new_reqs),
+        status_moves=[
+            NotesLine(
+                link=codes.get(m.requisition_id) if m.requisition_id else None,
+                text=f"{m.from_status or '?'} → {m.to_status or '?'}" + (f" ({m.note})" if m.note else ""),
+                at=m.at,
+            )
+            for m in moves
+        ],
+        status_moves_more=moves_total - len(moves),
+        sla_breaches=[i for i in items if i.section in (AT_RISK, EXPECTATIONS) and not i.title.startswith("+")],
+        disputes=discussed,
+        discussion=[i for i in items if i.notes.strip()],
+        decisions=[i for i in items if i.decision.strip()],
+        action_items=[commitment(c) for c in made],
+        carried_forward=[commitment(c) for c in carried],
+        blockers=standup.blockers,
+    )
+
+
+def _dispute(
+    dispute: Dispute,
+    reqs: dict[int, Requisition],
+    people: dict[int, Person],
+    until: dt.datetime,
+    proposals: ProposalLookup | None,
+) -> NotesDispute:
+    req = reqs.get(dispute.requisition_id) if dispute.requisition_id else None
+    facts = []
+    if dispute.opened_at:
+        facts.append(f"Open for {(until - dispute.opened_at).days} days")
+    if req is not None:
+        facts.append(
+            f"{req.code} {req.title} at {req.client}: {req.status}, grade {req.grade or 'not scored'}, "
+            f"{req.submittals} submittal{'s' if req.submittals != 1 else ''}"
+        )
+        if req.opened_at:
+            facts.append(f"Requisition open {(until - req.opened_at).days} days")
+        if req.promised_date:
+            facts.append(f"Promised to the client for {req.promised_date:%d %b %Y}")
+        if req.salary_max and req.market_salary:
+            gap = round((req.salary_max - req.market_salary) * 100 / req.market_salary)
+            facts.append(f"Salary max {req.salary_max:,} vs market {req.market_salary:,} ({gap:+d}%)")
+    chosen = None
+    if proposals is not None:
+        try:
+            ranked = proposals(dispute)
+        except Exception:  # one dispute the rules cannot judge must not stop the notes
+            ranked = []
+        accepted = [p for p in ranked if dispute.proposal_id and str(getattr(p, "id", "")) == dispute.proposal_id]
+        if accepted:
+            chosen = _proposal(accepted[0], accepted=True)
+        elif ranked:
+            chosen = _proposal(ranked[0], accepted=False)
+    person = people.get
+    return NotesDispute(
+        id=dispute.id,
+        code=dispute.code or f"D-{dispute.id:04d}",
+        summary=dispute.summary,
+        category=CATEGORY_LABELS.get(dispute.category, str(dispute.category)),
+        severity=dispute.severity,
+        status=str(dispute.status),
+        requisition=req.code if req else None,
+        raised_by=person(dispute.raised_by_id).name if person(dispute.raised_by_id) else "unknown",
+        counterpart=person(dispute.counterpart_id).name if person(dispute.counterpart_id) else "unknown",
+        facts=facts,
+        sales_interest=dispute.sales_interest,
+        recruiting_interest=dispute.recruiting_interest,
+        resolution=dispute.resolution,
+        proposal=chosen,
+    )
+
+
+# -- rendering -------------------------------------------------------------------------------------
+
+
+def _one_line(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _indent(value: Any, width: int = 2) -> str:
+    """Continuation lines of a Markdown list item, indented so they stay inside the item."""
+    lines = str(value or "").strip().splitlines()
+    return ("\n" + " " * width).join(line.rstrip() for line in lines)
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("mediation_console.console.core", "templates"),
+        autoescape=autoescape,
+        finalize=inert,  # every printed value loses escape sequences and control characters
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates ship with the package; no stat() per export
+    )
+    env.filters["one_line"] = _one_line
+    env.filters["indent_md"] = _indent
+    env.filters["day"] = lambda d: f"{d:%a %d %b}" if d else ""
+    env.filters["clock"] = lambda t: f"{t:%H:%M}" if t else ""
+    return env
+
+
+_ENVIRONMENTS: dict[bool, jinja2.Environment] = {}
+
+
+def _template(name: str, autoescape: bool) -> jinja2.Template:
+    env = _ENVIRONMENTS.get(autoescape)
+    if env is None:
+        env = _ENVIRONMENTS[autoescape] = _environment(autoescape)
+    return env.get_template(name)
+
+
+def to_markdown(data: NotesData) -> str:
+    return _template("notes.md.j2", autoescape=False).render(n=data)
+
+
+def to_html(data: NotesData) -> str:
+    return _template("notes.html.j2", autoescape=True).render(n=data)
+
+
+def to_json(data: NotesData) -> str:
+    """Lossless: `notes_from_json(to_json(data)) == data`. JSON escapes control characters itself."""
+    return data.model_dump_json(indent=2) + "\n"
+
+
+def notes_from_json(text: str | bytes) -> NotesData:
+    return NotesData.model_validate_json(text)
+
+
+def commitment_uid(commitment_id: int) -> str:
+    """Stable per commitment, so importing the file again updates the event instead of duplicating it."""
+    return f"commitment-{commitment_id}@{UID_DOMAIN}"
+
+
+def to_ics(data: NotesData) -> bytes:
+    import icalendar
+
+    """One all-day VEVENT per commitment on its due date (calendar apps reject VTODO)."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Mediation Console//Standup commitments//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", inert(f"Commitments — {data.title}"))
+    stamp = data.ended_at or data.started_at
+    for c in [*data.action_items, *data.carried_forward]:
+        event = icalendar.Event()
+        event.add("uid", commitment_uid(c.id))
+        # DTSTAMP from the records, not the clock: two exports of the same notes are identical.
+        event.add("dtstamp", (c.created_at or stamp).replace(tzinfo=dt.UTC))
+        event.add("dtstart", c.due)
+        event.add("dtend", c.due + dt.timedelta(days=1))
+        event.add("summary", inert(_one_line(f"{c.owner}: {c.text}")))
+        description = [f"Owner: {c.owner}", f"Commitment: {c.text}", f"Due: {c.due:%A %d %B %Y}"]
+        if c.link:
+            description.append(f"About: {c.link}")
+        description.append(f"From: {data.title}")
+        event.add("description", inert("\n".join(description)))
+        event.add("transp", "TRANSPARENT")
+        event.add("status", "CANCELLED" if c.status == "cancelled" else "CONFIRMED")
+        event.add("categories", ["Commitment"])
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def render(data: NotesData, fmt: str = "md") -> str | bytes:
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown notes format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return {"md": to_markdown, "html": to_html, "json": to_json, "ics": to_ics}[fmt](data)
+
+
+def export_notes(store: Store, standup: Standup | int, fmt: str = "md", **kwargs: Any) -> str | bytes:
+    return render(gather_notes(store, standup, **kwargs), fmt)
+
+
+def default_filename(data: NotesData, fmt: str) -> str:
+    return f"standup-{data.date:%Y-%m-%d}-{data.standup.id}{SUFFIXES[fmt]}"
+
+
+def write_private(
+    path: str | os.PathLike[str],
+    content: str | bytes,
+    *,
+    protect: Iterable[str | os.PathLike[str] | None] = (),
+    force: bool = False,
+) -> Path:
+    """Writes an export readable by the owner only (0600) through `db.safe_file`: never onto the
+    database in `protect` or its side files, never through a symlink, an existing file only with
+    `force`, and swapped in whole so a full disk leaves the previous notes as they were."""
+    return safe_file.write_file(path, content, protect=protect, force=force, what="notes")
+
+
+__all__ = [
+    "NotesData",
+    "NotesCommitment",
+    "NotesDispute",
+    "NotesItem",
+    "NotesLine",
+    "NotesPerson",
+    "NotesProposal",
+    "FORMATS",
+    "gather_notes",
+    "render",
+    "export_notes",
+    "to_markdown",
+    "to_html",
+    "to_json",
+    "to_ics",
+    "notes_from_json",
+    "commitment_uid",
+    "default_filename",
+    "write_private",
+    "inert",
+]

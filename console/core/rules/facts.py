@@ -1,0 +1,388 @@
+"""The typed fact catalogue the rules read, and the builders that derive facts from records.
+
+Facts are plain dicts (name -> float / str / bool / None) so conditions evaluate fast. Numbers are
+always floats; a fact is None when the data to derive it does not exist (no market salary, no
+submittal yet), and conditions treat None as "not known" rather than as zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rule_engine import DataType
+
+from mediation_console.console.core.rules.conditions import format_value
+from mediation_console.db.defaults import DEFAULT_TIME_TO_FILL_DAYS
+from mediation_console.db.models import (
+    OPEN_STATUSES,
+    CommitmentStatus,
+    Dispute,
+    Engagement,
+    EventKind,
+    PipelineEvent,
+    Requisition,
+    RequisitionStatus,
+    Team,
+)
+
+FLOAT, STRING, BOOLEAN = DataType.FLOAT, DataType.STRING, DataType.BOOLEAN
+
+# SHRM's benchmark average time to fill (~36 days), the estimate when the team's own history is thin,
+# lives in db.defaults so the expectation metrics can read it without loading the rules engine.
+MIN_HISTORY = 5  # similar filled requisitions needed before the team's own median is trusted
+FOLLOW_THROUGH_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """One fact: its name in conditions, its rule-engine type, how it reads on screen."""
+
+    name: str
+    type: Any
+    label: str
+    fmt: str | None = None
+
+    def display(self, value: Any) -> str:
+        return format_value(value, self.fmt)
+
+
+def _specs(rows: Sequence[tuple[str, Any, str, str | None]]) -> dict[str, FactSpec]:
+    return {name: FactSpec(name, type_, label, fmt) for name, type_, label, fmt in rows}
+
+
+# Facts a scorecard can read: derived from the Requisition record alone, so 100,000 are cheap.
+SCORECARD_FACTS = _specs(
+    [
+        ("requisition_code", STRING, "Requisition", None),
+        ("requisition_title", STRING, "Title", None),
+        ("client", STRING, "Client", None),
+        ("status", STRING, "Status", None),
+        ("is_open", BOOLEAN, "Open", None),
+        ("engagement", STRING, "Engagement", None),
+        ("openings", FLOAT, "Openings", "num"),
+        ("fee_pct", FLOAT, "Fee", "pct"),
+        ("competing_agencies", FLOAT, "Competing agencies", "agencies"),
+        ("salary_max", FLOAT, "Salary max", "money"),
+        ("market_salary", FLOAT, "Market median salary", "money"),
+        ("salary_gap_pct", FLOAT, "Salary max vs market median", "gap"),
+        ("intake_done", BOOLEAN, "Intake call held", None),
+        ("hiring_manager_access", BOOLEAN, "Hiring manager on the intake", None),
+        ("feedback_agreed_48h", BOOLEAN, "48 h feedback agreed", None),
+        ("interview_dates_agreed", BOOLEAN, "Interview dates agreed", None),
+        ("promised_date", STRING, "Promised to the client", None),
+        ("promised_date_set", BOOLEAN, "Fill deadline agreed", None),
+        ("headcount_approved", BOOLEAN, "Headcount approved", None),
+        ("reason_known", BOOLEAN, "Reason the job is open known", None),
+        ("interview_stages", FLOAT, "Interview stages", "num"),
+        ("jd_clear", BOOLEAN, "Job description clear", None),
+        ("must_haves", FLOAT, "Must-haves", "num"),
+        ("candidates_exist", BOOLEAN, "Candidates known to exist", None),
+    ]
+)
+
+# Facts from the requisition's history and the team's data (need the Store).
+HISTORY_FACTS = _specs(
+    [
+        ("days_open", FLOAT, "Days open", "days"),
+        ("days_since_update", FLOAT, "Days since last change", "days"),
+        ("days_to_promise", FLOAT, "Days until the promised date", "days"),
+        ("business_days_to_promise", FLOAT, "Business days until the promised date", "bdays"),
+        ("promise_days", FLOAT, "Time to fill promised", "days"),
+        ("estimate_days", FLOAT, "Realistic time to fill", "days"),
+        ("estimate_source", STRING, "Estimate based on", None),
+        ("estimate_sample", FLOAT, "Similar filled requisitions", "num"),
+        ("promise_short_by_days", FLOAT, "Promise shorter than the estimate by", "days"),
+        ("submittals", FLOAT, "Submittals", "num"),
+        ("interviews", FLOAT, "Interviews", "num"),
+        ("interview_rate_pct", FLOAT, "Submittals that reached interview", "pct"),
+        ("days_since_last_submittal", FLOAT, "Days since last submittal", "days"),
+        ("first_submittal_bdays", FLOAT, "Business days from intake to first submittal", "bdays"),
+        ("client_feedback_delay_hours", FLOAT, "Longest wait for client feedback", "hours"),
+        ("feedback_turnaround_hours", FLOAT, "Client feedback turnaround on record", "hours"),
+        ("spec_changes", FLOAT, "Spec changes since opening", "num"),
+        ("open_disputes", FLOAT, "Open disputes on the requisition", "num"),
+        ("score", FLOAT, "Fillability score", "num"),
+        ("grade", STRING, "Grade", None),
+        ("fill_rate_same_terms_pct", FLOAT, "Fill rate at these terms", "pct"),
+        ("fill_rate_exclusive_pct", FLOAT, "Fill rate, exclusive or retained", "pct"),
+        ("fill_rate_standard_fee_pct", FLOAT, "Fill rate at the standard fee or more", "pct"),
+        ("fill_rate_discounted_pct", FLOAT, "Fill rate below the standard fee", "pct"),
+    ]
+)
+
+DISPUTE_FACTS = _specs(
+    [
+        ("dispute_code", STRING, "Dispute", None),
+        ("category", STRING, "Category", None),
+        ("severity", FLOAT, "Severity", "num"),
+        ("dispute_age_days", FLOAT, "Dispute age", "days"),
+        ("dispute_status", STRING, "Dispute status", None),
+        ("has_requisition", BOOLEAN, "About a requisition", None),
+        ("raised_by_side", STRING, "Raised by", None),
+        ("sales_person", STRING, "Sales", None),
+        ("recruiter_person", STRING, "Recruiting", None),
+        ("pair_disputes_90d", FLOAT, "Other disputes between them (90 days)", "num"),
+        ("sales_follow_through_pct", FLOAT, "Sales follow-through (90 days)", "pct"),
+        ("recruiting_follow_through_pct", FLOAT, "Recruiter follow-through (90 days)", "pct"),
+        ("sales_team_follow_through_pct", FLOAT, "Sales team follow-through (90 days)", "pct"),
+        ("recruiting_team_follow_through_pct", FLOAT, "Recruiting team follow-through (90 days)", "pct"),
+    ]
+)
+
+PROPOSAL_FACTS: dict[str, FactSpec] = {**SCORECARD_FACTS, **HISTORY_FACTS, **DISPUTE_FACTS}
+ALL_FACTS = PROPOSAL_FACTS
+
+
+def constant_spec(name: str, value: Any) -> FactSpec:
+    """A pack constant is a fact too; its type follows its TOML value."""
+    if isinstance(value, bool):
+        return FactSpec(name, BOOLEAN, name.replace("_", " "))
+    if isinstance(value, (int, float)):
+        return FactSpec(name, FLOAT, name.replace("_", " "), "num")
+    return FactSpec(name, STRING, name.replace("_", " "))
+
+
+def fact_value(value: Any) -> Any:
+    """Normalises a constant to the fact value kinds (numbers are floats)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    return float(value)
+
+
+# -- business days ---------------------------------------------------------------------------------
+
+
+def add_business_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` business days after `start` (Saturdays and Sundays skipped)."""
+    current = start
+    step = 1 if days >= 0 else -1
+    remaining = abs(days)
+    while remaining:
+        current += dt.timedelta(days=step)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+def business_days_between(start: dt.date, end: dt.date) -> int:
+    """Business days from `start` to `end` (negative when `end` is earlier)."""
+    if end < start:
+        return -business_days_between(end, start)
+    whole_weeks, extra = divmod((end - start).days, 7)
+    count = whole_weeks * 5
+    weekday = start.weekday()
+    for offset in range(1, extra + 1):
+        if (weekday + offset) % 7 < 5:
+            count += 1
+    return count
+
+
+# -- scorecard facts (hot path) -------------------------------------------------------------------
+
+
+_VALUE = {member: member.value for enum in (RequisitionStatus, Engagement) for member in enum}
+
+
+def scorecard_facts(req: Requisition) -> dict[str, Any]:
+    """The facts a scorecard reads, from the Requisition alone (pack constants are folded into rules).
+
+    This runs 100,000 times on a refresh, so it is written for speed: a dict literal, enum values
+    from a lookup table (reading `.value` goes through a slow descriptor).
+    """
+    salary_max = req.salary_max
+    market = req.market_salary
+    promised = req.promised_date
+    fee, stages, must_haves = req.fee_pct, req.interview_stages, req.must_haves
+    status = req.status
+    return {
+        "requisition_code": req.code,
+        "requisition_title": req.title,
+        "client": req.client,
+        "status": _VALUE[status],
+        "is_open": status in OPEN_STATUSES,
+        "engagement": _VALUE[req.engagement],
+        "openings": float(req.openings),
+        "fee_pct": None if fee is None else float(fee),
+        "competing_agencies": float(req.competing_agencies),
+        "salary_max": None if salary_max is None else float(salary_max),
+        "market_salary": None if market is None else float(market),
+        "salary_gap_pct": (market - salary_max) * 100.0 / market if (salary_max is not None and market) else None,
+        "intake_done": req.intake_at is not None,
+        "hiring_manager_access": req.hiring_manager_access,
+        "feedback_agreed_48h": req.feedback_agreed_48h,
+        "interview_dates_agreed": req.interview_dates_agreed,
+        "promised_date": None if promised is None else promised.isoformat(),
+        "promised_date_set": promised is not None,
+        "headcount_approved": req.headcount_approved,
+        "reason_known": req.reason_known,
+        "interview_stages": None if stages is None else float(stages),
+        "jd_clear": req.jd_clear,
+        "must_haves": None if must_haves is None else float(must_haves),
+        "candidates_exist": req.candidates_exist,
+    }
+
+
+# -- estimates and history ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A realistic time to fill.
+
+    days: the estimate; source: "history" (the team's median of similar filled requisitions) or
+    "default" (SHRM's ~36-day average, used when fewer than `MIN_HISTORY` similar ones exist);
+    sample: how many similar filled requisitions there were; grade/engagement: what "similar" meant.
+    """
+
+    days: int
+    source: str
+    sample: int
+    grade: str | None
+    engagement: str
+
+    @property
+    def sentence(self) -> str:
+        similar = f"grade {self.grade} {self.engagement}" if self.grade else self.engagement
+        if self.source == "history":
+            return (
+                f"Realistic time to fill: {self.days} days, the median of {self.sample} filled {similar} requisitions"
+            )
+        return (
+            f"Realistic time to fill: {self.days} days, the SHRM average (only {self.sample} filled "
+            f"{similar} requisitions so far; {MIN_HISTORY} are needed for the team's own median)"
+        )
+
+
+def estimate_from(
+    durations: Sequence[float],
+    grade: str | None,
+    engagement: str,
+    default_days: float = DEFAULT_TIME_TO_FILL_DAYS,
+    min_history: int = MIN_HISTORY,
+) -> Estimate:
+    if len(durations) >= min_history:
+        return Estimate(round(statistics.median(durations)), "history", len(durations), grade, engagement)
+    return Estimate(round(default_days), "default", len(durations), grade, engagement)
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """What the pipeline events of one requisition add up to."""
+
+    submittals: int
+    interviews: int
+    first_submittal_at: dt.datetime | None
+    last_submittal_at: dt.datetime | None
+    longest_feedback_wait_hours: float | None
+
+
+def summarise_pipeline(events: Iterable[PipelineEvent], now: dt.datetime) -> Pipeline:
+    """Counts submittals and interviews and finds the longest wait from a submittal to client feedback
+    (a submittal still waiting counts up to now, because that wait is what the recruiter feels)."""
+    submittals: list[dt.datetime] = []
+    feedback: list[dt.datetime] = []
+    interviews = 0
+    for event in events:
+        if event.kind == EventKind.SUBMITTAL:
+            submittals.append(event.at)
+        elif event.kind == EventKind.CLIENT_FEEDBACK:
+            feedback.append(event.at)
+        elif event.kind == EventKind.INTERVIEW:
+            interviews += 1
+    submittals.sort()
+    feedback.sort()
+    longest = None
+    for at in submittals:
+        answer = next((f for f in feedback if f >= at), now)
+        hours = max(0.0, (answer - at).total_seconds() / 3600)
+        longest = hours if longest is None else max(longest, hours)
+    return Pipeline(
+        submittals=len(submittals),
+        interviews=interviews,
+        first_submittal_at=submittals[0] if submittals else None,
+        last_submittal_at=submittals[-1] if submittals else None,
+        longest_feedback_wait_hours=longest,
+    )
+
+
+# Fields whose change means the job itself changed: a re-intake, in the scope_creep sense.
+SPEC_FIELDS = ("title", "must_haves", "jd_clear", "interview_stages", "salary_min", "salary_max", "location", "remote")
+
+
+def history_facts(
+    req: Requisition,
+    now: dt.datetime,
+    estimate: Estimate,
+    pipeline: Pipeline,
+    spec_changes: int,
+    score: int,
+    grade: str,
+    fill_rates: Mapping[str, float | None],
+) -> dict[str, Any]:
+    today = now.date()
+    opened = req.opened_at or now
+    promised = req.promised_date
+    promise_days = (promised - opened.date()).days if promised else None
+    last = pipeline.last_submittal_at or req.last_submittal_at
+    submittals = max(pipeline.submittals, req.submittals)
+    first_bdays = None
+    if pipeline.first_submittal_at is not None and req.intake_at is not None:
+        first_bdays = float(business_days_between(req.intake_at.date(), pipeline.first_submittal_at.date()))
+    return {
+        "days_open": float(((req.closed_at or now) - opened).days),
+        "days_since_update": float((now - (req.updated_at or opened)).days),
+        "days_to_promise": None if promised is None else float((promised - today).days),
+        "business_days_to_promise": None if promised is None else float(business_days_between(today, promised)),
+        "promise_days": None if promise_days is None else float(promise_days),
+        "estimate_days": float(estimate.days),
+        "estimate_source": estimate.source,
+        "estimate_sample": float(estimate.sample),
+        "promise_short_by_days": None if promise_days is None else float(estimate.days - promise_days),
+        "submittals": float(submittals),
+        "interviews": float(pipeline.interviews),
+        "interview_rate_pct": (pipeline.interviews * 100.0 / submittals) if submittals else None,
+        "days_since_last_submittal": None if last is None else float((now - last).days),
+        "first_submittal_bdays": first_bdays,
+        "client_feedback_delay_hours": pipeline.longest_feedback_wait_hours,
+        "feedback_turnaround_hours": req.feedback_turnaround_hours,
+        "spec_changes": float(spec_changes),
+        "open_disputes": float(req.open_disputes),
+        "score": float(score),
+        "grade": grade,
+        **fill_rates,
+    }
+
+
+def empty_requisition_facts() -> dict[str, Any]:
+    """A dispute about no requisition: every requisition fact is unknown."""
+    return {name: None for name in (*SCORECARD_FACTS, *HISTORY_FACTS)}
+
+
+def follow_through_pct(tally: Mapping[str, int]) -> float | None:
+    """kept ÷ (kept + missed) as a percentage; None when nothing was due (no data is not 100%)."""
+    kept, missed = tally.get(CommitmentStatus.KEPT.value, 0), tally.get(CommitmentStatus.MISSED.value, 0)
+    return None if kept + missed == 0 else kept * 100.0 / (kept + missed)
+
+
+def dispute_facts_base(
+    dispute: Dispute, now: dt.datetime, raised_by_team: Team | None, sales_name: str | None, recruiter_name: str | None
+) -> dict[str, Any]:
+    return {
+        "dispute_code": dispute.code,
+        "category": dispute.category.value,
+        "severity": float(dispute.severity),
+        "dispute_age_days": float((now - (dispute.opened_at or now)).days),
+        "dispute_status": dispute.status.value,
+        "has_requisition": dispute.requisition_id is not None,
+        "raised_by_side": raised_by_team.value if raised_by_team else None,
+        "sales_person": sales_name,
+        "recruiter_person": recruiter_name,
+    }
+
+
+def is_exclusive(engagement: str) -> bool:
+    return engagement in (Engagement.EXCLUSIVE.value, Engagement.RETAINED.value)

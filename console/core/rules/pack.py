@@ -1,0 +1,617 @@
+"""Rule packs: TOML files of scorecard criteria, gates and proposals, loaded, merged by id and validated.
+
+The shipped pack (default_pack.toml, package data) comes first; a lead's own pack (the config
+directory's rules.toml, or `--rules`) and any extra packs follow. An entry with an id that already
+exists overrides it field by field (so `weight = 20` alone re-weights a criterion), a new id adds a
+rule, and `enabled = false` drops one. Everything is checked on load; the first problem is raised as
+a PackError whose one-line message names the file, the rule id and what is wrong.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mediation_console.console.core.rules.conditions import Condition, ConditionError, Template
+from mediation_console.console.core.rules.facts import (
+    DEFAULT_TIME_TO_FILL_DAYS,
+    MIN_HISTORY,
+    PROPOSAL_FACTS,
+    SCORECARD_FACTS,
+    FactSpec,
+    constant_spec,
+    fact_value,
+)
+from mediation_console.db.models import DisputeCategory
+
+SHIPPED_PACK = "default_pack.toml"
+SIDES = ("sales", "recruiting")
+CATEGORIES = tuple(c.value for c in DisputeCategory)
+TOTAL_WEIGHT = 100
+# Constants every pack can rely on; a lead may override their values but not remove them.
+REQUIRED_CONSTANTS: dict[str, float] = {
+    "default_time_to_fill_days": DEFAULT_TIME_TO_FILL_DAYS,
+    "min_history": float(MIN_HISTORY),
+    "low_follow_through_pct": 70.0,
+    "neutral_follow_through_pct": 80.0,
+    "track_record_weight": 2.0,
+    "check_in_due_in": 2.0,
+}
+
+
+class PackError(Exception):
+    """A rule pack that cannot be used; `str()` is one line naming the file, the rule id and the problem."""
+
+    def __init__(self, source: str | Path, problem: str, kind: str | None = None, rule_id: str | None = None):
+        self.source = str(source)
+        self.kind = kind
+        self.rule_id = rule_id
+        self.problem = problem
+        where = f"{kind} '{rule_id}': " if kind and rule_id else ""
+        super().__init__(f"{self.source}: {where}{problem}")
+
+
+# -- the TOML shape, checked by pydantic ----------------------------------------------------------
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LevelSpec(_Spec):
+    score: Literal[0, 1, 2]
+    when: str | None = None
+    reason: str = Field(min_length=1)
+
+
+class CriterionSpec(_Spec):
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    weight: int = Field(ge=0, le=100)
+    levels: list[LevelSpec] = Field(min_length=1)
+    enabled: bool = True
+
+
+class GateSpec(_Spec):
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    when: str = Field(min_length=1)
+    cap: Literal["A", "B", "C"]
+    reason: str = Field(min_length=1)
+    enabled: bool = True
+
+
+class SignalSpec(_Spec):
+    when: str = Field(min_length=1)
+    weight: float = Field(default=1.0, ge=-100, le=100)
+    why: str = Field(min_length=1)
+
+
+class CommitmentSpec(_Spec):
+    owner: str = Field(min_length=1)  # "sales", "recruiting" or a person's name
+    text: str = Field(min_length=1)
+    due_in: int = Field(ge=0, le=90)  # business days after the proposal is accepted
+
+
+class ProposalSpec(_Spec):
+    id: str = Field(min_length=1)
+    category: str
+    title: str = Field(min_length=1)
+    mode: str
+    when: str | None = None
+    priority: float = Field(default=1.0, ge=-100, le=100)
+    signals: list[SignalSpec] = Field(default_factory=list)
+    sales_gives: list[str] = Field(default_factory=list)
+    sales_gets: list[str] = Field(default_factory=list)
+    recruiting_gives: list[str] = Field(default_factory=list)
+    recruiting_gets: list[str] = Field(default_factory=list)
+    criterion: str = Field(min_length=1)
+    criterion_value: str = Field(min_length=1)
+    commitments: list[CommitmentSpec] = Field(default_factory=list)
+    review_in: int = Field(default=10, ge=1, le=120)  # business days
+    enabled: bool = True
+
+    @field_validator("sales_gives", "sales_gets", "recruiting_gives", "recruiting_gets")
+    @classmethod
+    def _no_blank(cls, items: list[str]) -> list[str]:
+        return [item.strip() for item in items if item and item.strip()]
+
+
+class CategorySpec(_Spec):
+    sales_fallback: str = ""
+    recruiting_fallback: str = ""
+    facts: list[str] = Field(default_factory=list)
+
+
+class PackMeta(_Spec):
+    name: str = ""
+    version: int | str = 1
+    description: str = ""
+
+
+class GradesSpec(_Spec):
+    A: int = Field(default=70, ge=1, le=100)
+    B: int = Field(default=45, ge=0, le=100)
+
+
+# -- the compiled pack ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One way a criterion can score: `score` (0–2) when `when` holds (None: otherwise), with `reason`."""
+
+    score: int
+    when: Condition | None
+    reason: Template
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """A scorecard criterion: the first level whose condition holds sets its score."""
+
+    id: str
+    title: str
+    weight: int
+    levels: tuple[Level, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """Caps the grade at `cap` when `when` holds, whatever the score."""
+
+    id: str
+    title: str
+    when: Condition
+    cap: str
+    reason: Template
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A fact pattern that makes a proposal fit better: adds `weight` to its strength when it holds."""
+
+    when: Condition
+    weight: float
+    why: Template
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentRule:
+    owner: str
+    text: Template
+    due_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRule:
+    """A win/win option for one dispute category, as written in the pack."""
+
+    id: str
+    category: str
+    title: str
+    mode: str
+    when: Condition | None
+    priority: float
+    signals: tuple[Signal, ...]
+    sales_gives: tuple[Template, ...]
+    sales_gets: tuple[Template, ...]
+    recruiting_gives: tuple[Template, ...]
+    recruiting_gets: tuple[Template, ...]
+    criterion: str
+    criterion_value: Template
+    commitments: tuple[CommitmentRule, ...]
+    review_in: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """Per-category texts: each side's fallback (shown instead of a competing option) and the facts to show."""
+
+    id: str
+    sales_fallback: str
+    recruiting_fallback: str
+    facts: tuple[str, ...]
+
+
+@dataclass
+class Pack:
+    """The merged, validated rules in force."""
+
+    name: str
+    sources: list[str]
+    constants: dict[str, Any]
+    grade_a: int
+    grade_b: int
+    criteria: tuple[Criterion, ...]
+    gates: tuple[Gate, ...]
+    proposals: tuple[ProposalRule, ...]
+    categories: dict[str, Category] = field(default_factory=dict)
+
+    def proposals_for(self, category: str) -> list[ProposalRule]:
+        return [p for p in self.proposals if p.category == category]
+
+    def constant(self, name: str) -> float:
+        return float(self.constants[name])
+
+
+# -- loading --------------------------------------------------------------------------------------
+
+_LISTS = {"criteria": "criterion", "gates": "gate", "proposals": "proposal"}
+_TOP_LEVEL = {"pack", "constants", "grades", "categories", *_LISTS}
+
+
+def shipped_pack_path() -> Path:
+    return Path(str(resources.files("mediation_console.console.core.rules").joinpath(SHIPPED_PACK)))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PackError(path, "the file does not exist") from None
+    except OSError as exc:
+        raise PackError(path, f"cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise PackError(path, "is not a UTF-8 text file") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(path, f"is not valid TOML: {exc}") from None
+
+
+def _pydantic_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    loc = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown setting '{loc}'"
+    if error["type"] == "missing":
+        return f"'{loc}' is missing"
+    message = error["msg"]
+    return f"{loc}: {message}" if loc else message
+
+
+@dataclass
+class _Raw:
+    entries: dict[str, dict[str, tuple[dict[str, Any], str]]] = field(
+        default_factory=lambda: {name: {} for name in _LISTS}
+    )
+    constants: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    grades: dict[str, Any] = field(default_factory=dict)
+    grades_source: str = ""
+    categories: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    weights_touched_by: str = ""
+
+
+def _merge_file(raw: _Raw, data: dict[str, Any], source: str) -> None:
+    unknown = sorted(set(data) - _TOP_LEVEL)
+    if unknown:
+        raise PackError(source, f"unknown section '{unknown[0]}' (expected: {', '.join(sorted(_TOP_LEVEL))})")
+    raw.sources.append(source)
+    meta = data.get("pack", {})
+    try:
+        meta_spec = PackMeta.model_validate(meta)
+    except ValidationError as exc:
+        raise PackError(source, f"[pack]: {_pydantic_problem(exc)}") from None
+    if meta_spec.name:
+        raw.names.append(meta_spec.name)
+    constants = data.get("constants", {})
+    if not isinstance(constants, dict):
+        raise PackError(source, "[constants] must be a table of name = value")
+    for name, value in constants.items():
+        if name in PROPOSAL_FACTS:
+            raise PackError(source, f"the constant '{name}' has the name of a fact; pick another name")
+        if not isinstance(value, (bool, int, float, str)):
+            raise PackError(source, f"the constant '{name}' must be a number, true/false or text")
+        raw.constants[name] = (value, source)
+    if "grades" in data:
+        if not isinstance(data["grades"], dict):
+            raise PackError(source, "[grades] must be a table like: A = 70, B = 45")
+        raw.grades.update(data["grades"])
+        raw.grades_source = source
+    categories = data.get("categories", {})
+    if not isinstance(categories, dict):
+        raise PackError(source, "[categories] must be a table of categories")
+    for name, body in categories.items():
+        if name not in CATEGORIES:
+            raise PackError(source, f"unknown category (use one of: {', '.join(CATEGORIES)})", "category", name)
+        if not isinstance(body, dict):
+            raise PackError(source, "must be a table", "category", name)
+        previous = raw.categories.get(name, ({}, source))[0]
+        raw.categories[name] = ({**previous, **body}, source)
+    for section, kind in _LISTS.items():
+        items = data.get(section, [])
+        if not isinstance(items, list):
+            raise PackError(source, f"[[{section}]] must be a list of tables")
+        seen: set[str] = set()
+        for position, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                raise PackError(source, f"[[{section}]] entry {position} is not a table")
+            rule_id = item.get("id")
+            if not isinstance(rule_id, str) or not rule_id.strip():
+                raise PackError(source, f"[[{section}]] entry {position} has no id")
+            if rule_id in seen:
+                raise PackError(source, "duplicate id: it appears twice in this file", kind, rule_id)
+            seen.add(rule_id)
+            previous = raw.entries[section].get(rule_id, ({}, source))[0]
+            raw.entries[section][rule_id] = ({**previous, **item}, source)
+            if section == "criteria" and ("weight" in item or "enabled" in item):
+                raw.weights_touched_by = source
+
+
+def _compile_condition(
+    text: str,
+    types: Mapping[str, Any],
+    source: str,
+    kind: str,
+    rule_id: str,
+    what: str,
+    constants: Mapping[str, Any],
+    scorecard: bool = False,
+) -> Condition:
+    try:
+        return Condition.compile(text, types, constants)
+    except ConditionError as exc:
+        problem = str(exc)
+        if scorecard:
+            for name in PROPOSAL_FACTS:
+                if name not in SCORECARD_FACTS and f"unknown fact '{name}'" in problem:
+                    problem = (
+                        f"the fact '{name}' is not available to scorecards (they read only the "
+                        f"requisition's own fields) in `{text}`"
+                    )
+        raise PackError(source, f"{what}: {problem}", kind, rule_id) from None
+
+
+def _compile_template(
+    text: str, known: Iterable[str], source: str, kind: str, rule_id: str, what: str, constants: Mapping[str, Any]
+) -> Template:
+    try:
+        return Template.compile(text, known, constants)
+    except ConditionError as exc:
+        raise PackError(source, f"{what}: {exc}", kind, rule_id) from None
+
+
+def _build(raw: _Raw) -> Pack:
+    constants = {name: fact_value(value) for name, (value, _src) in raw.constants.items()}
+    for name, default in REQUIRED_CONSTANTS.items():
+        constants.setdefault(name, default)
+    constant_specs = {name: constant_spec(name, value) for name, value in constants.items()}
+    card_specs: dict[str, FactSpec] = {**SCORECARD_FACTS, **constant_specs}
+    all_specs: dict[str, FactSpec] = {**PROPOSAL_FACTS, **constant_specs}
+    card_types = {name: spec.type for name, spec in card_specs.items()}
+    all_types = {name: spec.type for name, spec in all_specs.items()}
+
+    grades_source = raw.grades_source or (raw.sources[0] if raw.sources else "")
+    try:
+        grades = GradesSpec.model_validate(raw.grades)
+    except ValidationError as exc:
+        raise PackError(grades_source, f"[grades]: {_pydantic_problem(exc)}") from None
+    if grades.B >= grades.A:
+        raise PackError(grades_source, f"[grades]: B ({grades.B}) must be below A ({grades.A})")
+
+    criteria: list[Criterion] = []
+    for rule_id, (body, source) in raw.entries["criteria"].items():
+        try:
+            spec = CriterionSpec.model_validate(body)
+        except ValidationError as exc:
+            raise PackError(source, _pydantic_problem(exc), "criterion", rule_id) from None
+        if not spec.enabled:
+            continue
+        levels = []
+        for index, level in enumerate(spec.levels, start=1):
+            last = index == len(spec.levels)
+            if last and level.when is not None:
+                raise PackError(
+                    source,
+                    f"level {index}: the last level needs no `when`: it is what applies otherwise",
+                    "criterion",
+                    rule_id,
+                )
+            if not last and level.when is None:
+                raise PackError(source, f"level {index}: every level but the last needs a `when`", "criterion", rule_id)
+            when = (
+                None
+                if level.when is None
+                else _compile_condition(
+                    level.when,
+                    card_types,
+                    source,
+                    "criterion",
+                    rule_id,
+                    f"level {index} when",
+                    constants,
+                    scorecard=True,
+                )
+            )
+            reason = _compile_template(
+                level.reason, card_specs, source, "criterion", rule_id, f"level {index} reason", constants
+            )
+            levels.append(Level(level.score, when, reason))
+        criteria.append(Criterion(rule_id, spec.title, spec.weight, tuple(levels), source))
+    if not criteria:
+        raise PackError(raw.sources[-1] if raw.sources else "", "no scorecard criteria are defined")
+    total = sum(c.weight for c in criteria)
+    if total != TOTAL_WEIGHT:
+        listing = ", ".join(f"{c.id} {c.weight}" for c in criteria)
+        source = raw.weights_touched_by or criteria[-1].source
+        raise PackError(source, f"criterion weights add up to {total}, not {TOTAL_WEIGHT} ({listing})")
+
+    gates: list[Gate] = []
+    for rule_id, (body, source) in raw.entries["gates"].items():
+        try:
+            spec = GateSpec.model_validate(body)
+        except ValidationError as exc:
+            raise PackError(source, _pydantic_problem(exc), "gate", rule_id) from None
+        if not spec.enabled:
+            continue
+        gates.append(
+            Gate(
+                rule_id,
+                spec.title,
+                _compile_condition(spec.when, card_types, source, "gate", rule_id, "when", constants, scorecard=True),
+                spec.cap,
+                _compile_template(spec.reason, card_specs, source, "gate", rule_id, "reason", constants),
+                source,
+            )
+        )
+
+    proposals: list[ProposalRule] = []
+    for rule_id, (body, source) in raw.entries["proposals"].items():
+        proposal = _build_proposal(rule_id, body, source, all_types, all_specs, constants)
+        if proposal is not None:
+            proposals.append(proposal)
+
+    categories: dict[str, Category] = {}
+    for name in CATEGORIES:
+        body, source = raw.categories.get(name, ({}, raw.sources[0] if raw.sources else ""))
+        try:
+            spec = CategorySpec.model_validate(body)
+        except ValidationError as exc:
+            raise PackError(source, _pydantic_problem(exc), "category", name) from None
+        for fact in spec.facts:
+            if fact not in all_specs:
+                raise PackError(source, f"facts: unknown fact '{fact}'", "category", name)
+        categories[name] = Category(name, spec.sales_fallback, spec.recruiting_fallback, tuple(spec.facts))
+
+    return Pack(
+        name=" + ".join(raw.names) or "rules",
+        sources=list(raw.sources),
+        constants=constants,
+        grade_a=grades.A,
+        grade_b=grades.B,
+        criteria=tuple(criteria),
+        gates=tuple(gates),
+        proposals=tuple(proposals),
+        categories=categories,
+    )
+
+
+def _build_proposal(
+    rule_id: str,
+    body: dict[str, Any],
+    source: str,
+    types: Mapping[str, Any],
+    specs: Mapping[str, FactSpec],
+    constants: Mapping[str, Any],
+) -> ProposalRule | None:
+    kind = "proposal"
+    try:
+        spec = ProposalSpec.model_validate(body)
+    except ValidationError as exc:
+        raise PackError(source, _pydantic_problem(exc), kind, rule_id) from None
+    if not spec.enabled:
+        return None
+    if spec.category not in CATEGORIES:
+        raise PackError(
+            source, f"unknown category '{spec.category}' (use one of: {', '.join(CATEGORIES)})", kind, rule_id
+        )
+    if spec.mode == "competing":
+        raise PackError(
+            source,
+            "mode 'competing' is never proposed: use collaborating or compromising, "
+            "and show each side's fallback in [categories] instead",
+            kind,
+            rule_id,
+        )
+    if spec.mode not in ("collaborating", "compromising"):
+        raise PackError(source, f"unknown mode '{spec.mode}' (use collaborating or compromising)", kind, rule_id)
+    for side in SIDES:
+        for verb in ("gives", "gets"):
+            if not getattr(spec, f"{side}_{verb}"):
+                raise PackError(
+                    source,
+                    f"{side} {verb} nothing: a win/win proposal needs a give and a get for both sides",
+                    kind,
+                    rule_id,
+                )
+    if not spec.commitments:
+        raise PackError(
+            source, "creates no commitments: say who does what, due in how many business days", kind, rule_id
+        )
+
+    def texts(items: Sequence[str], what: str) -> tuple[Template, ...]:
+        return tuple(_compile_template(t, specs, source, kind, rule_id, what, constants) for t in items)
+
+    return ProposalRule(
+        id=rule_id,
+        category=spec.category,
+        title=spec.title,
+        mode=spec.mode,
+        when=None
+        if spec.when is None
+        else _compile_condition(spec.when, types, source, kind, rule_id, "when", constants),
+        priority=spec.priority,
+        signals=tuple(
+            Signal(
+                _compile_condition(s.when, types, source, kind, rule_id, f"signal {i} when", constants),
+                s.weight,
+                _compile_template(s.why, specs, source, kind, rule_id, f"signal {i} why", constants),
+            )
+            for i, s in enumerate(spec.signals, start=1)
+        ),
+        sales_gives=texts(spec.sales_gives, "sales_gives"),
+        sales_gets=texts(spec.sales_gets, "sales_gets"),
+        recruiting_gives=texts(spec.recruiting_gives, "recruiting_gives"),
+        recruiting_gets=texts(spec.recruiting_gets, "recruiting_gets"),
+        criterion=spec.criterion,
+        criterion_value=_compile_template(
+            spec.criterion_value, specs, source, kind, rule_id, "criterion_value", constants
+        ),
+        commitments=tuple(
+            CommitmentRule(
+                c.owner, _compile_template(c.text, specs, source, kind, rule_id, f"commitment {i}", constants), c.due_in
+            )
+            for i, c in enumerate(spec.commitments, start=1)
+        ),
+        review_in=spec.review_in,
+        source=source,
+    )
+
+
+def load_pack(extra: Iterable[str | Path] = (), *, include_shipped: bool = True) -> Pack:
+    """The shipped pack merged with `extra` packs in order; raises PackError on the first problem."""
+    raw = _Raw()
+    paths: list[tuple[Path, str]] = []
+    if include_shipped:
+        path = shipped_pack_path()
+        paths.append((path, f"shipped pack ({path.name})"))
+    for item in extra:
+        path = Path(item).expanduser()
+        paths.append((path, str(path)))
+    for path, label in paths:
+        _merge_file(raw, _read_labelled(path, label), label)
+    return _build(raw)
+
+
+def _read_labelled(path: Path, label: str) -> dict[str, Any]:
+    try:
+        return _read(path)
+    except PackError as exc:
+        raise PackError(label, exc.problem) from None
+
+
+def load_pack_text(text: str, source: str = "pack", *, include_shipped: bool = True) -> Pack:
+    """Like load_pack for a pack held in memory (tests, previews)."""
+    raw = _Raw()
+    if include_shipped:
+        path = shipped_pack_path()
+        label = f"shipped pack ({path.name})"
+        _merge_file(raw, _read_labelled(path, label), label)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(source, f"is not valid TOML: {exc}") from None
+    _merge_file(raw, data, source)
+    return _build(raw)

@@ -1,0 +1,201 @@
+"""Win/win proposals for a dispute: which of the pack's options fire, how strongly, ranked with track record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mediation_console.console.core.rules.facts import add_business_days
+from mediation_console.console.core.rules.pack import SIDES, Pack, ProposalRule
+
+SIDE_LABELS = {"sales": "Sales", "recruiting": "Recruiting"}
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    """Each side's follow-through over 90 days, as used for ranking.
+
+    sales_pct / recruiting_pct: kept ÷ (kept + missed) × 100 for the dispute's salesperson and
+    recruiter, falling back to their team's when the person has no closed commitments yet, None
+    when neither has any; *_basis says which ("person", "team" or "none").
+    """
+
+    sales_pct: float | None = None
+    recruiting_pct: float | None = None
+    sales_basis: str = "none"
+    recruiting_basis: str = "none"
+
+    def pct(self, side: str) -> float | None:
+        return self.sales_pct if side == "sales" else self.recruiting_pct if side == "recruiting" else None
+
+    def basis(self, side: str) -> str:
+        return self.sales_basis if side == "sales" else self.recruiting_basis
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedCommitment:
+    """A commitment a proposal creates once accepted.
+
+    owner: "sales", "recruiting" or a person's name; text: what is promised; due_in: business days
+    after acceptance; due: that date counted from today; check_in: added because the owner side's
+    follow-through is low.
+    """
+
+    owner: str
+    text: str
+    due_in: int
+    due: dt.date
+    check_in: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A ranked win/win option for one dispute, filled with its facts.
+
+    id/title/category/mode: from the pack (mode is collaborating or compromising);
+    sales_gives, sales_gets, recruiting_gives, recruiting_gets: what each side gives and gets;
+    criterion / criterion_value: the objective standard and its current value;
+    commitments: what accepting it creates; review_date: when to check it worked;
+    strength: priority + the weights of the signals that hold; matched: those signals, in words;
+    rank_score: strength + track-record weight × the reliability of the sides it relies on;
+    adjustments: what the track record changed (earlier due dates, check-ins);
+    sales_fallback / recruiting_fallback: each side's alternative if no agreement is reached.
+    """
+
+    id: str
+    title: str
+    category: str
+    mode: str
+    sales_gives: tuple[str, ...]
+    sales_gets: tuple[str, ...]
+    recruiting_gives: tuple[str, ...]
+    recruiting_gets: tuple[str, ...]
+    criterion: str
+    criterion_value: str
+    commitments: tuple[PlannedCommitment, ...]
+    review_date: dt.date
+    strength: float
+    rank_score: float
+    matched: tuple[str, ...]
+    adjustments: tuple[str, ...]
+    sales_fallback: str = ""
+    recruiting_fallback: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Consideration:
+    """One proposal rule looked at for a dispute: whether it fired and why (for `rules explain`)."""
+
+    rule_id: str
+    title: str
+    fired: bool
+    why: tuple[str, ...]
+    proposal: Proposal | None = None
+
+    @property
+    def rank_score(self) -> float:
+        return self.proposal.rank_score if self.proposal else float("-inf")
+
+
+def _sooner(due_in: int) -> int:
+    """Halves a due date (rounding up), so a side that often misses gets a nearer, checkable step."""
+    return due_in if due_in <= 1 else max(1, math.ceil(due_in / 2))
+
+
+def consider(
+    rule: ProposalRule, facts: Mapping[str, Any], pack: Pack, track: TrackRecord, today: dt.date
+) -> Consideration:
+    """Evaluates one proposal rule against a dispute's facts."""
+    why: list[str] = []
+    if rule.when is not None:
+        held, shown = rule.when.check(facts)
+        if not held:
+            return Consideration(rule.id, rule.title, False, (f"does not fire: `{rule.when.text}` is false ({shown})",))
+        why.append(f"fires: `{rule.when.text}` holds ({shown})")
+    else:
+        why.append("fires for every dispute of its category")
+    strength = rule.priority
+    matched: list[str] = []
+    for signal in rule.signals:
+        held, shown = signal.when.check(facts)
+        if held:
+            strength += signal.weight
+            matched.append(signal.why.render(facts))
+            why.append(f"+{signal.weight:g}: {signal.why.render(facts)}")
+        else:
+            why.append(f"+0: `{signal.when.text}` is false ({shown})")
+
+    low = pack.constant("low_follow_through_pct")
+    neutral = pack.constant("neutral_follow_through_pct")
+    adjustments: list[str] = []
+    # Only a side that owns commitments in this proposal is tightened: its track record is at stake here.
+    owners = {c.owner for c in rule.commitments}
+    low_sides = {side for side in SIDES if side in owners and (pct := track.pct(side)) is not None and pct < low}
+    for side in sorted(low_sides):
+        adjustments.append(
+            f"{SIDE_LABELS[side]} follow-through is {track.pct(side):.0f}% over 90 days (below {low:.0f}%): "
+            "its commitments are due sooner and a check-in is added"
+        )
+    commitments: list[PlannedCommitment] = []
+    reliability: list[float] = []
+    for rule_commitment in rule.commitments:
+        owner = rule_commitment.owner
+        due_in = _sooner(rule_commitment.due_in) if owner in low_sides else rule_commitment.due_in
+        text = rule_commitment.text.render(facts)
+        commitments.append(PlannedCommitment(owner, text, due_in, add_business_days(today, due_in)))
+        pct = track.pct(owner)
+        reliability.append((pct if pct is not None else neutral) / 100)
+    check_in_due = int(pack.constant("check_in_due_in"))
+    for side in sorted(low_sides):
+        first = next((c.text for c in commitments if c.owner == side), rule.title)
+        commitments.append(
+            PlannedCommitment(
+                side,
+                f"Check in with the lead on progress: {first}",
+                check_in_due,
+                add_business_days(today, check_in_due),
+                check_in=True,
+            )
+        )
+    mean_reliability = sum(reliability) / len(reliability) if reliability else neutral / 100
+    rank_score = strength + pack.constant("track_record_weight") * mean_reliability
+    why.append(f"strength {strength:g}; track record {mean_reliability * 100:.0f}% -> rank score {rank_score:.2f}")
+    category = pack.categories.get(rule.category)
+    proposal = Proposal(
+        id=rule.id,
+        title=rule.title,
+        category=rule.category,
+        mode=rule.mode,
+        sales_gives=tuple(t.render(facts) for t in rule.sales_gives),
+        sales_gets=tuple(t.render(facts) for t in rule.sales_gets),
+        recruiting_gives=tuple(t.render(facts) for t in rule.recruiting_gives),
+        recruiting_gets=tuple(t.render(facts) for t in rule.recruiting_gets),
+        criterion=rule.criterion,
+        criterion_value=rule.criterion_value.render(facts),
+        commitments=tuple(commitments),
+        review_date=add_business_days(today, rule.review_in),
+        strength=strength,
+        rank_score=rank_score,
+        matched=tuple(matched),
+        adjustments=tuple(adjustments),
+        sales_fallback=category.sales_fallback if category else "",
+        recruiting_fallback=category.recruiting_fallback if category else "",
+    )
+    return Consideration(rule.id, rule.title, True, tuple(why), proposal)
+
+
+def consider_all(
+    pack: Pack, category: str, facts: Mapping[str, Any], track: TrackRecord, today: dt.date
+) -> list[Consideration]:
+    """Every proposal of the category: fired ones first, best rank first; then those that did not fire."""
+    considered = [consider(rule, facts, pack, track, today) for rule in pack.proposals_for(category)]
+    fired = sorted((c for c in considered if c.fired), key=lambda c: (-c.rank_score, c.rule_id))
+    idle = sorted((c for c in considered if not c.fired), key=lambda c: c.rule_id)
+    return fired + idle
+
+
+def rank(pack: Pack, category: str, facts: Mapping[str, Any], track: TrackRecord, today: dt.date) -> list[Proposal]:
+    return [c.proposal for c in consider_all(pack, category, facts, track, today) if c.proposal is not None]

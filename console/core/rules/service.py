@@ -1,0 +1,442 @@
+"""The Mediator: the one facade screens and the CLI use for scorecards, facts and proposals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import weakref
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from mediation_console.console.core import config
+from mediation_console.console.core.rules.facts import (
+    ALL_FACTS,
+    FOLLOW_THROUGH_WINDOW_DAYS,
+    SPEC_FIELDS,
+    Estimate,
+    dispute_facts_base,
+    empty_requisition_facts,
+    estimate_from,
+    follow_through_pct,
+    history_facts,
+    is_exclusive,
+    scorecard_facts,
+    summarise_pipeline,
+)
+from mediation_console.console.core.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
+from mediation_console.console.core.rules.proposals import Consideration, Proposal, TrackRecord, consider_all
+from mediation_console.console.core.rules.scorecard import Scorecard, Scorer
+from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person, Requisition, Team
+from mediation_console.db.store import Store
+
+__all__ = ["Mediator", "FactLine", "UnknownRecord", "PackError", "NoOwner"]
+
+# What a requisition's fact panel shows, in order.
+REQUISITION_FACT_LINES = (
+    "grade",
+    "score",
+    "days_open",
+    "promised_date",
+    "business_days_to_promise",
+    "estimate_days",
+    "estimate_source",
+    "salary_max",
+    "market_salary",
+    "salary_gap_pct",
+    "engagement",
+    "fee_pct",
+    "competing_agencies",
+    "intake_done",
+    "hiring_manager_access",
+    "submittals",
+    "days_since_last_submittal",
+    "client_feedback_delay_hours",
+    "days_since_update",
+    "spec_changes",
+    "open_disputes",
+)
+DISPUTE_FACT_LINES = ("category", "severity", "dispute_age_days", "raised_by_side")
+TRACK_FACT_LINES = ("sales_follow_through_pct", "recruiting_follow_through_pct")
+
+
+class UnknownRecord(LookupError):
+    """A requisition or dispute id that does not exist."""
+
+
+class NoOwner(ValueError):
+    """A proposal's commitment cannot be given an owner (e.g. the dispute has no recruiter)."""
+
+
+class FactLine(NamedTuple):
+    """One fact ready to display: its label, its value as text, and the fact's name."""
+
+    label: str
+    value: str
+    fact: str
+
+
+class _History:
+    """One part of the team's history the rules read for every requisition and dispute, worked out
+    once per change of the tables it comes from (HISTORY_PARTS): "fills" (time to fill by grade and
+    engagement, fill rates by terms) or "follow_through" (everyone's commitment tallies over the
+    follow-through window). Its fields are read from the Store on first use."""
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+        self.durations: dict[tuple[str | None, str], list[float]] | None = None
+        # Medians already taken, by (grade, engagement, default days, minimum sample): a median sorts
+        # thousands of durations, and every proposal and scorecard asks for one.
+        self.estimates: dict[tuple[str | None, str, float, int], Estimate] = {}
+        self.outcomes: dict[tuple[str, bool | None], tuple[int, int]] | None = None
+        self.tallies: dict[int, dict[str, int]] | None = None
+        self.team_tallies: dict[str, dict[str, int]] | None = None
+
+
+# What each part of the history is worked out from: a write to one of its tables, by anyone, changes its
+# key; a commitment kept in the meeting re-reads the follow-through, not every filled requisition.
+HISTORY_PARTS: dict[str, tuple[str, ...]] = {
+    "fills": ("requisitions",),
+    "follow_through": ("commitments", "people"),
+}
+
+# Mediators made for one job (the agenda, the notes, a CLI command) on a Store that is already open
+# share its history instead of reading the whole database again.
+_SHARED_HISTORY: weakref.WeakKeyDictionary[Store, dict[str, _History]] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+# Loaded packs by their files' identity: compiling the shipped pack costs ~30 ms, and every agenda,
+# notes export and CLI command makes a Mediator. An edited file has a new mtime or size, so it reloads.
+_PACKS: dict[tuple[tuple[str, int, int], ...], Pack] = {}
+
+
+def _load_pack_cached(paths: Sequence[str | Path]) -> Pack:
+    try:
+        key = tuple(
+            (str(path), stat.st_mtime_ns, stat.st_size)
+            for path in (shipped_pack_path(), *(Path(p).expanduser() for p in paths))
+            for stat in (os.stat(path),)
+        )
+    except OSError:
+        return load_pack(paths)  # a missing or unreadable pack: load_pack says which, in words
+    pack = _PACKS.get(key)
+    if pack is None:
+        pack = _PACKS[key] = load_pack(paths)
+    return pack
+
+
+class Mediator:
+    """Rules in force (shipped pack + the lead's pack + extras) applied to the Store's records.
+
+    `today` fixes the clock for due dates and ages (tests, reports); otherwise the Store's clock.
+    Loading raises PackError when a pack is invalid.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        extra_packs: Sequence[str | Path] | None = None,
+        today: dt.date | None = None,
+        *,
+        include_user_pack: bool = True,
+    ) -> None:
+        self.store = store
+        packs: list[str | Path] = []
+        user_pack = config.user_rules_path()
+        if include_user_pack and user_pack.exists():
+            packs.append(user_pack)
+        packs.extend(extra_packs or [])
+        self.pack: Pack = _load_pack_cached(packs)
+        self.scorer = Scorer(self.pack)
+        now = store.now()
+        self.today = today or now.date()
+        self.now = dt.datetime.combine(self.today, now.time()) if today else now
+        self._history_cache: dict[str, _History] = {}
+
+    def reload_history(self) -> None:
+        """Forget the cached team history (time to fill, fill rates, follow-through) at once.
+
+        Not needed after the Store's own writes or another process's commits (the cache follows the
+        change counts of HISTORY_PARTS' tables); kept for callers that know the data changed."""
+        self._history_cache = {}
+        with _SHARED_LOCK:
+            _SHARED_HISTORY.pop(self.store, None)
+
+    def _history(self, part: str) -> _History:
+        """A part of the history for the data as it is now: one query to check, the queries only after a
+        change to what it is worked out from (a note typed into a standup item leaves it as it was)."""
+        key = (self.store.table_versions(*HISTORY_PARTS[part]), self.today, self._standard_fee())
+        history = self._history_cache.get(part)
+        if history is not None and history.key == key:
+            return history
+        with _SHARED_LOCK:
+            shared = _SHARED_HISTORY.setdefault(self.store, {})
+            history = shared.get(part)
+            if history is None or history.key != key:
+                history = shared[part] = _History(key)
+        self._history_cache[part] = history
+        return history
+
+    def _tallies(self) -> tuple[dict[int, dict[str, int]], dict[str, dict[str, int]]]:
+        """Commitments due in the follow-through window by status: per person and per team."""
+        history = self._history("follow_through")
+        if history.tallies is None or history.team_tallies is None:
+            since = self.today - dt.timedelta(days=FOLLOW_THROUGH_WINDOW_DAYS)
+            tallies = self.store.commitment_tallies_by_owner(since, self.today)
+            people = self.store.people_by_id()
+            teams: dict[str, dict[str, int]] = {}
+            for owner_id, tally in tallies.items():
+                person = people.get(owner_id)
+                if person is None:
+                    continue
+                team = teams.setdefault(str(person.team), {})
+                for status, n in tally.items():
+                    team[status] = team.get(status, 0) + n
+            history.tallies, history.team_tallies = tallies, teams
+        return history.tallies, history.team_tallies
+
+    # -- requisitions -----------------------------------------------------------------------------
+
+    def _requisition(self, requisition_id: int) -> Requisition:
+        req = self.store.get_requisition(requisition_id)
+        if req is None:
+            raise UnknownRecord(f"Requisition {requisition_id} does not exist")
+        return req
+
+    def estimate(self, grade: str | None, engagement: str) -> Estimate:
+        """Median days to fill of filled requisitions with this grade and engagement, or the default."""
+        history = self._history("fills")
+        if history.durations is None:
+            grouped: dict[tuple[str | None, str], list[float]] = defaultdict(list)
+            for row_grade, row_engagement, days in self.store.filled_durations():
+                grouped[(row_grade, row_engagement)].append(days)
+            history.durations = dict(grouped)
+        default_days, min_history = (
+            self.pack.constant("default_time_to_fill_days"),
+            int(self.pack.constant("min_history")),
+        )
+        key = (grade, engagement, default_days, min_history)
+        found = history.estimates.get(key)
+        if found is None:
+            found = history.estimates[key] = estimate_from(
+                history.durations.get((grade, engagement), []), grade, engagement, default_days, min_history
+            )
+        return found
+
+    def scorecard(self, req: Requisition) -> Scorecard:
+        """The scorecard with its realistic time-to-fill estimate."""
+        card = self.scorer.score(req)
+        return card.with_estimate(self.estimate(card.grade, req.engagement.value))
+
+    def scorecard_for(self, requisition_id: int) -> Scorecard:
+        return self.scorecard(self._requisition(requisition_id))
+
+    def _standard_fee(self) -> float:
+        return float(self.pack.constants.get("standard_fee_pct", 20.0))
+
+    def _fill_rates_for(self, req: Requisition) -> dict[str, float | None]:
+        """Fill rates of closed requisitions by terms: the objective criterion of fee disputes."""
+        history = self._history("fills")
+        if history.outcomes is None:
+            history.outcomes = {
+                (engagement, at_standard): (filled, closed)
+                for engagement, at_standard, filled, closed in self.store.closed_outcomes(self._standard_fee())
+            }
+        outcomes = history.outcomes
+
+        def rate(match: Any) -> float | None:
+            chosen = [counts for key, counts in outcomes.items() if match(*key)]
+            closed = sum(c for _f, c in chosen)
+            return sum(f for f, _c in chosen) * 100.0 / closed if closed else None
+
+        at_standard = None if req.fee_pct is None else req.fee_pct >= self._standard_fee()
+        engagement = req.engagement.value
+        return {
+            "fill_rate_same_terms_pct": rate(lambda e, s: e == engagement and s == at_standard),
+            "fill_rate_exclusive_pct": rate(lambda e, s: is_exclusive(e)),
+            "fill_rate_standard_fee_pct": rate(lambda e, s: s is True),
+            "fill_rate_discounted_pct": rate(lambda e, s: s is False),
+        }
+
+    def facts(self, req: Requisition) -> dict[str, Any]:
+        """Every requisition fact (scorecard facts plus history), as conditions read them."""
+        card = self.scorecard(req)
+        assert card.estimate is not None
+        pipeline = (
+            summarise_pipeline(self.store.list_pipeline_events(req.id), self.now)
+            if req.id
+            else summarise_pipeline([], self.now)
+        )
+        spec_changes = 0
+        if req.id is not None:
+            for event in self.store.timeline("requisition", req.id):
+                if event.action == "update" and any(field in event.changes() for field in SPEC_FIELDS):
+                    spec_changes += 1
+        facts = scorecard_facts(req)
+        facts.update(
+            history_facts(
+                req, self.now, card.estimate, pipeline, spec_changes, card.score, card.grade, self._fill_rates_for(req)
+            )
+        )
+        return facts
+
+    def requisition_facts(self, requisition_id: int) -> list[FactLine]:
+        """The facts that matter about a requisition, as label/value lines ready to display."""
+        facts = self.facts(self._requisition(requisition_id))
+        return _lines(facts, REQUISITION_FACT_LINES)
+
+    # -- disputes ---------------------------------------------------------------------------------
+
+    def _dispute(self, dispute_id: int) -> Dispute:
+        dispute = self.store.get_dispute(dispute_id)
+        if dispute is None:
+            raise UnknownRecord(f"Dispute {dispute_id} does not exist")
+        return dispute
+
+    def sides(self, dispute: Dispute) -> dict[str, int | None]:
+        """Who stands for sales and for recruiting in a dispute (falling back to the requisition's people)."""
+        return self._sides(dispute, self._parties(dispute))
+
+    def _parties(self, dispute: Dispute) -> dict[int, Person | None]:
+        return {pid: self.store.get_person(pid) for pid in (dispute.raised_by_id, dispute.counterpart_id)}
+
+    def _sides(
+        self, dispute: Dispute, parties: dict[int, Person | None], req: Requisition | None = None
+    ) -> dict[str, int | None]:
+        sides: dict[str, int | None] = {"sales": None, "recruiting": None}
+        for pid, person in parties.items():
+            if person is not None and person.team.value in sides and sides[person.team.value] is None:
+                sides[person.team.value] = pid
+        if dispute.requisition_id is not None and None in sides.values():
+            req = req or self.store.get_requisition(dispute.requisition_id)
+            if req is not None:
+                sides["sales"] = sides["sales"] or req.sales_owner_id
+                sides["recruiting"] = sides["recruiting"] or req.recruiter_id
+        return sides
+
+    def track_record(self, dispute: Dispute) -> TrackRecord:
+        """Each side's follow-through over 90 days: the person's, else their team's, else unknown."""
+        return self._track_record(self.sides(dispute))
+
+    def _track_record(self, sides: dict[str, int | None]) -> TrackRecord:
+        tallies, team_tallies = self._tallies()
+        values: dict[str, tuple[float | None, str]] = {}
+        for side, team in (("sales", Team.SALES), ("recruiting", Team.RECRUITING)):
+            pid = sides[side]
+            pct = None if pid is None else follow_through_pct(tallies.get(pid, {}))
+            if pct is not None:
+                values[side] = (pct, "person")
+                continue
+            pct = follow_through_pct(team_tallies.get(team.value, {}))
+            values[side] = (pct, "team" if pct is not None else "none")
+        return TrackRecord(values["sales"][0], values["recruiting"][0], values["sales"][1], values["recruiting"][1])
+
+    def dispute_fact_values(self, dispute: Dispute) -> dict[str, Any]:
+        """Every fact a proposal can read for this dispute."""
+        return self._dispute_facts_and_track(dispute)[0]
+
+    def _dispute_facts_and_track(self, dispute: Dispute) -> tuple[dict[str, Any], TrackRecord]:
+        """The dispute's facts and its sides' track record, each record read once (the person records and
+        the requisition are looked up by key; the team history comes from the cached `_History`)."""
+        req = self.store.get_requisition(dispute.requisition_id) if dispute.requisition_id is not None else None
+        parties = self._parties(dispute)
+        sides = self._sides(dispute, parties, req)
+        people = dict(parties)
+        for pid in sides.values():
+            if pid is not None and pid not in people:
+                people[pid] = self.store.get_person(pid)
+        names = {
+            side: (people[pid].name if pid is not None and people.get(pid) else None) for side, pid in sides.items()
+        }
+        raiser = parties.get(dispute.raised_by_id)
+        facts = empty_requisition_facts()
+        if req is not None:
+            facts.update(self.facts(req))
+        facts.update(
+            dispute_facts_base(dispute, self.now, raiser.team if raiser else None, names["sales"], names["recruiting"])
+        )
+        since = self.now - dt.timedelta(days=FOLLOW_THROUGH_WINDOW_DAYS)
+        facts["pair_disputes_90d"] = float(
+            self.store.count_disputes_between(
+                dispute.raised_by_id, dispute.counterpart_id, since, exclude_id=dispute.id
+            )
+        )
+        track = self._track_record(sides)
+        facts["sales_follow_through_pct"] = track.sales_pct
+        facts["recruiting_follow_through_pct"] = track.recruiting_pct
+        _tallies, team_tallies = self._tallies()
+        for side, team in (("sales", Team.SALES), ("recruiting", Team.RECRUITING)):
+            facts[f"{side}_team_follow_through_pct"] = follow_through_pct(team_tallies.get(team.value, {}))
+        return facts, track
+
+    def dispute_facts(self, dispute_id: int) -> list[FactLine]:
+        """The facts that matter for this dispute's category, as label/value lines ready to display."""
+        dispute = self._dispute(dispute_id)
+        facts = self.dispute_fact_values(dispute)
+        category = self.pack.categories.get(dispute.category.value)
+        names = list(DISPUTE_FACT_LINES)
+        if dispute.requisition_id is not None and category is not None:
+            names.extend(category.facts)
+        names.extend(TRACK_FACT_LINES)
+        return _lines(facts, names, self.pack)
+
+    def explain_dispute(self, dispute_id: int) -> list[Consideration]:
+        """Every proposal of the dispute's category, fired or not, and why (fired first, best first)."""
+        dispute = self._dispute(dispute_id)
+        facts, track = self._dispute_facts_and_track(dispute)
+        return consider_all(self.pack, dispute.category.value, facts, track, self.today)
+
+    def proposals(self, dispute: Dispute) -> list[Proposal]:
+        facts, track = self._dispute_facts_and_track(dispute)
+        considered = consider_all(self.pack, dispute.category.value, facts, track, self.today)
+        return [c.proposal for c in considered if c.proposal is not None]
+
+    def proposals_for(self, dispute_id: int) -> list[Proposal]:
+        """The proposals that fire for this dispute, best first."""
+        return self.proposals(self._dispute(dispute_id))
+
+    def commitments_for(self, proposal: Proposal, dispute: Dispute) -> list[Commitment]:
+        """The proposal's commitments as records for the dispute's people, ready for `Store.resolve_dispute`."""
+        sides = self.sides(dispute)
+        result = []
+        for planned in proposal.commitments:
+            if planned.owner in SIDES:
+                owner_id = sides[planned.owner]
+                if owner_id is None:
+                    raise NoOwner(
+                        f"Nobody stands for {planned.owner} in {dispute.code or 'this dispute'}, "
+                        f'so "{planned.text}" has no owner'
+                    )
+            else:
+                person = self.store.person_by_name(planned.owner)
+                if person is None:
+                    raise NoOwner(f"The proposal {proposal.id} names {planned.owner}, who is not in the team")
+                owner_id = person.id
+            result.append(
+                Commitment(
+                    owner_id=owner_id,
+                    text=planned.text[:1000],
+                    due=planned.due,
+                    source=CommitmentSource.DISPUTE,
+                    dispute_id=dispute.id,
+                    requisition_id=dispute.requisition_id,
+                )
+            )
+        return result
+
+
+def _lines(facts: dict[str, Any], names: Sequence[str], pack: Pack | None = None) -> list[FactLine]:
+    lines = []
+    seen = set()
+    for name in names:
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = ALL_FACTS.get(name)
+        if spec is not None:
+            lines.append(FactLine(spec.label, spec.display(facts.get(name)), name))
+        elif pack is not None and name in pack.constants:
+            lines.append(FactLine(name.replace("_", " ").capitalize(), str(pack.constants[name]), name))
+    return lines

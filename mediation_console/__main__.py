@@ -1,0 +1,5 @@
+"""`python -m mediation_console` is `mediate`."""
+
+from mediation_console.console.cli import main
+
+main()

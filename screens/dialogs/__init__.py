@@ -1,0 +1,1 @@
+"""Modal dialogs and forms the screens open."""

@@ -1,0 +1,523 @@
+"""The quick-capture modal: log (or edit) a dispute from the keyboard in a few keystrokes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from mediation_console.db.models import CATEGORY_LABELS, Dispute, DisputeCategory, Requisition, Team
+from mediation_console.db.store import QueueQuery, StoreError
+
+if TYPE_CHECKING:
+    from mediation_console.db.store import Store
+
+# One key per category, chosen from the category's own name so it can be guessed without looking.
+CATEGORY_KEYS: dict[str, DisputeCategory] = {
+    "p": DisputeCategory.PAY_BELOW_MARKET,
+    "i": DisputeCategory.NO_INTAKE,
+    "s": DisputeCategory.SLOW_SUBMITTALS,
+    "q": DisputeCategory.CANDIDATE_QUALITY,
+    "u": DisputeCategory.CLIENT_UNRESPONSIVE,
+    "t": DisputeCategory.OVERPROMISED_TIMELINE,
+    "c": DisputeCategory.SCOPE_CREEP,
+    "r": DisputeCategory.CREDIT_SPLIT,
+    "f": DisputeCategory.FEE_CONCESSION,
+    "b": DisputeCategory.BLAME_VISIBILITY,
+}
+KEY_OF_CATEGORY = {category: key for key, category in CATEGORY_KEYS.items()}
+
+# Who usually raises each kind of dispute: recruiting complains about what sales promised, sales
+# about what recruiting delivers. Used to orient the two people until the lead says otherwise.
+RAISED_BY_TEAM: dict[DisputeCategory, Team] = {
+    DisputeCategory.PAY_BELOW_MARKET: Team.RECRUITING,
+    DisputeCategory.NO_INTAKE: Team.RECRUITING,
+    DisputeCategory.SLOW_SUBMITTALS: Team.SALES,
+    DisputeCategory.CANDIDATE_QUALITY: Team.SALES,
+    DisputeCategory.CLIENT_UNRESPONSIVE: Team.RECRUITING,
+    DisputeCategory.OVERPROMISED_TIMELINE: Team.RECRUITING,
+    DisputeCategory.SCOPE_CREEP: Team.RECRUITING,
+    DisputeCategory.FEE_CONCESSION: Team.RECRUITING,
+}
+
+SEVERITY_LABELS = {1: "low", 2: "medium", 3: "high"}
+SUGGESTIONS = 6
+
+
+def requisition_label(code: str | None, title: str, client: str) -> str:
+    return f"{code} · {title} · {client}"
+
+
+class CategoryPicker(Widget, can_focus=True):
+    """The ten categories, each behind one letter, and the severity behind 1–3."""
+
+    DEFAULT_CSS = """
+    CategoryPicker { height: auto; padding: 0 1; }
+    CategoryPicker:focus { background: $boost; }
+    """
+
+    category: reactive[DisputeCategory | None] = reactive(None)
+    severity: reactive[int] = reactive(2)
+
+    class Picked(Message):
+        """A category was chosen with its key (the form moves on to the summary)."""
+
+        def __init__(self, picker: CategoryPicker, category: DisputeCategory) -> None:
+            super().__init__()
+            self.picker = picker
+            self.category = category
+
+    class SwapAsked(Message):
+        pass
+
+    BINDINGS = [
+        *(Binding(key, f"pick('{key}')", CATEGORY_LABELS[c], show=False) for key, c in CATEGORY_KEYS.items()),
+        Binding("1", "severity(1)", "low", show=False),
+        Binding("2", "severity(2)", "medium", show=False),
+        Binding("3", "severity(3)", "high", show=False),
+        Binding("x", "swap", "swap sides", show=False),
+    ]
+
+    def __init__(self, category: DisputeCategory | None = None, severity: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.set_reactive(CategoryPicker.category, category)
+        self.set_reactive(CategoryPicker.severity, severity)
+
+    def action_pick(self, key: str) -> None:
+        self.category = CATEGORY_KEYS[key]
+        self.post_message(self.Picked(self, self.category))
+
+    def action_severity(self, level: int) -> None:
+        self.severity = level
+
+    def action_swap(self) -> None:
+        self.post_message(self.SwapAsked())
+
+    def render(self) -> Text:
+        # Three columns read downwards like a menu; each cell is "key label" padded to one width.
+        columns, width = 3, 30
+        cells = []
+        for key, category in CATEGORY_KEYS.items():
+            chosen = category == self.category
+            cell = Text.assemble(
+                (f" {key} ", "reverse bold" if chosen else "bold"),
+                " ",
+                (CATEGORY_LABELS[category], "bold" if chosen else ""),
+            )
+            cell.truncate(width, pad=True)
+            cells.append(cell)
+        rows = (len(cells) + columns - 1) // columns
+        lines = []
+        for r in range(rows):
+            line = Text()
+            for c in range(columns):
+                index = c * rows + r
+                if index < len(cells):
+                    line.append_text(cells[index])
+            lines.append(line)
+        severity = Text("Severity ", style="dim")
+        for level, label in SEVERITY_LABELS.items():
+            chosen = level == self.severity
+            severity.append(f" {level} ", "reverse bold" if chosen else "bold")
+            severity.append(f" {label}  ", "bold" if chosen else "")
+        lines.append(severity)
+        return Text("\n").join(lines)
+
+
+class DisputeCapture(ModalScreen["Dispute | None"]):
+    """Logs a new dispute, or edits one when given `dispute`. Dismisses with the stored dispute."""
+
+    DEFAULT_CSS = """
+    DisputeCapture { align: center middle; }
+    DisputeCapture #capture {
+        width: 96; max-width: 100%; height: auto; max-height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+        border-title-style: bold;
+    }
+    DisputeCapture .row { height: auto; }
+    DisputeCapture .field-label { width: 17; padding: 0 1 0 0; color: $text-muted; }
+    DisputeCapture .field { width: 1fr; height: auto; }
+    DisputeCapture Input, DisputeCapture Select { width: 1fr; }
+    DisputeCapture #people Select { width: 1fr; }
+    DisputeCapture #counterpart-label { width: auto; padding: 0 1; color: $text-muted; }
+    DisputeCapture #suggestions { height: auto; max-height: 8; display: none; border: none; margin: 0 0 0 17; }
+    DisputeCapture #suggestions.-shown { display: block; }
+    DisputeCapture .error { color: $error; height: auto; display: none; margin: 0 0 0 17; }
+    DisputeCapture .error.-shown { display: block; }
+    DisputeCapture #capture-help { color: $text-muted; margin: 1 0 0 0; }
+    DisputeCapture #picker-hint { color: $text-muted; margin: 1 0 0 0; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel", id="capture.cancel", tooltip="Close without saving"),
+        Binding("down", "next_field", "next field", show=False),
+        Binding("up", "previous_field", "previous field", show=False),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        requisition_id: int | None = None,
+        dispute: Dispute | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.editing = dispute
+        self.people = store.list_people(active_only=True)
+        if dispute is not None:
+            # A dispute may name someone who has since left the team; keep them selectable.
+            known = {p.id for p in self.people}
+            for pid in (dispute.raised_by_id, dispute.counterpart_id):
+                person = store.get_person(pid)
+                if pid not in known and person is not None:
+                    self.people.append(person)
+        self.team_of = {p.id: p.team for p in self.people}
+        self.requisition: Requisition | None = None
+        req_id = dispute.requisition_id if dispute is not None else requisition_id
+        if req_id is not None:
+            self.requisition = store.get_requisition(req_id)
+        self.raised_by: int | None = dispute.raised_by_id if dispute else None
+        self.counterpart: int | None = dispute.counterpart_id if dispute else None
+        # Once the lead chooses the people themselves, the form stops orienting them by category.
+        self.people_chosen = dispute is not None
+        self.tried_to_save = False
+        if dispute is None and self.requisition is not None:
+            self._people_from_requisition(self.requisition, Team.RECRUITING)
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        d = self.editing
+        title = f"Edit {d.code}" if d else "Log a dispute"
+        options = [(f"{p.name} ({p.team})", p.id) for p in self.people]
+        with Vertical(id="capture") as frame:
+            frame.border_title = title
+            with Horizontal(classes="row"):
+                yield Label("Requisition", classes="field-label")
+                yield Input(
+                    self._requisition_text(),
+                    placeholder="type a code, title or client (optional)",
+                    id="requisition",
+                    compact=True,
+                )
+            yield OptionList(id="suggestions")
+            yield Label("", id="requisition-error", classes="error")
+            with Horizontal(classes="row", id="people"):
+                yield Label("Raised by", classes="field-label")
+                yield Select(
+                    options, value=self.raised_by or Select.NULL, prompt="who raised it", id="raised-by", compact=True
+                )
+                yield Label("→ counterpart", id="counterpart-label")
+                yield Select(
+                    options, value=self.counterpart or Select.NULL, prompt="with whom", id="counterpart", compact=True
+                )
+            yield Label("", id="people-error", classes="error")
+            yield Label("", id="picker-hint")
+            yield CategoryPicker(d.category if d else None, d.severity if d else 2, id="picker")
+            yield Label("", id="category-error", classes="error")
+            with Horizontal(classes="row"):
+                yield Label("Summary", classes="field-label")
+                yield Input(
+                    d.summary if d else "",
+                    placeholder="one line: what is the disagreement?",
+                    id="summary",
+                    max_length=500,
+                    compact=True,
+                )
+            yield Label("", id="summary-error", classes="error")
+            with Horizontal(classes="row"):
+                yield Label("Sales wants", classes="field-label")
+                yield Input(
+                    d.sales_interest if d else "",
+                    placeholder="optional: the sales side's interest",
+                    id="sales-interest",
+                    max_length=2000,
+                    compact=True,
+                )
+            with Horizontal(classes="row"):
+                yield Label("Recruiting wants", classes="field-label")
+                yield Input(
+                    d.recruiting_interest if d else "",
+                    placeholder="optional: the recruiting side's interest",
+                    id="recruiting-interest",
+                    max_length=2000,
+                    compact=True,
+                )
+            yield Label("", id="save-error", classes="error")
+            yield Static(
+                Text.assemble(
+                    ("enter", "bold"),
+                    " save   ",
+                    ("esc", "bold"),
+                    " cancel   ",
+                    ("tab", "bold"),
+                    " next field   ",
+                    ("shift+tab", "bold"),
+                    " back",
+                ),
+                id="capture-help",
+            )
+
+    def on_mount(self) -> None:
+        self._update_picker_hint()
+        if self.editing is not None:
+            self.query_one("#summary", Input).focus()
+        elif self.requisition is not None:
+            # Requisition and people are filled in: the next decision is the category.
+            self.query_one("#picker", CategoryPicker).focus()
+        else:
+            self.query_one("#requisition", Input).focus()
+
+    # -- requisition type-ahead --------------------------------------------------------------------
+
+    def _requisition_text(self) -> str:
+        r = self.requisition
+        return requisition_label(r.code, r.title, r.client) if r else ""
+
+    @on(Input.Changed, "#requisition")
+    def _requisition_typed(self, event: Input.Changed) -> None:
+        suggestions = self.query_one("#suggestions", OptionList)
+        text = event.value.strip()
+        if self.requisition is not None and event.value == self._requisition_text():
+            suggestions.remove_class("-shown")
+            return
+        self.requisition = None
+        suggestions.clear_options()
+        if not text:
+            suggestions.remove_class("-shown")
+            self._validate_live()
+            return
+        rows = self.store.query_queue(QueueQuery(text=text, sort="code", descending=True), limit=SUGGESTIONS)
+        suggestions.add_options(
+            Option(
+                Text.assemble(
+                    (row.code, "bold"),
+                    f"  {row.title} · {row.client}",
+                    (f"   {row.sales_owner} / {row.recruiter or 'no recruiter'}", "dim"),
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
+                id=str(row.id),
+            )
+            for row in rows
+        )
+        if rows:
+            suggestions.highlighted = 0
+            suggestions.add_class("-shown")
+        else:
+            suggestions.remove_class("-shown")
+        self._validate_live()
+
+    def action_next_field(self) -> None:
+        """`down` walks the form like `tab`, and from the requisition field into its suggestions."""
+        suggestions = self.query_one("#suggestions", OptionList)
+        if self.focused is self.query_one("#requisition", Input) and suggestions.has_class("-shown"):
+            suggestions.focus()
+        else:
+            self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    @on(OptionList.OptionSelected, "#suggestions")
+    def _suggestion_chosen(self, event: OptionList.OptionSelected) -> None:
+        self._choose_requisition(int(event.option.id or 0))
+
+    def _choose_requisition(self, requisition_id: int) -> None:
+        requisition = self.store.get_requisition(requisition_id)
+        if requisition is None:
+            return
+        self.requisition = requisition
+        self.query_one("#requisition", Input).value = self._requisition_text()
+        self.query_one("#suggestions", OptionList).remove_class("-shown")
+        if not self.people_chosen:
+            picker = self.query_one("#picker", CategoryPicker)
+            self._people_from_requisition(requisition, self._raiser_team(picker.category))
+            self._show_people()
+        self._validate_live()
+        self.query_one("#picker", CategoryPicker).focus()
+
+    # -- the two people ----------------------------------------------------------------------------
+
+    def _people_from_requisition(self, requisition: Requisition, raiser: Team) -> None:
+        sales, recruiter = requisition.sales_owner_id, requisition.recruiter_id
+        if recruiter is None:
+            self.raised_by, self.counterpart = sales, None
+            return
+        if raiser == Team.SALES:
+            self.raised_by, self.counterpart = sales, recruiter
+        else:
+            self.raised_by, self.counterpart = recruiter, sales
+
+    def _raiser_team(self, category: DisputeCategory | None) -> Team:
+        return RAISED_BY_TEAM.get(category, Team.RECRUITING) if category else Team.RECRUITING
+
+    def _show_people(self) -> None:
+        for selector, value in (("#raised-by", self.raised_by), ("#counterpart", self.counterpart)):
+            select = self.query_one(selector, Select)
+            wanted = value if value is not None else Select.NULL
+            if select.value != wanted:
+                select.value = wanted
+        self._update_picker_hint()
+
+    @on(Select.Changed)
+    def _person_chosen(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.NULL else int(event.value)  # type: ignore[arg-type]
+        current = self.raised_by if event.select.id == "raised-by" else self.counterpart
+        if value == current:
+            return  # the echo of a value the form set itself
+        if event.select.id == "raised-by":
+            self.raised_by = value
+        else:
+            self.counterpart = value
+        self.people_chosen = True
+        self._update_picker_hint()
+        self._validate_live()
+
+    @on(CategoryPicker.SwapAsked)
+    def _swap(self) -> None:
+        self.raised_by, self.counterpart = self.counterpart, self.raised_by
+        self.people_chosen = True
+        self._show_people()
+        self._validate_live()
+
+    def _update_picker_hint(self) -> None:
+        names = {p.id: p.name for p in self.people}
+        raiser = names.get(self.raised_by or -1)
+        hint = Text.assemble(("Category", "bold"), "  press its letter · ", ("1–3", "bold"), " severity")
+        if raiser:
+            hint.append_text(Text.assemble(" · ", ("x", "bold"), f" swaps sides ({raiser} raised it)"))
+        self.query_one("#picker-hint", Label).update(hint)
+
+    # -- category ----------------------------------------------------------------------------------
+
+    @on(CategoryPicker.Picked)
+    def _category_picked(self, event: CategoryPicker.Picked) -> None:
+        if not self.people_chosen and self.requisition is not None:
+            self._people_from_requisition(self.requisition, self._raiser_team(event.category))
+            self._show_people()
+        self._validate_live()
+        summary = self.query_one("#summary", Input)
+        if not summary.value.strip():
+            summary.focus()
+
+    # -- saving ------------------------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        suggestions = self.query_one("#suggestions", OptionList)
+        if event.input.id == "requisition" and suggestions.has_class("-shown"):
+            # enter takes the best match, so a typed code plus enter is enough.
+            option = suggestions.highlighted_option
+            if option is not None:
+                self._choose_requisition(int(option.id or 0))
+                return
+        self.action_save()
+
+    def key_enter(self) -> None:
+        # enter on the picker saves too; inputs, selects and lists handle their own enter first.
+        if isinstance(self.focused, CategoryPicker):
+            self.action_save()
+
+    def _candidate(self) -> tuple[Dispute | None, dict[str, str]]:
+        """The dispute the form describes, or the errors to show next to each field."""
+        errors: dict[str, str] = {}
+        typed = self.query_one("#requisition", Input).value.strip()
+        if typed and self.requisition is None:
+            errors["requisition"] = "No requisition matches; pick one from the list or clear the field"
+        picker = self.query_one("#picker", CategoryPicker)
+        if self.raised_by is None or self.counterpart is None:
+            errors["people"] = "Choose who raised it and who it is with"
+        elif self.raised_by == self.counterpart:
+            errors["people"] = "A dispute needs two different people"
+        if picker.category is None:
+            errors["category"] = "Pick a category with its key"
+        summary = self.query_one("#summary", Input).value
+        if not summary.strip():
+            errors["summary"] = "Write a one-line summary of the disagreement"
+        if errors:
+            return None, errors
+        base = self.editing.model_dump() if self.editing else {}
+        try:
+            dispute = Dispute.model_validate(
+                {
+                    **base,
+                    "requisition_id": self.requisition.id if self.requisition else None,
+                    "raised_by_id": self.raised_by,
+                    "counterpart_id": self.counterpart,
+                    "category": picker.category,
+                    "severity": picker.severity,
+                    "summary": summary,
+                    "sales_interest": self.query_one("#sales-interest", Input).value,
+                    "recruiting_interest": self.query_one("#recruiting-interest", Input).value,
+                }
+            )
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = str(error["loc"][0]) if error["loc"] else "people"
+                message = str(error["msg"]).removeprefix("Value error, ")
+                errors[{"summary": "summary", "severity": "category"}.get(field, "save")] = message
+            return None, errors
+        return dispute, errors
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for field in ("requisition", "people", "category", "summary", "save"):
+            label = self.query_one(f"#{field}-error", Label)
+            message = errors.get(field, "")
+            label.update(message)
+            label.set_class(bool(message), "-shown")
+
+    def _validate_live(self) -> None:
+        # Errors appear once the lead has tried to save, then follow every change they make.
+        if self.tried_to_save:
+            self._show_errors(self._candidate()[1])
+
+    @on(Input.Changed, "#summary")
+    def _summary_typed(self) -> None:
+        self._validate_live()
+
+    def action_save(self) -> None:
+        self.tried_to_save = True
+        dispute, errors = self._candidate()
+        self._show_errors(errors)
+        if dispute is None:
+            first = next(iter(errors))
+            target = {
+                "requisition": "#requisition",
+                "people": "#raised-by",
+                "category": "#picker",
+                "summary": "#summary",
+            }.get(first)
+            if target:
+                self.query_one(target).focus()
+            return
+        try:
+            if self.editing is not None:
+                stored = self.store.update_dispute(dispute)
+                self.app.notify(f"{stored.code} updated", title="Dispute")
+            else:
+                stored = self.store.add_dispute(dispute)
+                self.app.notify(f"{stored.code} logged", title="Dispute")
+        except StoreError as exc:
+            self._show_errors({"save": str(exc)})
+            return
+        self.dismiss(stored)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+__all__ = ["DisputeCapture", "CategoryPicker", "CATEGORY_KEYS", "KEY_OF_CATEGORY", "RAISED_BY_TEAM"]

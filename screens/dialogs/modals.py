@@ -1,0 +1,358 @@
+"""Small dialogs shared by the screens: confirm, pick one of a list, change a status, log a pipeline event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import ValidationError
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from mediation_console.db.models import (
+    REASON_REQUIRED,
+    EventKind,
+    Person,
+    PipelineEvent,
+    Requisition,
+    RequisitionStatus,
+    allowed_transitions,
+)
+from mediation_console.db.store import StoreError
+
+T = TypeVar("T")
+
+STATUS_LABELS = {status: status.value.replace("_", " ") for status in RequisitionStatus}
+EVENT_LABELS = {
+    EventKind.SUBMITTAL: "Submittal (a candidate sent to the client)",
+    EventKind.CLIENT_FEEDBACK: "Client feedback",
+    EventKind.INTERVIEW: "Interview",
+    EventKind.OFFER: "Offer",
+    EventKind.PLACEMENT: "Placement",
+    EventKind.NOTE: "Note",
+}
+WHEN_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def friendly_errors(exc: ValidationError) -> dict[str, str]:
+    """pydantic errors keyed by field, worded for a team lead rather than a developer."""
+    messages: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        kind = error["type"]
+        ctx = error.get("ctx") or {}
+        if kind in ("int_parsing", "int_from_float"):
+            text = "Enter a whole number"
+        elif kind == "float_parsing":
+            text = "Enter a number"
+        elif kind.startswith("datetime"):
+            text = "Enter a date (YYYY-MM-DD) and optionally a time (HH:MM)"
+        elif kind.startswith("date"):
+            text = "Enter a date as YYYY-MM-DD"
+        elif kind == "greater_than_equal":
+            text = f"Must be {ctx.get('ge')} or more"
+        elif kind == "less_than_equal":
+            text = f"Must be {ctx.get('le')} or less"
+        elif kind == "string_too_long":
+            text = f"Keep it under {ctx.get('max_length')} characters"
+        elif kind in ("missing", "int_type", "none_required"):
+            text = "Required"
+        elif kind == "value_error":
+            text = str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
+        else:
+            text = error["msg"]
+        messages.setdefault(field, text)
+    return messages
+
+
+class FormModal(ModalScreen[T], Generic[T]):
+    """A dialog form: enter on LAST_FIELD saves and elsewhere moves on; Save and Cancel buttons.
+
+    Subclasses implement `action_save`; `action_cancel` closes without a result.
+    """
+
+    LAST_FIELD: ClassVar[str] = ""  # the Input whose enter saves; "" leaves enter to the subclass
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if not self.LAST_FIELD:
+            return
+        if event.input.id == self.LAST_FIELD:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Asks a yes/no question; y confirms, n or escape declines."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, confirm_label: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = "Please confirm"
+            yield Static(self.question, classes="question")
+            with Horizontal(classes="buttons"):
+                yield Button(f"{self.confirm_label} [y]", variant="primary", id="yes")
+                yield Button("No [n]", id="no")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class PickerModal(ModalScreen[T | None], Generic[T]):
+    """Choose one of a short list (a status, a person, a sort column). Escape keeps things as they were."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, choices: Sequence[tuple[str, T]], current: T | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = list(choices)
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker") as dialog:
+            dialog.border_title = self.title_text
+            dialog.border_subtitle = "enter choose · esc cancel"
+            yield OptionList(*[Option(label, id=str(i)) for i, (label, _value) in enumerate(self.choices)])
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        for i, (_label, value) in enumerate(self.choices):
+            if value == self.current:
+                options.highlighted = i
+                break
+        else:
+            options.highlighted = 0
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[event.option_index][1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class StatusChangeModal(FormModal[Requisition | None]):
+    """Moves a requisition to one of the statuses allowed from where it is; some moves need a reason."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def __init__(self, requisition: Requisition) -> None:
+        super().__init__()
+        self.requisition = requisition
+        self.choices = list(allowed_transitions(requisition.status))
+
+    def compose(self) -> ComposeResult:
+        req = self.requisition
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = f"Change status · {req.code}"
+            dialog.border_subtitle = "enter choose · ctrl+s save · esc cancel"
+            yield Static(f"{req.title} — now [b]{STATUS_LABELS[req.status]}[/b]. Move it to:", classes="question")
+            yield OptionList(
+                *[
+                    Option(STATUS_LABELS[s] + ("  (reason required)" if s in REASON_REQUIRED else ""), id=s.value)
+                    for s in self.choices
+                ],
+                id="status-choices",
+            )
+            yield Label("Reason", classes="field-label")
+            yield Input(placeholder="why (required for declined and lost)", id="reason")
+            yield Static("", id="reason-error", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save [ctrl+s]", variant="primary", id="save")
+                yield Button("Cancel [esc]", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = 0
+
+    @property
+    def chosen(self) -> RequisitionStatus | None:
+        index = self.query_one(OptionList).highlighted
+        return None if index is None else self.choices[index]
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self) -> None:
+        self._show_error("")
+
+    @on(OptionList.OptionSelected)
+    def _selected(self) -> None:
+        chosen = self.chosen
+        if chosen in REASON_REQUIRED and not self.query_one("#reason", Input).value.strip():
+            self.query_one("#reason", Input).focus()
+            self._show_error(f"Say why the requisition is {STATUS_LABELS[chosen]}")
+            return
+        self.action_save()
+
+    @on(Input.Submitted, "#reason")
+    def _reason_submitted(self) -> None:
+        self.action_save()
+
+    @on(Input.Changed, "#reason")
+    def _reason_changed(self, event: Input.Changed) -> None:
+        if event.value.strip():
+            self._show_error("")
+
+    def _show_error(self, message: str) -> None:
+        error = self.query_one("#reason-error", Static)
+        error.update(message)
+        error.set_class(bool(message), "shown")
+
+    def action_save(self) -> None:
+        chosen = self.chosen
+        if chosen is None:
+            return
+        reason = self.query_one("#reason", Input).value.strip()
+        if chosen in REASON_REQUIRED and not reason:
+            self._show_error(f"Say why the requisition is {STATUS_LABELS[chosen]}")
+            self.query_one("#reason", Input).focus()
+            return
+        store = self.app.store  # type: ignore[attr-defined]
+        try:
+            changed = store.change_status(self.requisition.id, chosen, reason=reason)
+        except StoreError as exc:
+            self.app.notify(str(exc), title="Status not changed", severity="error")
+            return
+        self.app.notify(f"{changed.code} is now {STATUS_LABELS[changed.status]}", title=f"{changed.code} saved")
+        self.dismiss(changed)
+
+
+class PipelineEventModal(FormModal[PipelineEvent | None]):
+    LAST_FIELD = "note"
+
+    """Logs something that happened on a requisition: a submittal, feedback, an interview…"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def __init__(self, requisition: Requisition, people: Sequence[Person], now: dt.datetime) -> None:
+        super().__init__()
+        self.requisition = requisition
+        self.people = list(people)
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        req = self.requisition
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = f"Log a pipeline event · {req.code}"
+            dialog.border_subtitle = "ctrl+s save · esc cancel"
+            yield Static(req.title, classes="question")
+            yield Label("What happened", classes="field-label")
+            yield Select(
+                [(label, kind.value) for kind, label in EVENT_LABELS.items()],
+                value=EventKind.SUBMITTAL.value,
+                allow_blank=False,
+                id="kind",
+            )
+            yield Label("When (YYYY-MM-DD HH:MM)", classes="field-label")
+            yield Input(self.now.strftime(WHEN_FORMAT), id="at")
+            yield Static("", id="at-error", classes="field-error")
+            yield Label("Who", classes="field-label")
+            yield Select(
+                [(f"{p.name} ({p.team})", p.id) for p in self.people],
+                value=req.recruiter_id if req.recruiter_id is not None else Select.NULL,
+                prompt="nobody in particular",
+                id="actor",
+            )
+            yield Label("Note", classes="field-label")
+            yield Input(placeholder="e.g. two candidates sent, client asked for more seniority", id="note")
+            yield Static("", id="note-error", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save [ctrl+s]", variant="primary", id="save")
+                yield Button("Cancel [esc]", id="cancel")
+
+    def _event(self) -> tuple[PipelineEvent | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        raw_at = self.query_one("#at", Input).value.strip()
+        at: dt.datetime | None = None
+        try:
+            at = (
+                dt.datetime.strptime(raw_at, WHEN_FORMAT)
+                if len(raw_at) > 10
+                else dt.datetime.strptime(raw_at, "%Y-%m-%d")
+            )
+        except ValueError:
+            errors["at"] = "Enter a date and time as YYYY-MM-DD HH:MM"
+        if at is not None and at > self.now + dt.timedelta(minutes=5):
+            errors["at"] = "That is in the future; log events once they have happened"
+        actor = self.query_one("#actor", Select).value
+        try:
+            event = PipelineEvent(
+                requisition_id=self.requisition.id,
+                kind=EventKind(self.query_one("#kind", Select).value),
+                at=at or self.now,
+                actor_id=None if actor is Select.NULL else actor,
+                note=self.query_one("#note", Input).value,
+            )
+        except ValidationError as exc:
+            errors.update(friendly_errors(exc))
+            return None, errors
+        return (None if errors else event), errors
+
+    @on(Input.Changed)
+    def _validate(self) -> None:
+        _event, errors = self._event()
+        for field in ("at", "note"):
+            error = self.query_one(f"#{field}-error", Static)
+            error.update(errors.get(field, ""))
+            error.set_class(field in errors, "shown")
+
+    def action_save(self) -> None:
+        event, errors = self._event()
+        self._validate()
+        if event is None:
+            self.app.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
+            return
+        try:
+            stored = self.app.store.add_pipeline_event(event)  # type: ignore[attr-defined]
+        except StoreError as exc:
+            self.app.notify(str(exc), title="Event not logged", severity="error")
+            return
+        self.app.notify(
+            f"{EVENT_LABELS[stored.kind].split(' (')[0]} logged on {self.requisition.code}",
+            title=f"{self.requisition.code} saved",
+        )
+        self.dismiss(stored)
+
+
+def people_choices(people: Sequence[Person], blank: str | None = None) -> list[tuple[str, Any]]:
+    choices: list[tuple[str, Any]] = [(blank, None)] if blank else []
+    return choices + [(f"{p.name} · {p.team}", p.id) for p in people]

@@ -1,0 +1,253 @@
+"""A requisition in full: its fields, the fillability scorecard's reasons, open disputes and its timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from mediation_console.db.models import (
+    CATEGORY_LABELS,
+    OPEN_DISPUTE_STATUSES,
+    AuditEvent,
+    Dispute,
+    EventKind,
+    Person,
+    Requisition,
+)
+from mediation_console.screens.dialogs.modals import EVENT_LABELS, STATUS_LABELS
+
+FIELD_LABELS = {
+    "title": "title",
+    "client": "client",
+    "sales_owner_id": "sales owner",
+    "recruiter_id": "recruiter",
+    "openings": "openings",
+    "engagement": "engagement",
+    "fee_pct": "fee %",
+    "salary_min": "salary min",
+    "salary_max": "salary max",
+    "market_salary": "market salary",
+    "location": "location",
+    "remote": "remote",
+    "promised_date": "promised date",
+    "intake_at": "intake",
+    "hiring_manager_access": "hiring-manager access",
+    "feedback_agreed_48h": "48 h feedback",
+    "interview_stages": "interview stages",
+    "interview_dates_agreed": "interview dates",
+    "jd_clear": "JD clear",
+    "must_haves": "must-haves",
+    "headcount_approved": "headcount",
+    "reason_known": "reason known",
+    "candidates_exist": "candidates exist",
+    "competing_agencies": "competing agencies",
+    "notes": "notes",
+    "status_reason": "status reason",
+}
+QUIET_FIELDS = {
+    "updated_at",
+    "closed_at",
+    "score",
+    "grade",
+    "estimate_days",
+    "submittals",
+    "last_submittal_at",
+    "open_disputes",
+    "status",
+    "code",
+    "id",
+    "opened_at",
+}
+
+
+def money(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def timeline_line(event: AuditEvent, people: dict[int, Person]) -> str:
+    """One human-readable line per audit entry, e.g. "2026-11-20 09:30  status intake → qualified"."""
+    when = event.at.strftime("%Y-%m-%d %H:%M")
+    after, before = event.after or {}, event.before or {}
+    if event.entity == "requisition":
+        if event.action == "create":
+            text = f"opened as {STATUS_LABELS.get(after.get('status'), after.get('status'))}"
+        elif event.action == "status":
+            text = (
+                f"status {STATUS_LABELS.get(before.get('status'), before.get('status'))} → "
+                f"{STATUS_LABELS.get(after.get('status'), after.get('status'))}"
+            )
+            if after.get("status_reason") and after.get("status_reason") != before.get("status_reason"):
+                text += f" — {after['status_reason']}"
+        else:
+            changed = [FIELD_LABELS.get(k, k) for k in event.changes() if k not in QUIET_FIELDS]
+            text = "edited " + (", ".join(changed) if changed else "(no visible change)")
+    elif event.entity == "pipeline_event":
+        kind = after.get("kind") or before.get("kind")
+        if kind == EventKind.STATUS_CHANGE:
+            return ""  # the requisition's own status entry already says it
+        label = EVENT_LABELS.get(kind, kind or "event").split(" (")[0].lower()
+        actor = people.get(after.get("actor_id")) if after.get("actor_id") else None
+        text = label + (f" by {actor.name}" if actor else "") + (f" — {after['note']}" if after.get("note") else "")
+    elif event.entity == "dispute":
+        code = after.get("code") or before.get("code") or "dispute"
+        if event.action == "create":
+            text = f"dispute {code} raised: {after.get('summary', '')}"
+        else:
+            text = f"dispute {code} {event.action}"
+    else:
+        text = f"{event.entity} {event.action}"
+    return f"{when}  {text}"
+
+
+class RequisitionDetail(ModalScreen[None]):
+    """Opened with enter from the queue; esc (or enter) closes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close")]
+
+    def __init__(
+        self,
+        requisition: Requisition,
+        people: dict[int, Person],
+        timeline: list[AuditEvent],
+        scorecard: Any | None,
+        now: dt.datetime,
+        disputes: list[Dispute] | None = None,
+    ) -> None:
+        super().__init__()
+        self.disputes = disputes or []
+        self.requisition = requisition
+        self.people = people
+        self.timeline = timeline
+        self.scorecard = scorecard
+        self.now = now
+        self._shown_once = False
+
+    def _person_name(self, person_id: int | None) -> str:
+        person = self.people.get(person_id) if person_id is not None else None
+        return person.name if person else "–"
+
+    def _facts(self) -> Table:
+        r = self.requisition
+        yes = lambda flag: "yes" if flag else "no"  # noqa: E731
+        promised = r.promised_date.isoformat() if r.promised_date else "–"
+        if r.promised_date:
+            days = (r.promised_date - self.now.date()).days
+            promised += f"  ({days} days from today)" if days >= 0 else f"  ({-days} days ago)"
+        rows = [
+            ("client", r.client),
+            ("status", STATUS_LABELS[r.status] + (f" — {r.status_reason}" if r.status_reason else "")),
+            ("sales owner", self._person_name(r.sales_owner_id)),
+            ("recruiter", self._person_name(r.recruiter_id)),
+            ("openings", str(r.openings)),
+            ("engagement", f"{r.engagement}" + (f", fee {r.fee_pct:g} %" if r.fee_pct is not None else "")),
+            ("salary", f"{money(r.salary_min)} – {money(r.salary_max)}  (market {money(r.market_salary)})"),
+            ("location", (r.location or "–") + (" · remote" if r.remote else "")),
+            ("opened", r.opened_at.strftime("%Y-%m-%d") if r.opened_at else "–"),
+            ("promised", promised),
+            ("estimate", f"{r.estimate_days} days to fill" if r.estimate_days is not None else "–"),
+            ("intake", r.intake_at.strftime("%Y-%m-%d %H:%M") if r.intake_at else "not done"),
+            ("hiring manager", f"access {yes(r.hiring_manager_access)}, 48 h feedback {yes(r.feedback_agreed_48h)}"),
+            (
+                "interviews",
+                f"{r.interview_stages if r.interview_stages is not None else '?'} stages, dates agreed {yes(r.interview_dates_agreed)}",
+            ),
+            ("spec", f"JD clear {yes(r.jd_clear)}, {r.must_haves if r.must_haves is not None else '?'} must-haves"),
+            ("commitment", f"headcount {yes(r.headcount_approved)}, reason known {yes(r.reason_known)}"),
+            ("supply", f"candidates exist {yes(r.candidates_exist)}, {r.competing_agencies} competing agencies"),
+            ("pipeline", f"{r.submittals} submittals, {r.open_disputes} open disputes"),
+        ]
+        if r.notes:
+            rows.append(("notes", r.notes))
+        # A grid keeps wrapped values indented under their value column at any width.
+        table = Table.grid(padding=(0, 2))
+        table.add_column(justify="right", style="bold", no_wrap=True)
+        table.add_column(ratio=1)
+        for label, value in rows:
+            table.add_row(label, Text(value))
+        return table
+
+    def _scorecard(self) -> str:
+        card = self.scorecard
+        if card is None:
+            grade = self.requisition.grade or "–"
+            return f"Grade {grade}. The scorecard's reasons appear once the rules module has scored this requisition."
+        lines = [f"[b]Score {card.score} · grade {card.grade}[/b]"]
+        for reason in card.reasons:
+            points = getattr(reason, "points", 0)
+            lines.append(f"{points:>5g}  {escape(str(getattr(reason, 'sentence', reason)))}")
+        return "\n".join(lines)
+
+    def _disputes_title(self) -> str:
+        open_count = sum(1 for d in self.disputes if d.status in OPEN_DISPUTE_STATUSES)
+        return f"Disputes · {open_count} open" + (
+            f" of {len(self.disputes)}" if len(self.disputes) != open_count else ""
+        )
+
+    def _disputes(self) -> Text:
+        # Open ones first (the Store's order); each names both people so nobody is talked about in absentia.
+        if not self.disputes:
+            return Text("None. Press d to log one.", style="dim")
+        lines = Text()
+        for d in self.disputes:
+            settled = d.status not in OPEN_DISPUTE_STATUSES
+            lines.append(f"{d.code} ", style="bold" if not settled else "dim")
+            lines.append(f"{'●' * d.severity}{'·' * (3 - d.severity)} ")
+            lines.append(f"{CATEGORY_LABELS[d.category]} · {d.status}", style="dim" if settled else "")
+            lines.append(f"\n      {self._person_name(d.raised_by_id)} → {self._person_name(d.counterpart_id)}: ")
+            lines.append(d.summary, style="italic")
+            lines.append("\n")
+        lines.rstrip()
+        return lines
+
+    def compose(self) -> ComposeResult:
+        r = self.requisition
+        grade = r.grade or "–"
+        with Vertical(classes="dialog detail") as dialog:
+            dialog.border_title = f"{r.code} · {r.title}"
+            dialog.border_subtitle = "esc close"
+            with VerticalScroll():
+                with Horizontal(classes="detail-columns"):
+                    yield Static(self._facts(), classes="detail-facts")
+                    with Vertical(classes="detail-side"):
+                        yield Static(
+                            f"Fillability · grade {grade}", classes=f"section-title grade-{(r.grade or 'none').lower()}"
+                        )
+                        yield Static(self._scorecard(), classes="detail-scorecard")
+                        yield Static(self._disputes_title(), classes="section-title")
+                        yield Static(self._disputes(), classes="detail-disputes")
+                yield Static("Timeline", classes="section-title")
+                lines = [line for line in (timeline_line(e, self.people) for e in self.timeline) if line]
+                yield Static(
+                    escape("\n".join(reversed(lines))) or "Nothing has happened yet.", classes="detail-timeline"
+                )
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles a screen as it resumes; the panel was styled as it mounted a moment ago, so
+        # its first resume skips that (later ones, e.g. after a theme change over it, still restyle).
+        if not self._shown_once:
+            self._shown_once = True
+            event.refresh_styles = False
+
+    def _screen_resized(self, size: Size) -> None:
+        # Textual (8.2) lays a pushed screen out as it resumes, and that layout sends the screen a
+        # Resize, which lays it all out and draws it again at once at the same size; the layout its
+        # widgets asked for since then is done with the next frame anyway (with the one that ends
+        # mounting), so opening the panel draws it twice rather than three times. A change of the
+        # terminal's size still lays it out here.
+        if size == self._compositor.size:
+            return
+        super()._screen_resized(size)

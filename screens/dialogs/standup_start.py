@@ -1,0 +1,116 @@
+"""Starting a standup: who is there (present/absent), who facilitates, and how long each item gets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+
+from mediation_console.db.models import Attendee, Person, Team
+
+MIN_TIMEBOX_MINUTES = 1
+MAX_TIMEBOX_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class StandupPlan:
+    attendees: list[Attendee]
+    facilitator_id: int | None
+    timebox_seconds: int
+
+
+def parse_timebox(text: str) -> tuple[int | None, str]:
+    """Minutes per item as typed ("2", "1.5") into seconds, or the reason it is not usable."""
+    try:
+        minutes = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None, "Enter the minutes per item, e.g. 2"
+    if not MIN_TIMEBOX_MINUTES <= minutes <= MAX_TIMEBOX_MINUTES:
+        return None, f"Between {MIN_TIMEBOX_MINUTES} and {MAX_TIMEBOX_MINUTES} minutes per item"
+    return round(minutes * 60), ""
+
+
+class StandupStart(ModalScreen[StandupPlan | None]):
+    """Everyone active is ticked as present; space toggles a person, ctrl+s starts."""
+
+    DEFAULT_CSS = """
+    StandupStart { align: center middle; }
+    StandupStart #start {
+        width: 72; max-width: 100%; height: auto; max-height: 100%;
+        border: round $primary; background: $surface; padding: 0 1; border-title-style: bold;
+    }
+    StandupStart SelectionList { height: auto; max-height: 14; border: none; }
+    StandupStart .field-label { color: $text-muted; margin: 1 0 0 0; }
+    StandupStart #timebox { width: 12; }
+    StandupStart #timebox-error { color: $error; height: auto; }
+    StandupStart .buttons { height: auto; margin: 1 0 0 0; }
+    StandupStart .buttons Button { margin: 0 1 0 0; }
+    StandupStart #start-help { color: $text-muted; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel", tooltip="Close without starting"),
+        Binding("ctrl+s", "start", "start", priority=True, tooltip="Start the standup"),
+    ]
+
+    def __init__(self, people: Sequence[Person], timebox_seconds: int = 120) -> None:
+        super().__init__()
+        self.people = list(people)
+        self.timebox_seconds = timebox_seconds
+
+    def compose(self) -> ComposeResult:
+        leads = [p for p in self.people if p.team == Team.LEAD]
+        with Vertical(id="start") as box:
+            box.border_title = "Start a standup"
+            box.border_subtitle = "space present/absent · ctrl+s start · esc cancel"
+            yield Label("Who is here (ticked = present)", classes="field-label")
+            yield SelectionList[int](*[(f"{p.name} · {p.team}", p.id, True) for p in self.people], id="attendees")
+            yield Label("Facilitator", classes="field-label")
+            yield Select(
+                [(p.name, p.id) for p in self.people],
+                value=leads[0].id if leads else Select.NULL,
+                prompt="nobody in particular",
+                id="facilitator",
+            )
+            yield Label("Minutes per agenda item", classes="field-label")
+            minutes = self.timebox_seconds / 60
+            yield Input(f"{minutes:g}", id="timebox")
+            yield Static("", id="timebox-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Start [ctrl+s]", variant="primary", id="go")
+                yield Button("Cancel [esc]", id="cancel")
+            yield Static("The agenda is built from the data as it is now.", id="start-help")
+
+    @on(Input.Changed, "#timebox")
+    def _validate(self) -> None:
+        _seconds, error = parse_timebox(self.query_one("#timebox", Input).value)
+        self.query_one("#timebox-error", Static).update(error)
+
+    @on(Input.Submitted, "#timebox")
+    @on(Button.Pressed, "#go")
+    def action_start(self) -> None:
+        seconds, error = parse_timebox(self.query_one("#timebox", Input).value)
+        if seconds is None:
+            self.query_one("#timebox-error", Static).update(error)
+            self.notify(error, title="Not started", severity="error")
+            return
+        present = set(self.query_one("#attendees", SelectionList).selected)
+        facilitator = self.query_one("#facilitator", Select).value
+        self.dismiss(
+            StandupPlan(
+                attendees=[Attendee(person_id=p.id, present=p.id in present) for p in self.people],
+                facilitator_id=None if facilitator is Select.NULL else int(facilitator),  # type: ignore[arg-type]
+                timebox_seconds=seconds,
+            )
+        )
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
