@@ -9,7 +9,7 @@ from pathlib import Path
 from bench.common import CACHE, Figure, time_call
 from mediation_console.console.core import metrics
 from mediation_console.console.core.track_record import track_record
-from mediation_console.db.defaults import default_expectations
+from mediation_console.console.core.metric_registry import default_expectations
 from mediation_console.db.store import QueueQuery, Store
 
 SIZE = 100_000
@@ -31,7 +31,7 @@ def _fallback_database(size: int, seed: int = 7) -> Path:
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
     store = Store(tmp, now=lambda: NOW)
     try:
-        generate_demo(store, requisitions=size, seed=seed)
+        generate_demo(store, requisitions=size, seed=seed, expectations=default_expectations())
         # A deterministic spread of grades (A 1 in 4, B 2 in 4, C 1 in 4) and realistic estimates.
         store.set_derived([
             (score, grade, estimate, rid)

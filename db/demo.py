@@ -6,11 +6,11 @@ import datetime as dt
 import json
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mediation_console.db import defaults
-from mediation_console.db.defaults import default_expectations
 from mediation_console.db.models import (
     CATEGORY_LABELS,
     CLOSED_STATUSES,
@@ -701,8 +701,9 @@ K_SUBMITTAL, K_FEEDBACK, K_INTERVIEW, K_OFFER, K_PLACEMENT, K_STATUS = (
 class _DemoBuilder:
     """Builds every record as plain rows in memory, then writes them in bulk (see `_write`)."""
 
-    def __init__(self, store: Store, requisitions: int, seed: int) -> None:
+    def __init__(self, store: Store, requisitions: int, seed: int, expectations: Sequence[Expectation] = ()) -> None:
         self.store = store
+        self.default_expectations = expectations
         self.n = requisitions
         self.rng = random.Random(seed)
         self.now = store.now().replace(microsecond=0)
@@ -816,11 +817,13 @@ class _DemoBuilder:
     # -- expectations ----------------------------------------------------------------------------
 
     def _expectations(self) -> None:
-        """Agrees the default expectations the new database proposed, plus one the lead checks by hand."""
+        """Agrees the default expectations the new database proposed (and any given that it lacks), plus one
+        the lead checks by hand."""
         store = self.store
         existing = {e.metric: e for e in store.list_expectations() if e.metric}
         agreed = self.today - dt.timedelta(weeks=HISTORY_WEEKS + 1)
-        for default in default_expectations(ExpectationStatus.AGREED):
+        chosen = [*existing.values(), *(e for e in self.default_expectations if e.metric not in existing)]
+        for default in chosen:
             current = existing.get(default.metric)
             update = {
                 "status": ExpectationStatus.AGREED,
@@ -1535,7 +1538,7 @@ class _DemoBuilder:
                         standup_id=standup[0],
                         reason=reason,
                     )
-                elif rng.random() < 0.45:
+                elif pool and rng.random() < 0.45:
                     expectation = pool[rng.randrange(len(pool))]
                     self._commitment(
                         person,
@@ -1799,8 +1802,13 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 
 
-def generate_demo(store: Store, requisitions: int = 60, seed: int = 7) -> dict[str, int]:
+def generate_demo(
+    store: Store, requisitions: int = 60, seed: int = 7, *, expectations: Sequence[Expectation] = ()
+) -> dict[str, int]:
     """Fills an empty database with a demo team's work; returns how many of each record were written.
+
+    The demo agrees the expectations the new database proposed, and adds any of `expectations` (the
+    core's default expectations) it does not have.
 
     The same seed and the same clock (`store.now`) give an identical database; every date is relative
     to that clock so the demo always looks live.
@@ -1809,7 +1817,7 @@ def generate_demo(store: Store, requisitions: int = 60, seed: int = 7) -> dict[s
         raise RejectedChange("The demo needs at least one requisition")
     if not store.is_empty():
         raise RejectedChange(f"{store.path} already holds data; the demo is written into an empty database")
-    builder = _DemoBuilder(store, requisitions, seed)
+    builder = _DemoBuilder(store, requisitions, seed, expectations)
     with store.transaction():
         summary = builder.build()
         store.audit("database", None, "demo", None, {"seed": seed, "requisitions": requisitions})

@@ -26,7 +26,6 @@ from mediation_console.db.defaults import (
     INTAKE_WITHIN_HOURS,
     NO_STALE_REQUISITION_DAYS,
     PROMISE_NOT_BEFORE_ESTIMATE,
-    default_expectations,
 )
 from mediation_console.db.models import (
     ALLOWED_TRANSITIONS,
@@ -185,8 +184,12 @@ class Store:
         readonly: bool = False,
         now: Callable[[], dt.datetime] = utcnow,
         actor: str = "lead",
+        on_create: Callable[[Store], None] | None = None,
     ) -> None:
+        """`on_create(store)` fills a new database in the transaction that creates its schema (the core
+        proposes the default expectations so), so a crash leaves all of it or none."""
         self.path = Path(path)
+        self._on_create = on_create
         self.now = now
         self.actor = actor
         self.readonly = readonly
@@ -325,13 +328,11 @@ class Store:
                 for statement in _split_sql(MIGRATIONS[number]):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number + 1}")
-            if version == 0:
-                # A new database starts with the default expectations, proposed for the teams to agree.
-                # They go in the same transaction as the schema, so a crash leaves all of it or none.
+            if version == 0 and self._on_create is not None:
+                # What a new database starts with goes in the same transaction as the schema.
                 self._depth = 1
                 try:
-                    for expectation in default_expectations():
-                        self.add_expectation(expectation)
+                    self._on_create(self)
                 finally:
                     self._depth = 0
             self.conn.execute("COMMIT")
@@ -1316,14 +1317,15 @@ class Store:
         grade: str | None = None,
         calendar: str | None = None,
         expectation_id: int | None = None,
-        default_estimate_days: float = 36,
+        default_estimate_days: float | None = None,
     ) -> tuple[str, dict[str, Any], str]:
         """The CTEs ending in `cases` of one metric, their parameters, and the extra breach columns.
 
         The cases are those whose clock started after `:start_after` and by `:start_until` (set per
         statement), measured at `until`. `cases` has: requisition_id, at (when the clock started), at_jd (its julian day), done_at,
         kept (1 / 0 / NULL = not decided yet) and excess (past the threshold, in the metric's unit).
-        The definitions are documented in console/metrics.py.
+        The definitions are documented in console/core/metric_registry.py, which passes the grade of
+        a first-submittal metric, the business-day `calendar` and the `default_estimate_days`.
         """
         params: dict[str, Any] = {"t": float(threshold), "until": _to_sql(until), "until_jd": _julian(until)}
         extras = self._NO_EXTRAS
@@ -1358,7 +1360,9 @@ class Store:
         elif metric in (FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B):
             # Each qualification starts a clock; on hold / lost / declined stops it; a re-qualification
             # starts a new one. `calendar` maps each day to [clock-start, clock-stop] business-day ordinals.
-            params["grade"] = grade or ("A" if metric == FIRST_SUBMITTAL_A else "B")
+            if grade is None:
+                raise StoreError(f"The metric {metric!r} is measured for one grade: name it")
+            params["grade"] = grade
             params["calendar"] = calendar or "{}"
             # The next submittal, re-qualification and pause after each qualification are kept beside it
             # (schema migration 11); one after `until` has not happened yet at `until`.
@@ -1426,6 +1430,8 @@ class Store:
             )
         elif metric == PROMISE_NOT_BEFORE_ESTIMATE:
             # Whole days: the estimate is a date (opened + estimate days), compared with the promised date.
+            if default_estimate_days is None:
+                raise StoreError(f"The metric {metric!r} needs the estimate to fall back on")
             params["default_estimate"] = float(default_estimate_days)
             sql = """
                 base AS (

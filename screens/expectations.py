@@ -15,9 +15,9 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
-from mediation_console.console.core.config import load_settings
-from mediation_console.console.core.metrics import BusinessCalendar, Measurement, Verdict, definition, measure_all
-from mediation_console.db.defaults import NO_STALE_REQUISITION_DAYS
+from mediation_console.console.core.calendar import user_calendar
+from mediation_console.console.core.metric_registry import definition
+from mediation_console.console.core.metrics import Measurement, Verdict, measure_all
 from mediation_console.db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
 from mediation_console.db.store import StoreError
 from mediation_console.screens.base import ModeScreen, SizedTable
@@ -413,7 +413,7 @@ class ExpectationsScreen(ModeScreen):
             store,
             expectations,
             now,
-            calendar=BusinessCalendar.from_settings(load_settings()),
+            calendar=user_calendar(),
             on_measured=measured,
             on_failed=failed,
             stop=lambda: worker.is_cancelled,
@@ -508,9 +508,7 @@ class ExpectationsScreen(ModeScreen):
                 " · ",
                 (measurement.verdict_label, f"bold {colour}" if colour else "dim"),
                 # Staleness is a snapshot; every other metric covers its window.
-                " · right now"
-                if expectation.metric == NO_STALE_REQUISITION_DAYS
-                else f" · over {expectation.window_days} days",
+                " · right now" if spec.snapshot else f" · over {expectation.window_days} days",
                 breaches,
             )
         summary.update(

@@ -17,7 +17,8 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from mediation_console.console.core.agenda import SECTION_LABELS, Agenda, build_agenda, next_business_day
+from mediation_console.console.core.agenda import SECTION_LABELS, Agenda, build_agenda
+from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.config import data_dir, ensure_private_dir
 from mediation_console.console.core.notes import default_filename, gather_notes, render, write_private
 from mediation_console.db.models import Commitment, Person, Standup, StandupItem
@@ -717,7 +718,10 @@ class StandupScreen(ModeScreen):
             self._show_made()
 
         self.app.push_screen(
-            StandupCommitment(item, store.list_people(active_only=True), next_business_day(today), today), made
+            StandupCommitment(
+                item, store.list_people(active_only=True), user_calendar().next_business_day(today), today
+            ),
+            made,
         )
 
     def action_log_dispute(self) -> None:

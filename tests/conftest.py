@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mediation_console.console.core.database import open_store
 from mediation_console.db.models import (
     Dispute,
     DisputeCategory,
@@ -164,7 +165,7 @@ def store_factory(tmp_path: Path, clock: Clock) -> Iterator[Callable[..., Store]
     opened: list[Store] = []
 
     def make(requisitions: int = 20, *, name: str | None = None, people: bool | None = None) -> Store:
-        store = Store(tmp_path / (name or f"store-{len(opened)}.db"), now=clock)
+        store = open_store(tmp_path / (name or f"store-{len(opened)}.db"), now=clock)
         opened.append(store)
         if requisitions or people:
             seed(store, requisitions)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from mediation_console.console.core import config
+from mediation_console.console.core.database import open_store
 from mediation_console.db.store import Store, StoreError
 
 EXIT_REJECTED = 1
@@ -51,7 +52,7 @@ class CliState:
         if not create and not path.exists():
             raise EnvironmentProblem(f"{path} does not exist (create it with: mediate demo --db {path})")
         try:
-            return Store(path, readonly=readonly)
+            return open_store(path, readonly=readonly)
         except StoreError as exc:
             raise EnvironmentProblem(str(exc)) from None
         except OSError as exc:

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
-from mediation_console.db.defaults import FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B
+from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
+from mediation_console.console.core.metric_registry import allowances, by_grade
+from mediation_console.console.core.norms import DEFAULT_TIME_TO_FILL_DAYS
+from mediation_console.db.defaults import NO_STALE_REQUISITION_DAYS
 from mediation_console.db.models import Commitment, Dispute, Expectation, Person, Requisition, StandupItem
 from mediation_console.db.store import Store, StoreError
 
@@ -35,12 +38,6 @@ SECTION_LABELS = {
     EXPECTATIONS: "Expectations missed or at risk",
 }
 
-# SHRM's ~36-day average time to fill: the estimate when the rules module has not computed one.
-DEFAULT_ESTIMATE_DAYS = 36
-# Bullhorn's staleness flag: five days without a status change.
-STALE_DAYS = 5
-# First-submittal expectations by grade, in business days after qualification (shipped defaults).
-DEFAULT_SUBMITTAL_DAYS = {"A": 1, "B": 2}
 # Long sections are cut here; a "+N more" item says what was left off and where to find it.
 SECTION_LIMIT = 12
 
@@ -104,42 +101,31 @@ class Agenda:
         return len(self.items)
 
 
-def business_days_before(moment: dt.datetime, days: int) -> dt.datetime:
-    """The moment `days` business days (Monday to Friday) before `moment`."""
-    current = moment
-    while days > 0:
-        current -= dt.timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+@dataclass(frozen=True)
+class Allowances:
+    """How long a requisition may wait before the agenda calls it at risk: the teams' agreed (else
+    proposed) expectations' thresholds, else the metric registry's defaults."""
+
+    submittal_days: dict[str, int]  # business days from qualification to a first submittal, by grade
+    stale_days: float  # days without a status change
+
+    @classmethod
+    def of(cls, store: Store) -> Allowances:
+        found = allowances(store.list_expectations(statuses=("agreed", "proposed")))
+        return cls(
+            submittal_days={grade: max(0, round(found[spec.key])) for grade, spec in by_grade().items() if spec.key},
+            stale_days=found[NO_STALE_REQUISITION_DAYS],
+        )
 
 
-def next_business_day(day: dt.date) -> dt.date:
-    """The first Monday-to-Friday date after `day` (the default due date of a new commitment)."""
-    day += dt.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
-
-
-def _submittal_expectations(store: Store) -> dict[str, int]:
-    """Business days to first submittal per grade, from the agreed (or proposed) expectations."""
-    days = dict(DEFAULT_SUBMITTAL_DAYS)
-    for expectation in store.list_expectations(statuses=("agreed", "proposed")):
-        grade = {FIRST_SUBMITTAL_A: "A", FIRST_SUBMITTAL_B: "B"}.get(expectation.metric or "")
-        if grade and expectation.threshold is not None:
-            days[grade] = max(0, round(expectation.threshold))
-    return days
-
-
-def default_top_proposal(store: Store) -> TopProposal | None:
+def default_top_proposal(store: Store, calendar: BusinessCalendar | None = None) -> TopProposal | None:
     """The rules module's best proposal for a dispute, when the rules module is installed."""
     try:
         from mediation_console.console.core.rules.service import Mediator  # type: ignore[import-not-found]
     except ImportError:
         return None
     try:
-        mediator = Mediator(store)
+        mediator = Mediator(store, calendar=calendar)
     except Exception:  # a broken rule pack must not stop the meeting; the agenda says so instead
         return lambda _dispute: "(proposals unavailable: the rule pack did not load)"
 
@@ -150,7 +136,9 @@ def default_top_proposal(store: Store) -> TopProposal | None:
     return top
 
 
-def default_expectation_check(store: Store, now: dt.datetime) -> ExpectationCheck | None:
+def default_expectation_check(
+    store: Store, now: dt.datetime, calendar: BusinessCalendar | None = None
+) -> ExpectationCheck | None:
     """The metric catalogue's verdicts on the agreed expectations, when console.metrics is installed."""
     try:
         from mediation_console.console.core import metrics
@@ -161,7 +149,7 @@ def default_expectation_check(store: Store, now: dt.datetime) -> ExpectationChec
         agreed = on.list_expectations(statuses=("agreed",))
         # Only the verdict and its summary are shown here: no breaches are listed, and the verdict
         # reads the window and the last two weeks of the trend.
-        return metrics.measure_all(on, agreed, now=now, breach_limit=0, trend_weeks=2)
+        return metrics.measure_all(on, agreed, now=now, breach_limit=0, trend_weeks=2, calendar=calendar)
 
     def measure_beside() -> list:
         with store.background_reader() as reader:
@@ -213,8 +201,10 @@ def build_agenda(
     *,
     limit: int = SECTION_LIMIT,
     use_installed: bool = True,
+    calendar: BusinessCalendar | None = None,
 ) -> Agenda:
-    """The agenda at `now` (default: the store's clock).
+    """The agenda at `now` (default: the store's clock), counting business days on `calendar` (default:
+    the one the lead's settings name).
 
     `proposals(dispute)` gives the top proposal's title and `expectations()` the expectations missed or
     at risk; when not given they come from the rules module and the metric catalogue if installed
@@ -222,9 +212,10 @@ def build_agenda(
     """
     now = now or store.now()
     today = now.date()
+    calendar = calendar or user_calendar()
     if use_installed:
-        proposals = proposals or default_top_proposal(store)
-        expectations = expectations or default_expectation_check(store, now)
+        proposals = proposals or default_top_proposal(store, calendar)
+        expectations = expectations or default_expectation_check(store, now, calendar)
     previous = store.previous_standup(now)
     since = previous.ended_at if previous else None
     people = store.people_by_id()
@@ -320,16 +311,16 @@ def build_agenda(
         )
     items += _more(INTAKE, intake_total - len(intake), "requisitions awaiting intake", "See the queue, status intake")
 
-    submittal_days = _submittal_expectations(store)
+    allowed = Allowances.of(store)
     at_risk, risk_total = store.requisitions_at_risk(
         today=today,
-        stale_before=now - dt.timedelta(days=STALE_DAYS),
-        submittal_due_before={g: business_days_before(now, d) for g, d in submittal_days.items()},
-        default_estimate_days=DEFAULT_ESTIMATE_DAYS,
+        stale_before=now - dt.timedelta(days=allowed.stale_days),
+        submittal_due_before={g: calendar.business_days_before(now, d) for g, d in allowed.submittal_days.items()},
+        default_estimate_days=DEFAULT_TIME_TO_FILL_DAYS,
         limit=limit,
     )
     for req, reasons in at_risk:
-        items.append(_at_risk_item(req, reasons, people, today, submittal_days))
+        items.append(_at_risk_item(req, reasons, people, today, allowed))
     items += _more(AT_RISK, risk_total - len(at_risk), "at-risk requisitions", "See the queue's at-risk filter")
 
     # Disputes, each with the proposal the rules rank first.
@@ -428,7 +419,7 @@ def _at_risk_item(
     reasons: frozenset[str],
     people: dict[int, Person],
     today: dt.date,
-    submittal_days: dict[str, int],
+    allowed: Allowances,
 ) -> AgendaItem:
     words = []
     person_id: int | None = req.sales_owner_id
@@ -436,7 +427,7 @@ def _at_risk_item(
         if req.promised_date < today:
             words.append(f"promised {req.promised_date:%d %b}, already past")
         else:
-            estimate = req.estimate_days or DEFAULT_ESTIMATE_DAYS
+            estimate = req.estimate_days or DEFAULT_TIME_TO_FILL_DAYS
             realistic = req.opened_at.date() + dt.timedelta(days=estimate)
             short = (realistic - req.promised_date).days
             words.append(
@@ -444,11 +435,11 @@ def _at_risk_item(
                 f"realistic {estimate}-day estimate"
             )
     if "no_submittal" in reasons:
-        days = submittal_days.get(req.grade or "", 0)
+        days = allowed.submittal_days.get(req.grade or "", 0)
         words.append(f"no submittal within {_plural(days, 'business day')} of qualification (grade {req.grade})")
         person_id = req.recruiter_id or req.sales_owner_id
     if "stale" in reasons:
-        words.append(f"no status change for {STALE_DAYS}+ days")
+        words.append(f"no status change for {allowed.stale_days:g}+ days")
         if "promise" not in reasons:
             person_id = req.recruiter_id or req.sales_owner_id
     who = f"sales {_name(people, req.sales_owner_id)}, recruiter {_name(people, req.recruiter_id)}"
@@ -466,11 +457,8 @@ __all__ = [
     "Agenda",
     "AgendaItem",
     "ExpectationFinding",
+    "Allowances",
     "build_agenda",
-    "next_business_day",
-    "business_days_before",
     "SECTIONS",
     "SECTION_LABELS",
-    "DEFAULT_ESTIMATE_DAYS",
-    "STALE_DAYS",
 ]

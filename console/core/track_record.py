@@ -1,12 +1,9 @@
 """The track record: follow-through and dispute figures per person and per team, computed from the data.
 
-Follow-through = kept ÷ (kept + missed) of the commitments whose outcome falls in the window (the
-last 30 or 90 days, today included). A commitment's outcome falls on the day it was kept or missed
-when that came before its due date, otherwise on its due date. So keeping a promise early counts
-at once, and a promise kept *after* its due date still counts as kept — on its due date — but is
-also counted as ``late``, so a habit of late delivery shows without being called a miss. Open
+Follow-through is defined once, in ``follow_through.py`` (the rules read the same figure): kept ÷
+(kept + missed) of the commitments whose outcome day falls in the window (the last 30 or 90 days,
+today included), a promise kept after its due date counted as kept and also as ``late``. Open
 commitments never count: one past its due date shows as ``overdue`` until the lead decides.
-No kept or missed commitment in a window gives None ("no data"), never 100 %.
 
 Disputes (over the last 90 days): ``disputes_raised`` counts the disputes a person raised (a team:
 its members raised); ``disputes_resolved`` counts the disputes they were party to (either side)
@@ -21,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from mediation_console.console.core.follow_through import WINDOWS, tallies_by_owner
+from mediation_console.console.core.follow_through import rate as follow_through
 from mediation_console.db.models import Team
 from mediation_console.db.store import Store
 
-WINDOWS = (30, 90)
 TREND_WEEKS = 12
 DISPUTE_WINDOW_DAYS = 90
 TEAM_LABELS = {Team.SALES: "Sales", Team.RECRUITING: "Recruiting", Team.LEAD: "Lead"}
@@ -81,15 +79,11 @@ TRACK_RECORD_LABELS = {
 }
 
 
-def follow_through(kept: int, missed: int) -> float | None:
-    return None if not kept + missed else 100.0 * kept / (kept + missed)
-
-
 def track_record(store: Store, now: dt.datetime | None = None, *, trend_weeks: int = TREND_WEEKS) -> TrackRecordReport:
     """Everyone's and every team's record at `now` (the Store's clock by default)."""
     now = now or store.now()
     today = now.date()
-    windows = {days: store.follow_through_by_owner(today - dt.timedelta(days=days - 1), today) for days in WINDOWS}
+    windows = {days: tallies_by_owner(store, today, days) for days in WINDOWS}
     weekly: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     for owner, week, kept, missed in store.follow_through_weekly_by_owner(today, trend_weeks):
         weekly[owner][week] = (kept, missed)

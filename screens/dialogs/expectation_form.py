@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
-from mediation_console.console.core.metrics import CATALOGUE, CHECKED_BY_HAND, definition
+from mediation_console.console.core.metric_registry import CHECKED_BY_HAND, REGISTRY, definition
 from mediation_console.db.models import Expectation, ExpectationStatus, Team
 from mediation_console.screens.dialogs.modals import FormModal, friendly_errors
 
@@ -54,18 +54,18 @@ class ExpectationForm(FormModal[Expectation | None]):
         super().__init__()
         self.taken_titles = {t.casefold() for t in taken_titles}
         # The title follows the metric and threshold until the lead types one of their own.
-        first = next(iter(CATALOGUE.values()))
+        first = next(iter(REGISTRY.values()))
         self._suggestion = first.title(first.default_threshold)
         self._title_is_suggested = True
 
     def compose(self) -> ComposeResult:
-        first = next(iter(CATALOGUE.values()))
+        first = next(iter(REGISTRY.values()))
         with Vertical(id="expectation-form") as box:
             box.border_title = "New expectation (proposed until both teams agree)"
             box.border_subtitle = "ctrl+s save · esc cancel"
             yield Label("Measured by", classes="field-label")
             yield Select(
-                [(spec.label, key) for key, spec in CATALOGUE.items()] + [(CHECKED_BY_HAND.label, BY_HAND)],
+                [(spec.label, key) for key, spec in REGISTRY.items()] + [(CHECKED_BY_HAND.label, BY_HAND)],
                 value=first.key,
                 allow_blank=False,
                 id="metric",
@@ -76,12 +76,12 @@ class ExpectationForm(FormModal[Expectation | None]):
             yield Input(first.title(first.default_threshold), id="title")
             yield Static("", id="title-error", classes="error")
             yield Label("Who promises it", classes="field-label")
-            yield Select(TEAM_CHOICES, value=Team.SALES, allow_blank=False, id="owner_team")
+            yield Select(TEAM_CHOICES, value=first.owner_team, allow_blank=False, id="owner_team")
             yield Static("", id="owner_team-error", classes="error")
             with Horizontal(classes="numbers"):
                 with Vertical():
                     yield Label("Target (% of cases)", classes="field-label")
-                    yield Input("90", id="target")
+                    yield Input(_number(first.default_target), id="target")
                     yield Static("", id="target-error", classes="error")
                 with Vertical():
                     yield Label(self._threshold_label(first.key), classes="field-label", id="threshold-label")
@@ -89,7 +89,7 @@ class ExpectationForm(FormModal[Expectation | None]):
                     yield Static("", id="threshold-error", classes="error")
                 with Vertical():
                     yield Label("Window (days)", classes="field-label")
-                    yield Input("30", id="window_days")
+                    yield Input(_number(first.default_window_days), id="window_days")
                     yield Static("", id="window_days-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Propose [ctrl+s]", variant="primary", id="save")

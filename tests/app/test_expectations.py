@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from mediation_console.console.app import MediationApp
+from mediation_console.console.core.database import open_store
 from mediation_console.db.defaults import INTAKE_WITHIN_HOURS
 from mediation_console.db.models import (
     Commitment,
@@ -114,7 +115,7 @@ def seed_expectations(store: Store) -> dict[str, int]:
 
 @pytest.fixture
 def store(tmp_path):
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
+    with open_store(tmp_path / "mediation.db", now=lambda: NOW) as s:
         yield s
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
+from mediation_console.console.core.database import open_store
 from mediation_console.db.models import EventKind, Person, PipelineEvent, Requisition, Team
-from mediation_console.db.store import Store
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
 
 def main(path: str, tag: str) -> None:
-    store = Store(path, now=lambda: NOW)
+    store = open_store(path, now=lambda: NOW)
     owner = store.person_by_name("Crash Owner")
     if owner is None:
         owner = store.add_person(Person(name="Crash Owner", team=Team.SALES))

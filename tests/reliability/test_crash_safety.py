@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from mediation_console.db.defaults import default_expectations
+from mediation_console.console.core.metric_registry import default_expectations
 from tests.reliability.helpers import PYTHON, REPO, audit_problems, clean_env, integrity, soak
 
 WRITER = Path(__file__).with_name("crash_writer.py")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from mediation_console.console.app import MediationApp
+from mediation_console.console.core.database import open_store
 from mediation_console.console.core.demo_setup import fill_demo
 from mediation_console.db.store import Store
 
@@ -23,7 +24,7 @@ def demo_app(tmp_path):
 
 @pytest.fixture
 def new_app(tmp_path):
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as store:
+    with open_store(tmp_path / "mediation.db", now=lambda: NOW) as store:
         yield MediationApp(store, now=lambda: NOW)
 
 

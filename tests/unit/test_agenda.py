@@ -349,9 +349,3 @@ def test_a_first_standup_counts_wins_from_the_beginning(tmp_path, clock):
     assert [i.requisition_id for i in agenda.section(ag.WINS)] == [req.id]
     assert agenda.section(ag.CARRIED) == []
     store.close()
-
-
-def test_next_business_day_skips_the_weekend():
-    assert ag.next_business_day(dt.date(2026, 11, 26)) == dt.date(2026, 11, 27)  # Thu -> Fri
-    assert ag.next_business_day(dt.date(2026, 11, 27)) == dt.date(2026, 11, 30)  # Fri -> Mon
-    assert ag.business_days_before(dt.datetime(2026, 11, 30, 9), 1) == dt.datetime(2026, 11, 27, 9)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mediation_console.console.core import database
 from mediation_console.db.demo import generate_demo
 from mediation_console.db.models import (
     ALLOWED_TRANSITIONS,
@@ -47,7 +48,7 @@ TABLES = (
 
 
 def open_store(path: Path) -> Store:
-    return Store(path, now=lambda: FIXED_NOW)
+    return database.open_store(path, now=lambda: FIXED_NOW)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from mediation_console.console.core.rules.facts import add_business_days, business_days_between
 from mediation_console.console.core.rules.refresh import refresh_derived, refresh_one
 from mediation_console.console.core.rules.service import Mediator
 from mediation_console.db.models import (
@@ -285,14 +284,6 @@ def test_accepting_a_proposal_gives_its_commitments_to_the_disputes_people_on_bu
     assert all(c.dispute_id == dispute.id and c.requisition_id == req.id for c in commitments)
     resolved, stored = store.resolve_dispute(dispute.id, best.title, best.id, commitments)
     assert resolved.proposal_id == "pay.market-data" and len(stored) == 2
-
-
-def test_business_days_skip_weekends():
-    friday = dt.date(2025, 3, 7)
-    assert add_business_days(friday, 1) == dt.date(2025, 3, 10)
-    assert add_business_days(friday, 5) == dt.date(2025, 3, 14)
-    assert business_days_between(friday, dt.date(2025, 3, 14)) == 5
-    assert business_days_between(dt.date(2025, 3, 14), friday) == -5
 
 
 def test_refreshing_stores_every_requisitions_score_grade_and_estimate(store):

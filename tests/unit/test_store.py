@@ -9,6 +9,7 @@ import stat
 
 import pytest
 
+from mediation_console.console.core.database import open_store
 from mediation_console.db.models import (
     Attendee,
     Commitment,
@@ -153,10 +154,13 @@ def test_a_standup_round_trips_with_items_and_attendees(store, team):
     assert store.running_standup().id == standup.id
 
 
-def test_a_new_database_proposes_the_default_expectations(store):
-    expectations = store.list_expectations()
+def test_a_new_database_proposes_the_default_expectations(tmp_path):
+    with open_store(tmp_path / "new.db", now=lambda: NOW) as store:
+        expectations = store.list_expectations()
     assert len(expectations) == 6
     assert {e.status for e in expectations} == {ExpectationStatus.PROPOSED}
+    with Store(tmp_path / "bare.db") as bare:  # the database layer alone starts empty
+        assert bare.list_expectations() == []
 
 
 # -- transactions and audit -----------------------------------------------------------------------

@@ -15,11 +15,12 @@ from typing import Any
 
 from rule_engine import DataType
 
+from mediation_console.console.core.calendar import BusinessCalendar
+from mediation_console.console.core.follow_through import WINDOW_DAYS
+from mediation_console.console.core.norms import DEFAULT_TIME_TO_FILL_DAYS, MIN_HISTORY
 from mediation_console.console.core.rules.conditions import format_value
-from mediation_console.db.defaults import DEFAULT_TIME_TO_FILL_DAYS
 from mediation_console.db.models import (
     OPEN_STATUSES,
-    CommitmentStatus,
     Dispute,
     Engagement,
     EventKind,
@@ -31,10 +32,8 @@ from mediation_console.db.models import (
 
 FLOAT, STRING, BOOLEAN = DataType.FLOAT, DataType.STRING, DataType.BOOLEAN
 
-# SHRM's benchmark average time to fill (~36 days), the estimate when the team's own history is thin,
-# lives in db.defaults so the expectation metrics can read it without loading the rules engine.
-MIN_HISTORY = 5  # similar filled requisitions needed before the team's own median is trusted
-FOLLOW_THROUGH_WINDOW_DAYS = 90
+# SHRM's average time to fill (the estimate while the team's own history is thin) and the history
+# needed before the team's own median is trusted are in norms, shared with the metrics and the agenda.
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +125,10 @@ DISPUTE_FACTS = _specs(
         ("sales_person", STRING, "Sales", None),
         ("recruiter_person", STRING, "Recruiting", None),
         ("pair_disputes_90d", FLOAT, "Other disputes between them (90 days)", "num"),
-        ("sales_follow_through_pct", FLOAT, "Sales follow-through (90 days)", "pct"),
-        ("recruiting_follow_through_pct", FLOAT, "Recruiter follow-through (90 days)", "pct"),
-        ("sales_team_follow_through_pct", FLOAT, "Sales team follow-through (90 days)", "pct"),
-        ("recruiting_team_follow_through_pct", FLOAT, "Recruiting team follow-through (90 days)", "pct"),
+        ("sales_follow_through_pct", FLOAT, f"Sales follow-through ({WINDOW_DAYS} days)", "pct"),
+        ("recruiting_follow_through_pct", FLOAT, f"Recruiter follow-through ({WINDOW_DAYS} days)", "pct"),
+        ("sales_team_follow_through_pct", FLOAT, f"Sales team follow-through ({WINDOW_DAYS} days)", "pct"),
+        ("recruiting_team_follow_through_pct", FLOAT, f"Recruiting team follow-through ({WINDOW_DAYS} days)", "pct"),
     ]
 )
 
@@ -151,34 +150,6 @@ def fact_value(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     return float(value)
-
-
-# -- business days ---------------------------------------------------------------------------------
-
-
-def add_business_days(start: dt.date, days: int) -> dt.date:
-    """The date `days` business days after `start` (Saturdays and Sundays skipped)."""
-    current = start
-    step = 1 if days >= 0 else -1
-    remaining = abs(days)
-    while remaining:
-        current += dt.timedelta(days=step)
-        if current.weekday() < 5:
-            remaining -= 1
-    return current
-
-
-def business_days_between(start: dt.date, end: dt.date) -> int:
-    """Business days from `start` to `end` (negative when `end` is earlier)."""
-    if end < start:
-        return -business_days_between(end, start)
-    whole_weeks, extra = divmod((end - start).days, 7)
-    count = whole_weeks * 5
-    weekday = start.weekday()
-    for offset in range(1, extra + 1):
-        if (weekday + offset) % 7 < 5:
-            count += 1
-    return count
 
 
 # -- scorecard facts (hot path) -------------------------------------------------------------------
@@ -234,7 +205,7 @@ class Estimate:
     """A realistic time to fill.
 
     days: the estimate; source: "history" (the team's median of similar filled requisitions) or
-    "default" (SHRM's ~36-day average, used when fewer than `MIN_HISTORY` similar ones exist);
+    "default" (SHRM's average, used when fewer than `MIN_HISTORY` similar ones exist);
     sample: how many similar filled requisitions there were; grade/engagement: what "similar" meant.
     """
 
@@ -322,6 +293,7 @@ def history_facts(
     score: int,
     grade: str,
     fill_rates: Mapping[str, float | None],
+    calendar: BusinessCalendar,
 ) -> dict[str, Any]:
     today = now.date()
     opened = req.opened_at or now
@@ -331,12 +303,13 @@ def history_facts(
     submittals = max(pipeline.submittals, req.submittals)
     first_bdays = None
     if pipeline.first_submittal_at is not None and req.intake_at is not None:
-        first_bdays = float(business_days_between(req.intake_at.date(), pipeline.first_submittal_at.date()))
+        # The clock of an allowance, as the first-submittal metric counts it.
+        first_bdays = float(calendar.business_days_elapsed(req.intake_at.date(), pipeline.first_submittal_at.date()))
     return {
         "days_open": float(((req.closed_at or now) - opened).days),
         "days_since_update": float((now - (req.updated_at or opened)).days),
         "days_to_promise": None if promised is None else float((promised - today).days),
-        "business_days_to_promise": None if promised is None else float(business_days_between(today, promised)),
+        "business_days_to_promise": None if promised is None else float(calendar.business_days_until(today, promised)),
         "promise_days": None if promise_days is None else float(promise_days),
         "estimate_days": float(estimate.days),
         "estimate_source": estimate.source,
@@ -360,12 +333,6 @@ def history_facts(
 def empty_requisition_facts() -> dict[str, Any]:
     """A dispute about no requisition: every requisition fact is unknown."""
     return {name: None for name in (*SCORECARD_FACTS, *HISTORY_FACTS)}
-
-
-def follow_through_pct(tally: Mapping[str, int]) -> float | None:
-    """kept ÷ (kept + missed) as a percentage; None when nothing was due (no data is not 100%)."""
-    kept, missed = tally.get(CommitmentStatus.KEPT.value, 0), tally.get(CommitmentStatus.MISSED.value, 0)
-    return None if kept + missed == 0 else kept * 100.0 / (kept + missed)
 
 
 def dispute_facts_base(

@@ -18,10 +18,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mediation_console.console.core.norms import (
+    DEFAULT_TIME_TO_FILL_DAYS,
+    FEEDBACK_HOURS,
+    MIN_HISTORY,
+    STALE_DAYS,
+    STANDARD_FEE_PCT,
+)
 from mediation_console.console.core.rules.conditions import Condition, ConditionError, Template
 from mediation_console.console.core.rules.facts import (
-    DEFAULT_TIME_TO_FILL_DAYS,
-    MIN_HISTORY,
     PROPOSAL_FACTS,
     SCORECARD_FACTS,
     FactSpec,
@@ -34,14 +39,18 @@ SHIPPED_PACK = "default_pack.toml"
 SIDES = ("sales", "recruiting")
 CATEGORIES = tuple(c.value for c in DisputeCategory)
 TOTAL_WEIGHT = 100
-# Constants every pack can rely on; a lead may override their values but not remove them.
+# Constants every pack can rely on, with their defaults (the shipped pack does not repeat them); a lead
+# may override their values but not remove them.
 REQUIRED_CONSTANTS: dict[str, float] = {
-    "default_time_to_fill_days": DEFAULT_TIME_TO_FILL_DAYS,
-    "min_history": float(MIN_HISTORY),
-    "low_follow_through_pct": 70.0,
-    "neutral_follow_through_pct": 80.0,
+    "default_time_to_fill_days": float(DEFAULT_TIME_TO_FILL_DAYS),  # SHRM's average
+    "min_history": float(MIN_HISTORY),  # similar fills before the team's own median is used
+    "standard_fee_pct": float(STANDARD_FEE_PCT),  # a fee below this is a concession
+    "stale_days": float(STALE_DAYS),  # Bullhorn's staleness flag
+    "feedback_hours": float(FEEDBACK_HOURS),  # Lever's hiring-manager feedback norm
+    "low_follow_through_pct": 70.0,  # below this a side gets earlier due dates and a check-in
+    "neutral_follow_through_pct": 80.0,  # assumed when a side has no kept or missed commitments yet
     "track_record_weight": 2.0,
-    "check_in_due_in": 2.0,
+    "check_in_due_in": 2.0,  # business days
 }
 
 

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mediation_console.console.core.rules.facts import add_business_days
+from mediation_console.console.core.calendar import BusinessCalendar
+from mediation_console.console.core.follow_through import WINDOW_DAYS
 from mediation_console.console.core.rules.pack import SIDES, Pack, ProposalRule
 
 SIDE_LABELS = {"sales": "Sales", "recruiting": "Recruiting"}
@@ -16,7 +17,7 @@ SIDE_LABELS = {"sales": "Sales", "recruiting": "Recruiting"}
 
 @dataclass(frozen=True, slots=True)
 class TrackRecord:
-    """Each side's follow-through over 90 days, as used for ranking.
+    """Each side's follow-through (follow_through.py, over its WINDOW_DAYS), as used for ranking.
 
     sales_pct / recruiting_pct: kept ÷ (kept + missed) × 100 for the dispute's salesperson and
     recruiter, falling back to their team's when the person has no closed commitments yet, None
@@ -106,9 +107,14 @@ def _sooner(due_in: int) -> int:
 
 
 def consider(
-    rule: ProposalRule, facts: Mapping[str, Any], pack: Pack, track: TrackRecord, today: dt.date
+    rule: ProposalRule,
+    facts: Mapping[str, Any],
+    pack: Pack,
+    track: TrackRecord,
+    today: dt.date,
+    calendar: BusinessCalendar,
 ) -> Consideration:
-    """Evaluates one proposal rule against a dispute's facts."""
+    """Evaluates one proposal rule against a dispute's facts; due dates are counted on `calendar`."""
     why: list[str] = []
     if rule.when is not None:
         held, shown = rule.when.check(facts)
@@ -136,7 +142,7 @@ def consider(
     low_sides = {side for side in SIDES if side in owners and (pct := track.pct(side)) is not None and pct < low}
     for side in sorted(low_sides):
         adjustments.append(
-            f"{SIDE_LABELS[side]} follow-through is {track.pct(side):.0f}% over 90 days (below {low:.0f}%): "
+            f"{SIDE_LABELS[side]} follow-through is {track.pct(side):.0f}% over {WINDOW_DAYS} days (below {low:.0f}%): "
             "its commitments are due sooner and a check-in is added"
         )
     commitments: list[PlannedCommitment] = []
@@ -145,7 +151,7 @@ def consider(
         owner = rule_commitment.owner
         due_in = _sooner(rule_commitment.due_in) if owner in low_sides else rule_commitment.due_in
         text = rule_commitment.text.render(facts)
-        commitments.append(PlannedCommitment(owner, text, due_in, add_business_days(today, due_in)))
+        commitments.append(PlannedCommitment(owner, text, due_in, calendar.add_business_days(today, due_in)))
         pct = track.pct(owner)
         reliability.append((pct if pct is not None else neutral) / 100)
     check_in_due = int(pack.constant("check_in_due_in"))
@@ -156,7 +162,7 @@ def consider(
                 side,
                 f"Check in with the lead on progress: {first}",
                 check_in_due,
-                add_business_days(today, check_in_due),
+                calendar.add_business_days(today, check_in_due),
                 check_in=True,
             )
         )
@@ -176,7 +182,7 @@ def consider(
         criterion=rule.criterion,
         criterion_value=rule.criterion_value.render(facts),
         commitments=tuple(commitments),
-        review_date=add_business_days(today, rule.review_in),
+        review_date=calendar.add_business_days(today, rule.review_in),
         strength=strength,
         rank_score=rank_score,
         matched=tuple(matched),
@@ -188,14 +194,26 @@ def consider(
 
 
 def consider_all(
-    pack: Pack, category: str, facts: Mapping[str, Any], track: TrackRecord, today: dt.date
+    pack: Pack,
+    category: str,
+    facts: Mapping[str, Any],
+    track: TrackRecord,
+    today: dt.date,
+    calendar: BusinessCalendar,
 ) -> list[Consideration]:
     """Every proposal of the category: fired ones first, best rank first; then those that did not fire."""
-    considered = [consider(rule, facts, pack, track, today) for rule in pack.proposals_for(category)]
+    considered = [consider(rule, facts, pack, track, today, calendar) for rule in pack.proposals_for(category)]
     fired = sorted((c for c in considered if c.fired), key=lambda c: (-c.rank_score, c.rule_id))
     idle = sorted((c for c in considered if not c.fired), key=lambda c: c.rule_id)
     return fired + idle
 
 
-def rank(pack: Pack, category: str, facts: Mapping[str, Any], track: TrackRecord, today: dt.date) -> list[Proposal]:
-    return [c.proposal for c in consider_all(pack, category, facts, track, today) if c.proposal is not None]
+def rank(
+    pack: Pack,
+    category: str,
+    facts: Mapping[str, Any],
+    track: TrackRecord,
+    today: dt.date,
+    calendar: BusinessCalendar,
+) -> list[Proposal]:
+    return [c.proposal for c in consider_all(pack, category, facts, track, today, calendar) if c.proposal is not None]

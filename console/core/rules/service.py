@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediation_console.console.core import config
+from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
+from mediation_console.console.core.follow_through import rate_of, tallies_by_owner
 from mediation_console.console.core.rules.facts import (
     ALL_FACTS,
-    FOLLOW_THROUGH_WINDOW_DAYS,
     SPEC_FIELDS,
     Estimate,
     dispute_facts_base,
     empty_requisition_facts,
     estimate_from,
-    follow_through_pct,
     history_facts,
     is_exclusive,
     scorecard_facts,
@@ -29,6 +29,7 @@ from mediation_console.console.core.rules.facts import (
 from mediation_console.console.core.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
 from mediation_console.console.core.rules.proposals import Consideration, Proposal, TrackRecord, consider_all
 from mediation_console.console.core.rules.scorecard import Scorecard, Scorer
+from mediation_console.console.core.track_record import DISPUTE_WINDOW_DAYS
 from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person, Requisition, Team
 from mediation_console.db.store import Store
 
@@ -131,6 +132,7 @@ class Mediator:
     """Rules in force (shipped pack + the lead's pack + extras) applied to the Store's records.
 
     `today` fixes the clock for due dates and ages (tests, reports); otherwise the Store's clock.
+    Business days are counted on `calendar` (default: the one the lead's settings name).
     Loading raises PackError when a pack is invalid.
     """
 
@@ -141,8 +143,10 @@ class Mediator:
         today: dt.date | None = None,
         *,
         include_user_pack: bool = True,
+        calendar: BusinessCalendar | None = None,
     ) -> None:
         self.store = store
+        self.calendar = calendar or user_calendar()
         packs: list[str | Path] = []
         user_pack = config.user_rules_path()
         if include_user_pack and user_pack.exists():
@@ -180,11 +184,10 @@ class Mediator:
         return history
 
     def _tallies(self) -> tuple[dict[int, dict[str, int]], dict[str, dict[str, int]]]:
-        """Commitments due in the follow-through window by status: per person and per team."""
+        """Commitments kept and missed in the follow-through window (follow_through.py): per person and per team."""
         history = self._history("follow_through")
         if history.tallies is None or history.team_tallies is None:
-            since = self.today - dt.timedelta(days=FOLLOW_THROUGH_WINDOW_DAYS)
-            tallies = self.store.commitment_tallies_by_owner(since, self.today)
+            tallies = tallies_by_owner(self.store, self.today)
             people = self.store.people_by_id()
             teams: dict[str, dict[str, int]] = {}
             for owner_id, tally in tallies.items():
@@ -234,7 +237,7 @@ class Mediator:
         return self.scorecard(self._requisition(requisition_id))
 
     def _standard_fee(self) -> float:
-        return float(self.pack.constants.get("standard_fee_pct", 20.0))
+        return self.pack.constant("standard_fee_pct")
 
     def _fill_rates_for(self, req: Requisition) -> dict[str, float | None]:
         """Fill rates of closed requisitions by terms: the objective criterion of fee disputes."""
@@ -277,7 +280,15 @@ class Mediator:
         facts = scorecard_facts(req)
         facts.update(
             history_facts(
-                req, self.now, card.estimate, pipeline, spec_changes, card.score, card.grade, self._fill_rates_for(req)
+                req,
+                self.now,
+                card.estimate,
+                pipeline,
+                spec_changes,
+                card.score,
+                card.grade,
+                self._fill_rates_for(req),
+                self.calendar,
             )
         )
         return facts
@@ -325,11 +336,11 @@ class Mediator:
         values: dict[str, tuple[float | None, str]] = {}
         for side, team in (("sales", Team.SALES), ("recruiting", Team.RECRUITING)):
             pid = sides[side]
-            pct = None if pid is None else follow_through_pct(tallies.get(pid, {}))
+            pct = None if pid is None else rate_of(tallies.get(pid, {}))
             if pct is not None:
                 values[side] = (pct, "person")
                 continue
-            pct = follow_through_pct(team_tallies.get(team.value, {}))
+            pct = rate_of(team_tallies.get(team.value, {}))
             values[side] = (pct, "team" if pct is not None else "none")
         return TrackRecord(values["sales"][0], values["recruiting"][0], values["sales"][1], values["recruiting"][1])
 
@@ -357,7 +368,7 @@ class Mediator:
         facts.update(
             dispute_facts_base(dispute, self.now, raiser.team if raiser else None, names["sales"], names["recruiting"])
         )
-        since = self.now - dt.timedelta(days=FOLLOW_THROUGH_WINDOW_DAYS)
+        since = self.now - dt.timedelta(days=DISPUTE_WINDOW_DAYS)
         facts["pair_disputes_90d"] = float(
             self.store.count_disputes_between(
                 dispute.raised_by_id, dispute.counterpart_id, since, exclude_id=dispute.id
@@ -368,7 +379,7 @@ class Mediator:
         facts["recruiting_follow_through_pct"] = track.recruiting_pct
         _tallies, team_tallies = self._tallies()
         for side, team in (("sales", Team.SALES), ("recruiting", Team.RECRUITING)):
-            facts[f"{side}_team_follow_through_pct"] = follow_through_pct(team_tallies.get(team.value, {}))
+            facts[f"{side}_team_follow_through_pct"] = rate_of(team_tallies.get(team.value, {}))
         return facts, track
 
     def dispute_facts(self, dispute_id: int) -> list[FactLine]:
@@ -386,11 +397,11 @@ class Mediator:
         """Every proposal of the dispute's category, fired or not, and why (fired first, best first)."""
         dispute = self._dispute(dispute_id)
         facts, track = self._dispute_facts_and_track(dispute)
-        return consider_all(self.pack, dispute.category.value, facts, track, self.today)
+        return consider_all(self.pack, dispute.category.value, facts, track, self.today, self.calendar)
 
     def proposals(self, dispute: Dispute) -> list[Proposal]:
         facts, track = self._dispute_facts_and_track(dispute)
-        considered = consider_all(self.pack, dispute.category.value, facts, track, self.today)
+        considered = consider_all(self.pack, dispute.category.value, facts, track, self.today, self.calendar)
         return [c.proposal for c in considered if c.proposal is not None]
 
     def proposals_for(self, dispute_id: int) -> list[Proposal]:
