@@ -19,6 +19,7 @@ from mediation_console.console.cli.common import (
 from mediation_console.console.cli.io import export_group, import_group
 from mediation_console.console.cli.notes import notes
 from mediation_console.console.cli.rules import rules
+from mediation_console.console.core.calendar import user_calendar
 from mediation_console.db.store import RejectedChange, StoreError
 
 
@@ -137,7 +138,9 @@ def doctor(state: CliState) -> None:
     click.echo(f"permissions    {report.mode}")
     for table, n in report.counts.items():
         click.echo(f"{table:<14} {n:,}")
-    for warning in report.warnings:
+    calendar = user_calendar()
+    click.echo(f"business days  skip {calendar.description}")
+    for warning in [*report.warnings, *([calendar.problem] if calendar.problem else [])]:
         click.echo(f"warning: {warning}")
     click.echo("ok" if report.ok else "PROBLEMS FOUND")
     if not report.ok:

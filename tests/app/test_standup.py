@@ -268,3 +268,21 @@ async def test_p_goes_back_one_item_where_the_terminal_sends_shift_space_as_spac
         await pilot.press("p")
         await settle(pilot)
         assert store.running_standup().current_item == 1
+
+
+@pytest.mark.parametrize(("country", "due"), [(None, "2026-11-27"), ("", "2026-11-26")])
+async def test_a_commitment_made_the_day_before_a_holiday_falls_due_after_it(tmp_path, monkeypatch, country, due):
+    # Wednesday 25 November 2026: Thursday is Thanksgiving, a US public holiday (the default country).
+    if country is not None:
+        (tmp_path / "settings.json").write_text(f'{{"country": "{country}"}}')
+        monkeypatch.setenv("MEDIATE_SETTINGS", str(tmp_path / "settings.json"))
+    wednesday = dt.datetime(2026, 11, 25, 9, 0)
+    with Store(tmp_path / "holiday.db", now=lambda: wednesday) as store:
+        seed_standup(store)
+        app = MediationApp(store, now=lambda: wednesday)
+        async with app.run_test(size=SIZE) as pilot:
+            await start_standup(pilot)
+            await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, StandupCommitment)
+            assert app.screen.query_one("#due", Input).value == due

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from mediation_console.console.core import agenda as ag
+from mediation_console.db.defaults import NO_STALE_REQUISITION_DAYS
 from mediation_console.db.models import (
     Attendee,
     Commitment,
@@ -238,6 +239,30 @@ def test_at_risk_requisitions_say_why(world):
     assert "No submittal within 1 business day of qualification (grade A)" in no_sub.detail
     assert no_sub.person_id == world["people"]["Rita Recruiter"].id
     assert "no status change for 5+ days" in at_risk[world["stale"].id].detail.lower()
+
+
+def test_the_staleness_the_agenda_warns_of_is_the_one_the_teams_agreed(world):
+    # The metric measures staleness at the agreed expectation's threshold; the agenda used to flag at
+    # 5 days whatever the teams had agreed.
+    store, stale = world["store"], world["stale"].id  # last status change 10 Nov: 16 days ago
+
+    def agree(days: int) -> None:
+        store.add_expectation(
+            Expectation(
+                title=f"No requisition without a status change for {days} days",
+                owner_team=Team.RECRUITING,
+                metric=NO_STALE_REQUISITION_DAYS,
+                threshold=days,
+                status="agreed",
+            )
+        )
+
+    agree(20)
+    assert stale not in {i.requisition_id for i in build(world).section(ag.AT_RISK)}
+    store.set_expectation_status(store.list_expectations(statuses=("agreed",))[-1].id, "retired")
+    agree(14)
+    at_risk = {i.requisition_id: i for i in build(world).section(ag.AT_RISK)}
+    assert "no status change for 14+ days" in at_risk[stale].detail.lower()
 
 
 def test_a_computed_estimate_replaces_the_default(world):

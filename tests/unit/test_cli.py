@@ -55,6 +55,18 @@ def test_doctor_warns_when_others_can_read_the_database(real_db):
     assert "readable by other users" in result.stdout
 
 
+def test_doctor_names_the_business_calendar_and_a_country_it_does_not_know(real_db, tmp_path):
+    assert "business days  skip weekends and US public holidays" in mediate("doctor", "--db", str(real_db)).stdout
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"country": "Atlantis"}')
+    result = mediate("doctor", "--db", str(real_db), env={"MEDIATE_SETTINGS": str(settings)})
+    assert result.returncode == 0, result.stderr
+    assert "business days  skip weekends\n" in result.stdout
+    assert "warning: No public holiday calendar is known for 'Atlantis'; business days skip weekends only" in (
+        result.stdout
+    )
+
+
 def test_the_database_can_be_named_by_environment_variable(real_db):
     result = mediate("doctor", env={"MEDIATE_DB": str(real_db)})
     assert result.returncode == 0, result.stderr
