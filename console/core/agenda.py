@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -119,18 +119,17 @@ class Allowances:
 
 
 def default_top_proposal(store: Store, calendar: BusinessCalendar | None = None) -> TopProposal | None:
-    """The rules module's best proposal for a dispute, when the rules module is installed."""
-    try:
-        from mediation_console.console.core.rules.service import Mediator  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+    """The rules module's best proposal for a dispute."""
+    # Imported here: the rules engine takes a while to load, and an agenda built without it never needs it.
+    from mediation_console.console.core.rules.service import Mediator
+
     try:
         mediator = Mediator(store, calendar=calendar)
     except Exception:  # a broken rule pack must not stop the meeting; the agenda says so instead
         return lambda _dispute: "(proposals unavailable: the rule pack did not load)"
 
     def top(dispute: Dispute) -> str | None:
-        proposals = mediator.proposals_for(dispute.id)
+        proposals = mediator.proposals(dispute)
         return proposals[0].title if proposals else None
 
     return top
@@ -139,11 +138,8 @@ def default_top_proposal(store: Store, calendar: BusinessCalendar | None = None)
 def default_expectation_check(
     store: Store, now: dt.datetime, calendar: BusinessCalendar | None = None
 ) -> ExpectationCheck | None:
-    """The metric catalogue's verdicts on the agreed expectations, when console.metrics is installed."""
-    try:
-        from mediation_console.console.core import metrics
-    except ImportError:
-        return None
+    """The metrics' verdicts on the agreed expectations."""
+    from mediation_console.console.core import metrics
 
     def measure(on: Store) -> list:
         agreed = on.list_expectations(statuses=("agreed",))
@@ -257,12 +253,12 @@ def build_agenda(
     items += _more(WINS, kept_total - len(kept), "commitments kept", "See the commitments list")
 
     # Promises: overdue, due today, and the open action items the last standup made.
-    shown_commitments: set[int] = set()
+    shown_commitments: set[int | None] = set()
     overdue, overdue_total = store.open_commitments_due_between(None, today - dt.timedelta(days=1), limit)
     due_today, due_total = store.open_commitments_due_between(today, today, limit)
     carried: list[Commitment] = []
     carried_total = 0
-    if previous is not None:
+    if previous is not None and previous.id is not None:
         carried, carried_total = store.open_commitments_of_standup(previous.id, limit * 2)
     reqs = store.requisitions_by_ids([c.requisition_id for c in (*overdue, *due_today, *carried) if c.requisition_id])
     codes.update({r.id: r.code for r in reqs.values()})
@@ -328,8 +324,8 @@ def build_agenda(
     dispute_reqs = store.requisitions_by_ids([d.requisition_id for d in disputes if d.requisition_id])
     for dispute in disputes:
         top = _safe_top(proposals, dispute)
-        req = dispute_reqs.get(dispute.requisition_id) if dispute.requisition_id else None
-        about = f" on {req.code}" if req else ""
+        about_req = dispute_reqs.get(dispute.requisition_id) if dispute.requisition_id else None
+        about = f" on {about_req.code}" if about_req else ""
         parties = f"{_name(people, dispute.raised_by_id)} and {_name(people, dispute.counterpart_id)}"
         detail = f"{parties}{about}, severity {dispute.severity}, {dispute.status}"
         if top:
@@ -348,9 +344,9 @@ def build_agenda(
 
     if expectations is not None:
         try:
-            found = list(expectations())
+            judged = list(expectations())
         except Exception as exc:  # a metric that cannot be measured must not stop the meeting; say so
-            found = []
+            judged = []
             items.append(
                 AgendaItem(
                     section=EXPECTATIONS,
@@ -358,7 +354,7 @@ def build_agenda(
                     detail=f"{type(exc).__name__}: {exc}",
                 )
             )
-        findings = sorted(found, key=lambda f: (f.verdict != "missed", f.expectation.id or 0))
+        findings = sorted(judged, key=lambda f: (f.verdict != "missed", f.expectation.id or 0))
         for finding in findings[:limit]:
             verdict = "Missed" if finding.verdict == "missed" else "At risk"
             items.append(
@@ -387,10 +383,10 @@ def _commitment_item(
     section: str,
     c: Commitment,
     people: dict[int, Person],
-    req_codes: dict[int, str | None],
+    req_codes: Mapping[int | None, str | None],
     *,
     prefix: str,
-    dispute_codes: dict[int, str | None] | None = None,
+    dispute_codes: Mapping[int | None, str | None] | None = None,
 ) -> AgendaItem:
     links = [
         code

@@ -42,14 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mediation_console.console.core.norms import FEEDBACK_HOURS, STALE_DAYS
-from mediation_console.db.defaults import (
-    CLIENT_FEEDBACK_WITHIN_HOURS,
-    FIRST_SUBMITTAL_A,
-    FIRST_SUBMITTAL_B,
-    INTAKE_WITHIN_HOURS,
-    NO_STALE_REQUISITION_DAYS,
-    PROMISE_NOT_BEFORE_ESTIMATE,
-)
+from mediation_console.db import defaults as ids
 from mediation_console.db.models import Expectation, ExpectationStatus, Team
 from mediation_console.db.store import Store
 
@@ -141,7 +134,7 @@ class MetricDefinition:
 
 def _submittal(grade: str, days: float, cost: int) -> MetricDefinition:
     return MetricDefinition(
-        FIRST_SUBMITTAL_A if grade == "A" else FIRST_SUBMITTAL_B,
+        ids.FIRST_SUBMITTAL_A if grade == "A" else ids.FIRST_SUBMITTAL_B,
         f"First submittal within {{n}} of qualification (grade {grade})",
         "business days",
         Team.RECRUITING,
@@ -160,7 +153,7 @@ REGISTRY: dict[str, MetricDefinition] = {
     spec.key: spec
     for spec in (
         MetricDefinition(
-            INTAKE_WITHIN_HOURS,
+            ids.INTAKE_WITHIN_HOURS,
             "Intake call within {n} of a new requisition",
             "hours",
             Team.SALES,
@@ -174,7 +167,7 @@ REGISTRY: dict[str, MetricDefinition] = {
         _submittal("A", 1, cost=20),
         _submittal("B", 2, cost=17),
         MetricDefinition(
-            CLIENT_FEEDBACK_WITHIN_HOURS,
+            ids.CLIENT_FEEDBACK_WITHIN_HOURS,
             "Client feedback within {n} of a submittal",
             "hours",
             Team.SALES,
@@ -187,7 +180,7 @@ REGISTRY: dict[str, MetricDefinition] = {
             breach_waiting="no client feedback {spent} after the submittal of {at:%d %b}",
         ),
         MetricDefinition(
-            NO_STALE_REQUISITION_DAYS,
+            ids.NO_STALE_REQUISITION_DAYS,
             "No requisition without a status change for {n}",
             "days",
             Team.RECRUITING,
@@ -201,7 +194,7 @@ REGISTRY: dict[str, MetricDefinition] = {
             no_data="no data: no requisition is running",
         ),
         MetricDefinition(
-            PROMISE_NOT_BEFORE_ESTIMATE,
+            ids.PROMISE_NOT_BEFORE_ESTIMATE,
             "Promised dates no earlier than the realistic estimate",
             "days",
             Team.SALES,

@@ -97,6 +97,8 @@ def track_record(store: Store, now: dt.datetime | None = None, *, trend_weeks: i
     by_team: dict[Team, list[tuple[TrackRecord, dict[int, tuple[int, int]]]]] = defaultdict(list)
     for person in store.list_people():
         pid = person.id
+        if pid is None:  # a stored person always has an id
+            continue
         counts = {days: windows[days].get(pid, {"kept": 0, "missed": 0, "late": 0}) for days in WINDOWS}
         n_open, n_overdue = open_now.get(pid, (0, 0))
         record_disputes = disputes.get(pid, {})
@@ -182,7 +184,7 @@ def sort_records(records: Sequence[TrackRecord], column: str, descending: bool =
 def _pool(window: dict[int, dict[str, int]], person_ids: Sequence[int | None]) -> dict[str, int]:
     pooled = {"kept": 0, "missed": 0, "late": 0}
     for pid in person_ids:
-        for name, value in window.get(pid, {}).items():
+        for name, value in (window.get(pid, {}) if pid is not None else {}).items():
             pooled[name] += value or 0
     return pooled
 

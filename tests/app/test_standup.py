@@ -206,15 +206,21 @@ async def test_closing_the_app_mid_meeting_and_reopening_resumes_the_standup(sto
         assert "item 2 of" in str(screen.query_one("#item-section").render())
 
 
+async def open_commitment(pilot) -> StandupCommitment:
+    """Starts the standup and opens the commitment form on its first item."""
+    await start_standup(pilot)
+    await pilot.press("c")
+    await pilot.pause()
+    modal = pilot.app.screen
+    assert isinstance(modal, StandupCommitment)
+    return modal
+
+
 async def test_a_commitment_needs_an_owner_and_a_due_date_that_is_not_past(store, exports):
     seed_standup(store)
     app = MediationApp(store, now=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
-        await start_standup(pilot)
-        await pilot.press("c")
-        await pilot.pause()
-        modal = app.screen
-        assert isinstance(modal, StandupCommitment)
+        modal = await open_commitment(pilot)
         await pilot.press(*"Call the client")
         modal.query_one("#due", Input).value = "2026-11-20"
         await pilot.pause()
@@ -281,8 +287,5 @@ async def test_a_commitment_made_the_day_before_a_holiday_falls_due_after_it(tmp
         seed_standup(store)
         app = MediationApp(store, now=lambda: wednesday)
         async with app.run_test(size=SIZE) as pilot:
-            await start_standup(pilot)
-            await pilot.press("c")
-            await pilot.pause()
-            assert isinstance(app.screen, StandupCommitment)
-            assert app.screen.query_one("#due", Input).value == due
+            modal = await open_commitment(pilot)
+            assert modal.query_one("#due", Input).value == due

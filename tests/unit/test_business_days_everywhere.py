@@ -19,26 +19,27 @@ US = BusinessCalendar("US")
 WEDNESDAY = dt.datetime(2026, 11, 25, 9, 0)  # the day before Thanksgiving (Thursday 26 November)
 
 
-def a_team(store):
+def a_requisition(store, opened: dt.datetime, **fields) -> Requisition:
+    """A data engineer's requisition for Acme, with a salesperson and a recruiter."""
     sam = store.add_person(Person(name="Sam Seller", team=Team.SALES))
     rita = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
-    return sam, rita
+    return store.add_requisition(
+        Requisition(
+            title="Data Engineer",
+            client="Acme",
+            sales_owner_id=sam.id,
+            recruiter_id=rita.id,
+            opened_at=opened,
+            **fields,
+        )
+    )
 
 
 def test_the_agenda_gives_a_grade_a_requisition_its_business_day_over_the_holiday(tmp_path):
     clock = Clock(dt.datetime(2026, 11, 27, 9, 0))  # Friday, the day after Thanksgiving
     with open_store(tmp_path / "agenda.db", now=clock) as store:
-        sam, rita = a_team(store)
-        req = store.add_requisition(
-            Requisition(
-                title="Data Engineer",
-                client="Acme",
-                sales_owner_id=sam.id,
-                recruiter_id=rita.id,
-                opened_at=dt.datetime(2026, 11, 24, 9, 0),
-                intake_at=dt.datetime(2026, 11, 25, 10, 0),  # Wednesday: one business day is due by Friday 10:00
-            )
-        )
+        # Qualified after Wednesday's intake: one business day to a first submittal, due by Friday 10:00.
+        req = a_requisition(store, dt.datetime(2026, 11, 24, 9, 0), intake_at=dt.datetime(2026, 11, 25, 10, 0))
         store.change_status(req.id, "qualified")
         store.set_derived([(85, "A", 30, req.id)])
 
@@ -53,13 +54,8 @@ def test_the_agenda_gives_a_grade_a_requisition_its_business_day_over_the_holida
 def test_the_first_submittal_metric_skips_the_holiday_of_the_settings_country(tmp_path, monkeypatch):
     clock = Clock(dt.datetime(2026, 11, 30, 9, 0))
     with open_store(tmp_path / "metric.db", now=clock) as store:
-        sam, rita = a_team(store)
         clock.at = dt.datetime(2026, 11, 24, 9, 0)
-        req = store.add_requisition(
-            Requisition(
-                title="Data Engineer", client="Acme", sales_owner_id=sam.id, recruiter_id=rita.id, opened_at=clock.at
-            )
-        )
+        req = a_requisition(store, clock.at)
         clock.at = dt.datetime(2026, 11, 25, 10, 0)
         store.change_status(req.id, "qualified")
         store.set_derived([(85, "A", 30, req.id)])
@@ -101,17 +97,11 @@ def test_a_proposals_commitments_fall_due_after_the_holiday(tmp_path):
 
 def test_the_rules_count_business_days_to_a_promise_and_to_a_first_submittal_on_the_calendar(tmp_path):
     with open_store(tmp_path / "facts.db", now=lambda: WEDNESDAY) as store:
-        sam, rita = a_team(store)
-        req = store.add_requisition(
-            Requisition(
-                title="Data Engineer",
-                client="Acme",
-                sales_owner_id=sam.id,
-                recruiter_id=rita.id,
-                opened_at=dt.datetime(2026, 11, 16, 9, 0),
-                intake_at=dt.datetime(2026, 11, 21, 10, 0),  # a Saturday
-                promised_date=dt.date(2026, 11, 30),
-            )
+        req = a_requisition(
+            store,
+            dt.datetime(2026, 11, 16, 9, 0),
+            intake_at=dt.datetime(2026, 11, 21, 10, 0),  # a Saturday
+            promised_date=dt.date(2026, 11, 30),
         )
         store.add_pipeline_event(
             PipelineEvent(requisition_id=req.id, kind=EventKind.SUBMITTAL, at=dt.datetime(2026, 11, 23, 15, 0))

@@ -460,18 +460,18 @@ def _build(raw: _Raw) -> Pack:
     gates: list[Gate] = []
     for rule_id, (body, source) in raw.entries["gates"].items():
         try:
-            spec = GateSpec.model_validate(body)
+            gate = GateSpec.model_validate(body)
         except ValidationError as exc:
             raise PackError(source, _pydantic_problem(exc), "gate", rule_id) from None
-        if not spec.enabled:
+        if not gate.enabled:
             continue
         gates.append(
             Gate(
                 rule_id,
-                spec.title,
-                _compile_condition(spec.when, card_types, source, "gate", rule_id, "when", constants, scorecard=True),
-                spec.cap,
-                _compile_template(spec.reason, card_specs, source, "gate", rule_id, "reason", constants),
+                gate.title,
+                _compile_condition(gate.when, card_types, source, "gate", rule_id, "when", constants, scorecard=True),
+                gate.cap,
+                _compile_template(gate.reason, card_specs, source, "gate", rule_id, "reason", constants),
                 source,
             )
         )
@@ -486,13 +486,13 @@ def _build(raw: _Raw) -> Pack:
     for name in CATEGORIES:
         body, source = raw.categories.get(name, ({}, raw.sources[0] if raw.sources else ""))
         try:
-            spec = CategorySpec.model_validate(body)
+            category = CategorySpec.model_validate(body)
         except ValidationError as exc:
             raise PackError(source, _pydantic_problem(exc), "category", name) from None
-        for fact in spec.facts:
+        for fact in category.facts:
             if fact not in all_specs:
                 raise PackError(source, f"facts: unknown fact '{fact}'", "category", name)
-        categories[name] = Category(name, spec.sales_fallback, spec.recruiting_fallback, tuple(spec.facts))
+        categories[name] = Category(name, category.sales_fallback, category.recruiting_fallback, tuple(category.facts))
 
     return Pack(
         name=" + ".join(raw.names) or "rules",

@@ -206,14 +206,3 @@ def consider_all(
     fired = sorted((c for c in considered if c.fired), key=lambda c: (-c.rank_score, c.rule_id))
     idle = sorted((c for c in considered if not c.fired), key=lambda c: c.rule_id)
     return fired + idle
-
-
-def rank(
-    pack: Pack,
-    category: str,
-    facts: Mapping[str, Any],
-    track: TrackRecord,
-    today: dt.date,
-    calendar: BusinessCalendar,
-) -> list[Proposal]:
-    return [c.proposal for c in consider_all(pack, category, facts, track, today, calendar) if c.proposal is not None]

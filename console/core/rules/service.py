@@ -358,9 +358,8 @@ class Mediator:
         for pid in sides.values():
             if pid is not None and pid not in people:
                 people[pid] = self.store.get_person(pid)
-        names = {
-            side: (people[pid].name if pid is not None and people.get(pid) else None) for side, pid in sides.items()
-        }
+        found = {side: people.get(pid) if pid is not None else None for side, pid in sides.items()}
+        names = {side: person.name if person is not None else None for side, person in found.items()}
         raiser = parties.get(dispute.raised_by_id)
         facts = empty_requisition_facts()
         if req is not None:
