@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mediation_console.db import audit as audit_chain
 from mediation_console.db import defaults
 from mediation_console.db.models import (
     CATEGORY_LABELS,
@@ -26,7 +27,7 @@ from mediation_console.db.models import (
     RequisitionStatus,
     Team,
 )
-from mediation_console.db.schema import FACTS_BACKFILL_STATEMENTS, PER_ROW_FACT_TRIGGER_NAMES
+from mediation_console.db.schema import FACTS_BACKFILL_STATEMENTS, PER_ROW_FACT_TRIGGER_NAMES, REQUISITIONS_FTS_FILL
 from mediation_console.db.store import RejectedChange, Store
 
 S = RequisitionStatus
@@ -1744,11 +1745,7 @@ class _DemoBuilder:
         conn.executemany(_insert_sql("requisitions", REQUISITION_COLUMNS), req_rows)
         if any(name == "requisitions_fts_insert" for _kind, name, _sql in deferred):
             # The same row the trigger writes (schema migration 2), for every requisition at once.
-            conn.execute(
-                "INSERT INTO requisitions_fts(rowid, code, title, client, notes, people) "
-                "SELECT r.id, r.code, r.title, r.client, r.notes, (SELECT group_concat(name, ' ') FROM people p "
-                "WHERE p.id IN (r.sales_owner_id, r.recruiter_id)) FROM requisitions r"
-            )
+            conn.execute(REQUISITIONS_FTS_FILL)
         conn.executemany(_insert_sql("pipeline_events", EVENT_COLUMNS), self.event_rows)
         conn.executemany(_insert_sql("disputes", DISPUTE_COLUMNS), self.dispute_rows)
         conn.executemany(_insert_sql("standups", STANDUP_COLUMNS), self.standup_rows)
@@ -1762,10 +1759,7 @@ class _DemoBuilder:
         audit = self.audit_rows.append
         for row in self.event_rows:
             audit((row[3], names.get(row[4], actor), "pipeline_event", row[0], "create", None, _event_json(row)))
-        conn.executemany(
-            "INSERT INTO events (at, actor, entity, entity_id, action, before, after) VALUES (?,?,?,?,?,?,?)",
-            self.audit_rows,
-        )
+        audit_chain.append(conn, self.audit_rows)
         for _kind, _name, sql in deferred:
             conn.execute(sql)
         # What the dropped triggers would have kept for each event, for all of them at once.

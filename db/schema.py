@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
+from mediation_console.db import audit
+
 # Each entry moves the file from version i to i+1. Never edit a shipped migration: append a new one.
 # Migration 11's looked-up facts worked out for every row at once: by the migration itself, and by the
 # demo generator after it bulk-loads with the triggers below dropped. Boundaries match the metrics:
@@ -130,6 +135,15 @@ CREATE TRIGGER requisitions_opened_prev_status AFTER UPDATE OF opened_at ON requ
 END;
 """
 
+# What the search index holds for every requisition (the rows migration 2's triggers keep), for a
+# bulk load or a rebuild.
+REQUISITIONS_FTS_FILL = """
+INSERT INTO requisitions_fts(rowid, code, title, client, notes, people)
+SELECT r.id, r.code, r.title, r.client, r.notes,
+       (SELECT group_concat(name, ' ') FROM people p WHERE p.id IN (r.sales_owner_id, r.recruiter_id))
+FROM requisitions r
+"""
+
 # The tables whose changes migration 13 counts (Store.table_versions): what caches are worked out from.
 VERSIONED_TABLES = ("requisitions", "commitments", "people")
 _VERSIONED_ACTIONS = ("INSERT", "UPDATE", "DELETE")
@@ -144,6 +158,31 @@ PER_ROW_FACT_TRIGGER_NAMES = EVENT_FACTS_TRIGGER_NAMES + PREV_STATUS_TRIGGER_NAM
 FACTS_BACKFILL_STATEMENTS = tuple(
     statement.strip() for statement in f"{EVENT_FACTS_BACKFILL};{PREV_STATUS_BACKFILL}".split(";") if statement.strip()
 )
+
+# The audit log becomes a hash chain (db/audit.py): each row's hash over the previous row's hash and its
+# own content, and the chain's head beside it, both written with the row. The rows already there are
+# chained by `_chain_existing_audit_rows` after this SQL, in the same transaction.
+AUDIT_CHAIN_SQL = """
+    ALTER TABLE events ADD COLUMN hash TEXT;
+    CREATE TABLE audit_head (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        event_id INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    );
+    """
+
+
+def _chain_existing_audit_rows(conn: sqlite3.Connection) -> None:
+    # The append-only guard (migration 1) steps aside for this one write of the new column.
+    guard = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'events_no_update'"
+    ).fetchone()
+    if guard is not None:
+        conn.execute("DROP TRIGGER events_no_update")
+    audit.hash_existing(conn)
+    if guard is not None:
+        conn.execute(guard[0])
+
 
 MIGRATIONS: list[str] = [
     # 1: the records.
@@ -497,6 +536,38 @@ MIGRATIONS: list[str] = [
     CREATE INDEX requisitions_intake_risk ON requisitions(
         status, intake_at, opened_at, promised_date, estimate_days, submittals, grade, status_changed_at);
     """,
+    # 14: the audit log as a hash chain with its head recorded (AUDIT_CHAIN_SQL, then the rows already there).
+    AUDIT_CHAIN_SQL,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# What runs after a migration's SQL, in its transaction, for what SQL alone cannot do. Keyed by the SQL
+# itself, so renumbering a migration on a rebase cannot detach its step.
+_AFTER_SQL: dict[int, Callable[[sqlite3.Connection], None]] = {
+    MIGRATIONS.index(AUDIT_CHAIN_SQL): _chain_existing_audit_rows,
+}
+
+
+def split_sql(script: str) -> list[str]:
+    """Splits a migration into statements, keeping trigger bodies whole."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        text = "\n".join(current).strip()
+        if sqlite3.complete_statement(text):
+            statements.append(text)
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip())
+    return statements
+
+
+def run_migration(conn: sqlite3.Connection, number: int) -> None:
+    """Moves the file from version `number` to `number + 1` (the caller holds the transaction)."""
+    for statement in split_sql(MIGRATIONS[number]):
+        conn.execute(statement)
+    step = _AFTER_SQL.get(number)
+    if step is not None:
+        step(conn)
+    conn.execute(f"PRAGMA user_version = {number + 1}")

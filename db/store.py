@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from mediation_console.db import audit as audit_chain
+from mediation_console.db import doctor as doctor_checks
 from mediation_console.db import safe_file
 from mediation_console.db.defaults import (
     CLIENT_FEEDBACK_WITHIN_HOURS,
@@ -53,7 +55,7 @@ from mediation_console.db.models import (
     StandupItem,
     Team,
 )
-from mediation_console.db.schema import MIGRATIONS, SCHEMA_VERSION
+from mediation_console.db.schema import SCHEMA_VERSION, run_migration
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -172,6 +174,11 @@ class DoctorReport:
     readable_by_others: bool
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # What the checks of db/doctor.py found: the table, the row and what is wrong with each.
+    problems: list[doctor_checks.Problem] = field(default_factory=list)
+    audit_head: str = ""
+    repaired: list[str] = field(default_factory=list)
+    repair_backup: Path | None = None
 
 
 class Store:
@@ -325,9 +332,7 @@ class Store:
             # Another process may have set the file up while this one waited for the write lock.
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             for number in range(version, SCHEMA_VERSION):
-                for statement in _split_sql(MIGRATIONS[number]):
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+                run_migration(self.conn, number)
             if version == 0 and self._on_create is not None:
                 # What a new database starts with goes in the same transaction as the schema.
                 self._depth = 1
@@ -413,17 +418,19 @@ class Store:
         after: dict[str, Any] | None = None,
     ) -> None:
         assert self._depth, "the audit log is written inside the change's transaction"
-        self.conn.execute(
-            "INSERT INTO events (at, actor, entity, entity_id, action, before, after) VALUES (?,?,?,?,?,?,?)",
-            (
-                _to_sql(self.now()),
-                self.actor,
-                entity,
-                entity_id,
-                action,
-                None if before is None else json.dumps(before, default=str),
-                None if after is None else json.dumps(after, default=str),
-            ),
+        audit_chain.append(
+            self.conn,
+            [
+                (
+                    _to_sql(self.now()),
+                    self.actor,
+                    entity,
+                    entity_id,
+                    action,
+                    None if before is None else json.dumps(before, default=str),
+                    None if after is None else json.dumps(after, default=str),
+                )
+            ],
         )
 
     # -- generic helpers -------------------------------------------------------------------------
@@ -1813,13 +1820,15 @@ class Store:
                     {"base": last_id, "start": start, "end": end},
                 )
                 # The same rows `audit()` writes: the pydantic record with its id, code and people now known.
-                self.conn.execute(
-                    "INSERT INTO events (at, actor, entity, entity_id, action, before, after) "
-                    "SELECT :now, :actor, 'requisition', r.id, 'import', NULL, json_set(s.audit, '$.id', r.id, "
-                    "'$.code', r.code, '$.sales_owner_id', r.sales_owner_id, '$.recruiter_id', r.recruiter_id) "
-                    "FROM temp.import_new s JOIN requisitions r ON r.id = :base + s.seq "
-                    "WHERE s.seq > :start AND s.seq <= :end ORDER BY s.seq",
-                    {"base": last_id, "start": start, "end": end, "now": now, "actor": actor},
+                audit_chain.append(
+                    self.conn,
+                    self.conn.execute(
+                        "SELECT :now, :actor, 'requisition', r.id, 'import', NULL, json_set(s.audit, '$.id', r.id, "
+                        "'$.code', r.code, '$.sales_owner_id', r.sales_owner_id, '$.recruiter_id', r.recruiter_id) "
+                        "FROM temp.import_new s JOIN requisitions r ON r.id = :base + s.seq "
+                        "WHERE s.seq > :start AND s.seq <= :end ORDER BY s.seq",
+                        {"base": last_id, "start": start, "end": end, "now": now, "actor": actor},
+                    ).fetchall(),
                 )
                 if progress is not None:
                     progress(end)
@@ -2061,14 +2070,18 @@ class Store:
         ]
         return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
 
-    def doctor(self) -> DoctorReport:
+    def doctor(self, against: audit_chain.Head | None = None) -> DoctorReport:
+        """Checks the file (db/doctor.py): `against` is an audit head recorded earlier (a backup's)
+        that must still be in the chain."""
         integrity = "; ".join(row[0] for row in self.conn.execute("PRAGMA integrity_check"))
         fk_problems = self.conn.execute("PRAGMA foreign_key_check").fetchall()
         mode_bits = stat.S_IMODE(os.stat(self.path).st_mode)
         others = bool(mode_bits & (stat.S_IRWXG | stat.S_IRWXO))
+        problems = doctor_checks.run_checks(self.conn, against)
+        self.conn.row_factory = sqlite3.Row
         report = DoctorReport(
             path=str(self.path),
-            ok=integrity == "ok" and not fk_problems,
+            ok=integrity == "ok" and not fk_problems and not problems,
             integrity=integrity,
             schema_version=self.conn.execute("PRAGMA user_version").fetchone()[0],
             journal_mode=self.conn.execute("PRAGMA journal_mode").fetchone()[0],
@@ -2076,6 +2089,8 @@ class Store:
             mode=oct(mode_bits),
             readable_by_others=others,
             counts=self.counts(),
+            problems=problems,
+            audit_head=str(audit_chain.read_head(self.conn)),
         )
         if fk_problems:
             report.warnings.append(f"{len(fk_problems)} rows point at records that do not exist")
@@ -2085,6 +2100,25 @@ class Store:
             )
         if self.readonly:
             report.warnings.append("The database is open read-only")
+        return report
+
+    def repair(self) -> DoctorReport:
+        """`doctor --repair`: a backup beside the file first, then what can be rebuilt safely (triggers,
+        indexes, views, the search index, the counts) in one audited transaction; the report after it
+        lists what is still wrong (a broken audit chain, records their model refuses)."""
+        problems = doctor_checks.run_checks(self.conn)
+        self.conn.row_factory = sqlite3.Row
+        backup: Path | None = None
+        done: list[str] = []
+        if any(p.repairable for p in problems):
+            stamp = self.now().strftime("%Y%m%dT%H%M%S")
+            backup = self.backup(self.path.with_name(f"{self.path.name}.pre-repair-{stamp}.bak"))
+            with self.transaction():
+                done = doctor_checks.repair(self.conn, problems)
+                self.audit("database", None, "repair", None, {"repaired": done, "backup": str(backup)})
+        report = self.doctor()
+        report.repaired = done
+        report.repair_backup = backup
         return report
 
     def is_demo(self) -> bool:
@@ -2136,20 +2170,6 @@ def _import_rows(reqs: Sequence[Requisition], names: Sequence[str]) -> Iterator[
         yield tuple(
             [value if (to_sql := convert(type(value))) is None else to_sql(value) for value in pick(req.__dict__)]
         )
-
-
-def _split_sql(script: str) -> list[str]:
-    """Splits a migration into statements, keeping trigger bodies whole."""
-    statements, current = [], []
-    for line in script.strip().splitlines():
-        current.append(line)
-        text = "\n".join(current).strip()
-        if sqlite3.complete_statement(text):
-            statements.append(text)
-            current = []
-    if "\n".join(current).strip():
-        statements.append("\n".join(current).strip())
-    return statements
 
 
 __all__ = [

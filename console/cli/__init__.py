@@ -20,7 +20,8 @@ from mediation_console.console.cli.io import export_group, import_group
 from mediation_console.console.cli.notes import notes
 from mediation_console.console.cli.rules import rules
 from mediation_console.console.core.calendar import user_calendar
-from mediation_console.db.store import RejectedChange, StoreError
+from mediation_console.db.audit import Head, read_head, verify_chain
+from mediation_console.db.store import RejectedChange, Store, StoreError
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,16 +119,31 @@ def backup(state: CliState, dest: str | None, force: bool) -> None:
     finally:
         store.close()
     click.echo(f"Backup written to {written}")
+    # Kept elsewhere, the head shows later whether the history up to it was rewritten (doctor --against).
+    click.echo(f"Audit head {_earlier_head(str(written))}")
 
 
 @cli.command()
 @db_option
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Take a backup, then rebuild what can be rebuilt (triggers, indexes, search index, counts).",
+)
+@click.option(
+    "--against",
+    metavar="HEAD|BACKUP.db",
+    help="An audit head recorded earlier (ROW:SHA256), or a backup whose head must still be in the chain.",
+)
 @pass_state
-def doctor(state: CliState) -> None:
-    """Check the database: integrity, schema version, permissions, counts."""
+def doctor(state: CliState, repair: bool, against: str | None) -> None:
+    """Check the database: integrity, schema, search index, audit chain, every record, the counts."""
+    head = _earlier_head(against) if against else None
     store = state.open_store(create=False)
     try:
-        report = store.doctor()
+        if repair and store.readonly:
+            raise EnvironmentProblem(f"{store.path} is read-only, so it cannot be repaired")
+        report = store.repair() if repair else store.doctor(against=head)
     finally:
         store.close()
     click.echo(f"database       {report.path}")
@@ -136,15 +152,86 @@ def doctor(state: CliState) -> None:
     click.echo(f"journal        {report.journal_mode}")
     click.echo(f"foreign keys   {'enforced' if report.foreign_keys else 'OFF'}")
     click.echo(f"permissions    {report.mode}")
+    click.echo(f"audit head     {report.audit_head}")
     for table, n in report.counts.items():
         click.echo(f"{table:<14} {n:,}")
     calendar = user_calendar()
     click.echo(f"business days  skip {calendar.description}")
+    if report.repair_backup is not None:
+        click.echo(f"backup         {report.repair_backup} (taken before repairing)")
+    for done in report.repaired:
+        click.echo(f"repaired: {done}")
     for warning in [*report.warnings, *([calendar.problem] if calendar.problem else [])]:
         click.echo(f"warning: {warning}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}")
+    if repair and report.problems:
+        click.echo(
+            f"not repaired: {len(report.problems)} problem{'s' if len(report.problems) != 1 else ''} above "
+            "(a broken audit chain or a record its model refuses is not rewritten: restore a backup or fix "
+            "the record in the console)"
+        )
+    elif report.problems and any(p.repairable for p in report.problems):
+        click.echo("some of these can be rebuilt: mediate doctor --repair (takes a backup first)")
     click.echo("ok" if report.ok else "PROBLEMS FOUND")
     if not report.ok:
         sys.exit(EXIT_REJECTED)
+
+
+def _earlier_head(against: str) -> Head:
+    """`--against`: a head as `mediate audit head` prints it, or a backup file whose head to read."""
+    try:
+        return Head.parse(against)
+    except ValueError:
+        pass
+    path = Path(against)
+    if not path.is_file():
+        raise EnvironmentProblem(f"{against} is neither an audit head (ROW:SHA256) nor a backup file")
+    try:
+        backup = Store(path, readonly=True)
+    except StoreError as exc:
+        raise EnvironmentProblem(f"{against}: {exc}") from None
+    try:
+        return read_head(backup.conn)
+    finally:
+        backup.close()
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The audit log: a hash chain whose head is recorded with every backup."""
+
+
+@audit_group.command("verify")
+@db_option
+@click.option("--against", metavar="HEAD|BACKUP.db", help="An earlier head (or a backup) that must be in the chain.")
+@pass_state
+def audit_verify(state: CliState, against: str | None) -> None:
+    """Read the whole audit log back and name the first row where the chain breaks."""
+    head = _earlier_head(against) if against else None
+    store = state.open_store(create=False)
+    try:
+        report = verify_chain(store.conn, head)
+    finally:
+        store.close()
+    for problem in report.problems:
+        click.echo(f"problem: {problem}")
+    if not report.ok:
+        click.echo(f"The audit chain is broken ({report.rows:,} rows read).")
+        sys.exit(EXIT_REJECTED)
+    click.echo(f"The audit chain is intact: {report.rows:,} rows, head {report.head}")
+
+
+@audit_group.command("head")
+@db_option
+@pass_state
+def audit_head(state: CliState) -> None:
+    """Print the chain's head (ROW:SHA256): kept elsewhere, it shows later whether history was rewritten."""
+    store = state.open_store(create=False)
+    try:
+        click.echo(str(read_head(store.conn)))
+    finally:
+        store.close()
 
 
 def main() -> None:
@@ -176,6 +263,7 @@ cli.add_command(import_group)
 cli.add_command(export_group)
 export_group.add_command(notes)
 cli.add_command(rules)
+cli.add_command(audit_group)
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from mediation_console.db.schema import MIGRATIONS, SCHEMA_VERSION  # noqa: E402
+from mediation_console.db import audit  # noqa: E402
+from mediation_console.db.schema import SCHEMA_VERSION, run_migration  # noqa: E402
 
 FIXTURES = Path(__file__).with_name("fixtures")
 
@@ -51,6 +52,7 @@ RECORDS: dict[str, list[dict[str, object]]] = {
             "opened_at": "2026-11-01 09:00:00",
             "updated_at": "2026-11-03 09:00:00",
             "notes": 'Needs Spark; client says "ASAP"; O\'Brien is the hiring manager',
+            "open_disputes": 1,  # D-0001, as the console keeps it
         },
         {
             "id": 2,
@@ -179,25 +181,15 @@ ENTITY = {
 }
 
 
-def split_sql(script: str) -> list[str]:
-    statements, current = [], []
-    for line in script.strip().splitlines():
-        current.append(line)
-        if sqlite3.complete_statement("\n".join(current)):
-            statements.append("\n".join(current))
-            current = []
-    return statements
-
-
 def build(version: int, dest: Path) -> None:
     dest.unlink(missing_ok=True)
     conn = sqlite3.connect(dest, isolation_level=None)
     try:
         conn.execute("BEGIN")
         for number in range(version):
-            for statement in split_sql(MIGRATIONS[number]):
-                conn.execute(statement)
+            run_migration(conn, number)
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        chained = "audit_head" in tables
         for table, rows in RECORDS.items():
             if table not in tables:
                 continue
@@ -208,12 +200,14 @@ def build(version: int, dest: Path) -> None:
                     f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
                     tuple(values.values()),
                 )
-                conn.execute(
-                    "INSERT INTO events (at, actor, entity, entity_id, action, before, after) "
-                    "VALUES ('2026-11-05 09:00:00', 'lead', ?, ?, 'create', NULL, ?)",
-                    (ENTITY[table], row["id"], json.dumps(values, sort_keys=True)),
-                )
-        conn.execute(f"PRAGMA user_version = {version}")
+                created = ("2026-11-05 09:00:00", "lead", ENTITY[table], row["id"], "create", None)
+                if chained:  # from the hash chain's migration on, audit rows are written by its one writer
+                    audit.append(conn, [(*created, json.dumps(values, sort_keys=True))])
+                else:
+                    conn.execute(
+                        "INSERT INTO events (at, actor, entity, entity_id, action, before, after) VALUES (?,?,?,?,?,?,?)",
+                        (*created, json.dumps(values, sort_keys=True)),
+                    )
         conn.execute("COMMIT")
         conn.execute("VACUUM")
     finally:

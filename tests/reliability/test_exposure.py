@@ -39,7 +39,7 @@ def test_backups_are_readable_by_the_owner_only(real_db, tmp_path):
     assert result.returncode == 0, result.stderr
     assert mode(tmp_path / "copy.db") == "0o600"
     dated = mediate("backup", "--db", str(real_db))
-    written = Path(dated.stdout.strip().removeprefix("Backup written to "))
+    written = Path(dated.stdout.splitlines()[0].removeprefix("Backup written to "))
     assert mode(written) == "0o600"
 
 
