@@ -12,11 +12,13 @@ from typing import Any, ClassVar
 from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
 from mediation_console.console.core.config import load_settings, save_setting
 from mediation_console.db.store import Store
+from mediation_console.db.text import inert, inert_line
 from mediation_console.screens.base import READONLY_MESSAGE
 from mediation_console.screens.commands import Command, CommandsProvider, bindings, register
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
@@ -27,6 +29,7 @@ from mediation_console.screens.expectations import ExpectationsScreen
 from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
 from mediation_console.screens.track_record import TrackRecordScreen
+from mediation_console.screens.widgets.inert_lines import InertLines
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,9 @@ class MediationApp(App[None]):
         now: Callable[[], dt.datetime] | None = None,
     ) -> None:
         super().__init__()
+        # Every line any widget draws shows control characters from stored text instead of sending
+        # them (db.text.inert's rule, the same as the exports'). Textual keeps its line filters here.
+        self._filters.append(InertLines())
         self.store = store
         self.rules_path = Path(rules_path) if rules_path else None
         self._now = now or store.now
@@ -149,6 +155,19 @@ class MediationApp(App[None]):
 
     def now(self) -> dt.datetime:
         return self._now()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (most quote a record: a code, a name, a store's refusal) shows stored
+        text inert, whichever screen raised it."""
+        super().notify(inert(message), title=inert_line(title), severity=severity, timeout=timeout, markup=markup)
 
     def on_mount(self) -> None:
         theme = load_settings().get("theme")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import os
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
@@ -27,7 +26,7 @@ from mediation_console.db import safe_file
 from mediation_console.db.csv_import import EXPORT_COLUMNS
 from mediation_console.db.models import Requisition
 from mediation_console.db.store import Store
-from mediation_console.db.text import inert
+from mediation_console.db.text import inert, inert_json
 
 FORMATS = ("csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -104,7 +103,7 @@ def write_requisitions(store: Store, out: TextIO, fmt: str = "csv", progress: Pr
         out.write("[")
         for record in _records(store):
             out.write(",\n  " if count else "\n  ")
-            out.write(json.dumps({k: _json_value(v) for k, v in record.items()}, ensure_ascii=False))
+            out.write(inert_json({k: _json_value(v) for k, v in record.items()}))
             count += 1
             if progress is not None and count % 1000 == 0:
                 progress(count, None)

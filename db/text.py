@@ -1,23 +1,113 @@
-"""Making user text inert before it leaves the console: no terminal escapes or control characters."""
+"""User text made inert before it reaches a terminal, a file or another program: one rule for all.
+
+Stored text is kept exactly as it came; what *leaves* the console (a cell, a label, a notification, a
+line the CLI prints, an export) passes through `inert`, which shows every control character visibly
+instead of sending it: ESC becomes ␛, NUL ␀, CR ␍ (a line can no longer overwrite itself), an 8-bit
+CSI ⟮U+009B⟯ and a bidirectional override ⟮U+202E⟯ (so "invoice⟮U+202E⟯fdp.exe" reads as what it is).
+An escape sequence therefore arrives as harmless text (`␛]52;…␇`), never as a command.
+
+`markdown_text` escapes user text for Markdown and chat formats so it renders as the same text and
+never as an image, link, HTML, heading, list item or code fence.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-# ESC-introduced sequences (CSI, OSC, DCS and two-byte escapes), then any remaining control
-# character except newline and tab, and the bidirectional overrides that reorder what a reader sees.
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI ... final byte
-    r"|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC / DCS / SOS / PM / APC up to BEL or ST
-    r"|\x1b[@-Z\\-_]"  # other two-byte escapes
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-)
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Characters that reorder what a reader sees (Unicode bidirectional controls and marks).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_CLASS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Every C0 control except tab and newline, DEL, every C1 control, the Unicode line and paragraph
+# separators, the bidirectional controls, and lone surrogates (which no terminal can be sent).
+_UNSAFE = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI_CLASS}\ud800-\udfff]")
+_UNSAFE_LINE = re.compile(rf"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI_CLASS}\ud800-\udfff]")
+_BIDI = re.compile(f"[{_BIDI_CLASS}]")
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control pictures: ␀ ␇ ␍ ␛ …
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"\u27eeU+{code:04X}\u27ef"  # ⟮U+202E⟯
+
+
+def _shown_in_line(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "\n":
+        return "\u23ce"  # ⏎: a one-line cell shows where the text had a line break
+    if char == "\t":
+        return " "
+    return _shown(match)
 
 
 def inert(value: Any) -> Any:
-    """User text made safe to print: terminal escape sequences and control characters removed."""
+    """User text that is safe to print anywhere: every control character shown, none sent.
+
+    Newlines and tabs stay (notes have lines); a CR-LF pair is one newline. Non-text passes through."""
     if not isinstance(value, str):
         return value
-    return _CONTROLS.sub("", _ESCAPES.sub("", value.replace("\r\n", "\n").replace("\r", "\n")))
+    if "\r\n" in value:
+        value = value.replace("\r\n", "\n")
+    return _UNSAFE.sub(_shown, value) if _UNSAFE.search(value) else value
+
+
+def inert_line(value: Any) -> Any:
+    """`inert` for one line (a table cell, a title, a label): a line break is shown as ⏎."""
+    if not isinstance(value, str):
+        return value
+    if "\r\n" in value:
+        value = value.replace("\r\n", "\n")
+    return _UNSAFE_LINE.sub(_shown_in_line, value) if _UNSAFE_LINE.search(value) else value
+
+
+def has_unsafe(value: str) -> bool:
+    """Whether `inert` would change the text (a control character, a bidi control, a lone surrogate)."""
+    return bool(_UNSAFE.search(value.replace("\r\n", "\n")))
+
+
+def has_unsafe_line(value: str) -> bool:
+    """Whether `inert_line` would change the text."""
+    return bool(_UNSAFE_LINE.search(value))
+
+
+def find_bidi(value: str) -> str | None:
+    """The first bidirectional control in `value`, named (`U+202E`), or None."""
+    match = _BIDI.search(value)
+    return None if match is None else f"U+{ord(match.group()):04X}"
+
+
+def inert_json(value: Any, **dumps: Any) -> str:
+    """JSON that keeps every character (it parses back to exactly what was stored) but carries no raw
+    control, C1 or bidi character: those are written as \\uXXXX escapes."""
+    text = json.dumps(value, ensure_ascii=False, **dumps)
+    return _UNSAFE_LINE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _UNSAFE_LINE.search(text) else text
+
+
+# Markdown: characters that can open markup anywhere in a line (emphasis, code, links, images, HTML,
+# autolinks, entities, tables, strikethrough) are escaped with a backslash; CommonMark allows one before
+# any ASCII punctuation, so each renders as itself. Block markers only count at a line's start.
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]<>#&|~])")
+_MD_BLOCK_START = re.compile(r"^([-+=]|\d+[.)])")
+
+
+def markdown_text(value: Any) -> str:
+    """User text for Markdown (or a chat format that reads Markdown): rendered, it shows the same
+    characters and nothing else — no image, link, HTML, heading, list item, quote, rule or fence.
+
+    Each line is escaped on its own, so no line of it can open a block; leading blanks go (four of
+    them would make a code block)."""
+    text = inert("" if value is None else str(value))
+    lines = []
+    for line in text.split("\n"):
+        escaped = _MD_INLINE.sub(r"\\\1", line.lstrip(" \t"))
+        match = _MD_BLOCK_START.match(escaped)
+        if match:
+            marker = match.group()
+            escaped = marker[:-1] + "\\" + marker[-1] + escaped[len(marker) :]
+        lines.append(escaped)
+    return "\n".join(lines)

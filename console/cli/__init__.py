@@ -14,6 +14,7 @@ from mediation_console.console.cli.common import (
     EnvironmentProblem,
     Rejected,
     db_option,
+    guard_terminal_output,
     pass_state,
 )
 from mediation_console.console.cli.io import export_group, import_group
@@ -235,6 +236,7 @@ def audit_head(state: CliState) -> None:
 
 
 def main() -> None:
+    guard_terminal_output()
     try:
         cli.main(prog_name="mediate", standalone_mode=False)
     except click.exceptions.Abort:

@@ -2,14 +2,48 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
 from mediation_console.console.core import config
 from mediation_console.console.core.database import open_store
 from mediation_console.db.store import Store, StoreError
+from mediation_console.db.text import inert
+
+
+class InertStream:
+    """Standard output or error as the CLI writes them: every line passes through `inert`, so a name,
+    a cell, a header or an error message quoting stored text can never send the terminal a control
+    character or an escape sequence (it shows ␛, ␍, ⟮U+202E⟯ instead). The CLI's own progress line
+    writes to `raw`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.raw = stream
+
+    def write(self, text: str) -> int:
+        self.raw.write(inert(text) if isinstance(text, str) else text)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+def guard_terminal_output() -> None:
+    """Route `sys.stdout` and `sys.stderr` through `inert` for the rest of the process."""
+    if not isinstance(sys.stdout, InertStream):
+        sys.stdout = InertStream(sys.stdout)  # type: ignore[assignment]
+    if not isinstance(sys.stderr, InertStream):
+        sys.stderr = InertStream(sys.stderr)  # type: ignore[assignment]
+
+
+def raw_stderr() -> TextIO:
+    """Standard error for the CLI's own drawing (a progress line rewritten in place with CR)."""
+    stream = sys.stderr
+    return stream.raw if isinstance(stream, InertStream) else stream
+
 
 EXIT_REJECTED = 1
 EXIT_ENVIRONMENT = 2

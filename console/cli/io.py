@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from mediation_console.console.cli.common import (
+    CliState,
+    EnvironmentProblem,
+    Rejected,
+    db_option,
+    pass_state,
+    raw_stderr,
+)
 from mediation_console.console.core.rules.pack import PackError
 from mediation_console.console.core.rules.refresh import refresh_derived
 from mediation_console.console.core.rules.service import Mediator
@@ -33,16 +40,16 @@ class _TerminalProgress:
             text = f"checking… {done:,} rows"
         else:
             text = f"writing… {done:,} of {total:,} rows"
-        click.echo(f"\r{text:<40}", err=True, nl=False)
+        click.echo(f"\r{text:<40}", file=raw_stderr(), nl=False)
         self.shown = True
 
     def grading(self) -> None:
-        click.echo(f"\r{'grading the requisitions…':<40}", err=True, nl=False)
+        click.echo(f"\r{'grading the requisitions…':<40}", file=raw_stderr(), nl=False)
         self.shown = True
 
     def finish(self) -> None:
         if self.shown:
-            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+            click.echo("\r" + " " * 40 + "\r", file=raw_stderr(), nl=False)
 
 
 @click.group("import")

@@ -31,6 +31,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from mediation_console.db.text import inert_line
+
 Row = TypeVar("Row")
 # Drawn rows kept: a dozen screens' worth, so paging back and forth or deleting a letter redraws nothing.
 LINE_CACHE_SIZE = 512
@@ -79,6 +81,7 @@ def fit(text: str, width: int, align: str = "left") -> str:
         if len(text) > width:
             return text[: width - 1] + "…"
         return text.rjust(width) if align == "right" else text.ljust(width)
+    text = inert_line(text)  # stored text shows its control characters (␛, ⟮U+202E⟯), never sends them
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return text.rjust(width) if align == "right" else set_cell_size(text, width)
