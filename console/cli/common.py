@@ -34,9 +34,9 @@ class InertStream:
 def guard_terminal_output() -> None:
     """Route `sys.stdout` and `sys.stderr` through `inert` for the rest of the process."""
     if not isinstance(sys.stdout, InertStream):
-        sys.stdout = InertStream(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = InertStream(sys.stdout)
     if not isinstance(sys.stderr, InertStream):
-        sys.stderr = InertStream(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = InertStream(sys.stderr)
 
 
 def raw_stderr() -> TextIO:
