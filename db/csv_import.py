@@ -83,6 +83,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import hashlib
 import os
 import pickle
 import re
@@ -103,7 +104,8 @@ from mediation_console.db.models import (
     RequisitionStatus,
     Team,
 )
-from mediation_console.db.store import Store
+from mediation_console.db.short_transactions import ShortTransactions
+from mediation_console.db.store import Store, StoreError
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -122,7 +124,8 @@ class MappingError(ValueError):
 
 
 class ImportAborted(Exception):
-    """The write pass met something the validation pass did not (the file changed): nothing written."""
+    """The write pass met something the validation pass did not (the file changed). What was committed
+    before it (whole short transactions) is said in the message; importing the file again finishes it."""
 
 
 def norm(text: str) -> str:
@@ -821,6 +824,11 @@ class ImportReport:
     people_created: list[tuple[str, Team]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Rows an earlier, interrupted import of the same file had already committed (skipped this time).
+    resumed: int = 0
+    # How the write went: transactions committed and the longest one held the write lock (seconds).
+    commits: int = 0
+    longest_lock: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -848,6 +856,8 @@ class ImportReport:
             text += f" ({self.status_changes:,} status change{'s' if self.status_changes != 1 else ''})"
         if people:
             text += f"; {people} {'person' if people == 1 else 'people'} {verb} added"
+        if self.resumed:
+            text += f"; {self.resumed:,} created by the interrupted import of this file before were kept"
         if self.dry_run:
             return f"Dry run, nothing was written. {text} if imported."
         return f"Imported {text}."
@@ -1281,12 +1291,17 @@ def import_requisitions(
         return report
     # A dry run writes nothing, so it stages nothing; a read-only database refuses at the write.
     stage = not dry_run and not store.readonly
+    # An import of this very file that was interrupted (killed, a full disk) committed its first rows
+    # in whole transactions; this one keeps them and writes the rest (see _check).
+    sha256 = _file_sha256(path)
+    last = store.last_import_of(sha256)
+    resume_from = last[1] if last is not None and not last[0] else None
     for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
         report = ImportReport(source=str(path), dry_run=dry_run, encoding=label)
         importer = _Importer(store, path, mapping, report, path.name)
         with store.import_staging() if stage else contextlib.nullcontext():
             try:
-                _check(importer, encoding, progress, stage)
+                _check(importer, encoding, progress, stage, resume_from)
             except UnicodeDecodeError:
                 continue
             except _BrokenCsv as exc:
@@ -1309,30 +1324,26 @@ def import_requisitions(
             stat_after = path.stat()
             if (stat_after.st_size, stat_after.st_mtime_ns) != (stat_before.st_size, stat_before.st_mtime_ns):
                 raise ImportAborted(f"{path} changed while it was being read; nothing was written")
-            with store.transaction():
-                _write(importer, progress)
-                store.record_import(
-                    {
-                        "file": path.name,
-                        "rows": report.rows,
-                        "created": report.created,
-                        "updated": report.updated,
-                        "unchanged": report.unchanged,
-                        "status_changes": report.status_changes,
-                        "people_created": [name for name, _team in report.people_created],
-                    }
-                )
+            _write(importer, progress, sha256)
             report.written = True
             return report
     report.problems.append(RowProblem(1, "", "the file is not text (neither UTF-8 nor Windows-1252)"))
     return report
 
 
-def _check(importer: _Importer, encoding: str, progress: Progress | None, stage: bool) -> None:
-    """The one pass over the file: every row read and checked; while all are valid, each is staged."""
+def _check(
+    importer: _Importer, encoding: str, progress: Progress | None, stage: bool, resume_from: dict[str, Any] | None
+) -> None:
+    """The one pass over the file: every row read and checked; while all are valid, each is staged.
+
+    `resume_from`: what an interrupted import of the same file committed. Its rows with an external id
+    are found by it and are unchanged now; the first `created_without_id` new rows without one (new
+    rows are written in file order) are the ones it created, so they are skipped, not created twice.
+    """
     report, store = importer.report, importer.store
     seen: dict[str, int] = {}
     rows = 0
+    skip = int(resume_from.get("created_without_id", 0)) if resume_from else 0
     new: list[Requisition] = []
     updates: list[tuple[int, int, bytes]] = []
     for rownum, cells in importer.rows(encoding):
@@ -1342,6 +1353,9 @@ def _check(importer: _Importer, encoding: str, progress: Progress | None, stage:
             report.problems.extend(problems)
             # Nothing will be written: stop staging, keep checking so every rejected row is listed.
             stage, new, updates = False, [], []
+        elif plan is not None and skip and plan.before is None and plan.after.external_id is None:
+            skip -= 1
+            report.resumed += 1
         elif plan is not None:
             _tally(report, plan)
             if stage and plan.before is None:
@@ -1385,8 +1399,71 @@ def _tally(report: ImportReport, plan: _Plan) -> None:
             report.status_changes += 1
 
 
-def _write(importer: _Importer, progress: Progress | None) -> None:
-    """Creates the new people, then the staged requisitions, then applies the staged updates (in one transaction)."""
+def _write(importer: _Importer, progress: Progress | None, sha256: str) -> None:
+    """Creates the new people, then the staged requisitions, then applies the staged updates: in short
+    transactions (db/short_transactions.py), so the lead's own saves get through during a big import.
+    Each one records how far the import has come; the last records the import as finished."""
+    store, report = importer.store, importer.report
+    total = report.rows
+    written = {"created": 0, "created_without_id": 0, "updated": 0}
+
+    def summary() -> dict[str, Any]:
+        return {
+            "file": importer.filename,
+            "sha256": sha256,
+            "rows": report.rows,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "status_changes": report.status_changes,
+            "people_created": [name for name, _team in report.people_created],
+            "resumed": report.resumed,
+        }
+
+    def record_progress() -> None:
+        created = written["created"]
+        without_id = store.conn.execute(
+            "SELECT COUNT(*) FROM temp.import_new WHERE seq <= ? AND external_id IS NULL", (created,)
+        ).fetchone()[0]
+        # Counted from the start of the first, interrupted run of this file, for a later resume.
+        store.record_import(
+            {
+                **summary(),
+                "committed": {**written, "created_without_id": without_id + report.resumed},
+                "created_without_id": without_id + report.resumed,
+            },
+            finished=False,
+        )
+
+    batches = ShortTransactions(store, on_commit=record_progress)
+    try:
+        with batches:
+            _write_batches(importer, progress, batches, written)
+            batches.on_commit = lambda: store.record_import(
+                {**summary(), "commits": batches.commits + 1, "longest_lock_s": round(batches.longest, 3)}
+            )
+    except ImportAborted as exc:
+        raise ImportAborted(f"{exc}; {_committed(written, batches)}") from None
+    except StoreError as exc:
+        raise StoreError(f"{exc} ({_committed(written, batches)})") from None
+    report.commits, report.longest_lock = batches.commits, batches.longest
+    if progress is not None:
+        progress(total, total)
+
+
+def _committed(written: dict[str, int], batches: ShortTransactions) -> str:
+    if not batches.commits:
+        return "nothing was written (import the file again)"
+    return (
+        f"the import had committed {batches.commits} whole part{'s' if batches.commits != 1 else ''} of it "
+        f"before: {written['created']:,} requisitions created and {written['updated']:,} updated, each with its "
+        "audit row; import the same file again to finish it (what was committed is kept, not doubled)"
+    )
+
+
+def _write_batches(
+    importer: _Importer, progress: Progress | None, batches: ShortTransactions, written: dict[str, int]
+) -> None:
     store, report = importer.store, importer.report
     total = report.rows
     new_people = list(importer.new_people.items())
@@ -1399,14 +1476,16 @@ def _write(importer: _Importer, progress: Progress | None) -> None:
     importer.new_people = {}
 
     def created_so_far(done: int) -> None:
+        written["created"] = done
         if progress is not None and done % PROGRESS_EVERY == 0 and done < total:
             progress(done, total)
 
-    done = store.insert_staged_requisitions(stand_ins, created_so_far)
+    done = store.insert_staged_requisitions(stand_ins, created_so_far, batches)
     # Updates are applied to each requisition as it is now; the tallies are recounted to match.
     report.updated = report.status_changes = 0
     note = f"Imported from {importer.filename}"
     for rownum, requisition_id, data in store.iter_staged_updates():
+        batches.checkpoint()
         values, external_id = pickle.loads(data)
         for id_field in ("sales_owner_id", "recruiter_id"):
             if (values.get(id_field) or 0) < 0:
@@ -1416,8 +1495,7 @@ def _write(importer: _Importer, progress: Progress | None) -> None:
         after = None if before is None else importer.merge(rownum, before, values, external_id, problems)
         if before is None or after is None:
             raise ImportAborted(
-                f"the requisition on row {rownum} was changed or deleted while the file was being checked; "
-                "nothing was written (import the file again)"
+                f"the requisition on row {rownum} was changed or deleted while the file was being checked"
             )
         plan = _Plan(before, after, values, external_id)
         if _unchanged(plan):
@@ -1426,11 +1504,18 @@ def _write(importer: _Importer, progress: Progress | None) -> None:
             report.updated += 1
             report.status_changes += before.status != after.status
             store.update_imported_requisition(before, after, note=note)
+            written["updated"] += 1
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0 and done < total:
             progress(done, total)
-    if progress is not None:
-        progress(total, total)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 __all__ = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import json
 import operator
@@ -56,6 +57,7 @@ from mediation_console.db.models import (
     Team,
 )
 from mediation_console.db.schema import SCHEMA_VERSION, run_migration
+from mediation_console.db.short_transactions import ShortTransactions
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -669,10 +671,18 @@ class Store:
         """Stores (score, grade, estimate_days, id) computed by the rules module; not audited: derived."""
         if self.readonly:
             return
-        with self.transaction():
-            self.conn.executemany(
-                "UPDATE requisitions SET score = ?, grade = ?, estimate_days = ? WHERE id = ?", figures
-            )
+        # In short transactions: a regrade of every requisition after a big import must not hold the
+        # write lock for seconds while the lead saves a change (each row touches several indexes).
+        with self.transaction() if self._depth else ShortTransactions(self) as batches:
+            for start in range(0, len(figures), self._DERIVED_CHUNK):
+                if isinstance(batches, ShortTransactions):
+                    batches.checkpoint()
+                self.conn.executemany(
+                    "UPDATE requisitions SET score = ?, grade = ?, estimate_days = ? WHERE id = ?",
+                    figures[start : start + self._DERIVED_CHUNK],
+                )
+
+    _DERIVED_CHUNK = 250
 
     # -- the queue -------------------------------------------------------------------------------
 
@@ -1792,11 +1802,18 @@ class Store:
         """Queues (row number, requisition id, the row's values as the importer serialised them)."""
         self.conn.executemany("INSERT INTO temp.import_updates (row, requisition_id, data) VALUES (?, ?, ?)", updates)
 
-    def insert_staged_requisitions(self, people: dict[int, int], progress: Callable[[int], None] | None = None) -> int:
+    def insert_staged_requisitions(
+        self,
+        people: dict[int, int],
+        progress: Callable[[int], None] | None = None,
+        batches: ShortTransactions | None = None,
+    ) -> int:
         """Creates every staged requisition, codes in file order, each audited as an import; returns how many.
 
         `people` maps the stand-in ids of people created by this import to their real ids.
-        `progress(created so far)` is called after each thousand.
+        `progress(created so far)` is called after each thousand. With `batches` (already entered) the
+        rows are written in its short transactions, a thousand at a time between its checkpoints,
+        instead of in one transaction; each thousand takes the ids after whatever was written meanwhile.
         """
         names = self._staged_columns()
         staged = [
@@ -1805,13 +1822,16 @@ class Store:
             else f"s.{n}"
             for n in names
         ]
-        with self.transaction():
+        with self.transaction() if batches is None else contextlib.nullcontext():
             self.conn.execute("DELETE FROM temp.import_people")
             self.conn.executemany("INSERT INTO temp.import_people (stand_in, id) VALUES (?, ?)", people.items())
-            last_id = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM requisitions").fetchone()[0]
             total = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM temp.import_new").fetchone()[0]
             now, actor = _to_sql(self.now()), self.actor
             for start in range(0, total, self._STAGED_CHUNK):
+                if batches is not None:
+                    batches.checkpoint()
+                # Row `seq` of the file becomes id base + seq: after the last requisition there is now.
+                last_id = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM requisitions").fetchone()[0] - start
                 end = min(start + self._STAGED_CHUNK, total)
                 self.conn.execute(
                     f"INSERT INTO requisitions (id, code, {', '.join(names)}) "
@@ -1867,10 +1887,29 @@ class Store:
                 )
         return after
 
-    def record_import(self, summary: dict[str, Any]) -> None:
-        """One audit entry per import, beside the per-requisition ones: which file, what it did."""
+    def record_import(self, summary: dict[str, Any], *, finished: bool = True) -> None:
+        """One audit entry per import, beside the per-requisition ones: which file, what it did. An
+        import written in short transactions records in each (`finished=False`) how far it has come."""
         with self.transaction():
-            self.audit("import", None, "requisitions", None, summary)
+            self.audit("import", None, "requisitions" if finished else "batch", None, summary)
+
+    def last_import_of(self, sha256: str) -> tuple[bool, dict[str, Any]] | None:
+        """(finished, what it recorded) for the latest import of the file with this content, if any."""
+        row = self.conn.execute(
+            "SELECT action, after FROM events WHERE entity = 'import' AND json_valid(after) "
+            "AND json_extract(after, '$.sha256') = ? ORDER BY id DESC LIMIT 1",
+            (sha256,),
+        ).fetchone()
+        return None if row is None else (row[0] != "batch", json.loads(row[1]))
+
+    def interrupted_imports(self) -> list[dict[str, Any]]:
+        """What each import that stopped before its end had committed (the latest record of each file)."""
+        rows = self.conn.execute(
+            "SELECT e.action, e.after FROM events e WHERE e.entity = 'import' AND json_valid(e.after) AND e.id = "
+            "(SELECT MAX(f.id) FROM events f WHERE f.entity = 'import' AND json_valid(f.after) "
+            " AND json_extract(f.after, '$.sha256') IS json_extract(e.after, '$.sha256'))"
+        ).fetchall()
+        return [json.loads(after) for action, after in rows if action == "batch"]
 
     def iter_requisitions_for_export(self, batch: int = 5000) -> Iterator[tuple[Requisition, str, str | None]]:
         """Every requisition in code order with its sales owner's and recruiter's names, read in pages."""
@@ -2100,6 +2139,13 @@ class Store:
             )
         if self.readonly:
             report.warnings.append("The database is open read-only")
+        for stopped in self.interrupted_imports():
+            done = stopped.get("committed", {})
+            report.warnings.append(
+                f"The import of {stopped.get('file')} stopped before its end: {done.get('created', 0):,} "
+                f"requisitions created and {done.get('updated', 0):,} updated were committed, each with its audit "
+                "row; import the same file again to finish it"
+            )
         return report
 
     def repair(self) -> DoctorReport:
