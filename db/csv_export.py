@@ -20,7 +20,7 @@ import csv
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO
+from typing import IO, Any
 
 from mediation_console.db import safe_file
 from mediation_console.db.csv_import import EXPORT_COLUMNS
@@ -86,7 +86,7 @@ def _records(store: Store) -> Iterator[dict[str, Any]]:
         yield requisition_record(req, owner, recruiter)
 
 
-def write_requisitions(store: Store, out: TextIO, fmt: str = "csv", progress: Progress | None = None) -> int:
+def write_requisitions(store: Store, out: IO[str], fmt: str = "csv", progress: Progress | None = None) -> int:
     """Streams every requisition to `out` (opened with newline=""); returns how many were written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use csv or json")

@@ -1363,8 +1363,8 @@ def _check(
             elif stage and not _unchanged(plan):
                 # The row's values, not the merged result: the write applies them to the requisition as
                 # it is then, so an edit made in between is not overwritten with what was read before it.
-                assert plan.before.id is not None
-                updates.append((rownum, plan.before.id, pickle.dumps((plan.values, plan.external_id))))
+                assert plan.before is not None
+                updates.append((rownum, plan.before.saved_id, pickle.dumps((plan.values, plan.external_id))))
             if len(new) >= WRITE_BATCH:
                 store.stage_new_requisitions(new)
                 new = []

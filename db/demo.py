@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -609,7 +609,7 @@ def _ts(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(sep=" ")
 
 
-def _allocate(total: int, weights: dict[Any, float]) -> dict[Any, int]:
+def _allocate(total: int, weights: Mapping[Any, float]) -> dict[Any, int]:
     """Splits `total` by `weights` (largest remainder); when there is room, every key gets at least one."""
     scale = sum(weights.values())
     exact = {k: total * w / scale for k, w in weights.items()}
@@ -720,7 +720,7 @@ class _DemoBuilder:
         self.standup_rows: list[tuple[Any, ...]] = []
         self.item_rows: list[tuple[Any, ...]] = []
         self.audit_rows: list[tuple[Any, ...]] = []
-        self.resolved_disputes: list[tuple[int, _Req | None, _Person, _Person, dt.datetime]] = []
+        self.resolved_disputes: list[tuple[int, _Req | None, _Person, _Person, dt.datetime | None]] = []
         self.expectations: list[Expectation] = []
         self.next_commitment_id = 1
         self._stamps: dict[int, str] = {}
@@ -825,7 +825,7 @@ class _DemoBuilder:
         agreed = self.today - dt.timedelta(weeks=HISTORY_WEEKS + 1)
         chosen = [*existing.values(), *(e for e in self.default_expectations if e.metric not in existing)]
         for default in chosen:
-            current = existing.get(default.metric)
+            current = existing.get(default.metric) if default.metric else None
             update = {
                 "status": ExpectationStatus.AGREED,
                 "agreed_at": agreed,
@@ -1099,7 +1099,7 @@ class _DemoBuilder:
             sales,
             recruiter,
             status,
-            moment(opened),
+            self.now + dt.timedelta(minutes=opened),
             moment(closed),
             moment(intake_at),
             promised_days is not None and promised_days < 36,
@@ -1543,7 +1543,7 @@ class _DemoBuilder:
                     expectation = pool[rng.randrange(len(pool))]
                     self._commitment(
                         person,
-                        EXPECTATION_PROMISES[expectation.metric],
+                        EXPECTATION_PROMISES[expectation.metric or ""],
                         due,
                         CommitmentSource.EXPECTATION,
                         created,
@@ -1565,7 +1565,7 @@ class _DemoBuilder:
                     )
 
         # Each resolved dispute created a commitment on both sides, measured like any other.
-        for did, req, seller, recruiter, closed in self.resolved_disputes:
+        for did, disputed, seller, recruiter, closed in self.resolved_disputes:
             assert closed is not None
             for owner, promises in ((seller, SALES_PROMISES), (recruiter, RECRUITING_PROMISES)):
                 due = closed.date() + dt.timedelta(days=rng.randint(2, 5))
@@ -1581,7 +1581,7 @@ class _DemoBuilder:
                     closed,
                     status,
                     dispute_id=did,
-                    requisition_id=req.id if req else None,
+                    requisition_id=disputed.id if disputed else None,
                 )
 
         for row in self.commitment_rows:
@@ -1769,7 +1769,7 @@ class _DemoBuilder:
 
 
 _ENCODER = json.JSONEncoder(check_circular=False)
-_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_quote = json.encoder.encode_basestring
 _EVENT_JSON = (
     '{"id": %d, "requisition_id": %d, "kind": "%s", "at": "%s", "actor_id": %s, "note": %s, '
     '"from_status": %s, "to_status": %s}'

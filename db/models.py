@@ -160,6 +160,13 @@ class Record(BaseModel):
 
     id: int | None = None
 
+    @property
+    def saved_id(self) -> int:
+        """The id of a record read from the database (which always has one)."""
+        if self.id is None:
+            raise ValueError(f"This {type(self).__name__.lower()} has not been saved yet")
+        return self.id
+
 
 def _not_blank(value: str, what: str) -> str:
     if not value or not value.strip():

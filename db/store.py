@@ -49,6 +49,7 @@ from mediation_console.db.models import (
     MetricBreach,
     Person,
     PipelineEvent,
+    Record,
     Requisition,
     RequisitionRow,
     RequisitionStatus,
@@ -59,7 +60,7 @@ from mediation_console.db.models import (
 from mediation_console.db.schema import SCHEMA_VERSION, run_migration
 from mediation_console.db.short_transactions import ShortTransactions
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Record)
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
@@ -209,6 +210,7 @@ class Store:
         # A second, read-only connection for worker threads, opened on first use (see _background_read).
         self._reader: sqlite3.Connection | None = None
         self._reader_lock = threading.Lock()
+        self._people_cache: tuple[Any, list[Person]] | None = None
         try:
             self.conn = self._connect()
         except BaseException:
@@ -485,7 +487,9 @@ class Store:
         row = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (id_,)).fetchone()
         return None if row is None else model.model_validate(dict(row))
 
-    def _require(self, model: type[M], table: str, id_: int, what: str) -> M:
+    def _require(self, model: type[M], table: str, id_: int | None, what: str) -> M:
+        if id_ is None:
+            raise RejectedChange(f"{what} has not been saved yet")
         found = self._get(model, table, id_)
         if found is None:
             raise RejectedChange(f"{what} {id_} does not exist")
@@ -538,14 +542,14 @@ class Store:
         # Every screen asks for the people (names for ids); a large firm has thousands, and validating
         # them costs ~50 ms a time. Kept until the people table changes, whoever changes it.
         version = self.table_versions("people")
-        cached = getattr(self, "_people_cache", None)
+        cached = self._people_cache
         if cached is None or cached[0] != version:
             people = self._list(Person, "SELECT * FROM people ORDER BY name COLLATE NOCASE")
             self._people_cache = cached = (version, people)
         return cached[1]
 
     def people_by_id(self) -> dict[int, Person]:
-        return {p.id: p for p in self.list_people()}
+        return {p.saved_id: p for p in self.list_people()}
 
     # -- requisitions ----------------------------------------------------------------------------
 
@@ -688,7 +692,8 @@ class Store:
 
     def _queue_where(self, q: QueueQuery, *, fts_joined: bool = False) -> tuple[str, list[Any]]:
         """The WHERE clause; with `fts_joined` the query reads `requisitions_fts f` itself and is matched there."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         match = fts_query(q.text)
         if match:
             clauses.append(
@@ -949,7 +954,7 @@ class Store:
         return self._get(Expectation, "expectations", expectation_id)
 
     def list_expectations(self, statuses: Sequence[str] = ()) -> list[Expectation]:
-        sql, params = "SELECT * FROM expectations", []
+        sql, params = "SELECT * FROM expectations", list[Any]()
         if statuses:
             sql += f" WHERE status IN ({','.join('?' for _ in statuses)})"
             params.extend(str(s) for s in statuses)
@@ -998,7 +1003,7 @@ class Store:
         standup_id: int | None = None,
         since: dt.datetime | None = None,
     ) -> list[Commitment]:
-        sql, params = "SELECT * FROM commitments WHERE 1=1", []
+        sql, params = "SELECT * FROM commitments WHERE 1=1", list[Any]()
         if statuses:
             sql += f" AND status IN ({','.join('?' for _ in statuses)})"
             params.extend(str(s) for s in statuses)
@@ -1256,7 +1261,9 @@ class Store:
         if not wanted:
             return {}
         marks = ",".join("?" for _ in wanted)
-        return {r.id: r for r in self._list(Requisition, f"SELECT * FROM requisitions WHERE id IN ({marks})", wanted)}
+        return {
+            r.saved_id: r for r in self._list(Requisition, f"SELECT * FROM requisitions WHERE id IN ({marks})", wanted)
+        }
 
     def requisition_codes(self, ids: Sequence[int]) -> dict[int, str]:
         """{id: code} for links in the notes: a few hundred codes without building whole records."""
@@ -1271,14 +1278,16 @@ class Store:
         if not wanted:
             return {}
         marks = ",".join("?" for _ in wanted)
-        return {d.id: d for d in self._list(Dispute, f"SELECT * FROM disputes WHERE id IN ({marks})", wanted)}
+        return {d.saved_id: d for d in self._list(Dispute, f"SELECT * FROM disputes WHERE id IN ({marks})", wanted)}
 
     def commitments_by_ids(self, ids: Sequence[int]) -> dict[int, Commitment]:
         wanted = sorted({i for i in ids if i is not None})
         if not wanted:
             return {}
         marks = ",".join("?" for _ in wanted)
-        return {c.id: c for c in self._list(Commitment, f"SELECT * FROM commitments WHERE id IN ({marks})", wanted)}
+        return {
+            c.saved_id: c for c in self._list(Commitment, f"SELECT * FROM commitments WHERE id IN ({marks})", wanted)
+        }
 
     def requisitions_opened_between(
         self, since: dt.datetime | None, until: dt.datetime, limit: int
@@ -2045,7 +2054,7 @@ class Store:
         # the reader starts with this Store's copy, which it checks against the table like its own. Not
         # while this Store is inside a transaction: the copy may hold people that are then rolled back,
         # and the reader would never hear of the rollback.
-        view._people_cache = None if self.conn.in_transaction else getattr(self, "_people_cache", None)
+        view._people_cache = None if self.conn.in_transaction else self._people_cache
         return view
 
     # -- the queue: where one requisition sits (issue 8: show a requisition in the queue) -----------

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets._footer import FooterKey
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 if TYPE_CHECKING:
     from mediation_console.console.app import MediationApp
@@ -40,7 +40,7 @@ class ModeScreen(Screen[None]):
         self._theme_variables: tuple[int, dict[str, str]] = (-1, {})
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _on_mount(self) -> None:
+    def _on_mount(self, event: events.Mount) -> None:
         # The app's event loop, for workers to schedule on (see wait_for_paint).
         self._loop = asyncio.get_running_loop()
 
@@ -187,7 +187,7 @@ class SizedTable(DataTable[Any]):
         """Widens auto-width columns to `widths` (in cells), as measuring their cells would; like
         Textual's own measuring, a column never narrows again."""
         for key, width in widths.items():
-            column = self.columns[key]  # type: ignore[index]  (a ColumnKey equals its string)
+            column = self.columns[ColumnKey(key)]
             column.content_width = max(column.content_width, width)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:

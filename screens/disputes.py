@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -333,9 +334,9 @@ class DisputesScreen(ModeScreen):
             self._show_detail(None)
             return
         self.refresh_bindings()
-        row = next((i for i, d in enumerate(self.disputes) if d.id == current), 0)
-        table.move_cursor(row=row)
-        self._show_detail(self.disputes[row])
+        cursor = next((i for i, d in enumerate(self.disputes) if d.id == current), 0)
+        table.move_cursor(row=cursor)
+        self._show_detail(self.disputes[cursor])
 
     def _person_name(self, person_id: int | None) -> str:
         person = self._people.get(person_id or -1)
@@ -368,7 +369,7 @@ class DisputesScreen(ModeScreen):
             summary.update(Text("No disputes here. Press d to log one.", style="dim"))
             self.query_one("#proposals-title", Static).update("Proposals")
             return
-        self.analysis = Mediation(dispute.id)
+        self.analysis = Mediation(dispute.saved_id)
         summary.update(self._summary(dispute, None))
         self.query_one("#proposals-title", Static).update("Proposals · working them out…")
         self._load_mediation(dispute.id)
@@ -625,7 +626,8 @@ class DisputesScreen(ModeScreen):
         if dispute is None or not self.can_write() or not self._has_proposal() or m is None:
             return
         index = self.query_one("#proposals", OptionList).highlighted or 0
-        proposal, commitments = m.proposals[index], m.commitments[index]
+        proposal = m.proposals[index]
+        commitments: Sequence[Commitment | DraftCommitment] = m.commitments[index]
         if not commitments:
             # The rules could not name an owner: show the planned lines for the lead to assign.
             commitments = [DraftCommitment(None, p.text, p.due) for p in proposal.commitments]

@@ -421,7 +421,7 @@ class ExpectationsScreen(ModeScreen):
 
     def _measured(self, measurement: Measurement) -> None:
         expectation = measurement.expectation
-        self.measurements[expectation.id] = measurement
+        self.measurements[expectation.saved_id] = measurement
         table = self.expectations_table
         if str(expectation.id) not in {row.value for row in table.rows}:
             return

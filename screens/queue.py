@@ -22,7 +22,7 @@ from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.modals import STATUS_LABELS, PickerModal, PipelineEventModal, StatusChangeModal
 from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 from mediation_console.screens.dialogs.requisition_form import RequisitionForm
-from mediation_console.screens.widgets.paged_table import Cell, Column, PagedTable
+from mediation_console.screens.widgets.paged_table import Cell, Column, PagedTable, Tone
 
 QUEUE_COMMANDS = register(
     Command(
@@ -132,7 +132,7 @@ QUEUE_COMMANDS = register(
     ),
 )
 
-GRADE_TONES = {"A": "good", "B": "warn", "C": "bad"}
+GRADE_TONES: dict[str, Tone] = {"A": "good", "B": "warn", "C": "bad"}
 # Cells shared by every row that shows them.
 NOT_APPLICABLE = Cell("–", "dim")
 NONE_YET = Cell("0", "dim")
@@ -501,7 +501,7 @@ class QueueScreen(ModeScreen):
         self.refresh_queue(reset_cursor=True)
 
     def action_status_filter(self) -> None:
-        choices: list[tuple[str, str | None]] = [("any status", "")]
+        choices: list[tuple[str, str]] = [("any status", "")]
         choices += [(STATUS_LABELS[s], s.value) for s in RequisitionStatus]
         current = self.query_state.statuses[0] if self.query_state.statuses else ""
 
@@ -516,7 +516,9 @@ class QueueScreen(ModeScreen):
         people = self.mediation.store.list_people()
         choices: list[tuple[str, int]] = [("anyone", -1)]
         choices += [
-            (f"{p.name} · {p.team}" + ("" if p.active else " (inactive)"), p.id) for p in people if p.team != Team.LEAD
+            (f"{p.name} · {p.team}" + ("" if p.active else " (inactive)"), p.saved_id)
+            for p in people
+            if p.team != Team.LEAD
         ]
         current = self.query_state.person_id if self.query_state.person_id is not None else -1
 
@@ -546,7 +548,7 @@ class QueueScreen(ModeScreen):
     def _saved(self, requisition: Requisition | None) -> None:
         if requisition is None:
             return
-        self.mediation.requisition_changed(requisition.id)
+        self.mediation.requisition_changed(requisition.saved_id)
         self.notify(f"{requisition.code} saved", title="Saved")
         self.refresh_queue()
         self.table.move_to(lambda row: row.id == requisition.id)
@@ -585,8 +587,8 @@ class QueueScreen(ModeScreen):
             RequisitionDetail(
                 requisition,
                 people=store.people_by_id(),
-                timeline=store.requisition_timeline(requisition.id),
-                scorecard=self.mediation.scorecard_for(requisition.id),
+                timeline=store.requisition_timeline(requisition.saved_id),
+                scorecard=self.mediation.scorecard_for(requisition.saved_id),
                 now=self.mediation.now(),
                 disputes=store.list_disputes(requisition_id=requisition.id),
             )

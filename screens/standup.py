@@ -382,8 +382,8 @@ class StandupScreen(ModeScreen):
         store = self.mediation.store
         reqs = store.requisitions_by_ids([i.requisition_id for i in self.standup.items if i.requisition_id])
         disputes = store.disputes_by_ids([i.dispute_id for i in self.standup.items if i.dispute_id])
-        self.codes = {("r", r.id): r.code or "" for r in reqs.values()}
-        self.codes.update({("d", d.id): d.code or "" for d in disputes.values()})
+        self.codes = {("r", r.saved_id): r.code or "" for r in reqs.values()}
+        self.codes.update({("d", d.saved_id): d.code or "" for d in disputes.values()})
 
     def _option(self, index: int, item: StandupItem) -> Option:
         assert self.standup is not None
@@ -655,11 +655,12 @@ class StandupScreen(ModeScreen):
     def _begin(self, plan: StandupPlan, agenda: Agenda) -> None:
         self._starting = False
         store = self.mediation.store
-        if store.running_standup() is not None:  # started meanwhile (another window): resume that one
-            self.standup = store.running_standup()
+        running = store.running_standup()
+        if running is not None:  # started meanwhile (another window): resume that one
+            started = running
         else:
             try:
-                self.standup = store.start_standup(
+                started = store.start_standup(
                     Standup(
                         started_at=self.mediation.now(),
                         facilitator_id=plan.facilitator_id,
@@ -671,9 +672,10 @@ class StandupScreen(ModeScreen):
             except (StoreError, ValueError) as exc:
                 self.notify(str(exc), title="Standup not started", severity="error")
                 return
+        self.standup = started
         self._item_started = self.mediation.now()
         present = sum(1 for a in plan.attendees if a.present)
-        self.notify(f"{len(self.standup.items)} items, {present} present", title="Standup started")
+        self.notify(f"{len(started.items)} items, {present} present", title="Standup started")
         self._show()
 
     def action_focus_notes(self) -> None:
@@ -763,8 +765,8 @@ class StandupScreen(ModeScreen):
             RequisitionDetail(
                 requisition,
                 people=store.people_by_id(),
-                timeline=store.requisition_timeline(requisition.id),
-                scorecard=self.mediation.scorecard_for(requisition.id),
+                timeline=store.requisition_timeline(requisition.saved_id),
+                scorecard=self.mediation.scorecard_for(requisition.saved_id),
                 now=self.mediation.now(),
                 disputes=store.list_disputes(requisition_id=requisition.id),
             )
@@ -833,6 +835,6 @@ class StandupScreen(ModeScreen):
             return None
         self.standup = None
         self._item_started = None
-        path = export_notes_file(self.mediation, "md", standup=store.get_standup(ended.id))
+        path = export_notes_file(self.mediation, "md", standup=store.get_standup(ended.saved_id))
         self._show()
         return path

@@ -326,8 +326,8 @@ class TrackRecordScreen(ModeScreen):
         for record, row in zip(ordered, rows, strict=False):
             table.add_row(*row, key=record.subject)
         if ordered:
-            row = next((i for i, r in enumerate(ordered) if r.subject == keep), 0)
-            table.move_cursor(row=row)
+            cursor = next((i for i, r in enumerate(ordered) if r.subject == keep), 0)
+            table.move_cursor(row=cursor)
         table.sorted_records = ordered  # type: ignore[attr-defined]
 
     def _cells(self, r: TrackRecord) -> list[Any]:

@@ -149,7 +149,7 @@ def export_requisitions_command(state: CliState, fmt: str | None, output: Path |
     store = state.open_store(create=False)
     try:
         if output is None:
-            stream = click.get_text_stream("stdout")
+            stream = sys.stdout
             write_requisitions(store, stream, fmt)
             stream.flush()
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -66,7 +67,7 @@ def notes(state: CliState, which: str, fmt: str, output: str | None, force: bool
         store.close()
     if output is None:
         if isinstance(content, bytes):
-            click.get_binary_stream("stdout").write(content)
+            sys.stdout.buffer.write(content)
         else:
             click.echo(content, nl=False)
         return

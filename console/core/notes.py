@@ -130,14 +130,14 @@ ProposalLookup = Callable[[Dispute], "list[Any]"]
 
 def _default_proposals(store: Store) -> ProposalLookup | None:
     try:
-        from mediation_console.console.core.rules.service import Mediator  # type: ignore[import-not-found]
+        from mediation_console.console.core.rules.service import Mediator
     except ImportError:
         return None
     try:
         mediator = Mediator(store)
     except Exception:  # a broken rule pack must not stop the notes; they go out without proposals
         return None
-    return lambda dispute: list(mediator.proposals_for(dispute.id))
+    return lambda dispute: list(mediator.proposals_for(dispute.saved_id))
 
 
 def _proposal(raw: Any, accepted: bool) -> NotesProposal:
@@ -192,9 +192,9 @@ def gather_notes(
     # Links need only codes (hundreds of them in a long meeting); whole records only for the disputes'
     # requisitions, whose facts the notes quote.
     reqs = store.requisitions_by_ids([d.requisition_id for d in disputes.values() if d.requisition_id])
-    reqs.update({r.id: r for r in new_reqs})
+    reqs.update({r.saved_id: r for r in new_reqs})
     codes = store.requisition_codes([r for r in req_ids if r and r not in reqs])
-    codes.update({r.id: r.code for r in reqs.values()})
+    codes.update({r.saved_id: r.code for r in reqs.values() if r.code})
 
     def name(person_id: int | None) -> str:
         person = people.get(person_id) if person_id is not None else None
@@ -329,8 +329,8 @@ def _dispute(
         severity=dispute.severity,
         status=str(dispute.status),
         requisition=req.code if req else None,
-        raised_by=person(dispute.raised_by_id).name if person(dispute.raised_by_id) else "unknown",
-        counterpart=person(dispute.counterpart_id).name if person(dispute.counterpart_id) else "unknown",
+        raised_by=_name_or_unknown(person(dispute.raised_by_id)),
+        counterpart=_name_or_unknown(person(dispute.counterpart_id)),
         facts=facts,
         sales_interest=dispute.sales_interest,
         recruiting_interest=dispute.recruiting_interest,
@@ -434,10 +434,20 @@ def to_ics(data: NotesData) -> bytes:
     return cal.to_ical()
 
 
+def _name_or_unknown(person: Person | None) -> str:
+    return person.name if person else "unknown"
+
+
 def render(data: NotesData, fmt: str = "md") -> str | bytes:
     if fmt not in FORMATS:
         raise ValueError(f"Unknown notes format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return {"md": to_markdown, "html": to_html, "json": to_json, "ics": to_ics}[fmt](data)
+    renderers: dict[str, Callable[[NotesData], str | bytes]] = {
+        "md": to_markdown,
+        "html": to_html,
+        "json": to_json,
+        "ics": to_ics,
+    }
+    return renderers[fmt](data)
 
 
 def export_notes(store: Store, standup: Standup | int, fmt: str = "md", **kwargs: Any) -> str | bytes:

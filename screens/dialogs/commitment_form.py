@@ -138,7 +138,7 @@ class CommitmentForm(FormModal[Commitment | None]):
             errors["due"] = "The due date is in the past"
         try:
             commitment = Commitment(
-                owner_id=owner if owner is not Select.NULL else 0,  # type: ignore[arg-type]
+                owner_id=owner if owner is not Select.NULL else 0,
                 text=self.query_one("#text", Input).value,
                 due=due or self.default_due,
                 **self.links(),

@@ -220,7 +220,7 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
                     Commitment(
                         owner_id=int(owner),  # type: ignore[arg-type]
                         text=text,
-                        due=due,  # type: ignore[arg-type]
+                        due=due,
                         source=CommitmentSource.DISPUTE,
                         dispute_id=self.dispute.id,
                         requisition_id=self.dispute.requisition_id,
@@ -257,7 +257,9 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
         if errors:
             return
         try:
-            resolved, created = self.store.resolve_dispute(self.dispute.id, resolution, self.proposal_id, commitments)
+            resolved, created = self.store.resolve_dispute(
+                self.dispute.saved_id, resolution, self.proposal_id, commitments
+            )
         except StoreError as exc:
             self._show_errors({"save": str(exc)})
             return

@@ -374,7 +374,7 @@ class DisputeCapture(ModalScreen["Dispute | None"]):
 
     @on(Select.Changed)
     def _person_chosen(self, event: Select.Changed) -> None:
-        value = None if event.value is Select.NULL else int(event.value)  # type: ignore[arg-type]
+        value = None if event.value is Select.NULL else int(str(event.value))
         current = self.raised_by if event.select.id == "raised-by" else self.counterpart
         if value == current:
             return  # the echo of a value the form set itself

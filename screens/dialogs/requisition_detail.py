@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.markup import escape
@@ -71,6 +72,11 @@ QUIET_FIELDS = {
 }
 
 
+def _label(labels: Mapping[Any, str], value: Any, fallback: str = "") -> str:
+    """The label of a value read back from the audit log (an enum member equals its string)."""
+    return labels.get(value) or (str(value) if value is not None else fallback)
+
+
 def money(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
 
@@ -81,11 +87,10 @@ def timeline_line(event: AuditEvent, people: dict[int, Person]) -> str:
     after, before = event.after or {}, event.before or {}
     if event.entity == "requisition":
         if event.action == "create":
-            text = f"opened as {STATUS_LABELS.get(after.get('status'), after.get('status'))}"
+            text = f"opened as {_label(STATUS_LABELS, after.get('status'))}"
         elif event.action == "status":
             text = (
-                f"status {STATUS_LABELS.get(before.get('status'), before.get('status'))} → "
-                f"{STATUS_LABELS.get(after.get('status'), after.get('status'))}"
+                f"status {_label(STATUS_LABELS, before.get('status'))} → {_label(STATUS_LABELS, after.get('status'))}"
             )
             if after.get("status_reason") and after.get("status_reason") != before.get("status_reason"):
                 text += f" — {after['status_reason']}"
@@ -96,8 +101,8 @@ def timeline_line(event: AuditEvent, people: dict[int, Person]) -> str:
         kind = after.get("kind") or before.get("kind")
         if kind == EventKind.STATUS_CHANGE:
             return ""  # the requisition's own status entry already says it
-        label = EVENT_LABELS.get(kind, kind or "event").split(" (")[0].lower()
-        actor = people.get(after.get("actor_id")) if after.get("actor_id") else None
+        label = _label(EVENT_LABELS, kind, "event").split(" (")[0].lower()
+        actor = people.get(int(after["actor_id"])) if after.get("actor_id") else None
         text = label + (f" by {actor.name}" if actor else "") + (f" — {after['note']}" if after.get("note") else "")
     elif event.entity == "dispute":
         code = after.get("code") or before.get("code") or "dispute"

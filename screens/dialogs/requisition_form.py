@@ -131,9 +131,8 @@ class RequisitionForm(FormModal[Requisition | None]):
         return Input(_as_text(current, spec.kind), placeholder=spec.placeholder, id=widget_id, compact=True)
 
     def compose(self) -> ComposeResult:
-        editing = self.requisition is not None
         with Vertical(classes="dialog form") as dialog:
-            dialog.border_title = f"Edit {self.requisition.code}" if editing else "New requisition"
+            dialog.border_title = f"Edit {self.requisition.code}" if self.requisition is not None else "New requisition"
             dialog.border_subtitle = "enter next field · ctrl+s save · esc cancel"
             with VerticalScroll(id="form-fields", can_focus=False):
                 for spec in FIELDS:

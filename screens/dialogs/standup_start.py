@@ -71,7 +71,7 @@ class StandupStart(ModalScreen[StandupPlan | None]):
             box.border_title = "Start a standup"
             box.border_subtitle = "space present/absent · ctrl+s start · esc cancel"
             yield Label("Who is here (ticked = present)", classes="field-label")
-            yield SelectionList[int](*[(f"{p.name} · {p.team}", p.id, True) for p in self.people], id="attendees")
+            yield SelectionList[int](*[(f"{p.name} · {p.team}", p.saved_id, True) for p in self.people], id="attendees")
             yield Label("Facilitator", classes="field-label")
             yield Select(
                 [(p.name, p.id) for p in self.people],

@@ -27,7 +27,7 @@ def refresh_derived(store: Store, mediator: Mediator | None = None) -> int:
     for req in store.iter_requisitions():
         card = scorer.score(req)
         engagement = req.engagement.value
-        graded.append((card.score, card.grade, req.id, engagement))
+        graded.append((card.score, card.grade, req.saved_id, engagement))
         if (
             req.status == RequisitionStatus.FILLED
             and req.opened_at

@@ -190,7 +190,7 @@ class Scorer:
         """The scorecard of `req`; `facts` may carry a richer fact set (it must include the scorecard facts)."""
         f = facts if facts is not None else scorecard_facts(req)
         chosen = []
-        total = 0
+        total: float = 0
         try:
             for criterion_id, title, weight, levels in self._criteria:
                 for level in levels:
