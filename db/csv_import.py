@@ -84,6 +84,7 @@ import contextlib
 import csv
 import datetime as dt
 import hashlib
+import math
 import os
 import pickle
 import re
@@ -683,7 +684,7 @@ def parse_percent(text: str) -> float:
         value = float(raw)
     except ValueError:
         raise CellError(f'"{text}" is not a number (write the fee like 20% or 0.2)') from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise CellError(f'"{text}" is not a number (write the fee like 20% or 0.2)')
     if value < 0:
         raise CellError(f'"{text}" is a negative fee')
@@ -702,7 +703,7 @@ def parse_count(text: str, what: str) -> int:
         number = float(raw)
     except ValueError:
         raise CellError(f'"{text}" is not a whole number of {what}') from None
-    if number != number or number != int(number):
+    if not math.isfinite(number) or number != int(number):
         raise CellError(f'"{text}" is not a whole number of {what}')
     if number < 0:
         raise CellError(f"negative {what} ({text.strip()})")
@@ -715,7 +716,9 @@ def parse_hours(text: str) -> float:
         value = float(raw)
     except ValueError:
         raise CellError(f'"{text}" is not a number of hours') from None
-    if value < 0 or value != value:
+    if not math.isfinite(value):
+        raise CellError(f'"{text}" is not a number of hours')
+    if value < 0:
         raise CellError(f'"{text}" is a negative number of hours')
     return value
 

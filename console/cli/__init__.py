@@ -34,6 +34,7 @@ from mediation_console.db.store import RejectedChange, Store, StoreError
     type=click.Path(dir_okay=False),
     help="A rule pack that adds to or overrides the shipped rules.",
 )
+@click.version_option(package_name="mediation-console", prog_name="mediate", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, rules_path: str | None) -> None:
     """Mediation Console: requisitions, disputes, expectations and standups on one SQLite file.

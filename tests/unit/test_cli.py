@@ -129,3 +129,20 @@ def test_an_unknown_option_is_a_usage_error(real_db):
     result = mediate("doctor", "--db", str(real_db), "--frobnicate")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_mediate_version_names_the_installed_package_version():
+    from importlib.metadata import version
+
+    result = mediate("--version")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"mediate {version('mediation-console')}"
+
+
+def test_the_package_ships_a_licence_and_a_changelog_beside_the_code():
+    root = Path(__file__).resolve().parents[2]
+    assert "MIT License" in (root / "LICENSE").read_text()
+    assert "## [Unreleased]" in (root / "CHANGELOG.md").read_text()
+    manifest = (root / "MANIFEST.in").read_text()
+    assert "graft tests" in manifest and "LICENSE" in manifest

@@ -208,6 +208,34 @@ def test_every_kind_of_bad_row_is_reported_and_nothing_is_written(store):
     assert store.counts() == counts_before  # no requisition, no person, no audit entry
 
 
+def test_infinite_and_overflowing_numbers_are_rejected_rows_not_an_aborted_import(store, tmp_path):
+    # int(float("inf")) raised OverflowError and aborted the whole import with exit 2.
+    path = tmp_path / "overflow.csv"
+    huge = "9" * 30
+    path.write_text(
+        "Title,Client,Owner,Openings,Interview Stages,Must-Haves,Salary\n"
+        "A,Initech,Sam Seller,inf,2,3,100000\n"
+        "B,Initech,Sam Seller,1,1e400,3,100000\n"
+        "C,Initech,Sam Seller,1,2,nan,100000\n"
+        "D,Initech,Sam Seller,1,2,-Infinity,100000\n"
+        f"E,Initech,Sam Seller,1,2,3,{huge}\n"
+        "F,Initech,Sam Seller,1,2,3,90000\n"
+    )
+
+    report = import_requisitions(store, path)
+
+    problems = [str(p) for p in report.problems]
+    assert problems[:4] == [
+        'row 2, Openings: "inf" is not a whole number of openings',
+        'row 3, Interview Stages: "1e400" is not a whole number of interview stages',
+        'row 4, Must-Haves: "nan" is not a whole number of must-haves',
+        'row 5, Must-Haves: "-Infinity" is not a whole number of must-haves',
+    ]
+    assert any(p.startswith("row 6, Salary") for p in problems)
+    assert not any(p.startswith("row 7") for p in problems)  # the good row is fine, held back with the rest
+    assert store.counts()["requisitions"] == 0
+
+
 def test_a_single_bad_row_holds_back_the_good_ones(store, tmp_path):
     path = tmp_path / "one_bad.csv"
     path.write_text(
