@@ -56,13 +56,18 @@ def find_standup(store: Store, which: str) -> Standup:
     help="Write to FILE (created readable by you only) instead of standard output.",
 )
 @click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
+@click.option(
+    "--open-only",
+    is_flag=True,
+    help="ics: leave kept and cancelled commitments out (by default they are there, marked cancelled).",
+)
 @pass_state
-def notes(state: CliState, which: str, fmt: str, output: str | None, force: bool) -> None:
+def notes(state: CliState, which: str, fmt: str, output: str | None, force: bool, open_only: bool) -> None:
     """Export the meeting notes of a standup."""
     store = state.open_store(create=False)
     try:
         data = gather_notes(store, find_standup(store, which))
-        content = render(data, fmt)
+        content = render(data, fmt, open_only=open_only)
     finally:
         store.close()
     if output is None:

@@ -404,10 +404,17 @@ def commitment_uid(commitment_id: int) -> str:
     return f"commitment-{commitment_id}@{UID_DOMAIN}"
 
 
-def to_ics(data: NotesData) -> bytes:
+# What a closed commitment's event says: it stays in the file (a calendar that imported it before
+# updates it by UID) but is no longer a live event.
+ICS_CLOSED = {"kept": "Kept", "cancelled": "Cancelled"}
+
+
+def to_ics(data: NotesData, *, open_only: bool = False) -> bytes:
+    """One all-day VEVENT per commitment on its due date (calendar apps reject VTODO). Kept and
+    cancelled commitments are STATUS:CANCELLED with the outcome in the title, or left out with
+    `open_only`; a missed one stays a live event (it is still owed)."""
     import icalendar
 
-    """One all-day VEVENT per commitment on its due date (calendar apps reject VTODO)."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Mediation Console//Standup commitments//EN")
     cal.add("version", "2.0")
@@ -415,20 +422,24 @@ def to_ics(data: NotesData) -> bytes:
     cal.add("x-wr-calname", inert(f"Commitments — {data.title}"))
     stamp = data.ended_at or data.started_at
     for c in [*data.action_items, *data.carried_forward]:
+        closed = ICS_CLOSED.get(c.status)
+        if closed and open_only:
+            continue
         event = icalendar.Event()
         event.add("uid", commitment_uid(c.id))
         # DTSTAMP from the records, not the clock: two exports of the same notes are identical.
         event.add("dtstamp", (c.created_at or stamp).replace(tzinfo=dt.UTC))
         event.add("dtstart", c.due)
         event.add("dtend", c.due + dt.timedelta(days=1))
-        event.add("summary", inert(_one_line(f"{c.owner}: {c.text}")))
+        summary = f"{c.owner}: {c.text}"
+        event.add("summary", inert(_one_line(f"{closed}: {summary}" if closed else summary)))
         description = [f"Owner: {c.owner}", f"Commitment: {c.text}", f"Due: {c.due:%A %d %B %Y}"]
         if c.link:
             description.append(f"About: {c.link}")
         description.append(f"From: {data.title}")
         event.add("description", inert("\n".join(description)))
         event.add("transp", "TRANSPARENT")
-        event.add("status", "CANCELLED" if c.status == "cancelled" else "CONFIRMED")
+        event.add("status", "CANCELLED" if closed else "CONFIRMED")
         event.add("categories", ["Commitment"])
         cal.add_component(event)
     return cal.to_ical()
@@ -438,9 +449,12 @@ def _name_or_unknown(person: Person | None) -> str:
     return person.name if person else "unknown"
 
 
-def render(data: NotesData, fmt: str = "md") -> str | bytes:
+def render(data: NotesData, fmt: str = "md", *, open_only: bool = False) -> str | bytes:
+    """The notes in `fmt`; `open_only` leaves kept and cancelled commitments out of the calendar."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown notes format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "ics":
+        return to_ics(data, open_only=open_only)
     renderers: dict[str, Callable[[NotesData], str | bytes]] = {
         "md": to_markdown,
         "html": to_html,

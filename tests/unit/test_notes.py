@@ -265,6 +265,30 @@ def test_ics_has_one_all_day_event_per_commitment_on_its_due_date(meeting):
     assert not cal.walk("VTODO")
 
 
+def test_kept_and_cancelled_commitments_are_not_live_events_in_the_calendar(meeting):
+    data = meeting["data"]
+    first, second = data.action_items[0], data.action_items[1]
+    closed = data.model_copy(
+        update={
+            "action_items": [
+                first.model_copy(update={"status": "kept"}),
+                second.model_copy(update={"status": "cancelled"}),
+                *data.action_items[2:],
+            ]
+        }
+    )
+
+    events = {str(e["uid"]): e for e in icalendar.Calendar.from_ical(nt.to_ics(closed)).walk("VEVENT")}
+    kept, cancelled = events[nt.commitment_uid(first.id)], events[nt.commitment_uid(second.id)]
+    assert str(kept["status"]) == "CANCELLED" and str(kept["summary"]).startswith("Kept: Sam Sales:")
+    assert str(cancelled["status"]) == "CANCELLED" and str(cancelled["summary"]).startswith("Cancelled: ")
+    carried = events[nt.commitment_uid(data.carried_forward[0].id)]
+    assert str(carried["status"]) == "CONFIRMED"  # still open: a live event
+
+    open_only = icalendar.Calendar.from_ical(nt.render(closed, "ics", open_only=True)).walk("VEVENT")
+    assert {str(e["uid"]) for e in open_only} == {nt.commitment_uid(c.id) for c in data.carried_forward}
+
+
 def test_two_exports_of_the_same_notes_are_identical_so_calendars_update(meeting):
     store = meeting["store"]
     again = nt.gather_notes(
