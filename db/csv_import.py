@@ -107,6 +107,7 @@ from mediation_console.db.models import (
 )
 from mediation_console.db.short_transactions import ShortTransactions
 from mediation_console.db.store import Store, StoreError
+from mediation_console.db.text import find_bidi
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -1120,6 +1121,16 @@ class _Importer:
             id_field = "sales_owner_id" if field_name == "sales_owner" else "recruiter_id"
             if name is None:
                 values[id_field] = None
+                continue
+            bidi = find_bidi(name)
+            if bidi:
+                problems.append(
+                    RowProblem(
+                        rownum,
+                        self.column_label(field_name),
+                        f'"{name}" holds {bidi}, an invisible character that reorders the text around it on screen',
+                    )
+                )
                 continue
             person = self.person_id(name, team, rownum, self.column_label(field_name), problems)
             if person is not None:

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 from mediation_console.db import audit
 from mediation_console.db.models import (
     OPEN_DISPUTE_STATUSES,
+    STORED,
     Commitment,
     Dispute,
     Expectation,
@@ -239,7 +240,7 @@ def _record_problems(table: str, model: type[BaseModel], data: dict[str, Any], j
                 problems.append(Problem("records", table, row_id, f"{label.strip()} {name}: is not valid JSON".strip()))
                 data.pop(name)
     try:
-        model.model_validate(data)
+        model.model_validate(data, context=STORED)
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"]) or "record"

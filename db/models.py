@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from mediation_console.db.text import find_bidi
 
 
 class Team(StrEnum):
@@ -168,6 +170,24 @@ class Record(BaseModel):
         return self.id
 
 
+# Passed as the validation context when a record is read back from the file: what was stored before a
+# rule existed (or by another tool) still reads, and is shown inert; new input meets every rule.
+STORED: dict[str, bool] = {"stored": True}
+
+
+def _no_bidi(value: Any, info: ValidationInfo) -> Any:
+    """Refuses a bidirectional control in a name or one-line field, unless the record is being read back.
+
+    Invisible, they reorder what a reader sees: "invoice\u202efdp.exe" reads as "invoiceexe.pdf"."""
+    if isinstance(value, str) and not (info.context or {}).get("stored"):
+        found = find_bidi(value)
+        if found:
+            raise ValueError(
+                f"Holds {found}, an invisible character that reorders the text around it on screen; remove it"
+            )
+    return value
+
+
 def _not_blank(value: str, what: str) -> str:
     if not value or not value.strip():
         raise ValueError(f"{what} is required")
@@ -178,6 +198,8 @@ class Person(Record):
     name: str = Field(max_length=80)
     team: Team
     active: bool = True
+
+    _bidi = field_validator("name")(_no_bidi)
 
     @field_validator("name")
     @classmethod
@@ -226,6 +248,8 @@ class Requisition(Record):
     submittals: int = 0
     last_submittal_at: dt.datetime | None = None
     open_disputes: int = 0
+
+    _bidi = field_validator("title", "client", "location", "external_id", "status_reason")(_no_bidi)
 
     @field_validator("title", "client")
     @classmethod
@@ -346,6 +370,8 @@ class Dispute(Record):
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
 
+    _bidi = field_validator("summary")(_no_bidi)
+
     @field_validator("summary")
     @classmethod
     def _summary(cls, v: str) -> str:
@@ -369,6 +395,8 @@ class Expectation(Record):
     agreed_at: dt.date | None = None
     created_at: dt.datetime | None = None
 
+    _bidi = field_validator("title")(_no_bidi)
+
     @field_validator("title")
     @classmethod
     def _title(cls, v: str) -> str:
@@ -388,6 +416,8 @@ class Commitment(Record):
     created_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     reason: str = Field(default="", max_length=500)
+
+    _bidi = field_validator("text", "reason")(_no_bidi)
 
     @field_validator("text")
     @classmethod

@@ -37,6 +37,7 @@ from mediation_console.db.models import (
     OPEN_STATUSES,
     REASON_REQUIRED,
     REQUISITION_DERIVED,
+    STORED,
     AuditEvent,
     Commitment,
     CommitmentStatus,
@@ -107,7 +108,7 @@ def _checked(model: M) -> M:
     validation), so no change -- an over-long reason, an unencodable character -- can make a
     stored record unreadable."""
     try:
-        type(model).model_validate(model.model_dump())
+        type(model).model_validate(model.model_dump(), context=STORED)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = " ".join(str(part) for part in error["loc"]).replace("_", " ").strip()
@@ -485,7 +486,7 @@ class Store:
 
     def _get(self, model: type[M], table: str, id_: int) -> M | None:
         row = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (id_,)).fetchone()
-        return None if row is None else model.model_validate(dict(row))
+        return None if row is None else model.model_validate(dict(row), context=STORED)
 
     def _require(self, model: type[M], table: str, id_: int | None, what: str) -> M:
         if id_ is None:
@@ -496,7 +497,7 @@ class Store:
         return found
 
     def _list(self, model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
-        return [model.model_validate(dict(row)) for row in self.conn.execute(sql, params)]
+        return [model.model_validate(dict(row), context=STORED) for row in self.conn.execute(sql, params)]
 
     # -- people ----------------------------------------------------------------------------------
 
@@ -514,7 +515,7 @@ class Store:
 
     def person_by_name(self, name: str) -> Person | None:
         row = self.conn.execute("SELECT * FROM people WHERE name = ? COLLATE NOCASE", (name.strip(),)).fetchone()
-        return None if row is None else Person.model_validate(dict(row))
+        return None if row is None else Person.model_validate(dict(row), context=STORED)
 
     def list_people(self, team: Team | str | None = None, active_only: bool = False) -> list[Person]:
         people = self._all_people()
@@ -591,11 +592,11 @@ class Store:
 
     def requisition_by_code(self, code: str) -> Requisition | None:
         row = self.conn.execute("SELECT * FROM requisitions WHERE code = ? COLLATE NOCASE", (code.strip(),)).fetchone()
-        return None if row is None else Requisition.model_validate(dict(row))
+        return None if row is None else Requisition.model_validate(dict(row), context=STORED)
 
     def requisition_by_external_id(self, external_id: str) -> Requisition | None:
         row = self.conn.execute("SELECT * FROM requisitions WHERE external_id = ?", (external_id,)).fetchone()
-        return None if row is None else Requisition.model_validate(dict(row))
+        return None if row is None else Requisition.model_validate(dict(row), context=STORED)
 
     def change_status(
         self, req_id: int, to: RequisitionStatus | str, reason: str = "", actor_id: int | None = None
@@ -668,7 +669,7 @@ class Store:
             if not rows:
                 return
             for row in rows:
-                yield Requisition.model_validate(dict(row))
+                yield Requisition.model_validate(dict(row), context=STORED)
             last = rows[-1]["id"]
 
     def set_derived(self, figures: Sequence[tuple[int | None, str | None, int | None, int]]) -> None:
@@ -880,7 +881,7 @@ class Store:
 
     def dispute_by_code(self, code: str) -> Dispute | None:
         row = self.conn.execute("SELECT * FROM disputes WHERE code = ? COLLATE NOCASE", (code.strip(),)).fetchone()
-        return None if row is None else Dispute.model_validate(dict(row))
+        return None if row is None else Dispute.model_validate(dict(row), context=STORED)
 
     def list_disputes(
         self,
@@ -1094,7 +1095,7 @@ class Store:
                     "SELECT * FROM standup_items WHERE standup_id = ? ORDER BY position, id", (row["id"],)
                 )
             ]
-        return Standup.model_validate(data)
+        return Standup.model_validate(data, context=STORED)
 
     def list_standups(self) -> list[Standup]:
         ids = [row[0] for row in self.conn.execute("SELECT id FROM standups ORDER BY started_at DESC, id DESC")]
@@ -1598,7 +1599,7 @@ class Store:
             FROM (SELECT * FROM cases WHERE kept = 0 ORDER BY excess DESC, at, requisition_id LIMIT :limit) AS c
             LEFT JOIN requisitions r ON r.id = c.requisition_id
             ORDER BY c.excess DESC, c.at, c.requisition_id"""
-        return tally, [MetricBreach.model_validate(dict(row)) for row in self.conn.execute(sql, params)]
+        return tally, [MetricBreach.model_validate(dict(row), context=STORED) for row in self.conn.execute(sql, params)]
 
     def stale_requisition_tally(self, days: float, until: dt.datetime, weeks: int) -> list[tuple[int, int]]:
         """(not stale, running) at `until` and at the end of each earlier week; index 0 is `until`.
@@ -1934,7 +1935,7 @@ class Store:
                 return
             for row in rows:
                 data = dict(row)
-                yield Requisition.model_validate(data), data["_owner_name"], data["_recruiter_name"]
+                yield Requisition.model_validate(data, context=STORED), data["_owner_name"], data["_recruiter_name"]
             last = rows[-1]["id"]
 
     # -- rules inputs ----------------------------------------------------------------------------

@@ -84,8 +84,13 @@ def find_bidi(value: str) -> str | None:
 def inert_json(value: Any, **dumps: Any) -> str:
     """JSON that keeps every character (it parses back to exactly what was stored) but carries no raw
     control, C1 or bidi character: those are written as \\uXXXX escapes."""
-    text = json.dumps(value, ensure_ascii=False, **dumps)
-    return _UNSAFE_LINE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _UNSAFE_LINE.search(text) else text
+    return json_inert(json.dumps(value, ensure_ascii=False, **dumps))
+
+
+def json_inert(text: str) -> str:
+    """Already-encoded JSON with any raw C1, bidi or separator character written as a \\uXXXX escape
+    (JSON escapes C0 controls itself; these it leaves raw). Every string parses back unchanged."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _UNSAFE.search(text) else text
 
 
 # Markdown: characters that can open markup anywhere in a line (emphasis, code, links, images, HTML,
@@ -99,12 +104,12 @@ def markdown_text(value: Any) -> str:
     """User text for Markdown (or a chat format that reads Markdown): rendered, it shows the same
     characters and nothing else — no image, link, HTML, heading, list item, quote, rule or fence.
 
-    Each line is escaped on its own, so no line of it can open a block; leading blanks go (four of
-    them would make a code block)."""
+    Each line is escaped on its own, so no line of it can open a block; the blanks that start a
+    line go (four of them would make a code block). Lines stay soft line breaks."""
     text = inert("" if value is None else str(value))
     lines = []
     for line in text.split("\n"):
-        escaped = _MD_INLINE.sub(r"\\\1", line.lstrip(" \t"))
+        escaped = _MD_INLINE.sub(r"\\\1", line if not line.strip() else line.lstrip(" \t"))
         match = _MD_BLOCK_START.match(escaped)
         if match:
             marker = match.group()

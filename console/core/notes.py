@@ -14,7 +14,7 @@ from mediation_console.console.core.agenda import AT_RISK, EXPECTATIONS, SECTION
 from mediation_console.db import safe_file
 from mediation_console.db.models import CATEGORY_LABELS, Commitment, Dispute, Person, Requisition, Standup
 from mediation_console.db.store import Store
-from mediation_console.db.text import inert
+from mediation_console.db.text import inert, json_inert, markdown_text
 
 if TYPE_CHECKING:
     import jinja2
@@ -352,21 +352,41 @@ def _indent(value: Any, width: int = 2) -> str:
     return ("\n" + " " * width).join(line.rstrip() for line in lines)
 
 
+class _Markdown(str):
+    """Text already escaped for Markdown by a filter: printed as it is."""
+
+
+def _md_finalize(value: Any) -> Any:
+    """Every value the Markdown template prints is user text made plain: rendered, it reads as what
+    was typed, never as an image, link, HTML, heading, list item or fence (db.text.markdown_text)."""
+    return value if isinstance(value, _Markdown) else markdown_text(value)
+
+
+def _md_one_line(value: Any) -> _Markdown:
+    return _Markdown(markdown_text(_one_line(value)))
+
+
+def _md_indent(value: Any, width: int = 2) -> _Markdown:
+    return _Markdown(_indent(markdown_text(str(value or "").strip()), width))
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("mediation_console.console.core", "templates"),
         autoescape=autoescape,
-        finalize=inert,  # every printed value loses escape sequences and control characters
+        # Every printed value shows its control characters inert; HTML escapes the rest, Markdown
+        # escapes every character that would start markup.
+        finalize=inert if autoescape else _md_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         auto_reload=False,  # templates ship with the package; no stat() per export
     )
-    env.filters["one_line"] = _one_line
-    env.filters["indent_md"] = _indent
+    env.filters["one_line"] = _one_line if autoescape else _md_one_line
+    env.filters["indent_md"] = _indent if autoescape else _md_indent
     env.filters["day"] = lambda d: f"{d:%a %d %b}" if d else ""
     env.filters["clock"] = lambda t: f"{t:%H:%M}" if t else ""
     return env
@@ -391,8 +411,8 @@ def to_html(data: NotesData) -> str:
 
 
 def to_json(data: NotesData) -> str:
-    """Lossless: `notes_from_json(to_json(data)) == data`. JSON escapes control characters itself."""
-    return data.model_dump_json(indent=2) + "\n"
+    """Lossless: `notes_from_json(to_json(data)) == data`, with no raw control or bidi character."""
+    return json_inert(data.model_dump_json(indent=2)) + "\n"
 
 
 def notes_from_json(text: str | bytes) -> NotesData:

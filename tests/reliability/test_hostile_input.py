@@ -27,6 +27,7 @@ from mediation_console.db.models import (
     Team,
 )
 from mediation_console.db.store import QUEUE_SORTS, QueueQuery, RejectedChange, Store, fts_query
+from mediation_console.db.text import find_bidi
 from tests.reliability.conftest import NOW
 from tests.reliability.helpers import audit_problems, soak
 from tests.reliability.hostile_text import NASTY, hostile_line
@@ -254,7 +255,8 @@ def test_meeting_notes_carry_no_live_escape_sequence_and_html_escapes_all_user_t
 def test_every_nasty_sample_is_stored_exactly_and_searchable(store):
     """The fixed list, once each, so a regression names the string that broke."""
     for sample in NASTY:
-        text = f"Role {sample}"
+        # A title is one line: bidi controls are refused there (finding 12), kept in the notes.
+        text = "Role" if find_bidi(sample) else f"Role {sample}"
         req = store.add_requisition(Requisition(title=text[:200], client="C", sales_owner_id=1, notes=sample))
         assert store.get_requisition(req.id).notes == req.notes
         store.count_queue(QueueQuery(text=sample))

@@ -1,0 +1,210 @@
+"""Finding 12 of issue 21: exports carry text, never markup from it; bidi controls refused at input.
+
+The Markdown notes are rendered with a CommonMark renderer (markdown-it-py) and compared with the
+same notes holding plain words: what was typed may change the words, never the structure (no image,
+link, HTML, heading, list item, quote, rule or code block comes from it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections import Counter
+
+import pytest
+from markdown_it import MarkdownIt
+from pydantic import ValidationError
+
+from mediation_console.console.core import notes as nt
+from mediation_console.console.core.database import open_store
+from mediation_console.db.models import (
+    Attendee,
+    Commitment,
+    CommitmentSource,
+    Dispute,
+    DisputeCategory,
+    Person,
+    Requisition,
+    Standup,
+    StandupItem,
+    Team,
+)
+from mediation_console.db.text import markdown_text
+from tests.reliability.helpers import mediate
+
+NOW = dt.datetime(2026, 11, 26, 9, 0)
+
+# Every payload of finding 12, one a line, as someone would paste them into the meeting's notes.
+PAYLOAD_LINES = [
+    "![pixel](https://tracker.example/p.gif)",
+    "[Approve budget](javascript:alert(document.cookie))",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "# Fake heading",
+    "- [x] Fake checked action item",
+    "```",
+    "<https://auto.example/x>",
+    "Fake setext heading",
+    "===",
+    "1. fake ordered item",
+    "> fake quote",
+    "    indented code",
+    "&lt;b&gt; entity",
+    "***",
+    "| a | b |",
+    "~~~",
+]
+PAYLOAD = "\n".join(PAYLOAD_LINES)
+PLAIN = "\n".join(f"plain words {n}" for n, _ in enumerate(PAYLOAD_LINES))
+ONE_LINE = "![p](https://tracker.example/p.gif) [ok](javascript:x) <b>bold</b> # not a heading"
+STRUCTURE = (
+    "heading_open",
+    "list_item_open",
+    "link_open",
+    "image",
+    "html_block",
+    "html_inline",
+    "fence",
+    "code_block",
+    "code_inline",
+    "blockquote_open",
+    "hr",
+    "table_open",
+    "em_open",
+    "strong_open",
+    "s_open",
+)
+
+
+def _notes_holding(tmp_path, text: str, line: str) -> nt.NotesData:
+    store = open_store(tmp_path / f"notes-{abs(hash(text))}.db", now=lambda: NOW)
+    sam = store.add_person(Person(name=f"Sam {line}"[:80], team=Team.SALES))
+    rita = store.add_person(Person(name="Rita", team=Team.RECRUITING))
+    req = store.add_requisition(Requisition(title=line, client=line, sales_owner_id=sam.id))
+    dispute = store.add_dispute(
+        Dispute(
+            requisition_id=req.id,
+            raised_by_id=sam.id,
+            counterpart_id=rita.id,
+            category=DisputeCategory.OVERPROMISED_TIMELINE,
+            summary=line,
+            sales_interest=text,
+            recruiting_interest=text,
+        )
+    )
+    standup = store.start_standup(
+        Standup(
+            started_at=NOW,
+            ended_at=NOW + dt.timedelta(minutes=15),
+            facilitator_id=rita.id,
+            attendees=[Attendee(person_id=sam.id), Attendee(person_id=rita.id)],
+            blockers=text,
+            items=[
+                StandupItem(section="disputes", title=line, dispute_id=dispute.id, notes=text, decision=text),
+                StandupItem(section="wins", title=line, detail=line),
+            ],
+        )
+    )
+    store.add_commitment(
+        Commitment(
+            owner_id=sam.id,
+            text=line,
+            due=dt.date(2026, 11, 27),
+            standup_id=standup.id,
+            source=CommitmentSource.STANDUP,
+        )
+    )
+    data = nt.gather_notes(store, standup.id, use_installed=False)
+    store.close()
+    return data
+
+
+def _structure(markdown: str) -> Counter[str]:
+    renderer = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    counts: Counter[str] = Counter()
+
+    def walk(tokens):
+        for token in tokens:
+            if token.type in STRUCTURE:
+                counts[token.type] += 1
+            if token.children:
+                walk(token.children)
+
+    walk(renderer.parse(markdown))
+    return counts
+
+
+def test_markdown_notes_render_typed_markup_as_the_same_text(tmp_path):
+    hostile = nt.render(_notes_holding(tmp_path, PAYLOAD, ONE_LINE), "md")
+    plain = nt.render(_notes_holding(tmp_path, PLAIN, "plain line"), "md")
+    assert _structure(hostile) == _structure(plain)  # the notes' own structure, nothing more
+    html = MarkdownIt("commonmark").render(hostile)
+    for tag in ("<img", "<script", "<a ", "<pre", "<blockquote", "<table"):
+        assert tag not in html, tag
+    # ...and the reader sees what was typed.
+    assert "# Fake heading" in html and "![pixel](https://tracker.example/p.gif)" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "- [x] Fake checked action item" in html
+
+
+@pytest.mark.parametrize("line", PAYLOAD_LINES)
+def test_each_payload_alone_renders_as_one_paragraph_of_its_own_text(line):
+    html = MarkdownIt("commonmark").render(markdown_text(line))
+    assert html.startswith("<p>") and html.count("<") == 2, html
+
+
+def test_every_export_format_of_hostile_notes_is_inert(tmp_path):
+    data = _notes_holding(tmp_path, PAYLOAD + "\n\x1b]52;c;cm0=\x07 \x1b[2J \x9b1m", ONE_LINE)
+    for fmt in nt.FORMATS:
+        out = nt.render(data, fmt)
+        text = out.decode() if isinstance(out, bytes) else out
+        assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text, fmt
+        if fmt == "html":
+            assert "<script>" not in text and "<img" not in text
+        if fmt == "json":
+            assert "![pixel](https://tracker.example/p.gif)" in json.dumps(json.loads(text))
+
+
+BIDI_NAME = "invoice\u202efdp.exe"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Person(name=BIDI_NAME, team=Team.SALES),
+        lambda: Requisition(title=BIDI_NAME, client="C", sales_owner_id=1),
+        lambda: Requisition(title="T", client="Acme\u2066x\u2069", sales_owner_id=1),
+        lambda: Commitment(owner_id=1, text=f"Send {BIDI_NAME}", due=dt.date(2026, 12, 1)),
+    ],
+    ids=["person name", "requisition title", "client", "commitment"],
+)
+def test_bidi_controls_in_names_and_one_line_fields_are_refused_at_input(build):
+    with pytest.raises(ValidationError) as refused:
+        build()
+    assert "U+202E" in str(refused.value) or "U+2066" in str(refused.value)
+    assert "reorder" in str(refused.value)
+
+
+def test_a_stored_bidi_name_still_reads_and_is_shown_marked(tmp_path):
+    """Rows written before the refusal (or by another tool) stay readable: shown inert, not lost."""
+    path = tmp_path / "old.db"
+    store = open_store(path, now=lambda: NOW)
+    store.add_person(Person(name="Sam", team=Team.SALES))
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE people SET name = ?", (BIDI_NAME,))
+    store = open_store(path, now=lambda: NOW)
+    try:
+        assert store.list_people()[0].name == BIDI_NAME
+    finally:
+        store.close()
+
+
+def test_an_import_rejects_a_row_whose_name_hides_a_bidi_control(tmp_path):
+    crafted = tmp_path / "bidi.csv"
+    crafted.write_text(f"Job Title,Company,Owner\nAnalyst,Initech,Sam {BIDI_NAME}\n", encoding="utf-8")
+    result = mediate("import", "requisitions", str(crafted), "--db", str(tmp_path / "t.db"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "row 2" in result.stderr and "U+202E" in result.stderr, result.stderr
+    assert "\u202e" not in result.stderr
