@@ -107,7 +107,7 @@ from mediation_console.db.models import (
 )
 from mediation_console.db.short_transactions import ShortTransactions
 from mediation_console.db.store import Store, StoreError
-from mediation_console.db.text import find_bidi
+from mediation_console.db.text import find_bidi, find_control
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -1091,6 +1091,18 @@ class _Importer:
                 )
             )
             return None, problems
+        for index, column in self.columns:
+            control = find_control(cells[index]) if index < len(cells) else None
+            if control:
+                problems.append(
+                    RowProblem(
+                        rownum,
+                        self.column_label(column.field),
+                        f"holds {control}, a control character (a cell holds text, tabs and line breaks only)",
+                    )
+                )
+        if problems:
+            return None, problems
         values = self.read_cells(rownum, cells, problems)
         external_id = values.pop("external_id", None)
         code = values.pop("code", None)
@@ -1310,7 +1322,7 @@ def import_requisitions(
     sha256 = _file_sha256(path)
     last = store.last_import_of(sha256)
     resume_from = last[1] if last is not None and not last[0] else None
-    for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
+    for encoding, label in _encodings(path):
         report = ImportReport(source=str(path), dry_run=dry_run, encoding=label)
         importer = _Importer(store, path, mapping, report, path.name)
         with store.import_staging() if stage else contextlib.nullcontext():
@@ -1321,7 +1333,7 @@ def import_requisitions(
             except _BrokenCsv as exc:
                 report.problems.append(RowProblem(exc.row, "", f"the CSV is broken here ({exc})"))
                 return report
-            if label != "UTF-8":
+            if label == "Windows-1252":
                 report.warnings.append("the file is not UTF-8; it was read as Windows-1252 (Excel's plain CSV)")
             if not importer.columns:
                 # Every row would be "missing title"; the one thing to say is that the header was not understood.
@@ -1341,8 +1353,34 @@ def import_requisitions(
             _write(importer, progress, sha256)
             report.written = True
             return report
+    if report.encoding.startswith(("UTF-16", "UTF-32")):
+        report.problems.append(
+            RowProblem(1, "", f"the file starts with a {report.encoding} mark but is not {report.encoding} text")
+        )
+        return report
     report.problems.append(RowProblem(1, "", "the file is not text (neither UTF-8 nor Windows-1252)"))
     return report
+
+
+# Byte-order marks, longest first (a UTF-32 LE mark starts like a UTF-16 LE one).
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8"),
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+    (b"\xff\xfe", "utf-16", "UTF-16 LE"),
+    (b"\xfe\xff", "utf-16", "UTF-16 BE"),
+)
+
+
+def _encodings(path: Path) -> tuple[tuple[str, str], ...]:
+    """The encodings to try, in order: the one a byte-order mark names, else UTF-8 then Windows-1252
+    (what Excel writes as plain CSV)."""
+    with open(path, "rb") as handle:
+        start = handle.read(4)
+    for bom, codec, label in _BOMS:
+        if start.startswith(bom):
+            return ((codec, label),)
+    return (("utf-8", "UTF-8"), ("cp1252", "Windows-1252"))
 
 
 def _check(

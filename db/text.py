@@ -75,6 +75,21 @@ def has_unsafe_line(value: str) -> bool:
     return bool(_UNSAFE_LINE.search(value))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x0D: "CR", 0x1B: "ESC", 0x7F: "DEL", 0x9B: "CSI"}
+
+
+def find_control(value: str) -> str | None:
+    """The first control character in `value` other than tab, newline and CR-LF, named
+    (`U+0000 (NUL)`), or None."""
+    match = _CONTROL.search(value)
+    if match is None:
+        return None
+    code = ord(match.group())
+    name = _CONTROL_NAMES.get(code)
+    return f"U+{code:04X}" + (f" ({name})" if name else "")
+
+
 def find_bidi(value: str) -> str | None:
     """The first bidirectional control in `value`, named (`U+202E`), or None."""
     match = _BIDI.search(value)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+import re2  # type: ignore[import-untyped]
 import rule_engine
 from rule_engine import ast as rast
 from rule_engine import errors as rerrors
@@ -174,6 +175,69 @@ def _compile(node: Any, symbols: set[str], constants: Mapping[str, Any]) -> Eval
     return lambda f: _literal(node.evaluate(f))
 
 
+# Bounds on what a pack may ask of the parser: a condition is a line or two, not a program.
+MAX_CONDITION_LENGTH = 2000
+MAX_NESTING = 24
+
+
+def _nesting(text: str) -> int:
+    """How deep brackets nest in `text`, outside quoted strings."""
+    depth = deepest = 0
+    quote = ""
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return deepest
+
+
+def _re2(pattern: str) -> Any:
+    """`pattern` compiled by RE2, which matches in linear time: no pattern and no text can make it hang."""
+    try:
+        return re2.compile(pattern)
+    except re2.error as exc:
+        raise ConditionError(
+            f"the regular expression '{pattern}' cannot be used ({exc}): patterns run on RE2, "
+            "which has no backreferences or look-arounds, so none can backtrack for ever"
+        ) from None
+
+
+def _re2_at_run_time(pattern: str) -> Any:
+    try:
+        return _re2(pattern)
+    except ConditionError as exc:
+        raise rerrors.EvaluationError(str(exc)) from None
+
+
+def _without_backtracking(root: Any) -> None:
+    """Every regular-expression comparison (`=~`, `=~~`, `!~`, `!~~`) in the expression runs on RE2:
+    a pattern written in the pack is compiled now (refused when RE2 cannot take it), one that comes
+    from a fact is compiled by RE2 when it is met. rule-engine then calls the RE2 pattern's search or
+    match exactly as it would call Python's."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, rast.FuzzyComparisonExpression):
+            if isinstance(node.right, rast.StringExpression):
+                node._right = _re2(node.right.value)
+            node._compile_regex = _re2_at_run_time
+        for value in vars(node).values() if hasattr(node, "__dict__") else ():
+            if hasattr(value, "evaluate"):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                stack.extend(item for item in value if hasattr(item, "evaluate"))
+
+
 _NOT_FIXED = object()
 _LITERALS = (rast.FloatExpression, rast.StringExpression, rast.BooleanExpression, rast.NullExpression)
 
@@ -221,6 +285,23 @@ class Condition:
 
     @classmethod
     def compile(cls, text: str, types: Mapping[str, Any], constants: Mapping[str, Any] | None = None) -> Condition:
+        """Parses and type-checks `text`, bounded in length and nesting, with its regular expressions on RE2."""
+        text = (text or "").strip()
+        if len(text) > MAX_CONDITION_LENGTH:
+            raise ConditionError(
+                f"the condition is too long ({len(text):,} characters; at most {MAX_CONDITION_LENGTH:,})"
+            )
+        if _nesting(text) > MAX_NESTING:
+            raise ConditionError(f"the condition nests brackets more than {MAX_NESTING} deep")
+        try:
+            condition = cls._parse(text, types, constants)
+        except RecursionError:
+            raise ConditionError("the condition nests too deeply to be read") from None
+        _without_backtracking(condition.rule.statement.expression)
+        return condition
+
+    @classmethod
+    def _parse(cls, text: str, types: Mapping[str, Any], constants: Mapping[str, Any] | None = None) -> Condition:
         """Parses and type-checks `text` against the fact types; raises ConditionError with the reason.
 
         `constants` (the pack's constants, also present in `types`) are folded in as literals.

@@ -263,8 +263,15 @@ def shipped_pack_path() -> Path:
     return Path(str(resources.files("mediation_console.console.core.rules").joinpath(SHIPPED_PACK)))
 
 
+MAX_PACK_BYTES = 512 * 1024  # the shipped pack is ~20 KB
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
+        if path.stat().st_size > MAX_PACK_BYTES:
+            raise PackError(
+                path, f"is too big for a rule pack ({path.stat().st_size:,} bytes; at most {MAX_PACK_BYTES:,})"
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PackError(path, "the file does not exist") from None
@@ -276,6 +283,8 @@ def _read(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PackError(path, f"is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise PackError(path, "nests tables or lists too deeply to be read") from None
 
 
 def _pydantic_problem(exc: ValidationError) -> str:
