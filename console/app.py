@@ -17,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
 from mediation_console.console.core.config import load_settings, save_setting
+from mediation_console.console.core.crash_log import record_crash
 from mediation_console.db.store import Store
 from mediation_console.db.text import inert, inert_line
 from mediation_console.screens.base import READONLY_MESSAGE
@@ -150,6 +151,8 @@ class MediationApp(App[None]):
         self._mediator: Any | None = None
         self._mediator_loaded = False
         self._mediator_lock = threading.RLock()
+        # An unexpected problem that stopped the console, and where its details were written.
+        self.crash: tuple[BaseException, Path | None] | None = None
         for mode in MODES:
             self.add_mode(mode.name, mode.screen)
 
@@ -168,6 +171,13 @@ class MediationApp(App[None]):
         """Every notification (most quote a record: a code, a name, a store's refusal) shows stored
         text inert, whichever screen raised it."""
         super().notify(inert(message), title=inert_line(title), severity=severity, timeout=timeout, markup=markup)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected problem stops the console as Textual would, but its traceback (which can quote
+        record data) goes to a private log file instead of the terminal; the CLI prints one line."""
+        self.crash = (error, record_crash(error, "The console stopped:"))
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     def on_mount(self) -> None:
         theme = load_settings().get("theme")

@@ -672,6 +672,10 @@ class Store:
                 yield Requisition.model_validate(dict(row), context=STORED)
             last = rows[-1]["id"]
 
+    def has_ungraded(self) -> bool:
+        """Whether a requisition has no grade yet (grading was interrupted); the grade index answers."""
+        return self.conn.execute("SELECT EXISTS(SELECT 1 FROM requisitions WHERE grade IS NULL)").fetchone()[0] == 1
+
     def set_derived(self, figures: Sequence[tuple[int | None, str | None, int | None, int]]) -> None:
         """Stores (score, grade, estimate_days, id) computed by the rules module; not audited: derived."""
         if self.readonly:

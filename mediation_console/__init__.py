@@ -5,7 +5,23 @@ sub-packages, linked here, so that nothing else installed can shadow them (PyPI 
 `console` and `db`).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import os  # both already loaded by Python itself: importing them cannot be interrupted half-way
+import sys
+
+
+def _interrupted_quietly(kind: type[BaseException], value: BaseException, tb: object) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.stderr.write("mediate: interrupted.\n")
+        return
+    sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
+
+
+# Run as `mediate` (or `python -m mediation_console`), Ctrl+C while the program is still loading ends
+# with one line, not a traceback through the import machinery (cli.main handles it once loaded).
+if sys.argv and (sys.argv[0] == "-m" or os.path.basename(sys.argv[0]) == "mediate"):
+    sys.excepthook = _interrupted_quietly
+
+from importlib.metadata import PackageNotFoundError, version  # noqa: E402
 
 try:
     __version__ = version("mediation-console")

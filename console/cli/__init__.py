@@ -9,6 +9,7 @@ import click
 
 from mediation_console.console.cli.common import (
     EXIT_ENVIRONMENT,
+    EXIT_INTERRUPTED,
     EXIT_REJECTED,
     CliState,
     EnvironmentProblem,
@@ -21,6 +22,7 @@ from mediation_console.console.cli.io import export_group, import_group
 from mediation_console.console.cli.notes import notes
 from mediation_console.console.cli.rules import rules
 from mediation_console.console.core.calendar import user_calendar
+from mediation_console.console.core.crash_log import crash_line, record_crash
 from mediation_console.db.audit import Head, read_head, verify_chain
 from mediation_console.db.store import RejectedChange, Store, StoreError
 
@@ -51,6 +53,7 @@ def cli(ctx: click.Context, db: str | None, rules_path: str | None) -> None:
 def open_console(state: CliState) -> None:
     store = state.open_store()
     try:
+        _grade_what_was_left_ungraded(state, store)
         from mediation_console.console.app import MediationApp
 
         app = MediationApp(store, rules_path=getattr(state, "rules_path", None))
@@ -58,8 +61,26 @@ def open_console(state: CliState) -> None:
         problem = getattr(app, "exit_problem", None)
     finally:
         store.close()
+    if app.crash is not None:
+        error, where = app.crash
+        raise EnvironmentProblem(crash_line(error, where, "the console"))
     if problem:
         raise Rejected(problem)
+
+
+def _grade_what_was_left_ungraded(state: CliState, store: Store) -> None:
+    """Requisitions an interrupted import committed but never graded are graded before the console
+    shows them (the grade index makes the check instant when there are none)."""
+    if store.readonly or not store.has_ungraded():
+        return
+    from mediation_console.console.core.rules.refresh import refresh_derived
+    from mediation_console.console.core.rules.service import Mediator
+
+    click.echo("Grading requisitions an interrupted import left ungraded…", err=True)
+    try:
+        refresh_derived(store, Mediator(store, extra_packs=[state.rules_path] if state.rules_path else None))
+    except Exception as exc:  # the console still opens; the grades stay empty until the next try
+        click.echo(f"mediate: grading did not finish ({type(exc).__name__}); the console opens anyway.", err=True)
 
 
 @cli.command()
@@ -240,9 +261,9 @@ def main() -> None:
     guard_terminal_output()
     try:
         cli.main(prog_name="mediate", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(EXIT_ENVIRONMENT)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("mediate: interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code if exc.exit_code != 1 or isinstance(exc, Rejected) else EXIT_ENVIRONMENT)
@@ -254,10 +275,8 @@ def main() -> None:
     except StoreError as exc:
         click.echo(f"mediate: {exc}", err=True)
         sys.exit(EXIT_ENVIRONMENT)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:  # the last guard: a message, never a traceback
-        click.echo(f"mediate: unexpected problem: {type(exc).__name__}: {exc}", err=True)
+    except Exception as exc:  # the last guard: one line, never a traceback nor the record data it may hold
+        click.echo(f"mediate: {crash_line(exc, record_crash(exc))}".replace("mediate stopped", "stopped"), err=True)
         sys.exit(EXIT_ENVIRONMENT)
     sys.exit(0)
 

@@ -47,6 +47,7 @@ def raw_stderr() -> TextIO:
 
 EXIT_REJECTED = 1
 EXIT_ENVIRONMENT = 2
+EXIT_INTERRUPTED = 130  # Ctrl+C, as shells count it
 
 
 class Rejected(click.ClickException):

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from mediation_console.console.cli.common import (
+    EXIT_ENVIRONMENT,
+    EXIT_INTERRUPTED,
     CliState,
     EnvironmentProblem,
     Rejected,
@@ -15,6 +17,7 @@ from mediation_console.console.cli.common import (
     pass_state,
     raw_stderr,
 )
+from mediation_console.console.core.crash_log import crash_line, record_crash
 from mediation_console.console.core.rules.pack import PackError
 from mediation_console.console.core.rules.refresh import refresh_derived
 from mediation_console.console.core.rules.service import Mediator
@@ -90,16 +93,22 @@ def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_
     store = state.open_store()
     progress = _TerminalProgress() if sys.stderr.isatty() else None
     graded = 0
+    report = None
+    grading_stopped: BaseException | None = None
     try:
         # The rules are loaded before anything is written: an import whose grades cannot be computed
         # would leave requisitions graded by nothing, and exports showing stale grades.
         packs = [Path(state.rules_path)] if state.rules_path else None
         mediator = None if dry_run else Mediator(store, extra_packs=packs)
         report = import_requisitions(store, file, mapping=mapping, dry_run=dry_run, progress=progress)
-        if mediator is not None and report.written and (report.created or report.updated):
+        # Rows an earlier import committed but never graded (it was killed while grading) count too.
+        if mediator is not None and (report.written and (report.created or report.updated) or store.has_ungraded()):
             if progress is not None:
                 progress.grading()
-            graded = refresh_derived(store, mediator)
+            try:
+                graded = refresh_derived(store, mediator)
+            except (KeyboardInterrupt, Exception) as exc:  # the rows are committed: say so, then why
+                grading_stopped = exc
     except PackError as exc:
         raise Rejected(f"The rule pack could not be loaded, so nothing was imported: {exc}") from None
     except (ImportFileError, ImportAborted) as exc:
@@ -114,6 +123,16 @@ def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_
         raise Rejected("\n".join(report.lines()))
     for line in report.lines():
         click.echo(line)
+    if grading_stopped is not None:
+        if isinstance(grading_stopped, KeyboardInterrupt):
+            click.echo("The requisitions are saved; grading was interrupted.", err=True)
+            why, code = "", EXIT_INTERRUPTED
+        else:
+            where = record_crash(grading_stopped, "Grading after an import stopped:")
+            why, code = f" ({crash_line(grading_stopped, where, 'it')})", EXIT_ENVIRONMENT
+            click.echo(f"The requisitions are saved; grading did not finish{why}.", err=True)
+        click.echo("They are graded the next time the console opens or `mediate import` runs.", err=True)
+        sys.exit(code)
     if graded:
         click.echo(f"Grades recomputed for {graded:,} requisition{'s' if graded != 1 else ''}.")
 
