@@ -123,6 +123,11 @@ IMPORT_COMMANDS = register(
 )
 
 
+# How often the console asks SQLite whether another connection wrote to the file (PRAGMA data_version:
+# a counter read from memory, microseconds): what another console or a CLI import saved shows within this.
+OUTSIDE_WRITES_EVERY = 1.0
+
+
 class MediationApp(App[None]):
     """Mediation Console. `store` is the open database; `now` the clock (tests inject a fixed one)."""
 
@@ -189,6 +194,23 @@ class MediationApp(App[None]):
             return
         self.switch_mode(MODES[0].name)
         self.call_after_refresh(self._warm_up_rules)
+        self._outside_version = self.store.outside_version()
+        self.set_interval(OUTSIDE_WRITES_EVERY, self._notice_outside_writes)
+
+    def _notice_outside_writes(self) -> None:
+        """Another console or a CLI import committed to the file: the screen on show reloads what it
+        shows (a form open on top keeps what the user typed); hidden screens reload on their return."""
+        try:
+            version = self.store.outside_version()
+        except Exception:  # a closing store or a locked file: the next tick asks again
+            return
+        if version == self._outside_version:
+            return
+        self._outside_version = version
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload_after_outside_write", None)
+            if callable(reload):
+                reload()
 
     def _warm_up_rules(self) -> None:
         # The rules module costs ~0.5 s to import (rule-engine builds its parser); importing it in a

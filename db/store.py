@@ -2002,6 +2002,10 @@ class Store:
     # a second, read-only connection: on the main one they would hold SQLite's lock while the UI
     # thread waits for its page, and interrupting them would interrupt the UI's queries too.
 
+    def outside_version(self) -> int:
+        """SQLite's data_version: changes when another connection (another console, a CLI import) commits."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
     def data_version(self) -> tuple[int, int]:
         """Changes whenever anything was written: by this connection (its change count) or by another
         process (SQLite's data_version). Cheap enough to ask on every screen visit."""

@@ -77,6 +77,13 @@ class ModeScreen(Screen[None]):
             return  # the app is no longer running
         painted.wait(timeout)
 
+    def reload_after_outside_write(self) -> None:
+        """Another process wrote to the file while this screen is on show: reload what it shows. Screens
+        that load through `refresh_data` get it for free; others override this."""
+        reload = getattr(self, "refresh_data", None)
+        if callable(reload):
+            reload()
+
     def data_stamp(self) -> tuple[Any, ...]:
         """What a screen's data depends on: the database's version and today's date. A screen compares
         it with the stamp of its last load to skip reloading when it comes back to unchanged data."""

@@ -283,6 +283,9 @@ class QueueScreen(ModeScreen):
             self._counts_version = version
         return self._counts, version
 
+    def reload_after_outside_write(self) -> None:
+        self.refresh_queue()
+
     def refresh_queue(self, *, reset_cursor: bool = False) -> None:
         """Points the table at the current filter and sort; only visible pages are fetched.
 
