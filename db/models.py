@@ -276,6 +276,19 @@ class Requisition(Record):
 REQUISITION_DERIVED = frozenset({"score", "grade", "estimate_days", "submittals", "last_submittal_at", "open_disputes"})
 
 
+# What an edit never carries: the record's identity, its timestamps and the figures derived from it.
+_NOT_EDITED = frozenset({"id", "code", "updated_at", *REQUISITION_DERIVED})
+
+
+def edited_fields(started_from: Requisition, edited: Requisition) -> list[str]:
+    """The fields of `edited` that differ from the version the edit started from, in model order."""
+    return [
+        name
+        for name in Requisition.model_fields
+        if name not in _NOT_EDITED and getattr(started_from, name) != getattr(edited, name)
+    ]
+
+
 class RequisitionRow(NamedTuple):
     """One row of the queue: a requisition joined with names and the derived figures.
 

@@ -57,6 +57,7 @@ from mediation_console.db.models import (
     Standup,
     StandupItem,
     Team,
+    edited_fields,
 )
 from mediation_console.db.schema import SCHEMA_VERSION, run_migration
 from mediation_console.db.short_transactions import ShortTransactions
@@ -83,6 +84,21 @@ class BackgroundReadInterrupted(StoreError):
 
 class RejectedChange(StoreError):
     """A change the rules of the domain do not allow (e.g. a status move that is not offered)."""
+
+
+class EditConflict(RejectedChange):
+    """The record changed since the user started editing it: nothing was saved. `current` is the
+    record as it is now, `theirs` the fields changed meanwhile, so the form can re-apply the user's own."""
+
+    def __init__(self, message: str, current: Any, theirs: list[str]) -> None:
+        super().__init__(message)
+        self.current = current
+        self.theirs = theirs
+
+
+def _shown(value: Any) -> str:
+    text = "(empty)" if value in (None, "") else str(getattr(value, "value", value))
+    return f"“{text[:40]}…”" if len(text) > 40 else f"“{text}”"
 
 
 def utcnow() -> dt.datetime:
@@ -471,7 +487,10 @@ class Store:
             self.audit(entity, stored.id, "create", None, _jsonable(stored))
         return stored
 
-    def _update(self, table: str, model: M, before: M, entity: str, action: str = "update") -> M:
+    def _update(
+        self, table: str, model: M, before: M, entity: str, action: str = "update", fields: list[str] | None = None
+    ) -> M:
+        """Writes `model` over `before`; the audit row holds `fields` only when given (what the user changed)."""
         _checked(model)
         skip = ("id", *REQUISITION_DERIVED) if table == "requisitions" else ("id",)
         values = self._row_values(table, model, skip=skip)
@@ -481,7 +500,10 @@ class Store:
                 self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), model.id))
             except sqlite3.IntegrityError as exc:
                 raise RejectedChange(_conflict(exc, entity)) from None
-            self.audit(entity, model.id, action, _jsonable(before), _jsonable(model))
+            old, new = _jsonable(before), _jsonable(model)
+            if fields is not None:
+                old, new = {k: old.get(k) for k in fields}, {k: new.get(k) for k in fields}
+            self.audit(entity, model.id, action, old, new)
         return model
 
     def _get(self, model: type[M], table: str, id_: int) -> M | None:
@@ -577,15 +599,44 @@ class Store:
             )
             return self._insert("requisitions", req, "requisition")
 
-    def update_requisition(self, req: Requisition) -> Requisition:
-        """Saves edited fields. Status moves go through `change_status` so they are checked."""
+    def update_requisition(self, req: Requisition, started_from: Requisition | None = None) -> Requisition:
+        """Saves edited fields. Status moves go through `change_status` so they are checked.
+
+        `started_from` is the version the user began editing: when the stored record has changed since
+        (another console, an import), nothing is saved and EditConflict says what changed, by whom;
+        otherwise only the fields the user changed are written (and audited) onto the record as it is."""
         with self.transaction():
             before = self._require(Requisition, "requisitions", req.id, "Requisition")
+            mine: list[str] | None = None
+            if started_from is not None:
+                theirs = edited_fields(started_from, before)
+                if theirs:
+                    raise EditConflict(self._conflict_message(before, started_from, theirs), before, theirs)
+                mine = edited_fields(started_from, req)
+                if not mine:
+                    return before
+                req = before.model_copy(update={name: getattr(req, name) for name in mine})
             if req.status != before.status:
                 raise RejectedChange("Change the status with the status action, not by editing")
             self._check_people(req)
             req = req.model_copy(update={"updated_at": self.now(), "code": before.code})
-            return self._update("requisitions", req, before, "requisition")
+            return self._update("requisitions", req, before, "requisition", fields=mine)
+
+    def _conflict_message(self, now: Requisition, started_from: Requisition, theirs: list[str]) -> str:
+        row = self.conn.execute(
+            "SELECT actor, at FROM events WHERE entity = 'requisition' AND entity_id = ? ORDER BY id DESC LIMIT 1",
+            (now.id,),
+        ).fetchone()
+        who = f" by {row['actor'] or 'someone'} at {str(row['at'])[:16]}" if row is not None else ""
+        changes = "; ".join(
+            f"{name.replace('_', ' ')}: {_shown(getattr(started_from, name))} → {_shown(getattr(now, name))}"
+            for name in theirs[:6]
+        )
+        more = f" and {len(theirs) - 6} more" if len(theirs) > 6 else ""
+        return (
+            f"{now.code} was changed since you opened it{who} ({changes}{more}). Nothing was saved: "
+            "save again to apply your own changes on top, or close the form to keep theirs."
+        )
 
     def get_requisition(self, req_id: int) -> Requisition | None:
         return self._get(Requisition, "requisitions", req_id)

@@ -14,8 +14,8 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from mediation_console.db.models import Engagement, Person, Requisition
-from mediation_console.db.store import StoreError
+from mediation_console.db.models import Engagement, Person, Requisition, edited_fields
+from mediation_console.db.store import EditConflict, StoreError
 from mediation_console.screens.dialogs.modals import FormModal, friendly_errors
 
 Kind = Literal["text", "int", "float", "date", "datetime", "select"]
@@ -99,6 +99,10 @@ class RequisitionForm(FormModal[Requisition | None]):
     ) -> None:
         super().__init__()
         self.requisition = requisition
+        # The version the user's edit applies to: the one the form opened on, or after a refused save
+        # (someone else saved meanwhile) the one stored then, so a second save re-applies the user's
+        # own changes on top of theirs instead of reverting them.
+        self.started_from = requisition
         self.sales_people = list(sales_people)
         self.recruiters = list(recruiters)
         self.touched: set[str] = set()
@@ -227,10 +231,17 @@ class RequisitionForm(FormModal[Requisition | None]):
             return
         store = self.app.store  # type: ignore[attr-defined]
         try:
-            if self.requisition is None:
+            if self.requisition is None or self.started_from is None:
                 saved = store.add_requisition(requisition)
             else:
-                saved = store.update_requisition(requisition)
+                mine = {name: getattr(requisition, name) for name in edited_fields(self.requisition, requisition)}
+                saved = store.update_requisition(self.started_from.model_copy(update=mine), self.started_from)
+        except EditConflict as exc:
+            self.started_from = exc.current
+            self.query_one("#error-form", Static).update(str(exc))
+            self.query_one("#error-form", Static).add_class("shown")
+            self.app.notify(str(exc), title="Not saved: changed elsewhere", severity="warning", timeout=10)
+            return
         except StoreError as exc:
             self.query_one("#error-form", Static).update(str(exc))
             self.query_one("#error-form", Static).add_class("shown")
