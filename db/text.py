@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 # Characters that reorder what a reader sees (Unicode bidirectional controls and marks).
@@ -49,20 +50,20 @@ def inert(value: Any) -> Any:
     """User text that is safe to print anywhere: every control character shown, none sent.
 
     Newlines and tabs stay (notes have lines); a CR-LF pair is one newline. Non-text passes through."""
-    if not isinstance(value, str):
-        return value
-    if "\r\n" in value:
-        value = value.replace("\r\n", "\n")
-    return _UNSAFE.sub(_shown, value) if _UNSAFE.search(value) else value
+    return _made_inert(value, _UNSAFE, _shown)
 
 
 def inert_line(value: Any) -> Any:
     """`inert` for one line (a table cell, a title, a label): a line break is shown as ⏎."""
+    return _made_inert(value, _UNSAFE_LINE, _shown_in_line)
+
+
+def _made_inert(value: Any, unsafe: re.Pattern[str], shown: Callable[[re.Match[str]], str]) -> Any:
     if not isinstance(value, str):
         return value
     if "\r\n" in value:
         value = value.replace("\r\n", "\n")
-    return _UNSAFE_LINE.sub(_shown_in_line, value) if _UNSAFE_LINE.search(value) else value
+    return unsafe.sub(shown, value) if unsafe.search(value) else value
 
 
 def has_unsafe(value: str) -> bool:

@@ -38,6 +38,18 @@ def mediate(*args: str, timeout: float = 120, **env: str) -> subprocess.Complete
     )
 
 
+def start_mediate(*args: str, **env: str) -> subprocess.Popen[str]:
+    """Starts `mediate` in its own process and returns at once (to kill it, or to work beside it)."""
+    return subprocess.Popen(
+        [PYTHON, "-m", "mediation_console", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(**env),
+        cwd=REPO,
+    )
+
+
 def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
     out = result.stdout + result.stderr
     assert result.returncode == code, f"exit {result.returncode}: {out}"

@@ -14,7 +14,7 @@ import pytest
 from mediation_console.db.models import EventKind, Person, PipelineEvent, Requisition, Team
 from mediation_console.db.store import Store
 from tests.reliability.conftest import NOW
-from tests.reliability.helpers import PYTHON, REPO, audit_problems, clean_env, integrity, mediate, soak
+from tests.reliability.helpers import PYTHON, REPO, audit_problems, clean_env, integrity, mediate, soak, start_mediate
 
 WRITER = Path(__file__).with_name("concurrent_writer.py")
 PER_WRITER = soak(150, 2000)
@@ -142,14 +142,7 @@ async def test_the_console_logs_events_while_a_csv_import_and_backups_run_and_no
         for n in range(IMPORT_ROWS):
             writer.writerow([f"ATS-{n}", f"Imported role {n}", "Fabrikam", "Ivy Importer"])
 
-    importer = subprocess.Popen(
-        [PYTHON, "-m", "mediation_console", "import", "requisitions", str(csv_file), "--db", str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_env(),
-        cwd=REPO,
-    )
+    importer = start_mediate("import", "requisitions", str(csv_file), "--db", str(db))
     backups: list[Path] = []
     backup_errors: list[str] = []
 

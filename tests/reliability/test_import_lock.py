@@ -16,7 +16,7 @@ from mediation_console.db import audit
 from mediation_console.db.models import Person, Requisition, Team
 from mediation_console.db.store import BUSY_TIMEOUT_MS, Store
 from tests.reliability.conftest import NOW
-from tests.reliability.helpers import PYTHON, REPO, audit_problems, clean_env, integrity, mediate, soak
+from tests.reliability.helpers import audit_problems, integrity, mediate, soak, start_mediate
 
 # Big enough to need several short transactions on any machine (MEDIATE_SOAK=1: the 300,000).
 ROWS = soak(15_000, 300_000)
@@ -33,14 +33,7 @@ def write_csv(path: Path, rows: int, *, with_ids: bool) -> None:
 
 
 def start_import(csv_file: Path, db: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [PYTHON, "-m", "mediation_console", "import", "requisitions", str(csv_file), "--db", str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_env(),
-        cwd=REPO,
-    )
+    return start_mediate("import", "requisitions", str(csv_file), "--db", str(db))
 
 
 def committed_batches(db: Path) -> int:

@@ -12,7 +12,6 @@ import os
 import signal
 import sqlite3
 import stat
-import subprocess
 import time
 
 import pytest
@@ -20,7 +19,7 @@ from click.testing import CliRunner
 
 from mediation_console.console.core.database import open_store
 from mediation_console.db.models import Person, Requisition, Team
-from tests.reliability.helpers import PYTHON, REPO, clean_env, mediate
+from tests.reliability.helpers import mediate, start_mediate
 
 SECRET = "Confidential-Acquisition-Target"
 
@@ -93,14 +92,7 @@ def test_ctrl_c_at_any_moment_of_a_command_ends_with_one_line_and_no_traceback(t
     store.close()
     seen_interrupted = 0
     for delay in (0.05, 0.15, 0.3, 0.5, 0.8):
-        process = subprocess.Popen(
-            [PYTHON, "-m", "mediation_console", "export", "requisitions", "--db", str(db)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=clean_env(),
-            cwd=REPO,
-        )
+        process = start_mediate("export", "requisitions", "--db", str(db))
         time.sleep(delay)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGINT)
