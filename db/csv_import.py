@@ -374,6 +374,22 @@ COLUMNS: tuple[Column, ...] = (
         ),
     ),
     Column(
+        "first_slate_date",
+        "First Slate Date",
+        "date",
+        None,
+        (
+            "First Slate",
+            "Slate Date",
+            "Slate Due",
+            "First Slate Due",
+            "First Submittal Due",
+            "Shortlist Date",
+            "Shortlist Due",
+            "Submittals Due",
+        ),
+    ),
+    Column(
         "closed_at", "Date Closed", "datetime", None, ("dateClosed", "Closed", "Closed At", "Close Date", "Closed Date")
     ),
     Column(

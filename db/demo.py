@@ -15,6 +15,7 @@ from mediation_console.db import defaults
 from mediation_console.db.models import (
     CATEGORY_LABELS,
     CLOSED_STATUSES,
+    KNOWN_CATEGORIES,
     OPEN_DISPUTE_STATUSES,
     CommitmentSource,
     CommitmentStatus,
@@ -76,8 +77,22 @@ REQUISITION_COLUMNS = (
     "submittals",
     "last_submittal_at",
     "open_disputes",
+    "first_slate_date",
 )
-EVENT_COLUMNS = ("id", "requisition_id", "kind", "at", "actor_id", "note", "from_status", "to_status")
+EVENT_COLUMNS = (
+    "id",
+    "requisition_id",
+    "kind",
+    "at",
+    "actor_id",
+    "note",
+    "from_status",
+    "to_status",
+    "outcome",
+    "decline_reason",
+    "placement_source",
+    "participants",
+)
 DISPUTE_COLUMNS = (
     "id",
     "code",
@@ -303,6 +318,22 @@ FEEDBACK_NOTES = [
     "Client passed: prefers someone local",
     "Client: promising, asked for a second profile like this one",
 ]
+# What sales says when screening a submittal before the client sees it (blank: no reason given).
+INTERNAL_REJECT_NOTES = [
+    "Not senior enough for this client",
+    "Too many short stints on the CV",
+    "",
+    "Salary expectations above the range",
+    "",
+    "Missing the sector experience the client asked for",
+]
+DECLINE_NOTES = {
+    "pay": ["Declined: the offer is below their current salary", "Wants 15% more than the range allows"],
+    "counter_offer": ["Accepted a counter-offer from their employer"],
+    "process": ["Took another offer while waiting for the second round"],
+    "location": ["Will not commute to the office three days a week"],
+}
+PLACEMENT_SOURCES = ("referral", "job_board", "sourced", "sourced", "sourced")
 FALLBACK_NOTES = [
     "All candidates rejected; re-briefed with the hiring manager",
     "Candidate withdrew after accepting a counter-offer",
@@ -602,7 +633,11 @@ def _expected_grade(
         + 10 * (2 if candidates else 0)
     ) / 2
     grade = "A" if points >= 70 else "B" if points >= 45 else "C"
-    return "B" if grade == "A" and gap is not None and gap > 15 else grade
+    # The B caps: pay far below market, terms far below standard, more must-haves than the pack allows.
+    far_below_terms = engagement == CONTINGENT and fee is not None and fee <= 15 and competing >= 2
+    too_many_must_haves = must_haves is not None and must_haves > 5
+    capped = (gap is not None and gap > 15) or far_below_terms or too_many_must_haves
+    return "B" if grade == "A" and capped else grade
 
 
 def _ts(moment: dt.datetime | None) -> str | None:
@@ -686,6 +721,7 @@ OPENINGS = (1, 1, 1, 1, 1, 1, 2, 2, 3)
 MORE_SUBMITTALS = {S.SUBMITTED: (0, 1, 1, 2), S.INTERVIEWING: (0, 0, 0, 1)}
 CONTINGENT, EXCLUSIVE, RETAINED = (e.value for e in (Engagement.CONTINGENT, Engagement.EXCLUSIVE, Engagement.RETAINED))
 MISSED = CommitmentStatus.MISSED.value
+K_INTERNAL, K_DECLINE = EventKind.INTERNAL_FEEDBACK.value, EventKind.DECLINE.value
 K_SUBMITTAL, K_FEEDBACK, K_INTERVIEW, K_OFFER, K_PLACEMENT, K_STATUS = (
     k.value
     for k in (
@@ -707,6 +743,9 @@ class _DemoBuilder:
         self.default_expectations = expectations
         self.n = requisitions
         self.rng = random.Random(seed)
+        # The facts issue 13 added (feedback outcomes, declines, placement sources, first-slate dates) come
+        # from a second generator, so the rest of the demo is what it was for the same seed.
+        self.facts_rng = random.Random(seed * 7919 + 13)
         self.now = store.now().replace(microsecond=0)
         self.today = self.now.date()
         self.people: list[_Person] = []
@@ -1029,7 +1068,9 @@ class _DemoBuilder:
             if intake_at <= opened:
                 intake_at = None
 
-        events, submittals, last_submittal = self._pipeline(rid, path, times, sales, recruiter, status, profile, opened)
+        events, submittals, last_submittal = self._pipeline(
+            rid, path, times, sales, recruiter, status, profile, opened, below
+        )
         reason = ""
         if status == S.LOST:
             reason = choice(LOST_REASONS)
@@ -1043,9 +1084,22 @@ class _DemoBuilder:
         updated = events[-1][3] if events else opened
         stamp = self._stamp
         add_event = self.event_rows.append
+        facts = self.facts_rng
         for event in events:
             event[3] = stamp(event[3])
+            if len(event) == 8:
+                outcome = source = None
+                participants = "[]"
+                if event[2] == K_FEEDBACK:
+                    outcome = "rejected" if "passed" in event[5] else "advanced"
+                elif event[2] == K_PLACEMENT:
+                    source = PLACEMENT_SOURCES[facts.randrange(len(PLACEMENT_SOURCES))]
+                    participants = json.dumps([p for p in (event[4], sales.id) if p is not None])
+                event.extend((outcome, None, source, participants))
             add_event(tuple(event))
+        first_slate = None
+        if facts.random() < 0.45:
+            first_slate = self._day(opened + facts.randint(3, 10) * 1440)
 
         code = f"REQ-{rid:04d}"
         row = [
@@ -1089,6 +1143,7 @@ class _DemoBuilder:
             submittals,
             stamp(last_submittal),
             0,
+            first_slate,
         ]
         moment = self._moment
         return _Req(
@@ -1186,6 +1241,7 @@ class _DemoBuilder:
         status: RequisitionStatus,
         profile: str,
         opened: int,
+        below_market: bool = False,
     ) -> tuple[list[list[Any]], int, int | None]:
         """Pipeline events consistent with the path: submittals before 'submitted', feedback after each.
 
@@ -1257,6 +1313,64 @@ class _DemoBuilder:
                             None,
                         ]
                     )
+        facts = self.facts_rng
+        extra: list[list[Any]] = []
+        for e in events:
+            if e[2] == K_SUBMITTAL and facts.random() < 0.3:
+                # Sales screened it first: a quick yes, or a rejection with (or without) a reason.
+                rejected = facts.random() < 0.55
+                note = INTERNAL_REJECT_NOTES[facts.randrange(len(INTERNAL_REJECT_NOTES))] if rejected else ""
+                extra.append(
+                    [
+                        None,
+                        rid,
+                        K_INTERNAL,
+                        e[3] + facts.randint(60, 600),
+                        sales_id,
+                        note,
+                        None,
+                        None,
+                        "rejected" if rejected else "advanced",
+                        None,
+                        None,
+                        "[]",
+                    ]
+                )
+            elif e[2] == K_SUBMITTAL and below_market and facts.random() < 0.35:
+                extra.append(
+                    [
+                        None,
+                        rid,
+                        K_DECLINE,
+                        e[3] + facts.randint(600, 4000),
+                        rec_id,
+                        DECLINE_NOTES["pay"][facts.randrange(2)],
+                        None,
+                        None,
+                        None,
+                        "pay",
+                        None,
+                        "[]",
+                    ]
+                )
+            elif e[2] == K_STATUS and "counter-offer" in e[5]:
+                extra.append(
+                    [
+                        None,
+                        rid,
+                        K_DECLINE,
+                        e[3] - 1,
+                        rec_id,
+                        DECLINE_NOTES["counter_offer"][0],
+                        None,
+                        None,
+                        None,
+                        "counter_offer",
+                        None,
+                        "[]",
+                    ]
+                )
+        events.extend(extra)
         cutoff = times[-1] if closed and times else 0
         events = [e for e in events if opened <= e[3] <= cutoff]
         # Stable: a status change logged in the same minute as its event stays after it.
@@ -1279,7 +1393,7 @@ class _DemoBuilder:
 
     def _disputes(self) -> None:
         rng, now = self.rng, self.now
-        categories = list(DisputeCategory)
+        categories = list(KNOWN_CATEGORIES)
         total = max(len(categories) + 4, self.n // 6)
         by_status = _allocate(total, DISPUTE_STATUS_WEIGHTS)
         statuses = [s for s, k in by_status.items() for _ in range(k)]
@@ -1383,13 +1497,19 @@ class _DemoBuilder:
             if is_open and req is not None:
                 by_req[req.id] += 1
             severity = rng.choice((1, 2, 2, 3)) if category != DisputeCategory.BLAME_VISIBILITY else 3
+            # Some are logged "not sure": the rules suggest the category from the facts and the words.
+            logged = (
+                DisputeCategory.UNSURE
+                if is_open and index >= len(categories) and self.facts_rng.random() < 0.12
+                else category
+            )
             row = (
                 did,
                 f"D-{did:04d}",
                 req.id if req else None,
                 raised_by.id,
                 counterpart.id,
-                category.value,
+                logged.value,
                 severity,
                 summary,
                 play["sales"].format(**words),
@@ -1418,7 +1538,7 @@ class _DemoBuilder:
                     before=dict(zip(DISPUTE_COLUMNS, opened_row, strict=False)),
                 )
         for req in self.reqs:
-            req.row[-1] = by_req.get(req.id, 0)
+            req.row[-2] = by_req.get(req.id, 0)
 
     # -- standups and commitments ----------------------------------------------------------------
 
@@ -1772,14 +1892,15 @@ _ENCODER = json.JSONEncoder(check_circular=False)
 _quote = json.encoder.encode_basestring
 _EVENT_JSON = (
     '{"id": %d, "requisition_id": %d, "kind": "%s", "at": "%s", "actor_id": %s, "note": %s, '
-    '"from_status": %s, "to_status": %s}'
+    '"from_status": %s, "to_status": %s, "outcome": %s, "decline_reason": %s, "placement_source": %s, '
+    '"participants": %s}'
 )
 
 
 def _event_json(row: tuple[Any, ...]) -> str:
     """A pipeline event's audit record; the same JSON as json.dumps of the row, at a quarter of the cost
     (it runs for every one of the ~700,000 events of a 100,000-requisition demo)."""
-    _id, req_id, kind, at, actor_id, note, from_status, to_status = row
+    _id, req_id, kind, at, actor_id, note, from_status, to_status, outcome, decline, source, participants = row
     return _EVENT_JSON % (
         _id,
         req_id,
@@ -1789,6 +1910,10 @@ def _event_json(row: tuple[Any, ...]) -> str:
         _quote(note),
         "null" if from_status is None else f'"{from_status}"',
         "null" if to_status is None else f'"{to_status}"',
+        "null" if outcome is None else f'"{outcome}"',
+        "null" if decline is None else f'"{decline}"',
+        "null" if source is None else f'"{source}"',
+        participants,
     )
 
 

@@ -89,12 +89,50 @@ class Engagement(StrEnum):
 
 class EventKind(StrEnum):
     SUBMITTAL = "submittal"
-    CLIENT_FEEDBACK = "client_feedback"
+    CLIENT_FEEDBACK = "client_feedback"  # the client's answer on a submittal
+    INTERNAL_FEEDBACK = "internal_feedback"  # sales or the account manager screening a submittal first
     INTERVIEW = "interview"
     OFFER = "offer"
     PLACEMENT = "placement"
+    DECLINE = "decline"  # the candidate said no
+    SPEC_CHANGE = "spec_change"  # the client changed what the job needs
     STATUS_CHANGE = "status_change"
     NOTE = "note"
+
+
+# Events that show the client acting on a requisition: a recruiter's own note or submittal does not,
+# so client-side staleness is counted from the latest of these.
+CLIENT_EVENT_KINDS = frozenset(
+    {EventKind.CLIENT_FEEDBACK, EventKind.INTERVIEW, EventKind.OFFER, EventKind.PLACEMENT, EventKind.SPEC_CHANGE}
+)
+
+
+class FeedbackOutcome(StrEnum):
+    """What a reviewer (the client or sales) said about a submittal."""
+
+    REJECTED = "rejected"
+    ADVANCED = "advanced"  # to interview or the next step
+    ON_HOLD = "on_hold"
+
+
+class DeclineReason(StrEnum):
+    """Why a candidate said no."""
+
+    PAY = "pay"
+    COUNTER_OFFER = "counter_offer"
+    PROCESS = "process"
+    LOCATION = "location"
+    OTHER = "other"
+
+
+class PlacementSource(StrEnum):
+    """Where the placed candidate came from."""
+
+    REFERRAL = "referral"
+    JOB_BOARD = "job_board"
+    SOURCED = "sourced"
+    CLIENT = "client"  # the client named the candidate
+    OTHER = "other"
 
 
 class DisputeCategory(StrEnum):
@@ -108,7 +146,12 @@ class DisputeCategory(StrEnum):
     CREDIT_SPLIT = "credit_split"
     FEE_CONCESSION = "fee_concession"
     BLAME_VISIBILITY = "blame_visibility"
+    # The lead was not sure: the rules suggest a category from the facts and the words.
+    UNSURE = "unsure"
 
+
+# The ten categories the rules know; UNSURE is the absence of a choice, not an eleventh kind of dispute.
+KNOWN_CATEGORIES = tuple(c for c in DisputeCategory if c is not DisputeCategory.UNSURE)
 
 CATEGORY_LABELS = {
     DisputeCategory.PAY_BELOW_MARKET: "Pay below market",
@@ -121,6 +164,7 @@ CATEGORY_LABELS = {
     DisputeCategory.CREDIT_SPLIT: "Credit split",
     DisputeCategory.FEE_CONCESSION: "Fee concession",
     DisputeCategory.BLAME_VISIBILITY: "Blame / visibility",
+    DisputeCategory.UNSURE: "Not sure",
 }
 
 
@@ -224,6 +268,8 @@ class Requisition(Record):
     location: str = Field(default="", max_length=200)
     remote: bool = False
     promised_date: dt.date | None = None
+    # The date sales told the client the first slate of candidates would arrive (not the hire date).
+    first_slate_date: dt.date | None = None
     intake_at: dt.datetime | None = None
     hiring_manager_access: bool = False
     feedback_agreed_48h: bool = False
@@ -365,6 +411,19 @@ class PipelineEvent(Record):
     # For status changes: from/to statuses.
     from_status: RequisitionStatus | None = None
     to_status: RequisitionStatus | None = None
+    # For feedback: what the reviewer said (the note says why; "client_feedback" or "internal_feedback"
+    # says who reviewed).
+    outcome: FeedbackOutcome | None = None
+    # For a candidate's decline: why, in one of the reasons recruiting tracks (the note has the words).
+    decline_reason: DeclineReason | None = None
+    # For a placement: where the candidate came from, and who took part (people ids) for the credit.
+    placement_source: PlacementSource | None = None
+    participants: list[int] = Field(default_factory=list)
+
+    @field_validator("participants", mode="before")
+    @classmethod
+    def _participants(cls, v: Any) -> Any:
+        return json.loads(v) if isinstance(v, str) else (v if v is not None else [])
 
 
 class Dispute(Record):
@@ -382,6 +441,15 @@ class Dispute(Record):
     proposal_id: str | None = None
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    # Further people in the dispute beyond the two above (ids), and whether it is between the teams as
+    # a whole (the two people then stand for their teams).
+    parties: list[int] = Field(default_factory=list)
+    between_teams: bool = False
+
+    @field_validator("parties", mode="before")
+    @classmethod
+    def _parties(cls, v: Any) -> Any:
+        return json.loads(v) if isinstance(v, str) else (v if v is not None else [])
 
     _bidi = field_validator("summary")(_no_bidi)
 

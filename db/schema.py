@@ -538,6 +538,23 @@ MIGRATIONS: list[str] = [
     """,
     # 14: the audit log as a hash chain with its head recorded (AUDIT_CHAIN_SQL, then the rows already there).
     AUDIT_CHAIN_SQL,
+    # 15: the facts a mediator needs (issue 13). Feedback says what the reviewer decided (the kind says
+    # whether the client or sales reviewed it; the note says why), a candidate's decline has a reason, a
+    # placement its source and the people who took part; a requisition has the first-slate date sales
+    # promised besides the hire date; a dispute can have further parties or be between the two teams.
+    # Recruiter workload (open requisitions per recruiter) is counted from an index on both columns,
+    # which replaces the recruiter-only one it extends.
+    """
+    ALTER TABLE pipeline_events ADD COLUMN outcome TEXT;
+    ALTER TABLE pipeline_events ADD COLUMN decline_reason TEXT;
+    ALTER TABLE pipeline_events ADD COLUMN placement_source TEXT;
+    ALTER TABLE pipeline_events ADD COLUMN participants TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE requisitions ADD COLUMN first_slate_date TEXT;
+    ALTER TABLE disputes ADD COLUMN parties TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE disputes ADD COLUMN between_teams INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX requisitions_recruiter_status ON requisitions(recruiter_id, status);
+    DROP INDEX requisitions_recruiter;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

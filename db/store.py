@@ -1933,18 +1933,27 @@ class Store:
                 yield row, requisition_id, data
             last = rows[-1][0]
 
-    def update_imported_requisition(self, before: Requisition, after: Requisition, note: str = "") -> Requisition:
-        """Applies what the ATS of record says. A status change is recorded as a pipeline event but not
-        checked against the interactive transitions: the import reports a fact, it does not ask."""
+    def update_imported_requisition(
+        self,
+        before: Requisition,
+        after: Requisition,
+        note: str = "",
+        actor_id: int | None = None,
+        action: str = "import",
+    ) -> Requisition:
+        """Applies what a record of fact says (an ATS export, a dispute story). A status change is
+        recorded as a pipeline event but not checked against the interactive transitions: the record
+        reports a fact, it does not ask."""
         with self.transaction():
             after = after.model_copy(update={"id": before.id, "code": before.code})
-            self._update("requisitions", after, before, "requisition", action="import")
+            self._update("requisitions", after, before, "requisition", action=action)
             if after.status != before.status:
                 self._add_event(
                     PipelineEvent(
                         requisition_id=before.id,
                         kind=EventKind.STATUS_CHANGE,
                         at=self.now(),
+                        actor_id=actor_id,
                         note=note,
                         from_status=before.status,
                         to_status=after.status,
@@ -1994,6 +2003,45 @@ class Store:
             last = rows[-1]["id"]
 
     # -- rules inputs ----------------------------------------------------------------------------
+
+    def filled_history(self) -> list[tuple[str | None, str, str, float]]:
+        """(grade, engagement, title, days from opened to closed) of every filled requisition: the
+        time-to-fill history, with the title so the rules can find similar requisitions."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
+            "SELECT grade, engagement, title, julianday(closed_at) - julianday(opened_at) FROM requisitions "
+            "WHERE status = ? AND closed_at IS NOT NULL AND closed_at >= opened_at",
+            (RequisitionStatus.FILLED.value,),
+        ).fetchall()
+
+    def open_requisitions_by_recruiter(self) -> dict[int, int]:
+        """{recruiter id: open requisitions assigned}: each recruiter's workload, from the data
+        (an index range per status on requisitions_recruiter_status)."""
+        statuses = sorted(str(s) for s in OPEN_STATUSES)
+        rows = self.conn.execute(
+            "SELECT recruiter_id, COUNT(*) FROM requisitions WHERE recruiter_id IS NOT NULL "
+            f"AND status IN ({','.join('?' for _ in statuses)}) GROUP BY recruiter_id",
+            statuses,
+        ).fetchall()
+        return {int(rid): int(n) for rid, n in rows}
+
+    def record_story(self, now: dt.datetime, source: str, summary: dict[str, Any]) -> None:
+        """Notes that a dispute story was loaded, with the story's present: the file's clock from then on."""
+        with self.transaction():
+            self.audit("database", None, "story", None, {"now": _to_sql(now), "source": source, **summary})
+
+    def story_clock(self) -> dt.datetime | None:
+        """The present of the last story loaded into this file (see `record_story`), or None."""
+        row = self.conn.execute(
+            "SELECT after FROM events WHERE entity = 'database' AND action = 'story' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return dt.datetime.fromisoformat(json.loads(row[0])["now"])
+        except (ValueError, KeyError, TypeError):
+            return None
 
     def filled_durations(self) -> list[tuple[str | None, str, float]]:
         """(grade, engagement, days from opened to closed) of every filled requisition: time-to-fill history."""

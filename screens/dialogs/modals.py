@@ -17,9 +17,12 @@ from textual.widgets.option_list import Option
 
 from mediation_console.db.models import (
     REASON_REQUIRED,
+    DeclineReason,
     EventKind,
+    FeedbackOutcome,
     Person,
     PipelineEvent,
+    PlacementSource,
     Requisition,
     RequisitionStatus,
     allowed_transitions,
@@ -32,10 +35,29 @@ STATUS_LABELS = {status: status.value.replace("_", " ") for status in Requisitio
 EVENT_LABELS = {
     EventKind.SUBMITTAL: "Submittal (a candidate sent to the client)",
     EventKind.CLIENT_FEEDBACK: "Client feedback",
+    EventKind.INTERNAL_FEEDBACK: "Internal feedback (sales screened the submittal)",
     EventKind.INTERVIEW: "Interview",
     EventKind.OFFER: "Offer",
     EventKind.PLACEMENT: "Placement",
+    EventKind.DECLINE: "Candidate declined",
+    EventKind.SPEC_CHANGE: "Spec change (the client changed the job)",
     EventKind.NOTE: "Note",
+}
+# The one detail each kind of event records besides its note: (label, model field, choices).
+_OUTCOMES = [(o.value.replace("_", " "), o.value) for o in FeedbackOutcome]
+EVENT_DETAILS: dict[EventKind, tuple[str, str, list[tuple[str, str]]]] = {
+    EventKind.CLIENT_FEEDBACK: ("Outcome", "outcome", _OUTCOMES),
+    EventKind.INTERNAL_FEEDBACK: ("Outcome", "outcome", _OUTCOMES),
+    EventKind.DECLINE: (
+        "Why they declined",
+        "decline_reason",
+        [(r.value.replace("_", "-"), r.value) for r in DeclineReason],
+    ),
+    EventKind.PLACEMENT: (
+        "Candidate came from",
+        "placement_source",
+        [(p.value.replace("_", " "), p.value) for p in PlacementSource],
+    ),
 }
 WHEN_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -292,12 +314,28 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
                 prompt="nobody in particular",
                 id="actor",
             )
-            yield Label("Note", classes="field-label")
+            yield Label("Outcome", classes="field-label", id="detail-label")
+            yield Select(_OUTCOMES, prompt="not recorded", id="detail")
+            yield Label("Note (for feedback and declines: why)", classes="field-label")
             yield Input(placeholder="e.g. two candidates sent, client asked for more seniority", id="note")
             yield Static("", id="note-error", classes="field-error")
             with Horizontal(classes="buttons"):
                 yield Button("Save [ctrl+s]", variant="primary", id="save")
                 yield Button("Cancel [esc]", id="cancel")
+
+    def on_mount(self) -> None:
+        self._show_detail()
+
+    @on(Select.Changed, "#kind")
+    def _show_detail(self) -> None:
+        """The detail select follows the kind: an outcome for feedback, a reason for a decline, a source for a placement."""
+        detail = EVENT_DETAILS.get(EventKind(self.query_one("#kind", Select).value))
+        select = self.query_one("#detail", Select)
+        label = self.query_one("#detail-label", Label)
+        select.display = label.display = detail is not None
+        if detail is not None:
+            label.update(detail[0])
+            select.set_options(detail[2])
 
     def _event(self) -> tuple[PipelineEvent | None, dict[str, str]]:
         errors: dict[str, str] = {}
@@ -314,13 +352,21 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         if at is not None and at > self.now + dt.timedelta(minutes=5):
             errors["at"] = "That is in the future; log events once they have happened"
         actor = self.query_one("#actor", Select).value
+        kind = EventKind(self.query_one("#kind", Select).value)
+        details: dict[str, Any] = {}
+        chosen = self.query_one("#detail", Select).value
+        if kind in EVENT_DETAILS and chosen is not Select.NULL:
+            details[EVENT_DETAILS[kind][1]] = chosen
+        if kind == EventKind.PLACEMENT:
+            details["participants"] = [p for p in (self.requisition.recruiter_id, self.requisition.sales_owner_id) if p]
         try:
             event = PipelineEvent(
                 requisition_id=self.requisition.id,
-                kind=EventKind(self.query_one("#kind", Select).value),
+                kind=kind,
                 at=at or self.now,
                 actor_id=None if actor is Select.NULL else actor,
                 note=self.query_one("#note", Input).value,
+                **details,
             )
         except ValidationError as exc:
             errors.update(friendly_errors(exc))

@@ -43,6 +43,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("market_salary", "Market salary", "int", "market median for the role"),
     FieldSpec("location", "Location", "text", "e.g. Leeds"),
     FieldSpec("promised_date", "Promised date", "date", "YYYY-MM-DD — what sales told the client"),
+    FieldSpec("first_slate_date", "First slate by", "date", "YYYY-MM-DD — when candidates were promised"),
     FieldSpec("intake_at", "Intake done", "datetime", "YYYY-MM-DD HH:MM, blank if not yet"),
     FieldSpec("interview_stages", "Interview stages", "int", "e.g. 3"),
     FieldSpec("must_haves", "Must-haves", "int", "how many hard requirements"),

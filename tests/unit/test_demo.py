@@ -18,6 +18,7 @@ from mediation_console.db.demo import generate_demo
 from mediation_console.db.models import (
     ALLOWED_TRANSITIONS,
     CLOSED_STATUSES,
+    KNOWN_CATEGORIES,
     OPEN_DISPUTE_STATUSES,
     REASON_REQUIRED,
     Commitment,
@@ -229,7 +230,7 @@ def test_disputes_cover_every_category_between_the_two_teams(demo):
     store, _ = demo
     disputes = store.list_disputes()
     people = store.people_by_id()
-    assert {d.category for d in disputes} == set(DisputeCategory)
+    assert {d.category for d in disputes} >= set(KNOWN_CATEGORIES)
     assert {d.status for d in disputes} == set(DisputeStatus)
     statuses = Counter(d.status for d in disputes)
     assert statuses[DisputeStatus.OPEN] + statuses[DisputeStatus.MEDIATING] > len(disputes) / 2

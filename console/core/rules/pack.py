@@ -33,11 +33,11 @@ from mediation_console.console.core.rules.facts import (
     constant_spec,
     fact_value,
 )
-from mediation_console.db.models import DisputeCategory
+from mediation_console.db.models import KNOWN_CATEGORIES
 
 SHIPPED_PACK = "default_pack.toml"
 SIDES = ("sales", "recruiting")
-CATEGORIES = tuple(c.value for c in DisputeCategory)
+CATEGORIES = tuple(c.value for c in KNOWN_CATEGORIES)
 TOTAL_WEIGHT = 100
 # Constants every pack can rely on, with their defaults (the shipped pack does not repeat them); a lead
 # may override their values but not remove them.
