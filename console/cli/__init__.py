@@ -21,6 +21,7 @@ from mediation_console.console.cli.common import (
 from mediation_console.console.cli.io import export_group, import_group
 from mediation_console.console.cli.notes import notes
 from mediation_console.console.cli.rules import rules
+from mediation_console.console.cli.story import story
 from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.crash_log import crash_line, record_crash
 from mediation_console.db.audit import Head, read_head, verify_chain
@@ -286,6 +287,7 @@ cli.add_command(export_group)
 export_group.add_command(notes)
 cli.add_command(rules)
 cli.add_command(audit_group)
+cli.add_command(story)
 
 if __name__ == "__main__":
     main()

@@ -87,11 +87,17 @@ class CliState:
         if not create and not path.exists():
             raise EnvironmentProblem(f"{path} does not exist (create it with: mediate demo --db {path})")
         try:
-            return open_store(path, readonly=readonly)
+            store = open_store(path, readonly=readonly)
         except StoreError as exc:
             raise EnvironmentProblem(str(exc)) from None
         except OSError as exc:
             raise EnvironmentProblem(f"Cannot open {path}: {exc.strerror or exc}") from None
+        # A database built from dispute stories keeps the story's present as its clock, so ages, waits
+        # and due dates read as the story tells them whenever its commands run.
+        frozen = store.story_clock()
+        if frozen is not None:
+            store.now = lambda: frozen
+        return store
 
 
 pass_state = click.make_pass_decorator(CliState)
