@@ -48,8 +48,16 @@ def check(state: CliState, packs: tuple[str, ...]) -> None:
 @rules.command("explain")
 @db_option
 @click.argument("code")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the diagnosis and every proposal (rule id, category, rank, texts, criterion, commitments) for scripts",
+)
 @pass_state
-def explain(state: CliState, code: str) -> None:
+def explain(state: CliState, code: str, fmt: str = "text") -> None:
     """Explain a requisition's scorecard (REQ-…) or a dispute's proposals (D-…)."""
     from mediation_console.console.core.rules.pack import PackError
     from mediation_console.console.core.rules.service import Mediator
@@ -65,12 +73,17 @@ def explain(state: CliState, code: str) -> None:
             req = store.requisition_by_code(key)
             if req is None:
                 raise Rejected(f"There is no requisition {code}")
+            if fmt == "json":
+                raise Rejected("--format json explains disputes (D-…); a requisition's scorecard prints as text")
             _explain_requisition(mediator, req.id)
         elif key.startswith("D-"):
             dispute = store.dispute_by_code(key)
             if dispute is None:
                 raise Rejected(f"There is no dispute {code}")
-            _explain_dispute(mediator, dispute.id)
+            if fmt == "json":
+                _explain_dispute_json(mediator, dispute.id)
+            else:
+                _explain_dispute(mediator, dispute.id)
         else:
             raise EnvironmentProblem(f"{code} is neither a requisition (REQ-0042) nor a dispute (D-0007) code")
     finally:
@@ -105,7 +118,20 @@ def _explain_dispute(mediator: Mediator, dispute_id: int) -> None:
     for line in mediator.dispute_facts(dispute_id):
         click.echo(f"  {line.label:<44} {line.value}")
     click.echo("")
-    considered = mediator.explain_dispute(dispute_id)
+    diagnosis, considered = mediator.explain(dispute_id)
+    click.echo(f"Diagnosis: {diagnosis.note()}")
+    for score in diagnosis.scores:
+        if not score.evidence and not score.prior:
+            continue
+        mark = "supported" if score.supported else "not supported"
+        prior = f", +{score.prior:g} as logged" if score.prior else ""
+        click.echo(
+            f"  {score.label:<22} {score.score:>5g}  {mark} (facts {score.facts_score:g}, "
+            f"words {score.words_score:g}{prior})"
+        )
+        for evidence in score.evidence:
+            click.echo(f"      {evidence.weight:+g} {evidence.text}")
+    click.echo("")
     if not considered:
         click.echo("No proposal in the rules covers this category.")
     rank = 0
@@ -130,3 +156,66 @@ def _explain_dispute(mediator: Mediator, dispute_id: int) -> None:
         for why in consideration.why:
             click.echo(f"     {why}")
         click.echo("")
+
+
+def _explain_dispute_json(mediator: Mediator, dispute_id: int) -> None:
+    import json
+
+    dispute = mediator.store.get_dispute(dispute_id)
+    diagnosis, considered = mediator.explain(dispute_id)
+    proposals = []
+    rank = 0
+    for consideration in considered:
+        item: dict[str, object] = {
+            "rule_id": consideration.rule_id,
+            "title": consideration.title,
+            "ranked": consideration.proposal is not None,
+            "why": list(consideration.why),
+        }
+        proposal = consideration.proposal
+        if proposal is not None:
+            rank += 1
+            item.update(
+                rank=rank,
+                category=proposal.category,
+                mode=proposal.mode,
+                rank_score=round(proposal.rank_score, 3),
+                strength=proposal.strength,
+                sales_gives=list(proposal.sales_gives),
+                sales_gets=list(proposal.sales_gets),
+                recruiting_gives=list(proposal.recruiting_gives),
+                recruiting_gets=list(proposal.recruiting_gets),
+                criterion={"title": proposal.criterion, "value": proposal.criterion_value},
+                matched=list(proposal.matched),
+                commitments=[
+                    {
+                        "owner": c.owner,
+                        "text": c.text,
+                        "due_in": c.due_in,
+                        "due": c.due.isoformat(),
+                        "check_in": c.check_in,
+                    }
+                    for c in proposal.commitments
+                ],
+                review_date=proposal.review_date.isoformat(),
+                adjustments=list(proposal.adjustments),
+            )
+        else:
+            rule = next((r for r in mediator.pack.proposals if r.id == consideration.rule_id), None)
+            item.update(rank=None, category=rule.category if rule else None)
+        proposals.append(item)
+    facts = {line.fact: line.value for line in mediator.dispute_facts(dispute_id)}
+    click.echo(
+        json.dumps(
+            {
+                "dispute": dispute.code,
+                "category": dispute.category.value,
+                "summary": dispute.summary,
+                "facts": facts,
+                "diagnosis": diagnosis.as_dict(),
+                "proposals": proposals,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )

@@ -176,34 +176,6 @@ CATEGORY_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("category", "scenario", "top", "value"), CATEGORY_CASES, ids=[c[0].value for c in CATEGORY_CASES]
-)
-def test_each_dispute_category_gets_its_expected_win_win_proposal_first(store, category, scenario, top, value):
-    req = scenario(store)
-    dispute = add_dispute(store, category, req)
-    mediator = Mediator(store, today=TODAY, include_user_pack=False)
-    proposals = mediator.proposals_for(dispute.id)
-    assert proposals[0].id == top, [(p.id, p.rank_score) for p in proposals]
-    best = proposals[0]
-    assert best.sales_gives and best.sales_gets and best.recruiting_gives and best.recruiting_gets
-    assert all("unknown" not in text for text in (*best.sales_gives, *best.recruiting_gives))
-    assert value in best.criterion_value
-    assert best.mode in ("collaborating", "compromising")
-    assert {c.owner for c in best.commitments} == {"sales", "recruiting"}
-    assert best.review_date > TODAY
-    assert [p.rank_score for p in proposals] == sorted((p.rank_score for p in proposals), reverse=True)
-
-
-def test_explaining_a_dispute_lists_every_proposal_of_its_category_fired_or_not(store):
-    dispute = add_dispute(store, DisputeCategory.SLOW_SUBMITTALS, scenario_slow(store))
-    considered = Mediator(store, today=TODAY, include_user_pack=False).explain_dispute(dispute.id)
-    outcome = {c.rule_id: c.fired for c in considered}
-    assert outcome == {"submittals.sla-by-grade": True, "submittals.park-grade-c": False}
-    idle = next(c for c in considered if not c.fired)
-    assert idle.why == ("does not fire: `grade == 'C'` is false (grade = \"A\")",)
-
-
 def test_dispute_facts_are_labelled_lines_ready_to_display(store):
     dispute = add_dispute(store, DisputeCategory.PAY_BELOW_MARKET, scenario_pay(store))
     lines = {

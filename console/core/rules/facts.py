@@ -20,10 +20,13 @@ from mediation_console.console.core.follow_through import WINDOW_DAYS
 from mediation_console.console.core.norms import DEFAULT_TIME_TO_FILL_DAYS, MIN_HISTORY
 from mediation_console.console.core.rules.conditions import format_value
 from mediation_console.db.models import (
+    CLIENT_EVENT_KINDS,
     OPEN_STATUSES,
+    DeclineReason,
     Dispute,
     Engagement,
     EventKind,
+    FeedbackOutcome,
     PipelineEvent,
     Requisition,
     RequisitionStatus,
@@ -110,6 +113,28 @@ HISTORY_FACTS = _specs(
         ("fill_rate_exclusive_pct", FLOAT, "Fill rate, exclusive or retained", "pct"),
         ("fill_rate_standard_fee_pct", FLOAT, "Fill rate at the standard fee or more", "pct"),
         ("fill_rate_discounted_pct", FLOAT, "Fill rate below the standard fee", "pct"),
+        ("estimate_low", FLOAT, "Shortest of those fills", "days"),
+        ("estimate_high", FLOAT, "Longest of those fills", "days"),
+        ("estimate_basis", STRING, "Time to fill from", None),
+        # What the events say (issue 13): who rejected, why candidates declined, who is being waited on.
+        ("internal_reviews", FLOAT, "Submittals screened by sales", "num"),
+        ("internal_rejects", FLOAT, "Rejected by sales before the client", "num"),
+        ("internal_reject_rate_pct", FLOAT, "Internal reject rate", "pct"),
+        ("internal_rejects_unexplained", FLOAT, "Internal rejects with no reason", "num"),
+        ("client_reviews", FLOAT, "Submittals the client answered", "num"),
+        ("client_rejects", FLOAT, "Rejected by the client", "num"),
+        ("declines", FLOAT, "Candidate declines", "num"),
+        ("pay_declines", FLOAT, "Candidates who declined on pay", "num"),
+        ("counter_offer_declines", FLOAT, "Candidates who took a counter-offer", "num"),
+        ("process_declines", FLOAT, "Candidates lost to the process", "num"),
+        ("client_waiting", BOOLEAN, "Submittals waiting for the client", None),
+        ("client_silent_days", FLOAT, "Days the client has been silent", "days"),
+        ("client_silent_bdays", FLOAT, "Business days the client has been silent", "bdays"),
+        ("recruiter_delay_bdays", FLOAT, "Business days from intake to first submittal", "bdays"),
+        ("submittal_sla_bdays", FLOAT, "First-submittal SLA for the grade", "bdays"),
+        ("first_slate_days_late", FLOAT, "First slate late by", "days"),
+        ("recruiter_open_reqs", FLOAT, "Open requisitions on the recruiter", "num"),
+        ("placements", FLOAT, "Placements", "num"),
     ]
 )
 
@@ -214,14 +239,30 @@ class Estimate:
     sample: int
     grade: str | None
     engagement: str
+    # Which step of the fallback it came from: "similar" (same grade and engagement), "grade" (same grade),
+    # "team" (every fill), "benchmark" (SHRM); and the shortest and longest fill of that sample.
+    basis: str = ""
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The estimate with its sample and source, as a criterion shows it ("42 days, 6 similar fills, 24–55")."""
+        spread = f", {self.low}–{self.high}" if self.low is not None and self.high is not None else ""
+        if self.source != "history":
+            return f"{self.days} days, the SHRM benchmark (the team has only {self.sample} comparable fills)"
+        what = {"similar": "similar fills", "grade": f"grade {self.grade} fills", "team": "fills, the whole team"}
+        return f"{self.days} days, the team's median of {self.sample} {what.get(self.basis, 'fills')}{spread}"
 
     @property
     def sentence(self) -> str:
         similar = f"grade {self.grade} {self.engagement}" if self.grade else self.engagement
-        if self.source == "history":
+        if self.source == "history" and self.basis in ("", "similar"):
             return (
                 f"Realistic time to fill: {self.days} days, the median of {self.sample} filled {similar} requisitions"
             )
+        if self.source == "history":
+            return f"Realistic time to fill: {self.label} (too few filled {similar} requisitions)"
         return (
             f"Realistic time to fill: {self.days} days, the SHRM average (only {self.sample} filled "
             f"{similar} requisitions so far; {MIN_HISTORY} are needed for the team's own median)"
@@ -236,8 +277,44 @@ def estimate_from(
     min_history: int = MIN_HISTORY,
 ) -> Estimate:
     if len(durations) >= min_history:
-        return Estimate(round(statistics.median(durations)), "history", len(durations), grade, engagement)
-    return Estimate(round(default_days), "default", len(durations), grade, engagement)
+        return Estimate(
+            round(statistics.median(durations)),
+            "history",
+            len(durations),
+            grade,
+            engagement,
+            "similar",
+            round(min(durations)),
+            round(max(durations)),
+        )
+    return Estimate(round(default_days), "default", len(durations), grade, engagement, "benchmark")
+
+
+def estimate_by_steps(
+    steps: Sequence[tuple[str, Sequence[float]]],
+    grade: str | None,
+    engagement: str,
+    default_days: float = DEFAULT_TIME_TO_FILL_DAYS,
+    min_history: int = MIN_HISTORY,
+) -> Estimate:
+    """The first step (similar → same grade → whole team) with enough fills for a median, else the benchmark;
+    the estimate says which step it used."""
+    largest = 0
+    for basis, durations in steps:
+        largest = max(largest, len(durations))
+        if len(durations) >= min_history:
+            return Estimate(
+                round(statistics.median(durations)),
+                "history",
+                len(durations),
+                grade,
+                engagement,
+                basis,
+                round(min(durations)),
+                round(max(durations)),
+            )
+    first = len(steps[0][1]) if steps else 0
+    return Estimate(round(default_days), "default", first, grade, engagement, "benchmark")
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +337,10 @@ def summarise_pipeline(events: Iterable[PipelineEvent], now: dt.datetime) -> Pip
     for event in events:
         if event.kind == EventKind.SUBMITTAL:
             submittals.append(event.at)
-        elif event.kind == EventKind.CLIENT_FEEDBACK:
+        elif event.kind == EventKind.CLIENT_FEEDBACK or (
+            event.kind == EventKind.INTERNAL_FEEDBACK and event.outcome == FeedbackOutcome.REJECTED
+        ):
+            # Sales rejecting a submittal first ends its wait: it never goes to the client.
             feedback.append(event.at)
         elif event.kind == EventKind.INTERVIEW:
             interviews += 1
@@ -314,6 +394,9 @@ def history_facts(
         "estimate_days": float(estimate.days),
         "estimate_source": estimate.source,
         "estimate_sample": float(estimate.sample),
+        "estimate_low": None if estimate.low is None else float(estimate.low),
+        "estimate_high": None if estimate.high is None else float(estimate.high),
+        "estimate_basis": estimate.label,
         "promise_short_by_days": None if promise_days is None else float(estimate.days - promise_days),
         "submittals": float(submittals),
         "interviews": float(pipeline.interviews),
@@ -328,6 +411,78 @@ def history_facts(
         "grade": grade,
         **fill_rates,
     }
+
+
+# The first-submittal SLA by grade, in business days (the pack's submittals.sla-by-grade: A 24 h, B 48 h).
+SLA_BDAYS = {"A": 1.0, "B": 2.0, "C": 5.0}
+
+
+def event_evidence(
+    req: Requisition,
+    events: Sequence[PipelineEvent],
+    now: dt.datetime,
+    grade: str,
+    calendar: BusinessCalendar,
+    recruiter_open_reqs: int | None,
+) -> dict[str, Any]:
+    """What the pipeline events say about who is waiting on whom: sales' screening and its rejects, the
+    client's answers and silence (a recruiter's note or submittal does not reset it), candidates' declines
+    by reason, and the recruiter's own delay to a first submittal counted from the intake."""
+    ordered = sorted(events, key=lambda e: e.at)
+    internal = [e for e in ordered if e.kind == EventKind.INTERNAL_FEEDBACK]
+    internal_rejects = [e for e in internal if e.outcome == FeedbackOutcome.REJECTED]
+    client = [e for e in ordered if e.kind == EventKind.CLIENT_FEEDBACK]
+    client_rejects = [e for e in client if e.outcome == FeedbackOutcome.REJECTED]
+    declines = [e for e in ordered if e.kind == EventKind.DECLINE]
+    submittals = [e for e in ordered if e.kind == EventKind.SUBMITTAL]
+    client_acts = [e.at for e in ordered if e.kind in CLIENT_EVENT_KINDS]
+    last_client = client_acts[-1] if client_acts else None
+    # Submittals the client has not answered: those after its last act, less those sales rejected first.
+    pending = [e for e in submittals if last_client is None or e.at > last_client]
+    screened_out = sum(1 for e in internal_rejects if last_client is None or e.at > last_client)
+    waiting = len(pending) > screened_out
+    silent_days = silent_bdays = None
+    if waiting:
+        since = pending[0].at
+        silent_days = float((now - since).days)
+        silent_bdays = float(calendar.business_days_elapsed(since.date(), now.date()))
+    delay = None
+    if req.intake_at is not None:
+        end = submittals[0].at if submittals else now
+        delay = float(calendar.business_days_elapsed(req.intake_at.date(), end.date()))
+    late = None
+    if req.first_slate_date is not None:
+        first = submittals[0].at.date() if submittals else now.date()
+        late = float(max(0, (first - req.first_slate_date).days))
+    n_internal = len(internal)
+    return {
+        "internal_reviews": float(n_internal),
+        "internal_rejects": float(len(internal_rejects)),
+        "internal_reject_rate_pct": len(internal_rejects) * 100.0 / n_internal if n_internal else None,
+        "internal_rejects_unexplained": float(sum(1 for e in internal_rejects if not _explained(e.note))),
+        "client_reviews": float(len(client)),
+        "client_rejects": float(len(client_rejects)),
+        "declines": float(len(declines)),
+        "pay_declines": float(sum(1 for e in declines if e.decline_reason == DeclineReason.PAY)),
+        "counter_offer_declines": float(sum(1 for e in declines if e.decline_reason == DeclineReason.COUNTER_OFFER)),
+        "process_declines": float(sum(1 for e in declines if e.decline_reason == DeclineReason.PROCESS)),
+        "client_waiting": waiting,
+        "client_silent_days": silent_days,
+        "client_silent_bdays": silent_bdays,
+        "recruiter_delay_bdays": delay,
+        "submittal_sla_bdays": SLA_BDAYS.get(grade),
+        "first_slate_days_late": late,
+        "recruiter_open_reqs": None if recruiter_open_reqs is None else float(recruiter_open_reqs),
+        "placements": float(sum(1 for e in ordered if e.kind == EventKind.PLACEMENT)),
+        "spec_change_events": float(sum(1 for e in ordered if e.kind == EventKind.SPEC_CHANGE)),
+    }
+
+
+_NO_REASON = {"", "none", "none given", "no reason", "no reason given", "n/a", "na", "-", "not a fit", "no fit"}
+
+
+def _explained(note: str) -> bool:
+    return note.strip().lower().rstrip(".") not in _NO_REASON
 
 
 def empty_requisition_facts() -> dict[str, Any]:

@@ -33,6 +33,7 @@ from mediation_console.console.core.rules.facts import (
     constant_spec,
     fact_value,
 )
+from mediation_console.console.core.rules.words import phrase_words
 from mediation_console.db.models import KNOWN_CATEGORIES
 
 SHIPPED_PACK = "default_pack.toml"
@@ -51,6 +52,14 @@ REQUIRED_CONSTANTS: dict[str, float] = {
     "neutral_follow_through_pct": 80.0,  # assumed when a side has no kept or missed commitments yet
     "track_record_weight": 2.0,
     "check_in_due_in": 2.0,  # business days
+    # The diagnosis (diagnosis.py): a category is supported when its evidence reaches the threshold; each
+    # phrase found in the words adds phrase_weight (the words together at most words_cap); the category
+    # the lead logged gets prior_weight; a proposal's rank adds diagnosis_weight × its category's score.
+    "diagnosis_threshold": 2.0,
+    "phrase_weight": 1.5,
+    "words_cap": 4.5,
+    "prior_weight": 1.0,
+    "diagnosis_weight": 1.0,
 }
 
 
@@ -114,6 +123,10 @@ class ProposalSpec(_Spec):
     title: str = Field(min_length=1)
     mode: str
     when: str | None = None
+    # What must hold for the option to apply at all (evidence, not the category): when it fails the
+    # proposal is never ranked and `requires_why` says why ("no internal rejects recorded").
+    requires: str | None = None
+    requires_why: str = ""
     priority: float = Field(default=1.0, ge=-100, le=100)
     signals: list[SignalSpec] = Field(default_factory=list)
     sales_gives: list[str] = Field(default_factory=list)
@@ -136,6 +149,10 @@ class CategorySpec(_Spec):
     sales_fallback: str = ""
     recruiting_fallback: str = ""
     facts: list[str] = Field(default_factory=list)
+    # The diagnosis: phrases in the summary or either interest that point to the category (matched on
+    # normalised words), and fact patterns that support it, each with its weight and its evidence line.
+    phrases: list[str] = Field(default_factory=list)
+    evidence: list[SignalSpec] = Field(default_factory=list)
 
 
 class PackMeta(_Spec):
@@ -211,6 +228,8 @@ class ProposalRule:
     when: Condition | None
     priority: float
     signals: tuple[Signal, ...]
+    requires: Condition | None
+    requires_why: Template | None
     sales_gives: tuple[Template, ...]
     sales_gets: tuple[Template, ...]
     recruiting_gives: tuple[Template, ...]
@@ -230,6 +249,8 @@ class Category:
     sales_fallback: str
     recruiting_fallback: str
     facts: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...] = ()  # each phrase as its normalised words
+    evidence: tuple[Signal, ...] = ()
 
 
 @dataclass
@@ -501,7 +522,18 @@ def _build(raw: _Raw) -> Pack:
         for fact in category.facts:
             if fact not in all_specs:
                 raise PackError(source, f"facts: unknown fact '{fact}'", "category", name)
-        categories[name] = Category(name, category.sales_fallback, category.recruiting_fallback, tuple(category.facts))
+        evidence = tuple(
+            Signal(
+                _compile_condition(e.when, all_types, source, "category", name, f"evidence {i} when", constants),
+                e.weight,
+                _compile_template(e.why, all_specs, source, "category", name, f"evidence {i} why", constants),
+            )
+            for i, e in enumerate(category.evidence, start=1)
+        )
+        phrases = tuple(words for words in (phrase_words(p) for p in category.phrases) if words)
+        categories[name] = Category(
+            name, category.sales_fallback, category.recruiting_fallback, tuple(category.facts), phrases, evidence
+        )
 
     return Pack(
         name=" + ".join(raw.names) or "rules",
@@ -571,6 +603,12 @@ def _build_proposal(
         if spec.when is None
         else _compile_condition(spec.when, types, source, kind, rule_id, "when", constants),
         priority=spec.priority,
+        requires=None
+        if spec.requires is None
+        else _compile_condition(spec.requires, types, source, kind, rule_id, "requires", constants),
+        requires_why=_compile_template(spec.requires_why, specs, source, kind, rule_id, "requires_why", constants)
+        if spec.requires_why
+        else None,
         signals=tuple(
             Signal(
                 _compile_condition(s.when, types, source, kind, rule_id, f"signal {i} when", constants),

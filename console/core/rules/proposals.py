@@ -10,6 +10,7 @@ from typing import Any
 
 from mediation_console.console.core.calendar import BusinessCalendar
 from mediation_console.console.core.follow_through import WINDOW_DAYS
+from mediation_console.console.core.rules.diagnosis import Diagnosis
 from mediation_console.console.core.rules.pack import SIDES, Pack, ProposalRule
 
 SIDE_LABELS = {"sales": "Sales", "recruiting": "Recruiting"}
@@ -113,9 +114,17 @@ def consider(
     track: TrackRecord,
     today: dt.date,
     calendar: BusinessCalendar,
+    category_score: float = 0.0,
 ) -> Consideration:
-    """Evaluates one proposal rule against a dispute's facts; due dates are counted on `calendar`."""
+    """Evaluates one proposal rule against a dispute's facts; due dates are counted on `calendar`.
+    `category_score` is the diagnosis' score of the rule's category, added (× diagnosis_weight) to its rank."""
     why: list[str] = []
+    if rule.requires is not None:
+        held, shown = rule.requires.check(facts)
+        if not held:
+            reason = rule.requires_why.render(facts) if rule.requires_why else f"`{rule.requires.text}` is false"
+            return Consideration(rule.id, rule.title, False, (f"not supported: {reason} ({shown})",))
+        why.append(f"supported: `{rule.requires.text}` holds ({shown})")
     if rule.when is not None:
         held, shown = rule.when.check(facts)
         if not held:
@@ -167,8 +176,12 @@ def consider(
             )
         )
     mean_reliability = sum(reliability) / len(reliability) if reliability else neutral / 100
-    rank_score = strength + pack.constant("track_record_weight") * mean_reliability
-    why.append(f"strength {strength:g}; track record {mean_reliability * 100:.0f}% -> rank score {rank_score:.2f}")
+    diagnosis_part = pack.constant("diagnosis_weight") * category_score
+    rank_score = strength + pack.constant("track_record_weight") * mean_reliability + diagnosis_part
+    why.append(
+        f"strength {strength:g}; track record {mean_reliability * 100:.0f}%; diagnosis {category_score:g} "
+        f"-> rank score {rank_score:.2f}"
+    )
     category = pack.categories.get(rule.category)
     proposal = Proposal(
         id=rule.id,
@@ -191,6 +204,38 @@ def consider(
         recruiting_fallback=category.recruiting_fallback if category else "",
     )
     return Consideration(rule.id, rule.title, True, tuple(why), proposal)
+
+
+def consider_dispute(
+    pack: Pack,
+    diagnosis: Diagnosis,
+    facts: Mapping[str, Any],
+    track: TrackRecord,
+    today: dt.date,
+    calendar: BusinessCalendar,
+) -> list[Consideration]:
+    """Every proposal of the pack for one dispute: those of the categories the diagnosis ranks (every
+    supported one, and the lead's pick as a prior) ranked together, best first; then every other one with
+    why it does not apply."""
+    ranked = set(diagnosis.ranked_categories)
+    considered = []
+    for rule in pack.proposals:
+        score = diagnosis.score_of(rule.category)
+        if rule.category not in ranked:
+            value = score.evidence_score if score else 0.0
+            considered.append(
+                Consideration(
+                    rule.id,
+                    rule.title,
+                    False,
+                    (f"not considered: the evidence does not support {rule.category} (score {value:g})",),
+                )
+            )
+            continue
+        considered.append(consider(rule, facts, pack, track, today, calendar, score.score if score else 0.0))
+    fired = sorted((c for c in considered if c.fired), key=lambda c: (-c.rank_score, c.rule_id))
+    idle = sorted((c for c in considered if not c.fired), key=lambda c: c.rule_id)
+    return fired + idle
 
 
 def consider_all(

@@ -14,20 +14,22 @@ from typing import Any, NamedTuple
 from mediation_console.console.core import config
 from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
 from mediation_console.console.core.follow_through import rate_of, tallies_by_owner
+from mediation_console.console.core.rules.diagnosis import Diagnosis, diagnose
 from mediation_console.console.core.rules.facts import (
     ALL_FACTS,
     SPEC_FIELDS,
     Estimate,
     dispute_facts_base,
     empty_requisition_facts,
-    estimate_from,
+    estimate_by_steps,
+    event_evidence,
     history_facts,
     is_exclusive,
     scorecard_facts,
     summarise_pipeline,
 )
 from mediation_console.console.core.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
-from mediation_console.console.core.rules.proposals import Consideration, Proposal, TrackRecord, consider_all
+from mediation_console.console.core.rules.proposals import Consideration, Proposal, TrackRecord, consider_dispute
 from mediation_console.console.core.rules.scorecard import Scorecard, Scorer
 from mediation_console.console.core.track_record import DISPUTE_WINDOW_DAYS
 from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person, Requisition, Team
@@ -88,6 +90,9 @@ class _History:
     def __init__(self, key: tuple[Any, ...]) -> None:
         self.key = key
         self.durations: dict[tuple[str | None, str], list[float]] | None = None
+        self.by_grade: dict[str | None, list[float]] = {}
+        self.all_durations: list[float] = []
+        self.workload: dict[int, int] | None = None
         # Medians already taken, by (grade, engagement, default days, minimum sample): a median sorts
         # thousands of durations, and every proposal and scorecard asks for one.
         self.estimates: dict[tuple[str | None, str, float, int], Estimate] = {}
@@ -213,9 +218,13 @@ class Mediator:
         history = self._history("fills")
         if history.durations is None:
             grouped: dict[tuple[str | None, str], list[float]] = defaultdict(list)
+            by_grade: dict[str | None, list[float]] = defaultdict(list)
+            every: list[float] = []
             for row_grade, row_engagement, days in self.store.filled_durations():
                 grouped[(row_grade, row_engagement)].append(days)
-            history.durations = dict(grouped)
+                by_grade[row_grade].append(days)
+                every.append(days)
+            history.durations, history.by_grade, history.all_durations = dict(grouped), dict(by_grade), every
         default_days, min_history = (
             self.pack.constant("default_time_to_fill_days"),
             int(self.pack.constant("min_history")),
@@ -223,9 +232,13 @@ class Mediator:
         key = (grade, engagement, default_days, min_history)
         found = history.estimates.get(key)
         if found is None:
-            found = history.estimates[key] = estimate_from(
-                history.durations.get((grade, engagement), []), grade, engagement, default_days, min_history
-            )
+            # Similar requisitions, then the same grade, then the whole team, then the published benchmark.
+            steps = [
+                ("similar", history.durations.get((grade, engagement), [])),
+                ("grade", history.by_grade.get(grade, [])),
+                ("team", history.all_durations),
+            ]
+            found = history.estimates[key] = estimate_by_steps(steps, grade, engagement, default_days, min_history)
         return found
 
     def scorecard(self, req: Requisition) -> Scorecard:
@@ -267,11 +280,8 @@ class Mediator:
         """Every requisition fact (scorecard facts plus history), as conditions read them."""
         card = self.scorecard(req)
         assert card.estimate is not None
-        pipeline = (
-            summarise_pipeline(self.store.list_pipeline_events(req.id), self.now)
-            if req.id
-            else summarise_pipeline([], self.now)
-        )
+        events = self.store.list_pipeline_events(req.id) if req.id else []
+        pipeline = summarise_pipeline(events, self.now)
         spec_changes = 0
         if req.id is not None:
             for event in self.store.timeline("requisition", req.id):
@@ -291,7 +301,19 @@ class Mediator:
                 self.calendar,
             )
         )
+        evidence = event_evidence(req, events, self.now, card.grade, self.calendar, self._workload(req.recruiter_id))
+        facts["spec_changes"] += evidence.pop("spec_change_events")
+        facts.update(evidence)
         return facts
+
+    def _workload(self, recruiter_id: int | None) -> int | None:
+        """Open requisitions assigned to the recruiter, counted from the data (cached with the fill history)."""
+        if recruiter_id is None:
+            return None
+        history = self._history("fills")
+        if history.workload is None:
+            history.workload = self.store.open_requisitions_by_recruiter()
+        return history.workload.get(recruiter_id, 0)
 
     def requisition_facts(self, requisition_id: int) -> list[FactLine]:
         """The facts that matter about a requisition, as label/value lines ready to display."""
@@ -392,15 +414,47 @@ class Mediator:
         names.extend(TRACK_FACT_LINES)
         return _lines(facts, names, self.pack)
 
-    def explain_dispute(self, dispute_id: int) -> list[Consideration]:
-        """Every proposal of the dispute's category, fired or not, and why (fired first, best first)."""
+    def _diagnosis(self, dispute: Dispute, facts: dict[str, Any]) -> Diagnosis:
+        return diagnose(
+            self.pack,
+            facts,
+            dispute.category.value,
+            dispute.summary,
+            dispute.sales_interest,
+            dispute.recruiting_interest,
+        )
+
+    def diagnose(self, dispute: Dispute) -> Diagnosis:
+        """Which categories the evidence (facts and words) supports, each with its evidence lines."""
+        return self._diagnosis(dispute, self.dispute_fact_values(dispute))
+
+    def diagnosis_for(self, dispute_id: int) -> Diagnosis:
+        return self.diagnose(self._dispute(dispute_id))
+
+    def suggest_category(self, summary: str, requisition_id: int | None = None) -> Diagnosis:
+        """The diagnosis of a dispute being typed (the capture form): its words and its requisition's facts."""
+        facts = empty_requisition_facts()
+        if requisition_id is not None:
+            req = self.store.get_requisition(requisition_id)
+            if req is not None:
+                facts.update(self.facts(req))
+        return diagnose(self.pack, facts, "unsure", summary)
+
+    def explain(self, dispute_id: int) -> tuple[Diagnosis, list[Consideration]]:
+        """The diagnosis and every proposal considered, ranked or not, and why."""
         dispute = self._dispute(dispute_id)
         facts, track = self._dispute_facts_and_track(dispute)
-        return consider_all(self.pack, dispute.category.value, facts, track, self.today, self.calendar)
+        diagnosis = self._diagnosis(dispute, facts)
+        return diagnosis, consider_dispute(self.pack, diagnosis, facts, track, self.today, self.calendar)
+
+    def explain_dispute(self, dispute_id: int) -> list[Consideration]:
+        """Every proposal considered for the dispute, ranked ones first (best first), then the others."""
+        return self.explain(dispute_id)[1]
 
     def proposals(self, dispute: Dispute) -> list[Proposal]:
         facts, track = self._dispute_facts_and_track(dispute)
-        considered = consider_all(self.pack, dispute.category.value, facts, track, self.today, self.calendar)
+        diagnosis = self._diagnosis(dispute, facts)
+        considered = consider_dispute(self.pack, diagnosis, facts, track, self.today, self.calendar)
         return [c.proposal for c in considered if c.proposal is not None]
 
     def proposals_for(self, dispute_id: int) -> list[Proposal]:
