@@ -139,6 +139,11 @@ class Mediation:
     fallbacks: tuple[str, str] = ("", "")
     owner_problems: dict[str, str] = field(default_factory=dict)
     problem: str = ""
+    # The diagnosis: one sentence (whether the facts point elsewhere), and for the categories the evidence
+    # supports, their label, score and first evidence lines.
+    diagnosis_note: str = ""
+    points_elsewhere: bool = False
+    diagnosis: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -386,6 +391,13 @@ class DisputesScreen(ModeScreen):
                 (line.label, line.value) for line in mediator.dispute_facts(dispute_id) if line.fact not in HEADER_FACTS
             ]
             result.proposals = list(mediator.proposals_for(dispute_id))
+            diagnosis = mediator.diagnosis_for(dispute_id)
+            result.diagnosis_note = diagnosis.note()
+            result.points_elsewhere = diagnosis.points_elsewhere
+            result.diagnosis = [
+                (score.label, f"{score.score:g}", [e.text for e in score.evidence[:2]])
+                for score in diagnosis.supported[:3]
+            ]
             for proposal in result.proposals:
                 try:
                     result.commitments.append(list(mediator.commitments_for(proposal, dispute)))
@@ -486,6 +498,14 @@ class DisputesScreen(ModeScreen):
             parts.append(Text(""))
             parts.append(Text(f"Resolution ({d.status})", style="bold underline"))
             parts.append(Text(d.resolution))
+        if mediation is not None and mediation.diagnosis_note:
+            parts.append(Text(""))
+            parts.append(Text("Diagnosis", style="bold underline"))
+            parts.append(Text(mediation.diagnosis_note, style="bold" if mediation.points_elsewhere else ""))
+            for label, score, lines in mediation.diagnosis:
+                parts.append(Text.assemble((label, "bold"), (f"  score {score}", "dim")))
+                for line in lines:
+                    parts.append(Text(f"  · {line}", style="dim"))
         if mediation is not None and mediation.facts:
             parts.append(Text(""))
             parts.append(Text("Facts", style="bold underline"))

@@ -41,6 +41,10 @@ def check(state: CliState, packs: tuple[str, ...]) -> None:
         pack = load_pack(to_check)
     except PackError as exc:
         raise Rejected(str(exc)) from None
+    from mediation_console.console.core.rules.proposals import unreachable
+
+    for warning in unreachable(pack):
+        click.echo(f"warning: {warning}", err=True)
     names = ", ".join([shipped_pack_path().name, *(str(p) for p in to_check)])
     click.echo(f"ok: {names} — {len(pack.criteria)} criteria, {len(pack.gates)} gates, {len(pack.proposals)} proposals")
 

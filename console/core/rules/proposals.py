@@ -251,3 +251,24 @@ def consider_all(
     fired = sorted((c for c in considered if c.fired), key=lambda c: (-c.rank_score, c.rule_id))
     idle = sorted((c for c in considered if not c.fired), key=lambda c: c.rule_id)
     return fired + idle
+
+
+def unreachable(pack: Pack) -> list[str]:
+    """Proposals that can never rank first under any facts the pack's own conditions allow: another
+    proposal of the same category applies whenever it does (no `when`, no `requires`) and, at its weakest,
+    still outranks it at its strongest (priority plus every positive signal, and the best track record)."""
+    spread = pack.constant("track_record_weight")
+    warnings = []
+    for rule in pack.proposals:
+        best = rule.priority + sum(s.weight for s in rule.signals if s.weight > 0)
+        for other in pack.proposals:
+            if other is rule or other.category != rule.category or other.when is not None or other.requires is not None:
+                continue
+            worst = other.priority + sum(s.weight for s in other.signals if s.weight < 0)
+            if worst > best + spread:
+                warnings.append(
+                    f"proposal '{rule.id}' can never rank first: '{other.id}' applies whenever it does and scores "
+                    f"at least {worst:g} against its best {best:g} (+{spread:g} track record)"
+                )
+                break
+    return warnings

@@ -33,7 +33,6 @@ _CONTRACTIONS = {
     "wouldn't": "would not",
     "couldn't": "could not",
 }
-_NEGATIONS = {"not", "never", "nothing", "without"}
 _WORD = re.compile(r"[a-z0-9]+")
 _SUFFIXES = ("ingly", "edly", "ing", "ied", "ies", "ed", "es", "er", "ly", "s")
 
@@ -49,6 +48,9 @@ def stem(word: str) -> str:
                 base += "y"
             return base.rstrip("e") if len(base) > 3 else base
     return word.rstrip("e") if len(word) > 4 else word
+
+
+_NEGATIONS = {stem(w) for w in ("not", "never", "nothing", "without")}
 
 
 def words(text: str) -> list[str]:
