@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -223,34 +223,47 @@ def build_agenda(
     codes = {r.id: r.code for r in filled}
     linked = store.requisitions_by_ids([c.requisition_id for c in kept if c.requisition_id])
     codes.update({r.id: r.code for r in linked.values()})
-    for req in filled:
-        items.append(
-            AgendaItem(
-                section=WINS,
-                title=f"{req.code} filled: {req.title} at {req.client}",
-                detail=f"Recruiter {_name(people, req.recruiter_id)}, sales {_name(people, req.sales_owner_id)}",
-                requisition_id=req.id,
-                person_id=req.recruiter_id or req.sales_owner_id,
-            )
-        )
-    items += _more(WINS, filled_total - len(filled), "requisitions filled", "See the queue, status filled")
-    # One win per person: a standup celebrates who followed through, it doesn't read a list aloud.
+    # One item for all the wins: a standup celebrates who followed through, it doesn't read a list
+    # aloud. The title names the filled requisitions and each person with how many they kept; the
+    # detail lists what.
     by_owner: dict[int, list[Commitment]] = {}
     for c in kept:
         by_owner.setdefault(c.owner_id, []).append(c)
-    for owner_id, theirs in by_owner.items():
-        if len(theirs) == 1:
-            items.append(_commitment_item(WINS, theirs[0], people, codes, prefix="Kept"))
-            continue
+    ranked = sorted(by_owner.items(), key=lambda kv: (-len(kv[1]), _name(people, kv[0])))
+    titles: list[str] = []
+    lines: list[str] = []
+    if filled:
+        more_filled = filled_total - len(filled)
+        titles.append(
+            f"{', '.join(r.code or '' for r in filled)}{f' +{more_filled}' if more_filled else ''} filled"
+        )
+        for req in filled:
+            lines.append(
+                f"{req.code} filled: {req.title} at {req.client} (recruiter {_name(people, req.recruiter_id)}, "
+                f"sales {_name(people, req.sales_owner_id)})"
+            )
+    if ranked:
+        who = ", ".join(f"{_name(people, owner_id)} {len(theirs)}" for owner_id, theirs in ranked)
+        titles.append(f"{_plural(kept_total, 'commitment')} kept: {who}")
+        for owner_id, theirs in ranked:
+            done = "; ".join(
+                c.text + (f" ({codes[c.requisition_id]})" if c.requisition_id in codes else "") for c in theirs
+            )
+            lines.append(f"{_name(people, owner_id)} kept: {done}")
+        if kept_total > len(kept):
+            lines.append(f"and {kept_total - len(kept)} more: see the commitments list")
+    if titles:
+        one_req = filled[0] if len(filled) == 1 and not kept else None
         items.append(
             AgendaItem(
                 section=WINS,
-                title=f"{_name(people, owner_id)} kept {len(theirs)} commitments",
-                detail="; ".join(c.text for c in theirs),
-                person_id=owner_id,
+                title="Wins: " + "; ".join(titles),
+                detail="\n".join(lines),
+                requisition_id=one_req.id if one_req else None,
+                person_id=ranked[0][0] if len(ranked) == 1 and not filled else None,
             )
         )
-    items += _more(WINS, kept_total - len(kept), "commitments kept", "See the commitments list")
+
 
     # Promises: overdue, due today, and the open action items the last standup made.
     shown_commitments: set[int | None] = set()
@@ -399,9 +412,11 @@ def _commitment_item(
     detail = f"{prefix}; due {c.due:%a %d %b}" if section == WINS else prefix
     if links:
         detail += f" ({', '.join(links)})"
+    # The title names what it is about: two people may promise the same words on two requisitions.
+    about = f" ({', '.join(links)})" if links else ""
     return AgendaItem(
         section=section,
-        title=f"{_name(people, c.owner_id)}: {c.text}",
+        title=f"{_name(people, c.owner_id)}: {c.text}{about}",
         detail=detail,
         requisition_id=c.requisition_id,
         dispute_id=c.dispute_id,
@@ -449,6 +464,141 @@ def _at_risk_item(
     )
 
 
+# -- fitting the agenda to the meeting's length ------------------------------------------------------
+
+DEFAULT_MEETING_MINUTES = 15
+MIN_MEETING_MINUTES = 5
+MAX_MEETING_MINUTES = 120
+# What one agenda item is planned to take when the agenda is cut to the meeting: a standup item is
+# "the fact, who owns it, what happens next", not a discussion.
+PLANNED_ITEM_SECONDS = 90
+# The order items earn their place in a short meeting: what is already broken first, good news last
+# (the wins are one item, so they always fit).
+SECTION_PRIORITY: tuple[str, ...] = (DISPUTES, OVERDUE, AT_RISK, DUE_TODAY, INTAKE, EXPECTATIONS, CARRIED, WINS)
+
+
+def is_more(item: AgendaItem | StandupItem) -> bool:
+    """A "+N more" line: it stands for items left off, it is not talked about itself."""
+    return item.title.startswith("+") and " more " in item.title
+
+
+def talk_items(items: Iterable[AgendaItem | StandupItem]) -> int:
+    """How many items the meeting talks about (the "+N more" lines excluded)."""
+    return sum(1 for item in items if not is_more(item))
+
+
+@dataclass
+class FittedAgenda:
+    """The agenda cut to a meeting's length: the items to walk, each section's items left off (that one
+    key puts back), and the time each item gets."""
+
+    agenda: Agenda
+    meeting_seconds: int
+    item_seconds: int
+    folded: dict[str, list[AgendaItem]] = field(default_factory=dict)
+
+    @property
+    def items(self) -> list[AgendaItem]:
+        return self.agenda.items
+
+    @property
+    def planned_seconds(self) -> int:
+        return self.item_seconds * talk_items(self.items)
+
+
+def item_seconds_for(meeting_seconds: int, talked: int) -> int:
+    """Each item's share of the meeting (never under 10 s, never more than the whole meeting)."""
+    return max(10, min(meeting_seconds, meeting_seconds // max(1, talked)))
+
+
+def fit_to_meeting(
+    agenda: Agenda, meeting_minutes: float = DEFAULT_MEETING_MINUTES, *, item_seconds: int = PLANNED_ITEM_SECONDS
+) -> FittedAgenda:
+    """The agenda cut to `meeting_minutes`: every section that has something keeps its most urgent item,
+    the remaining places go to the sections in SECTION_PRIORITY order, and what does not fit is folded
+    under one "+N more" line per section (in meeting order, nothing reordered)."""
+    meeting_seconds = round(meeting_minutes * 60)
+    places = max(1, meeting_seconds // item_seconds)
+    by_section: dict[str, list[AgendaItem]] = {}
+    beyond: dict[str, AgendaItem] = {}  # the sections' own "+N more" lines (past the section limit)
+    for item in agenda.items:
+        if item.more:
+            beyond[item.section] = item
+        else:
+            by_section.setdefault(item.section, []).append(item)
+    order = [name for name in SECTION_PRIORITY if name in by_section]
+    order += [name for name in by_section if name not in order]
+    keep = dict.fromkeys(by_section, 0)
+    for name in order:  # the first pass: one item for each section that has any
+        if places <= 0:
+            break
+        keep[name] = 1
+        places -= 1
+    for name in order:  # then by urgency, as long as there is time
+        extra = min(places, len(by_section[name]) - keep[name])
+        if keep[name] and extra > 0:
+            keep[name] += extra
+            places -= extra
+    items: list[AgendaItem] = []
+    folded: dict[str, list[AgendaItem]] = {}
+    sections = [name for name in SECTIONS if name in by_section or name in beyond]
+    sections += [name for name in {**by_section, **beyond} if name not in sections]
+    for name in sections:
+        theirs = by_section.get(name, [])
+        shown, hidden = theirs[: keep.get(name, 0)], theirs[keep.get(name, 0) :]
+        items += shown
+        if hidden:
+            folded[name] = hidden
+        left_off = len(hidden) + (beyond[name].more if name in beyond else 0)
+        if left_off:
+            where = "press + to add them to this meeting" if hidden else beyond[name].detail
+            if hidden and name in beyond:
+                where += f"; {beyond[name].more} more: {beyond[name].detail.lower()}"
+            items.append(
+                AgendaItem(section=name, title=f"+{left_off} more {_section_noun(name)}", detail=where, more=left_off)
+            )
+    fitted = Agenda(now=agenda.now, since=agenda.since, previous_standup_id=agenda.previous_standup_id, items=items)
+    return FittedAgenda(
+        agenda=fitted,
+        meeting_seconds=meeting_seconds,
+        item_seconds=item_seconds_for(meeting_seconds, talk_items(items)),
+        folded=folded,
+    )
+
+
+def _section_noun(section: str) -> str:
+    return {
+        WINS: "wins",
+        OVERDUE: "overdue commitments",
+        DUE_TODAY: "commitments due today",
+        CARRIED: "open action items",
+        INTAKE: "requisitions awaiting intake",
+        AT_RISK: "at-risk requisitions",
+        DISPUTES: "open disputes",
+        EXPECTATIONS: "expectations",
+    }.get(section, "items")
+
+
+def expand_more(store: Store, standup_id: int, position: int, folded: Sequence[AgendaItem]) -> None:
+    """Puts the items a "+N more" line stands for into a running standup in its place (one transaction):
+    the line becomes the first of them, the rest follow it, later items move down."""
+    standup = store.get_standup(standup_id)
+    if standup is None or not 0 <= position < len(standup.items) or not folded:
+        return
+    line = standup.items[position]
+    with store.transaction():
+        for later in reversed(standup.items[position + 1 :]):
+            store.update_standup_item(later.model_copy(update={"position": later.position + len(folded) - 1}))
+        first, *rest = folded
+        fields = first.to_standup_item().model_dump(
+            include={"title", "detail", "requisition_id", "dispute_id", "commitment_id", "person_id"}
+        )
+        store.update_standup_item(line.model_copy(update=fields))
+        for offset, item in enumerate(rest, start=1):
+            added = store.add_standup_item(item.to_standup_item().model_copy(update={"standup_id": standup_id}))
+            store.update_standup_item(added.model_copy(update={"position": line.position + offset}))
+
+
 __all__ = [
     "Agenda",
     "AgendaItem",
@@ -457,4 +607,10 @@ __all__ = [
     "build_agenda",
     "SECTIONS",
     "SECTION_LABELS",
+    "DEFAULT_MEETING_MINUTES",
+    "FittedAgenda",
+    "fit_to_meeting",
+    "expand_more",
+    "is_more",
+    "talk_items",
 ]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from mediation_console.console.core.agenda import AT_RISK, EXPECTATIONS, SECTION_LABELS, WINS
 from mediation_console.db import safe_file
-from mediation_console.db.models import CATEGORY_LABELS, Commitment, Dispute, Person, Requisition, Standup
+from mediation_console.db.models import CATEGORY_LABELS, Commitment, Dispute, Person, Requisition, Standup, StandupItem
 from mediation_console.db.store import Store
 from mediation_console.db.text import inert, json_inert, markdown_text
 
@@ -145,7 +145,7 @@ def _proposal(raw: Any, accepted: bool) -> NotesProposal:
         for name in names:
             value = getattr(raw, name, None)
             if value:
-                return str(getattr(value, "text", value))
+                return _words(value)
         return ""
 
     return NotesProposal(
@@ -158,6 +158,19 @@ def _proposal(raw: Any, accepted: bool) -> NotesProposal:
         criterion=text("criterion_text", "criterion"),
         accepted=accepted,
     )
+
+
+def _words(value: Any) -> str:
+    """A proposal's field as a reader sees it: a list of gives/gets joined as a sentence list, never a
+    Python tuple's repr."""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(w for w in (_words(v) for v in value) if w)
+    return str(getattr(value, "text", value)).strip()
+
+
+def reached(item: StandupItem) -> bool:
+    """Whether the meeting got to an agenda item: walked past it, spent time on it, or wrote on it."""
+    return item.done or item.seconds_spent > 0 or bool(item.notes.strip() or item.decision.strip())
 
 
 def gather_notes(
@@ -240,7 +253,9 @@ def gather_notes(
     ]
     discussed = []
     seen: set[int] = set()
-    for item in standup.items:
+    for index, item in enumerate(standup.items):
+        if not (reached(item) or (standup.ended_at is None and index == standup.current_item)):  # an item the meeting never got to was not discussed
+            continue
         if item.dispute_id and item.dispute_id in disputes and item.dispute_id not in seen:
             seen.add(item.dispute_id)
             discussed.append(_dispute(disputes[item.dispute_id], reqs, people, until, proposals))

@@ -1,4 +1,4 @@
-"""Starting a standup: who is there (present/absent), who facilitates, and how long each item gets."""
+"""Starting a standup: who is there (present/absent), who facilitates, and how long the meeting is."""
 
 from __future__ import annotations
 
@@ -13,28 +13,26 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
+from mediation_console.console.core.agenda import DEFAULT_MEETING_MINUTES, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES
 from mediation_console.db.models import Attendee, Person, Team
-
-MIN_TIMEBOX_MINUTES = 1
-MAX_TIMEBOX_MINUTES = 30
 
 
 @dataclass(frozen=True)
 class StandupPlan:
     attendees: list[Attendee]
     facilitator_id: int | None
-    timebox_seconds: int
+    meeting_minutes: float
 
 
-def parse_timebox(text: str) -> tuple[int | None, str]:
-    """Minutes per item as typed ("2", "1.5") into seconds, or the reason it is not usable."""
+def parse_meeting_length(text: str) -> tuple[float | None, str]:
+    """The meeting's length as typed ("15", "7.5") in minutes, or the reason it is not usable."""
     try:
         minutes = float(text.strip().replace(",", "."))
     except ValueError:
-        return None, "Enter the minutes per item, e.g. 2"
-    if not MIN_TIMEBOX_MINUTES <= minutes <= MAX_TIMEBOX_MINUTES:
-        return None, f"Between {MIN_TIMEBOX_MINUTES} and {MAX_TIMEBOX_MINUTES} minutes per item"
-    return round(minutes * 60), ""
+        return None, "Enter the meeting's length in minutes, e.g. 15"
+    if not MIN_MEETING_MINUTES <= minutes <= MAX_MEETING_MINUTES:
+        return None, f"Between {MIN_MEETING_MINUTES} and {MAX_MEETING_MINUTES} minutes"
+    return minutes, ""
 
 
 class StandupStart(ModalScreen[StandupPlan | None]):
@@ -60,10 +58,10 @@ class StandupStart(ModalScreen[StandupPlan | None]):
         Binding("ctrl+s", "start", "start", priority=True, tooltip="Start the standup"),
     ]
 
-    def __init__(self, people: Sequence[Person], timebox_seconds: int = 120) -> None:
+    def __init__(self, people: Sequence[Person], meeting_minutes: float = DEFAULT_MEETING_MINUTES) -> None:
         super().__init__()
         self.people = list(people)
-        self.timebox_seconds = timebox_seconds
+        self.meeting_minutes = meeting_minutes
 
     def compose(self) -> ComposeResult:
         leads = [p for p in self.people if p.team == Team.LEAD]
@@ -79,25 +77,28 @@ class StandupStart(ModalScreen[StandupPlan | None]):
                 prompt="nobody in particular",
                 id="facilitator",
             )
-            yield Label("Minutes per agenda item", classes="field-label")
-            minutes = self.timebox_seconds / 60
-            yield Input(f"{minutes:g}", id="timebox")
+            yield Label("Meeting length, minutes (the agenda is cut to fit it)", classes="field-label")
+            yield Input(f"{self.meeting_minutes:g}", id="timebox")
             yield Static("", id="timebox-error")
             with Horizontal(classes="buttons"):
                 yield Button("Start [ctrl+s]", variant="primary", id="go")
                 yield Button("Cancel [esc]", id="cancel")
-            yield Static("The agenda is built from the data as it is now.", id="start-help")
+            yield Static(
+                "The agenda is built from the data as it is now; the most urgent items fill the time, "
+                "the rest wait under “+N more” (+ adds them).",
+                id="start-help",
+            )
 
     @on(Input.Changed, "#timebox")
     def _validate(self) -> None:
-        _seconds, error = parse_timebox(self.query_one("#timebox", Input).value)
+        _minutes, error = parse_meeting_length(self.query_one("#timebox", Input).value)
         self.query_one("#timebox-error", Static).update(error)
 
     @on(Input.Submitted, "#timebox")
     @on(Button.Pressed, "#go")
     def action_start(self) -> None:
-        seconds, error = parse_timebox(self.query_one("#timebox", Input).value)
-        if seconds is None:
+        minutes, error = parse_meeting_length(self.query_one("#timebox", Input).value)
+        if minutes is None:
             self.query_one("#timebox-error", Static).update(error)
             self.notify(error, title="Not started", severity="error")
             return
@@ -107,7 +108,7 @@ class StandupStart(ModalScreen[StandupPlan | None]):
             StandupPlan(
                 attendees=[Attendee(person_id=p.id, present=p.id in present) for p in self.people],
                 facilitator_id=None if facilitator is Select.NULL else int(facilitator),  # type: ignore[arg-type]
-                timebox_seconds=seconds,
+                meeting_minutes=minutes,
             )
         )
 
