@@ -17,13 +17,28 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from mediation_console.console.core.agenda import SECTION_LABELS, Agenda, build_agenda
+from mediation_console.console.core.agenda import (
+    DEFAULT_MEETING_MINUTES,
+    MAX_MEETING_MINUTES,
+    MIN_MEETING_MINUTES,
+    SECTION_LABELS,
+    Agenda,
+    FittedAgenda,
+    build_agenda,
+    expand_more,
+    fit_to_meeting,
+    is_more,
+    item_seconds_for,
+    next_section_start,
+    talk_items,
+)
 from mediation_console.console.core.calendar import user_calendar
-from mediation_console.console.core.config import data_dir, ensure_private_dir
+from mediation_console.console.core.config import data_dir, ensure_private_dir, load_settings, save_setting
 from mediation_console.console.core.notes import default_filename, gather_notes, render, write_private
 from mediation_console.db.models import Commitment, Person, Standup, StandupItem
 from mediation_console.db.safe_file import UnsafeTarget, unique_path
 from mediation_console.db.store import StoreError
+from mediation_console.db.words import plural
 from mediation_console.screens.base import ModeScreen
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.modals import ConfirmModal, PickerModal
@@ -35,7 +50,18 @@ if TYPE_CHECKING:
 
 # Typing is saved this long after the last key, so a fast typist costs one write, not one per key.
 SAVE_DELAY = 0.6
-TIMEBOX_CHOICES = (60, 90, 120, 180, 300, 600)
+MEETING_CHOICES = (5, 10, 15, 20, 30, 45, 60)
+# The settings key that remembers the lead's meeting length for the next standup.
+MEETING_SETTING = "meeting_minutes"
+
+
+def remembered_meeting_minutes() -> float:
+    """The meeting length the lead chose last time, else the default (15 minutes)."""
+    value = load_settings().get(MEETING_SETTING)
+    if isinstance(value, (int, float)) and MIN_MEETING_MINUTES <= value <= MAX_MEETING_MINUTES:
+        return float(value)
+    return float(DEFAULT_MEETING_MINUTES)
+
 
 COMMANDS = register(
     Command(
@@ -67,6 +93,26 @@ COMMANDS = register(
         "Go back one agenda item",
         "previous_item",
         key_display="shift+space / p",
+    ),
+    Command(
+        "standup.skip_section",
+        "S",
+        "standup",
+        "skip the section",
+        "Leave the rest of this section undiscussed and go to the first item of the next one",
+        "skip_section",
+        footer="skip",
+    ),
+    Command(
+        "standup.expand",
+        "plus",
+        "standup",
+        "add the +N more items",
+        "Put the items this section left off (\u201c+N more\u201d) into the meeting",
+        "expand",
+        footer="more",
+        key_display="+",
+        writes=True,
     ),
     Command(
         "standup.note",
@@ -138,8 +184,8 @@ COMMANDS = register(
         "standup.timebox",
         "t",
         "standup",
-        "change the timebox",
-        "How long each agenda item gets",
+        "change the meeting length",
+        "How long the meeting is; each agenda item gets its share",
         "timebox",
         writes=True,
     ),
@@ -371,7 +417,7 @@ class StandupScreen(ModeScreen):
                 Text(""),
                 Text(
                     f"Last standup: {latest.started_at:%a %d %b %H:%M}, {minutes} min, "
-                    f"{len(latest.items)} items, {made} commitments."
+                    f"{plural(talk_items(latest.items), 'item')}, {plural(made, 'commitment')}."
                 ),
             ]
             lines.append(Text.assemble("Press ", ("ctrl+e", "bold"), " to export its notes."))
@@ -390,6 +436,10 @@ class StandupScreen(ModeScreen):
         current = index == self.standup.current_item
         mark = "▶ " if current else ("✓ " if item.done else "  ")
         text = Text(mark, style="bold" if current else "dim")
+        if is_more(item):
+            text.append(item.title, style="bold italic" if current else "italic")
+            text.append("  + adds", style="dim")
+            return Option(text, id=f"item-{index}")
         text.append(item.title, style="bold" if current else ("dim" if item.done else ""))
         if item.notes.strip() or item.decision.strip():
             text.append(" ✎", style="dim")
@@ -408,7 +458,7 @@ class StandupScreen(ModeScreen):
             options.append(self._option(index, item))
         agenda.clear_options()
         agenda.add_options(options)
-        agenda.border_title = f"Agenda · {len(self.standup.items)} items"
+        agenda.border_title = f"Agenda · {plural(talk_items(self.standup.items), 'item')}"
         self._highlight_current()
 
     def _highlight_current(self) -> None:
@@ -495,7 +545,7 @@ class StandupScreen(ModeScreen):
         clock.set_class(box < spent <= 2 * box, "-over")
         clock.set_class(spent > 2 * box, "-way-over")
         total = (now - self.standup.started_at).total_seconds()
-        budget = box * max(1, len(self.standup.items))
+        budget = box * max(1, talk_items(self.standup.items))
         meeting = self.query_one("#meeting-clock", Static)
         meeting.update(f"Meeting {clock_text(total)} of ~{clock_text(budget)}")
         meeting.set_class(total > budget, "-way-over")
@@ -611,6 +661,14 @@ class StandupScreen(ModeScreen):
             "end",
         ):
             return self.running
+        if action == "skip_section":
+            return (
+                self.running
+                and self.standup is not None
+                and next_section_start(self.standup.items, self.standup.current_item) is not None
+            )
+        if action == "expand":
+            return self.running and self._more_line() is not None
         if action == "leave_field":
             return self.running and isinstance(self.focused, (TextArea, Input))
         return True
@@ -624,10 +682,6 @@ class StandupScreen(ModeScreen):
         if not people:
             self.notify("Add the team first: a standup needs people", title="No one to meet", severity="warning")
             return
-        timebox = 120
-        latest = self.mediation.store.latest_standup()
-        if latest is not None:
-            timebox = latest.timebox_seconds
 
         def chosen(plan: StandupPlan | None) -> None:
             if plan is not None:
@@ -635,7 +689,7 @@ class StandupScreen(ModeScreen):
                 self.notify("Building the agenda from the data…", title="Starting the standup")
                 self._build_and_start(plan)
 
-        self.app.push_screen(StandupStart(people, timebox_seconds=timebox), chosen)
+        self.app.push_screen(StandupStart(people, meeting_minutes=remembered_meeting_minutes()), chosen)
 
     @work(thread=True, exclusive=True, group="standup-agenda")
     def _build_and_start(self, plan: StandupPlan) -> None:
@@ -643,7 +697,7 @@ class StandupScreen(ModeScreen):
         mediator = app.mediator
         top = (lambda d: (mediator.proposals_for(d.id) or [None])[0].title) if mediator is not None else None
         try:
-            agenda = build_agenda(app.store, app.now(), proposals=top)
+            agenda = fit_to_meeting(build_agenda(app.store, app.now(), proposals=top), plan.meeting_minutes)
         except Exception as exc:  # a broken metric or rule must not leave the lead without a meeting
             self.app.call_from_thread(
                 self.notify, f"The agenda could not be built: {exc}", title="Standup", severity="error"
@@ -652,8 +706,9 @@ class StandupScreen(ModeScreen):
             return
         self.app.call_from_thread(self._begin, plan, agenda)
 
-    def _begin(self, plan: StandupPlan, agenda: Agenda) -> None:
+    def _begin(self, plan: StandupPlan, agenda: FittedAgenda) -> None:
         self._starting = False
+        save_setting(MEETING_SETTING, plan.meeting_minutes)
         store = self.mediation.store
         running = store.running_standup()
         if running is not None:  # started meanwhile (another window): resume that one
@@ -665,8 +720,8 @@ class StandupScreen(ModeScreen):
                         started_at=self.mediation.now(),
                         facilitator_id=plan.facilitator_id,
                         attendees=plan.attendees,
-                        timebox_seconds=plan.timebox_seconds,
-                        items=agenda.to_standup_items(),
+                        timebox_seconds=agenda.item_seconds,
+                        items=agenda.agenda.to_standup_items(),
                     )
                 )
             except (StoreError, ValueError) as exc:
@@ -675,7 +730,9 @@ class StandupScreen(ModeScreen):
         self.standup = started
         self._item_started = self.mediation.now()
         present = sum(1 for a in plan.attendees if a.present)
-        self.notify(f"{len(started.items)} items, {present} present", title="Standup started")
+        talked = talk_items(started.items)
+        planned = clock_text(started.timebox_seconds * talked)
+        self.notify(f"{plural(talked, 'item')} in ~{planned}, {present} present", title="Standup started")
         self._show()
 
     def action_focus_notes(self) -> None:
@@ -784,11 +841,14 @@ class StandupScreen(ModeScreen):
     def action_timebox(self) -> None:
         if self.standup is None or not self.can_write():
             return
-        choices = [(f"{s // 60} min" if s % 60 == 0 else f"{s / 60:g} min", s) for s in TIMEBOX_CHOICES]
+        talked = max(1, talk_items(self.standup.items))
+        current = round(self.standup.timebox_seconds * talked / 60)
+        choices = [(f"{m} min", m) for m in sorted({*MEETING_CHOICES, current})]
 
-        def chosen(seconds: int | None) -> None:
-            if seconds is None or self.standup is None:
+        def chosen(minutes: int | None) -> None:
+            if minutes is None or self.standup is None:
                 return
+            seconds = item_seconds_for(minutes * 60, talk_items(self.standup.items))
             try:
                 self.standup = self.mediation.store.update_standup(
                     self.standup.model_copy(update={"timebox_seconds": seconds})
@@ -796,9 +856,89 @@ class StandupScreen(ModeScreen):
             except StoreError as exc:
                 self.notify(str(exc), title="Standup", severity="error")
                 return
+            save_setting(MEETING_SETTING, minutes)
+            self.notify(f"{clock_text(seconds)} an item", title=f"A {minutes}-minute meeting")
             self._tick()
 
-        self.app.push_screen(PickerModal("Minutes per agenda item", choices, self.standup.timebox_seconds), chosen)
+        self.app.push_screen(PickerModal("Meeting length (each item gets its share)", choices, current), chosen)
+
+    def _more_line(self) -> int | None:
+        """The "+N more" line the + key expands: the current item if it is one, else the highlighted one,
+        else the current section's."""
+        if self.standup is None or not self.standup.items:
+            return None
+        items = self.standup.items
+        current = min(self.standup.current_item, len(items) - 1)
+        if is_more(items[current]):
+            return current
+        try:
+            option = self.query_one("#agenda", OptionList).highlighted_option
+        except NoMatches:
+            option = None
+        option_id = option.id if option is not None and option.id else ""
+        if option_id.startswith("item-"):
+            highlighted = int(option_id.removeprefix("item-"))
+            if 0 <= highlighted < len(items) and is_more(items[highlighted]):
+                return highlighted
+        section = items[current].section
+        return next((i for i, item in enumerate(items) if item.section == section and is_more(item)), None)
+
+    def action_expand(self) -> None:
+        position = self._more_line()
+        if position is None or self.standup is None or self._starting or not self.can_write():
+            return
+        self._flush()
+        self._starting = True
+        self._expand(self.standup.saved_id, position)
+
+    @work(thread=True, exclusive=True, group="standup-agenda")
+    def _expand(self, standup_id: int, position: int) -> None:
+        # The left-off items are taken from the agenda built again now: they may have changed since the
+        # meeting started (a commitment kept, a dispute resolved), and a reopened console has no other copy.
+        app = self.mediation
+        mediator = app.mediator
+        top = (lambda d: (mediator.proposals_for(d.id) or [None])[0].title) if mediator is not None else None
+        try:
+            fresh = build_agenda(app.store, app.now(), proposals=top)
+        except Exception as exc:  # a broken metric or rule must not stop the meeting
+            self.app.call_from_thread(
+                self.notify, f"The items could not be gathered: {exc}", title="Standup", severity="error"
+            )
+            self._starting = False
+            return
+        self.app.call_from_thread(self._expanded, standup_id, position, fresh)
+
+    def _expanded(self, standup_id: int, position: int, fresh: Agenda) -> None:
+        self._starting = False
+        store = self.mediation.store
+        section = self.standup.items[position].section if self.standup and position < len(self.standup.items) else ""
+        try:
+            added = expand_more(store, standup_id, position, fresh)
+        except StoreError as exc:
+            self.notify(str(exc), title="Standup", severity="error")
+            return
+        self.standup = store.get_standup(standup_id)
+        label = SECTION_LABELS.get(section, section)
+        if added:
+            self.notify(f"{plural(added, 'item')} added to {label.lower()}", title="Agenda")
+        else:
+            self.notify(f"{label}: nothing more to add; the rest is on its screen", title="Agenda")
+        self._load_codes()
+        self._fill_agenda()
+        self._show_item()
+        self.refresh_bindings()
+
+    def action_skip_section(self) -> None:
+        if not self.running or self.standup is None:
+            return
+        target = next_section_start(self.standup.items, self.standup.current_item)
+        if target is None:
+            self.notify("This is the last section: end the meeting with E", title="Agenda")
+            return
+        skipped = SECTION_LABELS.get(self.standup.items[self.standup.current_item].section, "")
+        # Not marked done: the notes list a skipped item as not reached, the next agenda brings it back.
+        self._move_to(target, finish_current=False)
+        self.notify(f"Skipped: {skipped.lower()}", title="Agenda")
 
     def action_end(self) -> None:
         if not self.running or self.standup is None or not self.can_write():
@@ -825,9 +965,9 @@ class StandupScreen(ModeScreen):
             if self.standup.items:
                 item = self.standup.items[index]
                 self.standup.items[index] = store.update_standup_item(
-                    item.model_copy(
-                        update={"seconds_spent": item.seconds_spent + self._running_seconds(now), "done": True}
-                    )
+                    # Its time is kept but it is not marked done: an item on screen when the meeting
+                    # ended counts as discussed only if the meeting stayed on it or wrote on it.
+                    item.model_copy(update={"seconds_spent": item.seconds_spent + self._running_seconds(now)})
                 )
             ended = store.update_standup(self.standup.model_copy(update={"ended_at": now}))
         except StoreError as exc:

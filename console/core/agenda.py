@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -223,47 +225,53 @@ def build_agenda(
     codes = {r.id: r.code for r in filled}
     linked = store.requisitions_by_ids([c.requisition_id for c in kept if c.requisition_id])
     codes.update({r.id: r.code for r in linked.values()})
-    # One item for all the wins: a standup celebrates who followed through, it doesn't read a list
-    # aloud. The title names the filled requisitions and each person with how many they kept; the
-    # detail lists what.
-    by_owner: dict[int, list[Commitment]] = {}
+    # One win per person: a standup celebrates who followed through, it doesn't read a list aloud. The
+    # person's filled requisitions (as recruiter, else as sales owner) and kept commitments are listed
+    # inside; the title names the requisitions so two people's wins never read alike.
+    filled_by: dict[int | None, list[Requisition]] = {}
+    for req in filled:
+        filled_by.setdefault(req.recruiter_id or req.sales_owner_id, []).append(req)
+    kept_by: dict[int | None, list[Commitment]] = {}
     for c in kept:
-        by_owner.setdefault(c.owner_id, []).append(c)
-    ranked = sorted(by_owner.items(), key=lambda kv: (-len(kv[1]), _name(people, kv[0])))
-    titles: list[str] = []
-    lines: list[str] = []
-    if filled:
-        more_filled = filled_total - len(filled)
-        titles.append(
-            f"{', '.join(r.code or '' for r in filled)}{f' +{more_filled}' if more_filled else ''} filled"
-        )
-        for req in filled:
-            lines.append(
-                f"{req.code} filled: {req.title} at {req.client} (recruiter {_name(people, req.recruiter_id)}, "
-                f"sales {_name(people, req.sales_owner_id)})"
-            )
-    if ranked:
-        who = ", ".join(f"{_name(people, owner_id)} {len(theirs)}" for owner_id, theirs in ranked)
-        titles.append(f"{_plural(kept_total, 'commitment')} kept: {who}")
-        for owner_id, theirs in ranked:
-            done = "; ".join(
-                c.text + (f" ({codes[c.requisition_id]})" if c.requisition_id in codes else "") for c in theirs
-            )
-            lines.append(f"{_name(people, owner_id)} kept: {done}")
-        if kept_total > len(kept):
-            lines.append(f"and {kept_total - len(kept)} more: see the commitments list")
-    if titles:
-        one_req = filled[0] if len(filled) == 1 and not kept else None
+        kept_by.setdefault(c.owner_id, []).append(c)
+    winners = sorted(
+        {*filled_by, *kept_by},
+        key=lambda pid: (-len(filled_by.get(pid, [])), -len(kept_by.get(pid, [])), _name(people, pid)),
+    )
+    for person_id in winners:
+        reqs_filled = filled_by.get(person_id, [])
+        theirs = kept_by.get(person_id, [])
+        parts: list[str] = []
+        lines: list[str] = []
+        if reqs_filled:
+            parts.append("filled " + ", ".join(r.code or "" for r in reqs_filled))
+            lines += [
+                f"Filled {r.code}: {r.title} at {r.client} (recruiter {_name(people, r.recruiter_id)}, "
+                f"sales {_name(people, r.sales_owner_id)})"
+                for r in reqs_filled
+            ]
+        if theirs:
+            on = sorted({codes[c.requisition_id] or "" for c in theirs if c.requisition_id in codes})
+            parts.append(f"kept {_plural(len(theirs), 'commitment')}" + (f" ({', '.join(on)})" if on else ""))
+            lines += [
+                f"Kept: {c.text}" + (f" ({codes[c.requisition_id]})" if c.requisition_id in codes else "")
+                for c in theirs
+            ]
         items.append(
             AgendaItem(
                 section=WINS,
-                title="Wins: " + "; ".join(titles),
+                title=f"{_name(people, person_id)}: " + "; ".join(parts),
                 detail="\n".join(lines),
-                requisition_id=one_req.id if one_req else None,
-                person_id=ranked[0][0] if len(ranked) == 1 and not filled else None,
+                requisition_id=reqs_filled[0].id if len(reqs_filled) == 1 and not theirs else None,
+                person_id=person_id,
             )
         )
-
+    more_filled, more_kept = filled_total - len(filled), kept_total - len(kept)
+    where = [
+        *([f"{_plural(more_filled, 'requisition')} filled (the queue, status filled)"] if more_filled > 0 else []),
+        *([f"{_plural(more_kept, 'commitment')} kept (the commitments list)"] if more_kept > 0 else []),
+    ]
+    items += _more(WINS, max(0, more_filled) + max(0, more_kept), "wins", "See " + " and ".join(where))
 
     # Promises: overdue, due today, and the open action items the last standup made.
     shown_commitments: set[int | None] = set()
@@ -343,10 +351,12 @@ def build_agenda(
         detail = f"{parties}{about}, severity {dispute.severity}, {dispute.status}"
         if top:
             detail += f". Top proposal: {top}"
+        # The title names what it is about: the requisition, else the two people.
+        about_title = about_req.code if about_req else parties
         items.append(
             AgendaItem(
                 section=DISPUTES,
-                title=f"{dispute.code} {dispute.summary}",
+                title=f"{dispute.code} {about_title}: {dispute.summary}",
                 detail=detail,
                 requisition_id=dispute.requisition_id,
                 dispute_id=dispute.id,
@@ -373,7 +383,7 @@ def build_agenda(
             items.append(
                 AgendaItem(
                     section=EXPECTATIONS,
-                    title=f"{verdict}: {finding.expectation.title}",
+                    title=f"{verdict}: {finding.expectation.title} ({finding.expectation.owner_team} team)",
                     detail=finding.detail
                     or f"{finding.expectation.owner_team} team, target {finding.expectation.target:g}%",
                 )
@@ -477,12 +487,19 @@ PLANNED_ITEM_SECONDS = 90
 SECTION_PRIORITY: tuple[str, ...] = (DISPUTES, OVERDUE, AT_RISK, DUE_TODAY, INTAKE, EXPECTATIONS, CARRIED, WINS)
 
 
-def is_more(item: AgendaItem | StandupItem) -> bool:
+_MORE = re.compile(r"\+\d+ more ")
+
+
+class _Titled(Protocol):
+    title: str
+
+
+def is_more(item: _Titled) -> bool:
     """A "+N more" line: it stands for items left off, it is not talked about itself."""
-    return item.title.startswith("+") and " more " in item.title
+    return _MORE.match(item.title) is not None
 
 
-def talk_items(items: Iterable[AgendaItem | StandupItem]) -> int:
+def talk_items(items: Iterable[_Titled]) -> int:
     """How many items the meeting talks about (the "+N more" lines excluded)."""
     return sum(1 for item in items if not is_more(item))
 
@@ -579,24 +596,58 @@ def _section_noun(section: str) -> str:
     }.get(section, "items")
 
 
-def expand_more(store: Store, standup_id: int, position: int, folded: Sequence[AgendaItem]) -> None:
-    """Puts the items a "+N more" line stands for into a running standup in its place (one transaction):
-    the line becomes the first of them, the rest follow it, later items move down."""
+def _identity(item: AgendaItem | StandupItem) -> tuple[object, ...]:
+    """What an agenda item is about, so a rebuilt agenda's item is recognised on a running standup."""
+    links = (item.commitment_id, item.dispute_id, item.requisition_id, item.person_id)
+    return (item.section, *links) if any(links) else (item.section, item.title)
+
+
+def expand_more(store: Store, standup_id: int, position: int, fresh: Agenda) -> int:
+    """Puts the items a "+N more" line of a running standup stands for into the meeting in its place,
+    taken from `fresh` (the agenda built again now, so they are as the data is now); one transaction.
+
+    The line becomes the first of them, the rest follow it, later items move down; what the section
+    leaves off even so (past SECTION_LIMIT) stays as a "+N more" line saying where to look. Returns how
+    many items were added."""
     standup = store.get_standup(standup_id)
-    if standup is None or not 0 <= position < len(standup.items) or not folded:
-        return
+    if standup is None or not 0 <= position < len(standup.items) or not is_more(standup.items[position]):
+        return 0
     line = standup.items[position]
+    have = {_identity(item) for item in standup.items}
+    section = fresh.section(line.section)
+    added = [item for item in section if not item.more and _identity(item) not in have]
+    rest = next((item for item in section if item.more), None)
+    if not added:
+        return 0
+    new_items = [item.to_standup_item() for item in added]
+    if rest is not None:
+        new_items.append(rest.to_standup_item())
+    shift = len(new_items) - 1
     with store.transaction():
         for later in reversed(standup.items[position + 1 :]):
-            store.update_standup_item(later.model_copy(update={"position": later.position + len(folded) - 1}))
-        first, *rest = folded
-        fields = first.to_standup_item().model_dump(
+            store.update_standup_item(later.model_copy(update={"position": later.position + shift}))
+        first, *others = new_items
+        fields = first.model_dump(
             include={"title", "detail", "requisition_id", "dispute_id", "commitment_id", "person_id"}
         )
         store.update_standup_item(line.model_copy(update=fields))
-        for offset, item in enumerate(rest, start=1):
-            added = store.add_standup_item(item.to_standup_item().model_copy(update={"standup_id": standup_id}))
-            store.update_standup_item(added.model_copy(update={"position": line.position + offset}))
+        for offset, item in enumerate(others, start=1):
+            stored = store.add_standup_item(item.model_copy(update={"standup_id": standup_id}))
+            store.update_standup_item(stored.model_copy(update={"position": line.position + offset}))
+        if standup.current_item > position:
+            store.update_standup(standup.model_copy(update={"current_item": standup.current_item + shift, "items": []}))
+    return len(added)
+
+
+def next_section_start(items: Sequence[AgendaItem | StandupItem], current: int) -> int | None:
+    """Where the section after the one at `current` begins (None when it is the last section)."""
+    if not 0 <= current < len(items):
+        return None
+    section = items[current].section
+    for index in range(current + 1, len(items)):
+        if items[index].section != section:
+            return index
+    return None
 
 
 __all__ = [
@@ -611,6 +662,7 @@ __all__ = [
     "FittedAgenda",
     "fit_to_meeting",
     "expand_more",
+    "next_section_start",
     "is_more",
     "talk_items",
 ]

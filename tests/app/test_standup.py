@@ -244,7 +244,7 @@ async def test_ctrl_e_exports_the_latest_notes_from_any_screen(store, exports):
     assert len(files) == 1 and files[0].read_text().startswith("# Standup Thursday 26 November 2026")
 
 
-async def test_the_start_dialog_refuses_a_timebox_out_of_range(store, exports):
+async def test_the_start_dialog_refuses_a_meeting_length_out_of_range(store, exports):
     seed_standup(store)
     app = MediationApp(store, now=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
@@ -254,12 +254,13 @@ async def test_the_start_dialog_refuses_a_timebox_out_of_range(store, exports):
         modal = app.screen
         assert isinstance(modal, StandupStart)
         assert len(modal.query_one(SelectionList).selected) == 4  # everyone active is ticked present
-        modal.query_one("#timebox", Input).value = "45"
+        assert modal.query_one("#timebox", Input).value == "15"  # the default meeting length
+        modal.query_one("#timebox", Input).value = "200"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is modal
-        assert "Between 1 and 30 minutes" in str(modal.query_one("#timebox-error").render())
+        assert "Between 5 and 120 minutes" in str(modal.query_one("#timebox-error").render())
         assert store.running_standup() is None
 
 

@@ -191,13 +191,15 @@ def test_the_agenda_counts_wins_from_the_end_of_the_last_standup(world):
     assert agenda.since == dt.datetime(2026, 11, 19, 9, 20)
     assert agenda.previous_standup_id == world["previous"].id
     wins = agenda.section(ag.WINS)
-    assert [w.requisition_id for w in wins if w.commitment_id is None] == [world["filled"].id]
-    assert wins[0].title == f"{world['filled'].code} filled: Data engineer at Acme"
-    kept = [w for w in wins if w.commitment_id]
-    assert [w.commitment_id for w in kept] == [world["kept"].id]  # not the one kept before the last standup
-    assert kept[0].title == "Rita Recruiter: Share three calibration profiles"
-    assert world["filled"].code in kept[0].detail
-    assert kept[0].person_id == world["people"]["Rita Recruiter"].id
+    code = world["filled"].code
+    # Rita filled the requisition and kept a commitment on it: one win, naming both. Ray's commitment
+    # kept before the last standup is not a win of this one.
+    assert [w.title for w in wins] == [f"Rita Recruiter: filled {code}; kept 1 commitment ({code})"]
+    assert wins[0].detail.splitlines() == [
+        f"Filled {code}: Data engineer at Acme (recruiter Rita Recruiter, sales Sam Sales)",
+        f"Kept: Share three calibration profiles ({code})",
+    ]
+    assert wins[0].person_id == world["people"]["Rita Recruiter"].id
 
 
 def test_overdue_and_due_today_commitments_are_listed_with_their_owner(world):
@@ -290,7 +292,7 @@ def test_open_disputes_come_with_their_top_proposal(world):
     assert [d.dispute_id for d in disputes] == [world["dispute"].id]
     assert asked == [world["dispute"].id]
     item = disputes[0]
-    assert item.title == f"{world['dispute'].code} Client promised a hire by 10 Dec"
+    assert item.title == f"{world['dispute'].code} {world['promise'].code}: Client promised a hire by 10 Dec"
     assert item.requisition_id == world["promise"].id
     assert "Rita Recruiter and Sam Sales" in item.detail
     assert item.detail.endswith("Top proposal: Quote the team's median time to fill")
@@ -318,7 +320,10 @@ def test_expectations_missed_come_before_those_at_risk(world):
         ]
 
     items = build(world, expectations=check).section(ag.EXPECTATIONS)
-    assert [i.title for i in items] == ["Missed: Intake call within 24 h", "At risk: Client feedback within 48 h"]
+    assert [i.title for i in items] == [
+        "Missed: Intake call within 24 h (sales team)",
+        "At risk: Client feedback within 48 h (sales team)",
+    ]
     assert items[0].detail == "sales team, target 90%"
     assert items[1].detail == "31 of 38 submittals, 82% (target 80%)"
 
@@ -345,7 +350,7 @@ def test_agenda_items_become_standup_items_in_order(world):
     agenda = build(world)
     items = agenda.to_standup_items()
     assert [i.position for i in items] == list(range(len(agenda)))
-    assert items[0].section == ag.WINS and items[0].requisition_id == world["filled"].id
+    assert items[0].section == ag.WINS and items[0].person_id == world["people"]["Rita Recruiter"].id
     overdue = next(i for i in items if i.section == ag.OVERDUE)
     assert overdue.commitment_id == world["overdue"].id and overdue.person_id == world["people"]["Sam Sales"].id
 
@@ -353,13 +358,70 @@ def test_agenda_items_become_standup_items_in_order(world):
 def test_several_commitments_kept_by_one_person_make_one_win(world, clock):
     store, ray = world["store"], world["people"]["Ray Hunter"]
     clock.at = dt.datetime(2026, 11, 23, 10, 0)
-    for text in ("Call back the shortlist", "Book the reference checks"):
-        c = store.add_commitment(Commitment(owner_id=ray.id, text=text, due=dt.date(2026, 11, 24)))
+    promise = world["promise"]
+    for text, on in (("Call back the shortlist", promise.id), ("Book the reference checks", None)):
+        c = store.add_commitment(Commitment(owner_id=ray.id, text=text, due=dt.date(2026, 11, 24), requisition_id=on))
         store.set_commitment_status(c.id, "kept")
     wins = [w for w in build(world).section(ag.WINS) if w.person_id == ray.id]
     assert len(wins) == 1
-    assert wins[0].title == "Ray Hunter kept 2 commitments"
-    assert sorted(wins[0].detail.split("; ")) == ["Book the reference checks", "Call back the shortlist"]
+    assert wins[0].title == f"Ray Hunter: kept 2 commitments ({promise.code})"
+    assert sorted(wins[0].detail.splitlines()) == [
+        "Kept: Book the reference checks",
+        f"Kept: Call back the shortlist ({promise.code})",
+    ]
+
+
+def test_two_people_promising_the_same_words_read_apart_by_their_requisition(world):
+    store, sam = world["store"], world["people"]["Sam Sales"]
+    for req in (world["promise"], world["stale"]):
+        store.add_commitment(
+            Commitment(owner_id=sam.id, text="Send the revised JD", due=dt.date(2026, 11, 25), requisition_id=req.id)
+        )
+    titles = [i.title for i in build(world).section(ag.OVERDUE) if "revised JD" in i.title]
+    assert titles == [
+        f"Sam Sales: Send the revised JD ({world['promise'].code})",
+        f"Sam Sales: Send the revised JD ({world['stale'].code})",
+    ]
+
+
+def test_a_long_agenda_is_cut_to_the_meeting_most_urgent_first(world):
+    agenda = build(world)
+    fitted = ag.fit_to_meeting(agenda, 6)  # four places at 90 s an item, five sections with something
+    talked = [i for i in fitted.items if not ag.is_more(i)]
+    assert len(talked) == 4 and fitted.planned_seconds <= 6 * 60
+    # Disputes, overdue, at-risk and due-today earn a place before intake and the wins.
+    assert [i.section for i in talked] == [ag.OVERDUE, ag.DUE_TODAY, ag.AT_RISK, ag.DISPUTES]
+    more = {i.section: i.title for i in fitted.items if ag.is_more(i)}
+    assert more[ag.WINS] == "+1 more wins" and more[ag.INTAKE] == "+1 more requisitions awaiting intake"
+    assert more[ag.AT_RISK] == "+2 more at-risk requisitions"
+    # Nothing is reordered: the meeting still walks the sections in their order.
+    order = [ag.SECTIONS.index(i.section) for i in fitted.items]
+    assert order == sorted(order)
+
+
+def test_a_short_agenda_spreads_the_meeting_over_its_items(world):
+    fitted = ag.fit_to_meeting(build(world), 60)
+    assert not any(ag.is_more(i) for i in fitted.items)
+    assert fitted.item_seconds * len(fitted.items) <= 60 * 60
+    assert fitted.item_seconds >= ag.PLANNED_ITEM_SECONDS
+
+
+def test_plus_puts_the_left_off_items_into_the_running_standup_in_place(world):
+    store = world["store"]
+    fitted = ag.fit_to_meeting(build(world), 6)
+    standup = store.start_standup(Standup(started_at=NOW, items=fitted.agenda.to_standup_items(), current_item=0))
+    position = next(i for i, item in enumerate(standup.items) if item.title == "+2 more at-risk requisitions")
+    before = [i.title for i in standup.items]
+    added = ag.expand_more(store, standup.saved_id, position, build(world))
+    after = [i.title for i in store.get_standup(standup.saved_id).items]
+    assert added == 2
+    assert after[:position] == before[:position] and after[position + 2 :] == before[position + 1 :]
+    assert all(
+        world["store"].get_requisition(i.requisition_id)
+        for i in store.get_standup(standup.saved_id).items[position : position + 2]
+    )
+    # The line is gone: a second press on that place adds nothing.
+    assert ag.expand_more(store, standup.saved_id, position, build(world)) == 0
 
 
 def test_a_first_standup_counts_wins_from_the_beginning(tmp_path, clock):

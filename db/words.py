@@ -1,0 +1,37 @@
+"""Counts and day distances in words a lead reads without stumbling: "1 open dispute", "3 days ago", "in 2 days"."""
+
+from __future__ import annotations
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`n` and the word in the number it takes: plural(1, "dispute") is "1 dispute", plural(2, "dispute")
+    "2 disputes"; `many` spells an irregular plural ("people")."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+def days_ago(days: int) -> str:
+    """An age: "today", "1 day ago", "5 days ago" (a date in the future reads "in N days")."""
+    if days == 0:
+        return "today"
+    if days < 0:
+        return days_away(-days)
+    return f"{plural(days, 'day')} ago"
+
+
+def days_away(days: int) -> str:
+    """A distance to a date: "today", "tomorrow", "in 3 days", and for one already past "3 days ago"."""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days < 0:
+        return "yesterday" if days == -1 else f"{plural(-days, 'day')} ago"
+    return f"in {plural(days, 'day')}"
+
+
+def old(days: int) -> str:
+    """How old something is, as a phrase that follows a noun: "opened today", "3 days old"."""
+    return "new today" if days <= 0 else f"{plural(days, 'day')} old"
+
+
+__all__ = ["plural", "days_ago", "days_away", "old"]
