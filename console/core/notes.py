@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from mediation_console.console.core.agenda import AT_RISK, EXPECTATIONS, SECTION_LABELS, WINS
+from mediation_console.console.core.agenda import AT_RISK, EXPECTATIONS, SECTION_LABELS, WINS, is_more
 from mediation_console.db import safe_file
 from mediation_console.db.models import CATEGORY_LABELS, Commitment, Dispute, Person, Requisition, Standup, StandupItem
 from mediation_console.db.store import Store
@@ -85,6 +85,7 @@ class NotesItem(BaseModel):
     decision: str = ""
     link: str | None = None
     person: str | None = None
+    reached: bool = True  # False: on the agenda, but the meeting never got to it
 
 
 class NotesLine(BaseModel):
@@ -118,6 +119,10 @@ class NotesData(BaseModel):
     decisions: list[NotesItem] = Field(default_factory=list)
     action_items: list[NotesCommitment] = Field(default_factory=list)
     carried_forward: list[NotesCommitment] = Field(default_factory=list)
+    # Agenda items the meeting did not get to, and the "+N more" lines left off to fit its length:
+    # nothing is lost, the next agenda brings them back.
+    not_reached: list[NotesItem] = Field(default_factory=list)
+    left_off: list[str] = Field(default_factory=list)
     blockers: str = ""
 
     @property
@@ -168,9 +173,16 @@ def _words(value: Any) -> str:
     return str(getattr(value, "text", value)).strip()
 
 
+# An item the meeting stayed on this long was talked about even if nobody pressed space after it.
+TALKED_SECONDS = 30
+
+
 def reached(item: StandupItem) -> bool:
-    """Whether the meeting got to an agenda item: walked past it, spent time on it, or wrote on it."""
-    return item.done or item.seconds_spent > 0 or bool(item.notes.strip() or item.decision.strip())
+    """Whether the meeting got to an agenda item: walked past it (space), stayed on it, or wrote on it.
+    A "+N more" line stands for items left off and is never itself discussed."""
+    if is_more(item):
+        return False
+    return item.done or item.seconds_spent >= TALKED_SECONDS or bool(item.notes.strip() or item.decision.strip())
 
 
 def gather_notes(
@@ -238,6 +250,7 @@ def gather_notes(
         for a in standup.attendees
         if a.person_id in people
     ]
+    running = standup.ended_at is None
     items = [
         NotesItem(
             section=i.section,
@@ -248,13 +261,15 @@ def gather_notes(
             decision=i.decision,
             link=link(i.requisition_id, i.dispute_id),
             person=name(i.person_id) if i.person_id else None,
+            # The item on screen in a running meeting is being discussed now.
+            reached=reached(i) or (running and index == standup.current_item and not is_more(i)),
         )
-        for i in standup.items
+        for index, i in enumerate(standup.items)
     ]
     discussed = []
     seen: set[int] = set()
-    for index, item in enumerate(standup.items):
-        if not (reached(item) or (standup.ended_at is None and index == standup.current_item)):  # an item the meeting never got to was not discussed
+    for item, noted in zip(standup.items, items, strict=True):
+        if not noted.reached:  # an item the meeting never got to was not discussed
             continue
         if item.dispute_id and item.dispute_id in disputes and item.dispute_id not in seen:
             seen.add(item.dispute_id)
@@ -272,7 +287,7 @@ def gather_notes(
         present=[a for a in attendees if a.present],
         absent=[a for a in attendees if not a.present],
         previous_standup_id=previous.id if previous else None,
-        wins=[i for i in items if i.section == WINS],
+        wins=[i for i in items if i.section == WINS and i.reached],
         new_requisitions=[
             NotesLine(
                 link=r.code,
@@ -291,12 +306,14 @@ def gather_notes(
             for m in moves
         ],
         status_moves_more=moves_total - len(moves),
-        sla_breaches=[i for i in items if i.section in (AT_RISK, EXPECTATIONS) and not i.title.startswith("+")],
+        sla_breaches=[i for i in items if i.section in (AT_RISK, EXPECTATIONS) and i.reached],
         disputes=discussed,
         discussion=[i for i in items if i.notes.strip()],
         decisions=[i for i in items if i.decision.strip()],
         action_items=[commitment(c) for c in made],
         carried_forward=[commitment(c) for c in carried],
+        not_reached=[i for i, raw in zip(items, standup.items, strict=True) if not i.reached and not is_more(raw)],
+        left_off=[f"{i.title.removeprefix('+')} ({i.section_label.lower()})" for i in items if is_more(i)],
         blockers=standup.blockers,
     )
 

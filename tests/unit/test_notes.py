@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html.parser
 import json
+import re
 import stat
 
 import icalendar
@@ -182,6 +183,7 @@ def test_markdown_notes_have_every_part_in_order(meeting):
         "## Decisions",
         "## Action items",
         "### Carried forward (still open)",
+        "## Not reached (back on the next agenda)",
         "## Blockers",
     ]
     assert "**Facilitator:** Lee Lead" in md
@@ -321,6 +323,45 @@ def test_notes_of_a_running_standup_say_so(meeting):
     assert "(still running)" in nt.to_markdown(data)
     # Everything the earlier standups left open is carried forward.
     assert {c.id for c in data.carried_forward} >= {meeting["carried"].id, meeting["made"][0].id}
+
+
+def test_exported_notes_spell_out_what_each_side_gives_and_gets_never_a_python_tuple(meeting):
+    # The shipped rules, as `mediate export notes` uses them: their gives and gets are tuples of sentences.
+    data = nt.gather_notes(meeting["store"], meeting["standup"].id)
+    proposal = data.disputes[0].proposal
+    assert proposal is not None and proposal.sales_gives and proposal.recruiting_gets
+    tuple_repr = re.compile(r"\(\s*(['\"]|&#39;|&#34;|&quot;)[^)]*(['\"]|&#39;|&#34;|&quot;)\s*,")
+    for fmt in ("md", "html", "json"):
+        text = str(nt.render(data, fmt))
+        assert "Sales gives" in text or "sales_gives" in text
+        assert not tuple_repr.search(text), fmt
+    md = nt.to_markdown(data)
+    assert f"  - Sales gives: {nt.markdown_text(proposal.sales_gives)}; gets: " in md
+
+
+def test_notes_list_only_what_the_meeting_reached_and_say_what_waits(meeting):
+    store = meeting["store"]
+    standup = meeting["standup"]
+    # The meeting walked the first item and then ended: the dispute further down was never reached.
+    fresh = store.start_standup(
+        Standup(
+            started_at=dt.datetime(2026, 11, 27, 9, 0),
+            items=[
+                i.model_copy(update={"id": None, "notes": "", "decision": "", "done": index == 0})
+                for index, i in enumerate(standup.items)
+            ]
+            + [StandupItem(section="disputes", title="+3 more open disputes", detail="press + to add them")],
+        )
+    )
+    store.update_standup(fresh.model_copy(update={"ended_at": dt.datetime(2026, 11, 27, 9, 5), "current_item": 0}))
+    data = nt.gather_notes(store, fresh.saved_id, use_installed=False)
+    assert data.disputes == []
+    assert meeting["dispute"].code in [i.link for i in data.not_reached]
+    assert data.left_off == ["3 more open disputes (open disputes)"]
+    md = nt.to_markdown(data)
+    assert "## Disputes discussed" not in md
+    assert "- 3 more open disputes (open disputes), left off to fit the meeting" in md
+    assert f"- {meeting['dispute'].code} {meeting['req'].code}: Client promised a hire by 10 Dec — open disputes" in md
 
 
 def test_an_unknown_standup_is_a_clear_error(meeting):
