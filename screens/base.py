@@ -26,6 +26,8 @@ class ModeScreen(Screen[None]):
     """A mode (switched with 1–5). Subclasses set COMMAND_AREA, SUB_TITLE and implement `compose_body`."""
 
     COMMAND_AREA: ClassVar[str] = ""
+    # The screen's most important keys (by action): the footer keeps them, with Help and Quit, at any width.
+    KEY_ACTIONS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -143,7 +145,7 @@ class ModeFooter(Footer):
             (binding, enabled, tooltip) for _node, binding, enabled, tooltip in active.values() if binding.show
         )
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
-        return shown, palette and palette[1:], self.compact, self.show_command_palette
+        return shown, palette and palette[1:], self.compact, self.show_command_palette, self.app.size.width
 
     def compose(self) -> ComposeResult:
         self._recomposing = False
@@ -153,10 +155,19 @@ class ModeFooter(Footer):
             self._shown = None
             return
         self._shown = self._keys()
-        for widget in super().compose():
-            if isinstance(widget, FooterKey):
-                _settle_compact(widget, self.compact)
+        keys = [widget for widget in super().compose() if isinstance(widget, FooterKey)]
+        for widget in fit_footer_keys(keys, self.app.size.width, self._kept_actions()):
+            _settle_compact(widget, self.compact)
             yield widget
+
+    def _kept_actions(self) -> frozenset[str]:
+        return frozenset((*ALWAYS_IN_FOOTER, *getattr(self.screen, "KEY_ACTIONS", ())))
+
+    def on_resize(self, _event: events.Resize) -> None:
+        # A narrower or wider terminal fits a different set of keys.
+        if self._shown is not None and self._shown != self._keys() and not self._recomposing:
+            self._recomposing = True
+            self.call_after_refresh(self.recompose)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         # A burst of signals (focus, then refresh_bindings twice) asks for one recompose, not one each;
@@ -171,6 +182,37 @@ class ModeFooter(Footer):
         ):
             self._recomposing = True
             self.call_after_refresh(self.recompose)
+
+
+# Actions the footer never drops, on any screen: the way to every other key, and the way out.
+ALWAYS_IN_FOOTER = ("help", "quit")
+
+
+def footer_key_width(key: FooterKey) -> int:
+    """The cells a (non-compact) footer key takes: its key with a space each side, its label and a space;
+    the palette key on the right adds its border and padding."""
+    width = cell_len(key.key_display) + 2 + (cell_len(key.description) + 1 if key.description else 0)
+    return width + 2 if key.has_class("-command-palette") else width
+
+
+def fit_footer_keys(keys: list[FooterKey], width: int, kept_actions: frozenset[str]) -> list[FooterKey]:
+    """The keys that fit in `width` cells, in their order: when they do not all fit, the palette key goes
+    first (ctrl+p is on the help screen), then the other keys from the right, never a kept one (by
+    action: Help, Quit and the screen's most important keys)."""
+    chosen = list(keys)
+
+    def total() -> int:
+        return sum(footer_key_width(key) for key in chosen)
+
+    if total() <= width:
+        return chosen
+    chosen = [key for key in chosen if not key.has_class("-command-palette")]
+    for key in reversed(list(chosen)):
+        if total() <= width:
+            break
+        if key.action.split("(", 1)[0] not in kept_actions:
+            chosen.remove(key)
+    return chosen
 
 
 def _settle_compact(key: FooterKey, footer_compact: bool) -> None:

@@ -40,12 +40,12 @@ DISPUTE_LIST_LIMIT = 200
 # The table's columns (key: header), in the order of each row's cells.
 DISPUTE_COLUMNS = {
     "code": "Code",
+    "status": "Status",  # before the wide columns: a narrow terminal cuts from the right
     "age": "Age",
     "severity": "Sev",
     "category": "Category",
     "requisition": "Req",
     "people": "Raised by → counterpart",
-    "status": "Status",
 }
 # Facts the dispute's header already says in words; listing them again would only add noise.
 HEADER_FACTS = frozenset({"category", "severity", "dispute_age_days", "raised_by_side"})
@@ -187,6 +187,7 @@ class DisputesScreen(ModeScreen):
     """The disputes table, a filter, and the selected dispute's facts, interests and proposals."""
 
     COMMAND_AREA: ClassVar[str] = "disputes"
+    KEY_ACTIONS = ("accept",)
     SUB_TITLE = "Disputes"
     # The table, not the filter box (the first focusable widget): focusing the filter first and the
     # table a moment later restyled both and built the footer twice more on every first visit.
@@ -311,12 +312,12 @@ class DisputesScreen(ModeScreen):
             rows.append(
                 (
                     Text(d.code or "", style="bold"),
+                    status_text(d.status),
                     age_text(d.opened_at, d.closed_at or now),
                     severity_text(d.severity),
                     CATEGORY_LABELS[d.category],
                     req.code if req else "—",
                     f"{self._person_name(d.raised_by_id)} → {self._person_name(d.counterpart_id)}",
-                    status_text(d.status),
                 )
             )
         table.clear()

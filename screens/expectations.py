@@ -144,6 +144,7 @@ class ExpectationsScreen(ModeScreen):
     """Expectations measured in a worker (they can be slow on big data); commitments below them."""
 
     COMMAND_AREA: ClassVar[str] = "expectations"
+    KEY_ACTIONS = ("kept", "missed")
     SUB_TITLE = "Expectations"
     BINDINGS: ClassVar[list[BindingType]] = bindings(COMMANDS)
 
@@ -189,12 +190,14 @@ class ExpectationsScreen(ModeScreen):
         width = self.app.size.width
         self._title_width = max(24, width - 61 - 14 - 4)
         self._text_width = max(24, width - 65 - 12 - 4)
+        # The verdict and the figures beside the title: on a narrow terminal what gives way (scrolled to
+        # with left/right) is who owns it and its status, never whether it is met.
         table.add_column("Expectation", key="title", width=self._title_width)
+        table.add_column("Verdict", key="verdict", width=10)
+        table.add_column("Measured", key="measured", width=15)
+        table.add_column("Target", key="target", width=6)
         table.add_column("Owner", key="owner", width=10)
         table.add_column("Status", key="status", width=8)
-        table.add_column("Target", key="target", width=6)
-        table.add_column("Measured", key="measured", width=15)
-        table.add_column("Verdict", key="verdict", width=10)
         table.add_column("12 weeks", key="trend", width=12)
         commitments = self.commitments_table
         commitments.add_column("Due", key="due", width=10)
@@ -308,11 +311,11 @@ class ExpectationsScreen(ModeScreen):
         status = Text(str(expectation.status), style="bold" if expectation.status == "proposed" else style)
         return [
             Text(_clip(expectation.title, self._title_width), style=style),
+            verdict,
+            measured,
+            Text(f"{expectation.target:g}%", style=style),
             Text(TEAM_NAMES[expectation.owner_team], style=style),
             status,
-            Text(f"{expectation.target:g}%", style=style),
-            measured,
-            verdict,
             trend,
         ]
 
@@ -426,7 +429,7 @@ class ExpectationsScreen(ModeScreen):
         if str(expectation.id) not in {row.value for row in table.rows}:
             return
         for column, cell in zip(
-            ("title", "owner", "status", "target", "measured", "verdict", "trend"),
+            ("title", "verdict", "measured", "target", "owner", "status", "trend"),
             self._expectation_cells(expectation),
             strict=False,
         ):

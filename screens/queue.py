@@ -147,6 +147,8 @@ STATUS_CELLS = {
     )
     for status in RequisitionStatus
 }
+# The widest the people columns get: longer names are cut with an ellipsis.
+NAME_WIDTH = 20
 # Sorting "days open" or "grade" ascending should read naturally (fewest days, best grade first),
 # which is the reverse of the underlying SQL column (opened_at, score).
 INVERTED_SORTS = {"days_open", "grade"}
@@ -166,9 +168,16 @@ def promise_is_at_risk(row: RequisitionRow, today: dt.date) -> bool:
 class RequisitionTable(PagedTable[RequisitionRow]):
     """The queue's columns over a PagedTable; `today` comes from the app's clock."""
 
-    def __init__(self, today: dt.date, **kwargs: Any) -> None:
+    def __init__(self, today: dt.date, name_width: int = NAME_WIDTH, **kwargs: Any) -> None:
         self.today = today
+        self.name_width = name_width
         super().__init__(self._columns(), **kwargs)
+
+    def fit_names(self, longest: int) -> None:
+        """The people columns as wide as the longest name now in the team (a person added or renamed)."""
+        if longest != self.name_width:
+            self.name_width = longest
+            self.set_columns(self._columns())
 
     def row_cache_key(self, row: RequisitionRow) -> Hashable:
         # Every field the cells read (the row is a tuple of them), and today (days open, promises at
@@ -190,27 +199,45 @@ class RequisitionTable(PagedTable[RequisitionRow]):
         def count(value: int) -> Cell:
             return Cell(str(value)) if value else NONE_YET
 
+        # By priority for the width (see PagedTable): at 80 columns the code, title, status, grade, promise
+        # and counts show, and `right` scrolls to the client, the people and the days open. The people
+        # columns are as wide as the longest name (up to NAME_WIDTH), so a wide line never cuts one.
+        names = max(8, min(NAME_WIDTH, self.name_width))
         return [
-            Column("code", "Code", text=attrgetter("code"), width=8),
-            Column("title", "Title", text=attrgetter("title"), width=14, flex=4),
-            Column("client", "Client", text=attrgetter("client"), width=10, flex=2, max_width=26),
-            Column("sales_owner", "Sales", text=attrgetter("sales_owner"), width=8, flex=2, max_width=18),
+            Column("code", "Code", text=attrgetter("code"), width=8, priority=0),
+            Column("title", "Title", text=attrgetter("title"), width=14, flex=4, priority=1),
+            Column("client", "Client", text=attrgetter("client"), width=10, flex=2, max_width=26, priority=4),
+            Column(
+                "sales_owner",
+                "Sales",
+                text=attrgetter("sales_owner"),
+                width=names,
+                flex=1,
+                max_width=names,
+                priority=3,
+            ),
             Column(
                 "recruiter",
                 "Recruiter",
                 lambda r: Cell(r.recruiter) if r.recruiter else NOT_APPLICABLE,
-                width=9,
-                flex=2,
-                max_width=18,
+                width=names,
+                flex=1,
+                max_width=names,
+                priority=3,
             ),
-            Column("status", "Status", lambda r: STATUS_CELLS[r.status], width=12),
-            Column("grade", "Grade", grade, width=6, align="right"),  # "Grade▲" when sorted by it
+            Column("status", "Status", lambda r: STATUS_CELLS[r.status], width=12, priority=1),
+            Column("grade", "Grade", grade, width=6, align="right", priority=1),  # "Grade▲" when sorted by it
             Column(
-                "days_open", "Open", text=lambda r: f"{(self.today - r.opened_at.date()).days}d", width=5, align="right"
+                "days_open",
+                "Open",
+                text=lambda r: f"{(self.today - r.opened_at.date()).days}d",
+                width=5,
+                align="right",
+                priority=5,
             ),
-            Column("promised", "Promise", promised, width=7, align="right"),
-            Column("submittals", "Subs", lambda r: count(r.submittals), width=4, align="right"),
-            Column("open_disputes", "Disp", lambda r: count(r.open_disputes), width=4, align="right"),
+            Column("promised", "Promise", promised, width=7, align="right", priority=1),
+            Column("submittals", "Subs", lambda r: count(r.submittals), width=4, align="right", priority=2),
+            Column("open_disputes", "Disp", lambda r: count(r.open_disputes), width=4, align="right", priority=2),
         ]
 
 
@@ -218,6 +245,7 @@ class QueueScreen(ModeScreen):
     """The requisitions, filtered and sorted in SQLite, drawn a page at a time."""
 
     COMMAND_AREA = "queue"
+    KEY_ACTIONS = ("new_requisition", "focus_filter")
     SUB_TITLE = "Requisition queue"
     BINDINGS: ClassVar = bindings(QUEUE_COMMANDS)
 
@@ -238,6 +266,7 @@ class QueueScreen(ModeScreen):
         self._chrome_flags: tuple[bool, ...] | None = None
         self._count_worker: Worker[None] | None = None
         self._table: RequisitionTable | None = None
+        self._names: tuple[tuple[int, ...] | None, int] = (None, 0)
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -250,12 +279,20 @@ class QueueScreen(ModeScreen):
             yield Label("", id="chip-person", classes="chip")
             yield Label("", id="chip-open", classes="chip")
             yield Label("", id="chip-risk", classes="chip")
-        yield RequisitionTable(self.mediation.now().date(), id="queue-table")
+        yield RequisitionTable(self.mediation.now().date(), self._longest_name(), id="queue-table")
         yield Static("", id="queue-empty")
 
     def on_mount(self) -> None:
         self.refresh_queue(reset_cursor=True)
         self.query_one(RequisitionTable).focus()
+
+    def _longest_name(self) -> int:
+        # Worked out again only when the people change (a keystroke refreshes the queue too).
+        store = self.mediation.store
+        stamp = store.table_versions("people")
+        if self._names[0] != stamp:
+            self._names = (stamp, max((len(person.name) for person in store.list_people()), default=0))
+        return self._names[1]
 
     @property
     def table(self) -> RequisitionTable:
@@ -297,6 +334,7 @@ class QueueScreen(ModeScreen):
         query = self._sql_query()
         table = self.table
         table.today = self.mediation.now().date()
+        table.fit_names(self._longest_name())
         table.sort_key, table.descending = self.query_state.sort, self.query_state.descending
         everything = replace(QueueQuery(), today=query.today)
         counts, version = self._known_counts()

@@ -281,6 +281,7 @@ class StandupScreen(ModeScreen):
     """Before the meeting: how to start one. During it: the agenda, the current item, its clocks and notes."""
 
     COMMAND_AREA: ClassVar[str] = "standup"
+    KEY_ACTIONS = ("start", "next_item", "end")
     SUB_TITLE = "Standup"
     BINDINGS: ClassVar[list[BindingType]] = bindings(COMMANDS)
 

@@ -165,6 +165,7 @@ class PeopleTable(PagedTable[TrackRecord]):
                 width=self.name_width,
                 flex=1,
                 max_width=self.name_width + 2,
+                priority=0,
             ),
             Column("team", "Team", text=lambda r: TEAM_LABELS[r.team], width=10, flex=1, max_width=12),
             number("follow_through_30", "30 d", lambda r: rate_cell(r.follow_through_30), 7),
@@ -199,6 +200,7 @@ class TrackRecordScreen(ModeScreen):
     """Nothing here is typed: every figure comes from commitments and disputes, computed in a worker."""
 
     COMMAND_AREA: ClassVar[str] = "track record"
+    KEY_ACTIONS = ("sort_menu",)
     SUB_TITLE = "Track record"
     # The people, not the teams table (the first focusable widget), so a first visit focuses once.
     AUTO_FOCUS = "#people-table"

@@ -197,3 +197,30 @@ def app_factory(clock: Clock) -> Callable[..., object]:
         return MediationApp(store, now=clock, **kwargs)
 
     return make
+
+
+# The demo as `mediate demo` writes it, at a fixed clock: built once per test process, copied per test.
+DEMO_NOW = dt.datetime(2026, 11, 23, 9, 0)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from mediation_console.console.core.demo_setup import fill_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    with Store(path, now=lambda: DEMO_NOW) as store:
+        fill_demo(store, requisitions=60, seed=7, include_user_pack=False)
+    return path
+
+
+@pytest.fixture
+def demo_app(demo_template: Path, tmp_path: Path) -> Iterator[object]:
+    """The console on a copy of the demo database, on the fixed demo clock."""
+    import shutil
+
+    from mediation_console.console.app import MediationApp
+
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, path)
+    with Store(path, now=lambda: DEMO_NOW) as store:
+        yield MediationApp(store, now=lambda: DEMO_NOW)

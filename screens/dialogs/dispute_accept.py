@@ -14,10 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person
 from mediation_console.db.store import StoreError
+from mediation_console.screens.widgets.wrapped_input import WrappedInput
 
 if TYPE_CHECKING:
     from mediation_console.db.store import Store
@@ -51,20 +52,18 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
         border-title-style: bold;
     }
     ResolveDispute .intro { color: $text-muted; }
-    ResolveDispute .section { text-style: bold; margin: 1 0 0 0; }
+    ResolveDispute .section { text-style: bold; margin: 1 0 0 0; width: 100%; }
     ResolveDispute #resolution { width: 1fr; }
-    ResolveDispute #lines { height: auto; max-height: 14; }
     ResolveDispute .line { height: auto; }
-    ResolveDispute .owner { width: 32; }
-    ResolveDispute .text { width: 1fr; margin: 0 1; }
+    ResolveDispute .owner { width: 1fr; max-width: 40; }
+    ResolveDispute .due-label { width: auto; margin: 0 1 0 2; color: $text-muted; }
     ResolveDispute .due { width: 12; }
-    ResolveDispute .head { color: $text-muted; height: 1; }
-    ResolveDispute .head .owner-head { width: 32; }
-    ResolveDispute .head .text-head { width: 1fr; margin: 0 1; }
-    ResolveDispute .head .due-head { width: 12; }
+    ResolveDispute .text { width: 1fr; margin: 0 0 0 2; }
+    ResolveDispute #lines { height: auto; max-height: 12; }
     ResolveDispute .error { color: $error; display: none; height: auto; }
     ResolveDispute .error.-shown { display: block; }
-    ResolveDispute #resolve-help { color: $text-muted; margin: 1 0 0 0; }
+    ResolveDispute #resolve-help { color: $text-muted; margin: 1 0 0 0; dock: bottom; }
+    ResolveDispute #resolve { overflow-y: auto; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -112,20 +111,18 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
                 yield Static(Text.assemble(("Proposal  ", "dim"), (self.proposal_title, "bold")))
                 yield Static(f"{d.code} · {d.summary}", classes="intro")
             yield Label("Resolution both sides agreed to", classes="section")
-            yield Input(
+            # Wrapped, so the whole resolution reads at 80 columns too.
+            yield WrappedInput(
                 self.resolution,
                 placeholder="e.g. Sam takes the market report to the client on Friday",
                 id="resolution",
                 max_length=4000,
-                compact=True,
             )
             yield Label("", id="resolution-error", classes="error")
             heading = "Commitments this creates" if not self.free_text else "Commitments (optional)"
             yield Label(heading + " — edit before saving; clear a line's text to leave it out", classes="section")
-            with Horizontal(classes="head"):
-                yield Label("Owner", classes="owner-head")
-                yield Label("What is promised", classes="text-head")
-                yield Label("Due", classes="due-head")
+            # Each commitment: its owner and due date on one line, what is promised wrapped below them
+            # (in reading order, which is also the order tab takes).
             with VerticalScroll(id="lines"):
                 for i, line in enumerate(self.lines):
                     with Horizontal(classes="line"):
@@ -137,14 +134,7 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
                             classes="owner",
                             compact=True,
                         )
-                        yield Input(
-                            line.text,
-                            placeholder="what is promised",
-                            id=f"text-{i}",
-                            classes="text",
-                            max_length=1000,
-                            compact=True,
-                        )
+                        yield Label("due", classes="due-label")
                         yield Input(
                             line.due.strftime(DATE_FORMAT) if line.due else "",
                             placeholder="YYYY-MM-DD",
@@ -153,6 +143,9 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
                             max_length=10,
                             compact=True,
                         )
+                    yield WrappedInput(
+                        line.text, placeholder="what is promised", id=f"text-{i}", classes="text", max_length=1000
+                    )
                     yield Label("", id=f"line-{i}-error", classes="error")
             if self.review_date is not None:
                 yield Static(
@@ -178,9 +171,9 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#resolution", Input).focus()
+        self.query_one("#resolution", WrappedInput).focus()
         # Start at the beginning so the lead reads the resolution from its first word.
-        self.query_one("#resolution", Input).cursor_position = 0
+        self.query_one("#resolution", WrappedInput).move_cursor((0, 0))
 
     def action_next_field(self) -> None:
         self.focus_next()
@@ -192,12 +185,12 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
 
     def _collect(self) -> tuple[str, list[Commitment], dict[str, str]]:
         errors: dict[str, str] = {}
-        resolution = self.query_one("#resolution", Input).value.strip()
+        resolution = self.query_one("#resolution", WrappedInput).value.strip()
         if not resolution:
             errors["resolution"] = "Write the resolution both sides agreed to"
         commitments: list[Commitment] = []
         for i in range(len(self.lines)):
-            text = self.query_one(f"#text-{i}", Input).value.strip()
+            text = self.query_one(f"#text-{i}", WrappedInput).value.strip()
             if not text:
                 continue
             owner = self.query_one(f"#owner-{i}", Select).value
@@ -238,6 +231,7 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
             label.set_class(name in errors, "-shown")
 
     @on(Input.Changed)
+    @on(TextArea.Changed)
     @on(Select.Changed)
     def _changed(self) -> None:
         if getattr(self, "_tried", False):
@@ -246,7 +240,8 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
     # -- saving ------------------------------------------------------------------------------------
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(WrappedInput.Submitted)
+    def _submitted(self, event: Input.Submitted | WrappedInput.Submitted) -> None:
         event.stop()
         self.action_save()
 

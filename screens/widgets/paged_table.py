@@ -9,6 +9,10 @@ Drawing is cached too, because every keystroke redraws every visible line: the r
 line width are kept until the CSS or the size changes, the header until the sort changes, and each
 drawn row (keyed by `row_cache_key`, its content) in an LRU, so a row that shows again costs a lookup.
 
+A table wider than the line shows the columns that matter most: each column has a `priority` (0: always
+shown, pinned at the left; higher numbers give way first), and `left`/`right` scroll the other columns
+sideways, the header marking with ◀ and ▶ that there are more.
+
 The owner sorts: the header shows its `sort_key` and direction, and a click on a column's header posts
 `HeaderSelected` with the column's key. `zebra_stripes` shades every other row like DataTable's.
 """
@@ -63,6 +67,9 @@ class Column(Generic[Row]):
     flex: int = 0  # share of the spare width (0 = fixed)
     max_width: int | None = None
     align: Literal["left", "right"] = "left"
+    # Which columns give way on a narrow line: 0 is always shown (and stays put when the table scrolls
+    # sideways); the highest numbers are left out first, the rightmost of equals first.
+    priority: int = 1
 
     def __post_init__(self) -> None:
         if (self.cell is None) == (self.text is None):
@@ -118,6 +125,8 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
         Binding("enter", "select", "Open", show=False),
+        Binding("left", "scroll_columns(-1)", "Columns left", show=False),
+        Binding("right", "scroll_columns(1)", "Columns right", show=False),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -170,6 +179,10 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         self._fetch: Callable[[int, int], Sequence[Row]] = lambda _offset, _limit: []
         self._pages: OrderedDict[int, Sequence[Row]] = OrderedDict()
         self._widths: list[int] = []
+        # How many of the columns that can scroll sideways (priority > 0) are scrolled off to the left.
+        self.column_offset = 0
+        # For one line width and offset: the columns shown, and whether some are hidden left and right.
+        self._visible: tuple[tuple[int, int], list[Column[Row]], bool, bool] | None = None
         self.pages_fetched = 0  # how many pages came from the source; benchmarks read this
         # Drawing caches (see the module docstring); the style ones are emptied when the CSS changes.
         self._lines: OrderedDict[Hashable, Strip] = OrderedDict()
@@ -261,11 +274,56 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
     def set_columns(self, columns: Sequence[Column[Row]]) -> None:
         """New columns (e.g. widths fitted to newly arrived rows): lays the line out and draws it again."""
         self.columns = list(columns)
+        self._forget_columns()
+
+    def _forget_columns(self) -> None:
         self._widths = []
+        self._visible = None
         self._layout = None
         self._header = None
         self._lines.clear()
         self.refresh()
+
+    # -- columns that fit --------------------------------------------------------------------------
+
+    def visible_columns(self, width: int | None = None) -> tuple[list[Column[Row]], bool, bool]:
+        """The columns shown at `width` (the line's by default), in order, and whether columns are hidden
+        to the left (scrolled past) and to the right (more to scroll to, or left out for the width)."""
+        width = self._width() if width is None else width
+        key = (width, self.column_offset)
+        if self._visible is not None and self._visible[0] == key:
+            return self._visible[1], self._visible[2], self._visible[3]
+        scrollable = [c for c in self.columns if c.priority > 0]
+        skipped = {id(c) for c in scrollable[: self.column_offset]}
+        chosen = [c for c in self.columns if id(c) not in skipped]
+
+        def needed(columns: list[Column[Row]], marker: int) -> int:
+            return sum(c.width + 1 for c in columns) + marker
+
+        # Leave out the least important columns until the rest fit (one cell kept for the ▶ marker).
+        while len(chosen) > 1 and needed(chosen, 1 if len(chosen) < len(self.columns) - len(skipped) else 0) > width:
+            droppable = [c for c in chosen if c.priority > 0]
+            if not droppable:
+                break
+            least = max(droppable, key=lambda c: (c.priority, chosen.index(c)))
+            chosen.remove(least)
+        hidden_right = len(chosen) < len(self.columns) - len(skipped)
+        self._visible = (key, chosen, bool(skipped), hidden_right)
+        return chosen, bool(skipped), hidden_right
+
+    def scroll_columns(self, delta: int) -> bool:
+        """Scrolls the sideways columns by `delta` (negative: back to the left); False when there is
+        nothing more that way."""
+        _shown, hidden_left, hidden_right = self.visible_columns()
+        if (delta > 0 and not hidden_right) or (delta < 0 and not hidden_left):
+            return False
+        scrollable = sum(1 for c in self.columns if c.priority > 0)
+        self.column_offset = max(0, min(self.column_offset + delta, scrollable - 1))
+        self._forget_columns()
+        return True
+
+    def action_scroll_columns(self, delta: int) -> None:
+        self.scroll_columns(delta)
 
     # -- geometry ----------------------------------------------------------------------------------
 
@@ -278,22 +336,27 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
 
     def on_resize(self, _event: events.Resize) -> None:
         self._widths = []
+        self._visible = None
+        self._layout = None
+        self._header = None
         self._update_virtual_size()
         self._scroll_cursor_into_view()
 
     def _column_widths(self, width: int) -> list[int]:
+        columns, _left, hidden_right = self.visible_columns(width)
+        width -= 1 if hidden_right else 0  # the ▶ marker's cell
         if self._widths and sum(self._widths) + len(self._widths) == width:
             return self._widths
-        gaps = len(self.columns)  # one space before each column
-        widths = [c.width for c in self.columns]
+        gaps = len(columns)  # one space before each column
+        widths = [c.width for c in columns]
         spare = width - gaps - sum(widths)
-        flexible = [i for i, c in enumerate(self.columns) if c.flex]
+        flexible = [i for i, c in enumerate(columns) if c.flex]
         # Hand out the spare width by flex share, respecting maximums, until it is used up.
         while spare > 0 and flexible:
-            shares = sum(self.columns[i].flex for i in flexible)
+            shares = sum(columns[i].flex for i in flexible)
             handed = 0
             for i in list(flexible):
-                column = self.columns[i]
+                column = columns[i]
                 extra = max(1, spare * column.flex // shares)
                 if column.max_width is not None:
                     extra = min(extra, column.max_width - widths[i])
@@ -307,8 +370,9 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
             if handed == 0:
                 break
             spare -= handed
-        if spare > 0:
+        if spare > 0 and not self.column_offset:
             widths[0] += spare  # no flexible room left: keep the line full
+        # Scrolled sideways, the spare room stays at the right, so the pinned columns keep their width.
         self._widths = widths
         return widths
 
@@ -330,6 +394,8 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         self._tone_styles.clear()
         self._content = None
         self._layout = None
+        self._visible = None
+        self._widths = []
 
     def _style(self, name: str) -> Style:
         """A resolved style: "base", "even-row", "cursor", "header", "header-sorted", or "<line>:<tone>" (a
@@ -387,11 +453,12 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
     def _columns_laid_out(self, width: int) -> tuple[list[_LaidOut], bool]:
         if self._layout is None or self._layout[0] != width:
             widths = self._column_widths(width)
+            columns, _left, _right = self.visible_columns(width)
             self._layout = (
                 width,
                 [
                     (column.cell, column.text, column_width, column.align == "right")
-                    for column, column_width in zip(self.columns, widths, strict=False)
+                    for column, column_width in zip(columns, widths, strict=False)
                 ],
                 sum(widths) + len(widths) == width,
             )
@@ -431,12 +498,14 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         return Strip(segments).adjust_cell_length(width, line_style)  # narrower than the columns' minimums
 
     def _header_strip(self, width: int) -> Strip:
-        key = (width, self.sort_key, self.descending)
+        key = (width, self.sort_key, self.descending, self.column_offset)
         if self._header is not None and self._header[0] == key:
             return self._header[1]
         header, sorted_style = self._style("header"), self._style("header-sorted")
         segments = []
-        for column, column_width in zip(self.columns, self._column_widths(width), strict=False):
+        columns, hidden_left, hidden_right = self.visible_columns(width)
+        first_scrolled = next((c for c in columns if c.priority > 0), None) if hidden_left else None
+        for column, column_width in zip(columns, self._column_widths(width), strict=False):
             label, style = column.label, header
             if column.key == self.sort_key:
                 # The arrow always shows, even when the label has to give way.
@@ -445,9 +514,14 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
                     fit(label, column_width - 1).rstrip() + arrow if cell_len(label) >= column_width else label + arrow
                 )
                 style = sorted_style
-            segments.append(Segment(" ", header))
+            # ◀: columns scrolled off to the left, just before the first column that scrolls.
+            segments.append(Segment("◀" if column is first_scrolled else " ", header))
             segments.append(Segment(fit(label, column_width, column.align), style))
-        strip = Strip(segments).adjust_cell_length(width, header)
+        if hidden_right:
+            strip = Strip(segments).adjust_cell_length(width - 1, header)
+            strip = Strip([*strip, Segment("▶", header)], width)
+        else:
+            strip = Strip(segments).adjust_cell_length(width, header)
         self._header = (key, strip)
         return strip
 
@@ -503,7 +577,8 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
     def column_at(self, x: int) -> Column[Row] | None:
         """The column drawn at `x` (a widget offset), None past the last one."""
         left = 0
-        for column, column_width in zip(self.columns, self._column_widths(self._width()), strict=False):
+        columns, _left, _right = self.visible_columns()
+        for column, column_width in zip(columns, self._column_widths(self._width()), strict=False):
             left += 1 + column_width  # the space before each column, then the column
             if x < left:
                 return column

@@ -21,6 +21,7 @@ from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.dispute_accept import ResolveDispute
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 from mediation_console.screens.disputes import DisputesScreen
+from mediation_console.screens.widgets.wrapped_input import WrappedInput
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 SIZE = (120, 36)
@@ -379,7 +380,7 @@ async def test_a_resolution_in_the_leads_own_words_with_one_commitment(store, se
         assert isinstance(resolve, ResolveDispute)
         await pilot.press(*"Sam raises the cap to 140k with the client")
         resolve.query_one("#owner-0").value = seeded["sam"]
-        resolve.query_one("#text-0", Input).value = "Send the client the market report"
+        resolve.query_one("#text-0", WrappedInput).value = "Send the client the market report"
         resolve.query_one("#due-0", Input).value = "2026-11-25"
         await pilot.pause()
         await pilot.press("enter")
@@ -406,7 +407,7 @@ async def test_a_past_due_date_is_refused_before_anything_is_saved(store, seeded
         await pilot.press("R", *"Agreed in the room")
         resolve = app.screen
         resolve.query_one("#owner-0").value = seeded["rita"]
-        resolve.query_one("#text-0", Input).value = "Send three profiles"
+        resolve.query_one("#text-0", WrappedInput).value = "Send three profiles"
         resolve.query_one("#due-0", Input).value = "2026-11-01"
         await pilot.press("enter")
         await pilot.pause()

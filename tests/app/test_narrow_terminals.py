@@ -1,0 +1,121 @@
+"""Every screen usable at 80×24 (issue 18, problem 3): the key columns show, the rest scroll sideways,
+dialogs wrap their text, the footer keeps Help, Quit and the screen's main key; at 120 columns no name
+is cut."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.screen_text import screen_lines, screen_text
+
+SMALL = (80, 24)
+WIDE = (120, 40)
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def header_line(lines: list[str], first_label: str) -> str:
+    return next(line for line in lines if line.strip().startswith(first_label))
+
+
+async def test_at_80_columns_the_queue_shows_promise_submittals_and_disputes_and_scrolls_to_the_rest(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        header = header_line(screen_lines(demo_app), "Code")
+        for label in ("Title", "Status", "Grade", "Promise", "Subs", "Disp"):
+            assert label in header
+        assert "Client" not in header and header.rstrip().endswith("▶")  # more to the right, and it says so
+
+        await pilot.press("right")
+        header = header_line(screen_lines(demo_app), "Code")
+        assert "◀" in header and "Sales" in header and "Title" not in header
+        await pilot.press("right", "right", "right", "right", "right")
+        header = header_line(screen_lines(demo_app), "Code")
+        assert "Recruiter" in header and "Open" in header and "▶" not in header
+        assert "Disp" in header  # the code and the counts stay while the names come into view
+
+        await pilot.press("left", "left", "left", "left", "left", "left", "left")
+        header = header_line(screen_lines(demo_app), "Code")
+        assert "Title" in header and "◀" not in header
+
+
+async def test_at_120_columns_no_persons_name_is_cut_in_the_queue(demo_app):
+    names = [p.name for p in demo_app.store.list_people()]
+    async with demo_app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        text = screen_text(demo_app)
+        header = header_line(screen_lines(demo_app), "Code")
+        assert "Sales" in header and "Recruiter" in header and "Disp" in header
+        shown = [name for name in names if name in text]
+        assert shown, "the queue shows the people's names"
+        for line in screen_lines(demo_app):
+            for word in line.split("  "):
+                word = word.strip()
+                if word.endswith("…"):
+                    assert not any(name.startswith(word[:-1]) for name in names), f"{word!r} cuts a name"
+
+
+@pytest.mark.parametrize(
+    ("key", "main_key"),
+    [("1", "New"), ("2", "accept"), ("3", "kept"), ("4", "sort"), ("5", "start")],
+)
+async def test_at_80_columns_every_footer_keeps_help_quit_and_the_screens_main_key(demo_app, key, main_key):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        footer = screen_lines(demo_app)[-1]
+        assert "? Help" in footer and "q Quit" in footer
+        assert main_key in footer
+
+
+async def test_at_80_columns_the_standup_footer_keeps_end_the_meeting(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        footer = screen_lines(demo_app)[-1]
+        assert "E end" in footer and "? Help" in footer and "q Quit" in footer
+
+
+async def test_at_80_columns_the_disputes_table_shows_each_disputes_status(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        lines = screen_lines(demo_app)
+        assert "Status" in header_line(lines, "Code")
+        assert any("mediating" in line for line in lines)
+
+
+async def test_at_80_columns_the_expectations_show_their_verdict(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        lines = screen_lines(demo_app)
+        assert "Verdict" in header_line(lines, "Expectation ")
+        assert any("✖ missed" in line or "▲ at risk" in line or "● met" in line for line in lines)
+
+
+async def test_at_80_columns_the_accept_window_shows_each_commitment_whole(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = demo_app.screen
+        text = " ".join(" ".join(line.split()) for line in screen_lines(demo_app))
+        line = dialog.query_one("#text-0").value
+        assert len(line) > 30
+        # Wrapped over as many lines as it needs, every word of it on screen.
+        for word in line.split():
+            assert word in text
+        assert "enter save" in text and "esc cancel" in text

@@ -1,0 +1,36 @@
+"""Every screen on the demo data at the sizes people share at: 80×24, 100×30 and 120×40 (issue 18)."""
+
+from __future__ import annotations
+
+import pytest
+
+SIZES = [(80, 24), (100, 30), (120, 40)]
+SCREENS = {"queue": "1", "disputes": "2", "expectations": "3", "track_record": "4", "standup": "5"}
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_screen_at_each_size(snap_compare, demo_app, screen, size):
+    async def open_screen(pilot) -> None:
+        await settle(pilot)
+        await pilot.press(SCREENS[screen])
+        await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=open_screen)
+
+
+def test_the_accept_window_at_80_columns(snap_compare, demo_app):
+    async def accept(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=accept)
