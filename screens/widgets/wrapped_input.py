@@ -86,7 +86,7 @@ class WrappedInput(TextArea):
             event.prevent_default()
             self.app.bell()
 
-    def _on_paste(self, event: events.Paste) -> None:
+    async def _on_paste(self, event: events.Paste) -> None:
         # A pasted line break joins the lines, so the field stays one paragraph.
         event.text = _one_paragraph(event.text)
 
