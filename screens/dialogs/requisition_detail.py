@@ -187,7 +187,9 @@ class RequisitionDetail(ModalScreen[None]):
         if card is None:
             grade = self.requisition.grade or "–"
             return f"Grade {grade}. The scorecard's reasons appear once the rules module has scored this requisition."
-        lines = [f"[b]Score {card.score} · grade {card.grade}[/b]"]
+        # The cap and its reason beside the score, so "80 · C" never reads as a contradiction.
+        lines = [f"[b]{escape(card.headline())}[/b]"]
+        lines += [f"[dim]Also: {escape(g.sentence)}[/dim]" for g in card.gates if g is not card.binding_gate]
         for reason in card.reasons:
             points = getattr(reason, "points", 0)
             lines.append(f"{points:>5g}  {escape(str(getattr(reason, 'sentence', reason)))}")

@@ -81,7 +81,11 @@ CRITERIA_CASES = [
     ("terms", {"engagement": Engagement.CONTINGENT, "competing_agencies": 3, "fee_pct": 15}, 0, "fee of 15%"),
     ("hiring_manager", {"feedback_agreed_48h": False}, 1, "has not agreed to feedback within 48 h"),
     ("hiring_manager", {"hiring_manager_access": False}, 1, "was not on the intake call"),
-    ("hiring_manager", {"hiring_manager_access": False, "feedback_agreed_48h": False}, 0, "No access"),
+    ("hiring_manager", {"hiring_manager_access": False, "feedback_agreed_48h": False}, 0, "no feedback agreement"),
+    # Without an intake the sentences never claim the hiring manager was on one (issue 18, problem 4).
+    ("hiring_manager", {"intake_at": None}, 2, "no intake call has been held yet"),
+    ("hiring_manager", {"intake_at": None, "feedback_agreed_48h": False}, 1, "no intake call has been held yet"),
+    ("hiring_manager", {"intake_at": None, "hiring_manager_access": False}, 1, "no intake call has been held with"),
     ("interview_process", {"interview_stages": 2}, 2, "2 interview stages"),
     ("interview_process", {"interview_stages": 5}, 1, "5 interview stages"),
     ("interview_process", {"interview_stages": 7}, 0, "drop out"),
@@ -177,3 +181,15 @@ def test_the_estimate_falls_back_to_the_shrm_average_with_thin_history():
     thin = estimate_from([10, 12], "B", "contingent")
     assert (thin.days, thin.source) == (36, "default")
     assert "SHRM average" in thin.sentence and "only 2" in thin.sentence
+
+
+def test_a_capped_grade_reads_with_its_cap_and_reason_beside_the_score(scorer):
+    card = scorer.score(perfect(intake_at=None))
+    assert card.headline().startswith(f"Score {card.score} · grade C, capped from A: No intake call")
+    assert card.cap_note() == "capped from A: no intake call"
+
+
+def test_a_grade_from_the_score_alone_names_its_band(scorer):
+    card = scorer.score(perfect())
+    assert card.headline() == f"Score {card.score} · grade A (A is 70 or more)"
+    assert card.cap_note() == ""

@@ -96,6 +96,7 @@ class Scorecard:
         "score_grade",
         "gates",
         "estimate",
+        "bands",
         "_chosen",
         "_facts",
         "_reasons",
@@ -112,6 +113,7 @@ class Scorecard:
         facts: Mapping[str, Any],
         gates: tuple[GateResult, ...],
         estimate: Estimate | None = None,
+        bands: tuple[int, int] | None = None,
     ) -> None:
         self.requisition_id = requisition_id
         self.code = code
@@ -120,6 +122,7 @@ class Scorecard:
         self.score_grade = score_grade
         self.gates = gates
         self.estimate = estimate
+        self.bands = bands  # the lowest scores of grades A and B in the pack that scored it
         self._chosen = chosen  # per criterion: (id, title, weight, level score, reason template)
         self._facts = facts
         self._reasons: tuple[Reason, ...] | None = None
@@ -148,11 +151,40 @@ class Scorecard:
             self._facts,
             self.gates,
             estimate,
+            self.bands,
         )
 
     def summary(self) -> str:
         gate = f", capped at {self.grade} ({self.gates[0].title.lower()})" if self.capped else ""
         return f"Grade {self.grade}: {self.score}/100{gate}"
+
+    @property
+    def binding_gate(self) -> GateResult | None:
+        """The gate that set the grade (the lowest cap among those that apply), when one capped it."""
+        if not self.capped:
+            return None
+        return next((g for g in self.gates if g.cap == self.grade), None)
+
+    def band_text(self) -> str:
+        """Which scores make the grade the score alone gives, e.g. "B is 45–69"."""
+        if self.bands is None:
+            return ""
+        a, b = self.bands
+        return {"A": f"A is {a} or more", "B": f"B is {b}–{a - 1}", "C": f"C is under {b}"}[self.score_grade]
+
+    def headline(self) -> str:
+        """The score and the grade, never one without what explains the other: the score's band, or the
+        cap that overrides it and why ("Score 80 · grade C, capped from A: No intake call has been held…")."""
+        gate = self.binding_gate
+        if gate is not None:
+            return f"Score {self.score} · grade {self.grade}, capped from {self.score_grade}: {gate.sentence}"
+        band = self.band_text()
+        return f"Score {self.score} · grade {self.grade}" + (f" ({band})" if band else "")
+
+    def cap_note(self) -> str:
+        """A short note of the cap for a tight space ("capped from A: no intake call"), "" when none."""
+        gate = self.binding_gate
+        return "" if gate is None else f"capped from {self.score_grade}: {gate.title.lower()}"
 
     def __repr__(self) -> str:
         return f"Scorecard({self.code!r}, {self.score}, {self.grade!r})"
@@ -218,4 +250,6 @@ class Scorer:
                 gates.append(GateResult(gate_id, title, cap, template.render(f)))
                 if GRADE_ORDER[cap] > GRADE_ORDER[grade]:
                     grade = cap
-        return Scorecard(req.id, req.code, score, grade, score_grade, tuple(chosen), f, tuple(gates))
+        return Scorecard(
+            req.id, req.code, score, grade, score_grade, tuple(chosen), f, tuple(gates), bands=(self._a, self._b)
+        )

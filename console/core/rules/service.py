@@ -304,6 +304,9 @@ class Mediator:
         evidence = event_evidence(req, events, self.now, card.grade, self.calendar, self._workload(req.recruiter_id))
         facts["spec_changes"] += evidence.pop("spec_change_events")
         facts.update(evidence)
+        # Not a fact conditions read: what the grade's line shows beside it, so a fact list with
+        # "score 80" and "grade C" says the grade was capped and by what.
+        facts[GRADE_CAP_NOTE] = card.cap_note()
         return facts
 
     def _workload(self, recruiter_id: int | None) -> int | None:
@@ -491,6 +494,10 @@ class Mediator:
         return result
 
 
+# The key under which Mediator.facts keeps the grade's cap note for display (see _lines).
+GRADE_CAP_NOTE = "_grade_cap_note"
+
+
 def _lines(facts: dict[str, Any], names: Sequence[str], pack: Pack | None = None) -> list[FactLine]:
     lines = []
     seen = set()
@@ -500,7 +507,10 @@ def _lines(facts: dict[str, Any], names: Sequence[str], pack: Pack | None = None
         seen.add(name)
         spec = ALL_FACTS.get(name)
         if spec is not None:
-            lines.append(FactLine(spec.label, spec.display(facts.get(name)), name))
+            shown = spec.display(facts.get(name))
+            if name == "grade" and facts.get(GRADE_CAP_NOTE):
+                shown = f"{shown} ({facts[GRADE_CAP_NOTE]})"
+            lines.append(FactLine(spec.label, shown, name))
         elif pack is not None and name in pack.constants:
             lines.append(FactLine(name.replace("_", " ").capitalize(), str(pack.constants[name]), name))
     return lines
