@@ -62,6 +62,15 @@ COMMANDS = register(
         key_display="/",
     ),
     Command(
+        "disputes.clear",
+        "escape",
+        "disputes",
+        "clear the filter",
+        "Clear the typed filter (as in the queue); pressed again, show every dispute, not only open ones",
+        "clear_filter",
+        key_display="esc",
+    ),
+    Command(
         "disputes.scope", "o", "disputes", "open only / all", "Show only open disputes, or all of them", "toggle_scope"
     ),
     Command(
@@ -594,9 +603,13 @@ class DisputesScreen(ModeScreen):
     def _filter_done(self) -> None:
         self.query_one("#disputes-table", DataTable).focus()
 
-    def key_escape(self) -> None:
-        if self.focused is self.query_one("#disputes-filter", Input):
-            self.query_one("#disputes-table", DataTable).focus()
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#disputes-filter", Input)
+        if box.value:
+            box.value = ""  # its Changed message reloads
+        elif self.open_only:
+            self.action_toggle_scope()
+        self.query_one("#disputes-table", DataTable).focus()
 
     def action_toggle_scope(self) -> None:
         self.open_only = not self.open_only

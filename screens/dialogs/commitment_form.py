@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from pydantic import ValidationError
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from mediation_console.db.models import Commitment, CommitmentSource, Expectation, Person
+from mediation_console.screens.dialogs.form_keys import FormScreen, key_label
 from mediation_console.screens.dialogs.modals import FormModal, friendly_errors
 
 FIELDS = ("owner", "text", "due", "expectation")
@@ -41,7 +41,6 @@ class CommitmentForm(FormModal[Commitment | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel", tooltip="Close without saving"),
         Binding("ctrl+s", "save", "save", priority=True, tooltip="Save the commitment"),
     ]
 
@@ -100,7 +99,7 @@ class CommitmentForm(FormModal[Commitment | None]):
         owner = self.default_owner()
         with Vertical(id=self.BOX_ID, classes="commitment-box") as box:
             box.border_title = "New commitment"
-            box.border_subtitle = "ctrl+s save · esc cancel"
+            box.border_subtitle = "enter save · tab next field · esc cancel"
             yield from self.compose_context()
             yield Label("Owner (one person)", classes="field-label")
             yield Select(
@@ -118,11 +117,23 @@ class CommitmentForm(FormModal[Commitment | None]):
             yield Static("", id="due-error", classes="error")
             yield from self.compose_links()
             with Horizontal(classes="buttons"):
-                yield Button("Save [ctrl+s]", variant="primary", id="save")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(key_label("Save [enter]"), variant="primary", id="save")
+                yield Button(key_label("Cancel [esc]"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one(f"#{self.FIRST_FIELD}").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # Focus starts on the owner (reading order: one tab reaches what is promised). With the owner
+        # already chosen, typing goes straight into what is promised instead of being lost.
+        owner = self.query_one("#owner", Select)
+        if self.focused is owner and owner.value is not Select.NULL and event.is_printable and event.character:
+            text = self.query_one("#text", Input)
+            text.select_on_focus = False  # selecting on focus would let the next key replace this one
+            text.focus()
+            text.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
 
     def commitment(self) -> tuple[Commitment | None, dict[str, str]]:
         errors: dict[str, str] = {}
@@ -171,7 +182,7 @@ class CommitmentForm(FormModal[Commitment | None]):
         self.dismiss(commitment)
 
 
-class CancelCommitment(ModalScreen[str | None]):
+class CancelCommitment(FormScreen[str | None]):
     """Cancelling is not missing: it needs a reason, which stays on the record."""
 
     DEFAULT_CSS = """
@@ -188,7 +199,6 @@ class CancelCommitment(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "back", tooltip="Keep the commitment open"),
         Binding("ctrl+s", "save", "cancel it", priority=True, tooltip="Cancel the commitment with this reason"),
     ]
 
@@ -206,8 +216,8 @@ class CancelCommitment(ModalScreen[str | None]):
             yield Input(placeholder="e.g. the client filled the role themselves", id="reason", max_length=500)
             yield Static("", id="reason-error", classes="error")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel it [enter]", variant="warning", id="save")
-                yield Button("Keep it open [esc]", id="back")
+                yield Button(key_label("Cancel it [enter]"), variant="warning", id="save")
+                yield Button(key_label("Keep it open [esc]"), id="back")
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
@@ -229,6 +239,9 @@ class CancelCommitment(ModalScreen[str | None]):
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def action_cancel(self) -> None:  # esc (asking first when a reason was typed): keep it open
+        self.action_back()
 
 
 __all__ = ["CommitmentForm", "CancelCommitment"]

@@ -13,11 +13,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person
 from mediation_console.db.store import StoreError
+from mediation_console.screens.dialogs.form_keys import FormScreen
 from mediation_console.screens.widgets.wrapped_input import WrappedInput
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class DraftCommitment:
     due: dt.date | None
 
 
-class ResolveDispute(ModalScreen["Dispute | None"]):
+class ResolveDispute(FormScreen["Dispute | None"]):
     """Accepts a proposal (or a resolution in the lead's own words) and creates its commitments.
 
     Every line is editable: owner, what is promised, due date. Clearing a line's text leaves it out.
@@ -67,7 +67,6 @@ class ResolveDispute(ModalScreen["Dispute | None"]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel", id="resolve.cancel", tooltip="Close without saving"),
         Binding("down", "next_field", "next field", show=False),
         Binding("up", "previous_field", "previous field", show=False),
     ]

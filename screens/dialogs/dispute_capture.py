@@ -12,13 +12,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from mediation_console.db.models import CATEGORY_LABELS, Dispute, DisputeCategory, Requisition, Team
 from mediation_console.db.store import QueueQuery, StoreError
+from mediation_console.screens.dialogs.form_keys import FormScreen
 
 if TYPE_CHECKING:
     from mediation_console.db.store import Store
@@ -135,8 +135,11 @@ class CategoryPicker(Widget, can_focus=True):
         return Text("\n").join(lines)
 
 
-class DisputeCapture(ModalScreen["Dispute | None"]):
+class DisputeCapture(FormScreen["Dispute | None"]):
     """Logs a new dispute, or edits one when given `dispute`. Dismisses with the stored dispute."""
+
+    # Its own enter saves from the summary and picks the highlighted requisition while suggesting.
+    ENTER_SAVES = False
 
     DEFAULT_CSS = """
     DisputeCapture { align: center middle; }
@@ -160,7 +163,6 @@ class DisputeCapture(ModalScreen["Dispute | None"]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "cancel", id="capture.cancel", tooltip="Close without saving"),
         Binding("down", "next_field", "next field", show=False),
         Binding("up", "previous_field", "previous field", show=False),
     ]

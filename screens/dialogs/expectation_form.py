@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from mediation_console.console.core.metric_registry import CHECKED_BY_HAND, REGISTRY, definition
 from mediation_console.db.models import Expectation, ExpectationStatus, Team
+from mediation_console.screens.dialogs.form_keys import key_label
 from mediation_console.screens.dialogs.modals import FormModal, friendly_errors
 
 BY_HAND = "by_hand"  # the Select's value for "checked in by hand" (Select cannot hold None)
@@ -46,7 +47,6 @@ class ExpectationForm(FormModal[Expectation | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel", tooltip="Close without saving"),
         Binding("ctrl+s", "save", "save", priority=True, tooltip="Propose the expectation"),
     ]
 
@@ -62,7 +62,7 @@ class ExpectationForm(FormModal[Expectation | None]):
         first = next(iter(REGISTRY.values()))
         with Vertical(id="expectation-form") as box:
             box.border_title = "New expectation (proposed until both teams agree)"
-            box.border_subtitle = "ctrl+s save · esc cancel"
+            box.border_subtitle = "enter save · tab next field · esc cancel"
             yield Label("Measured by", classes="field-label")
             yield Select(
                 [(spec.label, key) for key, spec in REGISTRY.items()] + [(CHECKED_BY_HAND.label, BY_HAND)],
@@ -92,8 +92,8 @@ class ExpectationForm(FormModal[Expectation | None]):
                     yield Input(_number(first.default_window_days), id="window_days")
                     yield Static("", id="window_days-error", classes="error")
             with Horizontal(classes="buttons"):
-                yield Button("Propose [ctrl+s]", variant="primary", id="save")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(key_label("Propose [enter]"), variant="primary", id="save")
+                yield Button(key_label("Cancel [esc]"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#metric", Select).focus()

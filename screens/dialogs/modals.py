@@ -28,6 +28,7 @@ from mediation_console.db.models import (
     allowed_transitions,
 )
 from mediation_console.db.store import StoreError
+from mediation_console.screens.dialogs.form_keys import FormScreen, key_label
 
 T = TypeVar("T")
 
@@ -93,8 +94,8 @@ def friendly_errors(exc: ValidationError) -> dict[str, str]:
     return messages
 
 
-class FormModal(ModalScreen[T], Generic[T]):
-    """A dialog form: enter on LAST_FIELD saves and elsewhere moves on; Save and Cancel buttons.
+class FormModal(FormScreen[T], Generic[T]):
+    """A dialog form: enter saves from any field (FormScreen); esc asks first when changed; Save and Cancel buttons.
 
     Subclasses implement `action_save`; `action_cancel` closes without a result.
     """
@@ -143,8 +144,8 @@ class ConfirmModal(ModalScreen[bool]):
             dialog.border_title = "Please confirm"
             yield Static(self.question, classes="question")
             with Horizontal(classes="buttons"):
-                yield Button(f"{self.confirm_label} [y]", variant="primary", id="yes")
-                yield Button("No [n]", id="no")
+                yield Button(key_label(f"{self.confirm_label} [y]"), variant="primary", id="yes")
+                yield Button(key_label("No [n]"), id="no")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -192,7 +193,6 @@ class StatusChangeModal(FormModal[Requisition | None]):
     """Moves a requisition to one of the statuses allowed from where it is; some moves need a reason."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
 
@@ -218,8 +218,8 @@ class StatusChangeModal(FormModal[Requisition | None]):
             yield Input(placeholder="why (required for declined and lost)", id="reason")
             yield Static("", id="reason-error", classes="field-error")
             with Horizontal(classes="buttons"):
-                yield Button("Save [ctrl+s]", variant="primary", id="save")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(key_label("Save [enter]"), variant="primary", id="save")
+                yield Button(key_label("Cancel [esc]"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0
@@ -281,7 +281,6 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
     """Logs something that happened on a requisition: a submittal, feedback, an interview…"""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
 
@@ -295,7 +294,7 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         req = self.requisition
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = f"Log a pipeline event · {req.code}"
-            dialog.border_subtitle = "ctrl+s save · esc cancel"
+            dialog.border_subtitle = "enter save · tab next field · esc cancel"
             yield Static(req.title, classes="question")
             yield Label("What happened", classes="field-label")
             yield Select(
@@ -320,8 +319,8 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
             yield Input(placeholder="e.g. two candidates sent, client asked for more seniority", id="note")
             yield Static("", id="note-error", classes="field-error")
             with Horizontal(classes="buttons"):
-                yield Button("Save [ctrl+s]", variant="primary", id="save")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(key_label("Save [enter]"), variant="primary", id="save")
+                yield Button(key_label("Cancel [esc]"), id="cancel")
 
     def on_mount(self) -> None:
         self._show_detail()

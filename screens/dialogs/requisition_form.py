@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from mediation_console.db.models import Engagement, Person, Requisition, edited_fields
 from mediation_console.db.store import EditConflict, StoreError
+from mediation_console.screens.dialogs.form_keys import key_label
 from mediation_console.screens.dialogs.modals import FormModal, friendly_errors
 
 Kind = Literal["text", "int", "float", "date", "datetime", "select"]
@@ -84,12 +85,11 @@ def _parse(raw: str, kind: Kind) -> Any:
 class RequisitionForm(FormModal[Requisition | None]):
     LAST_FIELD = "field-notes"
 
-    """Create or edit a requisition. ctrl+s (or enter on the last field) saves; esc cancels."""
+    """Create or edit a requisition. enter (or ctrl+s) saves from any field; esc cancels, asking first if changed."""
 
     AUTO_FOCUS = "#field-title"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
     ]
 
     def __init__(
@@ -138,7 +138,7 @@ class RequisitionForm(FormModal[Requisition | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form") as dialog:
             dialog.border_title = f"Edit {self.requisition.code}" if self.requisition is not None else "New requisition"
-            dialog.border_subtitle = "enter next field · ctrl+s save · esc cancel"
+            dialog.border_subtitle = "enter save · tab next field · esc cancel"
             with VerticalScroll(id="form-fields", can_focus=False):
                 for spec in FIELDS:
                     with Horizontal(classes="form-row", id=f"row-{spec.name}"):
@@ -158,8 +158,8 @@ class RequisitionForm(FormModal[Requisition | None]):
                         yield Static("", id="error-notes", classes="field-error")
                 yield Static("", id="error-form", classes="field-error")
             with Horizontal(classes="buttons"):
-                yield Button("Save [ctrl+s]", variant="primary", id="save")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(key_label("Save [enter]"), variant="primary", id="save")
+                yield Button(key_label("Cancel [esc]"), id="cancel")
 
     # -- reading and checking ----------------------------------------------------------------------
 

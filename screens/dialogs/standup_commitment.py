@@ -21,7 +21,9 @@ class StandupCommitment(CommitmentForm):
     BOX_ID: ClassVar[str] = "commit"
     TEXT_PLACEHOLDER: ClassVar[str] = "e.g. book the joint intake with the hiring manager"
     OWNER_ERROR_BEFORE_CHOICE: ClassVar[bool] = True
-    FIRST_FIELD: ClassVar[str] = "text"  # the owner is prefilled from the item
+    # The owner is prefilled from the item; focus still starts on it, so tab follows the reading order
+    # (owner, what is promised, due) and typing goes into what is promised (CommitmentForm.on_key).
+    FIRST_FIELD: ClassVar[str] = "owner"
 
     def __init__(
         self,

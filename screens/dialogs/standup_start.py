@@ -10,11 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
 from mediation_console.console.core.agenda import DEFAULT_MEETING_MINUTES, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES
 from mediation_console.db.models import Attendee, Person, Team
+from mediation_console.screens.dialogs.form_keys import FormScreen, key_label
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,9 @@ def parse_meeting_length(text: str) -> tuple[float | None, str]:
     return minutes, ""
 
 
-class StandupStart(ModalScreen[StandupPlan | None]):
-    """Everyone active is ticked as present; space toggles a person, ctrl+s starts."""
+class StandupStart(FormScreen[StandupPlan | None]):
+    SAVE_ACTION = "start"  # enter starts the meeting from any field (space ticks a person)
+    """Everyone active is ticked as present; space toggles a person, enter (or ctrl+s) starts."""
 
     DEFAULT_CSS = """
     StandupStart { align: center middle; }
@@ -54,7 +55,6 @@ class StandupStart(ModalScreen[StandupPlan | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel", tooltip="Close without starting"),
         Binding("ctrl+s", "start", "start", priority=True, tooltip="Start the standup"),
     ]
 
@@ -67,7 +67,7 @@ class StandupStart(ModalScreen[StandupPlan | None]):
         leads = [p for p in self.people if p.team == Team.LEAD]
         with Vertical(id="start") as box:
             box.border_title = "Start a standup"
-            box.border_subtitle = "space present/absent · ctrl+s start · esc cancel"
+            box.border_subtitle = "space present/absent · enter start · esc cancel"
             yield Label("Who is here (ticked = present)", classes="field-label")
             yield SelectionList[int](*[(f"{p.name} · {p.team}", p.saved_id, True) for p in self.people], id="attendees")
             yield Label("Facilitator", classes="field-label")
@@ -81,8 +81,8 @@ class StandupStart(ModalScreen[StandupPlan | None]):
             yield Input(f"{self.meeting_minutes:g}", id="timebox")
             yield Static("", id="timebox-error")
             with Horizontal(classes="buttons"):
-                yield Button("Start [ctrl+s]", variant="primary", id="go")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(key_label("Start [enter]"), variant="primary", id="go")
+                yield Button(key_label("Cancel [esc]"), id="cancel")
             yield Static(
                 "The agenda is built from the data as it is now; the most urgent items fill the time, "
                 "the rest wait under “+N more” (+ adds them).",
