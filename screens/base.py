@@ -16,6 +16,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from mediation_console.screens.widgets.contrast import readable_hex
+
 if TYPE_CHECKING:
     from mediation_console.console.app import MediationApp
 
@@ -98,12 +100,15 @@ class ModeScreen(Screen[None]):
         # asks for a colour per row. The variables change only with the stylesheet (a theme change).
         if self._theme_variables[0] != self.app._css_update_count:
             self._theme_variables = (self.app._css_update_count, self.app.get_css_variables())
-        value = self._theme_variables[1].get(name, "")
+        variables = self._theme_variables[1]
+        value = variables.get(name, "")
         try:
             Color.parse(value)
+            Color.parse(variables.get("surface", ""))
         except ColorParseError:
-            return ""
-        return value
+            return value if _is_colour(value) else ""
+        # Readable on the screen's surface at any theme (a light theme's green is ~1.6:1 otherwise).
+        return readable_hex(value, variables["surface"])
 
     @property
     def mediation(self) -> MediationApp:
@@ -122,6 +127,14 @@ class ModeScreen(Screen[None]):
     def can_write(self) -> bool:
         """False (with a toast) when the database is read-only; call at the top of every write."""
         return self.mediation.can_write()
+
+
+def _is_colour(value: str) -> bool:
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        return False
+    return True
 
 
 class ModeFooter(Footer):

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Center, Horizontal
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
@@ -194,7 +194,11 @@ class RequisitionTable(PagedTable[RequisitionRow]):
             if row.promised_date is None or row.status in CLOSED_STATUSES:
                 return NOT_APPLICABLE
             days = (row.promised_date - self.today).days
-            return Cell(f"{days}d", "bad" if promise_is_at_risk(row, self.today) else None)
+            if days < 0:
+                return Cell(f"{days}d", "bad")  # the minus says it: the promised date passed that long ago
+            if promise_is_at_risk(row, self.today):
+                return Cell(f"{days}d!", "bad")  # ahead, but sooner than the realistic estimate
+            return Cell(f"{days}d")
 
         def count(value: int) -> Cell:
             return Cell(str(value)) if value else NONE_YET
@@ -280,7 +284,9 @@ class QueueScreen(ModeScreen):
             yield Label("", id="chip-open", classes="chip")
             yield Label("", id="chip-risk", classes="chip")
         yield RequisitionTable(self.mediation.now().date(), self._longest_name(), id="queue-table")
-        yield Static("", id="queue-empty")
+        # The hatch fills the area around the message, never the spaces between its words.
+        with Center(id="queue-empty-area"):
+            yield Static("", id="queue-empty")
 
     def on_mount(self) -> None:
         self.refresh_queue(reset_cursor=True)
@@ -443,7 +449,7 @@ class QueueScreen(ModeScreen):
             for chip_id, (_, active) in chips.items():
                 self.query_one(f"#{chip_id}", Label).set_class(active, "active")
             self.table.display = self.shown > 0
-            self.query_one("#queue-empty", Static).display = self.shown == 0
+            self.query_one("#queue-empty-area").display = self.shown == 0
         self.refresh_bindings()
 
     def show_requisition(self, requisition_id: int) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -277,6 +277,10 @@ register(
 )
 
 
+# Below this terminal width the item and meeting clocks take a line each.
+NARROW_CLOCKS = 120
+
+
 class StandupScreen(ModeScreen):
     """Before the meeting: how to start one. During it: the agenda, the current item, its clocks and notes."""
 
@@ -296,6 +300,8 @@ class StandupScreen(ModeScreen):
     StandupScreen #clocks { height: 1; }
     StandupScreen #item-clock { width: 1fr; text-style: bold; }
     StandupScreen #meeting-clock { width: auto; color: $text-muted; }
+    StandupScreen.-narrow #clocks { layout: vertical; height: 2; }
+    StandupScreen.-narrow #item-clock, StandupScreen.-narrow #meeting-clock { width: 1fr; }
     StandupScreen .-over { color: $warning; }
     StandupScreen .-way-over { color: $error; text-style: bold; }
     StandupScreen #item-section { color: $accent; text-style: bold; height: 1; margin: 1 0 0 0; }
@@ -530,6 +536,11 @@ class StandupScreen(ModeScreen):
             text.append("None yet. c records one: an owner, what is promised, a due date.", style="dim")
         self.query_one("#made-list", Static).update(text)
 
+    def on_resize(self, event: events.Resize) -> None:
+        # Side by side the two clocks need ~70 columns of the item pane: narrower, one above the other,
+        # so neither the item's overrun nor the meeting's is cut off.
+        self.set_class(event.size.width < NARROW_CLOCKS, "-narrow")
+
     def _tick(self) -> None:
         if not self.running or self.standup is None:
             return
@@ -548,7 +559,9 @@ class StandupScreen(ModeScreen):
         total = (now - self.standup.started_at).total_seconds()
         budget = box * max(1, talk_items(self.standup.items))
         meeting = self.query_one("#meeting-clock", Static)
-        meeting.update(f"Meeting {clock_text(total)} of ~{clock_text(budget)}")
+        # The overrun in words as well as in red: a shared or narrow screen shows no colour change.
+        meeting_over = f"  +{clock_text(total - budget)} over" if total > budget else ""
+        meeting.update(f"Meeting {clock_text(total)} of ~{clock_text(budget)}{meeting_over}")
         meeting.set_class(total > budget, "-way-over")
 
     def _running_seconds(self, now: dt.datetime) -> int:

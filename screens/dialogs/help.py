@@ -16,6 +16,35 @@ from mediation_console.screens.commands import areas, commands_in
 
 AREA_TITLES = {"app": "Everywhere"}
 
+# What each colour on the screens also says in a sign or a word: colour is never the only signal.
+LEGEND: tuple[tuple[str, str], ...] = (
+    (
+        "A  B  C",
+        "Grade (green, amber, red): A scores 70 or more, B 45–69, C under 45, unless a gate caps it; "
+        "the detail (enter) says which cap and why",
+    ),
+    ("-33d", "Promise: a minus means the date sales promised passed that many days ago"),
+    ("13d!", "Promise: 13 days away, but sooner than the realistic time to fill (at risk)"),
+    ("13d", "Promise: 13 days away and realistic"),
+    ("–", "Nothing to show: no date promised, the requisition is closed, or not graded yet"),
+    ("on hold", "Status in amber: paused, resumable; closed requisitions are dimmed"),
+    ("◀  ▶", "More columns to the left or right: left and right scroll the table sideways"),
+    ("●●● ●●· ●··", "Dispute severity: high, medium, low"),
+    ("● met  ▲ at risk  ✖ missed  ○ no data", "Expectation verdict against its target"),
+    ("overdue 6d  due today", "Commitment due state, in words beside its colour"),
+    ("▁▃▅█  ·", "Trend by week (12 weeks, oldest left): bar height is the week's rate; · a week with no data"),
+    ("X", "A ticked box (an unticked one is empty)"),
+)
+
+
+def legend_table() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(justify="right", style="bold", min_width=8)
+    table.add_column()
+    for sign, meaning in LEGEND:
+        table.add_row(sign, Text(meaning))
+    return table
+
 
 def keys_table(area: str) -> Table:
     table = Table.grid(padding=(0, 2))
@@ -43,11 +72,14 @@ class HelpScreen(ModalScreen[None]):
             dialog.border_title = "Keys"
             dialog.border_subtitle = "ctrl+p finds any action by name · esc close"
             with VerticalScroll():
-                for area in ordered:
-                    if not commands_in(area):
-                        continue
+                shown = [area for area in ordered if commands_in(area)]
+                for index, area in enumerate(shown):
                     yield Static(AREA_TITLES.get(area, area.capitalize()), classes="section-title")
                     yield Static(keys_table(area), classes="help-keys")
+                    if index == min(1, len(shown) - 1):
+                        # After the keys of everywhere and of this screen: what its colours mean.
+                        yield Static("What the colours and signs mean", classes="section-title", id="legend-title")
+                        yield Static(legend_table(), classes="help-keys", id="legend")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -28,6 +28,7 @@ from mediation_console.db.csv_import import (
 )
 from mediation_console.db.store import Store, StoreError
 from mediation_console.screens.queue import QueueScreen
+from mediation_console.screens.widgets.tick import Tick
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -106,7 +107,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
             yield Label("Mapping file (optional)", classes="field-label")
             yield Input(placeholder="a .toml naming other headers and status words", id="import-map")
             yield Static("", id="error-import-map", classes="field-error")
-            yield Checkbox("Dry run: check every row and report, write nothing", id="import-dry-run")
+            yield Tick("Dry run: check every row and report, write nothing", id="import-dry-run")
             with Vertical(id="import-running"):
                 yield ProgressBar(total=None, show_eta=False, id="import-progress")
                 yield Static("", id="import-stage")

@@ -18,6 +18,7 @@ from mediation_console.db.models import Engagement, Person, Requisition, edited_
 from mediation_console.db.store import EditConflict, StoreError
 from mediation_console.screens.dialogs.form_keys import key_label
 from mediation_console.screens.dialogs.modals import FormModal, friendly_errors
+from mediation_console.screens.widgets.tick import Tick
 
 Kind = Literal["text", "int", "float", "date", "datetime", "select"]
 
@@ -149,7 +150,7 @@ class RequisitionForm(FormModal[Requisition | None]):
                 with Grid(classes="form-checks"):
                     for name, label in CHECKS:
                         value = bool(getattr(self.requisition, name)) if self.requisition else False
-                        yield Checkbox(label, value, id=f"field-{name}", compact=True)
+                        yield Tick(label, value, id=f"field-{name}", compact=True)
                 with Horizontal(classes="form-row", id="row-notes"):
                     yield Label("Notes", classes="form-label")
                     with Vertical(classes="form-input"):

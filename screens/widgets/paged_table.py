@@ -36,6 +36,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from mediation_console.db.text import inert_line
+from mediation_console.screens.widgets.contrast import readable_style
 
 Row = TypeVar("Row")
 # Drawn rows kept: a dozen screens' worth, so paging back and forth or deleting a letter redraws nothing.
@@ -404,7 +405,10 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         if style is None:
             line, _, tone = name.partition(":")
             if tone:
-                style = self._style(line) + self.get_component_rich_style(f"paged-table--{tone}", partial=True)
+                # A tone's colour on this line's background, moved until it reads (light themes' amber).
+                style = readable_style(
+                    self._style(line) + self.get_component_rich_style(f"paged-table--{tone}", partial=True)
+                )
             elif line == "base":
                 style = self.rich_style  # walks every ancestor's styles (~0.1 ms): once per CSS change
             elif line == "header-sorted":

@@ -1,0 +1,125 @@
+"""Colour is never the only signal (issue 18, problem 8): a legend on `?`, promises that say in text
+whether they passed or are at risk, empty states readable through the hatch, empty boxes that are
+empty, and colours that read on a light theme."""
+
+from __future__ import annotations
+
+from textual.color import Color
+
+from mediation_console.screens.dialogs.help import HelpScreen
+from mediation_console.screens.dialogs.requisition_form import RequisitionForm
+from mediation_console.screens.queue import RequisitionTable
+from mediation_console.screens.widgets.contrast import MINIMUM_CONTRAST, contrast_ratio
+from tests.app.screen_text import screen_lines, screen_text
+
+SIZE = (120, 40)
+
+
+async def settle(pilot) -> None:
+    for _ in range(2):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_question_mark_shows_what_the_colours_and_signs_mean(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        legend = app.screen.query_one("#legend")
+        legend.scroll_visible(animate=False)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "What the colours and signs mean" in text
+        assert "-33d  Promise: a minus means the date sales promised" in text
+        assert "13d!  Promise: 13 days away, but sooner than the" in text
+
+
+async def test_a_passed_promise_and_an_unrealistic_one_read_differently_without_colour(demo_app):
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = demo_app.screen.query_one(RequisitionTable)
+        cells = [
+            table.columns[[c.key for c in table.columns].index("promised")].cell(table.row_at(i))
+            for i in range(table.total)
+        ]
+        passed = [c for c in cells if c.text.startswith("-")]
+        at_risk = [c for c in cells if c.text.endswith("!")]
+        realistic = [c for c in cells if c.text[:1].isdigit() and not c.text.endswith("!")]
+        assert passed and at_risk and realistic
+        assert {c.tone for c in passed} == {"bad"} and {c.tone for c in at_risk} == {"bad"}
+        assert {c.tone for c in realistic} == {None}
+        header_and_rows = "\n".join(screen_lines(demo_app))
+        assert any(c.text in header_and_rows for c in at_risk)
+
+
+async def test_the_empty_queues_message_reads_through_the_hatch(empty_store, app_factory):
+    app = app_factory(empty_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        line = next(line for line in screen_lines(app) if "No requisitions yet" in line)
+        assert "No requisitions yet — press n to add one, or run mediate demo" in line
+
+
+async def test_an_unticked_box_is_empty_and_a_ticked_one_shows_x(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, RequisitionForm)
+        remote = app.screen.query_one("#field-remote")
+        remote.scroll_visible(animate=False)
+        await pilot.pause()
+        line = next(line for line in screen_lines(app) if "Remote" in line)
+        assert "X" not in line.split("Remote")[0]
+        remote.value = True
+        await pilot.pause()
+        line = next(line for line in screen_lines(app) if "Remote" in line)
+        assert "X" in line.split("Remote")[0]
+
+
+async def test_grades_and_verdicts_read_on_the_light_theme(demo_app):
+    async with demo_app.run_test(size=SIZE) as pilot:
+        demo_app.theme = "textual-light"
+        await settle(pilot)
+        table = demo_app.screen.query_one(RequisitionTable)
+        for tone in ("good", "warn", "bad"):
+            style = table._style(f"base:{tone}")
+            ratio = contrast_ratio(Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor))
+            assert ratio >= MINIMUM_CONTRAST, f"{tone} grades read at {ratio:.1f}:1"
+        await pilot.press("3")
+        await settle(pilot)
+        screen = demo_app.screen
+        surface = Color.parse(demo_app.get_css_variables()["surface"])
+        for name in ("success", "warning", "error"):
+            ratio = contrast_ratio(Color.parse(screen.theme_colour(name)), surface)
+            assert ratio >= MINIMUM_CONTRAST, f"{name} reads at {ratio:.1f}:1"
+
+
+async def test_an_item_and_a_meeting_over_their_timebox_say_so_in_words_at_80_columns(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from mediation_console.console.app import MediationApp
+    from mediation_console.db.store import Store
+    from tests.app.test_standup import NOW, seed_standup, start_standup
+    from tests.conftest import Clock
+
+    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
+    clock = Clock(NOW)
+    with Store(tmp_path / "mediation.db", now=clock) as store:
+        seed_standup(store)
+        app = MediationApp(store, now=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await start_standup(pilot)
+            screen = app.screen
+            clock.at = NOW + dt.timedelta(minutes=40)  # far past the item's box and the meeting's length
+            screen._tick()
+            await pilot.pause()
+            text = screen_text(app)
+            item_line = next(line for line in text.splitlines() if "Item " in line and " / " in line)
+            assert " over" in item_line
+            assert any("Meeting" in line and " over" in line for line in text.splitlines())
