@@ -27,6 +27,7 @@ from mediation_console.screens.dialogs.expectation_breaches import ExpectationBr
 from mediation_console.screens.dialogs.expectation_form import ExpectationForm
 from mediation_console.screens.dialogs.modals import ConfirmModal
 from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
+from mediation_console.screens.dialogs.weekly_chart import WeeklyChart
 
 # The most open commitments listed at once (the most urgent first); a big team has thousands.
 COMMITMENT_LIST_LIMIT = 200
@@ -40,7 +41,7 @@ VERDICT_MARKS = {
 }
 SPARK = "▁▂▃▄▅▆▇█"
 # Actions on the selected expectation or commitment: they apply only once one is selected.
-SELECTION_ACTIONS = frozenset({"agree", "retire", "breaches", "kept", "missed", "cancel_commitment"})
+SELECTION_ACTIONS = frozenset({"agree", "retire", "breaches", "kept", "missed", "cancel_commitment", "weekly_chart"})
 
 COMMANDS = register(
     Command(
@@ -111,6 +112,15 @@ COMMANDS = register(
         "cancel_commitment",
         footer="cancel",
         writes=True,
+    ),
+    Command(
+        "expectations.chart",
+        "w",
+        "expectations",
+        "weekly chart",
+        "The selected expectation's compliance by week as a chart with labelled axes and its target",
+        "weekly_chart",
+        footer="chart",
     ),
     Command(
         "expectations.switch_table",
@@ -534,6 +544,21 @@ class ExpectationsScreen(ModeScreen):
 
     # -- which commands apply ----------------------------------------------------------------------
 
+    def action_weekly_chart(self) -> None:
+        expectation = self.selected_expectation
+        measurement = self.measurements.get(expectation.id or -1) if expectation is not None else None
+        if expectation is None or measurement is None:
+            return
+        self.app.push_screen(
+            WeeklyChart(
+                f"{expectation.title} · compliance by week",
+                measurement.trend,
+                self._now().date(),
+                measure="Compliance",
+                target=expectation.target,
+            )
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             # Nothing is selected before the tables exist: the footer composed as the screen mounts
@@ -541,6 +566,10 @@ class ExpectationsScreen(ModeScreen):
             return None if action in SELECTION_ACTIONS else True
         on_expectations = self.focused is self.expectations_table
         on_commitments = self.focused is self.commitments_table
+        if action == "weekly_chart":
+            expectation = self.selected_expectation if on_expectations else None
+            measured = expectation is not None and self.measurements.get(expectation.id or -1) is not None
+            return True if measured else None
         if action in ("agree", "retire", "breaches"):
             expectation = self.selected_expectation if on_expectations else None
             if expectation is None:

@@ -27,6 +27,7 @@ from mediation_console.console.core.track_record import (
 from mediation_console.screens.base import ModeScreen, SizedTable, text_width
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.modals import PickerModal
+from mediation_console.screens.dialogs.weekly_chart import WeeklyChart
 from mediation_console.screens.expectations import spark_text
 from mediation_console.screens.widgets.paged_table import Cell, Column, PagedTable
 
@@ -73,6 +74,15 @@ COMMANDS = register(
         "Reverse the sort order",
         "reverse_sort",
         footer="reverse",
+    ),
+    Command(
+        "track_record.chart",
+        "w",
+        "track record",
+        "weekly chart",
+        "The selected person's or team's follow-through by week as a chart with labelled axes",
+        "weekly_chart",
+        footer="chart",
     ),
     Command(
         "track_record.switch_table",
@@ -423,6 +433,21 @@ class TrackRecordScreen(ModeScreen):
         weeks = [value for value in record.trend if value is not None]
         trend.data = weeks
         trend.tooltip = "follow-through by week, weeks with data only" if weeks else "no weekly data yet"
+
+    def action_weekly_chart(self) -> None:
+        table = self.teams_table if self.focused is self.teams_table else self.people_table
+        record = self._selected(table)
+        if record is None:
+            return
+        who = f"{record.subject} team" if record.is_team else record.subject
+        self.app.push_screen(
+            WeeklyChart(
+                f"{who} · follow-through by week",
+                record.trend,
+                self.mediation.now().date(),
+                measure="Follow-through",
+            )
+        )
 
     # -- sorting -----------------------------------------------------------------------------------
 

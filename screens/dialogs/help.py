@@ -32,7 +32,10 @@ LEGEND: tuple[tuple[str, str], ...] = (
     ("●●● ●●· ●··", "Dispute severity: high, medium, low"),
     ("● met  ▲ at risk  ✖ missed  ○ no data", "Expectation verdict against its target"),
     ("overdue 6d  due today", "Commitment due state, in words beside its colour"),
-    ("▁▃▅█  ·", "Trend by week (12 weeks, oldest left): bar height is the week's rate; · a week with no data"),
+    (
+        "▁▃▅█  ·",
+        "Trend by week (12 weeks, oldest left): bar height is the week's rate; · a week with no data; w charts it with labelled axes",
+    ),
     ("X", "A ticked box (an unticked one is empty)"),
 )
 

@@ -123,3 +123,40 @@ async def test_an_item_and_a_meeting_over_their_timebox_say_so_in_words_at_80_co
             item_line = next(line for line in text.splitlines() if "Item " in line and " / " in line)
             assert " over" in item_line
             assert any("Meeting" in line and " over" in line for line in text.splitlines())
+
+
+async def test_w_charts_a_persons_follow_through_by_week_with_labelled_axes(demo_app):
+    from mediation_console.screens.dialogs.weekly_chart import WeeklyChart, week_ends
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, WeeklyChart)
+        chart = demo_app.screen
+        text = screen_text(demo_app)
+        assert "follow-through by week" in text and "week ending" in text and "Follow-through %" in text
+        for tick in ("100┤", " 50┤", "  0┤"):
+            assert tick in text  # the y axis, labelled from 0 to 100
+        newest = week_ends(demo_app.now().date(), 12)[-1]
+        assert chart.ends[-1] == newest
+        # Weeks without data are named in words rather than drawn as a 0 % bar.
+        if any(value is None for value in chart.values):
+            assert "No data in the weeks ending" in text
+
+
+async def test_w_charts_an_expectations_compliance_against_its_target(demo_app):
+    from mediation_console.screens.dialogs.weekly_chart import WeeklyChart
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, WeeklyChart)
+        text = screen_text(demo_app)
+        assert "compliance by week" in text and "Compliance %" in text
+        assert "Target 90% (the line)" in text

@@ -46,3 +46,14 @@ def test_the_accept_window_at_80_columns(snap_compare, demo_app):
         await settle(pilot)
 
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=accept)
+
+
+def test_the_weekly_chart_at_80_columns(snap_compare, demo_app):
+    async def chart(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=chart)
