@@ -70,13 +70,18 @@ class WeeklyChart(ModalScreen[None]):
 
     def on_mount(self) -> None:
         plt = self.query_one(PlotextPlot).plt
+        plt.clear_figure()  # plotext keeps some settings between figures: start from nothing
         positions = [float(x) for x in range(1, len(self.values) + 1)]
         shown = [(x, v) for x, v in zip(positions, self.values, strict=True) if v is not None]
         if shown:
             plt.bar([x for x, _ in shown], [v for _, v in shown], width=0.4)
         if self.target is not None:
             plt.hline(self.target)
-        plt.xticks(positions, [f"{end:%d %b}" for end in self.ends])
+        # Every week labelled where the labels fit (7 cells each), else every other week back from the
+        # newest: plotext would otherwise leave out overlapping labels, not always the same ones.
+        step = 1 if self.app.size.width >= 120 else 2
+        labelled = list(range(len(self.ends) - 1, -1, -step))[::-1]
+        plt.xticks([positions[i] for i in labelled], [f"{self.ends[i]:%d %b}" for i in labelled])
         plt.ylim(0, 100)
         plt.yticks([0, 25, 50, 75, 100])
         plt.xlabel("week ending")
