@@ -82,10 +82,9 @@ def _enter_saves_in(focused: Widget | None) -> bool:
     """Whether enter in the focused widget means "save": not where enter has its own job."""
     if focused is None:
         return True
-    if isinstance(focused, WrappedInput):
-        return True
+    if isinstance(focused, (WrappedInput, SelectionList)):
+        return True  # a paragraph; a list of ticks (space ticks), though it is an OptionList too
     # An open dropdown picks with enter; buttons press; notes take a new line; pickers choose a row.
-    # A list of ticks (who is here) saves: space ticks.
     return not isinstance(focused, (Button, TextArea, OptionList, RadioSet))
 
 

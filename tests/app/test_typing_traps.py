@@ -143,3 +143,25 @@ async def test_in_the_standup_commitment_form_one_tab_reaches_what_is_promised(t
             await pilot.press(*"Call the client")
             assert form.query_one("#text", Input).value == "Call the client"
             assert form.query_one("#owner", Select).value == owner
+
+
+async def test_enter_on_the_list_of_who_is_here_starts_the_standup(tmp_path, monkeypatch):
+    from mediation_console.console.app import MediationApp
+    from mediation_console.db.store import Store
+    from mediation_console.screens.dialogs.standup_start import StandupStart
+    from tests.app.test_standup import NOW, seed_standup
+
+    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
+    with Store(tmp_path / "mediation.db", now=lambda: NOW) as store:
+        seed_standup(store)
+        app = MediationApp(store, now=lambda: NOW)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("5", "s")
+            await pilot.pause()
+            assert isinstance(app.screen, StandupStart)
+            await pilot.press("down", "space", "enter")  # tick someone absent, then start
+            await settle(pilot)
+            assert not isinstance(app.screen, StandupStart)
+            running = store.running_standup()
+            assert running is not None and sum(not a.present for a in running.attendees) == 1
