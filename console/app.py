@@ -18,6 +18,7 @@ from textual.theme import Theme
 
 from mediation_console.console.core.config import load_settings, save_setting
 from mediation_console.console.core.crash_log import record_crash
+from mediation_console.console.core.replication import Replicator
 from mediation_console.db.store import Store
 from mediation_console.db.text import inert, inert_line
 from mediation_console.screens.base import READONLY_MESSAGE
@@ -126,6 +127,8 @@ IMPORT_COMMANDS = register(
 # How often the console asks SQLite whether another connection wrote to the file (PRAGMA data_version:
 # a counter read from memory, microseconds): what another console or a CLI import saved shows within this.
 OUTSIDE_WRITES_EVERY = 1.0
+# How often the header's replication line is brought up to date (`mediate replicate --with-console`).
+REPLICATION_SHOWN_EVERY = 2.0
 
 
 class MediationApp(App[None]):
@@ -141,8 +144,12 @@ class MediationApp(App[None]):
         store: Store,
         rules_path: str | Path | None = None,
         now: Callable[[], dt.datetime] | None = None,
+        replication: Replicator | None = None,
     ) -> None:
         super().__init__()
+        # Litestream copying the file beside the console: its state shows in the header.
+        self.replication = replication
+        self._replication_problem: str | None = None
         # Every line any widget draws shows control characters from stored text instead of sending
         # them (db.text.inert's rule, the same as the exports'). Textual keeps its line filters here.
         self._filters.append(InertLines())
@@ -196,6 +203,21 @@ class MediationApp(App[None]):
         self.call_after_refresh(self._warm_up_rules)
         self._outside_version = self.store.outside_version()
         self.set_interval(OUTSIDE_WRITES_EVERY, self._notice_outside_writes)
+        if self.replication is not None:
+            self._show_replication()
+            self.set_interval(REPLICATION_SHOWN_EVERY, self._show_replication)
+
+    def _show_replication(self) -> None:
+        """The header says where the copy goes and when it last caught up; a new problem (the replica
+        cannot be reached, Litestream stopped) is also a toast, once."""
+        replication = self.replication
+        if replication is None:
+            return
+        self.sub_title = replication.summary()
+        problem = replication.state.problem or ("stopped" if not replication.running() else None)
+        if problem and problem != self._replication_problem:
+            self.notify(replication.summary(), title="Replication", severity="warning", timeout=10)
+        self._replication_problem = problem
 
     def _notice_outside_writes(self) -> None:
         """Another console or a CLI import committed to the file: the screen on show reloads what it

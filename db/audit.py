@@ -59,6 +59,18 @@ def read_head(conn: sqlite3.Connection) -> Head:
     return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))
 
 
+def row_hash(conn: sqlite3.Connection, event_id: int) -> str | None:
+    """The hash stored with audit row `event_id` (None when there is no such row)."""
+    row = conn.execute("SELECT hash FROM events WHERE id = ?", (event_id,)).fetchone()
+    return None if row is None else row[0]
+
+
+def event_time(conn: sqlite3.Connection, event_id: int) -> str | None:
+    """When audit row `event_id` was written, as stored (UTC, "YYYY-MM-DD HH:MM:SS")."""
+    row = conn.execute("SELECT at FROM events WHERE id = ?", (event_id,)).fetchone()
+    return None if row is None else str(row[0])
+
+
 def append(conn: sqlite3.Connection, rows: Iterable[AuditRow]) -> int:
     """Writes audit rows at the end of the chain and moves the head; returns how many. Must run inside
     the change's own transaction (the caller holds the write lock, so the head cannot move meanwhile).
@@ -190,4 +202,15 @@ def _stored_head(conn: sqlite3.Connection) -> Head | None:
     return None if row is None else Head(int(row[0]), str(row[1]))
 
 
-__all__ = ["GENESIS", "Head", "ChainReport", "append", "hash_existing", "link", "read_head", "verify_chain"]
+__all__ = [
+    "GENESIS",
+    "Head",
+    "ChainReport",
+    "append",
+    "hash_existing",
+    "link",
+    "read_head",
+    "verify_chain",
+    "row_hash",
+    "event_time",
+]

@@ -2189,17 +2189,24 @@ class Store:
 
     # -- whole-file operations -------------------------------------------------------------------
 
-    def backup(self, dest: str | os.PathLike[str], *, force: bool = False) -> Path:
+    def backup(
+        self,
+        dest: str | os.PathLike[str],
+        *,
+        force: bool = False,
+        protect: Sequence[str | os.PathLike[str]] = (),
+    ) -> Path:
         """An online, consistent copy through SQLite's backup API, readable by the owner only.
 
-        Written through `safe_file`: never onto this database or its side files, never through a
-        symlink, never over an existing file unless `force`, and never left half-written.
+        Written through `safe_file`: never onto this database or its side files (nor those of the
+        databases in `protect`), never through a symlink, never over an existing file unless `force`,
+        and never left half-written.
         """
         dest = Path(dest).expanduser()
         if dest.is_dir() and not dest.is_symlink():
             dest = dest / f"{self.path.stem}-{self.now().strftime('%Y%m%dT%H%M%S')}.db"
         try:
-            with safe_file.staged_file(dest, protect=[self.path], force=force, what="backup") as tmp:
+            with safe_file.staged_file(dest, protect=[self.path, *protect], force=force, what="backup") as tmp:
                 target = sqlite3.connect(tmp)
                 try:
                     self.conn.backup(target)

@@ -15,16 +15,19 @@ from mediation_console.console.cli.common import (
     EnvironmentProblem,
     Rejected,
     db_option,
+    earlier_head,
     guard_terminal_output,
     pass_state,
 )
 from mediation_console.console.cli.io import export_group, import_group
 from mediation_console.console.cli.notes import notes
+from mediation_console.console.cli.replication import replicate, restore
 from mediation_console.console.cli.rules import rules
 from mediation_console.console.cli.story import story
 from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.crash_log import crash_line, record_crash
-from mediation_console.db.audit import Head, read_head, verify_chain
+from mediation_console.console.core.replication import Replicator
+from mediation_console.db.audit import read_head, verify_chain
 from mediation_console.db.store import RejectedChange, Store, StoreError
 
 
@@ -51,13 +54,14 @@ def cli(ctx: click.Context, db: str | None, rules_path: str | None) -> None:
         open_console(state)
 
 
-def open_console(state: CliState) -> None:
+def open_console(state: CliState, replication: Replicator | None = None) -> None:
+    """The console on the database; `replication`, when running beside it, shows its state in the header."""
     store = state.open_store()
     try:
         _grade_what_was_left_ungraded(state, store)
         from mediation_console.console.app import MediationApp
 
-        app = MediationApp(store, rules_path=getattr(state, "rules_path", None))
+        app = MediationApp(store, rules_path=getattr(state, "rules_path", None), replication=replication)
         app.run()
         problem = getattr(app, "exit_problem", None)
     finally:
@@ -144,7 +148,7 @@ def backup(state: CliState, dest: str | None, force: bool) -> None:
         store.close()
     click.echo(f"Backup written to {written}")
     # Kept elsewhere, the head shows later whether the history up to it was rewritten (doctor --against).
-    click.echo(f"Audit head {_earlier_head(str(written))}")
+    click.echo(f"Audit head {earlier_head(str(written))}")
 
 
 @cli.command()
@@ -162,7 +166,7 @@ def backup(state: CliState, dest: str | None, force: bool) -> None:
 @pass_state
 def doctor(state: CliState, repair: bool, against: str | None) -> None:
     """Check the database: integrity, schema, search index, audit chain, every record, the counts."""
-    head = _earlier_head(against) if against else None
+    head = earlier_head(against) if against else None
     store = state.open_store(create=False)
     try:
         if repair and store.readonly:
@@ -202,25 +206,6 @@ def doctor(state: CliState, repair: bool, against: str | None) -> None:
         sys.exit(EXIT_REJECTED)
 
 
-def _earlier_head(against: str) -> Head:
-    """`--against`: a head as `mediate audit head` prints it, or a backup file whose head to read."""
-    try:
-        return Head.parse(against)
-    except ValueError:
-        pass
-    path = Path(against)
-    if not path.is_file():
-        raise EnvironmentProblem(f"{against} is neither an audit head (ROW:SHA256) nor a backup file")
-    try:
-        backup = Store(path, readonly=True)
-    except StoreError as exc:
-        raise EnvironmentProblem(f"{against}: {exc}") from None
-    try:
-        return read_head(backup.conn)
-    finally:
-        backup.close()
-
-
 @cli.group("audit")
 def audit_group() -> None:
     """The audit log: a hash chain whose head is recorded with every backup."""
@@ -232,7 +217,7 @@ def audit_group() -> None:
 @pass_state
 def audit_verify(state: CliState, against: str | None) -> None:
     """Read the whole audit log back and name the first row where the chain breaks."""
-    head = _earlier_head(against) if against else None
+    head = earlier_head(against) if against else None
     store = state.open_store(create=False)
     try:
         report = verify_chain(store.conn, head)
@@ -288,6 +273,8 @@ export_group.add_command(notes)
 cli.add_command(rules)
 cli.add_command(audit_group)
 cli.add_command(story)
+cli.add_command(replicate)
+cli.add_command(restore)
 
 if __name__ == "__main__":
     main()

@@ -10,6 +10,7 @@ import click
 
 from mediation_console.console.core import config
 from mediation_console.console.core.database import open_store
+from mediation_console.db.audit import Head, read_head
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import inert
 
@@ -121,3 +122,22 @@ def db_option(func: Any) -> Any:
         is_eager=True,
         help="The database file (default: $MEDIATE_DB, else the user data directory).",
     )(func)
+
+
+def earlier_head(against: str) -> Head:
+    """`--against`: a head as `mediate audit head` prints it, or a backup file whose head to read."""
+    try:
+        return Head.parse(against)
+    except ValueError:
+        pass
+    path = Path(against)
+    if not path.is_file():
+        raise EnvironmentProblem(f"{against} is neither an audit head (ROW:SHA256) nor a backup file")
+    try:
+        backup = Store(path, readonly=True)
+    except StoreError as exc:
+        raise EnvironmentProblem(f"{against}: {exc}") from None
+    try:
+        return read_head(backup.conn)
+    finally:
+        backup.close()

@@ -61,8 +61,9 @@ def load_settings() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def save_setting(key: str, value: Any) -> None:
-    """Remembers one setting (e.g. the theme); failure to write is not worth interrupting the lead."""
+def save_setting(key: str, value: Any) -> bool:
+    """Remembers one setting (e.g. the theme); False when it could not be written (for the theme, not
+    worth interrupting the lead; the CLI says so for a replica)."""
     settings = load_settings()
     settings[key] = value
     path = settings_path()
@@ -70,4 +71,5 @@ def save_setting(key: str, value: Any) -> None:
         ensure_private_dir(path.parent)
         safe_file.write_file(path, json.dumps(settings, indent=2), force=True, what="settings")
     except (OSError, safe_file.UnsafeTarget):
-        pass
+        return False
+    return True
