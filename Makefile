@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/mediate --db $(DEMO_DB)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

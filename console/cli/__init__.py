@@ -24,6 +24,7 @@ from mediation_console.console.cli.notes import notes
 from mediation_console.console.cli.replication import replicate, restore
 from mediation_console.console.cli.rules import rules
 from mediation_console.console.cli.story import story
+from mediation_console.console.cli.serve import serve
 from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.crash_log import crash_line, record_crash
 from mediation_console.console.core.replication import Replicator
@@ -41,8 +42,14 @@ from mediation_console.db.store import RejectedChange, Store, StoreError
     help="A rule pack that adds to or overrides the shipped rules.",
 )
 @click.version_option(package_name="mediation-console", prog_name="mediate", message="%(prog)s %(version)s")
+@click.option(
+    "--read-only",
+    "readonly",
+    is_flag=True,
+    help="Open the database read-only (SQLite's read-only mode): nothing can be changed. Viewer seats use it.",
+)
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, rules_path: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, rules_path: str | None, readonly: bool) -> None:
     """Mediation Console: requisitions, disputes, expectations and standups on one SQLite file.
 
     With no command, opens the console.
@@ -51,12 +58,12 @@ def cli(ctx: click.Context, db: str | None, rules_path: str | None) -> None:
     state.db_arg = state.db_arg or db
     state.rules_path = rules_path
     if ctx.invoked_subcommand is None:
-        open_console(state)
+        open_console(state, readonly=readonly)
 
 
-def open_console(state: CliState, replication: Replicator | None = None) -> None:
+def open_console(state: CliState, replication: Replicator | None = None, *, readonly: bool = False) -> None:
     """The console on the database; `replication`, when running beside it, shows its state in the header."""
-    store = state.open_store()
+    store = state.open_store(readonly=readonly, create=not readonly)
     try:
         _grade_what_was_left_ungraded(state, store)
         from mediation_console.console.app import MediationApp
@@ -275,6 +282,7 @@ cli.add_command(audit_group)
 cli.add_command(story)
 cli.add_command(replicate)
 cli.add_command(restore)
+cli.add_command(serve)
 
 if __name__ == "__main__":
     main()

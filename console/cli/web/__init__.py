@@ -1,0 +1,1 @@
+"""The page and server behind `mediate serve` (textual-serve, an access token per seat, local fonts)."""
