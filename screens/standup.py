@@ -63,6 +63,9 @@ def remembered_meeting_minutes() -> float:
     return float(DEFAULT_MEETING_MINUTES)
 
 
+# How often a viewer's standup looks for the lead's move (SQLite's data_version: one cheap pragma).
+FOLLOW_POLL = 0.2
+
 COMMANDS = register(
     Command(
         "standup.start",
@@ -190,6 +193,15 @@ COMMANDS = register(
         writes=True,
     ),
     Command(
+        "standup.follow",
+        "f",
+        "standup",
+        "follow the lead",
+        "Viewer seats: show the item the lead is on again, and keep following it",
+        "follow",
+        footer="follow",
+    ),
+    Command(
         "standup.end",
         "E",
         "standup",
@@ -259,8 +271,25 @@ def copy_notes_markdown(app: MediationApp) -> bool:
         )
         return False
     data = gather_notes(store, standup, proposals=_proposals(app), use_installed=False)
-    app.copy_to_clipboard(str(render(data, "md")))
-    app.notify("Paste them into chat, a wiki or an email", title="Notes copied as Markdown")
+    text = str(render(data, "md"))
+    # The copy travels as an OSC 52 escape, which many terminals (macOS Terminal, tmux without
+    # set-clipboard, some SSH and browser sessions) drop without a word, and a terminal cannot be asked
+    # whether it took it. So the notes also go to a file, and the toast says where.
+    app.copy_to_clipboard(text)
+    try:
+        path = write_private(unique_path(export_dir() / default_filename(data, "md")), text, protect=[store.path])
+    except (OSError, UnsafeTarget) as exc:
+        app.notify(
+            f"Sent to the clipboard, but the file copy failed ({exc}); if nothing pastes, export with ctrl+e",
+            title="Notes copied as Markdown",
+            severity="warning",
+        )
+        return True
+    app.notify(
+        f"If your terminal does not pass copies to the clipboard, they are in {path}",
+        title="Notes copied as Markdown",
+        timeout=10,
+    )
     return True
 
 
@@ -325,6 +354,14 @@ class StandupScreen(ModeScreen):
         self._loading = False
         self._starting = False
         self._stamp: tuple[Any, ...] | None = None
+        # A read-only (viewer) seat follows the lead's current item until it steps out to browse.
+        self.following = False
+        self._lead_item: int | None = None
+        self._lead_version: tuple[int, int] | None = None
+
+    @property
+    def viewer(self) -> bool:
+        return self.mediation.store.readonly
 
     @property
     def running(self) -> bool:
@@ -362,13 +399,18 @@ class StandupScreen(ModeScreen):
                 yield Input(placeholder="anything stopping the team", id="blockers")
 
     def on_mount(self) -> None:
+        self.following = self.viewer
         self.people = self.mediation.store.people_by_id()
         self.standup = self.mediation.store.running_standup()
         if self.standup is not None:
             self._item_started = self.mediation.now()
+            self._lead_item = self.standup.current_item
         self._show()
         self._stamp = self.data_stamp()
         self.set_interval(1, self._tick)
+        if self.viewer:
+            self._lead_version = self.mediation.store.data_version()
+            self.set_interval(FOLLOW_POLL, self._poll_lead)
 
     def on_screen_resume(self) -> None:
         # Another screen may have changed people or requisitions; the meeting itself lives in the store.
@@ -499,7 +541,10 @@ class StandupScreen(ModeScreen):
             else:
                 position = f"{self.standup.current_item + 1} of {len(self.standup.items)}"
                 label = SECTION_LABELS.get(item.section, item.section)
-                self.query_one("#item-section", Static).update(f"{label} · item {position}")
+                seat = ""
+                if self.viewer:
+                    seat = " · following the lead" if self.following else " · browsing (f follows the lead)"
+                self.query_one("#item-section", Static).update(f"{label} · item {position}{seat}")
                 self.query_one("#item-title", Static).update(Text(item.title))
                 self.query_one("#item-detail", Static).update(Text(item.detail))
                 links = []
@@ -541,6 +586,63 @@ class StandupScreen(ModeScreen):
         # so neither the item's overrun nor the meeting's is cut off.
         self.set_class(event.size.width < NARROW_CLOCKS, "-narrow")
 
+    # -- following the lead (viewer seats) ------------------------------------------------------------
+
+    def _poll_lead(self) -> None:
+        """Picks up what the lead's seat saved: a started or ended meeting, a move, notes and decisions."""
+        store = self.mediation.store
+        version = store.data_version()
+        if version == self._lead_version or not self.is_current:
+            return
+        self._lead_version = version
+        fresh = store.running_standup()
+        if fresh is None and self.standup is None:
+            return
+        now = self.mediation.now()
+        if fresh is None or self.standup is None or fresh.id != self.standup.id:
+            self.standup = fresh
+            self._lead_item = fresh.current_item if fresh else None
+            self._item_started = now
+            self.following = True
+            self._show()
+            return
+        if fresh.current_item != self._lead_item:
+            # The lead moved: the item clock restarts now, within FOLLOW_POLL of the lead's key.
+            self._lead_item = fresh.current_item
+            self._item_started = now
+        if not self.following:
+            fresh = fresh.model_copy(update={"current_item": self.standup.current_item})
+        self.standup = fresh
+        self._fill_agenda()
+        self._show_item()
+
+    def action_follow(self) -> None:
+        if not self.viewer or not self.running or self.standup is None:
+            return
+        fresh = self.mediation.store.running_standup()
+        if fresh is not None:
+            self.standup = fresh
+            if fresh.current_item != self._lead_item:
+                self._lead_item = fresh.current_item
+                self._item_started = self.mediation.now()
+        self.following = True
+        self._show()
+        self.notify("Showing the item the lead is on, and following it", title="Following the lead")
+
+    def _browse_to(self, index: int) -> None:
+        """A viewer moving through the agenda: only their own view moves; nothing is written."""
+        assert self.standup is not None
+        old = self.standup.current_item
+        if self.following:
+            self.notify("Browsing on your own; f follows the lead again", title="Not following")
+        self.following = False
+        self.standup = self.standup.model_copy(update={"current_item": index})
+        self._refresh_option(old)
+        self._refresh_option(index)
+        self._highlight_current()
+        self._show_item()
+        self.refresh_bindings()
+
     def _tick(self) -> None:
         if not self.running or self.standup is None:
             return
@@ -567,6 +669,8 @@ class StandupScreen(ModeScreen):
     def _running_seconds(self, now: dt.datetime) -> int:
         if self._item_started is None:
             return 0
+        if self.viewer and self.standup is not None and self.standup.current_item != self._lead_item:
+            return 0  # a viewer browsing another item: its clock is not running
         return max(0, int((now - self._item_started).total_seconds()))
 
     # -- saving as it is typed ---------------------------------------------------------------------
@@ -612,6 +716,9 @@ class StandupScreen(ModeScreen):
         if self.standup is None or not self.standup.items:
             return
         index = max(0, min(index, len(self.standup.items) - 1))
+        if self.viewer:
+            self._browse_to(index)
+            return
         self._flush()
         store = self.mediation.store
         now = self.mediation.now()
@@ -683,6 +790,8 @@ class StandupScreen(ModeScreen):
             )
         if action == "expand":
             return self.running and self._more_line() is not None
+        if action == "follow":
+            return self.viewer and self.running
         if action == "leave_field":
             return self.running and isinstance(self.focused, (TextArea, Input))
         return True
@@ -750,13 +859,16 @@ class StandupScreen(ModeScreen):
         self._show()
 
     def action_focus_notes(self) -> None:
-        self.query_one("#notes", TextArea).focus()
+        if self.can_write():
+            self.query_one("#notes", TextArea).focus()
 
     def action_focus_decision(self) -> None:
-        self.query_one("#decision", Input).focus()
+        if self.can_write():
+            self.query_one("#decision", Input).focus()
 
     def action_focus_blockers(self) -> None:
-        self.query_one("#blockers", Input).focus()
+        if self.can_write():
+            self.query_one("#blockers", Input).focus()
 
     def action_leave_field(self) -> None:
         self._flush()

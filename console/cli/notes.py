@@ -46,7 +46,7 @@ def find_standup(store: Store, which: str) -> Standup:
     type=click.Choice(FORMATS),
     default="md",
     show_default=True,
-    help="md pastes into chat and wikis; html prints; json is lossless; ics holds the commitments.",
+    help="md pastes into wikis; slack is Slack's mrkdwn; html prints; json is lossless; ics holds the commitments.",
 )
 @click.option(
     "-o",

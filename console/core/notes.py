@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 # jinja2 and icalendar are imported where they render: together they cost ~0.15 s, and the
 # console (which imports this module for its screens) should not pay that before the queue shows.
 
-FORMATS = ("md", "html", "json", "ics")
-SUFFIXES = {"md": ".md", "html": ".html", "json": ".json", "ics": ".ics"}
+FORMATS = ("md", "slack", "html", "json", "ics")
+SUFFIXES = {"md": ".md", "slack": ".slack.txt", "html": ".html", "json": ".json", "ics": ".ics"}
 UID_DOMAIN = "mediation-console"
 # Long lists in the queue-changes part are cut here (a busy week can move hundreds of requisitions).
 QUEUE_CHANGE_LIMIT = 25
@@ -402,40 +402,57 @@ def _md_indent(value: Any, width: int = 2) -> _Markdown:
     return _Markdown(_indent(markdown_text(str(value or "").strip()), width))
 
 
-def _environment(autoescape: bool) -> jinja2.Environment:
+def slack_escape(value: Any) -> str:
+    """Slack's mrkdwn escaping: &, < and > are the only characters it reads as markup in text
+    (`<url|text>` links, `<@U123>` mentions, `<!channel>`), so user text cannot ping or link."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _environment(autoescape: bool, slack: bool = False) -> jinja2.Environment:
     import jinja2
+
+    def finalize(value: Any) -> Any:
+        # Every printed value shows its control characters inert; HTML escapes the rest, Markdown
+        # escapes every character that would start markup, Slack's mrkdwn its three.
+        if slack:
+            return slack_escape(inert(value))
+        return inert(value) if autoescape else _md_finalize(value)
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("mediation_console.console.core", "templates"),
         autoescape=autoescape,
-        # Every printed value shows its control characters inert; HTML escapes the rest, Markdown
-        # escapes every character that would start markup.
-        finalize=inert if autoescape else _md_finalize,
+        finalize=finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         auto_reload=False,  # templates ship with the package; no stat() per export
     )
-    env.filters["one_line"] = _one_line if autoescape else _md_one_line
-    env.filters["indent_md"] = _indent if autoescape else _md_indent
+    plain = autoescape or slack  # the filters' output is escaped by finalize
+    env.filters["one_line"] = _one_line if plain else _md_one_line
+    env.filters["indent_md"] = _indent if plain else _md_indent
     env.filters["day"] = lambda d: f"{d:%a %d %b}" if d else ""
     env.filters["clock"] = lambda t: f"{t:%H:%M}" if t else ""
     return env
 
 
-_ENVIRONMENTS: dict[bool, jinja2.Environment] = {}
+_ENVIRONMENTS: dict[tuple[bool, bool], jinja2.Environment] = {}
 
 
-def _template(name: str, autoescape: bool) -> jinja2.Template:
-    env = _ENVIRONMENTS.get(autoescape)
+def _template(name: str, autoescape: bool, slack: bool = False) -> jinja2.Template:
+    env = _ENVIRONMENTS.get((autoescape, slack))
     if env is None:
-        env = _ENVIRONMENTS[autoescape] = _environment(autoescape)
+        env = _ENVIRONMENTS[(autoescape, slack)] = _environment(autoescape, slack)
     return env.get_template(name)
 
 
 def to_markdown(data: NotesData) -> str:
     return _template("notes.md.j2", autoescape=False).render(n=data)
+
+
+def to_slack(data: NotesData) -> str:
+    """Slack's mrkdwn: *bold* with single stars, no # headings, user text with &, <, > escaped."""
+    return _template("notes.slack.j2", autoescape=False, slack=True).render(n=data)
 
 
 def to_html(data: NotesData) -> str:
@@ -509,6 +526,7 @@ def render(data: NotesData, fmt: str = "md", *, open_only: bool = False) -> str 
         return to_ics(data, open_only=open_only)
     renderers: dict[str, Callable[[NotesData], str | bytes]] = {
         "md": to_markdown,
+        "slack": to_slack,
         "html": to_html,
         "json": to_json,
         "ics": to_ics,

@@ -290,3 +290,72 @@ async def test_a_commitment_made_the_day_before_a_holiday_falls_due_after_it(tmp
         async with app.run_test(size=SIZE) as pilot:
             modal = await open_commitment(pilot)
             assert modal.query_one("#due", Input).value == due
+
+
+def _started(store: Store, ids: dict[str, int]) -> Standup:
+    from mediation_console.console.core.agenda import build_agenda
+
+    agenda = build_agenda(store, NOW)
+    return store.start_standup(
+        Standup(started_at=NOW, facilitator_id=ids["lee"], items=agenda.to_standup_items(), timebox_seconds=120)
+    )
+
+
+async def test_a_viewer_follows_the_leads_item_steps_out_and_follows_again(store, exports, tmp_path):
+    ids = seed_standup(store)
+    standup = _started(store, ids)
+    assert len(standup.items) >= 3
+    viewer_store = Store(tmp_path / "mediation.db", readonly=True, now=lambda: NOW)
+    app = MediationApp(viewer_store, now=lambda: NOW)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("5")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, StandupScreen) and screen.following
+            section = screen.query_one("#item-section")
+            assert "item 1 of" in str(section.render()) and "following the lead" in str(section.render())
+
+            # The lead presses space in their own seat: the viewer's screen moves with it.
+            store.update_standup(store.running_standup().model_copy(update={"current_item": 1}))
+            await pilot.pause(0.5)
+            assert screen.standup.current_item == 1
+            assert "item 2 of" in str(section.render())
+
+            # The viewer steps out to look at another item: nothing is written, the lead's item stays.
+            before = (tmp_path / "mediation.db").read_bytes()
+            await pilot.press("space")
+            await pilot.pause()
+            assert not screen.following and screen.standup.current_item == 2
+            assert "browsing (f follows the lead)" in str(section.render())
+            store.update_standup(store.running_standup().model_copy(update={"current_item": 0}))
+            await pilot.pause(0.5)
+            assert screen.standup.current_item == 2, "browsing is not pulled back by the lead's moves"
+            await pilot.press("f")
+            await pilot.pause()
+            assert screen.following and screen.standup.current_item == 0
+            assert store.running_standup().current_item == 0
+            assert (tmp_path / "mediation.db").read_bytes() == before or viewer_store.readonly
+
+            # A note key on a viewer seat says it is read-only instead of opening a field that saves nothing.
+            await pilot.press("n")
+            await pilot.pause()
+            assert not isinstance(app.focused, TextArea)
+            assert any("Read-only" in str(n.message) for n in app._notifications)
+    finally:
+        viewer_store.close()
+
+
+async def test_copying_the_notes_also_writes_them_to_a_file_and_says_where(store, exports):
+    ids = seed_standup(store)
+    _started(store, ids)
+    app = MediationApp(store, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.action_copy_notes()
+        await pilot.pause()
+        files = list(exports.iterdir())
+        assert len(files) == 1 and files[0].read_text().startswith("# Standup Thursday 26 November 2026")
+        assert any(str(files[0]) in str(n.message) for n in app._notifications)
+        assert app.clipboard.startswith("# Standup")

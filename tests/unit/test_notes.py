@@ -422,3 +422,40 @@ def test_mediate_export_notes_without_a_standup_says_so(tmp_path):
     assert "There is no standup yet" in result.output
     unknown = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.db"), "export", "notes", "--standup", "7"])
     assert unknown.exit_code == 1 and "There is no standup 7" in unknown.output
+
+
+def _mrkdwn_problems(text: str) -> list[str]:
+    """What Slack would show wrongly: Markdown's ** bold, # headings, raw & < > that are no valid <url|text> link."""
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if "**" in line:
+            problems.append(f"line {number}: ** is not bold in Slack: {line!r}")
+        if re.match(r"\s*#{1,6}\s", line):
+            problems.append(f"line {number}: Slack shows # headings literally: {line!r}")
+        rest = re.sub(r"<(https?://[^|<>\s]+)(\|[^<>]+)?>", "", line)  # Slack's links
+        rest = re.sub(r"&(amp|lt|gt);", "", rest)
+        for ch in "<>&":
+            if ch in rest:
+                problems.append(f"line {number}: unescaped {ch!r} (Slack reads it as markup): {line!r}")
+        for bold in re.findall(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", line):
+            if bold != bold.strip():
+                problems.append(f"line {number}: Slack bolds only *text* without inner spaces at the ends: {bold!r}")
+    return problems
+
+
+def test_slack_notes_read_right_when_pasted_into_slack(meeting):
+    slack = nt.render(meeting["data"], "slack")
+    assert _mrkdwn_problems(slack) == []
+    assert slack.startswith("*Standup Thursday 26 November 2026*\n")
+    assert "*Facilitator:* Lee Lead" in slack
+    assert "*Action items*" in slack
+    assert f"☐ *Sam Sales*: Tell Acme the realistic date — due Fri 27 Nov ({meeting['req'].code})" in slack
+    # Hostile text can neither mention the channel nor link: Slack's three escapes, and still readable.
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; \"Tom &amp; Jerry's\"" in slack
+    assert "\x1b" not in slack and "␛]0;pwned" in slack
+
+
+def test_the_mrkdwn_check_catches_markdown(meeting):
+    problems = _mrkdwn_problems(nt.to_markdown(meeting["data"]))
+    assert any("** is not bold" in p for p in problems)
+    assert any("# headings" in p for p in problems)
