@@ -23,8 +23,8 @@ from mediation_console.console.cli.io import export_group, import_group
 from mediation_console.console.cli.notes import notes
 from mediation_console.console.cli.replication import replicate, restore
 from mediation_console.console.cli.rules import rules
-from mediation_console.console.cli.story import story
 from mediation_console.console.cli.serve import serve
+from mediation_console.console.cli.story import story
 from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.crash_log import crash_line, record_crash
 from mediation_console.console.core.replication import Replicator
