@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable
 
 from mediation_console.db import audit
+from mediation_console.db.views import create_views_sql
 
 # Each entry moves the file from version i to i+1. Never edit a shipped migration: append a new one.
 # Migration 11's looked-up facts worked out for every row at once: by the migration itself, and by the
@@ -170,6 +171,18 @@ AUDIT_CHAIN_SQL = """
         hash TEXT NOT NULL
     );
     """
+
+
+IDENTITY_AND_VIEWS_SQL = (
+    """
+    CREATE TABLE database_identity (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        uuid TEXT NOT NULL
+    );
+    INSERT INTO database_identity (singleton, uuid) VALUES (1, lower(hex(randomblob(16))));
+    """
+    + create_views_sql()
+)
 
 
 def _chain_existing_audit_rows(conn: sqlite3.Connection) -> None:
@@ -555,6 +568,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX requisitions_recruiter_status ON requisitions(recruiter_id, status);
     DROP INDEX requisitions_recruiter;
     """,
+    # 16: an identity for the file (calendar UIDs of two teams never collide) and the views a lead opens
+    # when browsing it with Datasette (db/views.py).
+    IDENTITY_AND_VIEWS_SQL,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

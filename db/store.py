@@ -547,6 +547,12 @@ class Store:
             people = [p for p in people if p.active]
         return list(people)
 
+    def database_id(self) -> str:
+        """This file's own identity (random, made when the file was set up): calendar UIDs carry it, so
+        the exports of two teams never collide in one calendar. A backup keeps it: it is the same data."""
+        row = self.conn.execute("SELECT uuid FROM database_identity WHERE singleton = 1").fetchone()
+        return str(row[0]) if row else "unidentified"
+
     def table_versions(self, *tables: str) -> tuple[int, ...]:
         """A stamp of these tables (of db.schema.VERSIONED_TABLES) that changes whenever any connection
         changes one of them: a cache worked out from them is current while the stamp is the same.

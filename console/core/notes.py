@@ -124,6 +124,7 @@ class NotesData(BaseModel):
     not_reached: list[NotesItem] = Field(default_factory=list)
     left_off: list[str] = Field(default_factory=list)
     blockers: str = ""
+    database_id: str = ""  # the file's identity: calendar UIDs carry it
 
     @property
     def title(self) -> str:
@@ -279,6 +280,7 @@ def gather_notes(
         minutes = max(0, round((standup.ended_at - standup.started_at).total_seconds() / 60))
     return NotesData(
         standup=standup,
+        database_id=store.database_id(),
         date=standup.started_at.date(),
         started_at=standup.started_at,
         ended_at=standup.ended_at,
@@ -468,9 +470,11 @@ def notes_from_json(text: str | bytes) -> NotesData:
     return NotesData.model_validate_json(text)
 
 
-def commitment_uid(commitment_id: int) -> str:
-    """Stable per commitment, so importing the file again updates the event instead of duplicating it."""
-    return f"commitment-{commitment_id}@{UID_DOMAIN}"
+def commitment_uid(commitment_id: int, database_id: str = "") -> str:
+    """Stable per commitment, so importing the file again updates the event instead of duplicating it;
+    with the database's own id, so the commitments of two teams' files never share a UID."""
+    where = f".{database_id}" if database_id else ""
+    return f"commitment-{commitment_id}{where}@{UID_DOMAIN}"
 
 
 # What a closed commitment's event says: it stays in the file (a calendar that imported it before
@@ -495,7 +499,7 @@ def to_ics(data: NotesData, *, open_only: bool = False) -> bytes:
         if closed and open_only:
             continue
         event = icalendar.Event()
-        event.add("uid", commitment_uid(c.id))
+        event.add("uid", commitment_uid(c.id, data.database_id))
         # DTSTAMP from the records, not the clock: two exports of the same notes are identical.
         event.add("dtstamp", (c.created_at or stamp).replace(tzinfo=dt.UTC))
         event.add("dtstart", c.due)

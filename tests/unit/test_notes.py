@@ -7,6 +7,7 @@ import html.parser
 import json
 import re
 import stat
+from functools import partial
 
 import icalendar
 import pytest
@@ -255,13 +256,14 @@ def test_ics_has_one_all_day_event_per_commitment_on_its_due_date(meeting):
     cal = icalendar.Calendar.from_ical(nt.to_ics(meeting["data"]))
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
     made, carried = meeting["made"], meeting["carried"]
-    assert set(events) == {f"commitment-{c.id}@mediation-console" for c in (*made, carried)}
-    tell = events[f"commitment-{made[0].id}@mediation-console"]
+    ours = meeting["store"].database_id()
+    assert set(events) == {f"commitment-{c.id}.{ours}@mediation-console" for c in (*made, carried)}
+    tell = events[f"commitment-{made[0].id}.{ours}@mediation-console"]
     assert tell.decoded("dtstart") == dt.date(2026, 11, 27)
     assert tell.decoded("dtend") == dt.date(2026, 11, 28)
     assert str(tell["summary"]) == "Sam Sales: Tell Acme the realistic date"
     assert f"About: {meeting['req'].code}" in str(tell["description"])
-    hostile = events[f"commitment-{made[1].id}@mediation-console"]
+    hostile = events[f"commitment-{made[1].id}.{ours}@mediation-console"]
     assert str(hostile["summary"]).startswith("Rita Recruiter: <script>")
     assert hostile.decoded("dtstart") == dt.date(2026, 12, 1)
     assert not cal.walk("VTODO")
@@ -281,14 +283,24 @@ def test_kept_and_cancelled_commitments_are_not_live_events_in_the_calendar(meet
     )
 
     events = {str(e["uid"]): e for e in icalendar.Calendar.from_ical(nt.to_ics(closed)).walk("VEVENT")}
-    kept, cancelled = events[nt.commitment_uid(first.id)], events[nt.commitment_uid(second.id)]
+    uid = partial(nt.commitment_uid, database_id=data.database_id)
+    kept, cancelled = events[uid(first.id)], events[uid(second.id)]
     assert str(kept["status"]) == "CANCELLED" and str(kept["summary"]).startswith("Kept: Sam Sales:")
     assert str(cancelled["status"]) == "CANCELLED" and str(cancelled["summary"]).startswith("Cancelled: ")
-    carried = events[nt.commitment_uid(data.carried_forward[0].id)]
+    carried = events[uid(data.carried_forward[0].id)]
     assert str(carried["status"]) == "CONFIRMED"  # still open: a live event
 
     open_only = icalendar.Calendar.from_ical(nt.render(closed, "ics", open_only=True)).walk("VEVENT")
-    assert {str(e["uid"]) for e in open_only} == {nt.commitment_uid(c.id) for c in data.carried_forward}
+    assert {str(e["uid"]) for e in open_only} == {uid(c.id) for c in data.carried_forward}
+
+
+def test_two_teams_files_never_share_a_calendar_uid(meeting, tmp_path):
+    # The same commitment id in another team's file: a different UID, so one calendar keeps both.
+    with Store(tmp_path / "other-team.db") as other:
+        theirs = other.database_id()
+    ours = meeting["store"].database_id()
+    assert len(ours) == 32 and ours != theirs
+    assert nt.commitment_uid(7, ours) != nt.commitment_uid(7, theirs)
 
 
 def test_two_exports_of_the_same_notes_are_identical_so_calendars_update(meeting):
