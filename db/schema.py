@@ -173,16 +173,13 @@ AUDIT_CHAIN_SQL = """
     """
 
 
-IDENTITY_AND_VIEWS_SQL = (
-    """
+IDENTITY_AND_VIEWS_SQL = """
     CREATE TABLE database_identity (
         singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
         uuid TEXT NOT NULL
     );
     INSERT INTO database_identity (singleton, uuid) VALUES (1, lower(hex(randomblob(16))));
-    """
-    + create_views_sql()
-)
+    """ + create_views_sql()
 
 
 def _chain_existing_audit_rows(conn: sqlite3.Connection) -> None:

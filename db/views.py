@@ -92,4 +92,6 @@ VIEWS: dict[str, str] = {
 
 def create_views_sql() -> str:
     """The statements that (re)create every view: a migration runs them, and doctor --repair may."""
-    return "".join(f"DROP VIEW IF EXISTS {name};\nCREATE VIEW {name} AS {sql.strip()};\n" for name, sql in VIEWS.items())
+    return "".join(
+        f"DROP VIEW IF EXISTS {name};\nCREATE VIEW {name} AS {sql.strip()};\n" for name, sql in VIEWS.items()
+    )

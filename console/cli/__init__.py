@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from mediation_console.console.cli.browse import browse
 from mediation_console.console.cli.common import (
     EXIT_ENVIRONMENT,
     EXIT_INTERRUPTED,
@@ -283,6 +284,7 @@ cli.add_command(story)
 cli.add_command(replicate)
 cli.add_command(restore)
 cli.add_command(serve)
+cli.add_command(browse)
 
 if __name__ == "__main__":
     main()

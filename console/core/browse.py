@@ -37,3 +37,19 @@ def datasette_metadata(db_path: Path) -> dict[str, Any]:
         "description": "The team's requisitions, disputes and commitments, read-only.",
         "databases": {db_path.stem: {"tables": tables}},
     }
+
+
+def build_datasette(db_path: Path) -> Any:
+    """A Datasette instance that browses the file read-only, with the metadata above.
+
+    Datasette opens a file it may not write to with SQLite's read-only mode and has no write interface
+    of its own (no plugins are loaded), so nothing a browser sends can change the data; the console and
+    the CLI keep writing beside it (the file is not opened as immutable: the pages stay current).
+    """
+    from datasette.app import Datasette  # imported here: only `mediate browse` needs it
+
+    return Datasette(
+        files=[str(db_path)],
+        metadata=datasette_metadata(db_path),
+        settings={"default_page_size": 50, "allow_download": False, "suggest_facets": True},
+    )
