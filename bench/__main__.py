@@ -33,18 +33,41 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:,.0f} {unit}"
 
 
+def _spread(f: Figure) -> str:
+    if f.spread is None:
+        return ""
+    low, mid, high = f.spread
+    if f.unit == "ms":
+        return f"{low:,.0f} / {mid:,.0f} / {high:,.0f}" if low >= 10 else f"{low:,.1f} / {mid:,.1f} / {high:,.1f}"
+    return f"{low:,.2f} / {mid:,.2f} / {high:,.2f}" if f.unit == "s" else f"{low:,.0f} / {mid:,.0f} / {high:,.0f}"
+
+
+def _target(f: Figure) -> str:
+    parts = []
+    if f.target is not None:
+        parts.append("≤ " + fmt(f.target, f.unit))
+    if f.target_ratio is not None:
+        parts.append(f"≤ {f.target_ratio:g}× floor")
+    return ", ".join(parts)
+
+
 def print_table(figures: list[Figure]) -> None:
-    header = f"{'figure':<52} {'size':>8} {'measured':>12} {'target':>12} {'bare SQL':>11} {'ratio':>6}  result"
+    """One line a figure: the value judged (`basis`), its spread, target, floor and peer with ratios, mark."""
+    header = (f"{'figure':<62} {'size':>9} {'measured':>10} {'min / median / p95':>20} {'target':>16} "
+              f"{'floor':>23} {'ratio':>6} {'peer':>18} {'ratio':>6}  result")
     print(header)
     print("-" * len(header))
     for f in figures:
         mark = {True: "pass", False: "MISS", None: "info"}[f.passed]
-        ratio = f"{f.ratio:.1f}×" if f.ratio is not None else ""
         size = f"{f.size:,}" if f.size else ""
-        target = ("< " + fmt(f.target, f.unit)) if f.target is not None else ""
+        floor = f"{f.anchor} {fmt(f.bare, f.unit)}" if f.bare is not None else ""
+        peer = f"{f.peer_name} {fmt(f.peer, f.unit)}" if f.peer is not None else ""
+        ratio = f"{f.ratio:.1f}×" if f.ratio is not None else ""
+        peer_ratio = f"{f.peer_ratio:.1f}×" if f.peer_ratio is not None else ""
+        measured = fmt(f.value, f.unit) + (f" {f.basis}" if f.basis == "p95" else "")
         print(
-            f"{f.name:<52} {size:>8} {fmt(f.value, f.unit):>12} {target:>12} "
-            f"{fmt(f.bare, f.unit) if f.bare is not None else '':>11} {ratio:>6}  {mark}"
+            f"{f.name:<62} {size:>9} {measured:>10} {_spread(f):>20} {_target(f):>16} "
+            f"{floor:>23} {ratio:>6} {peer:>18} {peer_ratio:>6}  {mark}"
             + (f"  ({f.note})" if f.note else "")
         )
 

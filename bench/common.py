@@ -11,24 +11,62 @@ from pathlib import Path
 
 CACHE = Path(os.environ.get("MEDIATE_BENCH_CACHE", Path(__file__).parent / ".cache"))
 SIZES = (1_000, 10_000, 100_000)
+# Sizes the black-box and command figures run at: 100,000 by default; `python -m bench --size 1m` (or
+# MEDIATE_BENCH_SIZES=100k,1m) adds the 1,000,000-requisition database, built once into the cache.
+SIZE_NAMES = {"100k": 100_000, "1m": 1_000_000}
+
+
+def black_box_sizes() -> list[int]:
+    names = os.environ.get("MEDIATE_BENCH_SIZES", "100k")
+    sizes = []
+    for name in names.split(","):
+        name = name.strip().lower()
+        if name not in SIZE_NAMES:
+            raise SystemExit(f"unknown bench size {name!r}: use {', '.join(SIZE_NAMES)}")
+        sizes.append(SIZE_NAMES[name])
+    return sizes
 
 
 @dataclass
 class Figure:
-    """One measured figure. `value` and `target` are in `unit` (ms, s or MB); lower is better."""
+    """One measured figure. `value` and `target` are in `unit` (ms, s or MB); lower is better.
+
+    `bare` is the floor measured in the same run (what `anchor` names: the bare SQL query, a bare
+    Textual app, the sqlite3 CLI); `peer` another program doing the same (VisiData). `target_ratio`
+    is a target on the ratio to the floor. Black-box figures carry their spread (min, median, p95)
+    over `samples` and say which of them `value` is (`basis`).
+    """
 
     name: str
     value: float
     unit: str = "ms"
     target: float | None = None
     size: int | None = None  # requisitions in the database measured
-    bare: float | None = None  # the bare SQLite query's time, same unit, where one exists
+    bare: float | None = None  # the floor's figure, same unit, where one exists
     note: str = ""
     extra: dict = field(default_factory=dict)
+    anchor: str = "bare SQL"
+    peer: float | None = None
+    peer_name: str = ""
+    target_ratio: float | None = None
+    basis: str = ""
+    spread: tuple[float, float, float] | None = None
+    samples: int = 0
 
     @property
     def passed(self) -> bool | None:
-        return None if self.target is None else self.value <= self.target
+        if self.target is None and self.target_ratio is None:
+            return None
+        ok = True
+        if self.target is not None:
+            ok = self.value <= self.target
+        if self.target_ratio is not None:
+            ok = ok and self.ratio is not None and self.ratio <= self.target_ratio
+        return ok
+
+    @property
+    def peer_ratio(self) -> float | None:
+        return None if not self.peer else self.value / self.peer
 
     @property
     def ratio(self) -> float | None:
