@@ -29,4 +29,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) bench/.cache
+	rm -rf $(VENV)

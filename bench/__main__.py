@@ -1,9 +1,11 @@
 """`make bench`: runs every benchmark module, prints one table of figures with targets, writes JSON."""
+
 from __future__ import annotations
 
 import argparse
 import importlib
 import json
+import os
 import platform
 import sys
 import time
@@ -18,6 +20,8 @@ MODULES = [
     "bench.bench_standup",
     "bench.bench_import",
     "bench.bench_app",
+    "bench.throughput",
+    "bench.blackbox",
 ]
 
 
@@ -53,8 +57,10 @@ def _target(f: Figure) -> str:
 
 def print_table(figures: list[Figure]) -> None:
     """One line a figure: the value judged (`basis`), its spread, target, floor and peer with ratios, mark."""
-    header = (f"{'figure':<62} {'size':>9} {'measured':>10} {'min / median / p95':>20} {'target':>16} "
-              f"{'floor':>23} {'ratio':>6} {'peer':>18} {'ratio':>6}  result")
+    header = (
+        f"{'figure':<62} {'size':>9} {'measured':>10} {'min / median / p95':>20} {'target':>16} "
+        f"{'floor':>23} {'ratio':>6} {'peer':>18} {'ratio':>6}  result"
+    )
     print(header)
     print("-" * len(header))
     for f in figures:
@@ -67,16 +73,23 @@ def print_table(figures: list[Figure]) -> None:
         measured = fmt(f.value, f.unit) + (f" {f.basis}" if f.basis == "p95" else "")
         print(
             f"{f.name:<62} {size:>9} {measured:>10} {_spread(f):>20} {_target(f):>16} "
-            f"{floor:>23} {ratio:>6} {peer:>18} {peer_ratio:>6}  {mark}"
-            + (f"  ({f.note})" if f.note else "")
+            f"{floor:>23} {ratio:>6} {peer:>18} {peer_ratio:>6}  {mark}" + (f"  ({f.note})" if f.note else "")
         )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("only", nargs="*", help="run only these modules (e.g. rules import)")
+    parser.add_argument(
+        "--size",
+        default=None,
+        help="sizes for the black-box and command figures, comma-separated: 100k (default), 1m "
+        "(builds the 1,000,000-requisition database once into the cache; ~9 GB)",
+    )
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"), help="where to write JSON")
     args = parser.parse_args(argv)
+    if args.size:
+        os.environ["MEDIATE_BENCH_SIZES"] = args.size
     modules = [m for m in MODULES if not args.only or any(m.endswith(o) for o in args.only)]
     figures: list[Figure] = []
     started = time.perf_counter()
@@ -85,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(name)
         figures.extend(module.measure())
     print()
-    print(f"Mediation Console benchmarks — {platform.python_implementation()} {platform.python_version()}, "
-          f"{platform.machine()}, cache {CACHE}")
+    print(
+        f"Mediation Console benchmarks — {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.machine()}, cache {CACHE}"
+    )
     print()
     print_table(figures)
     misses = [f for f in figures if f.passed is False]
@@ -95,8 +110,17 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.json).write_text(
         json.dumps(
             [
-                {"name": f.name, "value": round(f.value, 3), "unit": f.unit, "target": f.target, "size": f.size,
-                 "bare": None if f.bare is None else round(f.bare, 3), "passed": f.passed, "note": f.note, **f.extra}
+                {
+                    "name": f.name,
+                    "value": round(f.value, 3),
+                    "unit": f.unit,
+                    "target": f.target,
+                    "size": f.size,
+                    "bare": None if f.bare is None else round(f.bare, 3),
+                    "passed": f.passed,
+                    "note": f.note,
+                    **f.extra,
+                }
                 for f in figures
             ],
             indent=2,

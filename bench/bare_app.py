@@ -9,6 +9,7 @@ order) and replaces the table's rows. `2` shows a second screen (people), `1` co
 opens a modal with the highlighted row's fields, `escape` closes it, `q` quits. It imports nothing
 from the console: what it costs is Python, Textual and SQLite, which the console cannot go below.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -64,7 +65,9 @@ class Rows(Screen[None]):
         if text.strip():
             rows = conn.execute(
                 SELECT + "WHERE r.id IN (SELECT rowid FROM requisitions_fts WHERE requisitions_fts MATCH ? "
-                "ORDER BY rowid LIMIT ?) ORDER BY r.id", (fts_query(text), PAGE)).fetchall()
+                "ORDER BY rowid LIMIT ?) ORDER BY r.id",
+                (fts_query(text), PAGE),
+            ).fetchall()
         else:
             rows = conn.execute(SELECT + "ORDER BY r.id LIMIT ?", (PAGE,)).fetchall()
         table = self.query_one(DataTable)
@@ -111,8 +114,11 @@ class People(Screen[None]):
 class BareApp(App[None]):
     TITLE = "bare"
     MODES: ClassVar = {"rows": Rows, "people": People}
-    BINDINGS: ClassVar = [Binding("1", "switch_mode('rows')"), Binding("2", "switch_mode('people')"),
-                          Binding("q", "quit")]
+    BINDINGS: ClassVar = [
+        Binding("1", "switch_mode('rows')"),
+        Binding("2", "switch_mode('people')"),
+        Binding("q", "quit"),
+    ]
 
     def __init__(self, path: str) -> None:
         super().__init__()

@@ -6,6 +6,7 @@ Store queries it issues, and the drawing of every visible table line — never P
 Beside each query-backed figure stands the bare SQLite time of the very queries it issued, run on a
 plain sqlite3 connection, so the app's overhead is visible as a ratio.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -39,6 +40,7 @@ MEMORY_TARGET_MB = 250.0
 
 # -- a fresh process ---------------------------------------------------------------------------------
 
+
 def _launcher_env() -> dict[str, str]:
     env = dict(os.environ)
     # An installed console has its bytecode compiled; keep ours in the cache, not beside the sources.
@@ -55,7 +57,10 @@ def _launch(path: Path, *extra: str) -> tuple[float, list[dict[str, Any]]]:
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.launch_app", str(path), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_launcher_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_launcher_env(),
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert process.stdout is not None
@@ -71,10 +76,15 @@ def _cold_start(size: int) -> Figure:
     path = database(size)
     _launch(path)  # compiles bytecode into the cache and warms the OS file cache, as a second launch would
     samples = [_launch(path)[0] for _ in range(COLD_RUNS)]
-    return Figure("cold start of mediate to the queue's first rows", statistics.median(samples), unit="s",
-                  target=COLD_START_TARGET_S if size == SIZE else None, size=size,
-                  note=f"headless process, median of {COLD_RUNS}",
-                  extra={"samples_s": [round(s, 3) for s in samples]})
+    return Figure(
+        "cold start of mediate to the queue's first rows",
+        statistics.median(samples),
+        unit="s",
+        target=COLD_START_TARGET_S if size == SIZE else None,
+        size=size,
+        note=f"headless process, median of {COLD_RUNS}",
+        extra={"samples_s": [round(s, 3) for s in samples]},
+    )
 
 
 def _memory(size: int) -> list[Figure]:
@@ -83,15 +93,22 @@ def _memory(size: int) -> list[Figure]:
     after = next((line["after_tour_rss_mb"] for line in lines if "after_tour_rss_mb" in line), at_start)
     return [
         Figure("peak memory (RSS), queue open", at_start, unit="MB", size=size),
-        Figure("peak memory (RSS) after every screen, sort, filter, last row", after, unit="MB",
-               target=MEMORY_TARGET_MB, size=size),
+        Figure(
+            "peak memory (RSS) after every screen, sort, filter, last row",
+            after,
+            unit="MB",
+            target=MEMORY_TARGET_MB,
+            size=size,
+        ),
     ]
 
 
 # -- in-process ---------------------------------------------------------------------------------------
 
-def _bare(conn: sqlite3.Connection, statements: list[tuple[str, list[Any]]], repeat: int = 3,
-          *, first: bool = False) -> float:
+
+def _bare(
+    conn: sqlite3.Connection, statements: list[tuple[str, list[Any]]], repeat: int = 3, *, first: bool = False
+) -> float:
     """Median milliseconds of running the statements and fetching every row, on a plain connection; with
     `first`, the time of the first run alone (the connection's page cache as cold as the app's was)."""
     samples = []
@@ -127,7 +144,7 @@ class _Recorder:
 
         self.spy = Spy()
 
-    def __enter__(self) -> "_Recorder":
+    def __enter__(self) -> _Recorder:
         self.statements = []
         self.store.conn = self.spy
         return self
@@ -156,8 +173,8 @@ async def _interactive(size: int) -> list[Figure]:
 
     from mediation_console.console.app import MODES, MediationApp
     from mediation_console.db.store import Store
-    from mediation_console.screens.widgets.paged_table import PagedTable
     from mediation_console.screens.queue import QueueScreen
+    from mediation_console.screens.widgets.paged_table import PagedTable
 
     path = database(size)
     store = Store(path, readonly=True)
@@ -197,13 +214,27 @@ async def _interactive(size: int) -> list[Figure]:
             bare.append(sql_ms)
         queue._filter_typed(Input.Changed(filter_box, ""))
         figures += [
-            Figure("filter keystroke to updated table, p95", percentile(samples, 95), target=FILTER_P95_TARGET_MS,
-                   size=size, bare=percentile(bare, 95), note=f"{KEYSTROKES} keystrokes"),
-            Figure("filter keystroke to updated table, median", statistics.median(samples), size=size,
-                   bare=statistics.median(bare)),
-            Figure("filter overhead ratio to the bare query (median)",
-                   statistics.median(samples) / max(statistics.median(bare), 1e-6), unit="×",
-                   target=OVERHEAD_RATIO_TARGET, size=size),
+            Figure(
+                "filter keystroke to updated table, p95",
+                percentile(samples, 95),
+                target=FILTER_P95_TARGET_MS,
+                size=size,
+                bare=percentile(bare, 95),
+                note=f"{KEYSTROKES} keystrokes",
+            ),
+            Figure(
+                "filter keystroke to updated table, median",
+                statistics.median(samples),
+                size=size,
+                bare=statistics.median(bare),
+            ),
+            Figure(
+                "filter overhead ratio to the bare query (median)",
+                statistics.median(samples) / max(statistics.median(bare), 1e-6),
+                unit="×",
+                target=OVERHEAD_RATIO_TARGET,
+                size=size,
+            ),
         ]
 
         # Sort changes: every column, both directions, as the sort menu and `r` apply them. Each sort
@@ -214,6 +245,7 @@ async def _interactive(size: int) -> list[Figure]:
         samples, bare, bare_warm = [], [], []
         for column in table.columns:
             for descending in (False, True):
+
                 def sort(column: str = column.key, descending: bool = descending) -> None:
                     queue.query_state = replace(queue.query_state, sort=column, descending=descending)
                     queue.refresh_queue(reset_cursor=True)
@@ -224,22 +256,40 @@ async def _interactive(size: int) -> list[Figure]:
                 bare_warm.append(_bare(bare_conn, issued))
         worst = max(range(len(samples)), key=samples.__getitem__)
         figures += [
-            Figure("sort change to updated table, slowest column", samples[worst], target=SORT_TARGET_MS, size=size,
-                   bare=bare[worst], note=f"of {len(samples)}: every column, both directions"),
-            Figure("sort change to updated table, median", statistics.median(samples), size=size,
-                   bare=statistics.median(bare), note="bare SQL: first run, cold page cache like the app's",
-                   extra={"bare_warm_median_ms": round(statistics.median(bare_warm), 3)}),
-            Figure("sort overhead ratio to the bare query (median)",
-                   statistics.median(samples) / max(statistics.median(bare), 1e-6), unit="×",
-                   target=OVERHEAD_RATIO_TARGET, size=size),
+            Figure(
+                "sort change to updated table, slowest column",
+                samples[worst],
+                target=SORT_TARGET_MS,
+                size=size,
+                bare=bare[worst],
+                note=f"of {len(samples)}: every column, both directions",
+            ),
+            Figure(
+                "sort change to updated table, median",
+                statistics.median(samples),
+                size=size,
+                bare=statistics.median(bare),
+                note="bare SQL: first run, cold page cache like the app's",
+                extra={"bare_warm_median_ms": round(statistics.median(bare_warm), 3)},
+            ),
+            Figure(
+                "sort overhead ratio to the bare query (median)",
+                statistics.median(samples) / max(statistics.median(bare), 1e-6),
+                unit="×",
+                target=OVERHEAD_RATIO_TARGET,
+                size=size,
+            ),
         ]
 
         # The last row (`end`) and back to the first (`home`), the deepest pages there are.
         queue.query_state = replace(queue.query_state, sort="title", descending=False)
         queue.refresh_queue(reset_cursor=True)
         deep, deep_bare = timed(table.action_last)
-        figures.append(Figure("jump to the last row (end), sorted by title", deep, size=size, bare=deep_bare,
-                              target=SORT_TARGET_MS))
+        figures.append(
+            Figure(
+                "jump to the last row (end), sorted by title", deep, size=size, bare=deep_bare, target=SORT_TARGET_MS
+            )
+        )
         queue.query_state = replace(queue.query_state, sort="code", descending=False)
         queue.refresh_queue(reset_cursor=True)
 
@@ -262,8 +312,15 @@ async def _interactive(size: int) -> list[Figure]:
             samples.append((time.perf_counter() - start) * 1000)
             app.pop_screen()
             await pilot._wait_for_screen()
-        figures.append(Figure("open the detail panel", statistics.median(samples), size=size,
-                              target=SWITCH_TARGET_MS, note="median of 10 requisitions"))
+        figures.append(
+            Figure(
+                "open the detail panel",
+                statistics.median(samples),
+                size=size,
+                target=SWITCH_TARGET_MS,
+                note="median of 10 requisitions",
+            )
+        )
 
         # Switching screens: the first visit mounts the screen, later visits resume it.
         order = [mode.name for mode in MODES[1:]] + [MODES[0].name]
@@ -285,9 +342,14 @@ async def _interactive(size: int) -> list[Figure]:
                     # long until they are shown too (the track record works out 2,500 people's figures).
                     await app.workers.wait_for_complete()
                     await settle()
-                    figures.append(Figure(f"switch to {name} (first visit), until its data shows",
-                                          (time.perf_counter() - start) * 1000, size=size,
-                                          note="the screen's workers done and their rows painted"))
+                    figures.append(
+                        Figure(
+                            f"switch to {name} (first visit), until its data shows",
+                            (time.perf_counter() - start) * 1000,
+                            size=size,
+                            note="the screen's workers done and their rows painted",
+                        )
+                    )
         figures += await _track_record(app, pilot, settle, size)
         await pilot.pause()
     bare_conn.close()
@@ -335,12 +397,21 @@ async def _track_record(app: Any, pilot: Any, settle: Callable[[], Any], size: i
         await settle()
     people_count = f"{len(report.people):,} people"
     return [
-        Figure(f"track record: sort change ({people_count})", statistics.median(samples), target=SORT_TARGET_MS,
-               size=size, note=f"median of {len(samples)}: every sort column and its reverse; "
-                               f"slowest {max(samples):.1f} ms",
-               extra={"slowest_ms": round(max(samples), 3)}),
-        Figure(f"track record: rows shown after the data arrives ({people_count})", statistics.median(fills),
-               target=SORT_TARGET_MS, size=size, note="median of 5: teams, people and the detail strip drawn"),
+        Figure(
+            f"track record: sort change ({people_count})",
+            statistics.median(samples),
+            target=SORT_TARGET_MS,
+            size=size,
+            note=f"median of {len(samples)}: every sort column and its reverse; slowest {max(samples):.1f} ms",
+            extra={"slowest_ms": round(max(samples), 3)},
+        ),
+        Figure(
+            f"track record: rows shown after the data arrives ({people_count})",
+            statistics.median(fills),
+            target=SORT_TARGET_MS,
+            size=size,
+            note="median of 5: teams, people and the detail strip drawn",
+        ),
     ]
 
 

@@ -1,4 +1,5 @@
 """Benchmarks the expectation metrics and the track record on the 100,000-requisition demo database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,8 @@ from pathlib import Path
 
 from bench.common import CACHE, Figure, time_call
 from mediation_console.console.core import metrics
-from mediation_console.console.core.track_record import track_record
 from mediation_console.console.core.metric_registry import default_expectations
+from mediation_console.console.core.track_record import track_record
 from mediation_console.db.store import QueueQuery, Store
 
 SIZE = 100_000
@@ -33,11 +34,13 @@ def _fallback_database(size: int, seed: int = 7) -> Path:
     try:
         generate_demo(store, requisitions=size, seed=seed, expectations=default_expectations())
         # A deterministic spread of grades (A 1 in 4, B 2 in 4, C 1 in 4) and realistic estimates.
-        store.set_derived([
-            (score, grade, estimate, rid)
-            for rid in range(1, size + 1)
-            for score, grade, estimate in [((82, "A", 30), (58, "B", 38), (60, "B", 42), (35, "C", 55))[rid % 4]]
-        ])
+        store.set_derived(
+            [
+                (score, grade, estimate, rid)
+                for rid in range(1, size + 1)
+                for score, grade, estimate in [((82, "A", 30), (58, "B", 38), (60, "B", 42), (35, "C", 55))[rid % 4]]
+            ]
+        )
     finally:
         store.close()
     shutil.move(tmp, path)
@@ -78,10 +81,14 @@ def measure() -> list[Figure]:
 
             ms = time_call(run, repeat=3)
             measured = result["m"]
-            figures.append(Figure(
-                name=f"metric {expectation.metric}", value=ms, size=SIZE,
-                note=f"{measured.summary}; {measured.breach_count:,} breaches",
-            ))
+            figures.append(
+                Figure(
+                    name=f"metric {expectation.metric}",
+                    value=ms,
+                    size=SIZE,
+                    note=f"{measured.summary}; {measured.breach_count:,} breaches",
+                )
+            )
         # The target is on what the expectations screen and the agenda call: every metric at once.
         result = {}
 
@@ -89,15 +96,25 @@ def measure() -> list[Figure]:
             result["all"] = metrics.measure_all(store, expectations, now)
 
         ms = time_call(run_all, repeat=3)
-        figures.append(Figure(name="every metric, 12-week trends and breaches (measure_all)", value=ms,
-                              target=TOTAL_TARGET_MS, size=SIZE,
-                              note=f"{sum(m.breach_count for m in result['all']):,} breaches in all"))
+        figures.append(
+            Figure(
+                name="every metric, 12-week trends and breaches (measure_all)",
+                value=ms,
+                target=TOTAL_TARGET_MS,
+                size=SIZE,
+                note=f"{sum(m.breach_count for m in result['all']):,} breaches in all",
+            )
+        )
         started = time.perf_counter()
         report = track_record(store, now)
-        figures.append(Figure(
-            name="track record (people and teams)", value=(time.perf_counter() - started) * 1000, size=SIZE,
-            note=f"{len(report.people):,} people, {len(report.teams)} teams",
-        ))
+        figures.append(
+            Figure(
+                name="track record (people and teams)",
+                value=(time.perf_counter() - started) * 1000,
+                size=SIZE,
+                note=f"{len(report.people):,} people, {len(report.teams)} teams",
+            )
+        )
     finally:
         store.close()
     return figures

@@ -1,5 +1,6 @@
 """Benchmarks of the rules module: proposals for one dispute (1,000 and 100,000 requisitions), and
 scorecards for 100,000 requisitions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,18 +26,32 @@ def _requisitions(count: int, seed: int = 7) -> list[Requisition]:
     reqs = []
     for i in range(1, count + 1):
         market = rng.choice([None, 70_000, 90_000, 110_000, 140_000])
-        reqs.append(Requisition(
-            id=i, code=f"REQ-{i:04d}", title="Engineer", client="Acme", sales_owner_id=1,
-            salary_max=None if rng.random() < 0.05 else rng.randrange(50_000, 160_000, 1000),
-            market_salary=market, engagement=rng.choice(list(Engagement)),
-            fee_pct=rng.choice([None, 12.0, 15.0, 20.0, 25.0]), competing_agencies=rng.randrange(0, 5),
-            intake_at=None if rng.random() < 0.2 else opened, hiring_manager_access=rng.random() < 0.6,
-            feedback_agreed_48h=rng.random() < 0.5, interview_stages=rng.choice([None, 2, 3, 4, 6]),
-            interview_dates_agreed=rng.random() < 0.4,
-            promised_date=rng.choice([None, dt.date(2025, 2, 20)]), jd_clear=rng.random() < 0.7,
-            must_haves=rng.choice([None, 2, 3, 5, 8]), headcount_approved=rng.random() < 0.8,
-            reason_known=rng.random() < 0.7, candidates_exist=rng.random() < 0.6, opened_at=opened,
-        ))
+        reqs.append(
+            Requisition(
+                id=i,
+                code=f"REQ-{i:04d}",
+                title="Engineer",
+                client="Acme",
+                sales_owner_id=1,
+                salary_max=None if rng.random() < 0.05 else rng.randrange(50_000, 160_000, 1000),
+                market_salary=market,
+                engagement=rng.choice(list(Engagement)),
+                fee_pct=rng.choice([None, 12.0, 15.0, 20.0, 25.0]),
+                competing_agencies=rng.randrange(0, 5),
+                intake_at=None if rng.random() < 0.2 else opened,
+                hiring_manager_access=rng.random() < 0.6,
+                feedback_agreed_48h=rng.random() < 0.5,
+                interview_stages=rng.choice([None, 2, 3, 4, 6]),
+                interview_dates_agreed=rng.random() < 0.4,
+                promised_date=rng.choice([None, dt.date(2025, 2, 20)]),
+                jd_clear=rng.random() < 0.7,
+                must_haves=rng.choice([None, 2, 3, 5, 8]),
+                headcount_approved=rng.random() < 0.8,
+                reason_known=rng.random() < 0.7,
+                candidates_exist=rng.random() < 0.6,
+                opened_at=opened,
+            )
+        )
     return reqs
 
 
@@ -58,10 +73,21 @@ def _scorecards(count: int = SCORECARDS) -> list[Figure]:
             reason.sentence  # noqa: B018  (reading it writes the sentence)
     with_sentences = time.perf_counter() - start
     return [
-        Figure(f"scorecards for {count:,} requisitions", score_only, unit="s", target=3.0, size=count,
-               note="score, grade, gates and reasons (sentences written when read); median of 3"),
-        Figure(f"scorecards for {count:,} requisitions, every sentence written", with_sentences, unit="s",
-               size=count, note="what an export of every reason costs"),
+        Figure(
+            f"scorecards for {count:,} requisitions",
+            score_only,
+            unit="s",
+            target=3.0,
+            size=count,
+            note="score, grade, gates and reasons (sentences written when read); median of 3",
+        ),
+        Figure(
+            f"scorecards for {count:,} requisitions, every sentence written",
+            with_sentences,
+            unit="s",
+            size=count,
+            note="what an export of every reason costs",
+        ),
     ]
 
 
@@ -93,10 +119,21 @@ def _proposals(size: int, disputes: int = 20) -> list[Figure]:
     finally:
         store.close()
     return [
-        Figure("proposals for one dispute", warm, unit="ms", target=5.0, size=size,
-               note=f"median of {len(sample)} disputes in {categories} categories: facts read, ranked, filled"),
-        Figure("proposals for one dispute, history re-read", cold, unit="ms", size=size,
-               note="first dispute after a change: time-to-fill medians, fill rates, follow-through"),
+        Figure(
+            "proposals for one dispute",
+            warm,
+            unit="ms",
+            target=5.0,
+            size=size,
+            note=f"median of {len(sample)} disputes in {categories} categories: facts read, ranked, filled",
+        ),
+        Figure(
+            "proposals for one dispute, history re-read",
+            cold,
+            unit="ms",
+            size=size,
+            note="first dispute after a change: time-to-fill medians, fill rates, follow-through",
+        ),
     ]
 
 

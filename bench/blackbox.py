@@ -8,6 +8,7 @@ figure is the min / median / p95 over the samples of all launches, and pass/MISS
 median for cold start and memory). Nothing here imports the console: it is driven as a user drives
 it, and what it shows is read off the screen.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from bench.common import CACHE, Figure, black_box_sizes, database, percentile
 from bench.outside import MEDIATE, ROOT, generated, sandbox_env
-from bench.terminal import BACKSPACE, CTRL_CARET, DOWN, ENTER, ESCAPE, Terminal, ScreenTimeout
+from bench.terminal import BACKSPACE, CTRL_CARET, DOWN, ENTER, ESCAPE, ScreenTimeout, Terminal
 
 RUNS = int(os.environ.get("BENCH_BLACKBOX_RUNS", "5"))
 COLUMNS, LINES = 140, 40
@@ -55,8 +56,11 @@ LOADING = ("Loading", "reading…", "measuring…", "Measuring…", "working it 
 SCREENS: dict[str, tuple[str, str, re.Pattern[str]]] = {
     "1": ("queue", "Requisition queue", re.compile(r"^\s+REQ-\d+ ", re.M)),
     "2": ("disputes", "Disputes", re.compile(r"^\s*D-\d+\s+\d+d\s", re.M)),
-    "3": ("expectations", "Expectations",
-          re.compile(r"\d+% \(\d+/.*^\s+(?:overdue|due|\w{3} \d{2} \w{3})", re.M | re.S)),
+    "3": (
+        "expectations",
+        "Expectations",
+        re.compile(r"\d+% \(\d+/.*^\s+(?:overdue|due|\w{3} \d{2} \w{3})", re.M | re.S),
+    ),
     "4": ("track record", "Track record", re.compile(r"People · [\d,]+ ·.*^\s+\S.*\d+%", re.M | re.S)),
     "5": ("standup", "Standup", re.compile(r"Last standup|Agenda|agenda", re.M)),
 }
@@ -74,12 +78,18 @@ def screen_ready(key: str) -> Check:
     return ready
 
 
-DETAIL_OPEN: Check = lambda term: any("esc close" in line for line in term.screen.display) and any(
-    "Timeline" in line for line in term.screen.display)
-DETAIL_CLOSED: Check = lambda term: not any("esc close" in line for line in term.screen.display)
+def DETAIL_OPEN(term: Terminal) -> bool:
+    return any("esc close" in line for line in term.screen.display) and any(
+        "Timeline" in line for line in term.screen.display
+    )
+
+
+def DETAIL_CLOSED(term: Terminal) -> bool:
+    return not any("esc close" in line for line in term.screen.display)
 
 
 # -- what to type ------------------------------------------------------------------------------------
+
 
 def filter_words(path: Path) -> list[str]:
     """Words from the data, as the in-process bench types them: a title, a client, a salesperson's surname."""
@@ -87,11 +97,17 @@ def filter_words(path: Path) -> list[str]:
     try:
         row = conn.execute(
             "SELECT r.title, r.client, s.name FROM requisitions r JOIN people s ON s.id = r.sales_owner_id "
-            "ORDER BY r.id LIMIT 1 OFFSET 4321").fetchone()
+            "ORDER BY r.id LIMIT 1 OFFSET 4321"
+        ).fetchone()
     finally:
         conn.close()
-    return [str(row[0]).split()[0].lower(), str(row[1]).split()[0].lower(), str(row[2]).split()[-1].lower(),
-            "eng", "zz"]
+    return [
+        str(row[0]).split()[0].lower(),
+        str(row[1]).split()[0].lower(),
+        str(row[2]).split()[-1].lower(),
+        "eng",
+        "zz",
+    ]
 
 
 def filter_keys(words: list[str], count: int = KEYSTROKES) -> list[str]:
@@ -110,6 +126,7 @@ def _rows(term: Terminal, first: int) -> tuple[str, ...]:
 
 # -- one launch of each program ------------------------------------------------------------------------
 
+
 class Samples(dict[str, list[float]]):
     def add(self, name: str, seconds: float) -> None:
         self.setdefault(name, []).append(seconds * 1000)
@@ -119,8 +136,14 @@ def _settle(term: Terminal, quiet: float = 0.15) -> None:
     term.settle(quiet=quiet, timeout=10)
 
 
-def _type_filter(term: Terminal, keys: list[str], first_row: int, expected: list[tuple[str, ...] | None] | None,
-                 samples: Samples | None, name: str) -> list[tuple[str, ...] | None]:
+def _type_filter(
+    term: Terminal,
+    keys: list[str],
+    first_row: int,
+    expected: list[tuple[str, ...] | None] | None,
+    samples: Samples | None,
+    name: str,
+) -> list[tuple[str, ...] | None]:
     """Types `keys` into the focused filter box. Calibrating (no `expected`), records what each key
     leaves on screen once the program is quiet; timing, waits for exactly that and records the time.
     A key that leaves the rows as they were (the change cannot be seen) is typed but not timed."""
@@ -139,16 +162,18 @@ def _type_filter(term: Terminal, keys: list[str], first_row: int, expected: list
             term.send(key)
             _settle(term)
             continue
-        seconds = term.press(key, lambda t, want=want: _rows(t, first_row) == want, timeout=20,
-                             what=f"the rows after typing {key!r}")
+        seconds = term.press(
+            key, lambda t, want=want: _rows(t, first_row) == want, timeout=20, what=f"the rows after typing {key!r}"
+        )
         assert samples is not None
         samples.add(name, seconds)
         _settle(term)
     return recorded
 
 
-def mediate_launch(db: Path, keys: list[str], expected: list[tuple[str, ...] | None] | None,
-                   samples: Samples) -> list[tuple[str, ...] | None]:
+def mediate_launch(
+    db: Path, keys: list[str], expected: list[tuple[str, ...] | None] | None, samples: Samples
+) -> list[tuple[str, ...] | None]:
     """One launch of `mediate --db DB`: cold start, detail panels, filter keys, every screen, memory."""
     with Terminal([MEDIATE, "--db", str(db)], COLUMNS, LINES, env=sandbox_env(), cwd=ROOT) as term:
         samples.add("cold", term.wait_for(screen_ready("1"), term.spawned_at, timeout=120, what="the queue's rows"))
@@ -166,13 +191,17 @@ def mediate_launch(db: Path, keys: list[str], expected: list[tuple[str, ...] | N
         term.send(ENTER)  # back to the table, so number keys switch screens
         _settle(term, 0.3)
         for key in "2345":
-            samples.add(f"first {key}", term.press(key, screen_ready(key), timeout=120,
-                                                   what=f"the {SCREENS[key][0]} screen's data"))
+            samples.add(
+                f"first {key}",
+                term.press(key, screen_ready(key), timeout=120, what=f"the {SCREENS[key][0]} screen's data"),
+            )
             _settle(term, 0.3)
         for _ in range(RETURN_CYCLES):
             for key in "12345":
-                samples.add(f"return {key}", term.press(key, screen_ready(key), timeout=60,
-                                                        what=f"the {SCREENS[key][0]} screen"))
+                samples.add(
+                    f"return {key}",
+                    term.press(key, screen_ready(key), timeout=60, what=f"the {SCREENS[key][0]} screen"),
+                )
                 _settle(term, 0.3)
         samples.setdefault("memory", []).append(term.peak_rss_mb())
         term.close("q")
@@ -180,13 +209,22 @@ def mediate_launch(db: Path, keys: list[str], expected: list[tuple[str, ...] | N
 
 
 BARE_ROWS: Check = _matches(r"^\s*REQ-\d+ ")
-BARE_DETAIL_OPEN: Check = lambda term: any("external_id" in line for line in term.screen.display)
-BARE_DETAIL_CLOSED: Check = lambda term: not BARE_DETAIL_OPEN(term)
+
+
+def BARE_DETAIL_OPEN(term: Terminal) -> bool:
+    return any("external_id" in line for line in term.screen.display)
+
+
+def BARE_DETAIL_CLOSED(term: Terminal) -> bool:
+    return not BARE_DETAIL_OPEN(term)
+
+
 BARE_PEOPLE: Check = _matches(r"^\s*\w+ \w+\s+(sales|recruiting|lead)\s")
 
 
-def bare_launch(db: Path, keys: list[str], expected: list[tuple[str, ...] | None] | None,
-                samples: Samples) -> list[tuple[str, ...] | None]:
+def bare_launch(
+    db: Path, keys: list[str], expected: list[tuple[str, ...] | None] | None, samples: Samples
+) -> list[tuple[str, ...] | None]:
     """One launch of the bare Textual app: the same steps where it has them."""
     argv = [sys.executable, "-m", "bench.bare_app", str(db)]
     with Terminal(argv, COLUMNS, LINES, env=sandbox_env(), cwd=ROOT) as term:
@@ -207,8 +245,10 @@ def bare_launch(db: Path, keys: list[str], expected: list[tuple[str, ...] | None
         samples.add("first", term.press("2", BARE_PEOPLE, what="the bare app's second screen"))
         _settle(term, 0.3)
         for _ in range(RETURN_CYCLES):
-            samples.add("return", term.press("1", lambda t: BARE_ROWS(t) and not BARE_PEOPLE(t),
-                                              what="the bare app's rows again"))
+            samples.add(
+                "return",
+                term.press("1", lambda t: BARE_ROWS(t) and not BARE_PEOPLE(t), what="the bare app's rows again"),
+            )
             _settle(term, 0.3)
             samples.add("return", term.press("2", BARE_PEOPLE, what="the bare app's second screen again"))
             _settle(term, 0.3)
@@ -228,10 +268,13 @@ def visidata_csv(db: Path, size: int) -> Path:
         with open(tmp, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["Code", "Title", "Client", "Sales", "Recruiter", "Status", "Grade"])
-            writer.writerows(conn.execute(
-                "SELECT r.code, r.title, r.client, s.name, rc.name, r.status, r.grade FROM requisitions r "
-                "JOIN people s ON s.id = r.sales_owner_id LEFT JOIN people rc ON rc.id = r.recruiter_id "
-                "ORDER BY r.id"))
+            writer.writerows(
+                conn.execute(
+                    "SELECT r.code, r.title, r.client, s.name, rc.name, r.status, r.grade FROM requisitions r "
+                    "JOIN people s ON s.id = r.sales_owner_id LEFT JOIN people rc ON rc.id = r.recruiter_id "
+                    "ORDER BY r.id"
+                )
+            )
     finally:
         conn.close()
     tmp.rename(path)
@@ -255,18 +298,28 @@ def visidata_launch(path: Path, size: int, words: list[str], samples: Samples) -
             _settle(term)
             term.send(word)
             _settle(term)
-            selected = term.press(ENTER, _matches(r"selected [\d,]+ rows"), timeout=600,
-                                  what="VisiData's selection")
+            # VisiData 3 shows the selection's size as "•N" on its status line once the regex has run.
+            selected = term.press(
+                ENTER,
+                lambda t: re.search(r"•[\d,]+", t.screen.display[-1]) is not None,
+                timeout=600,
+                what="VisiData's selection",
+            )
             _settle(term)
-            shown = term.press('"', lambda t: "selectedref" in t.screen.display[-1] and VD_ROWS(t),
-                               what="VisiData's selected rows")
+            shown = term.press(
+                '"', lambda t: "selectedref" in t.screen.display[-1] and VD_ROWS(t), what="VisiData's selected rows"
+            )
             samples.add("filter", selected + shown)
             _settle(term)
             for _ in range(DETAILS):
                 samples.add("detail", term.press(ENTER, VD_ROW_SHEET, what="VisiData's row sheet"))
                 _settle(term)
-                samples.add("return", term.press(CTRL_CARET, lambda t: VD_ROWS(t) and not VD_ROW_SHEET(t),
-                                                 what="VisiData's previous sheet"))
+                samples.add(
+                    "return",
+                    term.press(
+                        CTRL_CARET, lambda t: VD_ROWS(t) and not VD_ROW_SHEET(t), what="VisiData's previous sheet"
+                    ),
+                )
                 _settle(term)
                 term.send(DOWN)
                 _settle(term)
@@ -280,20 +333,43 @@ def visidata_launch(path: Path, size: int, words: list[str], samples: Samples) -
 
 # -- figures --------------------------------------------------------------------------------------------
 
+
 def _stats(values: list[float]) -> tuple[float, float, float]:
     return min(values), statistics.median(values), percentile(values, 95)
 
 
-def _figure(name: str, values: list[float], *, size: int, target: float | None = None, basis: str = "p95",
-            floor: list[float] | None = None, peer: list[float] | None = None, unit: str = "ms",
-            target_ratio: float | None = None, note: str = "") -> Figure:
+def _figure(
+    name: str,
+    values: list[float],
+    *,
+    size: int,
+    target: float | None = None,
+    basis: str = "p95",
+    floor: list[float] | None = None,
+    peer: list[float] | None = None,
+    unit: str = "ms",
+    target_ratio: float | None = None,
+    note: str = "",
+) -> Figure:
     pick = {"p95": lambda v: percentile(v, 95), "median": statistics.median}[basis]
     low, mid, high = _stats(values)
-    return Figure(name, pick(values), unit=unit, target=target, size=size,
-                  bare=pick(floor) if floor else None, anchor="bare Textual" if floor else "",
-                  peer=pick(peer) if peer else None, peer_name="VisiData" if peer else "",
-                  target_ratio=target_ratio, basis=basis, spread=(low, mid, high), samples=len(values), note=note,
-                  extra={"samples": [round(v, 2) for v in values], "floor_samples": floor, "peer_samples": peer})
+    return Figure(
+        name,
+        pick(values),
+        unit=unit,
+        target=target,
+        size=size,
+        bare=pick(floor) if floor else None,
+        anchor="bare Textual" if floor else "",
+        peer=pick(peer) if peer else None,
+        peer_name="VisiData" if peer else "",
+        target_ratio=target_ratio,
+        basis=basis,
+        spread=(low, mid, high),
+        samples=len(values),
+        note=note,
+        extra={"samples": [round(v, 2) for v in values], "floor_samples": floor, "peer_samples": peer},
+    )
 
 
 def measure_size(size: int) -> list[Figure]:
@@ -316,31 +392,74 @@ def measure_size(size: int) -> list[Figure]:
         visidata_launch(csv_path, size, [words[(run * 2 + i) % 3] for i in range(2)], vd)
     timed_keys = sum(1 for e in expected_app if e is not None)
     figures = [
-        _figure("black-box: cold start to the queue's first rows", app["cold"], size=size, basis="median",
-                floor=bare["cold"], peer=vd["cold"], target_ratio=COLD_START_RATIO,
-                note=f"spawn of `mediate --db` in a {COLUMNS}x{LINES} pty to its first requisition row on screen; "
-                     f"{runs} launches; target ≤ {COLD_START_RATIO:.0f}× the bare Textual app"),
-        _figure("black-box: filter keystroke to changed rows", app["filter"], size=size,
-                target=FILTER_P95_MS.get(size, 50.0), floor=bare["filter"], peer=vd["filter"],
-                note=f"{len(app['filter'])} keystrokes ({timed_keys} of {len(keys)} a launch change the rows); "
-                     "VisiData: g| regex Enter until every match is selected, plus \" until the selection shows"),
-        _figure("black-box: detail panel (enter on a queue row)", app["detail"], size=size, target=DETAIL_MS,
-                floor=bare["detail"], peer=vd["detail"],
-                note="until the panel shows its timeline; bare: a modal of the row's fields; VisiData: the row's sheet"),
+        _figure(
+            "black-box: cold start to the queue's first rows",
+            app["cold"],
+            size=size,
+            basis="median",
+            floor=bare["cold"],
+            peer=vd["cold"],
+            target_ratio=COLD_START_RATIO,
+            note=f"spawn of `mediate --db` in a {COLUMNS}x{LINES} pty to its first requisition row on screen; "
+            f"{runs} launches; target ≤ {COLD_START_RATIO:.0f}× the bare Textual app",
+        ),
+        _figure(
+            "black-box: filter keystroke to changed rows",
+            app["filter"],
+            size=size,
+            target=FILTER_P95_MS.get(size, 50.0),
+            floor=bare["filter"],
+            peer=vd["filter"],
+            note=f"{len(app['filter'])} keystrokes ({timed_keys} of {len(keys)} a launch change the rows); "
+            'VisiData: g| regex Enter until every match is selected, plus " until the selection shows',
+        ),
+        _figure(
+            "black-box: detail panel (enter on a queue row)",
+            app["detail"],
+            size=size,
+            target=DETAIL_MS,
+            floor=bare["detail"],
+            peer=vd["detail"],
+            note="until the panel shows its timeline; bare: a modal of the row's fields; VisiData: the row's sheet",
+        ),
     ]
     for key in "2345":
-        figures.append(_figure(f"black-box: first visit to {SCREENS[key][0]} until its data shows",
-                               app[f"first {key}"], size=size, target=FIRST_VISIT_MS.get(size, 1000.0),
-                               floor=bare["first"],
-                               note=f"key {key}; bare: its second screen's first visit (a 100-row table)"))
+        figures.append(
+            _figure(
+                f"black-box: first visit to {SCREENS[key][0]} until its data shows",
+                app[f"first {key}"],
+                size=size,
+                target=FIRST_VISIT_MS.get(size, 1000.0),
+                floor=bare["first"],
+                note=f"key {key}; bare: its second screen's first visit (a 100-row table)",
+            )
+        )
     for key in "12345":
-        figures.append(_figure(f"black-box: return to {SCREENS[key][0]}", app[f"return {key}"], size=size,
-                               target=RETURN_MS, floor=bare["return"], peer=vd["return"],
-                               note=f"key {key}, screen already visited, until it shows with its data; "
-                                    "VisiData: ctrl+^ to the previous sheet"))
-    figures.append(_figure("black-box: peak memory (VmHWM) after every screen", app["memory"], size=size,
-                           unit="MB", basis="median", target=MEMORY_MB, floor=bare["memory"], peer=vd["memory"],
-                           note="read from /proc/<pid>/status after the tour; VisiData with every row loaded"))
+        figures.append(
+            _figure(
+                f"black-box: return to {SCREENS[key][0]}",
+                app[f"return {key}"],
+                size=size,
+                target=RETURN_MS,
+                floor=bare["return"],
+                peer=vd["return"],
+                note=f"key {key}, screen already visited, until it shows with its data; "
+                "VisiData: ctrl+^ to the previous sheet",
+            )
+        )
+    figures.append(
+        _figure(
+            "black-box: peak memory (VmHWM) after every screen",
+            app["memory"],
+            size=size,
+            unit="MB",
+            basis="median",
+            target=MEMORY_MB,
+            floor=bare["memory"],
+            peer=vd["memory"],
+            note="read from /proc/<pid>/status after the tour; VisiData with every row loaded",
+        )
+    )
     print(f"  black-box at {size:,}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return figures
 

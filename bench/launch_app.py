@@ -7,6 +7,7 @@ Prints one JSON line on stdout as soon as the queue's table has drawn its first 
 --tour it then visits every mode, jumps to the queue's last row, sorts and filters, and prints a
 second line with the peak memory after all that, before exiting.
 """
+
 from __future__ import annotations
 
 import json

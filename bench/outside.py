@@ -4,6 +4,7 @@ Nothing here imports the console: every figure is a command a user can type, tim
 exit, with the process's peak resident memory read from outside (/proc/<pid>/status VmHWM, polled
 while it runs: VmHWM only grows, so the last reading before exit is the peak to within one poll).
 """
+
 from __future__ import annotations
 
 import json
@@ -42,15 +43,26 @@ class Run:
     stderr: str
 
 
-def run(argv: Sequence[str], *, stdout_path: Path | None = None, stdin_text: str | None = None,
-        timeout: float = 3600.0, env: dict[str, str] | None = None) -> Run:
+def run(
+    argv: Sequence[str],
+    *,
+    stdout_path: Path | None = None,
+    stdin_text: str | None = None,
+    timeout: float = 3600.0,
+    env: dict[str, str] | None = None,
+) -> Run:
     """Runs `argv` to its end; wall seconds from spawn to exit and its peak RSS (VmHWM) in MB."""
     out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     try:
         start = time.perf_counter()
-        process = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.PIPE,
-                                   stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                                   env=env or sandbox_env(), cwd=ROOT)
+        process = subprocess.Popen(
+            list(argv),
+            stdout=out,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
+            env=env or sandbox_env(),
+            cwd=ROOT,
+        )
         if stdin_text is not None:
             assert process.stdin is not None
             process.stdin.write(stdin_text.encode())
@@ -93,6 +105,7 @@ def remove_db(path: Path) -> None:
 
 # -- the 1,000,000-requisition database, built once by the real command ----------------------------
 
+
 def generated(size: int) -> tuple[Path, dict[str, float | str]]:
     """The cached demo database of `size` requisitions, built by `mediate demo` if missing, and what building it cost.
 
@@ -107,16 +120,21 @@ def generated(size: int) -> tuple[Path, dict[str, float | str]]:
     free_gb = shutil.disk_usage(CACHE).free / 1e9
     need_gb = 9.0 * size / 1_000_000 + 1
     if free_gb < need_gb * 1.5:
-        raise RuntimeError(f"{free_gb:.0f} GB free where the bench cache is; a {size:,}-requisition database "
-                           f"needs about {need_gb:.0f} GB: free some space or set MEDIATE_BENCH_CACHE")
+        raise RuntimeError(
+            f"{free_gb:.0f} GB free where the bench cache is; a {size:,}-requisition database "
+            f"needs about {need_gb:.0f} GB: free some space or set MEDIATE_BENCH_CACHE"
+        )
     tmp = CACHE / f"demo-{size}.building.db"
     remove_db(tmp)
     result = checked([MEDIATE, "demo", "--requisitions", str(size), "--db", str(tmp)], timeout=4 * 3600)
     remove_db(path)
     shutil.move(tmp, path)
     figures: dict[str, float | str] = {
-        "seconds": round(result.seconds, 1), "peak_mb": round(result.peak_mb), "file_gb": round(path.stat().st_size / 1e9, 2),
-        "built": time.strftime("%Y-%m-%d %H:%M"), "load": os.getloadavg()[0],
+        "seconds": round(result.seconds, 1),
+        "peak_mb": round(result.peak_mb),
+        "file_gb": round(path.stat().st_size / 1e9, 2),
+        "built": time.strftime("%Y-%m-%d %H:%M"),
+        "load": os.getloadavg()[0],
     }
     record.write_text(json.dumps(figures))
     return path, figures

@@ -12,6 +12,7 @@ a poll loop either adds its interval to every figure or takes a core from the pr
 tmux itself sits between the program and the screen, redrawing at its own pace. Reading the pty
 directly sees the bytes the moment the program writes them.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -50,8 +51,14 @@ class ScreenTimeout(RuntimeError):
 class Terminal:
     """One program running in a pty of `columns` x `lines`, with a pyte model of its screen."""
 
-    def __init__(self, argv: Sequence[str], columns: int = 140, lines: int = 40,
-                 env: Mapping[str, str] | None = None, cwd: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        columns: int = 140,
+        lines: int = 40,
+        env: Mapping[str, str] | None = None,
+        cwd: str | Path | None = None,
+    ) -> None:
         self.columns, self.lines = columns, lines
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
@@ -61,8 +68,14 @@ class Terminal:
         full_env["LINES"], full_env["COLUMNS"] = str(lines), str(columns)
         self.spawned_at = time.perf_counter()
         self.process = subprocess.Popen(
-            list(argv), stdin=slave, stdout=slave, stderr=slave, env=full_env, cwd=cwd,
-            start_new_session=True, close_fds=True,
+            list(argv),
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=full_env,
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
             # The pty becomes the child's controlling terminal (it is a session leader without one).
             preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
@@ -217,6 +230,7 @@ def status_mb(pid: int, field: str) -> float:
 
 
 # -- what a screen shows ----------------------------------------------------------------------------
+
 
 def shows(text: str) -> Predicate:
     """The screen shows `text` somewhere."""
