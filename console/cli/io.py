@@ -18,9 +18,6 @@ from mediation_console.console.cli.common import (
     raw_stderr,
 )
 from mediation_console.console.core.crash_log import crash_line, record_crash
-from mediation_console.console.core.rules.pack import PackError
-from mediation_console.console.core.rules.refresh import refresh_derived
-from mediation_console.console.core.rules.service import Mediator
 from mediation_console.db.csv_export import FORMATS, ExportError, export_requisitions, write_requisitions
 from mediation_console.db.csv_import import (
     ImportAborted,
@@ -90,6 +87,12 @@ def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_
         raise EnvironmentProblem(f"{file} is a folder, not a CSV file")
     if not file.exists():
         raise EnvironmentProblem(f"{file} does not exist")
+    # The rules (rule-engine builds its parser on import) load only for an import that grades: `mediate`
+    # imports this module on every start, and the console's first rows must not wait for them.
+    from mediation_console.console.core.rules.pack import PackError
+    from mediation_console.console.core.rules.refresh import refresh_derived
+    from mediation_console.console.core.rules.service import Mediator
+
     store = state.open_store()
     progress = _TerminalProgress() if sys.stderr.isatty() else None
     graded = 0

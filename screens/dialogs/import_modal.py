@@ -17,7 +17,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from mediation_console.console.core.rules.refresh import refresh_derived
 from mediation_console.db.csv_import import (
     ImportAborted,
     ImportFileError,
@@ -244,6 +243,9 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         mediator = getattr(self.app, "mediator", None)
         if mediator is None:
             return ImportOutcome(report, grading_problem="the rule pack is not loaded, so grades were not recomputed")
+        # Imported here, not at the top: the console's start path must not load rule-engine.
+        from mediation_console.console.core.rules.refresh import refresh_derived
+
         try:
             return ImportOutcome(report, graded=refresh_derived(store, mediator))
         except StoreError as exc:
