@@ -89,8 +89,8 @@ def track_record(store: Store, now: dt.datetime | None = None, *, trend_weeks: i
         weekly[owner][week] = (kept, missed)
     open_now = store.open_commitments_by_owner(today)
     dispute_since = now - dt.timedelta(days=DISPUTE_WINDOW_DAYS)
-    disputes = store.dispute_record(dispute_since, now, by="person")
-    team_disputes = store.dispute_record(dispute_since, now, by="team")
+    dispute_records = store.dispute_records(dispute_since, now)
+    disputes, team_disputes = dispute_records["person"], dispute_records["team"]
     longest = max(WINDOWS)
 
     people: list[TrackRecord] = []
