@@ -849,6 +849,9 @@ class ImportReport:
     # How the write went: transactions committed and the longest one held the write lock (seconds).
     commits: int = 0
     longest_lock: float = 0.0
+    # The requisitions this import created or changed (what must be graded again; the rest keep
+    # their grades): every id written after the import's first new row, and each updated row.
+    changed_ids: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -1548,7 +1551,10 @@ def _write_batches(
         if progress is not None and done % PROGRESS_EVERY == 0 and done < total:
             progress(done, total)
 
+    last_before = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM requisitions").fetchone()[0]
     done = store.insert_staged_requisitions(stand_ins, created_so_far, batches)
+    last_after = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM requisitions").fetchone()[0]
+    report.changed_ids.extend(range(last_before + 1, last_after + 1))
     # Updates are applied to each requisition as it is now; the tallies are recounted to match.
     report.updated = report.status_changes = 0
     note = f"Imported from {importer.filename}"
@@ -1572,6 +1578,7 @@ def _write_batches(
             report.updated += 1
             report.status_changes += before.status != after.status
             store.update_imported_requisition(before, after, note=note)
+            report.changed_ids.append(requisition_id)
             written["updated"] += 1
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0 and done < total:

@@ -12,7 +12,7 @@ import sqlite3
 import stat
 import statistics
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -750,6 +750,35 @@ class Store:
                 )
 
     _DERIVED_CHUNK = 250
+
+    def set_estimates(self, estimates: Mapping[tuple[str, str], int], default_days: int) -> int:
+        """Sets each requisition's estimate_days to its (grade, engagement)'s figure (`default_days` if
+        none), in one pass that writes only the rows whose estimate changes; returns how many did.
+        Not audited: derived, like `set_derived`."""
+        if self.readonly:
+            return 0
+        pick = (
+            "COALESCE((SELECT e.days FROM temp.derived_estimates e "
+            "WHERE e.grade = requisitions.grade AND e.engagement = requisitions.engagement), ?)"
+        )
+        with self.transaction():
+            self.conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS derived_estimates "
+                "(grade TEXT, engagement TEXT, days INTEGER, PRIMARY KEY (grade, engagement))"
+            )
+            self.conn.execute("DELETE FROM temp.derived_estimates")
+            self.conn.executemany(
+                "INSERT INTO temp.derived_estimates (grade, engagement, days) VALUES (?, ?, ?)",
+                [(grade, engagement, days) for (grade, engagement), days in estimates.items()],
+            )
+            changed = self.conn.execute(
+                f"UPDATE requisitions SET estimate_days = {pick} WHERE estimate_days IS NOT {pick}",
+                (default_days, default_days),
+            ).rowcount
+        return changed
+
+    def count_requisitions(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM requisitions").fetchone()[0])
 
     # -- the queue -------------------------------------------------------------------------------
 

@@ -90,7 +90,7 @@ def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_
     # The rules (rule-engine builds its parser on import) load only for an import that grades: `mediate`
     # imports this module on every start, and the console's first rows must not wait for them.
     from mediation_console.console.core.rules.pack import PackError
-    from mediation_console.console.core.rules.refresh import refresh_derived
+    from mediation_console.console.core.rules.refresh import refresh_changed, refresh_derived
     from mediation_console.console.core.rules.service import Mediator
 
     store = state.open_store()
@@ -103,13 +103,20 @@ def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_
         # would leave requisitions graded by nothing, and exports showing stale grades.
         packs = [Path(state.rules_path)] if state.rules_path else None
         mediator = None if dry_run else Mediator(store, extra_packs=packs)
-        report = import_requisitions(store, file, mapping=mapping, dry_run=dry_run, progress=progress)
         # Rows an earlier import committed but never graded (it was killed while grading) count too.
-        if mediator is not None and (report.written and (report.created or report.updated) or store.has_ungraded()):
+        left_ungraded = mediator is not None and store.has_ungraded()
+        report = import_requisitions(store, file, mapping=mapping, dry_run=dry_run, progress=progress)
+        if mediator is not None and (report.written and (report.created or report.updated) or left_ungraded):
             if progress is not None:
                 progress.grading()
             try:
-                graded = refresh_derived(store, mediator)
+                # Only what this import wrote is graded again; a resumed import, or rows an earlier run
+                # committed but never graded, are not known here, so then all are.
+                graded = (
+                    refresh_changed(store, report.changed_ids, mediator)
+                    if not report.resumed and not left_ungraded
+                    else refresh_derived(store, mediator)
+                )
             except (KeyboardInterrupt, Exception) as exc:  # the rows are committed: say so, then why
                 grading_stopped = exc
     except PackError as exc:

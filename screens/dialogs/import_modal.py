@@ -239,15 +239,17 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         app.call_from_thread(self.dismiss, outcome)
 
     def _grade(self, store: Store, report: ImportReport) -> ImportOutcome:
-        """Recomputes every grade and estimate: new filled requisitions move the time-to-fill history too."""
+        """Grades what the import wrote; estimates follow when new filled requisitions move the time-to-fill history."""
         mediator = getattr(self.app, "mediator", None)
         if mediator is None:
             return ImportOutcome(report, grading_problem="the rule pack is not loaded, so grades were not recomputed")
         # Imported here, not at the top: the console's start path must not load rule-engine.
-        from mediation_console.console.core.rules.refresh import refresh_derived
+        from mediation_console.console.core.rules.refresh import refresh_changed, refresh_derived
 
         try:
-            return ImportOutcome(report, graded=refresh_derived(store, mediator))
+            if report.resumed:  # the rows an interrupted run wrote were never graded
+                return ImportOutcome(report, graded=refresh_derived(store, mediator))
+            return ImportOutcome(report, graded=refresh_changed(store, report.changed_ids, mediator))
         except StoreError as exc:
             return ImportOutcome(report, grading_problem=f"the grades could not be recomputed: {exc}")
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Collection
 
 from mediation_console.console.core.rules.service import Mediator
 from mediation_console.db.models import RequisitionStatus
 from mediation_console.db.store import Store
 
 BATCH = 5000
+# Above this share of the database, grading the changed rows one by one costs more than a full pass.
+INCREMENTAL_SHARE = 0.2
 
 
 def refresh_derived(store: Store, mediator: Mediator | None = None) -> int:
@@ -47,6 +50,59 @@ def refresh_derived(store: Store, mediator: Mediator | None = None) -> int:
             batch = []
     if batch:
         store.set_derived(batch)
+    mediator.reload_history()
+    return len(graded)
+
+
+def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator | None = None) -> int:
+    """Grades again only the requisitions in `changed` (created or edited, e.g. by an import); returns how many.
+
+    A scorecard reads only its own requisition, so the others keep their grades. The estimates are
+    medians over filled requisitions by (grade, engagement): the changed rows take theirs from the
+    history as it now stands, and when a changed row is (or may have been) filled the history moved,
+    so every estimate that differs is rewritten in one pass (no scoring). A large share of the
+    database falls back to `refresh_derived`.
+    """
+    mediator = mediator or Mediator(store)
+    ids = sorted(set(changed))
+    if not ids:
+        return 0
+    if len(ids) > INCREMENTAL_SHARE * max(store.count_requisitions(), 1):
+        return refresh_derived(store, mediator)
+    scorer = mediator.scorer
+    default_days = round(mediator.pack.constant("default_time_to_fill_days"))
+    min_history = int(mediator.pack.constant("min_history"))
+    graded: list[tuple[int, str, int, str]] = []
+    kept_estimates: list[tuple[int, str, int | None, int]] = []
+    history_moved = False
+    for req_id in ids:
+        req = store.get_requisition(req_id)
+        if req is None:  # deleted meanwhile
+            continue
+        card = scorer.score(req)
+        graded.append((card.score, card.grade, req_id, req.engagement.value))
+        kept_estimates.append((card.score, card.grade, req.estimate_days, req_id))
+        # A filled row adds to the history; a row graded before may be an edit that left it.
+        history_moved = history_moved or req.status == RequisitionStatus.FILLED or req.grade is not None
+    # The new grades first: the history below reads the stored grade of every filled requisition.
+    store.set_derived(kept_estimates)
+    durations: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for grade, engagement, days in store.filled_durations():
+        if grade is not None:
+            durations[(grade, engagement)].append(days)
+    estimates = {
+        key: round(statistics.median(days)) if len(days) >= min_history else default_days
+        for key, days in durations.items()
+    }
+    if history_moved:
+        store.set_estimates(estimates, default_days)
+    else:
+        store.set_derived(
+            [
+                (score, grade, estimates.get((grade, engagement), default_days), req_id)
+                for score, grade, req_id, engagement in graded
+            ]
+        )
     mediator.reload_history()
     return len(graded)
 
