@@ -54,7 +54,7 @@ def test_an_unexpected_problem_is_one_line_naming_a_private_log_and_no_record_da
 
 def test_an_import_that_committed_says_so_when_grading_is_interrupted_and_the_next_run_grades(tmp_path, monkeypatch):
     from mediation_console.console.cli import cli
-    from mediation_console.console.cli import io as cli_io
+    from mediation_console.console.core.rules import refresh
 
     db = tmp_path / "team.db"
     csv_file = tmp_path / "reqs.csv"
@@ -63,7 +63,9 @@ def test_an_import_that_committed_says_so_when_grading_is_interrupted_and_the_ne
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_io, "refresh_derived", interrupted)
+    # The CLI imports the grading functions when it grades (a cold start loads no rules engine).
+    monkeypatch.setattr(refresh, "refresh_derived", interrupted)
+    monkeypatch.setattr(refresh, "refresh_changed", interrupted)
     result = CliRunner().invoke(cli, ["import", "requisitions", str(csv_file), "--db", str(db)])
     assert result.exit_code == 130, result.output
     assert "2 created" in result.output
