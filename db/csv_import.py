@@ -4,8 +4,9 @@ How a file is read
 ------------------
 * Headers are matched case-, space- and punctuation-insensitively ("Job ID", "job_id" and "JobID" are
   one header) against the console's own export headers and the usual ATS names (Bullhorn, OpenCATS,
-  Greenhouse, spreadsheets). A mapping file (TOML, see `ImportMapping`) can name any other header for
-  any field, and add status and employment-type words. Columns nobody maps are ignored and listed.
+  Greenhouse, Lever, spreadsheets). A mapping file (TOML, see `ImportMapping`) can name any other header
+  for any field, read several columns as one, fill blanks with defaults, and add status and engagement
+  words. Columns nobody maps are ignored and listed.
 * Text is UTF-8 with or without a byte-order mark; a file that is not UTF-8 is read as Windows-1252
   (what Excel's plain "CSV" writes) and the report says so. Line endings may be Windows or Unix; the
   delimiter (comma, semicolon or tab) is taken from the header line.
@@ -14,7 +15,14 @@ How a file is read
 * Amounts: "$120,000", "120000", "120k", "1.2M", "USD 95,000", "120.000" (dot as thousands separator).
   A single "Salary" column may hold a range, "$95,000 - $110,000" or "95-110k", read as min and max; a
   single amount sets both min and max. "Salary" is used only when the file has no min/max columns.
-  Hourly rates ("$50/hr") are refused: the console keeps annual salaries.
+  The console keeps annual salaries. A rate whose unit is stated, in the cell ("$50/hr", "400 per day")
+  or in a salary-unit column (Bullhorn's salaryUnit "Per Hour", Lever's "per-hour-wage"), is converted:
+  hour x 2080, day x 260, week x 52, month x 12, and the report lists the rows converted. An amount
+  without a unit is annual; below 1,000 it is refused as a rate of unknown unit. A salary of 0 (what
+  Bullhorn writes when none was entered) is no salary.
+* ATS presets (db/presets/*.toml: Bullhorn, OpenCATS, Greenhouse, Lever) are mapping files shipped with
+  the package; one is chosen from the header line (two of its identifying headers, spelled as the ATS
+  spells them) unless the caller names one, and the report says which.
 * Fee: "20%", "20" and "22.5" are percentages; a bare number below 1 ("0.2", Bullhorn's
   feeArrangement) is a fraction and is read as 20 %. A written "%" is always a percentage ("0.5%").
   A currency amount is refused (flat fees are not a percentage).
@@ -82,7 +90,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
+import difflib
 import hashlib
 import math
 import os
@@ -96,6 +106,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from mediation_console.db import presets
 from mediation_console.db.models import (
     CLOSED_STATUSES,
     REQUISITION_DERIVED,
@@ -115,6 +126,10 @@ PROGRESS_EVERY = 1000
 WRITE_BATCH = 1000
 # Cells may hold long notes; past this a cell is more likely a broken quote swallowing the file.
 csv.field_size_limit(1_000_000)
+
+
+AUTO_PRESET = "auto"  # choose the ATS preset from the file's header
+NO_PRESET = "none"
 
 
 class ImportFileError(Exception):
@@ -241,7 +256,16 @@ COLUMNS: tuple[Column, ...] = (
         "Recruiter",
         "person",
         None,
-        ("Assigned Recruiter", "Recruiter Name", "Primary Recruiter", "Lead Recruiter"),
+        (
+            "Assigned Recruiter",
+            "Recruiter Name",
+            "Primary Recruiter",
+            "Lead Recruiter",
+            "assignedUsers",
+            "Assigned Users",
+            "Assigned To",
+            "Recruiters",
+        ),
     ),
     Column("status", "Status", "status", KEEP, ("Job Status", "Job Order Status", "Requisition Status", "Req Status")),
     Column("grade", "Grade", "derived", KEEP, ("Fillability Grade",)),
@@ -269,7 +293,15 @@ COLUMNS: tuple[Column, ...] = (
         "Engagement",
         "engagement",
         KEEP,
-        ("Employment Type", "employmentType", "Engagement Type", "Search Type", "Fee Type", "Job Type"),
+        ("Engagement Type", "Search Type", "Fee Type"),
+    ),
+    Column(
+        "employment_type",
+        "Employment Type",
+        "employment_type",
+        KEEP,
+        ("employmentType", "Job Type", "Commitment", "Work Type", "Time Type"),
+        exported=False,
     ),
     Column(
         "fee_pct",
@@ -335,8 +367,28 @@ COLUMNS: tuple[Column, ...] = (
         None,
         ("Market Rate", "Market Median", "Market Salary Median", "Benchmark Salary", "Market Pay"),
     ),
-    Column("location", "Location", "text", "", ("Job Location", "Work Location", "City", "Office", "Site")),
-    Column("remote", "Remote", "bool", False, ("Is Remote", "Remote OK", "Work From Home", "isWorkFromHome")),
+    Column(
+        "salary_unit",
+        "Salary Unit",
+        "salary_unit",
+        None,
+        ("salaryUnit", "Pay Unit", "Salary Period", "Pay Period", "Salary Interval", "salaryRange.interval"),
+        exported=False,
+    ),
+    Column(
+        "location",
+        "Location",
+        "text",
+        "",
+        ("Job Location", "Work Location", "City", "Office", "Site", "address.city", "Address City"),
+    ),
+    Column(
+        "remote",
+        "Remote",
+        "remote",
+        False,
+        ("Is Remote", "Remote OK", "Work From Home", "isWorkFromHome", "onSite", "Workplace Type", "workplaceType"),
+    ),
     Column(
         "opened_at",
         "Date Added",
@@ -353,6 +405,9 @@ COLUMNS: tuple[Column, ...] = (
             "Date Opened",
             "Open Date",
             "Opened Date",
+            "createdAt",
+            "created_at",
+            "opened_at",
         ),
     ),
     Column(
@@ -371,6 +426,8 @@ COLUMNS: tuple[Column, ...] = (
             "Needed By",
             "Need By",
             "Due Date",
+            "startDate",
+            "Start Date",
         ),
     ),
     Column(
@@ -390,14 +447,18 @@ COLUMNS: tuple[Column, ...] = (
         ),
     ),
     Column(
-        "closed_at", "Date Closed", "datetime", None, ("dateClosed", "Closed", "Closed At", "Close Date", "Closed Date")
+        "closed_at",
+        "Date Closed",
+        "datetime",
+        None,
+        ("dateClosed", "Closed", "Closed At", "Close Date", "Closed Date", "closed_at"),
     ),
     Column(
         "status_reason",
         "Status Reason",
         "text",
         "",
-        ("Reason", "Closed Reason", "Lost Reason", "Close Reason", "Hold Reason"),
+        ("Reason", "Closed Reason", "Lost Reason", "Close Reason", "Hold Reason", "reasonClosed", "Reason Closed"),
     ),
     Column("intake_at", "Intake Date", "datetime", None, ("Intake", "Intake At", "Intake Call", "Intake Call Date")),
     Column("hiring_manager_access", "Hiring Manager Access", "bool", False, ("HM Access",)),
@@ -417,7 +478,7 @@ COLUMNS: tuple[Column, ...] = (
         None,
         ("Feedback Hours", "Client Feedback Hours", "Feedback Turnaround"),
     ),
-    Column("notes", "Notes", "text", "", ("Note", "Comments", "Internal Notes", "Job Notes")),
+    Column("notes", "Notes", "text", "", ("Note", "Comments", "Internal Notes", "Job Notes", "Misc Notes")),
 )
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 EXPORT_COLUMNS = tuple(c for c in COLUMNS if c.exported)
@@ -506,13 +567,19 @@ FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "off", "unchecked", "onsi
 
 @dataclass
 class ImportMapping:
-    """Extra header names, status words, employment-type words and date formats for one kind of file.
+    """Extra header names, status words, employment-type words, date formats and defaults for one kind of file.
 
     The file is TOML::
 
         [columns]                      # field = "Header" or ["Header", "Other header"]
         external_id = "Posting Number"
         sales_owner = ["BDM", "Biz Dev"]
+
+        [join]                         # several columns read as one ("Austin" + "TX" = "Austin, TX")
+        location = ["City", "State"]   # people's names are joined with a space, the rest with ", "
+
+        [defaults]                     # for rows whose cell is blank or whose file has no such column
+        client = "Initech"
 
         [statuses]                     # word in the file = console status
         "Pending Approval" = "intake"
@@ -523,13 +590,26 @@ class ImportMapping:
 
         [dates]
         formats = ["%d/%m/%Y"]         # tried before the built-in ISO and US formats
+
+    The shipped ATS presets (db/presets/*.toml) are mapping files with a ``[preset]`` section more:
+    ``label``, ``detect`` (headers, spelled exactly as the ATS does, two of which name the export as
+    its), ``fills`` (field = what fills it when the export has no column for it) and ``ignore``
+    (header = why it is not read).
     """
 
     columns: dict[str, str] = field(default_factory=dict)  # normalised header -> field
     statuses: dict[str, RequisitionStatus] = field(default_factory=dict)  # normalised word -> status
     engagements: dict[str, Engagement] = field(default_factory=dict)
     date_formats: tuple[str, ...] = ()
+    joins: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> headers read together
+    defaults: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (cell text, where from)
     source: str = "mapping"
+    # Set on a preset: its name, label, the headers that identify it, what fills missing fields, ignored headers.
+    preset: str | None = None
+    label: str = ""
+    detect: tuple[str, ...] = ()
+    fills: dict[str, str] = field(default_factory=dict)
+    ignore: dict[str, str] = field(default_factory=dict)  # normalised header -> why
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ImportMapping:
@@ -549,20 +629,20 @@ class ImportMapping:
         return cls.from_dict(data, source=str(path))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "mapping") -> ImportMapping:
-        known = {"columns", "statuses", "engagements", "dates"}
+    def preset_named(cls, name: str) -> ImportMapping:
+        """One of the shipped ATS presets (bullhorn, opencats, greenhouse, lever)."""
+        data = presets.preset_data(name)
+        return cls.from_dict(data, source=f"the {name} preset", preset=name)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "mapping", preset: str | None = None) -> ImportMapping:
+        known = {"columns", "statuses", "engagements", "dates", "join", "defaults", "preset"}
         for key in data:
             if key not in known:
                 raise MappingError(f"{source}: unknown section [{key}] (expected {', '.join(sorted(known))})")
-        mapping = cls(source=source)
+        mapping = cls(source=source, preset=preset)
         for name, headers in _table(data, "columns", source).items():
-            if name not in MAPPABLE_FIELDS:
-                raise MappingError(
-                    f"{source}: [columns] {name} is not a field; use one of {', '.join(MAPPABLE_FIELDS)}"
-                )
-            headers = [headers] if isinstance(headers, str) else headers
-            if not isinstance(headers, list) or not headers or not all(isinstance(h, str) and norm(h) for h in headers):
-                raise MappingError(f"{source}: [columns] {name} must be a header name or a list of header names")
+            headers = _field_headers(source, "columns", name, headers)
             for header in headers:
                 if norm(header) in mapping.columns and mapping.columns[norm(header)] != name:
                     raise MappingError(
@@ -570,6 +650,19 @@ class ImportMapping:
                         f"{mapping.columns[norm(header)]} and {name}"
                     )
                 mapping.columns[norm(header)] = name
+        for name, headers in _table(data, "join", source).items():
+            mapping.joins[name] = tuple(_field_headers(source, "join", name, headers))
+        for name, value in _table(data, "defaults", source).items():
+            if name not in MAPPABLE_FIELDS or name in ("external_id", "code"):
+                raise MappingError(
+                    f"{source}: [defaults] {name} is not a field a default can fill; use one of "
+                    f"{', '.join(f for f in MAPPABLE_FIELDS if f not in ('external_id', 'code'))}"
+                )
+            if isinstance(value, bool):
+                value = "yes" if value else "no"
+            if not isinstance(value, str | int | float) or not str(value).strip():
+                raise MappingError(f'{source}: [defaults] {name} must be a value such as "Initech" or 20')
+            mapping.defaults[name] = (str(value).strip(), source)
         for word, status in _table(data, "statuses", source).items():
             target = STATUS_WORDS.get(norm(status)) if isinstance(status, str) else None
             if target is None or norm(status) not in {norm(s.value) for s in RequisitionStatus}:
@@ -601,7 +694,65 @@ class ImportMapping:
             except ValueError as exc:
                 raise MappingError(f"{source}: [dates] format {fmt!r} is not valid ({exc})") from None
         mapping.date_formats = tuple(formats)
+        _read_preset_section(mapping, _table(data, "preset", source), source)
         return mapping
+
+    def over(self, base: ImportMapping) -> ImportMapping:
+        """This mapping layered over `base` (a preset): what this one names wins."""
+        return ImportMapping(
+            columns={**base.columns, **self.columns},
+            statuses={**base.statuses, **self.statuses},
+            engagements={**base.engagements, **self.engagements},
+            date_formats=self.date_formats + base.date_formats,
+            joins={**base.joins, **self.joins},
+            defaults={**base.defaults, **self.defaults},
+            source=f"{self.source} over {base.source}",
+            preset=base.preset,
+            label=base.label,
+            detect=base.detect,
+            fills=base.fills,
+            ignore=base.ignore,
+        )
+
+    def with_defaults(self, defaults: dict[str, tuple[str, str]]) -> ImportMapping:
+        """A copy whose defaults include `defaults` (field -> (value, where from)), which win."""
+        return dataclasses.replace(self, defaults={**self.defaults, **defaults})
+
+    def detect_score(self, header: list[str]) -> list[str]:
+        """The headers of `header` that identify this preset (spelled exactly as the ATS spells them)."""
+        wanted = set(self.detect)
+        return [name for name in header if name in wanted]
+
+
+def _field_headers(source: str, section: str, name: str, headers: Any) -> list[str]:
+    if name not in MAPPABLE_FIELDS:
+        raise MappingError(f"{source}: [{section}] {name} is not a field; use one of {', '.join(MAPPABLE_FIELDS)}")
+    headers = [headers] if isinstance(headers, str) else headers
+    if not isinstance(headers, list) or not headers or not all(isinstance(h, str) and norm(h) for h in headers):
+        raise MappingError(f"{source}: [{section}] {name} must be a header name or a list of header names")
+    return headers
+
+
+def _read_preset_section(mapping: ImportMapping, section: dict[str, Any], source: str) -> None:
+    for key in section:
+        if key not in ("label", "detect", "fills", "ignore"):
+            raise MappingError(f"{source}: [preset] {key} is not a setting (expected label, detect, fills, ignore)")
+    label = section.get("label", "")
+    detect = section.get("detect", [])
+    if not isinstance(label, str) or not isinstance(detect, list) or not all(isinstance(h, str) for h in detect):
+        raise MappingError(f"{source}: [preset] label must be a name and detect a list of header names")
+    mapping.label, mapping.detect = label, tuple(detect)
+    for table in ("fills", "ignore"):
+        entries = section.get(table, {})
+        if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
+            raise MappingError(f'{source}: [preset.{table}] must hold name = "why" lines')
+        if table == "fills":
+            for name in entries:
+                if name not in MAPPABLE_FIELDS:
+                    raise MappingError(f"{source}: [preset.fills] {name} is not a field")
+            mapping.fills = dict(entries)
+        else:
+            mapping.ignore = {norm(header): why for header, why in entries.items()}
 
 
 def _table(data: dict[str, Any], name: str, source: str) -> dict[str, Any]:
@@ -621,28 +772,82 @@ class CellError(ValueError):
 _CURRENCY = re.compile(
     r"^(?:usd|eur|gbp|cad|aud|nzd|chf|inr|sgd|us\$|ca\$|a\$|[$£€¥₹])+|(?:usd|eur|gbp|cad|aud|nzd|chf|inr|sgd|[$£€¥₹])+$"
 )
-_ANNUAL = re.compile(r"(?:/\s*(?:yr|year|annum|a)|per\s*(?:year|annum)|p\.?a\.?|annual(?:ly)?|yearly)$")
-_HOURLY = re.compile(r"(?:/\s*(?:hr|hour|h)|per\s*hour|hourly|p\.?h\.?)$")
 _AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)([km]?)$")
 _DOT_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
 _RANGE = re.compile(r"^(.*\d.*?[km]?)\s*(?:-|–|—|\bto\b)\s*(.*\d.*)$", re.IGNORECASE)
+
+# A rate's unit and how many of it make a year: 40 h x 52 weeks, 5 days x 52 weeks, 52 weeks, 12 months.
+RATE_UNITS: dict[str, int] = {"year": 1, "month": 12, "week": 52, "day": 260, "hour": 2080}
+# The unit written after an amount ("$48/hr", "400 per day", "$132,000 - $165,000 a year").
+_UNIT_SUFFIX = {
+    "hour": re.compile(r"(?:/\s*(?:hr|hour|h)|\ban?\s+hour|per\s*hour|hourly|p\.?h\.?)$"),
+    "day": re.compile(r"(?:/\s*(?:day|d)|\ba\s+day|per\s*day|daily|p\.?d\.?)$"),
+    "week": re.compile(r"(?:/\s*(?:wk|week|w)|\ba\s+week|per\s*week|weekly|p\.?w\.?)$"),
+    "month": re.compile(r"(?:/\s*(?:mo|mon|month|m)|\ba\s+month|per\s*month|monthly)$"),
+    "year": re.compile(r"(?:/\s*(?:yr|year|annum|a|y)|\ba\s+year|per\s*(?:year|annum)|p\.?a\.?|annual(?:ly)?|yearly)$"),
+}
+# The words of a salary-unit column (Bullhorn's salaryUnit "Per Hour", Lever's "per-hour-wage", ...).
+UNIT_WORDS: dict[str, str] = {
+    norm(word): unit
+    for unit, words in {
+        "hour": ("per hour", "hour", "hourly", "hr", "h", "per-hour-wage", "per hour wage", "hourly rate"),
+        "day": ("per day", "day", "daily", "d", "per-day-wage", "per day wage", "daily rate"),
+        "week": ("per week", "week", "weekly", "wk", "w", "per-week-wage", "per-week-salary"),
+        "month": ("per month", "month", "monthly", "mo", "m", "per-month-salary", "per-month-wage"),
+        "year": (
+            "per year",
+            "year",
+            "yearly",
+            "annual",
+            "annually",
+            "per annum",
+            "annum",
+            "pa",
+            "yr",
+            "y",
+            "per-year-salary",
+            "salary",
+            "salaried",
+        ),
+    }.items()
+    for word in words
+}
+
+
+def parse_salary_unit(text: str) -> str:
+    """A salary-unit cell as one of RATE_UNITS ("Per Hour" -> "hour")."""
+    unit = UNIT_WORDS.get(norm(text))
+    if unit is None:
+        raise CellError(
+            f'"{text}" is not a salary unit (per hour, per day, per week, per month or per year; a one-off '
+            "amount is not a salary)"
+        )
+    return unit
+
+
+def _split_unit(text: str) -> tuple[str, str | None]:
+    """The amount without the unit written after it, and that unit (None when none is written)."""
+    raw = text.strip().lower()
+    for unit, pattern in _UNIT_SUFFIX.items():
+        found = pattern.search(raw)
+        if found:
+            return raw[: found.start()].strip(), unit
+    return raw, None
 
 
 # "$120,000", "120000", "120k", "95.5K": most cells, read without the general path's substitutions.
 _PLAIN_AMOUNT = re.compile(r"^\$?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([kKmM]?)$")
 
 
-def _amount_parts(text: str) -> tuple[float, str]:
-    """The number and its k/m suffix, after currency, separators and "per year" are taken off."""
+def _amount_parts(text: str) -> tuple[float, str, str | None]:
+    """The number, its k/m suffix and its unit (hour, day, ...; None when none is written), after currency,
+    separators and the unit are taken off."""
     plain = _PLAIN_AMOUNT.match(text)
     # "120.000" is 120 thousand written with a dot: left to the general path below.
     if plain and not (plain.group(2) and len(plain.group(2)) == 4 and "," not in plain.group(1)):
         whole, fraction, suffix = plain.groups()
-        return float(whole.replace(",", "") + (fraction or "")), suffix.lower()
-    raw = text.strip().lower()
-    if _HOURLY.search(raw):
-        raise CellError(f'"{text}" is an hourly rate; the console keeps annual salaries')
-    cleaned = _ANNUAL.sub("", raw).strip()
+        return float(whole.replace(",", "") + (fraction or "")), suffix.lower(), None
+    cleaned, unit = _split_unit(text)
     negative = False
     if cleaned.startswith("-") or (cleaned.startswith("(") and cleaned.endswith(")")):
         negative = True
@@ -659,35 +864,58 @@ def _amount_parts(text: str) -> tuple[float, str]:
         raise CellError(f'"{text}" is not an amount (write it like $120,000 or 120k)')
     if negative:
         raise CellError(f'"{text}" is a negative amount')
-    return float(match.group(1)), match.group(2)
+    return float(match.group(1)), match.group(2), unit
 
 
 def _scale(number: float, suffix: str) -> int:
     return round(number * {"": 1, "k": 1_000, "m": 1_000_000}[suffix])
 
 
-def parse_amount(text: str) -> int:
-    """ "$120,000", "120k", "1.2M", "USD 95000" -> whole currency units."""
+def read_amount(text: str) -> tuple[int, str | None]:
+    """ "$120,000", "120k", "1.2M", "USD 95000", "$48/hr" -> (the amount as written, its unit or None)."""
     if text.isdigit():
-        return int(text)
-    number, suffix = _amount_parts(text)
-    return _scale(number, suffix)
+        return int(text), None
+    number, suffix, unit = _amount_parts(text)
+    return _scale(number, suffix), unit
 
 
-def parse_salary(text: str) -> tuple[int, int]:
-    """A single Salary cell: a range ("$95,000 - $110,000", "95-110k") or one amount (min = max)."""
-    match = _RANGE.match(text.strip())
-    if match and not text.strip().startswith("-"):
-        low, low_suffix = _amount_parts(match.group(1))
-        high, high_suffix = _amount_parts(match.group(2))
+def read_salary(text: str) -> tuple[int, int, str | None]:
+    """A single Salary cell: a range ("$95,000 - $110,000", "95-110k", "$40 - $45/hr") or one amount
+    (min = max), with the unit written in it (None when none is)."""
+    whole, unit = _split_unit(text)
+    match = _RANGE.match(whole)
+    if match and not whole.startswith("-"):
+        low, low_suffix, low_unit = _amount_parts(match.group(1))
+        high, high_suffix, high_unit = _amount_parts(match.group(2))
+        units = {u for u in (unit, low_unit, high_unit) if u}
+        if len(units) > 1:
+            raise CellError(f'"{text}" mixes rates of different units')
         # "95-110k": the suffix written once applies to both ends.
         if not low_suffix and high_suffix and low < 1000:
             low_suffix = high_suffix
         if not high_suffix and low_suffix and high < 1000:
             high_suffix = low_suffix
-        return _scale(low, low_suffix), _scale(high, high_suffix)
-    amount = parse_amount(text)
-    return amount, amount
+        return _scale(low, low_suffix), _scale(high, high_suffix), next(iter(units), None)
+    amount, cell_unit = read_amount(text)
+    return amount, amount, cell_unit
+
+
+def annual(amount: int, unit: str | None) -> int:
+    """A rate as a yearly amount: hour x 2080, day x 260, week x 52, month x 12 (a year is 52 weeks of
+    5 days of 8 hours); an amount with no unit is already annual."""
+    return amount * RATE_UNITS[unit or "year"]
+
+
+def parse_amount(text: str) -> int:
+    """ "$120,000", "120k", "1.2M", "USD 95000" -> whole currency units a year ("$48/hr" -> 99,840)."""
+    amount, unit = read_amount(text)
+    return annual(amount, unit)
+
+
+def parse_salary(text: str) -> tuple[int, int]:
+    """A single Salary cell as yearly (min, max): a range ("$95,000 - $110,000", "95-110k") or one amount."""
+    low, high, unit = read_salary(text)
+    return annual(low, unit), annual(high, unit)
 
 
 def parse_percent(text: str) -> float:
@@ -749,6 +977,44 @@ def parse_bool(text: str) -> bool:
     if word in FALSE_WORDS:
         return False
     raise CellError(f'"{text}" is not yes or no')
+
+
+# Where a role is done: the words of a remote column, of Bullhorn's onSite and of Lever's workplaceType.
+REMOTE_WORDS = {
+    norm(w): True for w in ("remote", "off-site", "offsite", "hybrid", "no preference", "flexible", "anywhere", "wfh")
+} | {norm(w): False for w in ("on-site", "onsite", "on site", "in office", "in-office", "office", "unspecified")}
+
+
+def parse_remote(text: str) -> bool:
+    """A remote cell: yes/no, or where the work is (Remote, Hybrid, Off-Site: remote; On-Site: not)."""
+    found = REMOTE_WORDS.get(norm(text))
+    if found is not None:
+        return found
+    try:
+        return parse_bool(text)
+    except CellError:
+        raise CellError(f'"{text}" is not yes or no, nor remote, hybrid or on-site') from None
+
+
+def _in_range(value: dt.date, text: str) -> Any:
+    if not 1900 <= value.year <= 2100:
+        raise CellError(f'"{text}" is a date before 1900 or after 2100')
+    return value
+
+
+_PEOPLE_SEPARATORS = re.compile(r"\s*[;|\n]\s*")
+
+
+def _first_person(cell: str) -> tuple[str, int]:
+    """The first name of a cell listing several people (Bullhorn's assignedUsers, Greenhouse's
+    Recruiters) and how many others it lists. Semicolons, bars and line breaks separate names; a comma
+    does only between full names ("Ann Lee, Bo Chan"), since "Lee, Ann" is one name."""
+    names = [n for n in _PEOPLE_SEPARATORS.split(cell) if n]
+    if len(names) == 1:
+        parts = [p.strip() for p in cell.split(",")]
+        if len(parts) > 1 and all(" " in p for p in parts):
+            names = parts
+    return (names[0], len(names) - 1) if names else (cell, 0)
 
 
 # MM/DD/YYYY, M/D/YY or MM-DD-YY (OpenCATS), optionally with H:MM[:SS] and AM/PM: read by hand, strptime is slow per row.
@@ -852,6 +1118,32 @@ class ImportReport:
     # The requisitions this import created or changed (what must be graded again; the rest keep
     # their grades): every id written after the import's first new row, and each updated row.
     changed_ids: list[int] = field(default_factory=list)
+    # The ATS preset the file was read with (chosen with --preset or detected from the header).
+    preset: str | None = None
+    preset_label: str = ""
+    preset_reason: str = ""
+    # Fields filled by a default: (field, value, where the value comes from).
+    filled: list[tuple[str, str, str]] = field(default_factory=list)
+    # Rows whose salary was a rate converted to annual, and the first few of them as the report says them.
+    rate_rows: int = 0
+    rate_examples: list[str] = field(default_factory=list)
+    # Rows whose people cell listed several people (the first one was read), and the first few.
+    people_list_rows: int = 0
+    people_list_examples: list[str] = field(default_factory=list)
+
+    def note_rate(self, row: int, rates: list[str], salary: dict[str, int | None]) -> None:
+        self.rate_rows += 1
+        if len(self.rate_examples) < 5:
+            low, high = salary.get("salary_min"), salary.get("salary_max")
+            became = f"{low:,}" if low == high and low is not None else f"{low or 0:,}–{high or 0:,}"
+            self.rate_examples.append(f"row {row}: {' and '.join(rates)} → {became} a year")
+
+    def note_people(self, row: int, column: str, first: str, others: int) -> None:
+        self.people_list_rows += 1
+        if len(self.people_list_examples) < 3:
+            self.people_list_examples.append(
+                f"row {row}, {column}: {first} (and {others} other{'s' if others != 1 else ''})"
+            )
 
     @property
     def ok(self) -> bool:
@@ -869,8 +1161,8 @@ class ImportReport:
                 f"{name}: {rows} row{'s' if rows != 1 else ''} rejected "
                 f"({len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}); nothing was imported."
             )
-        verb = "would be" if self.dry_run else "were"
         people = len(self.people_created)
+        verb = ("would be" if self.dry_run else "were") if people != 1 else ("would be" if self.dry_run else "was")
         text = (
             f"{name}: {self.rows:,} row{'s' if self.rows != 1 else ''} — {self.created:,} created, "
             f"{self.updated:,} updated, {self.unchanged:,} unchanged"
@@ -892,8 +1184,30 @@ class ImportReport:
     def details(self) -> list[str]:
         """Notes, the columns read and ignored, and the people added: what the summary leaves out."""
         lines: list[str] = []
+        if self.preset:
+            lines.append(
+                f"Read as {'an' if self.preset_label[:1] in 'AEIOU' else 'a'} {self.preset_label} export (preset {self.preset}, {self.preset_reason}; "
+                "--preset chooses another, --preset none reads it without one)"
+            )
         for warning in self.warnings:
             lines.append(f"note: {warning}")
+        for name, value, where in self.filled:
+            lines.append(f"Filled: {COLUMN_BY_FIELD[name].header} = {value!r} ({where})")
+        if self.rate_rows:
+            rows = self.rate_rows
+            lines.append(
+                f"Rates converted to annual salaries on {rows:,} row{'s' if rows != 1 else ''} "
+                "(hour × 2080, day × 260, week × 52, month × 12): "
+                + "; ".join(self.rate_examples)
+                + ("; …" if rows > len(self.rate_examples) else "")
+            )
+        if self.people_list_rows:
+            rows = self.people_list_rows
+            lines.append(
+                f"Several people in one cell on {rows:,} row{'s' if rows != 1 else ''}, the first was read: "
+                + "; ".join(self.people_list_examples)
+                + ("; …" if rows > len(self.people_list_examples) else "")
+            )
         if self.columns:
             lines.append(
                 "Columns read: "
@@ -947,15 +1261,24 @@ class _Plan:
 class _Importer:
     """One pass over the file: reads each row into a planned create or update, collecting problems."""
 
-    def __init__(self, store: Store, path: Path, mapping: ImportMapping, report: ImportReport, filename: str):
+    def __init__(
+        self,
+        store: Store,
+        path: Path,
+        mapping: ImportMapping,
+        report: ImportReport,
+        filename: str,
+        candidates: tuple[ImportMapping, ...] = (),
+        defaults: dict[str, tuple[str, str]] | None = None,
+    ):
         self.store = store
         self.path = path
-        self.mapping = mapping
         self.report = report
         self.filename = filename
-        self.statuses = {**STATUS_WORDS, **mapping.statuses}
-        self.engagements = {**ENGAGEMENT_WORDS, **mapping.engagements}
-        self.formats = mapping.date_formats
+        # Presets to choose from by the header (auto-detection); the chosen one goes under `mapping`.
+        self.candidates = candidates
+        self.given_defaults = defaults or {}
+        self.use_mapping(mapping)
         self.now = store.now()
         self.people: dict[str, int] = {p.name.casefold(): p.id for p in store.list_people()}  # type: ignore[misc]
         self.new_people: dict[str, tuple[str, Team]] = {}
@@ -963,46 +1286,101 @@ class _Importer:
         self.external_ids, self.codes = store.import_keys()
         self.columns: list[tuple[int, Column]] = []
         self.header_names: dict[str, str] = {}  # field -> header as the file spells it
-        self.readers: list[tuple[int, Column, str, Callable[[str], Any]]] = []
+        # (cell indices read together, column, label, the cell reader, the default cell text or None)
+        self.readers: list[tuple[tuple[int, ...], Column, str, Callable[[str], Any], str | None]] = []
+
+    def use_mapping(self, mapping: ImportMapping) -> None:
+        self.mapping = mapping.with_defaults(self.given_defaults) if self.given_defaults else mapping
+        self.statuses = {**STATUS_WORDS, **self.mapping.statuses}
+        self.engagements = {**ENGAGEMENT_WORDS, **self.mapping.engagements}
+        self.formats = self.mapping.date_formats
 
     # Reading the header ---------------------------------------------------------------------------
+
+    def detect(self, cleaned: list[str]) -> None:
+        """Chooses the preset whose identifying headers the file has most of (two at least), and says so."""
+        best: tuple[int, ImportMapping, list[str]] | None = None
+        for candidate in self.candidates:
+            found = candidate.detect_score(cleaned)
+            if len(found) >= 2 and (best is None or len(found) > best[0]):
+                best = (len(found), candidate, found)
+        if best is None:
+            return
+        _score, preset, found = best
+        user = self.mapping
+        self.use_mapping(user.over(preset) if user.source != "mapping" else preset)
+        self.report.preset = preset.preset
+        self.report.preset_label = preset.label
+        self.report.preset_reason = "detected from its headers " + ", ".join(found[:4])
 
     def read_header(self, header: list[str]) -> None:
         assigned: dict[str, int] = {}
         ignored: list[tuple[str, str]] = []
         cleaned = [unneutralise(h).strip() for h in header]
+        if self.candidates:
+            self.detect(cleaned)
+        mapping = self.mapping
+        by_name: dict[str, list[int]] = {}
+        for index, name in enumerate(cleaned):
+            by_name.setdefault(norm(name), []).append(index)
+        # Joined columns: the fields read from several columns at once (city and state).
+        joined: dict[str, tuple[int, ...]] = {}
+        for field_name, headers in mapping.joins.items():
+            indices = tuple(by_name[norm(h)][0] for h in headers if norm(h) in by_name)
+            if len(indices) > 1:
+                joined[field_name] = indices
+        used = {i for indices in joined.values() for i in indices}
         # Mapping-file names first: they win over the built-in aliases.
         for pass_mapping in (True, False):
             for index, name in enumerate(cleaned):
-                if index in assigned.values() or not norm(name):
+                if index in used or index in assigned.values() or not norm(name) or norm(name) in mapping.ignore:
                     continue
-                field_name = (self.mapping.columns if pass_mapping else _BUILTIN_HEADERS).get(norm(name))
-                if field_name is None or field_name in assigned:
+                target = (mapping.columns if pass_mapping else _BUILTIN_HEADERS).get(norm(name))
+                if target is None or target in assigned or target in joined:
                     continue
-                assigned[field_name] = index
+                assigned[target] = index
         for index, name in enumerate(cleaned):
-            if index in assigned.values():
+            if index in assigned.values() or index in used or not name:
                 continue
-            if not name:
-                continue
-            field_name = self.mapping.columns.get(norm(name)) or _BUILTIN_HEADERS.get(norm(name))
-            if field_name is not None:
-                why = f"another column already gives {COLUMN_BY_FIELD[field_name].header}"
+            target = mapping.columns.get(norm(name)) or _BUILTIN_HEADERS.get(norm(name))
+            if norm(name) in mapping.ignore:
+                why = mapping.ignore[norm(name)]
+            elif target is not None:
+                why = f"another column already gives {COLUMN_BY_FIELD[target].header}"
             else:
-                why = ""
+                why = _did_you_mean(name)
             ignored.append((name, why))
         if "salary" in assigned and ("salary_min" in assigned or "salary_max" in assigned):
             ignored.append((cleaned[assigned.pop("salary")], "Salary Min/Max columns are used instead"))
+        if "salary" in joined and ("salary_min" in assigned or "salary_max" in assigned):
+            del joined["salary"]
         for field_name in ("grade", "score"):
             if field_name in assigned:
                 ignored.append((cleaned[assigned.pop(field_name)], "computed by the console"))
-        order = sorted(assigned.items(), key=lambda item: item[1])
-        self.columns = [(index, COLUMN_BY_FIELD[name]) for name, index in order]
-        self.header_names = {name: cleaned[index] for name, index in order}
-        self.readers = [
-            (index, column, self.header_names[column.field], self.reader(column)) for index, column in self.columns
-        ]
-        self.report.columns = [(cleaned[index], name) for name, index in order]
+        fields: list[tuple[tuple[int, ...], str]] = [((index,), name) for name, index in assigned.items()]
+        fields += [(indices, name) for name, indices in joined.items()]
+        fields.sort(key=lambda item: item[0][0])
+        self.columns = [(index, COLUMN_BY_FIELD[name]) for indices, name in fields for index in indices]
+        self.header_names = {name: " + ".join(cleaned[i] for i in indices) for indices, name in fields}
+        self.readers = []
+        for indices, name in fields:
+            column = COLUMN_BY_FIELD[name]
+            default = mapping.defaults.get(name)
+            self.readers.append(
+                (indices, column, self.header_names[name], self.reader(column), default[0] if default else None)
+            )
+        # Fields the file has no column for that a default (a preset, a mapping file, --client) fills.
+        self.report.filled = []
+        for name, (value, where) in mapping.defaults.items():
+            if name in self.header_names:
+                self.report.filled.append((name, value, f"{where}, where the cell is blank"))
+                continue
+            column = COLUMN_BY_FIELD[name]
+            label = f"{column.header} ({where})"
+            self.header_names[name] = label
+            self.readers.append(((), column, label, self.reader(column), value))
+            self.report.filled.append((name, value, where))
+        self.report.columns = [(self.header_names[name], name) for _indices, name in fields]
         self.report.ignored_columns = ignored
         self.width = len(header)
 
@@ -1014,15 +1392,22 @@ class _Importer:
     def read_cells(self, rownum: int, cells: list[str], problems: list[RowProblem]) -> dict[str, Any]:
         """Parsed values of the columns the file has; blank KEEP cells are left out."""
         values: dict[str, Any] = {}
+        units: dict[str, tuple[str | None, str, str]] = {}  # field -> (unit written in the cell, label, cell)
         width = len(cells)
-        for index, column, label, reader in self.readers:
-            raw = cells[index] if index < width else ""
-            if raw[:1] == "'":
-                raw = unneutralise(raw)
-            raw = raw.strip()
+        for indices, column, label, reader, default in self.readers:
+            if len(indices) == 1:
+                raw = cells[indices[0]] if indices[0] < width else ""
+                if raw[:1] == "'":
+                    raw = unneutralise(raw)
+                raw = raw.strip()
+            else:
+                parts = (unneutralise(cells[i]).strip() if i < width else "" for i in indices)
+                raw = (" " if column.kind == "person" else ", ").join(p for p in parts if p)
+            if not raw and default is not None:
+                raw = default
             if not raw:
                 if column.blank is REQUIRED:
-                    problems.append(RowProblem(rownum, label, f"missing {_what(column.field)}"))
+                    problems.append(RowProblem(rownum, label, self.missing(column.field)))
                 elif column.blank is KEEP:
                     continue
                 elif column.kind == "salary":
@@ -1032,12 +1417,83 @@ class _Importer:
                 continue
             try:
                 if column.kind == "salary":
-                    values["salary_min"], values["salary_max"] = reader(raw)
+                    low, high, unit = reader(raw)
+                    values["salary_min"], values["salary_max"] = low, high
+                    units["salary"] = (unit, label, raw)
+                elif column.kind == "amount":
+                    values[column.field], unit = reader(raw)
+                    units[column.field] = (unit, label, raw)
                 else:
                     values[column.field] = reader(raw)
             except CellError as exc:
                 problems.append(RowProblem(rownum, label, str(exc)))
+        employment = values.pop("employment_type", None)
+        if employment is not None and "engagement" not in values:
+            values["engagement"] = employment
+        if units or "salary_unit" in values:
+            self.to_annual(rownum, values, units, problems)
         return values
+
+    def missing(self, field_name: str) -> str:
+        fill = self.mapping.fills.get(field_name)
+        if fill and field_name not in self.mapping.defaults:
+            return f"missing {_what(field_name)}: {fill}"
+        return f"missing {_what(field_name)}"
+
+    def to_annual(
+        self,
+        rownum: int,
+        values: dict[str, Any],
+        units: dict[str, tuple[str | None, str, str]],
+        problems: list[RowProblem],
+    ) -> None:
+        """Salaries as yearly amounts: a rate whose unit the cell or the salary-unit column states is
+        converted (hour x 2080, day x 260, week x 52, month x 12) and listed in the report; an amount
+        without a unit is annual, and one below 1,000 is refused as most likely a rate of unknown unit.
+        A salary of 0 is no salary (Bullhorn writes 0 for a salary nobody entered)."""
+        column_unit = values.pop("salary_unit", None)
+        unit_label = self.column_label("salary_unit")
+        converted: list[str] = []
+        by_column: list[str] = []  # amounts whose unit the salary-unit column gives
+        for source, (cell_unit, label, raw) in units.items():
+            targets = ("salary_min", "salary_max") if source == "salary" else (source,)
+            # The salary-unit column speaks for the salary columns; a market salary is the console's own.
+            own_unit = column_unit if source != "market_salary" else None
+            if cell_unit and own_unit and cell_unit != own_unit:
+                problems.append(
+                    RowProblem(rownum, label, f'"{raw}" is per {cell_unit} but {unit_label} says per {own_unit}')
+                )
+                continue
+            unit = cell_unit or own_unit
+            amounts = [values[t] for t in targets if values.get(t) is not None]
+            for target in targets:
+                if values.get(target) == 0:
+                    values[target] = None
+            if not amounts or not any(amounts):
+                continue
+            if unit is None and min(a for a in amounts if a) < 1000:
+                problems.append(
+                    RowProblem(
+                        rownum,
+                        label,
+                        f'"{raw}" is too small for an annual salary; if it is a rate, give its unit '
+                        f"(a salary unit column such as Bullhorn's salaryUnit, or write {raw}/hr)",
+                    )
+                )
+                continue
+            if unit in (None, "year"):
+                continue
+            for target in targets:
+                if values.get(target) is not None:
+                    values[target] = annual(values[target], unit)
+            if cell_unit:
+                converted.append(f'"{raw}"')
+            else:
+                by_column.append(raw)
+        if by_column:
+            converted.append(f"{' – '.join(by_column)} per {column_unit} ({unit_label})")
+        if converted:
+            self.report.note_rate(rownum, converted, {f: values.get(f) for f in ("salary_min", "salary_max")})
 
     def reader(self, column: Column) -> Callable[[str], Any]:
         """The function that reads one non-blank cell of `column`, raising CellError with the reason."""
@@ -1069,19 +1525,31 @@ class _Importer:
                 return found
 
             return engagement
+        if kind == "employment_type":
+            own = self.mapping.engagements
+
+            def employment_type(raw: str) -> Engagement | None:
+                # An employment type (Direct Hire, Contract, H, C2H, Full-time...) says nothing about the
+                # search's terms unless it names them (Retained, Exclusive) or a mapping file maps it.
+                found = own.get(norm(raw)) or ENGAGEMENT_WORDS.get(norm(raw))
+                return found if found is not None and (norm(raw) in own or found != Engagement.CONTINGENT) else None
+
+            return employment_type
         if kind in ("openings", "count"):
             what = "openings" if kind == "openings" else _what(name)
             return lambda raw: parse_count(raw, what)
         if kind == "date":
-            return lambda raw: parse_date(raw, self.formats)
+            return lambda raw: _in_range(parse_date(raw, self.formats), raw)
         if kind == "datetime":
-            return lambda raw: parse_datetime(raw, self.formats)
+            return lambda raw: _in_range(parse_datetime(raw, self.formats), raw)
         return {
             "hours": parse_hours,
             "percent": parse_percent,
-            "amount": parse_amount,
-            "salary": parse_salary,
+            "amount": read_amount,
+            "salary": read_salary,
+            "salary_unit": parse_salary_unit,
             "bool": parse_bool,
+            "remote": parse_remote,
         }[kind]
 
     def person_id(self, name: str, team: Team, rownum: int, label: str, problems: list[RowProblem]) -> int | None:
@@ -1163,18 +1631,25 @@ class _Importer:
                     )
                 )
                 continue
+            name, others = _first_person(name)
+            if others:
+                self.report.note_people(rownum, self.column_label(field_name), name, others)
             person = self.person_id(name, team, rownum, self.column_label(field_name), problems)
             if person is not None:
                 values[id_field] = person
         if before is None:
             for field_name in ("title", "client", "sales_owner"):
                 if field_name not in self.header_names:
+                    header = COLUMN_BY_FIELD[field_name].header
+                    fill = self.mapping.fills.get(field_name)
                     problems.append(
                         RowProblem(
                             rownum,
-                            COLUMN_BY_FIELD[field_name].header,
-                            f"missing {_what(field_name)} (the file has no {COLUMN_BY_FIELD[field_name].header} "
-                            "column, and this row is not a requisition the console already has)",
+                            header,
+                            f"missing {_what(field_name)} ({fill})"
+                            if fill
+                            else f"missing {_what(field_name)} (the file has no {header} column, and this row "
+                            "is not a requisition the console already has)",
                         )
                     )
         if problems:
@@ -1257,6 +1732,23 @@ class _Importer:
                 raise _BrokenCsv(rownum + 1, str(exc)) from None
 
 
+_KNOWN_HEADERS: dict[str, str] = {}
+for _column in COLUMNS:
+    for _alias in (_column.header, *_column.aliases):
+        _KNOWN_HEADERS.setdefault(norm(_alias), _alias)
+
+
+def _did_you_mean(header: str) -> str:
+    """A hint for a header nobody reads that is close to one the importer knows ("Salry Max")."""
+    close = difflib.get_close_matches(norm(header), list(_KNOWN_HEADERS), n=1, cutoff=0.8)
+    if not close:
+        return ""
+    known = _KNOWN_HEADERS[close[0]]
+    field_header = COLUMN_BY_FIELD[_BUILTIN_HEADERS[close[0]]].header
+    target = known if norm(known) == norm(field_header) else f"{known}, read as {field_header}"
+    return f"did you mean {target}?"
+
+
 class _BrokenCsv(Exception):
     def __init__(self, row: int, detail: str) -> None:
         super().__init__(detail)
@@ -1318,6 +1810,8 @@ def import_requisitions(
     mapping: ImportMapping | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    preset: str | None = AUTO_PRESET,
+    defaults: dict[str, str] | None = None,
 ) -> ImportReport:
     """Checks every row of the CSV, then (unless `dry_run` or a row was rejected) writes them all.
 
@@ -1329,6 +1823,16 @@ def import_requisitions(
     """
     path = Path(path)
     mapping = mapping or ImportMapping()
+    candidates: tuple[ImportMapping, ...] = ()
+    if preset == AUTO_PRESET:
+        candidates = tuple(ImportMapping.preset_named(name) for name in presets.preset_names())
+    elif preset is not None and preset != NO_PRESET:
+        try:
+            chosen = ImportMapping.preset_named(preset)
+        except KeyError as exc:
+            raise MappingError(str(exc.args[0])) from None
+        mapping = mapping.over(chosen) if mapping.source != "mapping" else chosen
+    given = {name: (value, f"--{name.replace('_', '-')}") for name, value in (defaults or {}).items() if value}
     stat_before = _open_check(path)
     report = ImportReport(source=str(path), dry_run=dry_run)
     if stat_before.st_size == 0:
@@ -1343,7 +1847,10 @@ def import_requisitions(
     resume_from = last[1] if last is not None and not last[0] else None
     for encoding, label in _encodings(path):
         report = ImportReport(source=str(path), dry_run=dry_run, encoding=label)
-        importer = _Importer(store, path, mapping, report, path.name)
+        importer = _Importer(store, path, mapping, report, path.name, candidates, given)
+        if mapping.preset is not None:
+            report.preset, report.preset_label = mapping.preset, mapping.label
+            report.preset_reason = "chosen with --preset"
         with store.import_staging() if stage else contextlib.nullcontext():
             try:
                 _check(importer, encoding, progress, stage, resume_from)

@@ -20,12 +20,15 @@ from mediation_console.console.cli.common import (
 from mediation_console.console.core.crash_log import crash_line, record_crash
 from mediation_console.db.csv_export import FORMATS, ExportError, export_requisitions, write_requisitions
 from mediation_console.db.csv_import import (
+    AUTO_PRESET,
+    NO_PRESET,
     ImportAborted,
     ImportFileError,
     ImportMapping,
     MappingError,
     import_requisitions,
 )
+from mediation_console.db.presets import preset_names
 from mediation_console.db.store import StoreError
 
 
@@ -66,17 +69,40 @@ def import_group() -> None:
     "map_path",
     metavar="FILE.toml",
     type=click.Path(path_type=Path),
-    help="A mapping file naming other headers, status words and date formats.",
+    help="A mapping file naming other headers, status words and date formats (over the preset, if any).",
+)
+@click.option(
+    "--preset",
+    type=click.Choice([AUTO_PRESET, NO_PRESET, *preset_names()]),
+    default=AUTO_PRESET,
+    show_default=True,
+    help="The ATS the file was exported from; auto chooses it from the header and says which.",
+)
+@click.option("--client", metavar="NAME", help="The client of rows that name none (Greenhouse and Lever exports).")
+@click.option(
+    "--sales-owner", metavar="NAME", help="The sales owner of rows that name none (Greenhouse and Lever exports)."
 )
 @pass_state
-def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_path: Path | None) -> None:
+def import_requisitions_command(
+    state: CliState,
+    file: Path,
+    dry_run: bool,
+    map_path: Path | None,
+    preset: str,
+    client: str | None,
+    sales_owner: str | None,
+) -> None:
     """Import requisitions (and the people on them) from FILE, a CSV.
 
-    Recognises the console's own export headers and common ATS headers (Bullhorn, OpenCATS,
-    Greenhouse, spreadsheets). All rows or none: if any row is rejected, nothing is written and
-    every rejected row is listed with its column and the reason. Re-importing a file updates the
-    requisitions it created (matched by their external id) instead of duplicating them.
+    Recognises the console's own export headers and common ATS headers; the presets read Bullhorn,
+    OpenCATS, Greenhouse and Lever exports untouched (chosen from the header unless --preset says).
+    Rates with a unit (per hour, day, week, month) become annual salaries: hour x 2080, day x 260,
+    week x 52, month x 12, each listed in the report. All rows or none: if any row is rejected,
+    nothing is written and every rejected row is listed with its column and the reason.
+    Re-importing a file updates the requisitions it created (matched by their external id) instead
+    of duplicating them.
     """
+    defaults = {"client": (client or "").strip(), "sales_owner": (sales_owner or "").strip()}
     try:
         mapping = ImportMapping.load(map_path) if map_path is not None else None
     except ImportFileError as exc:
@@ -105,7 +131,9 @@ def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_
         mediator = None if dry_run else Mediator(store, extra_packs=packs)
         # Rows an earlier import committed but never graded (it was killed while grading) count too.
         left_ungraded = mediator is not None and store.has_ungraded()
-        report = import_requisitions(store, file, mapping=mapping, dry_run=dry_run, progress=progress)
+        report = import_requisitions(
+            store, file, mapping=mapping, dry_run=dry_run, progress=progress, preset=preset, defaults=defaults
+        )
         if mediator is not None and (report.written and (report.created or report.updated) or left_ungraded):
             if progress is not None:
                 progress.grading()
@@ -121,6 +149,8 @@ def import_requisitions_command(state: CliState, file: Path, dry_run: bool, map_
                 grading_stopped = exc
     except PackError as exc:
         raise Rejected(f"The rule pack could not be loaded, so nothing was imported: {exc}") from None
+    except MappingError as exc:
+        raise Rejected(str(exc)) from None
     except (ImportFileError, ImportAborted) as exc:
         raise EnvironmentProblem(str(exc)) from None
     except StoreError as exc:

@@ -128,7 +128,7 @@ def test_the_report_names_the_columns_read_and_those_ignored(store):
     assert ("clientCorporation", "client") in report.columns
     assert ("feeArrangement", "fee_pct") in report.columns
     assert [header for header, _why in report.ignored_columns] == ["isOpen", "source"]
-    assert "Columns ignored: isOpen, source" in report.lines()
+    assert "Columns ignored: isOpen (the status says it), source" in report.lines()
 
 
 # -- other ATS exports ----------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def test_an_opencats_export_maps_its_statuses_and_ignores_its_other_columns(stor
         "507": "lost",
     }
     assert reqs["501"].opened_at == dt.datetime(2025, 3, 1)  # OpenCATS's MM-DD-YY
-    assert reqs["501"].location == "Newark"
+    assert reqs["501"].location == "Newark, NJ"  # City and State read together
     assert reqs["503"].salary_max == 120_000
     assert person(store, reqs["501"].sales_owner_id).team == Team.SALES
     assert person(store, reqs["501"].recruiter_id).team == Team.RECRUITING
@@ -269,15 +269,39 @@ def test_a_row_with_more_cells_than_the_header_is_refused(store, tmp_path):
     assert "row 2: 4 cells but the header has 3" in str(report.problems[0])
 
 
-def test_an_hourly_rate_and_a_flat_fee_are_refused_with_a_reason(store, tmp_path):
+def test_a_rate_with_its_unit_becomes_an_annual_salary_and_a_flat_fee_is_refused(store, tmp_path):
+    # The rule: a rate whose unit is written is converted (hour x 2080, day x 260, week x 52, month x 12)
+    # and listed in the report; it is never taken as annual. A flat fee is not a percentage.
     path = tmp_path / "rates.csv"
     path.write_text('Title,Client,Owner,Salary,Fee\nWelder,Acme,Sam Seller,$30/hr,"$15,000"\n')
 
     report = import_requisitions(store, path)
 
     assert [str(p) for p in report.problems] == [
-        'row 2, Salary: "$30/hr" is an hourly rate; the console keeps annual salaries',
         'row 2, Fee: "$15,000" is an amount; the fee is kept as a percentage of salary (e.g. 20%)',
+    ]
+    path.write_text("Title,Client,Owner,Salary\nWelder,Acme,Sam Seller,$30/hr\nFitter,Acme,Sam Seller,$400 per day\n")
+
+    report = import_requisitions(store, path)
+
+    assert report.ok, report.lines()
+    salaries = {req.title: (req.salary_min, req.salary_max) for req in store.iter_requisitions()}
+    assert salaries == {"Welder": (62_400, 62_400), "Fitter": (104_000, 104_000)}
+    assert (
+        "Rates converted to annual salaries on 2 rows (hour × 2080, day × 260, week × 52, month × 12): "
+        'row 2: "$30/hr" → 62,400 a year; row 3: "$400 per day" → 104,000 a year'
+    ) in report.lines()
+
+
+def test_a_salary_too_small_to_be_annual_and_without_a_unit_is_refused(store, tmp_path):
+    path = tmp_path / "rates.csv"
+    path.write_text("Title,Client,Owner,Salary\nWelder,Acme,Sam Seller,48\n")
+
+    report = import_requisitions(store, path)
+
+    assert [str(p) for p in report.problems] == [
+        'row 2, Salary: "48" is too small for an annual salary; if it is a rate, give its unit '
+        "(a salary unit column such as Bullhorn's salaryUnit, or write 48/hr)"
     ]
 
 
