@@ -116,11 +116,13 @@ def test_the_leads_saves_get_in_between_the_short_transactions_of_a_big_import(t
 
 
 def test_a_killed_import_keeps_whole_batches_and_the_same_file_again_finishes_it_without_doubles(tmp_path):
+    # Four times the file: the kill comes after two batches, so a fast import never reaches the end first.
+    rows = ROWS * 4
     db = tmp_path / "team.db"
     with Store(db, now=lambda: NOW):
         pass
     csv_file = tmp_path / "spreadsheet.csv"
-    write_csv(csv_file, ROWS, with_ids=False)  # no ATS ids: only the resume can tell rows already imported
+    write_csv(csv_file, rows, with_ids=False)  # no ATS ids: only the resume can tell rows already imported
 
     importer = start_import(csv_file, db)
     deadline = time.monotonic() + 300
@@ -135,7 +137,7 @@ def test_a_killed_import_keeps_whole_batches_and_the_same_file_again_finishes_it
     try:
         titles = [row[0] for row in conn.execute("SELECT title FROM requisitions ORDER BY id")]
         # Whole batches, in file order, each requisition with its audit row and the chain intact.
-        assert 0 < len(titles) < ROWS
+        assert 0 < len(titles) < rows
         assert titles == [f"Imported role {n}" for n in range(len(titles))]
         assert audit_problems(conn) == []
         assert audit.verify_chain(conn).ok
@@ -148,14 +150,14 @@ def test_a_killed_import_keeps_whole_batches_and_the_same_file_again_finishes_it
 
     again = mediate("import", "requisitions", str(csv_file), "--db", str(db), timeout=600)
     assert again.returncode == 0, again.stderr
-    assert f"{ROWS - kept:,} created" in again.stdout
+    assert f"{rows - kept:,} created" in again.stdout
     assert f"{kept:,} created by the interrupted import of this file before were kept" in again.stdout
     conn = sqlite3.connect(db)
     try:
         titles = [row[0] for row in conn.execute("SELECT title FROM requisitions ORDER BY id")]
-        assert titles == [f"Imported role {n}" for n in range(ROWS)]
+        assert titles == [f"Imported role {n}" for n in range(rows)]
         assert audit_problems(conn) == []
     finally:
         conn.close()
     assert "stopped before its end" not in mediate("doctor", "--db", str(db)).stdout
-    print(f"\nkilled import: {kept:,} of {ROWS:,} rows kept whole; the second run created the other {ROWS - kept:,}")
+    print(f"\nkilled import: {kept:,} of {rows:,} rows kept whole; the second run created the other {rows - kept:,}")
