@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -238,17 +239,66 @@ def _not_blank(value: str, what: str) -> str:
     return value
 
 
+# A person's role as the lead names it ("recruiter"), to the team it is stored as (`Person.team`).
+ROLE_WORDS: dict[str, Team] = {
+    "sales": Team.SALES,
+    "salesperson": Team.SALES,
+    "account manager": Team.SALES,
+    "recruiter": Team.RECRUITING,
+    "recruiting": Team.RECRUITING,
+    "lead": Team.LEAD,
+    "team lead": Team.LEAD,
+}
+ROLE_LABELS: dict[Team, str] = {Team.SALES: "sales", Team.RECRUITING: "recruiter", Team.LEAD: "lead"}
+ROLE_CHOICES = "sales, recruiter or lead"
+
+
+def parse_role(text: str) -> Team:
+    """The role a lead typed ("Recruiter", "sales") as a team; a ValueError names the choices."""
+    found = ROLE_WORDS.get(" ".join(str(text).split()).casefold())
+    if found is None:
+        raise ValueError(f"the role must be {ROLE_CHOICES}" + (f", not '{text}'" if str(text).strip() else ""))
+    return found
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
 class Person(Record):
     name: str = Field(max_length=80)
+    # The role (sales / recruiting / lead); the column has held it since the first schema.
     team: Team
     active: bool = True
+    # The team they work in within their role ("Tech desk"); free text, may be empty.
+    team_name: str = Field(default="", max_length=80)
+    # Unique when given, whatever its case (schema migration 17); none is None, never "".
+    email: str | None = Field(default=None, max_length=254)
 
-    _bidi = field_validator("name")(_no_bidi)
+    _bidi = field_validator("name", "team_name", "email")(_no_bidi)
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
         return _not_blank(v, "A name")
+
+    @field_validator("team", mode="before")
+    @classmethod
+    def _role(cls, v: Any) -> Any:
+        return parse_role(v) if isinstance(v, str) and v not in Team.__members__.values() else v
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _email(cls, v: Any, info: ValidationInfo) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        if isinstance(v, str) and not (info.context or {}).get("stored") and not _EMAIL.fullmatch(v.strip()):
+            raise ValueError(f"'{v.strip()}' is not an email address (like name@example.com)")
+        return v
+
+    @property
+    def role(self) -> str:
+        """The role as the console shows it: sales, recruiter or lead."""
+        return ROLE_LABELS[self.team]
 
 
 class Requisition(Record):

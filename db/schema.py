@@ -568,6 +568,14 @@ MIGRATIONS: list[str] = [
     # 16: an identity for the file (calendar UIDs of two teams never collide) and the views a lead opens
     # when browsing it with Datasette (db/views.py).
     IDENTITY_AND_VIEWS_SQL,
+    # 17: a person's email (for the digests and calendar invites; unique when given, whatever its case)
+    # and the team they work in within their role ("Tech desk"): `team` has always held the role
+    # (sales / recruiting / lead), so the free-text team is `team_name`. An empty email is stored NULL.
+    """
+    ALTER TABLE people ADD COLUMN email TEXT;
+    ALTER TABLE people ADD COLUMN team_name TEXT NOT NULL DEFAULT '';
+    CREATE UNIQUE INDEX people_email ON people(email COLLATE NOCASE) WHERE email IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -525,19 +525,43 @@ class Store:
     # -- people ----------------------------------------------------------------------------------
 
     def add_person(self, person: Person) -> Person:
-        if self.person_by_name(person.name):
-            raise RejectedChange(f"There is already someone called {person.name}")
-        return self._insert("people", person, "person")
+        with self.transaction():
+            self._check_person_is_new(person)
+            return self._insert("people", person, "person")
+
+    def add_people(self, people: Sequence[Person]) -> list[Person]:
+        """Adds them all, each audited, in one transaction: all or none."""
+        with self.transaction():
+            return [self.add_person(person) for person in people]
 
     def update_person(self, person: Person) -> Person:
-        before = self._require(Person, "people", person.id, "Person")
-        return self._update("people", person, before, "person")
+        with self.transaction():
+            before = self._require(Person, "people", person.id, "Person")
+            self._check_person_is_new(person)
+            fields = [name for name in Person.model_fields if getattr(before, name) != getattr(person, name)]
+            if not fields:
+                return before
+            return self._update("people", person, before, "person", fields=fields)
+
+    def _check_person_is_new(self, person: Person) -> None:
+        """The name and the email belong to nobody else (whatever their case): said in words, by field."""
+        same_name = self.person_by_name(person.name)
+        if same_name is not None and same_name.id != person.id:
+            raise RejectedChange(f"There is already someone called {same_name.name}")
+        if person.email:
+            same_email = self.person_by_email(person.email)
+            if same_email is not None and same_email.id != person.id:
+                raise RejectedChange(f"{same_email.name} already has the email {same_email.email}")
 
     def get_person(self, person_id: int) -> Person | None:
         return self._get(Person, "people", person_id)
 
     def person_by_name(self, name: str) -> Person | None:
         row = self.conn.execute("SELECT * FROM people WHERE name = ? COLLATE NOCASE", (name.strip(),)).fetchone()
+        return None if row is None else Person.model_validate(dict(row), context=STORED)
+
+    def person_by_email(self, email: str) -> Person | None:
+        row = self.conn.execute("SELECT * FROM people WHERE email = ? COLLATE NOCASE", (email.strip(),)).fetchone()
         return None if row is None else Person.model_validate(dict(row), context=STORED)
 
     def list_people(self, team: Team | str | None = None, active_only: bool = False) -> list[Person]:
@@ -2072,6 +2096,20 @@ class Store:
             statuses,
         ).fetchall()
         return {int(rid): int(n) for rid, n in rows}
+
+    def open_requisitions_by_person(self) -> dict[int, int]:
+        """{person id: open requisitions they own as sales or recruit on}: what the Team screen shows
+        beside each person (a requisition one person both owns and recruits counts once)."""
+        statuses = sorted(str(s) for s in OPEN_STATUSES)
+        marks = ",".join("?" for _ in statuses)
+        rows = self.conn.execute(
+            f"SELECT person, COUNT(DISTINCT id) FROM ("
+            f" SELECT sales_owner_id AS person, id FROM requisitions WHERE status IN ({marks})"
+            f" UNION ALL SELECT recruiter_id, id FROM requisitions WHERE recruiter_id IS NOT NULL AND status IN ({marks})"
+            f") GROUP BY person",
+            [*statuses, *statuses],
+        ).fetchall()
+        return {int(pid): int(n) for pid, n in rows}
 
     def record_story(self, now: dt.datetime, source: str, summary: dict[str, Any]) -> None:
         """Notes that a dispute story was loaded, with the story's present: the file's clock from then on."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     """`n` and the word in the number it takes: plural(1, "dispute") is "1 dispute", plural(2, "dispute")
@@ -34,4 +37,12 @@ def old(days: int) -> str:
     return "new today" if days <= 0 else f"{plural(days, 'day')} old"
 
 
-__all__ = ["plural", "days_ago", "days_away", "old"]
+def closest_name(name: str, names: Iterable[str], cutoff: float = 0.75) -> str | None:
+    """The one of `names` `name` was most likely meant to be ("Jordon Hay" -> "Jordan Hay"), whatever
+    the case, or None when none is close: how a typo is caught before it becomes a new person."""
+    spelled = {n.casefold(): n for n in names}
+    close = difflib.get_close_matches(name.casefold(), list(spelled), n=1, cutoff=cutoff)
+    return spelled[close[0]] if close else None
+
+
+__all__ = ["plural", "days_ago", "days_away", "old", "closest_name"]

@@ -22,6 +22,7 @@ from mediation_console.console.cli.common import (
 )
 from mediation_console.console.cli.io import export_group, import_group
 from mediation_console.console.cli.notes import notes
+from mediation_console.console.cli.people import people_group
 from mediation_console.console.cli.replication import replicate, restore
 from mediation_console.console.cli.rules import rules
 from mediation_console.console.cli.serve import serve
@@ -279,6 +280,7 @@ cli.add_command(import_group)
 cli.add_command(export_group)
 export_group.add_command(notes)
 cli.add_command(rules)
+cli.add_command(people_group)
 cli.add_command(audit_group)
 cli.add_command(story)
 cli.add_command(replicate)

@@ -23,7 +23,14 @@ FIXTURES = Path(__file__).with_name("fixtures")
 # Records as a team would have them, with the text that tends to break things: accents, CJK, quotes.
 RECORDS: dict[str, list[dict[str, object]]] = {
     "people": [
-        {"id": 1, "name": "Sam Seller", "team": "sales", "active": 1},
+        {
+            "id": 1,
+            "name": "Sam Seller",
+            "team": "sales",
+            "active": 1,
+            "team_name": "Tech desk",
+            "email": "sam@example.com",
+        },
         {"id": 2, "name": "Rita Récruteuse", "team": "recruiting", "active": 1},
         {"id": 3, "name": "李 Lead", "team": "lead", "active": 1},
     ],

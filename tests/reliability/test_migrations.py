@@ -136,3 +136,20 @@ def test_a_database_from_a_newer_console_is_refused_by_every_command_untouched(n
     result = mediate(*command, "--db", str(newer_db)) if command else mediate("--db", str(newer_db))
     assert_clean_failure(result, 2, "newer", "not changed")
     assert fingerprint(newer_db) == before
+
+
+def test_a_version_16_team_gains_emails_that_are_unique_whatever_their_case(tmp_path):
+    db = tmp_path / "team.db"
+    shutil.copyfile(fixture_path(16), db)
+    with Store(db, now=lambda: NOW) as store:
+        sam = store.get_person(1)
+        assert (sam.name, sam.email, sam.team_name) == ("Sam Seller", None, "")
+        store.update_person(sam.model_copy(update={"email": "Sam@Example.com", "team_name": "Tech desk"}))
+        rita = store.get_person(2)
+        with pytest.raises(StoreError, match="Sam Seller already has the email"):
+            store.update_person(rita.model_copy(update={"email": "sam@example.COM"}))
+        # Without the Store's check, the file itself refuses it (the unique index of migration 17).
+        with pytest.raises(sqlite3.IntegrityError):
+            store.conn.execute("UPDATE people SET email = 'SAM@example.com' WHERE id = 2")
+        # Nobody's email is not a clash: any number of people have none.
+        assert [p.email for p in store.list_people()].count(None) == 2
