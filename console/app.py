@@ -286,6 +286,19 @@ class MediationApp(App[None]):
             self.notify(f"The scorecard could not be computed: {exc}", title="Rules", severity="error")
             return None
 
+    def suggest_category(
+        self, summary: str, requisition_id: int | None, sales_interest: str = "", recruiting_interest: str = ""
+    ) -> Any | None:
+        """The category the evidence suggests for a dispute being typed (the capture form's hint): a
+        Diagnosis, or None when the rules are not available. Called from a worker thread."""
+        mediator = self.mediator
+        if mediator is None:
+            return None
+        try:
+            return mediator.suggest_category(summary, requisition_id, sales_interest, recruiting_interest)
+        except Exception:  # a suggestion is a hint: the form works without one
+            return None
+
     def requisition_changed(self, requisition_id: int) -> None:
         """Keeps the stored grade current after a requisition or its pipeline changed."""
         try:
@@ -339,7 +352,10 @@ class MediationApp(App[None]):
             if dispute is not None and callable(refresh):
                 refresh()
 
-        self.push_screen(DisputeCapture(self.store, requisition_id=self.selected_requisition_id), logged)
+        self.push_screen(
+            DisputeCapture(self.store, requisition_id=self.selected_requisition_id, suggest=self.suggest_category),
+            logged,
+        )
 
     def action_export_notes(self) -> None:
         export_notes_file(self)

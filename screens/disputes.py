@@ -699,7 +699,7 @@ class DisputesScreen(ModeScreen):
         if dispute is None or not self.can_write():
             return
         self.app.push_screen(
-            DisputeCapture(self.store, dispute=dispute),
+            DisputeCapture(self.store, dispute=dispute, suggest=getattr(self.app, "suggest_category", None)),
             lambda saved: self.refresh_data(keep=dispute.id) if saved else None,
         )
 

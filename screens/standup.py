@@ -931,7 +931,14 @@ class StandupScreen(ModeScreen):
                 self._load_codes()
                 self._show_item()
 
-        self.app.push_screen(DisputeCapture(self.mediation.store, requisition_id=item.requisition_id), logged)
+        self.app.push_screen(
+            DisputeCapture(
+                self.mediation.store,
+                requisition_id=item.requisition_id,
+                suggest=getattr(self.app, "suggest_category", None),
+            ),
+            logged,
+        )
 
     def action_open_requisition(self) -> None:
         item = self.item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -21,7 +22,11 @@ from mediation_console.db.store import QueueQuery, StoreError
 from mediation_console.screens.dialogs.form_keys import FormScreen
 
 if TYPE_CHECKING:
+    from mediation_console.console.core.rules.diagnosis import Diagnosis
     from mediation_console.db.store import Store
+
+    # (summary, requisition id, sales interest, recruiting interest) -> the diagnosis, or None without rules.
+    Suggest = Callable[[str, int | None, str, str], Diagnosis | None]
 
 # One key per category, chosen from the category's own name so it can be guessed without looking.
 CATEGORY_KEYS: dict[str, DisputeCategory] = {
@@ -37,6 +42,10 @@ CATEGORY_KEYS: dict[str, DisputeCategory] = {
     "b": DisputeCategory.BLAME_VISIBILITY,
 }
 KEY_OF_CATEGORY = {category: key for key, category in CATEGORY_KEYS.items()}
+NOT_SURE_KEY = "n"
+ACCEPT_KEY = "f2"
+# How long typing pauses before the suggestion is worked out again (the diagnosis reads the requisition).
+SUGGEST_DELAY = 0.2
 
 # Who usually raises each kind of dispute: recruiting complains about what sales promised, sales
 # about what recruiting delivers. Used to orient the two people until the lead says otherwise.
@@ -81,11 +90,16 @@ class CategoryPicker(Widget, can_focus=True):
     class SwapAsked(Message):
         pass
 
+    class AcceptAsked(Message):
+        """The lead takes the suggested category (`a` on the picker, f2 anywhere in the form)."""
+
     BINDINGS = [
         *(Binding(key, f"pick('{key}')", CATEGORY_LABELS[c], show=False) for key, c in CATEGORY_KEYS.items()),
         Binding("1", "severity(1)", "low", show=False),
         Binding("2", "severity(2)", "medium", show=False),
         Binding("3", "severity(3)", "high", show=False),
+        Binding(NOT_SURE_KEY, "not_sure", "not sure", show=False),
+        Binding("a", "accept", "take the suggestion", show=False),
         Binding("x", "swap", "swap sides", show=False),
     ]
 
@@ -98,6 +112,13 @@ class CategoryPicker(Widget, can_focus=True):
         self.category = CATEGORY_KEYS[key]
         self.post_message(self.Picked(self, self.category))
 
+    def action_not_sure(self) -> None:
+        self.category = DisputeCategory.UNSURE
+        self.post_message(self.Picked(self, self.category))
+
+    def action_accept(self) -> None:
+        self.post_message(self.AcceptAsked())
+
     def action_severity(self, level: int) -> None:
         self.severity = level
 
@@ -108,7 +129,7 @@ class CategoryPicker(Widget, can_focus=True):
         # Three columns read downwards like a menu; each cell is "key label" padded to one width.
         columns, width = 3, 30
         cells = []
-        for key, category in CATEGORY_KEYS.items():
+        for key, category in (*CATEGORY_KEYS.items(), (NOT_SURE_KEY, DisputeCategory.UNSURE)):
             chosen = category == self.category
             cell = Text.assemble(
                 (f" {key} ", "reverse bold" if chosen else "bold"),
@@ -160,11 +181,14 @@ class DisputeCapture(FormScreen["Dispute | None"]):
     DisputeCapture .error.-shown { display: block; }
     DisputeCapture #capture-help { color: $text-muted; margin: 1 0 0 0; }
     DisputeCapture #picker-hint { color: $text-muted; margin: 1 0 0 0; }
+    DisputeCapture #category-suggestion { color: $text-muted; width: 100%; height: auto; padding: 0 1; }
+    DisputeCapture #category-suggestion.-differs { color: $warning; }
     """
 
     BINDINGS = [
         Binding("down", "next_field", "next field", show=False),
         Binding("up", "previous_field", "previous field", show=False),
+        Binding(ACCEPT_KEY, "accept_suggestion", "take the suggested category", show=False),
     ]
 
     def __init__(
@@ -173,9 +197,15 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         *,
         requisition_id: int | None = None,
         dispute: Dispute | None = None,
+        suggest: Suggest | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        # The rules' diagnosis of what is typed so far: a hint the lead may take, never a choice made for them.
+        self.suggest = suggest
+        self.suggestion: Diagnosis | None = None
+        self._suggest_timer: Any = None
+        self._suggest_round = 0
         self.editing = dispute
         self.people = store.list_people(active_only=True)
         if dispute is not None:
@@ -228,6 +258,7 @@ class DisputeCapture(FormScreen["Dispute | None"]):
             yield Label("", id="people-error", classes="error")
             yield Label("", id="picker-hint")
             yield CategoryPicker(d.category if d else None, d.severity if d else 2, id="picker")
+            yield Label("", id="category-suggestion")
             yield Label("", id="category-error", classes="error")
             with Horizontal(classes="row"):
                 yield Label("Summary", classes="field-label")
@@ -267,13 +298,17 @@ class DisputeCapture(FormScreen["Dispute | None"]):
                     ("tab", "bold"),
                     " next field   ",
                     ("shift+tab", "bold"),
-                    " back",
+                    " back   ",
+                    (ACCEPT_KEY, "bold"),
+                    " take the suggested category",
                 ),
                 id="capture-help",
             )
 
     def on_mount(self) -> None:
         self._update_picker_hint()
+        if self.editing is not None:
+            self._schedule_suggestion()
         if self.editing is not None:
             self.query_one("#summary", Input).focus()
         elif self.requisition is not None:
@@ -349,6 +384,7 @@ class DisputeCapture(FormScreen["Dispute | None"]):
             self._people_from_requisition(requisition, self._raiser_team(picker.category))
             self._show_people()
         self._validate_live()
+        self._schedule_suggestion()
         self.query_one("#picker", CategoryPicker).focus()
 
     # -- the two people ----------------------------------------------------------------------------
@@ -398,7 +434,14 @@ class DisputeCapture(FormScreen["Dispute | None"]):
     def _update_picker_hint(self) -> None:
         names = {p.id: p.name for p in self.people}
         raiser = names.get(self.raised_by or -1)
-        hint = Text.assemble(("Category", "bold"), "  press its letter · ", ("1–3", "bold"), " severity")
+        hint = Text.assemble(
+            ("Category", "bold"),
+            "  press its letter (",
+            (NOT_SURE_KEY, "bold"),
+            " not sure) · ",
+            ("1–3", "bold"),
+            " severity",
+        )
         if raiser:
             hint.append_text(Text.assemble(" · ", ("x", "bold"), f" swaps sides ({raiser} raised it)"))
         self.query_one("#picker-hint", Label).update(hint)
@@ -411,9 +454,96 @@ class DisputeCapture(FormScreen["Dispute | None"]):
             self._people_from_requisition(self.requisition, self._raiser_team(event.category))
             self._show_people()
         self._validate_live()
+        self._show_suggestion()
         summary = self.query_one("#summary", Input)
         if not summary.value.strip():
             summary.focus()
+
+    # -- the suggested category (the diagnosis of the words typed and the requisition's facts) --------
+
+    @on(Input.Changed, "#sales-interest, #recruiting-interest")
+    def _interest_typed(self) -> None:
+        self._schedule_suggestion()
+
+    def _schedule_suggestion(self) -> None:
+        if self.suggest is None:
+            return
+        if self._suggest_timer is not None:
+            self._suggest_timer.stop()
+        self._suggest_timer = self.set_timer(SUGGEST_DELAY, self._start_suggestion)
+
+    def _start_suggestion(self) -> None:
+        self._suggest_timer = None
+        suggest = self.suggest
+        if suggest is None:
+            return
+        summary = self.query_one("#summary", Input).value
+        sales = self.query_one("#sales-interest", Input).value
+        recruiting = self.query_one("#recruiting-interest", Input).value
+        requisition_id = self.requisition.id if self.requisition else None
+        if not (summary.strip() or sales.strip() or recruiting.strip()) and requisition_id is None:
+            self._suggested(self._suggest_round, None)
+            return
+        self._suggest_round += 1
+        round_ = self._suggest_round
+
+        def work() -> None:
+            diagnosis = suggest(summary, requisition_id, sales, recruiting)
+            self.app.call_from_thread(self._suggested, round_, diagnosis)
+
+        # The first suggestion loads the rules (seconds on a busy machine): never on the typing thread.
+        self.run_worker(work, thread=True, group="category-suggestion", name="suggest category")
+
+    def _suggested(self, round_: int, diagnosis: Diagnosis | None) -> None:
+        if round_ != self._suggest_round or not self.is_mounted:
+            return  # an older suggestion, overtaken by newer typing
+        self.suggestion = diagnosis
+        self._show_suggestion()
+
+    @property
+    def suggested_category(self) -> DisputeCategory | None:
+        found = self.suggestion.suggested if self.suggestion is not None else None
+        return DisputeCategory(found) if found else None
+
+    def _show_suggestion(self) -> None:
+        label = self.query_one("#category-suggestion", Label)
+        suggested = self.suggested_category
+        picked = self.query_one("#picker", CategoryPicker).category
+        label.remove_class("-differs")
+        if self.suggestion is None:
+            label.update("")
+            return
+        if suggested is None or self.suggestion is None:
+            label.update("Suggested category: none yet (the words and facts so far point to no category)")
+            return
+        top = self.suggestion.supported[0]
+        why = "; ".join(e.text for e in top.evidence[:2])
+        name = CATEGORY_LABELS[suggested]
+        if picked == suggested:
+            label.update(Text.assemble("Suggested: ", (name, "bold"), f" ✓ as picked · {why}"))
+            return
+        label.update(
+            Text.assemble(
+                "Suggested: ",
+                (name, "bold"),
+                " · ",
+                (ACCEPT_KEY, "bold"),
+                " takes it",
+                *((" · you picked ", (CATEGORY_LABELS[picked], "bold")) if picked is not None else ()),
+                f" · {why}",
+            )
+        )
+        label.set_class(picked is not None, "-differs")
+
+    @on(CategoryPicker.AcceptAsked)
+    def action_accept_suggestion(self) -> None:
+        suggested = self.suggested_category
+        if suggested is None:
+            self.app.notify("No category is suggested yet: type the summary first", title="Dispute")
+            return
+        picker = self.query_one("#picker", CategoryPicker)
+        picker.category = suggested
+        self._category_picked(CategoryPicker.Picked(picker, suggested))
 
     # -- saving ------------------------------------------------------------------------------------
 
@@ -445,8 +575,6 @@ class DisputeCapture(FormScreen["Dispute | None"]):
             errors["people"] = "Choose who raised it and who it is with"
         elif self.raised_by == self.counterpart:
             errors["people"] = "A dispute needs two different people"
-        if picker.category is None:
-            errors["category"] = "Pick a category with its key"
         summary = self.query_one("#summary", Input).value
         if not summary.strip():
             errors["summary"] = "Write a one-line summary of the disagreement"
@@ -460,7 +588,8 @@ class DisputeCapture(FormScreen["Dispute | None"]):
                     "requisition_id": self.requisition.id if self.requisition else None,
                     "raised_by_id": self.raised_by,
                     "counterpart_id": self.counterpart,
-                    "category": picker.category,
+                    # No category picked is "not sure": the rules diagnose it from the facts and words.
+                    "category": picker.category or DisputeCategory.UNSURE,
                     "severity": picker.severity,
                     "summary": summary,
                     "sales_interest": self.query_one("#sales-interest", Input).value,
@@ -490,6 +619,7 @@ class DisputeCapture(FormScreen["Dispute | None"]):
     @on(Input.Changed, "#summary")
     def _summary_typed(self) -> None:
         self._validate_live()
+        self._schedule_suggestion()
 
     def action_save(self) -> None:
         self.tried_to_save = True

@@ -28,7 +28,9 @@ def test_the_capture_modal_prefilled_from_the_queue(snap_compare, disputes_app):
     async def capture(pilot) -> None:
         await settle(pilot)
         await pilot.press("d", "3", "p", *"Client will not move the salary cap")
-        await pilot.pause()
+        # The suggested category follows a pause in the typing and a worker: wait for both.
+        await pilot.pause(0.35)
+        await settle(pilot)
 
     assert snap_compare(disputes_app, terminal_size=SIZE, run_before=capture)
 

@@ -434,14 +434,21 @@ class Mediator:
     def diagnosis_for(self, dispute_id: int) -> Diagnosis:
         return self.diagnose(self._dispute(dispute_id))
 
-    def suggest_category(self, summary: str, requisition_id: int | None = None) -> Diagnosis:
-        """The diagnosis of a dispute being typed (the capture form): its words and its requisition's facts."""
+    def suggest_category(
+        self,
+        summary: str,
+        requisition_id: int | None = None,
+        sales_interest: str = "",
+        recruiting_interest: str = "",
+    ) -> Diagnosis:
+        """The diagnosis of a dispute being typed (the capture form): its words (summary and both
+        interests) and its requisition's facts, with no category logged yet."""
         facts = empty_requisition_facts()
         if requisition_id is not None:
             req = self.store.get_requisition(requisition_id)
             if req is not None:
                 facts.update(self.facts(req))
-        return diagnose(self.pack, facts, "unsure", summary)
+        return diagnose(self.pack, facts, "unsure", summary, sales_interest, recruiting_interest)
 
     def explain(self, dispute_id: int) -> tuple[Diagnosis, list[Consideration]]:
         """The diagnosis and every proposal considered, ranked or not, and why."""
