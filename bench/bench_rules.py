@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import random
+import sqlite3
 import statistics
 import time
+from pathlib import Path
 
 from bench.common import Figure, database, time_call
 from mediation_console.console.core.rules.pack import load_pack
 from mediation_console.console.core.rules.scorecard import Scorer
 from mediation_console.console.core.rules.service import Mediator
-from mediation_console.db.models import Engagement, Requisition
+from mediation_console.db.models import Dispute, Engagement, Requisition
 from mediation_console.db.store import Store
 
 SCORECARDS = 100_000
@@ -137,8 +139,89 @@ def _proposals(size: int, disputes: int = 20) -> list[Figure]:
     ]
 
 
+# The floor of the diagnosis figure: the dispute's facts read with bare SQL, no models and no rules — the
+# dispute, its requisition, the people on both sides, the requisition's pipeline events and its audit
+# trail (spec changes), and the pair's other disputes in the window.
+FACTS_SQL = (
+    ("SELECT * FROM disputes WHERE id = ?", "dispute"),
+    ("SELECT * FROM requisitions WHERE id = ?", "requisition"),
+    ("SELECT * FROM people WHERE id IN (?, ?)", "people"),
+    ("SELECT * FROM pipeline_events WHERE requisition_id = ? ORDER BY at, id", "requisition"),
+    ("SELECT * FROM events WHERE entity = 'requisition' AND entity_id = ? ORDER BY at, id", "requisition"),
+    (
+        "SELECT COUNT(*) FROM disputes WHERE id != ? AND ((raised_by_id = ? AND counterpart_id = ?) "
+        "OR (raised_by_id = ? AND counterpart_id = ?))",
+        "pair",
+    ),
+)
+
+
+def _bare_facts(path: Path, sample: list[Dispute]) -> float:
+    """Median ms to read one dispute's facts with the sqlite3 module alone (the floor)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        per_dispute = []
+        for round_ in range(2):  # the first round warms SQLite's page cache, as the rules' warm-up does
+            for dispute in sample:
+                args = {
+                    "dispute": (dispute.id,),
+                    "requisition": (dispute.requisition_id,),
+                    "people": (dispute.raised_by_id, dispute.counterpart_id),
+                    "pair": (
+                        dispute.id,
+                        dispute.raised_by_id,
+                        dispute.counterpart_id,
+                        dispute.counterpart_id,
+                        dispute.raised_by_id,
+                    ),
+                }
+                start = time.perf_counter()
+                for sql, key in FACTS_SQL:
+                    conn.execute(sql, args[key]).fetchall()
+                if round_:
+                    per_dispute.append((time.perf_counter() - start) * 1000)
+        return statistics.median(per_dispute)
+    finally:
+        conn.close()
+
+
+def _diagnosis_and_proposals(size: int, disputes: int = 20) -> list[Figure]:
+    """What `rules explain D-…` and the disputes screen pay for one dispute: its facts read, every category
+    scored from facts and words (the diagnosis), every proposal considered, the supported ones ranked and
+    filled; beside the floor, the same facts read with bare SQL."""
+    path = database(size)
+    store = Store(path, readonly=True)
+    try:
+        mediator = Mediator(store, include_user_pack=False)
+        sample = [d for d in store.list_disputes() if d.requisition_id is not None][:disputes]
+        mediator.explain(sample[0].id)  # warm-up: the pack's conditions, the team history, SQLite's cache
+        per_dispute = []
+        for dispute in sample:
+            start = time.perf_counter()
+            diagnosis, considered = mediator.explain(dispute.id)
+            per_dispute.append((time.perf_counter() - start) * 1000)
+        ranked = sum(1 for c in considered if c.proposal is not None)
+        supported = len(diagnosis.supported)
+    finally:
+        store.close()
+    bare = _bare_facts(path, sample)
+    return [
+        Figure(
+            "diagnosis and proposals for one dispute",
+            statistics.median(per_dispute),
+            unit="ms",
+            target=5.0,
+            size=size,
+            bare=bare,
+            anchor="facts by bare SQL",
+            note=f"median of {len(sample)} disputes: diagnosis of 10 categories, {len(considered)} proposals "
+            f"considered (last: {supported} categories supported, {ranked} ranked)",
+        )
+    ]
+
+
 def measure() -> list[Figure]:
-    return [*_proposals(1_000), *_proposals(100_000), *_scorecards()]
+    return [*_proposals(1_000), *_proposals(100_000), *_diagnosis_and_proposals(100_000), *_scorecards()]
 
 
 def main() -> None:
