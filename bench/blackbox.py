@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.common import CACHE, Figure, black_box_sizes, database, percentile
 from bench.outside import MEDIATE, ROOT, generated, sandbox_env
-from bench.terminal import BACKSPACE, CTRL_CARET, DOWN, ENTER, ESCAPE, ScreenTimeout, Terminal
+from bench.terminal import BACKSPACE, DOWN, ENTER, ESCAPE, ScreenTimeout, Terminal
 
 RUNS = int(os.environ.get("BENCH_BLACKBOX_RUNS", "5"))
 COLUMNS, LINES = 140, 40
@@ -55,7 +55,7 @@ def _title(term: Terminal) -> str:
 LOADING = ("Loading", "reading…", "measuring…", "Measuring…", "working it out…")
 SCREENS: dict[str, tuple[str, str, re.Pattern[str]]] = {
     "1": ("queue", "Requisition queue", re.compile(r"^\s+REQ-\d+ ", re.M)),
-    "2": ("disputes", "Disputes", re.compile(r"^\s*D-\d+\s+\d+d\s", re.M)),
+    "2": ("disputes", "Disputes", re.compile(r"^\s*D-\d+\s+(?:\w+\s+)?\d+d\s", re.M)),
     "3": (
         "expectations",
         "Expectations",
@@ -316,9 +316,9 @@ def visidata_launch(path: Path, size: int, words: list[str], samples: Samples) -
                 _settle(term)
                 samples.add(
                     "return",
-                    term.press(
-                        CTRL_CARET, lambda t: VD_ROWS(t) and not VD_ROW_SHEET(t), what="VisiData's previous sheet"
-                    ),
+                    # `q` closes the row's sheet and shows the selection again (ctrl+^ would swap the
+                    # two and leave the row sheets stacked under the selection).
+                    term.press("q", lambda t: VD_ROWS(t) and not VD_ROW_SHEET(t), what="VisiData's previous sheet"),
                 )
                 _settle(term)
                 term.send(DOWN)
@@ -444,7 +444,7 @@ def measure_size(size: int) -> list[Figure]:
                 floor=bare["return"],
                 peer=vd["return"],
                 note=f"key {key}, screen already visited, until it shows with its data; "
-                "VisiData: ctrl+^ to the previous sheet",
+                "VisiData: q closes the row sheet back to the selection",
             )
         )
     figures.append(
