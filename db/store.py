@@ -501,7 +501,7 @@ class Store:
                 self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), model.id))
             except sqlite3.IntegrityError as exc:
                 raise RejectedChange(_conflict(exc, entity)) from None
-            old, new = _jsonable(before), _jsonable(model)
+            old, new = before.model_dump(mode="json"), model.model_dump(mode="json")
             if fields is not None:
                 old, new = {k: old.get(k) for k in fields}, {k: new.get(k) for k in fields}
             self.audit(entity, model.id, action, old, new)

@@ -12,6 +12,7 @@ from mediation_console.console.core import config
 
 if TYPE_CHECKING:
     from mediation_console.console.core.rules.service import Mediator
+    from mediation_console.db.models import Dispute, Requisition
 
 # The rules module (rule-engine builds its parser on import, ~0.8 s) is imported inside the commands,
 # so that `mediate` opening the console does not pay for it.
@@ -79,24 +80,23 @@ def explain(state: CliState, code: str, fmt: str = "text") -> None:
                 raise Rejected(f"There is no requisition {code}")
             if fmt == "json":
                 raise Rejected("--format json explains disputes (D-…); a requisition's scorecard prints as text")
-            _explain_requisition(mediator, req.id)
+            _explain_requisition(mediator, req)
         elif key.startswith("D-"):
             dispute = store.dispute_by_code(key)
             if dispute is None:
                 raise Rejected(f"There is no dispute {code}")
             if fmt == "json":
-                _explain_dispute_json(mediator, dispute.id)
+                _explain_dispute_json(mediator, dispute)
             else:
-                _explain_dispute(mediator, dispute.id)
+                _explain_dispute(mediator, dispute)
         else:
             raise EnvironmentProblem(f"{code} is neither a requisition (REQ-0042) nor a dispute (D-0007) code")
     finally:
         store.close()
 
 
-def _explain_requisition(mediator: Mediator, requisition_id: int) -> None:
-    req = mediator.store.get_requisition(requisition_id)
-    card = mediator.scorecard_for(requisition_id)
+def _explain_requisition(mediator: Mediator, req: Requisition) -> None:
+    card = mediator.scorecard_for(req.saved_id)
     click.echo(f"{req.code}  {req.title} — {req.client}")
     click.echo(card.summary())
     click.echo("")
@@ -114,10 +114,10 @@ def _explain_requisition(mediator: Mediator, requisition_id: int) -> None:
         click.echo(f"  {card.estimate.sentence}")
 
 
-def _explain_dispute(mediator: Mediator, dispute_id: int) -> None:
+def _explain_dispute(mediator: Mediator, dispute: Dispute) -> None:
     from mediation_console.console.core.rules.proposals import SIDE_LABELS
 
-    dispute = mediator.store.get_dispute(dispute_id)
+    dispute_id = dispute.saved_id
     click.echo(f"{dispute.code}  {dispute.category.value} (severity {dispute.severity}): {dispute.summary}")
     for line in mediator.dispute_facts(dispute_id):
         click.echo(f"  {line.label:<44} {line.value}")
@@ -162,10 +162,10 @@ def _explain_dispute(mediator: Mediator, dispute_id: int) -> None:
         click.echo("")
 
 
-def _explain_dispute_json(mediator: Mediator, dispute_id: int) -> None:
+def _explain_dispute_json(mediator: Mediator, dispute: Dispute) -> None:
     import json
 
-    dispute = mediator.store.get_dispute(dispute_id)
+    dispute_id = dispute.saved_id
     diagnosis, considered = mediator.explain(dispute_id)
     proposals = []
     rank = 0

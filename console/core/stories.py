@@ -410,7 +410,7 @@ DISPUTE_STATUS_WORDS = {norm(s.value): s for s in DisputeStatus} | {"inmediation
 # -- times ---------------------------------------------------------------------------------------------
 
 _UNITS: dict[str, float] = {}
-for _unit, _words in {
+for _minutes, _unit_words in {
     1440.0: ("d", "day", "days"),
     60.0: ("h", "hr", "hrs", "hour", "hours"),
     10080.0: ("w", "wk", "wks", "week", "weeks"),
@@ -418,8 +418,8 @@ for _unit, _words in {
     43200.0: ("mo", "month", "months"),
     -1.0: ("bd", "bday", "bdays", "business day", "business days", "working day", "working days", "wd"),
 }.items():
-    for _word in _words:
-        _UNITS[_word] = _unit
+    for _unit_word in _unit_words:
+        _UNITS[_unit_word] = _minutes
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(business days?|working days?|[a-z]+)")
 _NAMED_DAYS = {"now": 0, "today": 0, "yesterday": -1, "tomorrow": 1}
 
@@ -799,6 +799,7 @@ class _Builder:
                     raise StoryError(f"{where}.salary: {exc}") from None
             else:
                 fields["salary_max"] = _amount(salary, f"{where}.salary")
+        aliases: tuple[str, ...]  # each loop below lists its fields' aliases, of differing lengths
         for name, aliases in (
             ("salary_max", ("salary_max", "max_salary", "budget", "salary_cap", "top_of_range", "max_pay")),
             ("salary_min", ("salary_min", "min_salary", "bottom_of_range", "min_pay")),
@@ -1031,7 +1032,7 @@ class _Builder:
             self.at(at + dt.timedelta(minutes=n))
             self.result.events += 1
             if kind == "status":
-                before = self.store.get_requisition(req.id) or req
+                before = self.store.get_requisition(req.saved_id) or req
                 if before.status == spec["to"]:
                     continue
                 update: dict[str, Any] = {
@@ -1049,7 +1050,7 @@ class _Builder:
                 )
                 continue
             if kind == "spec_change" and spec.get("changes"):
-                current = self.store.get_requisition(req.id) or req
+                current = self.store.get_requisition(req.saved_id) or req
                 try:
                     changed = Requisition.model_validate({**current.model_dump(), **spec["changes"]})
                 except ValueError as exc:
@@ -1089,7 +1090,7 @@ class _Builder:
                 self.store.add_pipeline_event(PipelineEvent.model_validate(fields))
             except ValueError as exc:
                 raise StoryError(f"{spec['where']}: {_first_error(exc)}") from None
-        return self.store.get_requisition(req.id) or req
+        return self.store.get_requisition(req.saved_id) or req
 
     # -- the dispute --
 

@@ -325,10 +325,16 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
     def on_mount(self) -> None:
         self._show_detail()
 
+    def _kind(self) -> EventKind:
+        value = self.query_one("#kind", Select).value
+        if not isinstance(value, str):  # the select has no blank: it always holds a kind
+            raise TypeError(f"The event kind select holds {value!r}")
+        return EventKind(value)
+
     @on(Select.Changed, "#kind")
     def _show_detail(self) -> None:
         """The detail select follows the kind: an outcome for feedback, a reason for a decline, a source for a placement."""
-        detail = EVENT_DETAILS.get(EventKind(self.query_one("#kind", Select).value))
+        detail = EVENT_DETAILS.get(self._kind())
         select = self.query_one("#detail", Select)
         label = self.query_one("#detail-label", Label)
         select.display = label.display = detail is not None
@@ -351,7 +357,7 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         if at is not None and at > self.now + dt.timedelta(minutes=5):
             errors["at"] = "That is in the future; log events once they have happened"
         actor = self.query_one("#actor", Select).value
-        kind = EventKind(self.query_one("#kind", Select).value)
+        kind = self._kind()
         details: dict[str, Any] = {}
         chosen = self.query_one("#detail", Select).value
         if kind in EVENT_DETAILS and chosen is not Select.NULL:
