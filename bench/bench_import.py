@@ -146,7 +146,7 @@ def _child(csv_path: str, db_path: str, dry_run: bool) -> None:
 
     with Store(db_path) as store:
         start, cpu_start = time.perf_counter(), time.process_time()
-        report = import_requisitions(store, csv_path, dry_run=dry_run)
+        report = import_requisitions(store, csv_path, dry_run=dry_run, create_people=True)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         peak_mb = peak_rss_mb()  # this process's own peak, not the benchmark runner's it was spawned from
         # What `mediate import` and the console do next: grade the imported requisitions.

@@ -62,7 +62,7 @@ def _import_empty(csv_path: Path) -> tuple[list[Run], list[Run]]:
     for _ in range(RUNS):
         db = WORK / "import-empty.db"
         remove_db(db)
-        mediate.append(checked([MEDIATE, "import", "requisitions", str(csv_path), "--db", str(db)]))
+        mediate.append(checked([MEDIATE, "import", "requisitions", "--create-people", str(csv_path), "--db", str(db)]))
         remove_db(db)
         anchor.append(_sqlite3(db, f".import --csv {csv_path} requisitions"))
         remove_db(db)
@@ -90,7 +90,7 @@ def _import_few(big: Path) -> tuple[list[Run], list[Run]]:
     for _ in range(RUNS):
         remove_db(copy)
         shutil.copy(big, copy)  # a fresh copy each time: every run imports new rows, not unchanged ones
-        mediate.append(checked([MEDIATE, "import", "requisitions", str(few), "--db", str(copy)]))
+        mediate.append(checked([MEDIATE, "import", "requisitions", "--create-people", str(few), "--db", str(copy)]))
         anchor.append(_sqlite3(copy, f".import --csv {few} bench_few_rows"))
     remove_db(copy)
     return mediate, anchor

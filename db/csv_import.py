@@ -119,6 +119,7 @@ from mediation_console.db.models import (
 from mediation_console.db.short_transactions import ShortTransactions
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import find_bidi, find_control
+from mediation_console.db.words import closest_name
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -1130,6 +1131,8 @@ class ImportReport:
     # Rows whose people cell listed several people (the first one was read), and the first few.
     people_list_rows: int = 0
     people_list_examples: list[str] = field(default_factory=list)
+    # Names nobody in the team has (the import was not allowed to create people): name -> (role, rows, close name).
+    unknown_people: dict[str, tuple[str, int, str | None]] = field(default_factory=dict)
 
     def note_rate(self, row: int, rates: list[str], salary: dict[str, int | None]) -> None:
         self.rate_rows += 1
@@ -1223,6 +1226,17 @@ class ImportReport:
                 "Columns ignored: "
                 + ", ".join(f"{header} ({why})" if why else header for header, why in self.ignored_columns)
             )
+        if self.unknown_people:
+            lines.append(
+                "Not in the team: "
+                + "; ".join(
+                    f"{name} ({role}, {rows:,} row{'s' if rows != 1 else ''}"
+                    + (f"; did you mean {close}?)" if close else ")")
+                    for name, (role, rows, close) in self.unknown_people.items()
+                )
+                + ". Add them first (mediate people add, mediate people import, or the Team screen, key 6), "
+                "or pass --create-people to create them with this import"
+            )
         if self.people_created:
             lines.append(
                 "People "
@@ -1270,6 +1284,7 @@ class _Importer:
         filename: str,
         candidates: tuple[ImportMapping, ...] = (),
         defaults: dict[str, tuple[str, str]] | None = None,
+        create_people: bool = False,
     ):
         self.store = store
         self.path = path
@@ -1280,7 +1295,11 @@ class _Importer:
         self.given_defaults = defaults or {}
         self.use_mapping(mapping)
         self.now = store.now()
-        self.people: dict[str, int] = {p.name.casefold(): p.id for p in store.list_people()}  # type: ignore[misc]
+        team = store.list_people()
+        self.people: dict[str, int] = {p.name.casefold(): p.saved_id for p in team}
+        self.known_names = [p.name for p in team]
+        # Whether a name nobody in the team has creates a person (a first import) or rejects the row.
+        self.create_people = create_people
         self.new_people: dict[str, tuple[str, Team]] = {}
         self.stand_ins: dict[str, int] = {}
         self.external_ids, self.codes = store.import_keys()
@@ -1556,6 +1575,22 @@ class _Importer:
         key = name.casefold()
         if key in self.people:
             return self.people[key]
+        if not self.create_people:
+            # A typo must not become a new team member: the row is refused, naming the likely person.
+            role = "sales owner" if team == Team.SALES else "recruiter"
+            close = closest_name(name, self.known_names)
+            hint = f" — did you mean '{close}'?" if close else ""
+            seen = self.report.unknown_people.get(name)
+            self.report.unknown_people[name] = (role, (seen[1] if seen else 0) + 1, close)
+            problems.append(
+                RowProblem(
+                    rownum,
+                    label,
+                    f"unknown {role} '{name}'{hint} (add people first with mediate people add, "
+                    "or pass --create-people)",
+                )
+            )
+            return None
         if len(name) > 80:
             problems.append(RowProblem(rownum, label, "a name longer than 80 characters"))
             return None
@@ -1812,6 +1847,7 @@ def import_requisitions(
     progress: Progress | None = None,
     preset: str | None = AUTO_PRESET,
     defaults: dict[str, str] | None = None,
+    create_people: bool = False,
 ) -> ImportReport:
     """Checks every row of the CSV, then (unless `dry_run` or a row was rejected) writes them all.
 
@@ -1820,6 +1856,10 @@ def import_requisitions(
     when the file cannot be read at all, `ImportAborted` when the database changed under the import
     in a way the checked rows no longer fit; every problem with the file's content is in the
     returned report, and when the report has problems nothing was written.
+
+    A name nobody in the team has rejects its row (with the closest name in the team, if one is close)
+    unless `create_people`: then the first row naming them decides their team and they are created with
+    the requisitions (a first import, before the team was set up).
     """
     path = Path(path)
     mapping = mapping or ImportMapping()
@@ -1847,7 +1887,7 @@ def import_requisitions(
     resume_from = last[1] if last is not None and not last[0] else None
     for encoding, label in _encodings(path):
         report = ImportReport(source=str(path), dry_run=dry_run, encoding=label)
-        importer = _Importer(store, path, mapping, report, path.name, candidates, given)
+        importer = _Importer(store, path, mapping, report, path.name, candidates, given, create_people)
         if mapping.preset is not None:
             report.preset, report.preset_label = mapping.preset, mapping.label
             report.preset_reason = "chosen with --preset"

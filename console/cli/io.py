@@ -82,6 +82,12 @@ def import_group() -> None:
 @click.option(
     "--sales-owner", metavar="NAME", help="The sales owner of rows that name none (Greenhouse and Lever exports)."
 )
+@click.option(
+    "--create-people",
+    is_flag=True,
+    help="Create the people the file names who are not in the team yet (a first import); without it such a "
+    "row is rejected with the closest name in the team.",
+)
 @pass_state
 def import_requisitions_command(
     state: CliState,
@@ -91,14 +97,17 @@ def import_requisitions_command(
     preset: str,
     client: str | None,
     sales_owner: str | None,
+    create_people: bool,
 ) -> None:
-    """Import requisitions (and the people on them) from FILE, a CSV.
+    """Import requisitions from FILE, a CSV (and, with --create-people, the people on them).
 
     Recognises the console's own export headers and common ATS headers; the presets read Bullhorn,
     OpenCATS, Greenhouse and Lever exports untouched (chosen from the header unless --preset says).
     Rates with a unit (per hour, day, week, month) become annual salaries: hour x 2080, day x 260,
     week x 52, month x 12, each listed in the report. All rows or none: if any row is rejected,
-    nothing is written and every rejected row is listed with its column and the reason.
+    nothing is written and every rejected row is listed with its column and the reason. A sales owner
+    or recruiter nobody in the team has rejects the row, naming the closest person in the team; add the
+    team first (mediate people add / import) or pass --create-people for a first import.
     Re-importing a file updates the requisitions it created (matched by their external id) instead
     of duplicating them.
     """
@@ -132,7 +141,14 @@ def import_requisitions_command(
         # Rows an earlier import committed but never graded (it was killed while grading) count too.
         left_ungraded = mediator is not None and store.has_ungraded()
         report = import_requisitions(
-            store, file, mapping=mapping, dry_run=dry_run, progress=progress, preset=preset, defaults=defaults
+            store,
+            file,
+            mapping=mapping,
+            dry_run=dry_run,
+            progress=progress,
+            preset=preset,
+            defaults=defaults,
+            create_people=create_people,
         )
         if mediator is not None and (report.written and (report.created or report.updated) or left_ungraded):
             if progress is not None:

@@ -72,6 +72,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
     ImportDialog Input { background: $boost; }
     ImportDialog Input:focus { background: $surface-lighten-2; }
     ImportDialog #import-dry-run { margin: 1 0 0 0; background: $surface; }
+    ImportDialog #import-create-people { background: $surface; }
     ImportDialog #import-running { height: auto; margin: 1 0 0 0; display: none; }
     ImportDialog #import-running.shown { display: block; }
     ImportDialog #import-progress { width: 1fr; }
@@ -107,6 +108,10 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
             yield Input(placeholder="a .toml naming other headers and status words", id="import-map")
             yield Static("", id="error-import-map", classes="field-error")
             yield Tick("Dry run: check every row and report, write nothing", id="import-dry-run")
+            # Off by default: a name nobody in the team has is most often a typo, and rejects its row.
+            yield Tick(
+                "Create the people it names who are not in the team yet (a first import)", id="import-create-people"
+            )
             with Vertical(id="import-running"):
                 yield ProgressBar(total=None, show_eta=False, id="import-progress")
                 yield Static("", id="import-stage")
@@ -167,8 +172,9 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
             self.query_one("#import-map" if not problem else "#import-path", Input).focus()
             return
         dry_run = self.query_one("#import-dry-run", Checkbox).value
+        create_people = self.query_one("#import-create-people", Checkbox).value
         self._set_running(True)
-        self._import(Path(path_text.strip()).expanduser(), mapping, dry_run)
+        self._import(Path(path_text.strip()).expanduser(), mapping, dry_run, create_people)
 
     def action_cancel(self) -> None:
         if self.running:
@@ -181,7 +187,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
     def _set_running(self, running: bool) -> None:
         self.running = running
         self.query_one("#import-running").set_class(running, "shown")
-        for widget_id in ("#import-path", "#import-map", "#import-dry-run", "#import-go"):
+        for widget_id in ("#import-path", "#import-map", "#import-dry-run", "#import-create-people", "#import-go"):
             self.query_one(widget_id).disabled = running
         if running:
             self.query_one("#import-failed", Static).update("")
@@ -210,7 +216,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         return self.query_one("#import-dry-run", Checkbox).value
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def _import(self, path: Path, mapping: ImportMapping | None, dry_run: bool) -> None:
+    def _import(self, path: Path, mapping: ImportMapping | None, dry_run: bool, create_people: bool = False) -> None:
         app: App[Any] = self.app
         worker = get_current_worker()
 
@@ -223,7 +229,9 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         try:
             # Its own connection: the import's long transaction must not swallow the screens' reads and writes.
             with Store(shared.path, now=shared.now, actor=shared.actor) as store:
-                report = import_requisitions(store, path, mapping=mapping, dry_run=dry_run, progress=progress)
+                report = import_requisitions(
+                    store, path, mapping=mapping, dry_run=dry_run, progress=progress, create_people=create_people
+                )
                 outcome = ImportOutcome(report)
                 if report.written and (report.created or report.updated):
                     outcome = self._grade(store, report)

@@ -39,10 +39,16 @@ async def open_from_palette(pilot) -> ImportDialog:
     return dialog
 
 
-async def run_import(pilot, dialog: ImportDialog, path: Path, *, dry_run: bool = False) -> None:
+async def run_import(
+    pilot, dialog: ImportDialog, path: Path, *, dry_run: bool = False, create_people: bool = True
+) -> None:
+    """Runs the import as the lead would; the fixtures' people are not in the test team, so by default
+    it is a first import that creates them (the tick the lead sets for one)."""
     dialog.query_one("#import-path", Input).value = str(path)
     if dry_run:
         dialog.query_one("#import-dry-run", Checkbox).value = True
+    if create_people:
+        dialog.query_one("#import-create-people", Checkbox).value = True
     await pilot.pause()
     await pilot.press("ctrl+s")
     await pilot.app.workers.wait_for_complete()
@@ -108,6 +114,29 @@ async def test_a_bad_file_lists_every_rejected_row_and_writes_nothing(store, app
         assert any(line.startswith('7 Status unknown status "Pending Approval"') for line in lines)
         assert [line.split()[0] for line in lines[1:]] == ["3", "4", "5", "6", "7", "8", "9", "10", "11"]
 
+    assert store.counts() == before
+
+
+async def test_without_the_create_people_tick_a_typo_in_a_name_rejects_its_row_and_names_the_person(
+    store, app_factory, tmp_path
+):
+    someone = store.list_people(team="sales")[0]
+    typo = someone.name[:-1] + ("x" if someone.name[-1] != "x" else "y")
+    path = tmp_path / "typo.csv"
+    path.write_text(f"Job ID,Title,Client,Sales Owner\nT-1,Controller,Initech,{typo}\n", encoding="utf-8")
+    before = store.counts()
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        dialog = await open_from_palette(pilot)
+        await run_import(pilot, dialog, path, create_people=False)
+
+        report = app.screen
+        assert isinstance(report, ImportReportModal)
+        assert "nothing was imported" in shown(report, "#report-summary")
+        assert any(
+            f"unknown sales owner '{typo}' — did you mean '{someone.name}'?" in line for line in problem_lines(report)
+        )
     assert store.counts() == before
 
 

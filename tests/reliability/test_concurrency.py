@@ -142,7 +142,7 @@ async def test_the_console_logs_events_while_a_csv_import_and_backups_run_and_no
         for n in range(IMPORT_ROWS):
             writer.writerow([f"ATS-{n}", f"Imported role {n}", "Fabrikam", "Ivy Importer"])
 
-    importer = start_mediate("import", "requisitions", str(csv_file), "--db", str(db))
+    importer = start_mediate("import", "requisitions", "--create-people", str(csv_file), "--db", str(db))
     backups: list[Path] = []
     backup_errors: list[str] = []
 

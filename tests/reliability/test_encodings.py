@@ -41,7 +41,7 @@ def test_a_csv_in_each_common_encoding_is_imported_as_the_text_it_holds(tmp_path
     path = tmp_path / "export.csv"
     path.write_bytes(ENCODED[label])
     db = tmp_path / "t.db"
-    result = mediate("import", "requisitions", str(path), "--db", str(db))
+    result = mediate("import", "requisitions", "--create-people", str(path), "--db", str(db))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 created" in result.stdout
     store = open_store(db)
@@ -67,7 +67,7 @@ def test_a_cell_holding_a_control_character_is_a_rejected_row_with_its_reason(tm
     path = tmp_path / "bad.csv"
     path.write_bytes(f'Job Title,Company,Owner\r\nFine,Initech,Sam\r\n"{cell}",Initech,Sam\r\n'.encode())
     db = tmp_path / "t.db"
-    result = mediate("import", "requisitions", str(path), "--db", str(db))
+    result = mediate("import", "requisitions", "--create-people", str(path), "--db", str(db))
     assert_clean_failure(result, 1, "row 3", named, "control character")
     assert "\x00" not in result.stderr and "\x1b" not in result.stderr
     store = open_store(db)

@@ -33,7 +33,7 @@ def write_csv(path: Path, rows: int, *, with_ids: bool) -> None:
 
 
 def start_import(csv_file: Path, db: Path) -> subprocess.Popen[str]:
-    return start_mediate("import", "requisitions", str(csv_file), "--db", str(db))
+    return start_mediate("import", "requisitions", "--create-people", str(csv_file), "--db", str(db))
 
 
 def committed_batches(db: Path) -> int:
@@ -148,7 +148,7 @@ def test_a_killed_import_keeps_whole_batches_and_the_same_file_again_finishes_it
     assert doctor.returncode == 0, doctor.stdout
     assert "The import of spreadsheet.csv stopped before its end" in doctor.stdout
 
-    again = mediate("import", "requisitions", str(csv_file), "--db", str(db), timeout=600)
+    again = mediate("import", "requisitions", "--create-people", str(csv_file), "--db", str(db), timeout=600)
     assert again.returncode == 0, again.stderr
     assert f"{rows - kept:,} created" in again.stdout
     assert f"{kept:,} created by the interrupted import of this file before were kept" in again.stdout

@@ -116,7 +116,9 @@ def _crafted_csv(path: Path) -> Path:
 def test_an_import_report_prints_crafted_names_headers_and_cells_inert(tmp_path):
     crafted = _crafted_csv(tmp_path / "crafted.csv")
     db = tmp_path / "team.db"
-    with PtySession(["import", "requisitions", str(crafted), "--db", str(db)], columns=120, rows=40) as cli:
+    with PtySession(
+        ["import", "requisitions", "--create-people", str(crafted), "--db", str(db)], columns=120, rows=40
+    ) as cli:
         cli.finish(timeout=60)
     assert_inert(bytes(cli.output), visible=("␛]52;", "␛[2Jwiped"))
 
@@ -127,7 +129,7 @@ def test_a_rejected_import_names_its_crafted_cells_inert(tmp_path):
         writer = csv.writer(out)
         writer.writerow(["Job Title", "Company", "Owner", "Status", "Date Added"])
         writer.writerow(["Analyst", "Initech", "Sam", f"Open {CLIPBOARD}{WIPE}", f"2025-13-45 {OVERWRITE}"])
-    with PtySession(["import", "requisitions", str(crafted), "--db", str(tmp_path / "t.db")]) as cli:
+    with PtySession(["import", "requisitions", "--create-people", str(crafted), "--db", str(tmp_path / "t.db")]) as cli:
         code = cli.finish(timeout=60)
     assert code == 1
     # The row is refused for its control characters, named, and nothing of the payload is sent.

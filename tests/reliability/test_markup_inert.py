@@ -204,7 +204,7 @@ def test_a_stored_bidi_name_still_reads_and_is_shown_marked(tmp_path):
 def test_an_import_rejects_a_row_whose_name_hides_a_bidi_control(tmp_path):
     crafted = tmp_path / "bidi.csv"
     crafted.write_text(f"Job Title,Company,Owner\nAnalyst,Initech,Sam {BIDI_NAME}\n", encoding="utf-8")
-    result = mediate("import", "requisitions", str(crafted), "--db", str(tmp_path / "t.db"))
+    result = mediate("import", "requisitions", "--create-people", str(crafted), "--db", str(tmp_path / "t.db"))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "row 2" in result.stderr and "U+202E" in result.stderr, result.stderr
     assert "\u202e" not in result.stderr

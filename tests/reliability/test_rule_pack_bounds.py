@@ -50,7 +50,15 @@ def test_an_import_graded_by_a_redos_pack_with_a_hostile_title_finishes(tmp_path
             writer.writerow([HOSTILE_TITLE, f"Client {n}", "Sam Seller"])
             writer.writerow(["x" * 60 + "x", f"Other {n}", "Sam Seller"])
     result = mediate(
-        "--rules", str(pack), "import", "requisitions", str(crafted), "--db", str(tmp_path / "t.db"), timeout=60
+        "--rules",
+        str(pack),
+        "import",
+        "requisitions",
+        "--create-people",
+        str(crafted),
+        "--db",
+        str(tmp_path / "t.db"),
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "40 created" in result.stdout

@@ -66,7 +66,7 @@ def test_an_import_that_committed_says_so_when_grading_is_interrupted_and_the_ne
     # The CLI imports the grading functions when it grades (a cold start loads no rules engine).
     monkeypatch.setattr(refresh, "refresh_derived", interrupted)
     monkeypatch.setattr(refresh, "refresh_changed", interrupted)
-    result = CliRunner().invoke(cli, ["import", "requisitions", str(csv_file), "--db", str(db)])
+    result = CliRunner().invoke(cli, ["import", "requisitions", "--create-people", str(csv_file), "--db", str(db)])
     assert result.exit_code == 130, result.output
     assert "2 created" in result.output
     assert "saved" in result.output and "interrupted" in result.output
@@ -79,7 +79,7 @@ def test_an_import_that_committed_says_so_when_grading_is_interrupted_and_the_ne
     monkeypatch.undo()
 
     # The next run (here a dry-run-free import of nothing new) grades what was left.
-    again = mediate("import", "requisitions", str(csv_file), "--db", str(db))
+    again = mediate("import", "requisitions", "--create-people", str(csv_file), "--db", str(db))
     assert again.returncode == 0, again.stdout + again.stderr
     store = open_store(db)
     try:

@@ -26,7 +26,7 @@ def test_the_import_dialog_says_when_there_is_no_such_file(snap_compare, store, 
 
 
 def test_the_report_lists_rejected_rows_by_number_column_and_reason(snap_compare, store, app_factory):
-    report = import_requisitions(store, FIXTURES / "bad_rows.csv")
+    report = import_requisitions(store, FIXTURES / "bad_rows.csv", create_people=True)
 
     async def show(pilot) -> None:
         pilot.app.push_screen(ImportReportModal(ImportOutcome(report)))
@@ -36,7 +36,7 @@ def test_the_report_lists_rejected_rows_by_number_column_and_reason(snap_compare
 
 
 def test_the_report_of_a_clean_import_says_what_was_created(snap_compare, store, app_factory):
-    report = import_requisitions(store, FIXTURES / "clean.csv")
+    report = import_requisitions(store, FIXTURES / "clean.csv", create_people=True)
     graded = refresh_derived(store)
 
     async def show(pilot) -> None:

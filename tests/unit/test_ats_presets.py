@@ -49,7 +49,7 @@ def test_the_four_presets_ship_with_the_package():
 
 
 def test_a_bullhorn_joborder_export_lands_field_by_field(store):
-    report = import_requisitions(store, ATS / "bullhorn_joborders.csv")
+    report = import_requisitions(store, ATS / "bullhorn_joborders.csv", create_people=True)
 
     assert report.ok and report.rejected_rows == 0, report.lines()
     assert report.preset == "bullhorn"
@@ -91,7 +91,7 @@ def test_a_bullhorn_joborder_export_lands_field_by_field(store):
 
 
 def test_the_bullhorn_report_names_the_preset_it_chose_and_the_rates_it_converted(store):
-    report = import_requisitions(store, ATS / "bullhorn_joborders.csv", dry_run=True)
+    report = import_requisitions(store, ATS / "bullhorn_joborders.csv", dry_run=True, create_people=True)
 
     lines = report.lines()
     assert lines[1].startswith(
@@ -122,7 +122,7 @@ def test_the_bullhorn_report_names_the_preset_it_chose_and_the_rates_it_converte
 
 
 def test_an_opencats_joborders_export_lands_field_by_field(store):
-    report = import_requisitions(store, ATS / "opencats_joborders.csv")
+    report = import_requisitions(store, ATS / "opencats_joborders.csv", create_people=True)
 
     assert report.ok and report.rejected_rows == 0, report.lines()
     assert report.preset == "opencats"
@@ -157,7 +157,7 @@ def test_an_opencats_joborders_export_lands_field_by_field(store):
 
 
 def test_a_greenhouse_export_needs_its_client_and_says_how_to_give_it(store):
-    report = import_requisitions(store, ATS / "greenhouse_jobs.csv", dry_run=True)
+    report = import_requisitions(store, ATS / "greenhouse_jobs.csv", dry_run=True, create_people=True)
 
     assert not report.ok and report.preset == "greenhouse"
     assert str(report.problems[0]) == (
@@ -168,11 +168,11 @@ def test_a_greenhouse_export_needs_its_client_and_says_how_to_give_it(store):
 
 def test_a_greenhouse_export_lands_field_by_field_with_its_client_given(store):
     defaults = {"client": "Hooli", "sales_owner": "Sam Seller"}
-    dry = import_requisitions(store, ATS / "greenhouse_jobs.csv", dry_run=True, defaults=defaults)
+    dry = import_requisitions(store, ATS / "greenhouse_jobs.csv", dry_run=True, defaults=defaults, create_people=True)
     assert "Filled: Client = 'Hooli' (--client)" in dry.lines()
     assert "Filled: Sales Owner = 'Sam Seller' (--sales-owner)" in dry.lines()
 
-    report = import_requisitions(store, ATS / "greenhouse_jobs.csv", defaults=defaults)
+    report = import_requisitions(store, ATS / "greenhouse_jobs.csv", defaults=defaults, create_people=True)
 
     assert report.ok and report.rejected_rows == 0, report.lines()
     reqs = by_external_id(store)
@@ -197,7 +197,10 @@ def test_a_greenhouse_export_lands_field_by_field_with_its_client_given(store):
 
 def test_a_lever_postings_export_lands_field_by_field_with_its_client_given(store):
     report = import_requisitions(
-        store, ATS / "lever_postings.csv", defaults={"client": "Globex", "sales_owner": "Priya Partner"}
+        store,
+        ATS / "lever_postings.csv",
+        defaults={"client": "Globex", "sales_owner": "Priya Partner"},
+        create_people=True,
     )
 
     assert report.ok and report.rejected_rows == 0, report.lines()
@@ -228,7 +231,7 @@ def test_a_lever_postings_export_lands_field_by_field_with_its_client_given(stor
 
 
 def test_a_file_like_no_ats_is_read_without_a_preset(store):
-    report = import_requisitions(store, ATS.parent / "clean.csv", dry_run=True)
+    report = import_requisitions(store, ATS.parent / "clean.csv", dry_run=True, create_people=True)
 
     assert report.preset is None
     assert not any(line.startswith("Read as") for line in report.lines())
@@ -239,7 +242,7 @@ def test_a_preset_chosen_by_name_wins_over_detection_and_says_so(store, tmp_path
     path = tmp_path / "joborders.csv"
     path.write_text("Job Id,Title,Client Corporation,Owner,Salary,salaryUnit\n77,Welder,Acme,Sam Seller,40,Per Hour\n")
 
-    report = import_requisitions(store, path, preset="bullhorn")
+    report = import_requisitions(store, path, preset="bullhorn", create_people=True)
 
     assert report.ok, report.lines()
     assert "Read as a Bullhorn export (preset bullhorn, chosen with --preset" in report.lines()[1]
@@ -250,7 +253,9 @@ def test_a_mapping_file_layers_over_the_detected_preset(store, tmp_path):
     mapping = tmp_path / "ours.toml"
     mapping.write_text('[statuses]\n"Covered" = "interviewing"\n[defaults]\nrecruiter = "Rita Recruiter"\n')
 
-    report = import_requisitions(store, ATS / "bullhorn_joborders.csv", mapping=ImportMapping.load(mapping))
+    report = import_requisitions(
+        store, ATS / "bullhorn_joborders.csv", mapping=ImportMapping.load(mapping), create_people=True
+    )
 
     assert report.ok and report.preset == "bullhorn", report.lines()
     reqs = by_external_id(store)
@@ -260,7 +265,7 @@ def test_a_mapping_file_layers_over_the_detected_preset(store, tmp_path):
 
 def test_an_unknown_preset_or_a_bad_defaults_section_is_refused_in_words(store, tmp_path):
     with pytest.raises(MappingError, match="no preset 'workday' \\(the presets are bullhorn, greenhouse"):
-        import_requisitions(store, ATS / "lever_postings.csv", preset="workday")
+        import_requisitions(store, ATS / "lever_postings.csv", preset="workday", create_people=True)
     with pytest.raises(MappingError, match=r"\[defaults\] code is not a field a default can fill"):
         ImportMapping.from_dict({"defaults": {"code": "REQ-1"}})
 
@@ -269,7 +274,7 @@ def test_an_unknown_header_close_to_a_known_one_gets_a_did_you_mean(store, tmp_p
     path = tmp_path / "typo.csv"
     path.write_text("Title,Client,Owner,Salry Max\nWelder,Acme,Sam Seller,90000\n")
 
-    report = import_requisitions(store, path, dry_run=True)
+    report = import_requisitions(store, path, dry_run=True, create_people=True)
 
     assert ("Salry Max", "did you mean Salary Max?") in report.ignored_columns
 
@@ -280,7 +285,7 @@ def test_a_date_before_1900_or_after_2100_is_a_rejected_row(store, tmp_path):
         "Title,Client,Owner,Date Added\nWelder,Acme,Sam Seller,1850-01-01\nFitter,Acme,Sam Seller,2150-01-01\n"
     )
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert [str(p) for p in report.problems] == [
         'row 2, Date Added: "1850-01-01" is a date before 1900 or after 2100',
@@ -294,7 +299,17 @@ def test_the_command_line_takes_a_preset_and_the_missing_client(tmp_path):
 
     def mediate(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "mediation_console", "import", "requisitions", "--db", str(db), *args],
+            [
+                sys.executable,
+                "-m",
+                "mediation_console",
+                "import",
+                "requisitions",
+                "--create-people",
+                "--db",
+                str(db),
+                *args,
+            ],
             capture_output=True,
             text=True,
             env=env,

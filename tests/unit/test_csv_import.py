@@ -52,7 +52,7 @@ def import_events(store: Store) -> list[tuple]:
 
 
 def test_a_clean_spreadsheet_lands_field_by_field(store):
-    report = import_requisitions(store, FIXTURES / "clean.csv")
+    report = import_requisitions(store, FIXTURES / "clean.csv", create_people=True)
 
     assert report.ok and report.written
     assert (report.rows, report.created, report.updated) == (4, 4, 0)
@@ -95,8 +95,8 @@ def test_a_clean_spreadsheet_lands_field_by_field(store):
     assert nurse.opened_at == dt.datetime(2025, 1, 5)
 
 
-def test_unknown_people_join_the_right_team_and_known_people_are_reused(store):
-    report = import_requisitions(store, FIXTURES / "clean.csv")
+def test_a_first_import_creating_people_puts_them_in_the_right_team_and_reuses_known_people(store):
+    report = import_requisitions(store, FIXTURES / "clean.csv", create_people=True)
 
     teams = {p.name: p.team for p in store.list_people()}
     assert teams == {
@@ -112,7 +112,7 @@ def test_an_import_is_audited_like_any_other_change(store):
     people_sql = "SELECT COUNT(*) FROM events WHERE entity = 'person' AND action = 'create'"
     people_before = store.conn.execute(people_sql).fetchone()[0]
 
-    import_requisitions(store, FIXTURES / "clean.csv")
+    import_requisitions(store, FIXTURES / "clean.csv", create_people=True)
 
     audited = store.timeline("requisition", by_external_id(store)["R-100"].id)
     assert [e.action for e in audited] == ["import"]
@@ -123,7 +123,7 @@ def test_an_import_is_audited_like_any_other_change(store):
 
 
 def test_the_report_names_the_columns_read_and_those_ignored(store):
-    report = import_requisitions(store, FIXTURES / "bullhorn.csv")
+    report = import_requisitions(store, FIXTURES / "bullhorn.csv", create_people=True)
 
     assert ("clientCorporation", "client") in report.columns
     assert ("feeArrangement", "fee_pct") in report.columns
@@ -135,7 +135,7 @@ def test_the_report_names_the_columns_read_and_those_ignored(store):
 
 
 def test_a_bullhorn_export_maps_its_statuses_fees_and_salaries(store):
-    report = import_requisitions(store, FIXTURES / "bullhorn.csv")
+    report = import_requisitions(store, FIXTURES / "bullhorn.csv", create_people=True)
 
     assert report.ok and report.created == 7
     reqs = by_external_id(store)
@@ -160,7 +160,7 @@ def test_a_bullhorn_export_maps_its_statuses_fees_and_salaries(store):
 
 
 def test_an_opencats_export_maps_its_statuses_and_ignores_its_other_columns(store):
-    report = import_requisitions(store, FIXTURES / "opencats.csv")
+    report = import_requisitions(store, FIXTURES / "opencats.csv", create_people=True)
 
     assert report.ok, report.lines()
     reqs = by_external_id(store)
@@ -189,7 +189,7 @@ def test_an_opencats_export_maps_its_statuses_and_ignores_its_other_columns(stor
 def test_every_kind_of_bad_row_is_reported_and_nothing_is_written(store):
     counts_before = store.counts()
 
-    report = import_requisitions(store, FIXTURES / "bad_rows.csv")
+    report = import_requisitions(store, FIXTURES / "bad_rows.csv", create_people=True)
 
     assert not report.ok and not report.written
     assert [str(p) for p in report.problems] == [
@@ -222,7 +222,7 @@ def test_infinite_and_overflowing_numbers_are_rejected_rows_not_an_aborted_impor
         "F,Initech,Sam Seller,1,2,3,90000\n"
     )
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     problems = [str(p) for p in report.problems]
     assert problems[:4] == [
@@ -242,7 +242,7 @@ def test_a_single_bad_row_holds_back_the_good_ones(store, tmp_path):
         "Job ID,Title,Client,Owner,Openings\n1,Controller,Initech,Sam Seller,1\n2,Buyer,Globex,Sam Seller,0\n"
     )
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert [str(p) for p in report.problems] == ["row 3, Openings: a requisition has at least 1 opening"]
     assert store.counts()["requisitions"] == 0
@@ -252,7 +252,7 @@ def test_a_file_without_a_title_column_cannot_create_requisitions(store, tmp_pat
     path = tmp_path / "no_title.csv"
     path.write_text("Job ID,Client,Owner\n1,Initech,Sam Seller\n")
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert [str(p) for p in report.problems] == [
         "row 2, Title: missing title (the file has no Title column, and this row is not a requisition "
@@ -264,7 +264,7 @@ def test_a_row_with_more_cells_than_the_header_is_refused(store, tmp_path):
     path = tmp_path / "shifted.csv"
     path.write_text("Title,Client,Owner\nController,Initech, Inc,Sam Seller\n")
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert "row 2: 4 cells but the header has 3" in str(report.problems[0])
 
@@ -275,14 +275,14 @@ def test_a_rate_with_its_unit_becomes_an_annual_salary_and_a_flat_fee_is_refused
     path = tmp_path / "rates.csv"
     path.write_text('Title,Client,Owner,Salary,Fee\nWelder,Acme,Sam Seller,$30/hr,"$15,000"\n')
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert [str(p) for p in report.problems] == [
         'row 2, Fee: "$15,000" is an amount; the fee is kept as a percentage of salary (e.g. 20%)',
     ]
     path.write_text("Title,Client,Owner,Salary\nWelder,Acme,Sam Seller,$30/hr\nFitter,Acme,Sam Seller,$400 per day\n")
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert report.ok, report.lines()
     salaries = {req.title: (req.salary_min, req.salary_max) for req in store.iter_requisitions()}
@@ -297,7 +297,7 @@ def test_a_salary_too_small_to_be_annual_and_without_a_unit_is_refused(store, tm
     path = tmp_path / "rates.csv"
     path.write_text("Title,Client,Owner,Salary\nWelder,Acme,Sam Seller,48\n")
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert [str(p) for p in report.problems] == [
         'row 2, Salary: "48" is too small for an annual salary; if it is a rate, give its unit '
@@ -309,16 +309,16 @@ def test_an_empty_file_is_rejected(store, tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("")
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert [str(p) for p in report.problems] == ["row 1: the file is empty (expected a header row and requisitions)"]
 
 
 def test_a_missing_file_or_a_folder_is_an_environment_problem(store, tmp_path):
     with pytest.raises(ImportFileError, match="does not exist"):
-        import_requisitions(store, tmp_path / "nope.csv")
+        import_requisitions(store, tmp_path / "nope.csv", create_people=True)
     with pytest.raises(ImportFileError, match="is a folder"):
-        import_requisitions(store, tmp_path)
+        import_requisitions(store, tmp_path, create_people=True)
 
 
 # -- encodings and line endings -------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def test_a_bom_and_windows_line_endings_are_read_cleanly(store):
     raw = (FIXTURES / "bom_crlf.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # the fixture really is BOM + CRLF
 
-    report = import_requisitions(store, FIXTURES / "bom_crlf.csv")
+    report = import_requisitions(store, FIXTURES / "bom_crlf.csv", create_people=True)
 
     assert report.ok and report.created == 2
     assert ("Job ID", "external_id") in report.columns  # the BOM did not stick to the first header
@@ -343,7 +343,7 @@ def test_a_windows_1252_file_is_read_and_the_report_says_so(store, tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("Title,Client,Owner\r\nAnalyst,Caf\xe9 Rouge,Ren\xe9e Dupr\xe9\r\n".encode("cp1252"))
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert report.ok
     assert store.person_by_name("Renée Dupré") is not None
@@ -354,7 +354,7 @@ def test_semicolon_separated_files_are_recognised(store, tmp_path):
     path = tmp_path / "semicolons.csv"
     path.write_text("Title;Client;Owner;Salary\nAnalyst;Initech;Sam Seller;120.000\n")
 
-    report = import_requisitions(store, path)
+    report = import_requisitions(store, path, create_people=True)
 
     assert report.ok and report.delimiter == ";"
     assert next(store.iter_requisitions()).salary_max == 120_000  # dots as thousands separators
@@ -364,10 +364,10 @@ def test_semicolon_separated_files_are_recognised(store, tmp_path):
 
 
 def test_re_importing_updates_by_external_id_instead_of_duplicating(store):
-    import_requisitions(store, FIXTURES / "clean.csv")
+    import_requisitions(store, FIXTURES / "clean.csv", create_people=True)
     before = by_external_id(store)
 
-    report = import_requisitions(store, FIXTURES / "clean_update.csv")
+    report = import_requisitions(store, FIXTURES / "clean_update.csv", create_people=True)
 
     assert report.ok
     assert (report.created, report.updated, report.unchanged, report.status_changes) == (1, 3, 1, 2)
@@ -384,10 +384,10 @@ def test_re_importing_updates_by_external_id_instead_of_duplicating(store):
 
 
 def test_a_status_change_from_the_ats_is_logged_even_when_the_console_would_not_offer_it(store):
-    import_requisitions(store, FIXTURES / "clean.csv")
+    import_requisitions(store, FIXTURES / "clean.csv", create_people=True)
     controller = by_external_id(store)["R-100"]
 
-    import_requisitions(store, FIXTURES / "clean_update.csv")  # sourcing -> offer skips two steps
+    import_requisitions(store, FIXTURES / "clean_update.csv", create_people=True)  # sourcing -> offer skips two steps
 
     events = store.list_pipeline_events(controller.id)
     assert [(e.kind, e.from_status, e.to_status) for e in events] == [
@@ -400,10 +400,10 @@ def test_a_status_change_from_the_ats_is_logged_even_when_the_console_would_not_
 
 
 def test_re_importing_the_same_file_changes_nothing(store):
-    import_requisitions(store, FIXTURES / "bullhorn.csv")
+    import_requisitions(store, FIXTURES / "bullhorn.csv", create_people=True)
     imports_before = len(import_events(store))
 
-    report = import_requisitions(store, FIXTURES / "bullhorn.csv")
+    report = import_requisitions(store, FIXTURES / "bullhorn.csv", create_people=True)
 
     assert (report.created, report.updated, report.unchanged) == (0, 0, 7)
     assert store.counts()["requisitions"] == 7
@@ -413,7 +413,7 @@ def test_re_importing_the_same_file_changes_nothing(store):
 def test_a_dry_run_reports_what_would_happen_and_writes_nothing(store):
     counts_before = store.counts()
 
-    report = import_requisitions(store, FIXTURES / "clean.csv", dry_run=True)
+    report = import_requisitions(store, FIXTURES / "clean.csv", dry_run=True, create_people=True)
 
     assert report.ok and not report.written
     assert report.created == 4 and len(report.people_created) == 3
@@ -424,7 +424,7 @@ def test_a_dry_run_reports_what_would_happen_and_writes_nothing(store):
 def test_a_mapping_file_names_other_headers_statuses_and_date_formats(store):
     mapping = ImportMapping.load(FIXTURES / "custom.toml")
 
-    report = import_requisitions(store, FIXTURES / "custom.csv", mapping=mapping)
+    report = import_requisitions(store, FIXTURES / "custom.csv", mapping=mapping, create_people=True)
 
     assert report.ok, report.lines()
     reqs = by_external_id(store)
@@ -438,7 +438,7 @@ def test_a_mapping_file_names_other_headers_statuses_and_date_formats(store):
 
 
 def test_without_the_mapping_file_its_headers_are_ignored_and_day_first_dates_rejected(store):
-    report = import_requisitions(store, FIXTURES / "custom.csv")
+    report = import_requisitions(store, FIXTURES / "custom.csv", create_people=True)
 
     assert [str(p) for p in report.problems] == ['row 2, Opened: "14/03/2025" is not a date (US dates are MM/DD/YYYY)']
     assert [h for h, _why in report.ignored_columns] == ["Posting Number", "Talent Partner", "Stage", "Cost Centre"]
@@ -469,7 +469,9 @@ def test_a_broken_mapping_file_is_named_with_what_is_wrong(tmp_path, toml, messa
 def test_progress_is_reported_while_checking_and_while_writing(store):
     calls: list[tuple[int, int | None]] = []
 
-    import_requisitions(store, FIXTURES / "bullhorn.csv", progress=lambda done, total: calls.append((done, total)))
+    import_requisitions(
+        store, FIXTURES / "bullhorn.csv", progress=lambda done, total: calls.append((done, total)), create_people=True
+    )
 
     assert calls == [(7, None), (7, 7)]
 
@@ -563,7 +565,7 @@ def mediate(*args: str) -> subprocess.CompletedProcess[str]:
 def test_the_cli_imports_a_clean_file_and_exits_0(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate("import", "requisitions", str(FIXTURES / "clean.csv"), "--db", str(db))
+    result = mediate("import", "requisitions", "--create-people", str(FIXTURES / "clean.csv"), "--db", str(db))
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Imported clean.csv: 4 rows — 4 created, 0 updated, 0 unchanged")
@@ -574,7 +576,7 @@ def test_the_cli_imports_a_clean_file_and_exits_0(tmp_path):
 def test_the_cli_rejects_bad_rows_with_exit_1_and_the_report(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate("import", "requisitions", str(FIXTURES / "bad_rows.csv"), "--db", str(db))
+    result = mediate("import", "requisitions", "--create-people", str(FIXTURES / "bad_rows.csv"), "--db", str(db))
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -587,7 +589,9 @@ def test_the_cli_rejects_bad_rows_with_exit_1_and_the_report(tmp_path):
 def test_the_cli_dry_run_exits_0_and_writes_nothing(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate("import", "requisitions", str(FIXTURES / "clean.csv"), "--dry-run", "--db", str(db))
+    result = mediate(
+        "import", "requisitions", "--create-people", str(FIXTURES / "clean.csv"), "--dry-run", "--db", str(db)
+    )
 
     assert result.returncode == 0, result.stderr
     assert "Dry run, nothing was written" in result.stdout
@@ -599,7 +603,14 @@ def test_the_cli_takes_a_mapping_file(tmp_path):
     db = tmp_path / "team.db"
 
     result = mediate(
-        "import", "requisitions", str(FIXTURES / "custom.csv"), "--map", str(FIXTURES / "custom.toml"), "--db", str(db)
+        "import",
+        "requisitions",
+        "--create-people",
+        str(FIXTURES / "custom.csv"),
+        "--map",
+        str(FIXTURES / "custom.toml"),
+        "--db",
+        str(db),
     )
 
     assert result.returncode == 0, result.stderr
@@ -608,7 +619,9 @@ def test_the_cli_takes_a_mapping_file(tmp_path):
 
 @pytest.mark.parametrize("target", ["missing.csv", "."])
 def test_the_cli_exits_2_without_a_traceback_for_a_missing_file_or_a_folder(tmp_path, target):
-    result = mediate("import", "requisitions", str(tmp_path / target), "--db", str(tmp_path / "team.db"))
+    result = mediate(
+        "import", "requisitions", "--create-people", str(tmp_path / target), "--db", str(tmp_path / "team.db")
+    )
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -621,9 +634,18 @@ def test_the_cli_exits_2_for_a_missing_mapping_file_and_1_for_a_broken_one(tmp_p
     db = str(tmp_path / "team.db")
 
     missing = mediate(
-        "import", "requisitions", str(FIXTURES / "clean.csv"), "--map", str(tmp_path / "no.toml"), "--db", db
+        "import",
+        "requisitions",
+        "--create-people",
+        str(FIXTURES / "clean.csv"),
+        "--map",
+        str(tmp_path / "no.toml"),
+        "--db",
+        db,
     )
-    bad = mediate("import", "requisitions", str(FIXTURES / "clean.csv"), "--map", str(broken), "--db", db)
+    bad = mediate(
+        "import", "requisitions", "--create-people", str(FIXTURES / "clean.csv"), "--map", str(broken), "--db", db
+    )
 
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     assert bad.returncode == 1 and "is not a console status" in bad.stderr
@@ -633,10 +655,84 @@ def test_the_cli_exits_2_for_a_missing_mapping_file_and_1_for_a_broken_one(tmp_p
 def test_the_cli_grades_what_it_imported_so_the_export_shows_current_grades(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate("import", "requisitions", str(FIXTURES / "clean.csv"), "--db", str(db))
+    result = mediate("import", "requisitions", "--create-people", str(FIXTURES / "clean.csv"), "--db", str(db))
 
     assert result.returncode == 0, result.stderr
     assert "Grades recomputed for 4 requisitions." in result.stdout
     with Store(db) as store:
         graded = [(r.grade, r.score) for r in store.iter_requisitions()]
     assert len(graded) == 4 and all(grade in "ABCD" and score is not None for grade, score in graded)
+
+
+# -- names nobody in the team has ------------------------------------------------------------------------
+
+
+def test_an_unknown_sales_owner_rejects_the_row_with_the_name_it_was_likely_meant_to_be(store, tmp_path):
+    store.add_person(Person(name="Jordan Hay", team=Team.SALES))
+    store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
+    path = tmp_path / "typo.csv"
+    path.write_text(
+        "Job ID,Title,Client,Sales Owner,Recruiter\n"
+        "R-1,Controller,Initech,Jordon Hay,Rita Recruiter\n"
+        "R-2,Analyst,Initech,Jordan Hay,Rita Recruter\n"
+        "R-3,Engineer,Initech,Jordon Hay,Zed Nobody\n",
+        encoding="utf-8",
+    )
+    report = import_requisitions(store, path)
+
+    assert not report.ok and not report.written
+    reasons = [(p.row, p.reason) for p in report.problems]
+    assert (
+        2,
+        "unknown sales owner 'Jordon Hay' — did you mean 'Jordan Hay'? "
+        "(add people first with mediate people add, or pass --create-people)",
+    ) in reasons
+    assert (3, "unknown recruiter 'Rita Recruter' — did you mean 'Rita Recruiter'? "
+            "(add people first with mediate people add, or pass --create-people)") in reasons  # fmt: skip
+    assert (
+        4,
+        "unknown recruiter 'Zed Nobody' (add people first with mediate people add, or pass --create-people)",
+    ) in reasons
+    # The report gathers the names once, with how many rows each held back.
+    assert any(
+        line.startswith("Not in the team: Jordon Hay (sales owner, 2 rows; did you mean Jordan Hay?)")
+        for line in report.details()
+    )
+    assert {p.name for p in store.list_people()} == {"Sam Seller", "Jordan Hay", "Rita Recruiter"}
+    assert store.counts()["requisitions"] == 0
+
+
+def test_once_the_team_is_set_up_the_same_file_imports_without_creating_anyone(store):
+    for name, team in (
+        ("Rita Recruiter", Team.RECRUITING),
+        ("Ravi Recruiter", Team.RECRUITING),
+        ("Dana Dealer", Team.SALES),
+    ):
+        store.add_person(Person(name=name, team=team))
+    report = import_requisitions(store, FIXTURES / "clean.csv")
+
+    assert report.ok and report.written and report.created == 4
+    assert report.people_created == []
+    assert len(store.list_people()) == 4
+
+
+def test_the_cli_rejects_an_unknown_name_with_exit_1_and_creates_people_only_when_asked(tmp_path):
+    db = tmp_path / "team.db"
+    with Store(db) as s:
+        s.add_person(Person(name="Jordan Hay", team=Team.SALES))
+    path = tmp_path / "typo.csv"
+    path.write_text("Job ID,Title,Client,Sales Owner\nR-1,Controller,Initech,Jordon Hay\n", encoding="utf-8")
+
+    refused = mediate("import", "requisitions", str(path), "--db", str(db))
+    assert refused.returncode == 1, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert (
+        "unknown sales owner 'Jordon Hay' — did you mean 'Jordan Hay'? (add people first with mediate people add, "
+        "or pass --create-people)" in refused.stderr
+    )
+    with Store(db) as s:
+        assert [p.name for p in s.list_people()] == ["Jordan Hay"]
+
+    created = mediate("import", "requisitions", "--create-people", str(path), "--db", str(db))
+    assert created.returncode == 0, created.stderr
+    assert "People added: Jordon Hay (sales)" in created.stdout

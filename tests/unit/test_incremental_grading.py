@@ -43,7 +43,17 @@ def big(tmp_path_factory) -> Path:
 
 def import_file(db: Path, csv_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mediation_console", "import", "requisitions", str(csv_path), "--db", str(db)],
+        [
+            sys.executable,
+            "-m",
+            "mediation_console",
+            "import",
+            "requisitions",
+            "--create-people",
+            str(csv_path),
+            "--db",
+            str(db),
+        ],
         capture_output=True,
         text=True,
         check=False,
