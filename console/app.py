@@ -1,4 +1,4 @@
-"""The Textual app shell: one mode per screen (keys 1–5), global keys, the command palette, theme and read-only guard."""
+"""The Textual app shell: one mode per screen (keys 1–6), global keys, the command palette, theme and read-only guard."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from mediation_console.console.core.crash_log import record_crash
 from mediation_console.console.core.replication import Replicator
 from mediation_console.db.store import Store
 from mediation_console.db.text import inert, inert_line
-from mediation_console.screens.base import READONLY_MESSAGE
+from mediation_console.screens.base import READONLY_MESSAGE, TEAM_KEY
 from mediation_console.screens.commands import Command, CommandsProvider, bindings, register
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 from mediation_console.screens.dialogs.help import HelpScreen
@@ -30,6 +30,7 @@ from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.expectations import ExpectationsScreen
 from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
+from mediation_console.screens.team import TeamScreen
 from mediation_console.screens.track_record import TrackRecordScreen
 from mediation_console.screens.widgets.inert_lines import InertLines
 
@@ -52,6 +53,7 @@ MODES: list[Mode] = [
     Mode("3", "expectations", "Expectations", ExpectationsScreen),
     Mode("4", "track_record", "Track record", TrackRecordScreen),
     Mode("5", "standup", "Standup", StandupScreen),
+    Mode(TEAM_KEY, "team", "Team", TeamScreen),
 ]
 
 APP_COMMANDS = register(

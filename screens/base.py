@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from mediation_console.console.app import MediationApp
 
 READONLY_MESSAGE = "Read-only: this database cannot be changed"
+# The number key of the Team screen (console/app.py's MODES): the hints that send a lead there name it.
+TEAM_KEY = "6"
 
 
 class ModeScreen(Screen[None]):
-    """A mode (switched with 1–5). Subclasses set COMMAND_AREA, SUB_TITLE and implement `compose_body`."""
+    """A mode (switched with 1–6). Subclasses set COMMAND_AREA, SUB_TITLE and implement `compose_body`."""
 
     COMMAND_AREA: ClassVar[str] = ""
     # The screen's most important keys (by action): the footer keeps them, with Help and Quit, at any width.

@@ -17,7 +17,7 @@ from textual.worker import Worker, get_current_worker
 
 from mediation_console.db.models import CLOSED_STATUSES, Requisition, RequisitionRow, RequisitionStatus, Team
 from mediation_console.db.store import BackgroundReadInterrupted, QueueQuery, StoreError
-from mediation_console.screens.base import ModeScreen
+from mediation_console.screens.base import TEAM_KEY, ModeScreen
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.modals import STATUS_LABELS, PickerModal, PipelineEventModal, StatusChangeModal
 from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
@@ -427,7 +427,12 @@ class QueueScreen(ModeScreen):
         }
         noun = "requisition" if self.total_all == 1 else "requisitions"
         shown = "counting…" if self.counting else f"{self.shown:,}"
-        if self.total_all == 0:
+        if self.total_all == 0 and not self.mediation.store.list_people(active_only=True):
+            empty_text = (
+                f"No team and no requisitions yet — press [b]{TEAM_KEY}[/b] for the Team screen to add people, "
+                "then [b]n[/b] here adds a requisition (or try [b]mediate demo[/b])"
+            )
+        elif self.total_all == 0:
             empty_text = "No requisitions yet — press [b]n[/b] to add one, or run [b]mediate demo[/b]"
         elif self.shown == 0:
             empty_text = "No requisitions match — press [b]esc[/b] to clear the filters"
@@ -601,8 +606,20 @@ class QueueScreen(ModeScreen):
         self.table.move_to(lambda row: row.id == requisition.id)
 
     def action_new_requisition(self) -> None:
-        if self.can_write():
-            self.app.push_screen(self._form(None), self._saved)
+        if not self.can_write():
+            return
+        form = self._form(None)
+        if not form.sales_people:
+            # The form could never be saved: a requisition needs a sales owner from the team.
+            self.notify(
+                f"A requisition needs a sales owner: add the team first (press {TEAM_KEY} for the Team screen, "
+                "then n to add a person)",
+                title="No one in sales yet",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        self.app.push_screen(form, self._saved)
 
     def action_edit_requisition(self) -> None:
         if self.can_write() and (requisition := self._selected_requisition()):

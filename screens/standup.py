@@ -39,7 +39,7 @@ from mediation_console.db.models import Commitment, Person, Standup, StandupItem
 from mediation_console.db.safe_file import UnsafeTarget, unique_path
 from mediation_console.db.store import StoreError
 from mediation_console.db.words import plural
-from mediation_console.screens.base import ModeScreen
+from mediation_console.screens.base import TEAM_KEY, ModeScreen
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.modals import ConfirmModal, PickerModal
 from mediation_console.screens.dialogs.standup_commitment import StandupCommitment
@@ -803,7 +803,12 @@ class StandupScreen(ModeScreen):
             return
         people = self.mediation.store.list_people(active_only=True)
         if not people:
-            self.notify("Add the team first: a standup needs people", title="No one to meet", severity="warning")
+            self.notify(
+                f"Add the team first: a standup needs people. Press {TEAM_KEY} for the Team screen, then n to add a person",
+                title="No one to meet",
+                severity="warning",
+                timeout=8,
+            )
             return
 
         def chosen(plan: StandupPlan | None) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,3 +207,40 @@ def import_people(store: Store, path: str | os.PathLike[str], *, dry_run: bool =
     report.created = [(line, person) for (line, _typed), person in zip(report.created, saved, strict=True)]
     report.written = True
     return report
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """One person as the Team screen lists them: who they are and what is open on their name."""
+
+    person: Person
+    open_requisitions: int
+    open_commitments: int
+    overdue_commitments: int
+
+
+def team_members(store: Store, today: dt.date) -> list[TeamMember]:
+    """Everyone, by name, with their open requisitions (as sales owner or recruiter) and commitments."""
+    requisitions = store.open_requisitions_by_person()
+    commitments = store.open_commitments_by_owner(today)
+    return [
+        TeamMember(
+            person,
+            requisitions.get(person.saved_id, 0),
+            *commitments.get(person.saved_id, (0, 0)),
+        )
+        for person in store.list_people()
+    ]
+
+
+def person_conflicts(person: Person, others: Sequence[Person]) -> dict[str, str]:
+    """What the Store would refuse, by field, worked out as the lead types (the Store checks again on save)."""
+    problems: dict[str, str] = {}
+    for other in others:
+        if other.id == person.id:
+            continue
+        if other.name.casefold() == person.name.strip().casefold():
+            problems["name"] = f"There is already someone called {other.name}"
+        if person.email and other.email and other.email.casefold() == person.email.casefold():
+            problems["email"] = f"{other.name} already has this email"
+    return problems

@@ -1,0 +1,174 @@
+"""The Team screen (key 6): a new database is set up from the console, people are added, edited and deactivated."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.widgets import Input, Select, Static
+
+from mediation_console.db.models import Commitment, Person, Team
+from mediation_console.screens.dialogs.person_form import PersonForm
+from mediation_console.screens.dialogs.requisition_form import RequisitionForm
+from mediation_console.screens.queue import QueueScreen
+from mediation_console.screens.standup import StandupScreen
+from mediation_console.screens.team import TeamScreen
+from tests.app.screen_text import screen_text
+
+SIZE = (80, 24)
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+
+
+def toasts(app) -> str:
+    return " ".join(str(n.message) for n in app._notifications)
+
+
+async def add_person(pilot, name: str, role_downs: int, team: str = "", email: str = "") -> None:
+    """As the lead types it: n, the name, tab to the role, open it and pick, tab, team, tab, email, enter."""
+    await pilot.press("n")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, PersonForm)
+    await type_text(pilot, name)
+    await pilot.press("tab", "space")
+    await pilot.pause()
+    await pilot.press(*["down"] * role_downs, "enter")
+    await pilot.pause()
+    await pilot.press("tab")
+    await type_text(pilot, team)
+    await pilot.press("tab")
+    await type_text(pilot, email)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_a_new_database_is_set_up_from_the_console_until_a_requisition_can_be_saved(empty_store, app_factory):
+    store = empty_store
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # The queue of an empty database says where the team is set up, and n says it again.
+        assert "press 6 for the Team screen" in screen_text(app).replace("\n", " ")
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        assert "press 6 for the Team screen" in toasts(app)
+        # The standup cannot start without people, and says which key opens the Team screen.
+        await pilot.press("5")
+        await pilot.pause()
+        assert isinstance(app.screen, StandupScreen)
+        app.screen.action_start()
+        await pilot.pause()
+        assert "Press 6 for the Team screen" in toasts(app)
+
+        await pilot.press("6")
+        await pilot.pause()
+        assert isinstance(app.screen, TeamScreen)
+        assert "Nobody in the team yet." in screen_text(app)
+        await add_person(pilot, "Jordan Hay", 1, "Tech desk", "jordan@example.com")
+        assert isinstance(app.screen, TeamScreen)
+        await add_person(pilot, "Rita Reyes", 2)
+        shown = screen_text(app)
+        assert "Jordan Hay" in shown and "Rita Reyes" in shown and "recruiter" in shown
+        assert "jordan@example.com" in shown and "Tech desk" in shown
+
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RequisitionForm)
+        owner = form.query_one("#field-sales_owner_id", Select)
+        assert [p.name for p in form.sales_people] == ["Jordan Hay"]
+        await type_text(pilot, "Controller")
+        form.query_one("#field-client", Input).value = "Initech"
+        owner.value = store.person_by_name("Jordan Hay").saved_id
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+
+    jordan = store.person_by_name("Jordan Hay")
+    assert (jordan.team, jordan.team_name, jordan.email) == (Team.SALES, "Tech desk", "jordan@example.com")
+    assert store.person_by_name("Rita Reyes").team == Team.RECRUITING
+    assert [e.action for e in store.timeline("person", jordan.saved_id)] == ["create"]
+    saved = store.requisition_by_code("REQ-0001")
+    assert saved is not None and saved.sales_owner_id == jordan.id
+
+
+async def test_the_person_form_shows_each_error_by_its_field_and_saves_nothing_invalid(empty_store, app_factory):
+    store = empty_store
+    store.add_person(Person(name="Jordan Hay", team=Team.SALES, email="jordan@example.com"))
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, PersonForm)
+        await type_text(pilot, "jordan hay")
+        await pilot.pause()
+        assert "There is already someone called Jordan Hay" in str(form.query_one("#name-error", Static).render())
+        form.query_one("#name", Input).value = "Ann Lee"
+        form.query_one("#email", Input).value = "JORDAN@example.com"
+        await pilot.pause()
+        assert "Jordan Hay already has this email" in str(form.query_one("#email-error", Static).render())
+        await pilot.press("enter")  # no role chosen, a taken email: nothing is saved
+        await pilot.pause()
+        assert isinstance(app.screen, PersonForm)
+        assert "Choose sales, recruiter or lead" in str(form.query_one("#role-error", Static).render())
+        form.query_one("#email", Input).value = "ann at home"
+        await pilot.pause()
+        assert "not an email address" in str(form.query_one("#email-error", Static).render())
+        assert [p.name for p in store.list_people()] == ["Jordan Hay"]
+
+
+async def test_editing_and_deactivating_a_person_is_saved_and_audited(store, app_factory):
+    casey = store.person_by_name("Casey Lin")
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TeamScreen)
+        assert screen.table.move_to(lambda m: m.person.id == casey.id)
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, PersonForm)
+        assert form.query_one("#name", Input).value == "Casey Lin"
+        form.query_one("#email", Input).value = "casey@example.com"
+        form.query_one("#team_name", Input).value = "Finance desk"
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TeamScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        assert "Casey Lin (inactive)" in screen_text(app)
+        assert "no longer offered in forms and standups" in toasts(app)
+    edited = store.get_person(casey.saved_id)
+    assert (edited.email, edited.team_name, edited.active) == ("casey@example.com", "Finance desk", False)
+    changes = store.timeline("person", casey.saved_id)
+    assert [e.action for e in changes] == ["create", "update", "update"]
+    assert changes[1].after == {"team_name": "Finance desk", "email": "casey@example.com"}
+    assert changes[2].after == {"active": False}
+
+
+async def test_each_person_shows_their_open_requisitions_and_commitments(store, app_factory):
+    casey = store.person_by_name("Casey Lin")
+    today = store.now().date()
+    store.add_commitment(Commitment(owner_id=casey.saved_id, text="Call the client", due=today))
+    store.add_commitment(Commitment(owner_id=casey.saved_id, text="Send the brief", due=today - dt.timedelta(days=3)))
+    open_reqs = store.open_requisitions_by_person()[casey.saved_id]
+    commitments, late = store.open_commitments_by_owner(today)[casey.saved_id]
+    assert open_reqs > 0 and commitments >= 2 and late >= 1
+    app = app_factory(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("6")
+        await pilot.pause()
+        line = next(line for line in screen_text(app).splitlines() if "Casey Lin" in line)
+        assert f"sales — — {open_reqs} {commitments} ({late} late) yes" in " ".join(line.split()), line
