@@ -429,8 +429,7 @@ class QueueScreen(ModeScreen):
         shown = "counting…" if self.counting else f"{self.shown:,}"
         if self.total_all == 0 and not self.mediation.store.list_people(active_only=True):
             empty_text = (
-                f"No team and no requisitions yet — press [b]{TEAM_KEY}[/b] for the Team screen to add people, "
-                "then [b]n[/b] here adds a requisition (or try [b]mediate demo[/b])"
+                f"No team yet — press [b]{TEAM_KEY}[/b] (Team) to add people, then [b]n[/b] here adds a requisition"
             )
         elif self.total_all == 0:
             empty_text = "No requisitions yet — press [b]n[/b] to add one, or run [b]mediate demo[/b]"

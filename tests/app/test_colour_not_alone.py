@@ -60,8 +60,8 @@ async def test_the_empty_queues_message_reads_through_the_hatch(empty_store, app
     app = app_factory(empty_store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        line = next(line for line in screen_lines(app) if "No requisitions yet" in line)
-        assert "No requisitions yet — press n to add one, or run mediate demo" in line
+        line = next(line for line in screen_lines(app) if "No team yet" in line)
+        assert "No team yet — press 6 (Team) to add people, then n here adds a requisition" in line
 
 
 async def test_an_unticked_box_is_empty_and_a_ticked_one_shows_x(store, app_factory):

@@ -220,8 +220,17 @@ async def test_help_and_palette_come_from_the_same_commands(store, app_factory):
         await pilot.press("escape")
 
 
-async def test_an_empty_database_invites_the_lead_to_add_a_requisition(empty_store, app_factory):
+async def test_an_empty_database_sends_the_lead_to_the_team_screen_first(empty_store, app_factory):
     app = app_factory(empty_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        message = str(app.screen.query_one("#queue-empty", Static).render())
+        assert message == "No team yet — press 6 (Team) to add people, then n here adds a requisition"
+        assert not app.screen.query_one(RequisitionTable).display
+
+
+async def test_a_team_without_requisitions_is_invited_to_add_a_requisition(store_factory, app_factory):
+    app = app_factory(store_factory(0, people=True))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         message = str(app.screen.query_one("#queue-empty", Static).render())

@@ -50,7 +50,7 @@ async def test_a_new_database_is_set_up_from_the_console_until_a_requisition_can
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         # The queue of an empty database says where the team is set up, and n says it again.
-        assert "press 6 for the Team screen" in screen_text(app).replace("\n", " ")
+        assert "No team yet — press 6 (Team) to add people" in screen_text(app)
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
