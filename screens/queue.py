@@ -9,7 +9,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Center, Horizontal
 from textual.widgets import Input, Label, Static
@@ -255,6 +255,7 @@ class QueueScreen(ModeScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        self._shown_stamp: tuple[Any, ...] | None = None  # the data the queue's rows were read from
         self.query_state = QueueQuery(open_only=True, sort="code")
         self.total_all = 0
         self.shown = 0
@@ -329,6 +330,12 @@ class QueueScreen(ModeScreen):
     def reload_after_outside_write(self) -> None:
         self.refresh_queue()
 
+    def on_screen_resume(self, _event: events.ScreenResume) -> None:
+        # A dispute logged from the standup, a status changed elsewhere: the rows' counts (Disp, Subs)
+        # changed while the queue was hidden; its cached pages are read again only when data changed.
+        if self.needs_reload(self._shown_stamp):
+            self.refresh_queue()
+
     def refresh_queue(self, *, reset_cursor: bool = False) -> None:
         """Points the table at the current filter and sort; only visible pages are fetched.
 
@@ -337,6 +344,7 @@ class QueueScreen(ModeScreen):
         page at once and a worker counts the rest. Refreshes after a change keep the cursor where it
         was, so they count at once."""
         store = self.mediation.store
+        self._shown_stamp = self.data_stamp()
         query = self._sql_query()
         table = self.table
         table.today = self.mediation.now().date()

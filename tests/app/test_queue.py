@@ -348,3 +348,29 @@ def test_the_store_places_a_requisition_where_the_queue_sorts_it(store_factory):
     hidden = next(r for r in store.query_queue(QueueQuery(), 0, 200) if r.status in CLOSED_STATUSES)
     assert store.queue_position(QueueQuery(open_only=True), hidden.id) is None
     assert store.queue_position(QueueQuery(), 99_999) is None
+
+
+async def test_a_dispute_logged_on_another_screen_shows_in_the_queues_count_on_return(store, app_factory):
+    from mediation_console.db.models import Dispute
+
+    req = store.requisition_by_code("REQ-0001")
+    app = app_factory(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        before = app.screen.table.current_row
+        assert before.code == "REQ-0001" and before.open_disputes == 0
+        await pilot.press("5")
+        await pilot.pause()
+        # As the standup's `d` does: the dispute is saved while the queue is hidden.
+        store.add_dispute(
+            Dispute(
+                requisition_id=req.saved_id,
+                raised_by_id=req.recruiter_id or req.sales_owner_id,
+                counterpart_id=req.sales_owner_id,
+                summary="Band too low",
+                category="pay_below_market",
+            )
+        )
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.screen.table.current_row.open_disputes == 1
