@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -207,12 +207,18 @@ class Record(BaseModel):
 
     id: int | None = None
 
+    # Fields no edit carries: the identity and what the Store itself keeps (see `edited_fields`).
+    KEPT_BY_STORE: ClassVar[frozenset[str]] = frozenset({"id"})
+
     @property
     def saved_id(self) -> int:
         """The id of a record read from the database (which always has one)."""
         if self.id is None:
             raise ValueError(f"This {type(self).__name__.lower()} has not been saved yet")
         return self.id
+
+
+R = TypeVar("R", bound=Record)
 
 
 # Passed as the validation context when a record is read back from the file: what was stored before a
@@ -301,7 +307,12 @@ class Person(Record):
         return ROLE_LABELS[self.team]
 
 
+REQUISITION_DERIVED = frozenset({"score", "grade", "estimate_days", "submittals", "last_submittal_at", "open_disputes"})
+
+
 class Requisition(Record):
+    KEPT_BY_STORE: ClassVar[frozenset[str]] = frozenset({"id", "code", "updated_at", *REQUISITION_DERIVED})
+
     code: str | None = None
     external_id: str | None = Field(default=None, max_length=120)
     title: str = Field(max_length=200)
@@ -369,20 +380,21 @@ class Requisition(Record):
         return self.status in OPEN_STATUSES
 
 
-REQUISITION_DERIVED = frozenset({"score", "grade", "estimate_days", "submittals", "last_submittal_at", "open_disputes"})
-
-
-# What an edit never carries: the record's identity, its timestamps and the figures derived from it.
-_NOT_EDITED = frozenset({"id", "code", "updated_at", *REQUISITION_DERIVED})
-
-
-def edited_fields(started_from: Requisition, edited: Requisition) -> list[str]:
-    """The fields of `edited` that differ from the version the edit started from, in model order."""
+def edited_fields(started_from: Record, edited: Record) -> list[str]:
+    """The fields of `edited` that differ from the version the edit started from, in model order; never
+    the record's identity, nor what the Store keeps itself (its timestamps, the figures derived from it)."""
+    kept = type(started_from).KEPT_BY_STORE
     return [
         name
-        for name in Requisition.model_fields
-        if name not in _NOT_EDITED and getattr(started_from, name) != getattr(edited, name)
+        for name in type(started_from).model_fields
+        if name not in kept and getattr(started_from, name) != getattr(edited, name)
     ]
+
+
+def own_changes(opened: R, edited: R, started_from: R) -> R:
+    """The user's edit re-applied onto `started_from`: the fields they changed from the version their
+    form opened on (`opened`), and nothing else, so what others saved meanwhile is kept."""
+    return started_from.model_copy(update={name: getattr(edited, name) for name in edited_fields(opened, edited)})
 
 
 class RequisitionRow(NamedTuple):
@@ -477,6 +489,8 @@ class PipelineEvent(Record):
 
 
 class Dispute(Record):
+    KEPT_BY_STORE: ClassVar[frozenset[str]] = frozenset({"id", "code", "opened_at", "closed_at"})
+
     code: str | None = None
     requisition_id: int | None = None
     raised_by_id: int
@@ -516,6 +530,8 @@ class Dispute(Record):
 
 
 class Expectation(Record):
+    KEPT_BY_STORE: ClassVar[frozenset[str]] = frozenset({"id", "created_at", "agreed_at"})
+
     title: str = Field(max_length=200)
     owner_team: Team
     metric: str | None = None  # a key of the metric catalogue; None = checked in by hand
@@ -535,6 +551,8 @@ class Expectation(Record):
 
 
 class Commitment(Record):
+    KEPT_BY_STORE: ClassVar[frozenset[str]] = frozenset({"id", "created_at", "closed_at"})
+
     owner_id: int
     text: str = Field(max_length=1000)
     due: dt.date

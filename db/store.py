@@ -102,6 +102,25 @@ def _shown(value: Any) -> str:
     return f"“{text[:40]}…”" if len(text) > 40 else f"“{text}”"
 
 
+# The records an edit can carry a version of: their table, audit entity and name in messages.
+_EDITED: dict[type[Record], tuple[str, str, str]] = {
+    Requisition: ("requisitions", "requisition", "Requisition"),
+    Dispute: ("disputes", "dispute", "Dispute"),
+    Expectation: ("expectations", "expectation", "Expectation"),
+    Commitment: ("commitments", "commitment", "Commitment"),
+    Person: ("people", "person", "Person"),
+}
+
+
+def _label(record: Record) -> str:
+    """How a message names the record: its code, else what it is and its title, text or name."""
+    code = getattr(record, "code", None)
+    if code:
+        return str(code)
+    what = _EDITED[type(record)][2]
+    return f"{what} {_shown(getattr(record, 'title', None) or getattr(record, 'text', None) or getattr(record, 'name', ''))}"
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
@@ -522,6 +541,51 @@ class Store:
     def _list(self, model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
         return [model.model_validate(dict(row), context=STORED) for row in self.conn.execute(sql, params)]
 
+    # -- versioned edits: a save over a newer version is refused, never silently overwrites ----------
+
+    def _edit(self, edited: M, started_from: M | None) -> tuple[M, M, list[str] | None]:
+        """Inside the caller's transaction: the record as stored, what to write over it, and the fields
+        the user changed (None when the caller gave no `started_from`: `edited` is written as it is).
+
+        `started_from` is the version the user's form or screen showed them. When the stored record
+        differs from it (another console, the CLI saved meanwhile) nothing is written: EditConflict
+        names the fields changed, by whom and when. Otherwise only the fields the user changed from
+        `started_from` are applied, onto the record as it is now."""
+        table, entity, what = _EDITED[type(edited)]
+        before = self._require(type(edited), table, edited.id, what)
+        if started_from is None:
+            return before, edited, None
+        self._refuse_if_changed(before, started_from)
+        mine = edited_fields(started_from, edited)
+        return before, before.model_copy(update={name: getattr(edited, name) for name in mine}), mine
+
+    def _refuse_if_changed(self, now: Record, started_from: Record | None, *, action: bool = False) -> None:
+        """EditConflict when `now` (the stored record) is not the version the user started from.
+        `action` words it for a status move (a key pressed on a list) rather than a form's save."""
+        if started_from is None:
+            return
+        theirs = edited_fields(started_from, now)
+        if not theirs:
+            return
+        _table, entity, _what = _EDITED[type(now)]
+        row = self.conn.execute(
+            "SELECT actor, at FROM events WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT 1",
+            (entity, now.id),
+        ).fetchone()
+        who = f" by {row['actor'] or 'someone'} at {str(row['at'])[:16]}" if row is not None else ""
+        changes = "; ".join(
+            f"{name.replace('_', ' ')}: {_shown(getattr(started_from, name))} → {_shown(getattr(now, name))}"
+            for name in theirs[:6]
+        )
+        more = f" and {len(theirs) - 6} more" if len(theirs) > 6 else ""
+        advice = (
+            "it now shows as it is; do it again if it still applies."
+            if action
+            else "save again to apply your own changes on top, or close the form to keep theirs."
+        )
+        message = f"{_label(now)} was changed since you opened it{who} ({changes}{more}). Nothing was saved: {advice}"
+        raise EditConflict(message, now, theirs)
+
     # -- people ----------------------------------------------------------------------------------
 
     def add_person(self, person: Person) -> Person:
@@ -534,14 +598,16 @@ class Store:
         with self.transaction():
             return [self.add_person(person) for person in people]
 
-    def update_person(self, person: Person) -> Person:
+    def update_person(self, person: Person, started_from: Person | None = None) -> Person:
+        """Saves an edited person; with `started_from`, as `update_requisition` (refused over a newer version)."""
         with self.transaction():
-            before = self._require(Person, "people", person.id, "Person")
-            self._check_person_is_new(person)
-            fields = [name for name in Person.model_fields if getattr(before, name) != getattr(person, name)]
-            if not fields:
+            before, person, mine = self._edit(person, started_from)
+            if mine is None:
+                mine = [name for name in Person.model_fields if getattr(before, name) != getattr(person, name)]
+            if not mine:
                 return before
-            return self._update("people", person, before, "person", fields=fields)
+            self._check_person_is_new(person)
+            return self._update("people", person, before, "person", fields=mine)
 
     def _check_person_is_new(self, person: Person) -> None:
         """The name and the email belong to nobody else (whatever their case): said in words, by field."""
@@ -637,37 +703,14 @@ class Store:
         (another console, an import), nothing is saved and EditConflict says what changed, by whom;
         otherwise only the fields the user changed are written (and audited) onto the record as it is."""
         with self.transaction():
-            before = self._require(Requisition, "requisitions", req.id, "Requisition")
-            mine: list[str] | None = None
-            if started_from is not None:
-                theirs = edited_fields(started_from, before)
-                if theirs:
-                    raise EditConflict(self._conflict_message(before, started_from, theirs), before, theirs)
-                mine = edited_fields(started_from, req)
-                if not mine:
-                    return before
-                req = before.model_copy(update={name: getattr(req, name) for name in mine})
+            before, req, mine = self._edit(req, started_from)
+            if mine == []:
+                return before
             if req.status != before.status:
                 raise RejectedChange("Change the status with the status action, not by editing")
             self._check_people(req)
             req = req.model_copy(update={"updated_at": self.now(), "code": before.code})
             return self._update("requisitions", req, before, "requisition", fields=mine)
-
-    def _conflict_message(self, now: Requisition, started_from: Requisition, theirs: list[str]) -> str:
-        row = self.conn.execute(
-            "SELECT actor, at FROM events WHERE entity = 'requisition' AND entity_id = ? ORDER BY id DESC LIMIT 1",
-            (now.id,),
-        ).fetchone()
-        who = f" by {row['actor'] or 'someone'} at {str(row['at'])[:16]}" if row is not None else ""
-        changes = "; ".join(
-            f"{name.replace('_', ' ')}: {_shown(getattr(started_from, name))} → {_shown(getattr(now, name))}"
-            for name in theirs[:6]
-        )
-        more = f" and {len(theirs) - 6} more" if len(theirs) > 6 else ""
-        return (
-            f"{now.code} was changed since you opened it{who} ({changes}{more}). Nothing was saved: "
-            "save again to apply your own changes on top, or close the form to keep theirs."
-        )
 
     def get_requisition(self, req_id: int) -> Requisition | None:
         return self._get(Requisition, "requisitions", req_id)
@@ -943,36 +986,50 @@ class Store:
             self._refresh_open_disputes(stored.requisition_id)
         return stored
 
-    def update_dispute(self, dispute: Dispute, action: str = "update") -> Dispute:
+    def update_dispute(self, dispute: Dispute, action: str = "update", started_from: Dispute | None = None) -> Dispute:
+        """Saves an edited dispute; with `started_from`, as `update_requisition` (refused over a newer version)."""
         with self.transaction():
-            before = self._require(Dispute, "disputes", dispute.id, "Dispute")
+            before, dispute, mine = self._edit(dispute, started_from)
+            if mine == []:
+                return before
             closed = dispute.status not in OPEN_DISPUTE_STATUSES
             dispute = dispute.model_copy(
                 update={"code": before.code, "closed_at": (dispute.closed_at or self.now()) if closed else None}
             )
-            stored = self._update("disputes", dispute, before, "dispute", action=action)
+            stored = self._update("disputes", dispute, before, "dispute", action=action, fields=mine)
             self._refresh_open_disputes(before.requisition_id)
             if stored.requisition_id != before.requisition_id:
                 self._refresh_open_disputes(stored.requisition_id)
         return stored
 
-    def set_dispute_status(self, dispute_id: int, status: DisputeStatus | str, resolution: str = "") -> Dispute:
+    def set_dispute_status(
+        self, dispute_id: int, status: DisputeStatus | str, resolution: str = "", started_from: Dispute | None = None
+    ) -> Dispute:
+        """`started_from`: the dispute as the screen showed it; refused (EditConflict) if it changed since."""
         # Read and write in one transaction so another process's change in between is not overwritten.
         with self.transaction():
             dispute = self._require(Dispute, "disputes", dispute_id, "Dispute")
+            self._refuse_if_changed(dispute, started_from, action=True)
             update: dict[str, Any] = {"status": DisputeStatus(status)}
             if resolution:
                 update["resolution"] = resolution
             return self.update_dispute(dispute.model_copy(update=update), action=str(status))
 
     def resolve_dispute(
-        self, dispute_id: int, resolution: str, proposal_id: str | None, commitments: Sequence[Commitment]
+        self,
+        dispute_id: int,
+        resolution: str,
+        proposal_id: str | None,
+        commitments: Sequence[Commitment],
+        started_from: Dispute | None = None,
     ) -> tuple[Dispute, list[Commitment]]:
-        """Records the resolution, links the proposal and creates its commitments — all or nothing."""
+        """Records the resolution, links the proposal and creates its commitments — all or nothing.
+        `started_from`: the dispute as the lead read it; refused (EditConflict) if it changed since."""
         if not resolution.strip():
             raise RejectedChange("Write the resolution both sides agreed to")
         with self.transaction():
             dispute = self._require(Dispute, "disputes", dispute_id, "Dispute")
+            self._refuse_if_changed(dispute, started_from)
             if dispute.status not in OPEN_DISPUTE_STATUSES:
                 raise RejectedChange(f"{dispute.code} is already {dispute.status}")
             resolved = self.update_dispute(
@@ -1052,14 +1109,24 @@ class Store:
             "expectation",
         )
 
-    def update_expectation(self, expectation: Expectation, action: str = "update") -> Expectation:
+    def update_expectation(
+        self, expectation: Expectation, action: str = "update", started_from: Expectation | None = None
+    ) -> Expectation:
+        """Saves an edited expectation; with `started_from`, as `update_requisition` (refused over a newer version)."""
         with self.transaction():
-            before = self._require(Expectation, "expectations", expectation.id, "Expectation")
-            return self._update("expectations", expectation, before, "expectation", action=action)
+            before, expectation, mine = self._edit(expectation, started_from)
+            if mine == []:
+                return before
+            return self._update("expectations", expectation, before, "expectation", action=action, fields=mine)
 
-    def set_expectation_status(self, expectation_id: int, status: ExpectationStatus | str) -> Expectation:
+    def set_expectation_status(
+        self, expectation_id: int, status: ExpectationStatus | str, started_from: Expectation | None = None
+    ) -> Expectation:
+        """`started_from`: the expectation as the screen showed it. Agreeing to a target or threshold
+        that someone changed since is refused (EditConflict): both teams agree to what they read."""
         with self.transaction():
             expectation = self._require(Expectation, "expectations", expectation_id, "Expectation")
+            self._refuse_if_changed(expectation, started_from, action=True)
             status = ExpectationStatus(status)
             update: dict[str, Any] = {"status": status}
             if status == ExpectationStatus.AGREED:
@@ -1090,12 +1157,21 @@ class Store:
                 "commitment",
             )
 
-    def set_commitment_status(self, commitment_id: int, status: CommitmentStatus | str, reason: str = "") -> Commitment:
+    def set_commitment_status(
+        self,
+        commitment_id: int,
+        status: CommitmentStatus | str,
+        reason: str = "",
+        started_from: Commitment | None = None,
+    ) -> Commitment:
+        """`started_from`: the commitment as the screen showed it; refused (EditConflict) if it changed since
+        (another console recorded its outcome: who and when are named)."""
         status = CommitmentStatus(status)
         if status == CommitmentStatus.CANCELLED and not reason.strip():
             raise RejectedChange("Say why the commitment is cancelled")
         with self.transaction():
             before = self._require(Commitment, "commitments", commitment_id, "Commitment")
+            self._refuse_if_changed(before, started_from, action=True)
             if before.status != CommitmentStatus.OPEN:
                 # Kept, missed and cancelled are outcomes the track record counts; they are not revisited.
                 raise RejectedChange(f"This commitment is already {before.status}")

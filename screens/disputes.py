@@ -27,7 +27,7 @@ from mediation_console.db.models import (
     Person,
     Requisition,
 )
-from mediation_console.db.store import StoreError
+from mediation_console.db.store import EditConflict, StoreError
 from mediation_console.screens.base import ModeScreen, SizedTable, text_width
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.dispute_accept import DraftCommitment, ResolveDispute
@@ -621,7 +621,11 @@ class DisputesScreen(ModeScreen):
         if dispute is None or not self.can_write():
             return
         try:
-            changed = self.store.set_dispute_status(dispute.id, status)
+            changed = self.store.set_dispute_status(dispute.saved_id, status, started_from=dispute)
+        except EditConflict as exc:
+            self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
+            self.refresh_data(keep=dispute.id)
+            return
         except StoreError as exc:
             self.notify(str(exc), title="Not changed", severity="error")
             return

@@ -19,7 +19,7 @@ from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.metric_registry import definition
 from mediation_console.console.core.metrics import Measurement, Verdict, measure_all
 from mediation_console.db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
-from mediation_console.db.store import StoreError
+from mediation_console.db.store import EditConflict, StoreError
 from mediation_console.screens.base import ModeScreen, SizedTable
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.commitment_form import CancelCommitment, CommitmentForm
@@ -608,7 +608,11 @@ class ExpectationsScreen(ModeScreen):
 
     def _set_expectation_status(self, expectation: Expectation, status: ExpectationStatus, done: str) -> None:
         try:
-            changed = self.store.set_expectation_status(expectation.id, status)
+            changed = self.store.set_expectation_status(expectation.saved_id, status, started_from=expectation)
+        except EditConflict as exc:
+            self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
+            self.refresh_data(keep_expectation=expectation.id)
+            return
         except StoreError as exc:
             self.notify(str(exc), title="Not changed", severity="error")
             return
@@ -693,7 +697,13 @@ class ExpectationsScreen(ModeScreen):
         if commitment is None or not self.can_write():
             return
         try:
-            closed = self.store.set_commitment_status(commitment.id, status, reason=reason)
+            closed = self.store.set_commitment_status(
+                commitment.saved_id, status, reason=reason, started_from=commitment
+            )
+        except EditConflict as exc:
+            self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
+            self.refresh_data(keep_commitment=commitment.id)
+            return
         except StoreError as exc:
             self.notify(str(exc), title="Not changed", severity="error")
             return

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person
-from mediation_console.db.store import StoreError
+from mediation_console.db.store import EditConflict, StoreError
 from mediation_console.screens.dialogs.form_keys import FormScreen
 from mediation_console.screens.widgets.wrapped_input import WrappedInput
 
@@ -87,6 +87,9 @@ class ResolveDispute(FormScreen["Dispute | None"]):
         super().__init__()
         self.store = store
         self.dispute = dispute
+        # The version the resolution is recorded against: refused if the dispute changed since the
+        # lead read it; after that refusal (its message says what changed), saving again resolves it.
+        self.started_from = dispute
         self.people = list(people)
         self.today = today
         self.proposal_id = proposal_id
@@ -252,8 +255,12 @@ class ResolveDispute(FormScreen["Dispute | None"]):
             return
         try:
             resolved, created = self.store.resolve_dispute(
-                self.dispute.saved_id, resolution, self.proposal_id, commitments
+                self.dispute.saved_id, resolution, self.proposal_id, commitments, started_from=self.started_from
             )
+        except EditConflict as exc:
+            self.started_from = exc.current
+            self._show_errors({"save": str(exc)})
+            return
         except StoreError as exc:
             self._show_errors({"save": str(exc)})
             return

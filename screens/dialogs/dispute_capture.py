@@ -17,8 +17,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from mediation_console.db.models import CATEGORY_LABELS, Dispute, DisputeCategory, Requisition, Team
-from mediation_console.db.store import QueueQuery, StoreError
+from mediation_console.db.models import CATEGORY_LABELS, Dispute, DisputeCategory, Requisition, Team, own_changes
+from mediation_console.db.store import EditConflict, QueueQuery, StoreError
 from mediation_console.screens.dialogs.form_keys import FormScreen
 
 if TYPE_CHECKING:
@@ -207,6 +207,9 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         self._suggest_timer: Any = None
         self._suggest_round = 0
         self.editing = dispute
+        # The version the edit applies to: the one the form opened on, or after a refused save (someone
+        # else saved meanwhile) the one stored then, so saving again re-applies only the lead's own fields.
+        self.started_from = dispute
         self.people = store.list_people(active_only=True)
         if dispute is not None:
             # A dispute may name someone who has since left the team; keep them selectable.
@@ -637,12 +640,18 @@ class DisputeCapture(FormScreen["Dispute | None"]):
                 self.query_one(target).focus()
             return
         try:
-            if self.editing is not None:
-                stored = self.store.update_dispute(dispute)
+            if self.editing is not None and self.started_from is not None:
+                mine = own_changes(self.editing, dispute, self.started_from)
+                stored = self.store.update_dispute(mine, started_from=self.started_from)
                 self.app.notify(f"{stored.code} updated", title="Dispute")
             else:
                 stored = self.store.add_dispute(dispute)
                 self.app.notify(f"{stored.code} logged", title="Dispute")
+        except EditConflict as exc:
+            self.started_from = exc.current
+            self._show_errors({"save": str(exc)})
+            self.app.notify(str(exc), title="Not saved: changed elsewhere", severity="warning", timeout=10)
+            return
         except StoreError as exc:
             self._show_errors({"save": str(exc)})
             return

@@ -14,7 +14,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from mediation_console.db.models import Engagement, Person, Requisition, edited_fields
+from mediation_console.db.models import Engagement, Person, Requisition, own_changes
 from mediation_console.db.store import EditConflict, StoreError
 from mediation_console.screens.dialogs.form_keys import key_label
 from mediation_console.screens.dialogs.modals import FormModal, friendly_errors
@@ -236,8 +236,8 @@ class RequisitionForm(FormModal[Requisition | None]):
             if self.requisition is None or self.started_from is None:
                 saved = store.add_requisition(requisition)
             else:
-                mine = {name: getattr(requisition, name) for name in edited_fields(self.requisition, requisition)}
-                saved = store.update_requisition(self.started_from.model_copy(update=mine), self.started_from)
+                mine = own_changes(self.requisition, requisition, self.started_from)
+                saved = store.update_requisition(mine, self.started_from)
         except EditConflict as exc:
             self.started_from = exc.current
             self.query_one("#error-form", Static).update(str(exc))

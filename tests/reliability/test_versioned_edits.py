@@ -12,7 +12,7 @@ import json
 import pytest
 
 from mediation_console.console.core.database import open_store
-from mediation_console.db.models import Person, Requisition, Team
+from mediation_console.db.models import Commitment, Dispute, DisputeCategory, Expectation, Person, Requisition, Team
 from mediation_console.db.store import EditConflict
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
@@ -110,3 +110,162 @@ async def test_two_console_apps_on_one_file_the_second_form_save_is_refused_then
     assert (final.title, final.client) == ("Senior data engineer", "Initech Europe")
     store.close()
     other.close()
+
+
+# -- the same for disputes, expectations, commitments and people --------------------------------------
+
+
+def _audit_of(store, entity, entity_id, action="update"):
+    rows = store.conn.execute(
+        "SELECT actor, before, after FROM events WHERE entity = ? AND entity_id = ? AND action = ? ORDER BY id",
+        (entity, entity_id, action),
+    ).fetchall()
+    return [(row["actor"], json.loads(row["before"]), json.loads(row["after"])) for row in rows]
+
+
+@pytest.fixture
+def two_team_consoles(tmp_path):
+    """Rita's and Sam's consoles on one file, with a dispute, an expectation and a commitment in it."""
+    path = tmp_path / "team.db"
+    first = open_store(path, now=lambda: NOW, actor="rita")
+    seller = first.add_person(Person(name="Sam Seller", team=Team.SALES))
+    recruiter = first.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
+    req = first.add_requisition(Requisition(title="Data engineer", client="Initech", sales_owner_id=seller.id))
+    dispute = first.add_dispute(
+        Dispute(
+            requisition_id=req.id,
+            raised_by_id=recruiter.id,
+            counterpart_id=seller.id,
+            category=DisputeCategory.PAY_BELOW_MARKET,
+            summary="Pay is below market",
+        )
+    )
+    expectation = first.add_expectation(
+        Expectation(title="Intake within 2 days", owner_team=Team.SALES, metric=None, target=80)
+    )
+    commitment = first.add_commitment(
+        Commitment(owner_id=seller.id, text="Book the intake call", due=dt.date(2026, 11, 25))
+    )
+    second = open_store(path, now=lambda: NOW + dt.timedelta(minutes=5), actor="sam")
+    yield first, second, {"dispute": dispute, "expectation": expectation, "commitment": commitment, "seller": seller}
+    first.close()
+    second.close()
+
+
+def test_a_dispute_edited_in_two_consoles_the_second_save_is_refused_naming_the_change_then_both_are_kept(
+    two_team_consoles,
+):
+    rita, sam, made = two_team_consoles
+    dispute_id = made["dispute"].id
+    rita_opened, sam_opened = rita.get_dispute(dispute_id), sam.get_dispute(dispute_id)
+
+    sam.update_dispute(sam_opened.model_copy(update={"severity": 3}), started_from=sam_opened)
+    with pytest.raises(EditConflict) as refused:
+        rita.update_dispute(
+            rita_opened.model_copy(update={"summary": "Pay is 15% below market"}), started_from=rita_opened
+        )
+    message = str(refused.value)
+    assert "D-0001" in message and "severity" in message and "“2” → “3”" in message
+    assert "by sam at 2026-11-23 09:05" in message
+    assert rita.get_dispute(dispute_id).summary == "Pay is below market"  # nothing saved
+
+    current = refused.value.current
+    rita.update_dispute(current.model_copy(update={"summary": "Pay is 15% below market"}), started_from=current)
+    final = sam.get_dispute(dispute_id)
+    assert (final.summary, final.severity) == ("Pay is 15% below market", 3)
+    assert _audit_of(rita, "dispute", dispute_id) == [
+        ("sam", {"severity": 2}, {"severity": 3}),
+        ("rita", {"summary": "Pay is below market"}, {"summary": "Pay is 15% below market"}),
+    ]
+
+
+def test_a_dispute_resolved_elsewhere_cannot_be_escalated_from_a_screen_that_showed_it_open(two_team_consoles):
+    rita, sam, made = two_team_consoles
+    shown = rita.get_dispute(made["dispute"].id)
+    sam.set_dispute_status(shown.saved_id, "mediating", started_from=sam.get_dispute(shown.saved_id))
+    with pytest.raises(EditConflict) as refused:
+        rita.set_dispute_status(shown.saved_id, "escalated", started_from=shown)
+    assert "status" in str(refused.value) and "mediating" in str(refused.value) and "by sam" in str(refused.value)
+    assert rita.get_dispute(shown.saved_id).status == "mediating"
+    with pytest.raises(EditConflict):
+        rita.resolve_dispute(shown.saved_id, "Raise the band", None, [], started_from=shown)
+    assert rita.get_dispute(shown.saved_id).resolution == ""
+
+
+def test_an_expectation_whose_target_changed_elsewhere_is_not_agreed_to_the_target_the_lead_read(two_team_consoles):
+    rita, sam, made = two_team_consoles
+    shown = rita.get_expectation(made["expectation"].id)
+    opened = sam.get_expectation(shown.saved_id)
+    sam.update_expectation(opened.model_copy(update={"target": 95.0}), started_from=opened)
+    with pytest.raises(EditConflict) as refused:
+        rita.set_expectation_status(shown.saved_id, "agreed", started_from=shown)
+    assert "target" in str(refused.value) and "95" in str(refused.value) and "by sam" in str(refused.value)
+    assert rita.get_expectation(shown.saved_id).status == "proposed"
+    # Having read the new target, agreeing to it is the lead's choice to make.
+    agreed = rita.set_expectation_status(shown.saved_id, "agreed", started_from=refused.value.current)
+    assert (agreed.status, agreed.target) == ("agreed", 95.0)
+    assert _audit_of(rita, "expectation", shown.saved_id) == [("sam", {"target": 80.0}, {"target": 95.0})]
+
+
+def test_a_commitment_marked_kept_in_one_console_is_not_marked_missed_by_the_other(two_team_consoles):
+    rita, sam, made = two_team_consoles
+    shown_rita = rita.get_commitment(made["commitment"].id)
+    shown_sam = sam.get_commitment(shown_rita.saved_id)
+    sam.set_commitment_status(shown_sam.saved_id, "kept", started_from=shown_sam)
+    with pytest.raises(EditConflict) as refused:
+        rita.set_commitment_status(shown_rita.saved_id, "missed", started_from=shown_rita)
+    message = str(refused.value)
+    assert "Book the intake call" in message and "“open” → “kept”" in message and "by sam" in message
+    assert rita.get_commitment(shown_rita.saved_id).status == "kept"
+
+
+def test_a_person_edited_in_two_consoles_keeps_both_changes_and_the_audit_holds_only_each_ones(two_team_consoles):
+    rita, sam, made = two_team_consoles
+    person_id = made["seller"].id
+    rita_opened, sam_opened = rita.get_person(person_id), sam.get_person(person_id)
+    sam.update_person(sam_opened.model_copy(update={"active": False}), started_from=sam_opened)
+    with pytest.raises(EditConflict) as refused:
+        rita.update_person(rita_opened.model_copy(update={"name": "Samantha Seller"}), started_from=rita_opened)
+    assert "Sam Seller" in str(refused.value) and "active" in str(refused.value) and "by sam" in str(refused.value)
+    assert rita.get_person(person_id).name == "Sam Seller"
+    current = refused.value.current
+    rita.update_person(current.model_copy(update={"name": "Samantha Seller"}), started_from=current)
+    final = sam.get_person(person_id)
+    assert (final.name, final.active) == ("Samantha Seller", False)
+    assert _audit_of(rita, "person", person_id) == [
+        ("sam", {"active": True}, {"active": False}),
+        ("rita", {"name": "Sam Seller"}, {"name": "Samantha Seller"}),
+    ]
+
+
+async def test_two_console_apps_the_dispute_form_refuses_the_second_save_then_re_applies_only_its_field(
+    two_team_consoles,
+):
+    from textual.widgets import Input
+
+    from mediation_console.console.app import MediationApp
+    from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
+
+    rita, sam, made = two_team_consoles
+    dispute_id = made["dispute"].id
+    app = MediationApp(rita, now=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        form = DisputeCapture(rita, dispute=rita.get_dispute(dispute_id))
+        saved = []
+        app.push_screen(form, saved.append)
+        await pilot.pause()
+        opened = sam.get_dispute(dispute_id)  # meanwhile the other console raises the severity
+        sam.update_dispute(opened.model_copy(update={"severity": 3}), started_from=opened)
+        form.query_one("#summary", Input).value = "Pay is 15% below market"
+        await pilot.pause()
+        form.action_save()
+        await pilot.pause()
+        assert app.screen is form and not saved  # refused: the form stays open with what was typed
+        assert "severity" in str(form.query_one("#save-error").render())
+        assert form.query_one("#summary", Input).value == "Pay is 15% below market"
+        form.action_save()
+        await pilot.pause()
+        assert saved and saved[0] is not None
+    final = sam.get_dispute(dispute_id)
+    assert (final.summary, final.severity) == ("Pay is 15% below market", 3)
