@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mediation_console.console.cli.browse import browse
+from mediation_console.console.cli.commitments import commitments
 from mediation_console.console.cli.common import (
     EXIT_ENVIRONMENT,
     EXIT_INTERRUPTED,
@@ -279,6 +280,7 @@ def main() -> None:
 cli.add_command(import_group)
 cli.add_command(export_group)
 export_group.add_command(notes)
+export_group.add_command(commitments)
 cli.add_command(rules)
 cli.add_command(people_group)
 cli.add_command(audit_group)

@@ -34,6 +34,14 @@ def window(today: dt.date, days: int = WINDOW_DAYS) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=days - 1), today
 
 
+def outcome_day(due: dt.date, closed_at: dt.datetime | None) -> dt.date:
+    """The day a kept or missed commitment counts on: the day it was decided when that came before its
+    due date, otherwise its due date (the Python twin of db/store.py's ``_OUTCOME_DAY``)."""
+    if closed_at is not None and closed_at.date() < due:
+        return closed_at.date()
+    return due
+
+
 def rate(kept: int, missed: int) -> float | None:
     """kept ÷ (kept + missed) as a percentage; None when nothing was decided (no data is not 100 %)."""
     return None if not kept + missed else 100.0 * kept / (kept + missed)
@@ -49,4 +57,4 @@ def tallies_by_owner(store: Store, today: dt.date, days: int = WINDOW_DAYS) -> d
     return store.follow_through_by_owner(*window(today, days))
 
 
-__all__ = ["WINDOWS", "WINDOW_DAYS", "rate", "rate_of", "tallies_by_owner", "window"]
+__all__ = ["WINDOWS", "WINDOW_DAYS", "outcome_day", "rate", "rate_of", "tallies_by_owner", "window"]

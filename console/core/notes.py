@@ -448,6 +448,14 @@ def _template(name: str, autoescape: bool, slack: bool = False) -> jinja2.Templa
     return env.get_template(name)
 
 
+def text_template(name: str, fmt: str) -> jinja2.Template:
+    """A template of the package rendered the way `fmt` ("md", "slack" or "html") escapes user text,
+    with the notes' filters (one_line, indent_md, day, clock): the commitments digest uses them too."""
+    if fmt not in ("md", "slack", "html"):
+        raise ValueError(f"No text template format {fmt!r}")
+    return _template(name, autoescape=fmt == "html", slack=fmt == "slack")
+
+
 def to_markdown(data: NotesData) -> str:
     return _template("notes.md.j2", autoescape=False).render(n=data)
 
@@ -578,6 +586,7 @@ __all__ = [
     "notes_from_json",
     "commitment_uid",
     "default_filename",
+    "text_template",
     "write_private",
     "inert",
 ]

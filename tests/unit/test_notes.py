@@ -28,6 +28,7 @@ from mediation_console.db.models import (
 )
 from mediation_console.db.store import Store
 from tests.conftest import Clock
+from tests.mrkdwn import mrkdwn_problems
 
 HOSTILE = "<script>alert('x')</script> \"Tom & Jerry's\" \x1b[31mred\x1b[0m \x1b]0;pwned\x07bell\x07 \u202eevil"
 
@@ -436,28 +437,9 @@ def test_mediate_export_notes_without_a_standup_says_so(tmp_path):
     assert unknown.exit_code == 1 and "There is no standup 7" in unknown.output
 
 
-def _mrkdwn_problems(text: str) -> list[str]:
-    """What Slack would show wrongly: Markdown's ** bold, # headings, raw & < > that are no valid <url|text> link."""
-    problems = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if "**" in line:
-            problems.append(f"line {number}: ** is not bold in Slack: {line!r}")
-        if re.match(r"\s*#{1,6}\s", line):
-            problems.append(f"line {number}: Slack shows # headings literally: {line!r}")
-        rest = re.sub(r"<(https?://[^|<>\s]+)(\|[^<>]+)?>", "", line)  # Slack's links
-        rest = re.sub(r"&(amp|lt|gt);", "", rest)
-        for ch in "<>&":
-            if ch in rest:
-                problems.append(f"line {number}: unescaped {ch!r} (Slack reads it as markup): {line!r}")
-        for bold in re.findall(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", line):
-            if bold != bold.strip():
-                problems.append(f"line {number}: Slack bolds only *text* without inner spaces at the ends: {bold!r}")
-    return problems
-
-
 def test_slack_notes_read_right_when_pasted_into_slack(meeting):
     slack = nt.render(meeting["data"], "slack")
-    assert _mrkdwn_problems(slack) == []
+    assert mrkdwn_problems(slack) == []
     assert slack.startswith("*Standup Thursday 26 November 2026*\n")
     assert "*Facilitator:* Lee Lead" in slack
     assert "*Action items*" in slack
@@ -468,6 +450,6 @@ def test_slack_notes_read_right_when_pasted_into_slack(meeting):
 
 
 def test_the_mrkdwn_check_catches_markdown(meeting):
-    problems = _mrkdwn_problems(nt.to_markdown(meeting["data"]))
+    problems = mrkdwn_problems(nt.to_markdown(meeting["data"]))
     assert any("** is not bold" in p for p in problems)
     assert any("# headings" in p for p in problems)

@@ -1,0 +1,65 @@
+"""`mediate export commitments`: each person's open commitments, what they kept and missed, and their follow-through."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from mediation_console.console.core.commitment_digest import FORMATS, UnknownOwner, find_owner, gather_digest, render
+from mediation_console.console.core.notes import write_private
+from mediation_console.db.safe_file import UnsafeTarget
+
+
+@click.command("commitments")
+@db_option
+@click.option("--owner", metavar="NAME", help="One person's digest (default: everyone who has commitments).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="md (default) pastes into wikis; slack is Slack's mrkdwn; ics puts the open ones in a calendar. "
+    "Taken from -o's extension when not given.",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Write to FILE (created readable by you only) instead of standard output.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
+@pass_state
+def commitments(state: CliState, owner: str | None, fmt: str | None, output: str | None, force: bool) -> None:
+    """Export a digest of commitments: open ones with their due dates, the last 90 days' kept and missed
+    ones, and each person's follow-through (30 and 90 days, with the counts it is made of)."""
+    if fmt is None:
+        fmt = "ics" if output is not None and output.lower().endswith(".ics") else "md"
+    store = state.open_store(create=False)
+    try:
+        try:
+            person = find_owner(store, owner) if owner is not None else None
+        except UnknownOwner as exc:
+            raise Rejected(str(exc)) from None
+        digest = gather_digest(store, person)
+        content = render(digest, fmt)
+    finally:
+        store.close()
+    if output is None:
+        if isinstance(content, bytes):
+            sys.stdout.buffer.write(content)
+        else:
+            click.echo(content, nl=False)
+        return
+    target = Path(output).expanduser()
+    try:
+        write_private(target, content, protect=[state.db_path], force=force)
+    except UnsafeTarget as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    except OSError as exc:
+        raise EnvironmentProblem(f"Cannot write {target}: {exc.strerror or exc}") from None
+    whose = f"of {digest.owner}" if digest.owner else f"of {len(digest.people)} people"
+    click.echo(f"Commitments {whose} ({digest.open_count} open) written to {target}", err=True)
