@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= demo.db
 
-.PHONY: demo test bench lint clean
+.PHONY: demo demo-fresh test bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,8 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
+# make demo keeps an existing $(DEMO_DB) (and what you did in it) and opens it; make demo-fresh replaces it.
 demo: $(STAMP)
-	$(BIN)/mediate demo --db $(DEMO_DB)
+	$(BIN)/mediate demo --keep --db $(DEMO_DB)
+	$(BIN)/mediate --db $(DEMO_DB)
+
+demo-fresh: $(STAMP)
+	$(BIN)/mediate demo --force --db $(DEMO_DB)
 	$(BIN)/mediate --db $(DEMO_DB)
 
 test: $(STAMP) lint

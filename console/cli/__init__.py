@@ -33,6 +33,7 @@ from mediation_console.console.core.crash_log import crash_line, record_crash
 from mediation_console.console.core.replication import Replicator
 from mediation_console.db.audit import read_head, verify_chain
 from mediation_console.db.store import RejectedChange, Store, StoreError
+from mediation_console.db.words import plural
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,18 +110,44 @@ def _grade_what_was_left_ungraded(state: CliState, store: Store) -> None:
     help="How many requisitions to generate.",
 )
 @click.option("--seed", type=int, default=7, show_default=True, help="The random seed (same seed, same data).")
-@click.option("--force", is_flag=True, help="Overwrite a database that is not a demo.")
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="If the database already holds data, keep it as it is and exit 0 (make demo opens it then).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace whatever the database holds (a demo and what you did in it, or real data) with a fresh demo.",
+)
 @pass_state
-def demo(state: CliState, count: int, seed: int, force: bool) -> None:
-    """Write a realistic, deterministic demo database."""
+def demo(state: CliState, count: int, seed: int, keep: bool, force: bool) -> None:
+    """Write a realistic, deterministic demo database into a new or empty file.
+
+    An existing demo is never regenerated silently: --keep keeps it, --force writes a fresh one.
+    """
+    if keep and force:
+        raise click.UsageError("--keep and --force contradict each other; give one of them")
     path = state.db_path
     if path.exists() and path.stat().st_size > 0:
         store = state.open_store()
         try:
-            if not store.is_empty() and not store.is_demo() and not force:
-                raise Rejected(f"{path} holds real data; pass --force to replace it with the demo")
+            empty, is_demo = store.is_empty(), store.is_demo()
+            held = store.counts()["requisitions"]
         finally:
             store.close()
+        what = f"a demo ({plural(held, 'requisition')})" if is_demo else f"real data ({plural(held, 'requisition')})"
+        if not empty and keep:
+            click.echo(f"{path} already holds {what}; kept as it is (a fresh demo: mediate demo --force)")
+            return
+        if not empty and not force:
+            if is_demo:
+                raise Rejected(
+                    f"{path} already holds {what}, with anything you did in it; nothing was changed. "
+                    f"Open it: mediate --db {path}. Replace it with a fresh demo: mediate demo --force "
+                    f"(or make demo-fresh)"
+                )
+            raise Rejected(f"{path} holds {what}; pass --force to replace it with the demo")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     from mediation_console.console.core.demo_setup import fill_demo

@@ -438,10 +438,79 @@ def test_mediate_demo_writes_a_private_wal_database_that_doctor_passes(tmp_path)
     doctor = mediate("doctor", "--db", str(path))
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert "journal        wal" in doctor.stdout and doctor.stdout.strip().endswith("ok")
-    again = mediate("demo", "--db", str(path), "--requisitions", "80")
-    assert again.returncode == 0, again.stderr  # a demo may always be replaced by another demo
+
+
+def _a_demo_someone_worked_in(path: Path) -> None:
+    assert mediate("demo", "--db", str(path), "--requisitions", "20").returncode == 0
     with Store(path) as store:
-        assert store.counts()["requisitions"] == 80
+        store.add_person(Person(name="Quinn Newhire", team=Team.RECRUITING))
+
+
+def test_mediate_demo_never_regenerates_an_existing_demo_silently(tmp_path):
+    path = tmp_path / "demo.db"
+    _a_demo_someone_worked_in(path)
+    before = path.read_bytes()
+    again = mediate("demo", "--db", str(path), "--requisitions", "80")
+    assert again.returncode == 1, again.stderr
+    assert "already holds a demo (20 requisitions)" in again.stderr
+    assert "mediate demo --force" in again.stderr and "make demo-fresh" in again.stderr
+    assert "Traceback" not in again.stderr
+    with Store(path) as store:
+        assert store.counts()["requisitions"] == 20 and store.person_by_name("Quinn Newhire")
+    assert path.read_bytes() == before
+
+
+def test_mediate_demo_keep_keeps_what_was_done_in_the_demo_and_exits_0(tmp_path):
+    path = tmp_path / "demo.db"
+    _a_demo_someone_worked_in(path)
+    kept = mediate("demo", "--keep", "--db", str(path))
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.strip() == (
+        f"{path} already holds a demo (20 requisitions); kept as it is (a fresh demo: mediate demo --force)"
+    )
+    with Store(path) as store:
+        assert store.counts()["requisitions"] == 20 and store.person_by_name("Quinn Newhire")
+
+
+def test_mediate_demo_keep_writes_the_demo_when_there_is_none_yet(tmp_path):
+    path = tmp_path / "new" / "demo.db"
+    path.parent.mkdir()
+    written = mediate("demo", "--keep", "--db", str(path), "--requisitions", "12")
+    assert written.returncode == 0, written.stderr
+    assert "Demo database written" in written.stdout
+    with Store(path) as store:
+        assert store.is_demo() and store.counts()["requisitions"] == 12
+
+
+def test_mediate_demo_force_writes_a_fresh_demo_over_the_old_one(tmp_path):
+    path = tmp_path / "demo.db"
+    _a_demo_someone_worked_in(path)
+    fresh = mediate("demo", "--force", "--db", str(path), "--requisitions", "30")
+    assert fresh.returncode == 0, fresh.stderr
+    with Store(path) as store:
+        assert store.is_demo() and store.counts()["requisitions"] == 30
+        assert store.person_by_name("Quinn Newhire") is None
+
+
+def test_keep_and_force_together_are_a_usage_error(tmp_path):
+    path = tmp_path / "demo.db"
+    result = mediate("demo", "--keep", "--force", "--db", str(path))
+    assert result.returncode == 2 and "contradict" in result.stderr
+    assert not path.exists()
+
+
+def test_make_demo_keeps_the_file_and_make_demo_fresh_regenerates_it():
+    """The two Makefile targets run the two explicit forms; the README's quick start stays two commands."""
+    root = Path(__file__).resolve().parents[2]
+    makefile = (root / "Makefile").read_text()
+    demo = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    fresh = makefile.split("\ndemo-fresh:", 1)[1].split("\n\n", 1)[0]
+    assert "mediate demo --keep --db $(DEMO_DB)" in demo and "--force" not in demo
+    assert "mediate demo --force --db $(DEMO_DB)" in fresh
+    assert "mediate --db $(DEMO_DB)" in demo and "mediate --db $(DEMO_DB)" in fresh
+    readme = (root / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    assert [line.split()[:2] for line in quick.strip().splitlines()] == [["make", "demo"], ["make", "test"]]
 
 
 def test_mediate_demo_refuses_to_overwrite_real_data_without_force(tmp_path):
