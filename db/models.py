@@ -136,6 +136,17 @@ class PlacementSource(StrEnum):
     OTHER = "other"
 
 
+class CreditRole(StrEnum):
+    """A person's part in a placement, for the credit (staffing CRMs' team-member credits)."""
+
+    ORIGINATED = "originated"  # won the client or the job order
+    FILLED = "filled"  # found the candidate who was placed
+    ASSISTED = "assisted"  # other work on it (account management, co-sourcing)
+
+
+CREDIT_ROLE_LABELS = {CreditRole.ORIGINATED: "originated", CreditRole.FILLED: "filled", CreditRole.ASSISTED: "assisted"}
+
+
 class DisputeCategory(StrEnum):
     PAY_BELOW_MARKET = "pay_below_market"
     NO_INTAKE = "no_intake"
@@ -486,6 +497,39 @@ class PipelineEvent(Record):
     @classmethod
     def _participants(cls, v: Any) -> Any:
         return json.loads(v) if isinstance(v, str) else (v if v is not None else [])
+
+
+class PlacementCredit(Record):
+    """One person's credit on a placement: their role and their split in % (a placement's add up to 100)."""
+
+    KEPT_BY_STORE: ClassVar[frozenset[str]] = frozenset({"id", "recorded_at"})
+
+    requisition_id: int
+    # The placement event it credits; None for a placement recorded without one (an import of a filled row).
+    placement_event_id: int | None = None
+    person_id: int
+    role: CreditRole
+    split_pct: float = Field(ge=0, le=100)
+    note: str = Field(default="", max_length=500)
+    recorded_at: dt.datetime | None = None
+
+    _bidi = field_validator("note")(_no_bidi)
+
+
+def check_credit_splits(credits: Sequence[PlacementCredit]) -> None:
+    """A placement's credits as the firm pays them: someone credited, splits adding up to 100 %, and one
+    credit per person and role. Raises ValueError saying what is wrong, in words."""
+    if not credits:
+        raise ValueError("Credit at least one person for the placement")
+    total = sum(c.split_pct for c in credits)
+    if abs(total - 100) > 0.01:
+        shown = f"{total:.1f}".removesuffix(".0")
+        raise ValueError(f"The splits add up to {shown} %; a placement's credit adds up to 100 %")
+    seen: set[tuple[int, CreditRole]] = set()
+    for credit in credits:
+        if (credit.person_id, credit.role) in seen:
+            raise ValueError(f"The same person is credited twice as {credit.role.value}; give them one split")
+        seen.add((credit.person_id, credit.role))
 
 
 class Dispute(Record):

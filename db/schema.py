@@ -576,6 +576,28 @@ MIGRATIONS: list[str] = [
     ALTER TABLE people ADD COLUMN team_name TEXT NOT NULL DEFAULT '';
     CREATE UNIQUE INDEX people_email ON people(email COLLATE NOCASE) WHERE email IS NOT NULL;
     """,
+    # 18: placement credit, as staffing CRMs keep team-member credits on a placement (Bullhorn's
+    # placement commissions): who originated the job (won the client), who filled it (found the placed
+    # candidate), who assisted, and each one's split in %. A placement's splits add up to 100 (the Store
+    # checks); a person holds one credit of each role per placement. A credit dispute is settled from it.
+    # And each accepted proposal's commitments by dispute, for the rules' record of what was kept.
+    """
+    CREATE TABLE placement_credits (
+        id INTEGER PRIMARY KEY,
+        requisition_id INTEGER NOT NULL REFERENCES requisitions(id),
+        placement_event_id INTEGER REFERENCES pipeline_events(id),
+        person_id INTEGER NOT NULL REFERENCES people(id),
+        role TEXT NOT NULL CHECK (role IN ('originated', 'filled', 'assisted')),
+        split_pct REAL NOT NULL CHECK (split_pct >= 0 AND split_pct <= 100),
+        note TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX placement_credits_requisition ON placement_credits(requisition_id, placement_event_id);
+    CREATE INDEX placement_credits_person ON placement_credits(person_id);
+    CREATE UNIQUE INDEX placement_credits_one_role
+        ON placement_credits(requisition_id, COALESCE(placement_event_id, 0), person_id, role);
+    CREATE INDEX commitments_dispute ON commitments(dispute_id, status) WHERE dispute_id IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

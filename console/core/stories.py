@@ -49,6 +49,7 @@ from mediation_console.db.models import (
     Commitment,
     CommitmentSource,
     CommitmentStatus,
+    CreditRole,
     DeclineReason,
     Dispute,
     DisputeCategory,
@@ -58,6 +59,7 @@ from mediation_console.db.models import (
     FeedbackOutcome,
     Person,
     PipelineEvent,
+    PlacementCredit,
     PlacementSource,
     Requisition,
     RequisitionStatus,
@@ -353,6 +355,35 @@ PLACEMENT_WORDS: dict[str, PlacementSource] = {
         ),
         PlacementSource.CLIENT: ("client", "client referral", "client named", "internal candidate"),
         PlacementSource.OTHER: ("other", "unknown"),
+    }.items()
+    for word in words
+}
+
+CREDIT_ROLE_WORDS: dict[str, CreditRole] = {
+    norm(word): role
+    for role, words in {
+        CreditRole.ORIGINATED: (
+            "originated",
+            "originator",
+            "origination",
+            "origin",
+            "sales",
+            "won the client",
+            "job order",
+            "client side",
+            "bd",
+        ),
+        CreditRole.FILLED: (
+            "filled",
+            "filler",
+            "fill",
+            "recruiter",
+            "placed",
+            "sourced",
+            "candidate side",
+            "recruiting",
+        ),
+        CreditRole.ASSISTED: ("assisted", "assist", "helped", "co", "account manager", "account management", "support"),
     }.items()
     for word in words
 }
@@ -998,10 +1029,12 @@ class _Builder:
                 spec["source"] = _word(
                     PLACEMENT_WORDS, source, f"{where}.source", ("referral", "job_board", "sourced", "client", "other")
                 )
-            spec["participants"] = _names(
-                keys.pop("participants", "credit", "people", "team", "involved", "contributors"),
-                f"{where}.participants",
-            )
+            participants = keys.pop("participants", "credit", "people", "team", "involved", "contributors")
+            credits = keys.pop("credits", "split", "splits", "commission", "commissions")
+            if credits is None and isinstance(participants, list) and any(isinstance(p, dict) for p in participants):
+                credits, participants = participants, None
+            spec["credits"] = self.credit_specs(credits, f"{where}.credits") if credits is not None else []
+            spec["participants"] = _names(participants, f"{where}.participants") or [c["name"] for c in spec["credits"]]
         if kind == "spec_change":
             changes: dict[str, Any] = {}
             for name, aliases in (
@@ -1022,6 +1055,58 @@ class _Builder:
         spec["count"] = _count(count, f"{where}.count", 200) if count is not None else 1
         keys.done()
         return spec
+
+    def credit_specs(self, raw: Any, where: str) -> list[dict[str, Any]]:
+        """A placement's credit: ``[{ name = "Priya Shah", role = "originated", split = 40 }, ...]``; a
+        split left out shares what the others leave (100 % in all)."""
+        if isinstance(raw, dict):
+            raw = [
+                {"name": name, **(body if isinstance(body, dict) else {"split": body})} for name, body in raw.items()
+            ]
+        if not isinstance(raw, list):
+            raise StoryError(
+                f'{where}: expected a list like [{{ name = "Priya Shah", role = "originated", split = 40 }}]'
+            )
+        found: list[dict[str, Any]] = []
+        for i, item in enumerate(raw, start=1):
+            here = f"{where}[{i}]"
+            keys = _Keys(item if isinstance(item, dict) else {"name": item}, here, self.warnings)
+            name = _text(keys.pop("name", "person", "who") or "", f"{here}.name")
+            if not name:
+                raise StoryError(f"{here}: a credit needs the person's name")
+            role_raw = keys.pop("role", "as", "part", "credit_for")
+            role = (
+                _word(CREDIT_ROLE_WORDS, role_raw, f"{here}.role", [r.value for r in CreditRole])
+                if role_raw is not None
+                else None
+            )
+            split_raw = keys.pop("split", "split_pct", "pct", "share", "percent", "commission")
+            keys.done()
+            found.append(
+                {
+                    "name": name,
+                    "role": role,
+                    "split": _percent(split_raw, f"{here}.split") if split_raw is not None else None,
+                }
+            )
+        given = sum(c["split"] for c in found if c["split"] is not None)
+        blanks = [c for c in found if c["split"] is None]
+        for c in blanks:
+            c["split"] = round((100 - given) / len(blanks), 2)
+        return found
+
+    def write_credits(self, req: Requisition, event_id: int | None, specs: list[dict[str, Any]], where: str) -> None:
+        """Records the placement's credit (the first person with no role originated it when in sales, else filled it)."""
+        credits = []
+        for spec in specs:
+            person = self.person(spec["name"], f"{where}.credits")
+            role = spec["role"] or (CreditRole.ORIGINATED if person.team == Team.SALES else CreditRole.FILLED)
+            credits.append(
+                PlacementCredit(
+                    requisition_id=req.saved_id, person_id=person.saved_id, role=role, split_pct=spec["split"]
+                )
+            )
+        self.store.set_placement_credits(req.saved_id, credits, placement_event_id=event_id)
 
     def write_event(self, req: Requisition, spec: dict[str, Any], where: str) -> Requisition:
         assert req.id is not None
@@ -1087,9 +1172,11 @@ class _Builder:
             assert event_kind is not None
             fields["kind"] = event_kind
             try:
-                self.store.add_pipeline_event(PipelineEvent.model_validate(fields))
+                stored_event = self.store.add_pipeline_event(PipelineEvent.model_validate(fields))
             except ValueError as exc:
                 raise StoryError(f"{spec['where']}: {_first_error(exc)}") from None
+            if kind == "placement" and spec.get("credits") and n == 0:
+                self.write_credits(req, stored_event.id, spec["credits"], spec["where"])
         return self.store.get_requisition(req.saved_id) or req
 
     # -- the dispute --

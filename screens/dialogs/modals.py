@@ -17,11 +17,13 @@ from textual.widgets.option_list import Option
 
 from mediation_console.db.models import (
     REASON_REQUIRED,
+    CreditRole,
     DeclineReason,
     EventKind,
     FeedbackOutcome,
     Person,
     PipelineEvent,
+    PlacementCredit,
     PlacementSource,
     Requisition,
     RequisitionStatus,
@@ -61,6 +63,8 @@ EVENT_DETAILS: dict[EventKind, tuple[str, str, list[tuple[str, str]]]] = {
     ),
 }
 WHEN_FORMAT = "%Y-%m-%d %H:%M"
+# The originator's share a placement's credit form starts from (the pack's credit_split_sales_pct default).
+CREDIT_DEFAULT_SPLIT = 50.0
 
 
 def friendly_errors(exc: ValidationError) -> dict[str, str]:
@@ -289,6 +293,7 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         self.requisition = requisition
         self.people = list(people)
         self.now = now
+        self.credits: list[PlacementCredit] = []  # a placement's credit, as the fields last read
 
     def compose(self) -> ComposeResult:
         req = self.requisition
@@ -315,6 +320,25 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
             )
             yield Label("Outcome", classes="field-label", id="detail-label")
             yield Select(_OUTCOMES, prompt="not recorded", id="detail")
+            # A placement's credit (migration 18): who originated it, who filled it, and the split.
+            with Vertical(id="credit"):
+                yield Label("Credit: originated by (won the client)", classes="field-label")
+                yield Select(
+                    [(f"{p.name} ({p.team})", p.id) for p in self.people],
+                    value=req.sales_owner_id if any(p.id == req.sales_owner_id for p in self.people) else Select.NULL,
+                    prompt="nobody",
+                    id="originated",
+                )
+                yield Label("Filled by (found the candidate)", classes="field-label")
+                yield Select(
+                    [(f"{p.name} ({p.team})", p.id) for p in self.people],
+                    value=req.recruiter_id if any(p.id == req.recruiter_id for p in self.people) else Select.NULL,
+                    prompt="nobody",
+                    id="filled",
+                )
+                yield Label("Originator's split % (the filler gets the rest)", classes="field-label")
+                yield Input(f"{CREDIT_DEFAULT_SPLIT:g}", id="split")
+                yield Static("", id="split-error", classes="field-error")
             yield Label("Note (for feedback and declines: why)", classes="field-label")
             yield Input(placeholder="e.g. two candidates sent, client asked for more seniority", id="note")
             yield Static("", id="note-error", classes="field-error")
@@ -341,6 +365,37 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         if detail is not None:
             label.update(detail[0])
             select.set_options(detail[2])
+        self.query_one("#credit", Vertical).display = self._kind() == EventKind.PLACEMENT
+
+    def _credits(self, errors: dict[str, str]) -> list[PlacementCredit]:
+        """The placement's credit from the three credit fields: the originator's split and the rest to the filler."""
+        originated = self.query_one("#originated", Select).value
+        filled = self.query_one("#filled", Select).value
+        raw = self.query_one("#split", Input).value.strip().removesuffix("%").strip()
+        try:
+            split = float(raw)
+        except ValueError:
+            errors["split"] = "Enter the originator's share as a number from 0 to 100"
+            return []
+        if not 0 <= split <= 100:
+            errors["split"] = "The originator's share is from 0 to 100 %"
+            return []
+        req_id = self.requisition.saved_id
+        parts: list[tuple[Any, CreditRole, float]] = [
+            (originated, CreditRole.ORIGINATED, split),
+            (filled, CreditRole.FILLED, 100 - split),
+        ]
+        chosen = [(pid, role, pct) for pid, role, pct in parts if pid is not Select.NULL]
+        if not chosen:
+            return []  # a placement logged with no credit (yet)
+        if len(chosen) == 1:
+            pid, role, _pct = chosen[0]
+            chosen = [(pid, role, 100.0)]
+        return [
+            PlacementCredit(requisition_id=req_id, person_id=pid, role=role, split_pct=pct)
+            for pid, role, pct in chosen
+            if pct > 0 or len(chosen) == 1
+        ]
 
     def _event(self) -> tuple[PipelineEvent | None, dict[str, str]]:
         errors: dict[str, str] = {}
@@ -362,8 +417,13 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         chosen = self.query_one("#detail", Select).value
         if kind in EVENT_DETAILS and chosen is not Select.NULL:
             details[EVENT_DETAILS[kind][1]] = chosen
+        credits: list[PlacementCredit] = []
         if kind == EventKind.PLACEMENT:
-            details["participants"] = [p for p in (self.requisition.recruiter_id, self.requisition.sales_owner_id) if p]
+            credits = self._credits(errors)
+            details["participants"] = list(dict.fromkeys(c.person_id for c in credits)) or [
+                p for p in (self.requisition.recruiter_id, self.requisition.sales_owner_id) if p
+            ]
+        self.credits = credits
         try:
             event = PipelineEvent(
                 requisition_id=self.requisition.id,
@@ -381,7 +441,7 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
     @on(Input.Changed)
     def _validate(self) -> None:
         _event, errors = self._event()
-        for field in ("at", "note"):
+        for field in ("at", "note", "split"):
             error = self.query_one(f"#{field}-error", Static)
             error.update(errors.get(field, ""))
             error.set_class(field in errors, "shown")
@@ -392,8 +452,12 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         if event is None:
             self.app.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
             return
+        store = self.app.store  # type: ignore[attr-defined]
         try:
-            stored = self.app.store.add_pipeline_event(event)  # type: ignore[attr-defined]
+            if event.kind == EventKind.PLACEMENT and self.credits:
+                stored, _credits = store.record_placement(event, self.credits)
+            else:
+                stored = store.add_pipeline_event(event)
         except StoreError as exc:
             self.app.notify(str(exc), title="Event not logged", severity="error")
             return

@@ -110,9 +110,27 @@ def timeline_line(event: AuditEvent, people: dict[int, Person]) -> str:
             text = f"dispute {code} raised: {after.get('summary', '')}"
         else:
             text = f"dispute {code} {event.action}"
+    elif event.entity == "placement_credit":
+        text = (
+            "credit "
+            + ("changed: " if event.action == "recredit" else "recorded: ")
+            + credit_text(after.get("credits") or [], people)
+        )
     else:
         text = f"{event.entity} {event.action}"
     return f"{when}  {text}"
+
+
+def credit_text(credits: list[dict[str, Any]], people: dict[int, Person]) -> str:
+    """A placement's credit in words: "Priya Shah originated 40 %, Lena Novak filled 60 %"."""
+
+    def name(pid: Any) -> str:
+        person = people.get(int(pid)) if pid is not None else None
+        return person.name if person else f"person {pid}"
+
+    return ", ".join(
+        f"{name(c.get('person_id'))} {c.get('role', '')} {float(c.get('split_pct') or 0):g} %" for c in credits
+    )
 
 
 class RequisitionDetail(ModalScreen[None]):

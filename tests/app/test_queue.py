@@ -181,6 +181,44 @@ async def test_logging_a_submittal_records_the_event_and_counts_it(store, app_fa
     assert store.get_requisition(4).submittals == before + 1
 
 
+async def test_logging_a_placement_records_who_originated_and_who_filled_it_with_the_split(store, app_factory):
+    from textual.widgets import Select
+
+    from mediation_console.db.models import CreditRole
+
+    req = store.get_requisition(4)
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await highlight(pilot, "REQ-0004")
+        await pilot.press("x")
+        modal = app.screen
+        assert isinstance(modal, PipelineEventModal)
+        credit = modal.query_one("#credit")
+        assert not credit.display  # a submittal has no credit
+        modal.query_one("#kind", Select).value = EventKind.PLACEMENT.value
+        await pilot.pause()
+        assert credit.display
+        # The form starts from the requisition's own people: its sales owner originated, its recruiter filled.
+        assert modal.query_one("#originated", Select).value == req.sales_owner_id
+        assert modal.query_one("#filled", Select).value == req.recruiter_id
+        split = modal.query_one("#split", Input)
+        split.value = "140"
+        await pilot.pause()
+        assert "0 to 100" in str(modal.query_one("#split-error", Static).render())
+        split.value = "30"
+        modal.query_one("#note", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    placement = store.list_pipeline_events(4)[-1]
+    assert placement.kind == EventKind.PLACEMENT
+    credits = store.placement_credits(4)
+    assert [(c.person_id, c.role, c.split_pct, c.placement_event_id) for c in credits] == [
+        (req.recruiter_id, CreditRole.FILLED, 70.0, placement.id),
+        (req.sales_owner_id, CreditRole.ORIGINATED, 30.0, placement.id),
+    ]
+
+
 async def test_the_detail_shows_the_timeline_from_the_audit_log(store, app_factory):
     store.change_status(1, RequisitionStatus.QUALIFIED)
     app = app_factory(store)

@@ -174,6 +174,28 @@ RECORDS: dict[str, list[dict[str, object]]] = {
             "done": 1,
         },
     ],
+    "placement_credits": [
+        {
+            "id": 1,
+            "requisition_id": 3,
+            "placement_event_id": None,
+            "person_id": 1,
+            "role": "originated",
+            "split_pct": 40.0,
+            "note": "Sam won the account",
+            "recorded_at": "2026-10-15 10:00:00",
+        },
+        {
+            "id": 2,
+            "requisition_id": 3,
+            "placement_event_id": None,
+            "person_id": 2,
+            "role": "filled",
+            "split_pct": 60.0,
+            "note": "",
+            "recorded_at": "2026-10-15 10:00:00",
+        },
+    ],
 }
 
 ENTITY = {
@@ -185,6 +207,7 @@ ENTITY = {
     "commitments": "commitment",
     "standups": "standup",
     "standup_items": "standup_item",
+    "placement_credits": "placement_credit",
 }
 
 

@@ -153,3 +153,44 @@ def test_a_version_16_team_gains_emails_that_are_unique_whatever_their_case(tmp_
             store.conn.execute("UPDATE people SET email = 'SAM@example.com' WHERE id = 2")
         # Nobody's email is not a clash: any number of people have none.
         assert [p.email for p in store.list_people()].count(None) == 2
+
+
+def test_a_version_17_team_records_placement_credit_that_adds_up_and_is_audited(tmp_path):
+    """Migration 18: a filled requisition of an older file gains who originated and who filled it, with
+    the split; splits that do not add up to 100 % are refused and nothing is written."""
+    from mediation_console.db.models import CreditRole, PlacementCredit
+    from mediation_console.db.store import RejectedChange
+
+    db = tmp_path / "team.db"
+    shutil.copyfile(fixture_path(17), db)
+    with Store(db, now=lambda: NOW) as store:
+        assert store.placement_credits(3) == []
+        given = store.set_placement_credits(
+            3,
+            [
+                PlacementCredit(requisition_id=3, person_id=1, role=CreditRole.ORIGINATED, split_pct=30),
+                PlacementCredit(requisition_id=3, person_id=2, role=CreditRole.FILLED, split_pct=70),
+            ],
+        )
+        assert [(c.person_id, c.role, c.split_pct) for c in store.placement_credits(3)] == [
+            (2, CreditRole.FILLED, 70.0),
+            (1, CreditRole.ORIGINATED, 30.0),
+        ]
+        assert all(c.recorded_at == NOW for c in given)
+        with pytest.raises(RejectedChange, match="add up to 90 %"):
+            store.set_placement_credits(
+                3,
+                [
+                    PlacementCredit(requisition_id=3, person_id=1, role=CreditRole.ORIGINATED, split_pct=30),
+                    PlacementCredit(requisition_id=3, person_id=2, role=CreditRole.FILLED, split_pct=60),
+                ],
+            )
+        assert len(store.placement_credits(3)) == 2
+        audited = [e for e in store.requisition_timeline(3) if e.entity == "placement_credit"]
+        assert [e.action for e in audited] == ["credit"]
+        assert audited[0].after["credits"][0] == {"person_id": 1, "role": "originated", "split_pct": 30.0}
+    conn = sqlite3.connect(db)
+    try:
+        assert audit_problems(conn) == []
+    finally:
+        conn.close()
