@@ -882,6 +882,22 @@ class Store:
             (requisition_id, placement_event_id),
         )
 
+    def rule_records(self) -> dict[str, tuple[int, int, int]]:
+        """Per proposal rule: (disputes resolved by accepting it, their commitments kept, missed)."""
+        rows = self.conn.execute(
+            "SELECT d.proposal_id, COUNT(DISTINCT d.id), "
+            "COALESCE(SUM(c.status = 'kept'), 0), COALESCE(SUM(c.status = 'missed'), 0) "
+            "FROM disputes d LEFT JOIN commitments c ON c.dispute_id = d.id "
+            "WHERE d.status = 'resolved' AND d.proposal_id IS NOT NULL GROUP BY d.proposal_id"
+        )
+        return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+    def resolved_disputes_stamp(self) -> tuple[int, str | None]:
+        """How many disputes are resolved and the latest close: with the commitments' change count, says
+        when the rules' record of accepted proposals must be read again."""
+        row = self.conn.execute("SELECT COUNT(*), MAX(closed_at) FROM disputes WHERE status = 'resolved'").fetchone()
+        return int(row[0]), row[1]
+
     def iter_requisitions(self, batch: int = 5000, open_only: bool = False) -> Iterator[Requisition]:
         statuses = ",".join(f"'{s}'" for s in sorted(OPEN_STATUSES))
         status_clause = f"status IN ({statuses}) AND " if open_only else ""

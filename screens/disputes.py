@@ -564,6 +564,10 @@ class DisputesScreen(ModeScreen):
             grid.add_row("Why", "; ".join(proposal.matched))
         for note in proposal.adjustments:
             grid.add_row("Track record", note)
+        record = getattr(proposal, "record", None)
+        if record is not None and record.accepted:
+            # The rule's own record here, which moved its rank (a rule never accepted here ranks on its evidence).
+            grid.add_row("Its record", record.sentence())
         grid.add_row("Review", f"{proposal.review_date:%a %d %b}")
         return Group(head, grid, Text(""))
 

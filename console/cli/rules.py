@@ -153,6 +153,7 @@ def _explain_dispute(mediator: Mediator, dispute: Dispute) -> None:
             for planned in proposal.commitments:
                 click.echo(f"   Commitment ({planned.owner}, due {planned.due:%a %d %b}): {planned.text}")
             click.echo(f"   Review on {proposal.review_date:%a %d %b %Y}")
+            click.echo(f"   Its record: {proposal.record.sentence()} (rank {proposal.record_adjustment:+.2f})")
             for note in proposal.adjustments:
                 click.echo(f"   Track record: {note}")
         else:
@@ -203,6 +204,7 @@ def _explain_dispute_json(mediator: Mediator, dispute: Dispute) -> None:
                 ],
                 review_date=proposal.review_date.isoformat(),
                 adjustments=list(proposal.adjustments),
+                record={**proposal.record.as_dict(), "rank_adjustment": round(proposal.record_adjustment, 3)},
             )
         else:
             rule = next((r for r in mediator.pack.proposals if r.id == consideration.rule_id), None)

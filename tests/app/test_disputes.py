@@ -501,3 +501,37 @@ async def test_accepting_a_proposal_records_the_resolution_and_its_commitments(s
     assert all(c.requisition_id == seeded["data_engineer"] for c in created)
     actions = [e.action for e in store.timeline("dispute", seeded["pay"])]
     assert actions[-1] == "resolve"
+
+
+async def test_a_proposal_shows_its_own_record_here_once_it_has_been_accepted(store, seeded):
+    """The learned ranking on the disputes screen: a rule accepted before says how often and how much of
+    what it promised was kept."""
+    import io
+
+    from rich.console import Console
+    from textual.widgets import OptionList
+
+    from mediation_console.console.core.rules.service import Mediator
+
+    mediator = Mediator(store, include_user_pack=False)
+    pay = store.get_dispute(seeded["pay"])
+    earlier = store.add_dispute(pay.model_copy(update={"id": None, "code": None, "opened_at": None}))
+    top = mediator.proposals(earlier)[0]
+    _done, made = store.resolve_dispute(earlier.saved_id, top.title, top.id, mediator.commitments_for(top, earlier))
+    for commitment in made:
+        store.set_commitment_status(commitment.saved_id, CommitmentStatus.KEPT)
+    app = app_for(store)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert app.screen.analysis.dispute_id == seeded["pay"]
+        ranked = app.screen.analysis.proposals
+        assert ranked[0].id == top.id and ranked[0].record.accepted == 1
+        options = app.screen.query_one("#proposals", OptionList)
+        console = Console(width=100, record=True, file=io.StringIO())
+        for index in range(options.option_count):
+            console.print(options.get_option_at_index(index).prompt)
+        text = " ".join(console.export_text().split())
+        assert f"Its record accepted once here; 100 % of its commitments kept ({len(made)} of {len(made)})" in text
+        assert text.count("Its record") == 1  # the rules never accepted here say nothing

@@ -52,6 +52,10 @@ REQUIRED_CONSTANTS: dict[str, float] = {
     "neutral_follow_through_pct": 80.0,  # assumed when a side has no kept or missed commitments yet
     "track_record_weight": 2.0,
     "check_in_due_in": 2.0,  # business days
+    # A rule's own record here (record.py): its kept rate is shrunk toward neutral_follow_through_pct by
+    # rule_record_prior imaginary commitments; the rank adds rule_record_weight × (that rate − neutral).
+    "rule_record_prior": 4.0,
+    "rule_record_weight": 5.0,
     # The diagnosis (diagnosis.py): a category is supported when its evidence reaches the threshold; each
     # phrase found in the words adds phrase_weight (the words together at most words_cap); the category
     # the lead logged gets prior_weight; a proposal's rank adds diagnosis_weight × its category's score.

@@ -12,6 +12,7 @@ from mediation_console.console.core.calendar import BusinessCalendar
 from mediation_console.console.core.follow_through import WINDOW_DAYS
 from mediation_console.console.core.rules.diagnosis import Diagnosis
 from mediation_console.console.core.rules.pack import SIDES, Pack, ProposalRule
+from mediation_console.console.core.rules.record import NO_RECORD, RuleRecord, learned_adjustment
 
 SIDE_LABELS = {"sales": "Sales", "recruiting": "Recruiting"}
 
@@ -85,6 +86,9 @@ class Proposal:
     adjustments: tuple[str, ...]
     sales_fallback: str = ""
     recruiting_fallback: str = ""
+    # The rule's own record in this team (record.py) and what it added to rank_score.
+    record: RuleRecord = NO_RECORD
+    record_adjustment: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +119,11 @@ def consider(
     today: dt.date,
     calendar: BusinessCalendar,
     category_score: float = 0.0,
+    record: RuleRecord = NO_RECORD,
 ) -> Consideration:
     """Evaluates one proposal rule against a dispute's facts; due dates are counted on `calendar`.
-    `category_score` is the diagnosis' score of the rule's category, added (× diagnosis_weight) to its rank."""
+    `category_score` is the diagnosis' score of the rule's category, added (× diagnosis_weight) to its rank;
+    `record` is the rule's own record here (kept commitments of the times it was accepted)."""
     why: list[str] = []
     if rule.requires is not None:
         held, shown = rule.requires.check(facts)
@@ -177,10 +183,14 @@ def consider(
         )
     mean_reliability = sum(reliability) / len(reliability) if reliability else neutral / 100
     diagnosis_part = pack.constant("diagnosis_weight") * category_score
-    rank_score = strength + pack.constant("track_record_weight") * mean_reliability + diagnosis_part
+    record_pct, learned = learned_adjustment(
+        record, neutral, pack.constant("rule_record_prior"), pack.constant("rule_record_weight")
+    )
+    rank_score = strength + pack.constant("track_record_weight") * mean_reliability + diagnosis_part + learned
+    why.append(f"its record: {record.sentence()} (kept rate with the prior {record_pct:.0f}%) -> {learned:+.2f}")
     why.append(
-        f"strength {strength:g}; track record {mean_reliability * 100:.0f}%; diagnosis {category_score:g} "
-        f"-> rank score {rank_score:.2f}"
+        f"strength {strength:g}; track record {mean_reliability * 100:.0f}%; diagnosis {category_score:g}; "
+        f"record {learned:+.2f} -> rank score {rank_score:.2f}"
     )
     category = pack.categories.get(rule.category)
     proposal = Proposal(
@@ -202,6 +212,8 @@ def consider(
         adjustments=tuple(adjustments),
         sales_fallback=category.sales_fallback if category else "",
         recruiting_fallback=category.recruiting_fallback if category else "",
+        record=record,
+        record_adjustment=learned,
     )
     return Consideration(rule.id, rule.title, True, tuple(why), proposal)
 
@@ -213,10 +225,12 @@ def consider_dispute(
     track: TrackRecord,
     today: dt.date,
     calendar: BusinessCalendar,
+    records: Mapping[str, RuleRecord] | None = None,
 ) -> list[Consideration]:
     """Every proposal of the pack for one dispute: those of the categories the diagnosis ranks (every
     supported one, and the lead's pick as a prior) ranked together, best first; then every other one with
-    why it does not apply."""
+    why it does not apply. `records`: each rule's own record here, by rule id."""
+    records = records or {}
     ranked = set(diagnosis.ranked_categories)
     considered = []
     for rule in pack.proposals:
@@ -232,7 +246,18 @@ def consider_dispute(
                 )
             )
             continue
-        considered.append(consider(rule, facts, pack, track, today, calendar, score.score if score else 0.0))
+        considered.append(
+            consider(
+                rule,
+                facts,
+                pack,
+                track,
+                today,
+                calendar,
+                score.score if score else 0.0,
+                records.get(rule.id, NO_RECORD),
+            )
+        )
     fired = sorted((c for c in considered if c.fired), key=lambda c: (-c.rank_score, c.rule_id))
     idle = sorted((c for c in considered if not c.fired), key=lambda c: c.rule_id)
     return fired + idle

@@ -30,6 +30,7 @@ from mediation_console.console.core.rules.facts import (
 )
 from mediation_console.console.core.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
 from mediation_console.console.core.rules.proposals import Consideration, Proposal, TrackRecord, consider_dispute
+from mediation_console.console.core.rules.record import RuleRecord
 from mediation_console.console.core.rules.scorecard import Scorecard, Scorer
 from mediation_console.console.core.track_record import DISPUTE_WINDOW_DAYS
 from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person, Requisition, Team
@@ -163,6 +164,16 @@ class Mediator:
         self.today = today or now.date()
         self.now = dt.datetime.combine(self.today, now.time()) if today else now
         self._history_cache: dict[str, _History] = {}
+        self._records: tuple[Any, dict[str, RuleRecord]] | None = None
+
+    def rule_records(self) -> dict[str, RuleRecord]:
+        """Each proposal rule's record here: disputes resolved by accepting it, their commitments kept and
+        missed. Read again only after a commitment changed or a dispute was resolved."""
+        key = (self.store.table_versions("commitments"), self.store.resolved_disputes_stamp())
+        if self._records is None or self._records[0] != key:
+            found = {rule_id: RuleRecord(*counts) for rule_id, counts in self.store.rule_records().items()}
+            self._records = (key, found)
+        return self._records[1]
 
     def reload_history(self) -> None:
         """Forget the cached team history (time to fill, fill rates, follow-through) at once.
@@ -455,7 +466,9 @@ class Mediator:
         dispute = self._dispute(dispute_id)
         facts, track = self._dispute_facts_and_track(dispute)
         diagnosis = self._diagnosis(dispute, facts)
-        return diagnosis, consider_dispute(self.pack, diagnosis, facts, track, self.today, self.calendar)
+        return diagnosis, consider_dispute(
+            self.pack, diagnosis, facts, track, self.today, self.calendar, self.rule_records()
+        )
 
     def explain_dispute(self, dispute_id: int) -> list[Consideration]:
         """Every proposal considered for the dispute, ranked ones first (best first), then the others."""
@@ -464,7 +477,9 @@ class Mediator:
     def proposals(self, dispute: Dispute) -> list[Proposal]:
         facts, track = self._dispute_facts_and_track(dispute)
         diagnosis = self._diagnosis(dispute, facts)
-        considered = consider_dispute(self.pack, diagnosis, facts, track, self.today, self.calendar)
+        considered = consider_dispute(
+            self.pack, diagnosis, facts, track, self.today, self.calendar, self.rule_records()
+        )
         return [c.proposal for c in considered if c.proposal is not None]
 
     def proposals_for(self, dispute_id: int) -> list[Proposal]:
