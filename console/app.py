@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import BindingType
+from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
@@ -152,6 +153,8 @@ class MediationApp(App[None]):
         # Litestream copying the file beside the console: its state shows in the header.
         self.replication = replication
         self._replication_problem: str | None = None
+        self._replication_line = ""  # what the header says about the copy, after the screen's name
+        self._replication_stopped = False
         # Every line any widget draws shows control characters from stored text instead of sending
         # them (db.text.inert's rule, the same as the exports'). Textual keeps its line filters here.
         self._filters.append(InertLines())
@@ -210,16 +213,38 @@ class MediationApp(App[None]):
             self.set_interval(REPLICATION_SHOWN_EVERY, self._show_replication)
 
     def _show_replication(self) -> None:
-        """The header says where the copy goes and when it last caught up; a new problem (the replica
+        """The header says where the copy goes and when it last caught up; once Litestream has stopped,
+        when and why (it died, its exit code, its last error line) instead. A new problem (the replica
         cannot be reached, Litestream stopped) is also a toast, once."""
         replication = self.replication
         if replication is None:
             return
-        self.sub_title = replication.summary()
-        problem = replication.state.problem or ("stopped" if not replication.running() else None)
+        line = replication.summary(where=False)
+        stopped = replication.state.stopped
+        changed = line != self._replication_line
+        self._replication_line, self._replication_stopped = line, stopped
+        if changed:
+            # Every screen's header watches the app's sub-title: setting it redraws them with the line.
+            self.sub_title = line
+        problem = "stopped" if stopped else replication.state.problem
         if problem and problem != self._replication_problem:
-            self.notify(replication.summary(), title="Replication", severity="warning", timeout=10)
+            self.notify(
+                replication.summary(),
+                title="Replication stopped" if stopped else "Replication",
+                severity="error" if stopped else "warning",
+                timeout=30 if stopped else 10,
+            )
         self._replication_problem = problem
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The screen's name, then (beside `mediate replicate --with-console`) the copy's state."""
+        content = super().format_title(title, sub_title)
+        line = self._replication_line
+        if not line or line == sub_title:
+            return content
+        return Content.assemble(
+            content, (" · ", "dim"), (line, "bold reverse") if self._replication_stopped else (line, "dim")
+        )
 
     def _notice_outside_writes(self) -> None:
         """Another console or a CLI import committed to the file: the screen on show reloads what it

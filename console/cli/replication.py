@@ -116,17 +116,17 @@ def _foreground(database: Path, replica: Replica) -> None:
         replicator.stop()
         click.echo(f"Replication stopped: {_final(replicator)}")
         return
-    # Litestream stopped by itself: it could not start or was stopped from outside.
-    problem = replicator.state.problem
+    # Litestream stopped by itself: it could not start, died, or was stopped from outside.
     if code != 0:
-        raise EnvironmentProblem(
-            f"Litestream stopped (status {code})" + (f": {problem}" if problem else "") + "; nothing was lost here"
-        )
+        raise EnvironmentProblem(f"{replicator.state.stop_reason}; nothing was lost here")
     click.echo(f"Replication stopped: {_final(replicator)}")
 
 
 def _final(replicator: Replicator) -> str:
     state = replicator.state
+    if state.stopped and not state.stopped_by_us:
+        when = f" at {state.stopped_at.astimezone():%H:%M:%S}" if state.stopped_at else ""
+        return f"{state.stop_reason}{when}; changes made after that were not copied: run mediate replicate"
     if state.up_to_date:
         return f"every committed change was copied to {replicator.replica.shown}"
     if state.replica_txid is None:

@@ -18,7 +18,9 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -468,10 +470,56 @@ class ReplicationState:
     problem: str | None = None
     stopped: bool = False
     exit_code: int | None = None
+    stopped_at: dt.datetime | None = None  # when Litestream was found stopped (UTC)
+    stopped_by_us: bool = False  # `stop()` asked it to (the console closed, Ctrl+C)
+    last_error: str | None = None  # Litestream's last error line: an "Error: …" it printed, or an ERROR entry
 
     @property
     def up_to_date(self) -> bool:
         return self.replica_txid is not None and self.replica_txid == self.db_txid
+
+    @property
+    def stop_reason(self) -> str:
+        """Why the copy stopped, in words: who stopped Litestream, or how it died, with its last error."""
+        if self.stopped_by_us:
+            return "replication was stopped"
+        code = self.exit_code
+        if code is None:
+            how = "Litestream stopped"
+        elif code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            how = f"Litestream died (killed by {name}, exit code {code})"
+        elif code == 0:
+            how = "Litestream stopped (exit code 0)"
+        else:
+            how = f"Litestream died (exit code {code})"
+        return how + (f": {self.last_error}" if self.last_error else "")
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """For Popen's preexec_fn on Linux: the child gets SIGTERM when the process that started it dies
+    (prctl PR_SET_PDEATHSIG), so a killed console never leaves Litestream copying on its own. None
+    elsewhere (macOS and Windows have no such signal; there `stop()` is the only way it ends)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def preexec() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was asked for
+            os._exit(1)
+
+    return preexec
 
 
 # (time, kind, text): kind is "copied", "behind", "problem" or "info"
@@ -512,6 +560,8 @@ class Replicator:
         stack = contextlib.ExitStack()
         cfg = stack.enter_context(_private_config(self.database, self.replica, log_level="debug"))
         try:
+            # The death signal is tied to the thread that starts Litestream: start it from one that lives
+            # as long as the process (the CLI starts it from the main thread, before the console runs).
             self._process = subprocess.Popen(
                 [str(binary), "replicate", "-no-expand-env", "-config", str(cfg)],
                 stdin=subprocess.DEVNULL,
@@ -519,6 +569,7 @@ class Replicator:
                 stderr=subprocess.PIPE,
                 text=True,
                 errors="replace",
+                preexec_fn=_die_with_parent(os.getpid()),
             )
         except OSError as exc:
             stack.close()
@@ -533,7 +584,15 @@ class Replicator:
         return self._process.pid if self._process else None
 
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        """True while Litestream runs; once it has exited (by itself, killed, or stopped) the state says
+        so: `stopped`, its exit code and when it was found stopped."""
+        if self._process is None:
+            return False
+        code = self._process.poll()
+        if code is None:
+            return True
+        self._mark_stopped(code)
+        return False
 
     def wait(self, timeout: float | None = None) -> int:
         assert self._process is not None
@@ -547,6 +606,8 @@ class Replicator:
         if process is None:
             return None
         if process.poll() is None:
+            with self._lock:
+                self.state.stopped_by_us = True
             process.terminate()
             try:
                 process.wait(STOP_TIMEOUT_S)
@@ -556,30 +617,49 @@ class Replicator:
         self._finish(process.returncode)
         return process.returncode
 
-    def _finish(self, code: int) -> None:
-        if self._reader is not None:
-            self._reader.join(timeout=5)
+    def _mark_stopped(self, code: int) -> None:
         with self._lock:
-            self.state.stopped = True
-            self.state.exit_code = code
+            if not self.state.stopped:
+                self.state.stopped = True
+                self.state.exit_code = code
+                self.state.stopped_at = dt.datetime.now(dt.UTC)
+
+    def _finish(self, code: int) -> None:
+        if self._reader is not None and self._reader is not threading.current_thread():
+            self._reader.join(timeout=5)
+        self._mark_stopped(code)
         if self._config is not None:
             self._config.close()
             self._config = None
 
-    def summary(self) -> str:
-        """One line for the lead: where the copy goes and how far it is."""
+    def summary(self, *, where: bool = True) -> str:
+        """One line for the lead: how far the copy is (and, with `where`, where it goes); once Litestream
+        has stopped, when and why (never the last "copied" line: nothing is copied any more). The header
+        shows it without `where` (a replica's path would push the reason out of sight); the toast with."""
+        self.running()  # notices a Litestream that died since the last look
         with self._lock:
             state = ReplicationState(**vars(self.state))
-        where = self.replica.shown
+        to = f" to {self.replica.shown}" if where else ""
         if state.stopped:
-            return f"replication to {where} stopped" + (f": {state.problem}" if state.problem else "")
+            when = f" at {state.stopped_at.astimezone():%H:%M:%S}" if state.stopped_at else ""
+            copied = (
+                f"last copy {state.last_copy.astimezone():%H:%M:%S}"
+                if state.last_copy is not None
+                else "nothing was copied"
+            )
+            text = f"COPY{to} STOPPED{when}: {state.stop_reason}; {copied}"
+            if where:
+                text += "; changes since are not copied" + (
+                    "" if state.stopped_by_us else " (restart: mediate replicate --with-console)"
+                )
+            return text
         if state.problem:
-            return f"replication to {where}: {state.problem}"
+            return f"copy{to}: {state.problem}"
         if state.up_to_date and state.last_copy is not None:
-            return f"copied to {where} at {state.last_copy.astimezone():%H:%M:%S}"
+            return f"copied{to} at {state.last_copy.astimezone():%H:%M:%S}"
         if state.replica_txid is None:
-            return f"replicating to {where}: first copy under way"
-        return f"replicating to {where}: copying the latest changes"
+            return f"copying{to}: first copy under way"
+        return f"copying{to}: the latest changes"
 
     # Litestream's log, one JSON object a line. "replica sync" carries the replica's and the
     # database's transaction ids: equal means every committed change is in the replica.
@@ -590,9 +670,20 @@ class Replicator:
             try:
                 entry = json.loads(line)
             except ValueError:
+                # Not its log: what Litestream prints as it gives up ("Error: user required for sftp replica").
+                text = line.strip()
+                if text:
+                    with self._lock:
+                        self.state.last_error = text.removeprefix("Error:").strip() or text
                 continue
             if isinstance(entry, dict):
                 self._take(entry)
+        # The pipe closed: Litestream has exited (or is about to); the state says so at once.
+        process = self._process
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)
+        if process.returncode is not None:
+            self._mark_stopped(process.returncode)
 
     def _take(self, entry: dict[str, Any]) -> None:
         now = dt.datetime.now(dt.UTC)
@@ -618,6 +709,8 @@ class Replicator:
             elif level in ("ERROR", "WARN") and "host key not verified" not in message:
                 detail = entry.get("error") or entry.get("err")
                 state.problem = f"{message}: {detail}" if detail else message
+                if level == "ERROR":
+                    state.last_error = state.problem
                 event = (now, "problem", state.problem)
             elif message == "replicating to":
                 event = (now, "info", f"Litestream {entry.get('type', '')} replica ready")
