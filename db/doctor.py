@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mediation_console.db import audit
+from mediation_console.db.damage import problem_text, store_code
 from mediation_console.db.models import (
     OPEN_DISPUTE_STATUSES,
     STORED,
@@ -40,6 +41,7 @@ from mediation_console.db.models import (
     StandupItem,
 )
 from mediation_console.db.schema import FACTS_BACKFILL_STATEMENTS, REQUISITIONS_FTS_FILL, SCHEMA_VERSION, run_migration
+from mediation_console.db.text import inert_line
 
 # Tables (and their shadow tables) made by tools that work beside the console, never ours to judge.
 _FOREIGN_OBJECTS = re.compile(r"^(sqlite_|_litestream_)")
@@ -229,7 +231,7 @@ def check_records(conn: sqlite3.Connection) -> list[Problem]:
 
 def _record_problems(table: str, model: type[BaseModel], data: dict[str, Any], json_fields: set[str]) -> list[Problem]:
     row_id = data.get("id")
-    label = f" ({data['code']})" if isinstance(data.get("code"), str) else ""
+    label = f" ({code})" if (code := store_code(data)) else ""
     problems = []
     for name in json_fields:
         text = data.get(name)
@@ -244,12 +246,9 @@ def _record_problems(table: str, model: type[BaseModel], data: dict[str, Any], j
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"]) or "record"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            shown = repr(error.get("input"))
-            shown = shown if len(shown) <= 60 else shown[:57] + "…"
-            problems.append(
-                Problem("records", table, row_id, f"{label.strip()} {field}: {message} (is {shown})".strip())
-            )
+            # Never the refused value: it is the record's data (a title, a name), and this is printed.
+            message = inert_line(problem_text(error))
+            problems.append(Problem("records", table, row_id, f"{label.strip()} {field}: {message}".strip()))
     return problems
 
 

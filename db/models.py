@@ -451,6 +451,8 @@ class RequisitionRow(NamedTuple):
             submittals,
             open_disputes,
         ) = values
+        if len(title) > _TEXT_MAX or len(client) > _TEXT_MAX:
+            raise ValueError("a title or client longer than a Requisition holds")  # damaged: skipped, noted
         return tuple.__new__(
             cls,
             (
@@ -473,6 +475,7 @@ class RequisitionRow(NamedTuple):
 
 
 _REQUISITION_STATUSES = {status.value: status for status in RequisitionStatus}
+_TEXT_MAX = 200  # Requisition.title's and .client's max_length
 
 
 class PipelineEvent(Record):

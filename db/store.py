@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from mediation_console.db import audit as audit_chain
 from mediation_console.db import doctor as doctor_checks
 from mediation_console.db import safe_file
+from mediation_console.db.damage import DamagedRow, DamageRegister
 from mediation_console.db.defaults import (
     CLIENT_FEEDBACK_WITHIN_HOURS,
     FIRST_SUBMITTAL_A,
@@ -89,6 +90,18 @@ class RejectedChange(StoreError):
     """A change the rules of the domain do not allow (e.g. a status move that is not offered)."""
 
 
+class DamagedRecord(RejectedChange):
+    """A change to a stored row that its model refuses (see db.damage): it is left as it is."""
+
+    def __init__(self, damaged: DamagedRow | None) -> None:
+        damaged = damaged or DamagedRow("", None, "A record", "record", "its model refuses it")
+        super().__init__(
+            f"{damaged.label} is damaged ({damaged.field}: {damaged.problem}) and is left as it is; "
+            "`mediate doctor` lists it"
+        )
+        self.damaged = damaged
+
+
 class EditConflict(RejectedChange):
     """The record changed since the user started editing it: nothing was saved. `current` is the
     record as it is now, `theirs` the fields changed meanwhile, so the form can re-apply the user's own."""
@@ -111,6 +124,16 @@ _EDITED: dict[type[Record], tuple[str, str, str]] = {
     Expectation: ("expectations", "expectation", "Expectation"),
     Commitment: ("commitments", "commitment", "Commitment"),
     Person: ("people", "person", "Person"),
+}
+
+
+# The table each record is read from, for naming a damaged row (db.damage).
+_TABLES: dict[type[Record], str] = {
+    **{model: names[0] for model, names in _EDITED.items()},
+    PipelineEvent: "pipeline_events",
+    AuditEvent: "events",
+    Standup: "standups",
+    StandupItem: "standup_items",
 }
 
 
@@ -250,6 +273,8 @@ class Store:
         self._reader: sqlite3.Connection | None = None
         self._reader_lock = threading.Lock()
         self._people_cache: tuple[Any, list[Person]] | None = None
+        # Rows the reads skipped because their model refuses them (db.damage): screens show them.
+        self.damage = DamageRegister()
         try:
             self.conn = self._connect()
         except BaseException:
@@ -529,19 +554,34 @@ class Store:
         return model
 
     def _get(self, model: type[M], table: str, id_: int) -> M | None:
+        """The record, or None when there is none or it is damaged (then noted in `self.damage`)."""
         row = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (id_,)).fetchone()
-        return None if row is None else model.model_validate(dict(row), context=STORED)
+        return None if row is None else self._model(model, table, dict(row))
+
+    def _model(self, model: type[M], table: str, data: dict[str, Any]) -> M | None:
+        """`data` (a stored row) as its model, or None when the model refuses it: the row is damaged
+        (another tool or a bug wrote it), noted in `self.damage` and skipped, never a crash."""
+        try:
+            record = model.model_validate(data, context=STORED)
+        except ValidationError as exc:
+            self.damage.record(table, data, exc)
+            return None
+        self.damage.clear(table, data.get("id"))
+        return record
 
     def _require(self, model: type[M], table: str, id_: int | None, what: str) -> M:
         if id_ is None:
             raise RejectedChange(f"{what} has not been saved yet")
         found = self._get(model, table, id_)
+        if found is None and (damaged := self.damage.get(table, id_)) is not None:
+            raise DamagedRecord(damaged)
         if found is None:
             raise RejectedChange(f"{what} {id_} does not exist")
         return found
 
     def _list(self, model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
-        return [model.model_validate(dict(row), context=STORED) for row in self.conn.execute(sql, params)]
+        table = _TABLES.get(model, model.__name__)
+        return [r for r in (self._model(model, table, dict(row)) for row in self.conn.execute(sql, params)) if r]
 
     # -- versioned edits: a save over a newer version is refused, never silently overwrites ----------
 
@@ -626,11 +666,11 @@ class Store:
 
     def person_by_name(self, name: str) -> Person | None:
         row = self.conn.execute("SELECT * FROM people WHERE name = ? COLLATE NOCASE", (name.strip(),)).fetchone()
-        return None if row is None else Person.model_validate(dict(row), context=STORED)
+        return None if row is None else self._model(Person, "people", dict(row))
 
     def person_by_email(self, email: str) -> Person | None:
         row = self.conn.execute("SELECT * FROM people WHERE email = ? COLLATE NOCASE", (email.strip(),)).fetchone()
-        return None if row is None else Person.model_validate(dict(row), context=STORED)
+        return None if row is None else self._model(Person, "people", dict(row))
 
     def list_people(self, team: Team | str | None = None, active_only: bool = False) -> list[Person]:
         people = self._all_people()
@@ -719,11 +759,11 @@ class Store:
 
     def requisition_by_code(self, code: str) -> Requisition | None:
         row = self.conn.execute("SELECT * FROM requisitions WHERE code = ? COLLATE NOCASE", (code.strip(),)).fetchone()
-        return None if row is None else Requisition.model_validate(dict(row), context=STORED)
+        return None if row is None else self._model(Requisition, "requisitions", dict(row))
 
     def requisition_by_external_id(self, external_id: str) -> Requisition | None:
         row = self.conn.execute("SELECT * FROM requisitions WHERE external_id = ?", (external_id,)).fetchone()
-        return None if row is None else Requisition.model_validate(dict(row), context=STORED)
+        return None if row is None else self._model(Requisition, "requisitions", dict(row))
 
     def change_status(
         self, req_id: int, to: RequisitionStatus | str, reason: str = "", actor_id: int | None = None
@@ -909,7 +949,8 @@ class Store:
             if not rows:
                 return
             for row in rows:
-                yield Requisition.model_validate(dict(row), context=STORED)
+                if (req := self._model(Requisition, "requisitions", dict(row))) is not None:
+                    yield req
             last = rows[-1]["id"]
 
     def has_ungraded(self) -> bool:
@@ -1053,8 +1094,19 @@ class Store:
         else:
             sql, params = self.queue_sql(q, offset, limit)
         row = RequisitionRow.from_sql  # built unvalidated: these rows were validated when they were written
-        rows = [row(values) for values in self.conn.execute(sql, params)]
+        try:
+            rows = [row(values) for values in self.conn.execute(sql, params)]
+        except (ValueError, TypeError):  # a damaged row (another tool wrote it): skipped, noted, never a crash
+            rows = [built for values in self.conn.execute(sql, params) if (built := self._queue_row(values))]
         return rows[::-1] if from_end else rows
+
+    def _queue_row(self, values: Sequence[Any]) -> RequisitionRow | None:
+        try:
+            return RequisitionRow.from_sql(values)
+        except (ValueError, TypeError) as exc:
+            if self._get(Requisition, "requisitions", values[0]) is not None:  # its model names the field
+                self.damage.record("requisitions", {"id": values[0], "code": values[1]}, exc)
+            return None
 
     def timeline(self, entity: str, entity_id: int) -> list[AuditEvent]:
         return self._list(
@@ -1169,7 +1221,7 @@ class Store:
 
     def dispute_by_code(self, code: str) -> Dispute | None:
         row = self.conn.execute("SELECT * FROM disputes WHERE code = ? COLLATE NOCASE", (code.strip(),)).fetchone()
-        return None if row is None else Dispute.model_validate(dict(row), context=STORED)
+        return None if row is None else self._model(Dispute, "disputes", dict(row))
 
     def list_disputes(
         self,
@@ -1371,9 +1423,10 @@ class Store:
             row = self.conn.execute("SELECT * FROM standups WHERE id = ?", (standup.id,)).fetchone()
             if row is None:
                 raise RejectedChange(f"Standup {standup.id} does not exist")
-            self._update(
-                "standups", standup.model_copy(update={"items": []}), self._standup(row, with_items=False), "standup"
-            )
+            before = self._standup(row, with_items=False)
+            if before is None:
+                raise DamagedRecord(self.damage.get("standups", standup.id))
+            self._update("standups", standup.model_copy(update={"items": []}), before, "standup")
         return standup
 
     def update_standup_item(self, item: StandupItem) -> StandupItem:
@@ -1392,26 +1445,36 @@ class Store:
         row = self.conn.execute("SELECT * FROM standups WHERE id = ?", (standup_id,)).fetchone()
         return None if row is None else self._standup(row, with_items=True)
 
-    def _standup(self, row: sqlite3.Row, *, with_items: bool) -> Standup:
+    def _standup(self, row: sqlite3.Row, *, with_items: bool) -> Standup | None:
+        """The standup, or None when its row is damaged; a damaged item is left out of it (both noted
+        in `self.damage`)."""
         data = dict(row)
-        data["attendees"] = json.loads(data["attendees"] or "[]")
+        try:
+            data["attendees"] = json.loads(data["attendees"] or "[]")
+        except (ValueError, TypeError) as exc:
+            self.damage.record("standups", data, exc, field="attendees")
+            return None
         if with_items:
-            data["items"] = [
-                dict(r)
+            items = [
+                self._model(StandupItem, "standup_items", dict(r))
                 for r in self.conn.execute(
                     "SELECT * FROM standup_items WHERE standup_id = ? ORDER BY position, id", (row["id"],)
                 )
             ]
-        return Standup.model_validate(data, context=STORED)
+            data["items"] = [item for item in items if item is not None]
+        return self._model(Standup, "standups", data)
 
     def list_standups(self) -> list[Standup]:
         ids = [row[0] for row in self.conn.execute("SELECT id FROM standups ORDER BY started_at DESC, id DESC")]
         return [s for s in (self.get_standup(i) for i in ids) if s is not None]
 
     def latest_standup(self, ended_only: bool = False) -> Standup | None:
+        """The latest standup whose row is not damaged (a damaged one is noted and passed over)."""
         sql = "SELECT id FROM standups " + ("WHERE ended_at IS NOT NULL " if ended_only else "")
-        row = self.conn.execute(sql + "ORDER BY started_at DESC, id DESC LIMIT 1").fetchone()
-        return None if row is None else self.get_standup(row[0])
+        for (standup_id,) in self.conn.execute(sql + "ORDER BY started_at DESC, id DESC").fetchall():
+            if (found := self.get_standup(standup_id)) is not None:
+                return found
+        return None
 
     def running_standup(self) -> Standup | None:
         row = self.conn.execute(
@@ -1906,7 +1969,19 @@ class Store:
             FROM (SELECT * FROM cases WHERE kept = 0 ORDER BY excess DESC, at, requisition_id LIMIT :limit) AS c
             LEFT JOIN requisitions r ON r.id = c.requisition_id
             ORDER BY c.excess DESC, c.at, c.requisition_id"""
-        return tally, [MetricBreach.model_validate(dict(row), context=STORED) for row in self.conn.execute(sql, params)]
+        return tally, [b for b in (self._breach(dict(row)) for row in self.conn.execute(sql, params)) if b]
+
+    def _breach(self, data: dict[str, Any]) -> MetricBreach | None:
+        try:
+            return MetricBreach.model_validate(data, context=STORED)
+        except ValidationError as exc:  # read from a damaged requisition or commitment: noted, left out
+            table, row_id = (
+                ("requisitions", data.get("requisition_id"))
+                if data.get("code")
+                else ("commitments", data.get("commitment_id"))
+            )
+            self.damage.record(table, {"id": row_id, "code": data.get("code")}, exc)
+            return None
 
     def stale_requisition_tally(self, days: float, until: dt.datetime, weeks: int) -> list[tuple[int, int]]:
         """(not stale, running) at `until` and at the end of each earlier week; index 0 is `until`.
@@ -2262,7 +2337,8 @@ class Store:
                 return
             for row in rows:
                 data = dict(row)
-                yield Requisition.model_validate(data, context=STORED), data["_owner_name"], data["_recruiter_name"]
+                if (req := self._model(Requisition, "requisitions", data)) is not None:
+                    yield req, data["_owner_name"], data["_recruiter_name"]
             last = rows[-1]["id"]
 
     # -- rules inputs ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from mediation_console.console.cli.common import (
     earlier_head,
     guard_terminal_output,
     pass_state,
+    report_damaged,
 )
 from mediation_console.console.cli.io import export_group, import_group
 from mediation_console.console.cli.notes import notes
@@ -77,6 +78,7 @@ def open_console(state: CliState, replication: Replicator | None = None, *, read
         problem = getattr(app, "exit_problem", None)
     finally:
         store.close()
+        store.damage.clear_all()  # the console showed its damaged rows itself
     if app.crash is not None:
         error, where = app.crash
         raise EnvironmentProblem(crash_line(error, where, "the console"))
@@ -284,6 +286,8 @@ def main() -> None:
     guard_terminal_output()
     try:
         cli.main(prog_name="mediate", standalone_mode=False)
+        if report_damaged():  # done without the rows their model refuses: named, and exit 1
+            sys.exit(EXIT_REJECTED)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("mediate: interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -291,7 +295,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code if exc.exit_code != 1 or isinstance(exc, Rejected) else EXIT_ENVIRONMENT)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        sys.exit(EXIT_REJECTED if report_damaged() and exc.exit_code == 0 else exc.exit_code)
     except RejectedChange as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_REJECTED)

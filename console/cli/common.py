@@ -10,6 +10,7 @@ import click
 
 from mediation_console.console.core import config
 from mediation_console.console.core.database import open_store
+from mediation_console.db import damage
 from mediation_console.db.audit import Head, read_head
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import inert
@@ -98,7 +99,23 @@ class CliState:
         frozen = store.story_clock()
         if frozen is not None:
             store.now = lambda: frozen
+        OPENED.append(store)
         return store
+
+
+# The stores this run of `mediate` opened: after a command, the rows their reads left out as damaged
+# are named on standard error and the exit code is 1 (`report_damaged`).
+OPENED: list[Store] = []
+
+
+def report_damaged() -> bool:
+    """Names on standard error the damaged rows (code and field, never their data) this run's reads
+    skipped; True when there were any: the command did its work without them, so it exits 1."""
+    rows = [row for store in OPENED for row in store.damage.rows()]
+    OPENED.clear()
+    if rows:
+        click.echo(f"mediate: {damage.summary(rows)}", err=True)
+    return bool(rows)
 
 
 pass_state = click.make_pass_decorator(CliState)

@@ -1,0 +1,138 @@
+"""Finding 6 of issue 21: one out-of-model value in the file (a bogus status, a bad date, bad JSON, a
+5,000-character title), written with sqlite3 directly, crashed the console with a traceback that
+printed record data; a bad date crashed it at start; the exports exited 2.
+
+Each damage below is first shown to be one its model refuses (the unguarded read raised), then: the
+Store's reads skip the row and note it (table, code, field, problem, never the data), writes to it
+are refused and leave it as stored, `mediate doctor` lists it, and the exports finish without it,
+naming it on standard error and exiting 1 (input refused, like doctor's "PROBLEMS FOUND").
+The console's screens are tested in test_damaged_screens.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from mediation_console.db.models import RequisitionStatus
+from mediation_console.db.store import DamagedRecord, QueueQuery, Store
+from tests.reliability.damaged_rows import BY_NAME, DAMAGES, NOW, SECRET, damaged_copy, demo_template, model_refuses
+from tests.reliability.helpers import mediate
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return demo_template(tmp_path_factory.mktemp("demo"))
+
+
+def _read_everything(store: Store, table: str) -> list[int]:
+    """The ids that the Store's readers of `table` return (each reader a screen or export uses)."""
+    if table == "requisitions":
+        everything = QueueQuery(open_only=False)
+        page = store.query_queue(everything, 0, 1000)
+        exported = [req.id for req, _owner, _recruiter in store.iter_requisitions_for_export()]
+        assert [r.id for r in store.iter_requisitions()] == exported
+        assert sorted(row.id for row in page) == exported
+        return exported
+    if table == "disputes":
+        return [d.saved_id for d in store.list_disputes()]
+    if table == "expectations":
+        return [e.saved_id for e in store.list_expectations()]
+    if table == "commitments":
+        return [c.saved_id for c in store.list_commitments()]
+    if table == "standups":
+        listed = [s.saved_id for s in store.list_standups()]
+        latest = store.latest_standup()
+        assert latest is not None and latest.id == listed[0]
+        return listed
+    if table == "standup_items":
+        return [item.saved_id for s in store.list_standups() for item in s.items]
+    if table == "people":
+        return [p.saved_id for p in store.list_people()]
+    if table == "pipeline_events":
+        return [e.saved_id for r in store.iter_requisitions() for e in store.list_pipeline_events(r.saved_id)]
+    raise AssertionError(table)
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=lambda d: d.name)
+def test_a_damaged_row_is_skipped_and_named_by_every_read_never_raising(template, tmp_path, damage):
+    path, (row_id,) = damaged_copy(template, tmp_path, damage)
+    assert model_refuses(path, damage, row_id)  # the finding: read through its model, it raised
+    with sqlite3.connect(path) as conn:
+        stored = conn.execute(f"SELECT COUNT(*) FROM {damage.table}").fetchone()[0]
+    conn.close()
+
+    store = Store(path, now=lambda: NOW)
+    try:
+        ids = _read_everything(store, damage.table)
+        assert row_id not in ids and len(ids) == stored - 1  # only the damaged row is left out
+        (found,) = store.damage.rows()
+        assert (found.table, found.row_id, found.field) == (damage.table, row_id, damage.field)
+        if damage.table in ("requisitions", "disputes"):
+            assert found.code and found.code in found.label
+        text = str(found)
+        assert SECRET not in text and "bogus" not in text and len(text) < 200, text
+    finally:
+        store.close()
+
+
+def test_a_change_to_a_damaged_record_is_refused_and_leaves_it_as_stored(template, tmp_path):
+    damage = BY_NAME["requisition status"]
+    path, (row_id,) = damaged_copy(template, tmp_path, damage)
+    with Store(path, now=lambda: NOW) as store:
+        assert store.get_requisition(row_id) is None
+        with pytest.raises(DamagedRecord, match="is damaged .status: .*doctor") as refused:
+            store.change_status(row_id, RequisitionStatus.ON_HOLD, reason="client paused")
+        assert SECRET not in str(refused.value) and "bogus" not in str(refused.value)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT status FROM requisitions WHERE id = ?", (row_id,)).fetchone() == ("bogus",)
+    conn.close()
+
+
+def test_doctor_lists_every_damaged_row_without_its_data(template, tmp_path):
+    path, ids = damaged_copy(template, tmp_path, *DAMAGES)
+    result = mediate("doctor", "--db", str(path))
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert "Traceback" not in out and SECRET not in out and "bogus" not in out, out
+    problems = [line for line in result.stdout.splitlines() if line.startswith("problem: records:")]
+    for damage, row_id in zip(DAMAGES, ids, strict=True):
+        assert any(f"{damage.table} row {row_id}:" in line and f" {damage.field}:" in line for line in problems), (
+            damage.name,
+            problems,
+        )
+
+
+EXPORTS = [
+    ("requisition status", ["export", "requisitions"]),
+    ("requisition opened_at", ["export", "requisitions", "--format", "json"]),
+    ("requisition promised_date", ["export", "requisitions"]),
+    ("requisition title", ["export", "requisitions", "--format", "json"]),
+    ("commitment due", ["export", "commitments"]),
+    ("commitment text", ["export", "commitments", "--format", "ics"]),
+    ("person name", ["export", "commitments"]),
+    ("standup attendees", ["export", "notes"]),
+    ("standup item title", ["export", "notes", "--format", "html"]),
+]
+
+
+@pytest.mark.parametrize(("name", "command"), EXPORTS, ids=[f"{n}-{' '.join(c[1:])}" for n, c in EXPORTS])
+@pytest.mark.parametrize("to_file", [False, True], ids=["stdout", "file"])
+def test_an_export_leaves_damaged_rows_out_names_them_and_exits_1(template, tmp_path, name, command, to_file):
+    damage = BY_NAME[name]
+    path, (row_id,) = damaged_copy(template, tmp_path, damage)
+    target = tmp_path / "out.txt"
+    result = mediate(*command, "--db", str(path), *(["-o", str(target)] if to_file else []))
+    out = result.stdout + result.stderr
+    # Before: "stopped on an unexpected problem (ValidationError)", exit 2, and no file.
+    assert result.returncode == 1, out
+    assert "Traceback" not in out and "unexpected" not in out and SECRET not in out and "bogus" not in out, out
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("mediate: left out")]
+    label = f"{damage.table} row {row_id}" if damage.table not in ("requisitions", "disputes") else "-0"
+    assert label in line and f"({damage.field})" in line and "mediate doctor" in line, line
+    written = target.read_text(encoding="utf-8") if to_file else result.stdout
+    assert written.strip()  # the export finished, with every other row
+    assert SECRET not in written
+    if damage.table == "requisitions":
+        assert written.count("REQ-") == 59, written.count("REQ-")
