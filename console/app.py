@@ -17,7 +17,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
-from mediation_console.console.core.config import load_settings, save_setting
+from mediation_console.console.core.config import load_settings, save_setting, settings_path
 from mediation_console.console.core.crash_log import record_crash
 from mediation_console.console.core.replication import Replicator
 from mediation_console.db.store import Store
@@ -29,6 +29,7 @@ from mediation_console.screens.dialogs.help import HelpScreen
 from mediation_console.screens.dialogs.import_modal import start_import
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.expectations import ExpectationsScreen
+from mediation_console.screens.keymap import check_keymap
 from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
 from mediation_console.screens.team import TeamScreen
@@ -172,6 +173,8 @@ class MediationApp(App[None]):
         self.crash: tuple[BaseException, Path | None] | None = None
         for mode in MODES:
             self.add_mode(mode.name, mode.screen)
+        # The settings' keymap as applied (command id -> keys); the help screen and palette show these.
+        self.user_keymap: dict[str, str] = {}
 
     def now(self) -> dt.datetime:
         return self._now()
@@ -197,7 +200,9 @@ class MediationApp(App[None]):
         self._exit_renderables.clear()
 
     def on_mount(self) -> None:
-        theme = load_settings().get("theme")
+        settings = load_settings()
+        self.apply_user_keymap(settings.get("keymap"))
+        theme = settings.get("theme")
         if isinstance(theme, str) and theme in self.available_themes:
             self.theme = theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
@@ -211,6 +216,25 @@ class MediationApp(App[None]):
         if self.replication is not None:
             self._show_replication()
             self.set_interval(REPLICATION_SHOWN_EVERY, self._show_replication)
+
+    def apply_user_keymap(self, raw: Any) -> None:
+        """Rebinds commands by id from the settings' `keymap` (Textual's set_keymap); each entry that
+        cannot be applied is left out and named in one warning, and the console starts as usual."""
+        check = check_keymap(raw)
+        self.user_keymap = check.keymap
+        palette = check.keymap.get("app.palette")
+        # Textual's footer finds the palette's key by this name; a rebound palette key is shown there too.
+        # (an instance value over the ClassVar: this console's palette key, read by Footer and ModeFooter)
+        self.COMMAND_PALETTE_BINDING = palette.split(",")[0] if palette else type(self).COMMAND_PALETTE_BINDING  # type: ignore[misc]
+        self.set_keymap(check.keymap)
+        if check.problems:
+            self.notify(
+                "\n".join([f"Settings {settings_path()}:", *check.problems]),
+                title="Keys not changed",
+                severity="warning",
+                timeout=20,
+                markup=False,  # the entries quote what the settings file says
+            )
 
     def _show_replication(self) -> None:
         """The header says where the copy goes and when it last caught up; once Litestream has stopped,

@@ -112,6 +112,15 @@ def applicable(screen: Screen[Any]) -> list[Command]:
     return offered
 
 
+def key_display(app: Any, command: Command) -> str:
+    """The key the lead presses for `command` now, as the footer shows it: the settings' keymap's when it
+    rebinds the command (the app's `user_keymap`, screens/keymap.py), else the command's own display."""
+    keys = getattr(app, "user_keymap", {}).get(command.id)
+    if not keys:
+        return command.shown_key
+    return " / ".join(app.get_key_display(Binding(key, command.action)) for key in keys.split(","))
+
+
 def run_command(screen: Screen[Any], command: Command) -> None:
     target = screen.app if command.area in GLOBAL_AREAS else screen
     screen.app.call_later(screen.app.run_action, command.action, target)
@@ -129,7 +138,7 @@ class CommandsProvider(Provider):
                 Text(command.name),  # plain text: names and keys like "/" or "[" are not markup
                 partial(run_command, self.screen, command),
                 text=command.name,
-                help=escape(f"{command.description}  (key: {command.shown_key})"),
+                help=escape(f"{command.description}  (key: {key_display(self.app, command)})"),
             )
 
     async def search(self, query: str) -> Hits:
@@ -142,5 +151,5 @@ class CommandsProvider(Provider):
                     matcher.highlight(command.name),
                     partial(run_command, self.screen, command),
                     text=command.name,
-                    help=escape(f"{command.description}  (key: {command.shown_key})"),
+                    help=escape(f"{command.description}  (key: {key_display(self.app, command)})"),
                 )

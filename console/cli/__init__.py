@@ -23,6 +23,7 @@ from mediation_console.console.cli.common import (
     report_damaged,
 )
 from mediation_console.console.cli.io import export_group, import_group
+from mediation_console.console.cli.keys import keys
 from mediation_console.console.cli.notes import notes
 from mediation_console.console.cli.people import people_group
 from mediation_console.console.cli.replication import replicate, restore
@@ -320,6 +321,7 @@ cli.add_command(replicate)
 cli.add_command(restore)
 cli.add_command(serve)
 cli.add_command(browse)
+cli.add_command(keys)
 
 if __name__ == "__main__":
     main()

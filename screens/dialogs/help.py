@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -12,7 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from mediation_console.screens.commands import areas, commands_in
+from mediation_console.screens.commands import areas, commands_in, key_display
 
 AREA_TITLES = {"app": "Everywhere"}
 
@@ -49,13 +49,13 @@ def legend_table() -> Table:
     return table
 
 
-def keys_table(area: str) -> Table:
+def keys_table(area: str, app: Any = None) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(justify="right", style="bold", min_width=8)
     table.add_column(min_width=24)
     table.add_column()
     for command in commands_in(area):
-        table.add_row(command.shown_key, command.title, Text(command.description, style="dim"))
+        table.add_row(key_display(app, command), command.title, Text(command.description, style="dim"))
     return table
 
 
@@ -73,12 +73,14 @@ class HelpScreen(ModalScreen[None]):
         ordered += [a for a in areas() if a not in ordered]
         with Vertical(classes="dialog help") as dialog:
             dialog.border_title = "Keys"
-            dialog.border_subtitle = "ctrl+p finds any action by name · esc close"
+            palette = next((c for c in commands_in("app") if c.id == "app.palette"), None)
+            finder = key_display(self.app, palette) if palette else "ctrl+p"
+            dialog.border_subtitle = f"{finder} finds any action by name · esc close"
             with VerticalScroll():
                 shown = [area for area in ordered if commands_in(area)]
                 for index, area in enumerate(shown):
                     yield Static(AREA_TITLES.get(area, area.capitalize()), classes="section-title")
-                    yield Static(keys_table(area), classes="help-keys")
+                    yield Static(keys_table(area, self.app), classes="help-keys")
                     if index == min(1, len(shown) - 1):
                         # After the keys of everywhere and of this screen: what its colours mean.
                         yield Static("What the colours and signs mean", classes="section-title", id="legend-title")
