@@ -13,7 +13,7 @@ the same commitments:
   would move out of the window in which it fell due. So a commitment counts in the window in which it
   was due, unless its outcome was known sooner; a promise kept after its due date still counts as kept
   (on its due date) and is also counted as ``late``. The expectations checked in by hand date their
-  commitments the same way (db/store.py's ``_OUTCOME_DAY``).
+  commitments the same way (db/store/track_record.py's ``_OUTCOME_DAY``).
 - Open and cancelled commitments never count: one past its due date shows as overdue until the lead
   decides. No kept or missed commitment in the window gives None ("no data"), never 100 %.
 """
@@ -36,7 +36,7 @@ def window(today: dt.date, days: int = WINDOW_DAYS) -> tuple[dt.date, dt.date]:
 
 def outcome_day(due: dt.date, closed_at: dt.datetime | None) -> dt.date:
     """The day a kept or missed commitment counts on: the day it was decided when that came before its
-    due date, otherwise its due date (the Python twin of db/store.py's ``_OUTCOME_DAY``)."""
+    due date, otherwise its due date (the Python twin of db/store/track_record.py's ``_OUTCOME_DAY``)."""
     if closed_at is not None and closed_at.date() < due:
         return closed_at.date()
     return due

@@ -1,0 +1,147 @@
+"""Bulk loading: checked rows staged in temporary tables and moved with INSERT ... SELECT."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from mediation_console.db import audit as audit_chain
+from mediation_console.db.models import Engagement, Requisition, RequisitionStatus
+from mediation_console.db.short_transactions import ShortTransactions
+from mediation_console.db.store.connection import StoreConnection, _to_sql
+
+
+class BulkLoading(StoreConnection):
+    """Bulk loading: checked rows staged in temporary tables and moved with INSERT ... SELECT."""
+
+    # An import is checked row by row before anything is written; the rows that passed wait in
+    # temporary tables of this connection (a file SQLite manages outside the database, so memory
+    # stays bounded and the database is untouched until the write). Moving them with INSERT ...
+    # SELECT keeps the full-text index fast: FTS5 buffers a whole statement's terms, while one
+    # INSERT per row flushes its index every row (measured: 7.4 s against 2.7 s for 100,000 rows).
+    _STAGED_CHUNK = 1000
+
+    @contextmanager
+    def import_staging(self) -> Iterator[None]:
+        """Empty staging tables for one import, dropped afterwards whatever happens."""
+        self._drop_import_staging()
+        names = self._staged_columns()
+        self.conn.execute(f"CREATE TEMP TABLE import_new (seq INTEGER PRIMARY KEY, {', '.join(names)}, audit TEXT)")
+        self.conn.execute(
+            "CREATE TEMP TABLE import_updates (seq INTEGER PRIMARY KEY, row INTEGER, requisition_id INTEGER, data BLOB)"
+        )
+        self.conn.execute("CREATE TEMP TABLE import_people (stand_in INTEGER PRIMARY KEY, id INTEGER)")
+        try:
+            yield
+        finally:
+            self._drop_import_staging()
+
+    def _drop_import_staging(self) -> None:
+        for table in ("import_new", "import_updates", "import_people"):
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+    def _staged_columns(self) -> list[str]:
+        return [n for n in self._columns("requisitions") if n in Requisition.model_fields and n not in ("id", "code")]
+
+    def stage_new_requisitions(self, reqs: Sequence[Requisition]) -> None:
+        """Queues checked requisitions to create; people not created yet carry negative stand-in ids."""
+        names = self._staged_columns()
+        self.conn.executemany(
+            f"INSERT INTO temp.import_new ({', '.join(names)}, audit) VALUES ({', '.join('?' for _ in names)}, ?)",
+            # The audit entry is serialised by pydantic now; id, code and people are filled in on insert.
+            [(*row, req.model_dump_json()) for req, row in zip(reqs, _import_rows(reqs, names), strict=True)],
+        )
+
+    def stage_requisition_updates(self, updates: Sequence[tuple[int, int, bytes]]) -> None:
+        """Queues (row number, requisition id, the row's values as the importer serialised them)."""
+        self.conn.executemany("INSERT INTO temp.import_updates (row, requisition_id, data) VALUES (?, ?, ?)", updates)
+
+    def insert_staged_requisitions(
+        self,
+        people: dict[int, int],
+        progress: Callable[[int], None] | None = None,
+        batches: ShortTransactions | None = None,
+    ) -> int:
+        """Creates every staged requisition, codes in file order, each audited as an import; returns how many.
+
+        `people` maps the stand-in ids of people created by this import to their real ids.
+        `progress(created so far)` is called after each thousand. With `batches` (already entered) the
+        rows are written in its short transactions, a thousand at a time between its checkpoints,
+        instead of in one transaction; each thousand takes the ids after whatever was written meanwhile.
+        """
+        names = self._staged_columns()
+        staged = [
+            f"CASE WHEN s.{n} < 0 THEN (SELECT p.id FROM temp.import_people p WHERE p.stand_in = s.{n}) ELSE s.{n} END"
+            if n in ("sales_owner_id", "recruiter_id")
+            else f"s.{n}"
+            for n in names
+        ]
+        with self.transaction() if batches is None else contextlib.nullcontext():
+            self.conn.execute("DELETE FROM temp.import_people")
+            self.conn.executemany("INSERT INTO temp.import_people (stand_in, id) VALUES (?, ?)", people.items())
+            total = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM temp.import_new").fetchone()[0]
+            now, actor = _to_sql(self.now()), self.actor
+            for start in range(0, total, self._STAGED_CHUNK):
+                if batches is not None:
+                    batches.checkpoint()
+                # Row `seq` of the file becomes id base + seq: after the last requisition there is now.
+                last_id = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM requisitions").fetchone()[0] - start
+                end = min(start + self._STAGED_CHUNK, total)
+                self.conn.execute(
+                    f"INSERT INTO requisitions (id, code, {', '.join(names)}) "
+                    f"SELECT :base + s.seq, printf('REQ-%04d', :base + s.seq), {', '.join(staged)} "
+                    "FROM temp.import_new s WHERE s.seq > :start AND s.seq <= :end ORDER BY s.seq",
+                    {"base": last_id, "start": start, "end": end},
+                )
+                # The same rows `audit()` writes: the pydantic record with its id, code and people now known.
+                audit_chain.append(
+                    self.conn,
+                    self.conn.execute(
+                        "SELECT :now, :actor, 'requisition', r.id, 'import', NULL, json_set(s.audit, '$.id', r.id, "
+                        "'$.code', r.code, '$.sales_owner_id', r.sales_owner_id, '$.recruiter_id', r.recruiter_id) "
+                        "FROM temp.import_new s JOIN requisitions r ON r.id = :base + s.seq "
+                        "WHERE s.seq > :start AND s.seq <= :end ORDER BY s.seq",
+                        {"base": last_id, "start": start, "end": end, "now": now, "actor": actor},
+                    ).fetchall(),
+                )
+                if progress is not None:
+                    progress(end)
+        return total
+
+    def iter_staged_updates(self) -> Iterator[tuple[int, int, bytes]]:
+        """(row number, requisition id, data) of each staged update in file order, read a page at a time."""
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT seq, row, requisition_id, data FROM temp.import_updates WHERE seq > ? ORDER BY seq LIMIT ?",
+                (last, self._STAGED_CHUNK),
+            ).fetchall()
+            if not rows:
+                return
+            for _seq, row, requisition_id, data in rows:
+                yield row, requisition_id, data
+            last = rows[-1][0]
+
+
+# `_to_sql` by the value's exact type, for the import's bulk insert where `_to_sql`'s checks add up.
+_IMPORT_SQL: dict[type, Callable[[Any], Any]] = {
+    bool: int,
+    dt.datetime: lambda v: v.replace(microsecond=0).isoformat(sep=" "),
+    dt.date: lambda v: v.isoformat(),
+    RequisitionStatus: lambda v: v.value,
+    Engagement: lambda v: v.value,
+}
+
+
+def _import_rows(reqs: Sequence[Requisition], names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """Each requisition's values for `names`, as SQL values (runs 100,000 times an import: kept lean)."""
+    pick = operator.itemgetter(*names)
+    convert = _IMPORT_SQL.get
+    for req in reqs:
+        yield tuple(
+            [value if (to_sql := convert(type(value))) is None else to_sql(value) for value in pick(req.__dict__)]
+        )

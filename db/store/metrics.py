@@ -1,0 +1,397 @@
+"""The expectation metrics' read model: one set-based query of cases per metric, tallied by day."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from mediation_console.db.defaults import (
+    CLIENT_FEEDBACK_WITHIN_HOURS,
+    FIRST_SUBMITTAL_A,
+    FIRST_SUBMITTAL_B,
+    INTAKE_WITHIN_HOURS,
+    NO_STALE_REQUISITION_DAYS,
+    PROMISE_NOT_BEFORE_ESTIMATE,
+)
+from mediation_console.db.models import STORED, MetricBreach, RequisitionStatus
+from mediation_console.db.store.connection import StoreError, _julian, _to_sql
+from mediation_console.db.store.track_record import TrackRecordReads
+
+
+class MetricReads(TrackRecordReads):
+    """The expectation metrics' read model: one set-based query of cases per metric, tallied by day."""
+
+    # -- expectation metrics and track record ----------------------------------------------------
+    # Set-based reads for console/metrics.py and console/track_record.py. Every metric is one
+    # "cases" query: a row per measured case (when its clock started, kept 1 / broken 0 / not yet
+    # decided NULL, and how far past the threshold it is). The tally groups the cases by day in
+    # SQLite, so the caller sums any window and any week from one small result.
+
+    # Open and being worked: a requisition on hold is paused on purpose, so it cannot go stale.
+    _RUNNING = ("intake", "qualified", "sourcing", "submitted", "interviewing", "offer")
+    # What a breach row carries besides the case itself, for metrics that have nothing more to say.
+    _NO_EXTRAS = "NULL AS due_at, NULL AS promised_date, NULL AS estimate_date, NULL AS commitment_id, NULL AS owner"
+
+    # The case of a clock measured in `spent` against the threshold :t (kept once done within it).
+    _TIMED_CASES = """
+                cases AS (
+                    SELECT requisition_id, at, at_jd, done_at, spent - :t AS excess,
+                           CASE WHEN done_at IS NOT NULL THEN spent <= :t WHEN spent > :t THEN 0 END AS kept
+                    FROM timed
+                )"""
+    # What a breach of an hours clock carries: when it fell due.
+    _HOURS_EXTRAS = (
+        "datetime(c.at_jd + :t / 24.0) AS due_at, NULL AS promised_date, NULL AS estimate_date, "
+        "NULL AS commitment_id, NULL AS owner"
+    )
+
+    def _metric_cases(
+        self,
+        metric: str | None,
+        threshold: float,
+        until: dt.datetime,
+        *,
+        grade: str | None = None,
+        calendar: str | None = None,
+        expectation_id: int | None = None,
+        default_estimate_days: float | None = None,
+    ) -> tuple[str, dict[str, Any], str]:
+        """The CTEs ending in `cases` of one metric, their parameters, and the extra breach columns.
+
+        The cases are those whose clock started after `:start_after` and by `:start_until` (set per
+        statement), measured at `until`. `cases` has: requisition_id, at (when the clock started), at_jd (its julian day), done_at,
+        kept (1 / 0 / NULL = not decided yet) and excess (past the threshold, in the metric's unit).
+        The definitions are documented in console/core/metric_registry.py, which passes the grade of
+        a first-submittal metric, the business-day `calendar` and the `default_estimate_days`.
+        """
+        params: dict[str, Any] = {"t": float(threshold), "until": _to_sql(until), "until_jd": _julian(until)}
+        extras = self._NO_EXTRAS
+
+        # Correlated look-ups go through the per-requisition index: the planner otherwise prefers
+        # the (kind, at) index and scans every event of that kind for each case.
+        def events(alias: str) -> str:
+            return f"pipeline_events AS {alias} INDEXED BY pipeline_events_requisition_kind"
+
+        # A clock stopped by a close uses the close time, never a close that predates the case.
+        if metric == INTAKE_WITHIN_HOURS:
+            sql = (
+                """
+                base AS (
+                    SELECT r.id AS requisition_id, r.opened_at AS at, julianday(r.opened_at) AS at_jd,
+                           CASE WHEN r.intake_at <= :until THEN r.intake_at END AS done_at,
+                           CASE WHEN r.closed_at >= r.opened_at AND r.closed_at < :until
+                                THEN r.closed_at ELSE :until END AS stop
+                    FROM requisitions r WHERE r.opened_at > :start_after AND r.opened_at <= :start_until
+                ),
+                timed AS (
+                    SELECT *, (julianday(COALESCE(done_at, stop)) - at_jd) * 24 AS spent FROM base
+                ),"""
+                + self._TIMED_CASES
+            )
+            extras = self._HOURS_EXTRAS
+        elif metric in (FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B):
+            # Each qualification starts a clock; on hold / lost / declined stops it; a re-qualification
+            # starts a new one. `calendar` maps each day to [clock-start, clock-stop] business-day ordinals.
+            if grade is None:
+                raise StoreError(f"The metric {metric!r} is measured for one grade: name it")
+            params["grade"] = grade
+            params["calendar"] = calendar or "{}"
+            # The next submittal, re-qualification and pause after each qualification are kept beside it
+            # (schema migration 11); one after `until` has not happened yet at `until`.
+            sql = (
+                """
+                calendar AS MATERIALIZED (
+                    SELECT key AS day, json_extract(value, '$[0]') AS start_n, json_extract(value, '$[1]') AS stop_n
+                    FROM json_each(:calendar)
+                ),
+                qualified AS (
+                    SELECT e.requisition_id, e.at, e.answered_at,
+                           CASE WHEN e.requalified_at <= :until THEN e.requalified_at END AS next_q,
+                           COALESCE(CASE WHEN e.paused_at <= :until THEN e.paused_at END, :until) AS stop
+                    FROM pipeline_events AS e INDEXED BY pipeline_events_qualified_answered
+                    WHERE e.kind = 'status_change' AND e.to_status = 'qualified'
+                      AND e.at > :start_after AND e.at <= :start_until
+                      -- The grade's requisitions as one set of ids read from its index, instead of
+                      -- each qualification's wide requisition row.
+                      AND e.requisition_id IN (
+                          SELECT g.id FROM requisitions AS g INDEXED BY requisitions_grade WHERE g.grade = :grade)
+                ),
+                submitted AS MATERIALIZED (
+                    SELECT q.requisition_id, q.at, julianday(q.at) AS at_jd, q.stop,
+                           CASE WHEN q.answered_at <= :until AND (q.next_q IS NULL OR q.answered_at < q.next_q)
+                                THEN q.answered_at END AS done_at
+                    FROM qualified q
+                ),
+                timed AS MATERIALIZED (
+                    -- Look-ups, not joins: joined on an expression, the planner scans the calendar per case.
+                    -- Materialized so each case looks its days up once, not once per use of `spent`.
+                    SELECT s.*, MAX(0, (SELECT stop_n FROM calendar WHERE day = substr(COALESCE(s.done_at, s.stop), 1, 10))
+                                    - (SELECT start_n FROM calendar WHERE day = substr(s.at, 1, 10))) AS spent
+                    FROM submitted s
+                ),"""
+                + self._TIMED_CASES
+            )
+        elif metric == CLIENT_FEEDBACK_WITHIN_HOURS:
+            sql = (
+                """
+                base AS (
+                    -- The client's first feedback at or after each submittal is kept beside it (schema
+                    -- migration 11); one after `until` had not come yet at `until`.
+                    SELECT s.requisition_id, s.at, julianday(s.at) AS at_jd,
+                           CASE WHEN s.answered_at <= :until THEN s.answered_at END AS done_at
+                    FROM pipeline_events AS s INDEXED BY pipeline_events_submittal_answered
+                    WHERE s.kind = 'submittal' AND s.at > :start_after AND s.at <= :start_until
+                ),
+                timed AS (
+                    -- The requisition's close only matters to a submittal still waiting for feedback.
+                    SELECT b.*, (julianday(COALESCE(b.done_at, CASE WHEN b.done_at IS NULL THEN (
+                               SELECT r.closed_at FROM requisitions r
+                               WHERE r.id = b.requisition_id AND r.closed_at >= b.at AND r.closed_at < :until
+                           ) END, :until)) - b.at_jd) * 24 AS spent
+                    FROM base b
+                ),"""
+                + self._TIMED_CASES
+            )
+            extras = self._HOURS_EXTRAS
+        elif metric == PROMISE_NOT_BEFORE_ESTIMATE:
+            # Whole days: the estimate is a date (opened + estimate days), compared with the promised date.
+            if default_estimate_days is None:
+                raise StoreError(f"The metric {metric!r} needs the estimate to fall back on")
+            params["default_estimate"] = float(default_estimate_days)
+            sql = """
+                base AS (
+                    SELECT r.id AS requisition_id, r.opened_at AS at, julianday(r.opened_at) AS at_jd,
+                           NULL AS done_at, r.promised_date,
+                           COALESCE(r.estimate_days, :default_estimate) AS estimate_used,
+                           CAST(julianday(r.opened_at) + 0.5 AS INTEGER) - 0.5
+                               + COALESCE(r.estimate_days, :default_estimate)
+                               - julianday(r.promised_date) - :t AS excess
+                    FROM requisitions r
+                    WHERE r.opened_at > :start_after AND r.opened_at <= :start_until AND r.promised_date IS NOT NULL
+                ),
+                cases AS (SELECT *, excess <= 0 AS kept FROM base)"""
+            extras = (
+                "NULL AS due_at, c.promised_date, date(c.at_jd + c.estimate_used) AS estimate_date, "
+                "NULL AS commitment_id, NULL AS owner"
+            )
+        elif metric == NO_STALE_REQUISITION_DAYS:
+            # Staleness is a state, so it is measured as a snapshot: every requisition running now,
+            # kept when its last status change (or its opening) is at most `t` days old.
+            running = ",".join(f"'{s}'" for s in self._RUNNING)
+            # Kept when the last change is at or after `until` - t, compared as text: a tally then
+            # reads the index and compares, with no date arithmetic (whole seconds: rounded up).
+            cutoff = until - dt.timedelta(days=float(threshold))
+            params["fresh_since"] = _to_sql(cutoff + dt.timedelta(microseconds=-cutoff.microsecond % 1_000_000))
+            sql = f"""
+                base AS (
+                    -- The latest status change is kept beside the requisition (schema migration 11);
+                    -- measured at a moment before it, the change before that moment is looked up.
+                    SELECT r.id AS requisition_id, CASE
+                               WHEN r.status_changed_at IS NULL THEN r.opened_at
+                               WHEN r.status_changed_at <= :until THEN r.status_changed_at
+                               ELSE COALESCE((
+                                   SELECT MAX(e.at) FROM {events("e")}
+                                   WHERE e.requisition_id = r.id AND e.kind = 'status_change' AND e.at <= :until
+                               ), r.opened_at) END AS at
+                    FROM requisitions AS r INDEXED BY requisitions_status_changed
+                    WHERE r.status IN ({running}) AND r.opened_at <= :until
+                ),
+                cases AS (
+                    SELECT requisition_id, at, julianday(at) AS at_jd, NULL AS done_at, at >= :fresh_since AS kept,
+                           :until_jd - julianday(at) - :t AS excess
+                    FROM base
+                )"""
+            extras = (
+                "datetime(c.at_jd + :t) AS due_at, NULL AS promised_date, NULL AS estimate_date, "
+                "NULL AS commitment_id, NULL AS owner"
+            )
+        elif metric is None:
+            # Checked in by hand: the commitments linked to the expectation, dated when their outcome
+            # was known (kept or missed early) or fell due, whichever came first.
+            params["expectation_id"] = expectation_id
+            sql = f"""
+                dated AS (
+                    SELECT k.*, {self._OUTCOME_DAY.replace("c.", "k.")} AS day
+                    FROM commitments k WHERE k.expectation_id = :expectation_id
+                ),
+                cases AS (
+                    SELECT d.requisition_id, d.day || ' 00:00:00' AS at, julianday(d.day) AS at_jd,
+                           d.closed_at AS done_at, d.id AS commitment_id, d.due, d.owner_id,
+                           CASE d.status WHEN 'kept' THEN 1 WHEN 'missed' THEN 0 END AS kept,
+                           MAX(0, julianday(substr(COALESCE(d.closed_at, :until), 1, 10)) - julianday(d.due)) AS excess
+                    FROM dated d
+                    WHERE d.day || ' 00:00:00' > :start_after AND d.day || ' 00:00:00' <= :start_until
+                )"""
+            extras = (
+                "c.due || ' 00:00:00' AS due_at, NULL AS promised_date, NULL AS estimate_date, c.commitment_id, "
+                "(SELECT name FROM people WHERE id = c.owner_id) AS owner"
+            )
+        else:
+            raise StoreError(f"Unknown expectation metric {metric!r}")
+        return f"WITH {sql}", params, extras
+
+    def reads_beside(self) -> bool:
+        """Whether a second connection sees what this one sees: not while this one has uncommitted
+        writes, and never for a database that lives in memory."""
+        return not self.conn.in_transaction and str(self.path) not in ("", ":memory:")
+
+    # Metrics whose cases are few next to the cost of setting their statement up (see measure_metric).
+    _FEW_CASES = frozenset({FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B, None})
+
+    def measure_metric(
+        self,
+        metric: str | None,
+        threshold: float,
+        until: dt.datetime,
+        segments: Sequence[tuple[dt.datetime, dt.datetime]],
+        window_start: dt.datetime,
+        limit: int | None = 200,
+        **options: Any,
+    ) -> tuple[list[tuple[int, int]], list[MetricBreach]]:
+        """One metric measured at `until`: the tally (kept, decided) of the cases whose clock started in
+        each of `segments` (after its start, by its end), and the broken cases whose clock started after
+        `window_start`, worst first (at most `limit`, none for 0; the tally has the full count).
+
+        Undecided cases (not yet due, or stopped early by a close) are left out, so "no data" stays
+        visible instead of looking like 100 %. Staleness is a snapshot at `until`: one tally whatever
+        the segments, and breaches however long ago the last change was (the longest-stale are the worst).
+        """
+        ctes, params, extras = self._metric_cases(metric, threshold, until, **options)
+        if metric == NO_STALE_REQUISITION_DAYS:
+            segments = [(window_start, until)]
+        tally: list[tuple[int, int]] = [(0, 0)] * len(segments)
+        if metric in self._FEW_CASES and segments:
+            # Few cases, and a statement that sets things up first (the grade's requisitions, the
+            # calendar): one statement, its cases sorted into their segments.
+            bucket = " ".join(f"WHEN at > :a{i} AND at <= :b{i} THEN {i}" for i in range(len(segments)))
+            for i, (start, end) in enumerate(segments):
+                params[f"a{i}"], params[f"b{i}"] = _to_sql(start), _to_sql(end)
+            params["start_after"] = _to_sql(min(start for start, _ in segments))
+            params["start_until"] = _to_sql(max(end for _, end in segments))
+            for i, kept, decided in self.conn.execute(
+                f"{ctes} SELECT CASE {bucket} END AS segment, SUM(kept), COUNT(kept) FROM cases "
+                "WHERE segment IS NOT NULL GROUP BY segment",
+                params,
+            ):
+                tally[i] = (int(kept or 0), int(decided or 0))
+        else:
+            # One aggregate per segment, each reading its own index range: grouping many cases instead
+            # sorts all of them (about as long again as working them out).
+            count = f"{ctes} SELECT SUM(kept), COUNT(kept) FROM cases"
+            for i, (start, end) in enumerate(segments):
+                params["start_after"], params["start_until"] = _to_sql(start), _to_sql(end)
+                kept, decided = self.conn.execute(count, params).fetchone()
+                tally[i] = (int(kept or 0), int(decided or 0))
+        if limit == 0:
+            return tally, []
+        params["start_after"], params["start_until"] = _to_sql(window_start), _to_sql(until)
+        params["limit"] = -1 if limit is None else limit
+        # A hand-checked case is a commitment: its text says what was promised.
+        title = (
+            "COALESCE((SELECT text FROM commitments WHERE id = c.commitment_id), r.title, '')"
+            if metric is None
+            else "COALESCE(r.title, '')"
+        )
+        sql = f"""{ctes}
+            SELECT c.requisition_id, c.at, c.done_at, c.excess, {extras}, r.code, {title} AS title
+            FROM (SELECT * FROM cases WHERE kept = 0 ORDER BY excess DESC, at, requisition_id LIMIT :limit) AS c
+            LEFT JOIN requisitions r ON r.id = c.requisition_id
+            ORDER BY c.excess DESC, c.at, c.requisition_id"""
+        return tally, [b for b in (self._breach(dict(row)) for row in self.conn.execute(sql, params)) if b]
+
+    def _breach(self, data: dict[str, Any]) -> MetricBreach | None:
+        try:
+            return MetricBreach.model_validate(data, context=STORED)
+        except ValidationError as exc:  # read from a damaged requisition or commitment: noted, left out
+            table, row_id = (
+                ("requisitions", data.get("requisition_id"))
+                if data.get("code")
+                else ("commitments", data.get("commitment_id"))
+            )
+            self.damage.record(table, {"id": row_id, "code": data.get("code")}, exc)
+            return None
+
+    def stale_requisition_tally(self, days: float, until: dt.datetime, weeks: int) -> list[tuple[int, int]]:
+        """(not stale, running) at `until` and at the end of each earlier week; index 0 is `until`.
+
+        A requisition is stale at a week-end W when it is running at W and its last status change (or
+        its opening) is more than `days` before W: it was running at W - days and nothing happened in
+        [W - days, W]. A re-opened requisition (filled -> sourcing) starts afresh at the re-open.
+
+        Both halves are counted from index ranges, without pairing each change with the next (a
+        window function or a seek per change costs ~1 s at 100,000 requisitions):
+        - running at a moment X = the requisitions opened by X, less those opened paused or closed,
+          plus the changes up to X out of a paused or closed status, less those into one (telescoping
+          per requisition). Paused and closed changes are few and counted from indexes alone; a
+          requisition's opening status is kept once it first changes (or is its status).
+        - of the requisitions running at W - days, those with a change in [W - days, W] are found by
+          their first change there: out of a running status, with the change before it (or the
+          opening) before W - days; one opened in [W - days, W] was not running before it.
+        """
+        running = ",".join(f"'{s}'" for s in self._RUNNING)
+        stopped = ",".join(f"'{s.value}'" for s in RequisitionStatus if s.value not in self._RUNNING)
+        ends = [until - dt.timedelta(days=7 * k) for k in range(weeks)]
+        starts = [end - dt.timedelta(days=float(days)) for end in ends]
+        # The moments whose running count is needed: just before each [W - days, W] (exclusive) and at
+        # each W (inclusive); the changes and openings between consecutive moments are summed once.
+        moments = sorted({(_to_sql(s), False) for s in starts} | {(_to_sql(e), True) for e in ends})
+        params: dict[str, Any] = {}
+        parts: list[str] = []
+        for i, (moment, inclusive) in enumerate(moments):
+            params[f"m{i}"] = moment
+            upper = f"{{col}} {'<=' if inclusive else '<'} :m{i}"
+            lower = "" if i == 0 else f"AND {{col}} {'>' if moments[i - 1][1] else '>='} :m{i - 1}"
+            parts.append(f"""
+                SELECT {i}, COUNT(*) FROM requisitions AS r INDEXED BY requisitions_opened
+                WHERE {upper.format(col="r.opened_at")} {lower.format(col="r.opened_at")}""")
+            parts.append(f"""
+                SELECT {i}, -COUNT(*) FROM pipeline_events AS e INDEXED BY pipeline_events_status_to
+                WHERE e.kind = 'status_change' AND e.to_status IN ({stopped})
+                  AND {upper.format(col="e.at")} {lower.format(col="e.at")}""")
+            parts.append(f"""
+                SELECT {i}, COUNT(*) FROM pipeline_events AS e INDEXED BY pipeline_events_status_from
+                WHERE e.kind = 'status_change' AND e.from_status IN ({stopped})
+                  AND {upper.format(col="e.at")} {lower.format(col="e.at")}""")
+        partial = [0] * len(moments)
+        for i, value in self.conn.execute(" UNION ALL ".join(parts), params):
+            partial[i] += value or 0
+        # Requisitions opened paused or closed (an import can bring them so): the status they were opened
+        # in is kept once they change (schema migration 11), and until then it is their status. Few, so
+        # each is placed by its opening.
+        opened_stopped = self.conn.execute(f"""
+            SELECT r.opened_at FROM requisitions AS r INDEXED BY requisitions_opened_status
+            WHERE COALESCE(r.opened_status, r.status) IN ({stopped})""").fetchall()
+        keys = [moment for moment, _ in moments]
+        for (opened_at,) in opened_stopped:
+            i = bisect.bisect_left(keys, opened_at)
+            while i < len(moments) and not (opened_at < keys[i] or (moments[i][1] and opened_at == keys[i])):
+                i += 1
+            if i < len(moments):
+                partial[i] -= 1
+        running_at: dict[tuple[str, bool], int] = {}
+        total = 0
+        for moment, value in zip(moments, partial, strict=False):
+            total += value
+            running_at[moment] = total
+
+        # Of those running at W - days, the ones with a change in [W - days, W]: their first change there
+        # came out of a running status and the change before it (or the opening) was before W - days;
+        # each status change carries when that was (schema migration 12).
+        moved: list[str] = []
+        for k, (start, end) in enumerate(zip(starts, ends, strict=False)):
+            params[f"s{k}"], params[f"e{k}"] = _to_sql(start), _to_sql(end)
+            moved.append(f"""
+                SELECT {k}, COUNT(*) FROM pipeline_events AS e INDEXED BY pipeline_events_status_prev
+                WHERE e.kind = 'status_change' AND e.at >= :s{k} AND e.at <= :e{k}
+                  AND e.prev_status_at < :s{k} AND e.from_status IN ({running})""")
+        moved_from_running = dict(self.conn.execute(" UNION ALL ".join(moved), params).fetchall())
+        tally = []
+        for k, (start, end) in enumerate(zip(starts, ends, strict=False)):
+            running_now = running_at[(_to_sql(end), True)]
+            stale = running_at[(_to_sql(start), False)] - moved_from_running.get(k, 0)
+            tally.append((running_now - stale, running_now))
+        return tally

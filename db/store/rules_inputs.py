@@ -1,0 +1,138 @@
+"""The rules' inputs: history, workloads, outcomes and the record of accepted proposals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from mediation_console.db.models import CLOSED_STATUSES, OPEN_STATUSES, CommitmentStatus, RequisitionStatus
+from mediation_console.db.store.connection import StoreConnection, _to_sql
+
+
+class RulesInputReads(StoreConnection):
+    """The rules' inputs: history, workloads, outcomes and the record of accepted proposals."""
+
+    def rule_records(self) -> dict[str, tuple[int, int, int]]:
+        """Per proposal rule: (disputes resolved by accepting it, their commitments kept, missed)."""
+        rows = self.conn.execute(
+            "SELECT d.proposal_id, COUNT(DISTINCT d.id), "
+            "COALESCE(SUM(c.status = 'kept'), 0), COALESCE(SUM(c.status = 'missed'), 0) "
+            "FROM disputes d LEFT JOIN commitments c ON c.dispute_id = d.id "
+            "WHERE d.status = 'resolved' AND d.proposal_id IS NOT NULL GROUP BY d.proposal_id"
+        )
+        return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+    def resolved_disputes_stamp(self) -> tuple[int, str | None]:
+        """How many disputes are resolved and the latest close: with the commitments' change count, says
+        when the rules' record of accepted proposals must be read again."""
+        row = self.conn.execute("SELECT COUNT(*), MAX(closed_at) FROM disputes WHERE status = 'resolved'").fetchone()
+        return int(row[0]), row[1]
+
+    # -- rules inputs ----------------------------------------------------------------------------
+
+    def filled_history(self) -> list[tuple[str | None, str, str, float]]:
+        """(grade, engagement, title, days from opened to closed) of every filled requisition: the
+        time-to-fill history, with the title so the rules can find similar requisitions."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
+            "SELECT grade, engagement, title, julianday(closed_at) - julianday(opened_at) FROM requisitions "
+            "WHERE status = ? AND closed_at IS NOT NULL AND closed_at >= opened_at",
+            (RequisitionStatus.FILLED.value,),
+        ).fetchall()
+
+    def open_requisitions_by_recruiter(self) -> dict[int, int]:
+        """{recruiter id: open requisitions assigned}: each recruiter's workload, from the data
+        (an index range per status on requisitions_recruiter_status)."""
+        statuses = sorted(str(s) for s in OPEN_STATUSES)
+        rows = self.conn.execute(
+            "SELECT recruiter_id, COUNT(*) FROM requisitions WHERE recruiter_id IS NOT NULL "
+            f"AND status IN ({','.join('?' for _ in statuses)}) GROUP BY recruiter_id",
+            statuses,
+        ).fetchall()
+        return {int(rid): int(n) for rid, n in rows}
+
+    def open_requisitions_by_person(self) -> dict[int, int]:
+        """{person id: open requisitions they own as sales or recruit on}: what the Team screen shows
+        beside each person (a requisition one person both owns and recruits counts once)."""
+        statuses = sorted(str(s) for s in OPEN_STATUSES)
+        marks = ",".join("?" for _ in statuses)
+        rows = self.conn.execute(
+            f"SELECT person, COUNT(DISTINCT id) FROM ("
+            f" SELECT sales_owner_id AS person, id FROM requisitions WHERE status IN ({marks})"
+            f" UNION ALL SELECT recruiter_id, id FROM requisitions WHERE recruiter_id IS NOT NULL AND status IN ({marks})"
+            f") GROUP BY person",
+            [*statuses, *statuses],
+        ).fetchall()
+        return {int(pid): int(n) for pid, n in rows}
+
+    def record_story(self, now: dt.datetime, source: str, summary: dict[str, Any]) -> None:
+        """Notes that a dispute story was loaded, with the story's present: the file's clock from then on."""
+        with self.transaction():
+            self.audit("database", None, "story", None, {"now": _to_sql(now), "source": source, **summary})
+
+    def story_clock(self) -> dt.datetime | None:
+        """The present of the last story loaded into this file (see `record_story`), or None."""
+        row = self.conn.execute(
+            "SELECT after FROM events WHERE entity = 'database' AND action = 'story' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return dt.datetime.fromisoformat(json.loads(row[0])["now"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def filled_durations(self) -> list[tuple[str | None, str, float]]:
+        """(grade, engagement, days from opened to closed) of every filled requisition: time-to-fill history."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: tens of thousands of rows, read from requisitions_closed
+        return cursor.execute(
+            "SELECT grade, engagement, julianday(closed_at) - julianday(opened_at) FROM requisitions "
+            "WHERE status = ? AND closed_at IS NOT NULL AND closed_at >= opened_at",
+            (RequisitionStatus.FILLED.value,),
+        ).fetchall()
+
+    def closed_outcomes(self, standard_fee_pct: float) -> list[tuple[str, bool | None, int, int]]:
+        """(engagement, fee at or above the standard (None: no fee), filled, closed) over closed requisitions."""
+        closed = sorted(str(s) for s in CLOSED_STATUSES)
+        rows = self.conn.execute(
+            "SELECT engagement, CASE WHEN fee_pct IS NULL THEN NULL ELSE fee_pct >= ? END AS standard, "
+            "SUM(status = ?), COUNT(*) FROM requisitions "
+            f"WHERE status IN ({','.join('?' for _ in closed)}) GROUP BY 1, 2",
+            (standard_fee_pct, RequisitionStatus.FILLED.value, *closed),
+        )
+        return [
+            (engagement, None if standard is None else bool(standard), int(filled), int(total))
+            for engagement, standard, filled, total in rows
+        ]
+
+    def count_disputes_between(
+        self, person_a: int, person_b: int, since: dt.datetime, exclude_id: int | None = None
+    ) -> int:
+        """Disputes between two people (either raising) opened since `since`, other than `exclude_id`."""
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM disputes WHERE opened_at >= ? AND id != ? AND "
+            "((raised_by_id = ? AND counterpart_id = ?) OR (raised_by_id = ? AND counterpart_id = ?))",
+            (_to_sql(since), exclude_id or 0, person_a, person_b, person_b, person_a),
+        ).fetchone()[0]
+
+    def commitment_tallies_by_owner(self, since: dt.date, until: dt.date) -> dict[int, dict[str, int]]:
+        """{owner id: {status: count}} of commitments due in [since, until]: `commitment_tally` for
+        everyone at once (one pass over the commitments_due_owner index), so the rules read each
+        person's and each team's follow-through from one answer."""
+        empty = {str(s): 0 for s in CommitmentStatus}
+        tallies: dict[int, dict[str, int]] = {}
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: thousands of (owner, status) groups
+        rows = cursor.execute(
+            "SELECT owner_id, status, COUNT(*) FROM commitments WHERE due >= ? AND due <= ? GROUP BY owner_id, status",
+            (since.isoformat(), until.isoformat()),
+        ).fetchall()
+        for owner_id, status, n in rows:
+            tally = tallies.get(owner_id)
+            if tally is None:
+                tally = tallies[owner_id] = dict(empty)
+            tally[status] = n
+        return tallies

@@ -1,0 +1,96 @@
+"""The track record's read model: follow-through by owner and the dispute records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from typing import Any
+
+from mediation_console.db.store.connection import StoreConnection, _to_sql
+
+
+class TrackRecordReads(StoreConnection):
+    """The track record's read model: follow-through by owner and the dispute records."""
+
+    # Commitments are dated by when their outcome became known or when they fell due, whichever came
+    # first: keeping a promise early counts at once; keeping it late counts on its due date (and is late).
+    _OUTCOME_DAY = (
+        "CASE WHEN c.closed_at IS NOT NULL AND date(c.closed_at) < c.due THEN date(c.closed_at) ELSE c.due END"
+    )
+
+    def follow_through_by_owner(self, since: dt.date, until: dt.date) -> dict[int, dict[str, int]]:
+        """{owner id: {kept, missed, late}} of commitments whose outcome day falls in [since, until]."""
+        sql = f"""
+            SELECT c.owner_id, SUM(c.status = 'kept'), SUM(c.status = 'missed'),
+                   SUM(c.status = 'kept' AND date(c.closed_at) > c.due)
+            FROM commitments c
+            WHERE c.status IN ('kept', 'missed') AND c.due >= :since AND {self._OUTCOME_DAY} BETWEEN :since AND :until
+            GROUP BY c.owner_id"""
+        # The outcome day is never after the due date, so `due >= since` holds for every row counted:
+        # it lets the commitments_due index skip the years of history before the window.
+        params = {"since": since.isoformat(), "until": until.isoformat()}
+        return {
+            owner: {"kept": kept, "missed": missed, "late": late}
+            for owner, kept, missed, late in self.conn.execute(sql, params)
+        }
+
+    def follow_through_weekly_by_owner(self, until: dt.date, weeks: int) -> list[tuple[int, int, int, int]]:
+        """(owner id, weeks ago, kept, missed); week 0 is the seven days ending on `until`."""
+        sql = f"""
+            SELECT c.owner_id, CAST((julianday(:until) - julianday({self._OUTCOME_DAY})) / 7 AS INTEGER) AS week,
+                   SUM(c.status = 'kept'), SUM(c.status = 'missed')
+            FROM commitments c
+            WHERE c.status IN ('kept', 'missed') AND c.due > :first
+              AND {self._OUTCOME_DAY} > :first AND {self._OUTCOME_DAY} <= :until
+            GROUP BY c.owner_id, week"""
+        first = until - dt.timedelta(days=7 * weeks)
+        # `due > first` is implied (the outcome day is never after the due date) and uses the index.
+        rows = self.conn.execute(sql, {"first": first.isoformat(), "until": until.isoformat()})
+        return [(owner, week, kept, missed) for owner, week, kept, missed in rows]
+
+    def open_commitments_by_owner(self, today: dt.date) -> dict[int, tuple[int, int]]:
+        """{owner id: (open, overdue)}; overdue = still open after its due date (never missed silently)."""
+        sql = "SELECT owner_id, COUNT(*), SUM(due < ?) FROM commitments WHERE status = 'open' GROUP BY owner_id"
+        return {owner: (n, overdue) for owner, n, overdue in self.conn.execute(sql, (today.isoformat(),))}
+
+    def dispute_record(self, since: dt.datetime, until: dt.datetime, by: str = "person") -> dict[Any, dict[str, Any]]:
+        """{person id or team: {raised, resolved, median_days}}; see `dispute_records`."""
+        return self.dispute_records(since, until)[by]
+
+    def dispute_records(self, since: dt.datetime, until: dt.datetime) -> dict[str, dict[Any, dict[str, Any]]]:
+        """{"person": {person id: …}, "team": {team: …}}, each {raised, resolved, median_days}: disputes
+        raised in [since, until], disputes the person (or a team member) was party to that were
+        resolved in it, and the median days those took from opening to resolution.
+
+        One query for both (the track record shows both), reading only the disputes opened or
+        closed in the window: the rest count for nobody."""
+        sql = """
+            SELECT d.id, p.id, p.team, p.id = d.raised_by_id, d.status, d.opened_at, d.closed_at,
+                   julianday(d.closed_at) - julianday(d.opened_at)
+            FROM disputes d JOIN people p ON p.id IN (d.raised_by_id, d.counterpart_id)
+            WHERE (d.opened_at >= :since AND d.opened_at <= :until)
+               OR (d.status = 'resolved' AND d.closed_at >= :since AND d.closed_at <= :until)"""
+        since_sql, until_sql = _to_sql(since), _to_sql(until)
+        # {who: {dispute id: (raised, resolved days or None)}}: a dispute counts once for a team even
+        # when both parties are in it (raised if either raised it).
+        parties: dict[str, dict[Any, dict[int, tuple[bool, float | None]]]] = {"person": {}, "team": {}}
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        params = {"since": since_sql, "until": until_sql}
+        for dispute_id, person_id, team, raised_it, status, opened, closed, days in cursor.execute(sql, params):
+            raised = bool(raised_it) and since_sql <= opened <= until_sql
+            resolved = status == "resolved" and closed is not None and since_sql <= closed <= until_sql
+            for kind, who in (("person", person_id), ("team", team)):
+                seen = parties[kind].setdefault(who, {})
+                was_raised, was_days = seen.get(dispute_id, (False, None))
+                seen[dispute_id] = (was_raised or raised, days if resolved else was_days)
+        result: dict[str, dict[Any, dict[str, Any]]] = {"person": {}, "team": {}}
+        for kind, by_who in parties.items():
+            for who, disputes in by_who.items():
+                durations = [days for _, days in disputes.values() if days is not None]
+                result[kind][who] = {
+                    "raised": sum(raised for raised, _ in disputes.values()),
+                    "resolved": len(durations),
+                    "median_days": statistics.median(durations) if durations else None,
+                }
+        return result
