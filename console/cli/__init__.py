@@ -59,9 +59,21 @@ def cli(ctx: click.Context, db: str | None, rules_path: str | None, readonly: bo
     """Mediation Console: requisitions, disputes, expectations and standups on one SQLite file.
 
     With no command, opens the console.
+
+    \b
+    Exit codes, the same for every command:
+      0    done
+      1    input rejected: a file, value, name or code was read and refused
+           (a report says why; nothing was written), or a check found problems
+      2    usage or environment: an unknown option, a missing or unreadable
+           file or folder, a database that cannot be opened
+      130  interrupted (Ctrl+C)
     """
     state = ctx.ensure_object(CliState)
     state.db_arg = state.db_arg or db
+    if rules_path is not None and not Path(rules_path).is_file():
+        # The same exit as a missing CSV for `import` or a missing pack for `rules check`: the setup is wrong.
+        raise EnvironmentProblem(f"The rule pack {rules_path} does not exist (--rules names a PACK.toml file)")
     state.rules_path = rules_path
     if ctx.invoked_subcommand is None:
         open_console(state, readonly=readonly)

@@ -70,6 +70,14 @@ class EnvironmentProblem(click.ClickException):
         click.echo(f"mediate: {self.format_message()}", err=True)
 
 
+def pack_refused(exc: Exception) -> click.ClickException:
+    """A rule pack that could not be used: a missing or unreadable file is the setup (exit 2, as a missing
+    CSV for `import`), a pack that was read and refused is rejected input (exit 1)."""
+    from mediation_console.console.core.rules.pack import PackFileUnreadable
+
+    return EnvironmentProblem(str(exc)) if isinstance(exc, PackFileUnreadable) else Rejected(str(exc))
+
+
 class CliState:
     def __init__(self, db: str | None = None) -> None:
         self.db_arg = db
@@ -87,7 +95,12 @@ class CliState:
             except OSError as exc:
                 raise EnvironmentProblem(f"Cannot create {path.parent}: {exc.strerror}") from None
         if not create and not path.exists():
-            raise EnvironmentProblem(f"{path} does not exist (create it with: mediate demo --db {path})")
+            if not path.parent.is_dir():
+                raise EnvironmentProblem(f"The folder {path.parent} does not exist (is the --db path right?)")
+            raise EnvironmentProblem(
+                f"{path} does not exist (mediate --db {path} creates an empty database; mediate demo --db "
+                f"{path} writes a demo)"
+            )
         try:
             store = open_store(path, readonly=readonly)
         except StoreError as exc:

@@ -14,6 +14,7 @@ from mediation_console.console.cli.common import CliState, EnvironmentProblem, R
 from mediation_console.console.core.team import (
     FIELD_LABELS,
     PeopleFileError,
+    PeopleFileRefused,
     field_errors,
     import_people,
     person_from_form,
@@ -139,6 +140,8 @@ def people_import(state: CliState, file: Path, dry_run: bool) -> None:
     store = state.open_store()
     try:
         report = import_people(store, file, dry_run=dry_run)
+    except PeopleFileRefused as exc:
+        raise Rejected(str(exc)) from None
     except PeopleFileError as exc:
         raise EnvironmentProblem(str(exc)) from None
     except RejectedChange as exc:  # someone added the same person while the file was checked

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from mediation_console.console.cli.common import (
+    CliState,
+    Rejected,
+    db_option,
+    pack_refused,
+    pass_state,
+)
 from mediation_console.console.core import config
 
 if TYPE_CHECKING:
@@ -29,7 +35,7 @@ def rules() -> None:
 
 @rules.command("check")
 @db_option
-@click.argument("packs", nargs=-1, type=click.Path(dir_okay=False), metavar="[PACK.toml ...]")
+@click.argument("packs", nargs=-1, type=click.Path(), metavar="[PACK.toml ...]")
 @pass_state
 def check(state: CliState, packs: tuple[str, ...]) -> None:
     """Validate the shipped pack plus the given packs (and your own rules.toml, if any)."""
@@ -41,7 +47,7 @@ def check(state: CliState, packs: tuple[str, ...]) -> None:
     try:
         pack = load_pack(to_check)
     except PackError as exc:
-        raise Rejected(str(exc)) from None
+        raise pack_refused(exc) from None
     from mediation_console.console.core.rules.proposals import unreachable
 
     for warning in unreachable(pack):
@@ -72,7 +78,7 @@ def explain(state: CliState, code: str, fmt: str = "text") -> None:
         try:
             mediator = Mediator(store, extra_packs=_packs(state))
         except PackError as exc:
-            raise Rejected(str(exc)) from None
+            raise pack_refused(exc) from None
         key = code.strip().upper()
         if key.startswith("REQ-"):
             req = store.requisition_by_code(key)
@@ -90,7 +96,7 @@ def explain(state: CliState, code: str, fmt: str = "text") -> None:
             else:
                 _explain_dispute(mediator, dispute)
         else:
-            raise EnvironmentProblem(f"{code} is neither a requisition (REQ-0042) nor a dispute (D-0007) code")
+            raise Rejected(f"{code} is neither a requisition (REQ-0042) nor a dispute (D-0007) code")
     finally:
         store.close()
 

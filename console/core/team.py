@@ -28,7 +28,11 @@ FIELD_LABELS = {"name": "Name", "team": "Role", "team_name": "Team", "email": "E
 
 
 class PeopleFileError(Exception):
-    """The file cannot be read at all (missing, a folder, not text): an environment problem."""
+    """The file cannot be read at all (missing, a folder, no permission): an environment problem."""
+
+
+class PeopleFileRefused(PeopleFileError):
+    """The file was read and is not a CSV of people (binary, not text, broken quoting): rejected input."""
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
@@ -110,15 +114,15 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - cp1252 decodes almost anything; what it cannot is not text
-        raise PeopleFileError(f"{path} is not text (neither UTF-8 nor Windows-1252)")
+        raise PeopleFileRefused(f"{path} is not text (neither UTF-8 nor Windows-1252)")
     if "\x00" in text:
-        raise PeopleFileError(f"{path} is not a CSV file (it holds binary data)")
+        raise PeopleFileRefused(f"{path} is not a CSV file (it holds binary data)")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for cells in reader:
             yield reader.line_num, cells
     except csv.Error as exc:
-        raise PeopleFileError(f"{path}: the CSV is broken at line {reader.line_num} ({exc})") from None
+        raise PeopleFileRefused(f"{path}: the CSV is broken at line {reader.line_num} ({exc})") from None
 
 
 def import_people(store: Store, path: str | os.PathLike[str], *, dry_run: bool = False) -> PeopleImportReport:

@@ -79,6 +79,10 @@ class PackError(Exception):
         super().__init__(f"{self.source}: {where}{problem}")
 
 
+class PackFileUnreadable(PackError):
+    """The pack's file is missing, a folder or cannot be read: the setup, not the rules (the CLI exits 2)."""
+
+
 # -- the TOML shape, checked by pydantic ----------------------------------------------------------
 
 
@@ -299,9 +303,11 @@ def _read(path: Path) -> dict[str, Any]:
             )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PackError(path, "the file does not exist") from None
+        raise PackFileUnreadable(path, "the file does not exist") from None
+    except IsADirectoryError:
+        raise PackFileUnreadable(path, "is a folder, not a rule pack") from None
     except OSError as exc:
-        raise PackError(path, f"cannot be read: {exc.strerror or exc}") from None
+        raise PackFileUnreadable(path, f"cannot be read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise PackError(path, "is not a UTF-8 text file") from None
     try:
@@ -659,7 +665,7 @@ def _read_labelled(path: Path, label: str) -> dict[str, Any]:
     try:
         return _read(path)
     except PackError as exc:
-        raise PackError(label, exc.problem) from None
+        raise type(exc)(label, exc.problem) from None
 
 
 def load_pack_text(text: str, source: str = "pack", *, include_shipped: bool = True) -> Pack:
