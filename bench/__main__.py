@@ -19,6 +19,7 @@ MODULES = [
     "bench.bench_metrics",
     "bench.bench_standup",
     "bench.bench_import",
+    "bench.bench_lock_window",
     "bench.bench_app",
     "bench.throughput",
     "bench.blackbox",
@@ -68,7 +69,7 @@ def print_table(figures: list[Figure]) -> None:
         size = f"{f.size:,}" if f.size else ""
         floor = f"{f.anchor} {fmt(f.bare, f.unit)}" if f.bare is not None else ""
         peer = f"{f.peer_name} {fmt(f.peer, f.unit)}" if f.peer is not None else ""
-        ratio = f"{f.ratio:.1f}×" if f.ratio is not None else ""
+        ratio = "" if f.ratio is None else f"{f.ratio:.1f}×" if f.ratio >= 0.1 else f"{f.ratio:.2f}×"
         peer_ratio = f"{f.peer_ratio:.1f}×" if f.peer_ratio is not None else ""
         measured = fmt(f.value, f.unit) + (f" {f.basis}" if f.basis == "p95" else "")
         print(
