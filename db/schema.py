@@ -147,10 +147,27 @@ FROM requisitions r
 
 # The tables whose changes migration 13 counts (Store.table_versions): what caches are worked out from.
 VERSIONED_TABLES = ("requisitions", "commitments", "people")
+# Counted from migration 19 on: the rules' record of accepted proposals is worked out from disputes too.
+LATER_VERSIONED_TABLES = ("disputes",)
 _VERSIONED_ACTIONS = ("INSERT", "UPDATE", "DELETE")
 VERSION_TRIGGER_NAMES = tuple(
-    f"{table}_version_{action.lower()}" for table in VERSIONED_TABLES for action in _VERSIONED_ACTIONS
+    f"{table}_version_{action.lower()}"
+    for table in (*VERSIONED_TABLES, *LATER_VERSIONED_TABLES)
+    for action in _VERSIONED_ACTIONS
 )
+
+
+def _version_triggers(table: str) -> str:
+    """Migration 13's change count for one more table: its row in data_versions and the triggers that bump it."""
+    return f"""
+    INSERT INTO data_versions (table_name) VALUES ('{table}');""" + "".join(
+        f"""
+    CREATE TRIGGER {table}_version_{action.lower()} AFTER {action} ON {table} BEGIN
+        UPDATE data_versions SET version = version + 1 WHERE table_name = '{table}';
+    END;"""
+        for action in _VERSIONED_ACTIONS
+    )
+
 
 # What bulk loading (the demo generator) drops and re-creates instead of firing per row, and the
 # statements that then work out for every row what those triggers keep (migrations 11 and 12); the
@@ -597,6 +614,14 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX placement_credits_one_role
         ON placement_credits(requisition_id, COALESCE(placement_event_id, 0), person_id, role);
     CREATE INDEX commitments_dispute ON commitments(dispute_id, status) WHERE dispute_id IS NOT NULL;
+    """,
+    # 19: disputes get a change count (migration 13's), so the rules' record of each accepted proposal is
+    # read again only after a dispute or a commitment changed (one query instead of counting the resolved
+    # disputes: ~0.5 ms of a 5 ms budget at 100,000 requisitions); and the disputes between the two teams
+    # are found from a partial index (the 90-day count of a team-wide dispute: ~6 ms scan -> an index range).
+    "".join(_version_triggers(table) for table in LATER_VERSIONED_TABLES)
+    + """
+    CREATE INDEX disputes_between_teams ON disputes(opened_at) WHERE between_teams = 1;
     """,
 ]
 

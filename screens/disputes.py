@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from mediation_console.console.core.parties import party_lines
 from mediation_console.db.models import (
     CATEGORY_LABELS,
     OPEN_DISPUTE_STATUSES,
@@ -495,6 +496,7 @@ class DisputesScreen(ModeScreen):
                 f" ({counterpart.team if counterpart else '?'})",
             )
         )
+        parts.extend(Text(line, style="dim") for line in party_lines(d, self._people))
         parts.append(Text(f"“{d.summary}”", style="italic"))
         parts.append(Text(""))
         parts.append(Text("Interests", style="bold underline"))

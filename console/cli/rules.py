@@ -125,6 +125,8 @@ def _explain_dispute(mediator: Mediator, dispute: Dispute) -> None:
 
     dispute_id = dispute.saved_id
     click.echo(f"{dispute.code}  {dispute.category.value} (severity {dispute.severity}): {dispute.summary}")
+    for party in mediator.party_lines(dispute):
+        click.echo(f"  {party}")
     for line in mediator.dispute_facts(dispute_id):
         click.echo(f"  {line.label:<44} {line.value}")
     click.echo("")
@@ -223,6 +225,8 @@ def _explain_dispute_json(mediator: Mediator, dispute: Dispute) -> None:
                 "dispute": dispute.code,
                 "category": dispute.category.value,
                 "summary": dispute.summary,
+                "between_teams": dispute.between_teams,
+                "parties": mediator.party_names(dispute),
                 "facts": facts,
                 "diagnosis": diagnosis.as_dict(),
                 "proposals": proposals,

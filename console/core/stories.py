@@ -1218,6 +1218,7 @@ class _Builder:
         status_raw = keys.pop("status", "state")
         opened_raw = keys.pop("opened", "opened_at", "raised_at", "logged", "when", "at", "date")
         keys.pop("requisition", "req")  # the story's requisition is the dispute's
+        team_wide_raw = keys.pop("between_teams", "team_wide", "teams_wide")
         keys.done()
         severity = 2
         if severity_raw is not None:
@@ -1239,6 +1240,9 @@ class _Builder:
         )
         others = [self.person(name, f"{where}.parties") for name in parties_raw]
         between_teams = bool(teams) and raised is None and counterpart is None
+        if team_wide_raw is not None:
+            # Named people may stand for their teams in a dispute between the teams.
+            between_teams = _bool(team_wide_raw, f"{where}.between_teams")
         raised, counterpart = self._two_people(raised, counterpart, others, req, teams, where)
         extra = [p.id for p in others if p.id not in (raised.id, counterpart.id) and p.id is not None]
         opened = (
@@ -1273,6 +1277,61 @@ class _Builder:
             stored = self.store.set_dispute_status(stored.id, status)
         self.at(self.now)
         return stored
+
+    def rule_history(self, raw: Any, where: str) -> None:
+        """A proposal rule's record here: ``{ rule = "credit.contribution-log", accepted = 4, kept_pct = 25 }``
+        makes that many disputes, four months back, resolved by accepting it, with two commitments each
+        (one per side) of which that share were kept. Outside the 90-day windows, so the people's
+        follow-through and the disputes between them read as the story tells them."""
+        keys = _Keys(raw, where, self.warnings)
+        rule = _text(keys.pop("rule", "proposal", "id", "rule_id") or "", f"{where}.rule")
+        if not rule:
+            raise StoryError(f'{where}: name the rule (rule = "credit.written-split")')
+        accepted = _count(keys.pop("accepted", "times", "count") or 0, f"{where}.accepted", 200)
+        kept_raw = keys.pop("kept_pct", "kept", "follow_through_pct")
+        kept_pct = _percent(kept_raw, f"{where}.kept_pct") if kept_raw is not None else 100.0
+        keys.done()
+        sales = next((p for p in self.people.values() if p.team == Team.SALES), None)
+        recruiting = next((p for p in self.people.values() if p.team == Team.RECRUITING), None)
+        if sales is None or recruiting is None:
+            raise StoryError(f"{where}: a rule's record needs a sales and a recruiting person in people")
+        total = accepted * 2
+        kept = round(kept_pct * total / 100)
+        made = 0
+        for n in range(accepted):
+            opened = self.now - dt.timedelta(days=130 - n)
+            self.at(opened)
+            dispute = self.store.add_dispute(
+                Dispute(
+                    raised_by_id=recruiting.saved_id,
+                    counterpart_id=sales.saved_id,
+                    category=DisputeCategory.UNSURE,
+                    summary=f"An earlier dispute settled with {rule} (from the story's rule history)",
+                    opened_at=opened,
+                )
+            )
+            due = (opened + dt.timedelta(days=7)).date()
+            self.at(opened + dt.timedelta(hours=1))
+            _resolved, commitments = self.store.resolve_dispute(
+                dispute.saved_id,
+                f"Accepted {rule}",
+                rule,
+                [
+                    Commitment(
+                        owner_id=person.saved_id,
+                        text=f"Earlier step of {rule}",
+                        due=due,
+                        source=CommitmentSource.DISPUTE,
+                    )
+                    for person in (sales, recruiting)
+                ],
+            )
+            self.at(dt.datetime.combine(due, dt.time(17, 0)))
+            for commitment in commitments:
+                status = CommitmentStatus.KEPT if made < kept else CommitmentStatus.MISSED
+                self.store.set_commitment_status(commitment.saved_id, status)
+                made += 1
+        self.at(self.now)
 
     def _two_people(
         self,
@@ -1383,6 +1442,7 @@ TOP_LEVEL = {
     "notes",
     "history",
     "filled",
+    "rule_history",
 }
 
 
@@ -1442,6 +1502,8 @@ def load_story(
                 where = "requisition" if len(reqs) == 1 else f"requisition[{i}]"
                 builder.result.requisitions.append(builder.requisition(raw, where, counterparts))
             builder.add_declared_people()
+            for i, item in enumerate(_as_list(data.get("rule_history")), start=1):
+                builder.rule_history(item, f"rule_history[{i}]")
             if not disputes:
                 builder.warnings.append("dispute: the story has no [dispute]; only its records were built")
             for i, raw in enumerate(disputes, start=1):

@@ -27,9 +27,7 @@ class DisputeStore(CommitmentStore):
 
     def add_dispute(self, dispute: Dispute) -> Dispute:
         with self.transaction():
-            for pid in (dispute.raised_by_id, dispute.counterpart_id):
-                if self.get_person(pid) is None:
-                    raise RejectedChange(f"Person {pid} does not exist")
+            self._require_parties(dispute)
             if dispute.requisition_id is not None:
                 self._require(Requisition, "requisitions", dispute.requisition_id, "Requisition")
             next_id = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM disputes").fetchone()[0]
@@ -40,12 +38,20 @@ class DisputeStore(CommitmentStore):
             self._refresh_open_disputes(stored.requisition_id)
         return stored
 
+    def _require_parties(self, dispute: Dispute) -> None:
+        """Everyone in the dispute (the two sides and any further parties) is someone in the team."""
+        for pid in dict.fromkeys((dispute.raised_by_id, dispute.counterpart_id, *dispute.parties)):
+            if self.get_person(pid) is None:
+                raise RejectedChange(f"Person {pid} does not exist")
+
     def update_dispute(self, dispute: Dispute, action: str = "update", started_from: Dispute | None = None) -> Dispute:
         """Saves an edited dispute; with `started_from`, as `update_requisition` (refused over a newer version)."""
         with self.transaction():
             before, dispute, mine = self._edit(dispute, started_from)
             if mine == []:
                 return before
+            if mine is None or {"raised_by_id", "counterpart_id", "parties"} & set(mine):
+                self._require_parties(dispute)
             closed = dispute.status not in OPEN_DISPUTE_STATUSES
             dispute = dispute.model_copy(
                 update={"code": before.code, "closed_at": (dispute.closed_at or self.now()) if closed else None}

@@ -23,14 +23,6 @@ class RulesInputReads(StoreConnection):
         )
         return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
 
-    def resolved_disputes_stamp(self) -> tuple[int, str | None]:
-        """How many disputes are resolved and the latest close: with the commitments' change count, says
-        when the rules' record of accepted proposals must be read again."""
-        row = self.conn.execute("SELECT COUNT(*), MAX(closed_at) FROM disputes WHERE status = 'resolved'").fetchone()
-        return int(row[0]), row[1]
-
-    # -- rules inputs ----------------------------------------------------------------------------
-
     def filled_history(self) -> list[tuple[str | None, str, str, float]]:
         """(grade, engagement, title, days from opened to closed) of every filled requisition: the
         time-to-fill history, with the title so the rules can find similar requisitions."""
@@ -116,6 +108,14 @@ class RulesInputReads(StoreConnection):
             "SELECT COUNT(*) FROM disputes WHERE opened_at >= ? AND id != ? AND "
             "((raised_by_id = ? AND counterpart_id = ?) OR (raised_by_id = ? AND counterpart_id = ?))",
             (_to_sql(since), exclude_id or 0, person_a, person_b, person_b, person_a),
+        ).fetchone()[0]
+
+    def count_team_disputes(self, since: dt.datetime, exclude_id: int | None = None) -> int:
+        """Disputes between the two teams (whoever stood for them) opened since `since`, other than `exclude_id`."""
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM disputes INDEXED BY disputes_between_teams "
+            "WHERE between_teams = 1 AND opened_at >= ? AND id != ?",
+            (_to_sql(since), exclude_id or 0),
         ).fetchone()[0]
 
     def commitment_tallies_by_owner(self, since: dt.date, until: dt.date) -> dict[int, dict[str, int]]:

@@ -14,11 +14,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from mediation_console.db.models import CATEGORY_LABELS, Dispute, DisputeCategory, Requisition, Team, own_changes
 from mediation_console.db.store import EditConflict, QueueQuery, StoreError
+from mediation_console.db.words import closest_name
 from mediation_console.screens.dialogs.form_keys import FormScreen
 
 if TYPE_CHECKING:
@@ -175,6 +176,7 @@ class DisputeCapture(FormScreen["Dispute | None"]):
     DisputeCapture Input, DisputeCapture Select { width: 1fr; }
     DisputeCapture #people Select { width: 1fr; }
     DisputeCapture #counterpart-label { width: auto; padding: 0 1; color: $text-muted; }
+    DisputeCapture #between-teams { width: auto; margin: 0 0 0 1; }
     DisputeCapture #suggestions { height: auto; max-height: 8; display: none; border: none; margin: 0 0 0 17; }
     DisputeCapture #suggestions.-shown { display: block; }
     DisputeCapture .error { color: $error; height: auto; display: none; margin: 0 0 0 17; }
@@ -291,6 +293,16 @@ class DisputeCapture(FormScreen["Dispute | None"]):
                     max_length=2000,
                     compact=True,
                 )
+            with Horizontal(classes="row", id="parties-row"):
+                yield Label("Also in it", classes="field-label")
+                yield Input(
+                    ", ".join(self._name_of(pid) for pid in d.parties) if d else "",
+                    placeholder="optional: more people, by name, comma-separated",
+                    id="parties",
+                    compact=True,
+                )
+                yield Checkbox("between the teams", value=bool(d and d.between_teams), id="between-teams", compact=True)
+            yield Label("", id="parties-error", classes="error")
             yield Label("", id="save-error", classes="error")
             yield Static(
                 Text.assemble(
@@ -567,6 +579,24 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         if isinstance(self.focused, CategoryPicker):
             self.action_save()
 
+    def _name_of(self, pid: int) -> str:
+        return next((p.name for p in self.people if p.id == pid), f"person {pid}")
+
+    def _parties(self, errors: dict[str, str]) -> list[int]:
+        """The further people typed in "Also in it" (names, comma-separated), each a member of the team."""
+        typed = [part.strip() for part in self.query_one("#parties", Input).value.split(",") if part.strip()]
+        by_name = {p.name.casefold(): p for p in self.people}
+        found: list[int] = []
+        for name in typed:
+            person = by_name.get(name.casefold())
+            if person is None:
+                close = closest_name(name, [p.name for p in self.people])
+                errors["parties"] = f"'{name}' is not in the team" + (f" — did you mean '{close}'?" if close else "")
+                return []
+            if person.saved_id not in (self.raised_by, self.counterpart, *found):
+                found.append(person.saved_id)
+        return found
+
     def _candidate(self) -> tuple[Dispute | None, dict[str, str]]:
         """The dispute the form describes, or the errors to show next to each field."""
         errors: dict[str, str] = {}
@@ -578,6 +608,13 @@ class DisputeCapture(FormScreen["Dispute | None"]):
             errors["people"] = "Choose who raised it and who it is with"
         elif self.raised_by == self.counterpart:
             errors["people"] = "A dispute needs two different people"
+        parties = self._parties(errors)
+        between_teams = self.query_one("#between-teams", Checkbox).value
+        if between_teams and "people" not in errors and self.raised_by is not None and self.counterpart is not None:
+            if {self.team_of.get(self.raised_by), self.team_of.get(self.counterpart)} != {Team.SALES, Team.RECRUITING}:
+                errors["people"] = "Between the teams: choose one person from each team to stand for it"
+        if between_teams and self.requisition is not None:
+            errors["parties"] = "A dispute between the teams is about no single requisition: clear the requisition"
         summary = self.query_one("#summary", Input).value
         if not summary.strip():
             errors["summary"] = "Write a one-line summary of the disagreement"
@@ -597,6 +634,8 @@ class DisputeCapture(FormScreen["Dispute | None"]):
                     "summary": summary,
                     "sales_interest": self.query_one("#sales-interest", Input).value,
                     "recruiting_interest": self.query_one("#recruiting-interest", Input).value,
+                    "parties": parties,
+                    "between_teams": between_teams,
                 }
             )
         except ValidationError as exc:
@@ -608,7 +647,7 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         return dispute, errors
 
     def _show_errors(self, errors: dict[str, str]) -> None:
-        for field in ("requisition", "people", "category", "summary", "save"):
+        for field in ("requisition", "people", "category", "summary", "parties", "save"):
             label = self.query_one(f"#{field}-error", Label)
             message = errors.get(field, "")
             label.update(message)
@@ -618,6 +657,11 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         # Errors appear once the lead has tried to save, then follow every change they make.
         if self.tried_to_save:
             self._show_errors(self._candidate()[1])
+
+    @on(Input.Changed, "#parties")
+    @on(Checkbox.Changed, "#between-teams")
+    def _parties_changed(self) -> None:
+        self._validate_live()
 
     @on(Input.Changed, "#summary")
     def _summary_typed(self) -> None:
@@ -635,6 +679,7 @@ class DisputeCapture(FormScreen["Dispute | None"]):
                 "people": "#raised-by",
                 "category": "#picker",
                 "summary": "#summary",
+                "parties": "#parties",
             }.get(first)
             if target:
                 self.query_one(target).focus()

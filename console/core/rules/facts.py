@@ -154,6 +154,24 @@ DISPUTE_FACTS = _specs(
         ("recruiting_follow_through_pct", FLOAT, f"Recruiter follow-through ({WINDOW_DAYS} days)", "pct"),
         ("sales_team_follow_through_pct", FLOAT, f"Sales team follow-through ({WINDOW_DAYS} days)", "pct"),
         ("recruiting_team_follow_through_pct", FLOAT, f"Recruiting team follow-through ({WINDOW_DAYS} days)", "pct"),
+        # Parties that are teams or several people (issue 14).
+        ("between_teams", BOOLEAN, "Between the two teams", None),
+        ("party_count", FLOAT, "People in the dispute", "num"),
+        ("parties", STRING, "Parties", None),
+        ("sales_team_decided", FLOAT, f"Sales team commitments decided ({WINDOW_DAYS} days)", "num"),
+        ("recruiting_team_decided", FLOAT, f"Recruiting team commitments decided ({WINDOW_DAYS} days)", "num"),
+        ("team_time_to_fill_days", FLOAT, "Team median time to fill", "days"),
+        ("team_fills", FLOAT, "Team fills behind that median", "num"),
+        ("team_fill_low", FLOAT, "Team's quickest fill", "days"),
+        ("team_fill_high", FLOAT, "Team's slowest fill", "days"),
+        ("team_disputes_90d", FLOAT, "Other disputes between the teams (90 days)", "num"),
+        # Placement credit on record (migration 18).
+        ("credit_recorded", BOOLEAN, "Placement credit on record", None),
+        ("credit_split", STRING, "Credit on record", None),
+        ("credit_originator", STRING, "Originated by", None),
+        ("credit_originator_pct", FLOAT, "Originator's split", "pct"),
+        ("credit_filler", STRING, "Filled by", None),
+        ("credit_filler_pct", FLOAT, "Filler's split", "pct"),
     ]
 )
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,9 @@ from mediation_console.console.core.rules.pack import SIDES, Pack, ProposalRule
 from mediation_console.console.core.rules.record import NO_RECORD, RuleRecord, learned_adjustment
 
 SIDE_LABELS = {"sales": "Sales", "recruiting": "Recruiting"}
+# The facts' key for the names of the people in a dispute by side (service.Mediator): a side with several
+# people gives each of them the side's commitments.
+PARTIES_BY_SIDE = "_parties_by_side"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,7 @@ def consider(
                 check_in=True,
             )
         )
+    commitments = _for_every_party(commitments, facts.get(PARTIES_BY_SIDE) or {})
     mean_reliability = sum(reliability) / len(reliability) if reliability else neutral / 100
     diagnosis_part = pack.constant("diagnosis_weight") * category_score
     record_pct, learned = learned_adjustment(
@@ -216,6 +221,24 @@ def consider(
         record_adjustment=learned,
     )
     return Consideration(rule.id, rule.title, True, tuple(why), proposal)
+
+
+def _for_every_party(
+    commitments: list[PlannedCommitment], by_side: Mapping[str, Sequence[str]]
+) -> list[PlannedCommitment]:
+    """With more than one person on a side (two recruiters and an account manager in a credit dispute),
+    each person gets their side's commitment by name, so nobody in the room is left without one; every
+    step is then written to a named person, the only one on the other side too."""
+    if not any(len(names) > 1 for names in by_side.values()):
+        return commitments
+    expanded: list[PlannedCommitment] = []
+    for planned in commitments:
+        names = by_side.get(planned.owner, ())
+        if names:
+            expanded.extend(dataclasses.replace(planned, owner=name) for name in names)
+        else:
+            expanded.append(planned)
+    return expanded
 
 
 def consider_dispute(

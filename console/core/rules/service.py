@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import statistics
 import threading
 import weakref
 from collections import defaultdict
@@ -14,6 +15,7 @@ from typing import Any, NamedTuple
 from mediation_console.console.core import config
 from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
 from mediation_console.console.core.follow_through import rate_of, tallies_by_owner
+from mediation_console.console.core.parties import and_list, party_lines
 from mediation_console.console.core.rules.diagnosis import Diagnosis, diagnose
 from mediation_console.console.core.rules.facts import (
     ALL_FACTS,
@@ -29,11 +31,26 @@ from mediation_console.console.core.rules.facts import (
     summarise_pipeline,
 )
 from mediation_console.console.core.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
-from mediation_console.console.core.rules.proposals import Consideration, Proposal, TrackRecord, consider_dispute
+from mediation_console.console.core.rules.proposals import (
+    PARTIES_BY_SIDE,
+    Consideration,
+    Proposal,
+    TrackRecord,
+    consider_dispute,
+)
 from mediation_console.console.core.rules.record import RuleRecord
 from mediation_console.console.core.rules.scorecard import Scorecard, Scorer
 from mediation_console.console.core.track_record import DISPUTE_WINDOW_DAYS
-from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person, Requisition, Team
+from mediation_console.db.models import (
+    Commitment,
+    CommitmentSource,
+    CreditRole,
+    Dispute,
+    Person,
+    PlacementCredit,
+    Requisition,
+    Team,
+)
 from mediation_console.db.store import Store
 
 __all__ = ["Mediator", "FactLine", "UnknownRecord", "PackError", "NoOwner"]
@@ -64,6 +81,13 @@ REQUISITION_FACT_LINES = (
 )
 DISPUTE_FACT_LINES = ("category", "severity", "dispute_age_days", "raised_by_side")
 TRACK_FACT_LINES = ("sales_follow_through_pct", "recruiting_follow_through_pct")
+TEAM_FACT_LINES = (
+    "sales_team_decided",
+    "recruiting_team_decided",
+    "team_time_to_fill_days",
+    "team_fills",
+    "team_disputes_90d",
+)
 
 
 class UnknownRecord(LookupError):
@@ -100,6 +124,7 @@ class _History:
         self.outcomes: dict[tuple[str, bool | None], tuple[int, int]] | None = None
         self.tallies: dict[int, dict[str, int]] | None = None
         self.team_tallies: dict[str, dict[str, int]] | None = None
+        self.team_fills: dict[str, Any] | None = None
 
 
 # What each part of the history is worked out from: a write to one of its tables, by anyone, changes its
@@ -169,7 +194,7 @@ class Mediator:
     def rule_records(self) -> dict[str, RuleRecord]:
         """Each proposal rule's record here: disputes resolved by accepting it, their commitments kept and
         missed. Read again only after a commitment changed or a dispute was resolved."""
-        key = (self.store.table_versions("commitments"), self.store.resolved_disputes_stamp())
+        key = self.store.table_versions("commitments", "disputes")
         if self._records is None or self._records[0] != key:
             found = {rule_id: RuleRecord(*counts) for rule_id, counts in self.store.rule_records().items()}
             self._records = (key, found)
@@ -347,7 +372,37 @@ class Mediator:
         return self._sides(dispute, self._parties(dispute))
 
     def _parties(self, dispute: Dispute) -> dict[int, Person | None]:
-        return {pid: self.store.get_person(pid) for pid in (dispute.raised_by_id, dispute.counterpart_id)}
+        """Everyone in the dispute: the two who stand for the sides first, then any further parties."""
+        ids = dict.fromkeys((dispute.raised_by_id, dispute.counterpart_id, *dispute.parties))
+        return {pid: self.store.get_person(pid) for pid in ids}
+
+    def party_names_by_side(self, dispute: Dispute) -> dict[str, list[str]]:
+        """The names of everyone in the dispute by the side they are on (a team-wide dispute names none:
+        the two people only stand for their teams)."""
+        return self._party_names_by_side(dispute, self._parties(dispute))
+
+    def party_names(self, dispute: Dispute) -> list[dict[str, str]]:
+        """Everyone in the dispute, in order (the raiser, the counterpart, then the further parties), with
+        their team: [{"name": "Ben Carter", "team": "recruiting"}, ...]."""
+        return [
+            {"name": person.name, "team": person.team.value}
+            for person in self._parties(dispute).values()
+            if person is not None
+        ]
+
+    def party_lines(self, dispute: Dispute) -> list[str]:
+        """Who is in the dispute, in words (see `party_lines`)."""
+        return party_lines(dispute, self._parties(dispute))
+
+    @staticmethod
+    def _party_names_by_side(dispute: Dispute, parties: dict[int, Person | None]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {"sales": [], "recruiting": []}
+        if dispute.between_teams:
+            return found
+        for person in parties.values():
+            if person is not None and person.team.value in found:
+                found[person.team.value].append(person.name)
+        return found
 
     def _sides(
         self, dispute: Dispute, parties: dict[int, Person | None], req: Requisition | None = None
@@ -367,11 +422,13 @@ class Mediator:
         """Each side's follow-through over 90 days: the person's, else their team's, else unknown."""
         return self._track_record(self.sides(dispute))
 
-    def _track_record(self, sides: dict[str, int | None]) -> TrackRecord:
+    def _track_record(self, sides: dict[str, int | None], *, teams_only: bool = False) -> TrackRecord:
+        """Each side's follow-through: the person's, else the team's; `teams_only` (a dispute between the
+        teams) reads the teams' whoever stands for them."""
         tallies, team_tallies = self._tallies()
         values: dict[str, tuple[float | None, str]] = {}
         for side, team in (("sales", Team.SALES), ("recruiting", Team.RECRUITING)):
-            pid = sides[side]
+            pid = None if teams_only else sides[side]
             pct = None if pid is None else rate_of(tallies.get(pid, {}))
             if pct is not None:
                 values[side] = (pct, "person")
@@ -397,6 +454,11 @@ class Mediator:
         found = {side: people.get(pid) if pid is not None else None for side, pid in sides.items()}
         names = {side: person.name if person is not None else None for side, person in found.items()}
         raiser = parties.get(dispute.raised_by_id)
+        teams_only = dispute.between_teams
+        if teams_only:
+            # Between the teams: whoever was typed in only stands for their team, so nothing the rules read
+            # (names, follow-through, disputes between the two) depends on who it was.
+            names = dict(TEAM_NAMES)
         facts = empty_requisition_facts()
         if req is not None:
             facts.update(self.facts(req))
@@ -404,18 +466,88 @@ class Mediator:
             dispute_facts_base(dispute, self.now, raiser.team if raiser else None, names["sales"], names["recruiting"])
         )
         since = self.now - dt.timedelta(days=DISPUTE_WINDOW_DAYS)
-        facts["pair_disputes_90d"] = float(
-            self.store.count_disputes_between(
-                dispute.raised_by_id, dispute.counterpart_id, since, exclude_id=dispute.id
+        team_disputes = float(self.store.count_team_disputes(since, exclude_id=dispute.id)) if teams_only else None
+        facts["team_disputes_90d"] = team_disputes
+        facts["pair_disputes_90d"] = (
+            team_disputes
+            if team_disputes is not None
+            else float(
+                self.store.count_disputes_between(
+                    dispute.raised_by_id, dispute.counterpart_id, since, exclude_id=dispute.id
+                )
             )
         )
-        track = self._track_record(sides)
+        track = self._track_record(sides, teams_only=teams_only)
         facts["sales_follow_through_pct"] = track.sales_pct
         facts["recruiting_follow_through_pct"] = track.recruiting_pct
         _tallies, team_tallies = self._tallies()
         for side, team in (("sales", Team.SALES), ("recruiting", Team.RECRUITING)):
-            facts[f"{side}_team_follow_through_pct"] = rate_of(team_tallies.get(team.value, {}))
+            tally = team_tallies.get(team.value, {})
+            facts[f"{side}_team_follow_through_pct"] = rate_of(tally)
+            facts[f"{side}_team_decided"] = float(tally.get("kept", 0) + tally.get("missed", 0))
+        facts.update(self._team_fill_facts())
+        by_side = self._party_names_by_side(dispute, parties)
+        everyone = [p.name for p in parties.values() if p is not None]
+        facts["between_teams"] = teams_only
+        facts["party_count"] = 2.0 if teams_only else float(len(everyone))
+        facts["parties"] = "the sales team and the recruiting team" if teams_only else and_list(everyone)
+        facts[PARTIES_BY_SIDE] = by_side
+        facts.update(self._credit_facts(req))
         return facts, track
+
+    def _team_fill_facts(self) -> dict[str, Any]:
+        """The whole team's median time to fill with its sample and range (the criterion of team-wide disputes),
+        worked out once per change of the fill history."""
+        history = self._history("fills")
+        if history.durations is None:
+            self.estimate(None, "contingent")  # reads the fill history into the cache
+        if history.team_fills is None:
+            every = sorted(history.all_durations)
+            history.team_fills = (
+                {
+                    "team_time_to_fill_days": float(round(statistics.median(every))),
+                    "team_fills": float(len(every)),
+                    "team_fill_low": float(round(every[0])),
+                    "team_fill_high": float(round(every[-1])),
+                }
+                if every
+                else {"team_time_to_fill_days": None, "team_fills": 0.0, "team_fill_low": None, "team_fill_high": None}
+            )
+        return history.team_fills
+
+    def _credit_facts(self, req: Requisition | None) -> dict[str, Any]:
+        """The placement credit on record for the dispute's requisition: who originated, who filled, the split."""
+        facts: dict[str, Any] = {
+            "credit_recorded": False,
+            "credit_split": None,
+            "credit_originator": None,
+            "credit_originator_pct": None,
+            "credit_filler": None,
+            "credit_filler_pct": None,
+        }
+        if req is None or req.id is None:
+            return facts
+        credits = self.store.placement_credits(req.id)
+        if not credits:
+            return facts
+        latest = credits[-1].placement_event_id
+        credits = [c for c in credits if c.placement_event_id == latest]
+        people = self.store.people_by_id()
+
+        def name(pid: int) -> str:
+            person = people.get(pid)
+            return person.name if person else f"person {pid}"
+
+        facts["credit_recorded"] = True
+        facts["credit_split"] = ", ".join(
+            f"{name(c.person_id)} {c.role.value} {c.split_pct:g} %" for c in sorted(credits, key=_credit_order)
+        )
+        for role, key in ((CreditRole.ORIGINATED, "credit_originator"), (CreditRole.FILLED, "credit_filler")):
+            mine = [c for c in credits if c.role == role]
+            if mine:
+                facts[key] = and_list([name(c.person_id) for c in mine])
+                facts[f"{key}_pct"] = float(sum(c.split_pct for c in mine))
+        return facts
 
     def dispute_facts(self, dispute_id: int) -> list[FactLine]:
         """The facts that matter for this dispute's category, as label/value lines ready to display."""
@@ -423,9 +555,16 @@ class Mediator:
         facts = self.dispute_fact_values(dispute)
         category = self.pack.categories.get(dispute.category.value)
         names = list(DISPUTE_FACT_LINES)
+        if dispute.between_teams or (facts.get("party_count") or 0) > 2:
+            names.append("parties")
         if dispute.requisition_id is not None and category is not None:
             names.extend(category.facts)
+        if facts.get("credit_recorded"):
+            names.append("credit_split")
         names.extend(TRACK_FACT_LINES)
+        if dispute.between_teams:
+            # No single requisition: what the teams are judged on is their own numbers.
+            names.extend(TEAM_FACT_LINES)
         return _lines(facts, names, self.pack)
 
     def _diagnosis(self, dispute: Dispute, facts: dict[str, Any]) -> Diagnosis:
@@ -518,6 +657,15 @@ class Mediator:
 
 # The key under which Mediator.facts keeps the grade's cap note for display (see _lines).
 GRADE_CAP_NOTE = "_grade_cap_note"
+
+# What the sides are called in a dispute between the teams, whoever stands for them.
+TEAM_NAMES = {"sales": "the sales team", "recruiting": "the recruiting team"}
+
+_CREDIT_ORDER = {CreditRole.ORIGINATED: 0, CreditRole.FILLED: 1, CreditRole.ASSISTED: 2}
+
+
+def _credit_order(credit: PlacementCredit) -> tuple[int, float]:
+    return _CREDIT_ORDER[credit.role], -credit.split_pct
 
 
 def _lines(facts: dict[str, Any], names: Sequence[str], pack: Pack | None = None) -> list[FactLine]:

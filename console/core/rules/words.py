@@ -10,6 +10,7 @@ on pay" in a summary. A phrase matches where its words appear in order, at most 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -55,13 +56,20 @@ _NEGATIONS = {stem(w) for w in ("not", "never", "nothing", "without")}
 
 def words(text: str) -> list[str]:
     """The normalised words of a text (see the module's docstring)."""
+    return list(_words(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
+    """words(), kept for the texts read again and again: a dispute's summary and interests are read once per
+    category by the diagnosis, and each word of a quote once per phrase (~0.3 ms a dispute at 10 categories)."""
     folded = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     for short, long in _CONTRACTIONS.items():
         folded = folded.replace(short, f" {long} ")
     folded = folded.replace("n't", " not ").replace("%", " pct ").replace("&", " and ")
     folded = re.sub(r"(?<=\d),(?=\d{3})", "", folded)
-    return [stem(w) for w in _WORD.findall(folded)]
+    return tuple(stem(w) for w in _WORD.findall(folded))
 
 
 def phrase_words(phrase: str) -> tuple[str, ...]:
@@ -101,8 +109,11 @@ def find(phrase: Sequence[str], text_words: Sequence[str], gap: int = 1) -> int 
 def match_phrases(phrases: Sequence[tuple[str, ...]], texts: Sequence[tuple[str, str]]) -> list[Match]:
     """Every phrase found in any of the texts ((where, text) pairs), once per phrase."""
     found: list[Match] = []
-    split = [(where, text, words(text)) for where, text in texts if text]
+    split = [(where, text, _words(text)) for where, text in texts if text]
+    present = {w for _where, _text, text_words in split for w in text_words}
     for phrase in phrases:
+        if phrase[0] not in present:  # its first word is in none of the texts: it cannot match
+            continue
         # A phrase inside one already found ("pay" inside "declined on pay") adds nothing new.
         if any(set(phrase) <= set(m.phrase) for m in found):
             continue
@@ -117,7 +128,7 @@ def match_phrases(phrases: Sequence[tuple[str, ...]], texts: Sequence[tuple[str,
 def _quote(text: str, phrase: Sequence[str]) -> str:
     """The stretch of the original text the phrase matched (first to last matched word)."""
     tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[^\W_]+%?|\$[\d,]+k?", text)]
-    stems = [words(t)[0] if words(t) else "" for t, _s, _e in tokens]
+    stems = [(_words(t) or ("",))[0] for t, _s, _e in tokens]
     start = find(phrase, stems)
     if start is None:
         return " ".join(phrase)
