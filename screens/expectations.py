@@ -25,7 +25,7 @@ from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.commitment_form import CancelCommitment, CommitmentForm
 from mediation_console.screens.dialogs.expectation_breaches import ExpectationBreaches
 from mediation_console.screens.dialogs.expectation_form import ExpectationForm
-from mediation_console.screens.dialogs.modals import ConfirmModal
+from mediation_console.screens.dialogs.modals import ConfirmModal, PersonPickerModal
 from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 from mediation_console.screens.dialogs.weekly_chart import WeeklyChart
 
@@ -123,6 +123,15 @@ COMMANDS = register(
         footer="chart",
     ),
     Command(
+        "expectations.whose",
+        "p",
+        "expectations",
+        "whose commitments",
+        "Show one person's open commitments (type part of their name: yours, on a viewer seat), or everyone's",
+        "whose",
+        footer="whose",
+    ),
+    Command(
         "expectations.switch_table",
         "tab",
         "expectations",
@@ -176,6 +185,8 @@ class ExpectationsScreen(ModeScreen):
         self.measurements: dict[int, Measurement] = {}
         self.commitments: list[Commitment] = []
         self._people: dict[int, Person] = {}
+        # Whose open commitments are listed (`p`): one person's, or everyone's (None).
+        self.owner_id: int | None = None
         self._title_width = self._text_width = 54
         # What the lists were read at (data version, day): a visit with nothing changed reads nothing.
         self._stamp: tuple[Any, ...] | None = None
@@ -258,8 +269,9 @@ class ExpectationsScreen(ModeScreen):
 
     def _read_lists(self, store: Any, today: dt.date) -> _Lists:
         expectations = store.list_expectations()
-        commitments, total = store.open_commitments_due_between(None, dt.date.max, COMMITMENT_LIST_LIMIT)
-        _, overdue = store.open_commitments_due_between(None, today - dt.timedelta(days=1), 0)
+        owner = self.owner_id
+        commitments, total = store.open_commitments_due_between(None, dt.date.max, COMMITMENT_LIST_LIMIT, owner)
+        _, overdue = store.open_commitments_due_between(None, today - dt.timedelta(days=1), 0, owner)
         return _Lists(
             expectations,
             commitments,
@@ -357,16 +369,21 @@ class ExpectationsScreen(ModeScreen):
                 key=str(c.id),
             )
         shown = "" if total <= len(self.commitments) else f" · the {len(self.commitments)} most urgent shown"
+        whose = self._people.get(self.owner_id) if self.owner_id is not None else None
         self.query_one("#commitments-title", Static).update(
             Text.assemble(
                 ("Commitments", "bold"),
+                (f" · {whose.name}'s (p: everyone's)", "bold") if whose else "",
                 f" · {total:,} open",
                 (f" · {overdue:,} overdue", f"bold {self.theme_colour('error')}") if overdue else "",
                 (f"{shown} · overdue ones wait for k kept / m missed / c cancel", "dim"),
             )
         )
         empty = self.query_one("#commitments-empty", Static)
-        empty.update("No open commitments. Focus this list (tab) and press n to record one.")
+        if whose:
+            empty.update(f"{whose.name} has no open commitments. p shows everyone's.")
+        else:
+            empty.update("No open commitments. Focus this list (tab) and press n to record one.")
         empty.display = not self.commitments
         # An empty list keeps its header (so tab can still reach it and n record the first one).
         table.set_class(not self.commitments, "no-rows")
@@ -582,6 +599,24 @@ class ExpectationsScreen(ModeScreen):
         if action in ("kept", "missed", "cancel_commitment"):
             return True if on_commitments and self.selected_commitment is not None else None
         return True
+
+    def action_whose(self) -> None:
+        """One person's open commitments (a salesperson or recruiter looking up their own), or everyone's."""
+        people = sorted(self.store.list_people(), key=lambda p: p.name.lower())
+        choices = [(f"{p.name} · {p.team}" + ("" if p.active else " (inactive)"), p.saved_id) for p in people]
+
+        def chosen(person_id: int | None) -> None:
+            if person_id is None:
+                return
+            self.owner_id = None if person_id < 0 else person_id
+            # Only the list changes: the expectations and their measurements stay as they are.
+            self._load_commitments(self._read_lists(self.store, self._now().date()))
+            self.commitments_table.focus()
+
+        self.app.push_screen(
+            PersonPickerModal("Whose commitments", choices, self.owner_id, "everyone's"),
+            chosen,
+        )
 
     # -- expectation actions -----------------------------------------------------------------------
 

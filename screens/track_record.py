@@ -26,7 +26,7 @@ from mediation_console.console.core.track_record import (
 )
 from mediation_console.screens.base import ModeScreen, SizedTable, text_width
 from mediation_console.screens.commands import Command, bindings, register
-from mediation_console.screens.dialogs.modals import PickerModal
+from mediation_console.screens.dialogs.modals import PersonPickerModal, PickerModal
 from mediation_console.screens.dialogs.weekly_chart import WeeklyChart
 from mediation_console.screens.expectations import spark_text
 from mediation_console.screens.widgets.paged_table import Cell, Column, PagedTable
@@ -83,6 +83,15 @@ COMMANDS = register(
         "The selected person's or team's follow-through by week as a chart with labelled axes",
         "weekly_chart",
         footer="chart",
+    ),
+    Command(
+        "track_record.find_person",
+        "p",
+        "track record",
+        "find a person",
+        "Go to one person's record (type part of their name: yours, on a viewer seat)",
+        "find_person",
+        footer="find",
     ),
     Command(
         "track_record.switch_table",
@@ -232,6 +241,7 @@ class TrackRecordScreen(ModeScreen):
         self.sort_key = "follow_through_30"
         self.descending = False  # the weakest follow-through first: where the conversation starts
         self.columns = list(COLUMNS)
+        self._people_ordered: list[TrackRecord] = []  # the people table's rows, in its order
         self._detail_shown: TrackRecord | None = None  # what the strip below shows: drawn once a person
         # What the report was worked out at (data version, day): a visit with nothing changed redoes nothing.
         # (The first visit's resume asks nothing: the Store would be busy with on_mount's worker.)
@@ -320,6 +330,7 @@ class TrackRecordScreen(ModeScreen):
         position = 0
         if current is not None:
             position = next((i for i, r in enumerate(ordered) if r.person_id == current.person_id), 0)
+        self._people_ordered = ordered
         table.fit_names(ordered)
         table.sort_key, table.descending = self.sort_key, self.descending
         table.set_source(lambda offset, limit: ordered[offset : offset + limit], len(ordered), cursor=position)
@@ -433,6 +444,30 @@ class TrackRecordScreen(ModeScreen):
         weeks = [value for value in record.trend if value is not None]
         trend.data = weeks
         trend.tooltip = "follow-through by week, weeks with data only" if weeks else "no weekly data yet"
+
+    def action_find_person(self) -> None:
+        """Moves to one person's row (a viewer looking up their own record); the strip below shows it."""
+        if self.report is None:
+            self.notify("The track record is still being worked out", title="Not yet")
+            return
+        records = sorted(self.report.people, key=lambda r: r.subject.lower())
+        choices = [(f"{r.subject} · {TEAM_LABELS[r.team]}", r.person_id) for r in records if r.person_id is not None]
+        current = self.people_table.current_row
+
+        def chosen(person_id: int | None) -> None:
+            if person_id is None or person_id < 0:
+                return
+            position = next((i for i, r in enumerate(self._people_ordered) if r.person_id == person_id), None)
+            if position is None:
+                return
+            self.people_table.focus()
+            self.people_table.cursor = position
+            self._show_detail()
+
+        self.app.push_screen(
+            PersonPickerModal("Find a person", choices, current.person_id if current else None, "(keep where I am)"),
+            chosen,
+        )
 
     def action_weekly_chart(self) -> None:
         table = self.teams_table if self.focused is self.teams_table else self.people_table

@@ -59,13 +59,15 @@ class AgendaReads(StandupStore):
         )
 
     def open_commitments_due_between(
-        self, first: dt.date | None, last: dt.date, limit: int
+        self, first: dt.date | None, last: dt.date, limit: int, owner_id: int | None = None
     ) -> tuple[list[Commitment], int]:
-        """Open commitments whose due date falls in [first, last], most overdue first."""
+        """Open commitments whose due date falls in [first, last], most overdue first (one owner's only,
+        when `owner_id` is given)."""
+        mine = " AND owner_id = ?" if owner_id is not None else ""
         return self._page(
             Commitment,
-            "SELECT * FROM commitments WHERE status = 'open' AND due >= ? AND due <= ? ORDER BY due, id",
-            (first.isoformat() if first else "", last.isoformat()),
+            f"SELECT * FROM commitments WHERE status = 'open' AND due >= ? AND due <= ?{mine} ORDER BY due, id",
+            (first.isoformat() if first else "", last.isoformat(), *(() if owner_id is None else (owner_id,))),
             limit,
         )
 

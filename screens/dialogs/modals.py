@@ -193,6 +193,73 @@ class PickerModal(ModalScreen[T | None], Generic[T]):
         self.dismiss(None)
 
 
+class PersonPickerModal(ModalScreen[int | None]):
+    """Choose one person of a big team: typing part of a name narrows the list, enter takes the highlighted
+    one. Dismisses with the person's id, -1 for `anyone` (the first choice), None when cancelled."""
+
+    SHOWN = 100  # the most names listed at once (a team of thousands is narrowed by typing)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
+
+    def __init__(self, title: str, people: Sequence[tuple[str, int]], current: int | None, anyone: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices: list[tuple[str, int]] = [(anyone, -1), *people]
+        self.current = -1 if current is None else current
+        self.shown: list[tuple[str, int]] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker") as dialog:
+            dialog.border_title = self.title_text
+            dialog.border_subtitle = "type a name · ↑↓ · enter choose · esc cancel"
+            yield Input(placeholder="type part of a name", id="person-search")
+            yield Static("", id="person-count")
+            yield OptionList(id="people")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#person-search", Input).focus()
+
+    def _fill(self, text: str) -> None:
+        words = text.lower().split()
+        matches = [c for c in self.choices if all(word in c[0].lower() for word in words)]
+        self.shown = matches[: self.SHOWN]
+        options = self.query_one("#people", OptionList)
+        options.clear_options()
+        options.add_options([Option(label, id=str(i)) for i, (label, _value) in enumerate(self.shown)])
+        values = [value for _label, value in self.shown]
+        options.highlighted = values.index(self.current) if self.current in values else (0 if self.shown else None)
+        more = f" · the first {len(self.shown)} shown: type more of the name" if len(matches) > len(self.shown) else ""
+        self.query_one("#person-count", Static).update(
+            "No one by that name" if not matches else f"{len(matches):,} of {len(self.choices):,}{more}"
+        )
+
+    @on(Input.Changed, "#person-search")
+    def _narrow(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#person-search")
+    def _take_highlighted(self) -> None:
+        highlighted = self.query_one("#people", OptionList).highlighted
+        if highlighted is not None and highlighted < len(self.shown):
+            self.dismiss(self.shown[highlighted][1])
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#people", OptionList)
+        if options.highlighted is not None and self.shown:
+            options.highlighted = max(0, min(len(self.shown) - 1, options.highlighted + step))
+
+    @on(OptionList.OptionSelected, "#people")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.shown[event.option_index][1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class StatusChangeModal(FormModal[Requisition | None]):
     """Moves a requisition to one of the statuses allowed from where it is; some moves need a reason."""
 
