@@ -23,6 +23,7 @@ MODULES = [
     "bench.bench_app",
     "bench.throughput",
     "bench.blackbox",
+    "bench.serve",
 ]
 
 

@@ -1,0 +1,377 @@
+"""Ten viewers: `mediate serve` on a 100,000-requisition database, the lead filtering the queue during a standup.
+
+Measured from outside, as the lead and the team use it (issue 17's last acceptance point). The real
+`mediate serve` runs on a private copy of the cached database; the lead's seat is a websocket client
+that draws the console's output with pyte as the page's xterm.js would (bench/web_seat.py). The lead
+starts a standup, goes to the queue and types filter words; each keystroke is timed from sending it
+up the lead's websocket to the arrival of the frame after which the lead's screen shows the rows that
+keystroke leaves (recorded once, untimed, before any timing).
+
+- **floor**: the same keystrokes with no viewer connected, in the same run: before the viewers come
+  and again after they leave (so a busy moment of the machine falls on both);
+- **with viewers**: `VIEWERS` read-only seats (bench/viewers.py, in a process of their own, each
+  drawing its screen) on the standup screen following the lead; between rounds of keystrokes the lead
+  moves the meeting to the next item, and each viewer's screen must show it ("item K of M · following
+  the lead"): that delay is a figure too. Every frame every viewer draws is checked for an error
+  (bench/web_seat.ERROR_WORDS) or a closed seat.
+
+Everything runs on one machine: the server, eleven console processes and the clients share its cores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+from bench.blackbox import _rows, filter_words
+from bench.common import Figure, percentile, working_copy
+from bench.outside import MEDIATE, ROOT, sandbox_env
+from bench.web_seat import BACKSPACE, CTRL_S, ENTER, SeatTimeout, WebSeat, queue_rows_shown, shows
+
+SIZE = int(os.environ.get("BENCH_SERVE_SIZE", "100000"))  # issue 17 asks for 100,000
+VIEWERS = int(os.environ.get("BENCH_SERVE_VIEWERS", "10"))
+ROUNDS = int(os.environ.get("BENCH_SERVE_ROUNDS", "3"))  # rounds of keystrokes with the viewers connected
+FILTER_MS = 100.0  # issue 17: the lead's filter keystroke stays under 100 ms with ten viewers
+FOLLOW_MS = 1000.0  # issue 17: a viewer's standup moves within a second of the lead's key
+LEAD_TOKEN = "bench-lead-token-0123456789"
+VIEWER_TOKEN = "bench-viewer-token-0123456789"
+FIRST_ROW = 4  # the queue's first table line at 140x40
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _keys(words: list[str]) -> list[str]:
+    """Each word typed letter by letter and deleted back to an empty box (every round ends where it began)."""
+    keys: list[str] = []
+    for word in words:
+        keys += list(word) + [BACKSPACE] * len(word)
+    return keys
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the server and every seat's console)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total
+
+
+class ViewerProcess:
+    """bench/viewers.py in a subprocess: JSON commands in, JSON answers out."""
+
+    def __init__(self, origin: str, count: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.viewers", origin, VIEWER_TOKEN, str(count)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=sandbox_env(),
+        )
+
+    async def answer(self, timeout: float = 300) -> dict:
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), timeout)
+        if not line:
+            raise RuntimeError(f"the viewers' process stopped (exit {self.process.poll()})")
+        return json.loads(line)
+
+    async def ask(self, command: dict, timeout: float = 60) -> dict:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return await self.answer(timeout)
+
+    def stop(self) -> None:
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+            self.process.stdin.flush()
+            self.process.wait(20)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+class Run:
+    def __init__(self) -> None:
+        self.floor: list[float] = []
+        self.loaded: list[float] = []
+        self.follow: list[float | None] = []
+        self.unmatched = {"floor": 0, "loaded": 0}
+        self.viewer_errors: dict[str, list[str]] = {}
+        self.viewers_ready_s = 0.0
+        self.items = 0
+        self.rss_floor_mb = 0.0
+        self.rss_loaded_mb = 0.0
+        self.frames = 0
+
+
+async def _settle(seat: WebSeat, quiet: float = 0.15) -> None:
+    await seat.settle(quiet, timeout=10)
+
+
+async def _type(
+    lead: WebSeat, keys: list[str], expected: list[tuple[str, ...] | None] | None, samples: list[float] | None
+) -> tuple[list[tuple[str, ...] | None], int]:
+    """Types `keys` into the lead's focused filter box: calibrating (no `expected`) records what each
+    key leaves once the console is quiet; timing waits for exactly that. Keys that leave the rows as
+    they were are typed, not timed; a key whose calibrated rows never show is counted, not timed."""
+    recorded: list[tuple[str, ...] | None] = []
+    unmatched = 0
+    previous = _rows(lead, FIRST_ROW)  # type: ignore[arg-type]
+    for i, key in enumerate(keys):
+        if expected is None:
+            await lead.send(key)
+            await _settle(lead, 0.4)
+            rows = _rows(lead, FIRST_ROW)  # type: ignore[arg-type]
+            recorded.append(rows if rows != previous else None)
+            previous = rows
+            continue
+        want = expected[i]
+        if want is None:
+            await lead.send(key)
+            await _settle(lead)
+            continue
+        try:
+            seconds = await lead.press(
+                key,
+                lambda s, want=want: _rows(s, FIRST_ROW) == want,  # type: ignore[arg-type]
+                timeout=10,
+                what=f"the lead's rows after {key!r}",
+            )
+        except SeatTimeout:
+            unmatched += 1
+        else:
+            assert samples is not None
+            samples.append(seconds * 1000)
+        await _settle(lead)
+    return recorded, unmatched
+
+
+def _current_item(db: Path) -> tuple[int, int]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        standup_id, current = conn.execute(
+            "SELECT id, current_item FROM standups WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+        (items,) = conn.execute("SELECT count(*) FROM standup_items WHERE standup_id = ?", (standup_id,)).fetchone()
+    return current, items
+
+
+async def _session(origin: str, db: Path, server_pid: int) -> Run:
+    run = Run()
+    words = filter_words(db)
+    keys = _keys(words)
+    async with aiohttp.ClientSession() as session:
+        lead = WebSeat(session, origin, LEAD_TOKEN)
+        await lead.open()
+        await lead.wait_for(queue_rows_shown, lead.opened_at, timeout=180, what="the lead's queue")
+        await _settle(lead, 1.0)  # the rules module is imported in a worker once the queue shows
+        # The lead starts the standup (the agenda of a 100,000-requisition team), then filters the queue.
+        await lead.press("5", shows("Standup"), timeout=60, what="the standup screen")
+        await _settle(lead, 1.0)
+        await lead.press("s", shows("Who is here"), timeout=60, what="the standup's attendance")
+        await _settle(lead, 0.3)
+        await lead.press(CTRL_S, shows("Standup started"), timeout=120, what="the standup to start")
+        await _settle(lead, 1.0)
+        run.items = _current_item(db)[1]
+
+        async def to_queue_filter() -> None:
+            await lead.press("1", queue_rows_shown, timeout=60, what="the queue")
+            await _settle(lead, 0.3)
+            await lead.send("/")
+            await _settle(lead, 0.3)
+
+        async def leave_filter() -> None:
+            await lead.send(ENTER)  # back to the table, so number keys switch screens
+            await _settle(lead, 0.3)
+
+        await to_queue_filter()
+        expected, _ = await _type(lead, keys, None, None)
+
+        # Floor, first half: nobody else connected.
+        _, missed = await _type(lead, keys, expected, run.floor)
+        run.unmatched["floor"] += missed
+        run.rss_floor_mb = _tree_rss_mb(server_pid)
+        await leave_filter()
+
+        viewers = ViewerProcess(origin, VIEWERS)
+        try:
+            ready = await viewers.answer(timeout=600)
+            if "failed" in ready:
+                raise RuntimeError(f"the viewers did not all follow the lead: {ready['failed']}")
+            run.viewers_ready_s = ready["ready"]
+            for _ in range(ROUNDS):
+                # The lead moves the meeting on; every viewer's screen must show the new item.
+                await lead.press("5", shows("Standup"), timeout=60, what="the lead's standup")
+                await _settle(lead, 0.3)
+                current, _ = _current_item(db)
+                since = await lead.send(" ")
+                answer = await viewers.ask({"cmd": "follow", "item": current + 2, "since": since, "timeout": 15})
+                run.follow += answer["follow"]
+                await _settle(lead, 0.3)
+                await to_queue_filter()
+                _, missed = await _type(lead, keys, expected, run.loaded)
+                run.unmatched["loaded"] += missed
+                run.rss_loaded_mb = max(run.rss_loaded_mb, _tree_rss_mb(server_pid))
+                await leave_filter()
+            report = await viewers.ask({"cmd": "report"})
+            run.viewer_errors = report["errors"]
+            run.frames = report["frames"]
+        finally:
+            viewers.stop()
+        await asyncio.sleep(2)  # the viewers' consoles stop once their tabs close
+
+        # Floor, second half.
+        await to_queue_filter()
+        _, missed = await _type(lead, keys, expected, run.floor)
+        run.unmatched["floor"] += missed
+        lead_errors = lead.errors_shown()
+        if lead_errors:
+            run.viewer_errors["lead"] = lead_errors
+        await lead.close()
+    return run
+
+
+def _serve(db: Path, port: int) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [
+            MEDIATE,
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--lead-token",
+            LEAD_TOKEN,
+            "--viewer-token",
+            VIEWER_TOKEN,
+        ],
+        env=sandbox_env(),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 120
+    output = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        output.append(line)
+        if line.startswith("viewer"):
+            return process
+        if process.poll() is not None:
+            break
+    process.kill()
+    raise RuntimeError("mediate serve did not start:\n" + "".join(output))
+
+
+def measure() -> list[Figure]:
+    started = time.perf_counter()
+    db = working_copy(SIZE, "serve")
+    port = _free_port()
+    server = _serve(db, port)
+    try:
+        run = asyncio.run(_session(f"http://127.0.0.1:{port}", db, server.pid))
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    load = os.getloadavg()[0]
+    if not run.loaded or not run.floor:
+        raise RuntimeError(f"ten-viewer bench: no keystroke was timed (unmatched {run.unmatched})")
+
+    def spread(values: list[float]) -> tuple[float, float, float]:
+        return min(values), statistics.median(values), percentile(values, 95)
+
+    follow = [s * 1000 for s in run.follow if s is not None]
+    missed_follow = sum(1 for s in run.follow if s is None)
+    errors = len([k for k in run.viewer_errors if k != "lead"])
+    floor_low, floor_mid, floor_high = spread(run.floor)
+    figures = [
+        Figure(
+            f"{VIEWERS} viewers: the lead's filter keystroke to changed rows",
+            percentile(run.loaded, 95),
+            size=SIZE,
+            target=FILTER_MS,
+            bare=percentile(run.floor, 95),
+            anchor="no viewers",
+            basis="p95",
+            spread=spread(run.loaded),
+            samples=len(run.loaded),
+            note=f"browser seat (websocket + pyte) of `mediate serve` during a standup, {VIEWERS} viewer seats "
+            f"following it; {len(run.loaded)} keys with viewers, {len(run.floor)} without (floor min/median/p95 "
+            f"{floor_low:.0f} / {floor_mid:.0f} / {floor_high:.0f} ms); keys that never showed their rows: "
+            f"{run.unmatched['loaded']} with, {run.unmatched['floor']} without; load {load:.1f}",
+            extra={"samples": [round(v, 2) for v in run.loaded], "floor_samples": [round(v, 2) for v in run.floor]},
+        ),
+        Figure(
+            f"{VIEWERS} viewers: a viewer's standup shows the lead's next item",
+            percentile(follow, 95) if follow else float("inf"),
+            size=SIZE,
+            target=FOLLOW_MS,
+            basis="p95",
+            spread=spread(follow) if follow else None,
+            samples=len(follow),
+            note=f"space on the lead's seat until each viewer's screen draws 'item K of {run.items} · following the "
+            f"lead'; {ROUNDS} moves x {VIEWERS} viewers, {missed_follow} not shown within 15 s",
+            extra={"samples": [None if s is None else round(s * 1000, 1) for s in run.follow]},
+        ),
+        Figure(
+            f"{VIEWERS} viewers: seats that showed an error or closed",
+            float(errors + (1 if "lead" in run.viewer_errors else 0)),
+            unit="seats",
+            size=SIZE,
+            target=0.0,
+            note="every frame of every viewer checked (tracebacks, error toasts, a closed websocket); "
+            + (json.dumps(run.viewer_errors)[:300] if run.viewer_errors else "none"),
+            extra={"errors": run.viewer_errors, "frames_drawn": run.frames},
+        ),
+        Figure(
+            f"{VIEWERS} viewers: memory of the server and every seat's console",
+            run.rss_loaded_mb,
+            unit="MB",
+            size=SIZE,
+            bare=run.rss_floor_mb,
+            anchor="lead alone",
+            basis="once",
+            note=f"VmRSS of `mediate serve` and its descendants; the viewers took {run.viewers_ready_s:.0f} s "
+            "to connect and follow",
+        ),
+    ]
+    print(f"  ten viewers at {SIZE:,}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return figures
+
+
+if __name__ == "__main__":
+    from bench.__main__ import print_table
+
+    print_table(measure())
