@@ -9,8 +9,8 @@ keystroke leaves (recorded once, untimed, before any timing).
 
 - **floor**: the same keystrokes with no viewer connected, in the same run: before the viewers come
   and again after they leave (so a busy moment of the machine falls on both);
-- **with viewers**: `VIEWERS` read-only seats (bench/viewers.py, in a process of their own, each
-  drawing its screen) on the standup screen following the lead; between rounds of keystrokes the lead
+- **with viewers**: `VIEWERS` read-only seats (bench/viewers.py, each in a process of its own, as
+  each viewer's browser is, drawing its screen) on the standup screen following the lead; between rounds of keystrokes the lead
   moves the meeting to the next item, and each viewer's screen must show it ("item K of M · following
   the lead"): that delay is a figure too. Every frame every viewer draws is checked for an error
   (bench/web_seat.ERROR_WORDS) or a closed seat.
@@ -217,31 +217,38 @@ async def _session(origin: str, db: Path, server_pid: int) -> Run:
         run.rss_floor_mb = _tree_rss_mb(server_pid)
         await leave_filter()
 
-        viewers = ViewerProcess(origin, VIEWERS)
+        # One process a viewer, as each viewer's browser is its own: drawing ten screens in one event loop
+        # can keep a viewer from answering the server's websocket pings in time.
+        viewers = [ViewerProcess(origin, 1) for _ in range(VIEWERS)]
         try:
-            ready = await viewers.answer(timeout=600)
-            if "failed" in ready:
-                raise RuntimeError(f"the viewers did not all follow the lead: {ready['failed']}")
-            run.viewers_ready_s = ready["ready"]
+            readies = await asyncio.gather(*(v.answer(timeout=600) for v in viewers))
+            failed = [r["failed"] for r in readies if "failed" in r]
+            if failed:
+                raise RuntimeError(f"{len(failed)} viewers did not follow the lead: {failed[0]}")
+            run.viewers_ready_s = max(r["ready"] for r in readies)
             for _ in range(ROUNDS):
                 # The lead moves the meeting on; every viewer's screen must show the new item.
                 await lead.press("5", shows("Standup"), timeout=60, what="the lead's standup")
                 await _settle(lead, 0.3)
                 current, _ = _current_item(db)
                 since = await lead.send(" ")
-                answer = await viewers.ask({"cmd": "follow", "item": current + 2, "since": since, "timeout": 15})
-                run.follow += answer["follow"]
+                command = {"cmd": "follow", "item": current + 2, "since": since, "timeout": 15}
+                answers = await asyncio.gather(*(v.ask(command) for v in viewers))
+                run.follow += [s for a in answers for s in a["follow"]]
                 await _settle(lead, 0.3)
                 await to_queue_filter()
                 _, missed = await _type(lead, keys, expected, run.loaded)
                 run.unmatched["loaded"] += missed
                 run.rss_loaded_mb = max(run.rss_loaded_mb, _tree_rss_mb(server_pid))
                 await leave_filter()
-            report = await viewers.ask({"cmd": "report"})
-            run.viewer_errors = report["errors"]
-            run.frames = report["frames"]
+            reports = await asyncio.gather(*(v.ask({"cmd": "report"}) for v in viewers))
+            for n, report in enumerate(reports):
+                if report["errors"]:
+                    run.viewer_errors[str(n)] = report["errors"]["0"]
+                run.frames += report["frames"]
         finally:
-            viewers.stop()
+            for v in viewers:
+                v.stop()
         await asyncio.sleep(2)  # the viewers' consoles stop once their tabs close
 
         # Floor, second half.

@@ -23,7 +23,7 @@ import time
 
 import aiohttp
 
-from bench.web_seat import SeatTimeout, WebSeat, queue_rows_shown, shows
+from bench.web_seat import SeatClosed, SeatTimeout, WebSeat, queue_rows_shown, shows
 
 FOLLOWING = re.compile(r"item (\d+) of \d+ · following the lead")
 
@@ -95,7 +95,7 @@ async def main(origin: str, token: str, count: int) -> None:
         started = time.monotonic()
         try:
             opened = await asyncio.gather(*(_open(session, origin, token) for _ in range(count)))
-        except SeatTimeout as exc:
+        except (SeatTimeout, SeatClosed) as exc:
             _say({"failed": str(exc)})
             return
         viewers = [v for v, _, _ in opened]
