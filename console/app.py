@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.await_complete import AwaitComplete
@@ -20,6 +19,7 @@ from textual.theme import Theme
 from mediation_console.console.core.config import load_settings, save_setting, settings_path
 from mediation_console.console.core.crash_log import record_crash
 from mediation_console.console.core.replication import Replicator
+from mediation_console.console.core.services import Services
 from mediation_console.db.store import Store
 from mediation_console.db.text import inert, inert_line
 from mediation_console.screens.base import READONLY_MESSAGE, TEAM_KEY
@@ -35,6 +35,9 @@ from mediation_console.screens.standup import StandupScreen, copy_notes_markdown
 from mediation_console.screens.team import TeamScreen
 from mediation_console.screens.track_record import TrackRecordScreen
 from mediation_console.screens.widgets.inert_lines import InertLines
+
+if TYPE_CHECKING:
+    from mediation_console.console.core.rules.service import Mediator
 
 
 @dataclass(frozen=True)
@@ -162,13 +165,12 @@ class MediationApp(App[None]):
         self.store = store
         self.rules_path = Path(rules_path) if rules_path else None
         self._now = now or store.now
+        # What every screen works through: one Mediator (with --rules) for grades, scorecards and proposals.
+        self.services = Services(store, self._now, self.rules_path, on_problem=self._rules_not_loaded)
         # The requisition highlighted in the queue; other screens prefill from it (e.g. a new dispute).
         self.selected_requisition_id: int | None = None
         # Set when the console must close with a message (e.g. an invalid rule pack); cli prints it.
         self.exit_problem: str | None = None
-        self._mediator: Any | None = None
-        self._mediator_loaded = False
-        self._mediator_lock = threading.RLock()
         # An unexpected problem that stopped the console, and where its details were written.
         self.crash: tuple[BaseException, Path | None] | None = None
         for mode in MODES:
@@ -306,26 +308,14 @@ class MediationApp(App[None]):
         return True
 
     @property
-    def mediator(self) -> Any | None:
-        """The rules module's Mediator, loaded on first use; None until the rules module is installed."""
-        # Workers (e.g. the disputes screen's proposals) ask from threads: load once, under a lock.
-        with self._mediator_lock:
-            return self._load_mediator()
+    def mediator(self) -> Mediator | None:
+        """The console's one rules Mediator (the lead's --rules pack included), loaded on first use."""
+        return self.services.mediator
 
-    def _load_mediator(self) -> Any | None:
-        if not self._mediator_loaded:
-            self._mediator_loaded = True
-            try:
-                from mediation_console.console.core.rules.service import Mediator
-            except ImportError:
-                return None
-            try:
-                packs = [self.rules_path] if self.rules_path else []
-                self._mediator = Mediator(self.store, extra_packs=packs)
-            except Exception as exc:  # an invalid rule pack: say which and what, never a traceback
-                self.exit_problem = f"The rule pack could not be loaded: {exc}"
-                self.notify(self.exit_problem, title="Rules", severity="error", timeout=10)
-        return self._mediator
+    def _rules_not_loaded(self, problem: str) -> None:
+        # An invalid rule pack: say which and what, never a traceback (with --rules the console closes).
+        self.exit_problem = problem
+        self.notify(problem, title="Rules", severity="error", timeout=10)
 
     def scorecard_for(self, requisition_id: int) -> Any | None:
         mediator = self.mediator
@@ -352,12 +342,13 @@ class MediationApp(App[None]):
 
     def requisition_changed(self, requisition_id: int) -> None:
         """Keeps the stored grade current after a requisition or its pipeline changed."""
-        try:
-            from mediation_console.console.core.rules.refresh import refresh_one
-        except ImportError:
+        mediator = self.mediator
+        if mediator is None:
             return
+        from mediation_console.console.core.rules.refresh import refresh_one
+
         try:
-            refresh_one(self.store, requisition_id)
+            refresh_one(self.store, requisition_id, mediator)
         except Exception as exc:
             self.notify(f"The grade could not be refreshed: {exc}", title="Rules", severity="warning")
 

@@ -31,6 +31,7 @@ from mediation_console.console.core.agenda import (
     item_seconds_for,
     next_section_start,
     talk_items,
+    top_proposal,
 )
 from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.config import data_dir, ensure_private_dir, load_settings, save_setting
@@ -823,7 +824,7 @@ class StandupScreen(ModeScreen):
     def _build_and_start(self, plan: StandupPlan) -> None:
         app = self.mediation
         mediator = app.mediator
-        top = (lambda d: (mediator.proposals_for(d.id) or [None])[0].title) if mediator is not None else None
+        top = top_proposal(mediator) if mediator is not None else None
         try:
             agenda = fit_to_meeting(build_agenda(app.store, app.now(), proposals=top), plan.meeting_minutes)
         except Exception as exc:  # a broken metric or rule must not leave the lead without a meeting
@@ -1035,7 +1036,7 @@ class StandupScreen(ModeScreen):
         # meeting started (a commitment kept, a dispute resolved), and a reopened console has no other copy.
         app = self.mediation
         mediator = app.mediator
-        top = (lambda d: (mediator.proposals_for(d.id) or [None])[0].title) if mediator is not None else None
+        top = top_proposal(mediator) if mediator is not None else None
         try:
             fresh = build_agenda(app.store, app.now(), proposals=top)
         except Exception as exc:  # a broken metric or rule must not stop the meeting

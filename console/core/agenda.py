@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +17,9 @@ from mediation_console.console.core.norms import DEFAULT_TIME_TO_FILL_DAYS
 from mediation_console.db.defaults import NO_STALE_REQUISITION_DAYS
 from mediation_console.db.models import Commitment, Dispute, Expectation, Person, Requisition, StandupItem
 from mediation_console.db.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from mediation_console.console.core.rules.service import Mediator
 
 # Sections in the order the meeting walks them: good news first, then promises, then problems.
 WINS = "wins"
@@ -129,6 +132,12 @@ def default_top_proposal(store: Store, calendar: BusinessCalendar | None = None)
         mediator = Mediator(store, calendar=calendar)
     except Exception:  # a broken rule pack must not stop the meeting; the agenda says so instead
         return lambda _dispute: "(proposals unavailable: the rule pack did not load)"
+
+    return top_proposal(mediator)
+
+
+def top_proposal(mediator: Mediator) -> TopProposal:
+    """The title of the best proposal `mediator` makes for a dispute; None when none fires."""
 
     def top(dispute: Dispute) -> str | None:
         proposals = mediator.proposals(dispute)
