@@ -360,7 +360,8 @@ class StoreConnection:
 
     def _pre_migration_backup(self, version: int) -> Path:
         stamp = self.now().strftime("%Y%m%dT%H%M%S")
-        dest = self.path.with_name(f"{self.path.name}.schema{version}-{stamp}.bak")
+        # Unique: a migration killed after its backup and run again in the same second takes its own.
+        dest = safe_file.unique_path(self.path.with_name(f"{self.path.name}.schema{version}-{stamp}.bak"))
         self.backup(dest)
         return dest
 

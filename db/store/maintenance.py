@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mediation_console.db import audit as audit_chain
 from mediation_console.db import doctor as doctor_checks
+from mediation_console.db import safe_file
 from mediation_console.db.store.imports import ImportStore
 
 
@@ -100,7 +101,8 @@ class Maintenance(ImportStore):
         done: list[str] = []
         if any(p.repairable for p in problems):
             stamp = self.now().strftime("%Y%m%dT%H%M%S")
-            backup = self.backup(self.path.with_name(f"{self.path.name}.pre-repair-{stamp}.bak"))
+            # Unique: a repair killed after its backup, or a second one in the same second, takes its own.
+            backup = self.backup(safe_file.unique_path(self.path.with_name(f"{self.path.name}.pre-repair-{stamp}.bak")))
             with self.transaction():
                 done = doctor_checks.repair(self.conn, problems)
                 self.audit("database", None, "repair", None, {"repaired": done, "backup": str(backup)})
