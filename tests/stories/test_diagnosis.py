@@ -120,7 +120,7 @@ def test_story_load_and_rules_explain_show_the_diagnosis_and_why_an_option_does_
     assert text.returncode == 0, text.stderr
     assert "Diagnosis: The facts point elsewhere: logged as candidate quality" in text.stdout
     assert "not supported: no internal rejects recorded" in text.stdout
-    assert "1. First submittal by grade" in text.stdout
+    assert "1. Ben submits on REQ-0001 within its grade C SLA (5 business days); Tom ranks the queue" in text.stdout
     out = mediate("rules", "explain", "D-0001", "--db", str(db), "--format", "json")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)

@@ -94,6 +94,16 @@ BAD_PACKS = [
         "proposal 'mine.one': criterion_value: unknown fact 'scor'",
     ),
     (
+        "unknown fact in a title",
+        proposal().replace('title = "', 'title = "{sales_frist} ', 1),
+        "proposal 'mine.one': title: unknown fact 'sales_frist' (did you mean 'sales_first'?)",
+    ),
+    (
+        "unknown fact in a give",
+        proposal().replace('recruiting_gives = ["c"]', 'recruiting_gives = ["{recruiter} sends c"]'),
+        "proposal 'mine.one': recruiting_gives: unknown fact 'recruiter'",
+    ),
+    (
         "history fact in a scorecard",
         '[[criteria]]\nid = "pay"\nlevels = [{ score = 2, when = "days_open < 3", reason = "x" }, { score = 0, reason = "y" }]\n',
         "criterion 'pay': level 1 when: the fact 'days_open' is not available to scorecards",

@@ -241,6 +241,8 @@ def test_ranking_prefers_the_side_that_keeps_its_commitments_and_tightens_the_ot
     assert sales_version.commitments[0].due_in == 2  # halved from 4 for a side at 25 %
     check_in = sales_version.commitments[-1]
     assert check_in.check_in and check_in.owner == "sales" and "Check in with the lead" in check_in.text
+    # The check-in falls before the step it checks (it used to fall on the same day, or after it).
+    assert check_in.due_in == 1 and check_in.due < sales_version.commitments[0].due
     assert "Sales follow-through is 25%" in sales_version.adjustments[0]
     assert ranked[0].commitments[0].due_in == 4 and len(ranked[0].commitments) == 1
 

@@ -175,7 +175,19 @@ DISPUTE_FACTS = _specs(
     ]
 )
 
-PROPOSAL_FACTS: dict[str, FactSpec] = {**SCORECARD_FACTS, **HISTORY_FACTS, **DISPUTE_FACTS}
+# Names for a proposal's wording (issue 14): always text, never unknown, so a sentence reads
+# "Tom takes the market data to Lumen" and, with nobody named, "sales takes the market data to the client".
+WORDING_FACTS = _specs(
+    [
+        ("sales_first", STRING, "Sales (first name)", None),
+        ("recruiter_first", STRING, "Recruiter (first name)", None),
+        ("client_name", STRING, 'Client (or "the client")', None),
+        ("requisition_ref", STRING, 'Requisition (or "this requisition")', None),
+        ("requisition_name", STRING, "Requisition with its title", None),
+    ]
+)
+
+PROPOSAL_FACTS: dict[str, FactSpec] = {**SCORECARD_FACTS, **HISTORY_FACTS, **DISPUTE_FACTS, **WORDING_FACTS}
 ALL_FACTS = PROPOSAL_FACTS
 
 
@@ -521,6 +533,25 @@ def dispute_facts_base(
         "raised_by_side": raised_by_team.value if raised_by_team else None,
         "sales_person": sales_name,
         "recruiter_person": recruiter_name,
+    }
+
+
+def _first_name(name: Any, nobody: str) -> str:
+    words = str(name).split() if name else []
+    return words[0] if words else nobody
+
+
+def wording_facts(facts: Mapping[str, Any]) -> dict[str, str]:
+    """The names a proposal's texts use, each with a plain fallback when the dispute names nobody."""
+    code = facts.get("requisition_code")
+    title = facts.get("requisition_title")
+    ref = str(code) if code else "this requisition"
+    return {
+        "sales_first": _first_name(facts.get("sales_person"), "sales"),
+        "recruiter_first": _first_name(facts.get("recruiter_person"), "recruiting"),
+        "client_name": str(facts.get("client") or "the client"),
+        "requisition_ref": ref,
+        "requisition_name": f"{ref} ({title})" if code and title else ref,
     }
 
 

@@ -231,7 +231,7 @@ class ProposalRule:
 
     id: str
     category: str
-    title: str
+    title: str  # as written, placeholders and all; `title_text` fills it from a dispute's facts
     mode: str
     when: Condition | None
     priority: float
@@ -247,6 +247,17 @@ class ProposalRule:
     commitments: tuple[CommitmentRule, ...]
     review_in: int
     source: str
+    title_text: Template | None = None
+
+    def title_for(self, facts: Mapping[str, Any]) -> str:
+        return say(self.title_text, facts) if self.title_text is not None else self.title
+
+
+def say(template: Template, facts: Mapping[str, Any]) -> str:
+    """A proposal's text filled from the facts, as a sentence: a text that opens on a name that fell
+    back to a plain word ("sales takes the market data ...") still starts with a capital."""
+    text = template.render(facts)
+    return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,6 +654,7 @@ def _build_proposal(
         ),
         review_in=spec.review_in,
         source=source,
+        title_text=_compile_template(spec.title, specs, source, kind, rule_id, "title", constants),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from mediation_console.console.core.calendar import BusinessCalendar
 from mediation_console.console.core.follow_through import WINDOW_DAYS
 from mediation_console.console.core.rules.diagnosis import Diagnosis
-from mediation_console.console.core.rules.pack import SIDES, Pack, ProposalRule
+from mediation_console.console.core.rules.pack import SIDES, Pack, ProposalRule, say
 from mediation_console.console.core.rules.record import NO_RECORD, RuleRecord, learned_adjustment
 
 SIDE_LABELS = {"sales": "Sales", "recruiting": "Recruiting"}
@@ -129,16 +129,17 @@ def consider(
     `category_score` is the diagnosis' score of the rule's category, added (× diagnosis_weight) to its rank;
     `record` is the rule's own record here (kept commitments of the times it was accepted)."""
     why: list[str] = []
+    title = rule.title_for(facts)
     if rule.requires is not None:
         held, shown = rule.requires.check(facts)
         if not held:
             reason = rule.requires_why.render(facts) if rule.requires_why else f"`{rule.requires.text}` is false"
-            return Consideration(rule.id, rule.title, False, (f"not supported: {reason} ({shown})",))
+            return Consideration(rule.id, title, False, (f"not supported: {reason} ({shown})",))
         why.append(f"supported: `{rule.requires.text}` holds ({shown})")
     if rule.when is not None:
         held, shown = rule.when.check(facts)
         if not held:
-            return Consideration(rule.id, rule.title, False, (f"does not fire: `{rule.when.text}` is false ({shown})",))
+            return Consideration(rule.id, title, False, (f"does not fire: `{rule.when.text}` is false ({shown})",))
         why.append(f"fires: `{rule.when.text}` holds ({shown})")
     else:
         why.append("fires for every dispute of its category")
@@ -169,19 +170,21 @@ def consider(
     for rule_commitment in rule.commitments:
         owner = rule_commitment.owner
         due_in = _sooner(rule_commitment.due_in) if owner in low_sides else rule_commitment.due_in
-        text = rule_commitment.text.render(facts)
+        text = say(rule_commitment.text, facts)
         commitments.append(PlannedCommitment(owner, text, due_in, calendar.add_business_days(today, due_in)))
         pct = track.pct(owner)
         reliability.append((pct if pct is not None else neutral) / 100)
     check_in_due = int(pack.constant("check_in_due_in"))
     for side in sorted(low_sides):
-        first = next((c.text for c in commitments if c.owner == side), rule.title)
+        first = min((c for c in commitments if c.owner == side), key=lambda c: c.due_in, default=None)
+        # The check-in falls before the step it checks (today when that step is due tomorrow), never after it.
+        due_in = check_in_due if first is None else max(0, min(check_in_due, first.due_in - 1))
         commitments.append(
             PlannedCommitment(
                 side,
-                f"Check in with the lead on progress: {first}",
-                check_in_due,
-                calendar.add_business_days(today, check_in_due),
+                f"Check in with the lead on progress: {first.text if first else title}",
+                due_in,
+                calendar.add_business_days(today, due_in),
                 check_in=True,
             )
         )
@@ -200,13 +203,13 @@ def consider(
     category = pack.categories.get(rule.category)
     proposal = Proposal(
         id=rule.id,
-        title=rule.title,
+        title=title,
         category=rule.category,
         mode=rule.mode,
-        sales_gives=tuple(t.render(facts) for t in rule.sales_gives),
-        sales_gets=tuple(t.render(facts) for t in rule.sales_gets),
-        recruiting_gives=tuple(t.render(facts) for t in rule.recruiting_gives),
-        recruiting_gets=tuple(t.render(facts) for t in rule.recruiting_gets),
+        sales_gives=tuple(say(t, facts) for t in rule.sales_gives),
+        sales_gets=tuple(say(t, facts) for t in rule.sales_gets),
+        recruiting_gives=tuple(say(t, facts) for t in rule.recruiting_gives),
+        recruiting_gets=tuple(say(t, facts) for t in rule.recruiting_gets),
         criterion=rule.criterion,
         criterion_value=rule.criterion_value.render(facts),
         commitments=tuple(commitments),
@@ -220,7 +223,7 @@ def consider(
         record=record,
         record_adjustment=learned,
     )
-    return Consideration(rule.id, rule.title, True, tuple(why), proposal)
+    return Consideration(rule.id, title, True, tuple(why), proposal)
 
 
 def _for_every_party(
@@ -263,7 +266,7 @@ def consider_dispute(
             considered.append(
                 Consideration(
                     rule.id,
-                    rule.title,
+                    rule.title_for(facts),
                     False,
                     (f"not considered: the evidence does not support {rule.category} (score {value:g})",),
                 )

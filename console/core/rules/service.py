@@ -29,6 +29,7 @@ from mediation_console.console.core.rules.facts import (
     is_exclusive,
     scorecard_facts,
     summarise_pipeline,
+    wording_facts,
 )
 from mediation_console.console.core.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
 from mediation_console.console.core.rules.proposals import (
@@ -493,6 +494,7 @@ class Mediator:
         facts["parties"] = "the sales team and the recruiting team" if teams_only else and_list(everyone)
         facts[PARTIES_BY_SIDE] = by_side
         facts.update(self._credit_facts(req))
+        facts.update(wording_facts(facts))
         return facts, track
 
     def _team_fill_facts(self) -> dict[str, Any]:
