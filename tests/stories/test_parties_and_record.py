@@ -99,7 +99,9 @@ def test_rules_explain_says_who_is_in_it_and_reads_the_teams_numbers_for_a_dispu
     )
     assert "Team median time to fill 42 days" in lines
     assert "Team fills behind that median 6" in lines
-    assert any(line.startswith("1. Between the teams: a facts-first review") for line in lines)
+    assert any(
+        line.startswith("1. Between the sales team and the recruiting team: a facts-first review") for line in lines
+    )
     report = json.loads(mediate("rules", "explain", "D-0001", "--db", str(db), "--format", "json").stdout)
     assert report["between_teams"] is True
     assert report["facts"]["team_time_to_fill_days"] == "42 days"

@@ -546,9 +546,15 @@ def wording_facts(facts: Mapping[str, Any]) -> dict[str, str]:
     code = facts.get("requisition_code")
     title = facts.get("requisition_title")
     ref = str(code) if code else "this requisition"
+    if facts.get("between_teams"):
+        # Between the teams nobody typed in stands for a side by name: the texts speak of the teams.
+        sales_first, recruiter_first = "the sales team", "the recruiting team"
+    else:
+        sales_first = _first_name(facts.get("sales_person"), "sales")
+        recruiter_first = _first_name(facts.get("recruiter_person"), "recruiting")
     return {
-        "sales_first": _first_name(facts.get("sales_person"), "sales"),
-        "recruiter_first": _first_name(facts.get("recruiter_person"), "recruiting"),
+        "sales_first": sales_first,
+        "recruiter_first": recruiter_first,
         "client_name": str(facts.get("client") or "the client"),
         "requisition_ref": ref,
         "requisition_name": f"{ref} ({title})" if code and title else ref,
