@@ -280,7 +280,8 @@ class Estimate:
         """The estimate with its sample and source, as a criterion shows it ("42 days, 6 similar fills, 24–55")."""
         spread = f", {self.low}–{self.high}" if self.low is not None and self.high is not None else ""
         if self.source != "history":
-            return f"{self.days} days, the SHRM benchmark (the team has only {self.sample} comparable fills)"
+            few = {0: "no comparable fills", 1: "only 1 comparable fill"}.get(self.sample, f"only {self.sample} comparable fills")
+            return f"{self.days} days, the SHRM benchmark (the team has {few})"
         what = {"similar": "similar fills", "grade": f"grade {self.grade} fills", "team": "fills, the whole team"}
         return f"{self.days} days, the team's median of {self.sample} {what.get(self.basis, 'fills')}{spread}"
 
@@ -367,13 +368,13 @@ def summarise_pipeline(events: Iterable[PipelineEvent], now: dt.datetime) -> Pip
     for event in events:
         if event.kind == EventKind.SUBMITTAL:
             submittals.append(event.at)
-        elif event.kind == EventKind.CLIENT_FEEDBACK or (
+        elif event.kind in CLIENT_EVENT_KINDS or (
             event.kind == EventKind.INTERNAL_FEEDBACK and event.outcome == FeedbackOutcome.REJECTED
         ):
-            # Sales rejecting a submittal first ends its wait: it never goes to the client.
+            # The client's feedback, an interview, an offer or a hire answers a submittal; sales rejecting one
+            # first ends its wait too: it never goes to the client.
             feedback.append(event.at)
-        elif event.kind == EventKind.INTERVIEW:
-            interviews += 1
+            interviews += event.kind == EventKind.INTERVIEW
     submittals.sort()
     feedback.sort()
     longest = None

@@ -318,7 +318,9 @@ class Mediator:
         card = self.scorecard(req)
         assert card.estimate is not None
         events = self.store.list_pipeline_events(req.id) if req.id else []
-        pipeline = summarise_pipeline(events, self.now)
+        # A wait still open when the requisition closed stopped counting then.
+        until = min(self.now, req.closed_at) if req.closed_at is not None else self.now
+        pipeline = summarise_pipeline(events, until)
         spec_changes = 0
         if req.id is not None:
             for event in self.store.timeline("requisition", req.id):
