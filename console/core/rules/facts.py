@@ -280,7 +280,9 @@ class Estimate:
         """The estimate with its sample and source, as a criterion shows it ("42 days, 6 similar fills, 24–55")."""
         spread = f", {self.low}–{self.high}" if self.low is not None and self.high is not None else ""
         if self.source != "history":
-            few = {0: "no comparable fills", 1: "only 1 comparable fill"}.get(self.sample, f"only {self.sample} comparable fills")
+            few = {0: "no comparable fills", 1: "only 1 comparable fill"}.get(
+                self.sample, f"only {self.sample} comparable fills"
+            )
             return f"{self.days} days, the SHRM benchmark (the team has {few})"
         what = {"similar": "similar fills", "grade": f"grade {self.grade} fills", "team": "fills, the whole team"}
         return f"{self.days} days, the team's median of {self.sample} {what.get(self.basis, 'fills')}{spread}"
