@@ -16,7 +16,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
-from mediation_console.console.core.config import load_settings, save_setting, settings_path
+from mediation_console.console.core.config import load_settings, save_setting, settings_path, user_themes_dir
 from mediation_console.console.core.crash_log import record_crash
 from mediation_console.console.core.replication import Replicator
 from mediation_console.console.core.services import Services
@@ -34,6 +34,7 @@ from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
 from mediation_console.screens.team import TeamScreen
 from mediation_console.screens.track_record import TrackRecordScreen
+from mediation_console.screens.user_themes import load_theme_files
 from mediation_console.screens.widgets.inert_lines import InertLines
 
 if TYPE_CHECKING:
@@ -204,6 +205,7 @@ class MediationApp(App[None]):
     def on_mount(self) -> None:
         settings = load_settings()
         self.apply_user_keymap(settings.get("keymap"))
+        self.load_user_themes()
         theme = settings.get("theme")
         if isinstance(theme, str) and theme in self.available_themes:
             self.theme = theme
@@ -236,6 +238,17 @@ class MediationApp(App[None]):
                 severity="warning",
                 timeout=20,
                 markup=False,  # the entries quote what the settings file says
+            )
+
+    def load_user_themes(self) -> None:
+        """Registers the theme files in the config folder (ctrl+t offers them); a file that is not a theme
+        is named with what is wrong in one warning, and the console starts as usual."""
+        found = load_theme_files(user_themes_dir())
+        for theme in found.themes:
+            self.register_theme(theme)
+        if found.problems:
+            self.notify(
+                "\n".join(found.problems), title="Theme not loaded", severity="warning", timeout=20, markup=False
             )
 
     def _show_replication(self) -> None:

@@ -53,6 +53,11 @@ def settings_path() -> Path:
     return Path(override) if override else config_dir() / "settings.json"
 
 
+def user_themes_dir() -> Path:
+    """The lead's own theme files (`*.toml`), in a `themes` folder beside the settings file."""
+    return settings_path().parent / "themes"
+
+
 def load_settings() -> dict[str, Any]:
     try:
         data = json.loads(settings_path().read_text(encoding="utf-8"))
