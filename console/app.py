@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from mediation_console.console.core.config import load_settings, save_setting, s
 from mediation_console.console.core.crash_log import record_crash
 from mediation_console.console.core.replication import Replicator
 from mediation_console.console.core.services import Services
-from mediation_console.db.store import Store
+from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import inert, inert_line
 from mediation_console.screens.base import READONLY_MESSAGE, TEAM_KEY
 from mediation_console.screens.commands import Command, CommandsProvider, bindings, register
@@ -164,6 +166,9 @@ class MediationApp(App[None]):
         # them (db.text.inert's rule, the same as the exports'). Textual keeps its line filters here.
         self._filters.append(InertLines())
         self.store = store
+        # The damaged-row scan (db.damage.scan) in a worker: one at a time, see _scan_for_damage.
+        self._damage_scan_lock = threading.Lock()
+        self._damage_scan_running = self._damage_rescan = False
         self.rules_path = Path(rules_path) if rules_path else None
         self._now = now or store.now
         # What every screen works through: one Mediator (with --rules) for grades, scorecards and proposals.
@@ -215,6 +220,7 @@ class MediationApp(App[None]):
             return
         self.switch_mode(MODES[0].name)
         self.call_after_refresh(self._warm_up_rules)
+        self.call_after_refresh(self._scan_for_damage)
         self._outside_version = self.store.outside_version()
         self.set_interval(OUTSIDE_WRITES_EVERY, self._notice_outside_writes)
         if self.replication is not None:
@@ -285,6 +291,30 @@ class MediationApp(App[None]):
             content, (" · ", "dim"), (line, "bold reverse") if self._replication_stopped else (line, "dim")
         )
 
+    def _scan_for_damage(self) -> None:
+        """Finds, in a worker, the damaged rows SQL can see (db.damage): every screen's notice names
+        them at once, even rows no screen has read yet (a bogus status hides a row from the open queue)."""
+
+        # One scan at a time (on a big file it reads a few columns of every row): a write noticed while
+        # one runs makes it scan once more when done, never a pile of scans.
+        with self._damage_scan_lock:
+            if self._damage_scan_running:
+                self._damage_rescan = True
+                return
+            self._damage_scan_running = True
+
+        def scan() -> None:
+            while True:
+                with contextlib.suppress(StoreError):
+                    self.store.scan_for_damage(in_background=True)
+                with self._damage_scan_lock:
+                    if not self._damage_rescan:
+                        self._damage_scan_running = False
+                        return
+                    self._damage_rescan = False
+
+        self.run_worker(scan, thread=True, group="damage-scan", exit_on_error=False)
+
     def _notice_outside_writes(self) -> None:
         """Another console or a CLI import committed to the file: the screen on show reloads what it
         shows (a form open on top keeps what the user typed); hidden screens reload on their return."""
@@ -295,6 +325,7 @@ class MediationApp(App[None]):
         if version == self._outside_version:
             return
         self._outside_version = version
+        self._scan_for_damage()  # another tool may have written (or mended) a damaged row
         for screen in self.screen_stack:
             reload = getattr(screen, "reload_after_outside_write", None)
             if callable(reload):

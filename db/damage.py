@@ -10,15 +10,21 @@ terminal or an export. Screens and exports say how many rows were left out and w
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import json
 import re
 import threading
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
+from mediation_console.db import models
 from mediation_console.db.text import inert_line
 
 DOCTOR_HINT = "`mediate doctor` lists them"
@@ -90,6 +96,7 @@ class DamageRegister:
     def __init__(self) -> None:
         self._rows: dict[tuple[str, int | None], DamagedRow] = {}
         self._lock = threading.Lock()
+        self._scanned: set[tuple[str, int | None]] = set()  # the rows the last scan found
         self.version = 0  # goes up with every change: a notice redraws only when it moved
 
     def record(self, table: str, data: Mapping[str, Any], error: BaseException, field: str = "") -> DamagedRow:
@@ -98,11 +105,23 @@ class DamageRegister:
         field = field or found
         row_id = data.get("id")
         damaged = DamagedRow(table, row_id if isinstance(row_id, int) else None, store_code(data), field, problem)
-        with self._lock:
-            if self._rows.get((table, damaged.row_id)) != damaged:
-                self._rows[(table, damaged.row_id)] = damaged
-                self.version += 1
+        self.note(damaged)
         return damaged
+
+    def note(self, damaged: DamagedRow) -> None:
+        with self._lock:
+            if self._rows.get((damaged.table, damaged.row_id)) != damaged:
+                self._rows[(damaged.table, damaged.row_id)] = damaged
+                self.version += 1
+
+    def scanned(self, found: set[tuple[str, int | None]]) -> None:
+        """After a scan (see `scan`): the rows an earlier scan noted that this one no longer finds were
+        mended by another tool meanwhile, so they come off (rows a read noted stay until read cleanly)."""
+        with self._lock:
+            for key in self._scanned - found:
+                if self._rows.pop(key, None) is not None:
+                    self.version += 1
+            self._scanned = set(found)
 
     def clear(self, table: str, row_id: Any) -> None:
         if not self._rows:
@@ -153,3 +172,126 @@ def summary(rows: list[DamagedRow], limit: int = 10) -> str:
         named += f" and {len(rows) - limit} more"
     n = len(rows)
     return f"left out {n} damaged row{'s' if n != 1 else ''}: {named}; left as stored, {DOCTOR_HINT}"
+
+
+# The records and the model each is read back through (the Store's readers, `scan` and doctor use them).
+RECORD_MODELS: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("people", models.Person),
+    ("requisitions", models.Requisition),
+    ("pipeline_events", models.PipelineEvent),
+    ("disputes", models.Dispute),
+    ("expectations", models.Expectation),
+    ("commitments", models.Commitment),
+    ("standups", models.Standup),
+    ("standup_items", models.StandupItem),
+)
+# How many rows `scan` reads per table at most (a notice names five; `mediate doctor` lists them all).
+SCANNED_PER_TABLE = 1000
+
+
+def json_fields(model: type[BaseModel]) -> set[str]:
+    """The fields stored as JSON text: those whose type is a list or a dict (optional or not)."""
+    names = set()
+    for name, info in model.model_fields.items():
+        if any(typing.get_origin(option) in (list, dict) or option in (list, dict) for option in _options(info)):
+            names.add(name)
+    return names - {"items"}  # a standup's items are rows of standup_items, read there
+
+
+def _options(info: FieldInfo) -> tuple[Any, ...]:
+    annotation = info.annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
+def suspect_conditions(model: type[BaseModel], columns: set[str]) -> list[str]:
+    """SQL conditions, one per field of `model` stored in `columns`, that hold for a row the model may
+    refuse, read from the model's own fields: a value outside its enum, a date or time SQLite cannot
+    parse, JSON that does not parse, a text over its max_length, a number out of its bounds or not a
+    number, NULL where the field takes none. Wide on purpose: each row they find is then read through
+    the model, which has the last word (a suspect row it accepts is not damaged)."""
+    conditions = []
+    for name, info in model.model_fields.items():
+        if name not in columns or name == "id":
+            continue
+        options = _options(info)
+        optional = type(None) in options
+        kinds = [option for option in options if option is not type(None)]
+        kind = kinds[0] if len(kinds) == 1 else None
+        column = f'"{name}"'
+        is_json = name in json_fields(model)
+        found = [] if optional or is_json else [f"{column} IS NULL"]
+        if is_json:
+            found.append(f"NOT json_valid({column})")
+        elif isinstance(kind, type) and issubclass(kind, enum.Enum):
+            values = ", ".join("'" + str(member.value).replace("'", "''") + "'" for member in kind)
+            found.append(f"{column} NOT IN ({values})")
+        elif kind is dt.datetime:
+            found.append(f"datetime({column}) IS NULL")
+        elif kind is dt.date:
+            found.append(f"date({column}) IS NULL")
+        elif kind in (int, float):
+            found.append(f"typeof({column}) NOT IN ('integer', 'real', 'null')")
+        for rule in info.metadata:
+            if (limit := getattr(rule, "max_length", None)) is not None:
+                found.append(f"length({column}) > {int(limit)}")
+            if (least := getattr(rule, "ge", None)) is not None:
+                found.append(f"{column} < {least!r}")
+            if (most := getattr(rule, "le", None)) is not None:
+                found.append(f"{column} > {most!r}")
+        if found:
+            # NULL in an optional field is fine: only a value is judged.
+            either = " OR ".join(found)
+            conditions.append(f"({either})" if not optional else f"({column} IS NOT NULL AND ({either}))")
+    return conditions
+
+
+def refusal(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseException, str] | None:
+    """(the error, the field when the error cannot name it) when `model` refuses the stored row `data`
+    (its JSON fields decoded first, as the Store's readers do), else None."""
+    for name in json_fields(model):
+        text = data.get(name)
+        if text is None or text == "":
+            data.pop(name, None)  # none stored: the Store reads it as empty (the field's default)
+        elif isinstance(text, str):
+            try:
+                data[name] = json.loads(text)
+            except ValueError as exc:
+                return exc, name
+    try:
+        model.model_validate(data, context=models.STORED)
+    except ValidationError as exc:
+        return exc, ""
+    return None
+
+
+def scan(conn: Any, register: DamageRegister) -> int:
+    """Notes in `register` the damaged rows of every record table, found by SQL (`suspect_conditions`)
+    and confirmed by their model, without any screen reading them: a screen says at once that rows are
+    left out, even rows no read of it has met yet (a bogus status hides a row from the open queue).
+    Damage SQL cannot see (a check only the model makes) is noted when a read meets it. Rows an earlier
+    scan noted that this one no longer finds were mended meanwhile and come off. Returns how many."""
+    found: set[tuple[str, int | None]] = set()
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table, model in RECORD_MODELS:
+        if table not in tables:
+            continue
+        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        conditions = suspect_conditions(model, columns)
+        if not conditions:
+            continue
+        cursor = conn.execute(
+            f"SELECT * FROM {table} WHERE {' OR '.join(conditions)} ORDER BY id LIMIT {SCANNED_PER_TABLE}"
+        )
+        names = [column[0] for column in cursor.description]
+        for values in cursor.fetchall():
+            data = dict(zip(names, values, strict=True))
+            refused = refusal(model, data)
+            if refused is None:
+                continue
+            error, field = refused
+            damaged = register.record(table, data, error, field=field)
+            found.add((table, damaged.row_id))
+    register.scanned(found)
+    return len(found)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import types
-import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,18 +25,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mediation_console.db import audit
-from mediation_console.db.damage import problem_text, store_code
+from mediation_console.db.damage import RECORD_MODELS, json_fields, problem_text, store_code
 from mediation_console.db.models import (
     OPEN_DISPUTE_STATUSES,
     STORED,
-    Commitment,
-    Dispute,
-    Expectation,
-    Person,
-    PipelineEvent,
-    Requisition,
-    Standup,
-    StandupItem,
 )
 from mediation_console.db.schema import FACTS_BACKFILL_STATEMENTS, REQUISITIONS_FTS_FILL, SCHEMA_VERSION, run_migration
 from mediation_console.db.text import inert_line
@@ -168,30 +158,8 @@ def _row_named(text: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-# The records and the model each is read back through (the Store's own readers use the same models).
-RECORD_MODELS: tuple[tuple[str, type[BaseModel]], ...] = (
-    ("people", Person),
-    ("requisitions", Requisition),
-    ("pipeline_events", PipelineEvent),
-    ("disputes", Dispute),
-    ("expectations", Expectation),
-    ("commitments", Commitment),
-    ("standups", Standup),
-    ("standup_items", StandupItem),
-)
 # How many invalid records are listed one by one per table (the rest are counted).
 LISTED_PER_TABLE = 20
-
-
-def _json_fields(model: type[BaseModel]) -> set[str]:
-    """The fields stored as JSON text: those whose type is a list or a dict (optional or not)."""
-    names = set()
-    for name, info in model.model_fields.items():
-        annotation = info.annotation
-        options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
-        if any(typing.get_origin(option) in (list, dict) or option in (list, dict) for option in options):
-            names.add(name)
-    return names - {"items"}  # a standup's items are rows of standup_items, checked there
 
 
 def _batches(conn: sqlite3.Connection, table: str, size: int = 5000) -> Iterator[list[sqlite3.Row]]:
@@ -211,11 +179,11 @@ def check_records(conn: sqlite3.Connection) -> list[Problem]:
     for table, model in RECORD_MODELS:
         if table not in tables:
             continue
-        json_fields = _json_fields(model) & {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        stored_json = json_fields(model) & {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         listed = hidden = 0
         for rows in _batches(conn, table):
             for row in rows:
-                found = _record_problems(table, model, dict(row), json_fields)
+                found = _record_problems(table, model, dict(row), stored_json)
                 if not found:
                     continue
                 if listed < LISTED_PER_TABLE:
@@ -229,11 +197,11 @@ def check_records(conn: sqlite3.Connection) -> list[Problem]:
     return problems
 
 
-def _record_problems(table: str, model: type[BaseModel], data: dict[str, Any], json_fields: set[str]) -> list[Problem]:
+def _record_problems(table: str, model: type[BaseModel], data: dict[str, Any], stored_json: set[str]) -> list[Problem]:
     row_id = data.get("id")
     label = f" ({code})" if (code := store_code(data)) else ""
     problems = []
-    for name in json_fields:
+    for name in stored_json:
         text = data.get(name)
         if isinstance(text, str):
             try:

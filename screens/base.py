@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from mediation_console.db import damage
 from mediation_console.screens.widgets.contrast import readable_hex
 
 if TYPE_CHECKING:
@@ -120,6 +121,7 @@ class ModeScreen(Screen[None]):
         yield Header()
         if self.mediation.store.readonly:
             yield Static(READONLY_MESSAGE, id="readonly-banner")
+        yield DamageNotice()
         yield from self.compose_body()
         yield ModeFooter()
 
@@ -129,6 +131,32 @@ class ModeScreen(Screen[None]):
     def can_write(self) -> bool:
         """False (with a toast) when the database is read-only; call at the top of every write."""
         return self.mediation.can_write()
+
+
+class DamageNotice(Static):
+    """Says, while there are any, how many rows of the file its reads left out as damaged and which
+    (db.damage: their model refuses them), and that `mediate doctor` lists them. It watches the Store's
+    register, so rows met by a worker or another screen show as soon as they are met."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="damage-notice", markup=False)
+        self._version = -1
+
+    def on_mount(self) -> None:
+        self.check()
+        self.set_interval(DAMAGE_CHECK_EVERY, self.check)
+
+    def check(self) -> None:
+        register = self.app.store.damage  # type: ignore[attr-defined]
+        if register.version == self._version:
+            return
+        self._version = register.version
+        text = damage.notice(register.rows())
+        self.update(text)
+        self.set_class(bool(text), "-shown")
+
+
+DAMAGE_CHECK_EVERY = 0.5  # seconds
 
 
 def _is_colour(value: str) -> bool:

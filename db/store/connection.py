@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from mediation_console.db import audit as audit_chain
 from mediation_console.db import safe_file
 from mediation_console.db.damage import DamagedRow, DamageRegister
+from mediation_console.db.damage import scan as damage_scan
 from mediation_console.db.models import (
     REQUISITION_DERIVED,
     STORED,
@@ -528,6 +529,19 @@ class StoreConnection:
         """The record, or None when there is none or it is damaged (then noted in `self.damage`)."""
         row = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (id_,)).fetchone()
         return None if row is None else self._model(model, table, dict(row))
+
+    def scan_for_damage(self, *, in_background: bool = False) -> int:
+        """Notes in `self.damage` the damaged rows of every record table (db.damage.scan: found by SQL,
+        confirmed by their model), before any screen reads them: a screen can say at once that rows are
+        left out. `in_background` (from a worker thread) reads on
+        a connection of its own, so a screen's count interrupting the shared reader never stops the scan."""
+        if not in_background:
+            return damage_scan(self.conn, self.damage)
+        with self.background_reader() as reader:
+            try:
+                return damage_scan(reader.conn, self.damage)
+            except sqlite3.Error as exc:
+                raise StoreError(f"The database could not be read: {exc}") from None
 
     def _model(self, model: type[M], table: str, data: dict[str, Any]) -> M | None:
         """`data` (a stored row) as its model, or None when the model refuses it: the row is damaged

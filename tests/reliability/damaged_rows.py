@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mediation_console.db import demo
-from mediation_console.db.doctor import RECORD_MODELS
+from mediation_console.db.damage import RECORD_MODELS
 from mediation_console.db.models import STORED
 from mediation_console.db.store import Store
 

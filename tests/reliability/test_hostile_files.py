@@ -188,6 +188,8 @@ async def test_the_console_opens_a_read_only_database_with_a_banner_and_refuses_
             await pilot.pause()
             banner = app.screen.query_one("#readonly-banner", Static)
             assert str(banner.render()) == READONLY_MESSAGE
+            # Under the header, not over it (the header carries the title and the replication state).
+            assert banner.region.y > app.screen.query_one("Header").region.bottom - 1
             screen = app.screen
             await pilot.press("n")  # a new requisition: refused with a toast, no form opens
             await pilot.pause()
