@@ -56,7 +56,7 @@ def commitments(state: CliState, owner: str | None, fmt: str | None, output: str
         return
     target = Path(output).expanduser()
     try:
-        write_private(target, content, protect=[state.db_path], force=force)
+        write_private(target, content, protect=[state.db_path], force=force, what="digest")
     except UnsafeTarget as exc:
         raise EnvironmentProblem(str(exc)) from None
     except OSError as exc:

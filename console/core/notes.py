@@ -560,11 +560,13 @@ def write_private(
     *,
     protect: Iterable[str | os.PathLike[str] | None] = (),
     force: bool = False,
+    what: str = "notes",
 ) -> Path:
     """Writes an export readable by the owner only (0600) through `db.safe_file`: never onto the
     database in `protect` or its side files, never through a symlink, an existing file only with
-    `force`, and swapped in whole so a full disk leaves the previous notes as they were."""
-    return safe_file.write_file(path, content, protect=protect, force=force, what="notes")
+    `force`, and swapped in whole so a full disk leaves the previous file as it was. `what` names the
+    export in a refusal ("... name another file for the digest")."""
+    return safe_file.write_file(path, content, protect=protect, force=force, what=what)
 
 
 __all__ = [
