@@ -555,6 +555,8 @@ class DisputesScreen(ModeScreen):
             grid.add_row(side, Text.assemble(("gives ", "bold"), "; ".join(gives)))
             grid.add_row("", Text.assemble(("gets ", "bold"), "; ".join(gets)))
         grid.add_row("Criterion", Text.assemble(proposal.criterion, ": ", (str(proposal.criterion_value), "bold")))
+        for i, line in enumerate(getattr(proposal, "interest_lines", tuple)()):
+            grid.add_row("Interests" if i == 0 else "", line)
         for i, c in enumerate(commitments):
             grid.add_row(
                 "Commits" if i == 0 else "",

@@ -158,6 +158,8 @@ def _explain_dispute(mediator: Mediator, dispute: Dispute) -> None:
                 click.echo(f"   {SIDE_LABELS[side]} gives: {gives}")
                 click.echo(f"   {SIDE_LABELS[side]} gets:  {gets}")
             click.echo(f"   Criterion: {proposal.criterion}: {proposal.criterion_value}")
+            for restated in proposal.interest_lines():
+                click.echo(f"   Interests: {restated}")
             for planned in proposal.commitments:
                 click.echo(f"   Commitment ({planned.owner}, due {planned.due:%a %d %b}): {planned.text}")
             click.echo(f"   Review on {proposal.review_date:%a %d %b %Y}")
@@ -200,6 +202,8 @@ def _explain_dispute_json(mediator: Mediator, dispute: Dispute) -> None:
                 recruiting_gets=list(proposal.recruiting_gets),
                 criterion={"title": proposal.criterion, "value": proposal.criterion_value},
                 matched=list(proposal.matched),
+                interests=[i.as_dict() for i in proposal.interests],
+                interest_adjustment=proposal.interest_adjustment,
                 commitments=[
                     {
                         "owner": c.owner,

@@ -44,6 +44,8 @@ class NotesProposal(BaseModel):
     recruiting_gives: str = ""
     recruiting_gets: str = ""
     criterion: str = ""
+    # How it meets each side's stated interest, in their words ("Meets Tom's 'keep Lumen happy': ...").
+    interests: list[str] = Field(default_factory=list)
     accepted: bool = False  # False: the rules' top proposal, not (yet) accepted
 
 
@@ -162,8 +164,14 @@ def _proposal(raw: Any, accepted: bool) -> NotesProposal:
         recruiting_gives=text("recruiting_gives"),
         recruiting_gets=text("recruiting_gets"),
         criterion=text("criterion_text", "criterion"),
+        interests=[_words(line) for line in _interest_lines(raw)],
         accepted=accepted,
     )
+
+
+def _interest_lines(raw: Any) -> tuple[str, ...]:
+    lines = getattr(raw, "interest_lines", None)
+    return tuple(lines()) if callable(lines) else ()
 
 
 def _words(value: Any) -> str:

@@ -453,6 +453,11 @@ class Template:
         return cls(text=text, parts=tuple(parts), symbols=frozenset(symbols))
 
     def render(self, facts: Facts) -> str:
+        return "".join(self.pieces(facts))
+
+    def pieces(self, facts: Facts) -> list[str]:
+        """The text filled from the facts in its pieces, each literal and each filled value in turn (`render`
+        joins them): the literals are the same for every dispute, so work done on them can be kept."""
         out = []
         for literal, name, formatter in self.parts:
             out.append(literal)
@@ -464,4 +469,4 @@ class Template:
                     out.append(formatter(value))
                 else:
                     out.append(format_value(value))
-        return "".join(out)
+        return out

@@ -64,6 +64,9 @@ REQUIRED_CONSTANTS: dict[str, float] = {
     "words_cap": 4.5,
     "prior_weight": 1.0,
     "diagnosis_weight": 1.0,
+    # Interests restated (interests.py): a proposal's rank adds interest_weight for each side whose stated
+    # interest it meets, so one that meets neither ranks below an otherwise equal one that meets either.
+    "interest_weight": 1.0,
 }
 
 

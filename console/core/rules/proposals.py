@@ -12,6 +12,7 @@ from typing import Any
 from mediation_console.console.core.calendar import BusinessCalendar
 from mediation_console.console.core.follow_through import WINDOW_DAYS
 from mediation_console.console.core.rules.diagnosis import Diagnosis
+from mediation_console.console.core.rules.interests import InterestMet, plain_text, restate_all, text_of
 from mediation_console.console.core.rules.pack import SIDES, Pack, ProposalRule, say
 from mediation_console.console.core.rules.record import NO_RECORD, RuleRecord, learned_adjustment
 
@@ -93,6 +94,13 @@ class Proposal:
     # The rule's own record in this team (record.py) and what it added to rank_score.
     record: RuleRecord = NO_RECORD
     record_adjustment: float = 0.0
+    # Each side's stated interest against this proposal (interests.py), and what meeting them added to rank_score.
+    interests: tuple[InterestMet, ...] = ()
+    interest_adjustment: float = 0.0
+
+    def interest_lines(self) -> tuple[str, ...]:
+        """ "Meets Tom's 'keep Lumen happy': ..." for each stated interest, met or not."""
+        return tuple(i.sentence() for i in self.interests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,11 +202,30 @@ def consider(
     record_pct, learned = learned_adjustment(
         record, neutral, pack.constant("rule_record_prior"), pack.constant("rule_record_weight")
     )
-    rank_score = strength + pack.constant("track_record_weight") * mean_reliability + diagnosis_part + learned
+    # Each text filled with its words (interests.text_of reads the pack's fixed wording once, not per dispute).
+    sales_gives_read = tuple(text_of(t, facts) for t in rule.sales_gives)
+    sales_gets_read = tuple(text_of(t, facts) for t in rule.sales_gets)
+    recruiting_gives_read = tuple(text_of(t, facts) for t in rule.recruiting_gives)
+    recruiting_gets_read = tuple(text_of(t, facts) for t in rule.recruiting_gets)
+    title_read = text_of(rule.title_text, facts) if rule.title_text is not None else plain_text(title)
+    # What a side is handed: what it gets, what the other side gives, then the title.
+    interests = restate_all(
+        facts,
+        (*sales_gets_read, *recruiting_gives_read, title_read),
+        (*recruiting_gets_read, *sales_gives_read, title_read),
+    )
+    weight = pack.constant("interest_weight")
+    met = sum(1 for i in interests if i.met)
+    interest_part = weight * met
+    for interest in interests:
+        why.append(f"{'+' + format(weight, 'g') if interest.met else '+0'}: {interest.sentence()}")
+    rank_score = (
+        strength + pack.constant("track_record_weight") * mean_reliability + diagnosis_part + learned + interest_part
+    )
     why.append(f"its record: {record.sentence()} (kept rate with the prior {record_pct:.0f}%) -> {learned:+.2f}")
     why.append(
         f"strength {strength:g}; track record {mean_reliability * 100:.0f}%; diagnosis {category_score:g}; "
-        f"record {learned:+.2f} -> rank score {rank_score:.2f}"
+        f"record {learned:+.2f}; interests met {met} of {len(interests)} {interest_part:+g} -> rank score {rank_score:.2f}"
     )
     category = pack.categories.get(rule.category)
     proposal = Proposal(
@@ -206,10 +233,10 @@ def consider(
         title=title,
         category=rule.category,
         mode=rule.mode,
-        sales_gives=tuple(say(t, facts) for t in rule.sales_gives),
-        sales_gets=tuple(say(t, facts) for t in rule.sales_gets),
-        recruiting_gives=tuple(say(t, facts) for t in rule.recruiting_gives),
-        recruiting_gets=tuple(say(t, facts) for t in rule.recruiting_gets),
+        sales_gives=tuple(text for text, _words in sales_gives_read),
+        sales_gets=tuple(text for text, _words in sales_gets_read),
+        recruiting_gives=tuple(text for text, _words in recruiting_gives_read),
+        recruiting_gets=tuple(text for text, _words in recruiting_gets_read),
         criterion=rule.criterion,
         criterion_value=rule.criterion_value.render(facts),
         commitments=tuple(commitments),
@@ -222,6 +249,8 @@ def consider(
         recruiting_fallback=category.recruiting_fallback if category else "",
         record=record,
         record_adjustment=learned,
+        interests=interests,
+        interest_adjustment=interest_part,
     )
     return Consideration(rule.id, title, True, tuple(why), proposal)
 

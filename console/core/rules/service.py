@@ -31,6 +31,7 @@ from mediation_console.console.core.rules.facts import (
     summarise_pipeline,
     wording_facts,
 )
+from mediation_console.console.core.rules.interests import INTERESTS
 from mediation_console.console.core.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
 from mediation_console.console.core.rules.proposals import (
     PARTIES_BY_SIDE,
@@ -497,6 +498,7 @@ class Mediator:
         facts[PARTIES_BY_SIDE] = by_side
         facts.update(self._credit_facts(req))
         facts.update(wording_facts(facts))
+        facts[INTERESTS] = {"sales": dispute.sales_interest, "recruiting": dispute.recruiting_interest}
         return facts, track
 
     def _team_fill_facts(self) -> dict[str, Any]:
