@@ -119,7 +119,7 @@ from mediation_console.db.models import (
 from mediation_console.db.short_transactions import ShortTransactions
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import find_bidi, find_control
-from mediation_console.db.words import closest_name
+from mediation_console.db.words import closest_name, plural
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -1608,7 +1608,7 @@ class _Importer:
                 RowProblem(
                     rownum,
                     "",
-                    f"{len(cells)} cells but the header has {self.width} "
+                    f"{plural(len(cells), 'cell')} but the header has {self.width} "
                     "(a comma inside a value needs the value in quotes)",
                 )
             )
@@ -2074,7 +2074,7 @@ def _committed(written: dict[str, int], batches: ShortTransactions) -> str:
         return "nothing was written (import the file again)"
     return (
         f"the import had committed {batches.commits} whole part{'s' if batches.commits != 1 else ''} of it "
-        f"before: {written['created']:,} requisitions created and {written['updated']:,} updated, each with its "
+        f"before: {plural(written['created'], 'requisition')} created and {written['updated']:,} updated, each with its "
         "audit row; import the same file again to finish it (what was committed is kept, not doubled)"
     )
 

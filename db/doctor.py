@@ -139,7 +139,15 @@ def check_search_index(conn: sqlite3.Connection) -> list[Problem]:
         )
     hidden = len(stale) + len(extra) - len(problems)
     if hidden > 0:
-        problems.append(Problem("search index", FTS_TABLE, None, f"and {hidden} more rows like these", repairable=True))
+        problems.append(
+            Problem(
+                "search index",
+                FTS_TABLE,
+                None,
+                f"and {hidden} more {'row' if hidden == 1 else 'rows'} like these",
+                repairable=True,
+            )
+        )
     return problems
 
 
@@ -192,7 +200,14 @@ def check_records(conn: sqlite3.Connection) -> list[Problem]:
                 else:
                     hidden += 1
         if hidden:
-            problems.append(Problem("records", table, None, f"and {hidden} more records its model refuses"))
+            problems.append(
+                Problem(
+                    "records",
+                    table,
+                    None,
+                    f"and {hidden} more {'record' if hidden == 1 else 'records'} its model refuses",
+                )
+            )
     problems.extend(_audit_row_problems(conn))
     return problems
 

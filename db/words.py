@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     """`n` and the word in the number it takes: plural(1, "dispute") is "1 dispute", plural(2, "dispute")
-    "2 disputes"; `many` spells an irregular plural ("people")."""
-    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+    "2 disputes", plural(1200, "row") "1,200 rows"; `many` spells an irregular plural ("people")."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
 
 
 def days_ago(days: int) -> str:
@@ -32,6 +32,14 @@ def days_away(days: int) -> str:
     return f"in {plural(days, 'day')}"
 
 
+def until(days: int) -> str:
+    """Where a date lies from today, to follow "is": "today", "tomorrow", "in 3 days", "yesterday",
+    "8 days past" (never "-8 days away")."""
+    if days < -1:
+        return f"{plural(-days, 'day')} past"
+    return days_away(days)
+
+
 def old(days: int) -> str:
     """How old something is, as a phrase that follows a noun: "opened today", "3 days old"."""
     return "new today" if days <= 0 else f"{plural(days, 'day')} old"
@@ -45,4 +53,4 @@ def closest_name(name: str, names: Iterable[str], cutoff: float = 0.75) -> str |
     return spelled[close[0]] if close else None
 
 
-__all__ = ["plural", "days_ago", "days_away", "old", "closest_name"]
+__all__ = ["plural", "days_ago", "days_away", "until", "old", "closest_name"]

@@ -29,6 +29,7 @@ from mediation_console.db.models import (
     Requisition,
 )
 from mediation_console.db.store import EditConflict, StoreError
+from mediation_console.db.words import old
 from mediation_console.screens.base import ModeScreen, SizedTable, text_width
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.dispute_accept import DraftCommitment, ResolveDispute
@@ -482,8 +483,7 @@ class DisputesScreen(ModeScreen):
             ("  ·  severity ", "dim"),
             f"{d.severity} {SEVERITY_WORDS[d.severity]}",
             ("  ·  ", "dim"),
-            age_text(d.opened_at, d.closed_at or self._now()),
-            (" old", "dim"),
+            old(max(0, ((d.closed_at or self._now()) - d.opened_at).days)) if d.opened_at else "",
         )
         parts: list[Any] = [head, state]
         if req is not None:

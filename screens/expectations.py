@@ -20,6 +20,7 @@ from mediation_console.console.core.metric_registry import definition
 from mediation_console.console.core.metrics import Measurement, Verdict, measure_all
 from mediation_console.db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
 from mediation_console.db.store import EditConflict, StoreError
+from mediation_console.db.words import plural
 from mediation_console.screens.base import ModeScreen, SizedTable
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.commitment_form import CancelCommitment, CommitmentForm
@@ -532,13 +533,17 @@ class ExpectationsScreen(ModeScreen):
             body = Text(measurement.summary, style="bold")
         else:
             colour = self.theme_colour(VERDICT_STYLES[measurement.verdict])
-            breaches = f" · {measurement.breach_count:,} breaches" if measurement.breach_count else " · no breaches"
+            breaches = (
+                f" · {plural(measurement.breach_count, 'breach', 'breaches')}"
+                if measurement.breach_count
+                else " · no breaches"
+            )
             body = Text.assemble(
                 (measurement.summary, "bold"),
                 " · ",
                 (measurement.verdict_label, f"bold {colour}" if colour else "dim"),
                 # Staleness is a snapshot; every other metric covers its window.
-                " · right now" if spec.snapshot else f" · over {expectation.window_days} days",
+                " · right now" if spec.snapshot else f" · over {plural(expectation.window_days, 'day')}",
                 breaches,
             )
         summary.update(

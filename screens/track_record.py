@@ -24,6 +24,7 @@ from mediation_console.console.core.track_record import (
     sort_records,
     track_record,
 )
+from mediation_console.db.words import plural
 from mediation_console.screens.base import ModeScreen, SizedTable, text_width
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.modals import PersonPickerModal, PickerModal
@@ -431,7 +432,7 @@ class TrackRecordScreen(ModeScreen):
                 else "",
                 "\n",
                 (
-                    f"{record.disputes_raised} disputes raised · {record.disputes_resolved} resolved"
+                    f"{plural(record.disputes_raised, 'dispute')} raised · {record.disputes_resolved} resolved"
                     + (
                         f" in a median {record.median_days_to_resolve:.1f} days"
                         if record.median_days_to_resolve is not None

@@ -278,9 +278,9 @@ def audit_verify(state: CliState, against: str | None) -> None:
     for problem in report.problems:
         click.echo(f"problem: {problem}")
     if not report.ok:
-        click.echo(f"The audit chain is broken ({report.rows:,} rows read).")
+        click.echo(f"The audit chain is broken ({plural(report.rows, 'row')} read).")
         sys.exit(EXIT_REJECTED)
-    click.echo(f"The audit chain is intact: {report.rows:,} rows, head {report.head}")
+    click.echo(f"The audit chain is intact: {plural(report.rows, 'row')}, head {report.head}")
 
 
 @audit_group.command("head")

@@ -30,6 +30,7 @@ from mediation_console.db.csv_import import (
 )
 from mediation_console.db.presets import preset_names
 from mediation_console.db.store import StoreError
+from mediation_console.db.words import plural
 
 
 class _TerminalProgress:
@@ -40,9 +41,9 @@ class _TerminalProgress:
 
     def __call__(self, done: int, total: int | None) -> None:
         if total is None:
-            text = f"checking… {done:,} rows"
+            text = f"checking… {plural(done, 'row')}"
         else:
-            text = f"writing… {done:,} of {total:,} rows"
+            text = f"writing… {done:,} of {plural(total, 'row')}"
         click.echo(f"\r{text:<40}", file=raw_stderr(), nl=False)
         self.shown = True
 

@@ -27,6 +27,7 @@ from mediation_console.console.core.replication import (
     Replicator,
 )
 from mediation_console.db import safe_file
+from mediation_console.db.words import plural
 
 
 def _replica(state: CliState, given: str | None) -> Replica:
@@ -160,9 +161,11 @@ def _print_status(replica: Replica, store: Any) -> None:
         click.echo(f"restorable     back to {_local(contents.oldest)} (mediate restore --at TIME)")
     else:
         click.echo("last copied    never")
-    click.echo(f"this database  {status.live_head.event_id:,} changes (audit head {status.live_head})")
+    click.echo(f"this database  {plural(status.live_head.event_id, 'change')} (audit head {status.live_head})")
     if status.replica_head is not None:
-        click.echo(f"the replica    {status.replica_head.event_id:,} changes (audit head {status.replica_head})")
+        click.echo(
+            f"the replica    {plural(status.replica_head.event_id, 'change')} (audit head {status.replica_head})"
+        )
     if status.same_disk:
         click.echo("warning: the replica is on the same disk as the database: it will not survive a lost laptop")
     if status.diverged:
@@ -238,7 +241,7 @@ def restore(
     click.echo(f"Restored from {replica.shown} ({as_of})")
     click.echo(f"integrity      {report.integrity}")
     click.echo(f"schema         version {report.schema_version}")
-    click.echo(f"audit chain    {outcome.audit_rows:,} rows, head {report.audit_head}")
+    click.echo(f"audit chain    {plural(outcome.audit_rows, 'row')}, head {report.audit_head}")
     for table, n in report.counts.items():
         click.echo(f"{table:<14} {n:,}")
     for warning in report.warnings:

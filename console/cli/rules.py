@@ -15,6 +15,7 @@ from mediation_console.console.cli.common import (
     pass_state,
 )
 from mediation_console.console.core import config
+from mediation_console.db.words import plural
 
 if TYPE_CHECKING:
     from mediation_console.console.core.rules.service import Mediator
@@ -53,7 +54,14 @@ def check(state: CliState, packs: tuple[str, ...]) -> None:
     for warning in unreachable(pack):
         click.echo(f"warning: {warning}", err=True)
     names = ", ".join([shipped_pack_path().name, *(str(p) for p in to_check)])
-    click.echo(f"ok: {names} — {len(pack.criteria)} criteria, {len(pack.gates)} gates, {len(pack.proposals)} proposals")
+    counts = ", ".join(
+        [
+            plural(len(pack.criteria), "criterion", "criteria"),
+            plural(len(pack.gates), "gate"),
+            plural(len(pack.proposals), "proposal"),
+        ]
+    )
+    click.echo(f"ok: {names} — {counts}")
 
 
 @rules.command("explain")

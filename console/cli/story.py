@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from mediation_console.db.words import plural
 
 
 @click.group("story")
@@ -43,5 +44,5 @@ def load(state: CliState, path: str) -> None:
     disputes = ", ".join(f"{d.code} ({d.category.value})" for d in loaded.disputes) or "no dispute"
     click.echo(
         f"Story {Path(path).name} loaded into {db} at {loaded.now:%Y-%m-%d %H:%M}: {people}; {reqs}; "
-        f"{loaded.events} events; {disputes}"
+        f"{plural(loaded.events, 'event')}; {disputes}"
     )

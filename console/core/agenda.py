@@ -17,6 +17,7 @@ from mediation_console.console.core.norms import DEFAULT_TIME_TO_FILL_DAYS
 from mediation_console.db.defaults import NO_STALE_REQUISITION_DAYS
 from mediation_console.db.models import Commitment, Dispute, Expectation, Person, Requisition, StandupItem
 from mediation_console.db.store import Store, StoreError
+from mediation_console.db.words import plural
 
 if TYPE_CHECKING:
     from mediation_console.console.core.rules.service import Mediator
@@ -196,10 +197,6 @@ def _more(section: str, hidden: int, what: str, where: str) -> list[AgendaItem]:
     return [AgendaItem(section=section, title=f"+{hidden} more {what}", detail=where, more=hidden)]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def build_agenda(
     store: Store,
     now: dt.datetime | None = None,
@@ -261,7 +258,7 @@ def build_agenda(
             ]
         if theirs:
             on = sorted({codes[c.requisition_id] or "" for c in theirs if c.requisition_id in codes})
-            parts.append(f"kept {_plural(len(theirs), 'commitment')}" + (f" ({', '.join(on)})" if on else ""))
+            parts.append(f"kept {plural(len(theirs), 'commitment')}" + (f" ({', '.join(on)})" if on else ""))
             lines += [
                 f"Kept: {c.text}" + (f" ({codes[c.requisition_id]})" if c.requisition_id in codes else "")
                 for c in theirs
@@ -277,8 +274,8 @@ def build_agenda(
         )
     more_filled, more_kept = filled_total - len(filled), kept_total - len(kept)
     where = [
-        *([f"{_plural(more_filled, 'requisition')} filled (the queue, status filled)"] if more_filled > 0 else []),
-        *([f"{_plural(more_kept, 'commitment')} kept (the commitments list)"] if more_kept > 0 else []),
+        *([f"{plural(more_filled, 'requisition')} filled (the queue, status filled)"] if more_filled > 0 else []),
+        *([f"{plural(more_kept, 'commitment')} kept (the commitments list)"] if more_kept > 0 else []),
     ]
     items += _more(WINS, max(0, more_filled) + max(0, more_kept), "wins", "See " + " and ".join(where))
 
@@ -301,7 +298,7 @@ def build_agenda(
     for section, found, total in ((OVERDUE, overdue, overdue_total), (DUE_TODAY, due_today, due_total)):
         for c in found:
             late = (today - c.due).days
-            prefix = f"{_plural(late, 'day')} overdue" if section == OVERDUE else "Due today"
+            prefix = f"{plural(late, 'day')} overdue" if section == OVERDUE else "Due today"
             items.append(_commitment_item(section, c, people, codes, prefix=prefix, dispute_codes=dispute_codes))
             shown_commitments.add(c.id)
         items += _more(
@@ -330,7 +327,7 @@ def build_agenda(
                 section=INTAKE,
                 title=f"{req.code} {req.title} at {req.client} "
                 + (f"(grade {req.grade})" if req.grade else "(not graded yet)"),
-                detail=f"Opened {_plural(age, 'day')} ago by {_name(people, req.sales_owner_id)}; no intake call yet",
+                detail=f"Opened {plural(age, 'day')} ago by {_name(people, req.sales_owner_id)}; no intake call yet",
                 requisition_id=req.id,
                 person_id=req.sales_owner_id,
             )
@@ -461,12 +458,12 @@ def _at_risk_item(
             realistic = req.opened_at.date() + dt.timedelta(days=estimate)
             short = (realistic - req.promised_date).days
             words.append(
-                f"promised {req.promised_date:%d %b}, {_plural(short, 'day')} before the "
+                f"promised {req.promised_date:%d %b}, {plural(short, 'day')} before the "
                 f"realistic {estimate}-day estimate"
             )
     if "no_submittal" in reasons:
         days = allowed.submittal_days.get(req.grade or "", 0)
-        words.append(f"no submittal within {_plural(days, 'business day')} of qualification (grade {req.grade})")
+        words.append(f"no submittal within {plural(days, 'business day')} of qualification (grade {req.grade})")
         person_id = req.recruiter_id or req.sales_owner_id
     if "stale" in reasons:
         words.append(f"no status change for {allowed.stale_days:g}+ days")

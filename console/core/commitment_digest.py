@@ -18,6 +18,7 @@ from mediation_console.console.core.notes import commitment_uid, text_template
 from mediation_console.db.models import Commitment, CommitmentStatus, Person
 from mediation_console.db.store import Store
 from mediation_console.db.text import inert
+from mediation_console.db.words import plural
 
 FORMATS = ("md", "slack", "ics")
 SUFFIXES = {"md": ".md", "slack": ".slack.txt", "ics": ".ics"}
@@ -76,11 +77,11 @@ class FollowThrough(BaseModel):
     @property
     def sentence(self) -> str:
         if self.rate is None:
-            return f"no kept or missed commitment in the last {self.days} days (no data, not 100 %)"
+            return f"no kept or missed commitment in the last {plural(self.days, 'day')} (no data, not 100 %)"
         decided = self.kept + self.missed
         late = f"; {self.late} of them kept late" if self.late else ""
         return (
-            f"{self.rate:.0f} % over the last {self.days} days "
+            f"{self.rate:.0f} % over the last {plural(self.days, 'day')} "
             f"({self.kept} kept of {decided} decided, {self.missed} missed{late})"
         )
 

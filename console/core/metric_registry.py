@@ -90,7 +90,7 @@ class MetricDefinition:
     breach_waiting: str = ""  # it has not come
     breach_by: str = "{excess} over"
     breach_without_dates: str = ""  # when a field the wording needs is not known
-    no_data: str = "no data: no {counts} to measure in the last {window_days} days"
+    no_data: str = "no data: no {counts} to measure in the last {window}"
     shipped: bool = True  # one of the default expectations a new database proposes
 
     @property

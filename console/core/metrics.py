@@ -26,6 +26,7 @@ from mediation_console.console.core.metric_registry import REGISTRY, MetricDefin
 from mediation_console.console.core.norms import DEFAULT_TIME_TO_FILL_DAYS
 from mediation_console.db.models import Expectation, MetricBreach
 from mediation_console.db.store import Store, StoreError
+from mediation_console.db.words import plural
 
 AT_RISK_MARGIN = 10.0  # points below target that still read "at risk" rather than "missed"
 TREND_WEEKS = 12
@@ -91,7 +92,8 @@ class Measurement:
         """'31 of 38 requisitions, 82%' — or why there is nothing to measure."""
         spec = self.definition
         if not self.total:
-            return spec.no_data.format(counts=spec.counts, window_days=self.expectation.window_days)
+            window = plural(self.expectation.window_days, "day")
+            return spec.no_data.format(counts=spec.counts, window_days=self.expectation.window_days, window=window)
         return f"{self.kept} of {self.total} {spec.counts}, {self.compliance:.0f}%"
 
     @property

@@ -15,6 +15,7 @@ from mediation_console.db import safe_file
 from mediation_console.db.models import CATEGORY_LABELS, Commitment, Dispute, Person, Requisition, Standup, StandupItem
 from mediation_console.db.store import Store
 from mediation_console.db.text import inert, json_inert, markdown_text
+from mediation_console.db.words import plural
 
 if TYPE_CHECKING:
     import jinja2
@@ -338,14 +339,14 @@ def _dispute(
     req = reqs.get(dispute.requisition_id) if dispute.requisition_id else None
     facts = []
     if dispute.opened_at:
-        facts.append(f"Open for {(until - dispute.opened_at).days} days")
+        facts.append(f"Open for {plural((until - dispute.opened_at).days, 'day')}")
     if req is not None:
         facts.append(
             f"{req.code} {req.title} at {req.client}: {req.status}, grade {req.grade or 'not scored'}, "
-            f"{req.submittals} submittal{'s' if req.submittals != 1 else ''}"
+            f"{plural(req.submittals, 'submittal')}"
         )
         if req.opened_at:
-            facts.append(f"Requisition open {(until - req.opened_at).days} days")
+            facts.append(f"Requisition open {plural((until - req.opened_at).days, 'day')}")
         if req.promised_date:
             facts.append(f"Promised to the client for {req.promised_date:%d %b %Y}")
         if req.salary_max and req.market_salary:

@@ -12,6 +12,7 @@ from mediation_console.db import audit as audit_chain
 from mediation_console.db import doctor as doctor_checks
 from mediation_console.db import safe_file
 from mediation_console.db.store.imports import ImportStore
+from mediation_console.db.words import plural
 
 
 @dataclass
@@ -75,7 +76,10 @@ class Maintenance(ImportStore):
             audit_head=str(audit_chain.read_head(self.conn)),
         )
         if fk_problems:
-            report.warnings.append(f"{len(fk_problems)} rows point at records that do not exist")
+            report.warnings.append(
+                f"{plural(len(fk_problems), 'row')} {'points' if len(fk_problems) == 1 else 'point'} at records "
+                "that do not exist"
+            )
         if others:
             report.warnings.append(
                 f"The database file is readable by other users ({oct(mode_bits)}); run: chmod 600 {self.path}"

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from mediation_console.console.core.metrics import Measurement
+from mediation_console.db.words import plural
 
 
 class ExpectationBreaches(ModalScreen[int | None]):
@@ -47,11 +48,8 @@ class ExpectationBreaches(ModalScreen[int | None]):
             box.border_title = f"Breaches · {m.expectation.title}"
             box.border_subtitle = "enter requisition · g show in queue · esc close"
             shown = len(m.breaches)
-            count = (
-                f"{m.breach_count:,} breaches"
-                if shown == m.breach_count
-                else f"{m.breach_count:,} breaches, the {shown} worst shown"
-            )
+            breaches = plural(m.breach_count, "breach", "breaches")
+            count = breaches if shown == m.breach_count else f"{breaches}, the {shown} worst shown"
             yield Static(
                 Text.assemble(
                     (m.summary, "bold"), f" · target {m.target:g}% · ", count, f" · since {m.window_start:%d %b %Y}"

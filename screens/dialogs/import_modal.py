@@ -26,6 +26,7 @@ from mediation_console.db.csv_import import (
     import_requisitions,
 )
 from mediation_console.db.store import Store, StoreError
+from mediation_console.db.words import plural
 from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.widgets.tick import Tick
 
@@ -203,13 +204,13 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         stage = self.query_one("#import-stage", Static)
         if total is None:
             bar.update(total=None)
-            stage.update(f"Checking… {done:,} rows")
+            stage.update(f"Checking… {plural(done, 'row')}")
         elif total and done >= total and not self.dry_run_requested:
             bar.update(total=total, progress=done)
             stage.update("Grading the imported requisitions…")
         else:
             bar.update(total=total, progress=done)
-            stage.update(f"Writing… {done:,} of {total:,} rows")
+            stage.update(f"Writing… {done:,} of {plural(total, 'row')}")
 
     @property
     def dry_run_requested(self) -> bool:

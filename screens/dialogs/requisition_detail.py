@@ -26,6 +26,7 @@ from mediation_console.db.models import (
     Person,
     Requisition,
 )
+from mediation_console.db.words import days_away, plural
 from mediation_console.screens.dialogs.modals import EVENT_LABELS, STATUS_LABELS
 
 FIELD_LABELS = {
@@ -166,7 +167,7 @@ class RequisitionDetail(ModalScreen[None]):
         promised = r.promised_date.isoformat() if r.promised_date else "–"
         if r.promised_date:
             days = (r.promised_date - self.now.date()).days
-            promised += f"  ({days} days from today)" if days >= 0 else f"  ({-days} days ago)"
+            promised += f"  ({days_away(days)})"
         rows = [
             ("client", r.client),
             ("status", STATUS_LABELS[r.status] + (f" — {r.status_reason}" if r.status_reason else "")),
@@ -178,17 +179,26 @@ class RequisitionDetail(ModalScreen[None]):
             ("location", (r.location or "–") + (" · remote" if r.remote else "")),
             ("opened", r.opened_at.strftime("%Y-%m-%d") if r.opened_at else "–"),
             ("promised", promised),
-            ("estimate", f"{r.estimate_days} days to fill" if r.estimate_days is not None else "–"),
+            ("estimate", f"{plural(r.estimate_days, 'day')} to fill" if r.estimate_days is not None else "–"),
             ("intake", r.intake_at.strftime("%Y-%m-%d %H:%M") if r.intake_at else "not done"),
             ("hiring manager", f"access {yes(r.hiring_manager_access)}, 48 h feedback {yes(r.feedback_agreed_48h)}"),
             (
                 "interviews",
-                f"{r.interview_stages if r.interview_stages is not None else '?'} stages, dates agreed {yes(r.interview_dates_agreed)}",
+                f"{plural(r.interview_stages, 'stage') if r.interview_stages is not None else '? stages'}, "
+                f"dates agreed {yes(r.interview_dates_agreed)}",
             ),
-            ("spec", f"JD clear {yes(r.jd_clear)}, {r.must_haves if r.must_haves is not None else '?'} must-haves"),
+            (
+                "spec",
+                f"JD clear {yes(r.jd_clear)}, "
+                f"{plural(r.must_haves, 'must-have') if r.must_haves is not None else '? must-haves'}",
+            ),
             ("commitment", f"headcount {yes(r.headcount_approved)}, reason known {yes(r.reason_known)}"),
-            ("supply", f"candidates exist {yes(r.candidates_exist)}, {r.competing_agencies} competing agencies"),
-            ("pipeline", f"{r.submittals} submittals, {r.open_disputes} open disputes"),
+            (
+                "supply",
+                f"candidates exist {yes(r.candidates_exist)}, "
+                f"{plural(r.competing_agencies, 'competing agency', 'competing agencies')}",
+            ),
+            ("pipeline", f"{plural(r.submittals, 'submittal')}, {plural(r.open_disputes, 'open dispute')}"),
         ]
         if r.notes:
             rows.append(("notes", r.notes))

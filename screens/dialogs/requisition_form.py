@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from mediation_console.db.models import Engagement, Person, Requisition, own_changes
 from mediation_console.db.store import EditConflict, StoreError
+from mediation_console.db.words import plural
 from mediation_console.screens.dialogs.form_keys import key_label
 from mediation_console.screens.dialogs.modals import FormModal, friendly_errors
 from mediation_console.screens.widgets.tick import Tick
@@ -223,7 +224,7 @@ class RequisitionForm(FormModal[Requisition | None]):
         if requisition is None:
             first = next(iter(errors))
             self.app.notify(
-                f"{len(errors)} field{'s' if len(errors) > 1 else ''} need attention: {errors[first]}",
+                f"{plural(len(errors), 'field')} {'needs' if len(errors) == 1 else 'need'} attention: {errors[first]}",
                 title="Not saved",
                 severity="error",
             )

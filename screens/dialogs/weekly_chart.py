@@ -15,6 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from mediation_console.db.words import plural
+
 
 def week_ends(last: dt.date, weeks: int) -> list[dt.date]:
     """The last day of each of `weeks` seven-day weeks, oldest first, the newest ending on `last`
@@ -86,7 +88,7 @@ class WeeklyChart(ModalScreen[None]):
         plt.yticks([0, 25, 50, 75, 100])
         plt.xlabel("week ending")
         plt.ylabel(f"{self.measure} %")
-        plt.title(f"{self.measure} by week, {len(self.values)} weeks")
+        plt.title(f"{self.measure} by week, {plural(len(self.values), 'week')}")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -23,6 +23,8 @@ import rule_engine
 from rule_engine import ast as rast
 from rule_engine import errors as rerrors
 
+from mediation_console.db.words import until
+
 Facts = Mapping[str, Any]
 Evaluator = Callable[[Facts], Any]
 
@@ -380,6 +382,8 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "signed_pct": lambda v: f"{v:+.0f}%",
     "days": lambda v: _plural(v, "day"),
     "bdays": lambda v: _plural(v, "business day"),
+    # A distance to a date that reads after "is": "in 3 days", "tomorrow", "today", "8 days past".
+    "until": lambda v: until(round(v)),
     "hours": lambda v: f"{_number(v)} h",
     "num": _number,
     "yesno": lambda v: "yes" if v else "no",
@@ -391,6 +395,16 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 }
 UNKNOWN = "unknown"
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z_]+))?\}")
+# "{must_haves:num} [must-have is|must-haves are] known": the words agree with the number before them.
+_CHOICE = re.compile(r"\[([^][|]*)\|([^][|]*)\]")
+
+
+def agree(literal: str, value: Any) -> str:
+    """`literal` with each `[one|many]` choice made for `value`: one when it is 1 (or -1), else many."""
+    if "[" not in literal:
+        return literal
+    one = isinstance(value, int | float) and not isinstance(value, bool) and abs(value) == 1
+    return _CHOICE.sub(lambda m: m.group(1) if one else m.group(2), literal)
 
 
 def format_value(value: Any, fmt: str | None = None) -> str:
@@ -409,6 +423,7 @@ def format_value(value: Any, fmt: str | None = None) -> str:
 @dataclass(frozen=True, slots=True)
 class Template:
     """A sentence with `{fact}` or `{fact:format}` placeholders, checked against the fact catalogue.
+    A `[one|many]` choice after a placeholder agrees with its number ("{submittals:num} [submittal|submittals]").
 
     Rendering is plain string substitution (never `str.format`, which can reach attributes).
     """
@@ -425,6 +440,10 @@ class Template:
         parts: list[tuple[str, str | None, Callable[[Any], str] | None]] = []
         symbols: set[str] = set()
         position = 0
+        before = text[: m.start()] if (m := _PLACEHOLDER.search(text)) else text
+        if _CHOICE.search(before):
+            raise ConditionError(f'a [one|many] choice needs a number before it, in the text "{text}"')
+        settled: Any = None  # the constant before this literal, whose choices are made here
         for match in _PLACEHOLDER.finditer(text):
             name, fmt = match.group(1), match.group(2)
             if name not in known:
@@ -434,14 +453,19 @@ class Template:
             if fmt is not None and fmt not in FORMATS:
                 raise ConditionError(f"unknown format '{fmt}' for {name} (use one of: {', '.join(FORMATS)})")
             formatter = FORMATS[fmt] if fmt else None
+            literal = text[position : match.start()]
+            if settled is not None:
+                literal = agree(literal, settled)
+            settled = None
             if name in constants:
-                literal = text[position : match.start()] + format_value(constants[name], fmt)
-                parts.append((literal, None, None))
+                parts.append((literal + format_value(constants[name], fmt), None, None))
+                settled = constants[name]
             else:
-                parts.append((text[position : match.start()], name, formatter))
+                parts.append((literal, name, formatter))
                 symbols.add(name)
             position = match.end()
-        parts.append((text[position:], None, None))
+        tail = text[position:]
+        parts.append((agree(tail, settled) if settled is not None else tail, None, None))
         # Merge neighbouring literals so rendering does the least work.
         merged: list[tuple[str, str | None, Callable[[Any], str] | None]] = []
         for part in parts:
@@ -459,8 +483,9 @@ class Template:
         """The text filled from the facts in its pieces, each literal and each filled value in turn (`render`
         joins them): the literals are the same for every dispute, so work done on them can be kept."""
         out = []
+        value: Any = None
         for literal, name, formatter in self.parts:
-            out.append(literal)
+            out.append(agree(literal, value))
             if name is not None:
                 value = facts.get(name)
                 if value is None:

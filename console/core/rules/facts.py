@@ -32,6 +32,7 @@ from mediation_console.db.models import (
     RequisitionStatus,
     Team,
 )
+from mediation_console.db.words import plural
 
 FLOAT, STRING, BOOLEAN = DataType.FLOAT, DataType.STRING, DataType.BOOLEAN
 
@@ -280,25 +281,27 @@ class Estimate:
         """The estimate with its sample and source, as a criterion shows it ("42 days, 6 similar fills, 24–55")."""
         spread = f", {self.low}–{self.high}" if self.low is not None and self.high is not None else ""
         if self.source != "history":
-            few = {0: "no comparable fills", 1: "only 1 comparable fill"}.get(
-                self.sample, f"only {self.sample} comparable fills"
-            )
-            return f"{self.days} days, the SHRM benchmark (the team has {few})"
-        what = {"similar": "similar fills", "grade": f"grade {self.grade} fills", "team": "fills, the whole team"}
-        return f"{self.days} days, the team's median of {self.sample} {what.get(self.basis, 'fills')}{spread}"
+            few = "no comparable fills" if self.sample == 0 else f"only {plural(self.sample, 'comparable fill')}"
+            return f"{plural(self.days, 'day')}, the SHRM benchmark (the team has {few})"
+        what = {"similar": "similar fill", "grade": f"grade {self.grade} fill", "team": "fill"}
+        whole = ", the whole team" if self.basis == "team" else ""
+        fills = plural(self.sample, what.get(self.basis, "fill"))
+        return f"{plural(self.days, 'day')}, the team's median of {fills}{whole}{spread}"
 
     @property
     def sentence(self) -> str:
         similar = f"grade {self.grade} {self.engagement}" if self.grade else self.engagement
         if self.source == "history" and self.basis in ("", "similar"):
             return (
-                f"Realistic time to fill: {self.days} days, the median of {self.sample} filled {similar} requisitions"
+                f"Realistic time to fill: {plural(self.days, 'day')}, the median of "
+                f"{plural(self.sample, f'filled {similar} requisition')}"
             )
         if self.source == "history":
             return f"Realistic time to fill: {self.label} (too few filled {similar} requisitions)"
         return (
-            f"Realistic time to fill: {self.days} days, the SHRM average (only {self.sample} filled "
-            f"{similar} requisitions so far; {MIN_HISTORY} are needed for the team's own median)"
+            f"Realistic time to fill: {plural(self.days, 'day')}, the SHRM average (only "
+            f"{plural(self.sample, f'filled {similar} requisition')} so far; {MIN_HISTORY} are needed for the "
+            "team's own median)"
         )
 
 
