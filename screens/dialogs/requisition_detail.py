@@ -82,9 +82,37 @@ def money(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
 
 
+# A pipeline event logged this long after the time typed for it says when it was logged, too.
+LOGGED_LATER = dt.timedelta(minutes=15)
+
+
+def happened_at(event: AuditEvent) -> dt.datetime:
+    """When the entry's event happened: for a pipeline event the time the user typed for it (its `at`),
+    for everything else the time it was recorded."""
+    if event.entity == "pipeline_event":
+        raw = (event.after or {}).get("at") or (event.before or {}).get("at")
+        try:
+            return dt.datetime.fromisoformat(raw) if isinstance(raw, str) else event.at
+        except ValueError:
+            return event.at
+    return event.at
+
+
+def timeline_lines(events: list[AuditEvent], people: dict[int, Person]) -> list[str]:
+    """The timeline's lines, newest first by when each thing happened (a submittal logged on Friday
+    for Monday sits at Monday)."""
+    entries = [(happened_at(e), i, timeline_line(e, people)) for i, e in enumerate(events)]
+    return [line for _at, _i, line in sorted(entries, reverse=True) if line]
+
+
 def timeline_line(event: AuditEvent, people: dict[int, Person]) -> str:
-    """One human-readable line per audit entry, e.g. "2026-11-20 09:30  status intake → qualified"."""
-    when = event.at.strftime("%Y-%m-%d %H:%M")
+    """One human-readable line per audit entry, e.g. "2026-11-20 09:30  status intake → qualified";
+    a pipeline event is dated when it happened, and says when it was logged if that was later."""
+    happened = happened_at(event)
+    when = happened.strftime("%Y-%m-%d %H:%M")
+    logged = ""
+    if event.at - happened >= LOGGED_LATER:
+        logged = f" (logged {event.at.strftime('%H:%M' if event.at.date() == happened.date() else '%Y-%m-%d %H:%M')})"
     after, before = event.after or {}, event.before or {}
     if event.entity == "requisition":
         if event.action == "create":
@@ -104,7 +132,8 @@ def timeline_line(event: AuditEvent, people: dict[int, Person]) -> str:
             return ""  # the requisition's own status entry already says it
         label = _label(EVENT_LABELS, kind, "event").split(" (")[0].lower()
         actor = people.get(int(after["actor_id"])) if after.get("actor_id") else None
-        text = label + (f" by {actor.name}" if actor else "") + (f" — {after['note']}" if after.get("note") else "")
+        text = label + (f" by {actor.name}" if actor else "") + logged
+        text += f" — {after['note']}" if after.get("note") else ""
     elif event.entity == "dispute":
         code = after.get("code") or before.get("code") or "dispute"
         if event.action == "create":
@@ -262,10 +291,8 @@ class RequisitionDetail(ModalScreen[None]):
                         yield Static(self._disputes_title(), classes="section-title")
                         yield Static(self._disputes(), classes="detail-disputes")
                 yield Static("Timeline", classes="section-title")
-                lines = [line for line in (timeline_line(e, self.people) for e in self.timeline) if line]
-                yield Static(
-                    escape("\n".join(reversed(lines))) or "Nothing has happened yet.", classes="detail-timeline"
-                )
+                lines = timeline_lines(self.timeline, self.people)
+                yield Static(escape("\n".join(lines)) or "Nothing has happened yet.", classes="detail-timeline")
 
     def action_close(self) -> None:
         self.dismiss(None)
