@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= demo.db
 
-.PHONY: demo demo-fresh test bench lint clean
+.PHONY: demo demo-fresh test bench lint screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
+
+# The README's picture, drawn from the demo (tests/app/test_readme_screenshot.py says when it is stale).
+screenshot: $(STAMP)
+	$(BIN)/python scripts/readme_screenshot.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
