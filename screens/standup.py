@@ -30,12 +30,14 @@ from mediation_console.console.core.agenda import (
     is_more,
     item_seconds_for,
     next_section_start,
+    next_talk_item,
     talk_items,
+    talk_position,
     top_proposal,
 )
 from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.config import data_dir, ensure_private_dir, load_settings, save_setting
-from mediation_console.console.core.notes import default_filename, gather_notes, render, write_private
+from mediation_console.console.core.notes import default_filename, gather_notes, reached, render, write_private
 from mediation_console.db.models import Commitment, Person, Standup, StandupItem
 from mediation_console.db.safe_file import UnsafeTarget, unique_path
 from mediation_console.db.store import StoreError
@@ -540,12 +542,15 @@ class StandupScreen(ModeScreen):
                 self.query_one("#notes", TextArea).load_text("")
                 self.query_one("#decision", Input).value = ""
             else:
-                position = f"{self.standup.current_item + 1} of {len(self.standup.items)}"
+                # Counted as the agenda's title counts: the "+N more" lines are not items of the meeting.
+                at = talk_position(self.standup.items, self.standup.current_item)
+                total = talk_items(self.standup.items)
+                position = f"item {at} of {total}" if at is not None else f"left off ({total} items in the meeting)"
                 label = SECTION_LABELS.get(item.section, item.section)
                 seat = ""
                 if self.viewer:
                     seat = " · following the lead" if self.following else " · browsing (f follows the lead)"
-                self.query_one("#item-section", Static).update(f"{label} · item {position}{seat}")
+                self.query_one("#item-section", Static).update(f"{label} · {position}{seat}")
                 self.query_one("#item-title", Static).update(Text(item.title))
                 self.query_one("#item-detail", Static).update(Text(item.detail))
                 links = []
@@ -742,17 +747,22 @@ class StandupScreen(ModeScreen):
         self.refresh_bindings()
 
     def action_next_item(self) -> None:
+        # space walks the items the meeting talks about: a section's "+N more" line is passed (+ adds its
+        # items from anywhere in the section; enter on it in the agenda still goes to it).
         if not self.running or self.standup is None:
             return
-        if self.standup.current_item >= len(self.standup.items) - 1:
+        target = next_talk_item(self.standup.items, self.standup.current_item)
+        if target is None:
             self._move_to(self.standup.current_item, finish_current=True)
             self.notify("That was the last item. Note blockers (b), then end the meeting (E).", title="Agenda done")
             return
-        self._move_to(self.standup.current_item + 1, finish_current=True)
+        self._move_to(target, finish_current=True)
 
     def action_previous_item(self) -> None:
-        if self.running and self.standup is not None and self.standup.current_item > 0:
-            self._move_to(self.standup.current_item - 1, finish_current=False)
+        if self.running and self.standup is not None:
+            target = next_talk_item(self.standup.items, self.standup.current_item, step=-1)
+            if target is not None:
+                self._move_to(target, finish_current=False)
 
     @on(OptionList.OptionSelected, "#agenda")
     def _jump(self, event: OptionList.OptionSelected) -> None:
@@ -1083,10 +1093,15 @@ class StandupScreen(ModeScreen):
         if not self.running or self.standup is None or not self.can_write():
             return
         self._flush()
-        open_items = sum(1 for i in self.standup.items if not i.done)
+        # Counted as the notes count them: the item on screen is being discussed, "+N more" lines are no items.
+        items, current = self.standup.items, self.standup.current_item
+        left = sum(1 for index, i in enumerate(items) if index != current and not is_more(i) and not reached(i))
         question = "End the standup and export its notes?"
-        if open_items > 1:
-            question += f"\n{open_items} agenda items were not reached; they stay in the data for next time."
+        if left:
+            question += (
+                f"\n{left} of the {plural(talk_items(items), 'agenda item')} {'was' if left == 1 else 'were'}"
+                " not reached; the notes list them, and they come back on the next agenda."
+            )
 
         def confirmed(yes: bool | None) -> None:
             if yes:

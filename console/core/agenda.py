@@ -645,6 +645,25 @@ def expand_more(store: Store, standup_id: int, position: int, fresh: Agenda) -> 
     return len(added)
 
 
+def next_talk_item(items: Sequence[_Titled], current: int, step: int = 1) -> int | None:
+    """The next item the meeting talks about after `current` (step -1: before it), passing the "+N more"
+    lines, which stand for items left off and are expanded with + from anywhere in their section; None
+    when there is none that way."""
+    index = current + step
+    while 0 <= index < len(items):
+        if not is_more(items[index]):
+            return index
+        index += step
+    return None
+
+
+def talk_position(items: Sequence[_Titled], current: int) -> int | None:
+    """Which talk item `current` is, counting from 1 as the agenda's "N items" counts (None on a "+N more" line)."""
+    if not 0 <= current < len(items) or is_more(items[current]):
+        return None
+    return talk_items(items[:current]) + 1
+
+
 def next_section_start(items: Sequence[AgendaItem | StandupItem], current: int) -> int | None:
     """Where the section after the one at `current` begins (None when it is the last section)."""
     if not 0 <= current < len(items):
@@ -669,6 +688,8 @@ __all__ = [
     "fit_to_meeting",
     "expand_more",
     "next_section_start",
+    "next_talk_item",
+    "talk_position",
     "is_more",
     "talk_items",
 ]

@@ -182,3 +182,40 @@ async def test_the_notes_of_a_short_walk_list_only_the_dispute_reached_and_no_tu
     assert "## Not reached (back on the next agenda)" in text
     assert codes[unreached.dispute_id] in text.split("## Not reached", 1)[1]
     assert "Sales gives: " in text and not TUPLE_REPR.search(text)
+
+
+async def test_space_walks_only_the_items_talked_about_and_counts_them_as_the_agenda_does(demo, exports):
+    app = MediationApp(demo, now=lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        items = running(demo).items
+        talked = [index for index, item in enumerate(items) if not is_more(item)]
+        assert len(talked) < len(items), "the demo's agenda has +N more lines to pass"
+        agenda = app.screen.query_one("#agenda", OptionList)
+        assert str(agenda.border_title) == f"Agenda · {len(talked)} items"
+        section = app.screen.query_one("#item-section", Static)
+        assert f"item 1 of {len(talked)}" in str(section.render())
+        for step, index in enumerate(talked[1:], start=2):
+            await pilot.press("space")
+            await pilot.pause()
+            assert running(demo).current_item == index
+            assert f"item {step} of {len(talked)}" in str(section.render())
+        await pilot.press("p")
+        await pilot.pause()
+        assert running(demo).current_item == talked[-2]
+        walked = running(demo).items
+        # No "+N more" line was stood on, so none reads as discussed; every item before the last was.
+        assert not any(item.done for item in walked if is_more(item))
+        assert all(walked[index].done for index in talked[:-1])
+
+
+async def test_ending_early_says_how_many_of_the_meetings_items_were_not_reached(demo, exports):
+    app = MediationApp(demo, now=lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        talked = sum(1 for item in running(demo).items if not is_more(item))
+        await pilot.press("space", "space")  # two items walked past, the third on screen
+        await pilot.press("E")
+        await pilot.pause()
+        question = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert f"{talked - 3} of the {talked} agenda items were not reached" in question, question
