@@ -62,6 +62,7 @@ RAISED_BY_TEAM: dict[DisputeCategory, Team] = {
 }
 
 SEVERITY_LABELS = {1: "low", 2: "medium", 3: "high"}
+GAP = 3  # between the picker's columns
 SUGGESTIONS = 6
 
 
@@ -127,26 +128,34 @@ class CategoryPicker(Widget, can_focus=True):
         self.post_message(self.SwapAsked())
 
     def render(self) -> Text:
-        # Three columns read downwards like a menu; each cell is "key label" padded to one width.
-        columns, width = 3, 30
+        # Columns read downwards like a menu, each as wide as its longest "key label" cell: three where
+        # they fit (an 80-column terminal included), else two, else one; a label is never cut or wrapped.
         cells = []
         for key, category in (*CATEGORY_KEYS.items(), (NOT_SURE_KEY, DisputeCategory.UNSURE)):
             chosen = category == self.category
-            cell = Text.assemble(
-                (f" {key} ", "reverse bold" if chosen else "bold"),
-                " ",
-                (CATEGORY_LABELS[category], "bold" if chosen else ""),
+            cells.append(
+                Text.assemble(
+                    (f" {key} ", "reverse bold" if chosen else "bold"),
+                    " ",
+                    (CATEGORY_LABELS[category], "bold" if chosen else ""),
+                )
             )
-            cell.truncate(width, pad=True)
-            cells.append(cell)
-        rows = (len(cells) + columns - 1) // columns
+        available = self.content_size.width or 90
+        for columns in (3, 2, 1):
+            rows = (len(cells) + columns - 1) // columns
+            widths = [max(c.cell_len for c in cells[i * rows : (i + 1) * rows]) + GAP for i in range(columns)]
+            if sum(widths) - GAP <= available:
+                break
         lines = []
         for r in range(rows):
             line = Text()
             for c in range(columns):
                 index = c * rows + r
                 if index < len(cells):
-                    line.append_text(cells[index])
+                    cell = cells[index].copy()
+                    cell.pad_right(widths[c] - cell.cell_len)
+                    line.append_text(cell)
+            line.rstrip()
             lines.append(line)
         severity = Text("Severity ", style="dim")
         for level, label in SEVERITY_LABELS.items():

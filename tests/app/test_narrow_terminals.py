@@ -119,3 +119,22 @@ async def test_at_80_columns_the_accept_window_shows_each_commitment_whole(demo_
         for word in line.split():
             assert word in text
         assert "enter save" in text and "esc cancel" in text
+
+
+async def test_at_80_columns_the_dispute_window_shows_every_category_whole_on_its_line(demo_app):
+    from mediation_console.db.models import CATEGORY_LABELS
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # start the standup with everyone here
+        await settle(pilot)
+        await pilot.press("d")  # a dispute on the item on screen, as in a live meeting
+        await settle(pilot)
+        lines = screen_lines(demo_app)
+        picker = [line for line in lines if any(f" {label}" in line for label in CATEGORY_LABELS.values())]
+        for label in CATEGORY_LABELS.values():
+            assert any(label in line for line in picker), f"{label!r} is cut or wrapped: {picker}"
+        # Read as a menu in three columns: the four rows begin with the first column's keys.
+        assert len(picker) == 4, picker

@@ -63,3 +63,18 @@ def test_the_weekly_chart_at_80_columns(snap_compare, demo_app):
         await settle(pilot)
 
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=chart)
+
+
+def test_the_dispute_window_from_a_standup_at_80_columns(snap_compare, demo_app):
+    async def log_a_dispute(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # The start's toasts time out after seconds: a loaded machine would catch them or not.
+        pilot.app.clear_notifications()
+        await pilot.press("d")
+        await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=log_a_dispute)
