@@ -85,7 +85,7 @@ COMMANDS = register(
         "space",
         "standup",
         "next item",
-        "Mark this item done and move to the next one",
+        "Mark this item done and move to the next one (passing a section's +N more line)",
         "next_item",
         footer="next",
         key_display="space",

@@ -49,9 +49,19 @@ def legend_table() -> Table:
     return table
 
 
-def keys_table(area: str, app: Any = None) -> Table:
+# Below this width the description goes under the key's title instead of into a third column, which
+# at 80 columns wrapped every line in two.
+NARROW = 100
+
+
+def keys_table(area: str, app: Any = None, narrow: bool = False) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(justify="right", style="bold", min_width=8)
+    if narrow:
+        table.add_column()
+        for command in commands_in(area):
+            table.add_row(key_display(app, command), Text.assemble(command.title, " · ", (command.description, "dim")))
+        return table
     table.add_column(min_width=24)
     table.add_column()
     for command in commands_in(area):
@@ -60,17 +70,20 @@ def keys_table(area: str, app: Any = None) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists the global keys first, then the current screen's, then every other screen's."""
+    """Lists the current screen's keys first (in a meeting, the standup's), then the global keys and what
+    the colours mean, then every other screen's."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
 
     def __init__(self, current_area: str | None = None) -> None:
         super().__init__()
         self.current_area = current_area
+        self._narrow: bool | None = None
 
     def compose(self) -> ComposeResult:
-        ordered = ["app"] + ([self.current_area] if self.current_area else [])
+        ordered = ([self.current_area] if self.current_area else []) + ["app"]
         ordered += [a for a in areas() if a not in ordered]
+        self._narrow = narrow = self.app.size.width < NARROW
         with Vertical(classes="dialog help") as dialog:
             dialog.border_title = "Keys"
             palette = next((c for c in commands_in("app") if c.id == "app.palette"), None)
@@ -79,12 +92,19 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 shown = [area for area in ordered if commands_in(area)]
                 for index, area in enumerate(shown):
-                    yield Static(AREA_TITLES.get(area, area.capitalize()), classes="section-title")
-                    yield Static(keys_table(area, self.app), classes="help-keys")
+                    title = AREA_TITLES.get(area, area.capitalize())
+                    if area == self.current_area:
+                        title += " (this screen)"
+                    yield Static(title, classes="section-title")
+                    yield Static(keys_table(area, self.app, narrow), classes="help-keys")
                     if index == min(1, len(shown) - 1):
-                        # After the keys of everywhere and of this screen: what its colours mean.
+                        # After the keys of this screen and of everywhere: what its colours mean.
                         yield Static("What the colours and signs mean", classes="section-title", id="legend-title")
                         yield Static(legend_table(), classes="help-keys", id="legend")
+
+    def on_resize(self) -> None:
+        if self._narrow is not None and (self.app.size.width < NARROW) != self._narrow:
+            self.refresh(recompose=True)
 
     def action_close(self) -> None:
         self.dismiss(None)

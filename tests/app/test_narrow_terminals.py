@@ -138,3 +138,24 @@ async def test_at_80_columns_the_dispute_window_shows_every_category_whole_on_it
             assert any(label in line for line in picker), f"{label!r} is cut or wrapped: {picker}"
         # Read as a menu in three columns: the four rows begin with the first column's keys.
         assert len(picker) == 4, picker
+
+
+async def test_at_80_columns_help_in_a_standup_opens_on_the_standups_keys_one_line_each(demo_app):
+    from mediation_console.screens.dialogs.help import HelpScreen
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, HelpScreen)
+        lines = screen_lines(demo_app)
+        titles = [line.strip(" │") for line in lines if "(this screen)" in line or "Everywhere" in line]
+        assert titles and titles[0].startswith("Standup (this screen)"), titles
+        # Without scrolling, the meeting's own keys: the next item, skipping a section, a note, a commitment.
+        text = "\n".join(lines)
+        for words in ("next item · Mark this item done", "skip the section ·", "note · Take notes", "commitment ·"):
+            assert words in text, words
