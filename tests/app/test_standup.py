@@ -244,6 +244,28 @@ async def test_ctrl_e_exports_the_latest_notes_from_any_screen(store, exports):
     assert len(files) == 1 and files[0].read_text().startswith("# Standup Thursday 26 November 2026")
 
 
+async def test_a_second_export_of_the_same_notes_gets_its_own_file_and_says_which(store, exports):
+    ids = seed_standup(store)
+    standup = store.start_standup(Standup(started_at=NOW - dt.timedelta(hours=1), facilitator_id=ids["lee"]))
+    store.update_standup(standup.model_copy(update={"ended_at": NOW - dt.timedelta(minutes=40)}))
+    app = MediationApp(store, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        [first] = list(exports.iterdir())
+        kept = first.read_bytes()
+        first.write_bytes(kept + b"\nmy own edit\n")  # the lead edited the first export
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        toasts = [n.message for n in app._notifications]
+    files = sorted(exports.iterdir())
+    assert len(files) == 2, files
+    assert first.read_bytes().endswith(b"my own edit\n"), "the first export is never overwritten"
+    [second] = [f for f in files if f != first]
+    assert second.read_bytes() == kept and str(second) in toasts[-1]
+
+
 async def test_the_start_dialog_refuses_a_meeting_length_out_of_range(store, exports):
     seed_standup(store)
     app = MediationApp(store, now=lambda: NOW)
