@@ -78,3 +78,19 @@ def test_the_dispute_window_from_a_standup_at_80_columns(snap_compare, demo_app)
         await settle(pilot)
 
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=log_a_dispute)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_a_running_standup_at_each_size(snap_compare, demo_app, size):
+    async def walk(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # everyone here, the 15 minutes offered
+        await settle(pilot)
+        await pilot.press("space", "space")  # the third item of the meeting on screen
+        await settle(pilot)
+        pilot.app.clear_notifications()  # toasts time out after seconds: a loaded machine would catch them or not
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=walk)
