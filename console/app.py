@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -32,6 +33,7 @@ from mediation_console.screens.dialogs.import_modal import start_import
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.expectations import ExpectationsScreen
 from mediation_console.screens.keymap import check_keymap
+from mediation_console.screens.messages import ShowInQueue
 from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
 from mediation_console.screens.team import TeamScreen
@@ -50,7 +52,7 @@ class Mode:
     key: str
     name: str
     title: str
-    screen: Callable[[], Screen[Any]]
+    screen: Callable[[Services], Screen[Any]]
 
 
 # The modes, in key order. Adding a screen is one line here, e.g.
@@ -171,21 +173,29 @@ class MediationApp(App[None]):
         self._damage_scan_running = self._damage_rescan = False
         self.rules_path = Path(rules_path) if rules_path else None
         self._now = now or store.now
-        # What every screen works through: one Mediator (with --rules) for grades, scorecards and proposals.
+        # What every screen is handed and works through: the store, the clock, the requisition selected in
+        # the queue, and one Mediator (with --rules) for grades, scorecards and proposals.
         self.services = Services(store, self._now, self.rules_path, on_problem=self._rules_not_loaded)
-        # The requisition highlighted in the queue; other screens prefill from it (e.g. a new dispute).
-        self.selected_requisition_id: int | None = None
         # Set when the console must close with a message (e.g. an invalid rule pack); cli prints it.
         self.exit_problem: str | None = None
         # An unexpected problem that stopped the console, and where its details were written.
         self.crash: tuple[BaseException, Path | None] | None = None
         for mode in MODES:
-            self.add_mode(mode.name, mode.screen)
+            self.add_mode(mode.name, partial(mode.screen, self.services))
         # The settings' keymap as applied (command id -> keys); the help screen and palette show these.
         self.user_keymap: dict[str, str] = {}
 
     def now(self) -> dt.datetime:
         return self._now()
+
+    @property
+    def selected_requisition_id(self) -> int | None:
+        """The requisition highlighted in the queue (kept in the services every screen shares)."""
+        return self.services.selected_requisition_id
+
+    @selected_requisition_id.setter
+    def selected_requisition_id(self, requisition_id: int | None) -> None:
+        self.services.selected_requisition_id = requisition_id
 
     def notify(
         self,
@@ -361,40 +371,8 @@ class MediationApp(App[None]):
         self.exit_problem = problem
         self.notify(problem, title="Rules", severity="error", timeout=10)
 
-    def scorecard_for(self, requisition_id: int) -> Any | None:
-        mediator = self.mediator
-        if mediator is None:
-            return None
-        try:
-            return mediator.scorecard_for(requisition_id)
-        except Exception as exc:
-            self.notify(f"The scorecard could not be computed: {exc}", title="Rules", severity="error")
-            return None
-
-    def suggest_category(
-        self, summary: str, requisition_id: int | None, sales_interest: str = "", recruiting_interest: str = ""
-    ) -> Any | None:
-        """The category the evidence suggests for a dispute being typed (the capture form's hint): a
-        Diagnosis, or None when the rules are not available. Called from a worker thread."""
-        mediator = self.mediator
-        if mediator is None:
-            return None
-        try:
-            return mediator.suggest_category(summary, requisition_id, sales_interest, recruiting_interest)
-        except Exception:  # a suggestion is a hint: the form works without one
-            return None
-
-    def requisition_changed(self, requisition_id: int) -> None:
-        """Keeps the stored grade current after a requisition or its pipeline changed."""
-        mediator = self.mediator
-        if mediator is None:
-            return
-        from mediation_console.console.core.rules.refresh import refresh_one
-
-        try:
-            refresh_one(self.store, requisition_id, mediator)
-        except Exception as exc:
-            self.notify(f"The grade could not be refreshed: {exc}", title="Rules", severity="warning")
+    def on_show_in_queue(self, message: ShowInQueue) -> None:
+        self.show_in_queue(message.requisition_id)
 
     def show_in_queue(self, requisition_id: int) -> None:
         """Switches to the queue with the requisition selected and scrolled into view (the queue clears
@@ -439,18 +417,20 @@ class MediationApp(App[None]):
                 refresh()
 
         self.push_screen(
-            DisputeCapture(self.store, requisition_id=self.selected_requisition_id, suggest=self.suggest_category),
+            DisputeCapture(
+                self.store, requisition_id=self.selected_requisition_id, suggest=self.services.suggest_category
+            ),
             logged,
         )
 
     def action_export_notes(self) -> None:
-        export_notes_file(self)
+        export_notes_file(self, self.services)
 
     def action_import_requisitions(self) -> None:
-        start_import(self)
+        start_import(self, self.services)
 
     def action_copy_notes(self) -> None:
-        copy_notes_markdown(self)
+        copy_notes_markdown(self, self.services)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -16,11 +16,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from mediation_console.console.core.services import Services
 from mediation_console.db import damage
+from mediation_console.db.store import Store
+from mediation_console.screens.messages import ShowInQueue
 from mediation_console.screens.widgets.contrast import readable_hex
 
-if TYPE_CHECKING:
-    from mediation_console.console.app import MediationApp
+if TYPE_CHECKING:  # the rules engine loads on first use, not with the screens
+    from mediation_console.console.core.rules.scorecard import Scorecard
 
 READONLY_MESSAGE = "Read-only: this database cannot be changed"
 # The number key of the Team screen (console/app.py's MODES): the hints that send a lead there name it.
@@ -28,14 +31,18 @@ TEAM_KEY = "6"
 
 
 class ModeScreen(Screen[None]):
-    """A mode (switched with 1–6). Subclasses set COMMAND_AREA, SUB_TITLE and implement `compose_body`."""
+    """A mode (switched with 1–6), handed the console's services (store, clock, rules) by the app.
+    Subclasses set COMMAND_AREA, SUB_TITLE and implement `compose_body`."""
 
     COMMAND_AREA: ClassVar[str] = ""
     # The screen's most important keys (by action): the footer keeps them, with Help and Quit, at any width.
     KEY_ACTIONS: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, services: Services, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.services = services
         # Textual 8.2 re-parses the whole stylesheet and restyles every widget of every screen when it
         # shows a screen whose CSS pass count lags the app's: twice on a mode's first visit, and — as
         # a screen first shown by switch_mode is not mounted yet when the pass is recorded — again on
@@ -94,7 +101,7 @@ class ModeScreen(Screen[None]):
     def data_stamp(self) -> tuple[Any, ...]:
         """What a screen's data depends on: the database's version and today's date. A screen compares
         it with the stamp of its last load to skip reloading when it comes back to unchanged data."""
-        return (self.mediation.store.data_version(), self.mediation.now().date())
+        return (self.services.store.data_version(), self.services.now().date())
 
     def theme_colour(self, name: str) -> str:
         """A theme colour by variable name (e.g. "success") for Rich text, so every theme reads right;
@@ -113,15 +120,11 @@ class ModeScreen(Screen[None]):
         # Readable on the screen's surface at any theme (a light theme's green is ~1.6:1 otherwise).
         return readable_hex(value, variables["surface"])
 
-    @property
-    def mediation(self) -> MediationApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield Header()
-        if self.mediation.store.readonly:
+        if self.services.store.readonly:
             yield Static(READONLY_MESSAGE, id="readonly-banner")
-        yield DamageNotice()
+        yield DamageNotice(self.services.store)
         yield from self.compose_body()
         yield ModeFooter()
 
@@ -130,7 +133,30 @@ class ModeScreen(Screen[None]):
 
     def can_write(self) -> bool:
         """False (with a toast) when the database is read-only; call at the top of every write."""
-        return self.mediation.can_write()
+        if self.services.store.readonly:
+            self.notify(READONLY_MESSAGE, title="Not saved", severity="warning")
+            return False
+        return True
+
+    def scorecard_for(self, requisition_id: int) -> Scorecard | None:
+        """The requisition's scorecard by the console's rule pack, for its detail panel; None (with a
+        toast when a rule failed) when there is none."""
+        try:
+            return self.services.scorecard_for(requisition_id)
+        except Exception as exc:
+            self.notify(f"The scorecard could not be computed: {exc}", title="Rules", severity="error")
+            return None
+
+    def requisition_changed(self, requisition_id: int) -> None:
+        """Keeps the stored grade current after a requisition or its pipeline changed."""
+        try:
+            self.services.regrade(requisition_id)
+        except Exception as exc:
+            self.notify(f"The grade could not be refreshed: {exc}", title="Rules", severity="warning")
+
+    def show_in_queue(self, requisition_id: int) -> None:
+        """Switches to the queue with the requisition selected (the app shell does it)."""
+        self.post_message(ShowInQueue(requisition_id))
 
 
 class DamageNotice(Static):
@@ -138,8 +164,9 @@ class DamageNotice(Static):
     (db.damage: their model refuses them), and that `mediate doctor` lists them. It watches the Store's
     register, so rows met by a worker or another screen show as soon as they are met."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__("", id="damage-notice", markup=False)
+        self.store = store
         self._version = -1
 
     def on_mount(self) -> None:
@@ -147,7 +174,7 @@ class DamageNotice(Static):
         self.set_interval(DAMAGE_CHECK_EVERY, self.check)
 
     def check(self) -> None:
-        register = self.app.store.damage  # type: ignore[attr-defined]
+        register = self.store.damage
         if register.version == self._version:
             return
         self._version = register.version

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group
 from rich.table import Table
@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from mediation_console.console.core.parties import party_lines
+from mediation_console.console.core.services import Services
 from mediation_console.db.models import (
     CATEGORY_LABELS,
     OPEN_DISPUTE_STATUSES,
@@ -28,13 +29,16 @@ from mediation_console.db.models import (
     Person,
     Requisition,
 )
-from mediation_console.db.store import EditConflict, StoreError
+from mediation_console.db.store import EditConflict, Store, StoreError
 from mediation_console.db.words import old
 from mediation_console.screens.base import ModeScreen, SizedTable, text_width
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.dispute_accept import DraftCommitment, ResolveDispute
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 from mediation_console.screens.dialogs.modals import ConfirmModal
+
+if TYPE_CHECKING:  # the rules engine loads on first use, not with the screens
+    from mediation_console.console.core.rules.service import Mediator
 
 SEVERITY_WORDS = {1: "low", 2: "medium", 3: "high"}
 # The most the disputes table lists at once (the most urgent first); the filter reaches the others.
@@ -220,8 +224,8 @@ class DisputesScreen(ModeScreen):
     DisputesScreen .empty { color: $text-muted; padding: 1 2; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
         self.open_only = False
         self.filter_text = ""
         self.disputes: list[Dispute] = []
@@ -263,12 +267,11 @@ class DisputesScreen(ModeScreen):
     # -- data --------------------------------------------------------------------------------------
 
     @property
-    def store(self) -> Any:
-        return self.mediation.store
+    def store(self) -> Store:
+        return self.services.store
 
     def _now(self) -> dt.datetime:
-        now = getattr(self.app, "now", None)
-        return now() if callable(now) else self.store.now()
+        return self.services.now()
 
     def _read_listing(self, open_only: bool, filter_text: str, store: Any = None) -> Listing:
         store = store or self.store
@@ -399,6 +402,8 @@ class DisputesScreen(ModeScreen):
         try:
             mediator = self._mediator()
             dispute = self.store.get_dispute(dispute_id)
+            if dispute is None:
+                raise LookupError("the dispute no longer exists")
             result.facts = [
                 (line.label, line.value) for line in mediator.dispute_facts(dispute_id) if line.fact not in HEADER_FACTS
             ]
@@ -427,8 +432,8 @@ class DisputesScreen(ModeScreen):
         if not worker.is_cancelled:
             self.app.call_from_thread(self._mediation_ready, result)
 
-    def _mediator(self) -> Any:
-        mediator = getattr(self.app, "mediator", None)
+    def _mediator(self) -> Mediator:
+        mediator = self.services.mediator
         if mediator is None:
             raise LookupError("the rules module is not available, so there are no proposals yet")
         return mediator
@@ -711,7 +716,7 @@ class DisputesScreen(ModeScreen):
         if dispute is None or not self.can_write():
             return
         self.app.push_screen(
-            DisputeCapture(self.store, dispute=dispute, suggest=getattr(self.app, "suggest_category", None)),
+            DisputeCapture(self.store, dispute=dispute, suggest=self.services.suggest_category),
             lambda saved: self.refresh_data(keep=dispute.id) if saved else None,
         )
 

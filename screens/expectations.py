@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.metric_registry import definition
 from mediation_console.console.core.metrics import Measurement, Verdict, measure_all
+from mediation_console.console.core.services import Services
 from mediation_console.db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
 from mediation_console.db.store import EditConflict, StoreError
 from mediation_console.db.words import plural
@@ -180,8 +181,8 @@ class ExpectationsScreen(ModeScreen):
     ExpectationsScreen .empty { color: $text-muted; padding: 0 2; height: auto; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
         self.expectations: list[Expectation] = []
         self.measurements: dict[int, Measurement] = {}
         self.commitments: list[Commitment] = []
@@ -241,7 +242,7 @@ class ExpectationsScreen(ModeScreen):
 
     @property
     def store(self) -> Any:
-        return self.mediation.store
+        return self.services.store
 
     @property
     def expectations_table(self) -> DataTable[Any]:
@@ -252,7 +253,7 @@ class ExpectationsScreen(ModeScreen):
         return self.query_one("#commitments-table", DataTable)
 
     def _now(self) -> dt.datetime:
-        return self.mediation.now()
+        return self.services.now()
 
     # -- data --------------------------------------------------------------------------------------
 
@@ -695,7 +696,7 @@ class ExpectationsScreen(ModeScreen):
                 requisition,
                 people=self.store.people_by_id(),
                 timeline=self.store.requisition_timeline(requisition.id),
-                scorecard=self.mediation.scorecard_for(requisition.id),
+                scorecard=self.scorecard_for(requisition.id),
                 now=self._now(),
                 disputes=self.store.list_disputes(requisition_id=requisition.id),
             )
@@ -704,7 +705,7 @@ class ExpectationsScreen(ModeScreen):
     def _show_in_queue(self, requisition_id: int | None) -> None:
         if requisition_id is None:
             return
-        self.mediation.show_in_queue(requisition_id)
+        self.show_in_queue(requisition_id)
 
     # -- commitment actions ------------------------------------------------------------------------
 

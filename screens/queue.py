@@ -15,6 +15,7 @@ from textual.containers import Center, Horizontal
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
+from mediation_console.console.core.services import Services
 from mediation_console.db.models import CLOSED_STATUSES, Requisition, RequisitionRow, RequisitionStatus, Team
 from mediation_console.db.store import BackgroundReadInterrupted, QueueQuery, StoreError
 from mediation_console.screens.base import TEAM_KEY, ModeScreen
@@ -253,8 +254,8 @@ class QueueScreen(ModeScreen):
     SUB_TITLE = "Requisition queue"
     BINDINGS: ClassVar = bindings(QUEUE_COMMANDS)
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
         self._shown_stamp: tuple[Any, ...] | None = None  # the data the queue's rows were read from
         self.query_state = QueueQuery(open_only=True, sort="code")
         self.total_all = 0
@@ -284,7 +285,7 @@ class QueueScreen(ModeScreen):
             yield Label("", id="chip-person", classes="chip")
             yield Label("", id="chip-open", classes="chip")
             yield Label("", id="chip-risk", classes="chip")
-        yield RequisitionTable(self.mediation.now().date(), self._longest_name(), id="queue-table")
+        yield RequisitionTable(self.services.now().date(), self._longest_name(), id="queue-table")
         # The hatch fills the area around the message, never the spaces between its words.
         with Center(id="queue-empty-area"):
             yield Static("", id="queue-empty")
@@ -295,7 +296,7 @@ class QueueScreen(ModeScreen):
 
     def _longest_name(self) -> int:
         # Worked out again only when the people change (a keystroke refreshes the queue too).
-        store = self.mediation.store
+        store = self.services.store
         stamp = store.table_versions("people")
         if self._names[0] != stamp:
             self._names = (stamp, max((len(person.name) for person in store.list_people()), default=0))
@@ -312,7 +313,7 @@ class QueueScreen(ModeScreen):
     def _sql_query(self) -> QueueQuery:
         q = self.query_state
         descending = q.descending != (q.sort in INVERTED_SORTS)
-        return replace(q, descending=descending, today=self.mediation.now().date())
+        return replace(q, descending=descending, today=self.services.now().date())
 
     @staticmethod
     def _filter_key(query: QueueQuery) -> tuple[Any, ...]:
@@ -321,7 +322,7 @@ class QueueScreen(ModeScreen):
 
     def _known_counts(self) -> tuple[dict[tuple[Any, ...], int], tuple[int, int]]:
         """The counts made while the database has stayed as it is now (by `_filter_key`), and its version."""
-        version = self.mediation.store.data_version()
+        version = self.services.store.data_version()
         if version != self._counts_version:
             self._counts.clear()
             self._counts_version = version
@@ -343,11 +344,11 @@ class QueueScreen(ModeScreen):
         costs more than a keystroke may (~20 ms at 100,000 requisitions): the table shows its first
         page at once and a worker counts the rest. Refreshes after a change keep the cursor where it
         was, so they count at once."""
-        store = self.mediation.store
+        store = self.services.store
         self._shown_stamp = self.data_stamp()
         query = self._sql_query()
         table = self.table
-        table.today = self.mediation.now().date()
+        table.today = self.services.now().date()
         table.fit_names(self._longest_name())
         table.sort_key, table.descending = self.query_state.sort, self.query_state.descending
         everything = replace(QueueQuery(), today=query.today)
@@ -388,13 +389,13 @@ class QueueScreen(ModeScreen):
         self._remember_selection()
 
     def _page_source(self, query: QueueQuery, total: int | None) -> Any:
-        store = self.mediation.store
+        store = self.services.store
         # Knowing the total lets the Store read pages in the far half backwards (`end` stays instant).
         return lambda offset, limit: store.query_queue(query, offset, limit, total=total)
 
     def _count_in_background(self, query: QueueQuery, version: tuple[int, int]) -> None:
         worker = get_current_worker()
-        store = self.mediation.store
+        store = self.services.store
         count = None
         # An interruption meant for an older count can catch this one as it starts: try again.
         for _attempt in range(3):
@@ -414,7 +415,7 @@ class QueueScreen(ModeScreen):
     def _counted(self, query: QueueQuery, version: tuple[int, int], count: int) -> None:
         if self._filter_key(query) != self._filter_key(self._sql_query()):
             return  # the filter changed while counting
-        if self.mediation.store.data_version() == version:
+        if self.services.store.data_version() == version:
             self._counts[self._filter_key(query)] = count
         self.counting = False
         self.shown = count
@@ -423,7 +424,7 @@ class QueueScreen(ModeScreen):
 
     def _update_chrome(self) -> None:
         q = self.query_state
-        person = self.mediation.store.get_person(q.person_id) if q.person_id is not None else None
+        person = self.services.store.get_person(q.person_id) if q.person_id is not None else None
         chips = {
             "chip-status": (
                 "[b]f[/b] status: " + (STATUS_LABELS[RequisitionStatus(q.statuses[0])] if q.statuses else "any"),
@@ -435,7 +436,7 @@ class QueueScreen(ModeScreen):
         }
         noun = "requisition" if self.total_all == 1 else "requisitions"
         shown = "counting…" if self.counting else f"{self.shown:,}"
-        if self.total_all == 0 and not self.mediation.store.list_people(active_only=True):
+        if self.total_all == 0 and not self.services.store.list_people(active_only=True):
             empty_text = (
                 f"No team yet — press [b]{TEAM_KEY}[/b] (Team) to add people, then [b]n[/b] here adds a requisition"
             )
@@ -467,7 +468,7 @@ class QueueScreen(ModeScreen):
     def show_requisition(self, requisition_id: int) -> bool:
         """Selects the requisition and scrolls it into the middle of the table, keeping the sort. Filters
         that would hide it are cleared first (with a toast saying so). False when it no longer exists."""
-        store = self.mediation.store
+        store = self.services.store
         requisition = store.get_requisition(requisition_id)
         if requisition is None:
             self.notify("That requisition no longer exists", severity="warning")
@@ -487,17 +488,17 @@ class QueueScreen(ModeScreen):
         table = self.table
         table.cursor = position
         table.centre_cursor()
-        self.mediation.selected_requisition_id = requisition_id
+        self.services.selected_requisition_id = requisition_id
         table.focus()
         return True
 
     def _remember_selection(self) -> None:
         row = self.table.current_row if self.shown else None
-        self.mediation.selected_requisition_id = row.id if row else None
+        self.services.selected_requisition_id = row.id if row else None
 
     @on(PagedTable.RowHighlighted)
     def _highlighted(self, event: PagedTable.RowHighlighted) -> None:
-        self.mediation.selected_requisition_id = event.row.id if event.row else None
+        self.services.selected_requisition_id = event.row.id if event.row else None
         self.refresh_bindings()
 
     @on(PagedTable.RowSelected)
@@ -517,12 +518,12 @@ class QueueScreen(ModeScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("edit_requisition", "change_status", "log_event", "detail"):
-            return True if self.mediation.selected_requisition_id is not None and self.shown else None
+            return True if self.services.selected_requisition_id is not None and self.shown else None
         return True
 
     def _selected_requisition(self) -> Requisition | None:
-        req_id = self.mediation.selected_requisition_id
-        requisition = self.mediation.store.get_requisition(req_id) if req_id is not None else None
+        req_id = self.services.selected_requisition_id
+        requisition = self.services.store.get_requisition(req_id) if req_id is not None else None
         if requisition is None:
             self.notify("Highlight a requisition first", severity="warning")
         return requisition
@@ -572,7 +573,7 @@ class QueueScreen(ModeScreen):
         self.app.push_screen(PickerModal("Filter by status", choices, current), chosen)
 
     def action_person_filter(self) -> None:
-        people = self.mediation.store.list_people()
+        people = self.services.store.list_people()
         choices: list[tuple[str, int]] = [("anyone", -1)]
         choices += [
             (f"{p.name} · {p.team}" + ("" if p.active else " (inactive)"), p.saved_id)
@@ -597,8 +598,9 @@ class QueueScreen(ModeScreen):
         self.refresh_queue(reset_cursor=True)
 
     def _form(self, requisition: Requisition | None) -> RequisitionForm:
-        store = self.mediation.store
+        store = self.services.store
         return RequisitionForm(
+            self.services,
             requisition,
             sales_people=[p for p in store.list_people(active_only=True) if p.team in (Team.SALES, Team.LEAD)],
             recruiters=store.list_people(team=Team.RECRUITING, active_only=True),
@@ -607,7 +609,7 @@ class QueueScreen(ModeScreen):
     def _saved(self, requisition: Requisition | None) -> None:
         if requisition is None:
             return
-        self.mediation.requisition_changed(requisition.saved_id)
+        self.requisition_changed(requisition.saved_id)
         self.notify(f"{requisition.code} saved", title="Saved")
         self.refresh_queue()
         self.table.move_to(lambda row: row.id == requisition.id)
@@ -634,33 +636,33 @@ class QueueScreen(ModeScreen):
 
     def action_change_status(self) -> None:
         if self.can_write() and (requisition := self._selected_requisition()):
-            self.app.push_screen(StatusChangeModal(requisition), self._changed)
+            self.app.push_screen(StatusChangeModal(self.services, requisition), self._changed)
 
     def action_log_event(self) -> None:
         if self.can_write() and (requisition := self._selected_requisition()):
             modal = PipelineEventModal(
-                requisition, self.mediation.store.list_people(active_only=True), self.mediation.now()
+                self.services, requisition, self.services.store.list_people(active_only=True), self.services.now()
             )
             self.app.push_screen(modal, self._changed)
 
     def _changed(self, result: Any) -> None:
         if result is not None:
             req_id = getattr(result, "requisition_id", None) or result.id
-            self.mediation.requisition_changed(req_id)
+            self.requisition_changed(req_id)
             self.refresh_queue()
 
     def action_detail(self) -> None:
         requisition = self._selected_requisition()
         if requisition is None:
             return
-        store = self.mediation.store
+        store = self.services.store
         self.app.push_screen(
             RequisitionDetail(
                 requisition,
                 people=store.people_by_id(),
                 timeline=store.requisition_timeline(requisition.saved_id),
-                scorecard=self.mediation.scorecard_for(requisition.saved_id),
-                now=self.mediation.now(),
+                scorecard=self.scorecard_for(requisition.saved_id),
+                now=self.services.now(),
                 disputes=store.list_disputes(requisition_id=requisition.id),
             )
         )

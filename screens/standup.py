@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
@@ -38,6 +38,7 @@ from mediation_console.console.core.agenda import (
 from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.config import data_dir, ensure_private_dir, load_settings, save_setting
 from mediation_console.console.core.notes import default_filename, gather_notes, reached, render, write_private
+from mediation_console.console.core.services import Services
 from mediation_console.db.models import Commitment, Person, Standup, StandupItem
 from mediation_console.db.safe_file import UnsafeTarget, unique_path
 from mediation_console.db.store import StoreError
@@ -47,9 +48,6 @@ from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.modals import ConfirmModal, PickerModal
 from mediation_console.screens.dialogs.standup_commitment import StandupCommitment
 from mediation_console.screens.dialogs.standup_start import StandupPlan, StandupStart
-
-if TYPE_CHECKING:
-    from mediation_console.console.app import MediationApp
 
 # Typing is saved this long after the last key, so a fast typist costs one write, not one per key.
 SAVE_DELAY = 0.6
@@ -240,22 +238,24 @@ def export_dir() -> Path:
     return path
 
 
-def _proposals(app: MediationApp) -> Any:
-    mediator = app.mediator
+def _proposals(services: Services) -> Any:
+    mediator = services.mediator
     if mediator is None:
         return None
     return lambda dispute: list(mediator.proposals_for(dispute.id))
 
 
-def export_notes_file(app: MediationApp, fmt: str = "md", standup: Standup | None = None) -> Path | None:
+def export_notes_file(
+    app: App[Any], services: Services, fmt: str = "md", standup: Standup | None = None
+) -> Path | None:
     """Writes the notes of the given (else the running, else the latest) standup; toasts the path."""
-    store = app.store
+    store = services.store
     standup = standup or store.running_standup() or store.latest_standup()
     if standup is None:
         app.notify("There is no standup yet: start one in the standup screen (5)", title="No notes", severity="warning")
         return None
     try:
-        data = gather_notes(store, standup, proposals=_proposals(app), use_installed=False)
+        data = gather_notes(store, standup, proposals=_proposals(services), use_installed=False)
         target = unique_path(export_dir() / default_filename(data, fmt))
         path = write_private(target, render(data, fmt), protect=[store.path])
     except (OSError, StoreError, UnsafeTarget) as exc:
@@ -265,15 +265,15 @@ def export_notes_file(app: MediationApp, fmt: str = "md", standup: Standup | Non
     return path
 
 
-def copy_notes_markdown(app: MediationApp) -> bool:
-    store = app.store
+def copy_notes_markdown(app: App[Any], services: Services) -> bool:
+    store = services.store
     standup = store.running_standup() or store.latest_standup()
     if standup is None:
         app.notify(
             "There is no standup yet: start one in the standup screen (5)", title="Nothing copied", severity="warning"
         )
         return False
-    data = gather_notes(store, standup, proposals=_proposals(app), use_installed=False)
+    data = gather_notes(store, standup, proposals=_proposals(services), use_installed=False)
     text = str(render(data, "md"))
     # The copy travels as an OSC 52 escape, which many terminals (macOS Terminal, tmux without
     # set-clipboard, some SSH and browser sessions) drop without a word, and a terminal cannot be asked
@@ -346,8 +346,8 @@ class StandupScreen(ModeScreen):
     StandupScreen #made { height: auto; max-height: 8; color: $text; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
         self.standup: Standup | None = None
         self.people: dict[int, Person] = {}
         self.codes: dict[tuple[str, int], str] = {}
@@ -364,7 +364,7 @@ class StandupScreen(ModeScreen):
 
     @property
     def viewer(self) -> bool:
-        return self.mediation.store.readonly
+        return self.services.store.readonly
 
     @property
     def running(self) -> bool:
@@ -403,16 +403,16 @@ class StandupScreen(ModeScreen):
 
     def on_mount(self) -> None:
         self.following = self.viewer
-        self.people = self.mediation.store.people_by_id()
-        self.standup = self.mediation.store.running_standup()
+        self.people = self.services.store.people_by_id()
+        self.standup = self.services.store.running_standup()
         if self.standup is not None:
-            self._item_started = self.mediation.now()
+            self._item_started = self.services.now()
             self._lead_item = self.standup.current_item
         self._show()
         self._stamp = self.data_stamp()
         self.set_interval(1, self._tick)
         if self.viewer:
-            self._lead_version = self.mediation.store.data_version()
+            self._lead_version = self.services.store.data_version()
             self.set_interval(FOLLOW_POLL, self._poll_lead)
 
     def on_screen_resume(self) -> None:
@@ -423,11 +423,11 @@ class StandupScreen(ModeScreen):
         if stamp == self._stamp:
             return
         self._stamp = stamp
-        self.people = self.mediation.store.people_by_id()
+        self.people = self.services.store.people_by_id()
         if self.standup is None:
-            self.standup = self.mediation.store.running_standup()
+            self.standup = self.services.store.running_standup()
             if self.standup is not None:
-                self._item_started = self.mediation.now()
+                self._item_started = self.services.now()
         self._show()
 
     def on_screen_suspend(self) -> None:
@@ -452,7 +452,7 @@ class StandupScreen(ModeScreen):
         self.query_one("#agenda", OptionList).focus()
 
     def _show_idle(self) -> None:
-        store = self.mediation.store
+        store = self.services.store
         latest = store.latest_standup(ended_only=True)
         lines = [Text("No standup running.", style="bold"), Text("")]
         lines.append(
@@ -477,7 +477,7 @@ class StandupScreen(ModeScreen):
 
     def _load_codes(self) -> None:
         assert self.standup is not None
-        store = self.mediation.store
+        store = self.services.store
         reqs = store.requisitions_by_ids([i.requisition_id for i in self.standup.items if i.requisition_id])
         disputes = store.disputes_by_ids([i.dispute_id for i in self.standup.items if i.dispute_id])
         self.codes = {("r", r.saved_id): r.code or "" for r in reqs.values()}
@@ -574,7 +574,7 @@ class StandupScreen(ModeScreen):
 
     def _show_made(self) -> None:
         assert self.standup is not None
-        made = self.mediation.store.list_commitments(standup_id=self.standup.id)
+        made = self.services.store.list_commitments(standup_id=self.standup.id)
         text = Text()
         for c in made:
             owner = self.people[c.owner_id].name if c.owner_id in self.people else "?"
@@ -596,7 +596,7 @@ class StandupScreen(ModeScreen):
 
     def _poll_lead(self) -> None:
         """Picks up what the lead's seat saved: a started or ended meeting, a move, notes and decisions."""
-        store = self.mediation.store
+        store = self.services.store
         version = store.data_version()
         if version == self._lead_version or not self.is_current:
             return
@@ -604,7 +604,7 @@ class StandupScreen(ModeScreen):
         fresh = store.running_standup()
         if fresh is None and self.standup is None:
             return
-        now = self.mediation.now()
+        now = self.services.now()
         if fresh is None or self.standup is None or fresh.id != self.standup.id:
             self.standup = fresh
             self._lead_item = fresh.current_item if fresh else None
@@ -625,12 +625,12 @@ class StandupScreen(ModeScreen):
     def action_follow(self) -> None:
         if not self.viewer or not self.running or self.standup is None:
             return
-        fresh = self.mediation.store.running_standup()
+        fresh = self.services.store.running_standup()
         if fresh is not None:
             self.standup = fresh
             if fresh.current_item != self._lead_item:
                 self._lead_item = fresh.current_item
-                self._item_started = self.mediation.now()
+                self._item_started = self.services.now()
         self.following = True
         self._show()
         self.notify("Showing the item the lead is on, and following it", title="Following the lead")
@@ -652,7 +652,7 @@ class StandupScreen(ModeScreen):
     def _tick(self) -> None:
         if not self.running or self.standup is None:
             return
-        now = self.mediation.now()
+        now = self.services.now()
         item = self.item
         spent = (item.seconds_spent if item else 0) + self._running_seconds(now)
         box = self.standup.timebox_seconds
@@ -685,7 +685,7 @@ class StandupScreen(ModeScreen):
     @on(Input.Changed, "#decision")
     @on(Input.Changed, "#blockers")
     def _typed(self, event: TextArea.Changed | Input.Changed) -> None:
-        if self._loading or not self.running or self.mediation.store.readonly:
+        if self._loading or not self.running or self.services.store.readonly:
             return
         # Kept here, not read back from the widgets: on the way out the widgets may already be gone.
         widget = event.text_area if isinstance(event, TextArea.Changed) else event.input
@@ -702,7 +702,7 @@ class StandupScreen(ModeScreen):
         if not self._pending or self.standup is None or not self.running:
             return
         pending, self._pending = self._pending, {}
-        store = self.mediation.store
+        store = self.services.store
         try:
             item = self.item
             changes = {k: v for k, v in pending.items() if k in ("notes", "decision")}
@@ -726,8 +726,8 @@ class StandupScreen(ModeScreen):
             self._browse_to(index)
             return
         self._flush()
-        store = self.mediation.store
-        now = self.mediation.now()
+        store = self.services.store
+        now = self.services.now()
         old = self.standup.current_item
         item = self.standup.items[old]
         update: dict[str, Any] = {"seconds_spent": item.seconds_spent + self._running_seconds(now)}
@@ -812,7 +812,7 @@ class StandupScreen(ModeScreen):
     def action_start(self) -> None:
         if self.running or self._starting or not self.can_write():
             return
-        people = self.mediation.store.list_people(active_only=True)
+        people = self.services.store.list_people(active_only=True)
         if not people:
             self.notify(
                 f"Add the team first: a standup needs people. Press {TEAM_KEY} for the Team screen, then n to add a person",
@@ -832,11 +832,11 @@ class StandupScreen(ModeScreen):
 
     @work(thread=True, exclusive=True, group="standup-agenda")
     def _build_and_start(self, plan: StandupPlan) -> None:
-        app = self.mediation
-        mediator = app.mediator
+        services = self.services
+        mediator = services.mediator
         top = top_proposal(mediator) if mediator is not None else None
         try:
-            agenda = fit_to_meeting(build_agenda(app.store, app.now(), proposals=top), plan.meeting_minutes)
+            agenda = fit_to_meeting(build_agenda(services.store, services.now(), proposals=top), plan.meeting_minutes)
         except Exception as exc:  # a broken metric or rule must not leave the lead without a meeting
             self.app.call_from_thread(
                 self.notify, f"The agenda could not be built: {exc}", title="Standup", severity="error"
@@ -848,7 +848,7 @@ class StandupScreen(ModeScreen):
     def _begin(self, plan: StandupPlan, agenda: FittedAgenda) -> None:
         self._starting = False
         save_setting(MEETING_SETTING, plan.meeting_minutes)
-        store = self.mediation.store
+        store = self.services.store
         running = store.running_standup()
         if running is not None:  # started meanwhile (another window): resume that one
             started = running
@@ -856,7 +856,7 @@ class StandupScreen(ModeScreen):
             try:
                 started = store.start_standup(
                     Standup(
-                        started_at=self.mediation.now(),
+                        started_at=self.services.now(),
                         facilitator_id=plan.facilitator_id,
                         attendees=plan.attendees,
                         timebox_seconds=agenda.item_seconds,
@@ -867,7 +867,7 @@ class StandupScreen(ModeScreen):
                 self.notify(str(exc), title="Standup not started", severity="error")
                 return
         self.standup = started
-        self._item_started = self.mediation.now()
+        self._item_started = self.services.now()
         present = sum(1 for a in plan.attendees if a.present)
         talked = talk_items(started.items)
         planned = clock_text(started.timebox_seconds * talked)
@@ -900,8 +900,8 @@ class StandupScreen(ModeScreen):
         if item is None or self.standup is None or not self.can_write():
             return
         self._flush()
-        today = self.mediation.now().date()
-        store = self.mediation.store
+        today = self.services.now().date()
+        store = self.services.store
 
         def made(commitment: Commitment | None) -> None:
             if commitment is None:
@@ -939,7 +939,7 @@ class StandupScreen(ModeScreen):
             # The item now leads to the dispute, so the notes list it under "disputes discussed".
             if current.dispute_id is None:
                 try:
-                    self.standup.items[index] = self.mediation.store.update_standup_item(
+                    self.standup.items[index] = self.services.store.update_standup_item(
                         current.model_copy(update={"dispute_id": dispute.id})
                     )
                 except StoreError as exc:
@@ -949,9 +949,9 @@ class StandupScreen(ModeScreen):
 
         self.app.push_screen(
             DisputeCapture(
-                self.mediation.store,
+                self.services.store,
                 requisition_id=item.requisition_id,
-                suggest=getattr(self.app, "suggest_category", None),
+                suggest=self.services.suggest_category,
             ),
             logged,
         )
@@ -962,7 +962,7 @@ class StandupScreen(ModeScreen):
             return
         from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 
-        store = self.mediation.store
+        store = self.services.store
         requisition = store.get_requisition(item.requisition_id)
         if requisition is None:
             self.notify("That requisition no longer exists", severity="warning")
@@ -972,8 +972,8 @@ class StandupScreen(ModeScreen):
                 requisition,
                 people=store.people_by_id(),
                 timeline=store.requisition_timeline(requisition.saved_id),
-                scorecard=self.mediation.scorecard_for(requisition.saved_id),
-                now=self.mediation.now(),
+                scorecard=self.scorecard_for(requisition.saved_id),
+                now=self.services.now(),
                 disputes=store.list_disputes(requisition_id=requisition.id),
             )
         )
@@ -983,7 +983,7 @@ class StandupScreen(ModeScreen):
         if item is None or not item.requisition_id:
             return
         self._flush()
-        self.mediation.show_in_queue(item.requisition_id)
+        self.show_in_queue(item.requisition_id)
         code = self.codes.get(("r", item.requisition_id), "the requisition")
         self.app.notify(f"{code} is selected; press 5 to come back to the standup", title="Queue")
 
@@ -999,7 +999,7 @@ class StandupScreen(ModeScreen):
                 return
             seconds = item_seconds_for(minutes * 60, talk_items(self.standup.items))
             try:
-                self.standup = self.mediation.store.update_standup(
+                self.standup = self.services.store.update_standup(
                     self.standup.model_copy(update={"timebox_seconds": seconds})
                 )
             except StoreError as exc:
@@ -1044,11 +1044,11 @@ class StandupScreen(ModeScreen):
     def _expand(self, standup_id: int, position: int) -> None:
         # The left-off items are taken from the agenda built again now: they may have changed since the
         # meeting started (a commitment kept, a dispute resolved), and a reopened console has no other copy.
-        app = self.mediation
-        mediator = app.mediator
+        services = self.services
+        mediator = services.mediator
         top = top_proposal(mediator) if mediator is not None else None
         try:
-            fresh = build_agenda(app.store, app.now(), proposals=top)
+            fresh = build_agenda(services.store, services.now(), proposals=top)
         except Exception as exc:  # a broken metric or rule must not stop the meeting
             self.app.call_from_thread(
                 self.notify, f"The items could not be gathered: {exc}", title="Standup", severity="error"
@@ -1059,7 +1059,7 @@ class StandupScreen(ModeScreen):
 
     def _expanded(self, standup_id: int, position: int, fresh: Agenda) -> None:
         self._starting = False
-        store = self.mediation.store
+        store = self.services.store
         section = self.standup.items[position].section if self.standup and position < len(self.standup.items) else ""
         try:
             added = expand_more(store, standup_id, position, fresh)
@@ -1112,8 +1112,8 @@ class StandupScreen(ModeScreen):
     def end_meeting(self) -> Path | None:
         """Ends the running standup now and writes its Markdown notes; returns the file."""
         assert self.standup is not None
-        store = self.mediation.store
-        now = self.mediation.now()
+        store = self.services.store
+        now = self.services.now()
         index = self.standup.current_item
         try:
             if self.standup.items:
@@ -1129,6 +1129,6 @@ class StandupScreen(ModeScreen):
             return None
         self.standup = None
         self._item_started = None
-        path = export_notes_file(self.mediation, "md", standup=store.get_standup(ended.saved_id))
+        path = export_notes_file(self.app, self.services, "md", standup=store.get_standup(ended.saved_id))
         self._show()
         return path

@@ -12,6 +12,7 @@ from textual.binding import BindingType
 from textual.containers import Center
 from textual.widgets import Static
 
+from mediation_console.console.core.services import Services
 from mediation_console.console.core.team import TeamMember, team_members
 from mediation_console.db.models import Person, Team
 from mediation_console.db.store import RejectedChange, StoreError
@@ -171,8 +172,8 @@ class TeamScreen(ModeScreen):
     TeamScreen #team-empty { width: auto; max-width: 76; height: auto; padding: 1 2; background: $boost; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
         self.members: list[TeamMember] = []
         self._stamp: tuple[Any, ...] | None = None
 
@@ -200,10 +201,10 @@ class TeamScreen(ModeScreen):
         """Reads the team again (a few grouped counts: fast at thousands of people); `select` puts the
         cursor on that person."""
         self._stamp = self.data_stamp()
-        store = self.mediation.store
+        store = self.services.store
         current = self.table.current_row if select is None else None
         wanted = select if select is not None else (current.person.id if current is not None else None)
-        self.members = members = team_members(store, self.mediation.now().date())
+        self.members = members = team_members(store, self.services.now().date())
         self.table.fit_names(members)
         cursor = next((i for i, m in enumerate(members) if m.person.id == wanted), None)
         self.table.set_source(
@@ -262,13 +263,13 @@ class TeamScreen(ModeScreen):
 
     def action_new_person(self) -> None:
         if self.can_write():
-            store = self.mediation.store
+            store = self.services.store
             self.app.push_screen(PersonForm(None, store.list_people(), store.add_person), self._saved)
 
     def action_edit_person(self) -> None:
         person = self._selected()
         if person is not None and self.can_write():
-            store = self.mediation.store
+            store = self.services.store
             self.app.push_screen(PersonForm(person, store.list_people(), store.update_person), self._saved)
 
     @on(TeamTable.RowSelected)
@@ -280,7 +281,7 @@ class TeamScreen(ModeScreen):
         if person is None or not self.can_write():
             return
         try:
-            saved = self.mediation.store.update_person(person.model_copy(update={"active": not person.active}))
+            saved = self.services.store.update_person(person.model_copy(update={"active": not person.active}))
         except (RejectedChange, StoreError) as exc:
             self.notify(str(exc), title="Not saved", severity="error")
             return

@@ -14,6 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
+from mediation_console.console.core.services import Services
 from mediation_console.console.core.track_record import (
     DISPUTE_WINDOW_DAYS,
     SORT_COLUMNS,
@@ -236,8 +237,8 @@ class TrackRecordScreen(ModeScreen):
     TrackRecordScreen #record-trend { width: 36; height: 3; margin: 0 0 0 2; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
         self.report: TrackRecordReport | None = None
         self.sort_key = "follow_through_30"
         self.descending = False  # the weakest follow-through first: where the conversation starts
@@ -284,7 +285,7 @@ class TrackRecordScreen(ModeScreen):
 
     def refresh_data(self) -> None:
         self._stamp = self.data_stamp()
-        self._compute(self.mediation.now())
+        self._compute(self.services.now())
 
     @work(thread=True, exclusive=True, group="track-record")
     def _compute(self, now: dt.datetime) -> None:
@@ -292,7 +293,7 @@ class TrackRecordScreen(ModeScreen):
         self.wait_for_paint()  # the screen first: working the report out holds the interpreter
         # On a connection of its own: on the Store's main one, every UI-thread query would wait for
         # the statement this worker is running (SQLite serialises a connection).
-        with self.mediation.store.background_reader() as reader:
+        with self.services.store.background_reader() as reader:
             report = track_record(reader, now)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show, report)
@@ -480,7 +481,7 @@ class TrackRecordScreen(ModeScreen):
             WeeklyChart(
                 f"{who} · follow-through by week",
                 record.trend,
-                self.mediation.now().date(),
+                self.services.now().date(),
                 measure="Follow-through",
             )
         )

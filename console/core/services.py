@@ -1,5 +1,6 @@
-"""What the app hands every screen: the open Store, the clock, the business calendar, and the one rules
-Mediator, built with the lead's `--rules` pack, that every grade, scorecard and proposal comes from."""
+"""What the app hands every screen: the open Store, the clock, the business calendar, the requisition the
+lead has selected, and the one rules Mediator, built with the lead's `--rules` pack, that every grade,
+scorecard and proposal comes from."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from mediation_console.console.core.calendar import BusinessCalendar, user_calen
 from mediation_console.db.store import Store
 
 if TYPE_CHECKING:
+    from mediation_console.console.core.rules.diagnosis import Diagnosis
+    from mediation_console.console.core.rules.scorecard import Scorecard
     from mediation_console.console.core.rules.service import Mediator
 
 
@@ -29,6 +32,8 @@ class Services:
     rules_path: Path | None = None
     on_problem: Callable[[str], None] | None = field(default=None, repr=False)
     rules_problem: str | None = field(default=None, init=False)
+    # The requisition highlighted in the queue; other screens prefill from it (e.g. a new dispute).
+    selected_requisition_id: int | None = field(default=None, init=False)
     _mediator: Mediator | None = field(default=None, init=False, repr=False)
     _loaded: bool = field(default=False, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
@@ -51,3 +56,32 @@ class Services:
     def calendar(self) -> BusinessCalendar:
         """The business calendar of the lead's settings (country, subdivision), read as it is now."""
         return user_calendar()
+
+    def scorecard_for(self, requisition_id: int) -> Scorecard | None:
+        """The requisition's scorecard by the console's pack; None when the pack did not load. A rule
+        that fails on this requisition's data raises (the screen says so)."""
+        mediator = self.mediator
+        return None if mediator is None else mediator.scorecard_for(requisition_id)
+
+    def suggest_category(
+        self, summary: str, requisition_id: int | None, sales_interest: str = "", recruiting_interest: str = ""
+    ) -> Diagnosis | None:
+        """The category the evidence suggests for a dispute being typed (the capture form's hint), or None
+        when the rules are not available. A hint: a rule that fails gives none. Called from worker threads."""
+        mediator = self.mediator
+        if mediator is None:
+            return None
+        try:
+            return mediator.suggest_category(summary, requisition_id, sales_interest, recruiting_interest)
+        except Exception:  # the form works without a suggestion
+            return None
+
+    def regrade(self, requisition_id: int) -> None:
+        """Stores the grade, score and estimate the console's pack gives a requisition after it or its
+        pipeline changed (nothing when the pack did not load); a store refusal raises."""
+        mediator = self.mediator
+        if mediator is None:
+            return
+        from mediation_console.console.core.rules.refresh import refresh_one
+
+        refresh_one(self.store, requisition_id, mediator)

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from mediation_console.console.core.services import Services
 from mediation_console.db.csv_import import (
     ImportAborted,
     ImportFileError,
@@ -87,8 +88,10 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         Binding("ctrl+s", "start", "Import", priority=True, tooltip="Check the file and import it"),
     ]
 
-    def __init__(self, path: str = "") -> None:
+    def __init__(self, services: Services, path: str = "") -> None:
         super().__init__()
+        # The console's store (the import opens its own connection to the same file) and its rule pack.
+        self.services = services
         self.initial_path = path
         self.running = False
 
@@ -226,7 +229,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
                 raise _Cancelled
             app.call_from_thread(self._show_progress, done, total)
 
-        shared: Store = app.store  # type: ignore[attr-defined]
+        shared = self.services.store
         try:
             # Its own connection: the import's long transaction must not swallow the screens' reads and writes.
             with Store(shared.path, now=shared.now, actor=shared.actor) as store:
@@ -249,7 +252,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
 
     def _grade(self, store: Store, report: ImportReport) -> ImportOutcome:
         """Grades what the import wrote; estimates follow when new filled requisitions move the time-to-fill history."""
-        mediator = getattr(self.app, "mediator", None)
+        mediator = self.services.mediator
         if mediator is None:
             return ImportOutcome(report, grading_problem="the rule pack is not loaded, so grades were not recomputed")
         # Imported here, not at the top: the console's start path must not load rule-engine.
@@ -347,7 +350,7 @@ def problems_table(report: ImportReport) -> Table:
     return table
 
 
-def start_import(app: Any) -> None:
+def start_import(app: Any, services: Services) -> None:
     """Opens the import dialog; afterwards shows the report and refreshes every open queue."""
     if not app.can_write():
         return
@@ -361,7 +364,7 @@ def start_import(app: Any) -> None:
             app.notify(report.summary(), title="Import")
         app.push_screen(ImportReportModal(outcome))
 
-    app.push_screen(ImportDialog(), imported)
+    app.push_screen(ImportDialog(services), imported)
 
 
 def refresh_queues(app: Any) -> None:

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from mediation_console.console.core.services import Services
 from mediation_console.db.models import (
     REASON_REQUIRED,
     CreditRole,
@@ -267,8 +268,9 @@ class StatusChangeModal(FormModal[Requisition | None]):
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
 
-    def __init__(self, requisition: Requisition) -> None:
+    def __init__(self, services: Services, requisition: Requisition) -> None:
         super().__init__()
+        self.services = services
         self.requisition = requisition
         self.choices = list(allowed_transitions(requisition.status))
 
@@ -336,9 +338,9 @@ class StatusChangeModal(FormModal[Requisition | None]):
             self._show_error(f"Say why the requisition is {STATUS_LABELS[chosen]}")
             self.query_one("#reason", Input).focus()
             return
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.services.store
         try:
-            changed = store.change_status(self.requisition.id, chosen, reason=reason)
+            changed = store.change_status(self.requisition.saved_id, chosen, reason=reason)
         except StoreError as exc:
             self.app.notify(str(exc), title="Status not changed", severity="error")
             return
@@ -355,8 +357,11 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
 
-    def __init__(self, requisition: Requisition, people: Sequence[Person], now: dt.datetime) -> None:
+    def __init__(
+        self, services: Services, requisition: Requisition, people: Sequence[Person], now: dt.datetime
+    ) -> None:
         super().__init__()
+        self.services = services
         self.requisition = requisition
         self.people = list(people)
         self.now = now
@@ -519,7 +524,7 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         if event is None:
             self.app.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
             return
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.services.store
         try:
             if event.kind == EventKind.PLACEMENT and self.credits:
                 stored, _credits = store.record_placement(event, self.credits)

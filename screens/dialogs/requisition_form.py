@@ -14,6 +14,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from mediation_console.console.core.services import Services
 from mediation_console.db.models import Engagement, Person, Requisition, own_changes
 from mediation_console.db.store import EditConflict, StoreError
 from mediation_console.db.words import plural
@@ -96,11 +97,13 @@ class RequisitionForm(FormModal[Requisition | None]):
 
     def __init__(
         self,
+        services: Services,
         requisition: Requisition | None,
         sales_people: Sequence[Person],
         recruiters: Sequence[Person],
     ) -> None:
         super().__init__()
+        self.services = services
         self.requisition = requisition
         # The version the user's edit applies to: the one the form opened on, or after a refused save
         # (someone else saved meanwhile) the one stored then, so a second save re-applies the user's
@@ -232,7 +235,7 @@ class RequisitionForm(FormModal[Requisition | None]):
             if focus:
                 focus.first().focus()
             return
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.services.store
         try:
             if self.requisition is None or self.started_from is None:
                 saved = store.add_requisition(requisition)

@@ -90,7 +90,7 @@ async def test_two_console_apps_on_one_file_the_second_form_save_is_refused_then
     app = MediationApp(store, now=lambda: NOW)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        form = RequisitionForm(store.get_requisition(req.id), store.list_people(team="sales"), [])
+        form = RequisitionForm(app.services, store.get_requisition(req.id), store.list_people(team="sales"), [])
         saved = []
         app.push_screen(form, saved.append)
         await pilot.pause()
