@@ -33,7 +33,7 @@ from mediation_console.screens.dialogs.import_modal import start_import
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.expectations import ExpectationsScreen
 from mediation_console.screens.keymap import check_keymap
-from mediation_console.screens.messages import ShowInQueue
+from mediation_console.screens.messages import DataChanged, ShowInQueue
 from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
 from mediation_console.screens.team import TeamScreen
@@ -337,9 +337,7 @@ class MediationApp(App[None]):
         self._outside_version = version
         self._scan_for_damage()  # another tool may have written (or mended) a damaged row
         for screen in self.screen_stack:
-            reload = getattr(screen, "reload_after_outside_write", None)
-            if callable(reload):
-                reload()
+            screen.post_message(DataChanged())
 
     def _warm_up_rules(self) -> None:
         # The rules module costs ~0.5 s to import (rule-engine builds its parser); importing it in a
@@ -412,9 +410,8 @@ class MediationApp(App[None]):
 
         def logged(dispute: Any) -> None:
             # The screen underneath shows dispute counts or lists; let it catch up.
-            refresh = getattr(self.screen, "refresh_data", None) or getattr(self.screen, "refresh_queue", None)
-            if dispute is not None and callable(refresh):
-                refresh()
+            if dispute is not None:
+                self.screen.post_message(DataChanged())
 
         self.push_screen(
             DisputeCapture(

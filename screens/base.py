@@ -19,7 +19,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from mediation_console.console.core.services import Services
 from mediation_console.db import damage
 from mediation_console.db.store import Store
-from mediation_console.screens.messages import ShowInQueue
+from mediation_console.screens.messages import DataChanged, ShowInQueue
 from mediation_console.screens.widgets.contrast import readable_hex
 
 if TYPE_CHECKING:  # the rules engine loads on first use, not with the screens
@@ -91,12 +91,11 @@ class ModeScreen(Screen[None]):
             return  # the app is no longer running
         painted.wait(timeout)
 
-    def reload_after_outside_write(self) -> None:
-        """Another process wrote to the file while this screen is on show: reload what it shows. Screens
-        that load through `refresh_data` get it for free; others override this."""
-        reload = getattr(self, "refresh_data", None)
-        if callable(reload):
-            reload()
+    def refresh_data(self) -> None:
+        """Reads again what the screen shows, keeping its cursor. Screens that show stored data override it."""
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.refresh_data()
 
     def data_stamp(self) -> tuple[Any, ...]:
         """What a screen's data depends on: the database's version and today's date. A screen compares

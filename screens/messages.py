@@ -12,3 +12,9 @@ class ShowInQueue(Message):
     def __init__(self, requisition_id: int) -> None:
         super().__init__()
         self.requisition_id = requisition_id
+
+
+class DataChanged(Message, bubble=False):
+    """What the screen shows may have changed: another console or a CLI import committed to the file,
+    or a dialog opened over the screen (e.g. the global dispute capture) saved. The screen reads again
+    what it shows (`ModeScreen.refresh_data`); a form open on top keeps what the user typed."""

@@ -328,7 +328,7 @@ class QueueScreen(ModeScreen):
             self._counts_version = version
         return self._counts, version
 
-    def reload_after_outside_write(self) -> None:
+    def refresh_data(self) -> None:
         self.refresh_queue()
 
     def on_screen_resume(self, _event: events.ScreenResume) -> None:

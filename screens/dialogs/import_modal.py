@@ -28,7 +28,7 @@ from mediation_console.db.csv_import import (
 )
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.words import plural
-from mediation_console.screens.queue import QueueScreen
+from mediation_console.screens.messages import DataChanged
 from mediation_console.screens.widgets.tick import Tick
 
 if TYPE_CHECKING:
@@ -375,5 +375,5 @@ def refresh_queues(app: Any) -> None:
         return  # no queue mode in this app
     for screen in stack:
         # A queue never shown yet has nothing to refresh: it reads the database when it mounts.
-        if isinstance(screen, QueueScreen) and screen.is_mounted:
-            screen.refresh_queue()
+        if screen.is_mounted:
+            screen.post_message(DataChanged())
