@@ -146,13 +146,6 @@ class ModeScreen(Screen[None]):
             self.notify(f"The scorecard could not be computed: {exc}", title="Rules", severity="error")
             return None
 
-    def requisition_changed(self, requisition_id: int) -> None:
-        """Keeps the stored grade current after a requisition or its pipeline changed."""
-        try:
-            self.services.regrade(requisition_id)
-        except Exception as exc:
-            self.notify(f"The grade could not be refreshed: {exc}", title="Rules", severity="warning")
-
     def show_in_queue(self, requisition_id: int) -> None:
         """Switches to the queue with the requisition selected (the app shell does it)."""
         self.post_message(ShowInQueue(requisition_id))

@@ -609,7 +609,6 @@ class QueueScreen(ModeScreen):
     def _saved(self, requisition: Requisition | None) -> None:
         if requisition is None:
             return
-        self.requisition_changed(requisition.saved_id)
         self.notify(f"{requisition.code} saved", title="Saved")
         self.refresh_queue()
         self.table.move_to(lambda row: row.id == requisition.id)
@@ -647,8 +646,6 @@ class QueueScreen(ModeScreen):
 
     def _changed(self, result: Any) -> None:
         if result is not None:
-            req_id = getattr(result, "requisition_id", None) or result.id
-            self.requisition_changed(req_id)
             self.refresh_queue()
 
     def action_detail(self) -> None:

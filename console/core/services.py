@@ -75,13 +75,3 @@ class Services:
             return mediator.suggest_category(summary, requisition_id, sales_interest, recruiting_interest)
         except Exception:  # the form works without a suggestion
             return None
-
-    def regrade(self, requisition_id: int) -> None:
-        """Stores the grade, score and estimate the console's pack gives a requisition after it or its
-        pipeline changed (nothing when the pack did not load); a store refusal raises."""
-        mediator = self.mediator
-        if mediator is None:
-            return
-        from mediation_console.console.core.rules.refresh import refresh_one
-
-        refresh_one(self.store, requisition_id, mediator)

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from mediation_console.console.core.requisition_writes import change_status, log_pipeline_event
 from mediation_console.console.core.services import Services
 from mediation_console.db.models import (
     REASON_REQUIRED,
@@ -338,12 +339,15 @@ class StatusChangeModal(FormModal[Requisition | None]):
             self._show_error(f"Say why the requisition is {STATUS_LABELS[chosen]}")
             self.query_one("#reason", Input).focus()
             return
-        store = self.services.store
+        services = self.services
         try:
-            changed = store.change_status(self.requisition.saved_id, chosen, reason=reason)
+            graded = change_status(services.store, services.mediator, self.requisition.saved_id, chosen, reason)
         except StoreError as exc:
             self.app.notify(str(exc), title="Status not changed", severity="error")
             return
+        changed = graded.saved
+        if graded.grading_problem:
+            self.app.notify(graded.grading_problem, title="Rules", severity="warning")
         self.app.notify(f"{changed.code} is now {STATUS_LABELS[changed.status]}", title=f"{changed.code} saved")
         self.dismiss(changed)
 
@@ -524,15 +528,16 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         if event is None:
             self.app.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
             return
-        store = self.services.store
+        services = self.services
+        credits = self.credits if event.kind == EventKind.PLACEMENT else []
         try:
-            if event.kind == EventKind.PLACEMENT and self.credits:
-                stored, _credits = store.record_placement(event, self.credits)
-            else:
-                stored = store.add_pipeline_event(event)
+            graded = log_pipeline_event(services.store, services.mediator, event, credits)
         except StoreError as exc:
             self.app.notify(str(exc), title="Event not logged", severity="error")
             return
+        stored = graded.saved
+        if graded.grading_problem:
+            self.app.notify(graded.grading_problem, title="Rules", severity="warning")
         self.app.notify(
             f"{EVENT_LABELS[stored.kind].split(' (')[0]} logged on {self.requisition.code}",
             title=f"{self.requisition.code} saved",

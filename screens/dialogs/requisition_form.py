@@ -14,6 +14,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from mediation_console.console.core.requisition_writes import save_requisition
 from mediation_console.console.core.services import Services
 from mediation_console.db.models import Engagement, Person, Requisition, own_changes
 from mediation_console.db.store import EditConflict, StoreError
@@ -235,13 +236,13 @@ class RequisitionForm(FormModal[Requisition | None]):
             if focus:
                 focus.first().focus()
             return
-        store = self.services.store
+        services = self.services
         try:
             if self.requisition is None or self.started_from is None:
-                saved = store.add_requisition(requisition)
+                graded = save_requisition(services.store, services.mediator, requisition)
             else:
                 mine = own_changes(self.requisition, requisition, self.started_from)
-                saved = store.update_requisition(mine, self.started_from)
+                graded = save_requisition(services.store, services.mediator, mine, self.started_from)
         except EditConflict as exc:
             self.started_from = exc.current
             self.query_one("#error-form", Static).update(str(exc))
@@ -253,4 +254,6 @@ class RequisitionForm(FormModal[Requisition | None]):
             self.query_one("#error-form", Static).add_class("shown")
             self.app.notify(str(exc), title="Not saved", severity="error")
             return
-        self.dismiss(saved)
+        if graded.grading_problem:
+            self.app.notify(graded.grading_problem, title="Rules", severity="warning")
+        self.dismiss(graded.saved)
