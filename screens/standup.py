@@ -37,6 +37,7 @@ from mediation_console.console.core.agenda import (
 )
 from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.config import data_dir, ensure_private_dir, load_settings, save_setting
+from mediation_console.console.core.meeting import end_standup, move_to_item
 from mediation_console.console.core.notes import default_filename, gather_notes, reached, render, write_private
 from mediation_console.console.core.services import Services
 from mediation_console.db.models import Commitment, Person, Standup, StandupItem
@@ -726,16 +727,12 @@ class StandupScreen(ModeScreen):
             self._browse_to(index)
             return
         self._flush()
-        store = self.services.store
         now = self.services.now()
         old = self.standup.current_item
-        item = self.standup.items[old]
-        update: dict[str, Any] = {"seconds_spent": item.seconds_spent + self._running_seconds(now)}
-        if finish_current:
-            update["done"] = True
         try:
-            self.standup.items[old] = store.update_standup_item(item.model_copy(update=update))
-            self.standup = store.update_standup(self.standup.model_copy(update={"current_item": index}))
+            self.standup = move_to_item(
+                self.services.store, self.standup, index, self._running_seconds(now), finish=finish_current
+            )
         except StoreError as exc:
             self.notify(str(exc), title="Standup", severity="error")
             return
@@ -1114,16 +1111,8 @@ class StandupScreen(ModeScreen):
         assert self.standup is not None
         store = self.services.store
         now = self.services.now()
-        index = self.standup.current_item
         try:
-            if self.standup.items:
-                item = self.standup.items[index]
-                self.standup.items[index] = store.update_standup_item(
-                    # Its time is kept but it is not marked done: an item on screen when the meeting
-                    # ended counts as discussed only if the meeting stayed on it or wrote on it.
-                    item.model_copy(update={"seconds_spent": item.seconds_spent + self._running_seconds(now)})
-                )
-            ended = store.update_standup(self.standup.model_copy(update={"ended_at": now}))
+            ended = end_standup(store, self.standup, self._running_seconds(now), now)
         except StoreError as exc:
             self.notify(str(exc), title="Standup not ended", severity="error")
             return None

@@ -1,0 +1,42 @@
+"""Moving a running standup through its agenda. Each move is one transaction: the item left keeps the
+time spent on it (and is marked done when the meeting finished it), and the meeting's current item
+moves, with both audit rows, or neither — so a reopened console resumes on the item the lead saw."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from mediation_console.db.models import Standup
+from mediation_console.db.store import Store
+
+
+def move_to_item(store: Store, standup: Standup, index: int, seconds_on_current: int, *, finish: bool) -> Standup:
+    """The meeting moves from its current item (which gets `seconds_on_current` more seconds, and is
+    done when `finish`) to item `index` (kept within the agenda). Returns the standup as stored."""
+    if not standup.items:
+        raise ValueError("The standup has no items to move through")
+    index = max(0, min(index, len(standup.items) - 1))
+    current = standup.current_item
+    item = standup.items[current]
+    update: dict[str, Any] = {"seconds_spent": item.seconds_spent + seconds_on_current}
+    if finish:
+        update["done"] = True
+    with store.transaction():
+        left = store.update_standup_item(item.model_copy(update=update))
+        moved = store.update_standup(standup.model_copy(update={"current_item": index}))
+    items = list(standup.items)
+    items[current] = left
+    return moved.model_copy(update={"items": items})
+
+
+def end_standup(store: Store, standup: Standup, seconds_on_current: int, now: dt.datetime) -> Standup:
+    """Ends the meeting at `now`: the item on screen keeps its time (not marked done: it counts as discussed
+    only if the meeting stayed on it or wrote on it) and the standup gets its end time, together."""
+    with store.transaction():
+        if standup.items:
+            item = standup.items[standup.current_item]
+            store.update_standup_item(
+                item.model_copy(update={"seconds_spent": item.seconds_spent + seconds_on_current})
+            )
+        return store.update_standup(standup.model_copy(update={"ended_at": now}))

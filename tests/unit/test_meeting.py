@@ -1,0 +1,75 @@
+"""Moving a running standup through its agenda is one transaction (console/core/meeting.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from mediation_console.console.core.meeting import end_standup, move_to_item
+from mediation_console.db.models import Standup, StandupItem
+from mediation_console.db.store import StoreError
+
+START = dt.datetime(2026, 12, 4, 9, 0)
+
+
+@pytest.fixture
+def meeting(store):
+    items = [StandupItem(section="wins", title=f"Item {n}") for n in range(3)]
+    return store.start_standup(Standup(started_at=START, items=items))
+
+
+def _audited(store):
+    return store.conn.execute("SELECT COUNT(*) FROM events WHERE entity LIKE 'standup%'").fetchone()[0]
+
+
+def test_the_next_item_stores_the_time_spent_the_item_done_and_where_the_meeting_is(store, meeting):
+    moved = move_to_item(store, meeting, 1, 95, finish=True)
+    stored = store.get_standup(meeting.saved_id)
+    assert stored.current_item == moved.current_item == 1
+    assert (stored.items[0].seconds_spent, stored.items[0].done) == (95, True)
+    assert moved.items[0] == stored.items[0] and moved.items[1:] == stored.items[1:]
+    # Going back leaves the item it leaves not done, and adds to its time.
+    back = move_to_item(store, moved, 0, 30, finish=False)
+    stored = store.get_standup(meeting.saved_id)
+    assert stored.current_item == back.current_item == 0
+    assert (stored.items[1].seconds_spent, stored.items[1].done) == (30, False)
+
+
+def test_a_move_past_the_last_item_stays_on_it(store, meeting):
+    assert move_to_item(store, meeting, 7, 0, finish=True).current_item == 2
+
+
+def test_when_the_meeting_cannot_move_the_item_keeps_its_time_unsaved_too(store, meeting, monkeypatch):
+    # Both or neither: a console reopened after a refused move shows the item and time the lead saw.
+    audited = _audited(store)
+
+    def refused(_standup):
+        raise StoreError("The database is busy or unavailable: database is locked")
+
+    monkeypatch.setattr(store, "update_standup", refused)
+    with pytest.raises(StoreError):
+        move_to_item(store, meeting, 1, 95, finish=True)
+    stored = store.get_standup(meeting.saved_id)
+    assert stored.current_item == 0 and (stored.items[0].seconds_spent, stored.items[0].done) == (0, False)
+    assert _audited(store) == audited
+
+
+def test_ending_keeps_the_time_on_the_item_shown_and_ends_the_meeting_together(store, meeting, monkeypatch):
+    moved = move_to_item(store, meeting, 2, 10, finish=True)
+    ended_at = START + dt.timedelta(minutes=12)
+    ended = end_standup(store, moved, 40, ended_at)
+    stored = store.get_standup(meeting.saved_id)
+    assert stored.ended_at == ended.ended_at == ended_at
+    assert (stored.items[2].seconds_spent, stored.items[2].done) == (40, False)
+
+    again = store.start_standup(Standup(started_at=START, items=[StandupItem(section="wins", title="Only")]))
+
+    def refused(_standup):
+        raise StoreError("The database is busy or unavailable: database is locked")
+
+    monkeypatch.setattr(store, "update_standup", refused)
+    with pytest.raises(StoreError):
+        end_standup(store, again, 40, ended_at)
+    stored = store.get_standup(again.saved_id)
+    assert stored.ended_at is None and stored.items[0].seconds_spent == 0
