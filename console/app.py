@@ -11,7 +11,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import BindingType
 from textual.content import Content
@@ -37,6 +36,7 @@ from mediation_console.screens.messages import DataChanged, ShowInQueue
 from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
 from mediation_console.screens.team import TeamScreen
+from mediation_console.screens.textual_compat import CrashQuietApp, add_line_filter
 from mediation_console.screens.track_record import TrackRecordScreen
 from mediation_console.screens.user_themes import load_theme_files
 from mediation_console.screens.widgets.inert_lines import InertLines
@@ -143,7 +143,7 @@ OUTSIDE_WRITES_EVERY = 1.0
 REPLICATION_SHOWN_EVERY = 2.0
 
 
-class MediationApp(App[None]):
+class MediationApp(CrashQuietApp[None]):
     """Mediation Console. `store` is the open database; `now` the clock (tests inject a fixed one)."""
 
     TITLE = "Mediation Console"
@@ -166,7 +166,7 @@ class MediationApp(App[None]):
         self._replication_stopped = False
         # Every line any widget draws shows control characters from stored text instead of sending
         # them (db.text.inert's rule, the same as the exports'). Textual keeps its line filters here.
-        self._filters.append(InertLines())
+        add_line_filter(self, InertLines())
         self.store = store
         # The damaged-row scan (db.damage.scan) in a worker: one at a time, see _scan_for_damage.
         self._damage_scan_lock = threading.Lock()
@@ -210,12 +210,10 @@ class MediationApp(App[None]):
         text inert, whichever screen raised it."""
         super().notify(inert(message), title=inert_line(title), severity=severity, timeout=timeout, markup=markup)
 
-    def _handle_exception(self, error: Exception) -> None:
+    def unexpected_exception(self, error: Exception) -> None:
         """An unexpected problem stops the console as Textual would, but its traceback (which can quote
         record data) goes to a private log file instead of the terminal; the CLI prints one line."""
         self.crash = (error, record_crash(error, "The console stopped:"))
-        super()._handle_exception(error)
-        self._exit_renderables.clear()
 
     def on_mount(self) -> None:
         settings = load_settings()

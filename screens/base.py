@@ -12,14 +12,22 @@ from rich.color import Color, ColorParseError
 from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
-from textual.widgets._footer import FooterKey
+from textual.widgets import Footer, Header, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from mediation_console.console.core.services import Services
 from mediation_console.db import damage
 from mediation_console.db.store import Store
 from mediation_console.screens.messages import DataChanged, ShowInQueue
+from mediation_console.screens.textual_compat import (
+    FooterKey,
+    RowMeasuringTable,
+    css_pass,
+    footer_bindings_ready,
+    is_styled_with_current_css,
+    mark_footer_bindings_ready,
+    mark_styled_with_current_css,
+)
 from mediation_console.screens.widgets.contrast import readable_hex
 
 if TYPE_CHECKING:  # the rules engine loads on first use, not with the screens
@@ -48,7 +56,7 @@ class ModeScreen(Screen[None]):
         # a screen first shown by switch_mode is not mounted yet when the pass is recorded — again on
         # every return (~70 ms each at 140×40, and it empties every table's render cache). A mode
         # screen is styled with the current stylesheet as it mounts, so it starts up to date.
-        self._css_update_count = self.app._css_update_count
+        mark_styled_with_current_css(self)
         # Resumes before the first suspend belong to the first visit, whose on_mount has just loaded.
         self._left_once = False
         self._theme_variables: tuple[int, dict[str, str]] = (-1, {})
@@ -70,7 +78,7 @@ class ModeScreen(Screen[None]):
         # caches so every cell is drawn again), although switch_mode and refresh_css have already
         # restyled a screen whose stylesheet changed while it was hidden: skip it when current. Textual
         # dispatches to every class's handler, so subclasses' own `on_screen_resume` still run.
-        if self._css_update_count == self.app._css_update_count:
+        if is_styled_with_current_css(self):
             event.refresh_styles = False
 
     def wait_for_paint(self, timeout: float = 0.5) -> None:
@@ -107,8 +115,8 @@ class ModeScreen(Screen[None]):
         "" when the value is a Textual-only colour (e.g. "auto 60%")."""
         # Textual generates every variable of the theme on each call (~0.5 ms); a table of 200 rows
         # asks for a colour per row. The variables change only with the stylesheet (a theme change).
-        if self._theme_variables[0] != self.app._css_update_count:
-            self._theme_variables = (self.app._css_update_count, self.app.get_css_variables())
+        if self._theme_variables[0] != css_pass(self.app):
+            self._theme_variables = (css_pass(self.app), self.app.get_css_variables())
         variables = self._theme_variables[1]
         value = variables.get(name, "")
         try:
@@ -211,7 +219,7 @@ class ModeFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._recomposing = False
-        if not (self.screen.is_mounted and self._bindings_ready):
+        if not (self.screen.is_mounted and footer_bindings_ready(self)):
             # Which keys apply depends on the focus and the selection, settled once the screen has
             # mounted: the first bindings signal after that composes them, once.
             self._shown = None
@@ -234,7 +242,7 @@ class ModeFooter(Footer):
     def bindings_changed(self, screen: Screen[Any]) -> None:
         # A burst of signals (focus, then refresh_bindings twice) asks for one recompose, not one each;
         # it composes with the keys as they are by then.
-        self._bindings_ready = True
+        mark_footer_bindings_ready(self)
         if (
             screen.app.app_focus
             and self.is_attached
@@ -286,7 +294,7 @@ def _settle_compact(key: FooterKey, footer_compact: bool) -> None:
     key.set_class(compact, "-compact", update=False)
 
 
-class SizedTable(DataTable[Any]):
+class SizedTable(RowMeasuringTable):
     """A DataTable told its columns' widths, so adding rows does not measure every cell.
 
     Textual measures each cell of each new row when the table next idles (~25 ms for 200 rows of
@@ -301,13 +309,13 @@ class SizedTable(DataTable[Any]):
             column = self.columns[ColumnKey(key)]
             column.content_width = max(column.content_width, width)
 
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        rows = list(new_rows)
-        if any((row := self.rows.get(key)) is not None and (row.label is not None or row.auto_height) for key in rows):
-            super()._update_dimensions(rows)  # labelled or multi-line rows: Textual's measuring
-            return
+    def rows_to_measure(self, new_rows: list[RowKey]) -> Iterable[RowKey]:
+        if any(
+            (row := self.rows.get(key)) is not None and (row.label is not None or row.auto_height) for key in new_rows
+        ):
+            return new_rows  # labelled or multi-line rows: Textual's measuring
         # The columns are sized already; what remains is the scrollable size.
-        super()._update_dimensions(())
+        return ()
 
 
 def text_width(cell: Any) -> int:

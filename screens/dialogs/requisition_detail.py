@@ -13,8 +13,6 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.geometry import Size
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from mediation_console.db.models import (
@@ -28,6 +26,7 @@ from mediation_console.db.models import (
 )
 from mediation_console.db.words import days_away, plural
 from mediation_console.screens.dialogs.modals import EVENT_LABELS, STATUS_LABELS
+from mediation_console.screens.textual_compat import ModalResizedOncePerSize
 
 FIELD_LABELS = {
     "title": "title",
@@ -163,7 +162,7 @@ def credit_text(credits: list[dict[str, Any]], people: dict[int, Person]) -> str
     )
 
 
-class RequisitionDetail(ModalScreen[None]):
+class RequisitionDetail(ModalResizedOncePerSize[None]):
     """Opened with enter from the queue; esc (or enter) closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close")]
@@ -303,13 +302,3 @@ class RequisitionDetail(ModalScreen[None]):
         if not self._shown_once:
             self._shown_once = True
             event.refresh_styles = False
-
-    def _screen_resized(self, size: Size) -> None:
-        # Textual (8.2) lays a pushed screen out as it resumes, and that layout sends the screen a
-        # Resize, which lays it all out and draws it again at once at the same size; the layout its
-        # widgets asked for since then is done with the next frame anyway (with the one that ends
-        # mounting), so opening the panel draws it twice rather than three times. A change of the
-        # terminal's size still lays it out here.
-        if size == self._compositor.size:
-            return
-        super()._screen_resized(size)

@@ -423,7 +423,7 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
     def _content_size(self) -> Size:
         # The scrollable region asks the screen where this widget is; only the size, the scrollbars and
         # the CSS change it, so it is worked out again only when they change.
-        key = (self._size, self.show_vertical_scrollbar, self.show_horizontal_scrollbar)
+        key = (self.outer_size, self.show_vertical_scrollbar, self.show_horizontal_scrollbar)
         if self._content is None or self._content[0] != key:
             self._content = (key, self.scrollable_content_region.size)
         return self._content[1]

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from textual.content import Content
 from textual.style import Style
-from textual.widgets import Checkbox
+
+from mediation_console.screens.textual_compat import DrawnCheckbox
 
 
-class Tick(Checkbox):
+class Tick(DrawnCheckbox):
     """A Checkbox showing "X" only when ticked."""
 
-    @property
-    def _button(self) -> Content:
+    def draw_box(self) -> Content:
         if self.value:
-            return super()._button
+            return self.textual_box()
         # As Textual draws the box (its edges in the button's background), with nothing inside.
         button_style = self.get_visual_style("toggle--button")
         side_style = Style(foreground=button_style.background, background=self.background_colors[1])

@@ -1,0 +1,143 @@
+"""Every reliance of the console on Textual's private internals (Textual is pinned to 8.2), in one place.
+
+A Textual upgrade is checked here and in tests/unit/test_textual_compat.py, which fails when any of
+these changes shape: a name, a signature, or Textual itself no longer reading it. What each one
+buys is said where it is used:
+
+- the stylesheet pass count (`App._css_update_count`, `Screen._css_update_count`): mode screens that
+  skip a restyle Textual would repeat (screens/base.py `ModeScreen`), theme colours cached per pass;
+- `Footer._bindings_ready` and the private module's `FooterKey`: the footer composed once per change
+  of its keys, fitted to the width (screens/base.py `ModeFooter`);
+- `DataTable._update_dimensions`: tables told their column widths, so adding rows measures no cell
+  (screens/base.py `SizedTable`);
+- `Screen._screen_resized` and `Screen._compositor`: the requisition panel laid out once per size
+  (screens/dialogs/requisition_detail.py);
+- `ToggleButton._button`: a checkbox whose empty box is empty (screens/widgets/tick.py);
+- `App._filters`, `App._handle_exception`, `App._exit_renderables`: every drawn line inert, and a crash
+  that prints no traceback (console/app.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from textual.app import App
+from textual.content import Content
+from textual.filter import LineFilter
+from textual.geometry import Size
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Checkbox, DataTable, Footer
+from textual.widgets._footer import FooterKey  # Textual exports no public name for a footer's key
+from textual.widgets.data_table import RowKey
+
+__all__ = [
+    "CrashQuietApp",
+    "DrawnCheckbox",
+    "FooterKey",
+    "ModalResizedOncePerSize",
+    "RowMeasuringTable",
+    "add_line_filter",
+    "css_pass",
+    "footer_bindings_ready",
+    "is_styled_with_current_css",
+    "mark_footer_bindings_ready",
+    "mark_styled_with_current_css",
+]
+
+ResultT = TypeVar("ResultT")
+ReturnT = TypeVar("ReturnT")
+
+
+# -- the stylesheet pass count ------------------------------------------------------------------------
+
+
+def css_pass(app: App[Any]) -> int:
+    """How many times the app has applied its stylesheet (a theme change applies it again)."""
+    return app._css_update_count
+
+
+def mark_styled_with_current_css(screen: Screen[Any]) -> None:
+    """Records that `screen` is styled with the app's current stylesheet: Textual restyles every widget
+    of a screen it shows whose count lags the app's."""
+    screen._css_update_count = screen.app._css_update_count
+
+
+def is_styled_with_current_css(screen: Screen[Any]) -> bool:
+    return screen._css_update_count == screen.app._css_update_count
+
+
+# -- the footer ----------------------------------------------------------------------------------------
+
+
+def footer_bindings_ready(footer: Footer) -> bool:
+    """True once Textual has told the footer the screen's bindings (its first compose has none)."""
+    return footer._bindings_ready
+
+
+def mark_footer_bindings_ready(footer: Footer) -> None:
+    footer._bindings_ready = True
+
+
+# -- tables, screens, checkboxes ---------------------------------------------------------------------------
+
+
+class RowMeasuringTable(DataTable[Any]):
+    """A DataTable that asks `rows_to_measure` which of the rows just added Textual should measure
+    (cell by cell, to widen auto-width columns) before it works out the scrollable size."""
+
+    def rows_to_measure(self, new_rows: list[RowKey]) -> Iterable[RowKey]:
+        return new_rows
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        super()._update_dimensions(self.rows_to_measure(list(new_rows)))
+
+
+class ModalResizedOncePerSize(ModalScreen[ResultT]):
+    """A modal screen laid out again on a resize only when its size changed.
+
+    Textual (8.2) lays a pushed screen out as it resumes, and that layout sends the screen a Resize,
+    which lays it all out and draws it again at once at the same size; the layout its widgets asked
+    for since then is done with the next frame anyway (with the one that ends mounting), so opening
+    it draws it twice rather than three times. A change of the terminal's size still lays it out.
+    """
+
+    def _screen_resized(self, size: Size) -> None:
+        if size == self._compositor.size:
+            return
+        super()._screen_resized(size)
+
+
+class DrawnCheckbox(Checkbox):
+    """A Checkbox whose box (the "X" part) is drawn by `draw_box`; `textual_box` is Textual's drawing."""
+
+    def draw_box(self) -> Content:
+        return self.textual_box()
+
+    def textual_box(self) -> Content:
+        return super()._button
+
+    @property
+    def _button(self) -> Content:
+        return self.draw_box()
+
+
+# -- the app -----------------------------------------------------------------------------------------------
+
+
+def add_line_filter(app: App[Any], line_filter: LineFilter) -> None:
+    """Every line any widget of `app` draws goes through `line_filter` (Textual keeps its own there)."""
+    app._filters.append(line_filter)
+
+
+class CrashQuietApp(App[ReturnT]):
+    """An app that an unexpected exception stops as Textual would, but that prints nothing of it when it
+    exits: `unexpected_exception` is told first (e.g. to write the traceback to a private file)."""
+
+    def unexpected_exception(self, error: Exception) -> None:
+        """Called with the exception that is about to stop the app."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        self.unexpected_exception(error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()

@@ -1,0 +1,100 @@
+"""The shape of every Textual internal the console relies on (screens/textual_compat.py): these fail
+when a Textual upgrade renames one, changes its signature, or stops reading it the way the console
+expects; then screens/textual_compat.py is the one place to change."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+from textual.app import App
+from textual.content import Content
+from textual.filter import LineFilter
+from textual.geometry import Size
+from textual.reactive import Reactive
+from textual.screen import Screen
+from textual.widgets import Checkbox, DataTable, Footer
+from textual.widgets._toggle_button import ToggleButton
+
+from mediation_console.screens import textual_compat
+from mediation_console.screens.textual_compat import FooterKey
+
+
+def _parameters(function: Callable[..., object]) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def test_the_stylesheet_pass_count_is_kept_by_the_app_and_each_screen_and_compared_on_showing_one():
+    app = App()
+    assert isinstance(app._css_update_count, int)
+    assert Screen()._css_update_count == -1  # a new screen lags, so Textual styles it when shown
+    source = inspect.getsource(App)
+    assert "screen._css_update_count != self._css_update_count" in source  # a lagging screen is restyled
+    assert "self._css_update_count += 1" in source  # each stylesheet pass counts
+
+
+def test_the_footer_waits_for_its_bindings_and_its_keys_are_footer_keys():
+    assert isinstance(Footer.__dict__["_bindings_ready"], Reactive) and Footer()._bindings_ready is False
+    assert "_bindings_ready" in inspect.getsource(Footer.compose)
+    assert "_bindings_ready = True" in inspect.getsource(Footer.bindings_changed)
+    assert _parameters(Footer.bindings_changed) == ["self", "screen"]
+    assert _parameters(FooterKey.__init__)[:5] == ["self", "key", "key_display", "description", "action"]
+    assert isinstance(FooterKey.__dict__["compact"], Reactive)
+    key = FooterKey("q", "q", "Quit", "app.quit")
+    assert (key.key_display, key.description, key.action) == ("q", "Quit", "app.quit")
+
+
+def test_a_table_measures_new_rows_in_update_dimensions():
+    assert _parameters(DataTable._update_dimensions) == ["self", "new_rows"]
+    assert "self._update_dimensions(new_rows)" in inspect.getsource(DataTable)
+    assert textual_compat.RowMeasuringTable._update_dimensions is not DataTable._update_dimensions
+
+
+def test_a_screen_is_laid_out_on_a_resize_in_screen_resized_against_its_compositors_size():
+    assert _parameters(Screen._screen_resized) == ["self", "size"]
+    assert "_screen_resized(event.size)" in inspect.getsource(Screen)
+    assert isinstance(Screen()._compositor.size, Size)
+
+
+def test_a_toggle_buttons_box_is_drawn_by_its_button_property():
+    assert isinstance(ToggleButton.__dict__["_button"], property)
+    assert "self._button" in inspect.getsource(ToggleButton.render)
+    assert "_button" not in Checkbox.__dict__  # the Checkbox draws ToggleButton's box
+    assert inspect.signature(ToggleButton.__dict__["_button"].fget).return_annotation in (Content, "Content")
+
+
+def test_the_app_keeps_its_line_filters_and_its_exit_renderables_and_handles_exceptions():
+    app = App()
+    assert isinstance(app._filters, list) and all(isinstance(f, LineFilter) for f in app._filters)
+    assert "self._filters" in inspect.getsource(App)
+    assert isinstance(app._exit_renderables, list)
+    assert _parameters(App._handle_exception) == ["self", "error"]
+    # An unexpected exception is rendered into the exit renderables (a traceback, or the error's own
+    # rendering), which Textual prints when the app has exited.
+    assert "self._fatal_error()" in inspect.getsource(App._handle_exception)
+    assert "self.panic(error)" in inspect.getsource(App._handle_exception)
+    assert "self._exit_renderables.append(" in inspect.getsource(App._fatal_error)
+    assert "self._exit_renderables.extend(" in inspect.getsource(App.panic)
+    assert "self._exit_renderables" in inspect.getsource(App._print_error_renderables)
+
+
+def test_no_other_module_of_the_console_reaches_into_textuals_internals():
+    # Private names of Textual's that the console uses: only screens/textual_compat.py may name them.
+    import pathlib
+    import re
+
+    import mediation_console
+
+    root = pathlib.Path(mediation_console.__file__).resolve().parent
+    internals = re.compile(
+        r"\.(_css_update_count|_bindings_ready|_update_dimensions|_screen_resized|_compositor|_filters"
+        r"|_handle_exception|_exit_renderables|_button|_size)\b|from textual[.\w]*\._\w+ import"
+    )
+    offenders = [
+        f"{path.relative_to(root.parent)}:{n}"
+        for path in sorted(root.glob("*/**/*.py"))
+        if path.name != "textual_compat.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if internals.search(line)
+    ]
+    assert offenders == []
