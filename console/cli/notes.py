@@ -7,8 +7,22 @@ from pathlib import Path
 
 import click
 
-from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
-from mediation_console.console.core.notes import FORMATS, gather_notes, render, write_private
+from mediation_console.console.cli.common import (
+    CliState,
+    EnvironmentProblem,
+    Rejected,
+    db_option,
+    pack_refused,
+    pass_state,
+)
+from mediation_console.console.core.notes import (
+    FORMATS,
+    ProposalLookup,
+    gather_notes,
+    proposals_by,
+    render,
+    write_private,
+)
 from mediation_console.db.models import Standup
 from mediation_console.db.safe_file import UnsafeTarget
 from mediation_console.db.store import Store
@@ -28,6 +42,17 @@ def find_standup(store: Store, which: str) -> Standup:
     if standup is None:
         raise Rejected(f"There is no standup {which}; the latest is exported with --standup latest")
     return standup
+
+
+def _proposals(state: CliState, store: Store) -> ProposalLookup:
+    from mediation_console.console.core.rules.pack import PackError
+    from mediation_console.console.core.rules.service import Mediator
+
+    try:
+        mediator = Mediator(store, extra_packs=[Path(state.rules_path)] if state.rules_path else [])
+    except PackError as exc:
+        raise pack_refused(exc) from None
+    return proposals_by(mediator)
 
 
 @click.command("notes")
@@ -66,7 +91,9 @@ def notes(state: CliState, which: str, fmt: str, output: str | None, force: bool
     """Export the meeting notes of a standup."""
     store = state.open_store(create=False)
     try:
-        data = gather_notes(store, find_standup(store, which))
+        standup = find_standup(store, which)
+        # The proposals quoted are the ones the lead's --rules pack makes, as in the console.
+        data = gather_notes(store, standup, proposals=_proposals(state, store) if state.rules_path else None)
         content = render(data, fmt, open_only=open_only)
     finally:
         store.close()

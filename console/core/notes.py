@@ -20,6 +20,8 @@ from mediation_console.db.words import plural
 if TYPE_CHECKING:
     import jinja2
 
+    from mediation_console.console.core.rules.service import Mediator
+
 # jinja2 and icalendar are imported where they render: together they cost ~0.15 s, and the
 # console (which imports this module for its screens) should not pay that before the queue shows.
 
@@ -146,6 +148,11 @@ def _default_proposals(store: Store) -> ProposalLookup | None:
         mediator = Mediator(store)
     except Exception:  # a broken rule pack must not stop the notes; they go out without proposals
         return None
+    return proposals_by(mediator)
+
+
+def proposals_by(mediator: Mediator) -> ProposalLookup:
+    """The proposals `mediator` (with the lead's rule pack) makes for each dispute the notes quote."""
     return lambda dispute: list(mediator.proposals_for(dispute.saved_id))
 
 
@@ -588,6 +595,7 @@ __all__ = [
     "NotesProposal",
     "FORMATS",
     "gather_notes",
+    "proposals_by",
     "render",
     "export_notes",
     "to_markdown",

@@ -453,3 +453,29 @@ def test_the_mrkdwn_check_catches_markdown(meeting):
     problems = mrkdwn_problems(nt.to_markdown(meeting["data"]))
     assert any("** is not bold" in p for p in problems)
     assert any("# headings" in p for p in problems)
+
+
+def test_mediate_export_notes_quotes_the_proposals_of_the_rules_pack_it_is_given(tmp_path, meeting):
+    # As in the console: `mediate --rules PACK export notes` quotes that pack's proposals (it used the
+    # shipped pack whatever --rules said).
+    from click.testing import CliRunner
+
+    from mediation_console.console.cli import cli
+
+    db = str(meeting["store"].path)
+    shipped = nt.gather_notes(meeting["store"], meeting["standup"].id).disputes[0].proposal
+    assert shipped is not None
+    pack = tmp_path / "ours.toml"
+    pack.write_text(
+        f'[[proposals]]\nid = "{shipped.id}"\ntitle = "Our own words: quote the median"\n', encoding="utf-8"
+    )
+    runner = CliRunner()
+    plain = runner.invoke(cli, ["--db", db, "export", "notes"])
+    ours = runner.invoke(cli, ["--db", db, "--rules", str(pack), "export", "notes"])
+    assert plain.exit_code == ours.exit_code == 0, ours.output
+    assert shipped.title in plain.stdout and "Our own words" not in plain.stdout
+    assert "Our own words: quote the median" in ours.stdout and shipped.title not in ours.stdout
+    # A pack the rules refuse is said, as for every other command (exit 1), not quietly left out.
+    pack.write_text("[grades]\nA = 40\nB = 45\n", encoding="utf-8")
+    refused = runner.invoke(cli, ["--db", db, "--rules", str(pack), "export", "notes"])
+    assert refused.exit_code == 1 and "B (45) must be below A (40)" in refused.output
