@@ -15,7 +15,6 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
-from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.metric_registry import definition
 from mediation_console.console.core.metrics import Measurement, Verdict, measure_all
 from mediation_console.console.core.services import Services
@@ -445,7 +444,7 @@ class ExpectationsScreen(ModeScreen):
             store,
             expectations,
             now,
-            calendar=user_calendar(),
+            calendar=self.services.calendar(),
             on_measured=measured,
             on_failed=failed,
             stop=lambda: worker.is_cancelled,

@@ -35,7 +35,6 @@ from mediation_console.console.core.agenda import (
     talk_position,
     top_proposal,
 )
-from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.config import data_dir, ensure_private_dir, load_settings, save_setting
 from mediation_console.console.core.meeting import end_standup, move_to_item
 from mediation_console.console.core.notes import default_filename, gather_notes, reached, render, write_private
@@ -917,7 +916,7 @@ class StandupScreen(ModeScreen):
 
         self.app.push_screen(
             StandupCommitment(
-                item, store.list_people(active_only=True), user_calendar().next_business_day(today), today
+                item, store.list_people(active_only=True), self.services.calendar().next_business_day(today), today
             ),
             made,
         )
