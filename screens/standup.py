@@ -931,26 +931,21 @@ class StandupScreen(ModeScreen):
             if dispute is None or self.standup is None:
                 return
             index = self.standup.current_item
-            current = self.standup.items[index]
-            # The item now leads to the dispute, so the notes list it under "disputes discussed".
-            if current.dispute_id is None:
-                try:
-                    self.standup.items[index] = self.services.store.update_standup_item(
-                        current.model_copy(update={"dispute_id": dispute.id})
-                    )
-                except StoreError as exc:
-                    self.notify(str(exc), title="Standup", severity="error")
+            # The item now leads to the dispute (the capture linked them in the dispute's transaction),
+            # so the notes list it under "disputes discussed".
+            if self.standup.items[index].dispute_id is None and capture.at_item is not None:
+                self.standup.items[index] = capture.at_item
                 self._load_codes()
                 self._show_item()
 
-        self.app.push_screen(
-            DisputeCapture(
-                self.services.store,
-                requisition_id=item.requisition_id,
-                suggest=self.services.suggest_category,
-            ),
-            logged,
+        self._flush()  # what was typed on the item is saved before the capture writes the item's link
+        capture = DisputeCapture(
+            self.services.store,
+            requisition_id=item.requisition_id,
+            suggest=self.services.suggest_category,
+            at_item=self.standup.items[self.standup.current_item],
         )
+        self.app.push_screen(capture, logged)
 
     def action_open_requisition(self) -> None:
         item = self.item

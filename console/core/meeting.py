@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from mediation_console.db.models import Standup
+from mediation_console.db.models import Dispute, Standup, StandupItem
 from mediation_console.db.store import Store
 
 
@@ -40,3 +40,13 @@ def end_standup(store: Store, standup: Standup, seconds_on_current: int, now: dt
                 item.model_copy(update={"seconds_spent": item.seconds_spent + seconds_on_current})
             )
         return store.update_standup(standup.model_copy(update={"ended_at": now}))
+
+
+def log_dispute_at_item(store: Store, dispute: Dispute, item: StandupItem) -> tuple[Dispute, StandupItem]:
+    """Logs a dispute raised while the meeting is on `item`; an item that leads to no dispute yet now
+    leads to this one (the notes list it under "disputes discussed"). Both or neither."""
+    with store.transaction():
+        stored = store.add_dispute(dispute)
+        if item.dispute_id is None:
+            item = store.update_standup_item(item.model_copy(update={"dispute_id": stored.id}))
+    return stored, item

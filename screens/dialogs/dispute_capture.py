@@ -17,7 +17,16 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from mediation_console.db.models import CATEGORY_LABELS, Dispute, DisputeCategory, Requisition, Team, own_changes
+from mediation_console.console.core.meeting import log_dispute_at_item
+from mediation_console.db.models import (
+    CATEGORY_LABELS,
+    Dispute,
+    DisputeCategory,
+    Requisition,
+    StandupItem,
+    Team,
+    own_changes,
+)
 from mediation_console.db.store import EditConflict, QueueQuery, StoreError
 from mediation_console.db.words import closest_name
 from mediation_console.screens.dialogs.form_keys import FormScreen
@@ -209,9 +218,12 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         requisition_id: int | None = None,
         dispute: Dispute | None = None,
         suggest: Suggest | None = None,
+        at_item: StandupItem | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        # Logged during a standup: the agenda item it was raised on, which then leads to it (with it).
+        self.at_item = at_item
         # The rules' diagnosis of what is typed so far: a hint the lead may take, never a choice made for them.
         self.suggest = suggest
         self.suggestion: Diagnosis | None = None
@@ -698,6 +710,9 @@ class DisputeCapture(FormScreen["Dispute | None"]):
                 mine = own_changes(self.editing, dispute, self.started_from)
                 stored = self.store.update_dispute(mine, started_from=self.started_from)
                 self.app.notify(f"{stored.code} updated", title="Dispute")
+            elif self.at_item is not None:
+                stored, self.at_item = log_dispute_at_item(self.store, dispute, self.at_item)
+                self.app.notify(f"{stored.code} logged", title="Dispute")
             else:
                 stored = self.store.add_dispute(dispute)
                 self.app.notify(f"{stored.code} logged", title="Dispute")

@@ -381,3 +381,35 @@ async def test_copying_the_notes_also_writes_them_to_a_file_and_says_where(store
         assert len(files) == 1 and files[0].read_text().startswith("# Standup Thursday 26 November 2026")
         assert any(str(files[0]) in str(n.message) for n in app._notifications)
         assert app.clipboard.startswith("# Standup")
+
+
+async def test_a_dispute_logged_on_an_agenda_item_is_saved_with_the_items_link_to_it(store):
+    from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
+
+    seed_standup(store)
+    app = MediationApp(store, now=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_standup(pilot)
+        screen = app.screen
+        assert isinstance(screen, StandupScreen) and screen.standup is not None
+        # Walk to an item about a requisition that leads to no dispute yet.
+        while screen.item is not None and not (screen.item.requisition_id and screen.item.dispute_id is None):
+            assert screen.standup.current_item < len(screen.standup.items) - 1, "no such item in the agenda"
+            await pilot.press("space")
+            await pilot.pause()
+        item = screen.item
+        assert item is not None
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DisputeCapture)
+        await pilot.press("3", "p")  # severity high, category pay below market
+        for key in "Client will not move the cap":
+            await pilot.press("space" if key == " " else key)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        logged = next(d for d in store.list_disputes() if d.summary == "Client will not move the cap")
+        assert screen.item is not None and screen.item.dispute_id == logged.id
+    stored = store.get_standup(screen.standup.saved_id)
+    assert next(i for i in stored.items if i.id == item.id).dispute_id == logged.id
+    assert logged.requisition_id == item.requisition_id

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from mediation_console.console.core.meeting import end_standup, move_to_item
-from mediation_console.db.models import Standup, StandupItem
+from mediation_console.console.core.meeting import end_standup, log_dispute_at_item, move_to_item
+from mediation_console.db.models import Dispute, DisputeCategory, Standup, StandupItem, Team
 from mediation_console.db.store import StoreError
 
 START = dt.datetime(2026, 12, 4, 9, 0)
@@ -73,3 +73,33 @@ def test_ending_keeps_the_time_on_the_item_shown_and_ends_the_meeting_together(s
         end_standup(store, again, 40, ended_at)
     stored = store.get_standup(again.saved_id)
     assert stored.ended_at is None and stored.items[0].seconds_spent == 0
+
+
+def _dispute(store):
+    sales = next(p for p in store.list_people() if p.team == Team.SALES)
+    recruiting = next(p for p in store.list_people() if p.team == Team.RECRUITING)
+    return Dispute(
+        raised_by_id=recruiting.saved_id,
+        counterpart_id=sales.saved_id,
+        category=DisputeCategory.OVERPROMISED_TIMELINE,
+        summary="Client was promised a hire by Friday",
+    )
+
+
+def test_a_dispute_logged_on_an_item_is_what_the_item_leads_to_and_both_are_saved_together(store, meeting, monkeypatch):
+    disputes = len(store.list_disputes())
+    stored, item = log_dispute_at_item(store, _dispute(store), meeting.items[0])
+    assert item.dispute_id == stored.id and store.get_standup(meeting.saved_id).items[0].dispute_id == stored.id
+    # An item that already leads to a dispute keeps it.
+    second, kept = log_dispute_at_item(store, _dispute(store), item)
+    assert kept.dispute_id == stored.id != second.id and len(store.list_disputes()) == disputes + 2
+
+    def refused(_item):
+        raise StoreError("The database is busy or unavailable: database is locked")
+
+    monkeypatch.setattr(store, "update_standup_item", refused)
+    with pytest.raises(StoreError):
+        log_dispute_at_item(store, _dispute(store), meeting.items[1])
+    assert (
+        len(store.list_disputes()) == disputes + 2 and store.get_standup(meeting.saved_id).items[1].dispute_id is None
+    )
