@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from array import array
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from mediation_console.db import audit as audit_chain
 from mediation_console.db import defaults
@@ -559,12 +560,12 @@ class _Person:
     on_time: float = 0.85  # recruiters: the share of first submittals sent within the allowance
 
 
-@dataclass
+@dataclass(slots=True)
 class _Req:
-    """What the later stages need to know about a generated requisition (the row itself is a tuple)."""
+    """What the later stages need to know about a generated requisition, rebuilt from `_ReqTable` when asked
+    for. Its row is held only until its batch is written."""
 
     id: int
-    code: str
     title: str
     client: str
     sales: _Person
@@ -578,6 +579,146 @@ class _Req:
     fee_cut: bool
     submittals: int
     row: list[Any] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return f"REQ-{self.id:04d}"
+
+
+NO_MINUTE = -(2**31)  # a moment not reached (no close, no intake yet) in _ReqTable's minute columns
+_STATUSES = tuple(RequisitionStatus)
+_PROMISE_EARLY, _BELOW_MARKET, _FEE_CUT = 1, 2, 4
+
+
+class _ReqTable(Sequence[_Req]):
+    """Every generated requisition's facts the later stages read, as columns of machine integers (about 30
+    bytes a requisition, where a _Req with its datetimes is about 400: a million stay some 30 MB). Indexing
+    rebuilds the _Req; the stages that scan them all read the columns (the `*_at` minutes are relative to
+    the builder's clock, as inside the generator)."""
+
+    def __init__(self, now: dt.datetime, people: Sequence[_Person]) -> None:
+        self.now = now
+        self.people = people  # people[id - 1] is the person with that id
+        self.text: list[str] = []  # titles and clients, each once
+        self._text_index: dict[str, int] = {}
+        self.title = array("I")
+        self.client = array("I")
+        self.sales = array("I")
+        self.recruiter = array("I")  # 0: none
+        self.status = array("B")
+        self.opened = array("i")
+        self.closed = array("i")
+        self.intake = array("i")
+        self.flags = array("B")
+        self.submittals = array("I")
+
+    def _intern(self, text: str) -> int:
+        index = self._text_index.get(text)
+        if index is None:
+            index = self._text_index[text] = len(self.text)
+            self.text.append(text)
+        return index
+
+    def append(self, req: _Req, opened: int, closed: int | None, intake: int | None) -> None:
+        assert req.id == len(self.title) + 1, "requisitions are added in id order"
+        self.title.append(self._intern(req.title))
+        self.client.append(self._intern(req.client))
+        self.sales.append(req.sales.id)
+        self.recruiter.append(req.recruiter.id if req.recruiter else 0)
+        self.status.append(_STATUSES.index(req.status))
+        self.opened.append(opened)
+        self.closed.append(NO_MINUTE if closed is None else closed)
+        self.intake.append(NO_MINUTE if intake is None else intake)
+        self.flags.append(
+            (_PROMISE_EARLY if req.promise_early else 0)
+            | (_BELOW_MARKET if req.below_market else 0)
+            | (_FEE_CUT if req.fee_cut else 0)
+        )
+        self.submittals.append(req.submittals)
+
+    def __len__(self) -> int:
+        return len(self.title)
+
+    def __iter__(self) -> Iterator[_Req]:
+        return (self[i] for i in range(len(self)))
+
+    @overload
+    def __getitem__(self, index: int) -> _Req: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[_Req]: ...
+    def __getitem__(self, index: int | slice) -> _Req | Sequence[_Req]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        now, flags = self.now, self.flags[index]
+        recruiter = self.recruiter[index]
+        closed, intake = self.closed[index], self.intake[index]
+        return _Req(
+            index + 1,
+            self.text[self.title[index]],
+            self.text[self.client[index]],
+            self.people[self.sales[index] - 1],
+            self.people[recruiter - 1] if recruiter else None,
+            _STATUSES[self.status[index]],
+            now + dt.timedelta(minutes=self.opened[index]),
+            None if closed == NO_MINUTE else now + dt.timedelta(minutes=closed),
+            None if intake == NO_MINUTE else now + dt.timedelta(minutes=intake),
+            bool(flags & _PROMISE_EARLY),
+            bool(flags & _BELOW_MARKET),
+            bool(flags & _FEE_CUT),
+            self.submittals[index],
+        )
+
+    def minutes(self, moment: dt.datetime) -> float:
+        """`moment` on the columns' scale: a requisition's minute m is before it exactly when m < this."""
+        return (moment - self.now).total_seconds() / 60
+
+    def where(self, test: Callable[[int], bool], among: Sequence[int] | None = None) -> _ReqView:
+        """The requisitions (by index) for which `test(index)` holds, in order."""
+        return _ReqView(self, array("I", (i for i in (range(len(self)) if among is None else among) if test(i))))
+
+    def awaiting_intake(self, lo: float, hi: float) -> _ReqView:
+        """Opened in [lo, hi) and without an intake by hi (minutes on the columns' scale)."""
+        opened, intake = self.opened, self.intake
+        return self.where(lambda i: lo <= opened[i] < hi and (intake[i] == NO_MINUTE or intake[i] > hi))
+
+    def promised_early_open_at(self, moment: float) -> _ReqView:
+        """Promised before a realistic fill, opened before `moment` and not closed by then."""
+        flags, opened, closed = self.flags, self.opened, self.closed
+        return self.where(
+            lambda i: (
+                bool(flags[i] & _PROMISE_EARLY)
+                and opened[i] < moment
+                and (closed[i] == NO_MINUTE or closed[i] > moment)
+            )
+        )
+
+
+class _ReqView(Sequence[_Req]):
+    """Some of a _ReqTable's requisitions, by index, in order; indexing rebuilds the _Req."""
+
+    def __init__(self, table: _ReqTable, indexes: Sequence[int]) -> None:
+        self.table = table
+        self.indexes = indexes
+
+    def __len__(self) -> int:
+        return len(self.indexes)
+
+    def __bool__(self) -> bool:
+        return len(self.indexes) > 0
+
+    def __iter__(self) -> Iterator[_Req]:
+        return (self.table[i] for i in self.indexes)
+
+    @overload
+    def __getitem__(self, index: int) -> _Req: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[_Req]: ...
+    def __getitem__(self, index: int | slice) -> _Req | Sequence[_Req]:
+        if isinstance(index, slice):
+            return [self.table[i] for i in self.indexes[index]]
+        return self.table[self.indexes[index]]
 
 
 def _expected_grade(
@@ -735,11 +876,24 @@ K_SUBMITTAL, K_FEEDBACK, K_INTERVIEW, K_OFFER, K_PLACEMENT, K_STATUS = (
 )
 
 
-class _DemoBuilder:
-    """Builds every record as plain rows in memory, then writes them in bulk (see `_write`)."""
+# Requisitions generated, then written (with their pipeline events and audit rows) and committed, at a time:
+# memory holds one batch's rows, not the whole demo's.
+BATCH = 5_000
 
-    def __init__(self, store: Store, requisitions: int, seed: int, expectations: Sequence[Expectation] = ()) -> None:
+
+class _DemoBuilder:
+    """Builds the records as plain rows and writes them in bulk, in batches (see `build`)."""
+
+    def __init__(
+        self,
+        store: Store,
+        requisitions: int,
+        seed: int,
+        expectations: Sequence[Expectation] = (),
+        batch: int = BATCH,
+    ) -> None:
         self.store = store
+        self.batch = max(1, batch)
         self.default_expectations = expectations
         self.n = requisitions
         self.rng = random.Random(seed)
@@ -752,10 +906,17 @@ class _DemoBuilder:
         self.sales: list[_Person] = []
         self.recruiters: list[_Person] = []
         self.lead: _Person | None = None
-        self.reqs: list[_Req] = []
+        self.reqs = _ReqTable(self.now, self.people)
+        # The pipeline events of the batch not yet written, and how many were written before them.
         self.event_rows: list[tuple[Any, ...]] = []
+        self.events_written = 0
+        self._deferred: list[tuple[str, str, str]] = []
+        self.open_disputes: Counter[int] = Counter()
+        # Disputes and commitments not yet written, and how many were written before them.
         self.dispute_rows: list[tuple[Any, ...]] = []
+        self.disputes_written = 0
         self.commitment_rows: list[list[Any]] = []
+        self.commitments_written = 0
         self.standup_rows: list[tuple[Any, ...]] = []
         self.item_rows: list[tuple[Any, ...]] = []
         self.audit_rows: list[tuple[Any, ...]] = []
@@ -767,22 +928,36 @@ class _DemoBuilder:
 
     # -- orchestration ---------------------------------------------------------------------------
 
-    def build(self) -> dict[str, int]:
-        self._people()
-        self._expectations()
+    def build(self, marker: dict[str, Any]) -> dict[str, int]:
+        """Writes the demo in transactions of its own: the people and expectations first, the requisitions
+        with their pipeline events a batch at a time, then the disputes, commitments and standups with the
+        indexes and triggers put back, and the demo's `marker` audit row last. Until that last commit the
+        file is a demo being written (its indexes dropped): write into a file that is thrown away unless
+        this returns (console/core/demo_setup.write_demo_file)."""
+        store = self.store
+        with store.transaction():
+            self._defer_indexes()
+            self._people()
+            self._expectations()
+            self._write_people()
         self._requisitions()
         self._disputes()
         standups = self._standup_schedule()
-        self._commitments(standups)
-        self._standups(standups)
-        self._write()
+        with store.transaction() as conn:
+            # Commitments name the standups they were made in, which are written after them (they list
+            # the commitments due), so the foreign keys are checked at this commit.
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            self._commitments(standups)
+            self._standups(standups)
+            self._write_rest()
+            store.audit("database", None, "demo", None, marker)
         return {
             "people": len(self.people),
             "requisitions": len(self.reqs),
-            "pipeline_events": len(self.event_rows),
-            "disputes": len(self.dispute_rows),
+            "pipeline_events": self.events_written,
+            "disputes": self.disputes_written,
             "expectations": len(self.expectations),
-            "commitments": len(self.commitment_rows),
+            "commitments": self.commitments_written,
             "standups": len(self.standup_rows),
         }
 
@@ -902,8 +1077,21 @@ class _DemoBuilder:
             plan.extend((rng.uniform(lo, hi), status) for _ in range(count))
         # Codes follow the order requisitions arrived in: REQ-0001 is the oldest.
         plan.sort(key=lambda p: -p[0])
-        for index, (age_days, status) in enumerate(plan, start=1):
-            self.reqs.append(self._requisition(index, status, -int(age_days * 1440)))
+        # Two packed columns instead of a million (age, status) pairs while the requisitions are made.
+        ages, statuses = array("d", (age for age, _ in plan)), bytes(_STATUSES.index(status) for _, status in plan)
+        del plan
+        pending: list[_Req] = []
+        for index, (age_days, status_index) in enumerate(zip(ages, statuses, strict=True), start=1):
+            status = _STATUSES[status_index]
+            opened = -int(age_days * 1440)
+            req, closed, intake_at = self._requisition(index, status, opened)
+            self.reqs.append(req, opened, closed, intake_at)
+            pending.append(req)
+            if len(pending) >= self.batch:
+                self._write_requisitions(pending)
+                pending = []
+        if pending:
+            self._write_requisitions(pending)
 
     # Times inside the requisition generator are whole minutes relative to the clock (negative = past):
     # integer arithmetic keeps 100,000 requisitions fast; these turn them into stored text, once each.
@@ -937,7 +1125,8 @@ class _DemoBuilder:
             path = FORWARD[: rng.choice((1, 2, 2, 3))] + [S.DECLINED]
         return path
 
-    def _requisition(self, rid: int, status: RequisitionStatus, opened: int) -> _Req:
+    def _requisition(self, rid: int, status: RequisitionStatus, opened: int) -> tuple[_Req, int | None, int | None]:
+        """The requisition, with the minutes it closed and had its intake (None: not yet)."""
         rng = self.rng
         chance, uniform, randint, choice = rng.random, rng.uniform, rng.randint, rng.choice
         sales = self.sales[rng.randrange(len(self.sales))]
@@ -1146,9 +1335,8 @@ class _DemoBuilder:
             first_slate,
         ]
         moment = self._moment
-        return _Req(
+        req = _Req(
             rid,
-            code,
             title,
             client,
             sales,
@@ -1163,6 +1351,7 @@ class _DemoBuilder:
             submittals,
             row=row,
         )
+        return req, closed, intake_at
 
     def _time_first_submittal(
         self, path: list[RequisitionStatus], times: list[int], grade: str, recruiter: _Person | None
@@ -1379,7 +1568,7 @@ class _DemoBuilder:
             # Nothing is logged after a requisition closes; the closing move is the last entry.
             last = max(i for i, e in enumerate(events) if e[2] == K_STATUS)
             events = events[: last + 1]
-        first_id = len(self.event_rows) + 1
+        first_id = self.events_written + len(self.event_rows) + 1
         submittals = 0
         last_submittal = None
         for offset, e in enumerate(events):
@@ -1398,33 +1587,37 @@ class _DemoBuilder:
         by_status = _allocate(total, DISPUTE_STATUS_WEIGHTS)
         statuses = [s for s, k in by_status.items() for _ in range(k)]
         rng.shuffle(statuses)
-        shared_open = [
-            r
-            for r in self.reqs
-            if r.recruiter is not None and r.status not in CLOSED_STATUSES and r.opened < now - dt.timedelta(days=2)
-        ]
-        shared_open = shared_open or [r for r in self.reqs if r.recruiter is not None]
+        reqs = self.reqs
+        recruiter_of, status_of, opened_at, intake_at = reqs.recruiter, reqs.status, reqs.opened, reqs.intake
+        flags, submittals = reqs.flags, reqs.submittals
+        closed_statuses = {_STATUSES.index(s) for s in CLOSED_STATUSES}
+        filled = _STATUSES.index(S.FILLED)
+        two_days_ago, four_days_ago = reqs.minutes(now - dt.timedelta(days=2)), reqs.minutes(now - dt.timedelta(days=4))
+        shared_open = reqs.where(
+            lambda i: recruiter_of[i] != 0 and status_of[i] not in closed_statuses and opened_at[i] < two_days_ago
+        )
+        shared_open = shared_open or reqs.where(lambda i: recruiter_of[i] != 0)
         # Settled disputes need time to have been argued and settled.
-        shared_any = [r for r in self.reqs if r.recruiter is not None and r.opened < now - dt.timedelta(days=4)]
-        shared_any = shared_any or [r for r in self.reqs if r.recruiter is not None]
+        shared_any = reqs.where(lambda i: recruiter_of[i] != 0 and opened_at[i] < four_days_ago)
+        shared_any = shared_any or reqs.where(lambda i: recruiter_of[i] != 0)
         # Disputes fit the requisitions they are about when such a requisition exists.
-        fits = {
-            DisputeCategory.PAY_BELOW_MARKET: lambda r: r.below_market,
-            DisputeCategory.NO_INTAKE: lambda r: (
-                r.intake_at is None or (r.intake_at - r.opened) > dt.timedelta(hours=24)
-            ),
-            DisputeCategory.OVERPROMISED_TIMELINE: lambda r: r.promise_early,
-            DisputeCategory.FEE_CONCESSION: lambda r: r.fee_cut,
-            DisputeCategory.CANDIDATE_QUALITY: lambda r: r.submittals >= 2,
-            DisputeCategory.CLIENT_UNRESPONSIVE: lambda r: r.submittals >= 1,
-            DisputeCategory.CREDIT_SPLIT: lambda r: r.status == S.FILLED,
+        fits: dict[DisputeCategory, Callable[[int], bool]] = {
+            DisputeCategory.PAY_BELOW_MARKET: lambda i: bool(flags[i] & _BELOW_MARKET),
+            # No intake yet, or more than a day after it opened.
+            DisputeCategory.NO_INTAKE: lambda i: intake_at[i] == NO_MINUTE or intake_at[i] - opened_at[i] > 24 * 60,
+            DisputeCategory.OVERPROMISED_TIMELINE: lambda i: bool(flags[i] & _PROMISE_EARLY),
+            DisputeCategory.FEE_CONCESSION: lambda i: bool(flags[i] & _FEE_CUT),
+            DisputeCategory.CANDIDATE_QUALITY: lambda i: submittals[i] >= 2,
+            DisputeCategory.CLIENT_UNRESPONSIVE: lambda i: submittals[i] >= 1,
+            DisputeCategory.CREDIT_SPLIT: lambda i: status_of[i] == filled,
         }
-        pools: dict[tuple[DisputeCategory, bool], list[_Req]] = {}
+        pools: dict[tuple[DisputeCategory, bool], _ReqView] = {}
         for category in categories:
             test = fits.get(category)
             for open_only, base in ((True, shared_open), (False, shared_any)):
-                chosen = [r for r in base if test(r)] if test else base
+                chosen = reqs.where(test, base.indexes) if test else base
                 pools[(category, open_only)] = chosen or base
+        month_ago = reqs.minutes(now - dt.timedelta(days=31))
         by_req: Counter[int] = Counter()
         long_running_chosen = False
         for index, status in enumerate(statuses):
@@ -1442,7 +1635,7 @@ class _DemoBuilder:
                 pool = pools[(category, is_open and category != DisputeCategory.CREDIT_SPLIT)]
                 if long_running:
                     long_running_chosen = True
-                    pool = [r for r in pool if r.opened < now - dt.timedelta(days=31)] or pool
+                    pool = reqs.where(lambda i: opened_at[i] < month_ago, pool.indexes) or pool
                 req = pool[rng.randrange(len(pool))] if pool else None
             if req is not None and req.recruiter is not None:
                 seller, recruiter = req.sales, req.recruiter
@@ -1520,6 +1713,8 @@ class _DemoBuilder:
                 _ts(opened),
                 _ts(closed),
             )
+            if len(self.dispute_rows) >= self.batch:
+                self._write_disputes()
             self.dispute_rows.append(row)
             # The audit trail: opened as "open", then the move to where it stands now.
             opened_row = (*row[:10], DisputeStatus.OPEN.value, "", None, row[13], None)
@@ -1537,8 +1732,9 @@ class _DemoBuilder:
                     action=action,
                     before=dict(zip(DISPUTE_COLUMNS, opened_row, strict=False)),
                 )
-        for req in self.reqs:
-            req.row[-2] = by_req.get(req.id, 0)
+        self._write_disputes()
+        # Written with the rest (the requisitions' rows are already in the file, created with none open).
+        self.open_disputes = by_req
 
     # -- standups and commitments ----------------------------------------------------------------
 
@@ -1595,6 +1791,8 @@ class _DemoBuilder:
             reason,
         ]
         self.next_commitment_id += 1
+        if len(self.commitment_rows) >= self.batch:
+            self._write_commitments()
         self.commitment_rows.append(row)
         return row
 
@@ -1607,11 +1805,13 @@ class _DemoBuilder:
         core = {p.id for p in self.people[: len(CORE_SALES) + len(CORE_RECRUITERS) + 1]}
         # Requisitions each person works on, so a promise can point at one of them.
         work: dict[int, list[int]] = {}
-        for req in reversed(self.reqs):  # the most recent work first
-            if len(work.setdefault(req.sales.id, [])) < 12:
-                work[req.sales.id].append(req.id)
-            if req.recruiter and len(work.setdefault(req.recruiter.id, [])) < 12:
-                work[req.recruiter.id].append(req.id)
+        sales_of, recruiter_of = self.reqs.sales, self.reqs.recruiter
+        for index in range(len(self.reqs) - 1, -1, -1):  # the most recent work first
+            number, seller_id, recruiter_id = index + 1, sales_of[index], recruiter_of[index]
+            if len(work.setdefault(seller_id, [])) < 12:
+                work[seller_id].append(number)
+            if recruiter_id and len(work.setdefault(recruiter_id, [])) < 12:
+                work[recruiter_id].append(number)
 
         for person in [*self.sales, *self.recruiters]:
             promises = SALES_PROMISES if person.team == Team.SALES else RECRUITING_PROMISES
@@ -1704,12 +1904,9 @@ class _DemoBuilder:
                     requisition_id=disputed.id if disputed else None,
                 )
 
-        for row in self.commitment_rows:
-            owner = self.people[row[1] - 1]
-            created = dt.datetime.fromisoformat(row[10])
-            self._audit(created, owner.name, "commitment", row[0], COMMITMENT_COLUMNS, row)
+        self._write_commitments()
 
-    def _some(self, candidates: list[Any], k: int) -> list[Any]:
+    def _some(self, candidates: Sequence[Any], k: int) -> Sequence[Any]:
         """A few of the candidates, in their original order, so each standup discusses different ones."""
         if len(candidates) <= k:
             return candidates
@@ -1720,6 +1917,10 @@ class _DemoBuilder:
         assert self.lead is not None
         core = [*self.sales[: len(CORE_SALES)], *self.recruiters[: len(CORE_RECRUITERS)]]
         names = {p.id: p.name for p in self.people}
+        conn = self.store.conn
+        reqs = self.reqs
+        status_of, closed_at = reqs.status, reqs.closed
+        filled = _STATUSES.index(S.FILLED)
         item_id = 0
         previous_end: dt.datetime | None = None
         for sid, start, end in standups:
@@ -1729,8 +1930,12 @@ class _DemoBuilder:
             ]
             since = previous_end or start - dt.timedelta(weeks=1)
             items: list[tuple[str, str, str, int | None, int | None, int | None, int | None]] = []
-            for req in self.reqs:
-                if req.status == S.FILLED and req.closed and since <= req.closed < start:
+            # On the requisitions' minute scale: since <= m < start is lo <= m < hi.
+            lo, hi = reqs.minutes(since), reqs.minutes(start)
+            for index in range(len(reqs)):
+                closed = closed_at[index]
+                if status_of[index] == filled and closed != NO_MINUTE and lo <= closed < hi:
+                    req = reqs[index]
                     items.append(
                         (
                             "wins",
@@ -1745,13 +1950,16 @@ class _DemoBuilder:
                 if len(items) >= 2:
                     break
             week = (since.date().isoformat(), start.date().isoformat())
-            overdue = [c for c in self.commitment_rows if c[9] == MISSED and week[0] <= c[3] < week[1]]
+            # What was written above, read back from the file (the same rows, in id order).
+            overdue = conn.execute(
+                "SELECT id, owner_id, text, due, source, dispute_id, requisition_id FROM commitments"
+                " WHERE status = ? AND due >= ? AND due < ? ORDER BY id",
+                (MISSED, *week),
+            ).fetchall()
             overdue = list({(c[1], c[2]): c for c in overdue}.values())  # one line per promise, not per copy
             for c in self._some(overdue, 2):
                 items.append(("overdue", f"{names[c[1]]}: {c[2]}", f"Due {c[3]}", c[6], None, c[0], c[1]))
-            waiting = [
-                r for r in self.reqs if since <= r.opened < start and (r.intake_at is None or r.intake_at > start)
-            ]
+            waiting = reqs.awaiting_intake(lo, hi)
             for req in self._some(waiting, 2):
                 items.append(
                     (
@@ -1764,9 +1972,7 @@ class _DemoBuilder:
                         req.sales.id,
                     )
                 )
-            risky = [
-                r for r in self.reqs if r.promise_early and r.opened < start and (r.closed is None or r.closed > start)
-            ]
+            risky = reqs.promised_early_open_at(hi)
             for req in self._some(risky, 2):
                 items.append(
                     (
@@ -1780,7 +1986,11 @@ class _DemoBuilder:
                     )
                 )
             moment = _ts(start)
-            disputes = [d for d in self.dispute_rows if d[13] < moment and (d[14] is None or d[14] > moment)]
+            disputes = conn.execute(
+                "SELECT id, code, requisition_id, raised_by_id, counterpart_id, category, severity, summary"
+                " FROM disputes WHERE opened_at < ? AND (closed_at IS NULL OR closed_at > ?) ORDER BY id",
+                (moment, moment),
+            ).fetchall()
             for d in self._some(disputes, 2):
                 items.append(
                     ("disputes", f"{d[1]} {d[7]}", CATEGORY_LABELS[DisputeCategory(d[5])], d[2], d[0], None, d[3])
@@ -1798,11 +2008,11 @@ class _DemoBuilder:
                     None,
                 )
             )
-            carried = [
-                c
-                for c in self.commitment_rows
-                if c[7] is not None and c[7] == sid - 1 and dt.date.fromisoformat(c[3]) >= start.date()
-            ]
+            carried = conn.execute(
+                "SELECT id, owner_id, text, due, source, dispute_id, requisition_id FROM commitments"
+                " WHERE standup_id = ? AND due >= ? ORDER BY id",
+                (sid - 1, start.date().isoformat()),
+            ).fetchall()
             for c in carried[:2]:
                 items.append(("carried", f"{names[c[1]]}: {c[2]}", f"Due {c[3]}", c[6], None, c[0], c[1]))
             blockers = "" if rng.random() < 0.5 else "Two hiring managers out until next week"
@@ -1847,40 +2057,97 @@ class _DemoBuilder:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def _write(self) -> None:
+    def _defer_indexes(self) -> None:
+        """Bulk loading: the big tables' indexes are dropped and rebuilt once at the end (a sort instead
+        of millions of scattered inserts) and the search index is filled in one statement instead of by
+        the per-row trigger, as are the facts the per-row triggers keep."""
         conn = self.store.conn
-        # Bulk loading: the big tables' indexes are dropped and rebuilt once (a sort instead of a
-        # million scattered inserts) and the search index is filled in one statement instead of by the
-        # per-row trigger. All of it is inside the demo's transaction, so a failure leaves the schema whole.
         triggers = ", ".join(f"'{name}'" for name in PER_ROW_FACT_TRIGGER_NAMES)
-        deferred = conn.execute(
+        self._deferred = conn.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
             " (type = 'index' AND tbl_name IN ('requisitions', 'pipeline_events', 'commitments', 'events'))"
             f" OR (type = 'trigger' AND name IN ('requisitions_fts_insert', {triggers})))"
         ).fetchall()
-        for kind, name, _sql in deferred:
+        for kind, name, _sql in self._deferred:
             conn.execute(f'DROP {"TRIGGER" if kind == "trigger" else "INDEX"} "{name}"')
-        conn.executemany(_insert_sql("people", PEOPLE_COLUMNS), [(p.id, p.name, p.team.value, 1) for p in self.people])
-        req_rows = [tuple(r.row) for r in self.reqs]
-        conn.executemany(_insert_sql("requisitions", REQUISITION_COLUMNS), req_rows)
-        if any(name == "requisitions_fts_insert" for _kind, name, _sql in deferred):
-            # The same row the trigger writes (schema migration 2), for every requisition at once.
-            conn.execute(REQUISITIONS_FTS_FILL)
-        conn.executemany(_insert_sql("pipeline_events", EVENT_COLUMNS), self.event_rows)
-        conn.executemany(_insert_sql("disputes", DISPUTE_COLUMNS), self.dispute_rows)
-        conn.executemany(_insert_sql("standups", STANDUP_COLUMNS), self.standup_rows)
-        conn.executemany(_insert_sql("commitments", COMMITMENT_COLUMNS), [tuple(r) for r in self.commitment_rows])
-        conn.executemany(_insert_sql("standup_items", ITEM_COLUMNS), self.item_rows)
 
-        for req, row in zip(self.reqs, req_rows, strict=False):
-            self._audit(req.opened, req.sales.name, "requisition", req.id, REQUISITION_COLUMNS, row)
+    def _write_people(self) -> None:
+        conn = self.store.conn
+        conn.executemany(_insert_sql("people", PEOPLE_COLUMNS), [(p.id, p.name, p.team.value, 1) for p in self.people])
+        self._write_audit()
+
+    def _write_audit(self) -> None:
+        audit_chain.append(self.store.conn, self.audit_rows)
+        self.audit_rows = []
+
+    def _write_requisitions(self, batch: list[_Req]) -> None:
+        """One batch of requisitions with their pipeline events and audit rows, in one transaction; the
+        rows are then let go (the later stages need only the _Req facts)."""
         names = {p.id: p.name for p in self.people}
         actor = self.store.actor
-        audit = self.audit_rows.append
-        for row in self.event_rows:
-            audit((row[3], names.get(row[4], actor), "pipeline_event", row[0], "create", None, _event_json(row)))
-        audit_chain.append(conn, self.audit_rows)
-        for _kind, _name, sql in deferred:
+        with self.store.transaction() as conn:
+            req_rows = [tuple(r.row) for r in batch]
+            conn.executemany(_insert_sql("requisitions", REQUISITION_COLUMNS), req_rows)
+            conn.executemany(_insert_sql("pipeline_events", EVENT_COLUMNS), self.event_rows)
+            # Each requisition's audit row, then its events' (so the log does not depend on the batch size).
+            audit, events, i = self.audit_rows.append, self.event_rows, 0
+            for req, row in zip(batch, req_rows, strict=True):
+                self._audit(req.opened, req.sales.name, "requisition", req.id, REQUISITION_COLUMNS, row)
+                req.row = []
+                while i < len(events) and events[i][1] == req.id:
+                    event = events[i]
+                    audit(
+                        (
+                            event[3],
+                            names.get(event[4], actor),
+                            "pipeline_event",
+                            event[0],
+                            "create",
+                            None,
+                            _event_json(event),
+                        )
+                    )
+                    i += 1
+            assert i == len(events)
+            self._write_audit()
+        self.events_written += len(self.event_rows)
+        self.event_rows = []
+        self._stamps.clear()  # the next batch's requisitions are younger: few of these moments recur
+
+    def _write_disputes(self) -> None:
+        """The disputes made so far, with their audit rows, in a transaction of their own."""
+        with self.store.transaction() as conn:
+            conn.executemany(_insert_sql("disputes", DISPUTE_COLUMNS), self.dispute_rows)
+            self._write_audit()
+        self.disputes_written += len(self.dispute_rows)
+        self.dispute_rows = []
+
+    def _write_commitments(self) -> None:
+        """The commitments made so far, then their audit rows (inside the demo's last transaction)."""
+        self.store.conn.executemany(
+            _insert_sql("commitments", COMMITMENT_COLUMNS), [tuple(r) for r in self.commitment_rows]
+        )
+        for row in self.commitment_rows:
+            owner = self.people[row[1] - 1]
+            created = dt.datetime.fromisoformat(row[10])
+            self._audit(created, owner.name, "commitment", row[0], COMMITMENT_COLUMNS, row)
+        self._write_audit()
+        self.commitments_written += len(self.commitment_rows)
+        self.commitment_rows = []
+
+    def _write_rest(self) -> None:
+        conn = self.store.conn
+        conn.executemany(
+            "UPDATE requisitions SET open_disputes = ? WHERE id = ?",
+            [(count, req_id) for req_id, count in sorted(self.open_disputes.items())],
+        )
+        if any(name == "requisitions_fts_insert" for _kind, name, _sql in self._deferred):
+            # The same row the trigger writes (schema migration 2), for every requisition at once.
+            conn.execute(REQUISITIONS_FTS_FILL)
+        conn.executemany(_insert_sql("standups", STANDUP_COLUMNS), self.standup_rows)
+        conn.executemany(_insert_sql("standup_items", ITEM_COLUMNS), self.item_rows)
+        self._write_audit()
+        for _kind, _name, sql in self._deferred:
             conn.execute(sql)
         # What the dropped triggers would have kept for each event, for all of them at once.
         for statement in FACTS_BACKFILL_STATEMENTS:
@@ -1922,7 +2189,12 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 def generate_demo(
-    store: Store, requisitions: int = 60, seed: int = 7, *, expectations: Sequence[Expectation] = ()
+    store: Store,
+    requisitions: int = 60,
+    seed: int = 7,
+    *,
+    expectations: Sequence[Expectation] = (),
+    batch: int = BATCH,
 ) -> dict[str, int]:
     """Fills an empty database with a demo team's work; returns how many of each record were written.
 
@@ -1931,16 +2203,17 @@ def generate_demo(
 
     The same seed and the same clock (`store.now`) give an identical database; every date is relative
     to that clock so the demo always looks live.
+
+    It is written `batch` requisitions (with their pipeline events) to a transaction, so memory holds one
+    batch of rows; a demo stopped before it returns leaves a file without its indexes, to be thrown away
+    (`write_demo_file` in console/core/demo_setup.py builds it beside the target and moves it into place).
     """
     if requisitions < 1:
         raise RejectedChange("The demo needs at least one requisition")
     if not store.is_empty():
         raise RejectedChange(f"{store.path} already holds data; the demo is written into an empty database")
-    builder = _DemoBuilder(store, requisitions, seed, expectations)
-    with store.transaction():
-        summary = builder.build()
-        store.audit("database", None, "demo", None, {"seed": seed, "requisitions": requisitions})
-    return summary
+    builder = _DemoBuilder(store, requisitions, seed, expectations, batch)
+    return builder.build({"seed": seed, "requisitions": requisitions})
 
 
 __all__ = ["generate_demo"]

@@ -163,20 +163,21 @@ def demo(state: CliState, count: int, seed: int, keep: bool, force: bool) -> Non
                     f"(or make demo-fresh)"
                 )
             raise Rejected(f"{path} holds {what}; pass --force to replace it with the demo")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    from mediation_console.console.core.demo_setup import fill_demo
+    else:
+        state.open_store().close()  # the folder and the file, with the messages of every command
+    from mediation_console.console.core.demo_setup import write_demo_file
     from mediation_console.console.core.rules.pack import PackError
+    from mediation_console.db.safe_file import UnsafeTarget
 
-    store = state.open_store()
+    # Written beside the file and moved over it once whole: stopped half-way, the file stays as it was.
     try:
-        summary = fill_demo(
-            store, requisitions=count, seed=seed, extra_packs=[Path(state.rules_path)] if state.rules_path else None
+        summary = write_demo_file(
+            path, requisitions=count, seed=seed, extra_packs=[Path(state.rules_path)] if state.rules_path else None
         )
     except PackError as exc:
         raise Rejected(f"The demo was not written: {exc}") from None
-    finally:
-        store.close()
+    except UnsafeTarget as exc:
+        raise EnvironmentProblem(f"The demo was not written: {exc}") from None
     click.echo(
         f"Demo database written to {path}: "
         + ", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in summary.items())

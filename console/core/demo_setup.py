@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -9,8 +10,11 @@ from mediation_console.console.core.database import open_store
 from mediation_console.console.core.metric_registry import default_expectations
 from mediation_console.console.core.rules.refresh import refresh_derived
 from mediation_console.console.core.rules.service import Mediator
+from mediation_console.db import safe_file
 from mediation_console.db.demo import generate_demo
 from mediation_console.db.store import Store
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def fill_demo(
@@ -26,7 +30,71 @@ def fill_demo(
     return summary
 
 
+def write_demo_file(
+    path: str | os.PathLike[str],
+    *,
+    requisitions: int,
+    seed: int = 7,
+    extra_packs: list[Path] | None = None,
+    include_user_pack: bool = True,
+) -> dict[str, int]:
+    """Writes a fresh demo into a private file beside `path` and moves it over `path` once it is whole.
+
+    The demo commits in batches (bounded memory, a small WAL), so a stopped demo would leave a file
+    half written: it is written beside the target instead, and until the move `path` stays exactly
+    as it was (empty, an old demo, or data --force was about to replace). A killed run's file is
+    removed by the next one. Raises safe_file.UnsafeTarget where `path` cannot be written safely.
+    """
+    target = Path(path)
+    _remove_dead_side_files(target)
+    with safe_file.staged_file(target, force=True, what="demo") as tmp:
+        try:
+            with open_store(tmp) as store:
+                # Nothing in the file is kept if the machine stops before the move, so no fsync per batch.
+                store.conn.execute("PRAGMA synchronous = OFF")
+                summary = fill_demo(
+                    store,
+                    requisitions=requisitions,
+                    seed=seed,
+                    extra_packs=extra_packs,
+                    include_user_pack=include_user_pack,
+                )
+                store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            for suffix in SIDE_FILES:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{tmp}{suffix}")
+        # The old file's WAL would be replayed onto the new one: it goes first.
+        for suffix in SIDE_FILES:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{target}{suffix}")
+    return summary
+
+
+def _remove_dead_side_files(target: Path) -> None:
+    """The WAL and shared-memory files of a demo whose writer was killed (safe_file removes the file itself)."""
+    prefix = f".{target.name}."
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            name = entry.name
+            if not name.startswith(prefix) or not name.endswith(SIDE_FILES):
+                continue
+            pid = name[len(prefix) :].split(".", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def build_demo_database(path: str | os.PathLike[str], *, requisitions: int, seed: int = 7) -> dict[str, int]:
     """A fresh demo file at `path` with the shipped rules only (benchmarks and tests)."""
-    with open_store(path) as store:
-        return fill_demo(store, requisitions=requisitions, seed=seed, include_user_pack=False)
+    return write_demo_file(path, requisitions=requisitions, seed=seed, include_user_pack=False)

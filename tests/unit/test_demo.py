@@ -375,6 +375,76 @@ def test_the_same_seed_and_clock_give_an_identical_database(tmp_path):
     assert dump(first)["requisitions"] != dump(other)["requisitions"]
 
 
+def test_the_batch_size_does_not_change_the_demo(tmp_path):
+    """Written 7 requisitions (with their events) to a transaction, the demo is the one written in one batch."""
+    whole, batched = tmp_path / "whole.db", tmp_path / "batched.db"
+    with open_store(whole) as store:
+        generate_demo(store, requisitions=60, seed=7, batch=1000)
+    with open_store(batched) as store:
+        generate_demo(store, requisitions=60, seed=7, batch=7)
+        assert store.doctor().ok
+        open_disputes = dict(
+            rows(
+                store,
+                "SELECT requisition_id, COUNT(*) FROM disputes WHERE status IN "
+                "('open', 'mediating') AND requisition_id IS NOT NULL GROUP BY 1",
+            )
+        )
+        assert open_disputes and all(r.open_disputes == open_disputes.get(r.id, 0) for r in store.iter_requisitions())
+    assert dump(whole) == dump(batched)
+
+
+def _stop_after_two_batches(monkeypatch) -> list[int]:
+    """The demo is stopped (Ctrl+C) once two batches of requisitions are committed."""
+    from mediation_console.db import demo as demo_module
+
+    written: list[int] = []
+    original = demo_module._DemoBuilder._write_requisitions
+
+    def write(self, batch):
+        original(self, batch)
+        written.append(len(batch))
+        if len(written) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo_module._DemoBuilder, "_write_requisitions", write)
+    monkeypatch.setattr(demo_module, "BATCH", 10)
+    monkeypatch.setattr(demo_module.generate_demo, "__kwdefaults__", {"expectations": (), "batch": 10})
+    return written
+
+
+def test_a_demo_stopped_half_way_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    from mediation_console.console.core.demo_setup import write_demo_file
+
+    path = tmp_path / "team.db"
+    with Store(path) as store:
+        store.add_person(Person(name="Sam Seller", team=Team.SALES))
+    before = path.read_bytes()
+    written = _stop_after_two_batches(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        write_demo_file(path, requisitions=60, include_user_pack=False)
+    assert written == [10, 10], "two batches were committed before the stop"
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["team.db"], "nothing half-written is left beside it"
+    with Store(path) as store:
+        assert store.person_by_name("Sam Seller") and not store.is_demo()
+
+
+def test_a_killed_demo_s_files_are_removed_by_the_next_one(tmp_path):
+    from mediation_console.console.core.demo_setup import write_demo_file
+
+    path = tmp_path / "demo.db"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = tmp_path / f".demo.db.{int(dead.stdout)}.0badc0de.part"
+    for name in (leftover, Path(f"{leftover}-wal"), Path(f"{leftover}-shm")):
+        name.write_bytes(b"half a demo")
+    summary = write_demo_file(path, requisitions=12, include_user_pack=False)
+    assert summary["requisitions"] == 12
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.db"]
+    with Store(path) as store:
+        assert store.is_demo() and store.doctor().ok
+
+
 def test_the_demo_is_only_written_into_an_empty_database(tmp_path):
     with open_store(tmp_path / "team.db") as store:
         store.add_person(Person(name="Sam Seller", team=Team.SALES))
