@@ -146,3 +146,63 @@ def test_json_export_to_a_terminal_keeps_every_character_but_sends_no_control(ho
     titles = {record["title"] for record in json.loads(result.stdout)}
     assert f"Role {CLIPBOARD}{WIPE}" in titles
     assert "\u202e" not in result.stdout and "\x9b" not in result.stdout and "\x1b" not in result.stdout
+
+
+# Finding 4 on every screen: the stored text of every free-text field of every record (whatever the
+# screen: the queue, a requisition's detail, disputes, expectations, track record, standup, team).
+# First in each field, so that even a column cut short on screen shows (and sends) its start; the NUL
+# last (SQLite compares text up to a NUL: names unique by NOCASE would all compare equal).
+PAYLOAD = f"\u202e{WIPE}{C1} \rFAKE{CLIPBOARD}{RETITLE} "
+
+
+def _every_text_field_hostile(path: Path) -> None:
+    """Puts PAYLOAD before every text field the models limit in length (the free text), kept within it."""
+    from mediation_console.db.damage import RECORD_MODELS
+
+    conn = sqlite3.connect(path)
+    with conn:
+        for table, model in RECORD_MODELS:
+            columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            for name, info in model.model_fields.items():
+                limit = next((rule.max_length for rule in info.metadata if hasattr(rule, "max_length")), None)
+                if name in columns and limit is not None and limit > len(PAYLOAD) + 8:
+                    keep = limit - len(PAYLOAD) - 1
+                    conn.execute(
+                        f"UPDATE {table} SET {name} = ? || substr({name}, 1, ?) || char(0) WHERE {name} IS NOT NULL",
+                        (PAYLOAD, keep),
+                    )
+    conn.close()
+
+
+def test_every_screen_shows_stored_controls_inert(tmp_path):
+    from tests.reliability.damaged_rows import demo_template
+
+    path = tmp_path / "team.db"
+    path.write_bytes(demo_template(tmp_path).read_bytes())
+    _every_text_field_hostile(path)
+    shown: dict[str, bool] = {}
+    with PtySession(["--db", str(path)], columns=160, rows=45) as console:
+        assert console.wait_for("⟮U+202E⟯".encode()), console.output.decode("utf-8", "replace")[-2000:]
+        console.read_for(1.0)
+        for key, screen in (
+            ("\r", "requisition detail"),
+            ("\x1b", "queue"),
+            ("2", "disputes"),
+            ("3", "expectations"),
+            ("4", "track record"),
+            ("5", "standup idle"),
+            ("s", "standup plan"),
+            ("\r", "standup running"),
+            ("6", "team"),
+        ):
+            start = len(console.output)
+            console.send(key, settle=2.5)
+            shown[screen] = "⟮U+202E⟯" in console.output[start:].decode("utf-8", "replace")
+        console.send("q", settle=0.5)
+        code = console.finish()
+    assert code == 0
+    assert_inert(bytes(console.output), visible=("␛]52;", "␛[2Jwiped", "⟮U+009B⟯"))
+    # Each screen drew stored text, shown visibly (so each was checked); the idle standup screen shows
+    # only counts and the keys to start one.
+    shown.pop("standup idle")
+    assert all(shown.values()), shown
