@@ -90,6 +90,28 @@ def test_a_backup_onto_the_open_databases_side_files_is_refused_and_loses_nothin
     assert integrity(real_db) == "ok"
 
 
+@pytest.mark.parametrize("suffix", ["-wal", "-shm"])
+def test_after_a_refused_backup_onto_a_side_file_an_import_beside_the_console_keeps_its_rows(real_db, tmp_path, suffix):
+    """Finding 2 as it was met: backup onto -shm/-wal while the console was open, then an import said
+    'Imported 4' and exited 0, and the 4 rows were gone once the console quit."""
+    csv_file = tmp_path / "four.csv"
+    csv_file.write_text("Job Title,Company,Owner\n" + "".join(f"Analyst {n},Initech,Sam Seller\n" for n in range(4)))
+    console = Store(real_db, now=lambda: NOW)  # the console, holding the file open (WAL)
+    try:
+        console.count_queue(QueueQuery())
+        refused = mediate("backup", "--db", str(real_db), f"{real_db}{suffix}", "--force")
+        assert_clean_failure(refused, 2, "database")
+        imported = mediate("import", "requisitions", str(csv_file), "--db", str(real_db))
+        assert imported.returncode == 0 and "4 created" in imported.stdout, imported
+        assert console.count_queue(QueueQuery()) == 124  # the console sees them
+    finally:
+        console.close()
+    assert requisition_count(real_db) == 124  # and once it quit, they are still there
+    assert integrity(real_db) == "ok"
+    doctor = mediate("doctor", "--db", str(real_db))
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+
+
 def test_the_database_reached_through_another_name_is_still_refused(real_db, tmp_path):
     alias = tmp_path / "alias.db"
     os.link(real_db, alias)
