@@ -147,3 +147,47 @@ async def test_an_unexpected_problem_in_the_console_goes_to_the_log_not_the_term
     assert app._exit_renderables == []  # nothing (no traceback, no record data) is printed on exit
     error, where = app.crash
     assert isinstance(error, ValueError) and where is not None and SECRET in where.read_text()
+
+
+# The console's half of finding 6 ("a full traceback that prints record data, and exit code 0"), on a
+# real terminal: a bug the code does not expect, planted where a requisition's detail is drawn, its
+# message carrying the notes (which the detail would show, and so never did).
+NOTES_SECRET = "Board-Only-Salary-Band-Notes"
+CONSOLE_BUG = """
+from mediation_console.screens.dialogs import requisition_detail
+
+def broken(self):
+    raise ValueError(f"cannot lay out {self.requisition.notes}")
+
+requisition_detail.RequisitionDetail._facts = broken
+"""
+
+
+def test_an_unexpected_problem_in_the_console_on_a_terminal_is_one_line_exit_2_and_no_record_data(tmp_path):
+    from tests.reliability.pty_run import PtySession
+
+    db = tmp_path / "team.db"
+    store = open_store(db)
+    try:
+        sam = store.add_person(Person(name="Sam Seller", team=Team.SALES))
+        for title in ("Fine role", "Other role"):
+            store.add_requisition(Requisition(title=title, client="Initech", sales_owner_id=sam.id, notes=NOTES_SECRET))
+    finally:
+        store.close()
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CONSOLE_BUG, encoding="utf-8")
+    logs = tmp_path / "logs"
+    with PtySession(["--db", str(db)], MEDIATE_LOG_DIR=str(logs), PYTHONPATH=f"{hook}{os.pathsep}{REPO}") as console:
+        assert console.wait_for(b"Fine role"), console.output.decode("utf-8", "replace")[-2000:]
+        console.read_for(1.0)
+        console.send("\r", settle=2.0)  # the detail: the planted bug
+        code = console.finish(timeout=30)
+    raw = bytes(console.output)
+    assert code == 2, raw[-1500:]
+    assert b"Traceback" not in raw and NOTES_SECRET.encode() not in raw, raw[-1500:]
+    (log,) = logs.iterdir()
+    assert f"the console stopped on an unexpected problem (ValueError); details are in {log}".encode() in raw
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    details = log.read_text()
+    assert "Traceback" in details and NOTES_SECRET in details  # the developer's details, kept privately
