@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -22,6 +22,7 @@ from mediation_console.console.core.config import load_settings, save_setting, s
 from mediation_console.console.core.crash_log import record_crash
 from mediation_console.console.core.replication import Replicator
 from mediation_console.console.core.services import Services
+from mediation_console.db.damage import ScanPacer
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import inert, inert_line
 from mediation_console.screens.base import READONLY_MESSAGE, TEAM_KEY
@@ -168,9 +169,8 @@ class MediationApp(CrashQuietApp[None]):
         # them (db.text.inert's rule, the same as the exports'). Textual keeps its line filters here.
         add_line_filter(self, InertLines())
         self.store = store
-        # The damaged-row scan (db.damage.scan) in a worker: one at a time, see _scan_for_damage.
-        self._damage_scan_lock = threading.Lock()
-        self._damage_scan_running = self._damage_rescan = False
+        # The damaged-row scan (db.damage.scan) in a worker: when it may run, see _scan_for_damage.
+        self._damage_pacer = ScanPacer()
         self.rules_path = Path(rules_path) if rules_path else None
         self._now = now or store.now
         # What every screen is handed and works through: the store, the clock, the requisition selected in
@@ -303,23 +303,18 @@ class MediationApp(CrashQuietApp[None]):
         """Finds, in a worker, the damaged rows SQL can see (db.damage): every screen's notice names
         them at once, even rows no screen has read yet (a bogus status hides a row from the open queue)."""
 
-        # One scan at a time (on a big file it reads a few columns of every row): a write noticed while
-        # one runs makes it scan once more when done, never a pile of scans.
-        with self._damage_scan_lock:
-            if self._damage_scan_running:
-                self._damage_rescan = True
-                return
-            self._damage_scan_running = True
+        # One at a time, on a tenth of a core at most (db.damage.ScanPacer): a write noticed meanwhile
+        # makes one scan owed, started by _notice_outside_writes once due.
+        if not self._damage_pacer.request():
+            return
 
         def scan() -> None:
-            while True:
+            started = time.monotonic()
+            try:
                 with contextlib.suppress(StoreError):
                     self.store.scan_for_damage(in_background=True)
-                with self._damage_scan_lock:
-                    if not self._damage_rescan:
-                        self._damage_scan_running = False
-                        return
-                    self._damage_rescan = False
+            finally:
+                self._damage_pacer.done(time.monotonic() - started)
 
         self.run_worker(scan, thread=True, group="damage-scan", exit_on_error=False)
 
@@ -330,6 +325,8 @@ class MediationApp(CrashQuietApp[None]):
             version = self.store.outside_version()
         except Exception:  # a closing store or a locked file: the next tick asks again
             return
+        if self._damage_pacer.due():
+            self._scan_for_damage()
         if version == self._outside_version:
             return
         self._outside_version = version
