@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -371,53 +371,108 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         self.now = now
         self.credits: list[PlacementCredit] = []  # a placement's credit, as the fields last read
 
+    # One line per field, its label beside it (as in the requisition form): at 80x24 every field and the
+    # buttons show, where the bordered fields pushed the note and Save off the bottom of the dialog.
+    DEFAULT_CSS = """
+    PipelineEventModal .dialog.event { width: 84; padding: 1 2 0 2; }
+    PipelineEventModal #event-fields { height: auto; max-height: 100%; }
+    PipelineEventModal #credit { height: auto; }
+    PipelineEventModal .form-label { width: 20; }
+    PipelineEventModal .credit-hint { color: $text-muted; padding: 0 0 0 22; }
+    """
+
     def compose(self) -> ComposeResult:
         req = self.requisition
-        with Vertical(classes="dialog") as dialog:
+        people = [(f"{p.name} ({p.team})", p.id) for p in self.people]
+
+        def row(label: str, *widgets: Any, row_id: str | None = None, label_id: str | None = None) -> Horizontal:
+            return Horizontal(
+                Label(label, classes="form-label", id=label_id),
+                Vertical(*widgets, classes="form-input"),
+                classes="form-row",
+                id=row_id,
+            )
+
+        with Vertical(classes="dialog event") as dialog:
             dialog.border_title = f"Log a pipeline event · {req.code}"
             dialog.border_subtitle = "enter save · tab next field · esc cancel"
             yield Static(req.title, classes="question")
-            yield Label("What happened", classes="field-label")
-            yield Select(
-                [(label, kind.value) for kind, label in EVENT_LABELS.items()],
-                value=EventKind.SUBMITTAL.value,
-                allow_blank=False,
-                id="kind",
-            )
-            yield Label("When (YYYY-MM-DD HH:MM)", classes="field-label")
-            yield Input(self.now.strftime(WHEN_FORMAT), id="at")
-            yield Static("", id="at-error", classes="field-error")
-            yield Label("Who", classes="field-label")
-            yield Select(
-                [(f"{p.name} ({p.team})", p.id) for p in self.people],
-                value=req.recruiter_id if req.recruiter_id is not None else Select.NULL,
-                prompt="nobody in particular",
-                id="actor",
-            )
-            yield Label("Outcome", classes="field-label", id="detail-label")
-            yield Select(_OUTCOMES, prompt="not recorded", id="detail")
-            # A placement's credit (migration 18): who originated it, who filled it, and the split.
-            with Vertical(id="credit"):
-                yield Label("Credit: originated by (won the client)", classes="field-label")
-                yield Select(
-                    [(f"{p.name} ({p.team})", p.id) for p in self.people],
-                    value=req.sales_owner_id if any(p.id == req.sales_owner_id for p in self.people) else Select.NULL,
-                    prompt="nobody",
-                    id="originated",
+            with VerticalScroll(id="event-fields", can_focus=False):
+                yield row(
+                    "What happened",
+                    Select(
+                        [(label, kind.value) for kind, label in EVENT_LABELS.items()],
+                        value=EventKind.SUBMITTAL.value,
+                        allow_blank=False,
+                        id="kind",
+                        compact=True,
+                    ),
                 )
-                yield Label("Filled by (found the candidate)", classes="field-label")
-                yield Select(
-                    [(f"{p.name} ({p.team})", p.id) for p in self.people],
-                    value=req.recruiter_id if any(p.id == req.recruiter_id for p in self.people) else Select.NULL,
-                    prompt="nobody",
-                    id="filled",
+                yield row(
+                    "When",
+                    Input(self.now.strftime(WHEN_FORMAT), placeholder="YYYY-MM-DD HH:MM", id="at", compact=True),
+                    Static("", id="at-error", classes="field-error"),
                 )
-                yield Label("Originator's split % (the filler gets the rest)", classes="field-label")
-                yield Input(f"{CREDIT_DEFAULT_SPLIT:g}", id="split")
-                yield Static("", id="split-error", classes="field-error")
-            yield Label("Note (for feedback and declines: why)", classes="field-label")
-            yield Input(placeholder="e.g. two candidates sent, client asked for more seniority", id="note")
-            yield Static("", id="note-error", classes="field-error")
+                yield row(
+                    "Who",
+                    Select(
+                        people,
+                        value=req.recruiter_id if req.recruiter_id is not None else Select.NULL,
+                        prompt="nobody in particular",
+                        id="actor",
+                        compact=True,
+                    ),
+                )
+                yield row(
+                    "Outcome",
+                    Select(_OUTCOMES, prompt="not recorded", id="detail", compact=True),
+                    row_id="detail-row",
+                    label_id="detail-label",
+                )
+                # A placement's credit (migration 18): who originated it, who filled it, and the split.
+                with Vertical(id="credit"):
+                    yield row(
+                        "Originated by",
+                        Select(
+                            people,
+                            value=req.sales_owner_id
+                            if any(p.id == req.sales_owner_id for p in self.people)
+                            else Select.NULL,
+                            prompt="nobody",
+                            id="originated",
+                            compact=True,
+                        ),
+                    )
+                    yield row(
+                        "Filled by",
+                        Select(
+                            people,
+                            value=req.recruiter_id
+                            if any(p.id == req.recruiter_id for p in self.people)
+                            else Select.NULL,
+                            prompt="nobody",
+                            id="filled",
+                            compact=True,
+                        ),
+                    )
+                    yield row(
+                        "Originator's split %",
+                        Input(f"{CREDIT_DEFAULT_SPLIT:g}", id="split", compact=True),
+                        Static("", id="split-error", classes="field-error"),
+                    )
+                    yield Static(
+                        "The originator won the client, the filler found the candidate and gets the rest.",
+                        classes="credit-hint",
+                    )
+                yield row(
+                    "Note",
+                    Input(
+                        placeholder="why, for feedback and declines",
+                        id="note",
+                        compact=True,
+                    ),
+                    Static("", id="note-error", classes="field-error"),
+                )
             with Horizontal(classes="buttons"):
                 yield Button(key_label("Save [enter]"), variant="primary", id="save")
                 yield Button(key_label("Cancel [esc]"), id="cancel")
@@ -437,7 +492,7 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         detail = EVENT_DETAILS.get(self._kind())
         select = self.query_one("#detail", Select)
         label = self.query_one("#detail-label", Label)
-        select.display = label.display = detail is not None
+        self.query_one("#detail-row").display = detail is not None
         if detail is not None:
             label.update(detail[0])
             select.set_options(detail[2])

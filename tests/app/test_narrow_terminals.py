@@ -159,3 +159,25 @@ async def test_at_80_columns_help_in_a_standup_opens_on_the_standups_keys_one_li
         text = "\n".join(lines)
         for words in ("next item · Mark this item done", "skip the section ·", "note · Take notes", "commitment ·"):
             assert words in text, words
+
+
+@pytest.mark.parametrize("kind", ["submittal", "placement"])
+async def test_at_80x24_the_event_window_shows_every_field_and_save(demo_app, kind):
+    from textual.widgets import Select
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert demo_app.focused is not None and demo_app.focused.id == "kind"  # the first field, not its frame
+        if kind == "placement":
+            demo_app.screen.query_one("#kind", Select).value = kind
+            await settle(pilot)
+        text = "\n".join(screen_lines(demo_app))
+        labels = ["What happened", "When", "Who", "Note"]
+        labels += (
+            ["Candidate came from", "Originated by", "Filled by", "Originator's split %"] if kind == "placement" else []
+        )
+        for label in labels:
+            assert label in text, label
+        assert "Save [enter]" in text and "Cancel [esc]" in text

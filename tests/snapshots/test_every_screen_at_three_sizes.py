@@ -94,3 +94,16 @@ def test_a_running_standup_at_each_size(snap_compare, demo_app, size):
         await pilot.pause()
 
     assert snap_compare(demo_app, terminal_size=size, run_before=walk)
+
+
+def test_the_event_window_for_a_placement_at_80_columns(snap_compare, demo_app):
+    async def log_a_placement(pilot) -> None:
+        from textual.widgets import Select
+
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        pilot.app.screen.query_one("#kind", Select).value = "placement"
+        await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=log_a_placement)
