@@ -570,6 +570,11 @@ class Replicator:
                 text=True,
                 errors="replace",
                 preexec_fn=_die_with_parent(os.getpid()),
+                # A process group of its own: Ctrl+C in the terminal reaches mediate only, which then
+                # stops Litestream itself (`stop()`: it copies what is left) and knows it asked for that.
+                # In the terminal's group Litestream took the same SIGINT, stopped on its own first, and
+                # the lead was told that changes were not copied.
+                process_group=0,
             )
         except OSError as exc:
             stack.close()
@@ -662,7 +667,9 @@ class Replicator:
         return f"copying{to}: the latest changes"
 
     # Litestream's log, one JSON object a line. "replica sync" carries the replica's and the
-    # database's transaction ids: equal means every committed change is in the replica.
+    # database's transaction ids: equal means every committed change is in the replica. "ltx file
+    # uploaded" follows it when a change has reached the replica (the last one as Litestream shuts
+    # down comes after the last "replica sync"): its maxTXID is in the replica from then on.
     def _read_log(self) -> None:
         assert self._process is not None and self._process.stderr is not None
         stream: IO[str] = self._process.stderr
@@ -692,19 +699,29 @@ class Replicator:
         event: ReplicationEvent | None = None
         with self._lock:
             state = self.state
+            copied: tuple[int, int | None] | None = None  # the replica's txid, the database's if said
             if message == "replica sync" and isinstance(entry.get("txid"), dict):
                 try:
-                    replica_txid = int(entry["txid"].get("replica", "0"), 16)
-                    db_txid = int(entry["txid"].get("db", "0"), 16)
-                except (TypeError, ValueError):
+                    copied = int(entry["txid"].get("replica", "0"), 16), int(entry["txid"].get("db", "0"), 16)
+                except (TypeError, ValueError, AttributeError):
                     return
+            elif message == "ltx file uploaded" and isinstance(entry.get("maxTXID"), str):
+                try:
+                    uploaded = int(entry["maxTXID"], 16)
+                except ValueError:
+                    return
+                if state.replica_txid is None or uploaded > state.replica_txid:
+                    copied = uploaded, None
+            if copied is not None:
                 was_up_to_date, before = state.up_to_date, state.replica_txid
-                state.replica_txid, state.db_txid = replica_txid, db_txid
+                state.replica_txid = copied[0]
+                if copied[1] is not None:
+                    state.db_txid = copied[1]
                 if state.up_to_date:
                     state.last_copy = now
                     if state.problem:
                         state.problem = None
-                    if not was_up_to_date or before != replica_txid:
+                    if not was_up_to_date or before != state.replica_txid:
                         event = (now, "copied", "every committed change is in the replica")
             elif level in ("ERROR", "WARN") and "host key not verified" not in message:
                 detail = entry.get("error") or entry.get("err")

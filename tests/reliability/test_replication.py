@@ -218,3 +218,31 @@ def test_replication_refuses_what_it_cannot_do_in_words(tmp_path, args, code, wo
     result = mediate(*[a.replace("{tmp}", str(tmp_path)) for a in args], "--db", str(db))
     assert_clean_failure(result, code, words)
     assert db.read_bytes() == before
+
+
+def test_ctrl_c_stops_replication_after_copying_what_is_left_and_says_so(tmp_path):
+    db, replica, settings = tmp_path / "team.db", tmp_path / "share" / "mediation", tmp_path / "settings.json"
+    with open_store(db) as store:
+        owner = store.add_person(Person(name="Sam Seller", team=Team.SALES))
+    replicating = start_replicating(db, replica, settings)
+    try:
+        wait_until_copied(db, replica)
+        with open_store(db) as store:  # the last save, a moment before the lead stops the copy
+            store.add_requisition(
+                Requisition(title="Saved just before Ctrl+C", client="Initech", sales_owner_id=owner.id)
+            )
+        # Ctrl+C in a terminal: SIGINT to every process of the foreground group, Litestream's too.
+        os.killpg(replicating.pid, signal.SIGINT)
+        out, err = replicating.communicate(timeout=60)
+    finally:
+        if replicating.poll() is None:
+            lose_the_laptop(replicating)
+    assert replicating.returncode == 0, out + err
+    assert "Traceback" not in out + err
+    assert f"Replication stopped: every committed change was copied to {replica.as_uri()}" in out, out + err
+    assert "not copied" not in out + err
+    restored = tmp_path / "restored.db"
+    result = mediate("restore", str(restored), "--from", str(replica), "--db", str(db), MEDIATE_SETTINGS=str(settings))
+    assert result.returncode == 0, result.stdout + result.stderr
+    titles = {row[0] for row in sqlite3.connect(restored).execute("SELECT title FROM requisitions")}
+    assert titles == {"Saved just before Ctrl+C"}
