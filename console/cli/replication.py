@@ -79,6 +79,13 @@ def replicate(state: CliState, to: str | None, remember: bool, show_status: bool
     if remember and not to:
         raise Rejected("--remember needs --to FOLDER|URL: the replica to remember")
     replica = _replica(state, to)
+    if to is None and replica.folder is not None and not replica.folder.is_dir():
+        # A remembered folder that is not there is most likely a network share not mounted: creating it
+        # would put the copy on this laptop's own disk (the mount point), and the share would miss it.
+        raise EnvironmentProblem(
+            f"The replica folder {replica.folder} (from {config.settings_path()}) does not exist: is the network "
+            "share mounted? To start a new replica there, name it once with --to"
+        )
     store = state.open_store(create=False)  # ours, migrated and in WAL mode before Litestream reads it
     try:
         if remember and to:
@@ -117,8 +124,9 @@ def _foreground(database: Path, replica: Replica) -> None:
         replicator.stop()
         click.echo(f"Replication stopped: {_final(replicator)}")
         return
-    # Litestream stopped by itself: it could not start, died, or was stopped from outside.
-    if code != 0:
+    # Litestream stopped by itself (it could not start, died, or was stopped from outside), or was
+    # stopped here because its replica folder went away.
+    if code != 0 or replicator.state.halted:
         raise EnvironmentProblem(f"{replicator.state.stop_reason}; nothing was lost here")
     click.echo(f"Replication stopped: {_final(replicator)}")
 

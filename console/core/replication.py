@@ -60,6 +60,8 @@ REPLICA_OPTIONS = {
 LIST_TIMEOUT_S = 60
 RESTORE_TIMEOUT_S = 600
 STOP_TIMEOUT_S = 15
+# How often a folder replica is looked at while Litestream copies to it (is it still the same folder?).
+FOLDER_CHECK_S = 1.0
 
 
 class ReplicaRejected(Exception):
@@ -473,6 +475,7 @@ class ReplicationState:
     stopped_at: dt.datetime | None = None  # when Litestream was found stopped (UTC)
     stopped_by_us: bool = False  # `stop()` asked it to (the console closed, Ctrl+C)
     last_error: str | None = None  # Litestream's last error line: an "Error: …" it printed, or an ERROR entry
+    halted: str | None = None  # why the copy was stopped from here because it could no longer be trusted
 
     @property
     def up_to_date(self) -> bool:
@@ -481,6 +484,8 @@ class ReplicationState:
     @property
     def stop_reason(self) -> str:
         """Why the copy stopped, in words: who stopped Litestream, or how it died, with its last error."""
+        if self.halted:
+            return self.halted
         if self.stopped_by_us:
             return "replication was stopped"
         code = self.exit_code
@@ -497,6 +502,12 @@ class ReplicationState:
         else:
             how = f"Litestream died (exit code {code})"
         return how + (f": {self.last_error}" if self.last_error else "")
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    """The folder's device and inode: the same path on another disk (a share unmounted) differs."""
+    info = os.stat(folder)
+    return info.st_dev, info.st_ino
 
 
 def _die_with_parent(parent: int) -> Callable[[], None] | None:
@@ -543,15 +554,19 @@ class Replicator:
         self._process: subprocess.Popen[str] | None = None
         self._config: contextlib.ExitStack | None = None
         self._reader: threading.Thread | None = None
+        self._watcher: threading.Thread | None = None
+        self._ended = threading.Event()
         self._lock = threading.Lock()
 
     def start(self) -> None:
         if not self.database.is_file():
             raise ReplicationUnavailable(f"{self.database} does not exist (create it with: mediate demo --db …)")
         binary = litestream_binary()
+        folder_id: tuple[int, int] | None = None
         try:
             if self.replica.folder is not None:
                 safe_file.ensure_private_dir(self.replica.folder)
+                folder_id = _identity(self.replica.folder)
             # Litestream keeps its own copy of recent changes beside the database: private like it.
             safe_file.ensure_private_dir(self.database.parent / f".{self.database.name}-litestream")
         except OSError as exc:
@@ -583,6 +598,41 @@ class Replicator:
         self.state.started = True
         self._reader = threading.Thread(target=self._read_log, name="litestream-log", daemon=True)
         self._reader.start()
+        if self.replica.folder is not None and folder_id is not None:
+            self._watcher = threading.Thread(
+                target=self._watch_folder, args=(self.replica.folder, folder_id), name="replica-folder", daemon=True
+            )
+            self._watcher.start()
+
+    def _watch_folder(self, folder: Path, identity: tuple[int, int]) -> None:
+        """Stops Litestream once the replica folder is gone or is another folder (a network share
+        unmounted, or the folder moved): Litestream would recreate the path and go on copying onto this
+        laptop's own disk (the mount point), saying "copied" while the share misses every change."""
+        while not self._ended.wait(FOLDER_CHECK_S):
+            try:
+                now = _identity(folder)
+            except OSError:
+                now = None
+            if now == identity:
+                continue
+            what = "is gone" if now is None else "was replaced by another folder"
+            process = self._process
+            if process is None or process.poll() is not None:
+                return
+            with self._lock:
+                self.state.halted = (
+                    f"the replica folder {folder} {what} (is the network share still mounted?); copying was "
+                    "stopped so that nothing lands on this laptop's own disk instead"
+                )
+                self.state.problem = self.state.halted
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(STOP_TIMEOUT_S)
+            if process.poll() is None:
+                process.kill()
+            if self.on_event is not None:
+                self.on_event((dt.datetime.now(dt.UTC), "problem", self.state.halted))
+            return
 
     @property
     def pid(self) -> int | None:
@@ -630,8 +680,11 @@ class Replicator:
                 self.state.stopped_at = dt.datetime.now(dt.UTC)
 
     def _finish(self, code: int) -> None:
+        self._ended.set()
         if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join(timeout=5)
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout=STOP_TIMEOUT_S + 5)
         self._mark_stopped(code)
         if self._config is not None:
             self._config.close()
@@ -655,7 +708,7 @@ class Replicator:
             text = f"COPY{to} STOPPED{when}: {state.stop_reason}; {copied}"
             if where:
                 text += "; changes since are not copied" + (
-                    "" if state.stopped_by_us else " (restart: mediate replicate --with-console)"
+                    "" if state.stopped_by_us and not state.halted else " (restart: mediate replicate --with-console)"
                 )
             return text
         if state.problem:
@@ -699,6 +752,8 @@ class Replicator:
         event: ReplicationEvent | None = None
         with self._lock:
             state = self.state
+            if state.halted:  # stopped from here: what Litestream says as it shuts down changes nothing
+                return
             copied: tuple[int, int | None] | None = None  # the replica's txid, the database's if said
             if message == "replica sync" and isinstance(entry.get("txid"), dict):
                 try:

