@@ -21,8 +21,10 @@ How a file is read
   without a unit is annual; below 1,000 it is refused as a rate of unknown unit. A salary of 0 (what
   Bullhorn writes when none was entered) is no salary.
 * ATS presets (db/presets/*.toml: Bullhorn, OpenCATS, Greenhouse, Lever) are mapping files shipped with
-  the package; one is chosen from the header line (two of its identifying headers, spelled as the ATS
-  spells them) unless the caller names one, and the report says which.
+  the package; one is chosen from the header line (two of its identifying headers, in any case and
+  spacing, except that a header the console's own export writes counts only as the ATS spells it)
+  unless the caller names one, and the report says which. `preview_requisitions` reads the header and
+  the first rows as the import would (the console's import dialog shows them before importing).
 * Fee: "20%", "20" and "22.5" are percentages; a bare number below 1 ("0.2", Bullhorn's
   feeArrangement) is a fraction and is read as 20 %. A written "%" is always a percentage ("0.5%").
   A currency amount is refused (flat fees are not a percentage).
@@ -99,7 +101,7 @@ import os
 import pickle
 import re
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,6 +133,17 @@ csv.field_size_limit(1_000_000)
 
 AUTO_PRESET = "auto"  # choose the ATS preset from the file's header
 NO_PRESET = "none"
+
+# How a report tells the lead to give what a row lacks, in the words of the command line. The console's
+# import dialog passes its own (its fields and ticks) to `import_requisitions` and `preview_requisitions`.
+CLI_HINTS: dict[str, str] = {
+    "client": "name the client with --client NAME",
+    "sales_owner": "name the account manager with --sales-owner NAME",
+    "people": "add people first with mediate people add, or pass --create-people",
+    "create_people": "pass --create-people to create them with this import",
+    "preset": "--preset chooses another, --preset none reads it without one",
+    "chosen": "chosen with --preset",
+}
 
 
 class ImportFileError(Exception):
@@ -482,6 +495,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("notes", "Notes", "text", "", ("Note", "Comments", "Internal Notes", "Job Notes", "Misc Notes")),
 )
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
+_OWN_HEADERS = frozenset(norm(c.header) for c in COLUMNS)  # the headers the console's export writes
 EXPORT_COLUMNS = tuple(c for c in COLUMNS if c.exported)
 # Fields a mapping file may name: every column plus the single "salary" column.
 MAPPABLE_FIELDS = tuple(c.field for c in COLUMNS if c.kind != "derived")
@@ -593,8 +607,8 @@ class ImportMapping:
         formats = ["%d/%m/%Y"]         # tried before the built-in ISO and US formats
 
     The shipped ATS presets (db/presets/*.toml) are mapping files with a ``[preset]`` section more:
-    ``label``, ``detect`` (headers, spelled exactly as the ATS does, two of which name the export as
-    its), ``fills`` (field = what fills it when the export has no column for it) and ``ignore``
+    ``label``, ``detect`` (headers as the ATS spells them, two of which name the export as its; case,
+    spaces and punctuation are ignored), ``fills`` (field = what fills it when the export has no column for it) and ``ignore``
     (header = why it is not read).
     """
 
@@ -720,9 +734,12 @@ class ImportMapping:
         return dataclasses.replace(self, defaults={**self.defaults, **defaults})
 
     def detect_score(self, header: list[str]) -> list[str]:
-        """The headers of `header` that identify this preset (spelled exactly as the ATS spells them)."""
-        wanted = set(self.detect)
-        return [name for name in header if name in wanted]
+        """The headers of `header` that identify this preset, as the file spells them. Case, spaces and
+        punctuation aside ("Client Corporation" is Bullhorn's clientCorporation), except for a name the
+        console's own export also writes: "Date Added" is the console's, only "dateAdded" is Bullhorn's."""
+        exact = set(self.detect)
+        loose = {norm(name) for name in self.detect} - _OWN_HEADERS
+        return [name for name in header if name in exact or (norm(name) and norm(name) in loose)]
 
 
 def _field_headers(source: str, section: str, name: str, headers: Any) -> list[str]:
@@ -1133,6 +1150,8 @@ class ImportReport:
     people_list_examples: list[str] = field(default_factory=list)
     # Names nobody in the team has (the import was not allowed to create people): name -> (role, rows, close name).
     unknown_people: dict[str, tuple[str, int, str | None]] = field(default_factory=dict)
+    # How to give what is missing, in the words of the caller (the command line's by default).
+    hints: dict[str, str] = field(default_factory=lambda: dict(CLI_HINTS))
 
     def note_rate(self, row: int, rates: list[str], salary: dict[str, int | None]) -> None:
         self.rate_rows += 1
@@ -1189,8 +1208,8 @@ class ImportReport:
         lines: list[str] = []
         if self.preset:
             lines.append(
-                f"Read as {'an' if self.preset_label[:1] in 'AEIOU' else 'a'} {self.preset_label} export (preset {self.preset}, {self.preset_reason}; "
-                "--preset chooses another, --preset none reads it without one)"
+                f"Read as {_a(self.preset_label)} export "
+                f"(preset {self.preset}, {self.preset_reason}; {self.hints['preset']})"
             )
         for warning in self.warnings:
             lines.append(f"note: {warning}")
@@ -1235,7 +1254,7 @@ class ImportReport:
                     for name, (role, rows, close) in self.unknown_people.items()
                 )
                 + ". Add them first (mediate people add, mediate people import, or the Team screen, key 6), "
-                "or pass --create-people to create them with this import"
+                f"or {self.hints['create_people']}"
             )
         if self.people_created:
             lines.append(
@@ -1298,12 +1317,14 @@ class _Importer:
         team = store.list_people()
         self.people: dict[str, int] = {p.name.casefold(): p.saved_id for p in team}
         self.known_names = [p.name for p in team]
+        self.names_by_id: dict[int, str] = {p.saved_id: p.name for p in team}
         # Whether a name nobody in the team has creates a person (a first import) or rejects the row.
         self.create_people = create_people
         self.new_people: dict[str, tuple[str, Team]] = {}
         self.stand_ins: dict[str, int] = {}
         self.external_ids, self.codes = store.import_keys()
         self.columns: list[tuple[int, Column]] = []
+        self.header: list[str] = []  # the header row as the file spells it (once read)
         self.header_names: dict[str, str] = {}  # field -> header as the file spells it
         # (cell indices read together, column, label, the cell reader, the default cell text or None)
         self.readers: list[tuple[tuple[int, ...], Column, str, Callable[[str], Any], str | None]] = []
@@ -1402,6 +1423,7 @@ class _Importer:
         self.report.columns = [(self.header_names[name], name) for _indices, name in fields]
         self.report.ignored_columns = ignored
         self.width = len(header)
+        self.header = cleaned
 
     def column_label(self, field_name: str) -> str:
         return self.header_names.get(field_name) or COLUMN_BY_FIELD[field_name].header
@@ -1454,10 +1476,18 @@ class _Importer:
         return values
 
     def missing(self, field_name: str) -> str:
-        fill = self.mapping.fills.get(field_name)
+        fill = self.fill_reason(field_name)
         if fill and field_name not in self.mapping.defaults:
             return f"missing {_what(field_name)}: {fill}"
         return f"missing {_what(field_name)}"
+
+    def fill_reason(self, field_name: str) -> str:
+        """Why the export has no column for a field the preset knows it lacks, and how to give it ("" if none)."""
+        fill = self.mapping.fills.get(field_name)
+        if not fill:
+            return ""
+        hint = self.report.hints.get(field_name)
+        return f"{fill}: {hint}" if hint else fill
 
     def to_annual(
         self,
@@ -1586,8 +1616,7 @@ class _Importer:
                 RowProblem(
                     rownum,
                     label,
-                    f"unknown {role} '{name}'{hint} (add people first with mediate people add, "
-                    "or pass --create-people)",
+                    f"unknown {role} '{name}'{hint} ({self.report.hints['people']})",
                 )
             )
             return None
@@ -1676,7 +1705,7 @@ class _Importer:
             for field_name in ("title", "client", "sales_owner"):
                 if field_name not in self.header_names:
                     header = COLUMN_BY_FIELD[field_name].header
-                    fill = self.mapping.fills.get(field_name)
+                    fill = self.fill_reason(field_name)
                     problems.append(
                         RowProblem(
                             rownum,
@@ -1746,7 +1775,7 @@ class _Importer:
 
     # Streaming the file ----------------------------------------------------------------------------
 
-    def rows(self, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    def rows(self, encoding: str) -> Generator[tuple[int, list[str]], None, None]:
         """(spreadsheet row number, cells) of each non-blank data row; reads the header first."""
         with open(self.path, newline="", encoding=encoding) as handle:
             first = handle.readline()
@@ -1846,8 +1875,9 @@ def import_requisitions(
     dry_run: bool = False,
     progress: Progress | None = None,
     preset: str | None = AUTO_PRESET,
-    defaults: dict[str, str] | None = None,
+    defaults: Mapping[str, str | tuple[str, str]] | None = None,
     create_people: bool = False,
+    hints: dict[str, str] | None = None,
 ) -> ImportReport:
     """Checks every row of the CSV, then (unless `dry_run` or a row was rejected) writes them all.
 
@@ -1860,21 +1890,16 @@ def import_requisitions(
     A name nobody in the team has rejects its row (with the closest name in the team, if one is close)
     unless `create_people`: then the first row naming them decides their team and they are created with
     the requisitions (a first import, before the team was set up).
+
+    `defaults` fill a field on every row whose file has no column for it or whose cell is blank: field ->
+    value, or (value, where it comes from) for the report ("--client" when only the value is given).
+    `hints` words how to give what is missing (see `CLI_HINTS`, the default).
     """
     path = Path(path)
-    mapping = mapping or ImportMapping()
-    candidates: tuple[ImportMapping, ...] = ()
-    if preset == AUTO_PRESET:
-        candidates = tuple(ImportMapping.preset_named(name) for name in presets.preset_names())
-    elif preset is not None and preset != NO_PRESET:
-        try:
-            chosen = ImportMapping.preset_named(preset)
-        except KeyError as exc:
-            raise MappingError(str(exc.args[0])) from None
-        mapping = mapping.over(chosen) if mapping.source != "mapping" else chosen
-    given = {name: (value, f"--{name.replace('_', '-')}") for name, value in (defaults or {}).items() if value}
+    mapping, candidates = _mapping_and_candidates(mapping, preset)
+    given = _given_defaults(defaults)
     stat_before = _open_check(path)
-    report = ImportReport(source=str(path), dry_run=dry_run)
+    report = ImportReport(source=str(path), dry_run=dry_run, hints={**CLI_HINTS, **(hints or {})})
     if stat_before.st_size == 0:
         report.problems.append(RowProblem(1, "", "the file is empty (expected a header row and requisitions)"))
         return report
@@ -1886,11 +1911,11 @@ def import_requisitions(
     last = store.last_import_of(sha256)
     resume_from = last[1] if last is not None and not last[0] else None
     for encoding, label in _encodings(path):
-        report = ImportReport(source=str(path), dry_run=dry_run, encoding=label)
+        report = ImportReport(source=str(path), dry_run=dry_run, encoding=label, hints=report.hints)
         importer = _Importer(store, path, mapping, report, path.name, candidates, given, create_people)
         if mapping.preset is not None:
             report.preset, report.preset_label = mapping.preset, mapping.label
-            report.preset_reason = "chosen with --preset"
+            report.preset_reason = report.hints["chosen"]
         with store.import_staging() if stage else contextlib.nullcontext():
             try:
                 _check(importer, encoding, progress, stage, resume_from)
@@ -1901,6 +1926,10 @@ def import_requisitions(
                 return report
             if label == "Windows-1252":
                 report.warnings.append("the file is not UTF-8; it was read as Windows-1252 (Excel's plain CSV)")
+            if mapping.preset is not None and importer.header:
+                misfit = preset_misfit(mapping, importer.header)
+                if misfit:
+                    report.warnings.append(misfit)
             if not importer.columns:
                 # Every row would be "missing title"; the one thing to say is that the header was not understood.
                 report.problems[:] = [
@@ -1926,6 +1955,187 @@ def import_requisitions(
         return report
     report.problems.append(RowProblem(1, "", "the file is not text (neither UTF-8 nor Windows-1252)"))
     return report
+
+
+PREVIEW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One of the file's first rows as the import would read it: the requisition it would create or
+    update (None when the row would be rejected), the people it names, and its problems."""
+
+    row: int
+    requisition: Requisition | None
+    new: bool
+    sales_owner: str = ""
+    recruiter: str = ""
+    problems: tuple[RowProblem, ...] = ()
+
+
+@dataclass
+class ImportPreview:
+    """What importing a file would read, from its header and its first rows, before anything is written.
+
+    `report` holds what the header says (the preset chosen or detected, the columns read and ignored, the
+    fields filled by a default); `fit` is a sentence when the file fits no preset, not the one chosen, or
+    no column at all ("" when it fits); `missing` names each field a new requisition needs that neither a
+    column nor a default gives, with why; `rows` are the first rows, `more` whether the file has others.
+    """
+
+    report: ImportReport
+    rows: list[PreviewRow] = field(default_factory=list)
+    more: bool = False
+    fit: str = ""
+    missing: dict[str, str] = field(default_factory=dict)
+    problem: str = ""  # the file cannot be read as a CSV at all (empty, broken, not text)
+
+
+def preview_requisitions(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    mapping: ImportMapping | None = None,
+    preset: str | None = AUTO_PRESET,
+    defaults: Mapping[str, str | tuple[str, str]] | None = None,
+    create_people: bool = False,
+    hints: dict[str, str] | None = None,
+    rows: int = PREVIEW_ROWS,
+) -> ImportPreview:
+    """Reads the header and the first `rows` rows exactly as `import_requisitions` would, writing nothing.
+
+    Raises `ImportFileError` when the file cannot be opened and `MappingError` for an unknown preset.
+    """
+    path = Path(path)
+    mapping, candidates = _mapping_and_candidates(mapping, preset)
+    given = _given_defaults(defaults)
+    _open_check(path)
+    report = ImportReport(source=str(path), dry_run=True, hints={**CLI_HINTS, **(hints or {})})
+    if path.stat().st_size == 0:
+        return ImportPreview(report, problem="the file is empty (expected a header row and requisitions)")
+    for encoding, label in _encodings(path):
+        report = ImportReport(source=str(path), dry_run=True, encoding=label, hints=report.hints)
+        importer = _Importer(store, path, mapping, report, path.name, candidates, given, create_people)
+        if mapping.preset is not None:
+            report.preset, report.preset_label = mapping.preset, mapping.label
+            report.preset_reason = report.hints["chosen"]
+        preview = ImportPreview(report)
+        seen: dict[str, int] = {}
+        try:
+            with contextlib.closing(importer.rows(encoding)) as stream:
+                for rownum, cells in stream:
+                    if len(preview.rows) >= rows:
+                        preview.more = True
+                        break
+                    plan, problems = importer.plan(rownum, cells, seen)
+                    preview.rows.append(_preview_row(importer, rownum, plan, problems))
+        except UnicodeDecodeError:
+            continue
+        except _BrokenCsv as exc:
+            preview.problem = f"the CSV is broken at row {exc.row} ({exc})"
+        if label == "Windows-1252":
+            report.warnings.append("the file is not UTF-8; it is read as Windows-1252 (Excel's plain CSV)")
+        preview.fit = _fit(importer, mapping, preset)
+        for field_name in ("title", "client", "sales_owner"):
+            if importer.header and field_name not in importer.header_names:
+                header = COLUMN_BY_FIELD[field_name].header
+                preview.missing[field_name] = (
+                    importer.mapping.fills.get(field_name) or f"the file has no {header} column"
+                )
+        return preview
+    return ImportPreview(report, problem="the file is not text (neither UTF-8 nor Windows-1252)")
+
+
+def _preview_row(importer: _Importer, rownum: int, plan: _Plan | None, problems: list[RowProblem]) -> PreviewRow:
+    names = dict(importer.names_by_id)
+    names.update({importer.stand_ins[key]: name for key, (name, _team) in importer.new_people.items()})
+    if plan is None:
+        return PreviewRow(rownum, None, True, problems=tuple(problems))
+    req = plan.after
+    return PreviewRow(
+        rownum,
+        req,
+        plan.before is None,
+        sales_owner=names.get(req.sales_owner_id, "") if req.sales_owner_id is not None else "",
+        recruiter=names.get(req.recruiter_id, "") if req.recruiter_id is not None else "",
+        problems=tuple(problems),
+    )
+
+
+def _fit(importer: _Importer, mapping: ImportMapping, preset: str | None) -> str:
+    """The preview's sentence on how the file fits the presets ("" when it fits the one it is read with)."""
+    if not importer.header:
+        return "the file has no header row"
+    if not importer.columns:
+        return (
+            "no column was recognised: is the first row the header? Choose the ATS it came from, "
+            "or give a mapping file naming its columns"
+        )
+    if mapping.preset is not None:
+        return preset_misfit(mapping, importer.header)
+    if preset == AUTO_PRESET and importer.report.preset is None:
+        labels = [ImportMapping.preset_named(name).label for name in presets.preset_names()]
+        names = ", ".join(labels[:-1]) + f" or {labels[-1]}"
+        return (
+            f"it fits no ATS preset (it has too few of the headers a {names} export has), "
+            "so it is read by the console's own column names"
+            + (" and the mapping file" if mapping.source != "mapping" else "")
+        )
+    return ""
+
+
+def preset_misfit(chosen: ImportMapping, header: list[str]) -> str:
+    """What to say when a file read with a chosen preset has none of that ATS's own headers ("" when it has
+    some): most likely the wrong preset, so the sentence names the preset the header does fit, if one does."""
+    if chosen.preset is None or chosen.detect_score(header):
+        return ""
+    examples = ", ".join(chosen.detect[:3])
+    text = f"this does not look like {_a(chosen.label)} export: it has none of {chosen.label}'s own headers ({examples}, …)"
+    best = _best_preset(header)
+    if best is not None and best[0].preset != chosen.preset:
+        text += f"; its headers {', '.join(best[1][:3])} are {best[0].label}'s (the {best[0].preset} preset)"
+    return text
+
+
+def _best_preset(header: list[str]) -> tuple[ImportMapping, list[str]] | None:
+    """The shipped preset whose identifying headers the header has most of (two at least), with them."""
+    best: tuple[ImportMapping, list[str]] | None = None
+    for name in presets.preset_names():
+        candidate = ImportMapping.preset_named(name)
+        found = candidate.detect_score(header)
+        if len(found) >= 2 and (best is None or len(found) > len(best[1])):
+            best = (candidate, found)
+    return best
+
+
+def _a(label: str) -> str:
+    return f"{'an' if label[:1] in 'AEIOU' else 'a'} {label}"
+
+
+def _mapping_and_candidates(
+    mapping: ImportMapping | None, preset: str | None
+) -> tuple[ImportMapping, tuple[ImportMapping, ...]]:
+    """The mapping to read with (a chosen preset under the mapping file, if any) and the presets to
+    choose from by the header (auto-detection)."""
+    mapping = mapping or ImportMapping()
+    if preset == AUTO_PRESET:
+        return mapping, tuple(ImportMapping.preset_named(name) for name in presets.preset_names())
+    if preset is not None and preset != NO_PRESET:
+        try:
+            chosen = ImportMapping.preset_named(preset)
+        except KeyError as exc:
+            raise MappingError(str(exc.args[0])) from None
+        mapping = mapping.over(chosen) if mapping.source != "mapping" else chosen
+    return mapping, ()
+
+
+def _given_defaults(defaults: Mapping[str, str | tuple[str, str]] | None) -> dict[str, tuple[str, str]]:
+    given: dict[str, tuple[str, str]] = {}
+    for name, value in (defaults or {}).items():
+        text, where = value if isinstance(value, tuple) else (value, f"--{name.replace('_', '-')}")
+        if text.strip():
+            given[name] = (text.strip(), where)
+    return given
 
 
 # Byte-order marks, longest first (a UTF-32 LE mark starts like a UTF-16 LE one).

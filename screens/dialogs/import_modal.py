@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
 from mediation_console.console.core.services import Services
 from mediation_console.db.csv_import import (
+    AUTO_PRESET,
+    NO_PRESET,
     ImportAborted,
     ImportFileError,
     ImportMapping,
+    ImportPreview,
     ImportReport,
     MappingError,
+    PreviewRow,
     import_requisitions,
+    preview_requisitions,
 )
+from mediation_console.db.presets import preset_names
 from mediation_console.db.store import Store, StoreError
-from mediation_console.db.words import plural
+from mediation_console.db.words import closest_name, plural
+from mediation_console.screens.dialogs.modals import STATUS_LABELS
 from mediation_console.screens.messages import DataChanged
 from mediation_console.screens.widgets.tick import Tick
 
@@ -38,7 +49,8 @@ if TYPE_CHECKING:
 # and says how to get the whole list.
 SHOWN_PROBLEMS = 500
 QUEUE_MODE = "queue"  # the app's mode showing QueueScreen
-DIALOG_WIDTH = 84
+DIALOG_WIDTH = 110
+PREVIEW_PROBLEMS = 4  # the preview lists this many of its rows' problems; the report lists them all
 REPORT_WIDTH = 104
 
 
@@ -49,6 +61,72 @@ class ImportOutcome:
     report: ImportReport
     graded: int = 0
     grading_problem: str = ""
+
+
+def _field(label: str, field_id: str, widget: Widget) -> ComposeResult:
+    """One line of the form: the label, the field, and its message right under it."""
+    with Horizontal(classes="form-row", id=f"row-{field_id}"):
+        yield Label(label, classes="form-label")
+        with Vertical(classes="form-input"):
+            yield widget
+            yield Static("", id=f"error-{field_id}", classes="field-error")
+
+
+def _salary(row: PreviewRow) -> str:
+    req = row.requisition
+    if req is None or (req.salary_min is None and req.salary_max is None):
+        return ""
+    low, high = req.salary_min, req.salary_max
+    if low is None or high is None or low == high:
+        return f"{low if low is not None else high:,}"
+    return f"{low:,}–{high:,}"
+
+
+def preview_renderable(preview: ImportPreview) -> RenderableType:
+    """The first rows as they will be imported (a table), their problems, then what the header says."""
+    shown = len(preview.rows)
+    details = preview.report.details()
+    # What the file is read as comes first: it decides every column below.
+    parts: list[RenderableType] = [Text(details.pop(0))] if details and preview.report.preset else []
+    if not shown:
+        parts.append(Text("The file has a header but no rows." if not preview.problem else ""))
+    else:
+        table = Table(box=None, padding=(0, 2, 0, 0), expand=True, header_style="bold")
+        table.add_column("Row", justify="right", no_wrap=True)
+        table.add_column("", no_wrap=True)
+        for name, ratio in (("Title", 3), ("Client", 2), ("Sales owner", 2), ("Recruiter", 2)):
+            table.add_column(name, ratio=ratio, no_wrap=True, overflow="ellipsis")
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Salary", justify="right", no_wrap=True)
+        for row in preview.rows:
+            req = row.requisition
+            if req is None:
+                table.add_row(f"{row.row:,}", Text("rejected", style="bold"), Text(""), "", "", "", "", "")
+                continue
+            table.add_row(
+                f"{row.row:,}",
+                "new" if row.new else "update",
+                Text(req.title),
+                Text(req.client),
+                Text(row.sales_owner),
+                Text(row.recruiter),
+                STATUS_LABELS[req.status],
+                _salary(row),
+            )
+        heading = (
+            f"The first {plural(shown, 'row')} of the file"
+            if preview.more
+            else ("The one row of the file" if shown == 1 else f"All {shown:,} rows of the file")
+        )
+        parts.append(Text(heading + ", as they will be imported:", style="bold"))
+        parts.append(table)
+        problems = [p for row in preview.rows for p in row.problems]
+        for problem in problems[:PREVIEW_PROBLEMS]:
+            parts.append(Text(f"✗ {problem}"))
+        if len(problems) > PREVIEW_PROBLEMS:
+            parts.append(Text(f"… and {plural(len(problems) - PREVIEW_PROBLEMS, 'more problem')} on these rows"))
+    parts.extend(Text(line) for line in details)
+    return Group(*parts)
 
 
 class _Cancelled(Exception):
@@ -67,14 +145,40 @@ def file_problem(text: str, *, what: str = "CSV file") -> str:
     return ""
 
 
+# The dialog's words for what a row lacks (the importer's own are the command line's).
+DIALOG_HINTS = {
+    "client": "type the client in the Client field",
+    "sales_owner": "type the account manager in the Sales owner field",
+    "people": "add them first on the Team screen, key 6, or tick Create the people it names",
+    "create_people": "tick Create the people it names to create them with this import",
+    "preset": "the ATS export field chooses another, None reads it without one",
+    "chosen": "chosen in the ATS export field",
+}
+FIELD_NAMES = {"client": "the Client field", "sales_owner": "the Sales owner field"}
+PREVIEW_DELAY = 0.3  # seconds after the last keystroke before the file is read again
+
+
+def preset_options() -> list[tuple[str, str]]:
+    """The ATS export choices: detect from the header, each shipped preset by its label, or none."""
+    shipped = [(ImportMapping.preset_named(name).label, name) for name in preset_names()]
+    return [
+        ("Detect from the header", AUTO_PRESET),
+        *shipped,
+        ("None: spreadsheet or console headers", NO_PRESET),
+    ]
+
+
 class ImportDialog(ModalScreen[ImportOutcome | None]):
-    """Asks for the CSV, an optional mapping file and whether to only check; runs the import in a worker."""
+    """Asks for the CSV, the ATS it came from, a mapping file, the client and sales owner of rows that name
+    none, and whether to only check; previews the first rows as they will be imported; runs the import in
+    a worker."""
 
     DEFAULT_CSS = """
-    ImportDialog Input { background: $boost; }
-    ImportDialog Input:focus { background: $surface-lighten-2; }
-    ImportDialog #import-dry-run { margin: 1 0 0 0; background: $surface; }
-    ImportDialog #import-create-people { background: $surface; }
+    ImportDialog #import-dry-run, ImportDialog #import-create-people { background: $surface; }
+    ImportDialog .form-checks { margin: 1 0 0 0; grid-rows: 3; }
+    ImportDialog #import-preview { height: 1fr; margin: 1 0 0 0; }
+    ImportDialog #import-preview-text { color: $text-muted; }
+    ImportDialog #import-preview-fit { color: $warning; text-style: bold; }
     ImportDialog #import-running { height: auto; margin: 1 0 0 0; display: none; }
     ImportDialog #import-running.shown { display: block; }
     ImportDialog #import-progress { width: 1fr; }
@@ -94,28 +198,58 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         self.services = services
         self.initial_path = path
         self.running = False
+        self.preview: ImportPreview | None = None  # the last preview shown (None: none yet, or no file)
+        self._preview_timer: Timer | None = None
+        self._needed: set[str] = set()  # the fields whose message says the file lacks them
+        self._checked: dict[str, str | None] = {}  # field -> the value its message is about
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = "Import requisitions from CSV"
             dialog.styles.width = DIALOG_WIDTH  # inline: the app's `.dialog` rule outranks DEFAULT_CSS
+            dialog.styles.height = "90%"  # the preview takes what the fields leave
             dialog.border_subtitle = "ctrl+s import · esc cancel"
             yield Static(
-                "An export from your ATS (Bullhorn, OpenCATS, Greenhouse) or a spreadsheet. All rows or none: "
-                "if any row is rejected, nothing is imported and the report lists why.",
+                "An export from your ATS or a spreadsheet. All rows or none: if any row is rejected, "
+                "nothing is imported and the report lists why. The first rows show below as they will be imported.",
                 classes="question",
             )
-            yield Label("CSV file", classes="field-label")
-            yield Input(self.initial_path, placeholder="e.g. ~/Downloads/job-orders.csv", id="import-path")
-            yield Static("", id="error-import-path", classes="field-error")
-            yield Label("Mapping file (optional)", classes="field-label")
-            yield Input(placeholder="a .toml naming other headers and status words", id="import-map")
-            yield Static("", id="error-import-map", classes="field-error")
-            yield Tick("Dry run: check every row and report, write nothing", id="import-dry-run")
-            # Off by default: a name nobody in the team has is most often a typo, and rejects its row.
-            yield Tick(
-                "Create the people it names who are not in the team yet (a first import)", id="import-create-people"
+            yield from _field(
+                "CSV file",
+                "import-path",
+                Input(self.initial_path, placeholder="e.g. ~/Downloads/job-orders.csv", id="import-path", compact=True),
             )
+            yield from _field(
+                "ATS export",
+                "import-preset",
+                Select(preset_options(), value=AUTO_PRESET, allow_blank=False, id="import-preset", compact=True),
+            )
+            yield from _field(
+                "Mapping file",
+                "import-map",
+                Input(
+                    placeholder="optional: a .toml naming other headers and status words", id="import-map", compact=True
+                ),
+            )
+            yield from _field(
+                "Client",
+                "import-client",
+                Input(placeholder="for rows that name none (Greenhouse, Lever)", id="import-client", compact=True),
+            )
+            yield from _field(
+                "Sales owner",
+                "import-sales-owner",
+                Input(
+                    placeholder="for rows that name none: a person of the team", id="import-sales-owner", compact=True
+                ),
+            )
+            with Grid(classes="form-checks"):
+                yield Tick("Dry run: check every row, write nothing", id="import-dry-run")
+                # Off by default: a name nobody in the team has is most often a typo, and rejects its row.
+                yield Tick("Create the people it names", id="import-create-people")
+            with VerticalScroll(id="import-preview"):
+                yield Static("", id="import-preview-fit", markup=False)
+                yield Static("Type the path of a CSV file to see its first rows here.", id="import-preview-text")
             with Vertical(id="import-running"):
                 yield ProgressBar(total=None, show_eta=False, id="import-progress")
                 yield Static("", id="import-stage")
@@ -126,21 +260,35 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
 
     def on_mount(self) -> None:
         self.query_one("#import-path", Input).focus()
+        self.query_one("#import-preview-fit").display = False  # until a file does not fit
+        if self.initial_path:
+            self._schedule_preview()
 
     # -- the form --------------------------------------------------------------------------------
 
     def _show_error(self, field: str, message: str) -> None:
+        if field in ("import-path", "import-map", "import-client", "import-sales-owner"):
+            self._checked[field] = self.query_one(f"#{field}", Input).value if message else None
         error = self.query_one(f"#error-{field}", Static)
         error.update(message)
         error.set_class(bool(message), "shown")
+        self.query_one(f"#row-{field}").set_class(bool(message), "invalid")
 
-    @on(Input.Changed, "#import-path")
-    @on(Input.Changed, "#import-map")
+    @on(Input.Changed)
     def _edited(self, event: Input.Changed) -> None:
-        # A message stays until the lead changes what it is about.
+        # A message stays until the lead changes what it is about (a change message that arrives after
+        # the check, for the value the check saw, leaves it).
         assert event.input.id is not None
-        self._show_error(event.input.id, "")
+        if self._checked.get(event.input.id) != event.value:
+            self._show_error(event.input.id, "")
+            self._needed.discard(event.input.id)
         self.query_one("#import-failed", Static).update("")
+        self._schedule_preview()
+
+    @on(Select.Changed, "#import-preset")
+    @on(Checkbox.Changed, "#import-create-people")
+    def _choice_changed(self) -> None:
+        self._schedule_preview()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#import-go")
@@ -151,7 +299,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
-    def _mapping(self) -> tuple[ImportMapping | None, bool]:
+    def _mapping(self, *, show: bool = True) -> tuple[ImportMapping | None, bool]:
         """The mapping file's rules (None when none is given) and whether it could be read."""
         text = self.query_one("#import-map", Input).value.strip()
         if not text:
@@ -162,8 +310,35 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
                 return ImportMapping.load(Path(text).expanduser()), True
             except (ImportFileError, MappingError) as exc:
                 problem = str(exc)
-        self._show_error("import-map", problem)
+        if show:
+            self._show_error("import-map", problem)
         return None, False
+
+    @property
+    def chosen_preset(self) -> str:
+        value = self.query_one("#import-preset", Select).value
+        return value if isinstance(value, str) else AUTO_PRESET
+
+    def _defaults(self) -> dict[str, str | tuple[str, str]]:
+        """The Client and Sales owner fields, for rows (or exports) that name none, and where they come from."""
+        given: dict[str, str | tuple[str, str]] = {}
+        for name, widget_id in (("client", "#import-client"), ("sales_owner", "#import-sales-owner")):
+            value = self.query_one(widget_id, Input).value.strip()
+            if value:
+                given[name] = (value, FIELD_NAMES[name])
+        return given
+
+    def _sales_owner_problem(self) -> str:
+        """Why the Sales owner typed cannot be used ("" when it can): nobody in the team has that name."""
+        name = self.query_one("#import-sales-owner", Input).value.strip()
+        if not name or self.query_one("#import-create-people", Checkbox).value:
+            return ""
+        store = self.services.store
+        if store.person_by_name(name) is not None:
+            return ""
+        close = closest_name(name, [p.name for p in store.list_people()])
+        hint = f"; did you mean {close}?" if close else ""
+        return f"Nobody in the team is called {name}{hint} (or tick Create the people it names)"
 
     def action_start(self) -> None:
         if self.running:
@@ -172,13 +347,18 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         problem = file_problem(path_text)
         self._show_error("import-path", problem)
         mapping, mapping_ok = self._mapping()
-        if problem or not mapping_ok:
-            self.query_one("#import-map" if not problem else "#import-path", Input).focus()
+        owner_problem = self._sales_owner_problem()
+        self._show_error("import-sales-owner", owner_problem)
+        if problem or not mapping_ok or owner_problem:
+            first = "#import-path" if problem else ("#import-map" if not mapping_ok else "#import-sales-owner")
+            self.query_one(first, Input).focus()
             return
         dry_run = self.query_one("#import-dry-run", Checkbox).value
         create_people = self.query_one("#import-create-people", Checkbox).value
         self._set_running(True)
-        self._import(Path(path_text.strip()).expanduser(), mapping, dry_run, create_people)
+        self._import(
+            Path(path_text.strip()).expanduser(), mapping, dry_run, create_people, self.chosen_preset, self._defaults()
+        )
 
     def action_cancel(self) -> None:
         if self.running:
@@ -191,7 +371,16 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
     def _set_running(self, running: bool) -> None:
         self.running = running
         self.query_one("#import-running").set_class(running, "shown")
-        for widget_id in ("#import-path", "#import-map", "#import-dry-run", "#import-create-people", "#import-go"):
+        for widget_id in (
+            "#import-path",
+            "#import-preset",
+            "#import-map",
+            "#import-client",
+            "#import-sales-owner",
+            "#import-dry-run",
+            "#import-create-people",
+            "#import-go",
+        ):
             self.query_one(widget_id).disabled = running
         if running:
             self.query_one("#import-failed", Static).update("")
@@ -200,7 +389,93 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         else:
             self.query_one("#import-path", Input).focus()
 
-    # -- the import, in a thread -----------------------------------------------------------------
+    # -- the preview: the header and the first rows, read as the import will read them -------------
+
+    def _schedule_preview(self) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, self._start_preview)
+
+    def _start_preview(self) -> None:
+        self._preview_timer = None
+        if self.running:
+            return
+        path_text = self.query_one("#import-path", Input).value
+        if file_problem(path_text):
+            self._show_preview(None, "Type the path of a CSV file to see its first rows here.")
+            return
+        mapping, mapping_ok = self._mapping(show=False)
+        if not mapping_ok:
+            self._show_preview(None, "The mapping file cannot be read; press ctrl+s to see why.")
+            return
+        self._preview(
+            Path(path_text.strip()).expanduser(),
+            mapping,
+            self.chosen_preset,
+            self._defaults(),
+            self.query_one("#import-create-people", Checkbox).value,
+        )
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _preview(
+        self,
+        path: Path,
+        mapping: ImportMapping | None,
+        preset: str,
+        defaults: dict[str, str | tuple[str, str]],
+        create_people: bool,
+    ) -> None:
+        app: App[Any] = self.app
+        shared = self.services.store
+        try:
+            # Its own connection, as the import's: SQLite connections stay in the thread that opened them.
+            with Store(shared.path, now=shared.now, actor=shared.actor) as store:
+                preview = preview_requisitions(
+                    store,
+                    path,
+                    mapping=mapping,
+                    preset=preset,
+                    defaults=defaults,
+                    create_people=create_people,
+                    hints=DIALOG_HINTS,
+                )
+        except (ImportFileError, MappingError, StoreError) as exc:
+            app.call_from_thread(self._show_preview, None, str(exc))
+            return
+        except Exception as exc:  # an old preview must not stay up as if it were this file's
+            app.call_from_thread(
+                self._show_preview, None, f"The file could not be previewed ({type(exc).__name__}: {exc})"
+            )
+            return
+        if get_current_worker().is_cancelled:
+            return
+        app.call_from_thread(self._show_preview, preview, "")
+
+    def _show_preview(self, preview: ImportPreview | None, message: str) -> None:
+        self.preview = preview
+        fit = self.query_one("#import-preview-fit", Static)
+        text = self.query_one("#import-preview-text", Static)
+        for name in ("client", "sales_owner"):
+            # By the field the file lacks: what it is and why the file has none (a preset says why).
+            field_id = f"import-{name.replace('_', '-')}"
+            if preview is not None and name in preview.missing:
+                reason = preview.missing[name]
+                self._show_error(field_id, f"Needed: {reason[:1].upper() + reason[1:]}; type it here")
+                self._needed.add(field_id)
+            elif field_id in self._needed:
+                self._show_error(field_id, "")
+                self._needed.discard(field_id)
+        if preview is None:
+            fit.update("")
+            fit.display = False
+            text.update(message)
+            return
+        fit_text = preview.problem or preview.fit
+        fit.update(fit_text[:1].upper() + fit_text[1:])
+        fit.display = bool(fit_text)
+        text.update(preview_renderable(preview))
+
+    # -- the import, in a thread    # -- the import, in a thread -----------------------------------------------------------------
 
     def _show_progress(self, done: int, total: int | None) -> None:
         bar = self.query_one(ProgressBar)
@@ -220,7 +495,15 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         return self.query_one("#import-dry-run", Checkbox).value
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def _import(self, path: Path, mapping: ImportMapping | None, dry_run: bool, create_people: bool = False) -> None:
+    def _import(
+        self,
+        path: Path,
+        mapping: ImportMapping | None,
+        dry_run: bool,
+        create_people: bool = False,
+        preset: str = AUTO_PRESET,
+        defaults: Mapping[str, str | tuple[str, str]] | None = None,
+    ) -> None:
         app: App[Any] = self.app
         worker = get_current_worker()
 
@@ -234,7 +517,15 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
             # Its own connection: the import's long transaction must not swallow the screens' reads and writes.
             with Store(shared.path, now=shared.now, actor=shared.actor) as store:
                 report = import_requisitions(
-                    store, path, mapping=mapping, dry_run=dry_run, progress=progress, create_people=create_people
+                    store,
+                    path,
+                    mapping=mapping,
+                    dry_run=dry_run,
+                    progress=progress,
+                    create_people=create_people,
+                    preset=preset,
+                    defaults=defaults,
+                    hints=DIALOG_HINTS,
                 )
                 outcome = ImportOutcome(report)
                 if report.written and (report.created or report.updated):

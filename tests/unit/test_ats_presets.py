@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mediation_console.db.csv_import import ImportMapping, MappingError, import_requisitions
+from mediation_console.db.csv_import import ImportMapping, MappingError, import_requisitions, preview_requisitions
 from mediation_console.db.models import Engagement, Person, RequisitionStatus, Team
 from mediation_console.db.presets import preset_names
 from mediation_console.db.store import Store
@@ -238,7 +238,7 @@ def test_a_file_like_no_ats_is_read_without_a_preset(store):
 
 
 def test_a_preset_chosen_by_name_wins_over_detection_and_says_so(store, tmp_path):
-    # A Bullhorn list export with display labels: not detected, read by the preset when asked.
+    # A Bullhorn list export with display labels, read by the preset asked for (detection is not asked).
     path = tmp_path / "joborders.csv"
     path.write_text("Job Id,Title,Client Corporation,Owner,Salary,salaryUnit\n77,Welder,Acme,Sam Seller,40,Per Hour\n")
 
@@ -247,6 +247,59 @@ def test_a_preset_chosen_by_name_wins_over_detection_and_says_so(store, tmp_path
     assert report.ok, report.lines()
     assert "Read as a Bullhorn export (preset bullhorn, chosen with --preset" in report.lines()[1]
     assert by_external_id(store)["77"].salary_max == 83_200
+
+
+def test_an_ats_is_named_by_its_headers_in_any_case_and_spacing_but_not_by_the_consoles_own():
+    bullhorn = ImportMapping.preset_named("bullhorn")
+    assert bullhorn.detect_score(["Client Corporation", "NUM OPENINGS", "assigned_users", "Title"]) == [
+        "Client Corporation",
+        "NUM OPENINGS",
+        "assigned_users",
+    ]
+    # "Date Added" and "Employment Type" are the console's own export headers: only Bullhorn's spelling counts.
+    assert bullhorn.detect_score(["Date Added", "Employment Type", "Date Closed"]) == []
+    assert bullhorn.detect_score(["dateAdded", "employmentType"]) == ["dateAdded", "employmentType"]
+
+
+def test_a_preset_chosen_for_another_ats_export_says_which_preset_fits(store):
+    report = import_requisitions(store, ATS / "lever_postings.csv", preset="bullhorn", dry_run=True)
+
+    assert (
+        "note: this does not look like a Bullhorn export: it has none of Bullhorn's own headers "
+        "(clientCorporation, clientCorporation.name, numOpenings, …); its headers categories.team, "
+        "categories.department, categories.location are Lever's (the lever preset)"
+    ) in report.lines()
+    fitting = import_requisitions(store, ATS / "lever_postings.csv", preset="lever", dry_run=True)
+    assert not any("does not look like" in line for line in fitting.lines())
+
+
+def test_a_preview_reads_the_first_rows_as_the_import_would_and_writes_nothing(store):
+    before = store.counts()
+
+    preview = preview_requisitions(store, ATS / "bullhorn_joborders.csv", create_people=True, rows=3)
+
+    assert preview.report.preset == "bullhorn" and preview.fit == "" and preview.missing == {}
+    assert preview.more and [row.row for row in preview.rows] == [2, 3, 4]
+    java, welder = preview.rows[0], preview.rows[1]
+    assert java.new and java.requisition is not None and java.requisition.client == "Acme Tools"
+    assert (java.sales_owner, java.recruiter) == ("Sam Seller", "Rita Recruiter")
+    assert welder.requisition is not None and welder.requisition.salary_max == 99_840  # $48 per hour
+    assert store.counts() == before
+
+    greenhouse = preview_requisitions(store, ATS / "greenhouse_jobs.csv", create_people=True)
+    assert greenhouse.missing == {
+        "client": "a Greenhouse export is one client's jobs and has no client column",
+        "sales_owner": "a Greenhouse export has no sales owner column",
+    }
+    assert not greenhouse.more and all(row.requisition is None for row in greenhouse.rows)
+    given = preview_requisitions(
+        store,
+        ATS / "greenhouse_jobs.csv",
+        create_people=True,
+        defaults={"client": "Hooli", "sales_owner": "Sam Seller"},
+    )
+    assert given.missing == {} and all(row.requisition is not None for row in given.rows)
+    assert store.counts() == before
 
 
 def test_a_mapping_file_layers_over_the_detected_preset(store, tmp_path):
