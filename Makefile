@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= demo.db
 
-.PHONY: demo demo-fresh test bench lint screenshot clean
+.PHONY: demo demo-fresh test bench lint screenshot clean package-check
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,19 @@ lint: $(STAMP)
 # The README's picture, drawn from the demo (tests/app/test_readme_screenshot.py says when it is stale).
 screenshot: $(STAMP)
 	$(BIN)/python scripts/readme_screenshot.py
+
+# The wheel as a user installs it: built, installed with its dependencies in a fresh venv, then run
+# from outside this tree (tests/unit/test_package.py checks the same without downloading anything).
+PKG := build/package-check
+package-check: $(STAMP)
+	rm -rf $(PKG) && mkdir -p $(PKG)
+	$(BIN)/pip wheel --no-deps --quiet -w $(PKG) .
+	$(PY) -m venv $(PKG)/venv
+	$(PKG)/venv/bin/pip install --quiet $(PKG)/mediation_console-*.whl
+	cd $(PKG) && venv/bin/mediate --version && venv/bin/python -m mediation_console --version
+	cd $(PKG) && venv/bin/mediate rules check
+	cd $(PKG) && venv/bin/mediate import requisitions $(CURDIR)/tests/fixtures/csv/ats/bullhorn_joborders.csv \
+		--dry-run --create-people --db check.db | head -2
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
