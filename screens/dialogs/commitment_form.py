@@ -33,6 +33,8 @@ class CommitmentForm(FormModal[Commitment | None]):
         border: round $primary; background: $surface; padding: 0 1; border-title-style: bold;
     }
     CommitmentForm .field-label { color: $text-muted; margin: 1 0 0 0; }
+    CommitmentForm Input, CommitmentForm Select { background: $boost; }
+    CommitmentForm Input:focus, CommitmentForm Select:focus { background: $surface-lighten-2; }
     CommitmentForm #about { color: $text-muted; }
     CommitmentForm #due { width: 16; }
     CommitmentForm .error { color: $error; height: auto; }
@@ -83,6 +85,7 @@ class CommitmentForm(FormModal[Commitment | None]):
             prompt="none: a stand-alone promise",
             value=self.expectation_id if self.expectation_id in known else Select.NULL,
             id="expectation",
+            compact=True,
         )
         yield Static("", id="expectation-error", classes="error")
 
@@ -95,6 +98,8 @@ class CommitmentForm(FormModal[Commitment | None]):
     # -- shared ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # One line per field (compact), so that at 80x24 the form, its buttons and the meeting behind it
+        # all show; the bordered fields filled the screen and cut the buttons in half.
         known = {p.id for p in self.people}
         owner = self.default_owner()
         with Vertical(id=self.BOX_ID, classes="commitment-box") as box:
@@ -107,13 +112,14 @@ class CommitmentForm(FormModal[Commitment | None]):
                 prompt="choose who owns it",
                 value=owner if owner in known else Select.NULL,
                 id="owner",
+                compact=True,
             )
             yield Static("", id="owner-error", classes="error")
             yield Label("What is promised", classes="field-label")
-            yield Input(placeholder=self.TEXT_PLACEHOLDER, id="text")
+            yield Input(placeholder=self.TEXT_PLACEHOLDER, id="text", compact=True)
             yield Static("", id="text-error", classes="error")
             yield Label("Due (YYYY-MM-DD)", classes="field-label")
-            yield Input(self.default_due.isoformat(), id="due")
+            yield Input(self.default_due.isoformat(), id="due", compact=True)
             yield Static("", id="due-error", classes="error")
             yield from self.compose_links()
             with Horizontal(classes="buttons"):

@@ -181,3 +181,27 @@ async def test_at_80x24_the_event_window_shows_every_field_and_save(demo_app, ki
         for label in labels:
             assert label in text, label
         assert "Save [enter]" in text and "Cancel [esc]" in text
+
+
+async def test_at_80x24_the_standups_commitment_window_shows_its_buttons_whole(demo_app):
+    from mediation_console.screens.dialogs.commitment_form import CommitmentForm
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        form = demo_app.screen
+        assert isinstance(form, CommitmentForm)
+        box = form.query_one(".commitment-box")
+        for button in ("#save", "#cancel"):
+            region = form.query_one(button).region
+            # Inside the box's border, all three lines of the button on screen.
+            assert region.height == 3 and region.bottom <= box.region.bottom - 1, (button, region, box.region)
+        assert box.region.bottom <= SMALL[1], box.region
+        text = "\n".join(screen_lines(demo_app))
+        for label in ("Owner (one person)", "What is promised", "Due (YYYY-MM-DD)", "Save [enter]", "Cancel [esc]"):
+            assert label in text, label
