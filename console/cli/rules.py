@@ -128,6 +128,10 @@ def _explain_requisition(mediator: Mediator, req: Requisition) -> None:
         click.echo(f"  {card.estimate.sentence}")
 
 
+# How rules explain names each part of a package.
+KIND_LABELS = {"step": "Step", "standing": "Standing rule", "check_in": "Check-in"}
+
+
 def _explain_dispute(mediator: Mediator, dispute: Dispute) -> None:
     from mediation_console.console.core.rules.proposals import SIDE_LABELS
 
@@ -169,7 +173,10 @@ def _explain_dispute(mediator: Mediator, dispute: Dispute) -> None:
             for restated in proposal.interest_lines():
                 click.echo(f"   Interests: {restated}")
             for planned in proposal.commitments:
-                click.echo(f"   Commitment ({planned.owner}, due {planned.due:%a %d %b}): {planned.text}")
+                when = "review" if planned.standing else "due"
+                click.echo(
+                    f"   {KIND_LABELS[planned.kind]} ({planned.owner}, {when} {planned.due:%a %d %b}): {planned.text}"
+                )
             click.echo(f"   Review on {proposal.review_date:%a %d %b %Y}")
             click.echo(f"   Its record: {proposal.record.sentence()} (rank {proposal.record_adjustment:+.2f})")
             for note in proposal.adjustments:
@@ -219,6 +226,8 @@ def _explain_dispute_json(mediator: Mediator, dispute: Dispute) -> None:
                         "due_in": c.due_in,
                         "due": c.due.isoformat(),
                         "check_in": c.check_in,
+                        "kind": c.kind,
+                        "window_in": c.window_in or None,
                     }
                     for c in proposal.commitments
                 ],

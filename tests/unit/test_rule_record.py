@@ -101,10 +101,10 @@ def test_rules_explain_prints_each_rules_record_in_text_and_json(tmp_path):
         _accept(store, mediator, dispute, LOGGED, CommitmentStatus.MISSED)
     text = mediate("rules", "explain", "D-0001", "--db", str(db))
     assert text.returncode == 0, text.stderr
-    assert "Its record: accepted 2 times here; 50 % of its commitments kept (2 of 4) (rank -" in text.stdout
+    assert "Its record: accepted 2 times here; 50 % of its commitments kept (4 of 8) (rank -" in text.stdout
     assert "Its record: not accepted here yet (rank +0.00)" in text.stdout
     report = json.loads(mediate("rules", "explain", "D-0001", "--db", str(db), "--format", "json").stdout)
     logged = next(p for p in report["proposals"] if p["rule_id"] == LOGGED)
     assert logged["record"]["accepted"] == 2 and logged["record"]["kept_pct"] == 50.0
-    assert logged["record"]["sentence"] == "accepted 2 times here; 50 % of its commitments kept (2 of 4)"
+    assert logged["record"]["sentence"] == "accepted 2 times here; 50 % of its commitments kept (4 of 8)"
     assert logged["record"]["rank_adjustment"] < 0

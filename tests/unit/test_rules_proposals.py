@@ -239,12 +239,15 @@ def test_ranking_prefers_the_side_that_keeps_its_commitments_and_tightens_the_ot
     assert [p.id for p in ranked] == ["credit.recruiting-does-it", "credit.sales-does-it"]
     sales_version = ranked[1]
     assert sales_version.commitments[0].due_in == 2  # halved from 4 for a side at 25 %
-    check_in = sales_version.commitments[-1]
-    assert check_in.check_in and check_in.owner == "sales" and "Check in with the lead" in check_in.text
+    (check_in,) = sales_version.check_ins
+    assert check_in.owner == "sales" and "Check in with the lead" in check_in.text
     # The check-in falls before the step it checks (it used to fall on the same day, or after it).
     assert check_in.due_in == 1 and check_in.due < sales_version.commitments[0].due
     assert "Sales follow-through is 25%" in sales_version.adjustments[0]
-    assert ranked[0].commitments[0].due_in == 4 and len(ranked[0].commitments) == 1
+    # The reliable side keeps its due date; its package still checks in before the step, two days on.
+    kept = ranked[0]
+    assert kept.steps[0].due_in == 4 and not kept.adjustments
+    assert [(c.owner, c.due_in) for c in kept.check_ins] == [("recruiting", 2)]
 
 
 def test_accepting_a_proposal_gives_its_commitments_to_the_disputes_people_on_business_days(store):
@@ -254,10 +257,19 @@ def test_accepting_a_proposal_gives_its_commitments_to_the_disputes_people_on_bu
     mediator = Mediator(store, today=TODAY, include_user_pack=False)
     best = mediator.proposals_for(dispute.id)[0]
     commitments = mediator.commitments_for(best, dispute)
-    assert [(c.owner_id, c.due) for c in commitments] == [(riley, dt.date(2025, 3, 11)), (sam, dt.date(2025, 3, 12))]
+    # The package: two steps (sales' due the next business day), sales' standing rule for next time reviewed
+    # in ten business days, and sales' check-in with the lead before its step is due (today, a Friday).
+    assert [(c.owner_id, c.due) for c in commitments] == [
+        (riley, dt.date(2025, 3, 11)),
+        (sam, dt.date(2025, 3, 10)),
+        (sam, dt.date(2025, 3, 21)),
+        (sam, dt.date(2025, 3, 7)),
+    ]
+    assert commitments[2].text.startswith("From now on: check every new requisition's salary")
+    assert commitments[3].text.startswith("Check in with the lead on progress: Send ")
     assert all(c.dispute_id == dispute.id and c.requisition_id == req.id for c in commitments)
     resolved, stored = store.resolve_dispute(dispute.id, best.title, best.id, commitments)
-    assert resolved.proposal_id == "pay.market-data" and len(stored) == 2
+    assert resolved.proposal_id == "pay.market-data" and len(stored) == 4
 
 
 def test_refreshing_stores_every_requisitions_score_grade_and_estimate(store):

@@ -125,7 +125,19 @@ class SignalSpec(_Spec):
 class CommitmentSpec(_Spec):
     owner: str = Field(min_length=1)  # "sales", "recruiting" or a person's name
     text: str = Field(min_length=1)
-    due_in: int = Field(ge=0, le=90)  # business days after the proposal is accepted
+    due_in: int = Field(default=1, ge=0, le=90)  # business days after the proposal is accepted
+    # A standing rule for next time ("from now on ..."): not one due date but kept or not over a window of
+    # business days from acceptance (window_in, default the proposal's review_in), reviewed at its end.
+    standing: bool = False
+    window_in: int | None = Field(default=None, ge=1, le=120)
+
+
+class StandingSpec(_Spec):
+    """A category's standing rule, for its proposals that do not bring their own."""
+
+    owner: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    window_in: int | None = Field(default=None, ge=1, le=120)
 
 
 class ProposalSpec(_Spec):
@@ -164,6 +176,7 @@ class CategorySpec(_Spec):
     # normalised words), and fact patterns that support it, each with its weight and its evidence line.
     phrases: list[str] = Field(default_factory=list)
     evidence: list[SignalSpec] = Field(default_factory=list)
+    standing: StandingSpec | None = None
 
 
 class PackMeta(_Spec):
@@ -223,9 +236,14 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class CommitmentRule:
+    """A commitment a proposal creates: a step due `due_in` business days after acceptance, or a standing
+    rule (`standing`) kept over `window_in` business days (None: the proposal's review_in)."""
+
     owner: str
     text: Template
     due_in: int
+    standing: bool = False
+    window_in: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +291,7 @@ class Category:
     facts: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...] = ()  # each phrase as its normalised words
     evidence: tuple[Signal, ...] = ()
+    standing: CommitmentRule | None = None  # the standing rule of its proposals that bring none
 
 
 @dataclass
@@ -555,8 +574,24 @@ def _build(raw: _Raw) -> Pack:
             for i, e in enumerate(category.evidence, start=1)
         )
         phrases = tuple(words for words in (phrase_words(p) for p in category.phrases) if words)
+        standing = None
+        if category.standing is not None:
+            rule = category.standing
+            standing = CommitmentRule(
+                rule.owner,
+                _compile_template(rule.text, all_specs, source, "category", name, "standing", constants),
+                0,
+                True,
+                rule.window_in,
+            )
         categories[name] = Category(
-            name, category.sales_fallback, category.recruiting_fallback, tuple(category.facts), phrases, evidence
+            name,
+            category.sales_fallback,
+            category.recruiting_fallback,
+            tuple(category.facts),
+            phrases,
+            evidence,
+            standing,
         )
 
     return Pack(
@@ -651,7 +686,11 @@ def _build_proposal(
         ),
         commitments=tuple(
             CommitmentRule(
-                c.owner, _compile_template(c.text, specs, source, kind, rule_id, f"commitment {i}", constants), c.due_in
+                c.owner,
+                _compile_template(c.text, specs, source, kind, rule_id, f"commitment {i}", constants),
+                c.due_in,
+                c.standing,
+                c.window_in,
             )
             for i, c in enumerate(spec.commitments, start=1)
         ),

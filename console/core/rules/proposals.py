@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from mediation_console.console.core.calendar import BusinessCalendar
 from mediation_console.console.core.follow_through import WINDOW_DAYS
 from mediation_console.console.core.rules.diagnosis import Diagnosis
 from mediation_console.console.core.rules.interests import InterestMet, plain_text, restate_all, text_of
-from mediation_console.console.core.rules.pack import SIDES, Pack, ProposalRule, say
+from mediation_console.console.core.rules.pack import SIDES, Category, CommitmentRule, Pack, ProposalRule, say
 from mediation_console.console.core.rules.record import NO_RECORD, RuleRecord, learned_adjustment
 
 SIDE_LABELS = {"sales": "Sales", "recruiting": "Recruiting"}
@@ -48,8 +49,10 @@ class PlannedCommitment:
     """A commitment a proposal creates once accepted.
 
     owner: "sales", "recruiting" or a person's name; text: what is promised; due_in: business days
-    after acceptance; due: that date counted from today; check_in: added because the owner side's
-    follow-through is low.
+    after acceptance; due: that date counted from today; check_in: a check-in with the lead before the
+    step it checks (every package has one before its first step; a side whose follow-through is low gets
+    one before its own first step too); standing: a rule for next time, kept or not over window_in
+    business days and reviewed on `due`, not a one-off step.
     """
 
     owner: str
@@ -57,6 +60,14 @@ class PlannedCommitment:
     due_in: int
     due: dt.date
     check_in: bool = False
+    standing: bool = False
+    window_in: int = 0
+
+    @property
+    def kind(self) -> str:
+        """ "step" (due on one date), "standing" (a rule kept over window_in business days, reviewed on its
+        due date) or "check_in" (with the lead, before the step it checks)."""
+        return "check_in" if self.check_in else "standing" if self.standing else "step"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +109,19 @@ class Proposal:
     interests: tuple[InterestMet, ...] = ()
     interest_adjustment: float = 0.0
 
+    @property
+    def steps(self) -> tuple[PlannedCommitment, ...]:
+        """The package's steps on this dispute, soonest first."""
+        return tuple(sorted((c for c in self.commitments if c.kind == "step"), key=lambda c: c.due_in))
+
+    @property
+    def standing_rules(self) -> tuple[PlannedCommitment, ...]:
+        return tuple(c for c in self.commitments if c.standing)
+
+    @property
+    def check_ins(self) -> tuple[PlannedCommitment, ...]:
+        return tuple(c for c in self.commitments if c.check_in)
+
     def interest_lines(self) -> tuple[str, ...]:
         """ "Meets Tom's 'keep Lumen happy': ..." for each stated interest, met or not."""
         return tuple(i.sentence() for i in self.interests)
@@ -116,6 +140,12 @@ class Consideration:
     @property
     def rank_score(self) -> float:
         return self.proposal.rank_score if self.proposal else float("-inf")
+
+
+@functools.lru_cache(maxsize=512)
+def _due(calendar: BusinessCalendar, today: dt.date, days: int) -> dt.date:
+    """A due date `days` business days from today: every proposal of every dispute asks for the same few."""
+    return calendar.add_business_days(today, days)
 
 
 def _sooner(due_in: int) -> int:
@@ -173,29 +203,10 @@ def consider(
             f"{SIDE_LABELS[side]} follow-through is {track.pct(side):.0f}% over {WINDOW_DAYS} days (below {low:.0f}%): "
             "its commitments are due sooner and a check-in is added"
         )
-    commitments: list[PlannedCommitment] = []
-    reliability: list[float] = []
-    for rule_commitment in rule.commitments:
-        owner = rule_commitment.owner
-        due_in = _sooner(rule_commitment.due_in) if owner in low_sides else rule_commitment.due_in
-        text = say(rule_commitment.text, facts)
-        commitments.append(PlannedCommitment(owner, text, due_in, calendar.add_business_days(today, due_in)))
-        pct = track.pct(owner)
-        reliability.append((pct if pct is not None else neutral) / 100)
+    category = pack.categories.get(rule.category)
+    commitments, reliability = _package(rule, category, facts, track, today, calendar, low_sides, neutral, title)
     check_in_due = int(pack.constant("check_in_due_in"))
-    for side in sorted(low_sides):
-        first = min((c for c in commitments if c.owner == side), key=lambda c: c.due_in, default=None)
-        # The check-in falls before the step it checks (today when that step is due tomorrow), never after it.
-        due_in = check_in_due if first is None else max(0, min(check_in_due, first.due_in - 1))
-        commitments.append(
-            PlannedCommitment(
-                side,
-                f"Check in with the lead on progress: {first.text if first else title}",
-                due_in,
-                calendar.add_business_days(today, due_in),
-                check_in=True,
-            )
-        )
+    commitments.extend(_check_ins(commitments, low_sides, check_in_due, today, calendar))
     commitments = _for_every_party(commitments, facts.get(PARTIES_BY_SIDE) or {})
     mean_reliability = sum(reliability) / len(reliability) if reliability else neutral / 100
     diagnosis_part = pack.constant("diagnosis_weight") * category_score
@@ -227,7 +238,6 @@ def consider(
         f"strength {strength:g}; track record {mean_reliability * 100:.0f}%; diagnosis {category_score:g}; "
         f"record {learned:+.2f}; interests met {met} of {len(interests)} {interest_part:+g} -> rank score {rank_score:.2f}"
     )
-    category = pack.categories.get(rule.category)
     proposal = Proposal(
         id=rule.id,
         title=title,
@@ -240,7 +250,7 @@ def consider(
         criterion=rule.criterion,
         criterion_value=rule.criterion_value.render(facts),
         commitments=tuple(commitments),
-        review_date=calendar.add_business_days(today, rule.review_in),
+        review_date=_due(calendar, today, rule.review_in),
         strength=strength,
         rank_score=rank_score,
         matched=tuple(matched),
@@ -253,6 +263,84 @@ def consider(
         interest_adjustment=interest_part,
     )
     return Consideration(rule.id, title, True, tuple(why), proposal)
+
+
+def _package(
+    rule: ProposalRule,
+    category: Category | None,
+    facts: Mapping[str, Any],
+    track: TrackRecord,
+    today: dt.date,
+    calendar: BusinessCalendar,
+    low_sides: set[str],
+    neutral: float,
+    title: str,
+) -> tuple[list[PlannedCommitment], list[float]]:
+    """The proposal's steps (a side that often misses gets them sooner) and its standing rule for next time:
+    the rule's own, else its category's. Returns them with the reliability of each of the rule's owners."""
+    commitments: list[PlannedCommitment] = []
+    reliability: list[float] = []
+    for rule_commitment in rule.commitments:
+        owner = rule_commitment.owner
+        if rule_commitment.standing:
+            commitments.append(_standing(rule_commitment, rule, facts, today, calendar))
+        else:
+            due_in = _sooner(rule_commitment.due_in) if owner in low_sides else rule_commitment.due_in
+            text = say(rule_commitment.text, facts)
+            commitments.append(PlannedCommitment(owner, text, due_in, _due(calendar, today, due_in)))
+        pct = track.pct(owner)
+        reliability.append((pct if pct is not None else neutral) / 100)
+    if not any(c.standing for c in commitments) and category is not None and category.standing is not None:
+        commitments.append(_standing(category.standing, rule, facts, today, calendar))
+    return commitments, reliability
+
+
+def _standing(
+    rule_commitment: CommitmentRule,
+    rule: ProposalRule,
+    facts: Mapping[str, Any],
+    today: dt.date,
+    calendar: BusinessCalendar,
+) -> PlannedCommitment:
+    """A standing rule: kept (or not) over its window of business days, reviewed on the window's last day,
+    which is its due date ("From now on: ... (kept over the next 10 business days; review Thu 17 Dec)")."""
+    window = rule_commitment.window_in or rule.review_in
+    review = _due(calendar, today, window)
+    text = say(rule_commitment.text, facts)
+    sentence = f"From now on: {text[:1].lower() + text[1:]} (kept over the next {window} business days; review {review:%a %d %b})"
+    return PlannedCommitment(rule_commitment.owner, sentence, window, review, standing=True, window_in=window)
+
+
+def _check_ins(
+    commitments: Sequence[PlannedCommitment],
+    low_sides: set[str],
+    check_in_due: int,
+    today: dt.date,
+    calendar: BusinessCalendar,
+) -> list[PlannedCommitment]:
+    """A check-in with the lead before the package's first step is due (today when it is due tomorrow), by
+    that step's owner; a side whose follow-through is low checks in before its own first step too."""
+    steps = [c for c in commitments if not c.standing]
+    if not steps:
+        return []
+    first = min(steps, key=lambda c: c.due_in)
+    found = []
+    for side in sorted({first.owner} | low_sides, key=lambda side: (side != first.owner, side)):
+        mine = min((c for c in steps if c.owner == side), key=lambda c: c.due_in, default=None)
+        if mine is None:
+            continue
+        # Never on or after the step it checks.
+        due_in = max(0, min(check_in_due, mine.due_in - 1))
+        found.append(
+            PlannedCommitment(
+                side,
+                f"Check in with the lead on progress: {mine.text} (due {mine.due:%a %d %b})",
+                due_in,
+                _due(calendar, today, due_in),
+                check_in=True,
+            )
+        )
+    return found
 
 
 def _for_every_party(
