@@ -562,6 +562,8 @@ class DisputesScreen(ModeScreen):
         grid.add_row("Criterion", Text.assemble(proposal.criterion, ": ", (str(proposal.criterion_value), "bold")))
         for i, line in enumerate(getattr(proposal, "interest_lines", tuple)()):
             grid.add_row("Interests" if i == 0 else "", line)
+        for line in getattr(proposal, "together_lines", ()):
+            grid.add_row("Together", line)
         for i, c in enumerate(commitments):
             grid.add_row(
                 "Commits" if i == 0 else "",

@@ -172,6 +172,8 @@ def _explain_dispute(mediator: Mediator, dispute: Dispute) -> None:
             click.echo(f"   Criterion: {proposal.criterion}: {proposal.criterion_value}")
             for restated in proposal.interest_lines():
                 click.echo(f"   Interests: {restated}")
+            for together in proposal.together_lines:
+                click.echo(f"   Together: {together}")
             for planned in proposal.commitments:
                 when = "review" if planned.standing else "due"
                 click.echo(
@@ -219,6 +221,7 @@ def _explain_dispute_json(mediator: Mediator, dispute: Dispute) -> None:
                 matched=list(proposal.matched),
                 interests=[i.as_dict() for i in proposal.interests],
                 interest_adjustment=proposal.interest_adjustment,
+                together_with=list(proposal.together_with),
                 commitments=[
                     {
                         "owner": c.owner,

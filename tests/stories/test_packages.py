@@ -13,7 +13,7 @@ import pytest
 
 from mediation_console.console.core.calendar import BusinessCalendar
 from mediation_console.console.core.rules.service import Mediator
-from tests.stories.test_story_suite import STORIES, explain
+from tests.stories.test_story_suite import HERE, STORIES, explain
 
 CALENDAR = BusinessCalendar("US")
 WITH_PACKAGE = [p for p in STORIES if "package" in tomllib.loads(p.read_text(encoding="utf-8"))["expect"]]
@@ -75,6 +75,8 @@ def test_the_top_package_has_its_steps_owners_dates_and_names(path, tmp_path):
                     for owner, when, text in kinds[kind]
                 ), f"{path.stem}: {kind} {item} not among {kinds[kind]}"
             assert len(kinds[kind]) == len(expected), f"{path.stem}: {kind} {kinds[kind]}"
+        # Options that dovetail (low cost to one side, high value to the other) come as one package.
+        assert list(top.together_with) == wanted.get("together", []), top.together_lines
         shown = " ".join([top.title, *(text for _owner, _due, text in made)])
         for name in wanted.get("names", []):
             assert name in shown, f"{path.stem}: {name!r} not in {shown!r}"
@@ -84,3 +86,36 @@ def test_the_top_package_has_its_steps_owners_dates_and_names(path, tmp_path):
 
 def test_at_least_ten_stories_assert_their_top_package():
     assert len(WITH_PACKAGE) >= 10
+
+
+def test_two_supported_options_that_dovetail_are_offered_together(tmp_path):
+    """Sales rejects 5 of 6 screened submittals without reasons while the client sits on its answers: the
+    written reject reasons cost Tom little and are worth most to Ben; keeping the candidates warm costs Ben
+    little and is worth most to Tom. The top package offers both, one standing rule, a check-in before each
+    side's first step; an option of the same category is never paired."""
+    from mediation_console.console.core.rules.pack import load_pack
+    from mediation_console.console.core.rules.proposals import dovetails
+
+    _e, _d, _g, considered, store = explain(HERE / "internal_rejects_5_of_6.toml", tmp_path)
+    try:
+        ranked = [c.proposal for c in considered if c.proposal is not None]
+        top = ranked[0]
+        assert (top.id, top.together_with) == ("quality.reject-reasons", ("client.feedback-terms",))
+        assert top.together_lines == (
+            "Offered together with \u201cTom writes 48 h feedback into Lumen's terms; Ben keeps the 6 submitted "
+            "candidates warm\u201d (client.feedback-terms): this one costs Tom little and is worth most to Ben, "
+            "that one costs Ben little and is worth most to Tom",
+        )
+        assert "Ben keeps the shortlisted candidates on REQ-0001 warm with contact every two days" in " ".join(
+            top.recruiting_gives
+        )
+        assert len(top.standing_rules) == 1
+        assert max(c.due for c in top.check_ins) < min(c.due for c in top.steps)
+        calibration = next(p for p in ranked if p.id == "quality.calibration-call")
+        assert "quality.reject-reasons" not in calibration.together_with
+    finally:
+        store.close()
+    rules = {r.id: r for r in load_pack().proposals}
+    assert dovetails(rules["quality.reject-reasons"], rules["client.feedback-terms"])
+    assert not dovetails(rules["quality.reject-reasons"], rules["quality.calibration-call"])  # one category
+    assert not dovetails(rules["pay.market-data"], rules["client.feedback-terms"])  # nothing declared

@@ -88,10 +88,11 @@ def test_a_proposals_commitments_fall_due_after_the_holiday(tmp_path):
             return best.id, [c.due for c in best.commitments], best.review_date
 
         proposal, weekdays, review = dues(WEEKENDS_ONLY)
-        assert proposal == "pay.market-data" and dt.date(2026, 11, 26) in weekdays and review == dt.date(2026, 12, 7)
+        assert proposal == "pay.market-data" and dt.date(2026, 12, 7) in weekdays and review == dt.date(2026, 12, 7)
         proposal, holidays, review = dues(US)
-        # Sam's step due in 3 business days moves from Thanksgiving to the Friday; the review a day later.
-        assert dt.date(2026, 11, 26) not in holidays and dt.date(2026, 11, 27) in holidays
+        # Sam's standing rule, kept over 10 business days, is reviewed a day later (Thanksgiving is not one of
+        # them), and so is the proposal.
+        assert dt.date(2026, 12, 7) not in holidays and dt.date(2026, 12, 8) in holidays
         assert review == dt.date(2026, 12, 8)
 
 

@@ -160,6 +160,11 @@ class ProposalSpec(_Spec):
     criterion_value: str = Field(min_length=1)
     commitments: list[CommitmentSpec] = Field(default_factory=list)
     review_in: int = Field(default=10, ge=1, le=120)  # business days
+    # Dovetailing: the side for whom what this option asks costs little, and the side that values what it
+    # gives most. Two supported options of different categories dovetail when each is cheap for the side the
+    # other is valuable to (and the other way round): they are then offered together.
+    low_cost_for: Literal["sales", "recruiting"] | None = None
+    high_value_for: Literal["sales", "recruiting"] | None = None
     enabled: bool = True
 
     @field_validator("sales_gives", "sales_gets", "recruiting_gives", "recruiting_gets")
@@ -269,6 +274,8 @@ class ProposalRule:
     review_in: int
     source: str
     title_text: Template | None = None
+    low_cost_for: str | None = None
+    high_value_for: str | None = None
 
     def title_for(self, facts: Mapping[str, Any]) -> str:
         return say(self.title_text, facts) if self.title_text is not None else self.title
@@ -697,6 +704,8 @@ def _build_proposal(
         review_in=spec.review_in,
         source=source,
         title_text=_compile_template(spec.title, specs, source, kind, rule_id, "title", constants),
+        low_cost_for=spec.low_cost_for,
+        high_value_for=spec.high_value_for,
     )
 
 

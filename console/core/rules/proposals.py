@@ -108,6 +108,10 @@ class Proposal:
     # Each side's stated interest against this proposal (interests.py), and what meeting them added to rank_score.
     interests: tuple[InterestMet, ...] = ()
     interest_adjustment: float = 0.0
+    # Options that dovetail with this one (low cost to one side, high value to the other), offered with it:
+    # their gives, gets and steps are part of this package.
+    together_with: tuple[str, ...] = ()
+    together_lines: tuple[str, ...] = ()
 
     @property
     def steps(self) -> tuple[PlannedCommitment, ...]:
@@ -403,7 +407,91 @@ def consider_dispute(
         )
     fired = sorted((c for c in considered if c.fired), key=lambda c: (-c.rank_score, c.rule_id))
     idle = sorted((c for c in considered if not c.fired), key=lambda c: c.rule_id)
-    return fired + idle
+    return _dovetailed(fired, pack, facts, today, calendar) + idle
+
+
+def _either(mine: Sequence[InterestMet], theirs: Sequence[InterestMet]) -> tuple[InterestMet, ...]:
+    """Each side's interest as this option meets it, else as the option offered with it does."""
+    other = {i.side: i for i in theirs}
+    return tuple(i if i.met or not other.get(i.side, i).met else other[i.side] for i in mine)
+
+
+def dovetails(first: ProposalRule, second: ProposalRule) -> bool:
+    """Two options of different categories dovetail when what each asks costs little to the side the other
+    is worth most to: together, each side gives what is cheap for it and gets what it values."""
+    return (
+        first.category != second.category
+        and first.low_cost_for is not None
+        and first.high_value_for is not None
+        and first.low_cost_for != first.high_value_for
+        and second.low_cost_for == first.high_value_for
+        and second.high_value_for == first.low_cost_for
+    )
+
+
+def _dovetailed(
+    fired: list[Consideration],
+    pack: Pack,
+    facts: Mapping[str, Any],
+    today: dt.date,
+    calendar: BusinessCalendar,
+) -> list[Consideration]:
+    """Each ranked option with the best-ranked other option that dovetails with it offered together: its
+    gives, gets and steps join the package, which keeps one standing rule and checks in before its first
+    step. Ranks do not change."""
+    rules = {rule.id: rule for rule in pack.proposals}
+    names = {
+        "sales": str(facts.get("sales_first") or "sales"),
+        "recruiting": str(facts.get("recruiter_first") or "recruiting"),
+    }
+    result = []
+    for consideration in fired:
+        proposal, rule = consideration.proposal, rules.get(consideration.rule_id)
+        partner = next(
+            (
+                other
+                for other in fired
+                if other is not consideration
+                and other.proposal is not None
+                and rule is not None
+                and (other_rule := rules.get(other.rule_id)) is not None
+                and dovetails(rule, other_rule)
+            ),
+            None,
+        )
+        if proposal is None or partner is None or partner.proposal is None or rule is None:
+            result.append(consideration)
+            continue
+        other = partner.proposal
+        low, high = str(rule.low_cost_for), str(rule.high_value_for)
+        line = (
+            f"Offered together with \u201c{other.title}\u201d ({other.id}): this one costs {names[low]} little and is "
+            f"worth most to {names[high]}, that one costs {names[high]} little and is worth most to {names[low]}"
+        )
+        steps = [c for c in proposal.commitments if c.kind == "step"]
+        added = [c for c in other.steps if (c.owner, c.text) not in {(s.owner, s.text) for s in steps}]
+        low_sides = {c.owner for c in (*proposal.check_ins, *other.check_ins)}
+        merged = [*steps, *added, *proposal.standing_rules]
+        merged.extend(_check_ins(merged, low_sides, int(pack.constant("check_in_due_in")), today, calendar))
+        sales_gives = (*proposal.sales_gives, *other.sales_gives)
+        sales_gets = (*proposal.sales_gets, *other.sales_gets)
+        recruiting_gives = (*proposal.recruiting_gives, *other.recruiting_gives)
+        recruiting_gets = (*proposal.recruiting_gets, *other.recruiting_gets)
+        combined = dataclasses.replace(
+            proposal,
+            sales_gives=sales_gives,
+            sales_gets=sales_gets,
+            recruiting_gives=recruiting_gives,
+            recruiting_gets=recruiting_gets,
+            # What the package as a whole says to each side's interest (its rank stays the option's own): where
+            # this option does not speak to it, the one offered with it may.
+            interests=_either(proposal.interests, other.interests),
+            commitments=tuple(merged),
+            together_with=(other.id,),
+            together_lines=(line,),
+        )
+        result.append(dataclasses.replace(consideration, why=(*consideration.why, line), proposal=combined))
+    return result
 
 
 def consider_all(
