@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from mediation_console.console.cli.common import (
+    CliState,
+    EnvironmentProblem,
+    Rejected,
+    db_option,
+    pack_refused,
+    pass_state,
+)
 from mediation_console.db.words import plural
 
 
@@ -28,13 +35,13 @@ def load(state: CliState, path: str) -> None:
     if not db.parent.exists():
         raise EnvironmentProblem(f"The folder {db.parent} does not exist")
     try:
-        loaded = load_story_file(path, db)
+        loaded = load_story_file(path, db, extra_packs=[state.rules_path] if state.rules_path else [])
     except StoryFileError as exc:
         raise EnvironmentProblem(str(exc)) from None
     except StoryError as exc:
         raise Rejected(f"{Path(path).name}: {exc}\nNothing was written.") from None
     except PackError as exc:
-        raise Rejected(str(exc)) from None
+        raise pack_refused(exc) from None
     for warning in loaded.warnings:
         click.echo(f"warning: {Path(path).name}: {warning}", err=True)
     people = f"{len(loaded.people_added)} people added" + (

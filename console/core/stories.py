@@ -28,7 +28,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
 from mediation_console.console.core.database import open_store
@@ -66,6 +66,9 @@ from mediation_console.db.models import (
     Team,
 )
 from mediation_console.db.store import RejectedChange, Store
+
+if TYPE_CHECKING:  # the rules engine loads when a story is graded
+    from mediation_console.console.core.rules.service import Mediator
 
 __all__ = ["LoadedStory", "StoryError", "StoryFileError", "load_story_file", "load_story", "parse_when"]
 
@@ -1476,9 +1479,18 @@ def story_now(data: Mapping[str, Any], fallback: Callable[[], dt.datetime]) -> t
 
 
 def load_story(
-    store: Store, data: Mapping[str, Any], source: str = "story", calendar: BusinessCalendar | None = None
+    store: Store,
+    data: Mapping[str, Any],
+    source: str = "story",
+    calendar: BusinessCalendar | None = None,
+    extra_packs: Sequence[str | Path] = (),
 ) -> LoadedStory:
-    """Builds the story in `store` (whose clock it moves while writing) in one transaction: all of it or none."""
+    """Builds the story in `store` (whose clock it moves while writing) in one transaction: all of it or
+    none; then grades every requisition with the shipped rules and `extra_packs` (the lead's --rules),
+    loaded first: a pack that cannot be used stops the load before anything is written."""
+    from mediation_console.console.core.rules.service import Mediator
+
+    mediator = Mediator(store, extra_packs=extra_packs)
     original_now = store.now
     now, warnings = story_now(data, original_now)
     clock = _Clock(now)
@@ -1522,7 +1534,7 @@ def load_story(
         raise StoryError(str(exc)) from None
     finally:
         store.now = original_now
-    _refresh(store, builder.result)
+    _refresh(store, builder.result, mediator)
     return builder.result
 
 
@@ -1580,19 +1592,20 @@ def _sides_from_disputes(disputes: list[Any], builder: _Builder) -> dict[str, st
     return sides
 
 
-def _refresh(store: Store, result: LoadedStory) -> None:
+def _refresh(store: Store, result: LoadedStory, mediator: Mediator) -> None:
     """Scores and estimates for every requisition the story made, as the console keeps them."""
     from mediation_console.console.core.rules.refresh import refresh_derived
 
-    refresh_derived(store)
+    refresh_derived(store, mediator)
     result.requisitions = [store.get_requisition(r.id) or r for r in result.requisitions if r.id is not None]
 
 
-def load_story_file(path: str | Path, db: str | Path) -> LoadedStory:
-    """`mediate story load`: reads the story and builds it in the database at `db` (created if new)."""
+def load_story_file(path: str | Path, db: str | Path, extra_packs: Sequence[str | Path] = ()) -> LoadedStory:
+    """`mediate story load`: reads the story and builds it in the database at `db` (created if new),
+    graded with `extra_packs` (the lead's --rules) over the shipped rules."""
     data = read_story(path)
     store = open_store(db)
     try:
-        return load_story(store, data, source=Path(path).name)
+        return load_story(store, data, source=Path(path).name, extra_packs=extra_packs)
     finally:
         store.close()
