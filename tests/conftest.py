@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,12 @@ from mediation_console.db.models import (
     Team,
 )
 from mediation_console.db.store import Store
+
+# A shell starts a background job (`make test &`) with SIGINT ignored, and every process started from it
+# inherits that: the tests that press Ctrl+C on a `mediate` they start would see it ignored. A handler of
+# our own is reset to the default in each child, so those children hear Ctrl+C as a terminal's would.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Every test runs at the same moment, so ages, due dates and snapshots never drift.
 FIXED_NOW = dt.datetime(2026, 11, 20, 9, 30)
