@@ -151,7 +151,9 @@ class Mediation:
     facts: list[tuple[str, str]] = field(default_factory=list)
     proposals: list[Any] = field(default_factory=list)
     commitments: list[list[Commitment]] = field(default_factory=list)
-    fallbacks: tuple[str, str] = ("", "")
+    # Each side's fallback costed from the data (core rules/fallback.CostedFallback): its lines as text.
+    fallback_sides: list[tuple[str, str]] = field(default_factory=list)
+    fallback_costs: list[str] = field(default_factory=list)
     owner_problems: dict[str, str] = field(default_factory=dict)
     problem: str = ""
     # The diagnosis: one sentence (whether the facts point elsewhere), and for the categories the evidence
@@ -423,10 +425,11 @@ class DisputesScreen(ModeScreen):
                     # lines are left for the lead to assign in the confirmation.
                     result.commitments.append([])
                     result.owner_problems[proposal.id] = str(exc)
-            if result.proposals:
-                # Each side's fallback (its alternative to agreeing) is the same for every option.
-                first = result.proposals[0]
-                result.fallbacks = (first.sales_fallback, first.recruiting_fallback)
+            if dispute is not None:
+                # Each side's fallback (its alternative to agreeing) is the same for every option: the top one's.
+                costed = mediator.costed_fallback(dispute, result.proposals[0].category if result.proposals else None)
+                result.fallback_sides = costed.side_lines()
+                result.fallback_costs = [cost.text for cost in costed.costs]
         except Exception as exc:  # the rules module reports pack problems as exceptions; show, don't crash
             result.problem = str(exc) or type(exc).__name__
         if not worker.is_cancelled:
@@ -532,14 +535,13 @@ class DisputesScreen(ModeScreen):
             for label, value in mediation.facts:
                 facts.add_row(label, value)
             parts.append(facts)
-        sales_fallback, recruiting_fallback = mediation.fallbacks if mediation else ("", "")
-        if sales_fallback or recruiting_fallback:
+        if mediation is not None and (mediation.fallback_sides or mediation.fallback_costs):
             parts.append(Text(""))
-            parts.append(Text("If no agreement (each side's fallback)", style="bold underline"))
-            if sales_fallback:
-                parts.append(Text.assemble(("Sales  ", "dim"), sales_fallback))
-            if recruiting_fallback:
-                parts.append(Text.assemble(("Recruiting  ", "dim"), recruiting_fallback))
+            parts.append(Text("If no agreement (each side's fallback, costed from the data)", style="bold underline"))
+            for label, text in mediation.fallback_sides:
+                parts.append(Text.assemble((f"{label}  ", "dim"), text))
+            for cost in mediation.fallback_costs:
+                parts.append(Text(f"  · {cost}", style="dim"))
         return Group(*parts)
 
     def _proposal(self, rank: int, proposal: Any, commitments: list[Commitment], chosen: str | None) -> Group:

@@ -156,6 +156,14 @@ def _explain_dispute(mediator: Mediator, dispute: Dispute) -> None:
         for evidence in score.evidence:
             click.echo(f"      {evidence.weight:+g} {evidence.text}")
     click.echo("")
+    top = next((c.proposal for c in considered if c.proposal is not None), None)
+    fallback = mediator.costed_fallback(dispute, top.category if top else None)
+    click.echo("If no agreement (each side's fallback, costed from the data):")
+    for label, text in fallback.side_lines():
+        click.echo(f"  {label + ':':<12} {text}")
+    for cost in fallback.costs:
+        click.echo(f"  · {cost.text}")
+    click.echo("")
     if not considered:
         click.echo("No proposal in the rules covers this category.")
     rank = 0
@@ -242,6 +250,8 @@ def _explain_dispute_json(mediator: Mediator, dispute: Dispute) -> None:
             rule = next((r for r in mediator.pack.proposals if r.id == consideration.rule_id), None)
             item.update(rank=None, category=rule.category if rule else None)
         proposals.append(item)
+    top = next((c.proposal for c in considered if c.proposal is not None), None)
+    fallback = mediator.costed_fallback(dispute, top.category if top else None)
     facts = {line.fact: line.value for line in mediator.dispute_facts(dispute_id)}
     click.echo(
         json.dumps(
@@ -254,6 +264,7 @@ def _explain_dispute_json(mediator: Mediator, dispute: Dispute) -> None:
                 "facts": facts,
                 "diagnosis": diagnosis.as_dict(),
                 "proposals": proposals,
+                "fallback": fallback.as_dict(),
             },
             indent=2,
             ensure_ascii=False,

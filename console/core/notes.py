@@ -12,7 +12,16 @@ from pydantic import BaseModel, Field
 
 from mediation_console.console.core.agenda import AT_RISK, EXPECTATIONS, SECTION_LABELS, WINS, is_more
 from mediation_console.db import safe_file
-from mediation_console.db.models import CATEGORY_LABELS, Commitment, Dispute, Person, Requisition, Standup, StandupItem
+from mediation_console.db.models import (
+    CATEGORY_LABELS,
+    OPEN_DISPUTE_STATUSES,
+    Commitment,
+    Dispute,
+    Person,
+    Requisition,
+    Standup,
+    StandupItem,
+)
 from mediation_console.db.store import Store
 from mediation_console.db.text import inert, json_inert, markdown_text
 from mediation_console.db.words import plural
@@ -52,6 +61,14 @@ class NotesProposal(BaseModel):
     accepted: bool = False  # False: the rules' top proposal, not (yet) accepted
 
 
+class NotesFallback(BaseModel):
+    """Each side's fallback if no agreement is reached, and what that costs (rules/fallback.py), as lines."""
+
+    sales: str = ""
+    recruiting: str = ""
+    costs: list[str] = Field(default_factory=list)
+
+
 class NotesDispute(BaseModel):
     id: int
     code: str
@@ -67,6 +84,7 @@ class NotesDispute(BaseModel):
     recruiting_interest: str = ""
     resolution: str = ""
     proposal: NotesProposal | None = None
+    fallback: NotesFallback | None = None
 
 
 class NotesCommitment(BaseModel):
@@ -137,16 +155,24 @@ class NotesData(BaseModel):
 
 
 ProposalLookup = Callable[[Dispute], "list[Any]"]
+# A dispute's costed fallback (rules/fallback.CostedFallback) for the category of its chosen proposal.
+FallbackLookup = Callable[[Dispute, "str | None"], Any]
 
 
-def _default_proposals(store: Store) -> ProposalLookup | None:
+def _default_mediator(store: Store) -> Any:
     try:
         from mediation_console.console.core.rules.service import Mediator
     except ImportError:
         return None
     try:
-        mediator = Mediator(store)
+        return Mediator(store)
     except Exception:  # a broken rule pack must not stop the notes; they go out without proposals
+        return None
+
+
+def _default_proposals(store: Store, mediator: Any = None) -> ProposalLookup | None:
+    mediator = mediator or _default_mediator(store)
+    if mediator is None:
         return None
     return proposals_by(mediator)
 
@@ -154,6 +180,32 @@ def _default_proposals(store: Store) -> ProposalLookup | None:
 def proposals_by(mediator: Mediator) -> ProposalLookup:
     """The proposals `mediator` (with the lead's rule pack) makes for each dispute the notes quote."""
     return lambda dispute: list(mediator.proposals_for(dispute.saved_id))
+
+
+def fallbacks_by(mediator: Mediator) -> FallbackLookup:
+    """Each side's costed fallback `mediator` gives a dispute the notes quote, for its chosen proposal's category."""
+    return lambda dispute, category: mediator.costed_fallback(dispute, category)
+
+
+def _default_fallbacks(store: Store, mediator: Any = None) -> FallbackLookup | None:
+    mediator = mediator or _default_mediator(store)
+    if mediator is None:
+        return None
+    return fallbacks_by(mediator)
+
+
+def _fallback(raw: Any) -> NotesFallback:
+    def side(name: str) -> str:
+        found = getattr(raw, name, None)
+        action = str(getattr(found, "action", "") or "")
+        share = str(getattr(found, "share_text", "") or "")
+        return f"{action} ({share})" if action and share else action or share
+
+    return NotesFallback(
+        sales=side("sales"),
+        recruiting=side("recruiting"),
+        costs=[str(getattr(c, "text", c)) for c in getattr(raw, "costs", ())],
+    )
 
 
 def _proposal(raw: Any, accepted: bool) -> NotesProposal:
@@ -208,15 +260,22 @@ def gather_notes(
     proposals: ProposalLookup | None = None,
     *,
     use_installed: bool = True,
+    fallbacks: FallbackLookup | None = None,
 ) -> NotesData:
-    """Collects the notes of a standup in a handful of set-based queries (no Textual, no rendering)."""
+    """Collects the notes of a standup in a handful of set-based queries (no Textual, no rendering).
+    `proposals(dispute)` ranks a dispute's proposals, `fallbacks(dispute, category)` costs each side's
+    fallback; `use_installed` takes both from the installed rules when not given."""
     if isinstance(standup, int):
         found = store.get_standup(standup)
         if found is None:
             raise LookupError(f"There is no standup {standup}")
         standup = found
-    if proposals is None and use_installed:
-        proposals = _default_proposals(store)
+    if use_installed and (proposals is None or fallbacks is None):
+        mediator = _default_mediator(store)
+        if proposals is None:
+            proposals = _default_proposals(store, mediator)
+        if fallbacks is None:
+            fallbacks = _default_fallbacks(store, mediator)
     people = store.people_by_id()
     until = standup.ended_at or store.now()
     previous = store.previous_standup(standup.started_at, exclude_id=standup.id)
@@ -290,7 +349,7 @@ def gather_notes(
             continue
         if item.dispute_id and item.dispute_id in disputes and item.dispute_id not in seen:
             seen.add(item.dispute_id)
-            discussed.append(_dispute(disputes[item.dispute_id], reqs, people, until, proposals))
+            discussed.append(_dispute(disputes[item.dispute_id], reqs, people, until, proposals, fallbacks))
     minutes = None
     if standup.ended_at:
         minutes = max(0, round((standup.ended_at - standup.started_at).total_seconds() / 60))
@@ -342,6 +401,7 @@ def _dispute(
     people: dict[int, Person],
     until: dt.datetime,
     proposals: ProposalLookup | None,
+    fallbacks: FallbackLookup | None = None,
 ) -> NotesDispute:
     req = reqs.get(dispute.requisition_id) if dispute.requisition_id else None
     facts = []
@@ -360,16 +420,23 @@ def _dispute(
             gap = round((req.salary_max - req.market_salary) * 100 / req.market_salary)
             facts.append(f"Salary max {req.salary_max:,} vs market {req.market_salary:,} ({gap:+d}%)")
     chosen = None
+    picked: Any = None
     if proposals is not None:
         try:
             ranked = proposals(dispute)
         except Exception:  # one dispute the rules cannot judge must not stop the notes
             ranked = []
         accepted = [p for p in ranked if dispute.proposal_id and str(getattr(p, "id", "")) == dispute.proposal_id]
-        if accepted:
-            chosen = _proposal(accepted[0], accepted=True)
-        elif ranked:
-            chosen = _proposal(ranked[0], accepted=False)
+        picked = accepted[0] if accepted else ranked[0] if ranked else None
+        if picked is not None:
+            chosen = _proposal(picked, accepted=bool(accepted))
+    fallback = None
+    if fallbacks is not None and dispute.status in OPEN_DISPUTE_STATUSES:
+        try:
+            # The fallbacks of the chosen proposal's category: the alternative to that agreement.
+            fallback = _fallback(fallbacks(dispute, getattr(picked, "category", None)))
+        except Exception:  # one dispute the rules cannot cost must not stop the notes
+            fallback = None
     person = people.get
     return NotesDispute(
         id=dispute.id,
@@ -386,6 +453,7 @@ def _dispute(
         recruiting_interest=dispute.recruiting_interest,
         resolution=dispute.resolution,
         proposal=chosen,
+        fallback=fallback,
     )
 
 
@@ -593,6 +661,7 @@ __all__ = [
     "NotesLine",
     "NotesPerson",
     "NotesProposal",
+    "NotesFallback",
     "FORMATS",
     "gather_notes",
     "proposals_by",

@@ -1539,8 +1539,13 @@ def load_story(
 
 
 def builder_history(builder: _Builder, raw: Any, where: str) -> None:
-    """Past filled requisitions (the team's time-to-fill history): ``{ title, days = 42, count = 3, closed = "-30d" }``."""
+    """Past filled requisitions (the team's time-to-fill history): ``{ title, days = 42, count = 3, closed = "-30d" }``;
+    ``status = "lost"`` (or declined, on_hold) records closed requisitions that did not fill (the fill rates)."""
     keys = _Keys(raw, where, builder.warnings)
+    status = str(keys.pop("status", "outcome") or "filled").strip().lower()
+    if status not in {str(s) for s in CLOSED_STATUSES}:
+        closed_names = ", ".join(sorted(str(s) for s in CLOSED_STATUSES))
+        raise StoryError(f"{where}.status: '{status}' is not a closed status (use one of: {closed_names})")
     days = keys.pop("days", "days_to_fill", "time_to_fill", "filled_in", "took")
     if days is None:
         raise StoryError(f"{where}: a filled requisition in the history needs days (days = 42)")
@@ -1559,7 +1564,7 @@ def builder_history(builder: _Builder, raw: Any, where: str) -> None:
             "client": "Past client",
             **body,
             "opened": opened,
-            "status": "filled",
+            "status": status,
             "closed": closed - dt.timedelta(hours=n),
             "intake_done": True,
         }

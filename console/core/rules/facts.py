@@ -114,6 +114,11 @@ HISTORY_FACTS = _specs(
         ("fill_rate_exclusive_pct", FLOAT, "Fill rate, exclusive or retained", "pct"),
         ("fill_rate_standard_fee_pct", FLOAT, "Fill rate at the standard fee or more", "pct"),
         ("fill_rate_discounted_pct", FLOAT, "Fill rate below the standard fee", "pct"),
+        # The samples behind those rates: closed requisitions (filled or not) on those terms.
+        ("fill_rate_same_terms_n", FLOAT, "Closed requisitions at these terms", "num"),
+        ("fill_rate_exclusive_n", FLOAT, "Closed exclusive or retained requisitions", "num"),
+        ("fill_rate_standard_fee_n", FLOAT, "Closed requisitions at the standard fee or more", "num"),
+        ("fill_rate_discounted_n", FLOAT, "Closed requisitions below the standard fee", "num"),
         ("estimate_low", FLOAT, "Shortest of those fills", "days"),
         ("estimate_high", FLOAT, "Longest of those fills", "days"),
         ("estimate_basis", STRING, "Time to fill from", None),
@@ -129,6 +134,7 @@ HISTORY_FACTS = _specs(
         ("counter_offer_declines", FLOAT, "Candidates who took a counter-offer", "num"),
         ("process_declines", FLOAT, "Candidates lost to the process", "num"),
         ("client_waiting", BOOLEAN, "Submittals waiting for the client", None),
+        ("candidates_waiting", FLOAT, "Submitted candidates waiting for the client", "num"),
         ("client_silent_days", FLOAT, "Days the client has been silent", "days"),
         ("client_silent_bdays", FLOAT, "Business days the client has been silent", "bdays"),
         ("recruiter_delay_bdays", FLOAT, "Business days from intake to first submittal", "bdays"),
@@ -503,6 +509,10 @@ def event_evidence(
         "counter_offer_declines": float(sum(1 for e in declines if e.decline_reason == DeclineReason.COUNTER_OFFER)),
         "process_declines": float(sum(1 for e in declines if e.decline_reason == DeclineReason.PROCESS)),
         "client_waiting": waiting,
+        # Less those sales screened out and those who declined since: they wait for nobody.
+        "candidates_waiting": float(
+            max(0, len(pending) - screened_out - sum(1 for e in declines if last_client is None or e.at > last_client))
+        ),
         "client_silent_days": silent_days,
         "client_silent_bdays": silent_bdays,
         "recruiter_delay_bdays": delay,

@@ -299,6 +299,9 @@ class Category:
     phrases: tuple[tuple[str, ...], ...] = ()  # each phrase as its normalised words
     evidence: tuple[Signal, ...] = ()
     standing: CommitmentRule | None = None  # the standing rule of its proposals that bring none
+    # The fallback texts compiled (placeholders checked when the pack loads), filled from a dispute's facts.
+    sales_fallback_text: Template | None = None
+    recruiting_fallback_text: Template | None = None
 
 
 @dataclass
@@ -591,6 +594,12 @@ def _build(raw: _Raw) -> Pack:
                 True,
                 rule.window_in,
             )
+        fallbacks = {
+            side: _compile_template(text, all_specs, source, "category", name, f"{side}_fallback", constants)
+            if text
+            else None
+            for side, text in (("sales", category.sales_fallback), ("recruiting", category.recruiting_fallback))
+        }
         categories[name] = Category(
             name,
             category.sales_fallback,
@@ -599,6 +608,8 @@ def _build(raw: _Raw) -> Pack:
             phrases,
             evidence,
             standing,
+            fallbacks["sales"],
+            fallbacks["recruiting"],
         )
 
     return Pack(

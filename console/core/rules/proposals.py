@@ -259,8 +259,10 @@ def consider(
         rank_score=rank_score,
         matched=tuple(matched),
         adjustments=tuple(adjustments),
-        sales_fallback=category.sales_fallback if category else "",
-        recruiting_fallback=category.recruiting_fallback if category else "",
+        sales_fallback=say(category.sales_fallback_text, facts) if category and category.sales_fallback_text else "",
+        recruiting_fallback=say(category.recruiting_fallback_text, facts)
+        if category and category.recruiting_fallback_text
+        else "",
         record=record,
         record_adjustment=learned,
         interests=interests,

@@ -31,6 +31,7 @@ from mediation_console.console.core.rules.facts import (
     summarise_pipeline,
     wording_facts,
 )
+from mediation_console.console.core.rules.fallback import CostedFallback, costed_fallback
 from mediation_console.console.core.rules.interests import INTERESTS
 from mediation_console.console.core.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
 from mediation_console.console.core.rules.proposals import (
@@ -300,19 +301,20 @@ class Mediator:
             }
         outcomes = history.outcomes
 
-        def rate(match: Any) -> float | None:
-            chosen = [counts for key, counts in outcomes.items() if match(*key)]
-            closed = sum(c for _f, c in chosen)
-            return sum(f for f, _c in chosen) * 100.0 / closed if closed else None
-
         at_standard = None if req.fee_pct is None else req.fee_pct >= self._standard_fee()
         engagement = req.engagement.value
-        return {
-            "fill_rate_same_terms_pct": rate(lambda e, s: e == engagement and s == at_standard),
-            "fill_rate_exclusive_pct": rate(lambda e, s: is_exclusive(e)),
-            "fill_rate_standard_fee_pct": rate(lambda e, s: s is True),
-            "fill_rate_discounted_pct": rate(lambda e, s: s is False),
-        }
+        found: dict[str, float | None] = {}
+        for name, match in (
+            ("same_terms", lambda e, s: e == engagement and s == at_standard),
+            ("exclusive", lambda e, s: is_exclusive(e)),
+            ("standard_fee", lambda e, s: s is True),
+            ("discounted", lambda e, s: s is False),
+        ):
+            chosen = [counts for key, counts in outcomes.items() if match(*key)]
+            closed = sum(c for _f, c in chosen)
+            found[f"fill_rate_{name}_pct"] = sum(f for f, _c in chosen) * 100.0 / closed if closed else None
+            found[f"fill_rate_{name}_n"] = float(closed)
+        return found
 
     def facts(self, req: Requisition) -> dict[str, Any]:
         """Every requisition fact (scorecard facts plus history), as conditions read them."""
@@ -630,6 +632,19 @@ class Mediator:
     def proposals_for(self, dispute_id: int) -> list[Proposal]:
         """The proposals that fire for this dispute, best first."""
         return self.proposals(self._dispute(dispute_id))
+
+    def costed_fallback(self, dispute: Dispute, category: str | None = None) -> CostedFallback:
+        """Each side's fallback if the dispute ends with no agreement, costed from the data (fallback.py):
+        the texts of `category` (the top proposal's), else of the category the evidence points to most,
+        else of the category logged."""
+        facts = self.dispute_fact_values(dispute)
+        if category is None:
+            ranked = self._diagnosis(dispute, facts).ranked_categories
+            category = ranked[0] if ranked else dispute.category.value
+        return costed_fallback(self.pack, category, facts)
+
+    def costed_fallback_for(self, dispute_id: int, category: str | None = None) -> CostedFallback:
+        return self.costed_fallback(self._dispute(dispute_id), category)
 
     def commitments_for(self, proposal: Proposal, dispute: Dispute) -> list[Commitment]:
         """The proposal's commitments as records for the dispute's people, ready for `Store.resolve_dispute`."""

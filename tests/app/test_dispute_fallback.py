@@ -1,0 +1,38 @@
+"""The disputes screen shows each side's fallback costed from the data (issue 14): what Tom and Ben each do
+with no agreement, their share of the expected fee, the fee at these terms against the alternative
+terms, the expected time to fill and the candidates at risk, as `rules explain` says them."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from mediation_console.console.app import MediationApp
+from tests.app.test_dispute_parties import rendered, story_store
+from tests.app.test_disputes import settle
+
+
+async def test_the_disputes_screen_costs_each_sides_fallback(tmp_path):
+    store, loaded = story_store(tmp_path, "fallback_discount_costed_against_standard_fee.toml")
+    try:
+        app = MediationApp(store, now=lambda: loaded.now)
+        async with app.run_test(size=(130, 60)) as pilot:
+            await pilot.pause()
+            await pilot.press("2")
+            await settle(app, pilot)
+            screen = app.screen
+            assert screen.analysis.dispute_id == loaded.disputes[-1].id
+            summary = rendered(screen.query_one("#dispute-summary", Static).content)
+            assert "If no agreement (each side's fallback, costed from the data)" in summary
+            assert (
+                "Sales Tom gives Lumen the discount to win the business "
+                "(its 50% share of the expected fee: $1,875)" in summary
+            )
+            assert "Recruiting Ben treats REQ-0019 as low priority at the discounted fee" in summary
+            assert (
+                "Expected fee at these terms (contingent, below the 20% standard fee): $3,750 = 25% fill rate"
+                in summary
+            )
+            assert "Against the 20% standard fee: $14,000 = 70% fill rate (7 of 10 closed" in summary
+            assert "Candidates at risk: 2 submitted candidates waiting for the client" in summary
+    finally:
+        store.close()
