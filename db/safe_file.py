@@ -84,7 +84,8 @@ def check_target(
     return target
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id still runs (one another user owns counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -106,7 +107,7 @@ def clean_leftovers(target: Path) -> None:
     """Removes temporary files a killed writer of `target` left behind (their process is gone)."""
     for part in _leftovers(target):
         pid_text = part.name[len(target.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+        if pid_text.isdigit() and not pid_alive(int(pid_text)):
             with contextlib.suppress(OSError):
                 os.unlink(part)  # unlinks a planted symlink itself, never its target
 

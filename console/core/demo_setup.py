@@ -80,19 +80,9 @@ def _remove_dead_side_files(target: Path) -> None:
             if not name.startswith(prefix) or not name.endswith(SIDE_FILES):
                 continue
             pid = name[len(prefix) :].split(".", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not safe_file.pid_alive(int(pid)):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def build_demo_database(path: str | os.PathLike[str], *, requisitions: int, seed: int = 7) -> dict[str, int]:
