@@ -110,7 +110,8 @@ def generated(size: int) -> tuple[Path, dict[str, float | str]]:
     """The cached demo database of `size` requisitions, built by `mediate demo` if missing, and what building it cost.
 
     The cost is kept beside the database (`demo-N.json`): generation is itself a figure, measured once
-    when the cache is filled (today ~12 min at 1,000,000), not on every run.
+    when the cache is filled (17 min at 1,000,000 on the shared 2-core machine, see README), not on
+    every run.
     """
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"demo-{size}.db"

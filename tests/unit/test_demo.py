@@ -445,6 +445,22 @@ def test_a_killed_demo_s_files_are_removed_by_the_next_one(tmp_path):
         assert store.is_demo() and store.doctor().ok
 
 
+def test_the_demo_written_as_a_scratch_file_is_a_whole_wal_database(tmp_path):
+    """Written without a journal, the file moved into place is whole and in WAL mode like any console's."""
+    from mediation_console.console.core.demo_setup import write_demo_file
+
+    path = tmp_path / "demo.db"
+    write_demo_file(path, requisitions=40, include_user_pack=False)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM requisitions").fetchone()[0] == 40
+    finally:
+        conn.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.db"]
+
+
 def test_the_demo_is_only_written_into_an_empty_database(tmp_path):
     with open_store(tmp_path / "team.db") as store:
         store.add_person(Person(name="Sam Seller", team=Team.SALES))
