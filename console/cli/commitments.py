@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 
-from mediation_console.console.cli.common import CliState, EnvironmentProblem, Rejected, db_option, pass_state
+from mediation_console.console.cli.common import CliState, Rejected, db_option, emit_document, pass_state
 from mediation_console.console.core.commitment_digest import FORMATS, UnknownOwner, find_owner, gather_digest, render
-from mediation_console.console.core.notes import write_private
-from mediation_console.db.safe_file import UnsafeTarget
 
 
 @click.command("commitments")
@@ -48,18 +43,8 @@ def commitments(state: CliState, owner: str | None, fmt: str | None, output: str
         content = render(digest, fmt)
     finally:
         store.close()
-    if output is None:
-        if isinstance(content, bytes):
-            sys.stdout.buffer.write(content)
-        else:
-            click.echo(content, nl=False)
+    target = emit_document(state, content, output, force=force, what="digest")
+    if target is None:
         return
-    target = Path(output).expanduser()
-    try:
-        write_private(target, content, protect=[state.db_path], force=force, what="digest")
-    except UnsafeTarget as exc:
-        raise EnvironmentProblem(str(exc)) from None
-    except OSError as exc:
-        raise EnvironmentProblem(f"Cannot write {target}: {exc.strerror or exc}") from None
     whose = f"of {digest.owner}" if digest.owner else f"of {len(digest.people)} people"
     click.echo(f"Commitments {whose} ({digest.open_count} open) written to {target}", err=True)

@@ -10,7 +10,7 @@ import click
 
 from mediation_console.console.core import config
 from mediation_console.console.core.database import open_store
-from mediation_console.db import damage
+from mediation_console.db import damage, safe_file
 from mediation_console.db.audit import Head, read_head
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import inert
@@ -171,3 +171,23 @@ def earlier_head(against: str) -> Head:
         return read_head(backup.conn)
     finally:
         backup.close()
+
+
+def emit_document(state: CliState, content: str | bytes, output: str | None, *, force: bool, what: str) -> Path | None:
+    """Writes an export to standard output (no `output`) or to a private file through `db.safe_file`
+    (never onto the database or its side files, never through a symlink, an existing file only with
+    `force`); returns the file written, or None for standard output. A refused or failed write is an
+    environment problem (exit 2) with the reason."""
+    if output is None:
+        if isinstance(content, bytes):
+            sys.stdout.buffer.write(content)
+        else:
+            click.echo(content, nl=False)
+        return None
+    target = Path(output).expanduser()
+    try:
+        return safe_file.write_file(target, content, protect=[state.db_path], force=force, what=what)
+    except safe_file.UnsafeTarget as exc:
+        raise EnvironmentProblem(str(exc)) from None
+    except OSError as exc:
+        raise EnvironmentProblem(f"Cannot write {target}: {exc.strerror or exc}") from None

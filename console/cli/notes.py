@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from mediation_console.console.cli.common import (
     CliState,
-    EnvironmentProblem,
     Rejected,
     db_option,
+    emit_document,
     pack_refused,
     pass_state,
 )
@@ -21,10 +20,8 @@ from mediation_console.console.core.notes import (
     gather_notes,
     proposals_by,
     render,
-    write_private,
 )
 from mediation_console.db.models import Standup
-from mediation_console.db.safe_file import UnsafeTarget
 from mediation_console.db.store import Store
 
 
@@ -97,17 +94,7 @@ def notes(state: CliState, which: str, fmt: str, output: str | None, force: bool
         content = render(data, fmt, open_only=open_only)
     finally:
         store.close()
-    if output is None:
-        if isinstance(content, bytes):
-            sys.stdout.buffer.write(content)
-        else:
-            click.echo(content, nl=False)
+    target = emit_document(state, content, output, force=force, what="notes")
+    if target is None:
         return
-    target = Path(output).expanduser()
-    try:
-        write_private(target, content, protect=[state.db_path], force=force)
-    except UnsafeTarget as exc:
-        raise EnvironmentProblem(str(exc)) from None
-    except OSError as exc:
-        raise EnvironmentProblem(f"Cannot write {target}: {exc.strerror or exc}") from None
     click.echo(f"Notes of standup {data.standup.id} ({data.date:%a %d %b %Y}) written to {target}", err=True)

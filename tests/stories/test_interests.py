@@ -3,15 +3,14 @@ interest in their own words, and one that meets neither ranks below one that doe
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 
 from mediation_console.console.core import notes as nt
 from mediation_console.console.core.calendar import BusinessCalendar
 from mediation_console.console.core.rules.service import Mediator
-from mediation_console.db.models import Standup
 from tests.stories.test_story_suite import HERE, STORIES, explain
+from tests.stories.test_wording import _notes_with
 
 QUOTE = re.compile(r"^(Meets|Does not speak to) (.+?)'s? '(.+?)'(: (.+))?$")
 
@@ -126,25 +125,7 @@ def test_rules_explain_and_the_notes_show_the_interests(tmp_path, capsys):
             ("recruiting", "Ben", True, "range the market"),
         ]
 
-        when = dt.datetime(2026, 12, 3, 9, 0)
-        notes = nt.NotesData(
-            standup=Standup(id=1, started_at=when),
-            date=when.date(),
-            started_at=when,
-            disputes=[
-                nt.NotesDispute(
-                    id=dispute.saved_id,
-                    code=dispute.code,
-                    summary=dispute.summary,
-                    category=dispute.category.value,
-                    severity=dispute.severity,
-                    status=dispute.status.value,
-                    raised_by="Ben Carter",
-                    counterpart="Tom Okafor",
-                    proposal=nt._proposal(_ranked(considered)[0], accepted=False),
-                )
-            ],
-        )
+        notes = _notes_with(dispute, _ranked(considered)[0], "Ben Carter", "Tom Okafor")
         for fmt in ("md", "slack", "html"):
             rendered = nt.render(notes, fmt)
             assert "Meets Ben" in rendered and "range the market" in rendered, fmt

@@ -24,7 +24,7 @@ NONE_WORD = re.compile(r"\bNone\b")
 EMPTY_SECTION = re.compile(r"\bNone( recorded| raised)?\.")
 
 
-def _notes_with(dispute, proposal) -> nt.NotesData:
+def _notes_with(dispute, proposal, raised_by: str = "raiser", counterpart: str = "counterpart") -> nt.NotesData:
     when = dt.datetime(2026, 12, 3, 9, 0)
     return nt.NotesData(
         standup=Standup(id=1, started_at=when),
@@ -38,8 +38,8 @@ def _notes_with(dispute, proposal) -> nt.NotesData:
                 category=dispute.category.value,
                 severity=dispute.severity,
                 status=dispute.status.value,
-                raised_by="raiser",
-                counterpart="counterpart",
+                raised_by=raised_by,
+                counterpart=counterpart,
                 proposal=nt._proposal(proposal, accepted=False),
             )
         ],
