@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from mediation_console.console.cli.common import CliState, Rejected, db_option, emit_document, pass_state
+from mediation_console.console.cli.common import (
+    CliState,
+    Rejected,
+    db_option,
+    emit_document,
+    output_options,
+    pass_state,
+)
 from mediation_console.console.core.commitment_digest import FORMATS, UnknownOwner, find_owner, gather_digest, render
 
 
@@ -19,14 +26,7 @@ from mediation_console.console.core.commitment_digest import FORMATS, UnknownOwn
     help="md (default) pastes into wikis; slack is Slack's mrkdwn; ics puts the open ones in a calendar. "
     "Taken from -o's extension when not given.",
 )
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Write to FILE (created readable by you only) instead of standard output.",
-)
-@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
+@output_options
 @pass_state
 def commitments(state: CliState, owner: str | None, fmt: str | None, output: str | None, force: bool) -> None:
     """Export a digest of commitments: open ones with their due dates, the last 90 days' kept and missed

@@ -134,6 +134,18 @@ def report_damaged() -> bool:
 pass_state = click.make_pass_decorator(CliState)
 
 
+def output_options(func: Any) -> Any:
+    """`-o/--output FILE` and `--force`, as every export that writes a document takes them."""
+    func = click.option("--force", is_flag=True, help="Replace FILE if it already exists.")(func)
+    return click.option(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Write to FILE (created readable by you only) instead of standard output.",
+    )(func)
+
+
 def db_option(func: Any) -> Any:
     """Every sub-command takes --db too, so it can stand after the sub-command's name."""
 

@@ -11,6 +11,7 @@ from mediation_console.console.cli.common import (
     Rejected,
     db_option,
     emit_document,
+    output_options,
     pack_refused,
     pass_state,
 )
@@ -70,14 +71,7 @@ def _proposals(state: CliState, store: Store) -> ProposalLookup:
     show_default=True,
     help="md pastes into wikis; slack is Slack's mrkdwn; html prints; json is lossless; ics holds the commitments.",
 )
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Write to FILE (created readable by you only) instead of standard output.",
-)
-@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
+@output_options
 @click.option(
     "--open-only",
     is_flag=True,
