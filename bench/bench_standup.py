@@ -87,6 +87,30 @@ def _after_a_change(
     return statistics.median(samples)
 
 
+def _after_changes(
+    store: Store, item: StandupItem, name: str, call: Callable[[], object], target: float
+) -> list[Figure]:
+    """`call` timed after each of the two writes a meeting makes between reads: a note typed on an
+    item (the team history stays cached) and a commitment made (the rules read everyone's
+    follow-through again)."""
+    return [
+        Figure(
+            name=f"{name}, after a note is typed",
+            value=_after_a_change(store, item, call),
+            target=target,
+            size=SIZE,
+            note="a standup item written first (the team history stays)",
+        ),
+        Figure(
+            name=f"{name}, after a commitment is made",
+            value=_after_a_change(store, item, call, history=True),
+            target=target,
+            size=SIZE,
+            note="a commitment written first, so the rules read everyone's follow-through again",
+        ),
+    ]
+
+
 def measure() -> list[Figure]:
     work = working_copy(SIZE, "standup")
     figures = []
@@ -132,24 +156,7 @@ def measure() -> list[Figure]:
         )
         standup = _standup_of(store, 200)
         agenda_now = lambda: build_agenda(store, NOW)  # noqa: E731
-        figures.append(
-            Figure(
-                name="standup: agenda, after a note is typed",
-                value=_after_a_change(store, standup.items[1], agenda_now),
-                target=AGENDA_TARGET_MS,
-                size=SIZE,
-                note="a standup item written first (the team history stays)",
-            )
-        )
-        figures.append(
-            Figure(
-                name="standup: agenda, after a commitment is made",
-                value=_after_a_change(store, standup.items[1], agenda_now, history=True),
-                target=AGENDA_TARGET_MS,
-                size=SIZE,
-                note="a commitment written first, so the rules read everyone's follow-through again",
-            )
-        )
+        figures += _after_changes(store, standup.items[1], "standup: agenda", agenda_now, AGENDA_TARGET_MS)
         for fmt in FORMATS:
             figures.append(
                 Figure(
@@ -161,23 +168,8 @@ def measure() -> list[Figure]:
                 )
             )
         export = lambda: render(gather_notes(store, standup.id), "md")  # noqa: E731
-        figures.append(
-            Figure(
-                name="standup: notes export (md, 200 items), after a note is typed",
-                value=_after_a_change(store, standup.items[1], export),
-                target=NOTES_TARGET_MS,
-                size=SIZE,
-                note="a standup item written first (the team history stays)",
-            )
-        )
-        figures.append(
-            Figure(
-                name="standup: notes export (md, 200 items), after a commitment is made",
-                value=_after_a_change(store, standup.items[1], export, history=True),
-                target=NOTES_TARGET_MS,
-                size=SIZE,
-                note="a commitment written first, so the rules read everyone's follow-through again",
-            )
+        figures += _after_changes(
+            store, standup.items[1], "standup: notes export (md, 200 items)", export, NOTES_TARGET_MS
         )
         figures.append(
             Figure(
