@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable
 
 from mediation_console.db import audit
-from mediation_console.db.views import create_views_sql
+from mediation_console.db.views import VIEWS_OF_MIGRATION_16, create_views_sql
 
 # Each entry moves the file from version i to i+1. Never edit a shipped migration: append a new one.
 # Migration 11's looked-up facts worked out for every row at once: by the migration itself, and by the
@@ -190,13 +190,16 @@ AUDIT_CHAIN_SQL = """
     """
 
 
-IDENTITY_AND_VIEWS_SQL = """
+IDENTITY_AND_VIEWS_SQL = (
+    """
     CREATE TABLE database_identity (
         singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
         uuid TEXT NOT NULL
     );
     INSERT INTO database_identity (singleton, uuid) VALUES (1, lower(hex(randomblob(16))));
-    """ + create_views_sql()
+    """
+    + VIEWS_OF_MIGRATION_16
+)
 
 
 def _chain_existing_audit_rows(conn: sqlite3.Connection) -> None:
@@ -623,6 +626,10 @@ MIGRATIONS: list[str] = [
     + """
     CREATE INDEX disputes_between_teams ON disputes(opened_at) WHERE between_teams = 1;
     """,
+    # 20: the views again, now with the requisition's id in each one about requisitions (db/views.py), so
+    # Datasette's search of a view (`_search` on open_queue) uses the requisitions' full-text index
+    # instead of silently returning every row. Views hold no data: nothing is copied.
+    create_views_sql(),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,12 +1,13 @@
-"""What Datasette needs to browse the file well: full-text search attached to the requisitions, the
-views described, and the internal tables out of the way. `mediate browse` hands this to Datasette."""
+"""What Datasette needs to browse the file well: full-text search attached to the requisitions and to the
+views about them, the views described, and the internal tables out of the way. `mediate browse` hands
+this to Datasette."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from mediation_console.db.views import VIEWS
+from mediation_console.db.views import REQUISITION_SEARCHED_VIEWS, VIEWS
 
 VIEW_DESCRIPTIONS = {
     "open_queue": "Every open requisition with its owners' names, grade and promised date, soonest first.",
@@ -16,6 +17,8 @@ VIEW_DESCRIPTIONS = {
     "disputes_resolved": "Resolved disputes with the resolution and the proposal that was accepted.",
     "open_disputes": "Open and mediating disputes, most severe first, with how long they have been open.",
 }
+# What the search box of a view about requisitions matches (the requisitions' full-text index).
+SEARCHED_BY = "Search matches the requisition's code, title, client, notes and its owners' names."
 # Tables a lead has no use for in a browser: the search index's shadow tables and the bookkeeping.
 HIDDEN = ("data_versions", "audit_head", "database_identity")
 
@@ -31,6 +34,14 @@ def datasette_metadata(db_path: Path) -> dict[str, Any]:
         "disputes": {"label_column": "code"},
     }
     tables.update({name: {"description": text} for name, text in VIEW_DESCRIPTIONS.items()})
+    # A view has no rowid: its search finds the requisitions' ids in the index and keeps the view's rows
+    # whose requisition_id is one of them (a row about no requisition never matches).
+    for name in REQUISITION_SEARCHED_VIEWS:
+        tables[name].update(
+            fts_table="requisitions_fts",
+            fts_pk="requisition_id",
+            description=f"{VIEW_DESCRIPTIONS[name]} {SEARCHED_BY}",
+        )
     tables.update({name: {"hidden": True} for name in HIDDEN})
     return {
         "title": "Mediation Console",
