@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from mediation_console.console.core.dispute_writes import set_dispute_status
 from mediation_console.console.core.parties import party_lines
 from mediation_console.console.core.services import Services
 from mediation_console.db.models import (
@@ -638,7 +639,7 @@ class DisputesScreen(ModeScreen):
         if dispute is None or not self.can_write():
             return
         try:
-            changed = self.store.set_dispute_status(dispute.saved_id, status, started_from=dispute)
+            changed = set_dispute_status(self.store, dispute.saved_id, status, started_from=dispute)
         except EditConflict as exc:
             self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
             self.refresh_data(keep=dispute.id)

@@ -15,6 +15,12 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
+from mediation_console.console.core.commitment_writes import (
+    close_commitment,
+    make_commitment,
+    propose_expectation,
+    set_expectation_status,
+)
 from mediation_console.console.core.metric_registry import definition
 from mediation_console.console.core.metrics import Measurement, Verdict, measure_all
 from mediation_console.console.core.services import Services
@@ -639,7 +645,7 @@ class ExpectationsScreen(ModeScreen):
         if expectation is None:
             return
         try:
-            stored = self.store.add_expectation(expectation)
+            stored = propose_expectation(self.store, expectation)
         except StoreError as exc:
             self.notify(str(exc), title="Not saved", severity="error")
             return
@@ -648,7 +654,7 @@ class ExpectationsScreen(ModeScreen):
 
     def _set_expectation_status(self, expectation: Expectation, status: ExpectationStatus, done: str) -> None:
         try:
-            changed = self.store.set_expectation_status(expectation.saved_id, status, started_from=expectation)
+            changed = set_expectation_status(self.store, expectation.saved_id, status, started_from=expectation)
         except EditConflict as exc:
             self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
             self.refresh_data(keep_expectation=expectation.id)
@@ -721,7 +727,7 @@ class ExpectationsScreen(ModeScreen):
         if commitment is None:
             return
         try:
-            stored = self.store.add_commitment(commitment)
+            stored = make_commitment(self.store, commitment)
         except StoreError as exc:
             self.notify(str(exc), title="Not saved", severity="error")
             return
@@ -737,9 +743,7 @@ class ExpectationsScreen(ModeScreen):
         if commitment is None or not self.can_write():
             return
         try:
-            closed = self.store.set_commitment_status(
-                commitment.saved_id, status, reason=reason, started_from=commitment
-            )
+            closed = close_commitment(self.store, commitment.saved_id, status, reason=reason, started_from=commitment)
         except EditConflict as exc:
             self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
             self.refresh_data(keep_commitment=commitment.id)

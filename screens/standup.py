@@ -28,15 +28,21 @@ from mediation_console.console.core.agenda import (
     expand_more,
     fit_to_meeting,
     is_more,
-    item_seconds_for,
     next_section_start,
     next_talk_item,
     talk_items,
     talk_position,
     top_proposal,
 )
+from mediation_console.console.core.commitment_writes import make_commitment
 from mediation_console.console.core.config import data_dir, ensure_private_dir, load_settings, save_setting
-from mediation_console.console.core.meeting import end_standup, move_to_item
+from mediation_console.console.core.meeting import (
+    end_standup,
+    move_to_item,
+    save_typed,
+    set_meeting_length,
+    start_standup,
+)
 from mediation_console.console.core.notes import default_filename, gather_notes, reached, render, write_private
 from mediation_console.console.core.services import Services
 from mediation_console.db.models import Commitment, Person, Standup, StandupItem
@@ -713,16 +719,11 @@ class StandupScreen(ModeScreen):
         if not self._pending or self.standup is None or not self.running:
             return
         pending, self._pending = self._pending, {}
-        store = self.services.store
         try:
-            item = self.item
-            changes = {k: v for k, v in pending.items() if k in ("notes", "decision")}
-            if item is not None and any(getattr(item, k) != v for k, v in changes.items()):
-                updated = store.update_standup_item(item.model_copy(update=changes))
-                self.standup.items[self.standup.current_item] = updated
+            before = self.item
+            self.standup = save_typed(self.services.store, self.standup, pending)
+            if self.item is not before:
                 self._refresh_option(self.standup.current_item)
-            if "blockers" in pending and self.standup.blockers != pending["blockers"]:
-                self.standup = store.update_standup(self.standup.model_copy(update={"blockers": pending["blockers"]}))
         except (StoreError, ValueError) as exc:
             self._pending = {**pending, **self._pending}
             self.notify(f"Not saved yet: {exc}", title="Standup", severity="error")
@@ -855,24 +856,20 @@ class StandupScreen(ModeScreen):
     def _begin(self, plan: StandupPlan, agenda: FittedAgenda) -> None:
         self._starting = False
         save_setting(MEETING_SETTING, plan.meeting_minutes)
-        store = self.services.store
-        running = store.running_standup()
-        if running is not None:  # started meanwhile (another window): resume that one
-            started = running
-        else:
-            try:
-                started = store.start_standup(
-                    Standup(
-                        started_at=self.services.now(),
-                        facilitator_id=plan.facilitator_id,
-                        attendees=plan.attendees,
-                        timebox_seconds=agenda.item_seconds,
-                        items=agenda.agenda.to_standup_items(),
-                    )
-                )
-            except (StoreError, ValueError) as exc:
-                self.notify(str(exc), title="Standup not started", severity="error")
-                return
+        try:  # one started meanwhile (another window) is resumed
+            started = start_standup(
+                self.services.store,
+                Standup(
+                    started_at=self.services.now(),
+                    facilitator_id=plan.facilitator_id,
+                    attendees=plan.attendees,
+                    timebox_seconds=agenda.item_seconds,
+                    items=agenda.agenda.to_standup_items(),
+                ),
+            )
+        except (StoreError, ValueError) as exc:
+            self.notify(str(exc), title="Standup not started", severity="error")
+            return
         self.standup = started
         self._item_started = self.services.now()
         present = sum(1 for a in plan.attendees if a.present)
@@ -914,7 +911,7 @@ class StandupScreen(ModeScreen):
             if commitment is None:
                 return
             try:
-                stored = store.add_commitment(commitment)
+                stored = make_commitment(store, commitment)
             except (StoreError, ValueError) as exc:
                 self.notify(str(exc), title="Commitment not saved", severity="error")
                 return
@@ -999,14 +996,12 @@ class StandupScreen(ModeScreen):
         def chosen(minutes: int | None) -> None:
             if minutes is None or self.standup is None:
                 return
-            seconds = item_seconds_for(minutes * 60, talk_items(self.standup.items))
             try:
-                self.standup = self.services.store.update_standup(
-                    self.standup.model_copy(update={"timebox_seconds": seconds})
-                )
+                self.standup = set_meeting_length(self.services.store, self.standup, minutes)
             except StoreError as exc:
                 self.notify(str(exc), title="Standup", severity="error")
                 return
+            seconds = self.standup.timebox_seconds
             save_setting(MEETING_SETTING, minutes)
             self.notify(f"{clock_text(seconds)} an item", title=f"A {minutes}-minute meeting")
             self._tick()

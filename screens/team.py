@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -13,7 +14,7 @@ from textual.containers import Center
 from textual.widgets import Static
 
 from mediation_console.console.core.services import Services
-from mediation_console.console.core.team import TeamMember, team_members
+from mediation_console.console.core.team import TeamMember, save_person, set_active, team_members
 from mediation_console.db.models import Person, Team
 from mediation_console.db.store import RejectedChange, StoreError
 from mediation_console.db.words import plural
@@ -264,13 +265,13 @@ class TeamScreen(ModeScreen):
     def action_new_person(self) -> None:
         if self.can_write():
             store = self.services.store
-            self.app.push_screen(PersonForm(None, store.list_people(), store.add_person), self._saved)
+            self.app.push_screen(PersonForm(None, store.list_people(), partial(save_person, store)), self._saved)
 
     def action_edit_person(self) -> None:
         person = self._selected()
         if person is not None and self.can_write():
             store = self.services.store
-            self.app.push_screen(PersonForm(person, store.list_people(), store.update_person), self._saved)
+            self.app.push_screen(PersonForm(person, store.list_people(), partial(save_person, store)), self._saved)
 
     @on(TeamTable.RowSelected)
     def _row_selected(self) -> None:
@@ -281,7 +282,7 @@ class TeamScreen(ModeScreen):
         if person is None or not self.can_write():
             return
         try:
-            saved = self.services.store.update_person(person.model_copy(update={"active": not person.active}))
+            saved = set_active(self.services.store, person, not person.active)
         except (RejectedChange, StoreError) as exc:
             self.notify(str(exc), title="Not saved", severity="error")
             return

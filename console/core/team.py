@@ -248,3 +248,17 @@ def person_conflicts(person: Person, others: Sequence[Person]) -> dict[str, str]
         if person.email and other.email and other.email.casefold() == person.email.casefold():
             problems["email"] = f"{other.name} already has this email"
     return problems
+
+
+def save_person(store: Store, person: Person) -> Person:
+    """Adds `person` to the team (when it has no id yet) or saves the lead's edit of them; a second
+    person with the same name or email is refused (`person_conflicts` words it as the lead types)."""
+    if person.id is None:
+        return store.add_person(person)
+    return store.update_person(person)
+
+
+def set_active(store: Store, person: Person, active: bool) -> Person:
+    """Deactivates a person (no longer offered in forms and standups; their history stays) or makes
+    them active again."""
+    return store.update_person(person.model_copy(update={"active": active}))

@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Select, Static, TextArea
 
+from mediation_console.console.core.dispute_writes import accept_proposal
 from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person
 from mediation_console.db.store import EditConflict, StoreError
 from mediation_console.screens.dialogs.form_keys import FormScreen
@@ -254,8 +255,13 @@ class ResolveDispute(FormScreen["Dispute | None"]):
         if errors:
             return
         try:
-            resolved, created = self.store.resolve_dispute(
-                self.dispute.saved_id, resolution, self.proposal_id, commitments, started_from=self.started_from
+            resolved, created = accept_proposal(
+                self.store,
+                self.dispute.saved_id,
+                resolution,
+                self.proposal_id,
+                commitments,
+                started_from=self.started_from,
             )
         except EditConflict as exc:
             self.started_from = exc.current

@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from mediation_console.console.core.dispute_writes import save_dispute
 from mediation_console.console.core.meeting import log_dispute_at_item
 from mediation_console.db.models import (
     CATEGORY_LABELS,
@@ -708,13 +709,13 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         try:
             if self.editing is not None and self.started_from is not None:
                 mine = own_changes(self.editing, dispute, self.started_from)
-                stored = self.store.update_dispute(mine, started_from=self.started_from)
+                stored = save_dispute(self.store, mine, started_from=self.started_from)
                 self.app.notify(f"{stored.code} updated", title="Dispute")
             elif self.at_item is not None:
                 stored, self.at_item = log_dispute_at_item(self.store, dispute, self.at_item)
                 self.app.notify(f"{stored.code} logged", title="Dispute")
             else:
-                stored = self.store.add_dispute(dispute)
+                stored = save_dispute(self.store, dispute)
                 self.app.notify(f"{stored.code} logged", title="Dispute")
         except EditConflict as exc:
             self.started_from = exc.current

@@ -72,3 +72,81 @@ def test_screens_never_run_sql():
     for path in sorted((ROOT / "screens").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         assert ".execute(" not in text and "executemany(" not in text, path
+
+
+# -- screens write through the core --------------------------------------------------------------
+
+UI = ["screens", "console/app.py"]
+
+
+def store_writers() -> set[str]:
+    """The Store's methods that write: those that open `transaction()` or call one that does (found from
+    the source of every class the Store is composed of, so a new write method is covered as it is added)."""
+    import inspect
+
+    from mediation_console.db.store import Store
+
+    calls: dict[str, set[str]] = {}
+    for cls in Store.__mro__:
+        if not cls.__module__.startswith("mediation_console.db.store"):
+            continue
+        (node,) = ast.parse(inspect.getsource(cls)).body
+        assert isinstance(node, ast.ClassDef)
+        for method in node.body:
+            if isinstance(method, ast.FunctionDef):
+                calls.setdefault(method.name, set()).update(
+                    call.func.attr
+                    for call in ast.walk(method)
+                    if isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and isinstance(call.func.value, ast.Name)
+                    and call.func.value.id == "self"
+                )
+    writers = {"transaction"}
+    while grown := {name for name, called in calls.items() if name not in writers and called & writers}:
+        writers |= grown
+    return writers
+
+
+def store_writes_in(source: str, writers: set[str]) -> list[str]:
+    """Each use of a Store write method in `source`: called (`store.update_person(p)`) or handed on
+    (`PersonForm(..., store.add_person)`), whatever the store is called there."""
+    return [
+        f"line {node.lineno}: .{node.attr}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr in writers
+    ]
+
+
+def ui_files() -> list[Path]:
+    files: list[Path] = []
+    for entry in UI:
+        path = ROOT / entry
+        files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return files
+
+
+def test_the_store_writers_are_found_from_its_source():
+    writers = store_writers()
+    # Writes of every kind: an insert, an update, a status move, a bulk load, a transaction itself.
+    assert {"add_person", "update_person", "start_standup", "resolve_dispute", "set_commitment_status"} <= writers
+    assert {"record_placement", "insert_staged_requisitions", "set_derived", "transaction"} <= writers
+    # and no read.
+    assert not {"list_people", "running_standup", "get_requisition", "query_queue", "people_by_id"} & writers
+    assert store_writes_in("saved = self.services.store.update_person(person)", writers) == ["line 1: .update_person"]
+    assert store_writes_in("PersonForm(None, people, store.add_person)\nwith s.transaction(): pass", writers) == [
+        "line 1: .add_person",
+        "line 2: .transaction",
+    ]
+    assert store_writes_in("store.list_people()\nsave_person(store, person)", writers) == []
+
+
+def test_screens_and_the_app_never_write_through_the_store():
+    """Every write goes through a core function (console/core/*_writes.py, meeting.py, team.py), which
+    keeps the domain's rules for every caller: a screen only reads the Store."""
+    writers = store_writers()
+    found = {
+        str(path.relative_to(ROOT)): store_writes_in(path.read_text(encoding="utf-8"), writers) for path in ui_files()
+    }
+    assert {path: uses for path, uses in found.items() if uses} == {}
+    assert len(found) >= 20

@@ -6,7 +6,15 @@ import datetime as dt
 
 import pytest
 
-from mediation_console.console.core.meeting import end_standup, log_dispute_at_item, move_to_item
+from mediation_console.console.core.agenda import item_seconds_for
+from mediation_console.console.core.meeting import (
+    end_standup,
+    log_dispute_at_item,
+    move_to_item,
+    save_typed,
+    set_meeting_length,
+    start_standup,
+)
 from mediation_console.db.models import Dispute, DisputeCategory, Standup, StandupItem, Team
 from mediation_console.db.store import StoreError
 
@@ -102,4 +110,50 @@ def test_a_dispute_logged_on_an_item_is_what_the_item_leads_to_and_both_are_save
         log_dispute_at_item(store, _dispute(store), meeting.items[1])
     assert (
         len(store.list_disputes()) == disputes + 2 and store.get_standup(meeting.saved_id).items[1].dispute_id is None
+    )
+
+
+def test_a_standup_started_while_another_runs_resumes_that_one(store, meeting):
+    # Two windows pressing start: one meeting, not two (the check and the start are one transaction).
+    plan = Standup(started_at=START + dt.timedelta(minutes=1), items=[StandupItem(section="wins", title="New")])
+    resumed = start_standup(store, plan)
+    assert resumed.id == meeting.id and [i.title for i in resumed.items] == ["Item 0", "Item 1", "Item 2"]
+    assert len(store.list_standups()) == 1
+    end_standup(store, resumed, 0, START + dt.timedelta(minutes=5))
+    started = start_standup(store, plan)
+    assert started.id != meeting.id and [i.title for i in started.items] == ["New"]
+    assert store.running_standup() == started
+
+
+def test_typed_notes_decision_and_blockers_are_saved_together(store, meeting, monkeypatch):
+    moved = move_to_item(store, meeting, 1, 0, finish=False)
+    saved = save_typed(store, moved, {"notes": "Lumen wants feedback", "decision": "Tom calls", "blockers": "VPN"})
+    stored = store.get_standup(meeting.saved_id)
+    assert (stored.items[1].notes, stored.items[1].decision, stored.blockers) == (
+        "Lumen wants feedback",
+        "Tom calls",
+        "VPN",
+    )
+    assert saved.items == stored.items and saved.blockers == "VPN"
+    # Nothing that differs: nothing is written (no write lock taken, no audit row).
+    audited = _audited(store)
+    assert save_typed(store, saved, {"notes": "Lumen wants feedback", "blockers": "VPN"}) is saved
+    assert _audited(store) == audited
+
+    def refused(_standup):
+        raise StoreError("The database is busy or unavailable: database is locked")
+
+    # The blockers refused: the notes typed with them are not saved either (the screen keeps both to retry).
+    monkeypatch.setattr(store, "update_standup", refused)
+    with pytest.raises(StoreError):
+        save_typed(store, saved, {"notes": "changed", "blockers": "none"})
+    stored = store.get_standup(meeting.saved_id)
+    assert (stored.items[1].notes, stored.blockers) == ("Lumen wants feedback", "VPN")
+    assert _audited(store) == audited
+
+
+def test_the_meeting_length_is_shared_by_the_items_it_talks_about(store, meeting):
+    changed = set_meeting_length(store, meeting, 15)
+    assert (
+        changed.timebox_seconds == item_seconds_for(15 * 60, 3) == store.get_standup(meeting.saved_id).timebox_seconds
     )
