@@ -9,6 +9,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from bench.common import CACHE, Figure
@@ -28,7 +29,7 @@ MODULES = [
 
 
 def fmt(value: float | None, unit: str) -> str:
-    if value is None:
+    if value is None or value != value:  # None, or NaN (a figure that could not be measured)
         return "–"
     if unit == "ms":
         return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
@@ -66,7 +67,7 @@ def print_table(figures: list[Figure]) -> None:
     print(header)
     print("-" * len(header))
     for f in figures:
-        mark = {True: "pass", False: "MISS", None: "info"}[f.passed]
+        mark = "ERROR" if f.error else {True: "pass", False: "MISS", None: "info"}[f.passed]
         size = f"{f.size:,}" if f.size else ""
         floor = f"{f.anchor} {fmt(f.bare, f.unit)}" if f.bare is not None else ""
         peer = f"{f.peer_name} {fmt(f.peer, f.unit)}" if f.peer is not None else ""
@@ -75,7 +76,9 @@ def print_table(figures: list[Figure]) -> None:
         measured = fmt(f.value, f.unit) + (f" {f.basis}" if f.basis == "p95" else "")
         print(
             f"{f.name:<62} {size:>9} {measured:>10} {_spread(f):>20} {_target(f):>16} "
-            f"{floor:>23} {ratio:>6} {peer:>18} {peer_ratio:>6}  {mark}" + (f"  ({f.note})" if f.note else "")
+            f"{floor:>23} {ratio:>6} {peer:>18} {peer_ratio:>6}  {mark}"
+            + (f"  ({f.note})" if f.note else "")
+            + (f"  ({f.error.splitlines()[0][:300]})" if f.error else "")
         )
 
 
@@ -98,7 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     for name in modules:
         print(f"… {name}", file=sys.stderr, flush=True)
         module = importlib.import_module(name)
-        figures.extend(module.measure())
+        try:
+            figures.extend(module.measure())
+        except Exception as exc:  # one module that cannot finish must not lose every other module's figures
+            traceback.print_exc()
+            figures.append(
+                Figure(f"{name}: did not finish", float("nan"), unit="", error=f"{type(exc).__name__}: {exc}")
+            )
     print()
     print(
         f"Mediation Console benchmarks — {platform.python_implementation()} {platform.python_version()}, "
@@ -106,21 +115,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print_table(figures)
-    misses = [f for f in figures if f.passed is False]
+    misses = [f for f in figures if f.passed is False and not f.error]
+    errors = [f for f in figures if f.error]
     print()
-    print(f"{len(figures)} figures, {len(misses)} missed their target, in {time.perf_counter() - started:.0f} s")
+    print(
+        f"{len(figures)} figures, {len(misses)} missed their target"
+        + (f", {len(errors)} modules did not finish" if errors else "")
+        + f", in {time.perf_counter() - started:.0f} s"
+    )
     Path(args.json).write_text(
         json.dumps(
             [
                 {
                     "name": f.name,
-                    "value": round(f.value, 3),
+                    "value": None if f.error else round(f.value, 3),
                     "unit": f.unit,
                     "target": f.target,
                     "size": f.size,
                     "bare": None if f.bare is None else round(f.bare, 3),
                     "passed": f.passed,
                     "note": f.note,
+                    "error": f.error or None,
                     **f.extra,
                 }
                 for f in figures
@@ -129,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"JSON written to {args.json}")
-    return 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -57,9 +57,12 @@ class Figure:
     basis: str = ""
     spread: tuple[float, float, float] | None = None
     samples: int = 0
+    error: str = ""  # set when the benchmark could not measure this figure (it counts as missed)
 
     @property
     def passed(self) -> bool | None:
+        if self.error:
+            return False
         if self.target is None and self.target_ratio is None:
             return None
         ok = True
