@@ -221,7 +221,8 @@ async def _session(origin: str, db: Path, server_pid: int) -> Run:
         # can keep a viewer from answering the server's websocket pings in time.
         viewers = [ViewerProcess(origin, 1) for _ in range(VIEWERS)]
         try:
-            readies = await asyncio.gather(*(v.answer(timeout=600) for v in viewers))
+            async with lead.reading():  # the lead's tab stays open (and answers pings) while they connect
+                readies = await asyncio.gather(*(v.answer(timeout=600) for v in viewers))
             failed = [r["failed"] for r in readies if "failed" in r]
             if failed:
                 raise RuntimeError(f"{len(failed)} viewers did not follow the lead: {failed[0]}")
@@ -233,7 +234,8 @@ async def _session(origin: str, db: Path, server_pid: int) -> Run:
                 current, _ = _current_item(db)
                 since = await lead.send(" ")
                 command = {"cmd": "follow", "item": current + 2, "since": since, "timeout": 15}
-                answers = await asyncio.gather(*(v.ask(command) for v in viewers))
+                async with lead.reading():
+                    answers = await asyncio.gather(*(v.ask(command) for v in viewers))
                 run.follow += [s for a in answers for s in a["follow"]]
                 await _settle(lead, 0.3)
                 await to_queue_filter()
@@ -241,15 +243,17 @@ async def _session(origin: str, db: Path, server_pid: int) -> Run:
                 run.unmatched["loaded"] += missed
                 run.rss_loaded_mb = max(run.rss_loaded_mb, _tree_rss_mb(server_pid))
                 await leave_filter()
-            reports = await asyncio.gather(*(v.ask({"cmd": "report"}) for v in viewers))
+            async with lead.reading():
+                reports = await asyncio.gather(*(v.ask({"cmd": "report"}) for v in viewers))
             for n, report in enumerate(reports):
                 if report["errors"]:
                     run.viewer_errors[str(n)] = report["errors"]["0"]
                 run.frames += report["frames"]
         finally:
-            for v in viewers:
-                v.stop()
-        await asyncio.sleep(2)  # the viewers' consoles stop once their tabs close
+            async with lead.reading():
+                await asyncio.gather(*(asyncio.to_thread(v.stop) for v in viewers))
+        async with lead.reading():
+            await asyncio.sleep(2)  # the viewers' consoles stop once their tabs close
 
         # Floor, second half.
         await to_queue_filter()

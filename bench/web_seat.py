@@ -12,10 +12,11 @@ every process of the machine, so a key sent by one process can time a screen dra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pyte
@@ -129,6 +130,19 @@ class WebSeat:
                     self._feed(got[1])
         except SeatClosed:
             return
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """Keeps drawing the seat's frames while the caller waits on something else, as a browser tab
+        does: the server pings every websocket (every 15 s of silence) and closes one whose pong does
+        not come back, and aiohttp answers a ping only while the seat is reading."""
+        task = asyncio.create_task(self.pump())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     # -- writing ------------------------------------------------------------------------------------
 
