@@ -180,6 +180,17 @@ def _current_item(db: Path) -> tuple[int, int]:
     return current, items
 
 
+async def _lead_moved(db: Path, before: int, timeout: float) -> int:
+    """The running standup's current item (0-based) once the lead's seat has saved a move from `before`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current, _ = await asyncio.to_thread(_current_item, db)
+        if current != before:
+            return current
+        await asyncio.sleep(0.02)
+    raise RuntimeError(f"the lead's space did not move the standup from item {before + 1} within {timeout:.0f} s")
+
+
 async def _session(origin: str, db: Path, server_pid: int) -> Run:
     run = Run()
     words = filter_words(db)
@@ -233,8 +244,11 @@ async def _session(origin: str, db: Path, server_pid: int) -> Run:
                 await _settle(lead, 0.3)
                 current, _ = _current_item(db)
                 since = await lead.send(" ")
-                command = {"cmd": "follow", "item": current + 2, "since": since, "timeout": 15}
                 async with lead.reading():
+                    # Space walks the items the meeting talks about (it passes a section's "+N more" line),
+                    # so the item the viewers must show is the one the lead's seat saved, not current + 1.
+                    moved_to = await _lead_moved(db, current, timeout=15)
+                    command = {"cmd": "follow", "item": moved_to + 1, "since": since, "timeout": 15}
                     answers = await asyncio.gather(*(v.ask(command) for v in viewers))
                 run.follow += [s for a in answers for s in a["follow"]]
                 await _settle(lead, 0.3)
