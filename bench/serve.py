@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import sqlite3
 import statistics
@@ -180,15 +181,13 @@ def _current_item(db: Path) -> tuple[int, int]:
     return current, items
 
 
-async def _lead_moved(db: Path, before: int, timeout: float) -> int:
-    """The running standup's current item (0-based) once the lead's seat has saved a move from `before`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        current, _ = await asyncio.to_thread(_current_item, db)
-        if current != before:
-            return current
-        await asyncio.sleep(0.02)
-    raise RuntimeError(f"the lead's space did not move the standup from item {before + 1} within {timeout:.0f} s")
+LEAD_ITEM = re.compile(r"item (\d+) of \d+")
+
+
+def _lead_item(seat: WebSeat) -> int | None:
+    """The item number the lead's standup screen shows ("item K of M", counted as the agenda counts)."""
+    match = LEAD_ITEM.search(seat.text())
+    return int(match.group(1)) if match else None
 
 
 async def _session(origin: str, db: Path, server_pid: int) -> Run:
@@ -242,13 +241,19 @@ async def _session(origin: str, db: Path, server_pid: int) -> Run:
                 # The lead moves the meeting on; every viewer's screen must show the new item.
                 await lead.press("5", shows("Standup"), timeout=60, what="the lead's standup")
                 await _settle(lead, 0.3)
-                current, _ = _current_item(db)
+                before = _lead_item(lead)
                 since = await lead.send(" ")
+                # Space walks the items the meeting talks about (it passes a section's "+N more" line, and
+                # the screen counts as the agenda does), so the item the viewers must show is the one the
+                # lead's own screen moved to, not the next row of the agenda.
+                await lead.wait_for(
+                    lambda s, before=before: _lead_item(s) not in (None, before),
+                    since,
+                    timeout=15,
+                    what="the lead's next item",
+                )
+                command = {"cmd": "follow", "item": _lead_item(lead), "since": since, "timeout": 15}
                 async with lead.reading():
-                    # Space walks the items the meeting talks about (it passes a section's "+N more" line),
-                    # so the item the viewers must show is the one the lead's seat saved, not current + 1.
-                    moved_to = await _lead_moved(db, current, timeout=15)
-                    command = {"cmd": "follow", "item": moved_to + 1, "since": since, "timeout": 15}
                     answers = await asyncio.gather(*(v.ask(command) for v in viewers))
                 run.follow += [s for a in answers for s in a["follow"]]
                 await _settle(lead, 0.3)

@@ -140,9 +140,13 @@ class WebSeat:
         try:
             yield
         finally:
-            task.cancel()
+            # Python 3.11's wait_for swallows a cancel that arrives as the frame it waits for comes in
+            # (the pump then waits for the next frame, up to an hour on a quiet screen): cancel until done.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait([task], timeout=0.1)
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                task.result()
 
     # -- writing ------------------------------------------------------------------------------------
 
