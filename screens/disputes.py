@@ -567,11 +567,18 @@ class DisputesScreen(ModeScreen):
             grid.add_row("Interests" if i == 0 else "", line)
         for line in getattr(proposal, "together_lines", ()):
             grid.add_row("Together", line)
+        # A step that waits on someone outside the room: what happens if they do not answer, on its own line
+        # (the stored commitment's text ends with it; a package's steps are not in the stored order).
+        unanswered_lines = [u for p in getattr(proposal, "commitments", ()) if (u := getattr(p, "if_no_answer", ""))]
         for i, c in enumerate(commitments):
+            unanswered = next((u for u in unanswered_lines if c.text.endswith(f". {u}")), "")
+            text = c.text.removesuffix(f". {unanswered}") if unanswered else c.text
             grid.add_row(
                 "Commits" if i == 0 else "",
-                Text.assemble((self._person_name(c.owner_id), "bold"), f": {c.text} ", (f"by {c.due:%a %d %b}", "dim")),
+                Text.assemble((self._person_name(c.owner_id), "bold"), f": {text} ", (f"by {c.due:%a %d %b}", "dim")),
             )
+            if unanswered:
+                grid.add_row("", Text(unanswered, style="italic"))
         if self.analysis is not None and proposal.id in self.analysis.owner_problems:
             grid.add_row("Commits", Text(self.analysis.owner_problems[proposal.id], style="italic"))
         if proposal.matched:

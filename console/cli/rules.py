@@ -187,6 +187,8 @@ def _explain_dispute(mediator: Mediator, dispute: Dispute) -> None:
                 click.echo(
                     f"   {KIND_LABELS[planned.kind]} ({planned.owner}, {when} {planned.due:%a %d %b}): {planned.text}"
                 )
+                if planned.if_no_answer:
+                    click.echo(f"     {planned.if_no_answer}")
             click.echo(f"   Review on {proposal.review_date:%a %d %b %Y}")
             click.echo(f"   Its record: {proposal.record.sentence()} (rank {proposal.record_adjustment:+.2f})")
             for note in proposal.adjustments:
@@ -239,6 +241,7 @@ def _explain_dispute_json(mediator: Mediator, dispute: Dispute) -> None:
                         "check_in": c.check_in,
                         "kind": c.kind,
                         "window_in": c.window_in or None,
+                        "if_no_answer": c.if_no_answer,
                     }
                     for c in proposal.commitments
                 ],

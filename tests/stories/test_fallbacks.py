@@ -2,7 +2,12 @@
 with no agreement and what that costs from the data: the expected fee at these terms against the
 alternative terms, each side's share, the expected time to fill, the candidates at risk, each figure with
 its sample, and a plain sentence instead of a figure where the data is missing. Shown the same in
-`rules explain` (text and json), in every notes format and on the disputes screen."""
+`rules explain` (text and json), in every notes format and on the disputes screen.
+
+Feasibility: for each story whose [expect] has if_no_answer, the top proposal's steps that wait on someone
+outside the room who may not answer (a hiring manager with no access recorded, a client silent on
+submitted candidates) say what happens if that person has not answered by the step's due date; the other
+steps say nothing of the kind."""
 
 from __future__ import annotations
 
@@ -49,7 +54,10 @@ def test_each_sides_fallback_is_costed_from_the_data(path, tmp_path):
                 continue
             values = [c.value for c in costed.costs if c.kind == kind]
             figures = wanted[kind] if isinstance(wanted[kind], list) else [wanted[kind]]
-            assert values == pytest.approx(figures), (kind, [c.text for c in costed.costs])
+            assert len(values) == len(figures), (kind, [c.text for c in costed.costs])
+            for value, figure in zip(values, figures, strict=True):
+                # "missing": that line is not costed (the data is not there), so it has no figure.
+                assert value is None if figure == "missing" else value == pytest.approx(figure, abs=0.01), (kind, value)
         for side in ("sales", "recruiting"):
             if f"{side}_share" in wanted:
                 assert costed.side(side).fee_share == pytest.approx(wanted[f"{side}_share"])
@@ -174,3 +182,109 @@ def test_rules_explain_json_carries_the_fallback_from_the_command_line(tmp_path)
     fee = next(c for c in shown["costs"] if c["kind"] == "expected_fee")
     assert fee["n"] == 5 and fee["source"] == "the team's closed requisitions on these terms"
     assert [c["kind"] for c in shown["costs"]] == [c.kind for c in costed.costs]
+
+
+WITH_IF_NO_ANSWER = sorted(
+    p for p in HERE.glob("*.toml") if "if_no_answer" in tomllib.loads(p.read_text(encoding="utf-8")).get("expect", {})
+)
+
+
+def test_at_least_five_stories_assert_the_if_no_answer_steps():
+    assert len(WITH_IF_NO_ANSWER) >= 5
+    assert (
+        sum(1 for p in WITH_IF_NO_ANSWER if tomllib.loads(p.read_text(encoding="utf-8"))["expect"]["if_no_answer"]) >= 4
+    )
+
+
+@pytest.mark.parametrize("path", WITH_IF_NO_ANSWER, ids=[p.stem for p in WITH_IF_NO_ANSWER])
+def test_a_step_that_waits_on_someone_outside_the_room_says_what_happens_if_they_do_not_answer(path, tmp_path, capsys):
+    import datetime as dt
+
+    from mediation_console.console.cli.rules import _explain_dispute, _explain_dispute_json
+
+    expect, dispute, top, mediator, _costed_fb, store = _costed(path, tmp_path)
+    try:
+        assert top is not None and top.id == expect["top"]
+        wanted = {w["step"]: w for w in expect["if_no_answer"]}
+        for planned in top.commitments:
+            if planned.text in wanted:
+                w = wanted.pop(planned.text)
+                assert planned.due == dt.date.fromisoformat(w["due"])
+                assert planned.if_no_answer.startswith(w["line"]), planned.if_no_answer
+            else:
+                assert planned.if_no_answer == "", (planned.text, planned.if_no_answer)
+        assert not wanted, f"steps not in the top proposal: {list(wanted)}"
+        # Accepted, each stored commitment keeps its if-no-answer line after the step.
+        stored = mediator.commitments_for(top, dispute)
+        for planned, commitment in zip(top.commitments, stored, strict=True):
+            expected = f"{planned.text}. {planned.if_no_answer}" if planned.if_no_answer else planned.text
+            assert commitment.text == expected
+        capsys.readouterr()
+        _explain_dispute(mediator, dispute)
+        text = capsys.readouterr().out
+        for planned in top.commitments:
+            if planned.if_no_answer:
+                assert f"): {planned.text}\n     {planned.if_no_answer}\n" in text
+        _explain_dispute_json(mediator, dispute)
+        shown = json.loads(capsys.readouterr().out)["proposals"][0]["commitments"]
+        assert [c["if_no_answer"] for c in shown] == [p.if_no_answer for p in top.commitments]
+    finally:
+        store.close()
+
+
+def test_a_step_cannot_depend_on_someone_the_pack_does_not_know():
+    from mediation_console.console.core.rules.pack import PackError, load_pack_text
+
+    pack = """
+[[proposals]]
+id = "mine.one"
+category = "client_unresponsive"
+title = "{sales_first} calls {client_name}"
+mode = "collaborating"
+sales_gives = ["a call"]
+sales_gets = ["an answer"]
+recruiting_gives = ["the candidates' status"]
+recruiting_gets = ["feedback"]
+criterion = "Feedback norm"
+criterion_value = "48 h"
+commitments = [{ owner = "sales", text = "Call {client_name}", due_in = 1, depends_on = "hiring_manger" }]
+"""
+    with pytest.raises(PackError) as caught:
+        load_pack_text(pack)
+    problem = str(caught.value)
+    assert "depends_on 'hiring_manger' names nobody in [outside]" in problem
+    assert "did you mean 'hiring_manager'?" in problem
+
+
+def test_a_lead_can_say_who_else_may_not_answer_in_their_own_pack():
+    """[outside] is data: a lead's pack adds the candidate as someone a step can wait on, and its line."""
+    from mediation_console.console.core.rules.fallback import OUTSIDE_IN_DOUBT, if_no_answer, outside_in_doubt
+    from mediation_console.console.core.rules.pack import load_pack_text
+
+    pack = load_pack_text(
+        """
+[outside.candidate]
+who = "the candidate"
+when = "declines >= 1"
+why = "{declines:num} candidate declined already"
+if_no_answer = "{recruiter_first} moves to the next candidate on {requisition_ref}"
+"""
+    )
+    facts = {
+        "declines": 1.0,
+        "recruiter_first": "Ben",
+        "requisition_ref": "REQ-0042",
+        "hiring_manager_access": True,
+        "candidates_waiting": 0.0,
+        "client_silent_bdays": None,
+    }
+    facts[OUTSIDE_IN_DOUBT] = outside_in_doubt(pack, facts)
+    assert set(facts[OUTSIDE_IN_DOUBT]) == {"candidate"}
+    import datetime as dt
+
+    line = if_no_answer(("hiring_manager", "candidate"), None, facts, dt.date(2026, 12, 4))
+    assert line == (
+        "If the candidate has not answered by Fri 04 Dec (1 candidate declined already): "
+        "Ben moves to the next candidate on REQ-0042"
+    )
+    assert if_no_answer(("hiring_manager",), None, facts, dt.date(2026, 12, 4)) == ""

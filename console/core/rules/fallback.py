@@ -12,15 +12,19 @@ and its source, and a plain sentence instead of a number where the data is missi
 - expected time to fill: the estimate with its sample and source (similar fills, grade, team, SHRM), set
   against the days already open and the date promised to the client;
 - candidates at risk: submitted candidates the client has not answered (submittal and feedback events).
+
+Feasibility: a step that waits on someone outside the room (the pack's [outside] entries: a hiring manager
+who cannot be reached, a client silent for days) says what happens if they have not answered by its due date.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mediation_console.console.core.rules.conditions import format_value
+from mediation_console.console.core.rules.conditions import Template, format_value
 from mediation_console.console.core.rules.pack import Pack, say
 
 
@@ -351,3 +355,40 @@ def _candidates_at_risk(facts: Mapping[str, Any]) -> FallbackCost:
         else f"{label}: none waiting for an answer (of {submittals} submitted)"
     )
     return FallbackCost("candidates_at_risk", label, 0.0, submittals, source, text)
+
+
+# -- feasibility: a step that waits on someone outside the room ------------------------------------
+
+# The facts' key for the people outside the room who may not answer in this dispute (service.Mediator):
+# {outside id: (who, why, what happens then)}, as the pack's [outside] entries say while their `when` holds.
+OUTSIDE_IN_DOUBT = "_outside_in_doubt"
+
+
+def outside_in_doubt(pack: Pack, facts: Mapping[str, Any]) -> dict[str, tuple[str, str, str]]:
+    """The pack's people outside the room whose `when` holds for these facts (a hiring manager who cannot
+    be reached, a client silent for days), each as (who, why, what happens if they do not answer)."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for name, outside in pack.outside.items():
+        held, _shown = outside.when.check(facts)
+        if held:
+            found[name] = (outside.who.render(facts), outside.why.render(facts), say(outside.if_no_answer, facts))
+    return found
+
+
+def if_no_answer(
+    depends_on: Sequence[str],
+    own: Template | None,
+    facts: Mapping[str, Any],
+    due: dt.date,
+) -> str:
+    """The line a step that waits on someone outside the room carries while they may not answer:
+    "If Lumen's hiring manager has not answered by Fri 04 Dec (...): ..."; "" when it waits on nobody in doubt.
+    `own` is the step's own if_no_answer text (else the [outside] entry's)."""
+    in_doubt = facts.get(OUTSIDE_IN_DOUBT) or {}
+    for name in depends_on:
+        if name in in_doubt:
+            who, why, then = in_doubt[name]
+            if own is not None:
+                then = say(own, facts)
+            return f"If {who} has not answered by {due:%a %d %b} ({why}): {then}"
+    return ""

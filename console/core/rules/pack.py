@@ -9,6 +9,7 @@ a PackError whose one-line message names the file, the rule id and what is wrong
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -130,6 +131,15 @@ class CommitmentSpec(_Spec):
     # business days from acceptance (window_in, default the proposal's review_in), reviewed at its end.
     standing: bool = False
     window_in: int | None = Field(default=None, ge=1, le=120)
+    # Someone outside the room the step waits on ([outside] names: "client", "hiring_manager"), and what
+    # happens if they do not answer by the due date (default: the [outside] entry's if_no_answer).
+    depends_on: list[str] = Field(default_factory=list)
+    if_no_answer: str = ""
+
+    @field_validator("depends_on", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
 
 class StandingSpec(_Spec):
@@ -138,6 +148,16 @@ class StandingSpec(_Spec):
     owner: str = Field(min_length=1)
     text: str = Field(min_length=1)
     window_in: int | None = Field(default=None, ge=1, le=120)
+
+
+class OutsideSpec(_Spec):
+    """Someone outside the room a step can wait on: who (in words), when they may not answer (a
+    condition over the facts), why (in words), and what happens if they have not answered by the due date."""
+
+    who: str = Field(min_length=1)
+    when: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+    if_no_answer: str = Field(min_length=1)
 
 
 class ProposalSpec(_Spec):
@@ -249,6 +269,21 @@ class CommitmentRule:
     due_in: int
     standing: bool = False
     window_in: int | None = None
+    depends_on: tuple[str, ...] = ()
+    if_no_answer: Template | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outside:
+    """Someone outside the room (the pack's [outside.NAME]): a step that depends on them, while `when`
+    holds, says what happens if they have not answered by its due date."""
+
+    id: str
+    who: Template
+    when: Condition
+    why: Template
+    if_no_answer: Template
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +352,7 @@ class Pack:
     gates: tuple[Gate, ...]
     proposals: tuple[ProposalRule, ...]
     categories: dict[str, Category] = field(default_factory=dict)
+    outside: dict[str, Outside] = field(default_factory=dict)
 
     def proposals_for(self, category: str) -> list[ProposalRule]:
         return [p for p in self.proposals if p.category == category]
@@ -328,7 +364,7 @@ class Pack:
 # -- loading --------------------------------------------------------------------------------------
 
 _LISTS = {"criteria": "criterion", "gates": "gate", "proposals": "proposal"}
-_TOP_LEVEL = {"pack", "constants", "grades", "categories", *_LISTS}
+_TOP_LEVEL = {"pack", "constants", "grades", "categories", "outside", *_LISTS}
 
 
 def shipped_pack_path() -> Path:
@@ -381,6 +417,7 @@ class _Raw:
     grades: dict[str, Any] = field(default_factory=dict)
     grades_source: str = ""
     categories: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    outside: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     weights_touched_by: str = ""
@@ -422,6 +459,14 @@ def _merge_file(raw: _Raw, data: dict[str, Any], source: str) -> None:
             raise PackError(source, "must be a table", "category", name)
         previous = raw.categories.get(name, ({}, source))[0]
         raw.categories[name] = ({**previous, **body}, source)
+    outside = data.get("outside", {})
+    if not isinstance(outside, dict):
+        raise PackError(source, "[outside] must be a table of people outside the room ([outside.client])")
+    for name, body in outside.items():
+        if not isinstance(body, dict):
+            raise PackError(source, "must be a table", "outside", name)
+        previous = raw.outside.get(name, ({}, source))[0]
+        raw.outside[name] = ({**previous, **body}, source)
     for section, kind in _LISTS.items():
         items = data.get(section, [])
         if not isinstance(items, list):
@@ -559,9 +604,28 @@ def _build(raw: _Raw) -> Pack:
             )
         )
 
+    outsiders: dict[str, Outside] = {}
+    for name, (body, source) in raw.outside.items():
+        try:
+            spec_outside = OutsideSpec.model_validate(body)
+        except ValidationError as exc:
+            raise PackError(source, _pydantic_problem(exc), "outside", name) from None
+
+        def text(value: str, what: str, name: str = name, source: str = source) -> Template:
+            return _compile_template(value, all_specs, source, "outside", name, what, constants)
+
+        outsiders[name] = Outside(
+            name,
+            text(spec_outside.who, "who"),
+            _compile_condition(spec_outside.when, all_types, source, "outside", name, "when", constants),
+            text(spec_outside.why, "why"),
+            text(spec_outside.if_no_answer, "if_no_answer"),
+            source,
+        )
+
     proposals: list[ProposalRule] = []
     for rule_id, (body, source) in raw.entries["proposals"].items():
-        proposal = _build_proposal(rule_id, body, source, all_types, all_specs, constants)
+        proposal = _build_proposal(rule_id, body, source, all_types, all_specs, constants, outsiders)
         if proposal is not None:
             proposals.append(proposal)
 
@@ -622,6 +686,7 @@ def _build(raw: _Raw) -> Pack:
         gates=tuple(gates),
         proposals=tuple(proposals),
         categories=categories,
+        outside=outsiders,
     )
 
 
@@ -632,6 +697,7 @@ def _build_proposal(
     types: Mapping[str, Any],
     specs: Mapping[str, FactSpec],
     constants: Mapping[str, Any],
+    outsiders: Mapping[str, Outside] | None = None,
 ) -> ProposalRule | None:
     kind = "proposal"
     try:
@@ -671,6 +737,20 @@ def _build_proposal(
     def texts(items: Sequence[str], what: str) -> tuple[Template, ...]:
         return tuple(_compile_template(t, specs, source, kind, rule_id, what, constants) for t in items)
 
+    outsiders = outsiders or {}
+    for i, c in enumerate(spec.commitments, start=1):
+        for name in c.depends_on:
+            if name not in outsiders:
+                close = difflib.get_close_matches(name, list(outsiders), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                known = ", ".join(sorted(outsiders)) or "none"
+                raise PackError(
+                    source,
+                    f"commitment {i}: depends_on '{name}' names nobody in [outside]{hint} (known: {known})",
+                    kind,
+                    rule_id,
+                )
+
     return ProposalRule(
         id=rule_id,
         category=spec.category,
@@ -707,8 +787,14 @@ def _build_proposal(
                 c.owner,
                 _compile_template(c.text, specs, source, kind, rule_id, f"commitment {i}", constants),
                 c.due_in,
-                c.standing,
-                c.window_in,
+                standing=c.standing,
+                window_in=c.window_in,
+                depends_on=tuple(c.depends_on),
+                if_no_answer=_compile_template(
+                    c.if_no_answer, specs, source, kind, rule_id, f"commitment {i} if_no_answer", constants
+                )
+                if c.if_no_answer
+                else None,
             )
             for i, c in enumerate(spec.commitments, start=1)
         ),

@@ -13,6 +13,7 @@ from typing import Any
 from mediation_console.console.core.calendar import BusinessCalendar
 from mediation_console.console.core.follow_through import WINDOW_DAYS
 from mediation_console.console.core.rules.diagnosis import Diagnosis
+from mediation_console.console.core.rules.fallback import if_no_answer
 from mediation_console.console.core.rules.interests import InterestMet, plain_text, restate_all, text_of
 from mediation_console.console.core.rules.pack import SIDES, Category, CommitmentRule, Pack, ProposalRule, say
 from mediation_console.console.core.rules.record import NO_RECORD, RuleRecord, learned_adjustment
@@ -52,7 +53,8 @@ class PlannedCommitment:
     after acceptance; due: that date counted from today; check_in: a check-in with the lead before the
     step it checks (every package has one before its first step; a side whose follow-through is low gets
     one before its own first step too); standing: a rule for next time, kept or not over window_in
-    business days and reviewed on `due`, not a one-off step.
+    business days and reviewed on `due`, not a one-off step; if_no_answer: what happens if someone
+    outside the room the step waits on has not answered by its due date.
     """
 
     owner: str
@@ -62,6 +64,8 @@ class PlannedCommitment:
     check_in: bool = False
     standing: bool = False
     window_in: int = 0
+    # The step waits on someone outside the room who may not answer: what happens then (fallback.if_no_answer).
+    if_no_answer: str = ""
 
     @property
     def kind(self) -> str:
@@ -293,7 +297,13 @@ def _package(
         else:
             due_in = _sooner(rule_commitment.due_in) if owner in low_sides else rule_commitment.due_in
             text = say(rule_commitment.text, facts)
-            commitments.append(PlannedCommitment(owner, text, due_in, _due(calendar, today, due_in)))
+            due = _due(calendar, today, due_in)
+            unanswered = (
+                if_no_answer(rule_commitment.depends_on, rule_commitment.if_no_answer, facts, due)
+                if rule_commitment.depends_on
+                else ""
+            )
+            commitments.append(PlannedCommitment(owner, text, due_in, due, if_no_answer=unanswered))
         pct = track.pct(owner)
         reliability.append((pct if pct is not None else neutral) / 100)
     if not any(c.standing for c in commitments) and category is not None and category.standing is not None:

@@ -31,7 +31,12 @@ from mediation_console.console.core.rules.facts import (
     summarise_pipeline,
     wording_facts,
 )
-from mediation_console.console.core.rules.fallback import CostedFallback, costed_fallback
+from mediation_console.console.core.rules.fallback import (
+    OUTSIDE_IN_DOUBT,
+    CostedFallback,
+    costed_fallback,
+    outside_in_doubt,
+)
 from mediation_console.console.core.rules.interests import INTERESTS
 from mediation_console.console.core.rules.pack import SIDES, Pack, PackError, load_pack, shipped_pack_path
 from mediation_console.console.core.rules.proposals import (
@@ -501,6 +506,7 @@ class Mediator:
         facts.update(self._credit_facts(req))
         facts.update(wording_facts(facts))
         facts[INTERESTS] = {"sales": dispute.sales_interest, "recruiting": dispute.recruiting_interest}
+        facts[OUTSIDE_IN_DOUBT] = outside_in_doubt(self.pack, facts)
         return facts, track
 
     def _team_fill_facts(self) -> dict[str, Any]:
@@ -663,10 +669,12 @@ class Mediator:
                 if person is None:
                     raise NoOwner(f"The proposal {proposal.id} names {planned.owner}, who is not in the team")
                 owner_id = person.id
+            # A step that waits on someone outside the room keeps what happens if they do not answer.
+            text = f"{planned.text}. {planned.if_no_answer}" if planned.if_no_answer else planned.text
             result.append(
                 Commitment(
                     owner_id=owner_id,
-                    text=planned.text[:1000],
+                    text=text[:1000],
                     due=planned.due,
                     source=CommitmentSource.DISPUTE,
                     dispute_id=dispute.id,
