@@ -1259,7 +1259,8 @@ class _Builder:
         self.at(opened)
         try:
             dispute = Dispute(
-                requisition_id=req.id if req else None,
+                # A dispute between the teams is about none of the story's requisitions: they are the teams'.
+                requisition_id=req.id if req and not between_teams else None,
                 raised_by_id=raised.id,
                 counterpart_id=counterpart.id,
                 category=category,

@@ -6,7 +6,13 @@ import datetime as dt
 import json
 from typing import Any
 
-from mediation_console.db.models import CLOSED_STATUSES, OPEN_STATUSES, CommitmentStatus, RequisitionStatus
+from mediation_console.db.models import (
+    CLIENT_EVENT_KINDS,
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    CommitmentStatus,
+    RequisitionStatus,
+)
 from mediation_console.db.store.connection import StoreConnection, _to_sql
 
 
@@ -99,6 +105,28 @@ class RulesInputReads(StoreConnection):
             (engagement, None if standard is None else bool(standard), int(filled), int(total))
             for engagement, standard, filled, total in rows
         ]
+
+    def open_requisition_profiles(self) -> list[tuple[Any, ...]]:
+        """One row per open requisition, what a dispute between the teams is judged on: (grade, opened_at,
+        intake_at, hiring_manager_access, salary_max, market_salary, first submittal at, last submittal at,
+        last client act at (feedback, interview, offer, placement, spec change), candidate declines, of them
+        on pay). Times as stored (ISO text); the events are read from the (requisition_id, kind, at) index."""
+        statuses = sorted(str(s) for s in OPEN_STATUSES)
+        client = sorted(str(k) for k in CLIENT_EVENT_KINDS)
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: one per open requisition
+        return cursor.execute(
+            "SELECT r.grade, r.opened_at, r.intake_at, r.hiring_manager_access, r.salary_max, r.market_salary, "
+            "(SELECT MIN(e.at) FROM pipeline_events e WHERE e.requisition_id = r.id AND e.kind = 'submittal'), "
+            "(SELECT MAX(e.at) FROM pipeline_events e WHERE e.requisition_id = r.id AND e.kind = 'submittal'), "
+            "(SELECT MAX(e.at) FROM pipeline_events e WHERE e.requisition_id = r.id "
+            f" AND e.kind IN ({','.join('?' for _ in client)})), "
+            "(SELECT COUNT(*) FROM pipeline_events e WHERE e.requisition_id = r.id AND e.kind = 'decline'), "
+            "(SELECT COUNT(*) FROM pipeline_events e WHERE e.requisition_id = r.id AND e.kind = 'decline' "
+            " AND e.decline_reason = 'pay') "
+            f"FROM requisitions r WHERE r.status IN ({','.join('?' for _ in statuses)})",
+            (*client, *statuses),
+        ).fetchall()
 
     def count_disputes_between(
         self, person_a: int, person_b: int, since: dt.datetime, exclude_id: int | None = None

@@ -191,3 +191,28 @@ async def test_the_disputes_screen_shows_a_dispute_between_the_teams_with_the_te
             assert "median time to fill 42 days (6 fills, 30–55 days)" in top.criterion_value
     finally:
         store.close()
+
+
+async def test_the_disputes_screen_shows_the_teams_open_requisitions_for_a_team_wide_dispute_about_pay(tmp_path):
+    """A dispute between the teams about salaries nobody takes: the Facts list the teams' open requisitions
+    (how many pay past the gate below market, out of how many, the median gap, the declines on pay), the
+    diagnosis cites them with their source, and the top option works through those requisitions."""
+    store, loaded = story_store(tmp_path, "teams_salaries_nobody_takes.toml")
+    try:
+        app = MediationApp(store, now=lambda: loaded.now)
+        async with app.run_test(size=(130, 60)) as pilot:
+            await pilot.pause()
+            await pilot.press("2")
+            await settle(app, pilot)
+            screen = app.screen
+            facts = dict(screen.analysis.facts)
+            assert facts["Open requisitions with a salary max and a market median"] == "5"
+            assert facts["Of those, paying more than the pay gate below market"] == "4"
+            assert facts["Median salary max vs market median"] == "20% below"
+            assert facts["Of those, on pay"] == "2"
+            summary = rendered(screen.query_one("#dispute-summary", Static).content)
+            assert "4 of the teams' 5 open requisitions with a market median pay more than 15% below it" in summary
+            assert "the requisitions' salary max and market salary" in summary
+            assert screen.analysis.proposals[0].id == "teams.pay-market-sweep"
+    finally:
+        store.close()

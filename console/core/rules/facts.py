@@ -182,6 +182,33 @@ DISPUTE_FACTS = _specs(
     ]
 )
 
+# A dispute between the two teams is about no single requisition: it is judged on the teams' own open
+# requisitions (team_facts.py), each count with the sample it is out of. Unknown (None) for other disputes.
+TEAM_REQUISITION_FACTS = _specs(
+    [
+        ("team_open_reqs", FLOAT, "The teams' open requisitions", "num"),
+        ("team_no_intake", FLOAT, "Open requisitions with no intake call", "num"),
+        ("team_no_intake_5d", FLOAT, "Open 5 days or more with no intake call", "num"),
+        ("team_no_intake_pct", FLOAT, "Share of open requisitions with no intake call", "pct"),
+        ("team_intakes", FLOAT, "Open requisitions whose intake was held", "num"),
+        ("team_intake_without_manager", FLOAT, "Intakes held without the hiring manager", "num"),
+        ("team_pay_n", FLOAT, "Open requisitions with a salary max and a market median", "num"),
+        ("team_below_market", FLOAT, "Of those, paying more than the pay gate below market", "num"),
+        ("team_below_market_pct", FLOAT, "Share paying more than the pay gate below market", "pct"),
+        ("team_salary_gap_median_pct", FLOAT, "Median salary max vs market median", "gap"),
+        ("team_declines", FLOAT, "Candidate declines on open requisitions", "num"),
+        ("team_pay_declines", FLOAT, "Of those, on pay", "num"),
+        ("team_sla_n", FLOAT, "Open requisitions with an intake and a grade", "num"),
+        ("team_past_sla", FLOAT, "Of those, first submittal past the grade's SLA", "num"),
+        ("team_past_sla_pct", FLOAT, "Share past the first-submittal SLA", "pct"),
+        ("team_first_submittal_n", FLOAT, "Open requisitions with a first submittal", "num"),
+        ("team_first_submittal_median_bdays", FLOAT, "Median business days from intake to first submittal", "bdays"),
+        ("team_submitted", FLOAT, "Open requisitions with submittals", "num"),
+        ("team_waiting_on_client", FLOAT, "Of those, the latest submittal unanswered by the client", "num"),
+        ("team_waiting_on_client_pct", FLOAT, "Share waiting for the client", "pct"),
+    ]
+)
+
 # Names for a proposal's wording (issue 14): always text, never unknown, so a sentence reads
 # "Tom takes the market data to Lumen" and, with nobody named, "sales takes the market data to the client".
 WORDING_FACTS = _specs(
@@ -194,7 +221,13 @@ WORDING_FACTS = _specs(
     ]
 )
 
-PROPOSAL_FACTS: dict[str, FactSpec] = {**SCORECARD_FACTS, **HISTORY_FACTS, **DISPUTE_FACTS, **WORDING_FACTS}
+PROPOSAL_FACTS: dict[str, FactSpec] = {
+    **SCORECARD_FACTS,
+    **HISTORY_FACTS,
+    **DISPUTE_FACTS,
+    **TEAM_REQUISITION_FACTS,
+    **WORDING_FACTS,
+}
 ALL_FACTS = PROPOSAL_FACTS
 
 

@@ -197,6 +197,8 @@ class CategorySpec(_Spec):
     sales_fallback: str = ""
     recruiting_fallback: str = ""
     facts: list[str] = Field(default_factory=list)
+    # The facts shown for a dispute of the category between the two teams (the teams' open requisitions).
+    team_facts: list[str] = Field(default_factory=list)
     # The diagnosis: phrases in the summary or either interest that point to the category (matched on
     # normalised words), and fact patterns that support it, each with its weight and its evidence line.
     phrases: list[str] = Field(default_factory=list)
@@ -337,6 +339,7 @@ class Category:
     # The fallback texts compiled (placeholders checked when the pack loads), filled from a dispute's facts.
     sales_fallback_text: Template | None = None
     recruiting_fallback_text: Template | None = None
+    team_facts: tuple[str, ...] = ()  # shown for a dispute between the teams, before the teams' records
 
 
 @dataclass
@@ -636,9 +639,10 @@ def _build(raw: _Raw) -> Pack:
             category = CategorySpec.model_validate(body)
         except ValidationError as exc:
             raise PackError(source, _pydantic_problem(exc), "category", name) from None
-        for fact in category.facts:
-            if fact not in all_specs:
-                raise PackError(source, f"facts: unknown fact '{fact}'", "category", name)
+        for key, listed in (("facts", category.facts), ("team_facts", category.team_facts)):
+            for fact in listed:
+                if fact not in all_specs:
+                    raise PackError(source, f"{key}: unknown fact '{fact}'", "category", name)
         evidence = tuple(
             Signal(
                 _compile_condition(e.when, all_types, source, "category", name, f"evidence {i} when", constants),
@@ -674,6 +678,7 @@ def _build(raw: _Raw) -> Pack:
             standing,
             fallbacks["sales"],
             fallbacks["recruiting"],
+            team_facts=tuple(category.team_facts),
         )
 
     return Pack(

@@ -48,6 +48,7 @@ from mediation_console.console.core.rules.proposals import (
 )
 from mediation_console.console.core.rules.record import RuleRecord
 from mediation_console.console.core.rules.scorecard import Scorecard, Scorer
+from mediation_console.console.core.rules.team_facts import no_team_facts, team_requisition_facts
 from mediation_console.console.core.track_record import DISPUTE_WINDOW_DAYS
 from mediation_console.db.models import (
     Commitment,
@@ -133,6 +134,8 @@ class _History:
         self.tallies: dict[int, dict[str, int]] | None = None
         self.team_tallies: dict[str, dict[str, int]] | None = None
         self.team_fills: dict[str, Any] | None = None
+        # The teams' open requisitions counted (team_facts.py), by the pack's pay gate.
+        self.team_requisitions: dict[float, dict[str, Any]] = {}
 
 
 # What each part of the history is worked out from: a write to one of its tables, by anyone, changes its
@@ -497,6 +500,7 @@ class Mediator:
             facts[f"{side}_team_follow_through_pct"] = rate_of(tally)
             facts[f"{side}_team_decided"] = float(tally.get("kept", 0) + tally.get("missed", 0))
         facts.update(self._team_fill_facts())
+        facts.update(self._team_requisition_facts() if teams_only else no_team_facts())
         by_side = self._party_names_by_side(dispute, parties)
         everyone = [p.name for p in parties.values() if p is not None]
         facts["between_teams"] = teams_only
@@ -528,6 +532,20 @@ class Mediator:
                 else {"team_time_to_fill_days": None, "team_fills": 0.0, "team_fill_low": None, "team_fill_high": None}
             )
         return history.team_fills
+
+    def _team_requisition_facts(self) -> dict[str, Any]:
+        """The teams' open requisitions, counted (team_facts.py): what a dispute between the teams is judged on.
+        Kept with the fill history, so read again after a change to the requisitions (a pipeline event
+        touches its requisition too) or on another day: one query over the open requisitions and their
+        events' index."""
+        history = self._history("fills")
+        gate = self.pack.constant("pay_gate_pct")
+        found = history.team_requisitions.get(gate)
+        if found is None:
+            found = history.team_requisitions[gate] = team_requisition_facts(
+                self.store.open_requisition_profiles(), self.now, self.calendar, gate
+            )
+        return found
 
     def _credit_facts(self, req: Requisition | None) -> dict[str, Any]:
         """The placement credit on record for the dispute's requisition: who originated, who filled, the split."""
@@ -577,7 +595,14 @@ class Mediator:
             names.append("credit_split")
         names.extend(TRACK_FACT_LINES)
         if dispute.between_teams:
-            # No single requisition: what the teams are judged on is their own numbers.
+            # No single requisition: what the teams are judged on is their own numbers, those of the
+            # category's first (its team_facts: the teams' open requisitions), then the teams' records.
+            if category is not None:
+                names.extend(category.team_facts)
+            # ... and where the facts point, when that is elsewhere ("slow submittals" the clients sit on).
+            suggested = self.pack.categories.get(self._diagnosis(dispute, facts).suggested or "")
+            if suggested is not None and suggested is not category:
+                names.extend(suggested.team_facts)
             names.extend(TEAM_FACT_LINES)
         return _lines(facts, names, self.pack)
 
