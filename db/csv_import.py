@@ -1150,6 +1150,7 @@ class ImportReport:
     people_list_examples: list[str] = field(default_factory=list)
     # Names nobody in the team has (the import was not allowed to create people): name -> (role, rows, close name).
     unknown_people: dict[str, tuple[str, int, str | None]] = field(default_factory=dict)
+    unknown_people_rows: dict[str, set[int]] = field(default_factory=dict)
     # How to give what is missing, in the words of the caller (the command line's by default).
     hints: dict[str, str] = field(default_factory=lambda: dict(CLI_HINTS))
 
@@ -1610,8 +1611,15 @@ class _Importer:
             role = "sales owner" if team == Team.SALES else "recruiter"
             close = closest_name(name, self.known_names)
             hint = f" — did you mean '{close}'?" if close else ""
+            # One line per name: the roles it was given and the rows it stands in (a name typed as both
+            # the sales owner and the recruiter of a row is one row, not two).
             seen = self.report.unknown_people.get(name)
-            self.report.unknown_people[name] = (role, (seen[1] if seen else 0) + 1, close)
+            roles = seen[0].split(" and ") if seen else []
+            if role not in roles:
+                roles.append(role)
+            rows = self.report.unknown_people_rows.setdefault(name, set())
+            rows.add(rownum)
+            self.report.unknown_people[name] = (" and ".join(roles), len(rows), close)
             problems.append(
                 RowProblem(
                     rownum,

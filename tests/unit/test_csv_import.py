@@ -702,6 +702,20 @@ def test_an_unknown_sales_owner_rejects_the_row_with_the_name_it_was_likely_mean
     assert store.counts()["requisitions"] == 0
 
 
+def test_a_name_unknown_as_both_sales_owner_and_recruiter_is_one_line_counting_each_row_once(store, tmp_path):
+    path = tmp_path / "nobody.csv"
+    path.write_text(
+        "Title,Client,Sales Owner,Recruiter\nDev,Acme,Nobody,Nobody\nOps,Acme,Nobody,Nobody\n", encoding="utf-8"
+    )
+    report = import_requisitions(store, path)
+
+    assert not report.ok
+    lines = [line for line in report.details() if line.startswith("Not in the team: ")]
+    assert len(lines) == 1 and lines[0].startswith("Not in the team: Nobody (sales owner and recruiter, 2 rows)."), (
+        lines
+    )
+
+
 def test_once_the_team_is_set_up_the_same_file_imports_without_creating_anyone(store):
     for name, team in (
         ("Rita Recruiter", Team.RECRUITING),
