@@ -100,6 +100,7 @@ import math
 import os
 import pickle
 import re
+import time
 import tomllib
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ from mediation_console.db.models import (
     RequisitionStatus,
     Team,
 )
-from mediation_console.db.short_transactions import ShortTransactions
+from mediation_console.db.short_transactions import ChunkSizer, ShortTransactions
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import find_bidi, find_control
 from mediation_console.db.words import closest_name, plural
@@ -2311,9 +2312,13 @@ def _write_batches(
         importer.people[key] = person.id
     importer.new_people = {}
 
+    reported = [0]
+
     def created_so_far(done: int) -> None:
+        # Chunks are of any size (db.short_transactions.ChunkSizer): reported on passing each thousand.
         written["created"] = done
-        if progress is not None and done % PROGRESS_EVERY == 0 and done < total:
+        if progress is not None and done // PROGRESS_EVERY > reported[0] // PROGRESS_EVERY and done < total:
+            reported[0] = done
             progress(done, total)
 
     last_before = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM requisitions").fetchone()[0]
@@ -2323,8 +2328,11 @@ def _write_batches(
     # Updates are applied to each requisition as it is now; the tallies are recounted to match.
     report.updated = report.status_changes = 0
     note = f"Imported from {importer.filename}"
+    # How long the last update took: the transaction commits first when the next would end past its window.
+    row_time = ChunkSizer(1)
     for rownum, requisition_id, data in store.iter_staged_updates():
-        batches.checkpoint()
+        batches.checkpoint(upcoming=row_time.expected())
+        started = time.monotonic()
         values, external_id = pickle.loads(data)
         for id_field in ("sales_owner_id", "recruiter_id"):
             if (values.get(id_field) or 0) < 0:
@@ -2345,6 +2353,7 @@ def _write_batches(
             store.update_imported_requisition(before, after, note=note)
             report.changed_ids.append(requisition_id)
             written["updated"] += 1
+        row_time.record(1, time.monotonic() - started)
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0 and done < total:
             progress(done, total)

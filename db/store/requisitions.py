@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 
 from mediation_console.db.models import (
@@ -14,7 +15,7 @@ from mediation_console.db.models import (
     Requisition,
     RequisitionStatus,
 )
-from mediation_console.db.short_transactions import ShortTransactions
+from mediation_console.db.short_transactions import ChunkSizer, ShortTransactions
 from mediation_console.db.store.connection import RejectedChange, _to_sql
 from mediation_console.db.store.people import PeopleStore
 
@@ -158,14 +159,20 @@ class RequisitionStore(PeopleStore):
             return
         # In short transactions: a regrade of every requisition after a big import must not hold the
         # write lock for seconds while the lead saves a change (each row touches several indexes).
+        # Chunks shrink while they are slow (ChunkSizer), so none carries a transaction far past its window.
         with self.transaction() if self._depth else ShortTransactions(self) as batches:
-            for start in range(0, len(figures), self._DERIVED_CHUNK):
+            timing = batches.clock if isinstance(batches, ShortTransactions) else time.monotonic
+            sizer = ChunkSizer(self._DERIVED_CHUNK, clock=timing)
+            start = 0
+            while start < len(figures):
+                chunk = figures[start : start + sizer.size]
                 if isinstance(batches, ShortTransactions):
-                    batches.checkpoint()
-                self.conn.executemany(
-                    "UPDATE requisitions SET score = ?, grade = ?, estimate_days = ? WHERE id = ?",
-                    figures[start : start + self._DERIVED_CHUNK],
-                )
+                    batches.checkpoint(upcoming=sizer.expected(len(chunk)))
+                with sizer.timed(len(chunk)):
+                    self.conn.executemany(
+                        "UPDATE requisitions SET score = ?, grade = ?, estimate_days = ? WHERE id = ?", chunk
+                    )
+                start += len(chunk)
 
     _DERIVED_CHUNK = 250
 
