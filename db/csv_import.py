@@ -2272,7 +2272,7 @@ def _write(importer: _Importer, progress: Progress | None, sha256: str) -> None:
             finished=False,
         )
 
-    batches = ShortTransactions(store, on_commit=record_progress)
+    batches = ShortTransactions(store, on_commit=record_progress, what="an import")
     try:
         with batches:
             _write_batches(importer, progress, batches, written)

@@ -23,6 +23,8 @@ from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any, Protocol
 
+from mediation_console.db import writers
+
 # The longest the write lock is held by one transaction of a long write, and the pause after each.
 WRITE_WINDOW_SECONDS = 0.25
 WRITER_GAP_SECONDS = 0.12
@@ -43,8 +45,12 @@ class ShortTransactions:
         window: float = WRITE_WINDOW_SECONDS,
         gap: float = WRITER_GAP_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        what: str | None = None,
     ) -> None:
+        """`what` ("an import") is what a console that waits for the lock meanwhile is told it waits for."""
         self.store = store
+        self.what = what
+        self._announced: AbstractContextManager[None] | None = None
         self.on_commit = on_commit
         self.window = window
         self.gap = gap
@@ -57,8 +63,21 @@ class ShortTransactions:
         self._pieces = 0
 
     def __enter__(self) -> ShortTransactions:
-        self._begin()
+        path = getattr(self.store, "path", None)
+        if self.what and path is not None:
+            self._announced = writers.announce(path, self.what)
+            self._announced.__enter__()
+        try:
+            self._begin()
+        except BaseException:
+            self._unannounce()
+            raise
         return self
+
+    def _unannounce(self) -> None:
+        announced, self._announced = self._announced, None
+        if announced is not None:
+            announced.__exit__(None, None, None)
 
     def _begin(self) -> None:
         # A run of transactions with less than `gap` between them (this one's, or the ones before it
@@ -108,12 +127,15 @@ class ShortTransactions:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if exc_type is None:
-            self._commit()
-            return
-        current, self._current = self._current, None
-        if current is not None:
-            current.__exit__(exc_type, exc, tb)
+        try:
+            if exc_type is None:
+                self._commit()
+                return
+            current, self._current = self._current, None
+            if current is not None:
+                current.__exit__(exc_type, exc, tb)
+        finally:
+            self._unannounce()
 
 
 class ChunkSizer:

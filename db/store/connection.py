@@ -9,6 +9,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,10 @@ M = TypeVar("M", bound=Record)
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
+# A transaction begun with `waiting`: how long each try for the write lock may wait inside SQLite, and
+# the pause between tries (this connection is free for other threads' reads during the pause).
+WAIT_TRY_MS = 20
+WAIT_POLL_S = 0.05
 # Tables every Mediation Console file has; a file with other tables and none of these is foreign.
 OUR_TABLES = {"people", "requisitions", "events"}
 
@@ -214,6 +219,9 @@ class StoreConnection:
         self.readonly = readonly
         self.backup_path: Path | None = None
         self._depth = 0
+        # The thread whose transaction is open; another thread's transaction waits for it (the lock).
+        self._owner: int | None = None
+        self._transaction_lock = threading.Lock()
         self._rollbacks = 0  # transactions rolled back: part of table_versions()
         self._created = False
         # A second, read-only connection for worker threads, opened on first use (see _background_read).
@@ -375,11 +383,11 @@ class StoreConnection:
                 run_migration(self.conn, number)
             if version == 0 and self._on_create is not None:
                 # What a new database starts with goes in the same transaction as the schema.
-                self._depth = 1
+                self._depth, self._owner = 1, threading.get_ident()
                 try:
                     self._on_create(cast("Store", self))
                 finally:
-                    self._depth = 0
+                    self._depth, self._owner = 0, None
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if self.conn.in_transaction:
@@ -408,24 +416,60 @@ class StoreConnection:
     # -- transactions and audit -------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One unit of work; nested calls join the outer transaction."""
+    def transaction(self, *, waiting: Callable[[float], None] | None = None) -> Iterator[sqlite3.Connection]:
+        """One unit of work; nested calls on the same thread join the outer transaction, and one begun
+        on another thread (the console saves off its UI thread) waits for this one to end.
+
+        `waiting(seconds waited)`: while another program holds the write lock, try for it about every
+        50 ms without waiting inside SQLite (whose busy handler keeps this connection to itself, so
+        the other thread's reads on it would stall), calling `waiting` between tries; it ends the wait
+        by raising. Without it, SQLite waits up to BUSY_TIMEOUT_MS."""
         if self.readonly:
             raise StoreError("This database is open read-only; nothing can be changed")
-        if self._depth:
+        if self._depth and self._owner == threading.get_ident():
             self._depth += 1
             try:
                 yield self.conn
             finally:
                 self._depth -= 1
             return
+        with self._transaction_lock:
+            self._owner = threading.get_ident()
+            try:
+                with self._outermost(waiting):
+                    yield self.conn
+            finally:
+                self._owner = None
+
+    def _begin(self, waiting: Callable[[float], None] | None) -> None:
+        if waiting is None:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"The database is busy or unavailable: {exc}") from None
+            return
+        started = time.monotonic()
+        self.conn.execute(f"PRAGMA busy_timeout = {WAIT_TRY_MS}")
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"The database is busy or unavailable: {exc}") from None
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    text = str(exc).lower()
+                    if "locked" not in text and "busy" not in text:
+                        raise StoreError(f"The database is busy or unavailable: {exc}") from None
+                waiting(time.monotonic() - started)
+                time.sleep(WAIT_POLL_S)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @contextmanager
+    def _outermost(self, waiting: Callable[[float], None] | None) -> Iterator[None]:
+        self._begin(waiting)
         self._depth = 1
         try:
-            yield self.conn
+            yield
         except BaseException as exc:
             self._depth = 0
             # SQLite rolls back by itself after some failures (a full disk); only roll back what is open.
@@ -685,7 +729,7 @@ class StoreConnection:
             raise StoreError(f"The database could not be read: {exc}") from None
         view.conn.row_factory = sqlite3.Row
         view.readonly = True
-        view._depth = 0
+        view._depth, view._owner = 0, None
         view._reader, view._reader_lock = None, threading.Lock()
         # The people list is validated once per change of the people table (~50 ms at 2,500 people):
         # the reader starts with this Store's copy, which it checks against the table like its own. Not

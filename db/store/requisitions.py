@@ -160,7 +160,11 @@ class RequisitionStore(PeopleStore):
         # In short transactions: a regrade of every requisition after a big import must not hold the
         # write lock for seconds while the lead saves a change (each row touches several indexes).
         # Chunks shrink while they are slow (ChunkSizer), so none carries a transaction far past its window.
-        with self.transaction() if self._depth else ShortTransactions(self) as batches:
+        with (
+            self.transaction()
+            if self._depth
+            else ShortTransactions(self, what="the grading of requisitions") as batches
+        ):
             timing = batches.clock if isinstance(batches, ShortTransactions) else time.monotonic
             sizer = ChunkSizer(self._DERIVED_CHUNK, clock=timing)
             start = 0

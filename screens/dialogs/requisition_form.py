@@ -14,7 +14,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from mediation_console.console.core.requisition_writes import save_requisition
+from mediation_console.console.core.requisition_writes import Graded, save_requisition
 from mediation_console.console.core.services import Services
 from mediation_console.db.models import Engagement, Person, Requisition, own_changes
 from mediation_console.db.store import EditConflict, StoreError
@@ -237,23 +237,34 @@ class RequisitionForm(FormModal[Requisition | None]):
                 focus.first().focus()
             return
         services = self.services
-        try:
-            if self.requisition is None or self.started_from is None:
-                graded = save_requisition(services.store, services.mediator, requisition)
-            else:
-                mine = own_changes(self.requisition, requisition, self.started_from)
-                graded = save_requisition(services.store, services.mediator, mine, self.started_from)
-        except EditConflict as exc:
-            self.started_from = exc.current
-            self.query_one("#error-form", Static).update(str(exc))
-            self.query_one("#error-form", Static).add_class("shown")
-            self.app.notify(str(exc), title="Not saved: changed elsewhere", severity="warning", timeout=10)
-            return
-        except StoreError as exc:
-            self.query_one("#error-form", Static).update(str(exc))
-            self.query_one("#error-form", Static).add_class("shown")
-            self.app.notify(str(exc), title="Not saved", severity="error")
-            return
+        store, mediator = services.store, services.mediator  # read here: the write may run on a worker
+        started_from = self.started_from
+        if self.requisition is None or started_from is None:
+
+            def write() -> Graded[Requisition]:
+                return save_requisition(store, mediator, requisition)
+        else:
+            mine = own_changes(self.requisition, requisition, started_from)
+
+            def write() -> Graded[Requisition]:
+                return save_requisition(store, mediator, mine, started_from)
+
+        self.save_when_free(store, write, self._saved, self._not_saved)
+
+    def _saved(self, graded: Graded[Requisition]) -> None:
         if graded.grading_problem:
             self.app.notify(graded.grading_problem, title="Rules", severity="warning")
         self.dismiss(graded.saved)
+
+    def _not_saved(self, exc: Exception) -> None:
+        form_error = self.query_one("#error-form", Static)
+        if isinstance(exc, EditConflict):
+            self.started_from = exc.current
+            form_error.update(str(exc))
+            form_error.add_class("shown")
+            self.app.notify(str(exc), title="Not saved: changed elsewhere", severity="warning", timeout=10)
+            return
+        message = str(exc) if isinstance(exc, StoreError) else f"The change was not saved: {exc!r}"
+        form_error.update(message)
+        form_error.add_class("shown")
+        self.app.notify(message, title="Not saved", severity="error")

@@ -1,0 +1,99 @@
+"""Who is writing: a long write (an import, a regrade, a repair) says so in a small file beside the
+database while it runs, so a console save that has to wait can tell the lead what it waits for.
+
+SQLite cannot say which process holds its write lock. A long writer therefore leaves
+`<database>-writer-<pid>` (mode 0600, its words in it: "an import") for as long as it runs; a
+reader believes a note only while the process that left it still runs, so one left by a killed
+import is ignored (and removed). The notes are advice: a folder that cannot be written just means
+the wait is described as "another program".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mediation_console.db.safe_file import pid_alive
+from mediation_console.db.text import find_bidi
+
+_MARK = "-writer-"
+_LONGEST = 60  # characters of a note believed
+
+
+def _note_path(database: Path, pid: int) -> Path:
+    return database.with_name(f"{database.name}{_MARK}{pid}")
+
+
+# This process's long writes in progress, per database: the innermost is what its note says.
+_OURS: dict[Path, list[str]] = {}
+_LOCK = threading.Lock()
+
+
+def _write_note(path: Path, what: str) -> None:
+    part = path.with_name(path.name + ".part")
+    with contextlib.suppress(OSError):
+        part.unlink(missing_ok=True)
+        fd = os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            os.write(fd, what.encode("utf-8"))
+        finally:
+            os.close(fd)
+        os.replace(part, path)
+
+
+@contextmanager
+def announce(database: str | os.PathLike[str], what: str) -> Iterator[None]:
+    """While the block runs, a console waiting to write to `database` is told it waits for `what`
+    ("an import"); nested announcements say the innermost."""
+    key = Path(database).resolve()
+    path = _note_path(key, os.getpid())
+    with _LOCK:
+        stack = _OURS.setdefault(key, [])
+        stack.append(what)
+        _write_note(path, what)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            stack.remove(what)
+            if stack:
+                _write_note(path, stack[-1])
+            else:
+                _OURS.pop(key, None)
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+
+
+def current_writers(database: str | os.PathLike[str]) -> list[str]:
+    """What the long writes running on `database` say they are (notes of processes that are gone are
+    removed), most recent first; empty when none has said so."""
+    key = Path(database).resolve()
+    found: list[tuple[float, str]] = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(key.parent):
+            name = entry.name
+            if not name.startswith(key.name + _MARK):
+                continue
+            pid_text = name[len(key.name) + len(_MARK) :]
+            if not pid_text.isdigit():
+                continue
+            if not pid_alive(int(pid_text)):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                continue
+            with contextlib.suppress(OSError):
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                with open(entry.path, "rb") as handle:
+                    text = handle.read(_LONGEST * 4).decode("utf-8", "replace")
+                words = " ".join(text.split())[:_LONGEST]
+                if words and words.isprintable() and find_bidi(words) is None:
+                    found.append((entry.stat(follow_symlinks=False).st_mtime, words))
+    return [words for _when, words in sorted(found, reverse=True)]
+
+
+__all__ = ["announce", "current_writers"]

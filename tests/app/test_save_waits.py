@@ -1,0 +1,138 @@
+"""A save the lead makes while another program holds the write lock (an import writing): it waits off
+the UI thread, the form says what it waits for and for how long, the console keeps running, and the
+row is saved once the lock is free; esc stops the wait with nothing saved; bad fields are still
+refused by the field at once."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+from textual.widgets import Button, Input, Static
+
+from mediation_console.db.writers import announce
+from mediation_console.screens.dialogs.requisition_form import RequisitionForm
+from mediation_console.screens.queue import QueueScreen
+
+SIZE = (120, 36)
+
+
+class LockHolder:
+    """A second connection holding the write lock (BEGIN IMMEDIATE) until released, saying it is an import."""
+
+    def __init__(self, db, what: str | None = "an import") -> None:
+        self.db, self.what = db, what
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self) -> None:
+        conn = sqlite3.connect(self.db, isolation_level=None, timeout=10)
+        try:
+            if self.what is None:
+                self._locked(conn)
+            else:
+                with announce(self.db, self.what):
+                    self._locked(conn)
+        finally:
+            conn.close()
+
+    def _locked(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        self.held.set()
+        self.release.wait(30)
+        conn.execute("ROLLBACK")
+
+    def __enter__(self) -> LockHolder:
+        self.thread.start()
+        assert self.held.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.thread.join(10)
+
+
+def subtitle(form: RequisitionForm) -> str:
+    return str(form.query_one(".dialog").border_subtitle or "")
+
+
+def fill_new_requisition(form: RequisitionForm, store, title: str) -> None:
+    form.query_one("#field-title", Input).value = title
+    form.query_one("#field-client", Input).value = "St Mary's Hospital"
+    form.query_one("#field-sales_owner_id").value = store.person_by_name("Casey Lin").id
+
+
+async def wait_for(pilot, condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def test_a_save_during_an_import_waits_saying_so_and_is_saved_once_the_lock_is_free(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        form = app.screen
+        assert isinstance(form, RequisitionForm)
+        with LockHolder(store.path) as holder:
+            # A field that is wrong is refused by the field at once, whatever holds the lock.
+            form.query_one("#field-salary_min", Input).value = "lots"
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert str(form.query_one("#error-salary_min", Static).render()).strip() == "Enter a whole number"
+            assert "Waiting" not in subtitle(form)
+
+            form.query_one("#field-salary_min", Input).value = ""
+            fill_new_requisition(form, store, "Night Shift Nurse")
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen is form
+            assert subtitle(form).startswith("Waiting for an import to finish writing… 0 s")
+            assert "esc stops waiting" in subtitle(form)
+            save = form.query_one("#save", Button)
+            assert save.disabled and str(save.label) == "Waiting…"
+            assert form.query_one("#field-title", Input).disabled
+            # The console runs meanwhile: the form counts the seconds it has waited.
+            await wait_for(pilot, lambda: "writing… 2 s" in subtitle(form))
+            assert store.requisition_by_code("REQ-0021") is None
+            holder.release.set()
+            await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+    saved = store.requisition_by_code("REQ-0021")
+    assert saved is not None and saved.title == "Night Shift Nurse"
+    (action,) = store.conn.execute(
+        "SELECT action FROM events WHERE entity = 'requisition' AND entity_id = ?", (saved.id,)
+    ).fetchone()
+    assert action == "create"
+
+
+async def test_esc_stops_the_wait_with_nothing_saved_and_a_later_save_goes_through(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        form = app.screen
+        fill_new_requisition(form, store, "Payroll Lead")
+        await pilot.pause()
+        with LockHolder(store.path, what=None):
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            # Nobody said what holds the lock (the sqlite3 shell, say): the form says no more than it knows.
+            assert subtitle(form).startswith("Waiting for another program to finish writing")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: "Waiting" not in subtitle(form))
+            assert app.screen is form, "esc stopped the wait; the form is still open"
+            assert form.query_one("#field-title", Input).value == "Payroll Lead"
+            assert not form.query_one("#save", Button).disabled
+            assert not form.query_one("#field-title", Input).disabled
+            await pilot.pause()
+            notes = [n.message for n in app._notifications]
+            assert any("you stopped waiting for another program" in m for m in notes), notes
+        assert store.requisition_by_code("REQ-0021") is None
+        await pilot.press("ctrl+s")  # the lock is free now: saved at once
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    assert store.requisition_by_code("REQ-0021").title == "Payroll Lead"
