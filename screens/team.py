@@ -265,13 +265,13 @@ class TeamScreen(ModeScreen):
     def action_new_person(self) -> None:
         if self.can_write():
             store = self.services.store
-            self.app.push_screen(PersonForm(None, store.list_people(), partial(save_person, store)), self._saved)
+            self.app.push_screen(PersonForm(store, None, store.list_people(), partial(save_person, store)), self._saved)
 
     def action_edit_person(self) -> None:
         person = self._selected()
         if person is not None and self.can_write():
             store = self.services.store
-            self.app.push_screen(PersonForm(person, store.list_people(), partial(save_person, store)), self._saved)
+            self.app.push_screen(PersonForm(store, person, store.list_people(), partial(save_person, store)), self._saved)
 
     @on(TeamTable.RowSelected)
     def _row_selected(self) -> None:

@@ -93,8 +93,8 @@ class FormScreen(ModalScreen[T], Generic[T]):
         self,
         store: Store,
         write: Callable[[], R],
-        saved: Callable[[R], None],
-        not_saved: Callable[[Exception], None],
+        saved: Callable[[R], object],
+        not_saved: Callable[[Exception], object],
     ) -> None:
         """Runs `write()` (a core write) in one transaction and then `saved(result)`, or `not_saved(exc)`
         when it raised. When the write lock is free that happens now; when another program holds it,
@@ -116,14 +116,14 @@ class FormScreen(ModalScreen[T], Generic[T]):
         self,
         store: Store,
         write: Callable[[], R],
-        saved: Callable[[R], None],
-        not_saved: Callable[[Exception], None],
+        saved: Callable[[R], object],
+        not_saved: Callable[[Exception], object],
         holder: str,
     ) -> None:
         app = self.app
         self._show_waiting(Waiting(0.0, holder))
 
-        def done(then: Callable[[Any], None], value: Any) -> None:
+        def done(then: Callable[[Any], object], value: Any) -> None:
             self._waiting_ended()
             then(value)
 
@@ -147,8 +147,11 @@ class FormScreen(ModalScreen[T], Generic[T]):
         )
 
     def _dialog_box(self) -> Widget | None:
+        """The form's bordered box: its `.dialog`, or the one container the form is drawn in."""
         boxes = self.query(".dialog")
-        return boxes.first() if boxes else None
+        if boxes:
+            return boxes.first()
+        return self.children[0] if len(self.children) == 1 else None
 
     def _show_waiting(self, waiting: Waiting) -> None:
         box = self._dialog_box()

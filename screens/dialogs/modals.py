@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from mediation_console.console.core.requisition_writes import change_status, log_pipeline_event
+from mediation_console.console.core.requisition_writes import Graded, change_status, log_pipeline_event
 from mediation_console.console.core.services import Services
 from mediation_console.db.models import (
     REASON_REQUIRED,
@@ -339,12 +339,15 @@ class StatusChangeModal(FormModal[Requisition | None]):
             self._show_error(f"Say why the requisition is {STATUS_LABELS[chosen]}")
             self.query_one("#reason", Input).focus()
             return
-        services = self.services
-        try:
-            graded = change_status(services.store, services.mediator, self.requisition.saved_id, chosen, reason)
-        except StoreError as exc:
-            self.app.notify(str(exc), title="Status not changed", severity="error")
-            return
+        store, mediator, requisition_id = self.services.store, self.services.mediator, self.requisition.saved_id
+        self.save_when_free(
+            store,
+            lambda: change_status(store, mediator, requisition_id, chosen, reason),
+            self._changed,
+            lambda exc: self.app.notify(_unsaved(exc), title="Status not changed", severity="error"),
+        )
+
+    def _changed(self, graded: Graded[Requisition]) -> None:
         changed = graded.saved
         if graded.grading_problem:
             self.app.notify(graded.grading_problem, title="Rules", severity="warning")
@@ -583,13 +586,16 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
         if event is None:
             self.app.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
             return
-        services = self.services
+        store, mediator = self.services.store, self.services.mediator
         credits = self.credits if event.kind == EventKind.PLACEMENT else []
-        try:
-            graded = log_pipeline_event(services.store, services.mediator, event, credits)
-        except StoreError as exc:
-            self.app.notify(str(exc), title="Event not logged", severity="error")
-            return
+        self.save_when_free(
+            store,
+            lambda: log_pipeline_event(store, mediator, event, credits),
+            self._logged,
+            lambda exc: self.app.notify(_unsaved(exc), title="Event not logged", severity="error"),
+        )
+
+    def _logged(self, graded: Graded[PipelineEvent]) -> None:
         stored = graded.saved
         if graded.grading_problem:
             self.app.notify(graded.grading_problem, title="Rules", severity="warning")
@@ -603,3 +609,8 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
 def people_choices(people: Sequence[Person], blank: str | None = None) -> list[tuple[str, Any]]:
     choices: list[tuple[str, Any]] = [(blank, None)] if blank else []
     return choices + [(f"{p.name} · {p.team}", p.id) for p in people]
+
+
+def _unsaved(exc: Exception) -> str:
+    """Why a save did not happen, for a toast: the Store's own words, or the unexpected problem named."""
+    return str(exc) if isinstance(exc, StoreError) else f"The change was not saved: {exc!r}"

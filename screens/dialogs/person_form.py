@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from mediation_console.console.core.team import field_errors, person_conflicts, person_from_form
 from mediation_console.db.models import Person, Team
-from mediation_console.db.store import RejectedChange, StoreError
+from mediation_console.db.store import RejectedChange, Store, StoreError
 from mediation_console.screens.dialogs.form_keys import key_label
 from mediation_console.screens.dialogs.modals import FormModal
 from mediation_console.screens.widgets.tick import Tick
@@ -49,8 +49,12 @@ class PersonForm(FormModal[Person | None]):
         Binding("ctrl+s", "save", "save", priority=True, tooltip="Save the person"),
     ]
 
-    def __init__(self, person: Person | None, others: Sequence[Person], save: Callable[[Person], Person]) -> None:
+    def __init__(
+        self, store: Store, person: Person | None, others: Sequence[Person], save: Callable[[Person], Person]
+    ) -> None:
+        """`save` writes to `store` (waited for off the UI thread while another program is writing)."""
         super().__init__()
+        self.store = store
         self.person = person
         self.save = save
         self.others = [p for p in others if person is None or p.id != person.id]
@@ -137,19 +141,19 @@ class PersonForm(FormModal[Person | None]):
             first = next((f for f in FIELDS.values() if f in errors), "name")
             self.query_one(f"#{first}").focus()
             return
-        try:
-            saved = self.save(person)
-        except RejectedChange as exc:
+        save = self.save
+        self.save_when_free(self.store, lambda: save(person), self.dismiss, self._not_saved)
+
+    def _not_saved(self, exc: Exception) -> None:
+        if isinstance(exc, RejectedChange):
             # Someone else took the name or the email since the form opened: said by the field.
             field = "email" if "email" in str(exc) else "name"
             self.show_errors({field: str(exc)}, [field])
             self.query_one(f"#{field}").focus()
             self.notify(str(exc), title="Not saved", severity="error")
             return
-        except StoreError as exc:
-            self.notify(str(exc), title="Not saved", severity="error")
-            return
-        self.dismiss(saved)
+        message = str(exc) if isinstance(exc, StoreError) else f"The change was not saved: {exc!r}"
+        self.notify(message, title="Not saved", severity="error")
 
 
 __all__ = ["PersonForm", "ROLE_CHOICES"]

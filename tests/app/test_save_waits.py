@@ -9,11 +9,14 @@ import sqlite3
 import threading
 import time
 
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, OptionList, Select, Static
 
+from mediation_console.db.models import RequisitionStatus, Team
 from mediation_console.db.writers import announce
+from mediation_console.screens.dialogs.modals import StatusChangeModal
+from mediation_console.screens.dialogs.person_form import PersonForm
 from mediation_console.screens.dialogs.requisition_form import RequisitionForm
-from mediation_console.screens.queue import QueueScreen
+from mediation_console.screens.queue import QueueScreen, RequisitionTable
 
 SIZE = (120, 36)
 
@@ -136,3 +139,49 @@ async def test_esc_stops_the_wait_with_nothing_saved_and_a_later_save_goes_throu
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
     assert store.requisition_by_code("REQ-0021").title == "Payroll Lead"
+
+
+async def test_a_status_change_during_an_import_waits_too_and_is_saved_after(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(RequisitionTable)
+        table.cursor = next(i for i in range(table.total) if table.row_at(i).code == "REQ-0003")  # sourcing
+        await pilot.pause()
+        await pilot.press("s")
+        modal = app.screen
+        assert isinstance(modal, StatusChangeModal)
+        offered = [
+            modal.query_one(OptionList).get_option_at_index(i).id
+            for i in range(modal.query_one(OptionList).option_count)
+        ]
+        with LockHolder(store.path) as holder:
+            await pilot.press(*["down"] * offered.index("on_hold"), "enter")
+            await pilot.pause()
+            assert app.screen is modal
+            assert str(modal.query_one(".dialog").border_subtitle).startswith("Waiting for an import to finish writing")
+            assert store.get_requisition(3).status == RequisitionStatus.SOURCING
+            holder.release.set()
+            await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+    assert store.get_requisition(3).status == RequisitionStatus.ON_HOLD
+
+
+async def test_a_person_added_during_an_import_waits_and_is_saved_after(store, app_factory):
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, PersonForm)
+        form.query_one("#name", Input).value = "Noor Patel"
+        form.query_one("#role", Select).value = Team.RECRUITING.value
+        await pilot.pause()
+        with LockHolder(store.path) as holder:
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen is form
+            assert str(form.children[0].border_subtitle).startswith("Waiting for an import to finish writing")
+            holder.release.set()
+            await wait_for(pilot, lambda: app.screen is not form)
+    assert store.person_by_name("Noor Patel") is not None
