@@ -426,7 +426,7 @@ class StoreConnection:
         by raising. Without it, SQLite waits up to BUSY_TIMEOUT_MS."""
         if self.readonly:
             raise StoreError("This database is open read-only; nothing can be changed")
-        if self._depth and self._owner == threading.get_ident():
+        if self.in_transaction_here:
             self._depth += 1
             try:
                 yield self.conn
@@ -440,6 +440,11 @@ class StoreConnection:
                     yield self.conn
             finally:
                 self._owner = None
+
+    @property
+    def in_transaction_here(self) -> bool:
+        """Whether this thread has a transaction of this Store open (a new one would join it)."""
+        return bool(self._depth) and self._owner == threading.get_ident()
 
     def _begin(self, waiting: Callable[[float], None] | None) -> None:
         if waiting is None:

@@ -162,7 +162,7 @@ class RequisitionStore(PeopleStore):
         # Chunks shrink while they are slow (ChunkSizer), so none carries a transaction far past its window.
         with (
             self.transaction()
-            if self._depth
+            if self.in_transaction_here
             else ShortTransactions(self, what="the grading of requisitions") as batches
         ):
             timing = batches.clock if isinstance(batches, ShortTransactions) else time.monotonic
