@@ -350,14 +350,57 @@ def repair(conn: sqlite3.Connection, problems: list[Problem]) -> list[str]:
         conn.execute(expected[("table", FTS_TABLE)][1])
         conn.execute(REQUISITIONS_FTS_FILL)
         done.append("rebuilt the search index from the requisitions")
-    if any(p.check == "counts" for p in problems):
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(requisitions)")}
-        sets = ", ".join(f"{column} = {recount}" for column, recount in DERIVED_COUNTS.items() if column in columns)
-        conn.execute(f"UPDATE requisitions SET {sets}")
-        for statement in FACTS_BACKFILL_STATEMENTS:
-            conn.execute(statement)
-        done.append("recounted the submittals, open disputes and the facts kept beside each requisition")
     return done
 
 
-__all__ = ["Problem", "run_checks", "repair", "reference_schema", "CHECKS"]
+RECOUNTED = "recounted the submittals, open disputes and the facts kept beside each requisition"
+
+
+def needs_recount(problems: list[Problem]) -> bool:
+    return any(p.check == "counts" for p in problems)
+
+
+def recount_statements(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(table, statement) that recount the facts kept beside each requisition and event; each
+    statement recounts only the rows with :low < rowid <= :high (so a repair can recount in short
+    transactions: each row's recount reads only other tables, or other rows of its own requisition)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(requisitions)")}
+    sets = ", ".join(f"{column} = {recount}" for column, recount in DERIVED_COUNTS.items() if column in columns)
+    statements = [f"UPDATE requisitions SET {sets}", *FACTS_BACKFILL_STATEMENTS]
+    return [(_updated_table(statement), _bounded(_by_rowid(statement))) for statement in statements]
+
+
+def _by_rowid(statement: str) -> str:
+    """The UPDATE finding its rows by rowid only (NOT INDEXED): with an index on the column its own
+    WHERE names (kind), SQLite would read every such row for each chunk instead of the chunk's range."""
+    table = _updated_table(statement)
+    head = f"UPDATE {table}"
+    assert statement.startswith(head), statement
+    return f"UPDATE {table} NOT INDEXED{statement[len(head) :]}"
+
+
+def _updated_table(statement: str) -> str:
+    words = statement.split()
+    assert words[0].upper() == "UPDATE", statement
+    return words[1]
+
+
+def _bounded(statement: str) -> str:
+    """`statement` (an UPDATE) limited to :low < rowid <= :high: its own WHERE (the first at the top
+    level, outside every subquery) gets the bound added, or it gets one."""
+    depth, i, upper = 0, 0, statement.upper()
+    while i < len(statement):
+        char = statement[i]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "'":
+            i = statement.index("'", i + 1)
+        elif depth == 0 and upper.startswith("WHERE", i) and not statement[i - 1 : i].isalnum():
+            return f"{statement[:i]}WHERE ({statement[i + 5 :].strip()}) AND rowid > :low AND rowid <= :high"
+        i += 1
+    return f"{statement} WHERE rowid > :low AND rowid <= :high"
+
+
+__all__ = ["Problem", "run_checks", "repair", "needs_recount", "recount_statements", "reference_schema", "CHECKS"]
