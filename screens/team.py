@@ -271,7 +271,9 @@ class TeamScreen(ModeScreen):
         person = self._selected()
         if person is not None and self.can_write():
             store = self.services.store
-            self.app.push_screen(PersonForm(store, person, store.list_people(), partial(save_person, store)), self._saved)
+            self.app.push_screen(
+                PersonForm(store, person, store.list_people(), partial(save_person, store)), self._saved
+            )
 
     @on(TeamTable.RowSelected)
     def _row_selected(self) -> None:
