@@ -27,15 +27,10 @@ def set_dispute_status(
 
 
 def accept_proposal(
-    store: Store,
-    dispute_id: int,
-    resolution: str,
-    proposal_id: str | None,
-    commitments: Sequence[Commitment],
-    started_from: Dispute | None = None,
+    store: Store, read: Dispute, resolution: str, proposal_id: str | None, commitments: Sequence[Commitment]
 ) -> tuple[Dispute, list[Commitment]]:
-    """Resolves the dispute with the resolution both sides agreed to and the proposal it came from
-    (`proposal_id`, None when written by hand), and records each side's commitments on the dispute and
-    its requisition — all of it in one transaction or nothing. Refused with EditConflict when the
-    dispute changed since `started_from`, and when it is no longer open."""
-    return store.resolve_dispute(dispute_id, resolution, proposal_id, commitments, started_from=started_from)
+    """Resolves the dispute `read` (as the lead read it) with the resolution both sides agreed to and the
+    proposal it came from (`proposal_id`, None when written by hand), and records each side's commitments
+    on the dispute and its requisition — all of it in one transaction or nothing. Refused with
+    EditConflict when the dispute changed since it was read, and when it is no longer open."""
+    return store.resolve_dispute(read.saved_id, resolution, proposal_id, commitments, started_from=read)

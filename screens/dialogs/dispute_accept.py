@@ -255,13 +255,9 @@ class ResolveDispute(FormScreen["Dispute | None"]):
         if errors:
             return
         try:
+            # A dispute changed since it was read is refused (said by the save); saving again goes over the newer one.
             resolved, created = accept_proposal(
-                self.store,
-                self.dispute.saved_id,
-                resolution,
-                self.proposal_id,
-                commitments,
-                started_from=self.started_from,
+                self.store, self.started_from, resolution, self.proposal_id, commitments
             )
         except EditConflict as exc:
             self.started_from = exc.current
