@@ -18,6 +18,7 @@ from mediation_console.console.core.team import (
     field_errors,
     import_people,
     person_from_form,
+    save_person,
     similar_person,
 )
 from mediation_console.db.csv_export import neutralise
@@ -55,7 +56,7 @@ def people_add(state: CliState, name: str, role: str, team_name: str, email: str
     store = state.open_store()
     try:
         close = similar_person(store, person.name)
-        saved = store.add_person(person)
+        saved = save_person(store, person)
     except RejectedChange as exc:
         raise Rejected(f"Not added: {exc}") from None
     except StoreError as exc:
