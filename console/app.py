@@ -27,6 +27,7 @@ from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import inert, inert_line
 from mediation_console.screens.base import READONLY_MESSAGE, TEAM_KEY
 from mediation_console.screens.commands import Command, CommandsProvider, bindings, register
+from mediation_console.screens.dialogs.damaged_rows import DamagedRows
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 from mediation_console.screens.dialogs.help import HelpScreen
 from mediation_console.screens.dialogs.import_modal import start_import
@@ -88,6 +89,16 @@ APP_COMMANDS = register(
         "log_dispute",
         footer="Dispute",
         writes=True,
+    ),
+    Command(
+        "app.damaged",
+        "ctrl+d",
+        "app",
+        "list damaged rows",
+        "Each damaged row the console left out: its code, the field and the problem, as `mediate doctor` lists them",
+        "show_damaged",
+        footer="Damaged",
+        key_display="ctrl+d",
     ),
     Command(
         "app.help", "question_mark", "app", "keys", "Every key on every screen", "help", footer="Help", key_display="?"
@@ -423,6 +434,17 @@ class MediationApp(CrashQuietApp[None]):
 
     def action_copy_notes(self) -> None:
         copy_notes_markdown(self, self.services)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_damaged":
+            # Offered (footer, palette) only while there are damaged rows to list.
+            return len(self.store.damage) > 0
+        return True
+
+    def action_show_damaged(self) -> None:
+        if isinstance(self.screen, DamagedRows) or not len(self.store.damage):
+            return
+        self.push_screen(DamagedRows(self.store.damage))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -42,6 +42,14 @@ class DamagedRow:
     code: str | None
     field: str
     problem: str
+    # Every (field, problem) the model found, worded as `mediate doctor` words them (`field` and
+    # `problem` above are the first, with how many more); empty when only the first is known.
+    problems: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def each(self) -> tuple[tuple[str, str], ...]:
+        """Every (field, problem) of the row: what the console's list of damaged rows shows."""
+        return self.problems or ((self.field, self.problem),)
 
     @property
     def label(self) -> str:
@@ -84,6 +92,22 @@ def describe(error: BaseException) -> tuple[str, str]:
     return field, problem
 
 
+def problems_of(error: BaseException, field: str = "") -> tuple[tuple[str, str], ...]:
+    """Every (field, problem) of a model's refusal, as `mediate doctor` words them, never the refused value."""
+    if isinstance(error, ValidationError):
+        found = []
+        for each in error.errors():
+            name = ".".join(str(part) for part in each["loc"]) or "record"
+            if isinstance((each.get("ctx") or {}).get("error"), json.JSONDecodeError):
+                found.append((name, "is not valid JSON"))
+            else:
+                found.append((name, str(inert_line(problem_text(each)))))
+        return tuple(found)
+    if isinstance(error, ValueError):  # json.JSONDecodeError: a JSON field that does not parse
+        return ((field or "record", "is not valid JSON"),)
+    return ((field or "record", type(error).__name__),)
+
+
 def store_code(data: Mapping[str, Any]) -> str | None:
     code = data.get("code")
     # A code is the Store's own (REQ-0001, D-0001); anything else in its place is itself damage.
@@ -105,7 +129,29 @@ class DamageRegister:
         found, problem = describe(error)
         field = field or found
         row_id = data.get("id")
-        damaged = DamagedRow(table, row_id if isinstance(row_id, int) else None, store_code(data), field, problem)
+        damaged = DamagedRow(
+            table,
+            row_id if isinstance(row_id, int) else None,
+            store_code(data),
+            field,
+            problem,
+            problems_of(error, field),
+        )
+        self.note(damaged)
+        return damaged
+
+    def record_problems(self, table: str, data: Mapping[str, Any], problems: list[tuple[str, str]]) -> DamagedRow:
+        """Notes the row `data` of `table` as damaged by `problems` (of `row_problems`)."""
+        field, problem = problems[0]
+        if len(problem) > _PROBLEM_LENGTH:
+            problem = problem[: _PROBLEM_LENGTH - 1] + "…"
+        if len(problems) > 1:
+            more = len(problems) - 1
+            problem += f" (and {more} more problem{'s' if more != 1 else ''})"
+        row_id = data.get("id")
+        damaged = DamagedRow(
+            table, row_id if isinstance(row_id, int) else None, store_code(data), field, problem, tuple(problems)
+        )
         self.note(damaged)
         return damaged
 
@@ -149,8 +195,8 @@ class DamageRegister:
         return len(self._rows)
 
 
-def notice(rows: list[DamagedRow]) -> str:
-    """One line for a screen: how many rows were left out, which, and where they are listed."""
+def notice(rows: list[DamagedRow], listed_by: str = DOCTOR_HINT) -> str:
+    """One line for a screen: how many rows were left out, which, and where they are listed (`listed_by`)."""
     if not rows:
         return ""
     labels = sorted({row.label for row in rows})
@@ -160,7 +206,7 @@ def notice(rows: list[DamagedRow]) -> str:
     n = len(rows)
     return (
         f"{n} damaged row{'s' if n != 1 else ''} left out ({named}): "
-        f"{'they are' if n != 1 else 'it is'} left as stored; {DOCTOR_HINT}"
+        f"{'they are' if n != 1 else 'it is'} left as stored; {listed_by}"
     )
 
 
@@ -248,23 +294,27 @@ def suspect_conditions(model: type[BaseModel], columns: set[str]) -> list[str]:
     return conditions
 
 
-def refusal(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseException, str] | None:
-    """(the error, the field when the error cannot name it) when `model` refuses the stored row `data`
-    (its JSON fields decoded first, as the Store's readers do), else None."""
-    for name in json_fields(model):
+def row_problems(model: type[BaseModel], data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every (field, problem) for which `model` refuses the stored row `data` (empty when it accepts it),
+    as `mediate doctor` lists them and the console's list of damaged rows shows them: a JSON field that
+    does not parse, then what the model says of the rest (the JSON fields decoded first, as the Store's
+    readers do; none stored reads as the field's default). Never the refused value."""
+    problems = []
+    for name in sorted(json_fields(model)):
         text = data.get(name)
         if text is None or text == "":
             data.pop(name, None)  # none stored: the Store reads it as empty (the field's default)
         elif isinstance(text, str):
             try:
                 data[name] = json.loads(text)
-            except ValueError as exc:
-                return exc, name
+            except ValueError:
+                problems.append((name, "is not valid JSON"))
+                data.pop(name)
     try:
         model.model_validate(data, context=models.STORED)
     except ValidationError as exc:
-        return exc, ""
-    return None
+        problems.extend(problems_of(exc))
+    return problems
 
 
 def scan(conn: Any, register: DamageRegister) -> int:
@@ -288,11 +338,10 @@ def scan(conn: Any, register: DamageRegister) -> int:
         names = [column[0] for column in cursor.description]
         for values in cursor.fetchall():
             data = dict(zip(names, values, strict=True))
-            refused = refusal(model, data)
-            if refused is None:
+            problems = row_problems(model, data)
+            if not problems:
                 continue
-            error, field = refused
-            damaged = register.record(table, data, error, field=field)
+            damaged = register.record_problems(table, data, problems)
             found.add((table, damaged.row_id))
     register.scanned(found)
     return len(found)

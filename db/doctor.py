@@ -15,23 +15,20 @@ refuses, tables that differ from this version's, damage to the file's pages.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from mediation_console.db import audit
-from mediation_console.db.damage import RECORD_MODELS, json_fields, problem_text, store_code
+from mediation_console.db.damage import RECORD_MODELS, row_problems, store_code
 from mediation_console.db.models import (
     OPEN_DISPUTE_STATUSES,
-    STORED,
 )
 from mediation_console.db.schema import FACTS_BACKFILL_STATEMENTS, REQUISITIONS_FTS_FILL, SCHEMA_VERSION, run_migration
-from mediation_console.db.text import inert_line
 
 # Tables (and their shadow tables) made by tools that work beside the console, never ours to judge.
 _FOREIGN_OBJECTS = re.compile(r"^(sqlite_|_litestream_)")
@@ -187,11 +184,10 @@ def check_records(conn: sqlite3.Connection) -> list[Problem]:
     for table, model in RECORD_MODELS:
         if table not in tables:
             continue
-        stored_json = json_fields(model) & {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         listed = hidden = 0
         for rows in _batches(conn, table):
             for row in rows:
-                found = _record_problems(table, model, dict(row), stored_json)
+                found = _record_problems(table, model, dict(row))
                 if not found:
                     continue
                 if listed < LISTED_PER_TABLE:
@@ -212,27 +208,14 @@ def check_records(conn: sqlite3.Connection) -> list[Problem]:
     return problems
 
 
-def _record_problems(table: str, model: type[BaseModel], data: dict[str, Any], stored_json: set[str]) -> list[Problem]:
+def _record_problems(table: str, model: type[BaseModel], data: dict[str, Any]) -> list[Problem]:
     row_id = data.get("id")
-    label = f" ({code})" if (code := store_code(data)) else ""
-    problems = []
-    for name in stored_json:
-        text = data.get(name)
-        if isinstance(text, str):
-            try:
-                data[name] = json.loads(text)
-            except ValueError:
-                problems.append(Problem("records", table, row_id, f"{label.strip()} {name}: is not valid JSON".strip()))
-                data.pop(name)
-    try:
-        model.model_validate(data, context=STORED)
-    except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "record"
-            # Never the refused value: it is the record's data (a title, a name), and this is printed.
-            message = inert_line(problem_text(error))
-            problems.append(Problem("records", table, row_id, f"{label.strip()} {field}: {message}".strip()))
-    return problems
+    label = f"({code}) " if (code := store_code(data)) else ""
+    # The same (field, problem) pairs the console's list of damaged rows shows (db.damage.row_problems),
+    # never the refused value: it is the record's data (a title, a name), and this is printed.
+    return [
+        Problem("records", table, row_id, f"{label}{field}: {problem}") for field, problem in row_problems(model, data)
+    ]
 
 
 def _audit_row_problems(conn: sqlite3.Connection) -> list[Problem]:

@@ -18,6 +18,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from mediation_console.console.core.services import Services
 from mediation_console.db import damage
 from mediation_console.db.store import Store
+from mediation_console.screens.commands import all_commands, key_display
 from mediation_console.screens.messages import DataChanged, ShowInQueue
 from mediation_console.screens.textual_compat import (
     FooterKey,
@@ -178,12 +179,24 @@ class DamageNotice(Static):
         if register.version == self._version:
             return
         self._version = register.version
-        text = damage.notice(register.rows())
+        text = damage.notice(register.rows(), listed_by=self.listed_by())
         self.update(text)
-        self.set_class(bool(text), "-shown")
+        if self.has_class("-shown") != bool(text):
+            self.set_class(bool(text), "-shown")
+            # The footer offers the list's key only while there are damaged rows.
+            self.screen.refresh_bindings()
+
+    def listed_by(self) -> str:
+        """Where the rows are listed: the list's key (as the lead's keymap binds it) and doctor."""
+        command = next((c for c in all_commands() if c.id == DAMAGED_ROWS_COMMAND), None)
+        if command is None:
+            return damage.DOCTOR_HINT
+        return f"{key_display(self.app, command)} lists each (code, field, problem), as `mediate doctor` does"
 
 
 DAMAGE_CHECK_EVERY = 0.5  # seconds
+# The command (console/app.py) that opens the list of damaged rows (screens/dialogs/damaged_rows.py).
+DAMAGED_ROWS_COMMAND = "app.damaged"
 
 
 def _is_colour(value: str) -> bool:
