@@ -269,3 +269,77 @@ async def test_two_console_apps_the_dispute_form_refuses_the_second_save_then_re
         assert saved and saved[0] is not None
     final = sam.get_dispute(dispute_id)
     assert (final.summary, final.severity) == ("Pay is 15% below market", 3)
+
+
+# -- the acceptance's test: two consoles (two apps) on one file, both with the requisition's form open --
+
+
+def test_the_finding_a_save_that_carries_no_version_overwrites_the_other_consoles_field(two_consoles):
+    """The finding as it was: a save of the whole record the form read reverts the other console's
+    field. A save that says which version it started from (as every form's does) is refused instead."""
+    rita, sam, req_id = two_consoles
+    rita_opened = rita.get_requisition(req_id)
+    sam_opened = sam.get_requisition(req_id)
+    sam.update_requisition(sam_opened.model_copy(update={"client": "Initech Europe"}), sam_opened)
+    with pytest.raises(EditConflict):
+        rita.update_requisition(rita_opened.model_copy(update={"title": "Senior data engineer"}), rita_opened)
+    # Without the version the user started from, the last save wins: the reported loss.
+    rita.update_requisition(rita_opened.model_copy(update={"title": "Senior data engineer"}))
+    assert rita.get_requisition(req_id).client == "Initech"
+
+
+async def test_two_consoles_editing_one_requisition_the_second_save_is_refused_nothing_is_lost_audit_holds_each_ones(
+    tmp_path,
+):
+    from textual.widgets import Input, Static
+
+    from mediation_console.console.app import MediationApp
+    from mediation_console.screens.dialogs.requisition_form import RequisitionForm
+
+    path = tmp_path / "team.db"
+    rita = open_store(path, now=lambda: NOW, actor="rita")
+    seller = rita.add_person(Person(name="Sam Seller", team=Team.SALES))
+    req = rita.add_requisition(Requisition(title="Data engineer", client="Initech", sales_owner_id=seller.id))
+    sam = open_store(path, now=lambda: NOW, actor="sam")
+    rita_app, sam_app = MediationApp(rita, now=lambda: NOW), MediationApp(sam, now=lambda: NOW)
+    # Each app is driven by its pilot's keys, handled in that app's own task (a Textual node finds its
+    # app through a context variable, which in this test's task names the app started last).
+    try:
+        async with rita_app.run_test(size=(120, 40)) as rita_pilot, sam_app.run_test(size=(120, 40)) as sam_pilot:
+            # Both leads open the same requisition's form from their queue (`e`).
+            for pilot, app in ((rita_pilot, rita_app), (sam_pilot, sam_app)):
+                await pilot.pause(0.3)
+                await pilot.press("e")
+                await pilot.pause(0.3)
+                assert isinstance(app.screen, RequisitionForm), app.screen
+                assert app.screen.requisition.id == req.id
+            rita_form, sam_form = rita_app.screen, sam_app.screen
+            # Sam changes the client and saves first.
+            sam_form.query_one("#field-client", Input).value = "Initech Europe"
+            await sam_pilot.pause()
+            await sam_pilot.press("ctrl+s")
+            await sam_pilot.pause(0.3)
+            assert not isinstance(sam_app.screen, RequisitionForm)
+            # Rita changes the title on the version she opened: refused, naming the change and who made it.
+            rita_form.query_one("#field-title", Input).value = "Senior data engineer"
+            await rita_pilot.pause()
+            await rita_pilot.press("ctrl+s")
+            await rita_pilot.pause(0.3)
+            assert rita_app.screen is rita_form  # still open, with what she typed
+            refusal = str(rita_form.query_one("#error-form", Static).render())
+            assert "client" in refusal and "sam" in refusal, refusal
+            assert rita_form.query_one("#field-title", Input).value == "Senior data engineer"
+            assert sam.get_requisition(req.id).title == "Data engineer"  # the refused save wrote nothing
+            # Saving again re-applies only her own field, on top of Sam's.
+            await rita_pilot.press("ctrl+s")
+            await rita_pilot.pause(0.3)
+            assert rita_app.screen is not rita_form, str(rita_form.query_one("#error-form", Static).render())
+        final = sam.get_requisition(req.id)
+        assert (final.title, final.client) == ("Senior data engineer", "Initech Europe")  # nothing lost
+        assert _audit(rita, req.id) == [
+            ("sam", {"client": "Initech"}, {"client": "Initech Europe"}),
+            ("rita", {"title": "Data engineer"}, {"title": "Senior data engineer"}),
+        ]
+    finally:
+        rita.close()
+        sam.close()
