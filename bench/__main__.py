@@ -25,6 +25,7 @@ MODULES = [
     "bench.throughput",
     "bench.blackbox",
     "bench.serve",
+    "bench.bench_damage_scan",
 ]
 
 

@@ -317,12 +317,13 @@ def row_problems(model: type[BaseModel], data: dict[str, Any]) -> list[tuple[str
     return problems
 
 
-def scan(conn: Any, register: DamageRegister) -> int:
+def scan(conn: Any, register: DamageRegister, on_table: Callable[[str, float], None] | None = None) -> int:
     """Notes in `register` the damaged rows of every record table, found by SQL (`suspect_conditions`)
     and confirmed by their model, without any screen reading them: a screen says at once that rows are
     left out, even rows no read of it has met yet (a bogus status hides a row from the open queue).
     Damage SQL cannot see (a check only the model makes) is noted when a read meets it. Rows an earlier
-    scan noted that this one no longer finds were mended meanwhile and come off. Returns how many."""
+    scan noted that this one no longer finds were mended meanwhile and come off. Returns how many.
+    `on_table(table, seconds)` hears how long each table took (bench/bench_damage_scan.py)."""
     found: set[tuple[str, int | None]] = set()
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for table, model in RECORD_MODELS:
@@ -332,6 +333,7 @@ def scan(conn: Any, register: DamageRegister) -> int:
         conditions = suspect_conditions(model, columns)
         if not conditions:
             continue
+        started = time.perf_counter()
         cursor = conn.execute(
             f"SELECT * FROM {table} WHERE {' OR '.join(conditions)} ORDER BY id LIMIT {SCANNED_PER_TABLE}"
         )
@@ -343,6 +345,8 @@ def scan(conn: Any, register: DamageRegister) -> int:
                 continue
             damaged = register.record_problems(table, data, problems)
             found.add((table, damaged.row_id))
+        if on_table is not None:
+            on_table(table, time.perf_counter() - started)
     register.scanned(found)
     return len(found)
 
