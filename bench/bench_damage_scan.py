@@ -9,6 +9,8 @@ own as the console's worker has:
   file cache as the machine left it) and the median of the warm runs after it;
 - its floor: the same tables read row by row by bare SQL (`count(*)` under a condition on a column no
   index covers, so every row is read), in the same run;
+- the console quitting mid-scan: how long after the stop (`ScanControl.stop`, as the app's unmount
+  calls it) the scan's thread ends (Python waits for it before the process can end);
 - what the console feels: the event loop's lag (how late a 10 ms timer fires) on the thread that draws
   the screen, while the scan runs in a thread beside it, and the same with no scan, p99 and max.
 
@@ -32,6 +34,7 @@ from mediation_console.db import damage
 SIZE_NAMES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 WARM_RUNS = 2
 TICK_S = 0.010
+STOP_TARGET_MS = 100.0  # `q` during a scan: the scan is out of the way within this
 LAG_TARGET_MS = 50.0  # a keystroke the console handles while the scan runs waits at most this much longer
 
 
@@ -144,7 +147,40 @@ def measure_one(size: int) -> list[Figure]:
                 note=f"{len(busy)} ticks of 10 ms",
             )
         )
+    figures.append(stop_figure(path, size, median))
     return figures
+
+
+def stop_figure(path: Path, size: int, scan_s: float) -> Figure:
+    """The console quitting mid-scan: from `ScanControl.stop` (its unmount) until the scan's thread ends."""
+    conn = connect(path)
+    control = damage.ScanControl()
+    control.start(conn)
+    outcome: list[str] = []
+
+    def run() -> None:
+        try:
+            damage.scan(conn, damage.DamageRegister(), control=control)
+            outcome.append("ended")
+        except damage.ScanStopped:
+            outcome.append("stopped")
+
+    scan = threading.Thread(target=run, daemon=True)
+    scan.start()
+    time.sleep(min(2.0, scan_s / 2))
+    started = time.perf_counter()
+    control.stop()
+    scan.join()
+    took = (time.perf_counter() - started) * 1000
+    conn.close()
+    return Figure(
+        "a scan stopped (the console quits): until its thread ends",
+        took,
+        unit="ms",
+        size=size,
+        target=STOP_TARGET_MS,
+        note=f"stopped {min(2.0, scan_s / 2):.1f} s into it; the scan {outcome[0] if outcome else '?'}",
+    )
 
 
 def measure() -> list[Figure]:

@@ -22,7 +22,7 @@ from mediation_console.console.core.config import load_settings, save_setting, s
 from mediation_console.console.core.crash_log import record_crash
 from mediation_console.console.core.replication import Replicator
 from mediation_console.console.core.services import Services
-from mediation_console.db.damage import ScanPacer
+from mediation_console.db.damage import ScanPacer, ScanStopped
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.text import inert, inert_line
 from mediation_console.screens.base import READONLY_MESSAGE, TEAM_KEY
@@ -322,12 +322,17 @@ class MediationApp(CrashQuietApp[None]):
         def scan() -> None:
             started = time.monotonic()
             try:
-                with contextlib.suppress(StoreError):
+                with contextlib.suppress(StoreError, ScanStopped):
                     self.store.scan_for_damage(in_background=True)
             finally:
                 self._damage_pacer.done(time.monotonic() - started)
 
         self.run_worker(scan, thread=True, group="damage-scan", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        # The worker's scan (a minute at 1,000,000 requisitions) would keep the process from ending:
+        # Python waits for worker threads once the app has stopped. Stopped, it ends at once.
+        self.store.damage_scan.stop()
 
     def _notice_outside_writes(self) -> None:
         """Another console or a CLI import committed to the file: the screen on show reloads what it

@@ -317,36 +317,100 @@ def row_problems(model: type[BaseModel], data: dict[str, Any]) -> list[tuple[str
     return problems
 
 
-def scan(conn: Any, register: DamageRegister, on_table: Callable[[str, float], None] | None = None) -> int:
+# Rows (by id) one statement of `scan` reads: each is its own short read, so a scan of a big file
+# never holds one snapshot for long (another process's writes can be checkpointed meanwhile) and it
+# can stop between two of them (`ScanControl`).
+SCAN_CHUNK_IDS = 50_000
+
+
+class ScanStopped(Exception):
+    """A scan was stopped before it ended (`ScanControl.stop`: the console is closing); it noted the rows
+    it found so far and dropped none."""
+
+
+class ScanControl:
+    """Stops a running scan from another thread: between two of its statements, and the statement
+    running then at once (the connection's interrupt). A new scan may start after a stop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._conn: Any = None
+
+    def start(self, conn: Any) -> None:
+        with self._lock:
+            self._stopped.clear()
+            self._conn = conn
+
+    def end(self) -> None:
+        with self._lock:
+            self._conn = None
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped.set()
+            if self._conn is not None:
+                self._conn.interrupt()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+
+def scan(
+    conn: Any,
+    register: DamageRegister,
+    on_table: Callable[[str, float], None] | None = None,
+    control: ScanControl | None = None,
+    chunk: int = SCAN_CHUNK_IDS,
+) -> int:
     """Notes in `register` the damaged rows of every record table, found by SQL (`suspect_conditions`)
     and confirmed by their model, without any screen reading them: a screen says at once that rows are
     left out, even rows no read of it has met yet (a bogus status hides a row from the open queue).
     Damage SQL cannot see (a check only the model makes) is noted when a read meets it. Rows an earlier
     scan noted that this one no longer finds were mended meanwhile and come off. Returns how many.
+
+    Each table is read `chunk` ids at a time, one short statement each. `control` (another thread's
+    `stop`) ends it early with ScanStopped: the rows found so far are noted, none is dropped.
     `on_table(table, seconds)` hears how long each table took (bench/bench_damage_scan.py)."""
     found: set[tuple[str, int | None]] = set()
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    for table, model in RECORD_MODELS:
-        if table not in tables:
-            continue
-        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        conditions = suspect_conditions(model, columns)
-        if not conditions:
-            continue
-        started = time.perf_counter()
-        cursor = conn.execute(
-            f"SELECT * FROM {table} WHERE {' OR '.join(conditions)} ORDER BY id LIMIT {SCANNED_PER_TABLE}"
-        )
-        names = [column[0] for column in cursor.description]
-        for values in cursor.fetchall():
-            data = dict(zip(names, values, strict=True))
-            problems = row_problems(model, data)
-            if not problems:
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for table, model in RECORD_MODELS:
+            if table not in tables:
                 continue
-            damaged = register.record_problems(table, data, problems)
-            found.add((table, damaged.row_id))
-        if on_table is not None:
-            on_table(table, time.perf_counter() - started)
+            columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            conditions = suspect_conditions(model, columns)
+            if not conditions:
+                continue
+            started = time.perf_counter()
+            low, high = conn.execute(f"SELECT min(id), max(id) FROM {table}").fetchone()
+            noted = 0
+            first = low
+            while low is not None and first <= high and noted < SCANNED_PER_TABLE:
+                if control is not None and control.stopped:
+                    raise ScanStopped()
+                cursor = conn.execute(
+                    f"SELECT * FROM {table} WHERE id >= ? AND id < ? AND ({' OR '.join(conditions)}) "
+                    "ORDER BY id LIMIT ?",
+                    (first, first + chunk, SCANNED_PER_TABLE - noted),
+                )
+                names = [column[0] for column in cursor.description]
+                for values in cursor.fetchall():
+                    data = dict(zip(names, values, strict=True))
+                    problems = row_problems(model, data)
+                    if not problems:
+                        continue
+                    damaged = register.record_problems(table, data, problems)
+                    found.add((table, damaged.row_id))
+                    noted += 1
+                first += chunk
+            if on_table is not None:
+                on_table(table, time.perf_counter() - started)
+    except Exception:
+        if control is not None and control.stopped:
+            raise ScanStopped() from None  # the statement running when it was stopped was interrupted
+        raise
     register.scanned(found)
     return len(found)
 

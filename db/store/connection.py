@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from mediation_console.db import audit as audit_chain
 from mediation_console.db import safe_file
-from mediation_console.db.damage import DamagedRow, DamageRegister
+from mediation_console.db.damage import DamagedRow, DamageRegister, ScanControl
 from mediation_console.db.damage import scan as damage_scan
 from mediation_console.db.models import (
     REQUISITION_DERIVED,
@@ -230,6 +230,8 @@ class StoreConnection:
         self._people_cache: tuple[Any, list[Person]] | None = None
         # Rows the reads skipped because their model refuses them (db.damage): screens show them.
         self.damage = DamageRegister()
+        # Stops a damaged-row scan running in a worker (closing the Store does): see scan_for_damage.
+        self.damage_scan = ScanControl()
         try:
             self.conn = self._connect()
         except BaseException:
@@ -399,6 +401,8 @@ class StoreConnection:
             raise
 
     def close(self) -> None:
+        # A damaged-row scan in a worker (a minute at 1,000,000 requisitions) would hold the process open.
+        self.damage_scan.stop()
         reader, self._reader = self._reader, None
         for conn in (reader, self.conn):
             try:
@@ -583,14 +587,18 @@ class StoreConnection:
         """Notes in `self.damage` the damaged rows of every record table (db.damage.scan: found by SQL,
         confirmed by their model), before any screen reads them: a screen can say at once that rows are
         left out. `in_background` (from a worker thread) reads on
-        a connection of its own, so a screen's count interrupting the shared reader never stops the scan."""
+        a connection of its own, so a screen's count interrupting the shared reader never stops the scan;
+        `self.damage_scan.stop()` (closing the Store) stops it at once with db.damage.ScanStopped."""
         if not in_background:
             return damage_scan(self.conn, self.damage)
         with self.background_reader() as reader:
+            self.damage_scan.start(reader.conn)
             try:
-                return damage_scan(reader.conn, self.damage)
+                return damage_scan(reader.conn, self.damage, control=self.damage_scan)
             except sqlite3.Error as exc:
                 raise StoreError(f"The database could not be read: {exc}") from None
+            finally:
+                self.damage_scan.end()
 
     def _model(self, model: type[M], table: str, data: dict[str, Any]) -> M | None:
         """`data` (a stored row) as its model, or None when the model refuses it: the row is damaged
@@ -736,6 +744,7 @@ class StoreConnection:
         view.readonly = True
         view._depth, view._owner = 0, None
         view._reader, view._reader_lock = None, threading.Lock()
+        view.damage_scan = ScanControl()  # closing the view must not stop this Store's own scan
         # The people list is validated once per change of the people table (~50 ms at 2,500 people):
         # the reader starts with this Store's copy, which it checks against the table like its own. Not
         # while this Store is inside a transaction: the copy may hold people that are then rolled back,
