@@ -321,6 +321,7 @@ def row_problems(model: type[BaseModel], data: dict[str, Any]) -> list[tuple[str
 # never holds one snapshot for long (another process's writes can be checkpointed meanwhile) and it
 # can stop between two of them (`ScanControl`).
 SCAN_CHUNK_IDS = 50_000
+_LARGEST_ID = 2**63 - 1
 
 
 class ScanStopped(Exception):
@@ -384,16 +385,16 @@ def scan(
             if not conditions:
                 continue
             started = time.perf_counter()
-            low, high = conn.execute(f"SELECT min(id), max(id) FROM {table}").fetchone()
             noted = 0
-            first = low
-            while low is not None and first <= high and noted < SCANNED_PER_TABLE:
+            first = conn.execute(f"SELECT min(id) FROM {table}").fetchone()[0]
+            while first is not None and noted < SCANNED_PER_TABLE:
                 if control is not None and control.stopped:
                     raise ScanStopped()
+                last = min(first + chunk - 1, _LARGEST_ID)
                 cursor = conn.execute(
-                    f"SELECT * FROM {table} WHERE id >= ? AND id < ? AND ({' OR '.join(conditions)}) "
+                    f"SELECT * FROM {table} WHERE id BETWEEN ? AND ? AND ({' OR '.join(conditions)}) "
                     "ORDER BY id LIMIT ?",
-                    (first, first + chunk, SCANNED_PER_TABLE - noted),
+                    (first, last, SCANNED_PER_TABLE - noted),
                 )
                 names = [column[0] for column in cursor.description]
                 for values in cursor.fetchall():
@@ -404,7 +405,9 @@ def scan(
                     damaged = register.record_problems(table, data, problems)
                     found.add((table, damaged.row_id))
                     noted += 1
-                first += chunk
+                # The next stored id (not first + chunk: another tool may have written an id far past the rest).
+                following = conn.execute(f"SELECT min(id) FROM {table} WHERE id > ?", (last,)).fetchone()[0]
+                first = None if last == _LARGEST_ID else following
             if on_table is not None:
                 on_table(table, time.perf_counter() - started)
     except Exception:

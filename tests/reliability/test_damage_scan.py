@@ -40,6 +40,18 @@ def test_a_scan_in_small_statements_finds_what_one_statement_finds(template, tmp
     assert _found(path, chunk=chunk) == whole
 
 
+def test_a_row_another_tool_wrote_at_the_largest_id_is_scanned_without_walking_the_gap(template, tmp_path):
+    """Ids far apart (a row written by another tool at 2^63 - 1): the scan goes from one stored id to the
+    next, not through the ids between (that walk would never end)."""
+    path, _ids = damaged_copy(template, tmp_path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO people (id, name, team, active) VALUES (-5, ?, 'sales', 1)", ("x" * 500,))
+        conn.execute("INSERT INTO people (id, name, team, active) VALUES (?, ?, 'sales', 1)", (2**63 - 1, "y" * 500))
+    conn.close()
+    found = _found(path, chunk=10)
+    assert {(table, row) for table, row, _each in found} == {("people", -5), ("people", 2**63 - 1)}
+
+
 def test_closing_the_store_stops_its_scan_in_a_worker_keeping_what_it_found(template, tmp_path):
     path, _ids = damaged_copy(template, tmp_path, *DAMAGES)
     store = Store(path, now=lambda: NOW)
