@@ -27,13 +27,22 @@ _INSERT = (
     "INSERT INTO events (id, at, actor, entity, entity_id, action, before, after, hash) VALUES (?,?,?,?,?,?,?,?,?)"
 )
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+# The string encoder _ENCODE uses for each value (ensure_ascii=False): the C one where there is one.
+_QUOTE = json.encoder.encode_basestring
 
 
 def link(prev: str, row: Sequence[Any]) -> str:
     """The hash of one row (`CONTENT_COLUMNS` in order) after `prev`. Every value is taken as text, so
-    what SQLite's column affinity does to a value ("5" stored as 5) does not change the hash."""
-    payload = _ENCODE([prev, *(None if value is None else str(value) for value in row)])
-    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+    what SQLite's column affinity does to a value ("5" stored as 5) does not change the hash.
+
+    The hashed text is the compact JSON list [prev, *values as text] (`_ENCODE` of it, byte for byte),
+    written here value by value: half the cost of building the list and encoding it, which counts at the
+    ten million rows of a 1,000,000-requisition demo."""
+    quote = _QUOTE
+    parts = ["[" + quote(prev)]
+    for value in row:
+        parts.append("null" if value is None else quote(value if type(value) is str else str(value)))
+    return hashlib.sha256((",".join(parts) + "]").encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
