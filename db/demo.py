@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import random
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any, overload
 
 from mediation_console.db import audit as audit_chain
@@ -879,6 +881,21 @@ K_SUBMITTAL, K_FEEDBACK, K_INTERVIEW, K_OFFER, K_PLACEMENT, K_STATUS = (
 # Requisitions generated, then written (with their pipeline events and audit rows) and committed, at a time:
 # memory holds one batch's rows, not the whole demo's.
 BATCH = 5_000
+# Whether a demo of more than one batch is generated in a second process (where the platform can fork).
+PARALLEL = True
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One batch of requisitions as written: their rows, their pipeline events' rows and the audit rows
+    (each requisition's, then its events') in order."""
+
+    requisitions: list[tuple[Any, ...]]
+    events: list[tuple[Any, ...]]
+    audit: list[tuple[Any, ...]]
+
+    def __len__(self) -> int:
+        return len(self.requisitions)
 
 
 class _DemoBuilder:
@@ -910,6 +927,10 @@ class _DemoBuilder:
         # The pipeline events of the batch not yet written, and how many were written before them.
         self.event_rows: list[tuple[Any, ...]] = []
         self.events_written = 0
+        self.events_generated = 0  # the generator's count (the ids it gave), ahead of what is written
+        # Audit rows name the person who acted; anything else is the console's own actor.
+        self.actor = store.actor
+        self.names: dict[int, str] = {}
         self._deferred: list[tuple[str, str, str]] = []
         self.open_disputes: Counter[int] = Counter()
         # Disputes and commitments not yet written, and how many were written before them.
@@ -938,6 +959,7 @@ class _DemoBuilder:
         with store.transaction():
             self._defer_indexes()
             self._people()
+            self.names = {p.id: p.name for p in self.people}
             self._expectations()
             self._write_people()
         self._requisitions()
@@ -972,10 +994,7 @@ class _DemoBuilder:
         action: str = "create",
         before: dict[str, Any] | None = None,
     ) -> None:
-        after = _ENCODER.encode(dict(zip(columns, row, strict=False)))
-        self.audit_rows.append(
-            (_ts(at), actor, entity, entity_id, action, None if before is None else _ENCODER.encode(before), after)
-        )
+        self.audit_rows.append(_audit_row(at, actor, entity, entity_id, columns, row, action, before))
 
     # -- people ----------------------------------------------------------------------------------
 
@@ -1069,6 +1088,20 @@ class _DemoBuilder:
     # -- requisitions and their pipeline ----------------------------------------------------------
 
     def _requisitions(self) -> None:
+        """The requisitions with their pipeline events, written a batch to a transaction. With more than one
+        batch to make and where the platform can fork, a second process generates them (the Python half of
+        the work) while this one writes the batches it hands over (SQLite, the audit chain's hashing): the
+        same rows in the same order, on both cores."""
+        batches = -(-self.n // self.batch)
+        if batches > 1 and PARALLEL and "fork" in multiprocessing.get_all_start_methods():
+            self._requisitions_from_a_second_process()
+        else:
+            for batch in self._generated_batches():
+                self._write_requisitions(batch)
+
+    def _generated_batches(self) -> Iterator[_Batch]:
+        """Generates the requisitions in id order, a batch at a time: each batch's rows with their pipeline
+        events and audit rows. Writes nothing; what the later stages read is kept in `self.reqs`."""
         rng = self.rng
         counts = _allocate(self.n, STATUS_WEIGHTS)
         plan: list[tuple[float, RequisitionStatus]] = []
@@ -1088,10 +1121,88 @@ class _DemoBuilder:
             self.reqs.append(req, opened, closed, intake_at)
             pending.append(req)
             if len(pending) >= self.batch:
-                self._write_requisitions(pending)
+                yield self._batch(pending)
                 pending = []
         if pending:
-            self._write_requisitions(pending)
+            yield self._batch(pending)
+
+    def _requisitions_from_a_second_process(self) -> None:
+        """`_generated_batches` run in a forked process, each batch sent here through a pipe and written;
+        then the generator's state the later stages go on from (the random generators, `self.reqs`)."""
+        context = multiprocessing.get_context("fork")
+        receiving, sending = context.Pipe(duplex=False)
+        child = context.Process(target=self._generate_into, args=(sending,), name="demo generator", daemon=True)
+        child.start()
+        sending.close()  # only the child writes: if it dies, the next receive here ends instead of waiting
+        try:
+            while True:
+                try:
+                    message = receiving.recv()
+                except EOFError:
+                    child.join(5)
+                    raise RuntimeError(f"The demo's generator process stopped (exit code {child.exitcode})") from None
+                if isinstance(message, _Batch):
+                    self._write_requisitions(message)
+                    continue
+                if isinstance(message, BaseException):
+                    raise message
+                rng_state, facts_state, table, self.events_generated = message
+                self.rng.setstate(rng_state)
+                self.facts_rng.setstate(facts_state)
+                for name, value in table.items():
+                    setattr(self.reqs, name, value)
+                break
+            child.join()
+        finally:
+            receiving.close()
+            if child.is_alive():  # stopped here (Ctrl+C, an error): the generator goes too
+                child.terminate()
+                child.join()
+
+    def _generate_into(self, sending: Connection) -> None:
+        """The forked generator: never touches the database (the connection belongs to the parent)."""
+        try:
+            for batch in self._generated_batches():
+                sending.send(batch)
+            table = {name: value for name, value in vars(self.reqs).items() if name not in ("now", "people")}
+            sending.send((self.rng.getstate(), self.facts_rng.getstate(), table, self.events_generated))
+        except BrokenPipeError:  # the writer is gone (stopped): nothing to tell it
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the writer, which raises it
+            sending.send(exc)
+        finally:
+            sending.close()
+
+    def _batch(self, reqs: list[_Req]) -> _Batch:
+        """The batch's rows as written: requisitions, their events, and each requisition's audit row
+        followed by its events' (so the log does not depend on the batch size). The rows are let go of
+        (the later stages need only the _Req facts)."""
+        names = self.names
+        req_rows = [tuple(r.row) for r in reqs]
+        events = self.event_rows
+        audit: list[tuple[Any, ...]] = []
+        add, i = audit.append, 0
+        for req, row in zip(reqs, req_rows, strict=True):
+            add(_audit_row(req.opened, req.sales.name, "requisition", req.id, REQUISITION_COLUMNS, row))
+            req.row = []
+            while i < len(events) and events[i][1] == req.id:
+                event = events[i]
+                add(
+                    (
+                        event[3],
+                        names.get(event[4], self.actor),
+                        "pipeline_event",
+                        event[0],
+                        "create",
+                        None,
+                        _event_json(event),
+                    )
+                )
+                i += 1
+        assert i == len(events)
+        self.event_rows = []
+        self._stamps.clear()  # the next batch's requisitions are younger: few of these moments recur
+        return _Batch(req_rows, events, audit)
 
     # Times inside the requisition generator are whole minutes relative to the clock (negative = past):
     # integer arithmetic keeps 100,000 requisitions fast; these turn them into stored text, once each.
@@ -1568,7 +1679,8 @@ class _DemoBuilder:
             # Nothing is logged after a requisition closes; the closing move is the last entry.
             last = max(i for i, e in enumerate(events) if e[2] == K_STATUS)
             events = events[: last + 1]
-        first_id = self.events_written + len(self.event_rows) + 1
+        first_id = self.events_generated + 1
+        self.events_generated += len(events)
         submittals = 0
         last_submittal = None
         for offset, e in enumerate(events):
@@ -2080,39 +2192,13 @@ class _DemoBuilder:
         audit_chain.append(self.store.conn, self.audit_rows)
         self.audit_rows = []
 
-    def _write_requisitions(self, batch: list[_Req]) -> None:
-        """One batch of requisitions with their pipeline events and audit rows, in one transaction; the
-        rows are then let go (the later stages need only the _Req facts)."""
-        names = {p.id: p.name for p in self.people}
-        actor = self.store.actor
+    def _write_requisitions(self, batch: _Batch) -> None:
+        """One batch of requisitions with their pipeline events and audit rows, in one transaction."""
         with self.store.transaction() as conn:
-            req_rows = [tuple(r.row) for r in batch]
-            conn.executemany(_insert_sql("requisitions", REQUISITION_COLUMNS), req_rows)
-            conn.executemany(_insert_sql("pipeline_events", EVENT_COLUMNS), self.event_rows)
-            # Each requisition's audit row, then its events' (so the log does not depend on the batch size).
-            audit, events, i = self.audit_rows.append, self.event_rows, 0
-            for req, row in zip(batch, req_rows, strict=True):
-                self._audit(req.opened, req.sales.name, "requisition", req.id, REQUISITION_COLUMNS, row)
-                req.row = []
-                while i < len(events) and events[i][1] == req.id:
-                    event = events[i]
-                    audit(
-                        (
-                            event[3],
-                            names.get(event[4], actor),
-                            "pipeline_event",
-                            event[0],
-                            "create",
-                            None,
-                            _event_json(event),
-                        )
-                    )
-                    i += 1
-            assert i == len(events)
-            self._write_audit()
-        self.events_written += len(self.event_rows)
-        self.event_rows = []
-        self._stamps.clear()  # the next batch's requisitions are younger: few of these moments recur
+            conn.executemany(_insert_sql("requisitions", REQUISITION_COLUMNS), batch.requisitions)
+            conn.executemany(_insert_sql("pipeline_events", EVENT_COLUMNS), batch.events)
+            audit_chain.append(conn, batch.audit)
+        self.events_written += len(batch.events)
 
     def _write_disputes(self) -> None:
         """The disputes made so far, with their audit rows, in a transaction of their own."""
@@ -2162,6 +2248,21 @@ _EVENT_JSON = (
     '"from_status": %s, "to_status": %s, "outcome": %s, "decline_reason": %s, "placement_source": %s, '
     '"participants": %s}'
 )
+
+
+def _audit_row(
+    at: dt.datetime,
+    actor: str,
+    entity: str,
+    entity_id: int,
+    columns: tuple[str, ...],
+    row: tuple[Any, ...] | list[Any],
+    action: str = "create",
+    before: dict[str, Any] | None = None,
+) -> tuple[Any, ...]:
+    """An audit row (as audit.append takes it) recording `row` under its column names."""
+    after = _ENCODER.encode(dict(zip(columns, row, strict=False)))
+    return (_ts(at), actor, entity, entity_id, action, None if before is None else _ENCODER.encode(before), after)
 
 
 def _event_json(row: tuple[Any, ...]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import sqlite3
 import stat
@@ -392,6 +393,55 @@ def test_the_batch_size_does_not_change_the_demo(tmp_path):
         )
         assert open_disputes and all(r.open_disputes == open_disputes.get(r.id, 0) for r in store.iter_requisitions())
     assert dump(whole) == dump(batched)
+
+
+def test_generated_in_a_second_process_the_demo_is_the_one_generated_in_one(tmp_path, monkeypatch):
+    """More than one batch: a forked process generates, this one writes; the file is the same, audit chain
+    included (its hashes cover every row in order), as with everything in one process."""
+    from mediation_console.db import demo as demo_module
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform: the demo is generated in one process")
+    parallel_runs: list[int] = []
+    original = demo_module._DemoBuilder._requisitions_from_a_second_process
+
+    def counted(self):
+        parallel_runs.append(self.n)
+        original(self)
+
+    monkeypatch.setattr(demo_module._DemoBuilder, "_requisitions_from_a_second_process", counted)
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    monkeypatch.setattr(demo_module, "PARALLEL", False)
+    with open_store(one) as store:
+        generate_demo(store, requisitions=120, seed=7, batch=7)
+    assert parallel_runs == []
+    monkeypatch.setattr(demo_module, "PARALLEL", True)
+    with open_store(two) as store:
+        generate_demo(store, requisitions=120, seed=7, batch=7)
+        assert store.doctor().ok
+    assert parallel_runs == [120]
+    assert dump(one) == dump(two)
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_generator_process_that_fails_stops_the_demo_with_its_reason(tmp_path, monkeypatch, how):
+    from mediation_console.db import demo as demo_module
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    original = demo_module._DemoBuilder._requisition
+
+    def failing(self, rid, status, opened):
+        if rid == 30:  # in the child: the third batch
+            if how == "dies":
+                os._exit(3)
+            raise ValueError("no title for requisition 30")
+        return original(self, rid, status, opened)
+
+    monkeypatch.setattr(demo_module._DemoBuilder, "_requisition", failing)
+    expected = (ValueError, "no title for requisition 30") if how == "raises" else (RuntimeError, "exit code 3")
+    with open_store(tmp_path / "d.db") as store, pytest.raises(expected[0], match=expected[1]):
+        generate_demo(store, requisitions=60, seed=7, batch=10)
 
 
 def _stop_after_two_batches(monkeypatch) -> list[int]:
