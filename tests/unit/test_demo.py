@@ -444,6 +444,33 @@ def test_a_generator_process_that_fails_stops_the_demo_with_its_reason(tmp_path,
         generate_demo(store, requisitions=60, seed=7, batch=10)
 
 
+def test_derive_runs_in_the_demo_s_last_transaction_once_every_record_is_written(tmp_path):
+    """The grades are stored before the indexes over them and the per-row triggers come back: every record
+    is there, nothing is committed or marked a demo yet, and what derive writes is kept."""
+    seen: dict[str, object] = {}
+
+    def derive(store):
+        conn = store.conn
+        seen["in_transaction"] = conn.in_transaction
+        seen["counts"] = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("requisitions", "standups")]
+        seen["marked"] = store.is_demo()
+        seen["grade_index"] = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'requisitions_grade'"
+        ).fetchone()[0]
+        conn.execute("UPDATE requisitions SET grade = 'B' WHERE id = 1")
+
+    with open_store(tmp_path / "d.db") as store:
+        summary = generate_demo(store, requisitions=60, seed=7, derive=derive)
+        assert seen == {
+            "in_transaction": True,
+            "counts": [60, summary["standups"]],
+            "marked": False,
+            "grade_index": 0,
+        }
+        assert store.is_demo() and store.get_requisition(1).grade == "B"
+        assert store.doctor().ok, "the indexes and triggers are all back"
+
+
 def _stop_after_two_batches(monkeypatch) -> list[int]:
     """The demo is stopped (Ctrl+C) once two batches of requisitions are committed."""
     from mediation_console.db import demo as demo_module
