@@ -8,6 +8,7 @@ import multiprocessing
 import random
 import re
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from mediation_console.db.models import (
     RequisitionStatus,
     Team,
 )
-from mediation_console.db.schema import FACTS_BACKFILL_STATEMENTS, PER_ROW_FACT_TRIGGER_NAMES, REQUISITIONS_FTS_FILL
+from mediation_console.db.schema import PER_ROW_FACT_TRIGGER_NAMES, REQUISITIONS_FTS_FILL
 from mediation_console.db.store import RejectedChange, Store
 
 S = RequisitionStatus
@@ -97,6 +98,11 @@ EVENT_COLUMNS = (
     "placement_source",
     "participants",
 )
+# Written with each row beside the columns its audit row records: the facts the per-row triggers keep
+# (db/schema.py EVENT_FACTS_BACKFILL, PREV_STATUS_BACKFILL), worked out by the generator from the
+# requisition's own events instead of by those statements over the whole table afterwards.
+REQUISITION_FACT_COLUMNS = ("status_changed_at", "opened_status")
+EVENT_FACT_COLUMNS = ("answered_at", "requalified_at", "paused_at", "prev_status_at")
 DISPUTE_COLUMNS = (
     "id",
     "code",
@@ -1186,7 +1192,7 @@ class _DemoBuilder:
         audit: list[tuple[Any, ...]] = []
         add, i = audit.append, 0
         for req, row in zip(reqs, req_rows, strict=True):
-            add(_audit_row(req.opened, req.sales.name, "requisition", req.id, REQUISITION_COLUMNS, row))
+            add(_audit_row(req.opened, req.sales.name, "requisition", req.id, REQUISITION_COLUMNS, row[:_RECORDED]))
             req.row = []
             while i < len(events) and events[i][1] == req.id:
                 event = events[i]
@@ -1386,9 +1392,10 @@ class _DemoBuilder:
             next(e for e in reversed(events) if e[2] == K_STATUS)[5] = reason
         updated = events[-1][3] if events else opened
         stamp = self._stamp
+        event_facts, status_changed, opened_status = _event_facts(events, opened)
         add_event = self.event_rows.append
         facts = self.facts_rng
-        for event in events:
+        for event, looked_up in zip(events, event_facts, strict=True):
             event[3] = stamp(event[3])
             if len(event) == 8:
                 outcome = source = None
@@ -1399,7 +1406,7 @@ class _DemoBuilder:
                     source = PLACEMENT_SOURCES[facts.randrange(len(PLACEMENT_SOURCES))]
                     participants = json.dumps([p for p in (event[4], sales.id) if p is not None])
                 event.extend((outcome, None, source, participants))
-            add_event(tuple(event))
+            add_event((*event, *(None if minute is None else stamp(minute) for minute in looked_up)))
         first_slate = None
         if facts.random() < 0.45:
             first_slate = self._day(opened + facts.randint(3, 10) * 1440)
@@ -1447,6 +1454,8 @@ class _DemoBuilder:
             stamp(last_submittal),
             0,
             first_slate,
+            stamp(status_changed),
+            opened_status,
         ]
         moment = self._moment
         req = _Req(
@@ -2198,8 +2207,10 @@ class _DemoBuilder:
     def _write_requisitions(self, batch: _Batch) -> None:
         """One batch of requisitions with their pipeline events and audit rows, in one transaction."""
         with self.store.transaction() as conn:
-            conn.executemany(_insert_sql("requisitions", REQUISITION_COLUMNS), batch.requisitions)
-            conn.executemany(_insert_sql("pipeline_events", EVENT_COLUMNS), batch.events)
+            conn.executemany(
+                _insert_sql("requisitions", REQUISITION_COLUMNS + REQUISITION_FACT_COLUMNS), batch.requisitions
+            )
+            conn.executemany(_insert_sql("pipeline_events", EVENT_COLUMNS + EVENT_FACT_COLUMNS), batch.events)
             audit_chain.append(conn, batch.audit)
         self.events_written += len(batch.events)
 
@@ -2236,15 +2247,13 @@ class _DemoBuilder:
         conn.executemany(_insert_sql("standups", STANDUP_COLUMNS), self.standup_rows)
         conn.executemany(_insert_sql("standup_items", ITEM_COLUMNS), self.item_rows)
         self._write_audit()
-        # The indexes the backfill and `derive` leave alone first (the backfill's lookups use them); the
-        # ones over a column they write after it, so each is sorted once instead of updated row by row.
+        # The indexes `derive` leaves alone first; the ones over a column it writes after it, so each is
+        # sorted once instead of updated row by row.
         later = [d for d in self._deferred if d[0] == "trigger" or _WRITTEN_AFTER.search(d[2])]
         for deferred in self._deferred:
             if deferred not in later:
                 conn.execute(deferred[2])
-        # What the dropped triggers would have kept for each event, for all of them at once.
-        for statement in FACTS_BACKFILL_STATEMENTS:
-            conn.execute(statement)
+        # What the dropped triggers would have kept for each event came with the rows (_event_facts).
         if self.derive is not None:
             self.derive(self.store)
         for _kind, _name, sql in later:
@@ -2252,12 +2261,10 @@ class _DemoBuilder:
         conn.execute("UPDATE data_versions SET version = version + 1")  # what the version triggers would say
 
 
-# Columns written once every row is in: the facts the backfill works out (db/schema.py) and the figures the
-# rules derive (`generate_demo`'s derive). An index over one of them is built after those writes; one
-# missed here would only be kept up to date row by row, as any index is.
-_WRITTEN_AFTER = re.compile(
-    r"\b(answered_at|requalified_at|paused_at|prev_status_at|status_changed_at|opened_status|score|grade|estimate_days)\b"
-)
+# Columns written once every row is in: the figures the rules derive (`generate_demo`'s derive). An index
+# over one of them is built after those writes; one missed here would only be kept up to date row by row,
+# as any index is.
+_WRITTEN_AFTER = re.compile(r"\b(score|grade|estimate_days)\b")
 
 _ENCODER = json.JSONEncoder(check_circular=False)
 _quote = json.encoder.encode_basestring
@@ -2266,6 +2273,51 @@ _EVENT_JSON = (
     '"from_status": %s, "to_status": %s, "outcome": %s, "decline_reason": %s, "placement_source": %s, '
     '"participants": %s}'
 )
+
+
+_RECORDED = len(REQUISITION_COLUMNS)  # a requisition row's columns its audit row records; its facts follow
+_PAUSED = frozenset(("on_hold", "lost", "declined"))
+
+
+def _event_facts(
+    events: Sequence[Sequence[Any]], opened: int
+) -> tuple[list[tuple[int | None, int | None, int | None, int | None]], int | None, str | None]:
+    """What the per-row triggers keep (db/schema.py EVENT_FACTS_BACKFILL and PREV_STATUS_BACKFILL, the
+    same comparisons) for one requisition's final events, their `at` still in minutes: for each event
+    (answered_at, requalified_at, paused_at, prev_status_at), then the requisition's status_changed_at and
+    opened_status. A submittal is answered by the first client feedback at or after it; a move to
+    qualified by the first submittal at or after it, requalified and paused by the first such move
+    strictly after it; each status change follows the one before it in (at, id) order, the first one the
+    opening. tests/unit/test_demo.py runs the SQL over a demo and finds nothing to change."""
+    feedback = sorted(e[3] for e in events if e[2] == K_FEEDBACK)
+    submitted = sorted(e[3] for e in events if e[2] == K_SUBMITTAL)
+    changes = sorted((e[3], e[0]) for e in events if e[2] == K_STATUS)
+    qualified = sorted(e[3] for e in events if e[2] == K_STATUS and e[7] == "qualified")
+    paused = sorted(e[3] for e in events if e[2] == K_STATUS and e[7] in _PAUSED)
+    previous = {event_id: (changes[i - 1][0] if i else opened) for i, (_at, event_id) in enumerate(changes)}
+
+    def first(times: list[int], at: int, strictly: bool = False) -> int | None:
+        i = (bisect_right if strictly else bisect_left)(times, at)
+        return times[i] if i < len(times) else None
+
+    looked_up: list[tuple[int | None, int | None, int | None, int | None]] = []
+    for e in events:
+        kind, at = e[2], e[3]
+        if kind == K_SUBMITTAL:
+            looked_up.append((first(feedback, at), None, None, None))
+        elif kind == K_STATUS and e[7] == "qualified":
+            looked_up.append(
+                (first(submitted, at), first(qualified, at, True), first(paused, at, True), previous[e[0]])
+            )
+        elif kind == K_STATUS:
+            looked_up.append((None, None, None, previous[e[0]]))
+        else:
+            looked_up.append((None, None, None, None))
+    opened_status = None
+    if changes:
+        first_change = changes[0][1]
+        opened_status = next(e[6] for e in events if e[0] == first_change)
+    return looked_up, (changes[-1][0] if changes else None), opened_status
 
 
 def _audit_row(
@@ -2286,7 +2338,9 @@ def _audit_row(
 def _event_json(row: tuple[Any, ...]) -> str:
     """A pipeline event's audit record; the same JSON as json.dumps of the row, at a quarter of the cost
     (it runs for every one of the ~700,000 events of a 100,000-requisition demo)."""
-    _id, req_id, kind, at, actor_id, note, from_status, to_status, outcome, decline, source, participants = row
+    _id, req_id, kind, at, actor_id, note, from_status, to_status, outcome, decline, source, participants = row[
+        : len(EVENT_COLUMNS)
+    ]
     return _EVENT_JSON % (
         _id,
         req_id,

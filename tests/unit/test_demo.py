@@ -471,6 +471,29 @@ def test_derive_runs_in_the_demo_s_last_transaction_once_every_record_is_written
         assert store.doctor().ok, "the indexes and triggers are all back"
 
 
+def test_the_facts_the_generator_works_out_are_the_ones_the_schema_s_statements_find(tmp_path):
+    """The demo writes each event's looked-up facts with it (db/demo.py _event_facts); the schema's own
+    statements (what the migrations and the per-row triggers do) run over the finished demo change nothing."""
+    from mediation_console.db.schema import FACTS_BACKFILL_STATEMENTS
+
+    path = tmp_path / "d.db"
+    with open_store(path) as store:
+        generate_demo(store, requisitions=400, seed=11, batch=50)
+    before = dump(path)
+    conn = sqlite3.connect(path)
+    try:
+        # (A requisition is qualified once in the demo's paths, so requalified_at stays empty.)
+        facts = conn.execute("SELECT count(answered_at), count(paused_at), count(prev_status_at) FROM pipeline_events")
+        assert all(facts.fetchone()), "the facts occur in the demo"
+        assert conn.execute("SELECT count(*) FROM requisitions WHERE opened_status IS NULL").fetchone()[0] < 400
+        for statement in FACTS_BACKFILL_STATEMENTS:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+    assert dump(path) == before
+
+
 def _stop_after_two_batches(monkeypatch) -> list[int]:
     """The demo is stopped (Ctrl+C) once two batches of requisitions are committed."""
     from mediation_console.db import demo as demo_module
