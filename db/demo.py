@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import random
 import re
+import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -888,8 +889,9 @@ K_SUBMITTAL, K_FEEDBACK, K_INTERVIEW, K_OFFER, K_PLACEMENT, K_STATUS = (
 # Requisitions generated, then written (with their pipeline events and audit rows) and committed, at a time:
 # memory holds one batch's rows, not the whole demo's.
 BATCH = 5_000
-# Whether a demo of more than one batch is generated in a second process (where the platform can fork).
-PARALLEL = True
+# Whether a demo of more than one batch is generated in a second process. Only where forking is safe:
+# Linux (macOS's system libraries may start threads a forked child cannot use; Windows cannot fork).
+PARALLEL = sys.platform.startswith("linux")
 
 
 @dataclass(slots=True)
@@ -1098,11 +1100,11 @@ class _DemoBuilder:
 
     def _requisitions(self) -> None:
         """The requisitions with their pipeline events, written a batch to a transaction. With more than one
-        batch to make and where the platform can fork, a second process generates them (the Python half of
+        batch to make and on Linux (PARALLEL), a second process generates them (the Python half of
         the work) while this one writes the batches it hands over (SQLite, the audit chain's hashing): the
         same rows in the same order, on both cores."""
         batches = -(-self.n // self.batch)
-        if batches > 1 and PARALLEL and "fork" in multiprocessing.get_all_start_methods():
+        if batches > 1 and PARALLEL:
             self._requisitions_from_a_second_process()
         else:
             for batch in self._generated_batches():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import sqlite3
 import stat
@@ -400,8 +399,8 @@ def test_generated_in_a_second_process_the_demo_is_the_one_generated_in_one(tmp_
     included (its hashes cover every row in order), as with everything in one process."""
     from mediation_console.db import demo as demo_module
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform: the demo is generated in one process")
+    if not demo_module.PARALLEL:
+        pytest.skip("not on Linux: the demo is generated in one process")
     parallel_runs: list[int] = []
     original = demo_module._DemoBuilder._requisitions_from_a_second_process
 
@@ -427,8 +426,8 @@ def test_generated_in_a_second_process_the_demo_is_the_one_generated_in_one(tmp_
 def test_a_generator_process_that_fails_stops_the_demo_with_its_reason(tmp_path, monkeypatch, how):
     from mediation_console.db import demo as demo_module
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform")
+    if not demo_module.PARALLEL:
+        pytest.skip("not on Linux: the demo is generated in one process")
     original = demo_module._DemoBuilder._requisition
 
     def failing(self, rid, status, opened):
