@@ -102,21 +102,24 @@ def check_keymap(raw: Any, commands: Iterable[Command] | None = None) -> KeymapC
     effective = {c.id: wanted.get(c.id, normalized(c.key) if c.key else []) for c in known.values()}
     for binding_id, keys in wanted.items():
         command = known[binding_id]
-        clash = next(
+        # Every command the key clashes with, by id (which of them was registered first depends on
+        # the order the screens were imported in, so naming only the first would vary).
+        clashes = sorted(
             (
-                (other, key)
+                (key, other.id, other.name)
                 for other in known.values()
                 if other.id != binding_id and _scopes_overlap(command, other)
                 for key in keys
                 if key in effective[other.id]
             ),
-            None,
+            key=lambda clash: (keys.index(clash[0]), clash[1]),
         )
-        if clash is not None:
-            other, key = clash
+        if clashes:
+            key = clashes[0][0]
+            named = [f"'{other_id}' ({name})" for k, other_id, name in clashes if k == key]
+            owners = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
             check.problems.append(
-                f"keymap '{binding_id}': '{key}' is already the key of '{other.id}' ({other.name}); "
-                f"kept {command.shown_key}"
+                f"keymap '{binding_id}': '{key}' is already the key of {owners}; kept {command.shown_key}"
             )
             effective[binding_id] = normalized(command.key) if command.key else []
             continue
