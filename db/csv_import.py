@@ -109,7 +109,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mediation_console.db import presets
+from mediation_console.db import presets, safe_file
 from mediation_console.db.models import (
     CLOSED_STATUSES,
     REQUISITION_DERIVED,
@@ -633,11 +633,13 @@ class ImportMapping:
         if path.is_dir():
             raise ImportFileError(f"{path} is a folder, not a mapping file")
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+            data = tomllib.loads(safe_file.read_text(path, encoding="utf-8-sig"))
         except FileNotFoundError:
             raise ImportFileError(f"The mapping file {path} does not exist") from None
         except PermissionError:
             raise ImportFileError(f"The mapping file {path} cannot be read (permission denied)") from None
+        except safe_file.NotRegularFile:
+            raise ImportFileError(f"The mapping file {path} {safe_file.NOT_REGULAR}") from None
         except UnicodeDecodeError:
             raise MappingError(f"{path}: the mapping file is not UTF-8 text") from None
         except tomllib.TOMLDecodeError as exc:
@@ -1786,7 +1788,7 @@ class _Importer:
 
     def rows(self, encoding: str) -> Generator[tuple[int, list[str]], None, None]:
         """(spreadsheet row number, cells) of each non-blank data row; reads the header first."""
-        with open(self.path, newline="", encoding=encoding) as handle:
+        with safe_file.open_text_for_reading(self.path, encoding, newline="") as handle:
             first = handle.readline()
             handle.seek(0)
             self.report.delimiter = _sniff_delimiter(first)
@@ -1865,11 +1867,12 @@ def _open_check(path: Path) -> os.stat_result:
     if path.is_dir():
         raise ImportFileError(f"{path} is a folder, not a CSV file")
     try:
-        with open(path, "rb"):
-            pass
-        return path.stat()
+        with safe_file.open_for_reading(path) as handle:  # a FIFO would hang the import, a device never end
+            return os.fstat(handle.fileno())
     except FileNotFoundError:
         raise ImportFileError(f"{path} does not exist") from None
+    except safe_file.NotRegularFile:
+        raise ImportFileError(f"{path} {safe_file.NOT_REGULAR}, so it is not a CSV file") from None
     except PermissionError:
         raise ImportFileError(f"{path} cannot be read (permission denied)") from None
     except OSError as exc:
@@ -2160,7 +2163,7 @@ _BOMS = (
 def _encodings(path: Path) -> tuple[tuple[str, str], ...]:
     """The encodings to try, in order: the one a byte-order mark names, else UTF-8 then Windows-1252
     (what Excel writes as plain CSV)."""
-    with open(path, "rb") as handle:
+    with safe_file.open_for_reading(path) as handle:
         start = handle.read(4)
     for bom, codec, label in _BOMS:
         if start.startswith(bom):
@@ -2368,7 +2371,7 @@ def _write_batches(
 
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with safe_file.open_for_reading(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

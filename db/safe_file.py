@@ -10,12 +10,14 @@ fsynced and renamed over the target, so a full disk or a kill leaves the previou
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import secrets
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Literal, overload
+from typing import IO, BinaryIO, Literal, overload
 
 # The files SQLite keeps beside a database while it is open.
 SIDE_FILES = ("", "-wal", "-shm", "-journal")
@@ -240,15 +242,67 @@ def check_readable_file(path: str | os.PathLike[str], what: str = "file") -> Pat
     return path
 
 
+class NotRegularFile(OSError):
+    """A path named for reading is a device, pipe or socket (reading it would hang or never end)."""
+
+
+NOT_REGULAR = "is not a regular file (a device, pipe or socket)"
+
+
+def open_for_reading(path: str | os.PathLike[str]) -> BinaryIO:
+    """Opens `path` for reading in binary, never blocking on a FIFO nor reading a device.
+
+    The file is opened non-blocking (opening a FIFO for reading waits for a writer otherwise) and its
+    kind is checked on the open descriptor, so a path swapped after a check cannot slip through.
+    Raises FileNotFoundError / PermissionError / IsADirectoryError as `open` would, and
+    NotRegularFile for a device, pipe or socket.
+    """
+    path = Path(path).expanduser()
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(errno.EINVAL, NOT_REGULAR, str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The whole of a regular file (see `open_for_reading`)."""
+    with open_for_reading(path) as handle:
+        return handle.read()
+
+
+def read_text(path: str | os.PathLike[str], encoding: str = "utf-8") -> str:
+    """The whole of a regular text file (see `open_for_reading`); UnicodeDecodeError as `Path.read_text`."""
+    return read_bytes(path).decode(encoding)
+
+
+def open_text_for_reading(path: str | os.PathLike[str], encoding: str, newline: str | None = None) -> IO[str]:
+    """A regular file opened as text (see `open_for_reading`): `open(path, encoding=..., newline=...)`."""
+    return io.TextIOWrapper(open_for_reading(path), encoding=encoding, newline=newline)
+
+
 __all__ = [
+    "NOT_REGULAR",
     "SIDE_FILES",
+    "NotRegularFile",
     "UnsafeTarget",
     "check_readable_file",
     "check_target",
     "clean_leftovers",
     "database_files",
     "ensure_private_dir",
+    "open_for_reading",
     "open_staged",
+    "open_text_for_reading",
+    "read_bytes",
+    "read_text",
     "staged_file",
     "unique_path",
     "write_file",

@@ -34,6 +34,7 @@ from mediation_console.console.core.calendar import user_calendar
 from mediation_console.console.core.crash_log import crash_line, record_crash
 from mediation_console.console.core.replication import Replicator
 from mediation_console.db.audit import read_head, verify_chain
+from mediation_console.db.safe_file import NOT_REGULAR
 from mediation_console.db.store import RejectedChange, Store, StoreError
 from mediation_console.db.words import plural
 
@@ -73,6 +74,11 @@ def cli(ctx: click.Context, db: str | None, rules_path: str | None, readonly: bo
     state.db_arg = state.db_arg or db
     if rules_path is not None and not Path(rules_path).is_file():
         # The same exit as a missing CSV for `import` or a missing pack for `rules check`: the setup is wrong.
+        if Path(rules_path).exists():
+            raise EnvironmentProblem(
+                f"The rule pack {rules_path} {'is a folder' if Path(rules_path).is_dir() else NOT_REGULAR}"
+                " (--rules names a PACK.toml file)"
+            )
         raise EnvironmentProblem(f"The rule pack {rules_path} does not exist (--rules names a PACK.toml file)")
     state.rules_path = rules_path
     if ctx.invoked_subcommand is None:

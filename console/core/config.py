@@ -60,7 +60,7 @@ def user_themes_dir() -> Path:
 
 def load_settings() -> dict[str, Any]:
     try:
-        data = json.loads(settings_path().read_text(encoding="utf-8"))
+        data = json.loads(safe_file.read_text(settings_path()))  # never blocks on a FIFO
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
 from mediation_console.console.core.database import open_store
+from mediation_console.db import safe_file
 from mediation_console.db.csv_import import (
     ENGAGEMENT_WORDS,
     STATUS_WORDS,
@@ -1455,7 +1456,7 @@ def read_story(path: str | Path) -> dict[str, Any]:
     if path.is_dir():
         raise StoryFileError(f"{path} is a folder, not a story file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = safe_file.read_text(path, encoding="utf-8-sig")  # never blocks on a FIFO
     except FileNotFoundError:
         raise StoryFileError(f"{path} does not exist") from None
     except UnicodeDecodeError:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from mediation_console.db import safe_file
 from mediation_console.db.models import Person, parse_role
 from mediation_console.db.safe_file import UnsafeTarget, check_readable_file
 from mediation_console.db.store import Store
@@ -106,7 +107,7 @@ def _norm(header: str) -> str:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    data = path.read_bytes()
+    data = safe_file.read_bytes(path)  # checked regular above; a FIFO swapped in meanwhile cannot hang it
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)

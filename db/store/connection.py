@@ -259,6 +259,9 @@ class StoreConnection:
         if not path.parent.exists():
             raise StoreError(f"The folder {path.parent} does not exist")
         if path.exists():
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                # A device or a pipe: SQLite would block on a FIFO forever, and a device would be chmod-ed.
+                raise StoreError(f"{path} {safe_file.NOT_REGULAR}, so it is not a database file")
             if not os.access(path, os.R_OK):
                 raise StoreError(f"{path} cannot be read (permission denied)")
             owner_can_write = bool(os.stat(path).st_mode & stat.S_IWUSR)
@@ -267,8 +270,11 @@ class StoreConnection:
             ):
                 # Open what we can rather than refuse: the app shows a read-only banner.
                 self.readonly = True
-            with open(path, "rb") as handle:
-                header = handle.read(16)
+            try:
+                with safe_file.open_for_reading(path) as handle:  # a path swapped for a FIFO meanwhile
+                    header = handle.read(16)
+            except OSError as exc:
+                raise StoreError(f"{path} cannot be read: {exc.strerror or exc}") from None
             if header and header != b"SQLite format 3\x00":
                 raise StoreError(f"{path} is not a Mediation Console database (not an SQLite file)")
             if not header and self.readonly:

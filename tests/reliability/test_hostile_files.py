@@ -3,8 +3,11 @@ traceback, and leaves the file exactly as it was."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from mediation_console.db.models import Person, Requisition, Team
 from mediation_console.db.schema import SCHEMA_VERSION
 from mediation_console.db.store import QueueQuery, Store, StoreError
 from tests.reliability.conftest import NOW, TINY_DISK_KB
-from tests.reliability.helpers import assert_clean_failure, fingerprint, integrity, mediate
+from tests.reliability.helpers import PYTHON, assert_clean_failure, clean_env, fingerprint, integrity, mediate
 
 # Each hostile file is refused by `doctor` and by the console itself, before any screen is drawn.
 COMMANDS = {"doctor": ("doctor",), "console": (), "backup": ("backup",)}
@@ -198,3 +201,89 @@ async def test_the_console_opens_a_read_only_database_with_a_banner_and_refuses_
     finally:
         store.close()
     assert fingerprint(real_db) == before
+
+
+# Finding 7 of issue 21: a FIFO as --db, --rules or the file to import hung the command forever (reading
+# a FIFO waits for a writer), and --db naming a character device chmod-ed the device to 0600.
+def test_a_fifo_as_the_database_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "team.db"
+    os.mkfifo(fifo)
+    refuse_everywhere(fifo, "not a regular file", "database")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.fixture
+def device(tmp_path) -> Path:
+    """A character device (the null device): one made in the test's own folder where allowed (root),
+    else /dev/null itself, which a non-root run cannot chmod anyway."""
+    node = tmp_path / "null-device"
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        return Path("/dev/null")
+    os.chmod(node, 0o666)  # whatever the umask
+    return node
+
+
+def test_a_character_device_as_the_database_is_refused_and_keeps_its_mode(device):
+    mode = os.stat(device).st_mode
+    refuse_everywhere(device, "not a regular file", "database")
+    assert os.stat(device).st_mode == mode
+
+
+# Every command that reads a file the lead names, with a FIFO (nobody writing to it) in its place.
+READERS = {
+    "rules check PACK": lambda fifo, db, _: ("rules", "check", str(fifo), "--db", str(db)),
+    "--rules PACK": lambda fifo, db, _: ("--rules", str(fifo), "rules", "check", "--db", str(db)),
+    "import requisitions FILE": lambda fifo, db, _: ("import", "requisitions", str(fifo), "--db", str(db)),
+    "import requisitions --map FILE": lambda fifo, db, csv_file: (
+        "import",
+        "requisitions",
+        str(csv_file),
+        "--map",
+        str(fifo),
+        "--db",
+        str(db),
+    ),
+    "people import FILE": lambda fifo, db, _: ("people", "import", str(fifo), "--db", str(db)),
+    "story load FILE": lambda fifo, db, _: ("story", "load", str(fifo), "--db", str(db)),
+}
+
+
+@pytest.mark.parametrize("command", list(READERS))
+def test_a_fifo_named_as_a_file_to_read_is_refused_at_once(real_db, tmp_path, command):
+    fifo = tmp_path / "input"
+    os.mkfifo(fifo)
+    csv_file = tmp_path / "reqs.csv"
+    csv_file.write_text("Job Title,Company,Owner\nAnalyst,Initech,Sam Seller\n", encoding="utf-8")
+    before = fingerprint(real_db)
+    # Before, each of these waited for a writer that never came (the timeout would raise here).
+    result = mediate(*READERS[command](fifo, real_db, csv_file), timeout=60)
+    assert_clean_failure(result, 2, "not a regular file")
+    assert fingerprint(real_db) == before
+
+
+def test_the_settings_file_being_a_fifo_does_not_hang_the_console_start(tmp_path):
+    settings = tmp_path / "settings.json"
+    os.mkfifo(settings)
+    read = subprocess.run(
+        [PYTHON, "-c", "from mediation_console.console.core.config import load_settings; print(load_settings())"],
+        capture_output=True,
+        text=True,
+        timeout=60,  # before, it waited for a writer forever
+        env=clean_env(MEDIATE_SETTINGS=str(settings)),
+    )
+    assert read.returncode == 0 and read.stdout.strip() == "{}", read.stdout + read.stderr  # the defaults
+
+
+def test_the_library_reader_refuses_a_fifo_swapped_in_after_a_check(tmp_path):
+    from mediation_console.db.safe_file import NotRegularFile, open_for_reading
+
+    path = tmp_path / "reqs.csv"
+    path.write_text("Job Title\n")
+    with open_for_reading(path) as handle:
+        assert handle.read() == b"Job Title\n"
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(NotRegularFile):
+        open_for_reading(path)

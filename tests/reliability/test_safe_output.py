@@ -227,3 +227,36 @@ def test_the_library_refuses_the_database_with_a_readable_message(tmp_path):
         assert sales is not None
         store.add_requisition(Requisition(title="Still writable", client="Initech", sales_owner_id=sales.id))
     assert integrity(db) == "ok"
+
+
+def test_notes_exported_onto_a_full_disk_fail_cleanly_and_keep_last_weeks_notes(standup_db, tiny_disk):
+    """Finding 7 as it was met: on a full disk the notes export destroyed the previous notes and left
+    a truncated file."""
+    notes = tiny_disk / "notes.md"
+    notes.write_text("last week's notes\n")
+    filler = os.open(tiny_disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:  # as much as the disk takes
+        while os.write(filler, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(filler)
+    result = mediate("export", "notes", "--db", str(standup_db), "-o", str(notes), "--force")
+    assert_clean_failure(result, 2, "space")
+    assert notes.read_text() == "last week's notes\n"
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler", "notes.md"]
+
+
+def test_exported_notes_never_follow_a_symlink_at_the_output(standup_db, tmp_path):
+    """Finding 7: the notes export followed a symlink at the output path, overwriting and chmod-ing its target."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    victim.chmod(0o644)
+    link = tmp_path / "notes.md"
+    link.symlink_to(victim)
+    for fmt in ("md", "slack", "html", "json", "ics"):
+        result = mediate("export", "notes", "--db", str(standup_db), "--format", fmt, "-o", str(link), "--force")
+        assert_clean_failure(result, 2, "symbolic link")
+    assert victim.read_text() == "precious"
+    assert oct(victim.stat().st_mode & 0o777) == "0o644"

@@ -35,6 +35,7 @@ from mediation_console.console.core.rules.facts import (
     fact_value,
 )
 from mediation_console.console.core.rules.words import phrase_words
+from mediation_console.db import safe_file
 from mediation_console.db.models import KNOWN_CATEGORIES
 
 SHIPPED_PACK = "default_pack.toml"
@@ -379,15 +380,19 @@ MAX_PACK_BYTES = 512 * 1024  # the shipped pack is ~20 KB
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        if path.stat().st_size > MAX_PACK_BYTES:
-            raise PackError(
-                path, f"is too big for a rule pack ({path.stat().st_size:,} bytes; at most {MAX_PACK_BYTES:,})"
-            )
-        text = path.read_text(encoding="utf-8")
+        # Never blocks on a FIFO nor reads a device; bounded, so a file growing while read stays bounded.
+        with safe_file.open_for_reading(path) as handle:
+            data = handle.read(MAX_PACK_BYTES + 1)
+        if len(data) > MAX_PACK_BYTES:
+            size = max(path.stat().st_size, len(data))
+            raise PackError(path, f"is too big for a rule pack ({size:,} bytes; at most {MAX_PACK_BYTES:,})")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise PackFileUnreadable(path, "the file does not exist") from None
     except IsADirectoryError:
         raise PackFileUnreadable(path, "is a folder, not a rule pack") from None
+    except safe_file.NotRegularFile:
+        raise PackFileUnreadable(path, f"{safe_file.NOT_REGULAR}, not a rule pack") from None
     except OSError as exc:
         raise PackFileUnreadable(path, f"cannot be read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
