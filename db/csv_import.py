@@ -126,6 +126,9 @@ from mediation_console.db.words import closest_name, plural
 
 Progress = Callable[[int, "int | None"], None]
 
+# Why a cell holding a control character (NUL, ESC, a lone CR...) rejects its row.
+CONTROL_REASON = "a control character (a cell holds text, tabs and line breaks only)"
+
 PROGRESS_EVERY = 1000
 WRITE_BATCH = 1000
 # Cells may hold long notes; past this a cell is more likely a broken quote swallowing the file.
@@ -1660,7 +1663,7 @@ class _Importer:
                     RowProblem(
                         rownum,
                         self.column_label(column.field),
-                        f"holds {control}, a control character (a cell holds text, tabs and line breaks only)",
+                        f"holds {control}, {CONTROL_REASON}",
                     )
                 )
         if problems:
@@ -2161,10 +2164,13 @@ _BOMS = (
 
 
 def _encodings(path: Path) -> tuple[tuple[str, str], ...]:
-    """The encodings to try, in order: the one a byte-order mark names, else UTF-8 then Windows-1252
-    (what Excel writes as plain CSV)."""
     with safe_file.open_for_reading(path) as handle:
-        start = handle.read(4)
+        return text_encodings(handle.read(4))
+
+
+def text_encodings(start: bytes) -> tuple[tuple[str, str], ...]:
+    """(codec, label) of the encodings to try for a file starting with `start`, in order: the one a
+    byte-order mark names, else UTF-8 then Windows-1252 (what Excel writes as plain CSV)."""
     for bom, codec, label in _BOMS:
         if start.startswith(bom):
             return ((codec, label),)

@@ -13,9 +13,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mediation_console.db import safe_file
+from mediation_console.db.csv_import import CONTROL_REASON, text_encodings
 from mediation_console.db.models import Person, parse_role
 from mediation_console.db.safe_file import UnsafeTarget, check_readable_file
 from mediation_console.db.store import Store
+from mediation_console.db.text import find_control
 from mediation_console.db.words import closest_name, plural
 
 # The headers a people file may use for each field (case, spaces and punctuation do not matter).
@@ -108,16 +110,20 @@ def _norm(header: str) -> str:
 
 def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     data = safe_file.read_bytes(path)  # checked regular above; a FIFO swapped in meanwhile cannot hang it
-    for encoding in ("utf-8-sig", "cp1252"):
+    # The same encodings as the requisition import: a byte-order mark decides (UTF-16 from Excel's
+    # "Unicode text"), else UTF-8, then Windows-1252.
+    for codec, _label in text_encodings(data[:4]):
         try:
-            text = data.decode(encoding)
+            text = data.decode(codec)
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - cp1252 decodes almost anything; what it cannot is not text
-        raise PeopleFileRefused(f"{path} is not text (neither UTF-8 nor Windows-1252)")
-    if "\x00" in text:
-        raise PeopleFileRefused(f"{path} is not a CSV file (it holds binary data)")
+    else:
+        raise PeopleFileRefused(f"{path} is not a CSV file (not text in UTF-8, UTF-16 or Windows-1252)")
+    first_line = text.split("\n", 1)[0]
+    if "\x00" in first_line:
+        # A NUL in the header: a workbook or another binary file, not a CSV (a NUL in a cell is a row's problem).
+        raise PeopleFileRefused(f"{path} is not a CSV file (it holds binary data; save a spreadsheet as CSV)")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for cells in reader:
@@ -164,6 +170,14 @@ def import_people(store: Store, path: str | os.PathLike[str], *, dry_run: bool =
 
     for line, cells in rows:
         if not any(c.strip() for c in cells):
+            continue
+        controls = [
+            f"{field} holds {found}"
+            for field, index in columns.items()
+            if index < len(cells) and (found := find_control(cells[index]))
+        ]
+        if controls:  # named by column and code, never printed: the cell may carry a terminal's escapes
+            report.rejected.append((line, f"{'; '.join(controls)}, {CONTROL_REASON}"))
             continue
         name = cell(cells, "name")
         if not name:
