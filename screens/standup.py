@@ -450,12 +450,26 @@ class StandupScreen(ModeScreen):
         stamp = self.data_stamp()
         if stamp == self._stamp:
             return
-        self._stamp = stamp
+        self._reload()
+
+    def refresh_data(self) -> None:
+        """Another process wrote (another console, a CLI import): a standup started elsewhere shows here
+        at once, and the idle page's last standup is read again. The lead's own running meeting keeps what
+        is being typed (it is written as typed); a viewer follows the lead through `_poll_lead`."""
+        if self.running:
+            self.people = self.services.store.people_by_id()
+            return
+        self._reload()
+
+    def _reload(self) -> None:
+        self._stamp = self.data_stamp()
         self.people = self.services.store.people_by_id()
-        if self.standup is None:
-            self.standup = self.services.store.running_standup()
-            if self.standup is not None:
+        if not self.running:  # none here, or one that has ended: one may have started elsewhere
+            running = self.services.store.running_standup()
+            if running is not None:
+                self.standup = running
                 self._item_started = self.services.now()
+                self._lead_item = running.current_item
         self._show()
 
     def on_screen_suspend(self) -> None:

@@ -260,3 +260,29 @@ def test_exported_notes_never_follow_a_symlink_at_the_output(standup_db, tmp_pat
         assert_clean_failure(result, 2, "symbolic link")
     assert victim.read_text() == "precious"
     assert oct(victim.stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_first_run_with_umask_000_on_a_new_home_makes_private_folders_and_file(tmp_path):
+    """Finding 11: with umask 000 on a new home, ~/.local and ~/.local/share were created 0777."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    old = os.umask(0)
+    try:  # the umask is inherited by the command's process
+        result = mediate(
+            "people",
+            "add",
+            "Sam Seller",
+            "--role",
+            "sales",
+            HOME=str(home),
+            XDG_DATA_HOME=str(home / ".local" / "share"),
+            XDG_CONFIG_HOME=str(home / ".config"),
+        )
+    finally:
+        os.umask(old)
+    assert result.returncode == 0, result.stdout + result.stderr
+    made = sorted(p for p in home.rglob("*"))
+    assert home / ".local" / "share" / "mediation-console" / "mediation.db" in made, made
+    for path in made:
+        expected = "0o700" if path.is_dir() else "0o600"
+        assert oct(path.stat().st_mode & 0o777) == expected, path
