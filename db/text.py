@@ -114,6 +114,10 @@ def json_inert(text: str) -> str:
 # any ASCII punctuation, so each renders as itself. Block markers only count at a line's start.
 _MD_INLINE = re.compile(r"([\\`*_{}\[\]<>#&|~])")
 _MD_BLOCK_START = re.compile(r"^([-+=]|\d+[.)])")
+# What a wiki's or chat's autolinker (GFM, linkify) turns into a link: a scheme's "://", a "." inside a
+# domain ("tracker.com", "www.x"), an "@" (emails, mentions). Each gets a backslash too, which renders
+# as nothing but stops the autolinker.
+_MD_AUTOLINK = re.compile(r"(:(?=//)|(?<=\w)\.(?=\w)|@)")
 
 
 def markdown_text(value: Any) -> str:
@@ -126,9 +130,29 @@ def markdown_text(value: Any) -> str:
     lines = []
     for line in text.split("\n"):
         escaped = _MD_INLINE.sub(r"\\\1", line if not line.strip() else line.lstrip(" \t"))
+        escaped = _MD_AUTOLINK.sub(r"\\\1", escaped)
         match = _MD_BLOCK_START.match(escaped)
         if match:
             marker = match.group()
             escaped = marker[:-1] + "\\" + marker[-1] + escaped[len(marker) :]
         lines.append(escaped)
     return "\n".join(lines)
+
+
+# Slack's mrkdwn has no escape but &amp; &lt; &gt;: *bold*, _italic_, ~strike~ and `code` count only
+# where the marker stands next to a space, punctuation or the line's end, and links are found by an
+# autolinker. A word joiner (U+2060: invisible, zero width, no line break) beside each marker and inside
+# each "://", domain "." and "@" keeps them from pairing or linking; the reader sees the same text.
+WORD_JOINER = "\u2060"
+_SLACK_MARKERS = re.compile(r"[*_~`]")
+_SLACK_AUTOLINK = re.compile(r"(:(?=//)|(?<=\w)\.(?=\w)|@)")
+
+
+def slack_text(value: Any) -> str:
+    """User text for Slack's mrkdwn: shown as typed, never as formatting, a link, a mention or a quote."""
+    text = inert("" if value is None else str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _SLACK_MARKERS.sub(lambda m: f"{WORD_JOINER}{m.group()}{WORD_JOINER}", text)
+    text = _SLACK_AUTOLINK.sub(lambda m: f"{m.group()}{WORD_JOINER}", text)
+    # A quote opens only at a line's start (Slack reads "&gt;" there as ">").
+    return re.sub(r"(?m)^(?=&gt;)", WORD_JOINER, text)

@@ -22,3 +22,28 @@ def mrkdwn_problems(text: str) -> list[str]:
             if bold != bold.strip():
                 problems.append(f"line {number}: Slack bolds only *text* without inner spaces at the ends: {bold!r}")
     return problems
+
+
+# A model of how Slack reads mrkdwn, for checking that user text carries none of it: *bold*, _italic_,
+# ~strike~ and `code` pair only where each marker stands next to a space, ASCII punctuation or the
+# line's end (Slack's word-boundary rule); ``` opens a block anywhere; a line starting with > or &gt;
+# is a quote; <...> is a link or mention; bare URLs, domains and emails are found as linkify-it finds
+# them (the autolinker of markdown-it; Slack's own is not published).
+_EDGE = r"\s!-/:-@\[-`{-~"  # whitespace and ASCII punctuation
+SLACK_SPANS = {
+    name: re.compile(rf"(?<![^{_EDGE}]){re.escape(m)}(?=[^\s{re.escape(m)}])[^\n]*?(?<=\S){re.escape(m)}(?![^{_EDGE}])")
+    for name, m in (("bold", "*"), ("italic", "_"), ("strike", "~"), ("code", "`"))
+}
+
+
+def slack_markup(text: str) -> dict[str, int]:
+    """How many of each piece of formatting Slack would find in `text` (see the model above)."""
+    from linkify_it import LinkifyIt
+
+    counts = {name: len(pattern.findall(text)) for name, pattern in SLACK_SPANS.items()}
+    counts["pre"] = text.count("```")
+    counts["quote"] = len(re.findall(r"(?m)^(?:>|&gt;)", text))
+    counts["link or mention"] = text.count("<")
+    unlinked = re.sub(r"<[^<>]*>", " ", text)
+    counts["autolink"] = len(LinkifyIt().match(unlinked) or [])
+    return counts

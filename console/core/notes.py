@@ -23,7 +23,7 @@ from mediation_console.db.models import (
     StandupItem,
 )
 from mediation_console.db.store import Store
-from mediation_console.db.text import inert, json_inert, markdown_text
+from mediation_console.db.text import inert, json_inert, markdown_text, slack_text
 from mediation_console.db.words import plural
 
 if TYPE_CHECKING:
@@ -489,9 +489,10 @@ def _md_indent(value: Any, width: int = 2) -> _Markdown:
 
 
 def slack_escape(value: Any) -> str:
-    """Slack's mrkdwn escaping: &, < and > are the only characters it reads as markup in text
-    (`<url|text>` links, `<@U123>` mentions, `<!channel>`), so user text cannot ping or link."""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's mrkdwn escaping (db.text.slack_text): &, < and > as entities (`<url|text>` links,
+    `<@U123>` mentions, `<!channel>`), and formatting markers, autolinks and quotes kept from working,
+    so user text cannot ping, link, bold or break the notes' own bold titles."""
+    return slack_text(value)
 
 
 def _environment(autoescape: bool, slack: bool = False) -> jinja2.Environment:
@@ -501,7 +502,7 @@ def _environment(autoescape: bool, slack: bool = False) -> jinja2.Environment:
         # Every printed value shows its control characters inert; HTML escapes the rest, Markdown
         # escapes every character that would start markup, Slack's mrkdwn its three.
         if slack:
-            return slack_escape(inert(value))
+            return slack_escape(value)
         return inert(value) if autoescape else _md_finalize(value)
 
     env = jinja2.Environment(

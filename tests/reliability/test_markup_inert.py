@@ -30,7 +30,7 @@ from mediation_console.db.models import (
     StandupItem,
     Team,
 )
-from mediation_console.db.text import markdown_text
+from mediation_console.db.text import WORD_JOINER, markdown_text
 from tests.reliability.helpers import mediate
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)
@@ -54,6 +54,15 @@ PAYLOAD_LINES = [
     "***",
     "| a | b |",
     "~~~",
+    # What a wiki's or chat's autolinker links: a bare URL, www., a domain, an email, a mention.
+    "https://tracker.example/bare.gif",
+    "www.tracker.example/x",
+    "tracker.com/p.gif",
+    "mail tom@evil.example @channel",
+    # Slack's own formatting.
+    "*bold claim* _italic_ ~struck~ `code`",
+    "```unclosed Slack fence",
+    "<!channel> <@U123> <https://evil.example|Approve>",
 ]
 PAYLOAD = "\n".join(PAYLOAD_LINES)
 PLAIN = "\n".join(f"plain words {n}" for n, _ in enumerate(PAYLOAD_LINES))
@@ -208,3 +217,30 @@ def test_an_import_rejects_a_row_whose_name_hides_a_bidi_control(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "row 2" in result.stderr and "U+202E" in result.stderr, result.stderr
     assert "\u202e" not in result.stderr
+
+
+def test_markdown_notes_linkified_as_a_wiki_does_carry_no_link_from_user_text(tmp_path):
+    """GitHub, GitLab and most wikis link bare URLs, www. and emails (GFM autolinks): the finding's
+    `![pixel](https://tracker.example/p.gif)` became a link to the tracker there."""
+    wiki = MarkdownIt("commonmark", {"linkify": True}).enable(["linkify", "table", "strikethrough"])
+    hostile = nt.render(_notes_holding(tmp_path, PAYLOAD, ONE_LINE), "md")
+    plain = nt.render(_notes_holding(tmp_path, PLAIN, "plain line"), "md")
+    html = wiki.render(hostile)
+    assert "<a " not in html and "<img" not in html, [line for line in html.splitlines() if "<a " in line][:3]
+    assert html.count("<a ") == wiki.render(plain).count("<a ")
+    assert "https://tracker.example/bare.gif" in html and "tom@evil.example" in html  # shown as typed
+
+
+def test_slack_notes_carry_no_formatting_link_or_mention_from_user_text(tmp_path):
+    from tests.mrkdwn import mrkdwn_problems, slack_markup
+
+    hostile = nt.render(_notes_holding(tmp_path, PAYLOAD, ONE_LINE), "slack")
+    plain = nt.render(_notes_holding(tmp_path, PLAIN, "plain line"), "slack")
+    assert slack_markup(hostile) == slack_markup(plain)  # the notes' own bold titles, nothing more
+    assert slack_markup(hostile)["autolink"] == 0
+    assert mrkdwn_problems(hostile) == []
+    # What was typed is all there once the invisible word joiners are taken out.
+    shown = hostile.replace(WORD_JOINER, "")
+    for line in ("*bold claim* _italic_ ~struck~ `code`", "mail tom@evil.example @channel", "tracker.com/p.gif"):
+        assert line in shown, line
+    assert "&lt;!channel&gt; &lt;@U123&gt;" in shown
