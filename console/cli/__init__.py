@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -309,6 +310,9 @@ def main() -> None:
         if report_damaged():  # done without the rows their model refuses: named, and exit 1
             sys.exit(EXIT_REJECTED)
     except (click.exceptions.Abort, KeyboardInterrupt):
+        # Interrupted while the console was starting, the app leaves coroutines it made but never ran;
+        # Python would warn of each as it exits ("coroutine ... was never awaited"), after this line.
+        warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
         click.echo("mediate: interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
