@@ -244,3 +244,56 @@ def test_slack_notes_carry_no_formatting_link_or_mention_from_user_text(tmp_path
     for line in ("*bold claim* _italic_ ~struck~ `code`", "mail tom@evil.example @channel", "tracker.com/p.gif"):
         assert line in shown, line
     assert "&lt;!channel&gt; &lt;@U123&gt;" in shown
+
+
+ICS_PROPERTIES = (
+    "BEGIN",
+    "END",
+    "VERSION",
+    "PRODID",
+    "CALSCALE",
+    "METHOD",
+    "X-WR-CALNAME",
+    "SUMMARY",
+    "DTSTART",
+    "DTEND",
+    "DTSTAMP",
+    "UID",
+    "CATEGORIES",
+    "DESCRIPTION",
+    "STATUS",
+    "TRANSP",
+    "SEQUENCE",
+    "LAST-MODIFIED",
+)
+
+
+@pytest.mark.parametrize("fmt", nt.FORMATS)
+def test_notes_holding_every_payload_exported_by_the_cli_in_each_format_carry_none_of_it(tmp_path, fmt):
+    """The acceptance of finding 12 as the lead meets it: `mediate export notes --format F -o FILE`."""
+    from tests.mrkdwn import slack_markup
+
+    _notes_holding(tmp_path, PAYLOAD + "\nATTACH:https://tracker.example/i.gif", ONE_LINE)
+    (db,) = tmp_path.glob("notes-*.db")
+    out = tmp_path / f"notes.{fmt}"
+    result = mediate("export", "notes", "--db", str(db), "--format", fmt, "-o", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "\x1b" not in text and "\x9b" not in text and "\u202e" not in text
+    if fmt == "md":
+        wiki = MarkdownIt("commonmark", {"linkify": True}).enable(["linkify", "table", "strikethrough"])
+        html = wiki.render(text)
+        for tag in ("<a ", "<img", "<script", "<pre", "<blockquote", "<table"):
+            assert tag not in html, tag
+        assert "![pixel](https://tracker.example/p.gif)" in html  # the reader sees what was typed
+    elif fmt == "slack":
+        assert slack_markup(text)["autolink"] == 0 and slack_markup(text)["link or mention"] == 0
+        assert slack_markup(text)["pre"] == 0 and slack_markup(text)["quote"] == 0
+    elif fmt == "html":
+        assert "<script>" not in text and "<img" not in text and 'href="javascript' not in text.lower()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    elif fmt == "json":
+        assert "![pixel](https://tracker.example/p.gif)" in json.dumps(json.loads(text))  # lossless
+    else:  # ics: user text never starts a line of its own (a property such as ATTACH or URL)
+        for line in text.splitlines():
+            assert line.startswith(" ") or line.split(":")[0].split(";")[0] in ICS_PROPERTIES, line
