@@ -18,6 +18,8 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
+from mediation_console.db import safe_file
+
 COLOUR_FIELDS = (
     "primary",
     "secondary",
@@ -96,7 +98,7 @@ def load_theme_files(folder: Path) -> ThemeFiles:
     for path in paths:
         where = f"{path}"
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(safe_file.read_text(path))  # a FIFO among them would hang the start
         except OSError as exc:
             found.problems.append(f"{where}: could not be read ({exc.strerror or exc})")
             continue

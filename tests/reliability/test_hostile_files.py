@@ -287,3 +287,22 @@ def test_the_library_reader_refuses_a_fifo_swapped_in_after_a_check(tmp_path):
     os.mkfifo(path)
     with pytest.raises(NotRegularFile):
         open_for_reading(path)
+
+
+def test_a_fifo_among_the_theme_files_is_named_and_does_not_hang_the_console_start(tmp_path):
+    themes = tmp_path / "themes"
+    themes.mkdir()
+    os.mkfifo(themes / "pipe.toml")
+    (themes / "calm.toml").write_text('primary = "#3366aa"\n', encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from mediation_console.screens.user_themes import load_theme_files; "
+        "found = load_theme_files(Path(sys.argv[1])); "
+        "print([t.name for t in found.themes]); print(found.problems)"
+    )
+    read = subprocess.run(
+        [PYTHON, "-c", code, str(themes)], capture_output=True, text=True, timeout=60, env=clean_env()
+    )  # before, it waited for a writer forever
+    assert read.returncode == 0, read.stderr
+    names, problems = read.stdout.splitlines()
+    assert names == "['calm']"
+    assert "pipe.toml" in problems and "not a regular file" in problems
