@@ -297,3 +297,36 @@ def test_notes_holding_every_payload_exported_by_the_cli_in_each_format_carry_no
     else:  # ics: user text never starts a line of its own (a property such as ATTACH or URL)
         for line in text.splitlines():
             assert line.startswith(" ") or line.split(":")[0].split(";")[0] in ICS_PROPERTIES, line
+
+
+@pytest.mark.parametrize("fmt", ["md", "slack", "ics"])
+def test_the_commitments_digest_holding_every_payload_carries_none_of_it(tmp_path, fmt):
+    """The other export pasted into wikis and Slack (`mediate export commitments`), same escaping."""
+    from tests.mrkdwn import slack_markup
+
+    _notes_holding(tmp_path, PAYLOAD, ONE_LINE)
+    (db,) = tmp_path.glob("notes-*.db")
+    store = open_store(db, now=lambda: NOW)
+    try:
+        sam = store.list_people()[0]
+        for line in PAYLOAD_LINES:
+            store.add_commitment(Commitment(owner_id=sam.saved_id, text=line, due=dt.date(2026, 11, 30)))
+    finally:
+        store.close()
+    out = tmp_path / f"digest.{fmt}"
+    result = mediate("export", "commitments", "--db", str(db), "--format", fmt, "-o", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = out.read_text(encoding="utf-8")
+    if fmt == "md":
+        wiki = MarkdownIt("commonmark", {"linkify": True}).enable(["linkify", "table", "strikethrough"])
+        html = wiki.render(text)
+        for tag in ("<a ", "<img", "<script", "<pre", "<blockquote", "<table", "<h1>Fake"):
+            assert tag not in html, tag
+        assert "[Approve budget](javascript:alert(document.cookie))" in html
+    elif fmt == "slack":
+        counts = slack_markup(text)
+        assert counts["autolink"] == counts["link or mention"] == counts["pre"] == counts["quote"] == 0, counts
+        assert counts["code"] == counts["italic"] == counts["strike"] == 0, counts
+    else:
+        for line in text.splitlines():
+            assert line.startswith(" ") or line.split(":")[0].split(";")[0] in ICS_PROPERTIES, line
