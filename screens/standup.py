@@ -345,7 +345,10 @@ class StandupScreen(ModeScreen):
     """Before the meeting: how to start one. During it: the agenda, the current item, its clocks and notes."""
 
     COMMAND_AREA: ClassVar[str] = "standup"
-    KEY_ACTIONS = ("start", "next_item", "end")
+    # The meeting's keys stay in the footer at 80 columns (next, a note, a decision, a commitment, a dispute,
+    # the end); skipping a section and adding the +N more items give way first (? help lists them, and each
+    # "+N more" line says "+ adds").
+    KEY_ACTIONS = ("start", "next_item", "focus_notes", "focus_decision", "commitment", "log_dispute", "end")
     SUB_TITLE = "Standup"
     BINDINGS: ClassVar[list[BindingType]] = bindings(COMMANDS)
 

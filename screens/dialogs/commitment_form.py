@@ -37,7 +37,8 @@ class CommitmentForm(FormModal[Commitment | None]):
     CommitmentForm Input:focus, CommitmentForm Select:focus { background: $surface-lighten-2; }
     CommitmentForm #about { color: $text-muted; }
     CommitmentForm #due { width: 16; }
-    CommitmentForm .error { color: $error; height: auto; }
+    CommitmentForm .error { color: $error; height: auto; display: none; }
+    CommitmentForm .error.-shown { display: block; }
     CommitmentForm .buttons { height: auto; margin: 1 0 0 0; }
     CommitmentForm .buttons Button { margin: 0 1 0 0; }
     """
@@ -166,8 +167,11 @@ class CommitmentForm(FormModal[Commitment | None]):
         return (None if errors else commitment), errors
 
     def _show(self, errors: dict[str, str], fields: Sequence[str]) -> None:
+        # An error line takes a row only while it has something to say.
         for field in fields:
-            self.query_one(f"#{field}-error", Static).update(errors.get(field, ""))
+            label = self.query_one(f"#{field}-error", Static)
+            label.update(errors.get(field, ""))
+            label.set_class(field in errors, "-shown")
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -199,7 +203,8 @@ class CancelCommitment(FormScreen[str | None]):
     }
     CancelCommitment #about { color: $text-muted; height: auto; }
     CancelCommitment .field-label { color: $text-muted; margin: 1 0 0 0; }
-    CancelCommitment .error { color: $error; height: auto; }
+    CancelCommitment .error { color: $error; height: auto; display: none; }
+    CancelCommitment .error.-shown { display: block; }
     CancelCommitment .buttons { height: auto; margin: 1 0 0 0; }
     CancelCommitment .buttons Button { margin: 0 1 0 0; }
     """
@@ -233,14 +238,18 @@ class CancelCommitment(FormScreen[str | None]):
     def action_save(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()
         if not reason:
-            self.query_one("#reason-error", Static).update("Say why: a cancelled promise keeps its reason")
+            error = self.query_one("#reason-error", Static)
+            error.update("Say why: a cancelled promise keeps its reason")
+            error.add_class("-shown")
             return
         self.dismiss(reason)
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         if event.value.strip():
-            self.query_one("#reason-error", Static).update("")
+            error = self.query_one("#reason-error", Static)
+            error.update("")
+            error.remove_class("-shown")
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

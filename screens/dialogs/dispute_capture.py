@@ -176,6 +176,10 @@ class CategoryPicker(Widget, can_focus=True):
         return Text("\n").join(lines)
 
 
+# The window's width when the terminal is wide enough (#capture's `width` in the CSS below).
+CAPTURE_WIDTH = 96
+
+
 class DisputeCapture(FormScreen["Dispute | None"]):
     """Logs a new dispute, or edits one when given `dispute`. Dismisses with the stored dispute."""
 
@@ -201,7 +205,7 @@ class DisputeCapture(FormScreen["Dispute | None"]):
     DisputeCapture .error { color: $error; height: auto; display: none; margin: 0 0 0 17; }
     DisputeCapture .error.-shown { display: block; }
     DisputeCapture #capture-help { color: $text-muted; margin: 1 0 0 0; }
-    DisputeCapture #picker-hint { color: $text-muted; margin: 1 0 0 0; }
+    DisputeCapture #picker-hint { color: $text-muted; margin: 1 0 0 0; width: 100%; height: auto; }
     DisputeCapture #category-suggestion { color: $text-muted; width: 100%; height: auto; padding: 0 1; }
     DisputeCapture #category-suggestion.-differs { color: $warning; }
     """
@@ -480,8 +484,21 @@ class DisputeCapture(FormScreen["Dispute | None"]):
             " severity",
         )
         if raiser:
-            hint.append_text(Text.assemble(" · ", ("x", "bold"), f" swaps sides ({raiser} raised it)"))
+            swap = Text.assemble(("x", "bold"), f" swaps sides ({raiser} raised it)")
+            # On one line when it fits the window, else the swap on a line of its own: never cut, and never
+            # broken inside the name.
+            one_line = hint.cell_len + 3 + swap.cell_len <= self._hint_width()
+            hint.append_text(Text.assemble(" · " if one_line else "\n", swap))
         self.query_one("#picker-hint", Label).update(hint)
+
+    def _hint_width(self) -> int:
+        """The cells a line of the window holds: its box less border and padding (before the first layout,
+        from the terminal's width, which the box fits in)."""
+        box = self.query_one("#capture", Vertical)
+        return box.content_size.width or min(CAPTURE_WIDTH, self.app.size.width) - 4
+
+    def on_resize(self) -> None:
+        self._update_picker_hint()
 
     # -- category ----------------------------------------------------------------------------------
 

@@ -41,7 +41,8 @@ class ExpectationForm(FormModal[Expectation | None]):
     ExpectationForm #metric-about { color: $text-muted; height: auto; }
     ExpectationForm .numbers { height: auto; }
     ExpectationForm .numbers Vertical { width: 1fr; height: auto; margin: 0 1 0 0; }
-    ExpectationForm .error { color: $error; height: auto; }
+    ExpectationForm .error { color: $error; height: auto; display: none; }
+    ExpectationForm .error.-shown { display: block; }
     ExpectationForm .buttons { height: auto; margin: 1 0 0 0; }
     ExpectationForm .buttons Button { margin: 0 1 0 0; }
     """
@@ -146,8 +147,11 @@ class ExpectationForm(FormModal[Expectation | None]):
         return (None if errors else expectation), errors
 
     def _show(self, errors: dict[str, str], fields: Sequence[str] = FIELDS) -> None:
+        # An error line takes a row only while it has something to say.
         for field in fields:
-            self.query_one(f"#{field}-error", Static).update(errors.get(field, ""))
+            label = self.query_one(f"#{field}-error", Static)
+            label.update(errors.get(field, ""))
+            label.set_class(field in errors, "-shown")
 
     def _suggest_title(self) -> None:
         if not self._title_is_suggested:

@@ -205,3 +205,77 @@ async def test_at_80x24_the_standups_commitment_window_shows_its_buttons_whole(d
         text = "\n".join(screen_lines(demo_app))
         for label in ("Owner (one person)", "What is promised", "Due (YYYY-MM-DD)", "Save [enter]", "Cancel [esc]"):
             assert label in text, label
+
+
+async def test_at_80x24_the_standup_footer_keeps_the_meetings_keys_commit_and_dispute_among_them(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        footer = screen_lines(demo_app)[-1]
+        for key in ("space next", "n note", "D decision", "c commit", "d dispute", "E end", "? Help", "q Quit"):
+            assert key in footer, (key, footer)
+        # What gave way is a key away: each "+N more" line says how to add it, ? lists skipping a section.
+        assert "+ adds" in screen_text(demo_app)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert "skip the section ·" in screen_text(demo_app)
+
+
+async def test_at_80x24_the_dispute_windows_swap_hint_names_who_raised_it_whole(demo_app):
+    from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("space", "space")  # the third item, REQ-0025: its recruiter is put in "Raised by"
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        dialog = demo_app.screen
+        assert isinstance(dialog, DisputeCapture) and dialog.raised_by is not None
+        raiser = demo_app.store.get_person(dialog.raised_by).name
+        lines = screen_lines(demo_app)
+        assert any(f"x swaps sides ({raiser} raised it)" in line for line in lines), [
+            line for line in lines if "swaps" in line or "raised" in line
+        ]
+        assert any("press its letter (n not sure) · 1–3 severity" in line for line in lines)
+
+
+async def test_at_80x24_the_commitment_window_gives_an_error_a_row_only_when_there_is_one(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+
+        def rows() -> dict[str, int]:
+            lines = [line.strip("│ ") for line in screen_lines(demo_app)]
+            return {
+                label: lines.index(label) for label in ("Owner (one person)", "What is promised", "Due (YYYY-MM-DD)")
+            }
+
+        before = rows()
+        # Each field: its label, its one line, one blank line, the next label.
+        assert before["What is promised"] - before["Owner (one person)"] == 3, before
+        assert before["Due (YYYY-MM-DD)"] - before["What is promised"] == 3, before
+
+        await pilot.press("tab", "tab")  # to the due date
+        await pilot.press("ctrl+u", *"2026-13-01")
+        await settle(pilot)
+        lines = [line.strip("│ ") for line in screen_lines(demo_app)]
+        due = lines.index("Due (YYYY-MM-DD)")
+        assert lines[due + 1] == "2026-13-01" and lines[due + 2] == "Enter the due date as YYYY-MM-DD", lines[due:]
+
+        await pilot.press("ctrl+u", *"2026-11-30")
+        await settle(pilot)
+        assert "Enter the due date" not in screen_text(demo_app)
+        assert rows() == before
