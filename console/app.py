@@ -38,7 +38,7 @@ from mediation_console.screens.messages import DataChanged, ShowInQueue
 from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
 from mediation_console.screens.team import TeamScreen
-from mediation_console.screens.textual_compat import CrashQuietApp, add_line_filter
+from mediation_console.screens.textual_compat import CrashQuietApp, add_line_filter, dismiss_toasts
 from mediation_console.screens.track_record import TrackRecordScreen
 from mediation_console.screens.user_themes import load_theme_files
 from mediation_console.screens.widgets.inert_lines import InertLines
@@ -221,6 +221,13 @@ class MediationApp(CrashQuietApp[None]):
         text inert, whichever screen raised it."""
         super().notify(inert(message), title=inert_line(title), severity=severity, timeout=timeout, markup=markup)
 
+    def _toasts_give_way(self, screen: Screen[Any]) -> None:
+        """A dialog opens: the passing news shown when it opened (information toasts, such as the standup's
+        "Standup started") is taken down, so it does not cover the dialog's lower half and its buttons at
+        80x24; warnings and errors stay until they time out or are clicked away."""
+        if isinstance(screen, ModalScreen):
+            dismiss_toasts(self, ("information",))
+
     def unexpected_exception(self, error: Exception) -> None:
         """An unexpected problem stops the console as Textual would, but its traceback (which can quote
         record data) goes to a private log file instead of the terminal; the CLI prints one line."""
@@ -234,6 +241,7 @@ class MediationApp(CrashQuietApp[None]):
         if isinstance(theme, str) and theme in self.available_themes:
             self.theme = theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.screen_change_signal.subscribe(self, self._toasts_give_way)
         if self.rules_path is not None and self.mediator is None and self.exit_problem:
             self.exit()
             return

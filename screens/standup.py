@@ -903,7 +903,10 @@ class StandupScreen(ModeScreen):
         present = sum(1 for a in plan.attendees if a.present)
         talked = talk_items(started.items)
         planned = clock_text(started.timebox_seconds * talked)
-        self.notify(f"{plural(talked, 'item')} in ~{planned}, {present} present", title="Standup started")
+        if self.app.screen is self:
+            # What the agenda's title and the meeting clock say too: not toasted over a dialog the lead
+            # opened while the agenda was being built.
+            self.notify(f"{plural(talked, 'item')} in ~{planned}, {present} present", title="Standup started")
         self._show()
 
     def action_focus_notes(self) -> None:

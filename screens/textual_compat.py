@@ -14,7 +14,10 @@ buys is said where it is used:
   (screens/dialogs/requisition_detail.py);
 - `ToggleButton._button`: a checkbox whose empty box is empty (screens/widgets/tick.py);
 - `App._filters`, `App._handle_exception`, `App._exit_renderables`: every drawn line inert, and a crash
-  that prints no traceback (console/app.py).
+  that prints no traceback (console/app.py);
+- `App._notifications` and `App._unnotify`: taking down some toasts and not others (Textual's public
+  `clear_notifications` takes down all), so a dialog opened over passing news is not covered by it
+  (console/app.py).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from textual.widgets.data_table import RowKey
 
 __all__ = [
     "CrashQuietApp",
+    "dismiss_toasts",
     "DrawnCheckbox",
     "FooterKey",
     "ModalResizedOncePerSize",
@@ -141,3 +145,14 @@ class CrashQuietApp(App[ReturnT]):
         self.unexpected_exception(error)
         super()._handle_exception(error)
         self._exit_renderables.clear()
+
+
+def dismiss_toasts(app: App[Any], severities: Iterable[str]) -> int:
+    """Takes down the toasts shown now whose severity is one of `severities`; returns how many."""
+    wanted = set(severities)
+    shown = [notification for notification in app._notifications if notification.severity in wanted]
+    for notification in shown:
+        app._unnotify(notification, refresh=False)
+    if shown:
+        app._refresh_notifications()  # the toasts left are drawn again, once
+    return len(shown)

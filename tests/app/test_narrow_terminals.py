@@ -279,3 +279,26 @@ async def test_at_80x24_the_commitment_window_gives_an_error_a_row_only_when_the
         await settle(pilot)
         assert "Enter the due date" not in screen_text(demo_app)
         assert rows() == before
+
+
+async def test_at_80x24_the_starts_toasts_do_not_cover_a_dialog_opened_just_after(demo_app):
+    from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
+
+    async with demo_app.run_test(size=SMALL, notifications=True) as pilot:  # toasts drawn, as in a terminal
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Standup started" in screen_text(demo_app)  # the toast, on the meeting
+        demo_app.notify("The copy is 3 minutes behind", title="Replication", severity="warning")
+        await pilot.pause()
+        await pilot.press("d")  # within the toasts' 5 seconds, as a lead logs a dispute raised at once
+        await settle(pilot)
+        assert isinstance(demo_app.screen, DisputeCapture)
+        text = screen_text(demo_app)
+        assert "Standup started" not in text and "Starting the standup" not in text
+        # The window's last lines, its Also-in-it field and its keys, are not under a toast.
+        assert "Also in it" in text and "shift+tab back" in text
+        # A warning is not passing news: it stays until it times out.
+        assert "The copy is 3 minutes behind" in text

@@ -78,6 +78,22 @@ def test_the_app_keeps_its_line_filters_and_its_exit_renderables_and_handles_exc
     assert "self._exit_renderables" in inspect.getsource(App._print_error_renderables)
 
 
+async def test_the_app_keeps_its_toasts_in_notifications_and_takes_one_down_with_unnotify():
+    from textual.notifications import Notification, Notifications
+
+    app = App()
+    assert isinstance(app._notifications, Notifications)
+    assert _parameters(App._unnotify) == ["self", "notification", "refresh"]
+    assert "self._notifications" in inspect.getsource(App._refresh_notifications)
+    async with app.run_test(notifications=True) as pilot:
+        app.notify("passing news")
+        app.notify("a problem", severity="error")
+        await pilot.pause()
+        assert all(isinstance(n, Notification) for n in app._notifications)
+        assert textual_compat.dismiss_toasts(app, ["information"]) == 1
+        assert [n.message for n in app._notifications] == ["a problem"]
+
+
 def test_no_other_module_of_the_console_reaches_into_textuals_internals():
     # Private names of Textual's that the console uses: only screens/textual_compat.py may name them.
     import pathlib
@@ -88,7 +104,8 @@ def test_no_other_module_of_the_console_reaches_into_textuals_internals():
     root = pathlib.Path(mediation_console.__file__).resolve().parent
     internals = re.compile(
         r"\.(_css_update_count|_bindings_ready|_update_dimensions|_screen_resized|_compositor|_filters"
-        r"|_handle_exception|_exit_renderables|_button|_size)\b|from textual[.\w]*\._\w+ import"
+        r"|_handle_exception|_exit_renderables|_button|_size|_notifications|_unnotify|_refresh_notifications)\b"
+        r"|from textual[.\w]*\._\w+ import"
     )
     offenders = [
         f"{path.relative_to(root.parent)}:{n}"
