@@ -15,7 +15,7 @@ buys is said where it is used:
 - `ToggleButton._button`: a checkbox whose empty box is empty (screens/widgets/tick.py);
 - `App._filters`, `App._handle_exception`, `App._exit_renderables`: every drawn line inert, and a crash
   that prints no traceback (console/app.py);
-- `App._notifications` and `App._unnotify`: taking down some toasts and not others (Textual's public
+- `App._notifications`, `App._unnotify` and the private module's `ToastRack`: taking down some toasts and not others (Textual's public
   `clear_notifications` takes down all), so a dialog opened over passing news is not covered by it
   (console/app.py).
 """
@@ -32,6 +32,7 @@ from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Checkbox, DataTable, Footer
 from textual.widgets._footer import FooterKey  # Textual exports no public name for a footer's key
+from textual.widgets._toast import ToastRack  # nor for the container of a screen's toasts
 from textual.widgets.data_table import RowKey
 
 __all__ = [
@@ -148,11 +149,15 @@ class CrashQuietApp(App[ReturnT]):
 
 
 def dismiss_toasts(app: App[Any], severities: Iterable[str]) -> int:
-    """Takes down the toasts shown now whose severity is one of `severities`; returns how many."""
+    """Takes down the toasts shown now whose severity is one of `severities`, on the screen on top and on
+    the screens beneath it (each screen draws its own, and those beneath show around a dialog); returns
+    how many."""
     wanted = set(severities)
     shown = [notification for notification in app._notifications if notification.severity in wanted]
     for notification in shown:
         app._unnotify(notification, refresh=False)
     if shown:
-        app._refresh_notifications()  # the toasts left are drawn again, once
+        for screen in app.screen_stack:
+            for rack in screen.query_children(ToastRack):
+                rack.show(app._notifications)
     return len(shown)

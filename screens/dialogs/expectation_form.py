@@ -41,6 +41,8 @@ class ExpectationForm(FormModal[Expectation | None]):
     ExpectationForm #metric-about { color: $text-muted; height: auto; }
     ExpectationForm .numbers { height: auto; }
     ExpectationForm .numbers Vertical { width: 1fr; height: auto; margin: 0 1 0 0; }
+    ExpectationForm Input, ExpectationForm Select { background: $boost; }
+    ExpectationForm Input:focus, ExpectationForm Select:focus { background: $surface-lighten-2; }
     ExpectationForm .error { color: $error; height: auto; display: none; }
     ExpectationForm .error.-shown { display: block; }
     ExpectationForm .buttons { height: auto; margin: 1 0 0 0; }
@@ -61,6 +63,7 @@ class ExpectationForm(FormModal[Expectation | None]):
 
     def compose(self) -> ComposeResult:
         first = next(iter(REGISTRY.values()))
+        # One line per field (compact), so that at 80x24 the whole form and its buttons show.
         with Vertical(id="expectation-form") as box:
             box.border_title = "New expectation (proposed until both teams agree)"
             box.border_subtitle = "enter save · tab next field · esc cancel"
@@ -70,27 +73,28 @@ class ExpectationForm(FormModal[Expectation | None]):
                 value=first.key,
                 allow_blank=False,
                 id="metric",
+                compact=True,
             )
             yield Static(first.description, id="metric-about")
             yield Static("", id="metric-error", classes="error")
             yield Label("Title (what both teams read)", classes="field-label")
-            yield Input(first.title(first.default_threshold), id="title")
+            yield Input(first.title(first.default_threshold), id="title", compact=True)
             yield Static("", id="title-error", classes="error")
             yield Label("Who promises it", classes="field-label")
-            yield Select(TEAM_CHOICES, value=first.owner_team, allow_blank=False, id="owner_team")
+            yield Select(TEAM_CHOICES, value=first.owner_team, allow_blank=False, id="owner_team", compact=True)
             yield Static("", id="owner_team-error", classes="error")
             with Horizontal(classes="numbers"):
                 with Vertical():
                     yield Label("Target (% of cases)", classes="field-label")
-                    yield Input(_number(first.default_target), id="target")
+                    yield Input(_number(first.default_target), id="target", compact=True)
                     yield Static("", id="target-error", classes="error")
                 with Vertical():
                     yield Label(self._threshold_label(first.key), classes="field-label", id="threshold-label")
-                    yield Input(_number(first.default_threshold), id="threshold")
+                    yield Input(_number(first.default_threshold), id="threshold", compact=True)
                     yield Static("", id="threshold-error", classes="error")
                 with Vertical():
                     yield Label("Window (days)", classes="field-label")
-                    yield Input(_number(first.default_window_days), id="window_days")
+                    yield Input(_number(first.default_window_days), id="window_days", compact=True)
                     yield Static("", id="window_days-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button(key_label("Propose [enter]"), variant="primary", id="save")

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -175,7 +175,8 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
 
     DEFAULT_CSS = """
     ImportDialog #import-dry-run, ImportDialog #import-create-people { background: $surface; }
-    ImportDialog .form-checks { margin: 1 0 0 0; grid-rows: 3; }
+    ImportDialog .form-checks { layout: horizontal; height: auto; margin: 1 0 0 0; }
+    ImportDialog .form-checks Checkbox { width: auto; margin: 0 3 0 0; }
     ImportDialog #import-preview { height: 1fr; margin: 1 0 0 0; }
     ImportDialog #import-preview-text { color: $text-muted; }
     ImportDialog #import-preview-fit { color: $warning; text-style: bold; }
@@ -183,7 +184,8 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
     ImportDialog #import-running.shown { display: block; }
     ImportDialog #import-progress { width: 1fr; }
     ImportDialog #import-stage { color: $text-muted; }
-    ImportDialog #import-failed { color: $error; text-style: bold; height: auto; margin: 1 0 0 0; }
+    ImportDialog #import-failed { color: $error; text-style: bold; height: auto; margin: 1 0 0 0; display: none; }
+    ImportDialog #import-failed.shown { display: block; }
     ImportDialog .hint { color: $text-muted; }
     """
 
@@ -211,7 +213,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
             dialog.border_subtitle = "ctrl+s import · esc cancel"
             yield Static(
                 "An export from your ATS or a spreadsheet. All rows or none: if any row is rejected, "
-                "nothing is imported and the report lists why. The first rows show below as they will be imported.",
+                "nothing is imported and the report lists why.",
                 classes="question",
             )
             yield from _field(
@@ -243,10 +245,11 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
                     placeholder="for rows that name none: a person of the team", id="import-sales-owner", compact=True
                 ),
             )
-            with Grid(classes="form-checks"):
-                yield Tick("Dry run: check every row, write nothing", id="import-dry-run")
+            # One line for both (at 80x24 the fields, the preview and the buttons all show).
+            with Horizontal(classes="form-checks"):
+                yield Tick("Dry run: write nothing", id="import-dry-run", compact=True)
                 # Off by default: a name nobody in the team has is most often a typo, and rejects its row.
-                yield Tick("Create the people it names", id="import-create-people")
+                yield Tick("Create the people it names", id="import-create-people", compact=True)
             with VerticalScroll(id="import-preview"):
                 yield Static("", id="import-preview-fit", markup=False)
                 yield Static("Type the path of a CSV file to see its first rows here.", id="import-preview-text")
@@ -282,7 +285,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         if self._checked.get(event.input.id) != event.value:
             self._show_error(event.input.id, "")
             self._needed.discard(event.input.id)
-        self.query_one("#import-failed", Static).update("")
+        self._show_failure("")
         self._schedule_preview()
 
     @on(Select.Changed, "#import-preset")
@@ -383,7 +386,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
         ):
             self.query_one(widget_id).disabled = running
         if running:
-            self.query_one("#import-failed", Static).update("")
+            self._show_failure("")
             self.query_one(ProgressBar).update(total=None, progress=0)
             self.query_one("#import-stage", Static).update("Reading the file…")
         else:
@@ -562,8 +565,14 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
 
     def _failed(self, message: str) -> None:
         self._set_running(False)
-        self.query_one("#import-failed", Static).update(message)
+        self._show_failure(message)
         self.notify(message, title="Not imported", severity="error")
+
+    def _show_failure(self, message: str) -> None:
+        """Why the last import stopped, above the buttons; no row at all while there is nothing to say."""
+        failed = self.query_one("#import-failed", Static)
+        failed.update(message)
+        failed.set_class(bool(message), "shown")
 
 
 class ImportReportModal(ModalScreen[None]):

@@ -265,6 +265,11 @@ class PersonPickerModal(ModalScreen[int | None]):
 class StatusChangeModal(FormModal[Requisition | None]):
     """Moves a requisition to one of the statuses allowed from where it is; some moves need a reason."""
 
+    DEFAULT_CSS = """
+    StatusChangeModal #reason { background: $boost; }
+    StatusChangeModal #reason:focus { background: $surface-lighten-2; }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
@@ -289,7 +294,8 @@ class StatusChangeModal(FormModal[Requisition | None]):
                 id="status-choices",
             )
             yield Label("Reason", classes="field-label")
-            yield Input(placeholder="why (required for declined and lost)", id="reason")
+            # One line (compact): at 80x24 the statuses, the reason and whole buttons all show.
+            yield Input(placeholder="why (required for declined and lost)", id="reason", compact=True)
             yield Static("", id="reason-error", classes="field-error")
             with Horizontal(classes="buttons"):
                 yield Button(key_label("Save [enter]"), variant="primary", id="save")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app.dialogs import DIALOGS, open_dialog
 from tests.app.screen_text import screen_lines, screen_text
 
 SMALL = (80, 24)
@@ -302,3 +303,21 @@ async def test_at_80x24_the_starts_toasts_do_not_cover_a_dialog_opened_just_afte
         assert "Also in it" in text and "shift+tab back" in text
         # A warning is not passing news: it stays until it times out.
         assert "The copy is 3 minutes behind" in text
+
+
+@pytest.mark.parametrize("dialog", list(DIALOGS))
+async def test_at_80x24_every_dialog_fits_the_screen_with_its_buttons_whole(demo_app, dialog):
+    from textual.screen import ModalScreen
+    from textual.widgets import Button
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await open_dialog(pilot, dialog)
+        modal = demo_app.screen
+        assert isinstance(modal, ModalScreen), (dialog, modal)
+        box = next(child for child in modal.children if child.display and not child.has_class("-textual-system"))
+        screen = modal.region
+        assert screen.contains_region(box.region), (dialog, box.region)
+        for button in modal.query(Button):
+            # All three lines of the button inside the box's border and padding.
+            assert button.region.height == 3, (dialog, button.id, button.region)
+            assert box.content_region.contains_region(button.region), (dialog, button.id, button.region, box.region)

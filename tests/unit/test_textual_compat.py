@@ -14,6 +14,7 @@ from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer
+from textual.widgets._toast import Toast, ToastRack
 from textual.widgets._toggle_button import ToggleButton
 
 from mediation_console.screens import textual_compat
@@ -84,7 +85,8 @@ async def test_the_app_keeps_its_toasts_in_notifications_and_takes_one_down_with
     app = App()
     assert isinstance(app._notifications, Notifications)
     assert _parameters(App._unnotify) == ["self", "notification", "refresh"]
-    assert "self._notifications" in inspect.getsource(App._refresh_notifications)
+    assert _parameters(ToastRack.show) == ["self", "notifications"]
+    assert "toast.remove()" in inspect.getsource(ToastRack.show)  # a toast no longer notified is taken down
     async with app.run_test(notifications=True) as pilot:
         app.notify("passing news")
         app.notify("a problem", severity="error")
@@ -92,6 +94,8 @@ async def test_the_app_keeps_its_toasts_in_notifications_and_takes_one_down_with
         assert all(isinstance(n, Notification) for n in app._notifications)
         assert textual_compat.dismiss_toasts(app, ["information"]) == 1
         assert [n.message for n in app._notifications] == ["a problem"]
+        await pilot.pause()
+        assert [toast._notification.message for toast in app.screen.query(Toast)] == ["a problem"]
 
 
 def test_no_other_module_of_the_console_reaches_into_textuals_internals():

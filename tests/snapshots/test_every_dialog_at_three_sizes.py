@@ -1,0 +1,39 @@
+"""Every dialog on the demo data at the sizes people share at: 80×24, 100×30 and 120×40 (issue 18).
+
+Each dialog is opened as the lead opens it, by its keys from where it is used (tests/app/dialogs.py); the
+few combinations pinned elsewhere (tests/snapshots/test_every_screen_at_three_sizes.py) are left out.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from tests.app.dialogs import DIALOGS, open_dialog
+from tests.snapshots.test_every_screen_at_three_sizes import SIZES, settle
+
+# Pinned elsewhere at this size.
+ELSEWHERE = {("accept", (80, 24)), ("event", (80, 24)), ("weekly_chart", (80, 24))}
+
+CASES = [
+    pytest.param(dialog, size, id=f"{dialog}-{size[0]}x{size[1]}")
+    for dialog in DIALOGS
+    for size in SIZES
+    if (dialog, size) not in ELSEWHERE
+]
+
+
+@pytest.mark.parametrize(("dialog", "size"), CASES)
+def test_the_dialog_at_each_size(snap_compare, demo_app, dialog, size):
+    async def show(pilot) -> None:
+        # Toasts time out after seconds (a loaded machine would catch them or not): none before the dialog.
+        pilot.app.clear_notifications()
+        await open_dialog(pilot, dialog)
+        # A blinking cursor is drawn or not depending on the moment: shown steady instead.
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False
+        await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=show)
