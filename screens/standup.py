@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -356,7 +357,13 @@ class StandupScreen(ModeScreen):
     StandupScreen #standup-idle { height: 1fr; align: center middle; background: $surface; background-tint: $foreground 2%; hatch: right $surface-lighten-1; }
     StandupScreen #idle-text { width: 72; height: auto; padding: 1 2; border: round $primary-muted; background: $surface; }
     StandupScreen #standup-running { height: 1fr; }
-    StandupScreen #agenda { width: 2fr; min-width: 36; height: 1fr; border: round $primary-muted; border-title-style: bold; }
+    /* The scrollbar's column is kept even while the agenda fits: Textual measures each option's lines when
+       the agenda is filled again (before the scrollbar comes back), and an item that wraps onto one line
+       more at the narrower width lost that line (its requisition, its ✎). */
+    StandupScreen #agenda {
+        width: 2fr; min-width: 36; height: 1fr; border: round $primary-muted; border-title-style: bold;
+        scrollbar-gutter: stable;
+    }
     StandupScreen #agenda:focus { border: round $primary; }
     StandupScreen #agenda > .option-list--option { padding: 0 1; }
     StandupScreen #item-pane { width: 3fr; height: 1fr; padding: 0 1; }
@@ -367,7 +374,7 @@ class StandupScreen(ModeScreen):
     StandupScreen.-narrow #item-clock, StandupScreen.-narrow #meeting-clock { width: 1fr; }
     StandupScreen .-over { color: $warning; }
     StandupScreen .-way-over { color: $error; text-style: bold; }
-    StandupScreen #item-section { color: $accent; text-style: bold; height: 1; margin: 1 0 0 0; }
+    StandupScreen #item-section { color: $accent; text-style: bold; height: auto; margin: 1 0 0 0; }
     StandupScreen #item-title { text-style: bold; height: auto; }
     StandupScreen #item-detail { color: $text-muted; height: auto; }
     StandupScreen #item-links { color: $text-muted; height: auto; }
@@ -388,6 +395,8 @@ class StandupScreen(ModeScreen):
         self._loading = False
         self._starting = False
         self._stamp: tuple[Any, ...] | None = None
+        # The current item's heading: its section, and where the meeting is (see _show_heading).
+        self._heading: tuple[str, str] | None = None
         # A read-only (viewer) seat follows the lead's current item until it steps out to browse.
         self.following = False
         self._lead_item: int | None = None
@@ -580,6 +589,7 @@ class StandupScreen(ModeScreen):
         self._loading = True
         try:
             if item is None:
+                self._heading = None
                 self.query_one("#item-section", Static).update("An empty agenda")
                 self.query_one("#item-title", Static).update("Nothing needs the team's attention right now.")
                 self.query_one("#item-detail", Static).update("Note blockers, then end the meeting with E.")
@@ -595,7 +605,8 @@ class StandupScreen(ModeScreen):
                 seat = ""
                 if self.viewer:
                     seat = " · following the lead" if self.following else " · browsing (f follows the lead)"
-                self.query_one("#item-section", Static).update(f"{label} · {position}{seat}")
+                self._heading = (label, f"{position}{seat}")
+                self._show_heading()
                 self.query_one("#item-title", Static).update(Text(item.title))
                 self.query_one("#item-detail", Static).update(Text(item.detail))
                 links = []
@@ -636,6 +647,18 @@ class StandupScreen(ModeScreen):
         # Side by side the two clocks need ~70 columns of the item pane: narrower, one above the other,
         # so neither the item's overrun nor the meeting's is cut off.
         self.set_class(event.size.width < NARROW_CLOCKS, "-narrow")
+        self.call_after_refresh(self._show_heading)
+
+    def _show_heading(self) -> None:
+        """The item's section, then where the meeting is ("item 5 of 10"): on one line when they fit the
+        pane, else where the meeting is on a line of its own, whole (wrapped, it read "item 5" / "of 10")."""
+        if self._heading is None:
+            return
+        label, where = self._heading
+        heading = self.query_one("#item-section", Static)
+        width = heading.content_size.width
+        one_line = f"{label} · {where}"
+        heading.update(one_line if not width or cell_len(one_line) <= width else f"{label}\n{where}")
 
     # -- following the lead (viewer seats) ------------------------------------------------------------
 

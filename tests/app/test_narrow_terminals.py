@@ -321,3 +321,43 @@ async def test_at_80x24_every_dialog_fits_the_screen_with_its_buttons_whole(demo
             # All three lines of the button inside the box's border and padding.
             assert button.region.height == 3, (dialog, button.id, button.region)
             assert box.content_region.contains_region(button.region), (dialog, button.id, button.region, box.region)
+
+
+async def test_at_80x24_the_agenda_keeps_every_line_of_its_items_after_a_commitment(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("n", *"The client asked for two more roles like this", "escape")
+        await settle(pilot)
+        await pilot.press("space")  # the note is saved as the meeting moves on: the first item gets its ✎
+        await settle(pilot)
+
+        def agenda() -> list[str]:
+            return [line[:36] for line in screen_lines(demo_app)[1:23]]
+
+        before = agenda()
+        assert any("✎" in line for line in before), before
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*"Send the feedback summary", "enter")  # saved: the agenda is drawn again
+        await settle(pilot)
+        assert agenda() == before
+
+
+async def test_at_80x24_every_items_heading_says_where_the_meeting_is_whole(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        total = 10  # the demo's agenda, as its title says
+        assert f"Agenda · {total} items" in screen_text(demo_app)
+        for at in range(1, total + 1):
+            text = " ".join(screen_text(demo_app).split())  # as read, across a wrapped line
+            assert f"item {at} of {total}" in text, (at, screen_lines(demo_app)[:8])
+            await pilot.press("space")
+            await settle(pilot)
