@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from mediation_console.console.core.dispute_writes import save_dispute
@@ -191,9 +191,10 @@ class DisputeCapture(FormScreen["Dispute | None"]):
     DisputeCapture #capture {
         width: 96; max-width: 100%; height: auto; max-height: 100%;
         border: round $primary; background: $surface; padding: 0 1;
-        border-title-style: bold;
+        border-title-style: bold; border-subtitle-color: $text-muted;
     }
     DisputeCapture .row { height: auto; }
+    DisputeCapture #summary-row { margin: 1 0 0 0; }
     DisputeCapture .field-label { width: 17; padding: 0 1 0 0; color: $text-muted; }
     DisputeCapture .field { width: 1fr; height: auto; }
     DisputeCapture Input, DisputeCapture Select { width: 1fr; }
@@ -204,9 +205,11 @@ class DisputeCapture(FormScreen["Dispute | None"]):
     DisputeCapture #suggestions.-shown { display: block; }
     DisputeCapture .error { color: $error; height: auto; display: none; margin: 0 0 0 17; }
     DisputeCapture .error.-shown { display: block; }
-    DisputeCapture #capture-help { color: $text-muted; margin: 1 0 0 0; }
     DisputeCapture #picker-hint { color: $text-muted; margin: 1 0 0 0; width: 100%; height: auto; }
-    DisputeCapture #category-suggestion { color: $text-muted; width: 100%; height: auto; padding: 0 1; }
+    DisputeCapture #category-suggestion { color: $text-muted; width: 100%; height: auto; padding: 0 1; display: none; }
+    DisputeCapture #category-suggestion.-shown { display: block; }
+    /* A person's name and team on one line of its box (cut with … rather than wrapped onto a second row). */
+    DisputeCapture SelectCurrent Static#label { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     DisputeCapture #category-suggestion.-differs { color: $warning; }
     """
 
@@ -267,6 +270,10 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         options = [(f"{p.name} ({p.team})", p.id) for p in self.people]
         with Vertical(id="capture") as frame:
             frame.border_title = title
+            # The keys on the border (as the other forms have them): at 80x24 they took three rows of the window.
+            frame.border_subtitle = (
+                f"enter save · esc cancel · tab / shift+tab fields · {ACCEPT_KEY} takes the suggestion"
+            )
             with Horizontal(classes="row"):
                 yield Label("Requisition", classes="field-label")
                 yield Input(
@@ -291,7 +298,7 @@ class DisputeCapture(FormScreen["Dispute | None"]):
             yield CategoryPicker(d.category if d else None, d.severity if d else 2, id="picker")
             yield Label("", id="category-suggestion")
             yield Label("", id="category-error", classes="error")
-            with Horizontal(classes="row"):
+            with Horizontal(classes="row", id="summary-row"):
                 yield Label("Summary", classes="field-label")
                 yield Input(
                     d.summary if d else "",
@@ -330,21 +337,6 @@ class DisputeCapture(FormScreen["Dispute | None"]):
                 yield Checkbox("between the teams", value=bool(d and d.between_teams), id="between-teams", compact=True)
             yield Label("", id="parties-error", classes="error")
             yield Label("", id="save-error", classes="error")
-            yield Static(
-                Text.assemble(
-                    ("enter", "bold"),
-                    " save   ",
-                    ("esc", "bold"),
-                    " cancel   ",
-                    ("tab", "bold"),
-                    " next field   ",
-                    ("shift+tab", "bold"),
-                    " back   ",
-                    (ACCEPT_KEY, "bold"),
-                    " take the suggested category",
-                ),
-                id="capture-help",
-            )
 
     def on_mount(self) -> None:
         self._update_picker_hint()
@@ -564,6 +556,8 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         suggested = self.suggested_category
         picked = self.query_one("#picker", CategoryPicker).category
         label.remove_class("-differs")
+        # A row only while there is a suggestion to show.
+        label.set_class(self.suggestion is not None, "-shown")
         if self.suggestion is None:
             label.update("")
             return

@@ -299,8 +299,8 @@ async def test_at_80x24_the_starts_toasts_do_not_cover_a_dialog_opened_just_afte
         assert isinstance(demo_app.screen, DisputeCapture)
         text = screen_text(demo_app)
         assert "Standup started" not in text and "Starting the standup" not in text
-        # The window's last lines, its Also-in-it field and its keys, are not under a toast.
-        assert "Also in it" in text and "shift+tab back" in text
+        # The window's last lines, its Also-in-it field and its keys on its border, are not under a toast.
+        assert "Also in it" in text and "enter save · esc cancel" in text
         # A warning is not passing news: it stays until it times out.
         assert "The copy is 3 minutes behind" in text
 
@@ -361,3 +361,29 @@ async def test_at_80x24_every_items_heading_says_where_the_meeting_is_whole(demo
             assert f"item {at} of {total}" in text, (at, screen_lines(demo_app)[:8])
             await pilot.press("space")
             await settle(pilot)
+
+
+async def test_at_80x24_the_dispute_window_leaves_room_for_its_messages(demo_app):
+    from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("space", "space")  # REQ-0025: the requisition and both people filled in
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        dialog = demo_app.screen
+        assert isinstance(dialog, DisputeCapture)
+        box = dialog.query_one("#capture")
+        # One line per person (a long name and team is cut with …, not wrapped onto a second row), no empty
+        # row for a suggestion not made yet, the keys on the border: 17 rows of the 24 (22 before).
+        assert box.region.height <= 17, box.region
+        await pilot.press("p", "enter")  # a category, no summary: saving says what is missing
+        await settle(pilot)
+        text = screen_text(demo_app)
+        assert "Write a one-line summary" in text and "enter save · esc cancel" in text
+        assert dialog.region.contains_region(box.region), box.region
