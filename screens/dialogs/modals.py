@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import ValidationError
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -161,6 +162,10 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(answer)
 
 
+# A picker's width (app.tcss `.dialog.picker`) when its title is short.
+PICKER_WIDTH = 44
+
+
 class PickerModal(ModalScreen[T | None], Generic[T]):
     """Choose one of a short list (a status, a person, a sort column). Escape keeps things as they were."""
 
@@ -176,6 +181,9 @@ class PickerModal(ModalScreen[T | None], Generic[T]):
         with Vertical(classes="dialog picker") as dialog:
             dialog.border_title = self.title_text
             dialog.border_subtitle = "enter choose · esc cancel"
+            # As wide as its title, which it cut ("Meeting length (each item gets its sh…"): the border's
+            # corners and a space each side, and the padding (the screen's width still caps it).
+            dialog.styles.width = max(PICKER_WIDTH, cell_len(self.title_text) + 10)
             yield OptionList(*[Option(label, id=str(i)) for i, (label, _value) in enumerate(self.choices)])
 
     def on_mount(self) -> None:

@@ -387,3 +387,10 @@ async def test_at_80x24_the_dispute_window_leaves_room_for_its_messages(demo_app
         text = screen_text(demo_app)
         assert "Write a one-line summary" in text and "enter save · esc cancel" in text
         assert dialog.region.contains_region(box.region), box.region
+
+
+async def test_at_80x24_the_meeting_length_picker_shows_its_whole_title(demo_app):
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await open_dialog(pilot, "meeting_length")
+        assert "Meeting length (each item gets its share)" in screen_text(demo_app)
+        assert "15 min" in screen_text(demo_app)
