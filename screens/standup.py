@@ -1119,8 +1119,12 @@ class StandupScreen(ModeScreen):
             return
         self.standup = store.get_standup(standup_id)
         label = SECTION_LABELS.get(section, section)
-        if added:
-            self.notify(f"{plural(added, 'item')} added to {label.lower()}", title="Agenda")
+        if added and self.standup is not None:
+            # Each item keeps its share of the time, so the meeting grows: say by how much.
+            longer = clock_text(self.standup.timebox_seconds * talk_items(self.standup.items))
+            self.notify(
+                f"{plural(added, 'item')} added to {label.lower()}; the meeting is now ~{longer}", title="Agenda"
+            )
         else:
             self.notify(f"{label}: nothing more to add; the rest is on its screen", title="Agenda")
         self._load_codes()

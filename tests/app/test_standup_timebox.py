@@ -16,7 +16,7 @@ from mediation_console.console.core.demo_setup import fill_demo
 from mediation_console.db.models import Standup
 from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.standup_start import StandupStart
-from mediation_console.screens.standup import StandupScreen
+from mediation_console.screens.standup import StandupScreen, clock_text
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)
 SIZE = (120, 40)
@@ -113,7 +113,7 @@ async def test_the_demos_standup_fits_fifteen_minutes_and_every_item_names_its_r
 
 async def test_plus_adds_a_sections_left_off_items_and_S_skips_to_the_next_section(demo, exports):
     app = MediationApp(demo, now=lambda: NOW)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await start(pilot)
         before = running(demo)
         first = before.items[0].section
@@ -128,6 +128,11 @@ async def test_plus_adds_a_sections_left_off_items_and_S_skips_to_the_next_secti
         assert str(app.screen.query_one("#agenda", OptionList).border_title).startswith(
             f"Agenda · {sum(1 for i in after.items if not is_more(i))} items"
         )
+        # Each item keeps its share: the meeting grows, and the lead is told by how much.
+        longer = clock_text(after.timebox_seconds * sum(1 for i in after.items if not is_more(i)))
+        toasts = " ".join(" ".join(str(toast.render()).split()) for toast in app.screen.query("Toast"))
+        assert f"the meeting is now ~{longer}" in toasts, toasts
+        assert str(app.screen.query_one("#meeting-clock", Static).render()).endswith(f"of ~{longer}")
 
         # S leaves the rest of the wins for the overdue commitments; nothing skipped is marked discussed.
         await pilot.press("S")
