@@ -14,12 +14,16 @@ from tests.snapshots.test_every_screen_at_three_sizes import SIZES, settle
 
 # Pinned elsewhere at this size.
 ELSEWHERE = {("accept", (80, 24)), ("event", (80, 24)), ("weekly_chart", (80, 24))}
+# Not pinned: at 100 and 120 columns the weekly chart's x-axis labels move by a cell from one run to the next
+# (plotext places them; the widget's size is the same each time), so a snapshot would fail at random. Its
+# 80x24 snapshot (test_every_screen_at_three_sizes.py) and the 80x24 fit check stand for it.
+UNSTABLE = {("weekly_chart", (100, 30)), ("weekly_chart", (120, 40))}
 
 CASES = [
     pytest.param(dialog, size, id=f"{dialog}-{size[0]}x{size[1]}")
     for dialog in DIALOGS
     for size in SIZES
-    if (dialog, size) not in ELSEWHERE
+    if (dialog, size) not in ELSEWHERE | UNSTABLE
 ]
 
 
