@@ -285,7 +285,9 @@ async def test_at_80x24_the_commitment_window_gives_an_error_a_row_only_when_the
 async def test_at_80x24_the_starts_toasts_do_not_cover_a_dialog_opened_just_after(demo_app):
     from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 
-    async with demo_app.run_test(size=SMALL, notifications=True) as pilot:  # toasts drawn, as in a terminal
+    # Toasts drawn, as in a terminal, and kept up for the test however loaded the machine (5 s by default).
+    demo_app.NOTIFICATION_TIMEOUT = 120
+    async with demo_app.run_test(size=SMALL, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("5", "s")
         await settle(pilot)
