@@ -60,10 +60,12 @@ def test_accepting_a_proposal_shows_the_commitments_it_will_create(snap_compare,
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
-        # A steady text cursor: the window focuses its text, whose blinking cursor was drawn or not
-        # depending on the moment the screen was taken (under load it missed the pinned one).
+        # Nothing focused: the window focuses its text, whose blinking cursor (and focused background)
+        # was drawn or not depending on the moment the screen was taken under load.
         for area in pilot.app.screen.query("TextArea"):
             area.cursor_blink = False
+        pilot.app.screen.set_focus(None)
+        await settle(pilot)
         await settle(pilot)
 
     assert snap_compare(disputes_app, terminal_size=SIZE, run_before=accept)
