@@ -3,6 +3,8 @@ dialog checked at 80x24 and pinned as a snapshot at three sizes)."""
 
 from __future__ import annotations
 
+from tests.pilot import settle
+
 # The standup begun with everyone here and the 15 minutes offered.
 STANDUP = ("5", "s", "ctrl+s")
 
@@ -34,16 +36,10 @@ DIALOGS: dict[str, tuple[str, ...]] = {
 async def open_dialog(pilot, dialog: str) -> None:
     """Presses the dialog's keys, waiting where the table says and at the end."""
 
-    async def settle() -> None:
-        for _ in range(3):
-            await pilot.pause()
-            await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-    await settle()
+    await settle(pilot)
     for key in DIALOGS[dialog]:
         if key == "~":
-            await settle()
+            await settle(pilot)
         else:
             await pilot.press(key)
-    await settle()
+    await settle(pilot)

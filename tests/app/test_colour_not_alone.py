@@ -11,15 +11,9 @@ from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.queue import RequisitionTable
 from mediation_console.screens.widgets.contrast import MINIMUM_CONTRAST, contrast_ratio
 from tests.app.screen_text import screen_lines, screen_text
+from tests.pilot import settle
 
 SIZE = (120, 40)
-
-
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_question_mark_shows_what_the_colours_and_signs_mean(store, app_factory):

@@ -9,7 +9,7 @@ from textual.widgets import OptionList, Static
 
 from mediation_console.console.app import MediationApp
 from tests.app.test_dispute_parties import rendered, story_store
-from tests.app.test_disputes import settle
+from tests.pilot import settle
 
 
 async def test_the_disputes_screen_costs_each_sides_fallback(tmp_path):
@@ -19,7 +19,7 @@ async def test_the_disputes_screen_costs_each_sides_fallback(tmp_path):
         async with app.run_test(size=(130, 60)) as pilot:
             await pilot.pause()
             await pilot.press("2")
-            await settle(app, pilot)
+            await settle(pilot)
             screen = app.screen
             assert screen.analysis.dispute_id == loaded.disputes[-1].id
             summary = rendered(screen.query_one("#dispute-summary", Static).content)

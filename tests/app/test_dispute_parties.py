@@ -19,7 +19,8 @@ from mediation_console.db.models import DisputeStatus
 from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.dispute_accept import ResolveDispute
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
-from tests.app.test_disputes import NOW, SIZE, seed_disputes, settle
+from tests.app.test_disputes import NOW, SIZE, seed_disputes
+from tests.pilot import settle
 
 STORIES = Path(__file__).parents[1] / "stories"
 
@@ -57,7 +58,7 @@ async def test_the_capture_takes_further_people_by_name_whatever_their_case(stor
     async with app.run_test(size=SIZE) as pilot:
         await open_capture_on_the_parties(app, pilot)
         await pilot.press(*"Ravi Sourcer, dana deal, Sam Seller", "enter")  # Sam is already in it
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, DisputeCapture)
     logged = store.dispute_by_code("D-0003")
     assert (logged.raised_by_id, logged.counterpart_id) == (seeded["rita"], seeded["sam"])
@@ -106,7 +107,7 @@ async def test_between_the_teams_is_about_no_single_requisition_and_saves_once_i
         assert not error.has_class("-shown")
         capture.query_one("#summary", Input).focus()
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, DisputeCapture)
     logged = store.dispute_by_code("D-0003")
     assert logged.between_teams is True and logged.requisition_id is None
@@ -145,7 +146,7 @@ async def test_the_disputes_screen_names_all_three_and_accepting_gives_each_thei
         async with app.run_test(size=(130, 60)) as pilot:
             await pilot.pause()
             await pilot.press("2")
-            await settle(app, pilot)
+            await settle(pilot)
             screen = app.screen
             assert screen.analysis.dispute_id == dispute.id
             summary = rendered(screen.query_one("#dispute-summary", Static).content)
@@ -161,7 +162,7 @@ async def test_the_disputes_screen_names_all_three_and_accepting_gives_each_thei
             await pilot.pause()
             assert isinstance(app.screen, ResolveDispute)
             await pilot.press("enter")
-            await settle(app, pilot)
+            await settle(pilot)
         resolved = store.get_dispute(dispute.saved_id)
         assert resolved.status == DisputeStatus.RESOLVED
         made = store.list_commitments(dispute_id=dispute.saved_id)
@@ -178,7 +179,7 @@ async def test_the_disputes_screen_shows_a_dispute_between_the_teams_with_the_te
         async with app.run_test(size=(130, 60)) as pilot:
             await pilot.pause()
             await pilot.press("2")
-            await settle(app, pilot)
+            await settle(pilot)
             screen = app.screen
             summary = rendered(screen.query_one("#dispute-summary", Static).content)
             assert "Between the two teams:" in summary and "stand for them" in summary
@@ -203,7 +204,7 @@ async def test_the_disputes_screen_shows_the_teams_open_requisitions_for_a_team_
         async with app.run_test(size=(130, 60)) as pilot:
             await pilot.pause()
             await pilot.press("2")
-            await settle(app, pilot)
+            await settle(pilot)
             screen = app.screen
             facts = dict(screen.analysis.facts)
             assert facts["Open requisitions with a salary max and a market median"] == "5"

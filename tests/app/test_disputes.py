@@ -22,6 +22,7 @@ from mediation_console.screens.dialogs.dispute_accept import ResolveDispute
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.widgets.wrapped_input import WrappedInput
+from tests.pilot import settle
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 SIZE = (120, 36)
@@ -135,12 +136,6 @@ def count_disputes(store: Store) -> int:
     return len(store.list_disputes())
 
 
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 # -- capture ---------------------------------------------------------------------------------------
 
 
@@ -214,7 +209,7 @@ async def test_logging_a_dispute_from_the_disputes_screen_finds_the_requisition_
         await pilot.press("enter")  # takes the best match
         assert capture.requisition is not None and capture.requisition.code == "REQ-0002"
         await pilot.press("q", *"Candidates miss the brief", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, DisputesScreen)
         codes = [d.code for d in app.screen.disputes]
         assert "D-0003" in codes
@@ -346,7 +341,7 @@ async def test_the_disputes_screen_lists_open_disputes_most_severe_first(store, 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         screen = app.screen
         assert [d.code for d in screen.disputes] == ["D-0001", "D-0002"]
         await pilot.press("o")  # open only
@@ -360,7 +355,7 @@ async def test_marking_a_dispute_as_mediating(store, seeded):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("m")
         await pilot.pause()
         assert any("D-0001 is being mediated" in str(n.message) for n in app._notifications)
@@ -372,7 +367,7 @@ async def test_escalating_asks_first_and_then_records_it(store, seeded):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("exclamation_mark")
         await pilot.pause()
         await pilot.press("n")  # changed their mind
@@ -381,7 +376,7 @@ async def test_escalating_asks_first_and_then_records_it(store, seeded):
         await pilot.press("exclamation_mark")
         await pilot.pause()
         await pilot.press("y")
-        await settle(app, pilot)
+        await settle(pilot)
     escalated = store.get_dispute(seeded["pay"])
     assert escalated.status == DisputeStatus.ESCALATED
     assert escalated.closed_at == NOW
@@ -393,12 +388,12 @@ async def test_withdrawing_a_dispute_asks_first(store, seeded):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("down")  # D-0002
         await pilot.press("w")
         await pilot.pause()
         await pilot.press("y")
-        await settle(app, pilot)
+        await settle(pilot)
         assert any("D-0002 withdrawn" in str(n.message) for n in app._notifications)
     assert store.get_dispute(seeded["slow"]).status == DisputeStatus.WITHDRAWN
     assert store.get_dispute(seeded["pay"]).status == DisputeStatus.OPEN
@@ -409,12 +404,12 @@ async def test_editing_a_dispute_records_the_interests(store, seeded):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("down", "e")
         capture = app.screen
         assert isinstance(capture, DisputeCapture) and capture.editing is not None
         await pilot.press("tab", *"Keep the client's trust", "tab", *"Time to source properly", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
     edited = store.get_dispute(seeded["slow"])
     assert edited.sales_interest == "Keep the client's trust"
     assert edited.recruiting_interest == "Time to source properly"
@@ -427,7 +422,7 @@ async def test_a_resolution_in_the_leads_own_words_with_one_commitment(store, se
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("R")
         await pilot.pause()
         resolve = app.screen
@@ -438,7 +433,7 @@ async def test_a_resolution_in_the_leads_own_words_with_one_commitment(store, se
         resolve.query_one("#due-0", Input).value = "2026-11-25"
         await pilot.pause()
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, ResolveDispute)
     resolved = store.get_dispute(seeded["pay"])
     assert resolved.status == DisputeStatus.RESOLVED
@@ -457,7 +452,7 @@ async def test_a_past_due_date_is_refused_before_anything_is_saved(store, seeded
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("R", *"Agreed in the room")
         resolve = app.screen
         resolve.query_one("#owner-0").value = seeded["rita"]
@@ -477,7 +472,7 @@ async def test_accepting_a_proposal_records_the_resolution_and_its_commitments(s
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         screen = app.screen
         analysis = screen.analysis
         assert analysis is not None and analysis.dispute_id == seeded["pay"]
@@ -489,7 +484,7 @@ async def test_accepting_a_proposal_records_the_resolution_and_its_commitments(s
         assert isinstance(resolve, ResolveDispute)
         assert resolve.proposal_id == top.id
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, ResolveDispute)
     resolved = store.get_dispute(seeded["pay"])
     assert resolved.status == DisputeStatus.RESOLVED
@@ -525,7 +520,7 @@ async def test_a_proposal_shows_its_own_record_here_once_it_has_been_accepted(st
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen.analysis.dispute_id == seeded["pay"]
         ranked = app.screen.analysis.proposals
         assert ranked[0].id == top.id and ranked[0].record.accepted == 1

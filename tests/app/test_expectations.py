@@ -25,6 +25,7 @@ from mediation_console.screens.dialogs.commitment_form import CancelCommitment, 
 from mediation_console.screens.dialogs.expectation_breaches import ExpectationBreaches
 from mediation_console.screens.dialogs.expectation_form import ExpectationForm
 from mediation_console.screens.expectations import ExpectationsScreen
+from tests.pilot import settle
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)  # a Monday
 TODAY = NOW.date()
@@ -126,12 +127,6 @@ def seeded(store):
 
 def app_for(store: Store) -> MediationApp:
     return MediationApp(store, now=lambda: NOW)
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_expectations(pilot) -> ExpectationsScreen:

@@ -8,15 +8,10 @@ import pytest
 
 from tests.app.dialogs import DIALOGS, open_dialog
 from tests.app.screen_text import screen_lines, screen_text
+from tests.pilot import settle
 
 SMALL = (80, 24)
 WIDE = (120, 40)
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def header_line(lines: list[str], first_label: str) -> str:

@@ -14,6 +14,7 @@ from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.standup_commitment import StandupCommitment
 from mediation_console.screens.dialogs.standup_start import StandupStart
 from mediation_console.screens.standup import StandupScreen
+from tests.pilot import settle
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)  # a Thursday; the next business day is Friday 27 Nov
 SIZE = (120, 36)
@@ -92,12 +93,6 @@ def exports(tmp_path, monkeypatch):
 def store(tmp_path):
     with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
         yield s
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def start_standup(pilot, absent_rows: int = 0) -> None:

@@ -17,6 +17,7 @@ from mediation_console.db.models import Standup
 from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.standup_start import StandupStart
 from mediation_console.screens.standup import StandupScreen, clock_text
+from tests.pilot import settle
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)
 SIZE = (120, 40)
@@ -48,12 +49,6 @@ def exports(tmp_path, monkeypatch):
     folder = tmp_path / "exports"
     monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(folder))
     return folder
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def start(pilot, minutes: str | None = None) -> str:

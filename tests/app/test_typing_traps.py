@@ -13,15 +13,9 @@ from mediation_console.screens.dialogs.standup_commitment import StandupCommitme
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.queue import QueueScreen
 from tests.app.screen_text import screen_text
+from tests.pilot import settle
 
 SIZE = (120, 40)
-
-
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_enter_on_the_sales_owner_dropdown_saves_the_requisition(store, app_factory):

@@ -12,6 +12,7 @@ from mediation_console.console.core.config import load_settings, user_themes_dir
 from mediation_console.screens.queue import RequisitionTable
 from mediation_console.screens.user_themes import load_theme_files
 from mediation_console.screens.widgets.contrast import MINIMUM_CONTRAST, contrast_ratio
+from tests.pilot import settle
 
 SIZE = (120, 40)
 
@@ -35,13 +36,6 @@ def write_theme(name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_the_themes_folder_is_beside_the_settings_file():

@@ -10,8 +10,8 @@ import pytest
 
 from mediation_console.db.store import Store
 from tests.conftest import DEMO_NOW
+from tests.pilot import settle
 from tests.reliability.damaged_rows import BY_NAME, damaged_copy
-from tests.snapshots.test_every_screen_at_three_sizes import settle
 
 DAMAGED = ("requisition status", "requisition title", "dispute parties", "person name", "commitment due")
 

@@ -7,6 +7,7 @@ import pytest
 from mediation_console.console.app import MediationApp
 from mediation_console.db.store import Store
 from tests.app.test_disputes import NOW, seed_disputes
+from tests.pilot import settle
 
 SIZE = (120, 36)
 
@@ -16,12 +17,6 @@ def disputes_app(tmp_path):
     with Store(tmp_path / "mediation.db", now=lambda: NOW) as store:
         seed_disputes(store)
         yield MediationApp(store, now=lambda: NOW)
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_the_capture_modal_prefilled_from_the_queue(snap_compare, disputes_app):

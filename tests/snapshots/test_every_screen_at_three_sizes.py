@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.pilot import settle
+
 SIZES = [(80, 24), (100, 30), (120, 40)]
 SCREENS = {"queue": "1", "disputes": "2", "expectations": "3", "track_record": "4", "standup": "5"}
-
-
-async def settle(pilot) -> None:
-    # A worker that finishes can start another (the disputes' listing, then the selected one's
-    # proposals): wait until a pause starts none.
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    # The proposals list measures its wrapped options over a few refreshes: wait until the screen
-    # stays the same (its scrollbar settles).
-    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")

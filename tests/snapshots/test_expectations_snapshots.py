@@ -10,6 +10,7 @@ from mediation_console.console.app import MediationApp
 from mediation_console.console.core.database import open_store
 from mediation_console.console.core.demo_setup import fill_demo
 from mediation_console.db.store import Store
+from tests.pilot import settle
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 SIZE = (140, 40)
@@ -26,12 +27,6 @@ def demo_app(tmp_path):
 def new_app(tmp_path):
     with open_store(tmp_path / "mediation.db", now=lambda: NOW) as store:
         yield MediationApp(store, now=lambda: NOW)
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def press(*keys: str):

@@ -7,6 +7,7 @@ import pytest
 from mediation_console.console.app import MediationApp
 from mediation_console.db.store import Store
 from tests.app.test_standup import NOW, seed_standup
+from tests.pilot import settle
 
 SIZE = (120, 36)
 
@@ -18,12 +19,6 @@ def standup_app(tmp_path, monkeypatch):
         seed_standup(store)
         # The meeting clock reads the app's clock, fixed here, so the timers are frozen.
         yield MediationApp(store, now=lambda: NOW)
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_no_standup_running_says_how_to_start_one(snap_compare, standup_app):
