@@ -141,6 +141,7 @@ def _child(csv_path: str, db_path: str, dry_run: bool) -> None:
     """Runs one import in this (fresh) process and prints its figures as JSON."""
     from bench.launch_app import peak_rss_mb
     from mediation_console.console.core.rules.refresh import refresh_derived
+    from mediation_console.console.core.rules.service import Mediator
     from mediation_console.db.csv_import import import_requisitions
     from mediation_console.db.store import Store
 
@@ -153,7 +154,7 @@ def _child(csv_path: str, db_path: str, dry_run: bool) -> None:
         grade_seconds = grade_cpu = 0.0
         if report.written and (report.created or report.updated):
             start, cpu_start = time.perf_counter(), time.process_time()
-            refresh_derived(store)
+            refresh_derived(store, Mediator(store))
             grade_seconds, grade_cpu = time.perf_counter() - start, time.process_time() - cpu_start
     print(
         json.dumps(

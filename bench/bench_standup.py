@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import Figure, time_call, working_copy
-from mediation_console.console.core.agenda import DISPUTES, build_agenda, default_expectation_check
-from mediation_console.console.core.notes import FORMATS, gather_notes, render
+from mediation_console.console.core.agenda import DISPUTES, build_agenda, default_expectation_check, top_proposal
+from mediation_console.console.core.notes import FORMATS, fallbacks_by, gather_notes, proposals_by, render
+from mediation_console.console.core.rules.service import Mediator
 from mediation_console.db.models import Attendee, Commitment, CommitmentSource, Standup, StandupItem
 from mediation_console.db.store import Store
 
@@ -116,12 +117,16 @@ def measure() -> list[Figure]:
     figures = []
     store = Store(work, now=lambda: NOW)
     try:
-        agenda = build_agenda(store, NOW)
+        # The lead's rule pack, handed over as the console's services hand it to the standup screen.
+        mediator = Mediator(store)
+        top = top_proposal(mediator)
+        quoted = {"proposals": proposals_by(mediator), "fallbacks": fallbacks_by(mediator)}
+        agenda = build_agenda(store, NOW, proposals=top)
         disputes = len(agenda.section(DISPUTES))
         figures.append(
             Figure(
                 name="standup: agenda",
-                value=time_call(lambda: build_agenda(store, NOW)),
+                value=time_call(lambda: build_agenda(store, NOW, proposals=top)),
                 target=AGENDA_TARGET_MS,
                 size=SIZE,
                 note=f"{len(agenda)} items: queries, top proposal of {disputes} disputes, expectation checks",
@@ -136,7 +141,7 @@ def measure() -> list[Figure]:
                     note="console.metrics verdicts on the agreed expectations (measured beside the agenda's queries)",
                 )
             )
-        no_checks = lambda: build_agenda(store, NOW, expectations=lambda: [])  # noqa: E731
+        no_checks = lambda: build_agenda(store, NOW, proposals=top, expectations=lambda: [])  # noqa: E731
         figures.append(
             Figure(
                 name="standup: agenda without expectation checks",
@@ -149,32 +154,32 @@ def measure() -> list[Figure]:
         figures.append(
             Figure(
                 name="standup: agenda, queries only",
-                value=time_call(lambda: build_agenda(store, NOW, use_installed=False)),
+                value=time_call(lambda: build_agenda(store, NOW, expectations=lambda: [])),
                 size=SIZE,
                 note="without the rules module's proposals and the metric catalogue",
             )
         )
         standup = _standup_of(store, 200)
-        agenda_now = lambda: build_agenda(store, NOW)  # noqa: E731
+        agenda_now = lambda: build_agenda(store, NOW, proposals=top)  # noqa: E731
         figures += _after_changes(store, standup.items[1], "standup: agenda", agenda_now, AGENDA_TARGET_MS)
         for fmt in FORMATS:
             figures.append(
                 Figure(
                     name=f"standup: notes export ({fmt}, 200 items)",
-                    value=time_call(lambda fmt=fmt: render(gather_notes(store, standup.id), fmt)),
+                    value=time_call(lambda fmt=fmt: render(gather_notes(store, standup.id, **quoted), fmt)),
                     target=NOTES_TARGET_MS,
                     size=SIZE,
                     note="with the proposals of the disputes discussed",
                 )
             )
-        export = lambda: render(gather_notes(store, standup.id), "md")  # noqa: E731
+        export = lambda: render(gather_notes(store, standup.id, **quoted), "md")  # noqa: E731
         figures += _after_changes(
             store, standup.items[1], "standup: notes export (md, 200 items)", export, NOTES_TARGET_MS
         )
         figures.append(
             Figure(
                 name="standup: notes export (md, 200 items), no proposals",
-                value=time_call(lambda: render(gather_notes(store, standup.id, use_installed=False), "md")),
+                value=time_call(lambda: render(gather_notes(store, standup.id), "md")),
                 target=NOTES_TARGET_MS,
                 size=SIZE,
                 note="without the rules module's proposals for the disputes",

@@ -280,9 +280,7 @@ def export_notes_file(
         app.notify("There is no standup yet: start one in the standup screen (5)", title="No notes", severity="warning")
         return None
     try:
-        data = gather_notes(
-            store, standup, proposals=_proposals(services), fallbacks=_fallbacks(services), use_installed=False
-        )
+        data = gather_notes(store, standup, proposals=_proposals(services), fallbacks=_fallbacks(services))
         target = unique_path(export_dir() / default_filename(data, fmt))
         path = write_private(target, render(data, fmt), protect=[store.path])
     except (OSError, StoreError, UnsafeTarget) as exc:
@@ -300,9 +298,7 @@ def copy_notes_markdown(app: App[Any], services: Services) -> bool:
             "There is no standup yet: start one in the standup screen (5)", title="Nothing copied", severity="warning"
         )
         return False
-    data = gather_notes(
-        store, standup, proposals=_proposals(services), fallbacks=_fallbacks(services), use_installed=False
-    )
+    data = gather_notes(store, standup, proposals=_proposals(services), fallbacks=_fallbacks(services))
     text = str(render(data, "md"))
     # The copy travels as an OSC 52 escape, which many terminals (macOS Terminal, tmux without
     # set-clipboard, some SSH and browser sessions) drop without a word, and a terminal cannot be asked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +18,7 @@ from mediation_console.console.cli.common import (
 )
 from mediation_console.console.core.notes import (
     FORMATS,
-    ProposalLookup,
+    fallbacks_by,
     gather_notes,
     proposals_by,
     render,
@@ -42,15 +43,20 @@ def find_standup(store: Store, which: str) -> Standup:
     return standup
 
 
-def _proposals(state: CliState, store: Store) -> ProposalLookup:
+def _quoted(state: CliState, store: Store) -> dict[str, Any]:
+    """The proposals and costed fallbacks the notes quote, both from the lead's rule pack (--rules over
+    the settings' pack), as the console quotes them. A --rules pack the rules refuse stops the export
+    (exit 2); a broken pack in the settings, not asked for here, leaves the notes without proposals."""
     from mediation_console.console.core.rules.pack import PackError
     from mediation_console.console.core.rules.service import Mediator
 
     try:
         mediator = Mediator(store, extra_packs=[Path(state.rules_path)] if state.rules_path else [])
     except PackError as exc:
-        raise pack_refused(exc) from None
-    return proposals_by(mediator)
+        if state.rules_path:
+            raise pack_refused(exc) from None
+        return {}
+    return {"proposals": proposals_by(mediator), "fallbacks": fallbacks_by(mediator)}
 
 
 @click.command("notes")
@@ -84,7 +90,7 @@ def notes(state: CliState, which: str, fmt: str, output: str | None, force: bool
     try:
         standup = find_standup(store, which)
         # The proposals quoted are the ones the lead's --rules pack makes, as in the console.
-        data = gather_notes(store, standup, proposals=_proposals(state, store) if state.rules_path else None)
+        data = gather_notes(store, standup, **_quoted(state, store))
         content = render(data, fmt, open_only=open_only)
     finally:
         store.close()

@@ -124,19 +124,6 @@ class Allowances:
         )
 
 
-def default_top_proposal(store: Store, calendar: BusinessCalendar | None = None) -> TopProposal | None:
-    """The rules module's best proposal for a dispute."""
-    # Imported here: the rules engine takes a while to load, and an agenda built without it never needs it.
-    from mediation_console.console.core.rules.service import Mediator
-
-    try:
-        mediator = Mediator(store, calendar=calendar)
-    except Exception:  # a broken rule pack must not stop the meeting; the agenda says so instead
-        return lambda _dispute: "(proposals unavailable: the rule pack did not load)"
-
-    return top_proposal(mediator)
-
-
 def top_proposal(mediator: Mediator) -> TopProposal:
     """The title of the best proposal `mediator` makes for a dispute; None when none fires."""
 
@@ -204,22 +191,19 @@ def build_agenda(
     expectations: ExpectationCheck | None = None,
     *,
     limit: int = SECTION_LIMIT,
-    use_installed: bool = True,
     calendar: BusinessCalendar | None = None,
 ) -> Agenda:
     """The agenda at `now` (default: the store's clock), counting business days on `calendar` (default:
     the one the lead's settings name).
 
-    `proposals(dispute)` gives the top proposal's title and `expectations()` the expectations missed or
-    at risk; when not given they come from the rules module and the metric catalogue if installed
-    (`use_installed=False` leaves those sections without them, for tests and benchmarks).
+    `proposals(dispute)` gives the top proposal's title (`top_proposal(mediator)`, with the lead's rule
+    pack: without it the disputes are listed with no proposal, never one from another pack), and
+    `expectations()` the expectations missed or at risk (default: checked against the metric catalogue).
     """
     now = now or store.now()
     today = now.date()
     calendar = calendar or user_calendar()
-    if use_installed:
-        proposals = proposals or default_top_proposal(store, calendar)
-        expectations = expectations or default_expectation_check(store, now, calendar)
+    expectations = expectations or default_expectation_check(store, now, calendar)
     previous = store.previous_standup(now)
     since = previous.ended_at if previous else None
     people = store.people_by_id()

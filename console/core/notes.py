@@ -159,24 +159,6 @@ ProposalLookup = Callable[[Dispute], "list[Any]"]
 FallbackLookup = Callable[[Dispute, "str | None"], Any]
 
 
-def _default_mediator(store: Store) -> Any:
-    try:
-        from mediation_console.console.core.rules.service import Mediator
-    except ImportError:
-        return None
-    try:
-        return Mediator(store)
-    except Exception:  # a broken rule pack must not stop the notes; they go out without proposals
-        return None
-
-
-def _default_proposals(store: Store, mediator: Any = None) -> ProposalLookup | None:
-    mediator = mediator or _default_mediator(store)
-    if mediator is None:
-        return None
-    return proposals_by(mediator)
-
-
 def proposals_by(mediator: Mediator) -> ProposalLookup:
     """The proposals `mediator` (with the lead's rule pack) makes for each dispute the notes quote."""
     return lambda dispute: list(mediator.proposals_for(dispute.saved_id))
@@ -185,13 +167,6 @@ def proposals_by(mediator: Mediator) -> ProposalLookup:
 def fallbacks_by(mediator: Mediator) -> FallbackLookup:
     """Each side's costed fallback `mediator` gives a dispute the notes quote, for its chosen proposal's category."""
     return lambda dispute, category: mediator.costed_fallback(dispute, category)
-
-
-def _default_fallbacks(store: Store, mediator: Any = None) -> FallbackLookup | None:
-    mediator = mediator or _default_mediator(store)
-    if mediator is None:
-        return None
-    return fallbacks_by(mediator)
 
 
 def _fallback(raw: Any) -> NotesFallback:
@@ -259,23 +234,17 @@ def gather_notes(
     standup: Standup | int,
     proposals: ProposalLookup | None = None,
     *,
-    use_installed: bool = True,
     fallbacks: FallbackLookup | None = None,
 ) -> NotesData:
     """Collects the notes of a standup in a handful of set-based queries (no Textual, no rendering).
     `proposals(dispute)` ranks a dispute's proposals, `fallbacks(dispute, category)` costs each side's
-    fallback; `use_installed` takes both from the installed rules when not given."""
+    fallback; both come from the lead's Mediator (`proposals_by`, `fallbacks_by`): without them the
+    disputes go out with no proposal, never one from another pack than the lead's."""
     if isinstance(standup, int):
         found = store.get_standup(standup)
         if found is None:
             raise LookupError(f"There is no standup {standup}")
         standup = found
-    if use_installed and (proposals is None or fallbacks is None):
-        mediator = _default_mediator(store)
-        if proposals is None:
-            proposals = _default_proposals(store, mediator)
-        if fallbacks is None:
-            fallbacks = _default_fallbacks(store, mediator)
     people = store.people_by_id()
     until = standup.ended_at or store.now()
     previous = store.previous_standup(standup.started_at, exclude_id=standup.id)

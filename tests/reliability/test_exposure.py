@@ -134,7 +134,7 @@ def test_html_notes_escape_every_piece_of_user_text(tmp_path):
                 owner_id=sam.id, text="<script>alert('c')</script>", due=dt.date(2026, 12, 1), standup_id=standup.id
             )
         )
-        html = notes.export_notes(store, standup.id, "html", use_installed=False)
+        html = notes.export_notes(store, standup.id, "html")
     for raw in ("<script>", "<img src", "<iframe", "<b>Sam", "<u>"):
         assert raw not in html, raw
     assert "&lt;b&gt;Sam&lt;/b&gt; &amp; Co" in html

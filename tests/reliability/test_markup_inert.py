@@ -124,7 +124,7 @@ def _notes_holding(tmp_path, text: str, line: str) -> nt.NotesData:
             source=CommitmentSource.STANDUP,
         )
     )
-    data = nt.gather_notes(store, standup.id, use_installed=False)
+    data = nt.gather_notes(store, standup.id)
     store.close()
     return data
 

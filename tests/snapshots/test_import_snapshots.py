@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from mediation_console.console.core.rules.refresh import refresh_derived
+from mediation_console.console.core.rules.service import Mediator
 from mediation_console.db.csv_import import import_requisitions
 from mediation_console.screens.dialogs.import_modal import ImportOutcome, ImportReportModal
 
@@ -37,7 +38,7 @@ def test_the_report_lists_rejected_rows_by_number_column_and_reason(snap_compare
 
 def test_the_report_of_a_clean_import_says_what_was_created(snap_compare, store, app_factory):
     report = import_requisitions(store, FIXTURES / "clean.csv", create_people=True)
-    graded = refresh_derived(store)
+    graded = refresh_derived(store, Mediator(store))
 
     async def show(pilot) -> None:
         pilot.app.push_screen(ImportReportModal(ImportOutcome(report, graded=graded)))

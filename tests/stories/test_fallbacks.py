@@ -136,7 +136,6 @@ def test_the_notes_of_a_meeting_cost_an_open_disputes_fallback_from_the_installe
             standup.saved_id,
             proposals=lambda d: mediator.proposals(d),
             fallbacks=mediator.costed_fallback,
-            use_installed=False,
         )
         fallback = data.disputes[0].fallback
         assert fallback is not None

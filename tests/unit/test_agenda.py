@@ -182,7 +182,7 @@ def world(tmp_path, clock):
 
 
 def build(world, **kwargs):
-    kwargs.setdefault("use_installed", False)
+    kwargs.setdefault("expectations", lambda: [])
     return ag.build_agenda(world["store"], NOW, **kwargs)
 
 
@@ -431,7 +431,7 @@ def test_a_first_standup_counts_wins_from_the_beginning(tmp_path, clock):
     req = store.add_requisition(Requisition(title="Chef", client="Bistro", sales_owner_id=owner.id, status="offer"))
     store.change_status(req.id, "filled")
     clock.at = NOW
-    agenda = ag.build_agenda(store, NOW, use_installed=False)
+    agenda = ag.build_agenda(store, NOW, expectations=lambda: [])
     assert agenda.since is None and agenda.previous_standup_id is None
     assert [i.requisition_id for i in agenda.section(ag.WINS)] == [req.id]
     assert agenda.section(ag.CARRIED) == []

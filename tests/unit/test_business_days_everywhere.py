@@ -44,7 +44,7 @@ def test_the_agenda_gives_a_grade_a_requisition_its_business_day_over_the_holida
         store.set_derived([(85, "A", 30, req.id)])
 
         def at_risk(calendar):
-            agenda = ag.build_agenda(store, clock(), use_installed=False, calendar=calendar)
+            agenda = ag.build_agenda(store, clock(), calendar=calendar)
             return [item.requisition_id for item in agenda.section(ag.AT_RISK)]
 
         assert at_risk(WEEKENDS_ONLY) == [req.id]  # Thursday counted as the business day it had

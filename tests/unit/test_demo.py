@@ -148,11 +148,12 @@ def test_intake_is_done_for_most_but_missing_or_late_for_some(demo):
 
 def test_scorecard_grades_come_out_as_a_mix(demo, tmp_path):
     from mediation_console.console.core.rules.refresh import refresh_derived
+    from mediation_console.console.core.rules.service import Mediator
 
     store, _ = demo
     copy = store.backup(tmp_path / "graded.db")
     with open_store(copy) as graded:
-        refresh_derived(graded)
+        refresh_derived(graded, Mediator(graded))
         grades = Counter(r.grade for r in graded.iter_requisitions())
     assert {"A", "B", "C"} <= set(grades), grades
 

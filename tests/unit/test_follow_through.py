@@ -53,6 +53,6 @@ def test_the_track_record_the_rules_and_the_agenda_agree_on_a_persons_follow_thr
         # Below the pack's 70 %: the proposal tightens Sam's side and says so with the same figure.
         assert any(a.startswith("Sales follow-through is 67% over 90 days") for a in best.adjustments)
 
-        agenda = ag.build_agenda(store, NOW, calendar=WEEKENDS_ONLY, expectations=lambda: [])
+        agenda = ag.build_agenda(store, NOW, ag.top_proposal(mediator), calendar=WEEKENDS_ONLY, expectations=lambda: [])
         item = next(i for i in agenda.section(ag.DISPUTES) if i.dispute_id == dispute.id)
         assert item.detail.endswith(f"Top proposal: {best.title}")

@@ -11,6 +11,7 @@ import pytest
 
 from mediation_console.console.core.demo_setup import build_demo_database
 from mediation_console.console.core.rules.refresh import refresh_derived
+from mediation_console.console.core.rules.service import Mediator
 from mediation_console.db.store import Store
 
 HEADER = ["Job ID", "Job Title", "Company", "Owner", "Status", "Date Added", "Date Closed"]
@@ -37,7 +38,7 @@ def big(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("big") / "big.db"
     build_demo_database(path, requisitions=400, seed=3)
     with Store(path) as store:
-        refresh_derived(store)  # every stored grade as the rules give it
+        refresh_derived(store, Mediator(store))  # every stored grade as the rules give it
     return path
 
 
@@ -86,5 +87,5 @@ def test_filled_rows_imported_move_every_estimate_as_a_full_regrade_would(big, t
     assert "Grades recomputed for 10 requisitions." in result.stdout
     incremental = derived(db)
     with Store(db) as store:
-        refresh_derived(store)
+        refresh_derived(store, Mediator(store))
     assert derived(db) == incremental

@@ -94,7 +94,7 @@ def meeting(tmp_path):
     )
 
     clock.at = dt.datetime(2026, 11, 26, 9, 0)
-    agenda = build_agenda(store, clock.at, proposals=lambda d: "Quote the median", use_installed=False)
+    agenda = build_agenda(store, clock.at, proposals=lambda d: "Quote the median", expectations=lambda: [])
     standup = store.start_standup(
         Standup(
             started_at=clock.at,
@@ -331,16 +331,34 @@ def test_notes_of_a_running_standup_say_so(meeting):
     running = store.start_standup(
         Standup(started_at=dt.datetime(2026, 11, 26, 10, 0), items=[StandupItem(section="wins", title="A quiet week")])
     )
-    data = nt.gather_notes(store, running.id, use_installed=False)
+    data = nt.gather_notes(store, running.id)
     assert data.ended_at is None and data.minutes is None
     assert "(still running)" in nt.to_markdown(data)
     # Everything the earlier standups left open is carried forward.
     assert {c.id for c in data.carried_forward} >= {meeting["carried"].id, meeting["made"][0].id}
 
 
+def shipped_rules(store) -> dict:
+    """The proposals and fallbacks of the shipped pack, handed over as the console and the CLI hand theirs."""
+    from mediation_console.console.core.rules.service import Mediator
+
+    mediator = Mediator(store, include_user_pack=False)
+    return {"proposals": nt.proposals_by(mediator), "fallbacks": nt.fallbacks_by(mediator)}
+
+
+def test_exported_notes_without_a_mediator_list_the_disputes_with_no_proposal_from_any_pack(meeting):
+    # No silent default: a caller that hands over no rules gets no proposal, never the shipped pack's
+    # in place of the lead's.
+    data = nt.gather_notes(meeting["store"], meeting["standup"].id)
+    assert data.disputes and all(d.proposal is None for d in data.disputes)
+    assert (
+        nt.gather_notes(meeting["store"], meeting["standup"].id, **shipped_rules(meeting["store"])).disputes[0].proposal
+    )
+
+
 def test_exported_notes_spell_out_what_each_side_gives_and_gets_never_a_python_tuple(meeting):
     # The shipped rules, as `mediate export notes` uses them: their gives and gets are tuples of sentences.
-    data = nt.gather_notes(meeting["store"], meeting["standup"].id)
+    data = nt.gather_notes(meeting["store"], meeting["standup"].id, **shipped_rules(meeting["store"]))
     proposal = data.disputes[0].proposal
     assert proposal is not None and proposal.sales_gives and proposal.recruiting_gets
     tuple_repr = re.compile(r"\(\s*(['\"]|&#39;|&#34;|&quot;)[^)]*(['\"]|&#39;|&#34;|&quot;)\s*,")
@@ -367,7 +385,7 @@ def test_notes_list_only_what_the_meeting_reached_and_say_what_waits(meeting):
         )
     )
     store.update_standup(fresh.model_copy(update={"ended_at": dt.datetime(2026, 11, 27, 9, 5), "current_item": 0}))
-    data = nt.gather_notes(store, fresh.saved_id, use_installed=False)
+    data = nt.gather_notes(store, fresh.saved_id)
     assert data.disputes == []
     assert meeting["dispute"].code in [i.link for i in data.not_reached]
     assert data.left_off == ["3 more open disputes (open disputes)"]
@@ -463,7 +481,9 @@ def test_mediate_export_notes_quotes_the_proposals_of_the_rules_pack_it_is_given
     from mediation_console.console.cli import cli
 
     db = str(meeting["store"].path)
-    shipped = nt.gather_notes(meeting["store"], meeting["standup"].id).disputes[0].proposal
+    shipped = (
+        nt.gather_notes(meeting["store"], meeting["standup"].id, **shipped_rules(meeting["store"])).disputes[0].proposal
+    )
     assert shipped is not None
     pack = tmp_path / "ours.toml"
     pack.write_text(

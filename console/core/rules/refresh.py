@@ -15,13 +15,12 @@ BATCH = 5000
 INCREMENTAL_SHARE = 0.2
 
 
-def refresh_derived(store: Store, mediator: Mediator | None = None) -> int:
+def refresh_derived(store: Store, mediator: Mediator) -> int:
     """Scores every requisition and stores (score, grade, estimate_days); returns how many were refreshed.
 
     Two passes: grades first, then each estimate from the medians of filled requisitions with the
     same (freshly computed) grade and engagement, so the estimate never rests on a stale grade.
     """
-    mediator = mediator or Mediator(store)
     scorer = mediator.scorer
     default_days = round(mediator.pack.constant("default_time_to_fill_days"))
     min_history = int(mediator.pack.constant("min_history"))
@@ -54,7 +53,7 @@ def refresh_derived(store: Store, mediator: Mediator | None = None) -> int:
     return len(graded)
 
 
-def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator | None = None) -> int:
+def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator) -> int:
     """Grades again only the requisitions in `changed` (created or edited, e.g. by an import); returns how many.
 
     A scorecard reads only its own requisition, so the others keep their grades. The estimates are
@@ -63,7 +62,6 @@ def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator |
     so every estimate that differs is rewritten in one pass (no scoring). A large share of the
     database falls back to `refresh_derived`.
     """
-    mediator = mediator or Mediator(store)
     ids = sorted(set(changed))
     if not ids:
         return 0
@@ -107,9 +105,8 @@ def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator |
     return len(graded)
 
 
-def refresh_one(store: Store, requisition_id: int, mediator: Mediator | None = None) -> None:
+def refresh_one(store: Store, requisition_id: int, mediator: Mediator) -> None:
     """Re-scores one requisition after it was created or edited."""
-    mediator = mediator or Mediator(store)
     card = mediator.scorecard_for(requisition_id)
     estimate = card.estimate.days if card.estimate else None
     store.set_derived([(card.score, card.grade, estimate, requisition_id)])
