@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from functools import partial
 from operator import attrgetter
@@ -150,6 +150,9 @@ STATUS_CELLS = {
 }
 # The widest the people columns get: longer names are cut with an ellipsis.
 NAME_WIDTH = 20
+# The code column: as wide as the longest code read so far (REQ-0001 fits the narrowest), up to the most.
+CODE_WIDTH = 8
+CODE_MAX_WIDTH = 20
 # Sorting "days open" or "grade" ascending should read naturally (fewest days, best grade first),
 # which is the reverse of the underlying SQL column (opened_at, score).
 INVERTED_SORTS = {"days_open", "grade"}
@@ -172,7 +175,16 @@ class RequisitionTable(PagedTable[RequisitionRow]):
     def __init__(self, today: dt.date, name_width: int = NAME_WIDTH, **kwargs: Any) -> None:
         self.today = today
         self.name_width = name_width
+        self.code_width = CODE_WIDTH
         super().__init__(self._columns(), **kwargs)
+
+    def rows_arrived(self, rows: Sequence[RequisitionRow]) -> None:
+        # A code is what the lead reads out and types into the filter: never cut it. Widened after this
+        # draw (a page arrives while a line is drawn), never narrowed, so columns do not jump about.
+        longest = min(CODE_MAX_WIDTH, max((len(row.code) for row in rows), default=0))
+        if longest > self.code_width:
+            self.code_width = longest
+            self.call_later(self.set_columns, self._columns())
 
     def fit_names(self, longest: int) -> None:
         """The people columns as wide as the longest name now in the team (a person added or renamed)."""
@@ -209,7 +221,7 @@ class RequisitionTable(PagedTable[RequisitionRow]):
         # columns are as wide as the longest name (up to NAME_WIDTH), so a wide line never cuts one.
         names = max(8, min(NAME_WIDTH, self.name_width))
         return [
-            Column("code", "Code", text=attrgetter("code"), width=8, priority=0),
+            Column("code", "Code", text=attrgetter("code"), width=self.code_width, priority=0),
             Column("title", "Title", text=attrgetter("title"), width=14, flex=4, priority=1),
             Column("client", "Client", text=attrgetter("client"), width=10, flex=2, max_width=26, priority=4),
             Column(

@@ -236,6 +236,7 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
         if first_page is not None:
             # Before the cursor moves: its watcher reads the row under it, which must not fetch again.
             self._pages[0] = first_page
+            self.rows_arrived(first_page)
         self.total = total
         self._update_virtual_size()
         target = cursor if cursor is not None else self.cursor if keep_cursor else 0
@@ -253,11 +254,15 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
             page = self._fetch(page_number * self.page_size, self.page_size)
             self.pages_fetched += 1
             self._pages[page_number] = page
+            self.rows_arrived(page)
             while len(self._pages) > self.cached_pages:
                 self._pages.popitem(last=False)
         else:
             self._pages.move_to_end(page_number)
         return page[within] if within < len(page) else None
+
+    def rows_arrived(self, rows: Sequence[Row]) -> None:
+        """A page of rows was read from the source (a subclass may fit its column widths to them)."""
 
     @property
     def current_row(self) -> Row | None:

@@ -12,6 +12,8 @@ from mediation_console.screens.dialogs.modals import PipelineEventModal, StatusC
 from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.queue import QueueScreen, RequisitionTable
+from tests.app.screen_text import screen_text
+from tests.pilot import settle
 
 SIZE = (120, 36)
 
@@ -412,3 +414,17 @@ async def test_a_dispute_logged_on_another_screen_shows_in_the_queues_count_on_r
         await pilot.press("1")
         await pilot.pause()
         assert app.screen.table.current_row.open_disputes == 1
+
+
+async def test_a_seven_digit_code_shows_whole_in_the_queue_at_80_columns(store, app_factory):
+    # At a million requisitions the demo's codes run to REQ-1000000; the lead reads them out and types
+    # them into the filter, so the code column widens to the longest code it has read.
+    with store.conn:
+        store.conn.execute("UPDATE requisitions SET code = 'REQ-1000001' WHERE code = 'REQ-0002'")
+    app = app_factory(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "REQ-1000001" in text
+        assert "REQ-0001" in text  # the shorter codes still show, and the table still fits the line
+        assert all(len(line) <= 80 for line in text.splitlines())
