@@ -81,8 +81,10 @@ def screen_ready(key: str) -> Check:
 
 
 def DETAIL_OPEN(term: Terminal) -> bool:
+    # The panel is composed whole (facts, scorecard, disputes, timeline); a requisition with disputes
+    # pushes the timeline below a 40-line screen, so the scorecard's title says the panel is drawn.
     return any("esc close" in line for line in term.screen.display) and any(
-        "Timeline" in line for line in term.screen.display
+        "Fillability" in line for line in term.screen.display
     )
 
 
@@ -443,7 +445,7 @@ def measure_size(size: int) -> list[Figure]:
             target=DETAIL_MS,
             floor=bare["detail"],
             peer=vd["detail"],
-            note="until the panel shows its timeline; bare: a modal of the row's fields; VisiData: the row's sheet",
+            note="until the panel shows its scorecard; bare: a modal of the row's fields; VisiData: the row's sheet",
         ),
     ]
     for key in "2345":
