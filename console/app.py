@@ -38,7 +38,12 @@ from mediation_console.screens.messages import DataChanged, ShowInQueue
 from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen, copy_notes_markdown, export_notes_file
 from mediation_console.screens.team import TeamScreen
-from mediation_console.screens.textual_compat import CrashQuietApp, add_line_filter, dismiss_toasts
+from mediation_console.screens.textual_compat import (
+    CrashQuietApp,
+    ReturnsDrawnAtOnceApp,
+    add_line_filter,
+    dismiss_toasts,
+)
 from mediation_console.screens.track_record import TrackRecordScreen
 from mediation_console.screens.user_themes import load_theme_files
 from mediation_console.screens.widgets.inert_lines import InertLines
@@ -155,7 +160,7 @@ OUTSIDE_WRITES_EVERY = 1.0
 REPLICATION_SHOWN_EVERY = 2.0
 
 
-class MediationApp(CrashQuietApp[None]):
+class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
     """Mediation Console. `store` is the open database; `now` the clock (tests inject a fixed one)."""
 
     TITLE = "Mediation Console"

@@ -98,6 +98,42 @@ async def test_the_app_keeps_its_toasts_in_notifications_and_takes_one_down_with
         assert [toast._notification.message for toast in app.screen.query(Toast)] == ["a problem"]
 
 
+def test_switch_mode_holds_drawing_with_delay_update_and_keeps_each_modes_stack_in_screen_stacks():
+    source = inspect.getsource(App.switch_mode)
+    assert "self.delay_update()" in source
+    assert "self._screen_stacks" in inspect.getsource(App._init_mode)
+    assert _parameters(App.delay_update) == ["self", "delay"]
+    assert isinstance(App()._screen_stacks, dict)
+
+
+class _TwoModes(textual_compat.ReturnsDrawnAtOnceApp[None]):
+    MODES = {"one": Screen, "two": Screen}  # noqa: RUF012 - Textual's own class attribute
+
+
+async def test_a_return_to_a_mode_is_not_held_but_a_first_visit_is():
+    app = _TwoModes()
+    held: list[str] = []
+    async with app.run_test() as pilot:
+        app.switch_mode("one")
+        await pilot.pause(0.1)
+        original = App.delay_update
+
+        def recording(self: App[None], delay: float = 0.05) -> None:
+            held.append(self.current_mode)
+            original(self, delay)
+
+        App.delay_update = recording  # type: ignore[method-assign]
+        try:
+            await app.switch_mode("two")  # first visit: held, as Textual holds it
+            await pilot.pause(0.1)
+            await app.switch_mode("one")  # back: drawn with the next frame
+            await pilot.pause(0.1)
+        finally:
+            App.delay_update = original  # type: ignore[method-assign]
+        assert held == ["one"]  # the hold begins before the mode changes, so it names the one left
+        assert app._batch_count == 0
+
+
 def test_no_other_module_of_the_console_reaches_into_textuals_internals():
     # Private names of Textual's that the console uses: only screens/textual_compat.py may name them.
     import pathlib
