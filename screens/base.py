@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.cells import cell_len
 from rich.color import Color, ColorParseError
@@ -14,8 +14,10 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.widgets.data_table import ColumnKey, RowKey
+from textual.worker import Worker
 
 from mediation_console.console.core.services import Services
+from mediation_console.console.core.waiting_writes import MustWait, Waiting, write_when_free
 from mediation_console.db import damage
 from mediation_console.db.store import Store
 from mediation_console.screens.commands import all_commands, key_display
@@ -33,6 +35,8 @@ from mediation_console.screens.widgets.contrast import readable_hex
 
 if TYPE_CHECKING:  # the rules engine loads on first use, not with the screens
     from mediation_console.console.core.rules.scorecard import Scorecard
+
+R = TypeVar("R")
 
 READONLY_MESSAGE = "Read-only: this database cannot be changed"
 # The number key of the Team screen (console/app.py's MODES): the hints that send a lead there name it.
@@ -62,6 +66,9 @@ class ModeScreen(Screen[None]):
         self._left_once = False
         self._theme_variables: tuple[int, dict[str, str]] = (-1, {})
         self._loop: asyncio.AbstractEventLoop | None = None
+        # What a write waiting for another program's write lock saves ("the dispute's new status").
+        self.write_waiting: str | None = None
+        self._write_worker: Worker[None] | None = None
 
     def _on_mount(self, event: events.Mount) -> None:
         # The app's event loop, for workers to schedule on (see wait_for_paint).
@@ -133,6 +140,7 @@ class ModeScreen(Screen[None]):
         if self.services.store.readonly:
             yield Static(READONLY_MESSAGE, id="readonly-banner")
         yield DamageNotice(self.services.store)
+        yield Static("", id="wait-notice", markup=False)
         yield from self.compose_body()
         yield ModeFooter()
 
@@ -145,6 +153,88 @@ class ModeScreen(Screen[None]):
             self.notify(READONLY_MESSAGE, title="Not saved", severity="warning")
             return False
         return True
+
+    def write_when_free(
+        self,
+        write: Callable[[], R],
+        saved: Callable[[R], object],
+        not_saved: Callable[[Exception], object],
+        *,
+        what: str,
+    ) -> None:
+        """Runs `write()` (a core write) in one transaction, then `saved(result)`, or `not_saved(exc)` when
+        it raised. When the write lock is free that is now; when another program holds it (an import), on
+        a worker thread once it is free: the console stays usable, and a line under the header says
+        meanwhile what the save waits for and what it saves (`what`). One such wait at a time: a second
+        write asked for meanwhile is refused with a message, nothing written."""
+        if self.write_waiting is not None:
+            self.notify(
+                f"Not saved: {self.write_waiting} is still waiting to be saved; try again once it is.",
+                title="Saving",
+                severity="warning",
+            )
+            return
+        store = self.services.store
+        try:
+            result = write_when_free(store, write)
+        except MustWait as busy:
+            self._wait_and_write(write, saved, not_saved, what, busy.holder)
+            return
+        except Exception as exc:  # noqa: BLE001 - the screen says why, never a traceback
+            not_saved(exc)
+            return
+        saved(result)
+
+    def _wait_and_write(
+        self,
+        write: Callable[[], R],
+        saved: Callable[[R], object],
+        not_saved: Callable[[Exception], object],
+        what: str,
+        holder: str,
+    ) -> None:
+        store, app = self.services.store, self.app
+        self.write_waiting = what
+        self.show_waiting(Waiting(0.0, holder))
+        self.hold_while_waiting(True)
+
+        def done(then: Callable[[Any], object], value: Any) -> None:
+            self.write_waiting = None
+            self._write_worker = None
+            self.show_waiting(None)
+            self.hold_while_waiting(False)
+            then(value)
+
+        def wait_and_write() -> None:
+            try:
+                result = write_when_free(store, write, lambda waiting: app.call_from_thread(self.show_waiting, waiting))
+            except Exception as exc:  # noqa: BLE001 - shown by the screen
+                app.call_from_thread(done, not_saved, exc)
+            else:
+                app.call_from_thread(done, saved, result)
+
+        self._write_worker = self.run_worker(
+            wait_and_write, thread=True, group="write-when-free", name="write when free", exit_on_error=False
+        )
+
+    def hold_while_waiting(self, holding: bool) -> None:
+        """Called with True when a write starts waiting for the lock, False when it is done: a screen
+        whose fields feed the write holds them meanwhile."""
+
+    def show_waiting(self, waiting: Waiting | None, *, saving: str | None = None) -> None:
+        """Shows (or, with None, takes down) the line that says what a save waits for, and what it saves
+        (`saving`, else the waiting write's)."""
+        found = self.query("#wait-notice").results(Static)
+        notice = next(found, None)
+        if notice is None:  # the screen is being taken down
+            return
+        if waiting is None:
+            notice.update("")
+            notice.remove_class("-shown")
+            return
+        what = saving or self.write_waiting
+        notice.update(f"{waiting.message}" + (f" — {what} is saved once it has finished" if what else ""))
+        notice.add_class("-shown")
 
     def scorecard_for(self, requisition_id: int) -> Scorecard | None:
         """The requisition's scorecard by the console's rule pack, for its detail panel; None (with a

@@ -645,17 +645,25 @@ class DisputesScreen(ModeScreen):
         dispute = self.selected
         if dispute is None or not self.can_write():
             return
-        try:
-            changed = set_dispute_status(self.store, dispute.saved_id, status, started_from=dispute)
-        except EditConflict as exc:
-            self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
-            self.refresh_data(keep=dispute.id)
-            return
-        except StoreError as exc:
+        store = self.store
+
+        def changed(saved: Dispute) -> None:
+            self.notify(f"{saved.code} {done}", title="Dispute")
+            self.refresh_data(keep=saved.id)
+
+        def not_changed(exc: Exception) -> None:
+            if isinstance(exc, EditConflict):
+                self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
+                self.refresh_data(keep=dispute.id)
+                return
             self.notify(str(exc), title="Not changed", severity="error")
-            return
-        self.notify(f"{changed.code} {done}", title="Dispute")
-        self.refresh_data(keep=changed.id)
+
+        self.write_when_free(
+            lambda: set_dispute_status(store, dispute.saved_id, status, started_from=dispute),
+            changed,
+            not_changed,
+            what=f"{dispute.code} {done}",
+        )
 
     def action_mediate(self) -> None:
         self._set_status(DisputeStatus.MEDIATING, "is being mediated")

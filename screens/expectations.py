@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -644,26 +644,39 @@ class ExpectationsScreen(ModeScreen):
     def _expectation_proposed(self, expectation: Expectation | None) -> None:
         if expectation is None:
             return
-        try:
-            stored = propose_expectation(self.store, expectation)
-        except StoreError as exc:
-            self.notify(str(exc), title="Not saved", severity="error")
-            return
-        self.notify(f"Proposed: {stored.title}. Press a once both teams agree.", title="Expectation")
-        self.refresh_data(keep_expectation=stored.id)
+        store = self.store
+
+        def proposed(stored: Expectation) -> None:
+            self.notify(f"Proposed: {stored.title}. Press a once both teams agree.", title="Expectation")
+            self.refresh_data(keep_expectation=stored.id)
+
+        self.write_when_free(
+            lambda: propose_expectation(store, expectation),
+            proposed,
+            lambda exc: self.notify(str(exc), title="Not saved", severity="error"),
+            what=f"the proposed expectation “{expectation.title}”",
+        )
 
     def _set_expectation_status(self, expectation: Expectation, status: ExpectationStatus, done: str) -> None:
-        try:
-            changed = set_expectation_status(self.store, expectation.saved_id, status, started_from=expectation)
-        except EditConflict as exc:
+        store = self.store
+
+        def changed(saved: Expectation) -> None:
+            self.notify(f"{done}: {saved.title}", title="Expectation")
+            self.refresh_data(keep_expectation=saved.id)
+
+        self.write_when_free(
+            lambda: set_expectation_status(store, expectation.saved_id, status, started_from=expectation),
+            changed,
+            lambda exc: self._not_changed(exc, lambda: self.refresh_data(keep_expectation=expectation.id)),
+            what=f"“{expectation.title}” {done.lower()}",
+        )
+
+    def _not_changed(self, exc: Exception, reread: Callable[[], None]) -> None:
+        if isinstance(exc, EditConflict):
             self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
-            self.refresh_data(keep_expectation=expectation.id)
+            reread()
             return
-        except StoreError as exc:
-            self.notify(str(exc), title="Not changed", severity="error")
-            return
-        self.notify(f"{done}: {changed.title}", title="Expectation")
-        self.refresh_data(keep_expectation=changed.id)
+        self.notify(str(exc), title="Not changed", severity="error")
 
     def action_agree(self) -> None:
         expectation = self.selected_expectation
@@ -726,31 +739,36 @@ class ExpectationsScreen(ModeScreen):
     def _commitment_made(self, commitment: Commitment | None) -> None:
         if commitment is None:
             return
-        try:
-            stored = make_commitment(self.store, commitment)
-        except StoreError as exc:
-            self.notify(str(exc), title="Not saved", severity="error")
-            return
-        owner = self._people.get(stored.owner_id)
-        self.notify(
-            f"{owner.name if owner else 'Someone'} commits: {stored.text} (due {stored.due:%a %d %b})",
-            title="Commitment",
+        store = self.store
+
+        def made(stored: Commitment) -> None:
+            owner = self._people.get(stored.owner_id)
+            self.notify(
+                f"{owner.name if owner else 'Someone'} commits: {stored.text} (due {stored.due:%a %d %b})",
+                title="Commitment",
+            )
+            self.refresh_data(keep_commitment=stored.id)
+
+        self.write_when_free(
+            lambda: make_commitment(store, commitment),
+            made,
+            lambda exc: self.notify(str(exc), title="Not saved", severity="error"),
+            what=f"the commitment “{commitment.text}”",
         )
-        self.refresh_data(keep_commitment=stored.id)
 
     def _close_commitment(self, status: CommitmentStatus, reason: str = "") -> None:
         commitment = self.selected_commitment
         if commitment is None or not self.can_write():
             return
-        try:
-            closed = close_commitment(self.store, commitment.saved_id, status, reason=reason, started_from=commitment)
-        except EditConflict as exc:
-            self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
-            self.refresh_data(keep_commitment=commitment.id)
-            return
-        except StoreError as exc:
-            self.notify(str(exc), title="Not changed", severity="error")
-            return
+        store = self.store
+        self.write_when_free(
+            lambda: close_commitment(store, commitment.saved_id, status, reason=reason, started_from=commitment),
+            lambda closed: self._commitment_closed(closed, status),
+            lambda exc: self._not_changed(exc, lambda: self.refresh_data(keep_commitment=commitment.id)),
+            what=f"the commitment “{commitment.text}” marked {status.value}",
+        )
+
+    def _commitment_closed(self, closed: Commitment, status: CommitmentStatus) -> None:
         late = status == CommitmentStatus.KEPT and closed.closed_at and closed.closed_at.date() > closed.due
         words = {
             CommitmentStatus.KEPT: "Kept, late" if late else "Kept",
@@ -758,7 +776,8 @@ class ExpectationsScreen(ModeScreen):
             CommitmentStatus.CANCELLED: "Cancelled",
         }[status]
         self.notify(f"{words}: {closed.text}", title="Commitment")
-        row = self.commitments_table.cursor_row or 0
+        ids = [c.id for c in self.commitments]
+        row = ids.index(closed.id) if closed.id in ids else (self.commitments_table.cursor_row or 0)
         next_id = (
             self.commitments[row + 1].id
             if row + 1 < len(self.commitments)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -46,6 +47,7 @@ from mediation_console.console.core.meeting import (
 )
 from mediation_console.console.core.notes import default_filename, gather_notes, reached, render, write_private
 from mediation_console.console.core.services import Services
+from mediation_console.console.core.waiting_writes import MustWait, Waiting, write_when_free
 from mediation_console.db.models import Commitment, Person, Standup, StandupItem
 from mediation_console.db.safe_file import UnsafeTarget, unique_path
 from mediation_console.db.store import StoreError
@@ -57,6 +59,8 @@ from mediation_console.screens.dialogs.standup_commitment import StandupCommitme
 from mediation_console.screens.dialogs.standup_start import StandupPlan, StandupStart
 
 # Typing is saved this long after the last key, so a fast typist costs one write, not one per key.
+R = TypeVar("R")
+
 SAVE_DELAY = 0.6
 MEETING_CHOICES = (5, 10, 15, 20, 30, 45, 60)
 # The settings key that remembers the lead's meeting length for the next standup.
@@ -484,7 +488,7 @@ class StandupScreen(ModeScreen):
         self._flush()
 
     def on_unmount(self) -> None:
-        self._flush()
+        self._flush(closing=True)
 
     # -- showing -------------------------------------------------------------------------------------
 
@@ -758,22 +762,65 @@ class StandupScreen(ModeScreen):
             self._save_timer.stop()
         self._save_timer = self.set_timer(SAVE_DELAY, self._flush)
 
-    def _flush(self) -> None:
-        """Writes what was typed (notes, decision, blockers) — each save one transaction."""
+    def _take_typed(self) -> dict[str, str]:
+        """What was typed and not saved yet, taken to be saved (given back with `_give_back` if not)."""
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
+        pending, self._pending = self._pending, {}
+        return pending
+
+    def _give_back(self, pending: dict[str, str]) -> None:
+        self._pending = {**pending, **self._pending}
+
+    def _flush(self, *, closing: bool = False) -> None:
+        """Writes what was typed (notes, decision, blockers) in one transaction. While another program
+        holds the write lock (an import), what was typed is kept and tried again shortly, the line under
+        the header saying so; `closing` (the console quits) waits for the lock instead."""
         if not self._pending or self.standup is None or not self.running:
             return
-        pending, self._pending = self._pending, {}
+        if self.write_waiting is not None and not closing:
+            return  # a move or an end waits for the lock, and saves what was typed with it
+        pending, store, standup = self._take_typed(), self.services.store, self.standup
         try:
             before = self.item
-            self.standup = save_typed(self.services.store, self.standup, pending)
+            if closing:  # the screen is being taken down: saved, nothing left to draw
+                self.standup = save_typed(store, standup, pending)
+                return
+            self.standup = write_when_free(store, lambda: save_typed(store, standup, pending))
             if self.item is not before:
                 self._refresh_option(self.standup.current_item)
+            self.show_waiting(None)
+        except MustWait as busy:
+            self._give_back(pending)
+            self.show_waiting(Waiting(0.0, busy.holder), saving="what you typed")
+            self._save_timer = self.set_timer(SAVE_DELAY, self._flush)
         except (StoreError, ValueError) as exc:
-            self._pending = {**pending, **self._pending}
+            self._give_back(pending)
             self.notify(f"Not saved yet: {exc}", title="Standup", severity="error")
+
+    def _meeting_write(
+        self, change: Callable[[Standup], R], done: Callable[[R], object], *, what: str, failed: str
+    ) -> None:
+        """Saves what was typed and then `change(the standup as stored)`, in one transaction: now, or once
+        another program's write lock is free (typing is held meanwhile, so it lands on the item it was
+        typed on). `failed` titles the message when it could not be saved; what was typed is kept."""
+        if self.standup is None:
+            return
+        pending, store, standup = self._take_typed(), self.services.store, self.standup
+
+        def write() -> R:
+            return change(save_typed(store, standup, pending) if pending else standup)
+
+        def not_saved(exc: Exception) -> None:
+            self._give_back(pending)
+            self.notify(str(exc), title=failed, severity="error")
+
+        self.write_when_free(write, done, not_saved, what=what)
+
+    def hold_while_waiting(self, holding: bool) -> None:
+        for field in self.query("#notes, #decision, #blockers"):
+            field.disabled = holding
 
     # -- moving through the agenda -------------------------------------------------------------------
 
@@ -784,22 +831,24 @@ class StandupScreen(ModeScreen):
         if self.viewer:
             self._browse_to(index)
             return
-        self._flush()
         now = self.services.now()
-        old = self.standup.current_item
-        try:
-            self.standup = move_to_item(
-                self.services.store, self.standup, index, self._running_seconds(now), finish=finish_current
-            )
-        except StoreError as exc:
-            self.notify(str(exc), title="Standup", severity="error")
-            return
-        self._item_started = now
-        self._refresh_option(old)
-        self._refresh_option(index)
-        self._highlight_current()
-        self._show_item()
-        self.refresh_bindings()
+        old, seconds, store = self.standup.current_item, self._running_seconds(now), self.services.store
+
+        def moved(standup: Standup) -> None:
+            self.standup = standup
+            self._item_started = now
+            self._refresh_option(old)
+            self._refresh_option(standup.current_item)
+            self._highlight_current()
+            self._show_item()
+            self.refresh_bindings()
+
+        self._meeting_write(
+            lambda standup: move_to_item(store, standup, index, seconds, finish=finish_current),
+            moved,
+            what="the move to the next item",
+            failed="Standup",
+        )
 
     def action_next_item(self) -> None:
         # space walks the items the meeting talks about: a section's "+N more" line is passed (+ adds its
@@ -903,20 +952,22 @@ class StandupScreen(ModeScreen):
     def _begin(self, plan: StandupPlan, agenda: FittedAgenda) -> None:
         self._starting = False
         save_setting(MEETING_SETTING, plan.meeting_minutes)
-        try:  # one started meanwhile (another window) is resumed
-            started = start_standup(
-                self.services.store,
-                Standup(
-                    started_at=self.services.now(),
-                    facilitator_id=plan.facilitator_id,
-                    attendees=plan.attendees,
-                    timebox_seconds=agenda.item_seconds,
-                    items=agenda.agenda.to_standup_items(),
-                ),
-            )
-        except (StoreError, ValueError) as exc:
-            self.notify(str(exc), title="Standup not started", severity="error")
-            return
+        store = self.services.store
+        planned = Standup(
+            started_at=self.services.now(),
+            facilitator_id=plan.facilitator_id,
+            attendees=plan.attendees,
+            timebox_seconds=agenda.item_seconds,
+            items=agenda.agenda.to_standup_items(),
+        )
+        self.write_when_free(  # one started meanwhile (another window) is resumed
+            lambda: start_standup(store, planned),
+            lambda started: self._started(plan, started),
+            lambda exc: self.notify(str(exc), title="Standup not started", severity="error"),
+            what="the start of the meeting",
+        )
+
+    def _started(self, plan: StandupPlan, started: Standup) -> None:
         self.standup = started
         self._item_started = self.services.now()
         present = sum(1 for a in plan.attendees if a.present)
@@ -957,20 +1008,22 @@ class StandupScreen(ModeScreen):
         today = self.services.now().date()
         store = self.services.store
 
-        def made(commitment: Commitment | None) -> None:
-            if commitment is None:
-                return
-            try:
-                stored = make_commitment(store, commitment)
-            except (StoreError, ValueError) as exc:
-                self.notify(str(exc), title="Commitment not saved", severity="error")
-                return
+        def recorded(stored: Commitment) -> None:
             owner = self.people.get(stored.owner_id)
             self.notify(
                 f"{owner.name if owner else 'Owner'}: {stored.text} — due {stored.due:%a %d %b}",
                 title="Commitment recorded",
             )
             self._show_made()
+
+        def made(commitment: Commitment | None) -> None:
+            if commitment is not None:
+                self.write_when_free(
+                    lambda: make_commitment(store, commitment),
+                    recorded,
+                    lambda exc: self.notify(str(exc), title="Commitment not saved", severity="error"),
+                    what=f"the commitment “{commitment.text}”",
+                )
 
         self.app.push_screen(
             StandupCommitment(
@@ -1043,18 +1096,22 @@ class StandupScreen(ModeScreen):
         current = round(self.standup.timebox_seconds * talked / 60)
         choices = [(f"{m} min", m) for m in sorted({*MEETING_CHOICES, current})]
 
-        def chosen(minutes: int | None) -> None:
-            if minutes is None or self.standup is None:
-                return
-            try:
-                self.standup = set_meeting_length(self.services.store, self.standup, minutes)
-            except StoreError as exc:
-                self.notify(str(exc), title="Standup", severity="error")
-                return
-            seconds = self.standup.timebox_seconds
+        store = self.services.store
+
+        def lengthened(standup: Standup, minutes: int) -> None:
+            self.standup = standup
             save_setting(MEETING_SETTING, minutes)
-            self.notify(f"{clock_text(seconds)} an item", title=f"A {minutes}-minute meeting")
+            self.notify(f"{clock_text(standup.timebox_seconds)} an item", title=f"A {minutes}-minute meeting")
             self._tick()
+
+        def chosen(minutes: int | None) -> None:
+            if minutes is not None and self.standup is not None:
+                self._meeting_write(
+                    lambda standup: set_meeting_length(store, standup, minutes),
+                    lambda standup: lengthened(standup, minutes),
+                    what=f"the {minutes}-minute meeting length",
+                    failed="Standup",
+                )
 
         self.app.push_screen(PickerModal("Meeting length (each item gets its share)", choices, current), chosen)
 
@@ -1108,12 +1165,15 @@ class StandupScreen(ModeScreen):
         self._starting = False
         store = self.services.store
         section = self.standup.items[position].section if self.standup and position < len(self.standup.items) else ""
-        try:
-            added = expand_more(store, standup_id, position, fresh)
-        except StoreError as exc:
-            self.notify(str(exc), title="Standup", severity="error")
-            return
-        self.standup = store.get_standup(standup_id)
+        self.write_when_free(
+            lambda: expand_more(store, standup_id, position, fresh),
+            lambda added: self._expanded_by(standup_id, section, added),
+            lambda exc: self.notify(str(exc), title="Standup", severity="error"),
+            what="the items added to the agenda",
+        )
+
+    def _expanded_by(self, standup_id: int, section: str, added: int) -> None:
+        self.standup = self.services.store.get_standup(standup_id)
         label = SECTION_LABELS.get(section, section)
         if added and self.standup is not None:
             # Each item keeps its share of the time, so the meeting grows: say by how much.
@@ -1161,17 +1221,26 @@ class StandupScreen(ModeScreen):
         self.app.push_screen(ConfirmModal(question, confirm_label="End"), confirmed)
 
     def end_meeting(self) -> Path | None:
-        """Ends the running standup now and writes its Markdown notes; returns the file."""
+        """Ends the running standup now and writes its Markdown notes; returns the file (None when the
+        end waits for another program's write lock: the notes are written once it has ended)."""
         assert self.standup is not None
         store = self.services.store
         now = self.services.now()
-        try:
-            ended = end_standup(store, self.standup, self._running_seconds(now), now)
-        except StoreError as exc:
-            self.notify(str(exc), title="Standup not ended", severity="error")
-            return None
-        self.standup = None
-        self._item_started = None
-        path = export_notes_file(self.app, self.services, "md", standup=store.get_standup(ended.saved_id))
-        self._show()
-        return path
+        seconds = self._running_seconds(now)
+        written: list[Path | None] = []
+
+        def ended(standup: Standup) -> None:
+            self.standup = None
+            self._item_started = None
+            written.append(
+                export_notes_file(self.app, self.services, "md", standup=store.get_standup(standup.saved_id))
+            )
+            self._show()
+
+        self._meeting_write(
+            lambda standup: end_standup(store, standup, seconds, now),
+            ended,
+            what="the end of the meeting",
+            failed="Standup not ended",
+        )
+        return written[0] if written else None

@@ -16,7 +16,6 @@ from textual.widgets import Static
 from mediation_console.console.core.services import Services
 from mediation_console.console.core.team import TeamMember, save_person, set_active, team_members
 from mediation_console.db.models import Person, Team
-from mediation_console.db.store import RejectedChange, StoreError
 from mediation_console.db.words import plural
 from mediation_console.screens.base import ModeScreen
 from mediation_console.screens.commands import Command, bindings, register
@@ -283,11 +282,15 @@ class TeamScreen(ModeScreen):
         person = self._selected()
         if person is None or not self.can_write():
             return
-        try:
-            saved = set_active(self.services.store, person, not person.active)
-        except (RejectedChange, StoreError) as exc:
-            self.notify(str(exc), title="Not saved", severity="error")
-            return
+        store = self.services.store
+        self.write_when_free(
+            lambda: set_active(store, person, not person.active),
+            self._activity_changed,
+            lambda exc: self.notify(str(exc), title="Not saved", severity="error"),
+            what=f"{person.name} {'deactivated' if person.active else 'active again'}",
+        )
+
+    def _activity_changed(self, saved: Person) -> None:
         if saved.active:
             self.notify(f"{saved.name} is active again", title="Team")
         else:

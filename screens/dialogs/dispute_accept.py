@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from mediation_console.console.core.dispute_writes import accept_proposal
 from mediation_console.db.models import Commitment, CommitmentSource, Dispute, Person
-from mediation_console.db.store import EditConflict, StoreError
+from mediation_console.db.store import EditConflict
 from mediation_console.screens.dialogs.form_keys import FormScreen
 from mediation_console.screens.widgets.wrapped_input import WrappedInput
 
@@ -254,21 +254,25 @@ class ResolveDispute(FormScreen["Dispute | None"]):
         self._show_errors(errors)
         if errors:
             return
-        try:
-            # A dispute changed since it was read is refused (said by the save); saving again goes over the newer one.
-            resolved, created = accept_proposal(
-                self.store, self.started_from, resolution, self.proposal_id, commitments
-            )
-        except EditConflict as exc:
-            self.started_from = exc.current
-            self._show_errors({"save": str(exc)})
-            return
-        except StoreError as exc:
-            self._show_errors({"save": str(exc)})
-            return
+        store, started_from, proposal_id = self.store, self.started_from, self.proposal_id
+        # A dispute changed since it was read is refused (said by the save); saving again goes over the newer one.
+        self.save_when_free(
+            store,
+            lambda: accept_proposal(store, started_from, resolution, proposal_id, commitments),
+            self._resolved,
+            self._not_resolved,
+        )
+
+    def _resolved(self, saved: tuple[Dispute, list[Commitment]]) -> None:
+        resolved, created = saved
         made = f"{len(created)} commitment{'s' if len(created) != 1 else ''} created"
         self.app.notify(f"{resolved.code} resolved · {made}", title="Dispute resolved")
         self.dismiss(resolved)
+
+    def _not_resolved(self, exc: Exception) -> None:
+        if isinstance(exc, EditConflict):
+            self.started_from = exc.current
+        self._show_errors({"save": str(exc)})
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -28,7 +28,7 @@ from mediation_console.db.models import (
     Team,
     own_changes,
 )
-from mediation_console.db.store import EditConflict, QueueQuery, StoreError
+from mediation_console.db.store import EditConflict, QueueQuery
 from mediation_console.db.words import closest_name
 from mediation_console.screens.dialogs.form_keys import FormScreen
 
@@ -552,7 +552,9 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         return DisputeCategory(found) if found else None
 
     def _show_suggestion(self) -> None:
-        label = self.query_one("#category-suggestion", Label)
+        label = next(self.query("#category-suggestion").results(Label), None)
+        if label is None:  # a suggestion that arrived while the dialog was being taken down
+            return
         suggested = self.suggested_category
         picked = self.query_one("#picker", CategoryPicker).category
         label.remove_class("-differs")
@@ -717,26 +719,30 @@ class DisputeCapture(FormScreen["Dispute | None"]):
             if target:
                 self.query_one(target).focus()
             return
-        try:
-            if self.editing is not None and self.started_from is not None:
-                mine = own_changes(self.editing, dispute, self.started_from)
-                stored = save_dispute(self.store, mine, started_from=self.started_from)
-                self.app.notify(f"{stored.code} updated", title="Dispute")
-            elif self.at_item is not None:
-                stored, self.at_item = log_dispute_at_item(self.store, dispute, self.at_item)
-                self.app.notify(f"{stored.code} logged", title="Dispute")
-            else:
-                stored = save_dispute(self.store, dispute)
-                self.app.notify(f"{stored.code} logged", title="Dispute")
-        except EditConflict as exc:
+        store, editing, started_from, at_item = self.store, self.editing, self.started_from, self.at_item
+
+        def write() -> tuple[Dispute, StandupItem | None, str]:
+            if editing is not None and started_from is not None:
+                mine = own_changes(editing, dispute, started_from)
+                return save_dispute(store, mine, started_from=started_from), at_item, "updated"
+            if at_item is not None:
+                return (*log_dispute_at_item(store, dispute, at_item), "logged")
+            return save_dispute(store, dispute), at_item, "logged"
+
+        self.save_when_free(store, write, self._saved, self._not_saved)
+
+    def _saved(self, saved: tuple[Dispute, StandupItem | None, str]) -> None:
+        stored, self.at_item, done = saved
+        self.app.notify(f"{stored.code} {done}", title="Dispute")
+        self.dismiss(stored)
+
+    def _not_saved(self, exc: Exception) -> None:
+        if isinstance(exc, EditConflict):
             self.started_from = exc.current
             self._show_errors({"save": str(exc)})
             self.app.notify(str(exc), title="Not saved: changed elsewhere", severity="warning", timeout=10)
             return
-        except StoreError as exc:
-            self._show_errors({"save": str(exc)})
-            return
-        self.dismiss(stored)
+        self._show_errors({"save": str(exc)})
 
     def action_cancel(self) -> None:
         self.dismiss(None)
