@@ -11,6 +11,7 @@ from mediation_console.db.models import Engagement, Requisition
 from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 from tests.app.screen_text import screen_text
 from tests.conftest import seed as seed_team
+from tests.helpers import raise_dispute
 
 SIZE = (120, 40)
 
@@ -89,22 +90,14 @@ async def test_without_an_intake_the_scorecard_never_says_the_hiring_manager_was
 
 
 async def test_a_disputes_facts_say_why_a_well_scored_requisition_is_graded_c(empty_store, app_factory):
-    from mediation_console.db.models import Dispute, DisputeCategory
+    from mediation_console.db.models import DisputeCategory
 
     people = seed_team(empty_store, requisitions=0)
     owner = next(p for p in people.values() if p.team == "sales")
     recruiter = next(p for p in people.values() if p.team == "recruiting")
     req = empty_store.add_requisition(strong_requisition(owner.saved_id, intake=False))
-    empty_store.add_dispute(
-        Dispute(
-            requisition_id=req.saved_id,
-            raised_by_id=recruiter.saved_id,
-            counterpart_id=owner.saved_id,
-            category=DisputeCategory.NO_INTAKE,
-            severity=2,
-            summary="Sourcing started before anyone spoke to the hiring manager",
-        )
-    )
+    summary = "Sourcing started before anyone spoke to the hiring manager"
+    raise_dispute(empty_store, recruiter, owner, DisputeCategory.NO_INTAKE, summary, about=req, severity=2)
     app = app_factory(empty_store)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")

@@ -9,7 +9,6 @@ import datetime as dt
 from textual.widgets import Input
 
 from mediation_console.db.models import (
-    Dispute,
     DisputeCategory,
     Engagement,
     EventKind,
@@ -21,6 +20,7 @@ from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.disputes import DisputesScreen
 from tests.app.screen_text import screen_text
 from tests.conftest import seed as seed_team
+from tests.helpers import raise_dispute
 
 SIZE = (120, 40)
 
@@ -47,16 +47,8 @@ def one_of_everything(store) -> Requisition:
     store.add_pipeline_event(
         PipelineEvent(requisition_id=req.saved_id, kind=EventKind.SUBMITTAL, at=now, actor_id=recruiter.saved_id)
     )
-    store.add_dispute(
-        Dispute(
-            requisition_id=req.saved_id,
-            raised_by_id=recruiter.saved_id,
-            counterpart_id=owner.saved_id,
-            category=DisputeCategory.CANDIDATE_QUALITY,
-            severity=2,
-            summary="The client rejects every shortlist without saying why",
-        )
-    )
+    summary = "The client rejects every shortlist without saying why"
+    raise_dispute(store, recruiter, owner, DisputeCategory.CANDIDATE_QUALITY, summary, about=req, severity=2)
     return req
 
 

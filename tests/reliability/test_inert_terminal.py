@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from mediation_console.console.core.database import open_store
-from mediation_console.db.models import Dispute, DisputeCategory, Person, Requisition, Team
+from mediation_console.db.models import DisputeCategory, Person, Requisition, Team
+from tests.helpers import raise_dispute
 from tests.reliability.helpers import mediate
 from tests.reliability.pty_run import PtySession
 
@@ -66,15 +67,7 @@ def make_hostile_db(tmp_path: Path) -> Path:
         rita = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
         req = store.add_requisition(Requisition(title="Role", client="Client", sales_owner_id=sam.id))
         store.add_requisition(Requisition(title="Second", client="Other", sales_owner_id=sam.id))
-        store.add_dispute(
-            Dispute(
-                requisition_id=req.id,
-                raised_by_id=sam.id,
-                counterpart_id=rita.id,
-                category=DisputeCategory.OVERPROMISED_TIMELINE,
-                summary="Dates",
-            )
-        )
+        raise_dispute(store, sam, rita, DisputeCategory.OVERPROMISED_TIMELINE, "Dates", about=req)
     finally:
         store.close()
     conn = sqlite3.connect(path)

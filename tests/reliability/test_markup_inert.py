@@ -22,7 +22,6 @@ from mediation_console.db.models import (
     Attendee,
     Commitment,
     CommitmentSource,
-    Dispute,
     DisputeCategory,
     Person,
     Requisition,
@@ -31,6 +30,7 @@ from mediation_console.db.models import (
     Team,
 )
 from mediation_console.db.text import WORD_JOINER, markdown_text
+from tests.helpers import raise_dispute
 from tests.reliability.helpers import mediate
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)
@@ -91,17 +91,8 @@ def _notes_holding(tmp_path, text: str, line: str) -> nt.NotesData:
     sam = store.add_person(Person(name=f"Sam {line}"[:80], team=Team.SALES))
     rita = store.add_person(Person(name="Rita", team=Team.RECRUITING))
     req = store.add_requisition(Requisition(title=line, client=line, sales_owner_id=sam.id))
-    dispute = store.add_dispute(
-        Dispute(
-            requisition_id=req.id,
-            raised_by_id=sam.id,
-            counterpart_id=rita.id,
-            category=DisputeCategory.OVERPROMISED_TIMELINE,
-            summary=line,
-            sales_interest=text,
-            recruiting_interest=text,
-        )
-    )
+    interests = {"sales_interest": text, "recruiting_interest": text}
+    dispute = raise_dispute(store, sam, rita, DisputeCategory.OVERPROMISED_TIMELINE, line, about=req, **interests)
     standup = store.start_standup(
         Standup(
             started_at=NOW,

@@ -12,8 +12,9 @@ import json
 import pytest
 
 from mediation_console.console.core.database import open_store
-from mediation_console.db.models import Commitment, Dispute, DisputeCategory, Expectation, Person, Requisition, Team
+from mediation_console.db.models import Commitment, DisputeCategory, Expectation, Person, Requisition, Team
 from mediation_console.db.store import EditConflict
+from tests.helpers import raise_dispute
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
@@ -131,14 +132,8 @@ def two_team_consoles(tmp_path):
     seller = first.add_person(Person(name="Sam Seller", team=Team.SALES))
     recruiter = first.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
     req = first.add_requisition(Requisition(title="Data engineer", client="Initech", sales_owner_id=seller.id))
-    dispute = first.add_dispute(
-        Dispute(
-            requisition_id=req.id,
-            raised_by_id=recruiter.id,
-            counterpart_id=seller.id,
-            category=DisputeCategory.PAY_BELOW_MARKET,
-            summary="Pay is below market",
-        )
+    dispute = raise_dispute(
+        first, recruiter, seller, DisputeCategory.PAY_BELOW_MARKET, "Pay is below market", about=req
     )
     expectation = first.add_expectation(
         Expectation(title="Intake within 2 days", owner_team=Team.SALES, metric=None, target=80)

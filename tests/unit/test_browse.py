@@ -12,9 +12,10 @@ import sys
 import httpx
 
 from mediation_console.console.core.browse import build_datasette, datasette_metadata
-from mediation_console.db.models import Commitment, Dispute, DisputeCategory
+from mediation_console.db.models import Commitment, DisputeCategory
 from mediation_console.db.store import Store
 from mediation_console.db.views import REQUISITION_SEARCHED_VIEWS, VIEWS
+from tests.helpers import raise_dispute
 from tests.reliability.make_fixtures import fixture_path
 
 
@@ -64,35 +65,10 @@ async def test_search_on_the_views_keeps_only_the_rows_about_matching_requisitio
         r for r in store.conn.execute("SELECT id, code, title FROM requisitions ORDER BY id") if "Payroll" not in r[2]
     )
     tom, ben = store.person_by_name("Dana Okafor").saved_id, store.person_by_name("Eli Novak").saved_id
-    on_payroll = store.add_dispute(
-        Dispute(
-            requisition_id=first_payroll,
-            raised_by_id=tom,
-            counterpart_id=ben,
-            category=DisputeCategory.PAY_BELOW_MARKET,
-            severity=1,
-            summary="Band too low",
-        )
-    )
-    store.add_dispute(
-        Dispute(
-            requisition_id=other[0],
-            raised_by_id=tom,
-            counterpart_id=ben,
-            category=DisputeCategory.PAY_BELOW_MARKET,
-            severity=1,
-            summary="Payroll budget talk, other job",
-        )
-    )
-    store.add_dispute(
-        Dispute(
-            raised_by_id=tom,
-            counterpart_id=ben,
-            category=DisputeCategory.PAY_BELOW_MARKET,
-            severity=1,
-            summary="Payroll, about no requisition",
-        )
-    )
+    pay = DisputeCategory.PAY_BELOW_MARKET
+    on_payroll = raise_dispute(store, tom, ben, pay, "Band too low", about=first_payroll, severity=1)
+    raise_dispute(store, tom, ben, pay, "Payroll budget talk, other job", about=other[0], severity=1)
+    raise_dispute(store, tom, ben, pay, "Payroll, about no requisition", severity=1)
     assert await _codes(store, "/open_disputes.json?_search=Payroll", "code") == [on_payroll.code]
 
     # Overdue commitments: only the one about a matching requisition.

@@ -15,9 +15,10 @@ from mediation_console.console.cli import cli
 from mediation_console.console.core import commitment_digest as cd
 from mediation_console.console.core.notes import commitment_uid
 from mediation_console.console.core.track_record import track_record
-from mediation_console.db.models import Commitment, Dispute, DisputeCategory, Person, Requisition, Team
+from mediation_console.db.models import Commitment, DisputeCategory, Person, Requisition, Team
 from mediation_console.db.store import Store
 from tests.conftest import Clock
+from tests.helpers import raise_dispute
 from tests.mrkdwn import mrkdwn_problems
 
 TODAY = dt.date(2026, 11, 20)
@@ -34,15 +35,8 @@ def team(tmp_path):
     rita = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
     store.add_person(Person(name="Lee Lead", team=Team.LEAD))
     req = store.add_requisition(Requisition(title="Backend developer", client="Acme", sales_owner_id=sam.id))
-    dispute = store.add_dispute(
-        Dispute(
-            requisition_id=req.id,
-            raised_by_id=rita.id,
-            counterpart_id=sam.id,
-            category=DisputeCategory.PAY_BELOW_MARKET,
-            severity=2,
-            summary="Pay is under market",
-        )
+    dispute = raise_dispute(
+        store, rita, sam, DisputeCategory.PAY_BELOW_MARKET, "Pay is under market", about=req, severity=2
     )
 
     def promise(owner: Person, text: str, due: dt.date, **links: int | None) -> Commitment:

@@ -18,7 +18,6 @@ from mediation_console.db.models import (
     Attendee,
     Commitment,
     CommitmentSource,
-    Dispute,
     DisputeCategory,
     Person,
     Requisition,
@@ -28,6 +27,7 @@ from mediation_console.db.models import (
 )
 from mediation_console.db.store import Store
 from tests.conftest import Clock
+from tests.helpers import raise_dispute
 from tests.mrkdwn import mrkdwn_problems
 
 HOSTILE = "<script>alert('x')</script> \"Tom & Jerry's\" \x1b[31mred\x1b[0m \x1b]0;pwned\x07bell\x07 \u202eevil"
@@ -80,17 +80,10 @@ def meeting(tmp_path):
         )
     )
     store.set_derived([(80, "A", None, req.id)])
-    dispute = store.add_dispute(
-        Dispute(
-            requisition_id=req.id,
-            raised_by_id=rita.id,
-            counterpart_id=sam.id,
-            category=DisputeCategory.OVERPROMISED_TIMELINE,
-            severity=3,
-            summary="Client promised a hire by 10 Dec",
-            sales_interest="Keep the Acme account happy",
-            recruiting_interest=HOSTILE,
-        )
+    interests = {"sales_interest": "Keep the Acme account happy", "recruiting_interest": HOSTILE}
+    summary = "Client promised a hire by 10 Dec"
+    dispute = raise_dispute(
+        store, rita, sam, DisputeCategory.OVERPROMISED_TIMELINE, summary, about=req, severity=3, **interests
     )
 
     clock.at = dt.datetime(2026, 11, 26, 9, 0)

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from mediation_console.console.core.track_record import SORT_COLUMNS, follow_through, sort_records, track_record
-from mediation_console.db.models import Commitment, CommitmentStatus, Dispute, DisputeCategory, Person, Team
+from mediation_console.db.models import Commitment, CommitmentStatus, DisputeCategory, Person, Team
 from mediation_console.db.store import Store
 from tests.conftest import Clock
+from tests.helpers import raise_dispute
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 TODAY = NOW.date()
@@ -132,14 +133,7 @@ def test_disputes_raised_and_resolved_with_the_median_days_to_resolve(store, clo
 
     def dispute(raised_by, counterpart, opened: dt.date, resolved_after: int | None):
         clock.at = dt.datetime.combine(opened, dt.time(9))
-        made = store.add_dispute(
-            Dispute(
-                raised_by_id=raised_by.id,
-                counterpart_id=counterpart.id,
-                category=DisputeCategory.SLOW_SUBMITTALS,
-                summary="Slow submittals",
-            )
-        )
+        made = raise_dispute(store, raised_by, counterpart, DisputeCategory.SLOW_SUBMITTALS, "Slow submittals")
         if resolved_after is not None:
             clock.at += dt.timedelta(days=resolved_after)
             store.resolve_dispute(made.id, "First submittal within 48 h, queue ranked weekly", None, [])
