@@ -8,8 +8,6 @@ import io
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from mediation_console.db.csv_export import ExportError, export_requisitions, ne
 from mediation_console.db.csv_import import import_requisitions
 from mediation_console.db.models import Engagement, Person, Requisition, RequisitionStatus, Team
 from mediation_console.db.store import Store
+from tests.helpers import mediate
 
 NOW = dt.datetime(2025, 4, 10, 9, 0)
 # Compared field by field after a round trip; ids are the database's, derived figures are recomputed.
@@ -232,18 +231,6 @@ def test_exporting_into_a_missing_folder_or_onto_a_folder_is_refused(team_db, tm
             export_requisitions(store, tmp_path / "nowhere" / "queue.csv")
         with pytest.raises(ExportError, match="is a folder"):
             export_requisitions(store, tmp_path)
-
-
-def mediate(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "MEDIATE_DB"}
-    return subprocess.run(
-        [sys.executable, "-m", "mediation_console", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
-    )
 
 
 def test_the_cli_exports_csv_to_standard_output(team_db):

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +20,7 @@ from mediation_console.db.csv_import import (
 )
 from mediation_console.db.models import Engagement, EventKind, Person, RequisitionStatus, Team
 from mediation_console.db.store import Store
+from tests.helpers import mediate
 
 NOW = dt.datetime(2025, 4, 10, 9, 0)
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"
@@ -548,18 +546,6 @@ def test_day_first_dates_need_a_mapping_format():
 
 
 # -- the command line -----------------------------------------------------------------------------------
-
-
-def mediate(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "MEDIATE_DB"}
-    return subprocess.run(
-        [sys.executable, "-m", "mediation_console", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
-    )
 
 
 def test_the_cli_imports_a_clean_file_and_exits_0(tmp_path):
