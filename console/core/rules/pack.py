@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -416,6 +416,17 @@ def _pydantic_problem(exc: ValidationError) -> str:
     return f"{loc}: {message}" if loc else message
 
 
+_S = TypeVar("_S", bound=_Spec)
+
+
+def _entry_spec(spec: type[_S], body: Any, source: str, kind: str, name: str) -> _S:
+    """A pack entry's table checked into its spec; what is wrong with it is reported against the entry."""
+    try:
+        return spec.model_validate(body)
+    except ValidationError as exc:
+        raise PackError(source, _pydantic_problem(exc), kind, name) from None
+
+
 @dataclass
 class _Raw:
     entries: dict[str, dict[str, tuple[dict[str, Any], str]]] = field(
@@ -548,10 +559,7 @@ def _build(raw: _Raw) -> Pack:
 
     criteria: list[Criterion] = []
     for rule_id, (body, source) in raw.entries["criteria"].items():
-        try:
-            spec = CriterionSpec.model_validate(body)
-        except ValidationError as exc:
-            raise PackError(source, _pydantic_problem(exc), "criterion", rule_id) from None
+        spec = _entry_spec(CriterionSpec, body, source, "criterion", rule_id)
         if not spec.enabled:
             continue
         levels = []
@@ -595,10 +603,7 @@ def _build(raw: _Raw) -> Pack:
 
     gates: list[Gate] = []
     for rule_id, (body, source) in raw.entries["gates"].items():
-        try:
-            gate = GateSpec.model_validate(body)
-        except ValidationError as exc:
-            raise PackError(source, _pydantic_problem(exc), "gate", rule_id) from None
+        gate = _entry_spec(GateSpec, body, source, "gate", rule_id)
         if not gate.enabled:
             continue
         gates.append(
@@ -614,10 +619,7 @@ def _build(raw: _Raw) -> Pack:
 
     outsiders: dict[str, Outside] = {}
     for name, (body, source) in raw.outside.items():
-        try:
-            spec_outside = OutsideSpec.model_validate(body)
-        except ValidationError as exc:
-            raise PackError(source, _pydantic_problem(exc), "outside", name) from None
+        spec_outside = _entry_spec(OutsideSpec, body, source, "outside", name)
 
         def text(value: str, what: str, name: str = name, source: str = source) -> Template:
             return _compile_template(value, all_specs, source, "outside", name, what, constants)
@@ -640,10 +642,7 @@ def _build(raw: _Raw) -> Pack:
     categories: dict[str, Category] = {}
     for name in CATEGORIES:
         body, source = raw.categories.get(name, ({}, raw.sources[0] if raw.sources else ""))
-        try:
-            category = CategorySpec.model_validate(body)
-        except ValidationError as exc:
-            raise PackError(source, _pydantic_problem(exc), "category", name) from None
+        category = _entry_spec(CategorySpec, body, source, "category", name)
         for key, listed in (("facts", category.facts), ("team_facts", category.team_facts)):
             for fact in listed:
                 if fact not in all_specs:
@@ -710,10 +709,7 @@ def _build_proposal(
     outsiders: Mapping[str, Outside] | None = None,
 ) -> ProposalRule | None:
     kind = "proposal"
-    try:
-        spec = ProposalSpec.model_validate(body)
-    except ValidationError as exc:
-        raise PackError(source, _pydantic_problem(exc), kind, rule_id) from None
+    spec = _entry_spec(ProposalSpec, body, source, kind, rule_id)
     if not spec.enabled:
         return None
     if spec.category not in CATEGORIES:
