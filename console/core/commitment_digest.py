@@ -14,7 +14,7 @@ import difflib
 from pydantic import BaseModel, Field
 
 from mediation_console.console.core import follow_through
-from mediation_console.console.core.notes import commitment_uid, text_template
+from mediation_console.console.core.notes import commitment_calendar, commitment_event, commitment_uid, text_template
 from mediation_console.db.models import Commitment, CommitmentStatus, Person
 from mediation_console.db.store import Store
 from mediation_console.db.text import inert
@@ -239,31 +239,13 @@ def to_slack(digest: Digest) -> str:
 def to_ics(digest: Digest) -> bytes:
     """One all-day VEVENT per open commitment on its due date, with the same UID as the meeting notes'
     calendar gives it, so importing both keeps one event per commitment."""
-    import icalendar
-
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Mediation Console//Commitments//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", inert(digest.title))
+    cal = commitment_calendar("Commitments", digest.title)
     for person in digest.people:
         for c in person.open:
-            event = icalendar.Event()
-            event.add("uid", commitment_uid(c.id, digest.database_id))
-            # DTSTAMP from the record, not the clock: two exports of the same commitments are identical.
-            event.add("dtstamp", (c.created_at or dt.datetime.combine(digest.today, dt.time())).replace(tzinfo=dt.UTC))
-            event.add("dtstart", c.due)
-            event.add("dtend", c.due + dt.timedelta(days=1))
-            event.add("summary", inert(" ".join(f"{person.name}: {c.text}".split())))
-            description = [f"Owner: {person.name}", f"Commitment: {c.text}", f"Due: {c.due:%A %d %B %Y}"]
-            if c.link:
-                description.append(f"About: {c.link}")
-            description.append(f"Follow-through of {person.name}: {person.follow_through_90.sentence}")
-            event.add("description", inert("\n".join(description)))
-            event.add("transp", "TRANSPARENT")
-            event.add("status", "CONFIRMED")
-            event.add("categories", ["Commitment"])
-            cal.add_component(event)
+            uid = commitment_uid(c.id, digest.database_id)
+            stamp = c.created_at or dt.datetime.combine(digest.today, dt.time())
+            footer = f"Follow-through of {person.name}: {person.follow_through_90.sentence}"
+            cal.add_component(commitment_event(uid, stamp, person.name, c.text, c.due, c.link, footer))
     return cal.to_ical()
 
 

@@ -27,6 +27,7 @@ from mediation_console.db.text import inert, json_inert, markdown_text, slack_te
 from mediation_console.db.words import plural
 
 if TYPE_CHECKING:
+    import icalendar
     import jinja2
 
     from mediation_console.console.core.rules.service import Mediator
@@ -539,44 +540,72 @@ def commitment_uid(commitment_id: int, database_id: str = "") -> str:
     return f"commitment-{commitment_id}{where}@{UID_DOMAIN}"
 
 
-# What a closed commitment's event says: it stays in the file (a calendar that imported it before
-# updates it by UID) but is no longer a live event.
+def commitment_calendar(product: str, name: str) -> icalendar.Calendar:
+    """An empty iCalendar for commitments (the notes' or the digest's), named `name` in calendar apps."""
+    import icalendar
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", f"-//Mediation Console//{product}//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", inert(name))
+    return cal
+
+
+def commitment_event(
+    uid: str,
+    stamp: dt.datetime,
+    owner: str,
+    text: str,
+    due: dt.date,
+    link: str | None,
+    footer: str,
+    outcome: str | None = None,
+) -> icalendar.Event:
+    """A commitment as one all-day VEVENT on its due date (calendar apps reject VTODO), alike in the
+    notes' and the digest's calendars. DTSTAMP is `stamp`, from the records, not the clock, so two
+    exports of the same commitments are identical; `footer` ends the description. With an `outcome`
+    ("Kept") it is STATUS:CANCELLED with the outcome in its title: it stays in the file (a calendar that
+    imported it before updates it by UID) but is no longer a live event."""
+    import icalendar
+
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp.replace(tzinfo=dt.UTC))
+    event.add("dtstart", due)
+    event.add("dtend", due + dt.timedelta(days=1))
+    summary = f"{owner}: {text}"
+    event.add("summary", inert(_one_line(f"{outcome}: {summary}" if outcome else summary)))
+    description = [f"Owner: {owner}", f"Commitment: {text}", f"Due: {due:%A %d %B %Y}"]
+    if link:
+        description.append(f"About: {link}")
+    description.append(footer)
+    event.add("description", inert("\n".join(description)))
+    event.add("transp", "TRANSPARENT")
+    event.add("status", "CANCELLED" if outcome else "CONFIRMED")
+    event.add("categories", ["Commitment"])
+    return event
+
+
+# What a closed commitment's event says (its outcome).
 ICS_CLOSED = {"kept": "Kept", "cancelled": "Cancelled"}
 
 
 def to_ics(data: NotesData, *, open_only: bool = False) -> bytes:
-    """One all-day VEVENT per commitment on its due date (calendar apps reject VTODO). Kept and
-    cancelled commitments are STATUS:CANCELLED with the outcome in the title, or left out with
-    `open_only`; a missed one stays a live event (it is still owed)."""
-    import icalendar
-
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Mediation Console//Standup commitments//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", inert(f"Commitments — {data.title}"))
+    """One all-day VEVENT per commitment on its due date. Kept and cancelled commitments are
+    STATUS:CANCELLED with the outcome in the title, or left out with `open_only`; a missed one stays a
+    live event (it is still owed)."""
+    cal = commitment_calendar("Standup commitments", f"Commitments — {data.title}")
     stamp = data.ended_at or data.started_at
     for c in [*data.action_items, *data.carried_forward]:
         closed = ICS_CLOSED.get(c.status)
         if closed and open_only:
             continue
-        event = icalendar.Event()
-        event.add("uid", commitment_uid(c.id, data.database_id))
-        # DTSTAMP from the records, not the clock: two exports of the same notes are identical.
-        event.add("dtstamp", (c.created_at or stamp).replace(tzinfo=dt.UTC))
-        event.add("dtstart", c.due)
-        event.add("dtend", c.due + dt.timedelta(days=1))
-        summary = f"{c.owner}: {c.text}"
-        event.add("summary", inert(_one_line(f"{closed}: {summary}" if closed else summary)))
-        description = [f"Owner: {c.owner}", f"Commitment: {c.text}", f"Due: {c.due:%A %d %B %Y}"]
-        if c.link:
-            description.append(f"About: {c.link}")
-        description.append(f"From: {data.title}")
-        event.add("description", inert("\n".join(description)))
-        event.add("transp", "TRANSPARENT")
-        event.add("status", "CANCELLED" if closed else "CONFIRMED")
-        event.add("categories", ["Commitment"])
-        cal.add_component(event)
+        uid = commitment_uid(c.id, data.database_id)
+        footer = f"From: {data.title}"
+        cal.add_component(
+            commitment_event(uid, c.created_at or stamp, c.owner, c.text, c.due, c.link, footer, outcome=closed)
+        )
     return cal.to_ical()
 
 
