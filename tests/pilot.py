@@ -1,8 +1,13 @@
-"""One way for a Pilot test to wait until the console has finished what a key started."""
+"""Ways for a Pilot test to wait until the console has finished what a key started, and to open a screen."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.pilot import Pilot
+from textual.screen import Screen
+
+S = TypeVar("S", bound=Screen)
 
 
 async def settle(pilot: Pilot, rounds: int = 3) -> None:
@@ -15,3 +20,19 @@ async def settle(pilot: Pilot, rounds: int = 3) -> None:
             break
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def press_settled(pilot: Pilot, *keys: str) -> None:
+    """Settles, then presses each key in turn, settling after each (a screen's data is read in a worker)."""
+    await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+async def open_screen(pilot: Pilot, key: str, screen_type: type[S]) -> S:
+    """Presses a screen's number key on a settled console and returns that screen once it has settled."""
+    await press_settled(pilot, key)
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_type)
+    return screen

@@ -97,16 +97,11 @@ async def test_grades_and_verdicts_read_on_the_light_theme(demo_app):
 async def test_an_item_and_a_meeting_over_their_timebox_say_so_in_words_at_80_columns(tmp_path, monkeypatch):
     import datetime as dt
 
-    from mediation_console.console.app import MediationApp
-    from mediation_console.db.store import Store
-    from tests.app.test_standup import NOW, seed_standup, start_standup
+    from tests.app.test_standup import NOW, standup_console, start_standup
     from tests.conftest import Clock
 
-    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
     clock = Clock(NOW)
-    with Store(tmp_path / "mediation.db", now=clock) as store:
-        seed_standup(store)
-        app = MediationApp(store, now=clock)
+    with standup_console(tmp_path, monkeypatch, now=clock) as (_store, app):
         async with app.run_test(size=(80, 24)) as pilot:
             await start_standup(pilot)
             screen = app.screen

@@ -25,7 +25,7 @@ from mediation_console.screens.dialogs.commitment_form import CancelCommitment, 
 from mediation_console.screens.dialogs.expectation_breaches import ExpectationBreaches
 from mediation_console.screens.dialogs.expectation_form import ExpectationForm
 from mediation_console.screens.expectations import ExpectationsScreen
-from tests.pilot import settle
+from tests.pilot import open_screen, settle
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)  # a Monday
 TODAY = NOW.date()
@@ -130,12 +130,7 @@ def app_for(store: Store) -> MediationApp:
 
 
 async def open_expectations(pilot) -> ExpectationsScreen:
-    await settle(pilot)
-    await pilot.press("3")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ExpectationsScreen)
-    return screen
+    return await open_screen(pilot, "3", ExpectationsScreen)
 
 
 def cell(table: DataTable, row: int, column: str) -> str:

@@ -24,8 +24,8 @@ from mediation_console.screens.standup import StandupScreen
 from mediation_console.screens.team import TeamScreen
 from tests.app.test_disputes import seed_disputes
 from tests.app.test_save_waits import LockHolder, wait_for
-from tests.app.test_standup import NOW, seed_standup, start_standup
-from tests.pilot import settle
+from tests.app.test_standup import NOW, standup_console, start_standup
+from tests.pilot import open_screen, settle
 
 SIZE = (120, 36)
 
@@ -46,10 +46,7 @@ async def test_marking_a_dispute_mediating_during_an_import_waits_saying_so_and_
         ids = seed_disputes(store)
         app = MediationApp(store, now=lambda: NOW)
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("2")
-            await settle(pilot)
-            assert isinstance(app.screen, DisputesScreen)
+            await open_screen(pilot, "2", DisputesScreen)
             with LockHolder(store.path) as holder:
                 await pilot.press("m")
                 await pilot.pause()
@@ -79,12 +76,7 @@ async def test_marking_a_dispute_mediating_during_an_import_waits_saying_so_and_
 async def test_space_during_an_import_moves_the_meeting_once_the_lock_is_free_and_keeps_the_notes_on_their_item(
     tmp_path, monkeypatch
 ):
-    from mediation_console.db.store import Store
-
-    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
-    with Store(tmp_path / "m.db", now=lambda: NOW) as store:
-        seed_standup(store)
-        app = MediationApp(store, now=lambda: NOW)
+    with standup_console(tmp_path, monkeypatch) as (store, app):
         async with app.run_test(size=SIZE) as pilot:
             await start_standup(pilot)
             screen = app.screen
@@ -107,12 +99,8 @@ async def test_space_during_an_import_moves_the_meeting_once_the_lock_is_free_an
             assert not screen.query_one("#notes", TextArea).disabled
 
 
-async def test_typing_during_an_import_is_kept_and_saved_once_the_lock_is_free(tmp_path):
-    from mediation_console.db.store import Store
-
-    with Store(tmp_path / "m.db", now=lambda: NOW) as store:
-        seed_standup(store)
-        app = MediationApp(store, now=lambda: NOW)
+async def test_typing_during_an_import_is_kept_and_saved_once_the_lock_is_free(tmp_path, monkeypatch):
+    with standup_console(tmp_path, monkeypatch) as (store, app):
         async with app.run_test(size=SIZE) as pilot:
             await start_standup(pilot)
             with LockHolder(store.path) as holder:
@@ -142,10 +130,7 @@ async def test_a_commitment_kept_and_a_person_deactivated_during_an_import_wait_
         )
         app = MediationApp(store, now=lambda: NOW)
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("3")
-            await settle(pilot)
-            assert isinstance(app.screen, ExpectationsScreen)
+            await open_screen(pilot, "3", ExpectationsScreen)
             app.screen.commitments_table.focus()
             await pilot.pause()
             with LockHolder(store.path) as holder:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input, SelectionList, TextArea
@@ -14,7 +17,7 @@ from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.standup_commitment import StandupCommitment
 from mediation_console.screens.dialogs.standup_start import StandupStart
 from mediation_console.screens.standup import StandupScreen
-from tests.pilot import settle
+from tests.pilot import open_screen, settle
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)  # a Thursday; the next business day is Friday 27 Nov
 SIZE = (120, 36)
@@ -93,6 +96,17 @@ def exports(tmp_path, monkeypatch):
 def store(tmp_path):
     with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
         yield s
+
+
+@contextmanager
+def standup_console(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, now: Callable[[], dt.datetime] = lambda: NOW
+) -> Iterator[tuple[Store, MediationApp]]:
+    """A file seeded by seed_standup and the console on it, both reading `now`; notes export to tmp_path/exports."""
+    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
+    with Store(tmp_path / "mediation.db", now=now) as store:
+        seed_standup(store)
+        yield store, MediationApp(store, now=now)
 
 
 async def start_standup(pilot, absent_rows: int = 0) -> None:
@@ -226,33 +240,37 @@ async def test_a_commitment_needs_an_owner_and_a_due_date_that_is_not_past(store
         assert store.list_commitments(standup_id=store.running_standup().id) == []
 
 
-async def test_ctrl_e_exports_the_latest_notes_from_any_screen(store, exports):
+def seed_a_standup_that_ended(store: Store) -> None:
+    """The standup team, and a meeting that began an hour ago and ended 40 minutes ago."""
     ids = seed_standup(store)
     standup = store.start_standup(Standup(started_at=NOW - dt.timedelta(hours=1), facilitator_id=ids["lee"]))
     store.update_standup(standup.model_copy(update={"ended_at": NOW - dt.timedelta(minutes=40)}))
+
+
+async def export_notes(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+e")
+    await pilot.pause()
+
+
+async def test_ctrl_e_exports_the_latest_notes_from_any_screen(store, exports):
+    seed_a_standup_that_ended(store)
     app = MediationApp(store, now=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+e")
-        await pilot.pause()
+        await export_notes(pilot)
     files = list(exports.iterdir())
     assert len(files) == 1 and files[0].read_text().startswith("# Standup Thursday 26 November 2026")
 
 
 async def test_a_second_export_of_the_same_notes_gets_its_own_file_and_says_which(store, exports):
-    ids = seed_standup(store)
-    standup = store.start_standup(Standup(started_at=NOW - dt.timedelta(hours=1), facilitator_id=ids["lee"]))
-    store.update_standup(standup.model_copy(update={"ended_at": NOW - dt.timedelta(minutes=40)}))
+    seed_a_standup_that_ended(store)
     app = MediationApp(store, now=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+e")
-        await pilot.pause()
+        await export_notes(pilot)
         [first] = list(exports.iterdir())
         kept = first.read_bytes()
         first.write_bytes(kept + b"\nmy own edit\n")  # the lead edited the first export
-        await pilot.press("ctrl+e")
-        await pilot.pause()
+        await export_notes(pilot)
         toasts = [n.message for n in app._notifications]
     files = sorted(exports.iterdir())
     assert len(files) == 2, files
@@ -301,9 +319,7 @@ async def test_a_commitment_made_the_day_before_a_holiday_falls_due_after_it(tmp
         (tmp_path / "settings.json").write_text(f'{{"country": "{country}"}}')
         monkeypatch.setenv("MEDIATE_SETTINGS", str(tmp_path / "settings.json"))
     wednesday = dt.datetime(2026, 11, 25, 9, 0)
-    with Store(tmp_path / "holiday.db", now=lambda: wednesday) as store:
-        seed_standup(store)
-        app = MediationApp(store, now=lambda: wednesday)
+    with standup_console(tmp_path, monkeypatch, now=lambda: wednesday) as (_store, app):
         async with app.run_test(size=SIZE) as pilot:
             modal = await open_commitment(pilot)
             assert modal.query_one("#due", Input).value == due
@@ -326,11 +342,8 @@ async def test_a_viewer_follows_the_leads_item_steps_out_and_follows_again(store
     app = MediationApp(viewer_store, now=lambda: NOW)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("5")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, StandupScreen) and screen.following
+            screen = await open_screen(pilot, "5", StandupScreen)
+            assert screen.following
             section = screen.query_one("#item-section")
             assert "item 1 of" in str(section.render()) and "following the lead" in str(section.render())
 

@@ -7,19 +7,14 @@ import datetime as dt
 
 from textual.widgets import Static
 
-from mediation_console.console.app import MediationApp
-from mediation_console.db.store import Store
 from tests.app.screen_text import screen_text
-from tests.app.test_standup import NOW, seed_standup, start_standup
+from tests.app.test_standup import NOW, standup_console, start_standup
 from tests.conftest import Clock
 
 
 async def test_a_tick_repaints_the_clocks_and_lays_out_only_a_clock_that_grew(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
     clock = Clock(NOW)
-    with Store(tmp_path / "mediation.db", now=clock) as store:
-        seed_standup(store)
-        app = MediationApp(store, now=clock)
+    with standup_console(tmp_path, monkeypatch, now=clock) as (_store, app):
         async with app.run_test(size=(140, 40)) as pilot:
             await start_standup(pilot)
             screen = app.screen

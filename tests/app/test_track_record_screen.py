@@ -9,6 +9,7 @@ from mediation_console.db.store import Store
 from mediation_console.screens.track_record import PeopleTable, TrackRecordScreen
 from mediation_console.screens.widgets.paged_table import Cell
 from tests.app.test_expectations import NOW, SIZE, app_for, cell, seed_expectations, settle
+from tests.pilot import open_screen
 
 
 @pytest.fixture
@@ -18,12 +19,7 @@ def store(tmp_path):
 
 
 async def open_track_record(pilot) -> TrackRecordScreen:
-    await settle(pilot)
-    await pilot.press("4")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, TrackRecordScreen)
-    return screen
+    return await open_screen(pilot, "4", TrackRecordScreen)
 
 
 def row_of(table, name: str) -> int:

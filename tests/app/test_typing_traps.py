@@ -13,7 +13,7 @@ from mediation_console.screens.dialogs.standup_commitment import StandupCommitme
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.queue import QueueScreen
 from tests.app.screen_text import screen_text
-from tests.pilot import settle
+from tests.pilot import open_screen, settle
 
 SIZE = (120, 40)
 
@@ -94,11 +94,7 @@ async def test_esc_on_an_untouched_form_closes_it_at_once(store, app_factory):
 
 async def test_esc_clears_the_disputes_filter_as_it_does_the_queues(demo_app):
     async with demo_app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        screen = demo_app.screen
-        assert isinstance(screen, DisputesScreen)
+        screen = await open_screen(pilot, "2", DisputesScreen)
         everything = len(screen.disputes)
         await pilot.press("slash", *"intake")
         await settle(pilot)
@@ -111,14 +107,9 @@ async def test_esc_clears_the_disputes_filter_as_it_does_the_queues(demo_app):
 
 
 async def test_in_the_standup_commitment_form_one_tab_reaches_what_is_promised(tmp_path, monkeypatch):
-    from mediation_console.console.app import MediationApp
-    from mediation_console.db.store import Store
-    from tests.app.test_standup import NOW, seed_standup, start_standup
+    from tests.app.test_standup import standup_console, start_standup
 
-    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as store:
-        seed_standup(store)
-        app = MediationApp(store, now=lambda: NOW)
+    with standup_console(tmp_path, monkeypatch) as (_store, app):
         async with app.run_test(size=SIZE) as pilot:
             await start_standup(pilot)
             await pilot.press("c")
@@ -140,15 +131,10 @@ async def test_in_the_standup_commitment_form_one_tab_reaches_what_is_promised(t
 
 
 async def test_enter_on_the_list_of_who_is_here_starts_the_standup(tmp_path, monkeypatch):
-    from mediation_console.console.app import MediationApp
-    from mediation_console.db.store import Store
     from mediation_console.screens.dialogs.standup_start import StandupStart
-    from tests.app.test_standup import NOW, seed_standup
+    from tests.app.test_standup import standup_console
 
-    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as store:
-        seed_standup(store)
-        app = MediationApp(store, now=lambda: NOW)
+    with standup_console(tmp_path, monkeypatch) as (store, app):
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             await pilot.press("5", "s")

@@ -10,6 +10,7 @@ from mediation_console.screens.dialogs.modals import PersonPickerModal
 from mediation_console.screens.expectations import ExpectationsScreen
 from mediation_console.screens.track_record import TrackRecordScreen
 from tests.app.test_expectations import NOW, SIZE, app_for, seed_expectations, settle
+from tests.pilot import open_screen
 
 
 def _viewer(tmp_path) -> tuple[Store, dict[str, int], bytes]:
@@ -27,11 +28,7 @@ async def test_a_viewer_lists_only_their_own_open_commitments_and_everyones_agai
     app = app_for(viewer)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("3")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ExpectationsScreen)
+            screen = await open_screen(pilot, "3", ExpectationsScreen)
             assert {c.id for c in screen.commitments} == {ids["overdue"], ids["today"], ids["later"]}
 
             await pilot.press("p")
@@ -80,11 +77,7 @@ async def test_a_viewer_finds_their_own_track_record_by_name(tmp_path):
     app = app_for(viewer)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("4")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, TrackRecordScreen)
+            screen = await open_screen(pilot, "4", TrackRecordScreen)
             assert screen.people_table.total == 152
             await pilot.press("p", *"sam", "enter")
             await settle(pilot)

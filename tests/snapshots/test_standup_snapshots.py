@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediation_console.console.app import MediationApp
-from mediation_console.db.store import Store
-from tests.app.test_standup import NOW, seed_standup
+from tests.app.test_standup import standup_console
 from tests.pilot import settle
 
 SIZE = (120, 36)
@@ -14,11 +12,9 @@ SIZE = (120, 36)
 
 @pytest.fixture
 def standup_app(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEDIATE_EXPORT_DIR", str(tmp_path / "exports"))
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as store:
-        seed_standup(store)
-        # The meeting clock reads the app's clock, fixed here, so the timers are frozen.
-        yield MediationApp(store, now=lambda: NOW)
+    # The meeting clock reads the app's clock, fixed here, so the timers are frozen.
+    with standup_console(tmp_path, monkeypatch) as (_store, app):
+        yield app
 
 
 def test_no_standup_running_says_how_to_start_one(snap_compare, standup_app):
