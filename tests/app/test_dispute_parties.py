@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import io
 import tomllib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -137,6 +140,22 @@ def story_store(tmp_path: Path, name: str) -> tuple[Store, object]:
     return store, loaded
 
 
+@asynccontextmanager
+async def disputes_of_story(tmp_path: Path, name: str) -> AsyncIterator[tuple[Any, Any]]:
+    """The console on a story's file at the story's moment (130x60), on the disputes screen once it has
+    settled: yields that screen and the loaded story."""
+    store, loaded = story_store(tmp_path, name)
+    try:
+        app = MediationApp(store, now=lambda: loaded.now)
+        async with app.run_test(size=(130, 60)) as pilot:
+            await pilot.pause()
+            await pilot.press("2")
+            await settle(pilot)
+            yield app.screen, loaded
+    finally:
+        store.close()
+
+
 async def test_the_disputes_screen_names_all_three_and_accepting_gives_each_their_commitment(tmp_path):
     store, loaded = story_store(tmp_path, "credit_three_people_split_recorded.toml")
     try:
@@ -173,47 +192,29 @@ async def test_the_disputes_screen_names_all_three_and_accepting_gives_each_thei
 
 
 async def test_the_disputes_screen_shows_a_dispute_between_the_teams_with_the_teams_numbers(tmp_path):
-    store, loaded = story_store(tmp_path, "teams_recruiting_never_delivers.toml")
-    try:
-        app = MediationApp(store, now=lambda: loaded.now)
-        async with app.run_test(size=(130, 60)) as pilot:
-            await pilot.pause()
-            await pilot.press("2")
-            await settle(pilot)
-            screen = app.screen
-            summary = rendered(screen.query_one("#dispute-summary", Static).content)
-            assert "Between the two teams:" in summary and "stand for them" in summary
-            facts = dict(screen.analysis.facts)
-            assert facts["Team median time to fill"] == "42 days"
-            assert facts["Team fills behind that median"] == "6"
-            assert facts["Sales team commitments decided (90 days)"] == "15"
-            top = screen.analysis.proposals[0]
-            assert top.id == "teams.facts-first-review"
-            assert "median time to fill 42 days (6 fills, 30–55 days)" in top.criterion_value
-    finally:
-        store.close()
+    async with disputes_of_story(tmp_path, "teams_recruiting_never_delivers.toml") as (screen, _loaded):
+        summary = rendered(screen.query_one("#dispute-summary", Static).content)
+        assert "Between the two teams:" in summary and "stand for them" in summary
+        facts = dict(screen.analysis.facts)
+        assert facts["Team median time to fill"] == "42 days"
+        assert facts["Team fills behind that median"] == "6"
+        assert facts["Sales team commitments decided (90 days)"] == "15"
+        top = screen.analysis.proposals[0]
+        assert top.id == "teams.facts-first-review"
+        assert "median time to fill 42 days (6 fills, 30–55 days)" in top.criterion_value
 
 
 async def test_the_disputes_screen_shows_the_teams_open_requisitions_for_a_team_wide_dispute_about_pay(tmp_path):
     """A dispute between the teams about salaries nobody takes: the Facts list the teams' open requisitions
     (how many pay past the gate below market, out of how many, the median gap, the declines on pay), the
     diagnosis cites them with their source, and the top option works through those requisitions."""
-    store, loaded = story_store(tmp_path, "teams_salaries_nobody_takes.toml")
-    try:
-        app = MediationApp(store, now=lambda: loaded.now)
-        async with app.run_test(size=(130, 60)) as pilot:
-            await pilot.pause()
-            await pilot.press("2")
-            await settle(pilot)
-            screen = app.screen
-            facts = dict(screen.analysis.facts)
-            assert facts["Open requisitions with a salary max and a market median"] == "5"
-            assert facts["Of those, paying more than the pay gate below market"] == "4"
-            assert facts["Median salary max vs market median"] == "20% below"
-            assert facts["Of those, on pay"] == "2"
-            summary = rendered(screen.query_one("#dispute-summary", Static).content)
-            assert "4 of the teams' 5 open requisitions with a market median pay more than 15% below it" in summary
-            assert "the requisitions' salary max and market salary" in summary
-            assert screen.analysis.proposals[0].id == "teams.pay-market-sweep"
-    finally:
-        store.close()
+    async with disputes_of_story(tmp_path, "teams_salaries_nobody_takes.toml") as (screen, _loaded):
+        facts = dict(screen.analysis.facts)
+        assert facts["Open requisitions with a salary max and a market median"] == "5"
+        assert facts["Of those, paying more than the pay gate below market"] == "4"
+        assert facts["Median salary max vs market median"] == "20% below"
+        assert facts["Of those, on pay"] == "2"
+        summary = rendered(screen.query_one("#dispute-summary", Static).content)
+        assert "4 of the teams' 5 open requisitions with a market median pay more than 15% below it" in summary
+        assert "the requisitions' salary max and market salary" in summary
+        assert screen.analysis.proposals[0].id == "teams.pay-market-sweep"
