@@ -97,21 +97,19 @@ async def test_grades_and_verdicts_read_on_the_light_theme(demo_app):
 async def test_an_item_and_a_meeting_over_their_timebox_say_so_in_words_at_80_columns(tmp_path, monkeypatch):
     import datetime as dt
 
-    from tests.app.test_standup import NOW, standup_console, start_standup
+    from tests.app.test_standup import NOW, standup_under_way
     from tests.conftest import Clock
 
     clock = Clock(NOW)
-    with standup_console(tmp_path, monkeypatch, now=clock) as (_store, app):
-        async with app.run_test(size=(80, 24)) as pilot:
-            await start_standup(pilot)
-            screen = app.screen
-            clock.at = NOW + dt.timedelta(minutes=40)  # far past the item's box and the meeting's length
-            screen._tick()
-            await pilot.pause()
-            text = screen_text(app)
-            item_line = next(line for line in text.splitlines() if "Item " in line and " / " in line)
-            assert " over" in item_line
-            assert any("Meeting" in line and " over" in line for line in text.splitlines())
+    async with standup_under_way(tmp_path, monkeypatch, (80, 24), clock) as (_store, app, pilot):
+        screen = app.screen
+        clock.at = NOW + dt.timedelta(minutes=40)  # far past the item's box and the meeting's length
+        screen._tick()
+        await pilot.pause()
+        text = screen_text(app)
+        item_line = next(line for line in text.splitlines() if "Item " in line and " / " in line)
+        assert " over" in item_line
+        assert any("Meeting" in line and " over" in line for line in text.splitlines())
 
 
 async def test_w_charts_a_persons_follow_through_by_week_with_labelled_axes(demo_app):

@@ -24,7 +24,7 @@ from mediation_console.screens.standup import StandupScreen
 from mediation_console.screens.team import TeamScreen
 from tests.app.test_disputes import seed_disputes
 from tests.app.test_save_waits import LockHolder, wait_for
-from tests.app.test_standup import NOW, standup_console, start_standup
+from tests.app.test_standup import NOW, standup_console, standup_under_way, start_standup
 from tests.pilot import open_screen, settle
 
 SIZE = (120, 36)
@@ -76,27 +76,25 @@ async def test_marking_a_dispute_mediating_during_an_import_waits_saying_so_and_
 async def test_space_during_an_import_moves_the_meeting_once_the_lock_is_free_and_keeps_the_notes_on_their_item(
     tmp_path, monkeypatch
 ):
-    with standup_console(tmp_path, monkeypatch) as (store, app):
-        async with app.run_test(size=SIZE) as pilot:
-            await start_standup(pilot)
-            screen = app.screen
-            assert isinstance(screen, StandupScreen) and screen.running
-            await pilot.press("n", *"typed on the first item")
-            with LockHolder(store.path) as holder:
-                await pilot.press("escape", "space")
-                await pilot.pause()
-                shown = notice(app)
-                assert shown.startswith("Waiting for an import to finish writing"), shown
-                assert "the move to the next item is saved once it has finished" in shown
-                assert screen.query_one("#notes", TextArea).disabled  # typing waits with the move
-                assert store.running_standup().current_item == 0
-                holder.release.set()
-                await wait_for(pilot, lambda: notice(app) == "")
+    async with standup_under_way(tmp_path, monkeypatch) as (store, app, pilot):
+        screen = app.screen
+        assert isinstance(screen, StandupScreen) and screen.running
+        await pilot.press("n", *"typed on the first item")
+        with LockHolder(store.path) as holder:
+            await pilot.press("escape", "space")
             await pilot.pause()
-            running = store.running_standup()
-            assert running.current_item == 1
-            assert running.items[0].notes == "typed on the first item"
-            assert not screen.query_one("#notes", TextArea).disabled
+            shown = notice(app)
+            assert shown.startswith("Waiting for an import to finish writing"), shown
+            assert "the move to the next item is saved once it has finished" in shown
+            assert screen.query_one("#notes", TextArea).disabled  # typing waits with the move
+            assert store.running_standup().current_item == 0
+            holder.release.set()
+            await wait_for(pilot, lambda: notice(app) == "")
+        await pilot.pause()
+        running = store.running_standup()
+        assert running.current_item == 1
+        assert running.items[0].notes == "typed on the first item"
+        assert not screen.query_one("#notes", TextArea).disabled
 
 
 async def test_typing_during_an_import_is_kept_and_saved_once_the_lock_is_free(tmp_path, monkeypatch):

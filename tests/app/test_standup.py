@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList, TextArea
 
 from mediation_console.console.app import MediationApp
@@ -122,6 +123,20 @@ async def start_standup(pilot, absent_rows: int = 0) -> None:
         await pilot.press("space")
     await pilot.press("ctrl+s")
     await settle(pilot)
+
+
+@asynccontextmanager
+async def standup_under_way(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int] = SIZE,
+    now: Callable[[], dt.datetime] = lambda: NOW,
+) -> AsyncIterator[tuple[Store, MediationApp, Pilot]]:
+    """The console on standup_console's file at `size`, with the standup begun (everyone here)."""
+    with standup_console(tmp_path, monkeypatch, now) as (store, app):
+        async with app.run_test(size=size) as pilot:
+            await start_standup(pilot)
+            yield store, app, pilot
 
 
 async def test_a_whole_standup_from_start_to_exported_notes(store, exports):

@@ -9,7 +9,6 @@ from mediation_console.db.store import QueueQuery
 from mediation_console.screens.dialogs.form_keys import DISCARD_QUESTION
 from mediation_console.screens.dialogs.modals import ConfirmModal
 from mediation_console.screens.dialogs.requisition_form import RequisitionForm
-from mediation_console.screens.dialogs.standup_commitment import StandupCommitment
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.queue import QueueScreen
 from tests.app.screen_text import screen_text
@@ -107,15 +106,11 @@ async def test_esc_clears_the_disputes_filter_as_it_does_the_queues(demo_app):
 
 
 async def test_in_the_standup_commitment_form_one_tab_reaches_what_is_promised(tmp_path, monkeypatch):
-    from tests.app.test_standup import standup_console, start_standup
+    from tests.app.test_standup import open_commitment, standup_console
 
     with standup_console(tmp_path, monkeypatch) as (_store, app):
         async with app.run_test(size=SIZE) as pilot:
-            await start_standup(pilot)
-            await pilot.press("c")
-            await pilot.pause()
-            form = app.screen
-            assert isinstance(form, StandupCommitment)
+            form = await open_commitment(pilot)
             due = form.query_one("#due", Input).value
             await pilot.press("tab", *"Send the shortlist")
             await pilot.pause()
