@@ -19,6 +19,7 @@ who cannot be reached, a client silent for days) says what happens if they have 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -128,6 +129,11 @@ def _terms(facts: Mapping[str, Any], standard: float) -> str:
     return f"{engagement}, {'at or above' if fee >= standard else 'below'} the {standard:g}% standard fee"
 
 
+def _not_costed(kind: str, label: str, source: str, why: str) -> FallbackCost:
+    """A line with no figure and no sample: its text says why ("<label>: not costed: …")."""
+    return FallbackCost(kind, label, None, None, source, f"{label}: {why}")
+
+
 def _fee_line(
     kind: str, label: str, rate: float | None, n: int, fee: float, salary: float, terms: str, ref: str
 ) -> FallbackCost:
@@ -170,25 +176,14 @@ def costed_fallback(pack: Pack, category_id: str, facts: Mapping[str, Any]) -> C
     expected: float | None = None
     if not facts.get("has_requisition"):
         costs.append(
-            FallbackCost(
-                "expected_fee",
-                "Expected fee",
-                None,
-                None,
-                "",
-                "Expected fee: not costed: the dispute is about no single requisition",
-            )
+            _not_costed("expected_fee", "Expected fee", "", "not costed: the dispute is about no single requisition")
         )
         costs.append(_team_time_to_fill(facts))
     elif not facts.get("is_open"):
+        status = facts.get("status") or "closed"
         costs.append(
-            FallbackCost(
-                "expected_fee",
-                "Expected fee",
-                None,
-                None,
-                "the requisition's status",
-                f"Expected fee: nothing left to cost: {ref} is {facts.get('status') or 'closed'}",
+            _not_costed(
+                "expected_fee", "Expected fee", "the requisition's status", f"nothing left to cost: {ref} is {status}"
             )
         )
     else:
@@ -214,13 +209,8 @@ def _fee_costs(pack: Pack, facts: Mapping[str, Any], ref: str, costs: list[Fallb
     if fee is None or salary is None:
         missing = " and ".join(what for what, value in (("fee", fee), ("salary max", salary)) if value is None)
         costs.append(
-            FallbackCost(
-                "expected_fee",
-                label,
-                None,
-                None,
-                "the requisition's terms",
-                f"{label}: not costed: {ref} has no {missing} recorded",
+            _not_costed(
+                "expected_fee", label, "the requisition's terms", f"not costed: {ref} has no {missing} recorded"
             )
         )
         return None
@@ -250,14 +240,11 @@ def _fee_costs(pack: Pack, facts: Mapping[str, Any], ref: str, costs: list[Fallb
         alternatives.append(("exclusive", "Against exclusive terms", "on exclusive or retained terms", fee))
     if not alternatives:
         costs.append(
-            FallbackCost(
+            _not_costed(
                 "alternative_fee",
                 "Against other terms",
-                None,
-                None,
                 "the requisition's terms",
-                f"Against other terms: none to compare: {ref} is already {facts.get('engagement')} "
-                f"at or above the {standard:g}% standard fee",
+                f"none to compare: {ref} is already {facts.get('engagement')} at or above the {standard:g}% standard fee",
             )
         )
     for key, alt_label, words, alt_fee in alternatives:
@@ -273,13 +260,8 @@ def _fee_costs(pack: Pack, facts: Mapping[str, Any], ref: str, costs: list[Fallb
         )
         if alt.value is not None and line.value is not None:
             gap = alt.value - line.value
-            alt = FallbackCost(
-                alt.kind,
-                alt.label,
-                alt.value,
-                alt.n,
-                alt.source,
-                f"{alt.text} ({'+' if gap >= 0 else '-'}{_money(abs(gap))} against these terms)",
+            alt = dataclasses.replace(
+                alt, text=f"{alt.text} ({'+' if gap >= 0 else '-'}{_money(abs(gap))} against these terms)"
             )
         costs.append(alt)
     return line.value
@@ -291,7 +273,7 @@ def _time_to_fill(facts: Mapping[str, Any]) -> FallbackCost:
     source = "the SHRM benchmark" if facts.get("estimate_source") != "history" else "the team's filled requisitions"
     n = int(facts.get("estimate_sample") or 0)
     if days is None:
-        return FallbackCost("time_to_fill", "Expected time to fill", None, None, "", "Expected time to fill: not known")
+        return _not_costed("time_to_fill", "Expected time to fill", "", "not known")
     parts = [f"Expected time to fill: {basis}"]
     opened = facts.get("days_open")
     if opened is not None:
