@@ -47,3 +47,25 @@ def mediate(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         cwd=REPO,
     )
+
+
+def proposal_toml(id: str, category: str, title: str, commitments: str, **more: str) -> str:
+    """One [[proposals]] entry of a rule pack, with every field a proposal must have: `commitments` is its
+    TOML array, `more` further fields as TOML values (priority="9", when='"not intake_done"'), or ones that
+    replace the placeholder terms (sales gives "a", gets "b", recruiting gives "c", gets "d", criterion "x"
+    at "y")."""
+    fields = {
+        "id": f'"{id}"',
+        "category": f'"{category}"',
+        "title": f'"{title}"',
+        "mode": '"collaborating"',
+        "sales_gives": '["a"]',
+        "sales_gets": '["b"]',
+        "recruiting_gives": '["c"]',
+        "recruiting_gets": '["d"]',
+        "criterion": '"x"',
+        "criterion_value": '"y"',
+    }
+    fields |= more
+    fields["commitments"] = commitments
+    return "[[proposals]]\n" + "".join(f"{key} = {value}\n" for key, value in fields.items())

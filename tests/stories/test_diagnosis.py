@@ -14,6 +14,7 @@ from mediation_console.console.core.rules.pack import load_pack
 from mediation_console.console.core.rules.scorecard import Scorer
 from mediation_console.console.core.rules.words import match_phrases, phrase_words, words
 from mediation_console.db.models import Engagement, Requisition
+from tests.helpers import proposal_toml
 
 HERE = Path(__file__).parent
 
@@ -157,26 +158,17 @@ def test_rules_check_warns_about_an_option_that_can_never_rank_first(tmp_path):
     assert shipped.returncode == 0, shipped.stderr
     assert "warning" not in shipped.stderr
     pack = tmp_path / "mine.toml"
+    do_it = '[{ owner = "sales", text = "do it", due_in = 1 }]'
+    days = '"{days_open:days}"'
+    always = proposal_toml("intake.always", "no_intake", "Always this", do_it, priority="9", criterion_value=days)
     pack.write_text(
         """
 [[proposals]]
 id = "intake.joint-call"
 priority = 0.5
 requires = "not intake_done"
-[[proposals]]
-id = "intake.always"
-category = "no_intake"
-title = "Always this"
-mode = "collaborating"
-priority = 9
-sales_gives = ["a"]
-sales_gets = ["b"]
-recruiting_gives = ["c"]
-recruiting_gets = ["d"]
-criterion = "x"
-criterion_value = "{days_open:days}"
-commitments = [{ owner = "sales", text = "do it", due_in = 1 }]
-""",
+"""
+        + always,
         encoding="utf-8",
     )
     mine = mediate("rules", "check", str(pack), "--db", str(tmp_path / "x.db"))

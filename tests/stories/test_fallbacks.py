@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from mediation_console.console.core import notes as nt
 from mediation_console.console.core.rules.service import Mediator
+from tests.helpers import proposal_toml
 from tests.stories.test_story_suite import CALENDAR, HERE, explain
 from tests.stories.test_wording import _clean, _notes_with
 
@@ -234,20 +235,8 @@ def test_a_step_that_waits_on_someone_outside_the_room_says_what_happens_if_they
 def test_a_step_cannot_depend_on_someone_the_pack_does_not_know():
     from mediation_console.console.core.rules.pack import PackError, load_pack_text
 
-    pack = """
-[[proposals]]
-id = "mine.one"
-category = "client_unresponsive"
-title = "{sales_first} calls {client_name}"
-mode = "collaborating"
-sales_gives = ["a call"]
-sales_gets = ["an answer"]
-recruiting_gives = ["the candidates' status"]
-recruiting_gets = ["feedback"]
-criterion = "Feedback norm"
-criterion_value = "48 h"
-commitments = [{ owner = "sales", text = "Call {client_name}", due_in = 1, depends_on = "hiring_manger" }]
-"""
+    step = '[{ owner = "sales", text = "Call {client_name}", due_in = 1, depends_on = "hiring_manger" }]'
+    pack = proposal_toml("mine.one", "client_unresponsive", "{sales_first} calls {client_name}", step)
     with pytest.raises(PackError) as caught:
         load_pack_text(pack)
     problem = str(caught.value)

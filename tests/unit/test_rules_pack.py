@@ -16,26 +16,13 @@ from mediation_console.console.cli import cli
 from mediation_console.console.core.rules.conditions import FAILURES, Condition
 from mediation_console.console.core.rules.facts import PROPOSAL_FACTS
 from mediation_console.console.core.rules.pack import CATEGORIES, PackError, load_pack
-
-GOOD_PROPOSAL = """
-[[proposals]]
-id = "{id}"
-category = "{category}"
-title = "A test option"
-mode = "collaborating"
-when = "{when}"
-sales_gives = ["a"]
-sales_gets = ["b"]
-recruiting_gives = ["c"]
-recruiting_gets = ["d"]
-criterion = "x"
-criterion_value = "{{score:num}}"
-commitments = [{{ owner = "sales", text = "do it", due_in = 1 }}]
-"""
+from tests.helpers import proposal_toml
 
 
 def proposal(id="mine.one", category="no_intake", when="not intake_done"):
-    return GOOD_PROPOSAL.format(id=id, category=category, when=when)
+    """A good proposal, the one each bad pack below breaks in one place."""
+    do_it = '[{ owner = "sales", text = "do it", due_in = 1 }]'
+    return "\n" + proposal_toml(id, category, "A test option", do_it, when=f'"{when}"', criterion_value='"{score:num}"')
 
 
 def test_the_shipped_pack_loads_with_at_least_two_proposals_per_category():

@@ -21,6 +21,7 @@ from mediation_console.db.models import (
     Team,
 )
 from mediation_console.db.store import Store
+from tests.helpers import proposal_toml
 
 NOW = dt.datetime(2025, 3, 7, 10, 0)  # a Friday
 TODAY = NOW.date()
@@ -187,35 +188,16 @@ def test_dispute_facts_are_labelled_lines_ready_to_display(store):
     assert lines["Sales follow-through (90 days)"] == "unknown"
 
 
-TRACK_PACK = """
-[[proposals]]
-id = "credit.sales-does-it"
-category = "credit_split"
-title = "Sales carries the work"
-mode = "collaborating"
-priority = 10
-sales_gives = ["a"]
-sales_gets = ["b"]
-recruiting_gives = ["c"]
-recruiting_gets = ["d"]
-criterion = "x"
-criterion_value = "y"
-commitments = [{ owner = "sales", text = "Sales does it", due_in = 4 }]
-
-[[proposals]]
-id = "credit.recruiting-does-it"
-category = "credit_split"
-title = "Recruiting carries the work"
-mode = "collaborating"
-priority = 10
-sales_gives = ["a"]
-sales_gets = ["b"]
-recruiting_gives = ["c"]
-recruiting_gets = ["d"]
-criterion = "x"
-criterion_value = "y"
-commitments = [{ owner = "recruiting", text = "Recruiting does it", due_in = 4 }]
-"""
+TRACK_PACK = "\n".join(
+    proposal_toml(
+        f"credit.{side}-does-it",
+        "credit_split",
+        f"{side.capitalize()} carries the work",
+        f'[{{ owner = "{side}", text = "{side.capitalize()} does it", due_in = 4 }}]',
+        priority="10",
+    )
+    for side in ("sales", "recruiting")
+)
 
 
 def record(store, owner_id, kept, missed):
