@@ -246,16 +246,36 @@ def test_a_single_bad_row_holds_back_the_good_ones(store, tmp_path):
     assert store.counts()["requisitions"] == 0
 
 
-def test_a_file_without_a_title_column_cannot_create_requisitions(store, tmp_path):
-    path = tmp_path / "no_title.csv"
-    path.write_text("Job ID,Client,Owner\n1,Initech,Sam Seller\n")
+NO_TITLE = (
+    "row 2, Title: missing title (the file has no Title column, and this row is not a requisition "
+    "the console already has)"
+)
+TOO_SMALL = (
+    'row 2, Salary: "48" is too small for an annual salary; if it is a rate, give its unit '
+    "(a salary unit column such as Bullhorn's salaryUnit, or write 48/hr)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Job ID,Client,Owner\n1,Initech,Sam Seller\n", NO_TITLE),
+        ("Title,Client,Owner,Salary\nWelder,Acme,Sam Seller,48\n", TOO_SMALL),
+        ("", "row 1: the file is empty (expected a header row and requisitions)"),
+    ],
+    ids=[
+        "a file without a title column cannot create requisitions",
+        "a salary too small to be annual and without a unit is refused",
+        "an empty file is rejected",
+    ],
+)
+def test_a_file_the_import_refuses_has_the_one_problem_named(store, tmp_path, text, problem):
+    path = tmp_path / "refused.csv"
+    path.write_text(text)
 
     report = import_requisitions(store, path, create_people=True)
 
-    assert [str(p) for p in report.problems] == [
-        "row 2, Title: missing title (the file has no Title column, and this row is not a requisition "
-        "the console already has)"
-    ]
+    assert [str(p) for p in report.problems] == [problem]
 
 
 def test_a_row_with_more_cells_than_the_header_is_refused(store, tmp_path):
@@ -289,27 +309,6 @@ def test_a_rate_with_its_unit_becomes_an_annual_salary_and_a_flat_fee_is_refused
         "Rates converted to annual salaries on 2 rows (hour × 2080, day × 260, week × 52, month × 12): "
         'row 2: "$30/hr" → 62,400 a year; row 3: "$400 per day" → 104,000 a year'
     ) in report.lines()
-
-
-def test_a_salary_too_small_to_be_annual_and_without_a_unit_is_refused(store, tmp_path):
-    path = tmp_path / "rates.csv"
-    path.write_text("Title,Client,Owner,Salary\nWelder,Acme,Sam Seller,48\n")
-
-    report = import_requisitions(store, path, create_people=True)
-
-    assert [str(p) for p in report.problems] == [
-        'row 2, Salary: "48" is too small for an annual salary; if it is a rate, give its unit '
-        "(a salary unit column such as Bullhorn's salaryUnit, or write 48/hr)"
-    ]
-
-
-def test_an_empty_file_is_rejected(store, tmp_path):
-    path = tmp_path / "empty.csv"
-    path.write_text("")
-
-    report = import_requisitions(store, path, create_people=True)
-
-    assert [str(p) for p in report.problems] == ["row 1: the file is empty (expected a header row and requisitions)"]
 
 
 def test_a_missing_file_or_a_folder_is_an_environment_problem(store, tmp_path):
