@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from mediation_console.db.csv_import import ImportMapping, MappingError, import_requisitions, preview_requisitions
+from mediation_console.db.csv_import import (
+    ImportMapping,
+    ImportReport,
+    MappingError,
+    import_requisitions,
+    preview_requisitions,
+)
 from mediation_console.db.models import Engagement, Person, RequisitionStatus, Team
 from mediation_console.db.presets import preset_names
 from mediation_console.db.store import Store
+from tests.helpers import mediate
 
 NOW = dt.datetime(2025, 4, 10, 9, 0)
 ATS = Path(__file__).resolve().parent.parent / "fixtures" / "csv" / "ats"
@@ -28,6 +33,15 @@ def store(tmp_path):
 
 def by_external_id(store: Store) -> dict:
     return {req.external_id: req for req in store.iter_requisitions()}
+
+
+def imported_whole(store: Store, export: str, preset: str) -> tuple[ImportReport, dict]:
+    """Imports an ATS export, which every row of lands, read by `preset`: the report, and the requisitions by
+    external id."""
+    report = import_requisitions(store, ATS / export, create_people=True)
+    assert report.ok and report.rejected_rows == 0, report.lines()
+    assert report.preset == preset
+    return report, by_external_id(store)
 
 
 def name_of(store: Store, person_id: int | None) -> str | None:
@@ -49,11 +63,7 @@ def test_the_four_presets_ship_with_the_package():
 
 
 def test_a_bullhorn_joborder_export_lands_field_by_field(store):
-    report = import_requisitions(store, ATS / "bullhorn_joborders.csv", create_people=True)
-
-    assert report.ok and report.rejected_rows == 0, report.lines()
-    assert report.preset == "bullhorn"
-    reqs = by_external_id(store)
+    _report, reqs = imported_whole(store, "bullhorn_joborders.csv", "bullhorn")
     java = reqs["5201"]
     assert (java.title, java.client) == ("Senior Java Developer", "Acme Tools")
     assert name_of(store, java.sales_owner_id) == "Sam Seller"  # the existing person, reused
@@ -122,11 +132,7 @@ def test_the_bullhorn_report_names_the_preset_it_chose_and_the_rates_it_converte
 
 
 def test_an_opencats_joborders_export_lands_field_by_field(store):
-    report = import_requisitions(store, ATS / "opencats_joborders.csv", create_people=True)
-
-    assert report.ok and report.rejected_rows == 0, report.lines()
-    assert report.preset == "opencats"
-    reqs = by_external_id(store)
+    report, reqs = imported_whole(store, "opencats_joborders.csv", "opencats")
     supervisor = reqs["601"]
     assert (supervisor.title, supervisor.client) == ("Warehouse Supervisor", "Stark Logistics")
     assert name_of(store, supervisor.sales_owner_id) == "Olga Owner"
@@ -347,37 +353,20 @@ def test_a_date_before_1900_or_after_2100_is_a_rejected_row(store, tmp_path):
 
 
 def test_the_command_line_takes_a_preset_and_the_missing_client(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "MEDIATE_DB"}
     db = tmp_path / "team.db"
 
-    def mediate(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mediation_console",
-                "import",
-                "requisitions",
-                "--create-people",
-                "--db",
-                str(db),
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
+    def import_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return mediate("import", "requisitions", "--create-people", "--db", str(db), *args)
 
-    refused = mediate(str(ATS / "lever_postings.csv"), "--preset", "lever")
+    refused = import_cli(str(ATS / "lever_postings.csv"), "--preset", "lever")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "name the client with --client NAME" in refused.stderr
 
-    done = mediate(str(ATS / "lever_postings.csv"), "--client", "Globex", "--sales-owner", "Priya Partner")
+    done = import_cli(str(ATS / "lever_postings.csv"), "--client", "Globex", "--sales-owner", "Priya Partner")
     assert done.returncode == 0, done.stderr
     assert "Imported lever_postings.csv: 5 rows — 5 created" in done.stdout
     assert "Read as a Lever export (preset lever, detected from its headers" in done.stdout
 
-    unknown = mediate(str(ATS / "lever_postings.csv"), "--preset", "workday")
+    unknown = import_cli(str(ATS / "lever_postings.csv"), "--preset", "workday")
     assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
     assert "bullhorn" in unknown.stderr
