@@ -43,3 +43,12 @@ async def open_dialog(pilot, dialog: str) -> None:
         else:
             await pilot.press(key)
     await settle(pilot)
+
+
+async def begin_standup(pilot) -> None:
+    """From the queue, the standup begun with everyone here: 5 and s open its start window, ctrl+s starts it."""
+    await settle(pilot)
+    await pilot.press("5", "s")
+    await settle(pilot)
+    await pilot.press("ctrl+s")
+    await settle(pilot)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.dialogs import DIALOGS, open_dialog
+from tests.app.dialogs import DIALOGS, begin_standup, open_dialog
 from tests.app.screen_text import screen_lines, screen_text
-from tests.pilot import settle
+from tests.pilot import press_settled, settle
 
 SMALL = (80, 24)
 WIDE = (120, 40)
@@ -61,9 +61,7 @@ async def test_at_120_columns_no_persons_name_is_cut_in_the_queue(demo_app):
 )
 async def test_at_80_columns_every_footer_keeps_help_quit_and_the_screens_main_key(demo_app, key, main_key):
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press(key)
-        await settle(pilot)
+        await press_settled(pilot, key)
         footer = screen_lines(demo_app)[-1]
         assert "? Help" in footer and "q Quit" in footer
         assert main_key in footer
@@ -82,9 +80,7 @@ async def test_at_80_columns_the_standup_footer_keeps_end_the_meeting(demo_app):
 
 async def test_at_80_columns_the_disputes_table_shows_each_disputes_status(demo_app):
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
+        await press_settled(pilot, "2")
         lines = screen_lines(demo_app)
         assert "Status" in header_line(lines, "Code")
         assert any("mediating" in line for line in lines)
@@ -92,9 +88,7 @@ async def test_at_80_columns_the_disputes_table_shows_each_disputes_status(demo_
 
 async def test_at_80_columns_the_expectations_show_their_verdict(demo_app):
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
+        await press_settled(pilot, "3")
         lines = screen_lines(demo_app)
         assert "Verdict" in header_line(lines, "Expectation ")
         assert any("✖ missed" in line or "▲ at risk" in line or "● met" in line for line in lines)
@@ -102,11 +96,7 @@ async def test_at_80_columns_the_expectations_show_their_verdict(demo_app):
 
 async def test_at_80_columns_the_accept_window_shows_each_commitment_whole(demo_app):
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+        await press_settled(pilot, "2", "a")
         dialog = demo_app.screen
         text = " ".join(" ".join(line.split()) for line in screen_lines(demo_app))
         line = dialog.query_one("#text-0").value
@@ -121,11 +111,7 @@ async def test_at_80_columns_the_dispute_window_shows_every_category_whole_on_it
     from mediation_console.db.models import CATEGORY_LABELS
 
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")  # start the standup with everyone here
-        await settle(pilot)
+        await begin_standup(pilot)
         await pilot.press("d")  # a dispute on the item on screen, as in a live meeting
         await settle(pilot)
         lines = screen_lines(demo_app)
@@ -140,11 +126,7 @@ async def test_at_80_columns_help_in_a_standup_opens_on_the_standups_keys_one_li
     from mediation_console.screens.dialogs.help import HelpScreen
 
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(demo_app.screen, HelpScreen)
@@ -162,9 +144,7 @@ async def test_at_80x24_the_event_window_shows_every_field_and_save(demo_app, ki
     from textual.widgets import Select
 
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("x")
-        await settle(pilot)
+        await press_settled(pilot, "x")
         assert demo_app.focused is not None and demo_app.focused.id == "kind"  # the first field, not its frame
         if kind == "placement":
             demo_app.screen.query_one("#kind", Select).value = kind
@@ -183,11 +163,7 @@ async def test_at_80x24_the_standups_commitment_window_shows_its_buttons_whole(d
     from mediation_console.screens.dialogs.commitment_form import CommitmentForm
 
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         await pilot.press("c")
         await settle(pilot)
         form = demo_app.screen
@@ -205,11 +181,7 @@ async def test_at_80x24_the_standups_commitment_window_shows_its_buttons_whole(d
 
 async def test_at_80x24_the_standup_footer_keeps_the_meetings_keys_commit_and_dispute_among_them(demo_app):
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         footer = screen_lines(demo_app)[-1]
         for key in ("space next", "n note", "D decision", "c commit", "d dispute", "E end", "? Help", "q Quit"):
             assert key in footer, (key, footer)
@@ -224,15 +196,9 @@ async def test_at_80x24_the_dispute_windows_swap_hint_names_who_raised_it_whole(
     from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         await pilot.press("space", "space")  # the third item, REQ-0025: its recruiter is put in "Raised by"
-        await settle(pilot)
-        await pilot.press("d")
-        await settle(pilot)
+        await press_settled(pilot, "d")
         dialog = demo_app.screen
         assert isinstance(dialog, DisputeCapture) and dialog.raised_by is not None
         raiser = demo_app.store.get_person(dialog.raised_by).name
@@ -245,11 +211,7 @@ async def test_at_80x24_the_dispute_windows_swap_hint_names_who_raised_it_whole(
 
 async def test_at_80x24_the_commitment_window_gives_an_error_a_row_only_when_there_is_one(demo_app):
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         await pilot.press("c")
         await settle(pilot)
 
@@ -283,11 +245,7 @@ async def test_at_80x24_the_starts_toasts_do_not_cover_a_dialog_opened_just_afte
     # Toasts drawn, as in a terminal, and kept up for the test however loaded the machine (5 s by default).
     demo_app.NOTIFICATION_TIMEOUT = 120
     async with demo_app.run_test(size=SMALL, notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         assert "Standup started" in screen_text(demo_app)  # the toast, on the meeting
         demo_app.notify("The copy is 3 minutes behind", title="Replication", severity="warning")
         await pilot.pause()
@@ -322,11 +280,7 @@ async def test_at_80x24_every_dialog_fits_the_screen_with_its_buttons_whole(demo
 
 async def test_at_80x24_the_agenda_keeps_every_line_of_its_items_after_a_commitment(demo_app):
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         await pilot.press("n", *"The client asked for two more roles like this", "escape")
         await settle(pilot)
         await pilot.press("space")  # the note is saved as the meeting moves on: the first item gets its ✎
@@ -346,11 +300,7 @@ async def test_at_80x24_the_agenda_keeps_every_line_of_its_items_after_a_commitm
 
 async def test_at_80x24_every_items_heading_says_where_the_meeting_is_whole(demo_app):
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         total = 10  # the demo's agenda, as its title says
         assert f"Agenda · {total} items" in screen_text(demo_app)
         for at in range(1, total + 1):
@@ -364,15 +314,9 @@ async def test_at_80x24_the_dispute_window_leaves_room_for_its_messages(demo_app
     from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 
     async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         await pilot.press("space", "space")  # REQ-0025: the requisition and both people filled in
-        await settle(pilot)
-        await pilot.press("d")
-        await settle(pilot)
+        await press_settled(pilot, "d")
         dialog = demo_app.screen
         assert isinstance(dialog, DisputeCapture)
         box = dialog.query_one("#capture")
