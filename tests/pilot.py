@@ -36,3 +36,13 @@ async def open_screen(pilot: Pilot, key: str, screen_type: type[S]) -> S:
     screen = pilot.app.screen
     assert isinstance(screen, screen_type)
     return screen
+
+
+async def unfocused(pilot: Pilot) -> None:
+    """Stops every text area's cursor blinking and focuses nothing, then settles: a window that focuses its
+    text would be drawn with its cursor or not, and with a focused background or not, by the moment it is
+    taken."""
+    for area in pilot.app.screen.query("TextArea"):
+        area.cursor_blink = False
+    pilot.app.screen.set_focus(None)
+    await settle(pilot)

@@ -7,7 +7,7 @@ import pytest
 from mediation_console.console.app import MediationApp
 from mediation_console.db.store import Store
 from tests.app.test_disputes import NOW, seed_disputes
-from tests.pilot import settle
+from tests.pilot import press_settled, settle, unfocused
 
 SIZE = (120, 36)
 
@@ -41,26 +41,15 @@ def test_the_capture_modal_suggests_requisitions_as_you_type(snap_compare, dispu
 
 def test_a_selected_dispute_shows_facts_interests_and_ranked_proposals(snap_compare, disputes_app):
     async def open_disputes(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
+        await press_settled(pilot, "2")
 
     assert snap_compare(disputes_app, terminal_size=SIZE, run_before=open_disputes)
 
 
 def test_accepting_a_proposal_shows_the_commitments_it_will_create(snap_compare, disputes_app):
     async def accept(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        # Nothing focused: the window focuses its text, whose blinking cursor (and focused background)
-        # was drawn or not depending on the moment the screen was taken under load.
-        for area in pilot.app.screen.query("TextArea"):
-            area.cursor_blink = False
-        pilot.app.screen.set_focus(None)
-        await settle(pilot)
+        await press_settled(pilot, "2", "a")
+        await unfocused(pilot)
         await settle(pilot)
 
     assert snap_compare(disputes_app, terminal_size=SIZE, run_before=accept)

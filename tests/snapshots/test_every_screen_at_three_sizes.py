@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pilot import settle
+from tests.app.dialogs import begin_standup
+from tests.pilot import press_settled, settle, unfocused
 
 SIZES = [(80, 24), (100, 30), (120, 40)]
 SCREENS = {"queue": "1", "disputes": "2", "expectations": "3", "track_record": "4", "standup": "5"}
@@ -14,61 +15,36 @@ SCREENS = {"queue": "1", "disputes": "2", "expectations": "3", "track_record": "
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_the_screen_at_each_size(snap_compare, demo_app, screen, size):
     async def open_screen(pilot) -> None:
-        await settle(pilot)
-        await pilot.press(SCREENS[screen])
-        await settle(pilot)
+        await press_settled(pilot, SCREENS[screen])
         if screen == "disputes":
             # The first dispute's proposals are laid out while the screen itself still is, and their
             # scrollbar's thumb then varies by a cell: shown again, they are laid out on a settled screen.
-            await pilot.press("down")
-            await settle(pilot)
-            await pilot.press("up")
-            await settle(pilot)
+            await press_settled(pilot, "down", "up")
 
     assert snap_compare(demo_app, terminal_size=size, run_before=open_screen)
 
 
 def test_the_accept_window_at_80_columns(snap_compare, demo_app):
     async def accept(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        # As above: the proposals behind the window are laid out again on a settled screen, so their
-        # scrollbar's thumb (seen beside the window) does not vary by a cell.
-        await pilot.press("down")
-        await settle(pilot)
-        await pilot.press("up")
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        # No cursor in the resolution's text: a blinking one is drawn or not depending on the moment (and on
-        # when the area takes the focus), so the window is shown with nothing focused.
-        for area in pilot.app.screen.query("TextArea"):
-            area.cursor_blink = False
-        pilot.app.screen.set_focus(None)
-        await settle(pilot)
+        # As above: the proposals behind the window are laid out again on a settled screen (down, up), so
+        # their scrollbar's thumb (seen beside the window) does not vary by a cell.
+        await press_settled(pilot, "2", "down", "up", "a")
+        # No cursor in the resolution's text (and the window shown with nothing focused).
+        await unfocused(pilot)
 
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=accept)
 
 
 def test_the_weekly_chart_at_80_columns(snap_compare, demo_app):
     async def chart(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
-        await pilot.press("w")
-        await settle(pilot)
+        await press_settled(pilot, "4", "w")
 
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=chart)
 
 
 def test_the_dispute_window_from_a_standup_at_80_columns(snap_compare, demo_app):
     async def log_a_dispute(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await begin_standup(pilot)
         # The start's toasts time out after seconds: a loaded machine would catch them or not.
         pilot.app.clear_notifications()
         await pilot.press("d")
@@ -80,11 +56,7 @@ def test_the_dispute_window_from_a_standup_at_80_columns(snap_compare, demo_app)
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
 def test_a_running_standup_at_each_size(snap_compare, demo_app, size):
     async def walk(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("5", "s")
-        await settle(pilot)
-        await pilot.press("ctrl+s")  # everyone here, the 15 minutes offered
-        await settle(pilot)
+        await begin_standup(pilot)  # everyone here, the 15 minutes offered
         await pilot.press("space", "space")  # the third item of the meeting on screen
         await settle(pilot)
         pilot.app.clear_notifications()  # toasts time out after seconds: a loaded machine would catch them or not
@@ -97,9 +69,7 @@ def test_the_event_window_for_a_placement_at_80_columns(snap_compare, demo_app):
     async def log_a_placement(pilot) -> None:
         from textual.widgets import Select
 
-        await settle(pilot)
-        await pilot.press("x")
-        await settle(pilot)
+        await press_settled(pilot, "x")
         pilot.app.screen.query_one("#kind", Select).value = "placement"
         await settle(pilot)
 
