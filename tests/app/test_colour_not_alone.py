@@ -4,6 +4,8 @@ empty, and colours that read on a light theme."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.color import Color
 
 from mediation_console.screens.dialogs.help import HelpScreen
@@ -11,21 +13,44 @@ from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.queue import RequisitionTable
 from mediation_console.screens.widgets.contrast import MINIMUM_CONTRAST, contrast_ratio
 from tests.app.screen_text import screen_lines, screen_text
-from tests.pilot import settle
+from tests.pilot import press_settled, settle
 
 SIZE = (120, 40)
+
+
+async def opened_with_in_view(pilot, key: str, screen_type: type, selector: str) -> Any:
+    """Presses `key` on the settled console, checks it opened a `screen_type`, and scrolls the widget at
+    `selector` into view; returns that widget."""
+    await settle(pilot)
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, screen_type)
+    widget = pilot.app.screen.query_one(selector)
+    widget.scroll_visible(animate=False)
+    await pilot.pause()
+    return widget
+
+
+async def assert_grades_and_verdicts_read(pilot, on: str = "") -> None:
+    """On the theme in use (`on` names it in the messages): the queue's grade colours on their rows' background,
+    then the expectations' verdict colours on the surface, read at the minimum contrast."""
+    table = pilot.app.screen.query_one(RequisitionTable)
+    for tone in ("good", "warn", "bad"):
+        style = table._style(f"base:{tone}")
+        ratio = contrast_ratio(Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor))
+        assert ratio >= MINIMUM_CONTRAST, f"{tone} grades read at {ratio:.1f}:1{on}"
+    await pilot.press("3")
+    await settle(pilot)
+    surface = Color.parse(pilot.app.get_css_variables()["surface"])
+    for name in ("success", "warning", "error"):
+        ratio = contrast_ratio(Color.parse(pilot.app.screen.theme_colour(name)), surface)
+        assert ratio >= MINIMUM_CONTRAST, f"{name} reads at {ratio:.1f}:1{on}"
 
 
 async def test_question_mark_shows_what_the_colours_and_signs_mean(store, app_factory):
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        legend = app.screen.query_one("#legend")
-        legend.scroll_visible(animate=False)
-        await pilot.pause()
+        await opened_with_in_view(pilot, "question_mark", HelpScreen, "#legend")
         text = screen_text(app)
         assert "What the colours and signs mean" in text
         assert "-33d  Promise: a minus means the date sales promised" in text
@@ -61,13 +86,7 @@ async def test_the_empty_queues_message_reads_through_the_hatch(empty_store, app
 async def test_an_unticked_box_is_empty_and_a_ticked_one_shows_x(store, app_factory):
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        assert isinstance(app.screen, RequisitionForm)
-        remote = app.screen.query_one("#field-remote")
-        remote.scroll_visible(animate=False)
-        await pilot.pause()
+        remote = await opened_with_in_view(pilot, "n", RequisitionForm, "#field-remote")
         line = next(line for line in screen_lines(app) if "Remote" in line)
         assert "X" not in line.split("Remote")[0]
         remote.value = True
@@ -80,18 +99,7 @@ async def test_grades_and_verdicts_read_on_the_light_theme(demo_app):
     async with demo_app.run_test(size=SIZE) as pilot:
         demo_app.theme = "textual-light"
         await settle(pilot)
-        table = demo_app.screen.query_one(RequisitionTable)
-        for tone in ("good", "warn", "bad"):
-            style = table._style(f"base:{tone}")
-            ratio = contrast_ratio(Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor))
-            assert ratio >= MINIMUM_CONTRAST, f"{tone} grades read at {ratio:.1f}:1"
-        await pilot.press("3")
-        await settle(pilot)
-        screen = demo_app.screen
-        surface = Color.parse(demo_app.get_css_variables()["surface"])
-        for name in ("success", "warning", "error"):
-            ratio = contrast_ratio(Color.parse(screen.theme_colour(name)), surface)
-            assert ratio >= MINIMUM_CONTRAST, f"{name} reads at {ratio:.1f}:1"
+        await assert_grades_and_verdicts_read(pilot)
 
 
 async def test_an_item_and_a_meeting_over_their_timebox_say_so_in_words_at_80_columns(tmp_path, monkeypatch):
@@ -116,11 +124,7 @@ async def test_w_charts_a_persons_follow_through_by_week_with_labelled_axes(demo
     from mediation_console.screens.dialogs.weekly_chart import WeeklyChart, week_ends
 
     async with demo_app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
-        await pilot.press("w")
-        await settle(pilot)
+        await press_settled(pilot, "4", "w")
         assert isinstance(demo_app.screen, WeeklyChart)
         chart = demo_app.screen
         text = screen_text(demo_app)
@@ -138,11 +142,7 @@ async def test_w_charts_an_expectations_compliance_against_its_target(demo_app):
     from mediation_console.screens.dialogs.weekly_chart import WeeklyChart
 
     async with demo_app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("w")
-        await settle(pilot)
+        await press_settled(pilot, "3", "w")
         assert isinstance(demo_app.screen, WeeklyChart)
         text = screen_text(demo_app)
         assert "compliance by week" in text and "Compliance %" in text

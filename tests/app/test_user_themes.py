@@ -6,12 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from textual.color import Color
-
 from mediation_console.console.core.config import load_settings, user_themes_dir
-from mediation_console.screens.queue import RequisitionTable
 from mediation_console.screens.user_themes import load_theme_files
-from mediation_console.screens.widgets.contrast import MINIMUM_CONTRAST, contrast_ratio
+from tests.app.test_colour_not_alone import assert_grades_and_verdicts_read
 from tests.pilot import settle
 
 SIZE = (120, 40)
@@ -50,17 +47,7 @@ async def test_a_theme_file_is_selectable_remembered_and_its_grades_read(demo_ap
         demo_app.theme = "murky"
         await settle(pilot)
         assert demo_app.get_css_variables()["surface"].lower().startswith("#202020")
-        table = demo_app.screen.query_one(RequisitionTable)
-        for tone in ("good", "warn", "bad"):
-            style = table._style(f"base:{tone}")
-            ratio = contrast_ratio(Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor))
-            assert ratio >= MINIMUM_CONTRAST, f"{tone} grades read at {ratio:.1f}:1 on murky"
-        await pilot.press("3")
-        await settle(pilot)
-        surface = Color.parse(demo_app.get_css_variables()["surface"])
-        for name in ("success", "warning", "error"):
-            ratio = contrast_ratio(Color.parse(demo_app.screen.theme_colour(name)), surface)
-            assert ratio >= MINIMUM_CONTRAST, f"{name} reads at {ratio:.1f}:1 on murky"
+        await assert_grades_and_verdicts_read(pilot, on=" on murky")
     assert load_settings()["theme"] == "murky"
 
 
