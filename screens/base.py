@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.cells import cell_len
@@ -12,14 +12,15 @@ from rich.color import Color, ColorParseError
 from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 from textual.worker import Worker
 
 from mediation_console.console.core.services import Services
 from mediation_console.console.core.waiting_writes import MustWait, Waiting, write_when_free
 from mediation_console.db import damage
-from mediation_console.db.store import Store
+from mediation_console.db.models import Requisition
+from mediation_console.db.store import EditConflict, Store
 from mediation_console.screens.commands import all_commands, key_display
 from mediation_console.screens.messages import DataChanged, ShowInQueue
 from mediation_console.screens.textual_compat import (
@@ -248,6 +249,45 @@ class ModeScreen(Screen[None]):
     def show_in_queue(self, requisition_id: int) -> None:
         """Switches to the queue with the requisition selected (the app shell does it)."""
         self.post_message(ShowInQueue(requisition_id))
+
+    def show_requisition_detail_of(self, requisition_id: int) -> None:
+        """Opens the detail panel of the requisition as it is stored now (a toast if it is gone)."""
+        requisition = self.services.store.get_requisition(requisition_id)
+        if requisition is None:
+            self.notify("That requisition no longer exists", severity="warning")
+            return
+        self.show_requisition_detail(requisition)
+
+    def show_requisition_detail(self, requisition: Requisition) -> None:
+        """Opens the detail panel on `requisition`: its people, timeline, scorecard and disputes."""
+        from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
+
+        store = self.services.store
+        self.app.push_screen(
+            RequisitionDetail(
+                requisition,
+                people=store.people_by_id(),
+                timeline=store.requisition_timeline(requisition.saved_id),
+                scorecard=self.scorecard_for(requisition.saved_id),
+                now=self.services.now(),
+                disputes=store.list_disputes(requisition_id=requisition.id),
+            )
+        )
+
+    def not_changed(self, exc: Exception, reread: Callable[[], None]) -> None:
+        """Says why a change was not saved; one someone else's edit overtook shows what is stored now (`reread`)."""
+        if isinstance(exc, EditConflict):
+            self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
+            reread()
+            return
+        self.notify(str(exc), title="Not changed", severity="error")
+
+
+def row_at_cursor(table: DataTable[Any], rows: Sequence[R]) -> R | None:
+    """The record on a DataTable's cursor row (`rows` in the table's order); None when there is none."""
+    if not rows or table.cursor_row is None or table.cursor_row >= len(rows):
+        return None
+    return rows[table.cursor_row]
 
 
 class DamageNotice(Static):

@@ -30,9 +30,9 @@ from mediation_console.db.models import (
     Person,
     Requisition,
 )
-from mediation_console.db.store import EditConflict, Store, StoreError
+from mediation_console.db.store import Store, StoreError
 from mediation_console.db.words import old
-from mediation_console.screens.base import ModeScreen, SizedTable, text_width
+from mediation_console.screens.base import ModeScreen, SizedTable, row_at_cursor, text_width
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.dispute_accept import DraftCommitment, ResolveDispute
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
@@ -367,10 +367,7 @@ class DisputesScreen(ModeScreen):
 
     @property
     def selected(self) -> Dispute | None:
-        table = self.query_one("#disputes-table", DataTable)
-        if not self.disputes or table.cursor_row is None or table.cursor_row >= len(self.disputes):
-            return None
-        return self.disputes[table.cursor_row]
+        return row_at_cursor(self.query_one("#disputes-table", DataTable), self.disputes)
 
     @property
     def selected_id(self) -> int | None:
@@ -651,17 +648,10 @@ class DisputesScreen(ModeScreen):
             self.notify(f"{saved.code} {done}", title="Dispute")
             self.refresh_data(keep=saved.id)
 
-        def not_changed(exc: Exception) -> None:
-            if isinstance(exc, EditConflict):
-                self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
-                self.refresh_data(keep=dispute.id)
-                return
-            self.notify(str(exc), title="Not changed", severity="error")
-
         self.write_when_free(
             lambda: set_dispute_status(store, dispute.saved_id, status, started_from=dispute),
             changed,
-            not_changed,
+            lambda exc: self.not_changed(exc, lambda: self.refresh_data(keep=dispute.id)),
             what=f"{dispute.code} {done}",
         )
 

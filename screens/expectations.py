@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -25,15 +25,14 @@ from mediation_console.console.core.metric_registry import definition
 from mediation_console.console.core.metrics import Measurement, Verdict, measure_all
 from mediation_console.console.core.services import Services
 from mediation_console.db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
-from mediation_console.db.store import EditConflict, StoreError
+from mediation_console.db.store import StoreError
 from mediation_console.db.words import plural
-from mediation_console.screens.base import ModeScreen, SizedTable
+from mediation_console.screens.base import ModeScreen, SizedTable, row_at_cursor
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.commitment_form import CancelCommitment, CommitmentForm
 from mediation_console.screens.dialogs.expectation_breaches import ExpectationBreaches
 from mediation_console.screens.dialogs.expectation_form import ExpectationForm
 from mediation_console.screens.dialogs.modals import ConfirmModal, PersonPickerModal
-from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 from mediation_console.screens.dialogs.weekly_chart import WeeklyChart
 
 # The most open commitments listed at once (the most urgent first); a big team has thousands.
@@ -476,10 +475,7 @@ class ExpectationsScreen(ModeScreen):
 
     @property
     def selected_expectation(self) -> Expectation | None:
-        table = self.expectations_table
-        if not self.expectations or table.cursor_row is None or table.cursor_row >= len(self.expectations):
-            return None
-        return self.expectations[table.cursor_row]
+        return row_at_cursor(self.expectations_table, self.expectations)
 
     @property
     def selected_expectation_id(self) -> int | None:
@@ -487,10 +483,7 @@ class ExpectationsScreen(ModeScreen):
 
     @property
     def selected_commitment(self) -> Commitment | None:
-        table = self.commitments_table
-        if not self.commitments or table.cursor_row is None or table.cursor_row >= len(self.commitments):
-            return None
-        return self.commitments[table.cursor_row]
+        return row_at_cursor(self.commitments_table, self.commitments)
 
     @property
     def selected_commitment_id(self) -> int | None:
@@ -667,16 +660,9 @@ class ExpectationsScreen(ModeScreen):
         self.write_when_free(
             lambda: set_expectation_status(store, expectation.saved_id, status, started_from=expectation),
             changed,
-            lambda exc: self._not_changed(exc, lambda: self.refresh_data(keep_expectation=expectation.id)),
+            lambda exc: self.not_changed(exc, lambda: self.refresh_data(keep_expectation=expectation.id)),
             what=f"“{expectation.title}” {done.lower()}",
         )
-
-    def _not_changed(self, exc: Exception, reread: Callable[[], None]) -> None:
-        if isinstance(exc, EditConflict):
-            self.notify(str(exc), title="Not changed: changed elsewhere", severity="warning", timeout=10)
-            reread()
-            return
-        self.notify(str(exc), title="Not changed", severity="error")
 
     def action_agree(self) -> None:
         expectation = self.selected_expectation
@@ -702,23 +688,7 @@ class ExpectationsScreen(ModeScreen):
         measurement = self.measurements.get(expectation.id or -1) if expectation else None
         if measurement is None:
             return
-        self.app.push_screen(ExpectationBreaches(measurement, self._show_requisition_detail), self._show_in_queue)
-
-    def _show_requisition_detail(self, requisition_id: int) -> None:
-        requisition = self.store.get_requisition(requisition_id)
-        if requisition is None:
-            self.notify("That requisition no longer exists", severity="warning")
-            return
-        self.app.push_screen(
-            RequisitionDetail(
-                requisition,
-                people=self.store.people_by_id(),
-                timeline=self.store.requisition_timeline(requisition.id),
-                scorecard=self.scorecard_for(requisition.id),
-                now=self._now(),
-                disputes=self.store.list_disputes(requisition_id=requisition.id),
-            )
-        )
+        self.app.push_screen(ExpectationBreaches(measurement, self.show_requisition_detail_of), self._show_in_queue)
 
     def _show_in_queue(self, requisition_id: int | None) -> None:
         if requisition_id is None:
@@ -764,7 +734,7 @@ class ExpectationsScreen(ModeScreen):
         self.write_when_free(
             lambda: close_commitment(store, commitment.saved_id, status, reason=reason, started_from=commitment),
             lambda closed: self._commitment_closed(closed, status),
-            lambda exc: self._not_changed(exc, lambda: self.refresh_data(keep_commitment=commitment.id)),
+            lambda exc: self.not_changed(exc, lambda: self.refresh_data(keep_commitment=commitment.id)),
             what=f"the commitment “{commitment.text}” marked {status.value}",
         )
 

@@ -21,7 +21,6 @@ from mediation_console.db.store import BackgroundReadInterrupted, QueueQuery, St
 from mediation_console.screens.base import TEAM_KEY, ModeScreen
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.modals import STATUS_LABELS, PickerModal, PipelineEventModal, StatusChangeModal
-from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.widgets.paged_table import Cell, Column, PagedTable, Tone
 
@@ -664,14 +663,4 @@ class QueueScreen(ModeScreen):
         requisition = self._selected_requisition()
         if requisition is None:
             return
-        store = self.services.store
-        self.app.push_screen(
-            RequisitionDetail(
-                requisition,
-                people=store.people_by_id(),
-                timeline=store.requisition_timeline(requisition.saved_id),
-                scorecard=self.scorecard_for(requisition.saved_id),
-                now=self.services.now(),
-                disputes=store.list_disputes(requisition_id=requisition.id),
-            )
-        )
+        self.show_requisition_detail(requisition)

@@ -1062,23 +1062,7 @@ class StandupScreen(ModeScreen):
         item = self.item
         if item is None or not item.requisition_id:
             return
-        from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
-
-        store = self.services.store
-        requisition = store.get_requisition(item.requisition_id)
-        if requisition is None:
-            self.notify("That requisition no longer exists", severity="warning")
-            return
-        self.app.push_screen(
-            RequisitionDetail(
-                requisition,
-                people=store.people_by_id(),
-                timeline=store.requisition_timeline(requisition.saved_id),
-                scorecard=self.scorecard_for(requisition.saved_id),
-                now=self.services.now(),
-                disputes=store.list_disputes(requisition_id=requisition.id),
-            )
-        )
+        self.show_requisition_detail_of(item.requisition_id)
 
     def action_go_to_queue(self) -> None:
         item = self.item

@@ -26,7 +26,7 @@ from mediation_console.console.core.track_record import (
     track_record,
 )
 from mediation_console.db.words import plural
-from mediation_console.screens.base import ModeScreen, SizedTable, text_width
+from mediation_console.screens.base import ModeScreen, SizedTable, row_at_cursor, text_width
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.modals import PersonPickerModal, PickerModal
 from mediation_console.screens.dialogs.weekly_chart import WeeklyChart
@@ -391,10 +391,7 @@ class TrackRecordScreen(ModeScreen):
     def _selected(self, table: DataTable[Any] | PeopleTable) -> TrackRecord | None:
         if isinstance(table, PeopleTable):
             return table.current_row
-        records = getattr(table, "sorted_records", None)
-        if not records or table.cursor_row is None or table.cursor_row >= len(records):
-            return None
-        return records[table.cursor_row]
+        return row_at_cursor(table, getattr(table, "sorted_records", None) or [])
 
     @on(DataTable.RowHighlighted)
     @on(PagedTable.RowHighlighted)
