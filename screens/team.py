@@ -20,7 +20,7 @@ from mediation_console.db.words import plural
 from mediation_console.screens.base import ModeScreen
 from mediation_console.screens.commands import Command, bindings, register
 from mediation_console.screens.dialogs.person_form import PersonForm
-from mediation_console.screens.widgets.paged_table import Cell, Column, PagedTable
+from mediation_console.screens.widgets.paged_table import Cell, Column, StripedTable
 
 COMMANDS = register(
     Command(
@@ -65,30 +65,8 @@ def _count(value: int, alarm: int = 0) -> Cell:
     return Cell(f"{value} ({alarm} late)" if alarm else str(value), "bad" if alarm else None)
 
 
-class TeamTable(PagedTable[TeamMember]):
+class TeamTable(StripedTable[TeamMember]):
     """Everyone in the team, a screen of rows at a time; inactive people dimmed and marked."""
-
-    DEFAULT_CSS = """
-    TeamTable {
-        background: $surface;
-        &:focus { background-tint: $foreground 3%; }
-        & > .paged-table--header { color: $foreground; text-style: bold; background: $panel; }
-        & > .paged-table--even-row { background: $surface-lighten-1 50%; }
-        &:dark > .paged-table--even-row { background: $surface-darken-1 40%; }
-        & > .paged-table--cursor {
-            color: $block-cursor-blurred-foreground;
-            background: $block-cursor-blurred-background;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .paged-table--cursor {
-            color: $block-cursor-foreground;
-            background: $block-cursor-background;
-            text-style: $block-cursor-text-style;
-        }
-        & > .paged-table--bad { color: $error; text-style: bold; }
-        & > .paged-table--dim { text-style: dim; }
-    }
-    """
 
     def __init__(self, **kwargs: Any) -> None:
         self.name_width = NAME_WIDTH[0]

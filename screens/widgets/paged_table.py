@@ -604,3 +604,37 @@ class PagedTable(ScrollView, Generic[Row], can_focus=True):
             if index == self.cursor and event.chain == 2:
                 self.action_select()
             self.cursor = index
+
+
+class StripedTable(PagedTable[Row]):
+    """A PagedTable in the look of the team's lists (the team, the track record): a bold header on the
+    panel, zebra stripes, the block cursor (its blurred colours while the table is not focused) and
+    the tones in the theme's colours."""
+
+    DEFAULT_CSS = """
+    StripedTable {
+        background: $surface;
+        &:focus { background-tint: $foreground 3%; }
+        & > .paged-table--header { color: $foreground; text-style: bold; background: $panel; }
+        & > .paged-table--header-sorted { color: $accent; }
+        & > .paged-table--even-row { background: $surface-lighten-1 50%; }
+        &:dark > .paged-table--even-row { background: $surface-darken-1 40%; }
+        & > .paged-table--cursor {
+            color: $block-cursor-blurred-foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .paged-table--cursor {
+            color: $block-cursor-foreground;
+            background: $block-cursor-background;
+            text-style: $block-cursor-text-style;
+        }
+        & > .paged-table--good { color: $success; text-style: bold; }
+        & > .paged-table--warn { color: $warning; text-style: bold; }
+        & > .paged-table--bad { color: $error; text-style: bold; }
+        /* Not `color: $text-muted`: an "auto" colour has no background to work against in a cell's
+           partial style and comes out white; Rich's dim blends with whatever the line's background is. */
+        & > .paged-table--dim { text-style: dim; }
+        & > .paged-table--accent { color: $accent; }
+    }
+    """
