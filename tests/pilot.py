@@ -46,3 +46,13 @@ async def unfocused(pilot: Pilot) -> None:
         area.cursor_blink = False
     pilot.app.screen.set_focus(None)
     await settle(pilot)
+
+
+async def press_to(pilot: Pilot, key: str, screen_type: type[S]) -> S:
+    """Presses `key` and waits for the messages it posted; returns the screen it leaves on top, which must be a
+    `screen_type`."""
+    await pilot.press(key)
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_type)
+    return screen

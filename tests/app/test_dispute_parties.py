@@ -23,7 +23,7 @@ from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.dispute_accept import ResolveDispute
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 from tests.app.test_disputes import NOW, SIZE, seed_disputes
-from tests.pilot import settle
+from tests.pilot import press_to, settle
 
 STORIES = Path(__file__).parents[1] / "stories"
 
@@ -96,9 +96,7 @@ async def test_between_the_teams_is_about_no_single_requisition_and_saves_once_i
         capture = await open_capture_on_the_parties(app, pilot)
         capture.query_one("#between-teams", Checkbox).value = True
         await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, DisputeCapture)
+        await press_to(pilot, "enter", DisputeCapture)
         error = capture.query_one("#parties-error", Label)
         assert "about no single requisition" in str(error.render())
         assert store.dispute_by_code("D-0003") is None
@@ -125,9 +123,7 @@ async def test_between_the_teams_needs_one_person_from_each_team(store, seeded):
         capture.query_one("#between-teams", Checkbox).value = True
         await pilot.pause()
         capture.query_one("#summary", Input).focus()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, DisputeCapture)
+        await press_to(pilot, "enter", DisputeCapture)
         assert "one person from each team" in str(capture.query_one("#people-error", Label).render())
     assert store.dispute_by_code("D-0003") is None
 
@@ -177,9 +173,7 @@ async def test_the_disputes_screen_names_all_three_and_accepting_gives_each_thei
             shown = rendered(options.get_option_at_index(0).prompt)
             for name in ("Ben Carter", "Priya Shah", "Lena Novak"):
                 assert name in shown
-            await pilot.press("a")
-            await pilot.pause()
-            assert isinstance(app.screen, ResolveDispute)
+            await press_to(pilot, "a", ResolveDispute)
             await pilot.press("enter")
             await settle(pilot)
         resolved = store.get_dispute(dispute.saved_id)

@@ -22,7 +22,7 @@ from mediation_console.screens.dialogs.dispute_accept import ResolveDispute
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.widgets.wrapped_input import WrappedInput
-from tests.pilot import settle
+from tests.pilot import press_to, settle
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 SIZE = (120, 36)
@@ -423,10 +423,7 @@ async def test_a_resolution_in_the_leads_own_words_with_one_commitment(store, se
         await pilot.pause()
         await pilot.press("2")
         await settle(pilot)
-        await pilot.press("R")
-        await pilot.pause()
-        resolve = app.screen
-        assert isinstance(resolve, ResolveDispute)
+        resolve = await press_to(pilot, "R", ResolveDispute)
         await pilot.press(*"Sam raises the cap to 140k with the client")
         resolve.query_one("#owner-0").value = seeded["sam"]
         resolve.query_one("#text-0", WrappedInput).value = "Send the client the market report"
@@ -458,9 +455,7 @@ async def test_a_past_due_date_is_refused_before_anything_is_saved(store, seeded
         resolve.query_one("#owner-0").value = seeded["rita"]
         resolve.query_one("#text-0", WrappedInput).value = "Send three profiles"
         resolve.query_one("#due-0", Input).value = "2026-11-01"
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ResolveDispute)
+        await press_to(pilot, "enter", ResolveDispute)
         assert "already past" in str(resolve.query_one("#line-0-error", Label).render())
     assert store.get_dispute(seeded["pay"]).status == DisputeStatus.OPEN
     assert store.list_commitments(dispute_id=seeded["pay"]) == []
@@ -478,10 +473,7 @@ async def test_accepting_a_proposal_records_the_resolution_and_its_commitments(s
         assert analysis is not None and analysis.dispute_id == seeded["pay"]
         assert analysis.proposals, "the shipped pack has proposals for pay below market"
         top, promised = analysis.proposals[0], analysis.commitments[0]
-        await pilot.press("a")
-        await pilot.pause()
-        resolve = app.screen
-        assert isinstance(resolve, ResolveDispute)
+        resolve = await press_to(pilot, "a", ResolveDispute)
         assert resolve.proposal_id == top.id
         await pilot.press("enter")
         await settle(pilot)

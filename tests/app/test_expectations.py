@@ -25,7 +25,7 @@ from mediation_console.screens.dialogs.commitment_form import CancelCommitment, 
 from mediation_console.screens.dialogs.expectation_breaches import ExpectationBreaches
 from mediation_console.screens.dialogs.expectation_form import ExpectationForm
 from mediation_console.screens.expectations import ExpectationsScreen
-from tests.pilot import open_screen, settle
+from tests.pilot import open_screen, press_to, settle
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)  # a Monday
 TODAY = NOW.date()
@@ -192,10 +192,7 @@ async def test_proposing_an_expectation_validates_next_to_the_field_and_saves_it
     app = app_for(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_expectations(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, ExpectationForm)
+        form = await press_to(pilot, "n", ExpectationForm)
         # The suggested title is an existing default's: saving is refused and the title says why.
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -229,10 +226,7 @@ async def test_a_breach_leads_to_its_requisition_in_the_queue(store, seeded):
         screen = await open_expectations(pilot)
         intake_row = next(i for i, e in enumerate(screen.expectations) if e.metric == INTAKE_WITHIN_HOURS)
         screen.expectations_table.move_cursor(row=intake_row)
-        await pilot.press("enter")
-        await pilot.pause()
-        breaches = app.screen
-        assert isinstance(breaches, ExpectationBreaches)
+        breaches = await press_to(pilot, "enter", ExpectationBreaches)
         listed = breaches.query_one("#breaches-table", DataTable)
         assert listed.row_count == 2
         assert cell(listed, 0, "code") == "REQ-0002"  # no intake at all: the worst

@@ -12,6 +12,7 @@ from mediation_console.screens.dialogs.requisition_detail import RequisitionDeta
 from tests.app.screen_text import screen_text
 from tests.conftest import seed as seed_team
 from tests.helpers import raise_dispute
+from tests.pilot import press_to
 
 SIZE = (120, 40)
 
@@ -44,9 +45,7 @@ def strong_requisition(owner_id: int, *, intake: bool) -> Requisition:
 async def open_detail(app, pilot) -> str:
     await pilot.pause()
     await app.workers.wait_for_complete()
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, RequisitionDetail)
+    await press_to(pilot, "enter", RequisitionDetail)
     return str(app.screen.query_one(".detail-scorecard", Static).render())
 
 

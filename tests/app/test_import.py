@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Input, Static
 from mediation_console.db.store import QueueQuery
 from mediation_console.screens.dialogs.import_modal import ImportDialog, ImportReportModal
 from mediation_console.screens.queue import QueueScreen
+from tests.pilot import press_to
 
 SIZE = (120, 36)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "csv"
@@ -27,15 +28,10 @@ def shown(screen, selector: str) -> str:
 
 
 async def open_from_palette(pilot) -> ImportDialog:
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, CommandPalette)
+    await press_to(pilot, "ctrl+p", CommandPalette)
     await type_text(pilot, "import: requisitions")
     await pilot.pause(0.3)
-    await pilot.press("enter")
-    await pilot.pause()
-    dialog = pilot.app.screen
-    assert isinstance(dialog, ImportDialog)
+    dialog = await press_to(pilot, "enter", ImportDialog)
     return dialog
 
 
@@ -80,10 +76,7 @@ async def test_the_palette_imports_a_clean_file_grades_it_and_shows_the_report(s
         assert any(d.startswith("People added: Sam Seller (sales), Rita Recruiter (recruiting)") for d in details)
         assert "Grades recomputed for 4 requisitions." in details  # only the rows imported
 
-        await pilot.press("escape")
-        await pilot.pause()
-        queue = app.screen
-        assert isinstance(queue, QueueScreen)
+        queue = await press_to(pilot, "escape", QueueScreen)
         # The queue counts the imported requisitions without being asked to.
         assert shown(queue, "#queue-count").endswith(f"of {before + 4} requisitions")
 
@@ -143,10 +136,7 @@ async def test_without_the_create_people_tick_a_typo_in_a_name_rejects_its_row_a
 async def test_a_missing_file_or_a_folder_is_named_beside_the_field(store, app_factory, tmp_path):
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("i")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, ImportDialog)
+        dialog = await press_to(pilot, "i", ImportDialog)
 
         await pilot.press("ctrl+s")
         await pilot.pause()

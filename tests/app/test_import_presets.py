@@ -15,6 +15,7 @@ from textual.worker import WorkerCancelled
 from mediation_console.db.models import Person, RequisitionStatus, Team
 from mediation_console.screens.dialogs.import_modal import ImportDialog, ImportReportModal
 from tests.app.screen_text import screen_text
+from tests.pilot import press_to
 
 SIZE = (120, 40)
 ATS = Path(__file__).resolve().parents[1] / "fixtures" / "csv" / "ats"
@@ -32,10 +33,7 @@ def preview_words(dialog: ImportDialog) -> str:
 
 
 async def open_dialog(pilot) -> ImportDialog:
-    await pilot.press("i")
-    await pilot.pause()
-    dialog = pilot.app.screen
-    assert isinstance(dialog, ImportDialog)
+    dialog = await press_to(pilot, "i", ImportDialog)
     return dialog
 
 

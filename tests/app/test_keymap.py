@@ -19,6 +19,7 @@ from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.keymap import check_keymap, key_problem
 from mediation_console.screens.queue import QueueScreen
 from tests.app.screen_text import screen_lines
+from tests.pilot import press_to
 
 SIZE = (120, 36)
 
@@ -58,20 +59,14 @@ async def test_a_rebinding_changes_the_key_in_the_footer_the_help_screen_and_the
         assert not app._notifications  # nothing to complain about
 
         # The new keys do it and the old ones no longer do.
-        await pilot.press("n")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
-        await pilot.press("f2")
-        await pilot.pause()
-        assert isinstance(app.screen, RequisitionForm)
+        await press_to(pilot, "n", QueueScreen)
+        await press_to(pilot, "f2", RequisitionForm)
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("question_mark")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await press_to(pilot, "f1", HelpScreen)
         lines = help_lines(app.screen)
         new_line = next(line for line in lines if "new requisition" in line)
         assert new_line.split()[0] == "f2"
@@ -80,9 +75,7 @@ async def test_a_rebinding_changes_the_key_in_the_footer_the_help_screen_and_the
         await pilot.press("escape")
         await pilot.pause()
 
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
+        await press_to(pilot, "ctrl+p", CommandPalette)
         await type_text(pilot, "queue: new requisition")
         await pilot.pause(0.3)
         assert any("Open an empty requisition form  (key: f2)" in line for line in screen_lines(app))
@@ -95,9 +88,7 @@ async def test_the_palette_key_itself_can_move_and_the_footer_and_help_follow(st
         await pilot.pause()
         palette_key = app.screen.query_one(".-command-palette", FooterKey)
         assert palette_key.key_display == "^k"
-        await pilot.press("ctrl+k")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
+        await press_to(pilot, "ctrl+k", CommandPalette)
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("question_mark")

@@ -21,6 +21,7 @@ from mediation_console.screens.disputes import DisputesScreen
 from tests.app.screen_text import screen_text
 from tests.conftest import seed as seed_team
 from tests.helpers import raise_dispute
+from tests.pilot import press_to
 
 SIZE = (120, 40)
 
@@ -58,9 +59,7 @@ async def test_the_detail_of_a_requisition_with_one_of_each_says_one(empty_store
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, RequisitionDetail)
+        await press_to(pilot, "enter", RequisitionDetail)
         text = screen_text(app)
         for said in ("1 submittal, 1 open dispute", "1 competing agency", "1 must-have", "1 stage,", "(tomorrow)"):
             assert said in text
@@ -92,9 +91,7 @@ async def test_a_form_with_one_wrong_field_says_one_field_needs_attention(store,
 async def test_a_dispute_opened_today_is_new_today_and_tomorrow_one_day_old(store, app_factory, clock):
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        await pilot.pause()
-        assert isinstance(app.screen, DisputesScreen)
+        await press_to(pilot, "2", DisputesScreen)
         text = screen_text(app)
         assert "new today" in text and "today old" not in text
     clock.advance(days=1)

@@ -13,7 +13,7 @@ from mediation_console.screens.dialogs.requisition_detail import RequisitionDeta
 from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.queue import QueueScreen, RequisitionTable
 from tests.app.screen_text import screen_text
-from tests.pilot import settle
+from tests.pilot import press_to, settle
 
 SIZE = (120, 36)
 
@@ -61,9 +61,7 @@ async def test_creating_a_requisition_saves_it_and_shows_it_in_the_queue(store, 
         form.query_one("#field-salary_max", Input).value = "58000"
         form.query_one("#field-promised_date", Input).value = "2027-01-15"
         await pilot.pause()
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await press_to(pilot, "ctrl+s", QueueScreen)
     saved = store.requisition_by_code("REQ-0021")
     assert saved is not None
     assert (saved.title, saved.client, saved.salary_min, str(saved.promised_date)) == (
@@ -155,9 +153,7 @@ async def test_a_status_change_offers_only_allowed_moves_and_declining_needs_a_r
         assert "Say why" in str(modal.query_one("#reason-error", Static).render())
         assert store.get_requisition(3).status == RequisitionStatus.SOURCING
         await type_text(pilot, "Client froze hiring")
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await press_to(pilot, "enter", QueueScreen)
     declined = store.get_requisition(3)
     assert declined.status == RequisitionStatus.DECLINED
     assert declined.status_reason == "Client froze hiring"
@@ -173,9 +169,7 @@ async def test_logging_a_submittal_records_the_event_and_counts_it(store, app_fa
         assert isinstance(modal, PipelineEventModal)
         modal.query_one("#note", Input).focus()
         await type_text(pilot, "two strong profiles")
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await press_to(pilot, "enter", QueueScreen)
     events = store.list_pipeline_events(4)
     assert events[-1].kind == EventKind.SUBMITTAL
     assert events[-1].note == "two strong profiles"
@@ -209,9 +203,7 @@ async def test_logging_a_placement_records_who_originated_and_who_filled_it_with
         assert "0 to 100" in str(modal.query_one("#split-error", Static).render())
         split.value = "30"
         modal.query_one("#note", Input).focus()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await press_to(pilot, "enter", QueueScreen)
     placement = store.list_pipeline_events(4)[-1]
     assert placement.kind == EventKind.PLACEMENT
     credits = store.placement_credits(4)
@@ -225,9 +217,7 @@ async def test_the_detail_shows_the_timeline_from_the_audit_log(store, app_facto
     store.change_status(1, RequisitionStatus.QUALIFIED)
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, RequisitionDetail)
+        await press_to(pilot, "enter", RequisitionDetail)
         timeline = str(app.screen.query_one(".detail-timeline", Static).render())
         assert "2026-11-20 09:30  status intake → qualified" in timeline
         await pilot.press("escape")
@@ -243,9 +233,7 @@ async def test_the_detail_of_an_ungraded_requisition_opens_with_its_scorecard(em
     assert created.grade is None
     app = app_factory(empty_store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, RequisitionDetail)
+        await press_to(pilot, "enter", RequisitionDetail)
         text = " ".join(str(w.render()) for w in app.screen.query(Static))
         assert "Fillability · grade –" in text and "opened as intake" in text
 
@@ -289,9 +277,7 @@ async def test_a_read_only_database_shows_a_banner_and_refuses_writes(store_fact
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert "Read-only" in str(app.screen.query_one("#readonly-banner", Static).render())
-            await pilot.press("n")
-            await pilot.pause()
-            assert isinstance(app.screen, QueueScreen)
+            await press_to(pilot, "n", QueueScreen)
             assert any("cannot be changed" in n.message for n in app._notifications)
             assert "queue: new requisition" not in [c.name for c in applicable(app.screen)]
     finally:
@@ -313,14 +299,10 @@ async def test_the_palette_lists_queue_actions_by_area_and_runs_them(store, app_
 
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
+        await press_to(pilot, "ctrl+p", CommandPalette)
         await type_text(pilot, "queue: new requisition")
         await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, RequisitionForm)
+        await press_to(pilot, "enter", RequisitionForm)
 
 
 async def test_going_to_a_requisition_from_another_screen_clears_the_filters_hiding_it_and_scrolls_to_it(

@@ -7,6 +7,7 @@ from textual.widgets import Input
 from mediation_console.console.core.rules.service import Mediator
 from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.queue import QueueScreen, RequisitionTable
+from tests.pilot import press_to
 
 SIZE = (120, 36)
 # Thresholds no ordinary requisition reaches: under this pack nearly everything grades C.
@@ -35,9 +36,7 @@ async def test_an_edit_in_a_console_opened_with_a_rule_pack_is_regraded_by_that_
         assert isinstance(form, RequisitionForm)
         form.query_one("#field-title", Input).value = req.title + " (edited)"
         await pilot.pause()
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await press_to(pilot, "ctrl+s", QueueScreen)
         shown = next(table.row_at(i) for i in range(table.total) if table.row_at(i).id == req.id)
         assert shown.grade == expected
     saved = store.get_requisition(req.saved_id)

@@ -17,6 +17,7 @@ from mediation_console.screens.dialogs.modals import StatusChangeModal
 from mediation_console.screens.dialogs.person_form import PersonForm
 from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.queue import QueueScreen, RequisitionTable
+from tests.pilot import press_to
 
 SIZE = (120, 36)
 
@@ -170,10 +171,7 @@ async def test_a_person_added_during_an_import_waits_and_is_saved_after(store, a
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("6")
         await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, PersonForm)
+        form = await press_to(pilot, "n", PersonForm)
         form.query_one("#name", Input).value = "Noor Patel"
         form.query_one("#role", Select).value = Team.RECRUITING.value
         await pilot.pause()

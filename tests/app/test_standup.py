@@ -18,7 +18,7 @@ from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.standup_commitment import StandupCommitment
 from mediation_console.screens.dialogs.standup_start import StandupStart
 from mediation_console.screens.standup import StandupScreen
-from tests.pilot import open_screen, settle
+from tests.pilot import open_screen, press_to, settle
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)  # a Thursday; the next business day is Friday 27 Nov
 SIZE = (120, 36)
@@ -114,9 +114,7 @@ async def start_standup(pilot, absent_rows: int = 0) -> None:
     await settle(pilot)
     await pilot.press("5")
     await pilot.pause()
-    await pilot.press("s")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, StandupStart)
+    await press_to(pilot, "s", StandupStart)
     for _ in range(absent_rows):
         await pilot.press("down")
     if absent_rows:
@@ -167,9 +165,7 @@ async def test_a_whole_standup_from_start_to_exported_notes(store, exports):
         assert item.notes == "Rita: the client heard 4 Dec"
         assert item.decision == "Sales quotes the median time to fill"
 
-        await pilot.press("c")
-        await pilot.pause()
-        assert isinstance(app.screen, StandupCommitment)
+        await press_to(pilot, "c", StandupCommitment)
         await pilot.press(*"Tell Northwind the realistic date", "ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, StandupScreen)
@@ -233,10 +229,7 @@ async def test_closing_the_app_mid_meeting_and_reopening_resumes_the_standup(sto
 async def open_commitment(pilot) -> StandupCommitment:
     """Starts the standup and opens the commitment form on its first item."""
     await start_standup(pilot)
-    await pilot.press("c")
-    await pilot.pause()
-    modal = pilot.app.screen
-    assert isinstance(modal, StandupCommitment)
+    modal = await press_to(pilot, "c", StandupCommitment)
     return modal
 
 
@@ -422,9 +415,7 @@ async def test_a_dispute_logged_on_an_agenda_item_is_saved_with_the_items_link_t
             await pilot.pause()
         item = screen.item
         assert item is not None
-        await pilot.press("d")
-        await pilot.pause()
-        assert isinstance(app.screen, DisputeCapture)
+        await press_to(pilot, "d", DisputeCapture)
         await pilot.press("3", "p")  # severity high, category pay below market
         for key in "Client will not move the cap":
             await pilot.press("space" if key == " " else key)

@@ -13,6 +13,7 @@ from mediation_console.screens.queue import QueueScreen
 from mediation_console.screens.standup import StandupScreen
 from mediation_console.screens.team import TeamScreen
 from tests.app.screen_text import screen_text
+from tests.pilot import press_to
 
 SIZE = (80, 24)
 
@@ -28,9 +29,7 @@ def toasts(app) -> str:
 
 async def add_person(pilot, name: str, role_downs: int, team: str = "", email: str = "") -> None:
     """As the lead types it: n, the name, tab to the role, open it and pick, tab, team, tab, email, enter."""
-    await pilot.press("n")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, PersonForm)
+    await press_to(pilot, "n", PersonForm)
     await type_text(pilot, name)
     await pilot.press("tab", "space")
     await pilot.pause()
@@ -51,21 +50,15 @@ async def test_a_new_database_is_set_up_from_the_console_until_a_requisition_can
         await pilot.pause()
         # The queue of an empty database says where the team is set up, and n says it again.
         assert "No team yet — press 6 (Team) to add people" in screen_text(app)
-        await pilot.press("n")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await press_to(pilot, "n", QueueScreen)
         assert "press 6 for the Team screen" in toasts(app)
         # The standup cannot start without people, and says which key opens the Team screen.
-        await pilot.press("5")
-        await pilot.pause()
-        assert isinstance(app.screen, StandupScreen)
+        await press_to(pilot, "5", StandupScreen)
         app.screen.action_start()
         await pilot.pause()
         assert "Press 6 for the Team screen" in toasts(app)
 
-        await pilot.press("6")
-        await pilot.pause()
-        assert isinstance(app.screen, TeamScreen)
+        await press_to(pilot, "6", TeamScreen)
         assert "Nobody in the team yet." in screen_text(app)
         await add_person(pilot, "Jordan Hay", 1, "Tech desk", "jordan@example.com")
         assert isinstance(app.screen, TeamScreen)
@@ -76,19 +69,14 @@ async def test_a_new_database_is_set_up_from_the_console_until_a_requisition_can
 
         await pilot.press("1")
         await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, RequisitionForm)
+        form = await press_to(pilot, "n", RequisitionForm)
         owner = form.query_one("#field-sales_owner_id", Select)
         assert [p.name for p in form.sales_people] == ["Jordan Hay"]
         await type_text(pilot, "Controller")
         form.query_one("#field-client", Input).value = "Initech"
         owner.value = store.person_by_name("Jordan Hay").saved_id
         await pilot.pause()
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await press_to(pilot, "ctrl+s", QueueScreen)
 
     jordan = store.person_by_name("Jordan Hay")
     assert (jordan.team, jordan.team_name, jordan.email) == (Team.SALES, "Tech desk", "jordan@example.com")
@@ -105,10 +93,7 @@ async def test_the_person_form_shows_each_error_by_its_field_and_saves_nothing_i
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("6")
         await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, PersonForm)
+        form = await press_to(pilot, "n", PersonForm)
         await type_text(pilot, "jordan hay")
         await pilot.pause()
         assert "There is already someone called Jordan Hay" in str(form.query_one("#name-error", Static).render())
@@ -130,22 +115,14 @@ async def test_editing_and_deactivating_a_person_is_saved_and_audited(store, app
     casey = store.person_by_name("Casey Lin")
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("6")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, TeamScreen)
+        screen = await press_to(pilot, "6", TeamScreen)
         assert screen.table.move_to(lambda m: m.person.id == casey.id)
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, PersonForm)
+        form = await press_to(pilot, "e", PersonForm)
         assert form.query_one("#name", Input).value == "Casey Lin"
         form.query_one("#email", Input).value = "casey@example.com"
         form.query_one("#team_name", Input).value = "Finance desk"
         await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, TeamScreen)
+        await press_to(pilot, "enter", TeamScreen)
         await pilot.press("a")
         await pilot.pause()
         assert "Casey Lin (inactive)" in screen_text(app)

@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from mediation_console.db.models import EventKind, PipelineEvent, RequisitionStatus
 from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
+from tests.pilot import press_to
 
 SIZE = (120, 40)
 
@@ -29,9 +30,7 @@ async def test_a_submittal_logged_days_later_sits_at_the_time_it_happened_and_sa
     )
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, RequisitionDetail)
+        await press_to(pilot, "enter", RequisitionDetail)
         lines = str(app.screen.query_one(".detail-timeline", Static).render()).splitlines()
     logged = (now + dt.timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M")
     submittal = f"{typed:%Y-%m-%d %H:%M}  submittal (logged {logged}) — two sent"

@@ -12,7 +12,7 @@ from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.queue import QueueScreen
 from tests.app.screen_text import screen_text
-from tests.pilot import open_screen, settle
+from tests.pilot import open_screen, press_to, settle
 
 SIZE = (120, 40)
 
@@ -22,10 +22,7 @@ async def test_enter_on_the_sales_owner_dropdown_saves_the_requisition(store, ap
     before = store.count_queue(QueueQuery())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, RequisitionForm)
+        form = await press_to(pilot, "n", RequisitionForm)
         await pilot.press(*"Night Shift Nurse", "tab", *"Bayside Clinic")
         owner = form.query_one("#field-sales_owner_id", Select)
         owner.value = store.person_by_name("Casey Lin").saved_id
@@ -75,9 +72,7 @@ async def test_esc_on_a_filled_form_asks_before_throwing_it_away(store, app_fact
         assert form.query_one("#field-title", Input).value == "Warehouse Lead"
         await pilot.press("escape")
         await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await press_to(pilot, "y", QueueScreen)
 
 
 async def test_esc_on_an_untouched_form_closes_it_at_once(store, app_factory):
@@ -86,9 +81,7 @@ async def test_esc_on_an_untouched_form_closes_it_at_once(store, app_factory):
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await press_to(pilot, "escape", QueueScreen)
 
 
 async def test_esc_clears_the_disputes_filter_as_it_does_the_queues(demo_app):

@@ -10,7 +10,7 @@ from mediation_console.screens.dialogs.modals import PersonPickerModal
 from mediation_console.screens.expectations import ExpectationsScreen
 from mediation_console.screens.track_record import TrackRecordScreen
 from tests.app.test_expectations import NOW, SIZE, app_for, seed_expectations, settle
-from tests.pilot import open_screen
+from tests.pilot import open_screen, press_to
 
 
 def _viewer(tmp_path) -> tuple[Store, dict[str, int], bytes]:
@@ -31,10 +31,7 @@ async def test_a_viewer_lists_only_their_own_open_commitments_and_everyones_agai
             screen = await open_screen(pilot, "3", ExpectationsScreen)
             assert {c.id for c in screen.commitments} == {ids["overdue"], ids["today"], ids["later"]}
 
-            await pilot.press("p")
-            await pilot.pause()
-            picker = app.screen
-            assert isinstance(picker, PersonPickerModal)
+            picker = await press_to(pilot, "p", PersonPickerModal)
             await pilot.press(*"rita")
             await pilot.pause()
             assert [label for label, _ in picker.shown] == ["Rita Recruiter · recruiting"]
