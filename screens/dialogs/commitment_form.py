@@ -166,13 +166,6 @@ class CommitmentForm(FormModal[Commitment | None]):
             return None, errors
         return (None if errors else commitment), errors
 
-    def _show(self, errors: dict[str, str], fields: Sequence[str]) -> None:
-        # An error line takes a row only while it has something to say.
-        for field in fields:
-            label = self.query_one(f"#{field}-error", Static)
-            label.update(errors.get(field, ""))
-            label.set_class(field in errors, "-shown")
-
     @on(Input.Changed)
     @on(Select.Changed)
     def _validate(self) -> None:
@@ -181,11 +174,11 @@ class CommitmentForm(FormModal[Commitment | None]):
         fields = ["due"] + (["text"] if self.query_one("#text", Input).value else [])
         if self.OWNER_ERROR_BEFORE_CHOICE or self.query_one("#owner", Select).value is not Select.NULL:
             fields.append("owner")
-        self._show(errors, fields)
+        self.show_field_errors(errors, fields)
 
     def action_save(self) -> None:
         commitment, errors = self.commitment()
-        self._show(errors, self.FIELDS)
+        self.show_field_errors(errors, self.FIELDS)
         if commitment is None:
             self.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
             return

@@ -227,11 +227,7 @@ class ResolveDispute(FormScreen["Dispute | None"]):
         return resolution, commitments, errors
 
     def _show_errors(self, errors: dict[str, str]) -> None:
-        names = ["resolution", "save", *(f"line-{i}" for i in range(len(self.lines)))]
-        for name in names:
-            label = self.query_one(f"#{name}-error", Label)
-            label.update(errors.get(name, ""))
-            label.set_class(name in errors, "-shown")
+        self.show_field_errors(errors, ["resolution", "save", *(f"line-{i}" for i in range(len(self.lines)))])
 
     @on(Input.Changed)
     @on(TextArea.Changed)

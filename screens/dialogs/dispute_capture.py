@@ -682,11 +682,7 @@ class DisputeCapture(FormScreen["Dispute | None"]):
         return dispute, errors
 
     def _show_errors(self, errors: dict[str, str]) -> None:
-        for field in ("requisition", "people", "category", "summary", "parties", "save"):
-            label = self.query_one(f"#{field}-error", Label)
-            message = errors.get(field, "")
-            label.update(message)
-            label.set_class(bool(message), "-shown")
+        self.show_field_errors(errors, ("requisition", "people", "category", "summary", "parties", "save"))
 
     def _validate_live(self) -> None:
         # Errors appear once the lead has tried to save, then follow every change they make.

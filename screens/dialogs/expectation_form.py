@@ -150,13 +150,6 @@ class ExpectationForm(FormModal[Expectation | None]):
             errors["threshold"] = "Must be 0 or more"
         return (None if errors else expectation), errors
 
-    def _show(self, errors: dict[str, str], fields: Sequence[str] = FIELDS) -> None:
-        # An error line takes a row only while it has something to say.
-        for field in fields:
-            label = self.query_one(f"#{field}-error", Static)
-            label.update(errors.get(field, ""))
-            label.set_class(field in errors, "-shown")
-
     def _suggest_title(self) -> None:
         if not self._title_is_suggested:
             return
@@ -189,11 +182,11 @@ class ExpectationForm(FormModal[Expectation | None]):
         _expectation, errors = self.expectation()
         # Complain about the title only once something is in it.
         fields = [f for f in FIELDS if f != "title" or self.query_one("#title", Input).value]
-        self._show(errors, fields)
+        self.show_field_errors(errors, fields)
 
     def action_save(self) -> None:
         expectation, errors = self.expectation()
-        self._show(errors)
+        self.show_field_errors(errors, FIELDS)
         if expectation is None:
             self.notify(next(iter(errors.values()), "Check the fields"), title="Not saved", severity="error")
             return

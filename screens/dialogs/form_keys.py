@@ -13,14 +13,25 @@ the fields as typed).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, OptionList, RadioSet, Select, SelectionList, Switch, TextArea
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    OptionList,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+    Switch,
+    TextArea,
+)
 from textual.worker import Worker, get_current_worker
 
 from mediation_console.console.core.waiting_writes import MustWait, Waiting, WaitStopped, write_when_free
@@ -75,6 +86,15 @@ class FormScreen(ModalScreen[T], Generic[T]):
 
     def action_enter_saves(self) -> None:
         getattr(self, f"action_{self.SAVE_ACTION}")()
+
+    def show_field_errors(self, errors: Mapping[str, str], fields: Iterable[str]) -> None:
+        """Shows each of `fields`' error in its `#<field>-error` line, which takes a row (class -shown)
+        only while it has something to say."""
+        for field in fields:
+            line = self.query_one(f"#{field}-error", Static)
+            message = errors.get(field, "")
+            line.update(message)
+            line.set_class(bool(message), "-shown")
 
     # -- saving, waiting for the write lock off the UI thread when another program holds it ------------
 
