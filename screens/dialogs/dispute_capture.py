@@ -308,24 +308,19 @@ class DisputeCapture(FormScreen["Dispute | None"]):
                     compact=True,
                 )
             yield Label("", id="summary-error", classes="error")
-            with Horizontal(classes="row"):
-                yield Label("Sales wants", classes="field-label")
-                yield Input(
-                    d.sales_interest if d else "",
-                    placeholder="optional: the sales side's interest",
-                    id="sales-interest",
-                    max_length=2000,
-                    compact=True,
-                )
-            with Horizontal(classes="row"):
-                yield Label("Recruiting wants", classes="field-label")
-                yield Input(
-                    d.recruiting_interest if d else "",
-                    placeholder="optional: the recruiting side's interest",
-                    id="recruiting-interest",
-                    max_length=2000,
-                    compact=True,
-                )
+            for side, wants, interest in (
+                ("sales", "Sales wants", d.sales_interest if d else ""),
+                ("recruiting", "Recruiting wants", d.recruiting_interest if d else ""),
+            ):
+                with Horizontal(classes="row"):
+                    yield Label(wants, classes="field-label")
+                    yield Input(
+                        interest,
+                        placeholder=f"optional: the {side} side's interest",
+                        id=f"{side}-interest",
+                        max_length=2000,
+                        compact=True,
+                    )
             with Horizontal(classes="row", id="parties-row"):
                 yield Label("Also in it", classes="field-label")
                 yield Input(

@@ -410,6 +410,13 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
                 id=row_id,
             )
 
+        def credit_pick(widget_id: str, person_id: int | None) -> Select[Any]:
+            # The requisition's own person to start with, when they are still in the list.
+            known = any(p.id == person_id for p in self.people)
+            return Select(
+                people, value=person_id if known else Select.NULL, prompt="nobody", id=widget_id, compact=True
+            )
+
         with Vertical(classes="dialog event") as dialog:
             dialog.border_title = f"Log a pipeline event · {req.code}"
             dialog.border_subtitle = "enter save · tab next field · esc cancel"
@@ -448,30 +455,8 @@ class PipelineEventModal(FormModal[PipelineEvent | None]):
                 )
                 # A placement's credit (migration 18): who originated it, who filled it, and the split.
                 with Vertical(id="credit"):
-                    yield row(
-                        "Originated by",
-                        Select(
-                            people,
-                            value=req.sales_owner_id
-                            if any(p.id == req.sales_owner_id for p in self.people)
-                            else Select.NULL,
-                            prompt="nobody",
-                            id="originated",
-                            compact=True,
-                        ),
-                    )
-                    yield row(
-                        "Filled by",
-                        Select(
-                            people,
-                            value=req.recruiter_id
-                            if any(p.id == req.recruiter_id for p in self.people)
-                            else Select.NULL,
-                            prompt="nobody",
-                            id="filled",
-                            compact=True,
-                        ),
-                    )
+                    yield row("Originated by", credit_pick("originated", req.sales_owner_id))
+                    yield row("Filled by", credit_pick("filled", req.recruiter_id))
                     yield row(
                         "Originator's split %",
                         Input(f"{CREDIT_DEFAULT_SPLIT:g}", id="split", compact=True),
