@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
+from textual.pilot import Pilot
 
 from mediation_console.db.models import Person, Team
 from mediation_console.db.store import Store
@@ -20,6 +24,16 @@ def store(tmp_path):
 
 async def open_track_record(pilot) -> TrackRecordScreen:
     return await open_screen(pilot, "4", TrackRecordScreen)
+
+
+@asynccontextmanager
+async def on_the_track_record(
+    store: Store, size: tuple[int, int] = SIZE
+) -> AsyncIterator[tuple[Pilot, TrackRecordScreen]]:
+    """The console on `store` at `size`, on its settled track record screen."""
+    app = app_for(store)
+    async with app.run_test(size=size) as pilot:
+        yield pilot, await open_track_record(pilot)
 
 
 def row_of(table, name: str) -> int:
@@ -49,9 +63,7 @@ def drawn_lines(people: PeopleTable) -> list[str]:
 
 async def test_the_track_record_updates_after_each_commitment_is_marked(store):
     seeded = seed_expectations(store)
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_track_record(pilot)
+    async with on_the_track_record(store) as (pilot, screen):
         # Sam has one overdue and one later commitment, nothing decided: no data, not 100 %.
         assert figures(screen, "Sam Seller") == ("no data", "0", "0", "1")
 
@@ -87,9 +99,7 @@ def seed_with_sams_first_commitment_kept(store) -> None:
 
 async def test_sorting_by_a_column_and_reversing_it(store):
     seed_with_sams_first_commitment_kept(store)
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_track_record(pilot)
+    async with on_the_track_record(store) as (pilot, screen):
         people = screen.people_table
         # The weakest 30-day follow-through first; "no data" always last.
         assert names(people) == ["Sam Seller", "Rita Recruiter"]
@@ -109,9 +119,7 @@ async def test_sorting_by_a_column_and_reversing_it(store):
 
 async def test_clicking_a_header_sorts_by_it_and_clicking_again_reverses(store):
     seed_with_sams_first_commitment_kept(store)
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_track_record(pilot)
+    async with on_the_track_record(store) as (pilot, screen):
         people = screen.people_table
         header = drawn_lines(people)[0]
         await pilot.click("#people-table", offset=(header.index("Name") + 1, 0))
@@ -129,9 +137,7 @@ async def test_clicking_a_header_sorts_by_it_and_clicking_again_reverses(store):
 
 async def test_tones_mark_good_follow_through_and_overdue_alarms(store):
     seed_with_sams_first_commitment_kept(store)
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_track_record(pilot)
+    async with on_the_track_record(store) as (pilot, screen):
         people = screen.people_table
         assert shown(people, "Sam Seller", "follow_through_30") == Cell("100%", "good")
         assert shown(people, "Rita Recruiter", "follow_through_30") == Cell("no data", "dim")
@@ -141,9 +147,7 @@ async def test_tones_mark_good_follow_through_and_overdue_alarms(store):
 
 async def test_an_overdue_commitment_is_an_alarm_in_the_table(store):
     seed_expectations(store)
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_track_record(pilot)
+    async with on_the_track_record(store) as (pilot, screen):
         assert shown(screen.people_table, "Sam Seller", "overdue") == Cell("1", "bad")
 
 
@@ -151,9 +155,7 @@ async def test_the_highlighted_person_stays_highlighted_and_in_view_through_a_re
     seed_expectations(store)
     for n in range(60):
         store.add_person(Person(name=f"Recruiter {n:02d}", team=Team.RECRUITING))
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_track_record(pilot)
+    async with on_the_track_record(store) as (pilot, screen):
         people = screen.people_table
         assert people.total == 62
         await pilot.press("s")
@@ -174,9 +176,7 @@ async def test_the_highlighted_person_stays_highlighted_and_in_view_through_a_re
 
 async def test_tab_moves_between_the_teams_and_the_people_and_the_strip_follows(store):
     seed_expectations(store)
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_track_record(pilot)
+    async with on_the_track_record(store) as (pilot, screen):
         assert screen.focused is screen.people_table
         people_first = screen.people_table.current_row.subject
         assert people_first in str(screen.query_one("#record-summary").render())
@@ -192,8 +192,6 @@ async def test_tab_moves_between_the_teams_and_the_people_and_the_strip_follows(
 
 async def test_the_team_column_gives_way_on_a_narrow_terminal(store):
     seed_expectations(store)
-    app = app_for(store)
-    async with app.run_test(size=(120, 36)) as pilot:
-        screen = await open_track_record(pilot)
+    async with on_the_track_record(store, size=(120, 36)) as (pilot, screen):
         assert "team" not in [c.key for c in screen.people_table.columns]
         assert "Team" not in drawn_lines(screen.people_table)[0]
