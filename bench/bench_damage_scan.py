@@ -21,14 +21,13 @@ adds 1,000,000 (the 10 GB database, built once into the cache if it is not there
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import statistics
 import threading
 import time
 from pathlib import Path
 
-from bench.common import CACHE, Figure, database, percentile
+from bench.common import CACHE, Figure, database, percentile, sizes_from_env
 from mediation_console.db import damage
 
 SIZE_NAMES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -39,14 +38,7 @@ LAG_TARGET_MS = 50.0  # a keystroke the console handles while the scan runs wait
 
 
 def sizes() -> list[int]:
-    names = os.environ.get("MEDIATE_BENCH_SCAN_SIZES", "100k")
-    chosen = []
-    for name in names.split(","):
-        name = name.strip().lower()
-        if name not in SIZE_NAMES:
-            raise SystemExit(f"unknown damage-scan size {name!r}: use {', '.join(SIZE_NAMES)}")
-        chosen.append(SIZE_NAMES[name])
-    return chosen
+    return sizes_from_env("MEDIATE_BENCH_SCAN_SIZES", SIZE_NAMES, "damage-scan")
 
 
 def cached(size: int) -> Path:

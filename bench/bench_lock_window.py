@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 from bench.bench_import import write_csv
-from bench.common import CACHE, Figure
+from bench.common import CACHE, Figure, sizes_from_env
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_WINDOW_S = 1.0  # per 100,000 rows; held to 1 s at every size
@@ -46,14 +46,7 @@ LEAD = "Lena Lead"
 
 
 def sizes() -> list[int]:
-    names = os.environ.get("MEDIATE_BENCH_LOCK_SIZES", "100k")
-    chosen = []
-    for name in names.split(","):
-        name = name.strip().lower()
-        if name not in SIZE_NAMES:
-            raise SystemExit(f"unknown lock-window size {name!r}: use {', '.join(SIZE_NAMES)}")
-        chosen.append(SIZE_NAMES[name])
-    return chosen
+    return sizes_from_env("MEDIATE_BENCH_LOCK_SIZES", SIZE_NAMES, "lock-window")
 
 
 class LockProbe(threading.Thread):

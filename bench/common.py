@@ -6,7 +6,7 @@ import os
 import shutil
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,15 +21,20 @@ SIZES = (1_000, 10_000, 100_000)
 SIZE_NAMES = {"100k": 100_000, "1m": 1_000_000}
 
 
-def black_box_sizes() -> list[int]:
-    names = os.environ.get("MEDIATE_BENCH_SIZES", "100k")
+def sizes_from_env(variable: str, names: Mapping[str, int], what: str, default: str = "100k") -> list[int]:
+    """The sizes named in `variable` ("100k,1m", by the keys of `names`), or `default`; an unknown name
+    stops the benchmark, saying which `what` sizes there are."""
     sizes = []
-    for name in names.split(","):
+    for name in os.environ.get(variable, default).split(","):
         name = name.strip().lower()
-        if name not in SIZE_NAMES:
-            raise SystemExit(f"unknown bench size {name!r}: use {', '.join(SIZE_NAMES)}")
-        sizes.append(SIZE_NAMES[name])
+        if name not in names:
+            raise SystemExit(f"unknown {what} size {name!r}: use {', '.join(names)}")
+        sizes.append(names[name])
     return sizes
+
+
+def black_box_sizes() -> list[int]:
+    return sizes_from_env("MEDIATE_BENCH_SIZES", SIZE_NAMES, "bench")
 
 
 @dataclass
