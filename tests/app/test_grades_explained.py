@@ -7,7 +7,8 @@ import datetime as dt
 
 from textual.widgets import Static
 
-from mediation_console.db.models import Engagement, Requisition
+from mediation_console.db.models import Engagement, Person, Requisition
+from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 from tests.app.screen_text import screen_text
 from tests.conftest import seed as seed_team
@@ -42,6 +43,13 @@ def strong_requisition(owner_id: int, *, intake: bool) -> Requisition:
     )
 
 
+def seed_strong_requisition(store: Store, *, intake: bool) -> tuple[dict[str, Person], Requisition]:
+    """The small team, and one strong requisition of the first salesperson's, with or without the intake call."""
+    people = seed_team(store, requisitions=0)
+    owner = next(p for p in people.values() if p.team == "sales")
+    return people, store.add_requisition(strong_requisition(owner.saved_id, intake=intake))
+
+
 async def open_detail(app, pilot) -> str:
     await pilot.pause()
     await app.workers.wait_for_complete()
@@ -50,9 +58,7 @@ async def open_detail(app, pilot) -> str:
 
 
 async def test_a_high_score_capped_at_c_says_it_was_capped_and_why(empty_store, app_factory):
-    people = seed_team(empty_store, requisitions=0)
-    owner = next(p for p in people.values() if p.team == "sales")
-    empty_store.add_requisition(strong_requisition(owner.saved_id, intake=False))
+    seed_strong_requisition(empty_store, intake=False)
     app = app_factory(empty_store)
     async with app.run_test(size=SIZE) as pilot:
         scorecard = await open_detail(app, pilot)
@@ -64,9 +70,7 @@ async def test_a_high_score_capped_at_c_says_it_was_capped_and_why(empty_store, 
 
 
 async def test_a_grade_the_score_gave_names_its_band(empty_store, app_factory):
-    people = seed_team(empty_store, requisitions=0)
-    owner = next(p for p in people.values() if p.team == "sales")
-    empty_store.add_requisition(strong_requisition(owner.saved_id, intake=True))
+    seed_strong_requisition(empty_store, intake=True)
     app = app_factory(empty_store)
     async with app.run_test(size=SIZE) as pilot:
         headline = (await open_detail(app, pilot)).splitlines()[0]
@@ -77,9 +81,7 @@ async def test_a_grade_the_score_gave_names_its_band(empty_store, app_factory):
 async def test_without_an_intake_the_scorecard_never_says_the_hiring_manager_was_on_the_intake_call(
     empty_store, app_factory
 ):
-    people = seed_team(empty_store, requisitions=0)
-    owner = next(p for p in people.values() if p.team == "sales")
-    empty_store.add_requisition(strong_requisition(owner.saved_id, intake=False))
+    seed_strong_requisition(empty_store, intake=False)
     app = app_factory(empty_store)
     async with app.run_test(size=SIZE) as pilot:
         scorecard = await open_detail(app, pilot)
@@ -91,10 +93,9 @@ async def test_without_an_intake_the_scorecard_never_says_the_hiring_manager_was
 async def test_a_disputes_facts_say_why_a_well_scored_requisition_is_graded_c(empty_store, app_factory):
     from mediation_console.db.models import DisputeCategory
 
-    people = seed_team(empty_store, requisitions=0)
+    people, req = seed_strong_requisition(empty_store, intake=False)
     owner = next(p for p in people.values() if p.team == "sales")
     recruiter = next(p for p in people.values() if p.team == "recruiting")
-    req = empty_store.add_requisition(strong_requisition(owner.saved_id, intake=False))
     summary = "Sourcing started before anyone spoke to the hiring manager"
     raise_dispute(empty_store, recruiter, owner, DisputeCategory.NO_INTAKE, summary, about=req, severity=2)
     app = app_factory(empty_store)
