@@ -153,6 +153,17 @@ class _Recorder:
         self.store.conn = self._conn
 
 
+def _overhead_ratio(what: str, samples: list[float], bare: list[float], size: int) -> Figure:
+    """The app's median time for `what` over the median of the bare SQL it issued."""
+    return Figure(
+        f"{what} overhead ratio to the bare query (median)",
+        statistics.median(samples) / max(statistics.median(bare), 1e-6),
+        unit="×",
+        target=OVERHEAD_RATIO_TARGET,
+        size=size,
+    )
+
+
 def _filter_texts(store: Any) -> list[str]:
     """Fifty filter-box states, as a lead types words from the data (and deletes them again) one key at a time."""
     row = store.conn.execute(
@@ -228,13 +239,7 @@ async def _interactive(size: int) -> list[Figure]:
                 size=size,
                 bare=statistics.median(bare),
             ),
-            Figure(
-                "filter overhead ratio to the bare query (median)",
-                statistics.median(samples) / max(statistics.median(bare), 1e-6),
-                unit="×",
-                target=OVERHEAD_RATIO_TARGET,
-                size=size,
-            ),
+            _overhead_ratio("filter", samples, bare, size),
         ]
 
         # Sort changes: every column, both directions, as the sort menu and `r` apply them. Each sort
@@ -272,13 +277,7 @@ async def _interactive(size: int) -> list[Figure]:
                 note="bare SQL: first run, cold page cache like the app's",
                 extra={"bare_warm_median_ms": round(statistics.median(bare_warm), 3)},
             ),
-            Figure(
-                "sort overhead ratio to the bare query (median)",
-                statistics.median(samples) / max(statistics.median(bare), 1e-6),
-                unit="×",
-                target=OVERHEAD_RATIO_TARGET,
-                size=size,
-            ),
+            _overhead_ratio("sort", samples, bare, size),
         ]
 
         # The last row (`end`) and back to the first (`home`), the deepest pages there are.
