@@ -144,17 +144,28 @@ def test_a_backup_does_not_silently_replace_an_earlier_backup(real_db, tmp_path)
     assert integrity(tmp_path / "copy.db") == "ok"
 
 
-def test_a_symlink_at_the_target_is_never_followed(real_db, tmp_path):
+def a_link_to_a_victim(tmp_path: Path) -> tuple[Path, Path]:
+    """A file holding "precious" with mode 0644, and a notes.md that is a symbolic link to it."""
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     victim.chmod(0o644)
     link = tmp_path / "notes.md"
     link.symlink_to(victim)
+    return victim, link
+
+
+def assert_untouched(victim: Path) -> None:
+    """What a_link_to_a_victim wrote is still there, with its mode."""
+    assert victim.read_text() == "precious"
+    assert oct(victim.stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_symlink_at_the_target_is_never_followed(real_db, tmp_path):
+    victim, link = a_link_to_a_victim(tmp_path)
     for args in (("export", "requisitions", "-o", str(link), "--force"), ("backup", str(link), "--force")):
         result = mediate(*args, "--db", str(real_db))
         assert_clean_failure(result, 2, "symbolic link")
-    assert victim.read_text() == "precious"
-    assert oct(victim.stat().st_mode & 0o777) == "0o644"
+    assert_untouched(victim)
 
 
 def test_a_planted_temporary_file_symlink_is_not_followed_and_leftovers_are_cleaned(real_db, tmp_path):
@@ -250,16 +261,11 @@ def test_notes_exported_onto_a_full_disk_fail_cleanly_and_keep_last_weeks_notes(
 
 def test_exported_notes_never_follow_a_symlink_at_the_output(standup_db, tmp_path):
     """Finding 7: the notes export followed a symlink at the output path, overwriting and chmod-ing its target."""
-    victim = tmp_path / "victim.txt"
-    victim.write_text("precious")
-    victim.chmod(0o644)
-    link = tmp_path / "notes.md"
-    link.symlink_to(victim)
+    victim, link = a_link_to_a_victim(tmp_path)
     for fmt in ("md", "slack", "html", "json", "ics"):
         result = mediate("export", "notes", "--db", str(standup_db), "--format", fmt, "-o", str(link), "--force")
         assert_clean_failure(result, 2, "symbolic link")
-    assert victim.read_text() == "precious"
-    assert oct(victim.stat().st_mode & 0o777) == "0o644"
+    assert_untouched(victim)
 
 
 def test_a_first_run_with_umask_000_on_a_new_home_makes_private_folders_and_file(tmp_path):
