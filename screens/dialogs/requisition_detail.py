@@ -18,6 +18,7 @@ from textual.widgets import Static
 from mediation_console.db.models import (
     CATEGORY_LABELS,
     OPEN_DISPUTE_STATUSES,
+    REQUISITION_DERIVED,
     AuditEvent,
     Dispute,
     EventKind,
@@ -56,20 +57,9 @@ FIELD_LABELS = {
     "notes": "notes",
     "status_reason": "status reason",
 }
-QUIET_FIELDS = {
-    "updated_at",
-    "closed_at",
-    "score",
-    "grade",
-    "estimate_days",
-    "submittals",
-    "last_submittal_at",
-    "open_disputes",
-    "status",
-    "code",
-    "id",
-    "opened_at",
-}
+# Changes the timeline does not list by name: what the rules and the counts derive, and the record's
+# own keys and times (a status change has its own line).
+QUIET_FIELDS = {*REQUISITION_DERIVED, "updated_at", "closed_at", "status", "code", "id", "opened_at"}
 
 
 def _label(labels: Mapping[Any, str], value: Any, fallback: str = "") -> str:
