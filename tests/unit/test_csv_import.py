@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -547,56 +548,52 @@ def test_day_first_dates_need_a_mapping_format():
 # -- the command line -----------------------------------------------------------------------------------
 
 
+def import_cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`mediate import requisitions --create-people ARGS --db DB`, in its own process."""
+    return mediate("import", "requisitions", "--create-people", *args, "--db", str(db))
+
+
+def requisitions_in(db: Path) -> int:
+    with Store(db) as store:
+        return store.counts()["requisitions"]
+
+
 def test_the_cli_imports_a_clean_file_and_exits_0(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate("import", "requisitions", "--create-people", str(FIXTURES / "clean.csv"), "--db", str(db))
+    result = import_cli(db, str(FIXTURES / "clean.csv"))
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Imported clean.csv: 4 rows — 4 created, 0 updated, 0 unchanged")
-    with Store(db) as store:
-        assert store.counts()["requisitions"] == 4
+    assert requisitions_in(db) == 4
 
 
 def test_the_cli_rejects_bad_rows_with_exit_1_and_the_report(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate("import", "requisitions", "--create-people", str(FIXTURES / "bad_rows.csv"), "--db", str(db))
+    result = import_cli(db, str(FIXTURES / "bad_rows.csv"))
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert 'row 7, Status: unknown status "Pending Approval"' in result.stderr
     assert "nothing was imported" in result.stderr
-    with Store(db) as store:
-        assert store.counts()["requisitions"] == 0
+    assert requisitions_in(db) == 0
 
 
 def test_the_cli_dry_run_exits_0_and_writes_nothing(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate(
-        "import", "requisitions", "--create-people", str(FIXTURES / "clean.csv"), "--dry-run", "--db", str(db)
-    )
+    result = import_cli(db, str(FIXTURES / "clean.csv"), "--dry-run")
 
     assert result.returncode == 0, result.stderr
     assert "Dry run, nothing was written" in result.stdout
-    with Store(db) as store:
-        assert store.counts()["requisitions"] == 0
+    assert requisitions_in(db) == 0
 
 
 def test_the_cli_takes_a_mapping_file(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate(
-        "import",
-        "requisitions",
-        "--create-people",
-        str(FIXTURES / "custom.csv"),
-        "--map",
-        str(FIXTURES / "custom.toml"),
-        "--db",
-        str(db),
-    )
+    result = import_cli(db, str(FIXTURES / "custom.csv"), "--map", str(FIXTURES / "custom.toml"))
 
     assert result.returncode == 0, result.stderr
     assert "2 created" in result.stdout
@@ -604,9 +601,7 @@ def test_the_cli_takes_a_mapping_file(tmp_path):
 
 @pytest.mark.parametrize("target", ["missing.csv", "."])
 def test_the_cli_exits_2_without_a_traceback_for_a_missing_file_or_a_folder(tmp_path, target):
-    result = mediate(
-        "import", "requisitions", "--create-people", str(tmp_path / target), "--db", str(tmp_path / "team.db")
-    )
+    result = import_cli(tmp_path / "team.db", str(tmp_path / target))
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -616,21 +611,10 @@ def test_the_cli_exits_2_without_a_traceback_for_a_missing_file_or_a_folder(tmp_
 def test_the_cli_exits_2_for_a_missing_mapping_file_and_1_for_a_broken_one(tmp_path):
     broken = tmp_path / "broken.toml"
     broken.write_text("[statuses]\nOpen = 'wide open'\n")
-    db = str(tmp_path / "team.db")
+    db = tmp_path / "team.db"
 
-    missing = mediate(
-        "import",
-        "requisitions",
-        "--create-people",
-        str(FIXTURES / "clean.csv"),
-        "--map",
-        str(tmp_path / "no.toml"),
-        "--db",
-        db,
-    )
-    bad = mediate(
-        "import", "requisitions", "--create-people", str(FIXTURES / "clean.csv"), "--map", str(broken), "--db", db
-    )
+    missing = import_cli(db, str(FIXTURES / "clean.csv"), "--map", str(tmp_path / "no.toml"))
+    bad = import_cli(db, str(FIXTURES / "clean.csv"), "--map", str(broken))
 
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     assert bad.returncode == 1 and "is not a console status" in bad.stderr
@@ -640,7 +624,7 @@ def test_the_cli_exits_2_for_a_missing_mapping_file_and_1_for_a_broken_one(tmp_p
 def test_the_cli_grades_what_it_imported_so_the_export_shows_current_grades(tmp_path):
     db = tmp_path / "team.db"
 
-    result = mediate("import", "requisitions", "--create-people", str(FIXTURES / "clean.csv"), "--db", str(db))
+    result = import_cli(db, str(FIXTURES / "clean.csv"))
 
     assert result.returncode == 0, result.stderr
     assert "Grades recomputed for 4 requisitions." in result.stdout
