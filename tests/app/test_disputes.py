@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
 from mediation_console.console.app import MediationApp
@@ -132,6 +135,24 @@ def app_for(store: Store) -> MediationApp:
     return MediationApp(store, now=lambda: NOW)
 
 
+@asynccontextmanager
+async def console_on(store: Store, size: tuple[int, int] = SIZE) -> AsyncIterator[tuple[MediationApp, Pilot]]:
+    """The console on `store` at `size`, once it has drawn its first screen."""
+    app = app_for(store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield app, pilot
+
+
+@asynccontextmanager
+async def on_the_disputes(store: Store) -> AsyncIterator[tuple[MediationApp, Pilot]]:
+    """The console on `store`, on its disputes screen once that has settled."""
+    async with console_on(store) as (app, pilot):
+        await pilot.press("2")
+        await settle(pilot)
+        yield app, pilot
+
+
 def count_disputes(store: Store) -> int:
     return len(store.list_disputes())
 
@@ -140,9 +161,7 @@ def count_disputes(store: Store) -> int:
 
 
 async def test_logging_a_dispute_from_the_queue_prefills_the_requisition_and_takes_few_keys(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with console_on(store) as (app, pilot):
         assert app.selected_requisition_id == seeded["data_engineer"]
         keys = Keys(pilot)
         await keys.press("d")
@@ -166,18 +185,14 @@ async def test_logging_a_dispute_from_the_queue_prefills_the_requisition_and_tak
 
 
 async def test_the_toast_names_the_new_dispute_code(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with console_on(store) as (app, pilot):
         await pilot.press("d", "c", *"Client added two must-haves", "enter")
         await pilot.pause()
         assert any("D-0003 logged" in str(n.message) for n in app._notifications)
 
 
 async def test_a_sales_complaint_is_raised_by_sales_and_x_swaps_the_sides(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with console_on(store) as (app, pilot):
         await pilot.press("d", "s")  # slow submittals: sales raises it
         capture = app.screen
         assert (capture.raised_by, capture.counterpart) == (seeded["sam"], seeded["rita"])
@@ -191,9 +206,7 @@ async def test_a_sales_complaint_is_raised_by_sales_and_x_swaps_the_sides(store,
 
 
 async def test_logging_a_dispute_from_the_disputes_screen_finds_the_requisition_by_typing(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with console_on(store) as (app, pilot):
         await pilot.press("2")
         assert isinstance(app.screen, DisputesScreen)
         await pilot.press("d")
@@ -258,9 +271,7 @@ async def test_the_same_person_on_both_sides_is_refused_next_to_the_people(store
 
 
 async def test_a_dispute_logged_without_a_category_is_saved_as_not_sure(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with console_on(store) as (app, pilot):
         await pilot.press("d", "tab", *"No idea what kind", "enter")
         await pilot.pause()
         assert not isinstance(app.screen, DisputeCapture)
@@ -270,9 +281,7 @@ async def test_a_dispute_logged_without_a_category_is_saved_as_not_sure(store, s
 
 
 async def test_n_on_the_category_picker_logs_not_sure(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with console_on(store) as (app, pilot):
         await pilot.press("d", "n", *"Something is off between them", "enter")
         await pilot.pause()
     assert max(store.list_disputes(), key=lambda d: d.id).category == "unsure"
@@ -287,9 +296,7 @@ async def suggestion_settled(app, pilot) -> str:
 
 
 async def test_the_capture_suggests_the_category_from_the_summary_and_f2_takes_it(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with console_on(store) as (app, pilot):
         # The Data Engineer requisition also has no intake after 20 days; the words tip it to pay.
         await pilot.press("d", "tab", *"Two candidates declined on pay; the salary range is too low")
         shown = await suggestion_settled(app, pilot)
@@ -308,9 +315,7 @@ async def test_the_capture_suggests_the_category_from_the_summary_and_f2_takes_i
 
 
 async def test_the_suggestion_follows_the_interests_and_never_overrides_the_lead(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with console_on(store) as (app, pilot):
         # The lead picks candidate quality, then the words say the client never answers.
         await pilot.press("d", "q", *"Stuck on this one", "tab", *"Keep the client happy", "tab")
         await pilot.press(*"The client ghosted us: no feedback, gone silent on everyone we send")
@@ -323,9 +328,7 @@ async def test_the_suggestion_follows_the_interests_and_never_overrides_the_lead
 
 
 async def test_escape_closes_the_capture_without_saving(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with console_on(store) as (app, pilot):
         await pilot.press("d", "p", *"Never mind", "escape")
         await pilot.pause()
         assert not isinstance(app.screen, DisputeCapture)
@@ -337,11 +340,7 @@ async def test_escape_closes_the_capture_without_saving(store, seeded):
 
 async def test_the_disputes_screen_lists_open_disputes_most_severe_first(store, seeded):
     store.set_dispute_status(seeded["slow"], DisputeStatus.WITHDRAWN)
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("2")
-        await settle(pilot)
+    async with on_the_disputes(store) as (app, pilot):
         screen = app.screen
         assert [d.code for d in screen.disputes] == ["D-0001", "D-0002"]
         await pilot.press("o")  # open only
@@ -351,11 +350,7 @@ async def test_the_disputes_screen_lists_open_disputes_most_severe_first(store, 
 
 
 async def test_marking_a_dispute_as_mediating(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("2")
-        await settle(pilot)
+    async with on_the_disputes(store) as (app, pilot):
         await pilot.press("m")
         await pilot.pause()
         assert any("D-0001 is being mediated" in str(n.message) for n in app._notifications)
@@ -363,11 +358,7 @@ async def test_marking_a_dispute_as_mediating(store, seeded):
 
 
 async def test_escalating_asks_first_and_then_records_it(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("2")
-        await settle(pilot)
+    async with on_the_disputes(store) as (app, pilot):
         await pilot.press("exclamation_mark")
         await pilot.pause()
         await pilot.press("n")  # changed their mind
@@ -384,11 +375,7 @@ async def test_escalating_asks_first_and_then_records_it(store, seeded):
 
 
 async def test_withdrawing_a_dispute_asks_first(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("2")
-        await settle(pilot)
+    async with on_the_disputes(store) as (app, pilot):
         await pilot.press("down")  # D-0002
         await pilot.press("w")
         await pilot.pause()
@@ -400,11 +387,7 @@ async def test_withdrawing_a_dispute_asks_first(store, seeded):
 
 
 async def test_editing_a_dispute_records_the_interests(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("2")
-        await settle(pilot)
+    async with on_the_disputes(store) as (app, pilot):
         await pilot.press("down", "e")
         capture = app.screen
         assert isinstance(capture, DisputeCapture) and capture.editing is not None
@@ -418,11 +401,7 @@ async def test_editing_a_dispute_records_the_interests(store, seeded):
 
 
 async def test_a_resolution_in_the_leads_own_words_with_one_commitment(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("2")
-        await settle(pilot)
+    async with on_the_disputes(store) as (app, pilot):
         resolve = await press_to(pilot, "R", ResolveDispute)
         await pilot.press(*"Sam raises the cap to 140k with the client")
         resolve.query_one("#owner-0").value = seeded["sam"]
@@ -445,11 +424,7 @@ async def test_a_resolution_in_the_leads_own_words_with_one_commitment(store, se
 
 
 async def test_a_past_due_date_is_refused_before_anything_is_saved(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("2")
-        await settle(pilot)
+    async with on_the_disputes(store) as (app, pilot):
         await pilot.press("R", *"Agreed in the room")
         resolve = app.screen
         resolve.query_one("#owner-0").value = seeded["rita"]
@@ -463,11 +438,7 @@ async def test_a_past_due_date_is_refused_before_anything_is_saved(store, seeded
 
 async def test_accepting_a_proposal_records_the_resolution_and_its_commitments(store, seeded):
     pytest.importorskip("mediation_console.console.core.rules.service")
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("2")
-        await settle(pilot)
+    async with on_the_disputes(store) as (app, pilot):
         screen = app.screen
         analysis = screen.analysis
         assert analysis is not None and analysis.dispute_id == seeded["pay"]
