@@ -209,9 +209,7 @@ async def test_logging_a_dispute_from_the_disputes_screen_finds_the_requisition_
     async with console_on(store) as (app, pilot):
         await pilot.press("2")
         assert isinstance(app.screen, DisputesScreen)
-        await pilot.press("d")
-        capture = app.screen
-        assert isinstance(capture, DisputeCapture)
+        capture = await press_to(pilot, "d", DisputeCapture)
         # Walk back up to the requisition field, clear the prefill, and type part of a client's name.
         await pilot.press("shift+tab", "shift+tab", "shift+tab")
         assert app.focused is capture.query_one("#requisition", Input)

@@ -70,9 +70,7 @@ async def test_the_detail_of_a_requisition_with_one_of_each_says_one(empty_store
 async def test_a_form_with_one_wrong_field_says_one_field_needs_attention(store, app_factory):
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        form = app.screen
-        assert isinstance(form, RequisitionForm)
+        form = await press_to(pilot, "e", RequisitionForm)
         form.query_one("#field-title", Input).value = "   "
         await pilot.pause()
         await pilot.press("ctrl+s")

@@ -51,9 +51,7 @@ async def test_the_queue_opens_on_the_open_requisitions_with_a_count(store, app_
 async def test_creating_a_requisition_saves_it_and_shows_it_in_the_queue(store, app_factory):
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n")
-        form = app.screen
-        assert isinstance(form, RequisitionForm)
+        form = await press_to(pilot, "n", RequisitionForm)
         await type_text(pilot, "Night Shift Nurse")
         form.query_one("#field-client", Input).value = "St Mary's Hospital"
         form.query_one("#field-sales_owner_id").value = store.person_by_name("Casey Lin").id
@@ -78,9 +76,7 @@ async def test_an_invalid_edit_shows_the_message_by_the_field_and_saves_nothing(
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
         await highlight(pilot, "REQ-0002")
-        await pilot.press("e")
-        form = app.screen
-        assert isinstance(form, RequisitionForm)
+        form = await press_to(pilot, "e", RequisitionForm)
         form.query_one("#field-salary_min", Input).value = "lots"
         form.query_one("#field-title", Input).value = "   "
         await pilot.pause()
@@ -139,9 +135,7 @@ async def test_a_status_change_offers_only_allowed_moves_and_declining_needs_a_r
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
         await highlight(pilot, "REQ-0003")  # sourcing
-        await pilot.press("s")
-        modal = app.screen
-        assert isinstance(modal, StatusChangeModal)
+        modal = await press_to(pilot, "s", StatusChangeModal)
         offered = [
             modal.query_one(OptionList).get_option_at_index(i).id
             for i in range(modal.query_one(OptionList).option_count)
@@ -164,9 +158,7 @@ async def test_logging_a_submittal_records_the_event_and_counts_it(store, app_fa
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
         await highlight(pilot, "REQ-0004")
-        await pilot.press("x")
-        modal = app.screen
-        assert isinstance(modal, PipelineEventModal)
+        modal = await press_to(pilot, "x", PipelineEventModal)
         modal.query_one("#note", Input).focus()
         await type_text(pilot, "two strong profiles")
         await press_to(pilot, "enter", QueueScreen)
@@ -186,9 +178,7 @@ async def test_logging_a_placement_records_who_originated_and_who_filled_it_with
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
         await highlight(pilot, "REQ-0004")
-        await pilot.press("x")
-        modal = app.screen
-        assert isinstance(modal, PipelineEventModal)
+        modal = await press_to(pilot, "x", PipelineEventModal)
         credit = modal.query_one("#credit")
         assert not credit.display  # a submittal has no credit
         modal.query_one("#kind", Select).value = EventKind.PLACEMENT.value

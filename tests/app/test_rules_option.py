@@ -31,9 +31,7 @@ async def test_an_edit_in_a_console_opened_with_a_rule_pack_is_regraded_by_that_
         table = app.screen.query_one(RequisitionTable)
         table.move_to(lambda row: row.id == req.id)
         await pilot.pause()
-        await pilot.press("e")
-        form = app.screen
-        assert isinstance(form, RequisitionForm)
+        form = await press_to(pilot, "e", RequisitionForm)
         form.query_one("#field-title", Input).value = req.title + " (edited)"
         await pilot.pause()
         await press_to(pilot, "ctrl+s", QueueScreen)

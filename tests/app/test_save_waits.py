@@ -78,9 +78,7 @@ async def wait_for(pilot, condition, seconds: float = 20.0) -> None:
 async def test_a_save_during_an_import_waits_saying_so_and_is_saved_once_the_lock_is_free(store, app_factory):
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n")
-        form = app.screen
-        assert isinstance(form, RequisitionForm)
+        form = await press_to(pilot, "n", RequisitionForm)
         with LockHolder(store.path) as holder:
             # A field that is wrong is refused by the field at once, whatever holds the lock.
             form.query_one("#field-salary_min", Input).value = "lots"
@@ -148,9 +146,7 @@ async def test_a_status_change_during_an_import_waits_too_and_is_saved_after(sto
         table = app.screen.query_one(RequisitionTable)
         table.cursor = next(i for i in range(table.total) if table.row_at(i).code == "REQ-0003")  # sourcing
         await pilot.pause()
-        await pilot.press("s")
-        modal = app.screen
-        assert isinstance(modal, StatusChangeModal)
+        modal = await press_to(pilot, "s", StatusChangeModal)
         offered = [
             modal.query_one(OptionList).get_option_at_index(i).id
             for i in range(modal.query_one(OptionList).option_count)
