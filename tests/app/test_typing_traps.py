@@ -3,8 +3,13 @@ changed form asks before discarding, esc clears every screen's filter, focus fol
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
+from mediation_console.console.app import MediationApp
 from mediation_console.db.store import QueueQuery
 from mediation_console.screens.dialogs.form_keys import DISCARD_QUESTION
 from mediation_console.screens.dialogs.modals import ConfirmModal
@@ -17,12 +22,22 @@ from tests.pilot import open_screen, press_to, settle
 SIZE = (120, 40)
 
 
+@asynccontextmanager
+async def a_new_requisition_form(app: MediationApp) -> AsyncIterator[Pilot]:
+    """The console at SIZE with the new-requisition form opened (n) from the settled queue."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        yield pilot
+
+
 async def test_enter_on_the_sales_owner_dropdown_saves_the_requisition(store, app_factory):
     app = app_factory(store)
     before = store.count_queue(QueueQuery())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        form = await press_to(pilot, "n", RequisitionForm)
+    async with a_new_requisition_form(app) as pilot:
+        form = app.screen
+        assert isinstance(form, RequisitionForm)
         await pilot.press(*"Night Shift Nurse", "tab", *"Bayside Clinic")
         owner = form.query_one("#field-sales_owner_id", Select)
         owner.value = store.person_by_name("Casey Lin").saved_id
@@ -39,10 +54,7 @@ async def test_enter_on_the_sales_owner_dropdown_saves_the_requisition(store, ap
 
 async def test_space_still_opens_the_dropdown_and_enter_there_picks(store, app_factory):
     app = app_factory(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
+    async with a_new_requisition_form(app) as pilot:
         form = app.screen
         owner = form.query_one("#field-sales_owner_id", Select)
         owner.focus()
@@ -57,10 +69,7 @@ async def test_space_still_opens_the_dropdown_and_enter_there_picks(store, app_f
 
 async def test_esc_on_a_filled_form_asks_before_throwing_it_away(store, app_factory):
     app = app_factory(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
+    async with a_new_requisition_form(app) as pilot:
         await pilot.press(*"Warehouse Lead", "escape")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
@@ -77,10 +86,7 @@ async def test_esc_on_a_filled_form_asks_before_throwing_it_away(store, app_fact
 
 async def test_esc_on_an_untouched_form_closes_it_at_once(store, app_factory):
     app = app_factory(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
+    async with a_new_requisition_form(app) as pilot:
         await press_to(pilot, "escape", QueueScreen)
 
 
