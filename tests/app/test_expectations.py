@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from mediation_console.console.app import MediationApp
@@ -133,14 +136,20 @@ async def open_expectations(pilot) -> ExpectationsScreen:
     return await open_screen(pilot, "3", ExpectationsScreen)
 
 
+@asynccontextmanager
+async def on_the_expectations(store: Store) -> AsyncIterator[tuple[MediationApp, Pilot, ExpectationsScreen]]:
+    """The console on `store`, on its settled expectations screen."""
+    app = app_for(store)
+    async with app.run_test(size=SIZE) as pilot:
+        yield app, pilot, await open_expectations(pilot)
+
+
 def cell(table: DataTable, row: int, column: str) -> str:
     return str(table.get_cell_at((row, table.get_column_index(column))))
 
 
 async def test_agreeing_a_proposed_expectation_records_the_day(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, screen):
         table = screen.expectations_table
         # The agreed one is listed first, the proposed defaults after it.
         assert cell(table, 0, "status") == "agreed"
@@ -154,9 +163,7 @@ async def test_agreeing_a_proposed_expectation_records_the_day(store, seeded):
 
 
 async def test_the_measured_compliance_and_badge_show_beside_each_expectation(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, screen):
         table = screen.expectations_table
         intake_row = next(i for i, e in enumerate(screen.expectations) if e.metric == INTAKE_WITHIN_HOURS)
         assert cell(table, intake_row, "measured") == "33% (1/3)"
@@ -167,9 +174,7 @@ async def test_the_measured_compliance_and_badge_show_beside_each_expectation(st
 
 
 async def test_agree_and_retire_are_offered_only_where_they_apply(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, screen):
         assert screen.check_action("agree", ()) is None  # the first one is agreed already
         assert screen.check_action("retire", ()) is True
         await pilot.press("tab")  # the commitments: expectation keys step aside, commitment keys apply
@@ -178,9 +183,7 @@ async def test_agree_and_retire_are_offered_only_where_they_apply(store, seeded)
 
 
 async def test_retiring_asks_first_and_keeps_the_history(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, _screen):
         await pilot.press("r")
         await pilot.pause()
         await pilot.press("y")
@@ -189,9 +192,7 @@ async def test_retiring_asks_first_and_keeps_the_history(store, seeded):
 
 
 async def test_proposing_an_expectation_validates_next_to_the_field_and_saves_it_proposed(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, _screen):
         form = await press_to(pilot, "n", ExpectationForm)
         # The suggested title is an existing default's: saving is refused and the title says why.
         await pilot.press("ctrl+s")
@@ -221,9 +222,7 @@ async def test_proposing_an_expectation_validates_next_to_the_field_and_saves_it
 
 
 async def test_a_breach_leads_to_its_requisition_in_the_queue(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, screen):
         intake_row = next(i for i, e in enumerate(screen.expectations) if e.metric == INTAKE_WITHIN_HOURS)
         screen.expectations_table.move_cursor(row=intake_row)
         breaches = await press_to(pilot, "enter", ExpectationBreaches)
@@ -240,9 +239,7 @@ async def test_a_breach_leads_to_its_requisition_in_the_queue(store, seeded):
 async def test_enter_on_a_breach_opens_the_requisition_detail(store, seeded):
     from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, screen):
         intake_row = next(i for i, e in enumerate(screen.expectations) if e.metric == INTAKE_WITHIN_HOURS)
         screen.expectations_table.move_cursor(row=intake_row)
         await pilot.press("enter")
@@ -253,9 +250,7 @@ async def test_enter_on_a_breach_opens_the_requisition_detail(store, seeded):
 
 
 async def test_overdue_commitments_are_highlighted_and_never_missed_silently(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, screen):
         table = screen.commitments_table
         assert [c.id for c in screen.commitments] == [seeded["overdue"], seeded["today"], seeded["later"]]
         assert cell(table, 0, "state") == "overdue 3d"
@@ -265,9 +260,7 @@ async def test_overdue_commitments_are_highlighted_and_never_missed_silently(sto
 
 
 async def test_marking_commitments_kept_and_missed_is_saved(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, screen):
         await pilot.press("tab", "k")
         await settle(pilot)
         assert store.get_commitment(seeded["overdue"]).status == CommitmentStatus.KEPT
@@ -282,9 +275,7 @@ async def test_marking_commitments_kept_and_missed_is_saved(store, seeded):
 
 
 async def test_cancelling_a_commitment_needs_a_reason(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_expectations(pilot)
+    async with on_the_expectations(store) as (app, pilot, _screen):
         await pilot.press("tab", "c")
         await pilot.pause()
         assert isinstance(app.screen, CancelCommitment)
@@ -299,9 +290,7 @@ async def test_cancelling_a_commitment_needs_a_reason(store, seeded):
 
 
 async def test_n_in_the_commitments_records_a_check_in_of_the_expectation(store, seeded):
-    app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_expectations(pilot)  # the hand-checked review is selected
+    async with on_the_expectations(store) as (app, pilot, _screen):  # the hand-checked review is selected
         await pilot.press("tab", "n")
         await pilot.pause()
         form = app.screen

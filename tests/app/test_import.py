@@ -52,6 +52,16 @@ async def run_import(
     await pilot.pause()
 
 
+async def report_of_palette_import(pilot, path: Path) -> ImportReportModal:
+    """Imports `path` from the command palette once the queue is drawn; returns the report it shows."""
+    await pilot.pause()
+    dialog = await open_from_palette(pilot)
+    await run_import(pilot, dialog, path)
+    report = pilot.app.screen
+    assert isinstance(report, ImportReportModal)
+    return report
+
+
 def problem_lines(report_screen: ImportReportModal) -> list[str]:
     """The rejected-rows table as the lead reads it, one line per row (rendered wide enough not to wrap)."""
     console = Console(width=240, record=True, file=io.StringIO())
@@ -63,12 +73,7 @@ async def test_the_palette_imports_a_clean_file_grades_it_and_shows_the_report(s
     before = store.counts()["requisitions"]
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        dialog = await open_from_palette(pilot)
-        await run_import(pilot, dialog, FIXTURES / "clean.csv")
-
-        report = app.screen
-        assert isinstance(report, ImportReportModal)
+        report = await report_of_palette_import(pilot, FIXTURES / "clean.csv")
         assert shown(report, "#report-summary").startswith(
             "Imported clean.csv: 4 rows — 4 created, 0 updated, 0 unchanged; 4 people were added."
         )
@@ -93,12 +98,7 @@ async def test_a_bad_file_lists_every_rejected_row_and_writes_nothing(store, app
     before = store.counts()
     app = app_factory(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        dialog = await open_from_palette(pilot)
-        await run_import(pilot, dialog, FIXTURES / "bad_rows.csv")
-
-        report = app.screen
-        assert isinstance(report, ImportReportModal)
+        report = await report_of_palette_import(pilot, FIXTURES / "bad_rows.csv")
         assert "nothing was imported" in shown(report, "#report-summary")
         lines = problem_lines(report)
         assert lines[0] == "Row Column Reason"
