@@ -36,7 +36,7 @@ def main(argv: list[str]) -> None:
     from mediation_console.screens.widgets.paged_table import PagedTable
 
     store = Store(path, readonly=True)
-    app = MediationApp(store)
+    app = MediationApp(store, owns_process=True)  # its own process, as `mediate` runs it
     reported = False
     original = PagedTable.render_line
 

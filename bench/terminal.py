@@ -167,6 +167,32 @@ class Terminal:
             for _, chunk in chunks:
                 self._feed(chunk)
 
+    def settle_cpu(self, quiet: float = 0.3, timeout: float = 30.0, busy_share: float = 0.1) -> float:
+        """Reads (as `settle`) until the program has used under `busy_share` of a core for `quiet`
+        seconds: what it does in its own threads at start (a warm-up writes nothing to the screen) is
+        over. Returns the seconds it waited."""
+        started = time.perf_counter()
+        deadline = started + timeout
+        window_start, before = started, self.cpu_seconds()
+        while (now := time.perf_counter()) < deadline:
+            if now - window_start >= quiet:
+                after = self.cpu_seconds()
+                if after - before < busy_share * (now - window_start):
+                    break
+                window_start, before = now, after
+            try:
+                for _, chunk in self._drain(max(0.0, window_start + quiet - now)):
+                    self._feed(chunk)
+            except EOFError:
+                break
+        return time.perf_counter() - started
+
+    def cpu_seconds(self) -> float:
+        """The CPU time the program (all its threads) has used, read from /proc/<pid>/stat."""
+        with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     # -- writing --------------------------------------------------------------------------------
 
     def send(self, keys: str) -> float:

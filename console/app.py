@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -174,8 +175,14 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
         rules_path: str | Path | None = None,
         now: Callable[[], dt.datetime] | None = None,
         replication: Replicator | None = None,
+        *,
+        owns_process: bool = False,
     ) -> None:
         super().__init__()
+        # `mediate` runs the console as its whole process: then, once the rules are warm, what is loaded is
+        # frozen out of the garbage collector's full passes (a process-wide choice, never made for a
+        # caller that embeds the app, such as the tests).
+        self.owns_process = owns_process
         # Litestream copying the file beside the console: its state shows in the header.
         self.replication = replication
         self._replication_problem: str | None = None
@@ -364,10 +371,20 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
             screen.post_message(DataChanged())
 
     def _warm_up_rules(self) -> None:
-        # The rules module costs ~0.5 s to import (rule-engine builds its parser); importing it in a
-        # thread once the queue shows keeps the first detail panel or proposal from paying for it.
+        # The rules module costs ~0.4 s to import (rule-engine builds its parser), the pack ~0.2 s to
+        # compile and the team's fills ~40 ms to read (at 100,000 requisitions): done in a thread once the
+        # queue shows, so the first detail panel or proposal pays for none of it.
+        services, owns_process = self.services, self.owns_process
+
         def load() -> None:
-            import mediation_console.console.core.rules.service  # noqa: F401
+            mediator = services.mediator
+            if mediator is not None:
+                mediator.warm_up()
+            if owns_process:
+                # What is loaded now (Textual, the screens, the rules) lives as long as the console: kept
+                # out of the collector's full passes, which otherwise walk it all (~70 ms at 100,000
+                # requisitions, landing on a key now and then: the black-box bench's slowest returns).
+                gc.freeze()
 
         self.run_worker(load, thread=True, group="warm-up", exit_on_error=False)
 

@@ -93,7 +93,9 @@ def open_console(state: CliState, replication: Replicator | None = None, *, read
         _grade_what_was_left_ungraded(state, store)
         from mediation_console.console.app import MediationApp
 
-        app = MediationApp(store, rules_path=getattr(state, "rules_path", None), replication=replication)
+        app = MediationApp(
+            store, rules_path=getattr(state, "rules_path", None), replication=replication, owns_process=True
+        )
         app.run()
         problem = getattr(app, "exit_problem", None)
     finally:

@@ -200,3 +200,26 @@ def test_a_change_rolled_back_and_a_different_one_after_it_never_look_unchanged(
     assert store.table_versions("people") not in (before, inside)
     assert "Here To Stay" in {p.name for p in store.list_people()}
     assert "Gone Again" not in {p.name for p in store.list_people()}
+
+
+def test_a_warmed_up_mediator_scores_its_first_requisition_without_reading_the_fills_again(store, monkeypatch):
+    # The console warms the Mediator up in a worker once the queue shows, so the first detail panel
+    # waits for no history query.
+    req = store.add_requisition(
+        Requisition(
+            title="Backend Engineer",
+            client="Acme",
+            sales_owner_id=pid(store, "Sam Seller"),
+            engagement=Engagement.EXCLUSIVE,
+            status=RequisitionStatus.FILLED,
+            opened_at=NOW - dt.timedelta(days=60),
+            closed_at=NOW - dt.timedelta(days=30),
+        )
+    )
+    mediator = Mediator(store, today=TODAY, include_user_pack=False)
+    mediator.warm_up()
+    read: list[str] = []
+    real = store.filled_durations
+    monkeypatch.setattr(store, "filled_durations", lambda: read.append("fills") or real())
+    card = mediator.scorecard_for(req.id)
+    assert read == [] and card.estimate is not None

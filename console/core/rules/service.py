@@ -260,8 +260,12 @@ class Mediator:
             raise UnknownRecord(f"Requisition {requisition_id} does not exist")
         return req
 
-    def estimate(self, grade: str | None, engagement: str) -> Estimate:
-        """Median days to fill of filled requisitions with this grade and engagement, or the default."""
+    def warm_up(self) -> None:
+        """Reads the team's fills now (~40 ms at 100,000 requisitions), so the first scorecard asked for
+        (a detail panel) does not wait for them. The console calls it in a worker once the queue shows."""
+        self._fills()
+
+    def _fills(self) -> _History:
         history = self._history("fills")
         if history.durations is None:
             grouped: dict[tuple[str | None, str], list[float]] = defaultdict(list)
@@ -272,6 +276,12 @@ class Mediator:
                 by_grade[row_grade].append(days)
                 every.append(days)
             history.durations, history.by_grade, history.all_durations = dict(grouped), dict(by_grade), every
+        return history
+
+    def estimate(self, grade: str | None, engagement: str) -> Estimate:
+        """Median days to fill of filled requisitions with this grade and engagement, or the default."""
+        history = self._fills()
+        durations = history.durations or {}
         default_days, min_history = (
             self.pack.constant("default_time_to_fill_days"),
             int(self.pack.constant("min_history")),
@@ -281,7 +291,7 @@ class Mediator:
         if found is None:
             # Similar requisitions, then the same grade, then the whole team, then the published benchmark.
             steps = [
-                ("similar", history.durations.get((grade, engagement), [])),
+                ("similar", durations.get((grade, engagement), [])),
                 ("grade", history.by_grade.get(grade, [])),
                 ("team", history.all_durations),
             ]
