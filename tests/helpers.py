@@ -1,17 +1,37 @@
-"""Small builders the tests share: a dispute between two people, `mediate` in its own process."""
+"""Small builders the tests share: a module's store fixture, a dispute between two people, a rule pack's
+proposal, `mediate` in its own process."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from mediation_console.console.core.database import open_store
 from mediation_console.db.models import Dispute, Person, Requisition
 from mediation_console.db.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def store_fixture(now: dt.datetime, *, with_defaults: bool = False) -> Any:
+    """A module's `store` fixture, for tests that all run at the moment `now`: a Store on a fresh
+    mediation.db in tmp_path (opened as the console opens one, with the default expectations proposed, when
+    `with_defaults`), closed after the test. Use as `store = store_fixture(NOW)`."""
+
+    @pytest.fixture
+    def store(tmp_path: Path) -> Iterator[Store]:
+        opener = open_store if with_defaults else Store
+        with opener(tmp_path / "mediation.db", now=lambda: now) as s:
+            yield s
+
+    return store
 
 
 def _id(record: Person | Requisition | int) -> int:

@@ -23,15 +23,13 @@ from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.dispute_accept import ResolveDispute
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 from tests.app.test_disputes import NOW, SIZE, seed_disputes
+from tests.helpers import store_fixture
 from tests.pilot import press_to, settle
 
 STORIES = Path(__file__).parents[1] / "stories"
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
-        yield s
+store = store_fixture(NOW)
 
 
 @pytest.fixture

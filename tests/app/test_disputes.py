@@ -25,6 +25,7 @@ from mediation_console.screens.dialogs.dispute_accept import ResolveDispute
 from mediation_console.screens.dialogs.dispute_capture import DisputeCapture
 from mediation_console.screens.disputes import DisputesScreen
 from mediation_console.screens.widgets.wrapped_input import WrappedInput
+from tests.helpers import store_fixture
 from tests.pilot import press_to, settle
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
@@ -104,10 +105,7 @@ def seed_disputes(store: Store) -> dict[str, int]:
     }
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
-        yield s
+store = store_fixture(NOW)
 
 
 @pytest.fixture

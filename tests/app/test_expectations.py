@@ -11,7 +11,6 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from mediation_console.console.app import MediationApp
-from mediation_console.console.core.database import open_store
 from mediation_console.db.defaults import INTAKE_WITHIN_HOURS
 from mediation_console.db.models import (
     Commitment,
@@ -28,6 +27,7 @@ from mediation_console.screens.dialogs.commitment_form import CancelCommitment, 
 from mediation_console.screens.dialogs.expectation_breaches import ExpectationBreaches
 from mediation_console.screens.dialogs.expectation_form import ExpectationForm
 from mediation_console.screens.expectations import ExpectationsScreen
+from tests.helpers import store_fixture
 from tests.pilot import open_screen, press_to, settle
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)  # a Monday
@@ -117,10 +117,7 @@ def seed_expectations(store: Store) -> dict[str, int]:
     }
 
 
-@pytest.fixture
-def store(tmp_path):
-    with open_store(tmp_path / "mediation.db", now=lambda: NOW) as s:
-        yield s
+store = store_fixture(NOW, with_defaults=True)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.standup_commitment import StandupCommitment
 from mediation_console.screens.dialogs.standup_start import StandupStart
 from mediation_console.screens.standup import StandupScreen
+from tests.helpers import store_fixture
 from tests.pilot import open_screen, press_to, settle
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)  # a Thursday; the next business day is Friday 27 Nov
@@ -93,10 +94,7 @@ def exports(tmp_path, monkeypatch):
     return folder
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
-        yield s
+store = store_fixture(NOW)
 
 
 @contextmanager

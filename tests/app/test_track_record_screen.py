@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import pytest
 from textual.pilot import Pilot
 
 from mediation_console.db.models import Person, Team
@@ -13,13 +12,10 @@ from mediation_console.db.store import Store
 from mediation_console.screens.track_record import PeopleTable, TrackRecordScreen
 from mediation_console.screens.widgets.paged_table import Cell
 from tests.app.test_expectations import NOW, SIZE, app_for, cell, seed_expectations, settle
+from tests.helpers import store_fixture
 from tests.pilot import open_screen
 
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
-        yield s
+store = store_fixture(NOW)
 
 
 async def open_track_record(pilot) -> TrackRecordScreen:

@@ -29,14 +29,12 @@ from mediation_console.db.models import (
 )
 from mediation_console.db.schema import MIGRATIONS, SCHEMA_VERSION
 from mediation_console.db.store import NewerSchemaError, QueueQuery, RejectedChange, Store, StoreError
+from tests.helpers import store_fixture
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "mediation.db", now=lambda: NOW) as s:
-        yield s
+store = store_fixture(NOW)
 
 
 @pytest.fixture
