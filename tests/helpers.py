@@ -7,31 +7,46 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mediation_console.console.core.database import open_store
-from mediation_console.db.models import Dispute, Person, Requisition
+from mediation_console.db.models import Dispute, Person, Requisition, Team
 from mediation_console.db.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def store_fixture(now: dt.datetime, *, with_defaults: bool = False) -> Any:
-    """A module's `store` fixture, for tests that all run at the moment `now`: a Store on a fresh
-    mediation.db in tmp_path (opened as the console opens one, with the default expectations proposed, when
-    `with_defaults`), closed after the test. Use as `store = store_fixture(NOW)`."""
+def store_fixture(now: dt.datetime | None = None, *, with_defaults: bool = False) -> Any:
+    """A module's `store` fixture: a Store on a fresh mediation.db in tmp_path whose clock is the moment `now`
+    or, without one, the `clock` fixture (opened as the console opens one, with the default expectations
+    proposed, when `with_defaults`), closed after the test. Use as `store = store_fixture(NOW)`."""
+    opener = open_store if with_defaults else Store
 
-    @pytest.fixture
-    def store(tmp_path: Path) -> Iterator[Store]:
-        opener = open_store if with_defaults else Store
+    if now is None:
+
+        @pytest.fixture(name="store")
+        def clocked_store(tmp_path: Path, clock: Callable[[], dt.datetime]) -> Iterator[Store]:
+            with opener(tmp_path / "mediation.db", now=clock) as s:
+                yield s
+
+        return clocked_store
+
+    @pytest.fixture(name="store")
+    def fixed_store(tmp_path: Path) -> Iterator[Store]:
         with opener(tmp_path / "mediation.db", now=lambda: now) as s:
             yield s
 
-    return store
+    return fixed_store
+
+
+def seller_and_recruiter(store: Store, recruiter: str = "Rita Recruiter") -> tuple[Person, Person]:
+    """Saves Sam Seller (sales) and a recruiter, the smallest team a requisition or a dispute needs."""
+    seller = store.add_person(Person(name="Sam Seller", team=Team.SALES))
+    return seller, store.add_person(Person(name=recruiter, team=Team.RECRUITING))
 
 
 def _id(record: Person | Requisition | int) -> int:

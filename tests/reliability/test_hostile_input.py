@@ -28,6 +28,7 @@ from mediation_console.db.models import (
 )
 from mediation_console.db.store import QUEUE_SORTS, QueueQuery, RejectedChange, Store, fts_query
 from mediation_console.db.text import find_bidi
+from tests.helpers import seller_and_recruiter
 from tests.reliability.conftest import NOW
 from tests.reliability.helpers import audit_problems, soak
 from tests.reliability.hostile_text import NASTY, hostile_line
@@ -51,8 +52,7 @@ def count(name: str) -> None:
 @pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "team.db", now=lambda: NOW) as s:
-        s.add_person(Person(name="Sam Seller", team=Team.SALES))
-        s.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
+        seller_and_recruiter(s)
         yield s
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert audit_problems(s.conn) == []

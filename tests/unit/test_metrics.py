@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from mediation_console.console.core.calendar import WEEKENDS_ONLY, BusinessCalendar
-from mediation_console.console.core.database import open_store
 from mediation_console.console.core.metric_registry import REGISTRY, definition
 from mediation_console.console.core.metrics import Verdict, measure, measure_all, verdict_for
 from mediation_console.db.defaults import (
@@ -24,13 +23,13 @@ from mediation_console.db.models import (
     CommitmentStatus,
     EventKind,
     Expectation,
-    Person,
     PipelineEvent,
     Requisition,
     RequisitionStatus,
     Team,
 )
 from tests.conftest import Clock
+from tests.helpers import seller_and_recruiter, store_fixture
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)  # a Monday
 
@@ -40,17 +39,12 @@ def clock():
     return Clock(NOW)
 
 
-@pytest.fixture
-def store(tmp_path, clock):
-    with open_store(tmp_path / "mediation.db", now=clock) as s:
-        yield s
+store = store_fixture(with_defaults=True)
 
 
 @pytest.fixture
 def people(store):
-    sales = store.add_person(Person(name="Sam Seller", team=Team.SALES))
-    recruiter = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
-    return sales, recruiter
+    return seller_and_recruiter(store)
 
 
 def expectation(metric, threshold=None, target=90, window_days=30, **extra) -> Expectation:

@@ -15,13 +15,11 @@ from mediation_console.db.models import (
     DisputeCategory,
     Engagement,
     EventKind,
-    Person,
     PipelineEvent,
     Requisition,
-    Team,
 )
 from mediation_console.db.store import Store
-from tests.helpers import proposal_toml
+from tests.helpers import proposal_toml, seller_and_recruiter
 
 NOW = dt.datetime(2025, 3, 7, 10, 0)  # a Friday
 TODAY = NOW.date()
@@ -30,8 +28,7 @@ TODAY = NOW.date()
 @pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "rules.db", now=lambda: NOW) as s:
-        s.add_person(Person(name="Sam Seller", team=Team.SALES))
-        s.add_person(Person(name="Riley Recruiter", team=Team.RECRUITING))
+        seller_and_recruiter(s, "Riley Recruiter")
         yield s
 
 

@@ -29,7 +29,7 @@ from mediation_console.db.models import (
 )
 from mediation_console.db.schema import MIGRATIONS, SCHEMA_VERSION
 from mediation_console.db.store import NewerSchemaError, QueueQuery, RejectedChange, Store, StoreError
-from tests.helpers import store_fixture
+from tests.helpers import seller_and_recruiter, store_fixture
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
@@ -39,9 +39,7 @@ store = store_fixture(NOW)
 
 @pytest.fixture
 def team(store):
-    sales = store.add_person(Person(name="Sam Seller", team=Team.SALES))
-    recruiter = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
-    return sales, recruiter
+    return seller_and_recruiter(store)
 
 
 def a_requisition(team, **changes) -> Requisition:

@@ -8,9 +8,8 @@ import pytest
 
 from mediation_console.console.core.track_record import SORT_COLUMNS, follow_through, sort_records, track_record
 from mediation_console.db.models import Commitment, CommitmentStatus, DisputeCategory, Person, Team
-from mediation_console.db.store import Store
 from tests.conftest import Clock
-from tests.helpers import raise_dispute
+from tests.helpers import raise_dispute, store_fixture
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 TODAY = NOW.date()
@@ -21,10 +20,7 @@ def clock():
     return Clock(NOW)
 
 
-@pytest.fixture
-def store(tmp_path, clock):
-    with Store(tmp_path / "mediation.db", now=clock) as s:
-        yield s
+store = store_fixture()
 
 
 @pytest.fixture
