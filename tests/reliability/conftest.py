@@ -11,6 +11,7 @@ import pytest
 
 from mediation_console.db.models import Person, Requisition, Team
 from mediation_console.db.store import Store
+from tests.reliability.damaged_rows import demo_template
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
@@ -31,6 +32,12 @@ def real_db(tmp_path) -> Path:
                 )
             )
     return path
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """The demo database the damaged-row tests copy and damage, built once for each test module."""
+    return demo_template(tmp_path_factory.mktemp("demo"))
 
 
 def _mount(args: list[str], target: Path) -> None:

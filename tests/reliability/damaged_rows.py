@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
+from textual.app import App
+from textual.widgets import Static
 
 from mediation_console.db import demo
 from mediation_console.db.damage import RECORD_MODELS
@@ -125,6 +127,12 @@ def demo_template(folder: Path) -> Path:
         finally:
             store.close()
     return path
+
+
+def damage_notice(app: App[object]) -> str:
+    """The line under the header that names the damaged rows, or "" while it is not shown."""
+    notice = app.screen.query_one("#damage-notice", Static)
+    return str(notice.render()) if notice.has_class("-shown") else ""
 
 
 def damaged_copy(template: Path, folder: Path, *damages: Damage) -> tuple[Path, list[int]]:

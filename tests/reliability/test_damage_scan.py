@@ -12,12 +12,7 @@ import pytest
 
 from mediation_console.db import damage
 from mediation_console.db.store import Store
-from tests.reliability.damaged_rows import DAMAGES, NOW, damaged_copy, demo_template
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return demo_template(tmp_path_factory.mktemp("demo"))
+from tests.reliability.damaged_rows import DAMAGES, NOW, damaged_copy
 
 
 def _found(path, chunk: int) -> set[tuple[str, int | None, tuple[tuple[str, str], ...]]]:

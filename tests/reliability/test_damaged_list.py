@@ -9,27 +9,16 @@ from __future__ import annotations
 import re
 import sqlite3
 
-import pytest
 from textual.widgets import Static
 
 from mediation_console.console import app as app_module
 from mediation_console.db.store import Store
 from mediation_console.screens.dialogs.damaged_rows import DamagedRows, lines
 from mediation_console.screens.textual_compat import FooterKey
-from tests.reliability.damaged_rows import BY_NAME, DAMAGES, NOW, SECRET, damaged_copy, demo_template
+from tests.reliability.damaged_rows import BY_NAME, DAMAGES, NOW, SECRET, damage_notice, damaged_copy
 from tests.reliability.pty_run import PtySession
 
 SIZE = (140, 40)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return demo_template(tmp_path_factory.mktemp("demo"))
-
-
-def _notice(app) -> str:
-    notice = app.screen.query_one("#damage-notice", Static)
-    return str(notice.render()) if notice.has_class("-shown") else ""
 
 
 def _footer_labels(app) -> list[str]:
@@ -88,7 +77,7 @@ async def test_the_notices_key_lists_each_damaged_row_with_what_doctor_says_and_
             # The scan at start finds every damaged row, and the notice and the footer name the key.
             assert await _wait(pilot, lambda: _listed(app) == doctor_says), _listed(app) ^ doctor_says
             await pilot.pause(0.6)
-            text = _notice(app)
+            text = damage_notice(app)
             assert re.search(r"\b\d+ damaged rows left out \(", text) and "ctrl+d lists each" in text, text
             assert "mediate doctor" in text
             assert "Damaged" in _footer_labels(app), _footer_labels(app)
@@ -120,7 +109,7 @@ async def test_without_damaged_rows_the_key_is_not_offered_and_does_nothing(temp
     try:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(1.0)
-            assert _notice(app) == ""
+            assert damage_notice(app) == ""
             assert "Damaged" not in _footer_labels(app)
             await pilot.press("ctrl+d")
             await pilot.pause(0.3)

@@ -18,13 +18,8 @@ import pytest
 from mediation_console.db.damage import ScanPacer
 from mediation_console.db.models import RequisitionStatus
 from mediation_console.db.store import DamagedRecord, QueueQuery, Store
-from tests.reliability.damaged_rows import BY_NAME, DAMAGES, NOW, SECRET, damaged_copy, demo_template, model_refuses
+from tests.reliability.damaged_rows import BY_NAME, DAMAGES, NOW, SECRET, damaged_copy, model_refuses
 from tests.reliability.helpers import mediate
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return demo_template(tmp_path_factory.mktemp("demo"))
 
 
 def _read_everything(store: Store, table: str) -> list[int]:

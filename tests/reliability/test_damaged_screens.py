@@ -18,26 +18,24 @@ from textual.widgets import Input, Static
 
 from mediation_console.console import app as app_module
 from mediation_console.db.store import Store
-from tests.reliability.damaged_rows import BY_NAME, DAMAGES, NOW, SECRET, damaged_copy, demo_template, model_refuses
+from tests.reliability.damaged_rows import (
+    BY_NAME,
+    DAMAGES,
+    NOW,
+    SECRET,
+    damage_notice,
+    damaged_copy,
+    model_refuses,
+)
 from tests.reliability.pty_run import PtySession
 
 SIZE = (140, 40)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return demo_template(tmp_path_factory.mktemp("demo"))
-
-
-def _notice(app) -> str:
-    notice = app.screen.query_one("#damage-notice", Static)
-    return str(notice.render()) if notice.has_class("-shown") else ""
-
-
 async def _settle(pilot, app, needle: str = "") -> None:
     for _ in range(30):
         await pilot.pause(0.1)
-        if not needle or needle in _notice(app):
+        if not needle or needle in damage_notice(app):
             return
 
 
@@ -53,7 +51,7 @@ async def test_the_console_starts_at_a_damaged_row_and_every_screen_works_and_na
             for mode in app_module.MODES:
                 app.switch_mode(mode.name)
                 await _settle(pilot, app, "mediate doctor")
-                text = _notice(app)
+                text = damage_notice(app)
                 # On every screen, not only the one that reads this kind of row: the scan at start found it.
                 assert re.search(r"\b1 damaged row left out \(", text), (mode.name, text)
                 assert "mediate doctor" in text and SECRET not in text and "bogus" not in text, text
@@ -115,7 +113,7 @@ async def test_a_row_mended_by_another_tool_leaves_the_notice_and_one_damaged_me
         async with app.run_test(size=SIZE) as pilot:
             await _settle(pilot, app, "1 damaged row left out")
             label = store.damage.get("requisitions", row_id).label
-            assert label in _notice(app)
+            assert label in damage_notice(app)
             # Another tool (the sqlite3 shell) mends the row and damages a dispute's summary.
             with sqlite3.connect(path) as conn:
                 conn.execute("UPDATE requisitions SET status = 'sourcing' WHERE id = ?", (row_id,))
@@ -124,7 +122,7 @@ async def test_a_row_mended_by_another_tool_leaves_the_notice_and_one_damaged_me
             # The dispute is found by one scan and the mended requisition dropped by a later one: wait for both.
             for _ in range(80):
                 await pilot.pause(0.1)
-                text = _notice(app)
+                text = damage_notice(app)
                 if re.search(r"\b1 damaged row left out \(D-\d{4}\)", text) and label not in text:
                     break
             assert re.search(r"\b1 damaged row left out \(D-\d{4}\)", text) and label not in text, text
@@ -134,9 +132,9 @@ async def test_a_row_mended_by_another_tool_leaves_the_notice_and_one_damaged_me
             conn.close()
             for _ in range(40):
                 await pilot.pause(0.1)
-                if not _notice(app):
+                if not damage_notice(app):
                     break
-            assert _notice(app) == "" and len(store.damage) == 0
+            assert damage_notice(app) == "" and len(store.damage) == 0
     finally:
         store.close()
     assert app.crash is None, app.crash
