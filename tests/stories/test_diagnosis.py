@@ -26,6 +26,16 @@ def mediate(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def load_and_explain(db: Path, story: str) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """`mediate story load` of a story in this folder into `db`, then `mediate rules explain D-0001` on it;
+    both must succeed. Returns the two runs."""
+    loaded = mediate("story", "load", str(HERE / story), "--db", str(db))
+    assert loaded.returncode == 0, loaded.stderr
+    text = mediate("rules", "explain", "D-0001", "--db", str(db))
+    assert text.returncode == 0, text.stderr
+    return loaded, text
+
+
 def found(phrase: str, text: str) -> bool:
     return bool(match_phrases([phrase_words(phrase)], [("summary", text)]))
 
@@ -114,11 +124,8 @@ def test_time_to_fill_falls_back_step_by_step_and_says_which_step():
 
 def test_story_load_and_rules_explain_show_the_diagnosis_and_why_an_option_does_not_apply(tmp_path):
     db = tmp_path / "story.db"
-    loaded = mediate("story", "load", str(HERE / "zero_submittals_logged_as_quality.toml"), "--db", str(db))
-    assert loaded.returncode == 0, loaded.stderr
+    loaded, text = load_and_explain(db, "zero_submittals_logged_as_quality.toml")
     assert "D-0001 (candidate_quality)" in loaded.stdout
-    text = mediate("rules", "explain", "D-0001", "--db", str(db))
-    assert text.returncode == 0, text.stderr
     assert "Diagnosis: The facts point elsewhere: logged as candidate quality" in text.stdout
     assert "not supported: no internal rejects recorded" in text.stdout
     assert "1. Ben submits on REQ-0001 within its grade C SLA (5 business days); Tom ranks the queue" in text.stdout

@@ -87,14 +87,11 @@ def test_a_rule_that_was_rarely_kept_here_says_so_and_ranks_lower(tmp_path):
 
 
 def test_rules_explain_says_who_is_in_it_and_reads_the_teams_numbers_for_a_dispute_between_them(tmp_path):
-    from tests.stories.test_diagnosis import mediate
+    from tests.stories.test_diagnosis import load_and_explain, mediate
 
     db = tmp_path / "teams.db"
-    loaded = mediate("story", "load", str(HERE / "teams_recruiting_never_delivers.toml"), "--db", str(db))
-    assert loaded.returncode == 0, loaded.stderr
+    loaded, text = load_and_explain(db, "teams_recruiting_never_delivers.toml")
     assert "no requisition" in loaded.stdout
-    text = mediate("rules", "explain", "D-0001", "--db", str(db))
-    assert text.returncode == 0, text.stderr
     lines = [" ".join(line.split()) for line in text.stdout.splitlines()]
     assert (
         "Between the two teams: Ben Carter and Tom Okafor stand for them; the rules read the teams' numbers, not theirs"
@@ -112,13 +109,10 @@ def test_rules_explain_says_who_is_in_it_and_reads_the_teams_numbers_for_a_dispu
 
 
 def test_rules_explain_names_all_three_people_and_gives_each_their_commitment(tmp_path):
-    from tests.stories.test_diagnosis import mediate
+    from tests.stories.test_diagnosis import load_and_explain, mediate
 
     db = tmp_path / "credit.db"
-    loaded = mediate("story", "load", str(HERE / "credit_three_people_split_recorded.toml"), "--db", str(db))
-    assert loaded.returncode == 0, loaded.stderr
-    text = mediate("rules", "explain", "D-0001", "--db", str(db))
-    assert text.returncode == 0, text.stderr
+    _loaded, text = load_and_explain(db, "credit_three_people_split_recorded.toml")
     lines = [" ".join(line.split()) for line in text.stdout.splitlines()]
     assert "3 people in it: Ben Carter (recruiting), Priya Shah (sales) and Lena Novak (recruiting)" in lines
     assert any(
