@@ -19,13 +19,16 @@ from tests.helpers import raise_dispute
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
 
-def _audit(store, req_id):
+def _audit_of(store, entity, entity_id, action="update"):
     rows = store.conn.execute(
-        "SELECT actor, before, after FROM events WHERE entity = 'requisition' AND entity_id = ? AND action = 'update' "
-        "ORDER BY id",
-        (req_id,),
+        "SELECT actor, before, after FROM events WHERE entity = ? AND entity_id = ? AND action = ? ORDER BY id",
+        (entity, entity_id, action),
     ).fetchall()
     return [(row["actor"], json.loads(row["before"]), json.loads(row["after"])) for row in rows]
+
+
+def _audit(store, req_id):
+    return _audit_of(store, "requisition", req_id)
 
 
 @pytest.fixture
@@ -114,14 +117,6 @@ async def test_two_console_apps_on_one_file_the_second_form_save_is_refused_then
 
 
 # -- the same for disputes, expectations, commitments and people --------------------------------------
-
-
-def _audit_of(store, entity, entity_id, action="update"):
-    rows = store.conn.execute(
-        "SELECT actor, before, after FROM events WHERE entity = ? AND entity_id = ? AND action = ? ORDER BY id",
-        (entity, entity_id, action),
-    ).fetchall()
-    return [(row["actor"], json.loads(row["before"]), json.loads(row["after"])) for row in rows]
 
 
 @pytest.fixture
