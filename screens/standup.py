@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -274,6 +275,12 @@ def _fallbacks(services: Services) -> Any:
     return lambda dispute, category: mediator.costed_fallback(dispute, category)
 
 
+def send_to_browser(app: App[Any], text: str, filename: str) -> None:
+    """Offers `text` to the browser of a `mediate serve` seat as a file download named `filename`: a
+    viewer's seat never writes to the lead's disk, and a remote lead gets the file where they are."""
+    app.deliver_text(io.StringIO(text), save_filename=filename, open_method="download")
+
+
 def export_notes_file(
     app: App[Any], services: Services, fmt: str = "md", standup: Standup | None = None
 ) -> Path | None:
@@ -285,6 +292,14 @@ def export_notes_file(
         return None
     try:
         data = gather_notes(store, standup, proposals=_proposals(services), fallbacks=_fallbacks(services))
+        if app.is_web:  # a seat of `mediate serve`: the file goes to the browser, not the server's disk
+            send_to_browser(app, str(render(data, fmt)), default_filename(data, fmt))
+            app.notify(
+                f"{default_filename(data, fmt)}, sent to your browser as a download",
+                title=f"Notes of {data.date:%a %d %b} exported",
+                timeout=8,
+            )
+            return None
         target = unique_path(export_dir() / default_filename(data, fmt))
         path = write_private(target, render(data, fmt), protect=[store.path])
     except (OSError, StoreError, UnsafeTarget) as exc:
@@ -308,6 +323,14 @@ def copy_notes_markdown(app: App[Any], services: Services) -> bool:
     # set-clipboard, some SSH and browser sessions) drop without a word, and a terminal cannot be asked
     # whether it took it. So the notes also go to a file, and the toast says where.
     app.copy_to_clipboard(text)
+    if app.is_web:  # a seat of `mediate serve`: the browser gets the copy as a download, not the server's disk
+        send_to_browser(app, text, default_filename(data, "md"))
+        app.notify(
+            f"If the copy does not paste, the notes are in your browser's downloads ({default_filename(data, 'md')})",
+            title="Notes copied as Markdown",
+            timeout=10,
+        )
+        return True
     try:
         path = write_private(unique_path(export_dir() / default_filename(data, "md")), text, protect=[store.path])
     except (OSError, UnsafeTarget) as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import shlex
+import socket
 import sys
 
 import click
@@ -59,23 +60,42 @@ def _is_loopback(host: str) -> bool:
     metavar="TOKEN",
     help="The viewers' access token (implies --viewers; default: setting serve_viewer_token, else new).",
 )
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="The address the team opens, when a TLS proxy or tunnel stands in front (e.g. https://standup.example.com).",
+)
 @pass_state
 def serve(
-    state: CliState, host: str, port: int, lead_token: str | None, viewers: bool, viewer_token: str | None
+    state: CliState,
+    host: str,
+    port: int,
+    lead_token: str | None,
+    viewers: bool,
+    viewer_token: str | None,
+    public_url: str | None,
 ) -> None:
     """Serve the console in a browser for a remote standup.
 
     Every address needs its seat's token. The lead's seat is the full console; a viewer's seat shows every
     screen on a read-only database (SQLite's read-only mode) and follows the lead's running standup.
     """
-    # Create or migrate the file here, once: viewers open it read-only and could not.
+    if not state.db_path.exists():
+        # A mistyped path would serve the team an empty console: set a team up first.
+        raise EnvironmentProblem(
+            f"{state.db_path} does not exist: create it with `mediate --db {state.db_path}` (an empty team) or "
+            f"`mediate demo --db {state.db_path}`, then serve it"
+        )
+    if public_url is not None and not public_url.startswith(("http://", "https://")):
+        raise EnvironmentProblem(f"--public-url must start with http:// or https:// (got {public_url!r})")
+    # Migrate the file here, once: viewers open it read-only and could not.
     state.open_store().close()
     from mediation_console.console.cli.web.server import Seat, SeatedServer, new_token
 
     lead = _token(lead_token, LEAD_TOKEN_SETTING, "lead") or new_token()
     seats = [Seat("lead", lead, seat_command(state, readonly=False), readonly=False)]
     viewer = _token(viewer_token, VIEWER_TOKEN_SETTING, "viewer")
-    if viewers or viewer_token:
+    if viewers or viewer_token or viewer:  # a viewer token in the settings keeps the team's address
         viewer = viewer or new_token()
         if viewer == lead:
             raise EnvironmentProblem("The viewer token must differ from the lead's")
@@ -86,7 +106,14 @@ def serve(
             "travels unencrypted unless a TLS proxy stands in front",
             err=True,
         )
-    server = SeatedServer(seats, host=host, port=port, title="Mediation Console")
+    # Refused before any address is printed: a port another program holds is said as the only line.
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise EnvironmentProblem(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    server = SeatedServer(seats, host=host, port=port, title="Mediation Console", public_url=public_url)
     try:
         server.serve()
     except OSError as exc:

@@ -6,10 +6,12 @@ import asyncio
 import hmac
 import logging
 import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp_jinja2
 import jinja2
@@ -26,6 +28,8 @@ COOKIE = "mediate_seat"
 TEMPLATES = Path(__file__).parent
 # textual-serve's own static folder (xterm.css, textual.js and the Roboto Mono font files).
 STATICS = Path(textual_serve.__path__[0]) / "static"
+# Addresses that mean "every interface": the printed address names this machine instead.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,21 @@ async def _close(websocket: web.WebSocketResponse) -> None:
 class SeatedServer(Server):
     """Serves the console to the holders of a seat's token; anyone else gets 401 and no app is started."""
 
-    def __init__(self, seats: list[Seat], *, host: str, port: int, title: str) -> None:
+    def __init__(self, seats: list[Seat], *, host: str, port: int, title: str, public_url: str | None = None) -> None:
         if not seats:
             raise ValueError("at least one seat is needed")
-        super().__init__(seats[0].command, host=host, port=port, title=title, statics_path=STATICS)
+        # The address the team is given: --public-url (a proxy in front), else this machine's name when it
+        # listens on every interface (0.0.0.0 is no address to send anyone), else host:port.
+        self.given_public_url = public_url.rstrip("/") if public_url else None
+        shown_host = socket.getfqdn() if host in WILDCARD_HOSTS else host
+        super().__init__(
+            seats[0].command,
+            host=host,
+            port=port,
+            title=title,
+            public_url=self.given_public_url or f"http://{shown_host}:{port}",
+            statics_path=STATICS,
+        )
         self.seats = seats
         self.templates_path = TEMPLATES
         self.apps_started = 0  # websockets that reached an app: the tests and the log read it
@@ -69,7 +84,16 @@ class SeatedServer(Server):
         return found
 
     def seat_url(self, seat: Seat) -> str:
-        return f"{self.public_url}/?token={seat.token}"
+        return f"{self.public_url}/?token={quote(seat.token, safe='')}"
+
+    def page_url(self, request: web.Request) -> str:
+        """Where the page's scripts, styles and websocket are: --public-url when given, else the address
+        the browser asked for (its Host header, and the scheme a TLS proxy in front says it used), so a
+        page reached by any name or through a proxy points back at where it came from."""
+        if self.given_public_url:
+            return self.given_public_url
+        scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip().lower()
+        return f"{'https' if scheme == 'https' else 'http'}://{request.host}"
 
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._require_seat])
@@ -115,11 +139,12 @@ class SeatedServer(Server):
         router = request.app.router
         static = router["static"].url_for(filename="/")
         websocket = router["websocket"].url_for(token=seat.token)
-        ws_base = "wss:" if self.public_url.startswith("https") else "ws:"
+        base = self.page_url(request)
+        ws_base = "wss:" if base.startswith("https") else "ws:"
         context: dict[str, Any] = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
-            "app_websocket_url": ws_base + f"{self.public_url}{websocket}".split(":", 1)[1],
-            "config": {"static": {"url": f"{self.public_url}{static}".rstrip("/") + "/"}},
+            "app_websocket_url": ws_base + f"{base}{websocket}".split(":", 1)[1],
+            "config": {"static": {"url": f"{base}{static}".rstrip("/") + "/"}},
             "application": {"name": f"{self.title} · {seat.name}"},
         }
         return aiohttp_jinja2.render_template("app_index.html", request, context)
@@ -160,6 +185,14 @@ class SeatedServer(Server):
     async def on_startup(self, app: web.Application) -> None:
         for seat in self.seats:
             self.console.print(f"{seat.name:<7} {self.seat_url(seat)}", highlight=False, soft_wrap=True)
-        self.console.print("Give the viewer address to the team; keep the lead address to yourself. Ctrl+C stops.")
+        if any(seat.readonly for seat in self.seats):
+            self.console.print(
+                "Give the viewer address to the team; keep the lead address to yourself. Ctrl+C stops.",
+                soft_wrap=True,
+            )
+        else:
+            self.console.print(
+                "Keep this address to yourself (--viewers adds read-only seats for the team). Ctrl+C stops."
+            )
         if self.on_ready is not None:
             self.on_ready()
