@@ -9,6 +9,7 @@ from mediation_console.console.cli.common import (
     Rejected,
     db_option,
     emit_document,
+    format_for,
     output_options,
     pass_state,
 )
@@ -31,8 +32,7 @@ from mediation_console.console.core.commitment_digest import FORMATS, UnknownOwn
 def commitments(state: CliState, owner: str | None, fmt: str | None, output: str | None, force: bool) -> None:
     """Export a digest of commitments: open ones with their due dates, the last 90 days' kept and missed
     ones, and each person's follow-through (30 and 90 days, with the counts it is made of)."""
-    if fmt is None:
-        fmt = "ics" if output is not None and output.lower().endswith(".ics") else "md"
+    fmt = format_for(fmt, output, FORMATS)
     store = state.open_store(create=False)
     try:
         try:

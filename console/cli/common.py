@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -144,6 +145,16 @@ def output_options(func: Any) -> Any:
         type=click.Path(dir_okay=False),
         help="Write to FILE (created readable by you only) instead of standard output.",
     )(func)
+
+
+def format_for(fmt: str | None, output: str | None, formats: Sequence[str], default: str = "md") -> str:
+    """The format asked for with --format, else the one -o's extension names (`notes.ics` is ics) when
+    the export has it, else `default`: a file is never written in another format than its name says."""
+    if fmt is not None:
+        return fmt
+    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    suffix = {"htm": "html", "markdown": "md"}.get(suffix, suffix)
+    return suffix if suffix in formats else default
 
 
 def db_option(func: Any) -> Any:

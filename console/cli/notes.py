@@ -12,6 +12,7 @@ from mediation_console.console.cli.common import (
     Rejected,
     db_option,
     emit_document,
+    format_for,
     output_options,
     pack_refused,
     pass_state,
@@ -73,9 +74,9 @@ def _quoted(state: CliState, store: Store) -> dict[str, Any]:
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    default="md",
-    show_default=True,
-    help="md pastes into wikis; slack is Slack's mrkdwn; html prints; json is lossless; ics holds the commitments.",
+    default=None,
+    help="md (default) pastes into wikis; slack is Slack's mrkdwn; html prints; json is lossless; ics holds the "
+    "commitments. Taken from -o's extension when not given.",
 )
 @output_options
 @click.option(
@@ -84,8 +85,9 @@ def _quoted(state: CliState, store: Store) -> dict[str, Any]:
     help="ics: leave kept and cancelled commitments out (by default they are there, marked cancelled).",
 )
 @pass_state
-def notes(state: CliState, which: str, fmt: str, output: str | None, force: bool, open_only: bool) -> None:
+def notes(state: CliState, which: str, fmt: str | None, output: str | None, force: bool, open_only: bool) -> None:
     """Export the meeting notes of a standup."""
+    fmt = format_for(fmt, output, FORMATS)
     store = state.open_store(create=False)
     try:
         standup = find_standup(store, which)

@@ -492,3 +492,18 @@ def test_mediate_export_notes_quotes_the_proposals_of_the_rules_pack_it_is_given
     pack.write_text("[grades]\nA = 40\nB = 45\n", encoding="utf-8")
     refused = runner.invoke(cli, ["--db", db, "--rules", str(pack), "export", "notes"])
     assert refused.exit_code == 1 and "B (45) must be below A (40)" in refused.output
+
+
+def test_mediate_export_notes_takes_its_format_from_the_file_name_when_none_is_given(tmp_path, meeting):
+    from click.testing import CliRunner
+
+    from mediation_console.console.cli import cli
+
+    db = str(meeting["store"].path)
+    runner = CliRunner()
+    for name, starts in (("n.ics", b"BEGIN:VCALENDAR"), ("n.html", b"<!doctype html"), ("n.txt", b"# Standup")):
+        result = runner.invoke(cli, ["--db", db, "export", "notes", "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name).read_bytes().lower().startswith(starts.lower()), name
+    given = runner.invoke(cli, ["--db", db, "export", "notes", "--format", "md", "-o", str(tmp_path / "x.ics")])
+    assert given.exit_code == 0 and (tmp_path / "x.ics").read_bytes().startswith(b"# Standup")  # --format wins
