@@ -104,3 +104,13 @@ def proposal_toml(id: str, category: str, title: str, commitments: str, **more: 
     fields |= more
     fields["commitments"] = commitments
     return "[[proposals]]\n" + "".join(f"{key} = {value}\n" for key, value in fields.items())
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stops a server the test started: asked to end, killed if it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import stop
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 HOW_TO_ENABLE = (
     "browser tests need Debian's chromium and the playwright package: "
@@ -102,12 +104,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         process.kill()
         pytest.fail("mediate serve printed no addresses:\n" + "".join(served.output))
     yield served
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -101,21 +101,26 @@ def test_a_mediator_sees_commitments_kept_after_it_was_made(store):
     assert mediator.track_record(dispute).sales_basis == "person"
 
 
+def filled(store, days_to_fill: int) -> Requisition:
+    """An exclusive requisition opened 60 days ago and filled `days_to_fill` days later."""
+    return store.add_requisition(
+        Requisition(
+            title="Backend Engineer",
+            client="Acme",
+            sales_owner_id=pid(store, "Sam Seller"),
+            engagement=Engagement.EXCLUSIVE,
+            status=RequisitionStatus.FILLED,
+            opened_at=NOW - dt.timedelta(days=60),
+            closed_at=NOW - dt.timedelta(days=60 - days_to_fill),
+        )
+    )
+
+
 def test_a_mediator_sees_requisitions_filled_after_it_was_made(store):
     mediator = Mediator(store, today=TODAY, include_user_pack=False)
     assert mediator.estimate("A", "exclusive").source == "default"
     for days in (20, 22, 24, 26, 28):
-        req = store.add_requisition(
-            Requisition(
-                title="Backend Engineer",
-                client="Acme",
-                sales_owner_id=pid(store, "Sam Seller"),
-                engagement=Engagement.EXCLUSIVE,
-                status=RequisitionStatus.FILLED,
-                opened_at=NOW - dt.timedelta(days=60),
-                closed_at=NOW - dt.timedelta(days=60 - days),
-            )
-        )
+        req = filled(store, days)
         store.set_derived([(80, "A", None, req.id)])
     estimate = mediator.estimate("A", "exclusive")
     assert (estimate.source, estimate.days, estimate.sample) == ("history", 24, 5)
@@ -205,17 +210,7 @@ def test_a_change_rolled_back_and_a_different_one_after_it_never_look_unchanged(
 def test_a_warmed_up_mediator_scores_its_first_requisition_without_reading_the_fills_again(store, monkeypatch):
     # The console warms the Mediator up in a worker once the queue shows, so the first detail panel
     # waits for no history query.
-    req = store.add_requisition(
-        Requisition(
-            title="Backend Engineer",
-            client="Acme",
-            sales_owner_id=pid(store, "Sam Seller"),
-            engagement=Engagement.EXCLUSIVE,
-            status=RequisitionStatus.FILLED,
-            opened_at=NOW - dt.timedelta(days=60),
-            closed_at=NOW - dt.timedelta(days=30),
-        )
-    )
+    req = filled(store, 30)
     mediator = Mediator(store, today=TODAY, include_user_pack=False)
     mediator.warm_up()
     read: list[str] = []

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import stop
+
 LEAD = "lead-token-for-the-address-tests"
 
 
@@ -74,12 +76,7 @@ def serving(db: Path, env: dict[str, str], *args: str) -> Iterator[tuple[int, li
             time.sleep(0.05)
         yield port, lines
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def page(port: int, token: str, headers: dict[str, str] | None = None) -> str:
