@@ -38,6 +38,7 @@ import aiohttp
 from bench.blackbox import _rows, filter_words
 from bench.common import Figure, percentile, working_copy
 from bench.outside import MEDIATE, ROOT, sandbox_env
+from bench.terminal import cpu_seconds, status_mb
 from bench.web_seat import BACKSPACE, CTRL_S, ENTER, SeatTimeout, WebSeat, queue_rows_shown, shows
 
 SIZE = int(os.environ.get("BENCH_SERVE_SIZE", "100000"))  # issue 17 asks for 100,000
@@ -82,21 +83,18 @@ def _tree_rss_mb(pid: int) -> float:
     """Resident memory of a process and all its descendants (the server and every seat's console)."""
     total = 0.0
     for p in _tree(pid):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
+        with contextlib.suppress(OSError, LookupError):
+            total += status_mb(p, "VmRSS")
     return total
 
 
 def _tree_cpu_seconds(pid: int) -> float:
     """CPU time used so far by a process and all its descendants."""
-    total = 0
+    total = 0.0
     for p in _tree(pid):
         with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+            total += cpu_seconds(p)
+    return total
 
 
 async def _tree_quiet(pid: int, quiet: float = 0.5, share: float = 0.3, timeout: float = 120.0) -> float:

@@ -188,10 +188,8 @@ class Terminal:
         return time.perf_counter() - started
 
     def cpu_seconds(self) -> float:
-        """The CPU time the program (all its threads) has used, read from /proc/<pid>/stat."""
-        with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """The CPU time the program (all its threads) has used."""
+        return cpu_seconds(self.pid)
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -253,6 +251,13 @@ def status_mb(pid: int, field: str) -> float:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     raise LookupError(f"{field} not in /proc/{pid}/status")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process (all its threads) has used, read from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- what a screen shows ----------------------------------------------------------------------------

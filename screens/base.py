@@ -159,12 +159,12 @@ class ModeScreen(Screen[None]):
         self,
         write: Callable[[], R],
         saved: Callable[[R], object],
-        not_saved: Callable[[Exception], object],
+        not_saved: Callable[[Exception], object] | None = None,
         *,
         what: str,
     ) -> None:
         """Runs `write()` (a core write) in one transaction, then `saved(result)`, or `not_saved(exc)` when
-        it raised. When the write lock is free that is now; when another program holds it (an import), on
+        it raised (by default a "Not saved" toast saying why). When the write lock is free that is now; when another program holds it (an import), on
         a worker thread once it is free: the console stays usable, and a line under the header says
         meanwhile what the save waits for and what it saves (`what`). One such wait at a time: a second
         write asked for meanwhile is refused with a message, nothing written."""
@@ -176,6 +176,8 @@ class ModeScreen(Screen[None]):
             )
             return
         store = self.services.store
+        if not_saved is None:
+            not_saved = self._not_saved
         try:
             result = write_when_free(store, write)
         except MustWait as busy:
@@ -185,6 +187,9 @@ class ModeScreen(Screen[None]):
             not_saved(exc)
             return
         saved(result)
+
+    def _not_saved(self, exc: Exception) -> None:
+        self.notify(str(exc), title="Not saved", severity="error")
 
     def _wait_and_write(
         self,

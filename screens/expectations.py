@@ -646,7 +646,6 @@ class ExpectationsScreen(ModeScreen):
         self.write_when_free(
             lambda: propose_expectation(store, expectation),
             proposed,
-            lambda exc: self.notify(str(exc), title="Not saved", severity="error"),
             what=f"the proposed expectation “{expectation.title}”",
         )
 
@@ -722,7 +721,6 @@ class ExpectationsScreen(ModeScreen):
         self.write_when_free(
             lambda: make_commitment(store, commitment),
             made,
-            lambda exc: self.notify(str(exc), title="Not saved", severity="error"),
             what=f"the commitment “{commitment.text}”",
         )
 

@@ -293,9 +293,10 @@ def export_notes_file(
     try:
         data = gather_notes(store, standup, proposals=_proposals(services), fallbacks=_fallbacks(services))
         if app.is_web:  # a seat of `mediate serve`: the file goes to the browser, not the server's disk
-            send_to_browser(app, str(render(data, fmt)), default_filename(data, fmt))
+            name = default_filename(data, fmt)
+            send_to_browser(app, str(render(data, fmt)), name)
             app.notify(
-                f"{default_filename(data, fmt)}, sent to your browser as a download",
+                f"{name}, sent to your browser as a download",
                 title=f"Notes of {data.date:%a %d %b} exported",
                 timeout=8,
             )
@@ -324,9 +325,10 @@ def copy_notes_markdown(app: App[Any], services: Services) -> bool:
     # whether it took it. So the notes also go to a file, and the toast says where.
     app.copy_to_clipboard(text)
     if app.is_web:  # a seat of `mediate serve`: the browser gets the copy as a download, not the server's disk
-        send_to_browser(app, text, default_filename(data, "md"))
+        name = default_filename(data, "md")
+        send_to_browser(app, text, name)
         app.notify(
-            f"If the copy does not paste, the notes are in your browser's downloads ({default_filename(data, 'md')})",
+            f"If the copy does not paste, the notes are in your browser's downloads ({name})",
             title="Notes copied as Markdown",
             timeout=10,
         )

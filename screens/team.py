@@ -264,7 +264,6 @@ class TeamScreen(ModeScreen):
         self.write_when_free(
             lambda: set_active(store, person, not person.active),
             self._activity_changed,
-            lambda exc: self.notify(str(exc), title="Not saved", severity="error"),
             what=f"{person.name} {'deactivated' if person.active else 'active again'}",
         )
 
