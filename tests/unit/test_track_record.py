@@ -154,6 +154,59 @@ def test_disputes_raised_and_resolved_with_the_median_days_to_resolve(store, clo
     assert record_of(report, "Sue Closer").median_days_to_resolve == pytest.approx(9.0)
 
 
+def test_a_dispute_within_one_team_counts_once_for_the_team_and_for_each_of_its_two_people(store, clock, team):
+    sam, sue, rita = team
+    clock.at = dt.datetime.combine(days_ago(12), dt.time(9))
+    made = raise_dispute(store, sam, sue, DisputeCategory.SLOW_SUBMITTALS, "Who owns the Acme call")
+    clock.at += dt.timedelta(days=3)
+    store.resolve_dispute(made.id, "Sue owns it; Sam joins the first call", None, [])
+    clock.at = NOW
+
+    report = track_record(store)
+
+    sam_record, sue_record = record_of(report, "Sam Seller"), record_of(report, "Sue Closer")
+    assert (sam_record.disputes_raised, sam_record.disputes_resolved) == (1, 1)
+    assert (sue_record.disputes_raised, sue_record.disputes_resolved) == (0, 1)
+    assert sam_record.median_days_to_resolve == sue_record.median_days_to_resolve == pytest.approx(3.0)
+    sales = record_of(report, "Sales")
+    assert (sales.disputes_raised, sales.disputes_resolved) == (1, 1)  # one dispute, not one per member
+    assert sales.median_days_to_resolve == pytest.approx(3.0)
+    assert record_of(report, "Rita Recruiter").disputes_resolved == 0
+
+
+def test_read_in_two_lanes_the_report_is_the_one_read_in_one(store, clock, team, monkeypatch):
+    """The commitments' figures are read on a second connection beside the disputes' (on a file, with two
+    cores); the report is the same as when everything is read on one."""
+    import mediation_console.console.core.track_record as module
+
+    sam, sue, rita = team
+    for n, outcome in ((3, CommitmentStatus.KEPT), (10, CommitmentStatus.MISSED), (40, CommitmentStatus.KEPT)):
+        promise(store, clock, sam, days_ago(n), outcome)
+        promise(store, clock, rita, days_ago(n + 1), CommitmentStatus.KEPT)
+    promise(store, clock, sue, days_ago(-2))
+    clock.at = dt.datetime.combine(days_ago(8), dt.time(9))
+    made = raise_dispute(store, rita, sam, DisputeCategory.SLOW_SUBMITTALS, "Slow submittals")
+    clock.at += dt.timedelta(days=2)
+    store.resolve_dispute(made.id, "Submittals within 48 h", None, [])
+    clock.at = NOW
+
+    lanes: list[str] = []
+    real = module._commitment_figures
+
+    def counted(on, *args):
+        lanes.append("beside" if on is not store else "same")
+        return real(on, *args)
+
+    monkeypatch.setattr(module, "_commitment_figures", counted)
+    monkeypatch.setattr(module.os, "cpu_count", lambda: 2)
+    two = track_record(store)
+    monkeypatch.setattr(module.os, "cpu_count", lambda: 1)
+    one = track_record(store)
+    assert lanes == ["beside", "same"]
+    assert two == one
+    assert record_of(two, "Sam Seller").follow_through_90 == pytest.approx(200 / 3)
+
+
 def test_an_inactive_person_without_history_is_left_out(store, clock, team):
     store.add_person(Person(name="Gone Quiet", team=Team.SALES, active=False))
     left = store.add_person(Person(name="Left Recently", team=Team.SALES, active=False))
