@@ -12,12 +12,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.await_complete import AwaitComplete
 from textual.binding import BindingType
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
+from textual.worker import get_current_worker
 
 from mediation_console.console.core.config import load_settings, save_setting, settings_path, user_themes_dir
 from mediation_console.console.core.crash_log import record_crash
@@ -177,12 +179,17 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
         replication: Replicator | None = None,
         *,
         owns_process: bool = False,
+        prefetch: bool | None = None,
     ) -> None:
         super().__init__()
         # `mediate` runs the console as its whole process: then, once the rules are warm, what is loaded is
         # frozen out of the garbage collector's full passes (a process-wide choice, never made for a
         # caller that embeds the app, such as the tests).
         self.owns_process = owns_process
+        # Whether the figures of the track record and the expectations are worked out once start-up is over
+        # (see _warm_up_rules): by default for `mediate`'s own process only, so the tests choose.
+        self.prefetch = owns_process if prefetch is None else prefetch
+        self._last_input = time.monotonic()  # the start counts as input: the prefetch waits a moment after it
         # Litestream copying the file beside the console: its state shows in the header.
         self.replication = replication
         self._replication_problem: str | None = None
@@ -375,6 +382,11 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
         # compile and the team's fills ~40 ms to read (at 100,000 requisitions): done in a thread once the
         # queue shows, so the first detail panel or proposal pays for none of it.
         services, owns_process = self.services, self.owns_process
+        # Then the figures a first visit to the track record or the expectations waits for (~0.8 s at
+        # 100,000 requisitions, mostly SQLite's, which runs beside the interface): only for the console
+        # as its own process, and not for a read-only viewer seat (ten of them start together, and their
+        # screens follow the lead's standup).
+        prefetch = services.stamp() if self.prefetch and not self.store.readonly else None
 
         def load() -> None:
             mediator = services.mediator
@@ -385,8 +397,20 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
                 # out of the collector's full passes, which otherwise walk it all (~70 ms at 100,000
                 # requisitions, landing on a key now and then: the black-box bench's slowest returns).
                 gc.freeze()
+            if prefetch is not None:
+                worker = get_current_worker()
+                services.prefetch(prefetch, idle_for=self.idle_for, stop=lambda: worker.is_cancelled)
 
         self.run_worker(load, thread=True, group="warm-up", exit_on_error=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def idle_for(self) -> float:
+        """Seconds since the lead last pressed a key or clicked (any thread may ask)."""
+        return time.monotonic() - self._last_input
 
     def _remember_theme(self, theme: Theme) -> None:
         save_setting("theme", theme.name)

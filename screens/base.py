@@ -117,7 +117,7 @@ class ModeScreen(Screen[None]):
     def data_stamp(self) -> tuple[Any, ...]:
         """What a screen's data depends on: the database's version and today's date. A screen compares
         it with the stamp of its last load to skip reloading when it comes back to unchanged data."""
-        return (self.services.store.data_version(), self.services.now().date())
+        return self.services.stamp()
 
     def theme_colour(self, name: str) -> str:
         """A theme colour by variable name (e.g. "success") for Rich text, so every theme reads right;

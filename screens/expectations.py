@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -13,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from mediation_console.console.core.commitment_writes import (
     close_commitment,
@@ -23,7 +24,7 @@ from mediation_console.console.core.commitment_writes import (
 )
 from mediation_console.console.core.metric_registry import definition
 from mediation_console.console.core.metrics import Measurement, Verdict, measure_all
-from mediation_console.console.core.services import Services
+from mediation_console.console.core.services import MEASUREMENTS, Services
 from mediation_console.db.models import Commitment, CommitmentStatus, Expectation, ExpectationStatus, Person, Team
 from mediation_console.db.store import StoreError
 from mediation_console.db.words import plural
@@ -196,6 +197,8 @@ class ExpectationsScreen(ModeScreen):
         self._title_width = self._text_width = 54
         # What the lists were read at (data version, day): a visit with nothing changed reads nothing.
         self._stamp: tuple[Any, ...] | None = None
+        # When the figures shown were measured, if not as the lists were read (the console's prefetch).
+        self._measured_at: dt.datetime | None = None
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -265,13 +268,14 @@ class ExpectationsScreen(ModeScreen):
         """Reads the lists at once (after a change made here the lead expects to see it) and measures in a worker."""
         self.workers.cancel_group(self, "measure")
         self._stamp = self.data_stamp()
+        self._measured_at = None
         self._show_lists(self._read_lists(self.store, self._now().date()), keep_expectation, keep_commitment)
         self._measure_all()
 
     def _load_in_background(self) -> None:
         """A visit: the screen shows at once, and a worker reads the lists and then measures them."""
         self._stamp = self.data_stamp()
-        self._load_and_measure(self._now())
+        self._load_and_measure(self._stamp, self._now())
 
     def _read_lists(self, store: Any, today: dt.date) -> _Lists:
         expectations = store.list_expectations()
@@ -289,8 +293,15 @@ class ExpectationsScreen(ModeScreen):
         )
 
     def _show_lists(
-        self, lists: _Lists, keep_expectation: int | None = None, keep_commitment: int | None = None
+        self,
+        lists: _Lists,
+        keep_expectation: int | None = None,
+        keep_commitment: int | None = None,
+        measured: dict[int, Measurement] | None = None,
     ) -> None:
+        if measured:  # worked out by the console's prefetch, at this data: the rows show them at once
+            self.measurements = dict(measured)
+            self._measured_at = min(m.now for m in measured.values())
         self._load_expectations(lists, keep_expectation)
         self._load_commitments(lists, keep_commitment)
 
@@ -307,7 +318,7 @@ class ExpectationsScreen(ModeScreen):
             Text.assemble(
                 ("Expectations", "bold"),
                 f" · {agreed} agreed · {proposed} proposed",
-                (f" · measured at {self._now():%a %d %b %H:%M} · enter lists the breaches", "dim"),
+                (f" · measured at {self._measured_at or self._now():%a %d %b %H:%M} · enter lists the breaches", "dim"),
             )
         )
         empty = self.query_one("#expectations-empty", Static)
@@ -408,17 +419,40 @@ class ExpectationsScreen(ModeScreen):
         return [e for e in expectations if e.status != ExpectationStatus.RETIRED]
 
     @work(thread=True, exclusive=True, group="measure")
-    def _load_and_measure(self, now: dt.datetime) -> None:
+    def _load_and_measure(self, stamp: tuple[Any, ...], now: dt.datetime) -> None:
         worker = get_current_worker()
+        services = self.services
         try:
-            self.wait_for_paint()  # the screen first, with its "reading…" titles
+            # Measured once per data stamp, by whoever asks first: the console's prefetch (then the rows
+            # show the figures at once, or as soon as it has them) or this visit (as each is made).
+            ready = services.shared_done(MEASUREMENTS, stamp)
+            if not ready:
+                self.wait_for_paint()  # the screen first, with its "reading…" titles
             with self.store.background_reader() as reader:
                 lists = self._read_lists(reader, now.date())
                 if worker.is_cancelled:
                     return
-                self.app.call_from_thread(self._show_lists, lists)
-                self.wait_for_paint()  # the lists on screen before the measuring competes with them
-                self._measure_on(reader, self._active(lists.expectations), now)
+                if ready:
+                    measured = services.measurements(stamp, now)
+                    self.app.call_from_thread(self._show_lists, lists, measured=measured)
+                    failed: set[int] = set()
+                else:
+                    self.app.call_from_thread(self._show_lists, lists)
+                    self.wait_for_paint()  # the lists on screen before the measuring competes with them
+                    on_measured, on_failed, failed = self._reporters(worker)
+                    measured = services.measurements(
+                        stamp, now, on_measured=on_measured, on_failed=on_failed, stop=lambda: worker.is_cancelled
+                    )
+                    for measurement in measured.values():  # those measured by the prefetch this waited for
+                        on_measured(measurement)
+                # What the prefetch could not measure is measured here, and its problem shown.
+                missing = [
+                    e
+                    for e in self._active(lists.expectations)
+                    if e.saved_id not in measured and e.saved_id not in failed
+                ]
+                if missing and not worker.is_cancelled:
+                    self._measure_on(reader, missing, now)
         except StoreError as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Expectations not read", severity="error")
 
@@ -434,16 +468,7 @@ class ExpectationsScreen(ModeScreen):
         """Measures in the worker thread, on the worker's own read-only connection (`store`): on the main
         one, every UI-thread query would wait for the statement being measured."""
         worker = get_current_worker()
-
-        def measured(measurement: Measurement) -> None:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._measured, measurement)
-
-        def failed(expectation: Expectation, exc: Exception) -> None:
-            self.app.call_from_thread(
-                self.notify, f"{expectation.title}: {exc}", title="Not measured", severity="error"
-            )
-
+        measured, failed, _failed_ids = self._reporters(worker)
         # Two at a time on two connections; each row shows its figures as soon as they are made.
         measure_all(
             store,
@@ -454,6 +479,30 @@ class ExpectationsScreen(ModeScreen):
             on_failed=failed,
             stop=lambda: worker.is_cancelled,
         )
+
+    def _reporters(
+        self, worker: Worker[Any]
+    ) -> tuple[Callable[[Measurement], None], Callable[[Expectation, Exception], None], set[int]]:
+        """What a measuring worker tells the screen: each figure once (from any thread), each expectation
+        that could not be measured (a toast), and the ids of those."""
+        shown: set[int] = set()
+        failed_ids: set[int] = set()
+        lock = threading.Lock()
+
+        def measured(measurement: Measurement) -> None:
+            with lock:
+                if worker.is_cancelled or measurement.expectation.saved_id in shown:
+                    return
+                shown.add(measurement.expectation.saved_id)
+            self.app.call_from_thread(self._measured, measurement)
+
+        def failed(expectation: Expectation, exc: Exception) -> None:
+            failed_ids.add(expectation.saved_id)
+            self.app.call_from_thread(
+                self.notify, f"{expectation.title}: {exc}", title="Not measured", severity="error"
+            )
+
+        return measured, failed, failed_ids
 
     def _measured(self, measurement: Measurement) -> None:
         expectation = measurement.expectation

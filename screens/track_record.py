@@ -14,7 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
-from mediation_console.console.core.services import Services
+from mediation_console.console.core.services import TRACK_RECORD, Services
 from mediation_console.console.core.track_record import (
     DISPUTE_WINDOW_DAYS,
     SORT_COLUMNS,
@@ -23,7 +23,6 @@ from mediation_console.console.core.track_record import (
     TrackRecord,
     TrackRecordReport,
     sort_records,
-    track_record,
 )
 from mediation_console.db.words import plural
 from mediation_console.screens.base import ModeScreen, SizedTable, row_at_cursor, text_width
@@ -257,16 +256,16 @@ class TrackRecordScreen(ModeScreen):
 
     def refresh_data(self) -> None:
         self._stamp = self.data_stamp()
-        self._compute(self.services.now())
+        self._compute(self._stamp, self.services.now())
 
     @work(thread=True, exclusive=True, group="track-record")
-    def _compute(self, now: dt.datetime) -> None:
+    def _compute(self, stamp: tuple[Any, ...], now: dt.datetime) -> None:
         worker = get_current_worker()
-        self.wait_for_paint()  # the screen first: working the report out holds the interpreter
-        # On a connection of its own: on the Store's main one, every UI-thread query would wait for
-        # the statement this worker is running (SQLite serialises a connection).
-        with self.services.store.background_reader() as reader:
-            report = track_record(reader, now)
+        if not self.services.has_shared(TRACK_RECORD, stamp):
+            self.wait_for_paint()  # the screen first: working the report out holds the interpreter
+        # Worked out once per stamp (the console's prefetch may have done it already), on a connection of
+        # its own: on the Store's main one, every UI-thread query would wait for the statement it runs.
+        report = self.services.track_record(stamp, now)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show, report)
 

@@ -6,18 +6,34 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
 from mediation_console.db.store import Store
 
 if TYPE_CHECKING:
+    from mediation_console.console.core.metrics import Measurement
     from mediation_console.console.core.rules.diagnosis import Diagnosis
     from mediation_console.console.core.rules.scorecard import Scorecard
     from mediation_console.console.core.rules.service import Mediator
+    from mediation_console.console.core.track_record import TrackRecordReport
+    from mediation_console.db.models import Expectation
+
+T = TypeVar("T")
+TRACK_RECORD = "track record"
+PREFETCH_QUIET_SECONDS = 1.0
+MEASUREMENTS = "measurements"
+
+
+class _CutShort(Exception):  # noqa: N818 — not an error: work stopped early, its partial result kept here
+    def __init__(self, result: Any) -> None:
+        super().__init__("stopped")
+        self.result = result
 
 
 @dataclass
@@ -37,6 +53,9 @@ class Services:
     _mediator: Mediator | None = field(default=None, init=False, repr=False)
     _loaded: bool = field(default=False, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+    # The figures worked out from the whole team's data (the track record, the expectations' measurements),
+    # by name: the data stamp they were worked out at and their result, made or being made.
+    _reports: dict[str, tuple[tuple[Any, ...], Future[Any]]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def mediator(self) -> Mediator | None:
@@ -52,6 +71,127 @@ class Services:
                     if self.on_problem is not None:
                         self.on_problem(self.rules_problem)
             return self._mediator
+
+    def stamp(self) -> tuple[Any, ...]:
+        """What every stored figure depends on: the database's version (as the main connection sees it:
+        ask on the UI thread) and today's date. Figures worked out at one stamp hold while it does."""
+        return (self.store.data_version(), self.now().date())
+
+    # -- figures worked out once per stamp -------------------------------------------------------------
+    # The track record and the expectations' measurements read every commitment, dispute and requisition
+    # (~0.2 and ~0.6 s at 100,000 requisitions). The console works them out in the background once its
+    # start-up is over (MediationApp's prefetch), so a first visit shows them at once; a visit meanwhile
+    # waits for that work instead of doing it again, and a visit at a later stamp works them out afresh.
+
+    def shared(self, name: str, stamp: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """`compute()`'s result for `stamp`, worked out once: a caller with the same name and stamp gets the
+        result already made or waits for the one being made. A computation that fails is not kept."""
+        with self._lock:
+            entry = self._reports.get(name)
+            mine = entry is None or entry[0] != stamp
+            if mine:
+                future: Future[Any] = Future()
+                self._reports[name] = (stamp, future)
+            else:
+                assert entry is not None
+                future = entry[1]
+        if mine:
+            try:
+                future.set_result(compute())
+            except BaseException as exc:
+                with self._lock:
+                    if self._reports.get(name, (None, None))[1] is future:
+                        del self._reports[name]
+                future.set_exception(exc)
+        return future.result()
+
+    def has_shared(self, name: str, stamp: tuple[Any, ...]) -> bool:
+        """Whether `name` has been worked out (or is being worked out) for `stamp`."""
+        with self._lock:
+            entry = self._reports.get(name)
+            return entry is not None and entry[0] == stamp
+
+    def _making(self) -> bool:
+        """Whether some figures are being worked out now (a visit's): the prefetch lets them have the cores."""
+        with self._lock:
+            return any(not future.done() for _stamp, future in self._reports.values())
+
+    def shared_done(self, name: str, stamp: tuple[Any, ...]) -> bool:
+        """Whether `name` has been worked out for `stamp` (asking for it returns at once)."""
+        with self._lock:
+            entry = self._reports.get(name)
+            return entry is not None and entry[0] == stamp and entry[1].done()
+
+    def track_record(self, stamp: tuple[Any, ...], now: dt.datetime) -> TrackRecordReport:
+        """Everyone's and every team's record, on a read-only connection of its own (called from workers)."""
+        from mediation_console.console.core.track_record import track_record
+
+        def compute() -> TrackRecordReport:
+            with self.store.background_reader() as reader:
+                return track_record(reader, now)
+
+        return self.shared(TRACK_RECORD, stamp, compute)
+
+    def measurements(
+        self,
+        stamp: tuple[Any, ...],
+        now: dt.datetime,
+        *,
+        on_measured: Callable[[Measurement], None] | None = None,
+        on_failed: Callable[[Expectation, Exception], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> dict[int, Measurement]:
+        """{expectation id: measurement} of every expectation not retired; one that could not be measured
+        is left out (and given to `on_failed`). Called from workers. When this call does the measuring,
+        `on_measured` hears of each figure as it is made; a call that waits for another's gets them all
+        at the end. Measuring that `stop()` cut short is returned but not kept for the next caller."""
+        from mediation_console.console.core.metrics import measure_all
+
+        def compute() -> dict[int, Measurement]:
+            with self.store.background_reader() as reader:
+                measured = measure_all(
+                    reader,
+                    None,
+                    now,
+                    calendar=self.calendar(),
+                    on_measured=on_measured,
+                    on_failed=on_failed or (lambda _expectation, _problem: None),
+                    stop=stop,
+                )
+            result = {m.expectation.saved_id: m for m in measured}
+            if stop is not None and stop():
+                raise _CutShort(result)
+            return result
+
+        try:
+            return self.shared(MEASUREMENTS, stamp, compute)
+        except _CutShort as cut:
+            return cut.result
+
+    def prefetch(
+        self,
+        stamp: tuple[Any, ...],
+        *,
+        idle_for: Callable[[], float] = lambda: float("inf"),
+        stop: Callable[[], bool] = lambda: False,
+        quiet: float = PREFETCH_QUIET_SECONDS,
+    ) -> None:
+        """Works out the track record and the measurements for `stamp` (taken on the UI thread), from a
+        worker: what a first visit to either screen would otherwise wait for. Each waits until the lead
+        has been idle for `quiet` seconds (`idle_for()`: seconds since the last key or click), so that a
+        lead already at work is not slowed by figures they may not ask for; one a visit has started is
+        left to it. A read that fails is left to the visit, which says why. `stop()` ends it."""
+        for name, work in ((TRACK_RECORD, self.track_record), (MEASUREMENTS, self.measurements)):
+            while not stop() and (idle_for() < quiet or self._making()):
+                time.sleep(0.05)
+            if stop():
+                return
+            if self.has_shared(name, stamp):
+                continue
+            try:
+                work(stamp, self.now())
+            except Exception:
+                continue
 
     def calendar(self) -> BusinessCalendar:
         """The business calendar of the lead's settings (country, subdivision), read as it is now."""

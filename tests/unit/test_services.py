@@ -1,4 +1,5 @@
-"""The services the app hands its screens: one Mediator, with the lead's --rules pack, loaded once."""
+"""The services the app hands its screens: one Mediator, with the lead's --rules pack, loaded once; the
+whole team's figures (track record, measurements) worked out once per data stamp, prefetched when idle."""
 
 from __future__ import annotations
 
@@ -23,3 +24,87 @@ def test_a_pack_that_cannot_load_is_said_once_and_leaves_no_mediator(store, cloc
     assert services.mediator is None and services.mediator is None
     assert told == [services.rules_problem]
     assert told[0].startswith("The rule pack could not be loaded:") and "B (45) must be below A (40)" in told[0]
+
+
+def test_figures_are_worked_out_once_per_stamp_and_a_second_caller_waits_for_the_first(store, clock):
+    import threading
+
+    services = Services(store, clock)
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow() -> list[str]:
+        calls.append("slow")
+        started.set()
+        release.wait(5)
+        return ["figures"]
+
+    results: list[list[str]] = []
+    first = threading.Thread(target=lambda: results.append(services.shared("report", ("v1",), slow)))
+    first.start()
+    assert started.wait(5)
+    assert services.has_shared("report", ("v1",)) and not services.shared_done("report", ("v1",))
+    second = threading.Thread(target=lambda: results.append(services.shared("report", ("v1",), slow)))
+    second.start()
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert calls == ["slow"] and results[0] is results[1]
+    assert services.shared_done("report", ("v1",))
+    # Another stamp (the data changed, or a new day) works them out afresh.
+    assert services.shared("report", ("v2",), lambda: ["new"]) == ["new"]
+    assert not services.has_shared("report", ("v1",))
+
+
+def test_a_computation_that_fails_is_not_kept(store, clock):
+    import pytest
+
+    services = Services(store, clock)
+
+    def broken() -> None:
+        raise RuntimeError("database is locked")
+
+    with pytest.raises(RuntimeError):
+        services.shared("report", ("v1",), broken)
+    assert not services.has_shared("report", ("v1",))
+    assert services.shared("report", ("v1",), lambda: 7) == 7
+
+
+def test_measuring_cut_short_is_returned_but_not_kept_for_the_next_caller(store, clock):
+    expectations = store.list_expectations(statuses=("agreed", "proposed"))
+    assert len(expectations) >= 2  # the default expectations, proposed as the console opens a file
+    services = Services(store, clock)
+    stamp = services.stamp()
+    partial = services.measurements(stamp, clock(), stop=lambda: True)
+    assert partial == {} and not services.has_shared("measurements", stamp)
+    full = services.measurements(stamp, clock())
+    assert services.shared_done("measurements", stamp)
+    assert set(full) == {e.saved_id for e in expectations}
+
+
+def test_the_prefetch_waits_for_the_lead_to_be_idle_and_leaves_to_a_visit_what_it_started(store, clock):
+    import threading
+
+    services = Services(store, clock)
+    stamp = services.stamp()
+    idle = {"seconds": 0.0}
+    done = threading.Event()
+    thread = threading.Thread(
+        target=lambda: (services.prefetch(stamp, idle_for=lambda: idle["seconds"], quiet=1.0), done.set())
+    )
+    thread.start()
+    assert not done.wait(0.3)  # the lead is typing: nothing worked out
+    assert not services.has_shared("track record", stamp)
+    # Meanwhile a visit works the track record out itself; the prefetch then leaves it be.
+    visited = services.track_record(stamp, clock())
+    idle["seconds"] = 5.0
+    assert done.wait(10)
+    assert services.track_record(stamp, clock()) is visited
+    assert services.shared_done("measurements", stamp)
+
+
+def test_a_stopped_prefetch_works_nothing_out(store, clock):
+    services = Services(store, clock)
+    stamp = services.stamp()
+    services.prefetch(stamp, idle_for=lambda: 0.0, stop=lambda: True)
+    assert not services.has_shared("track record", stamp) and not services.has_shared("measurements", stamp)
