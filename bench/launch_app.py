@@ -31,6 +31,9 @@ def main(argv: list[str]) -> None:
     path, tour = argv[0], "--tour" in argv
     # The same imports `mediate` pays for: the click CLI, the Store, then the app when it opens.
     import mediation_console.console.cli  # noqa: F401
+    from mediation_console.console.cli.common import pace_drawing
+
+    pace_drawing()  # the frame rate `mediate` sets before Textual is imported
     from mediation_console.console.app import MODES, MediationApp
     from mediation_console.db.store import Store
     from mediation_console.screens.widgets.paged_table import PagedTable

@@ -20,6 +20,7 @@ from mediation_console.console.cli.common import (
     db_option,
     earlier_head,
     guard_terminal_output,
+    pace_drawing,
     pass_state,
     report_damaged,
 )
@@ -91,6 +92,7 @@ def open_console(state: CliState, replication: Replicator | None = None, *, read
     store = state.open_store(readonly=readonly, create=not readonly)
     try:
         _grade_what_was_left_ungraded(state, store)
+        pace_drawing()
         from mediation_console.console.app import MediationApp
 
         app = MediationApp(
