@@ -125,11 +125,13 @@ def test_the_markdown_digest_reads_as_a_persons_page_and_shows_typed_text_as_typ
     assert "## Open (2)" in text and "## Kept and missed, last 90 days (5)" in text
     assert "**Follow-through:** 60 % over the last 90 days" in text
     assert "- [ ] Send the revised salary band — due Mon 23 Nov 2026, in 3 days (D-" in text
-    assert "- [x] Kept: Book the joint intake — due Mon 05 Oct 2026, kept Thu 08 Oct 2026, 3 days late" in text
+    # Decided ones carry no checkbox: a missed promise is not one still to tick off.
+    assert "- ✓ Kept: Book the joint intake — due Mon 05 Oct 2026, kept Thu 08 Oct 2026, 3 days late" in text
     assert (
-        "- [ ] Missed: Write 48 h feedback into the terms — due Mon 02 Nov 2026, missed (decided Tue 03 Nov 2026)"
+        "- ✗ Missed: Write 48 h feedback into the terms — due Mon 02 Nov 2026, missed (decided Tue 03 Nov 2026)"
         in text
     )
+    assert text.count("- [ ] ") == 2  # only the two open ones
     # Typed text can open no Markdown (bold, heading, HTML) and sends no escape to a terminal.
     assert r"Send \*\*the\*\* \# list \<script\>x\</script\> \& \<!channel\>" in text
     assert "\x1b" not in text
