@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import CACHE, Figure, black_box_sizes, database, percentile
-from bench.outside import MEDIATE, ROOT, generated, sandbox_env
+from bench.outside import MEDIATE as THIS_MEDIATE
+from bench.outside import OTHER_MEDIATE, ROOT, generated, sandbox_env
 from bench.terminal import BACKSPACE, DOWN, ENTER, ESCAPE, ScreenTimeout, Terminal
 
 RUNS = int(os.environ.get("BENCH_BLACKBOX_RUNS", "5"))
+MEDIATE = OTHER_MEDIATE or THIS_MEDIATE
 LAUNCH_TRIES = 3  # a launch whose screen did not show what was waited for is run again, at most this often
 COLUMNS, LINES = 140, 40
 KEYSTROKES = 30  # per launch: words from the data typed and deleted one key at a time
@@ -394,7 +396,10 @@ def _figure(
 
 
 def measure_size(size: int) -> list[Figure]:
-    db = database(size) if size <= 100_000 else generated(size)[0]
+    if OTHER_MEDIATE:
+        db = database(size, migrate=False)
+    else:
+        db = database(size) if size <= 100_000 else generated(size)[0]
     words = filter_words(db)
     keys = filter_keys(words)
     started = time.perf_counter()

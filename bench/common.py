@@ -86,10 +86,15 @@ class Figure:
         return None if not self.bare else self.value / self.bare
 
 
-def database(size: int, seed: int = 7) -> Path:
-    """A demo database of `size` requisitions, generated once into the cache folder; returns a copy-safe path."""
+def database(size: int, seed: int = 7, *, migrate: bool = True) -> Path:
+    """A demo database of `size` requisitions, generated once into the cache folder; returns a copy-safe path.
+    `migrate=False` leaves a cached file at its own schema (another build's, see outside.OTHER_MEDIATE)."""
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"demo-{size}.db"
+    if not migrate:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: generate it with the other build's `mediate demo` first")
+        return path
     if not path.exists():
         from mediation_console.console.core.demo_setup import build_demo_database
 

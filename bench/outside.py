@@ -20,6 +20,10 @@ from bench.common import CACHE
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIATE = str(ROOT / ".venv" / "bin" / "mediate") if (ROOT / ".venv" / "bin" / "mediate").exists() else "mediate"
+# Another build timed by this harness, e.g. a checkout from before a change (`MEDIATE_BENCH_MEDIATE=
+# ../before/.venv/bin/mediate`, with a MEDIATE_BENCH_CACHE whose demo files that build generated: they
+# are used as they are, never migrated to this tree's schema). The black-box module only.
+OTHER_MEDIATE = os.environ.get("MEDIATE_BENCH_MEDIATE") or None
 POLL_SECONDS = 0.02
 
 
