@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import io
 import os
 import secrets
@@ -26,6 +27,32 @@ _PART = ".part"
 
 class UnsafeTarget(Exception):
     """The target cannot be written safely; the message says why, in words for the lead."""
+
+
+def database_in_use(path: Path) -> bool:
+    """Whether another process (a console, mediate serve, Datasette, the sqlite3 shell) has the SQLite file
+    `path` open, asked without changing a byte of it.
+
+    Every console opens its file in WAL mode, and while a connection has a WAL file open it holds a shared
+    lock on the "dead man switch" byte of its `-shm` file (offset 128, SQLite's WAL-index format): taking
+    that byte exclusively, for a moment, succeeds only when no other process holds it. A file replaced
+    while a console has it open would take that console's later writes with it."""
+    try:
+        fd = os.open(f"{path}-shm", os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:  # no -shm: no connection has the file open in WAL mode
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _WAL_DMS_BYTE, os.SEEK_SET)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _WAL_DMS_BYTE, os.SEEK_SET)
+        return False
+    finally:
+        os.close(fd)
+
+
+_WAL_DMS_BYTE = 128  # 120 (the WAL-index locks) + 8 of them: https://www.sqlite.org/walformat.html
 
 
 def _spelled(path: Path) -> Path:

@@ -52,6 +52,11 @@ def write_demo_file(
     removed by the next one. Raises safe_file.UnsafeTarget where `path` cannot be written safely.
     """
     target = Path(path)
+    if safe_file.database_in_use(target):
+        raise safe_file.UnsafeTarget(
+            f"{target} is open in another program (a console, or mediate serve): close it there, then run "
+            "the demo again. Replaced now, what that program saves next would be lost"
+        )
     _remove_dead_side_files(target)
     with safe_file.staged_file(target, force=True, what="demo") as tmp:
         try:

@@ -112,6 +112,23 @@ def test_demo_refuses_to_overwrite_real_data_without_force(real_db):
         assert store.get_requisition(1).title == "Controller"
 
 
+def test_demo_force_refuses_a_file_open_in_a_console_and_replaces_it_once_closed(real_db):
+    # A console holding the file open: replaced under it, what it saved next would go to the old file.
+    console = Store(real_db)
+    try:
+        console.get_requisition(1)
+        assert_clean_failure(mediate("demo", "--force", "--db", str(real_db)), 2, "open in another program")
+        assert console.get_requisition(1).title == "Controller"
+    finally:
+        console.close()
+    with Store(real_db) as store:
+        assert store.get_requisition(1).title == "Controller" and not store.is_demo()
+    result = mediate("demo", "--force", "--db", str(real_db))
+    assert result.returncode == 0, result.stderr
+    with Store(real_db) as store:
+        assert store.is_demo()
+
+
 def test_backup_writes_a_private_consistent_copy(real_db, tmp_path):
     dest = tmp_path / "copy.db"
     result = mediate("backup", "--db", str(real_db), str(dest))

@@ -128,8 +128,7 @@ def test_the_markdown_digest_reads_as_a_persons_page_and_shows_typed_text_as_typ
     # Decided ones carry no checkbox: a missed promise is not one still to tick off.
     assert "- ✓ Kept: Book the joint intake — due Mon 05 Oct 2026, kept Thu 08 Oct 2026, 3 days late" in text
     assert (
-        "- ✗ Missed: Write 48 h feedback into the terms — due Mon 02 Nov 2026, missed (decided Tue 03 Nov 2026)"
-        in text
+        "- ✗ Missed: Write 48 h feedback into the terms — due Mon 02 Nov 2026, missed (decided Tue 03 Nov 2026)" in text
     )
     assert text.count("- [ ] ") == 2  # only the two open ones
     # Typed text can open no Markdown (bold, heading, HTML) and sends no escape to a terminal.
