@@ -21,7 +21,7 @@ from mediation_console.console.core.waiting_writes import MustWait, Waiting, wri
 from mediation_console.db import damage
 from mediation_console.db.models import Requisition
 from mediation_console.db.store import EditConflict, Store
-from mediation_console.screens.commands import all_commands, key_display
+from mediation_console.screens.commands import all_commands, key_display, write_actions
 from mediation_console.screens.messages import DataChanged, ShowInQueue
 from mediation_console.screens.textual_compat import (
     FooterKey,
@@ -374,12 +374,21 @@ class ModeFooter(Footer):
             return
         self._shown = self._keys()
         keys = [widget for widget in super().compose() if isinstance(widget, FooterKey)]
+        if self.screen_readonly():
+            # A viewer's seat (a read-only database) lists what it can do: the keys that would change
+            # something are left out (the banner under the header says why; pressed, they say so).
+            writes = write_actions()
+            keys = [key for key in keys if key.action not in writes]
         for widget in fit_footer_keys(keys, self.app.size.width, self._kept_actions()):
             _settle_compact(widget, self.compact)
             yield widget
 
     def _kept_actions(self) -> frozenset[str]:
         return frozenset((*ALWAYS_IN_FOOTER, *getattr(self.screen, "KEY_ACTIONS", ())))
+
+    def screen_readonly(self) -> bool:
+        services = getattr(self.screen, "services", None)
+        return bool(services is not None and services.store.readonly)
 
     def on_resize(self, _event: events.Resize) -> None:
         # A narrower or wider terminal fits a different set of keys.

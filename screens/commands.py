@@ -112,6 +112,12 @@ def applicable(screen: Screen[Any]) -> list[Command]:
     return offered
 
 
+def write_actions() -> frozenset[str]:
+    """The actions of the commands a read-only database refuses (as a binding names them: the action with
+    its arguments)."""
+    return frozenset(command.action for command in all_commands() if command.writes)
+
+
 def key_display(app: Any, command: Command) -> str:
     """The key the lead presses for `command` now, as the footer shows it: the settings' keymap's when it
     rebinds the command (the app's `user_keymap`, screens/keymap.py), else the command's own display."""

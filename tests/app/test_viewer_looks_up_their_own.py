@@ -92,3 +92,32 @@ async def test_a_viewer_finds_their_own_track_record_by_name(tmp_path):
     finally:
         viewer.close()
     assert (tmp_path / "mediation.db").read_bytes() == before
+
+
+async def test_a_viewers_footer_lists_no_key_that_would_change_something_and_the_leads_does(tmp_path):
+    from textual.widgets._footer import FooterKey
+
+    from mediation_console.console.app import MODES
+    from mediation_console.screens.commands import write_actions
+
+    viewer, _ids, _before = _viewer(tmp_path)
+    lead = Store(tmp_path / "mediation.db", now=lambda: NOW)
+    writes = write_actions()
+    shown: dict[str, dict[str, set[str]]] = {"viewer": {}, "lead": {}}
+    try:
+        for seat, store in (("viewer", viewer), ("lead", lead)):
+            app = app_for(store)
+            async with app.run_test(size=(160, 40)) as pilot:
+                for mode in MODES:
+                    app.switch_mode(mode.name)
+                    await settle(pilot)
+                    await pilot.pause(0.2)
+                    shown[seat][mode.name] = {key.action for key in app.screen.query(FooterKey)}
+                    assert shown[seat][mode.name], (seat, mode.name)  # a footer with its keys
+    finally:
+        viewer.close()
+        lead.close()
+    for mode, actions in shown["viewer"].items():
+        assert not actions & writes, (mode, actions & writes)
+    # The lead's footer shows write keys on the screens that have them: the filter is not what hides them.
+    assert any(actions & writes for actions in shown["lead"].values()), shown["lead"]
