@@ -386,7 +386,7 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
         # 100,000 requisitions, mostly SQLite's, which runs beside the interface): only for the console
         # as its own process, and not for a read-only viewer seat (ten of them start together, and their
         # screens follow the lead's standup).
-        prefetch = services.stamp() if self.prefetch and not self.store.readonly else None
+        prefetch = self.prefetch and not self.store.readonly
 
         def load() -> None:
             mediator = services.mediator
@@ -397,14 +397,21 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
                 # out of the collector's full passes, which otherwise walk it all (~70 ms at 100,000
                 # requisitions, landing on a key now and then: the black-box bench's slowest returns).
                 gc.freeze()
-            if prefetch is not None:
+            if prefetch:
                 worker = get_current_worker()
-                services.prefetch(prefetch, idle_for=self.idle_for, stop=lambda: worker.is_cancelled)
+                services.prefetch(
+                    # The data stamp as the main connection sees it, asked on the UI thread.
+                    lambda: self.call_from_thread(services.stamp),
+                    idle_for=self.idle_for,
+                    stop=lambda: worker.is_cancelled,
+                )
 
         self.run_worker(load, thread=True, group="warm-up", exit_on_error=False)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown):
+        if isinstance(
+            event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp | events.Paste
+        ):
             self._last_input = time.monotonic()
         await super().on_event(event)
 

@@ -36,7 +36,11 @@ def database_in_use(path: Path) -> bool:
     Every console opens its file in WAL mode, and while a connection has a WAL file open it holds a shared
     lock on the "dead man switch" byte of its `-shm` file (offset 128, SQLite's WAL-index format): taking
     that byte exclusively, for a moment, succeeds only when no other process holds it. A file replaced
-    while a console has it open would take that console's later writes with it."""
+    while a console has it open would take that console's later writes with it.
+
+    Ask from a process that has no connection to the file open itself: POSIX locks are per process, so
+    its own would not count, and closing the probe's descriptor would drop them. A `-shm` this user
+    cannot open for writing (another user's console) counts as not in use."""
     try:
         fd = os.open(f"{path}-shm", os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
     except OSError:  # no -shm: no connection has the file open in WAL mode

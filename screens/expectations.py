@@ -268,7 +268,6 @@ class ExpectationsScreen(ModeScreen):
         """Reads the lists at once (after a change made here the lead expects to see it) and measures in a worker."""
         self.workers.cancel_group(self, "measure")
         self._stamp = self.data_stamp()
-        self._measured_at = None
         self._show_lists(self._read_lists(self.store, self._now().date()), keep_expectation, keep_commitment)
         self._measure_all()
 
@@ -302,6 +301,8 @@ class ExpectationsScreen(ModeScreen):
         if measured:  # worked out by the console's prefetch, at this data: the rows show them at once
             self.measurements = dict(measured)
             self._measured_at = min(m.now for m in measured.values())
+        else:  # measured from now on, as the lists were read
+            self._measured_at = None
         self._load_expectations(lists, keep_expectation)
         self._load_commitments(lists, keep_commitment)
 
@@ -425,15 +426,15 @@ class ExpectationsScreen(ModeScreen):
         try:
             # Measured once per data stamp, by whoever asks first: the console's prefetch (then the rows
             # show the figures at once, or as soon as it has them) or this visit (as each is made).
-            ready = services.shared_done(MEASUREMENTS, stamp)
-            if not ready:
+            ready: dict[int, Measurement] | None = services.shared_ready(MEASUREMENTS, stamp)
+            if ready is None:
                 self.wait_for_paint()  # the screen first, with its "reading…" titles
             with self.store.background_reader() as reader:
                 lists = self._read_lists(reader, now.date())
                 if worker.is_cancelled:
                     return
-                if ready:
-                    measured = services.measurements(stamp, now)
+                if ready is not None:
+                    measured = ready
                     self.app.call_from_thread(self._show_lists, lists, measured=measured)
                     failed: set[int] = set()
                 else:

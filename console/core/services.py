@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 TRACK_RECORD = "track record"
 PREFETCH_QUIET_SECONDS = 1.0
+# How long figures worked out once are shown to a visit that has not seen them: they hang on the time of
+# day too (a 24-hour clock crossed, a commitment falling due), and a visit an hour later measures afresh.
+SHARED_FRESH_SECONDS = 600.0
 MEASUREMENTS = "measurements"
 
 
@@ -55,7 +58,12 @@ class Services:
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
     # The figures worked out from the whole team's data (the track record, the expectations' measurements),
     # by name: the data stamp they were worked out at and their result, made or being made.
-    _reports: dict[str, tuple[tuple[Any, ...], Future[Any]]] = field(default_factory=dict, init=False, repr=False)
+    # (stamp, when made, result or the one being made); a lock of its own: `_lock` is held while the
+    # Mediator is built (~0.6 s), which a visit asking for figures must not wait for.
+    _reports: dict[str, tuple[tuple[Any, ...], float, Future[Any]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _reports_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def mediator(self) -> Mediator | None:
@@ -83,44 +91,65 @@ class Services:
     # start-up is over (MediationApp's prefetch), so a first visit shows them at once; a visit meanwhile
     # waits for that work instead of doing it again, and a visit at a later stamp works them out afresh.
 
+    def _entry(self, name: str, stamp: tuple[Any, ...]) -> Future[Any] | None:
+        """The computation of `name` for `stamp` to share (under `_reports_lock`): being made, or made less
+        than SHARED_FRESH_SECONDS ago (figures hang on the time of day too: older ones are made again)."""
+        entry = self._reports.get(name)
+        if entry is None or entry[0] != stamp:
+            return None
+        _stamp, made_at, future = entry
+        if future.done() and time.monotonic() - made_at > SHARED_FRESH_SECONDS:
+            return None
+        return future
+
     def shared(self, name: str, stamp: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """`compute()`'s result for `stamp`, worked out once: a caller with the same name and stamp gets the
-        result already made or waits for the one being made. A computation that fails is not kept."""
-        with self._lock:
-            entry = self._reports.get(name)
-            mine = entry is None or entry[0] != stamp
+        result already made (if fresh) or waits for the one being made. A computation that fails is not
+        kept, and a caller that waited for it works the figures out itself."""
+        for _attempt in range(2):
+            with self._reports_lock:
+                future = self._entry(name, stamp)
+                mine = future is None
+                if future is None:
+                    future = Future()
+                    self._reports[name] = (stamp, time.monotonic(), future)
             if mine:
-                future: Future[Any] = Future()
-                self._reports[name] = (stamp, future)
-            else:
-                assert entry is not None
-                future = entry[1]
-        if mine:
+                try:
+                    result = compute()
+                except BaseException as exc:
+                    with self._reports_lock:
+                        if self._reports.get(name, (None, None, None))[2] is future:
+                            del self._reports[name]
+                    future.set_exception(exc)
+                    raise
+                with self._reports_lock:  # fresh from now: the wait for it is not its age
+                    if self._reports.get(name, (None, None, None))[2] is future:
+                        self._reports[name] = (stamp, time.monotonic(), future)
+                future.set_result(result)
+                return result
             try:
-                future.set_result(compute())
-            except BaseException as exc:
-                with self._lock:
-                    if self._reports.get(name, (None, None))[1] is future:
-                        del self._reports[name]
-                future.set_exception(exc)
+                return future.result()
+            except Exception:  # the other caller's computation failed: this one tries for itself
+                continue
+        return compute()
+
+    def shared_ready(self, name: str, stamp: tuple[Any, ...]) -> Any | None:
+        """The result of `name` for `stamp` if it is made and fresh (asking returns at once), else None."""
+        with self._reports_lock:
+            future = self._entry(name, stamp)
+        if future is None or not future.done() or future.exception() is not None:
+            return None
         return future.result()
 
     def has_shared(self, name: str, stamp: tuple[Any, ...]) -> bool:
-        """Whether `name` has been worked out (or is being worked out) for `stamp`."""
-        with self._lock:
-            entry = self._reports.get(name)
-            return entry is not None and entry[0] == stamp
+        """Whether `name` has been worked out (fresh) or is being worked out for `stamp`."""
+        with self._reports_lock:
+            return self._entry(name, stamp) is not None
 
     def _making(self) -> bool:
         """Whether some figures are being worked out now (a visit's): the prefetch lets them have the cores."""
-        with self._lock:
-            return any(not future.done() for _stamp, future in self._reports.values())
-
-    def shared_done(self, name: str, stamp: tuple[Any, ...]) -> bool:
-        """Whether `name` has been worked out for `stamp` (asking for it returns at once)."""
-        with self._lock:
-            entry = self._reports.get(name)
-            return entry is not None and entry[0] == stamp and entry[1].done()
+        with self._reports_lock:
+            return any(not future.done() for _stamp, _made, future in self._reports.values())
 
     def track_record(self, stamp: tuple[Any, ...], now: dt.datetime) -> TrackRecordReport:
         """Everyone's and every team's record, on a read-only connection of its own (called from workers)."""
@@ -170,26 +199,31 @@ class Services:
 
     def prefetch(
         self,
-        stamp: tuple[Any, ...],
+        stamp: Callable[[], tuple[Any, ...]],
         *,
         idle_for: Callable[[], float] = lambda: float("inf"),
         stop: Callable[[], bool] = lambda: False,
         quiet: float = PREFETCH_QUIET_SECONDS,
     ) -> None:
-        """Works out the track record and the measurements for `stamp` (taken on the UI thread), from a
-        worker: what a first visit to either screen would otherwise wait for. Each waits until the lead
-        has been idle for `quiet` seconds (`idle_for()`: seconds since the last key or click), so that a
-        lead already at work is not slowed by figures they may not ask for; one a visit has started is
-        left to it. A read that fails is left to the visit, which says why. `stop()` ends it."""
-        for name, work in ((TRACK_RECORD, self.track_record), (MEASUREMENTS, self.measurements)):
+        """Works out the track record and the measurements, from a worker: what a first visit to either
+        screen would otherwise wait for. `stamp()` gives the data stamp as it is then (the app asks its UI
+        thread). Each waits until the lead has been idle for `quiet` seconds (`idle_for()`: seconds since
+        the last key or click) and no visit is working figures out; the measuring stops when the lead
+        comes back (it is not kept, a visit measures), so a lead at work is not slowed by figures they may
+        not ask for. A read that fails is left to the visit, which says why. `stop()` ends it."""
+        for name in (TRACK_RECORD, MEASUREMENTS):
             while not stop() and (idle_for() < quiet or self._making()):
                 time.sleep(0.05)
             if stop():
                 return
-            if self.has_shared(name, stamp):
-                continue
             try:
-                work(stamp, self.now())
+                now_stamp = stamp()
+                if self.has_shared(name, now_stamp):
+                    continue
+                if name == TRACK_RECORD:
+                    self.track_record(now_stamp, self.now())
+                else:
+                    self.measurements(now_stamp, self.now(), stop=lambda: stop() or idle_for() < quiet)
             except Exception:
                 continue
 

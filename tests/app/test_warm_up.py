@@ -58,7 +58,8 @@ async def test_once_idle_the_console_works_out_the_track_record_and_measurements
         await app.workers.wait_for_complete()  # the warm-up, then the prefetch once a second passed idle
         assert calls == ["track record", "measurements"]
         stamp = app.services.stamp()
-        assert app.services.shared_done("track record", stamp) and app.services.shared_done("measurements", stamp)
+        assert app.services.shared_ready("track record", stamp) is not None
+        assert app.services.shared_ready("measurements", stamp) is not None
         prefetched = app.services.measurements(stamp, app.services.now())
         app.switch_mode("track_record")
         await settle(pilot)
@@ -99,3 +100,111 @@ async def test_without_the_prefetch_a_first_visit_works_the_figures_out_itself(s
         await app.workers.wait_for_complete()
         await settle(pilot)
         assert calls == ["measured"] and app.screen.measurements
+
+
+def _title(app) -> str:
+    from textual.widgets import Static
+
+    return str(app.screen.query_one("#expectations-title", Static).render())
+
+
+async def test_prefetched_figures_say_when_they_were_measured_and_new_ones_say_now(store, app_factory, clock):
+    app = app_factory(store, prefetch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        measured_at = clock()
+        clock.advance(minutes=7)  # the lead reads the queue a while, then looks at the expectations
+        app.switch_mode("expectations")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert f"measured at {measured_at:%a %d %b %H:%M}" in _title(app)
+        # After a change the figures are measured again, now, and the title says so.
+        first = store.list_expectations()[0]
+        store.update_expectation(first.model_copy(update={"target": 55.0}))
+        app.switch_mode("queue")
+        await settle(pilot)
+        app.switch_mode("expectations")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert f"measured at {clock():%a %d %b %H:%M}" in _title(app)
+
+
+async def test_a_visit_during_the_prefetch_shows_its_figures_as_they_come_and_measures_what_it_left_out(
+    store, app_factory, monkeypatch
+):
+    """A visit that finds the measurements being made waits for them (never measures them twice), shows
+    them once made, and measures itself the one the prefetch could not."""
+    import threading
+
+    import mediation_console.console.core.metrics as metrics
+    import mediation_console.screens.expectations as expectations_screen
+    from mediation_console.console.core.services import MEASUREMENTS
+
+    app = app_factory(store)  # no prefetch of its own: this test plays it
+    active = store.list_expectations(statuses=("agreed", "proposed"))
+    left_out = active[0].saved_id
+    made = {m.expectation.saved_id: m for m in metrics.measure_all(store, active, app.services.now())}
+    measured_by_the_visit: list[list[int]] = []
+    real_measure = metrics.measure_all
+
+    def counted(on, expectations, *args, **kwargs):
+        measured_by_the_visit.append([e.saved_id for e in expectations])
+        return real_measure(on, expectations, *args, **kwargs)
+
+    monkeypatch.setattr(metrics, "measure_all", counted)
+    monkeypatch.setattr(expectations_screen, "measure_all", counted)  # the screen's own measuring
+    release = threading.Event()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        stamp = app.services.stamp()
+        partial = {i: m for i, m in made.items() if i != left_out}
+        prefetch = threading.Thread(
+            target=lambda: app.services.shared(MEASUREMENTS, stamp, lambda: (release.wait(10), partial)[1])
+        )
+        prefetch.start()
+        for _ in range(100):
+            if app.services.has_shared(MEASUREMENTS, stamp):
+                break
+            await pilot.pause(0.02)
+        app.switch_mode("expectations")
+        screen = app.screen
+        for _ in range(100):  # not settle(): it would wait for the worker, which waits for the figures
+            if screen.expectations:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause(0.3)
+        assert screen.expectations and not screen.measurements  # the lists show; the figures are being made
+        release.set()
+        prefetch.join(10)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert all(screen.measurements[i] is m for i, m in partial.items())  # the prefetch's, shown
+        assert measured_by_the_visit == [[left_out]]  # and only the one it left out measured here
+        assert left_out in screen.measurements
+
+
+async def test_a_read_only_viewer_seat_never_prefetches_and_a_key_counts_as_the_lead_at_work(
+    tmp_path, app_factory, store
+):
+    from mediation_console.db.store import Store
+
+    store.close()
+    viewer = Store(store.path, readonly=True)
+    try:
+        app = app_factory(viewer, prefetch=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await app.workers.wait_for_complete()
+            stamp = app.services.stamp()
+            assert not app.services.has_shared("track record", stamp)
+            assert not app.services.has_shared("measurements", stamp)
+            await pilot.pause(0.3)
+            assert app.idle_for() >= 0.3
+            await pilot.press("down")
+            assert app.idle_for() < 0.3
+    finally:
+        viewer.close()

@@ -35,3 +35,26 @@ def test_once_textual_is_imported_the_frame_rate_is_left_alone(monkeypatch):
     monkeypatch.delenv("TEXTUAL_FPS", raising=False)
     pace_drawing()
     assert "TEXTUAL_FPS" not in os.environ
+
+
+def test_mediate_sets_it_before_anything_on_its_way_to_the_console_imports_textual(tmp_path):
+    """The whole path of `mediate --db FILE`, stopped as the console's module starts importing: Textual
+    not imported yet (it reads the rate once, as it is imported) and the rate set."""
+    probe = (
+        "import os, sys\n"
+        "def hook(event, args):\n"
+        "    if event == 'import' and args[0] == 'mediation_console.console.app':\n"
+        "        print(os.environ.get('TEXTUAL_FPS'), 'textual.constants' in sys.modules, flush=True)\n"
+        "        os._exit(0)\n"
+        "sys.addaudithook(hook)\n"
+        "from mediation_console.console.cli import main\n"
+        f"sys.argv = ['mediate', '--db', {str(tmp_path / 'team.db')!r}]\n"
+        "main()\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in ("TEXTUAL_FPS", "MEDIATE_DB")}
+    environment["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    environment["XDG_DATA_HOME"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=environment, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.split() == [str(DRAW_FPS), "False"], (done.stdout, done.stderr[-2000:])

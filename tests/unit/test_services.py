@@ -43,14 +43,14 @@ def test_figures_are_worked_out_once_per_stamp_and_a_second_caller_waits_for_the
     first = threading.Thread(target=lambda: results.append(services.shared("report", ("v1",), slow)))
     first.start()
     assert started.wait(5)
-    assert services.has_shared("report", ("v1",)) and not services.shared_done("report", ("v1",))
+    assert services.has_shared("report", ("v1",)) and services.shared_ready("report", ("v1",)) is None
     second = threading.Thread(target=lambda: results.append(services.shared("report", ("v1",), slow)))
     second.start()
     release.set()
     first.join(5)
     second.join(5)
     assert calls == ["slow"] and results[0] is results[1]
-    assert services.shared_done("report", ("v1",))
+    assert services.shared_ready("report", ("v1",)) == ["figures"]
     # Another stamp (the data changed, or a new day) works them out afresh.
     assert services.shared("report", ("v2",), lambda: ["new"]) == ["new"]
     assert not services.has_shared("report", ("v1",))
@@ -78,7 +78,7 @@ def test_measuring_cut_short_is_returned_but_not_kept_for_the_next_caller(store,
     partial = services.measurements(stamp, clock(), stop=lambda: True)
     assert partial == {} and not services.has_shared("measurements", stamp)
     full = services.measurements(stamp, clock())
-    assert services.shared_done("measurements", stamp)
+    assert services.shared_ready("measurements", stamp) is not None
     assert set(full) == {e.saved_id for e in expectations}
 
 
@@ -90,7 +90,7 @@ def test_the_prefetch_waits_for_the_lead_to_be_idle_and_leaves_to_a_visit_what_i
     idle = {"seconds": 0.0}
     done = threading.Event()
     thread = threading.Thread(
-        target=lambda: (services.prefetch(stamp, idle_for=lambda: idle["seconds"], quiet=1.0), done.set())
+        target=lambda: (services.prefetch(lambda: stamp, idle_for=lambda: idle["seconds"], quiet=1.0), done.set())
     )
     thread.start()
     assert not done.wait(0.3)  # the lead is typing: nothing worked out
@@ -100,11 +100,95 @@ def test_the_prefetch_waits_for_the_lead_to_be_idle_and_leaves_to_a_visit_what_i
     idle["seconds"] = 5.0
     assert done.wait(10)
     assert services.track_record(stamp, clock()) is visited
-    assert services.shared_done("measurements", stamp)
+    assert services.shared_ready("measurements", stamp) is not None
 
 
 def test_a_stopped_prefetch_works_nothing_out(store, clock):
     services = Services(store, clock)
     stamp = services.stamp()
-    services.prefetch(stamp, idle_for=lambda: 0.0, stop=lambda: True)
+    services.prefetch(lambda: stamp, idle_for=lambda: 0.0, stop=lambda: True)
     assert not services.has_shared("track record", stamp) and not services.has_shared("measurements", stamp)
+
+
+def test_figures_older_than_their_freshness_are_worked_out_again(store, clock, monkeypatch):
+    import mediation_console.console.core.services as module
+
+    services = Services(store, clock)
+    calls: list[int] = []
+    assert services.shared("report", ("v1",), lambda: calls.append(1) or "first") == "first"
+    assert services.shared("report", ("v1",), lambda: calls.append(2) or "second") == "first"
+    monkeypatch.setattr(module, "SHARED_FRESH_SECONDS", -1.0)  # as if made longer ago than that
+    assert services.shared_ready("report", ("v1",)) is None and not services.has_shared("report", ("v1",))
+    assert services.shared("report", ("v1",), lambda: calls.append(3) or "third") == "third"
+    assert calls == [1, 3]
+
+
+def test_a_caller_that_waited_for_a_computation_that_failed_works_the_figures_out_itself(store, clock):
+    import threading
+
+    import pytest
+
+    services = Services(store, clock)
+    started, release = threading.Event(), threading.Event()
+
+    def failing() -> str:
+        started.set()
+        release.wait(5)
+        raise RuntimeError("database is locked")
+
+    def owner() -> None:
+        with pytest.raises(RuntimeError):
+            services.shared("report", ("v1",), failing)
+
+    first = threading.Thread(target=owner)
+    first.start()
+    assert started.wait(5)
+    got: list[str] = []
+    second = threading.Thread(target=lambda: got.append(services.shared("report", ("v1",), lambda: "mine")))
+    second.start()
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert got == ["mine"] and services.shared_ready("report", ("v1",)) == "mine"
+
+
+def test_the_prefetch_waits_while_a_visit_works_figures_out_and_stops_measuring_when_the_lead_is_back(
+    store, clock, monkeypatch
+):
+    import threading
+
+    import mediation_console.console.core.metrics as metrics
+
+    services = Services(store, clock)
+    stamp = services.stamp()
+    started, release = threading.Event(), threading.Event()
+
+    def slow_visit() -> str:
+        started.set()
+        release.wait(5)
+        return "visit's"
+
+    visit = threading.Thread(target=lambda: services.shared("something else", stamp, slow_visit))
+    visit.start()
+    assert started.wait(5)
+    done = threading.Event()
+    idle = {"seconds": 5.0}
+    real_measure = metrics.measure_all
+
+    def measure_while_the_lead_comes_back(*args, **kwargs):
+        idle["seconds"] = 0.0  # a key pressed as the measuring starts
+        return real_measure(*args, **kwargs)
+
+    monkeypatch.setattr(metrics, "measure_all", measure_while_the_lead_comes_back)
+    prefetch = threading.Thread(
+        target=lambda: (services.prefetch(lambda: stamp, idle_for=lambda: idle["seconds"], quiet=1.0), done.set())
+    )
+    prefetch.start()
+    assert not done.wait(0.3)
+    assert not services.has_shared("track record", stamp)  # the visit has the cores
+    release.set()
+    visit.join(5)
+    assert done.wait(10)
+    assert services.shared_ready("track record", stamp) is not None
+    # The measuring stopped as the lead came back: not kept, so a visit measures in full.
+    assert not services.has_shared("measurements", stamp)
