@@ -23,7 +23,7 @@ demo-fresh: $(STAMP)
 	$(BIN)/mediate --db $(DEMO_DB)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 3 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -63,6 +63,35 @@ class PtySession:
         os.write(self.master, keys.encode() if isinstance(keys, str) else keys)
         self.read_for(settle)
 
+    def _read_within(self, seconds: float) -> bool:
+        """Reads what arrives within `seconds` (at most one read); False when nothing did (or the end)."""
+        ready, _, _ = select.select([self.master], [], [], seconds)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.master, 65536)
+        except OSError:
+            return False
+        self.output.extend(chunk)
+        return bool(chunk)
+
+    def send_until(
+        self, keys: str | bytes, needle: bytes | None = None, *, quiet: float = 0.75, most: float = 2.5
+    ) -> bool:
+        """Sends `keys`, reads until `needle` has arrived after them (at most 30 s; not waited for when
+        None), then until the terminal has received nothing for `quiet` seconds, a screen drawn whole (at
+        most `most` seconds more: a clock on screen ticks). Returns whether `needle` arrived after `keys`."""
+        start = len(self.output)
+        os.write(self.master, keys.encode() if isinstance(keys, str) else keys)
+        deadline = time.monotonic() + 30
+        while needle is not None and needle not in self.output[start:] and time.monotonic() < deadline:
+            if not self._read_within(0.1) and self.process.poll() is not None:
+                break
+        deadline = time.monotonic() + most
+        while (left := deadline - time.monotonic()) > 0 and self._read_within(min(quiet, left)):
+            pass
+        return needle is not None and needle in self.output[start:]
+
     def finish(self, timeout: float = 20) -> int:
         """Waits for the program to end (reading what it still writes); kills it if it does not."""
         deadline = time.monotonic() + timeout

@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 
 from mediation_console.console import app as app_module
 from mediation_console.db.store import Store
+from tests.pilot import settle
 from tests.reliability.damaged_rows import (
     BY_NAME,
     DAMAGES,
@@ -33,10 +34,21 @@ SIZE = (140, 40)
 
 
 async def _settle(pilot, app, needle: str = "") -> None:
-    for _ in range(30):
-        await pilot.pause(0.1)
+    """Waits for the console's messages and workers, then (at most 3 s more) for `needle` in the notice."""
+    await settle(pilot)
+    for _ in range(60):
         if not needle or needle in damage_notice(app):
             return
+        await pilot.pause(0.05)
+
+
+async def _until_screen(pilot, name: str) -> None:
+    """Settles, then waits (at most 10 s) for the screen on top to be the one named `name`."""
+    await settle(pilot)
+    for _ in range(200):
+        if pilot.app.screen.__class__.__name__ == name:
+            return
+        await pilot.pause(0.05)
 
 
 @pytest.mark.parametrize("damage", DAMAGES, ids=lambda d: d.name)
@@ -66,19 +78,19 @@ async def test_the_console_starts_at_a_damaged_row_and_every_screen_works_and_na
             assert re.match(r"\d\d of 60 ", count), count
             await pilot.press("slash")
             app.screen.query_one("#filter", Input).value = "a"
-            await pilot.pause(0.4)
+            await settle(pilot)  # the filtered rows, and their count
             await pilot.press("escape", "enter")
-            await pilot.pause(0.3)
+            await _until_screen(pilot, "RequisitionDetail")
             assert app.screen.__class__.__name__ == "RequisitionDetail"
             await pilot.press("escape")
-            await pilot.pause()
+            await settle(pilot)
             for mode in ("disputes", "expectations", "standup"):
                 app.switch_mode(mode)
-                await pilot.pause(0.2)
+                await settle(pilot)
                 await pilot.press("enter")
-                await pilot.pause(0.2)
+                await settle(pilot)
                 await pilot.press("escape")
-                await pilot.pause(0.2)
+                await settle(pilot)
     finally:
         store.close()
     assert app.crash is None, app.crash

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from mediation_console.console.app import OUTSIDE_WRITES_EVERY, MediationApp
 from mediation_console.console.core.database import open_store
 from mediation_console.db.models import Person, Requisition, Team
+from tests.pilot import settle
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
@@ -140,13 +141,20 @@ async def test_every_screen_reads_what_another_process_wrote(tmp_path, screen, s
             await pilot.pause()
         await pilot.press(key if shown else ("1" if key != "1" else "2"))
         await pilot.pause()
+        seen = app._outside_version
         other = open_store(path, now=lambda: NOW)  # another console, or `mediate import`
         try:
             text = write(other, people)
         finally:
             other.close()
         if not shown:
-            await asyncio.sleep(2 * OUTSIDE_WRITES_EVERY)  # the screen on show has noticed it meanwhile
+            # The screen on show notices it meanwhile (within 2 ticks; waited for up to 10 s), and reloads.
+            for _ in range(int(10 / 0.05)):
+                if app._outside_version != seen:
+                    break
+                await asyncio.sleep(0.05)
+            assert app._outside_version != seen, "the console never noticed the other process's write"
+            await settle(pilot)
             await pilot.press(key)
         assert await _wait_for_text(app, pilot, text), screen_text(app)
     store.close()
