@@ -25,12 +25,13 @@ if TYPE_CHECKING:
     from mediation_console.db.models import Expectation
 
 T = TypeVar("T")
+# The figures shared by name (Services.shared).
 TRACK_RECORD = "track record"
+MEASUREMENTS = "measurements"
 PREFETCH_QUIET_SECONDS = 1.0
 # How long figures worked out once are shown to a visit that has not seen them: they hang on the time of
 # day too (a 24-hour clock crossed, a commitment falling due), and a visit an hour later measures afresh.
 SHARED_FRESH_SECONDS = 600.0
-MEASUREMENTS = "measurements"
 
 
 class _CutShort(Exception):  # noqa: N818 — not an error: work stopped early, its partial result kept here
@@ -56,10 +57,9 @@ class Services:
     _mediator: Mediator | None = field(default=None, init=False, repr=False)
     _loaded: bool = field(default=False, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
-    # The figures worked out from the whole team's data (the track record, the expectations' measurements),
-    # by name: the data stamp they were worked out at and their result, made or being made.
-    # (stamp, when made, result or the one being made); a lock of its own: `_lock` is held while the
-    # Mediator is built (~0.6 s), which a visit asking for figures must not wait for.
+    # The figures worked out from the whole team's data, by name: (the data stamp they were worked out at,
+    # when made, the result or the one being made). A lock of its own: `_lock` is held while the Mediator
+    # is built (~0.6 s), which a visit asking for figures must not wait for.
     _reports: dict[str, tuple[tuple[Any, ...], float, Future[Any]]] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -117,21 +117,27 @@ class Services:
                 try:
                     result = compute()
                 except BaseException as exc:
-                    with self._reports_lock:
-                        if self._reports.get(name, (None, None, None))[2] is future:
-                            del self._reports[name]
+                    self._settle(name, future, None)
                     future.set_exception(exc)
                     raise
-                with self._reports_lock:  # fresh from now: the wait for it is not its age
-                    if self._reports.get(name, (None, None, None))[2] is future:
-                        self._reports[name] = (stamp, time.monotonic(), future)
+                self._settle(name, future, (stamp, time.monotonic(), future))  # fresh from now
                 future.set_result(result)
                 return result
             try:
                 return future.result()
             except Exception:  # the other caller's computation failed: this one tries for itself
                 continue
-        return compute()
+        return compute()  # both waits ended in another caller's failure
+
+    def _settle(self, name: str, future: Future[Any], entry: tuple[tuple[Any, ...], float, Future[Any]] | None) -> None:
+        """Replaces (or, with None, drops) the entry of `name` if it is still `future`'s."""
+        with self._reports_lock:
+            current = self._reports.get(name)
+            if current is not None and current[2] is future:
+                if entry is None:
+                    del self._reports[name]
+                else:
+                    self._reports[name] = entry
 
     def shared_ready(self, name: str, stamp: tuple[Any, ...]) -> Any | None:
         """The result of `name` for `stamp` if it is made and fresh (asking returns at once), else None."""

@@ -8,6 +8,14 @@ from tests.pilot import settle
 SIZE = (120, 36)
 
 
+async def visit(pilot, app, mode: str) -> None:
+    """Goes to `mode` and waits until its workers (and what they posted) are done."""
+    app.switch_mode(mode)
+    await settle(pilot)
+    await app.workers.wait_for_complete()
+    await settle(pilot)
+
+
 async def test_the_mediator_is_ready_and_its_fills_read_once_the_queue_has_shown(store, app_factory):
     app = app_factory(store)
     assert app.services._mediator is None  # nothing built before the queue shows
@@ -61,15 +69,9 @@ async def test_once_idle_the_console_works_out_the_track_record_and_measurements
         assert app.services.shared_ready("track record", stamp) is not None
         assert app.services.shared_ready("measurements", stamp) is not None
         prefetched = app.services.measurements(stamp, app.services.now())
-        app.switch_mode("track_record")
-        await settle(pilot)
-        await app.workers.wait_for_complete()
-        await settle(pilot)
+        await visit(pilot, app, "track_record")
         assert app.screen.report is app.services.track_record(stamp, app.services.now())
-        app.switch_mode("expectations")
-        await settle(pilot)
-        await app.workers.wait_for_complete()
-        await settle(pilot)
+        await visit(pilot, app, "expectations")
         screen = app.screen
         assert screen.measurements and all(screen.measurements[i] is m for i, m in prefetched.items())
         assert calls == ["track record", "measurements"]  # neither visit worked them out again
@@ -95,10 +97,7 @@ async def test_without_the_prefetch_a_first_visit_works_the_figures_out_itself(s
         await settle(pilot)
         await app.workers.wait_for_complete()
         assert calls == [] and not app.services.has_shared("measurements", app.services.stamp())
-        app.switch_mode("expectations")
-        await settle(pilot)
-        await app.workers.wait_for_complete()
-        await settle(pilot)
+        await visit(pilot, app, "expectations")
         assert calls == ["measured"] and app.screen.measurements
 
 
@@ -115,20 +114,14 @@ async def test_prefetched_figures_say_when_they_were_measured_and_new_ones_say_n
         await app.workers.wait_for_complete()
         measured_at = clock()
         clock.advance(minutes=7)  # the lead reads the queue a while, then looks at the expectations
-        app.switch_mode("expectations")
-        await settle(pilot)
-        await app.workers.wait_for_complete()
-        await settle(pilot)
+        await visit(pilot, app, "expectations")
         assert f"measured at {measured_at:%a %d %b %H:%M}" in _title(app)
         # After a change the figures are measured again, now, and the title says so.
         first = store.list_expectations()[0]
         store.update_expectation(first.model_copy(update={"target": 55.0}))
         app.switch_mode("queue")
         await settle(pilot)
-        app.switch_mode("expectations")
-        await settle(pilot)
-        await app.workers.wait_for_complete()
-        await settle(pilot)
+        await visit(pilot, app, "expectations")
         assert f"measured at {clock():%a %d %b %H:%M}" in _title(app)
 
 
