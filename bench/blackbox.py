@@ -474,29 +474,35 @@ def measure_size(size: int) -> list[Figure]:
             "ending at 0.3 s under a tenth of a core); bare: a modal of the row's fields; VisiData: the row's sheet",
         ),
     ]
-    for key in "2345":
-        figures.append(
-            _figure(
-                f"black-box: first visit to {SCREENS[key][0]} until its data shows",
-                app[f"first {key}"],
-                size=size,
-                target=FIRST_VISIT_MS.get(size, 1000.0),
-                floor=bare["first"],
-                note=f"key {key}, after the detail panels and the filter (the console's prefetch done, "
-                "the figures shown as worked out then); bare: its second screen's first visit (a 100-row table)",
-            )
+    visits = [
+        (
+            key,
+            "first",
+            "until its data shows",
+            f"key {key}, after the detail panels and the filter (the console's prefetch done, the figures shown "
+            "as worked out then); bare: its second screen's first visit (a 100-row table)",
         )
-    for key in "34":
+        for key in "2345"
+    ] + [
+        (
+            key,
+            "early",
+            f"{EARLY_VISIT_AFTER:g} s after the first rows",
+            f"key {key} as the first move of a launch, while the start-up work may still run (the rules' "
+            "warm-up, then the prefetch of the track record and the measurements, which the figure above "
+            "finds done)",
+        )
+        for key in "34"
+    ]
+    for key, sample, when, note in visits:
         figures.append(
             _figure(
-                f"black-box: first visit to {SCREENS[key][0]} {EARLY_VISIT_AFTER:g} s after the first rows",
-                app[f"early {key}"],
+                f"black-box: first visit to {SCREENS[key][0]} {when}",
+                app[f"{sample} {key}"],
                 size=size,
                 target=FIRST_VISIT_MS.get(size, 1000.0),
                 floor=bare["first"],
-                note=f"key {key} as the first move of a launch, while the start-up work may still run (the "
-                "rules' warm-up, then the prefetch of the track record and the measurements, which the "
-                "figure above finds done)",
+                note=note,
             )
         )
     for key in "12345":
