@@ -22,8 +22,10 @@ demo-fresh: $(STAMP)
 	$(BIN)/mediate demo --force --db $(DEMO_DB)
 	$(BIN)/mediate --db $(DEMO_DB)
 
+# The suite starts `mediate` hundreds of times: where the machine says not to write bytecode
+# (PYTHONDONTWRITEBYTECODE), each start would compile the package from source again.
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -n 3 --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 3 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
