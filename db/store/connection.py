@@ -186,6 +186,19 @@ def _conflict(exc: sqlite3.IntegrityError, entity: str) -> str:
     return f"The {entity} was not saved: {message}"
 
 
+# What SQLite says of a statement that is going well. A worker thread may be reading on the connection
+# while another thread's BEGIN fails (the console's reads beside a save that waits for the lock), and
+# SQLite keeps one error message per connection: the failed BEGIN can read as the read's step.
+_NOT_AN_ERROR = ("another row available", "no more rows available", "not an error")
+
+
+def _lock_taken(exc: sqlite3.DatabaseError) -> bool:
+    """Whether a BEGIN failed because another connection holds the write lock (try again soon), not for
+    a reason waiting does not mend (a full disk, a file that cannot be written)."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text or text in _NOT_AN_ERROR
+
+
 def _unsaved(exc: sqlite3.OperationalError) -> str:
     """Why a change was not saved, in words for the lead (the file itself is left as it was)."""
     text = str(exc).lower()
@@ -470,9 +483,8 @@ class StoreConnection:
                 try:
                     self.conn.execute("BEGIN IMMEDIATE")
                     return
-                except sqlite3.OperationalError as exc:
-                    text = str(exc).lower()
-                    if "locked" not in text and "busy" not in text:
+                except sqlite3.DatabaseError as exc:  # its class, like its message, is read off the connection
+                    if not _lock_taken(exc):
                         raise StoreError(f"The database is busy or unavailable: {exc}") from None
                 waiting(time.monotonic() - started)
                 time.sleep(WAIT_POLL_S)

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -15,6 +16,7 @@ from mediation_console.console.core.waiting_writes import MustWait, Waiting, Wai
 from mediation_console.db.models import Requisition
 from mediation_console.db.short_transactions import ShortTransactions
 from mediation_console.db.store import StoreError
+from mediation_console.db.store.connection import _lock_taken
 from mediation_console.db.writers import announce, current_writers
 from tests.app.test_save_waits import LockHolder
 
@@ -48,6 +50,46 @@ def test_a_wait_is_told_who_holds_the_lock_and_ends_when_it_is_free(store):
     assert store.get_requisition(saved.saved_id).title == "Waited"
     assert told[0].message == "Waiting for an import to finish writing… 0 s"
     assert len(told) >= 2 and told[-1].seconds >= 0.6
+
+
+def test_a_wait_goes_on_while_a_worker_reads_on_the_same_connection(store):
+    # SQLite keeps one error message per connection: a BEGIN refused for the lock, read while a worker's
+    # read steps on the connection, said "another row available" (a DatabaseError), and the save was
+    # dropped with that as its reason instead of waiting on.
+    reading = threading.Event()
+    reads = 0
+
+    def read_meanwhile() -> None:
+        nonlocal reads
+        while not reading.is_set():
+            store.conn.execute("SELECT id, title FROM requisitions").fetchall()
+            reads += 1
+
+    with LockHolder(store.path) as holder:
+        reader = threading.Thread(target=read_meanwhile)
+        reader.start()
+        try:
+
+            def on_wait(waiting: Waiting) -> None:
+                if waiting.seconds >= 1.5:
+                    holder.release.set()
+
+            saved = write_when_free(store, lambda: store.add_requisition(new_requisition(store, "Beside")), on_wait)
+        finally:
+            reading.set()
+            reader.join()
+    assert store.get_requisition(saved.saved_id).title == "Beside"
+    assert reads > 100  # the reads did run beside the wait
+
+
+@pytest.mark.parametrize("said", ["database is locked", "another row available", "not an error"])
+def test_a_refused_begin_is_a_taken_lock_when_sqlite_says_so_or_says_no_error_at_all(said):
+    assert _lock_taken(sqlite3.DatabaseError(said))
+
+
+@pytest.mark.parametrize("said", ["database or disk is full", "attempt to write a readonly database", "disk I/O error"])
+def test_a_begin_refused_for_another_reason_ends_the_wait(said):
+    assert not _lock_taken(sqlite3.OperationalError(said))
 
 
 def test_a_wait_gives_up_after_its_limit_or_when_stopped_with_nothing_written(store):
