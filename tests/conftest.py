@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import signal
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+import textual._wait
+import textual.screen
+from textual.app import App
 
+from mediation_console.console.cli.common import DRAW_FPS
 from mediation_console.console.core.database import open_store
 from mediation_console.db.models import (
     Dispute,
@@ -29,6 +38,60 @@ from mediation_console.db.store import Store
 # our own is reset to the default in each child, so those children hear Ctrl+C as a terminal's would.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Pilot waits after each key and each pause() for the console to go idle (textual._wait.wait_for_idle):
+# it watches the process's CPU time in windows of SLEEP_GRANULARITY (20 ms) and stops after one that
+# used less than SLEEP_IDLE. That is at least 40 ms a key, most of a Pilot test's time. Windows of 5 ms
+# with the same ratio (idle: under 5 % of one core, any thread) tell the same thing four times as soon,
+# as long as a frame still falls in each window: what waits for the next frame (call_after_refresh, the
+# footer's keys) would otherwise come after the wait. So the screens draw at the rate `mediate` draws
+# at (DRAW_FPS, 240 a second: every 4.2 ms), as TEXTUAL_FPS would set it had Textual not been imported
+# before this file (pytest-textual-snapshot imports it). Every name here is read at call time;
+# tests/unit/test_textual_compat.py fails if Textual changes that.
+assert textual._wait.SLEEP_IDLE / textual._wait.SLEEP_GRANULARITY == 1 / 20, "Textual changed its idle test"
+textual._wait.SLEEP_GRANULARITY = 0.005
+textual._wait.SLEEP_IDLE = textual._wait.SLEEP_GRANULARITY / 20
+textual.screen.UPDATE_PERIOD = 1 / DRAW_FPS  # type: ignore[misc]
+assert textual.screen.UPDATE_PERIOD < textual._wait.SLEEP_GRANULARITY
+
+
+class _CountedThreads(ThreadPoolExecutor):
+    """An event loop's default executor (Textual runs its thread workers there) that knows which of the
+    calls handed to it are still running."""
+
+    def __init__(self) -> None:
+        super().__init__(thread_name_prefix="test-worker")
+        self.running: set[Future[Any]] = set()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self.running.add(future)
+        future.add_done_callback(self.running.discard)
+        return future
+
+
+_EXECUTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _CountedThreads] = weakref.WeakKeyDictionary()
+_textual_run_test = App.run_test
+
+
+@asynccontextmanager
+async def _run_test_then_its_threads(self: App[Any], *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    """App.run_test, which then waits (at most 30 s) for the thread workers the app left running. A
+    cancelled thread worker runs on until its call returns: `mediate` waits for it as asyncio.run ends,
+    but a test that closes its Store as soon as run_test returns would close the connection under a
+    read still running on it (a segfault, or a write seen failing)."""
+    loop = asyncio.get_running_loop()
+    executor = _EXECUTORS.get(loop)
+    if executor is None:
+        executor = _EXECUTORS[loop] = _CountedThreads()
+        loop.set_default_executor(executor)
+    async with _textual_run_test(self, *args, **kwargs) as pilot:
+        yield pilot
+    if executor.running:
+        await asyncio.wait([asyncio.wrap_future(future) for future in list(executor.running)], timeout=30)
+
+
+App.run_test = _run_test_then_its_threads  # type: ignore[assignment,method-assign]
 
 # Every test runs at the same moment, so ages, due dates and snapshots never drift.
 FIXED_NOW = dt.datetime(2026, 11, 20, 9, 30)

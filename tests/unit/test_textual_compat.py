@@ -155,3 +155,18 @@ def test_no_other_module_of_the_console_reaches_into_textuals_internals():
         if internals.search(line)
     ]
     assert offenders == []
+
+
+def test_pilots_idle_wait_reads_its_window_and_threshold_at_call_time():
+    # tests/conftest.py shortens the window Pilot's idle wait watches; that only works while the wait
+    # looks both names up in its module each time round, and Pilot's key presses go through it.
+    import textual._wait
+    from textual.pilot import Pilot
+
+    source = inspect.getsource(textual._wait.wait_for_idle)
+    assert "await sleep(SLEEP_GRANULARITY)" in source and "cpu_elapsed < SLEEP_IDLE" in source
+    assert "wait_for_idle(0)" in inspect.getsource(App._press_keys)
+    assert "wait_for_idle(0)" in inspect.getsource(Pilot.pause)
+    assert textual._wait.SLEEP_GRANULARITY == 0.005  # the conftest's, not Textual's 1/50
+    # ... and the frame period a screen's drawing timer is made with, when it first draws.
+    assert "UPDATE_PERIOD, self._on_timer_update" in inspect.getsource(Screen._update_timer.fget)  # type: ignore[attr-defined]
