@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -222,7 +221,8 @@ def measure_all(
     def done() -> list[Measurement]:
         return [results[i] for i in range(len(expectations)) if i in results]
 
-    if len(expectations) < 2 or (os.cpu_count() or 1) < 2 or not store.reads_beside():
+    reader = store.reader_beside() if len(expectations) >= 2 else None
+    if reader is None:
         run(store, range(len(expectations)))
         return done()
     # Two lanes, one on a read-only connection of its own in a second thread: SQLite lets go of the
@@ -240,11 +240,6 @@ def measure_all(
         load[lane] += cost[i]
     for lane_items in lanes:
         lane_items.sort(key=lambda i: (cost[i], i))
-    try:
-        reader = store.background_reader()
-    except StoreError:  # no second connection to be had: one lane it is
-        run(store, range(len(expectations)))
-        return done()
     with reader, ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics") as pool:
         beside = pool.submit(run, reader, lanes[1])
         run(store, lanes[0])

@@ -13,7 +13,6 @@ that were resolved, and ``median_days_to_resolve`` is the median days those took
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,7 @@ from typing import Any
 from mediation_console.console.core.follow_through import WINDOWS, tallies_by_owner
 from mediation_console.console.core.follow_through import rate as follow_through
 from mediation_console.db.models import Team
-from mediation_console.db.store import Store, StoreError
+from mediation_console.db.store import Store
 
 TREND_WEEKS = 12
 DISPUTE_WINDOW_DAYS = 90
@@ -89,7 +88,7 @@ def track_record(store: Store, now: dt.datetime | None = None, *, trend_weeks: i
     # Two lanes, as the expectations' metrics: the commitments' figures are SQLite statements (which let
     # go of the GIL while they run) and the disputes' mostly Python, so on a connection of its own in a
     # second thread the first costs next to nothing beside the second (~290 -> ~150 ms at 100,000).
-    beside = _reader_beside(store)
+    beside = store.reader_beside()
     if beside is None:
         windows, weekly, open_now = _commitment_figures(store, today, trend_weeks)
         dispute_records = store.dispute_records(dispute_since, now)
@@ -173,17 +172,6 @@ def track_record(store: Store, now: dt.datetime | None = None, *, trend_weeks: i
             )
         )
     return TrackRecordReport(today=today, people=people, teams=teams)
-
-
-def _reader_beside(store: Store) -> Store | None:
-    """A read-only connection of its own for the second lane, or None where one cannot see what `store`
-    sees (uncommitted writes, a database in memory) or there is no second core to run it on."""
-    if (os.cpu_count() or 1) < 2 or not store.reads_beside():
-        return None
-    try:
-        return store.background_reader()
-    except StoreError:
-        return None
 
 
 def _commitment_figures(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 from pydantic import ValidationError
 
@@ -238,6 +239,17 @@ class MetricReads(TrackRecordReads):
         """Whether a second connection sees what this one sees: not while this one has uncommitted
         writes, and never for a database that lives in memory."""
         return not self.conn.in_transaction and str(self.path) not in ("", ":memory:")
+
+    def reader_beside(self) -> Self | None:
+        """A read-only connection of its own for a second thread of the same work (its second lane), or
+        None where that lane would not see what this connection sees (`reads_beside`), there is no second
+        core to run it on, or no second connection can be had. Use it as `with reader:`."""
+        if (os.cpu_count() or 1) < 2 or not self.reads_beside():
+            return None
+        try:
+            return self.background_reader()
+        except StoreError:
+            return None
 
     # Metrics whose cases are few next to the cost of setting their statement up (see measure_metric).
     _FEW_CASES = frozenset({FIRST_SUBMITTAL_A, FIRST_SUBMITTAL_B, None})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -198,9 +199,9 @@ def test_read_in_two_lanes_the_report_is_the_one_read_in_one(store, clock, team,
         return real(on, *args)
 
     monkeypatch.setattr(module, "_commitment_figures", counted)
-    monkeypatch.setattr(module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     two = track_record(store)
-    monkeypatch.setattr(module.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
     one = track_record(store)
     assert lanes == ["beside", "same"]
     assert two == one
