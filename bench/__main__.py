@@ -14,10 +14,6 @@ from pathlib import Path
 
 from bench.common import CACHE, Figure
 
-# Every command the bench starts runs as a user's install does, keeping the bytecode it compiles (see
-# bench.outside.sandbox_env): on a machine that says not to write it, each start would compile again.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-
 # Each module has `measure() -> list[Figure]`. Order: cheapest first so a failure shows early.
 MODULES = [
     "bench.bench_rules",

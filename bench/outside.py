@@ -34,10 +34,6 @@ def sandbox_env() -> dict[str, str]:
     env["XDG_DATA_HOME"] = str(CACHE / "data")
     env["HOME"] = str(CACHE / "home")  # VisiData keeps its history and config under $HOME
     env.pop("MEDIATE_DB", None)
-    # As a user runs it: Python keeps the bytecode it compiles. A machine that says not to write it
-    # (PYTHONDONTWRITEBYTECODE, as these bench machines do) would have every timed start of the editable
-    # install compile the package from source again.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     for folder in ("config", "data", "home"):
         (CACHE / folder).mkdir(parents=True, exist_ok=True)
     return env
