@@ -98,7 +98,16 @@ def open_console(state: CliState, replication: Replicator | None = None, *, read
         app = MediationApp(
             store, rules_path=getattr(state, "rules_path", None), replication=replication, owns_process=True
         )
-        app.run()
+        with warnings.catch_warnings():
+            # A Ctrl+C while the app starts can stop it between making a coroutine (a widget's watcher)
+            # and running it; as the asyncio loop closes, Python warns of each ("coroutine ... was never
+            # awaited") onto the terminal, before `main` prints its one line. Only while the app runs.
+            quiet_unawaited_coroutines()
+            try:
+                app.run()
+            except KeyboardInterrupt:
+                quiet_unawaited_coroutines()  # kept past this block: the app's frames are freed later
+                raise
         problem = getattr(app, "exit_problem", None)
     finally:
         store.close()
@@ -307,6 +316,11 @@ def audit_head(state: CliState) -> None:
         store.close()
 
 
+def quiet_unawaited_coroutines() -> None:
+    """Python's "coroutine ... was never awaited" is not for the user of an app stopped with Ctrl+C."""
+    warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
+
+
 def main() -> None:
     guard_terminal_output()
     try:
@@ -316,7 +330,7 @@ def main() -> None:
     except (click.exceptions.Abort, KeyboardInterrupt):
         # Interrupted while the console was starting, the app leaves coroutines it made but never ran;
         # Python would warn of each as it exits ("coroutine ... was never awaited"), after this line.
-        warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
+        quiet_unawaited_coroutines()
         click.echo("mediate: interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:

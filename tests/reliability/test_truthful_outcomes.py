@@ -310,6 +310,35 @@ def test_rows_a_kill_during_grading_left_ungraded_are_graded_when_the_console_ne
         store.close()
 
 
+# Seen in CI (a loaded machine): Ctrl+C as the screen opened stopped Textual between making the header's
+# watcher coroutine and running it, and Python's "coroutine 'set_title' was never awaited" warning reached the
+# terminal as the asyncio loop closed, inside `app.run()`, before `main` caught the interrupt. The hook makes
+# that moment certain: the coroutine is made and freed inside the run, then the interrupt.
+INTERRUPTED_AS_THE_APP_STARTS = """
+from mediation_console.console.app import MediationApp
+
+def interrupted_as_it_starts(self):
+    async def set_title():
+        pass
+    made = set_title()  # made by a watcher, never run
+    del made  # freed as the loop closes, before the interrupt leaves app.run()
+    raise KeyboardInterrupt
+
+MediationApp.run = interrupted_as_it_starts
+"""
+
+
+def test_coroutines_left_unrun_by_a_ctrl_c_as_the_app_starts_print_no_warning(tmp_path):
+    db = tmp_path / "team.db"
+    open_store(db).close()
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(INTERRUPTED_AS_THE_APP_STARTS, encoding="utf-8")
+    stopped = mediate("--db", str(db), PYTHONPATH=f"{hook}{os.pathsep}{REPO}")
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert stopped.stderr.strip() == "mediate: interrupted.", stopped.stderr
+
+
 def test_ctrl_c_while_the_console_starts_ends_with_one_line_and_no_traceback(tmp_path):
     """Finding 9: "Ctrl+C during start prints a traceback". The start here includes grading what an
     interrupted import left ungraded, so the moments fall in the imports, the grading and the app's start;
