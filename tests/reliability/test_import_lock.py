@@ -5,6 +5,7 @@ finishes, without doubling anything, when the same file is imported again."""
 from __future__ import annotations
 
 import csv
+import os
 import signal
 import sqlite3
 import subprocess
@@ -16,15 +17,38 @@ from mediation_console.db import audit
 from mediation_console.db.models import Person, Requisition, Team
 from mediation_console.db.store import BUSY_TIMEOUT_MS, Store
 from tests.reliability.conftest import NOW
-from tests.reliability.helpers import audit_problems, integrity, mediate, soak, start_mediate
+from tests.reliability.helpers import REPO, audit_problems, integrity, mediate, soak, start_mediate
 
 # Big enough to need several short transactions on any machine (MEDIATE_SOAK=1: the issue's 300,000).
 ROWS = soak(15_000, 300_000)
 # The issue's bound on a save made during the import: 8 times the import's own window (0.25 s a
 # transaction), far under the 10 s busy timeout after which the lead would see "database is locked".
 LONGEST_WAIT_S = 2.0
-# The killed import only needs to outlast two of its batches: its size stays the same in a soak.
-KILLED_ROWS = 60_000
+# The killed import only needs a few of its batches: its size stays the same in a soak.
+KILLED_ROWS = 6_000
+# The import kills itself (SIGKILL) with its third transaction written and not yet committed: two whole
+# batches are in the file and the third is lost. Its windows are made short, so the batches are small and
+# the file need not be big for the kill to fall inside the import; outside, a kill that lands where it may
+# was a race against the import's end on a fast machine.
+KILLED_AT_THE_THIRD_COMMIT = """
+import os, signal
+from mediation_console.db import short_transactions
+
+opened = short_transactions.ShortTransactions.__init__
+commit = short_transactions.ShortTransactions._commit
+
+def short_windows(self, *args, **kwargs):
+    opened(self, *args, **kwargs)
+    self.window = 0.02
+
+def killed_at_the_third(self):
+    if self.commits == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    commit(self)
+
+short_transactions.ShortTransactions.__init__ = short_windows
+short_transactions.ShortTransactions._commit = killed_at_the_third
+"""
 
 
 def write_csv(path: Path, rows: int, *, with_ids: bool) -> None:
@@ -123,7 +147,6 @@ def test_the_leads_saves_get_in_between_the_short_transactions_of_a_big_import(t
 
 
 def test_a_killed_import_keeps_whole_batches_and_the_same_file_again_finishes_it_without_doubles(tmp_path):
-    # The kill comes after two batches: 60,000 rows, so a fast import never reaches the end first.
     rows = KILLED_ROWS
     db = tmp_path / "team.db"
     with Store(db, now=lambda: NOW):
@@ -131,13 +154,20 @@ def test_a_killed_import_keeps_whole_batches_and_the_same_file_again_finishes_it
     csv_file = tmp_path / "spreadsheet.csv"
     write_csv(csv_file, rows, with_ids=False)  # no ATS ids: only the resume can tell rows already imported
 
-    importer = start_import(csv_file, db)
-    deadline = time.monotonic() + 300
-    while committed_batches(db) < 2 and importer.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    importer.send_signal(signal.SIGKILL)
-    importer.communicate(timeout=30)
-    assert importer.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(KILLED_AT_THE_THIRD_COMMIT, encoding="utf-8")
+    killed = mediate(
+        "import",
+        "requisitions",
+        "--create-people",
+        str(csv_file),
+        "--db",
+        str(db),
+        PYTHONPATH=f"{hook}{os.pathsep}{REPO}",
+    )
+    assert killed.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    assert committed_batches(db) == 2
 
     assert integrity(db) == "ok"
     conn = sqlite3.connect(db)
