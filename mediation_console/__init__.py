@@ -9,10 +9,27 @@ import os  # both already loaded by Python itself: importing them cannot be inte
 import sys
 
 
+def interrupted(error: BaseException | None) -> bool:
+    """Whether `error` is a Ctrl+C, or was caused by one: Python 3.11 wraps a KeyboardInterrupt raised
+    while a class is made (in `__set_name__`, as an import defines it) in a RuntimeError."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def _interrupted_quietly(kind: type[BaseException], value: BaseException, tb: object) -> None:
-    if issubclass(kind, KeyboardInterrupt):
+    if interrupted(value):
         sys.stderr.write("mediate: interrupted.\n")
-        return
+        if not isinstance(value, KeyboardInterrupt):
+            # Wrapped, Python would exit 1 (an input rejected, to the shell); nothing is open yet to close.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        return  # Python itself exits as an interrupted program does
     sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from mediation_console import interrupted
 from mediation_console.console.cli.browse import browse
 from mediation_console.console.cli.commitments import commitments
 from mediation_console.console.cli.common import (
@@ -321,6 +323,14 @@ def quiet_unawaited_coroutines() -> None:
     warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
 
 
+def exit_interrupted() -> NoReturn:
+    """One line and exit 130. Interrupted while the console was starting, the app leaves coroutines it
+    made but never ran; Python would warn of each as it exits, after this line."""
+    quiet_unawaited_coroutines()
+    click.echo("mediate: interrupted.", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def main() -> None:
     guard_terminal_output()
     try:
@@ -328,11 +338,7 @@ def main() -> None:
         if report_damaged():  # done without the rows their model refuses: named, and exit 1
             sys.exit(EXIT_REJECTED)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        # Interrupted while the console was starting, the app leaves coroutines it made but never ran;
-        # Python would warn of each as it exits ("coroutine ... was never awaited"), after this line.
-        quiet_unawaited_coroutines()
-        click.echo("mediate: interrupted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        exit_interrupted()
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code if exc.exit_code != 1 or isinstance(exc, Rejected) else EXIT_ENVIRONMENT)
@@ -345,6 +351,8 @@ def main() -> None:
         click.echo(f"mediate: {exc}", err=True)
         sys.exit(EXIT_ENVIRONMENT)
     except Exception as exc:  # the last guard: one line, never a traceback nor the record data it may hold
+        if interrupted(exc):  # a Ctrl+C wrapped by Python as a module loaded (see `interrupted`)
+            exit_interrupted()
         click.echo(f"mediate: {crash_line(exc, record_crash(exc))}".replace("mediate stopped", "stopped"), err=True)
         sys.exit(EXIT_ENVIRONMENT)
     sys.exit(0)

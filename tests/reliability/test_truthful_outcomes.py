@@ -145,6 +145,36 @@ def test_ctrl_c_at_any_moment_of_a_command_ends_with_one_line_and_no_traceback(t
     assert seen_interrupted >= 1, f"a run of {took:.2f}s; (moment, exit code, stderr): {outcomes}"
 
 
+# Seen in a run of the suite: Ctrl+C fell as `holidays` defined a class, inside a `__set_name__`, where
+# Python 3.11 wraps the KeyboardInterrupt in a RuntimeError, and the traceback reached the terminal. The
+# hook makes the moment certain, first as the package loads (before `main`), then as the console loads
+# its app (inside `main`).
+INTERRUPTED_AS_A_CLASS_IS_MADE = """
+import functools, os
+
+named = functools.cached_property.__set_name__
+
+def interrupted(self, owner, name):
+    if owner.__module__.startswith(os.environ["INTERRUPT_IN"]):
+        raise KeyboardInterrupt
+    named(self, owner, name)
+
+functools.cached_property.__set_name__ = interrupted
+"""
+
+
+@pytest.mark.parametrize("where", ["holidays", "textual"])
+def test_a_ctrl_c_python_wraps_as_a_module_loads_ends_with_one_line(tmp_path, where):
+    db = tmp_path / "team.db"
+    open_store(db).close()
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(INTERRUPTED_AS_A_CLASS_IS_MADE, encoding="utf-8")
+    stopped = mediate("--db", str(db), PYTHONPATH=f"{hook}{os.pathsep}{REPO}", INTERRUPT_IN=where)
+    assert stopped.stderr.strip() == "mediate: interrupted.", stopped.stderr
+    assert stopped.returncode == 130
+
+
 async def test_an_unexpected_problem_in_the_console_goes_to_the_log_not_the_terminal(tmp_path, monkeypatch):
     from mediation_console.console.app import MediationApp
 
