@@ -26,6 +26,15 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def hooked(tmp_path: Path, code: str) -> str:
+    """A PYTHONPATH under which a `mediate` started by the test runs `code` first (Python imports
+    `sitecustomize` as it starts): a bug planted, a kill or a Ctrl+C at a moment made certain."""
+    hook = tmp_path / "hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(code, encoding="utf-8")
+    return f"{hook}{os.pathsep}{REPO}"
+
+
 def mediate(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
     """Runs `mediate` in its own process, as a user would, with the user's data dir out of reach."""
     return subprocess.run(

@@ -5,7 +5,6 @@ finishes, without doubling anything, when the same file is imported again."""
 from __future__ import annotations
 
 import csv
-import os
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +16,7 @@ from mediation_console.db import audit
 from mediation_console.db.models import Person, Requisition, Team
 from mediation_console.db.store import BUSY_TIMEOUT_MS, Store
 from tests.reliability.conftest import NOW
-from tests.reliability.helpers import REPO, audit_problems, integrity, mediate, soak, start_mediate
+from tests.reliability.helpers import audit_problems, hooked, integrity, mediate, soak, start_mediate
 
 # Big enough to need several short transactions on any machine (MEDIATE_SOAK=1: the issue's 300,000).
 ROWS = soak(15_000, 300_000)
@@ -154,9 +153,7 @@ def test_a_killed_import_keeps_whole_batches_and_the_same_file_again_finishes_it
     csv_file = tmp_path / "spreadsheet.csv"
     write_csv(csv_file, rows, with_ids=False)  # no ATS ids: only the resume can tell rows already imported
 
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(KILLED_AT_THE_THIRD_COMMIT, encoding="utf-8")
+    pythonpath = hooked(tmp_path, KILLED_AT_THE_THIRD_COMMIT)
     killed = mediate(
         "import",
         "requisitions",
@@ -164,7 +161,7 @@ def test_a_killed_import_keeps_whole_batches_and_the_same_file_again_finishes_it
         str(csv_file),
         "--db",
         str(db),
-        PYTHONPATH=f"{hook}{os.pathsep}{REPO}",
+        PYTHONPATH=pythonpath,
     )
     assert killed.returncode == -signal.SIGKILL, "the import finished before it could be killed"
     assert committed_batches(db) == 2

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from mediation_console.console.core.database import open_store
 from mediation_console.db.models import Person, Requisition, Team
-from tests.reliability.helpers import REPO, mediate, start_mediate
+from tests.reliability.helpers import hooked, mediate, start_mediate
 
 SECRET = "Confidential-Acquisition-Target"
 
@@ -54,13 +54,9 @@ original, csv_export.requisition_record = csv_export.requisition_record, broken
 
 def test_an_unexpected_problem_is_one_line_naming_a_private_log_and_no_record_data(tmp_path):
     db = _db_with_a_secret(tmp_path)
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(BUG, encoding="utf-8")
+    pythonpath = hooked(tmp_path, BUG)
     logs = tmp_path / "logs"
-    result = mediate(
-        "export", "requisitions", "--db", str(db), MEDIATE_LOG_DIR=str(logs), PYTHONPATH=f"{hook}{os.pathsep}{REPO}"
-    )
+    result = mediate("export", "requisitions", "--db", str(db), MEDIATE_LOG_DIR=str(logs), PYTHONPATH=pythonpath)
     out = result.stdout + result.stderr
     assert result.returncode == 2, out
     assert "Traceback" not in out and SECRET not in out, out
@@ -167,10 +163,8 @@ functools.cached_property.__set_name__ = interrupted
 def test_a_ctrl_c_python_wraps_as_a_module_loads_ends_with_one_line(tmp_path, where):
     db = tmp_path / "team.db"
     open_store(db).close()
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(INTERRUPTED_AS_A_CLASS_IS_MADE, encoding="utf-8")
-    stopped = mediate("--db", str(db), PYTHONPATH=f"{hook}{os.pathsep}{REPO}", INTERRUPT_IN=where)
+    pythonpath = hooked(tmp_path, INTERRUPTED_AS_A_CLASS_IS_MADE)
+    stopped = mediate("--db", str(db), PYTHONPATH=pythonpath, INTERRUPT_IN=where)
     assert stopped.stderr.strip() == "mediate: interrupted.", stopped.stderr
     assert stopped.returncode == 130
 
@@ -221,11 +215,9 @@ def test_an_unexpected_problem_in_the_console_on_a_terminal_is_one_line_exit_2_a
             store.add_requisition(Requisition(title=title, client="Initech", sales_owner_id=sam.id, notes=NOTES_SECRET))
     finally:
         store.close()
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(CONSOLE_BUG, encoding="utf-8")
+    pythonpath = hooked(tmp_path, CONSOLE_BUG)
     logs = tmp_path / "logs"
-    with PtySession(["--db", str(db)], MEDIATE_LOG_DIR=str(logs), PYTHONPATH=f"{hook}{os.pathsep}{REPO}") as console:
+    with PtySession(["--db", str(db)], MEDIATE_LOG_DIR=str(logs), PYTHONPATH=pythonpath) as console:
         assert console.wait_for(b"Fine role"), console.output.decode("utf-8", "replace")[-2000:]
         console.read_for(1.0)
         console.send("\r", settle=2.0)  # the detail: the planted bug
@@ -305,9 +297,7 @@ def test_rows_a_kill_during_grading_left_ungraded_are_graded_when_the_console_ne
     csv_file.write_text(
         "Job Title,Company,Owner\n" + "".join(f"Analyst {n},Initech,Sam Seller\n" for n in range(40)), encoding="utf-8"
     )
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(KILLED_WHILE_GRADING, encoding="utf-8")
+    pythonpath = hooked(tmp_path, KILLED_WHILE_GRADING)
     killed = mediate(
         "import",
         "requisitions",
@@ -315,7 +305,7 @@ def test_rows_a_kill_during_grading_left_ungraded_are_graded_when_the_console_ne
         str(csv_file),
         "--db",
         str(db),
-        PYTHONPATH=f"{hook}{os.pathsep}{REPO}",
+        PYTHONPATH=pythonpath,
     )
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
     store = open_store(db)
@@ -361,10 +351,8 @@ MediationApp.run = interrupted_as_it_starts
 def test_coroutines_left_unrun_by_a_ctrl_c_as_the_app_starts_print_no_warning(tmp_path):
     db = tmp_path / "team.db"
     open_store(db).close()
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(INTERRUPTED_AS_THE_APP_STARTS, encoding="utf-8")
-    stopped = mediate("--db", str(db), PYTHONPATH=f"{hook}{os.pathsep}{REPO}")
+    pythonpath = hooked(tmp_path, INTERRUPTED_AS_THE_APP_STARTS)
+    stopped = mediate("--db", str(db), PYTHONPATH=pythonpath)
     assert stopped.returncode == 130, stopped.stdout + stopped.stderr
     assert stopped.stderr.strip() == "mediate: interrupted.", stopped.stderr
 
