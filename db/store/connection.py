@@ -475,6 +475,8 @@ class StoreConnection:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"The database is busy or unavailable: {exc}") from None
+            if not self.conn.in_transaction:  # refused, with the error hidden (see below): nothing written
+                raise StoreError("The database is busy or unavailable: the write lock was not granted")
             return
         started = time.monotonic()
         self.conn.execute(f"PRAGMA busy_timeout = {WAIT_TRY_MS}")
@@ -482,7 +484,11 @@ class StoreConnection:
             while True:
                 try:
                     self.conn.execute("BEGIN IMMEDIATE")
-                    return
+                    # The same per-connection error state can also hide a refusal altogether (the reading
+                    # thread's step left "no error" where the BEGIN's was): then no transaction is open, and
+                    # the write would run outside one. Refused all the same: try again.
+                    if self.conn.in_transaction:
+                        return
                 except sqlite3.DatabaseError as exc:  # its class, like its message, is read off the connection
                     if not _lock_taken(exc):
                         raise StoreError(f"The database is busy or unavailable: {exc}") from None
