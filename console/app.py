@@ -277,7 +277,7 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
         if self.owns_process:
             self._screens_loaded: set[int] = set()
             self._screens_frozen = 0
-            self.set_interval(FREEZE_CHECK_EVERY, self._freeze_what_first_visits_loaded)
+            self._freeze_timer = self.set_interval(FREEZE_CHECK_EVERY, self._freeze_what_first_visits_loaded)
         if self.replication is not None:
             self._show_replication()
             self.set_interval(REPLICATION_SHOWN_EVERY, self._show_replication)
@@ -389,6 +389,8 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
             return
         gc.freeze()
         self._screens_frozen = len(self._screens_loaded)
+        if self._screens_frozen == len(MODES):  # every screen has had its first visit: nothing left to freeze
+            self._freeze_timer.stop()
 
     def _notice_outside_writes(self) -> None:
         """Another console or a CLI import committed to the file: the screen on show reloads what it
