@@ -43,10 +43,12 @@ def main(argv: list[str]) -> None:
         raise SystemExit(2)
     _timed(demo._DemoBuilder, "_requisitions", "requisitions and their events")
     _timed(demo._DemoBuilder, "_write_requisitions", "  of which writing the batches")
+    _timed(demo._DemoBuilder, "_index_the_requisitions", "search and the first indexes")
     _timed(demo._DemoBuilder, "_disputes", "disputes")
     _timed(demo._DemoBuilder, "_commitments", "commitments")
-    _timed(demo._DemoBuilder, "_write_rest", "last transaction (indexes, search)")
-    _timed(demo_setup, "refresh_derived", "  of which grading")
+    _timed(demo._DemoBuilder, "_write_rest", "last transaction (grades, indexes)")
+    _timed(demo._Grader, "result", "  of which waiting for the grades")
+    _timed(demo_setup, "derived_figures", "grading (in a thread of its own; its CPU is this process's)")
     sys.argv = ["mediate", "demo", "--db", argv[0], "--requisitions", argv[1], "--force"]
     try:
         mediate()

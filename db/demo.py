@@ -8,6 +8,7 @@ import multiprocessing
 import random
 import re
 import sys
+import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -894,6 +895,42 @@ BATCH = 5_000
 PARALLEL = sys.platform.startswith("linux")
 
 
+# What the rules derive for a requisition, as Store.set_derived takes it: (score, grade, estimate_days, id).
+Figures = tuple[int | None, str | None, int | None, int]
+
+
+class _Grader:
+    """`figures` run on a read-only connection of its own in a thread, from the moment it is made."""
+
+    def __init__(self, store: Store, figures: Callable[[Store], Sequence[Figures]]) -> None:
+        self._reader = store.background_reader()
+        self._figures = figures
+        self._done: Sequence[Figures] | BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="demo grading", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self._reader as reader:
+                self._done = self._figures(reader)
+        except BaseException as exc:  # noqa: BLE001 - raised in the writer's thread by result()
+            self._done = exc
+
+    def result(self) -> Sequence[Figures]:
+        self._thread.join()
+        done = self._done
+        if isinstance(done, BaseException):
+            raise done
+        assert done is not None
+        return done
+
+    def stop(self) -> None:
+        """Ends the grading early when the demo stopped before it was needed (its statement is interrupted)."""
+        while self._thread.is_alive():  # its next statement (every few thousand rows) stops it
+            self._reader.conn.interrupt()
+            self._thread.join(0.05)
+
+
 @dataclass(slots=True)
 class _Batch:
     """One batch of requisitions as written: their rows, their pipeline events' rows and the audit rows
@@ -917,10 +954,11 @@ class _DemoBuilder:
         seed: int,
         expectations: Sequence[Expectation] = (),
         batch: int = BATCH,
-        derive: Callable[[Store], object] | None = None,
+        figures: Callable[[Store], Sequence[Figures]] | None = None,
     ) -> None:
         self.store = store
-        self.derive = derive
+        self.figures = figures
+        self._grader: _Grader | None = None
         self.batch = max(1, batch)
         self.default_expectations = expectations
         self.n = requisitions
@@ -942,7 +980,7 @@ class _DemoBuilder:
         # Audit rows name the person who acted; anything else is the console's own actor.
         self.actor = store.actor
         self.names: dict[int, str] = {}
-        self._deferred: list[tuple[str, str, str]] = []
+        self._deferred: list[tuple[str, str, str, str]] = []  # (type, name, sql, table)
         self.open_disputes: Counter[int] = Counter()
         # Disputes and commitments not yet written, and how many were written before them.
         self.dispute_rows: list[tuple[Any, ...]] = []
@@ -962,10 +1000,11 @@ class _DemoBuilder:
 
     def build(self, marker: dict[str, Any]) -> dict[str, int]:
         """Writes the demo in transactions of its own: the people and expectations first, the requisitions
-        with their pipeline events a batch at a time, then the disputes, commitments and standups with the
-        indexes and triggers put back, and the demo's `marker` audit row last. Until that last commit the
-        file is a demo being written (its indexes dropped): write into a file that is thrown away unless
-        this returns (console/core/demo_setup.write_demo_file)."""
+        with their pipeline events a batch at a time, their search index and indexes (while the figures are
+        worked out beside them: `_start_grading`), the disputes, then the commitments, standups and figures
+        with the last indexes and triggers put back, and the demo's `marker` audit row last. Until that
+        last commit the file is a demo being written (indexes missing): write into a file that is thrown
+        away unless this returns (console/core/demo_setup.write_demo_file)."""
         store = self.store
         with store.transaction():
             self._defer_indexes()
@@ -974,6 +1013,26 @@ class _DemoBuilder:
             self._expectations()
             self._write_people()
         self._requisitions()
+        self._start_grading()
+        try:
+            self._write_the_rest(marker)
+        finally:
+            if self._grader is not None:
+                self._grader.stop()
+        return {
+            "people": len(self.people),
+            "requisitions": len(self.reqs),
+            "pipeline_events": self.events_written,
+            "disputes": self.disputes_written,
+            "expectations": len(self.expectations),
+            "commitments": self.commitments_written,
+            "standups": len(self.standup_rows),
+        }
+
+    def _write_the_rest(self, marker: dict[str, Any]) -> None:
+        store = self.store
+        with store.transaction():
+            self._index_the_requisitions()
         self._disputes()
         standups = self._standup_schedule()
         with store.transaction() as conn:
@@ -984,15 +1043,19 @@ class _DemoBuilder:
             self._standups(standups)
             self._write_rest()
             store.audit("database", None, "demo", None, marker)
-        return {
-            "people": len(self.people),
-            "requisitions": len(self.reqs),
-            "pipeline_events": self.events_written,
-            "disputes": self.disputes_written,
-            "expectations": len(self.expectations),
-            "commitments": self.commitments_written,
-            "standups": len(self.standup_rows),
-        }
+
+    def _start_grading(self) -> None:
+        """With more than one batch written, the figures are computed from the committed requisitions on a
+        read-only connection in a thread of their own while this one writes the disputes, commitments and
+        standups and rebuilds the indexes: those statements run in SQLite without Python's lock, so the
+        grading (a minute of Python at 1,000,000 requisitions) takes the second core instead of adding to
+        the last transaction. The file goes to WAL for it (a reader beside a writer); the scorecard reads
+        only a requisition's own columns, all written by now."""
+        store = self.store
+        if self.figures is None or self.n <= self.batch or not store.reads_beside():
+            return
+        store.conn.execute("PRAGMA journal_mode = WAL")
+        self._grader = _Grader(store, self.figures)
 
     def _audit(
         self,
@@ -2189,12 +2252,14 @@ class _DemoBuilder:
         the per-row trigger, as are the facts the per-row triggers keep."""
         conn = self.store.conn
         triggers = ", ".join(f"'{name}'" for name in PER_ROW_FACT_TRIGGER_NAMES)
+        kept = ", ".join(f"'{name}'" for name in sorted(_KEPT_WHILE_LOADING))
         self._deferred = conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
-            " (type = 'index' AND tbl_name IN ('requisitions', 'pipeline_events', 'commitments', 'events'))"
+            "SELECT type, name, sql, tbl_name FROM sqlite_master WHERE sql IS NOT NULL AND ("
+            " (type = 'index' AND tbl_name IN ('requisitions', 'pipeline_events', 'commitments', 'events')"
+            f"  AND name NOT IN ({kept}))"
             f" OR (type = 'trigger' AND name IN ('requisitions_fts_insert', {triggers})))"
         ).fetchall()
-        for kind, name, _sql in self._deferred:
+        for kind, name, _sql, _table in self._deferred:
             conn.execute(f'DROP {"TRIGGER" if kind == "trigger" else "INDEX"} "{name}"')
 
     def _write_people(self) -> None:
@@ -2237,36 +2302,57 @@ class _DemoBuilder:
         self.commitments_written += len(self.commitment_rows)
         self.commitment_rows = []
 
+    def _index_the_requisitions(self) -> None:
+        """Once every requisition and event is in, in a transaction of its own: the search index and the
+        requisitions' and events' indexes over columns nothing writes again (those over the figures and
+        the open-dispute counts come last). Long statements SQLite runs without Python's lock: the
+        grading thread (`_start_grading`) has the other core meanwhile."""
+        conn = self.store.conn
+        if any(d[1] == "requisitions_fts_insert" for d in self._deferred):
+            # The same row the trigger writes (schema migration 2), for every requisition at once.
+            conn.execute(REQUISITIONS_FTS_FILL)
+        early = [
+            d for d in self._deferred if d[0] == "index" and d[3] in _LOADED_FIRST and not _WRITTEN_AFTER.search(d[2])
+        ]
+        for deferred in early:
+            conn.execute(deferred[2])
+        self._deferred = [d for d in self._deferred if d not in early]
+
     def _write_rest(self) -> None:
         conn = self.store.conn
         conn.executemany(
             "UPDATE requisitions SET open_disputes = ? WHERE id = ?",
             [(count, req_id) for req_id, count in sorted(self.open_disputes.items())],
         )
-        if any(name == "requisitions_fts_insert" for _kind, name, _sql in self._deferred):
-            # The same row the trigger writes (schema migration 2), for every requisition at once.
-            conn.execute(REQUISITIONS_FTS_FILL)
         conn.executemany(_insert_sql("standups", STANDUP_COLUMNS), self.standup_rows)
         conn.executemany(_insert_sql("standup_items", ITEM_COLUMNS), self.item_rows)
         self._write_audit()
-        # The indexes `derive` leaves alone first; the ones over a column it writes after it, so each is
-        # sorted once instead of updated row by row.
+        # The indexes over columns the figures leave alone first; the ones over a column they write after
+        # them, so each is sorted once instead of updated row by row.
         later = [d for d in self._deferred if d[0] == "trigger" or _WRITTEN_AFTER.search(d[2])]
         for deferred in self._deferred:
             if deferred not in later:
                 conn.execute(deferred[2])
         # What the dropped triggers would have kept for each event came with the rows (_event_facts).
-        if self.derive is not None:
-            self.derive(self.store)
-        for _kind, _name, sql in later:
-            conn.execute(sql)
+        if self.figures is not None:
+            figures = self._grader.result() if self._grader is not None else self.figures(self.store)
+            for start in range(0, len(figures), BATCH):
+                self.store.set_derived(figures[start : start + BATCH])
+        for deferred in later:
+            conn.execute(deferred[2])
         conn.execute("UPDATE data_versions SET version = version + 1")  # what the version triggers would say
 
 
-# Columns written once every row is in: the figures the rules derive (`generate_demo`'s derive). An index
+# Columns written once every row is in: the figures the rules derive (`generate_demo`'s figures). An index
 # over one of them is built after those writes; one missed here would only be kept up to date row by row,
 # as any index is.
-_WRITTEN_AFTER = re.compile(r"\b(score|grade|estimate_days)\b")
+_WRITTEN_AFTER = re.compile(r"\b(score|grade|estimate_days|open_disputes)\b")
+# The tables written whole by the first stage (`_requisitions`), whose indexes can be built before the rest.
+_LOADED_FIRST = frozenset(("requisitions", "pipeline_events"))
+# Indexes kept while the demo loads: every row goes at the end of them (the audit rows of each kind of
+# record come in id order, a requisition's events after the one before's), so keeping them costs an
+# append per row instead of reading the whole table again to sort it (5 GB of audit rows at 1,000,000).
+_KEPT_WHILE_LOADING = frozenset(("events_entity", "pipeline_events_requisition_kind"))
 
 _ENCODER = json.JSONEncoder(check_circular=False)
 _quote = json.encoder.encode_basestring
@@ -2370,7 +2456,7 @@ def generate_demo(
     *,
     expectations: Sequence[Expectation] = (),
     batch: int = BATCH,
-    derive: Callable[[Store], object] | None = None,
+    figures: Callable[[Store], Sequence[Figures]] | None = None,
 ) -> dict[str, int]:
     """Fills an empty database with a demo team's work; returns how many of each record were written.
 
@@ -2384,15 +2470,17 @@ def generate_demo(
     batch of rows; a demo stopped before it returns leaves a file without its indexes, to be thrown away
     (`write_demo_file` in console/core/demo_setup.py builds it beside the target and moves it into place).
 
-    `derive(store)` is called in the last transaction once every record is written, before the indexes
-    over the figures it may store and the per-row triggers are back (the grades: a million scattered
-    index updates and trigger runs otherwise).
+    `figures(store)` gives what the rules derive for every requisition (Figures, Store.set_derived's rows)
+    from a store it only reads; the demo stores them in its last transaction once every record is
+    written, before the indexes over them and the per-row triggers are back (a million scattered index
+    updates and trigger runs otherwise). With more than one batch it runs in a thread beside the rest of
+    the demo (`_DemoBuilder._start_grading`), on the committed requisitions: it must read nothing else.
     """
     if requisitions < 1:
         raise RejectedChange("The demo needs at least one requisition")
     if not store.is_empty():
         raise RejectedChange(f"{store.path} already holds data; the demo is written into an empty database")
-    builder = _DemoBuilder(store, requisitions, seed, expectations, batch, derive)
+    builder = _DemoBuilder(store, requisitions, seed, expectations, batch, figures)
     return builder.build({"seed": seed, "requisitions": requisitions})
 
 

@@ -444,31 +444,99 @@ def test_a_generator_process_that_fails_stops_the_demo_with_its_reason(tmp_path,
         generate_demo(store, requisitions=60, seed=7, batch=10)
 
 
-def test_derive_runs_in_the_demo_s_last_transaction_once_every_record_is_written(tmp_path):
-    """The grades are stored before the indexes over them and the per-row triggers come back: every record
-    is there, nothing is committed or marked a demo yet, and what derive writes is kept."""
-    seen: dict[str, object] = {}
+def _figures_seen(seen: list[dict[str, object]]):
+    """A figures callback that records what it saw and grades every requisition 'B' with its id as score."""
 
-    def derive(store):
+    def figures(store):
         conn = store.conn
-        seen["in_transaction"] = conn.in_transaction
-        seen["counts"] = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("requisitions", "standups")]
-        seen["marked"] = store.is_demo()
-        seen["grade_index"] = conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'requisitions_grade'"
-        ).fetchone()[0]
-        conn.execute("UPDATE requisitions SET grade = 'B' WHERE id = 1")
+        seen.append(
+            {
+                "readonly": store.readonly,
+                "requisitions": conn.execute("SELECT count(*) FROM requisitions").fetchone()[0],
+                "graded": conn.execute("SELECT count(*) FROM requisitions WHERE grade IS NOT NULL").fetchone()[0],
+                "marked": store.is_demo(),
+            }
+        )
+        return [(req_id, "B", 30, req_id) for (req_id,) in conn.execute("SELECT id FROM requisitions ORDER BY id")]
 
+    return figures
+
+
+def test_the_figures_are_stored_in_the_demo_s_last_transaction_before_the_indexes_over_them(tmp_path):
+    """One batch: the figures are worked out on the demo's own connection once every requisition is in,
+    and what they give is stored with the rest, before the grade index and the per-row triggers are back."""
+    seen: list[dict[str, object]] = []
+    stored: list[tuple[bool, int]] = []
     with open_store(tmp_path / "d.db") as store:
-        summary = generate_demo(store, requisitions=60, seed=7, derive=derive)
-        assert seen == {
-            "in_transaction": True,
-            "counts": [60, summary["standups"]],
-            "marked": False,
-            "grade_index": 0,
-        }
-        assert store.is_demo() and store.get_requisition(1).grade == "B"
+        original = store.set_derived
+
+        def set_derived(figures):
+            conn = store.conn
+            has_index = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'requisitions_grade'").fetchone()
+            stored.append((conn.in_transaction, has_index[0]))
+            original(figures)
+
+        store.set_derived = set_derived
+        summary = generate_demo(store, requisitions=60, seed=7, figures=_figures_seen(seen))
+        assert seen == [{"readonly": False, "requisitions": 60, "graded": 0, "marked": False}]
+        assert stored == [(True, 0)]
+        assert summary["requisitions"] == 60
+        assert store.is_demo() and store.get_requisition(7).grade == "B" and store.get_requisition(7).score == 7
         assert store.doctor().ok, "the indexes and triggers are all back"
+
+
+def test_with_several_batches_the_figures_are_worked_out_beside_the_rest_on_a_reader(tmp_path):
+    """More than one batch: the figures run in a thread on a read-only connection of their own, over the
+    committed requisitions (all of them, none graded yet), while the rest of the demo is written; the
+    file is the same as when they run on the demo's connection."""
+    seen: list[dict[str, object]] = []
+    with open_store(tmp_path / "beside.db") as store:
+        generate_demo(store, requisitions=60, seed=7, batch=10, figures=_figures_seen(seen))
+        assert store.doctor().ok
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert seen == [{"readonly": True, "requisitions": 60, "graded": 0, "marked": False}]
+    with open_store(tmp_path / "inline.db") as store:
+        generate_demo(store, requisitions=60, seed=7, figures=_figures_seen([]))
+    assert dump(tmp_path / "beside.db") == dump(tmp_path / "inline.db")
+
+
+def test_figures_that_fail_beside_the_demo_stop_it_with_their_reason(tmp_path):
+    def failing(store):
+        raise ValueError("the rules could not be read")
+
+    with open_store(tmp_path / "d.db") as store, pytest.raises(ValueError, match="could not be read"):
+        generate_demo(store, requisitions=60, seed=7, batch=10, figures=failing)
+
+
+def test_a_demo_stopped_while_the_figures_are_worked_out_stops_them_too(tmp_path, monkeypatch):
+    """The grading thread does not outlive a demo that stopped (here in its disputes): its next statement
+    is interrupted and the thread ends before generate_demo raises."""
+    import threading
+
+    from mediation_console.db import demo as demo_module
+
+    started = threading.Event()
+    ended: list[str] = []
+
+    def slow(store):
+        started.set()
+        try:
+            for _ in range(10**8):  # minutes of statements unless one is interrupted
+                store.conn.execute("SELECT count(*) FROM requisitions").fetchone()
+        except sqlite3.OperationalError as exc:
+            ended.append(str(exc))
+            raise
+        return []
+
+    def stopped(self):
+        started.wait(5)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo_module._DemoBuilder, "_disputes", stopped)
+    with open_store(tmp_path / "d.db") as store, pytest.raises(KeyboardInterrupt):
+        generate_demo(store, requisitions=60, seed=7, batch=10, figures=slow)
+    assert ended == ["interrupted"]
+    assert not [t for t in threading.enumerate() if t.name == "demo grading"]
 
 
 def test_the_facts_the_generator_works_out_are_the_ones_the_schema_s_statements_find(tmp_path):

@@ -21,6 +21,16 @@ def refresh_derived(store: Store, mediator: Mediator) -> int:
     Two passes: grades first, then each estimate from the medians of filled requisitions with the
     same (freshly computed) grade and engagement, so the estimate never rests on a stale grade.
     """
+    figures = derived_figures(store, mediator)
+    for start in range(0, len(figures), BATCH):
+        store.set_derived(figures[start : start + BATCH])
+    mediator.reload_history()
+    return len(figures)
+
+
+def derived_figures(store: Store, mediator: Mediator) -> list[tuple[int, str, int, int]]:
+    """(score, grade, estimate_days, id) of every requisition, in id order, as `refresh_derived` stores
+    them; only reads (a demo computes them on a read-only connection in a second process)."""
     scorer = mediator.scorer
     default_days = round(mediator.pack.constant("default_time_to_fill_days"))
     min_history = int(mediator.pack.constant("min_history"))
@@ -41,16 +51,10 @@ def refresh_derived(store: Store, mediator: Mediator) -> int:
         key: round(statistics.median(days)) if len(days) >= min_history else default_days
         for key, days in durations.items()
     }
-    batch: list[tuple[int, str, int, int]] = []
-    for score, grade, req_id, engagement in graded:
-        batch.append((score, grade, estimates.get((grade, engagement), default_days), req_id))
-        if len(batch) >= BATCH:
-            store.set_derived(batch)
-            batch = []
-    if batch:
-        store.set_derived(batch)
-    mediator.reload_history()
-    return len(graded)
+    return [
+        (score, grade, estimates.get((grade, engagement), default_days), req_id)
+        for score, grade, req_id, engagement in graded
+    ]
 
 
 def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator) -> int:
