@@ -493,7 +493,6 @@ def test_with_several_batches_the_figures_are_worked_out_beside_the_rest_on_a_re
     with open_store(tmp_path / "beside.db") as store:
         generate_demo(store, requisitions=60, seed=7, batch=10, figures=_figures_seen(seen))
         assert store.doctor().ok
-        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert seen == [{"readonly": True, "requisitions": 60, "graded": 0, "marked": False}]
     with open_store(tmp_path / "inline.db") as store:
         generate_demo(store, requisitions=60, seed=7, figures=_figures_seen([]))
@@ -627,6 +626,31 @@ def test_the_demo_written_as_a_scratch_file_is_a_whole_wal_database(tmp_path):
     finally:
         conn.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.db"]
+
+
+def test_a_scratch_demo_of_several_batches_is_graded_beside_and_left_whole(tmp_path, monkeypatch):
+    """`mediate demo`'s path with the grading thread (more than one batch): the file moved into place is
+    whole, in WAL mode, with nothing left beside it, and every grade is the one the rules give when the
+    finished file is graded again."""
+    from mediation_console.console.core.demo_setup import write_demo_file
+    from mediation_console.console.core.rules.refresh import derived_figures
+    from mediation_console.console.core.rules.service import Mediator
+    from mediation_console.db import demo as demo_module
+
+    monkeypatch.setattr(demo_module.generate_demo, "__kwdefaults__", {"expectations": (), "batch": 10})
+    path = tmp_path / "demo.db"
+    write_demo_file(path, requisitions=60, include_user_pack=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.db"]
+    with Store(path) as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.is_demo() and store.doctor().ok
+        stored = [
+            tuple(row)
+            for row in store.conn.execute("SELECT score, grade, estimate_days, id FROM requisitions ORDER BY id")
+        ]
+        assert len(stored) == 60 and all(row[1] in ("A", "B", "C") for row in stored)
+        assert stored == derived_figures(store, Mediator(store, include_user_pack=False))
 
 
 def test_the_demo_is_only_written_into_an_empty_database(tmp_path):
