@@ -242,7 +242,9 @@ def BARE_DETAIL_CLOSED(term: Terminal) -> bool:
     return not BARE_DETAIL_OPEN(term)
 
 
-BARE_PEOPLE: Check = _matches(r"^\s*\w+ \w+\s+(sales|recruiting|lead)\s")
+# A person's line: a name of two or more words (with initials, hyphens, apostrophes: "Adam A. Abbott",
+# the first name at 1,000,000 requisitions), then the team.
+BARE_PEOPLE: Check = _matches(r"^\s*(?!REQ-)[^\W\d][\w.'’-]*( [\w.'’-]+)+\s+(sales|recruiting|lead)\b")
 
 
 def bare_launch(
