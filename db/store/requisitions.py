@@ -139,13 +139,13 @@ class RequisitionStore(PeopleStore):
         status_clause = f"status IN ({statuses}) AND " if open_only else ""
         last = 0
         while True:
-            rows = self.conn.execute(
+            rows = self._dicts(
                 f"SELECT * FROM requisitions WHERE {status_clause}id > ? ORDER BY id LIMIT ?", (last, batch)
-            ).fetchall()
+            )
             if not rows:
                 return
             for row in rows:
-                if (req := self._model(Requisition, "requisitions", dict(row))) is not None:
+                if (req := self._model(Requisition, "requisitions", row)) is not None:
                     yield req
             last = rows[-1]["id"]
 
