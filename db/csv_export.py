@@ -81,7 +81,7 @@ def requisition_record(req: Requisition, owner: str, recruiter: str | None) -> d
 def csv_row(record: dict[str, Any]) -> list[str]:
     """The CSV cells of one record: `_cell` of each value (fees with "%"), `neutralise`d. Written for
     the million rows of a big export: the common types are formatted here, the rest by `_cell`."""
-    row = []
+    row: list[str] = []
     append = row.append
     for field in _FIELDS:
         value = record[field]
