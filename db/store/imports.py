@@ -15,14 +15,11 @@ class ImportStore(RequisitionStore):
 
     # -- import/export ---------------------------------------------------------------------------
 
-    def import_keys(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Every requisition's external id -> id, and case-folded code -> id: how import rows are matched."""
-        external, codes = {}, {}
-        for req_id, code, external_id in self.conn.execute("SELECT id, code, external_id FROM requisitions"):
-            codes[code.casefold()] = req_id
-            if external_id:
-                external[external_id] = req_id
-        return external, codes
+    def import_keys(self) -> tuple[ExternalIds, Codes]:
+        """How import rows are matched: external id -> id (looked up one by one in the unique index, so
+        importing a few rows into a million costs a few look-ups), and case-folded code -> id (every
+        code read once, at the first row that has no external id: SQLite's NOCASE is not casefold)."""
+        return ExternalIds(self), Codes(self)
 
     def add_people_for_import(self, people: Sequence[Person]) -> list[Person]:
         """Creates the people an import names who are not in the team yet, audited, in the caller's transaction."""
@@ -80,3 +77,35 @@ class ImportStore(RequisitionStore):
             " AND json_extract(f.after, '$.sha256') IS json_extract(e.after, '$.sha256'))"
         ).fetchall()
         return [json.loads(after) for action, after in rows if action == "batch"]
+
+
+class ExternalIds:
+    """External id -> requisition id, each looked up when first asked for."""
+
+    def __init__(self, store: ImportStore) -> None:
+        self._store = store
+        self._found: dict[str, int | None] = {}
+
+    def get(self, external_id: str) -> int | None:
+        if external_id not in self._found:
+            row = self._store.conn.execute(
+                "SELECT id FROM requisitions WHERE external_id = ?", (external_id,)
+            ).fetchone()
+            self._found[external_id] = None if row is None else int(row[0])
+        return self._found[external_id]
+
+
+class Codes:
+    """Case-folded code -> requisition id, every code read at the first look-up."""
+
+    def __init__(self, store: ImportStore) -> None:
+        self._store = store
+        self._codes: dict[str, int] | None = None
+
+    def get(self, folded_code: str) -> int | None:
+        if self._codes is None:
+            self._codes = {
+                code.casefold(): req_id
+                for req_id, code in self._store.conn.execute("SELECT id, code FROM requisitions")
+            }
+        return self._codes.get(folded_code)
