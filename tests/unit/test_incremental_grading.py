@@ -89,3 +89,39 @@ def test_filled_rows_imported_move_every_estimate_as_a_full_regrade_would(big, t
     with Store(db) as store:
         refresh_derived(store, Mediator(store))
     assert derived(db) == incremental
+
+
+def test_rows_are_matched_by_looking_up_their_own_ids_not_by_reading_every_requisition(big, tmp_path):
+    """An ATS file with job ids reads the requisitions it names (the unique index), whatever the size of
+    the database; its rows match what is there (an update) or not (a create). A file without ids reads
+    the codes once."""
+    from mediation_console.db.csv_import import import_requisitions
+
+    db = tmp_path / "copy.db"
+    db.write_bytes(big.read_bytes())
+    orders = write_orders(tmp_path / "two.csv", owner_name(db), ["Active", "Active"])
+    statements: list[str] = []
+    with Store(db) as store:
+        store.conn.set_trace_callback(statements.append)
+        first = import_requisitions(store, orders, create_people=True)
+        again = import_requisitions(store, orders, create_people=True)
+        store.conn.set_trace_callback(None)
+    assert (first.created, again.created, again.unchanged) == (2, 0, 2)
+    every_key = [s for s in statements if "FROM requisitions" in s and "WHERE" not in s.split("FROM requisitions")[1]]
+    assert not [s for s in every_key if "code" in s or "external_id" in s], every_key
+    looked_up = [s for s in statements if s.startswith("SELECT id FROM requisitions WHERE external_id = ")]
+    assert len(looked_up) == 4, looked_up  # each id once in each import (the trace shows the values bound)
+
+    by_code = tmp_path / "by_code.csv"
+    with open(by_code, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Code", "Job Title", "Company", "Owner", "Status"])
+        writer.writerow(["REQ-0001", "Payroll Specialist", "Initech", owner_name(db), "Active"])
+        writer.writerow(["REQ-0002", "Payroll Specialist", "Initech", owner_name(db), "Active"])
+    statements.clear()
+    with Store(db) as store:
+        store.conn.set_trace_callback(statements.append)
+        report = import_requisitions(store, by_code, create_people=True)
+        store.conn.set_trace_callback(None)
+    assert report.created == 0 and report.updated + report.unchanged == 2
+    assert len([s for s in statements if s.startswith("SELECT id, code FROM requisitions")]) == 1
