@@ -109,11 +109,11 @@ def database(size: int, seed: int = 7, *, migrate: bool = True) -> Path:
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
         build_demo_database(tmp, requisitions=size, seed=seed)
         shutil.move(tmp, path)
-    _migrate(path)
+    migrate_cached(path)
     return path
 
 
-def _migrate(path: Path) -> None:
+def migrate_cached(path: Path) -> None:
     """A database cached before a newer migration shipped is brought up to date (benchmarks open it read-only)."""
     import sqlite3
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import CACHE
+from bench.common import CACHE, migrate_cached
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIATE = str(ROOT / ".venv" / "bin" / "mediate") if (ROOT / ".venv" / "bin" / "mediate").exists() else "mediate"
@@ -121,6 +121,10 @@ def generated(size: int) -> tuple[Path, dict[str, float | str]]:
     path = CACHE / f"demo-{size}.db"
     record = CACHE / f"demo-{size}.json"
     if path.exists() and record.exists():
+        if not OTHER_MEDIATE:
+            # Brought up to this tree's schema before anything is timed: the first command to open an
+            # older file would otherwise back all 10 GB of it up inside its own figure.
+            migrate_cached(path)
         return path, json.loads(record.read_text())
     free_gb = shutil.disk_usage(CACHE).free / 1e9
     need_gb = 9.0 * size / 1_000_000 + 1
