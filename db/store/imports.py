@@ -80,14 +80,29 @@ class ImportStore(RequisitionStore):
 
 
 class ExternalIds:
-    """External id -> requisition id, each looked up when first asked for."""
+    """External id -> requisition id: the first ids looked up one by one in the unique index (a few rows
+    into a million cost a few look-ups); past `ONE_BY_ONE` of them every id is read at once (a big file's
+    rows would each pay a query)."""
+
+    ONE_BY_ONE = 1000
 
     def __init__(self, store: ImportStore) -> None:
         self._store = store
         self._found: dict[str, int | None] = {}
+        self._every: dict[str, int] | None = None
 
     def get(self, external_id: str) -> int | None:
+        if self._every is not None:
+            return self._every.get(external_id)
         if external_id not in self._found:
+            if len(self._found) >= self.ONE_BY_ONE:
+                self._every = {
+                    key: int(req_id)
+                    for req_id, key in self._store.conn.execute(
+                        "SELECT id, external_id FROM requisitions WHERE external_id IS NOT NULL"
+                    )
+                }
+                return self._every.get(external_id)
             row = self._store.conn.execute(
                 "SELECT id FROM requisitions WHERE external_id = ?", (external_id,)
             ).fetchone()

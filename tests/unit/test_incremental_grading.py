@@ -125,3 +125,23 @@ def test_rows_are_matched_by_looking_up_their_own_ids_not_by_reading_every_requi
         store.conn.set_trace_callback(None)
     assert report.created == 0 and report.updated + report.unchanged == 2
     assert len([s for s in statements if s.startswith("SELECT id, code FROM requisitions")]) == 1
+
+
+def test_a_big_file_reads_every_id_once_after_the_first_few_look_ups(big, tmp_path, monkeypatch):
+    """Past ExternalIds.ONE_BY_ONE look-ups the ids are read in one scan, and rows still match."""
+    from mediation_console.db.csv_import import import_requisitions
+    from mediation_console.db.store.imports import ExternalIds
+
+    monkeypatch.setattr(ExternalIds, "ONE_BY_ONE", 2)
+    db = tmp_path / "copy.db"
+    db.write_bytes(big.read_bytes())
+    orders = write_orders(tmp_path / "five.csv", owner_name(db), ["Active"] * 5)
+    statements: list[str] = []
+    with Store(db) as store:
+        first = import_requisitions(store, orders, create_people=True)
+        store.conn.set_trace_callback(statements.append)
+        again = import_requisitions(store, orders, create_people=True)
+        store.conn.set_trace_callback(None)
+    assert (first.created, again.created, again.unchanged) == (5, 0, 5)
+    assert len([s for s in statements if s.startswith("SELECT id FROM requisitions WHERE external_id = ")]) == 2
+    assert len([s for s in statements if s.startswith("SELECT id, external_id FROM requisitions")]) == 1
