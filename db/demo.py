@@ -13,6 +13,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, overload
@@ -905,24 +906,19 @@ class _Grader:
     def __init__(self, store: Store, figures: Callable[[Store], Sequence[Figures]]) -> None:
         self._reader = store.background_reader()
         self._figures = figures
-        self._done: Sequence[Figures] | BaseException | None = None
+        self._done: Future[Sequence[Figures]] = Future()
         self._thread = threading.Thread(target=self._run, name="demo grading", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
             with self._reader as reader:
-                self._done = self._figures(reader)
+                self._done.set_result(self._figures(reader))
         except BaseException as exc:  # noqa: BLE001 - raised in the writer's thread by result()
-            self._done = exc
+            self._done.set_exception(exc)
 
     def result(self) -> Sequence[Figures]:
-        self._thread.join()
-        done = self._done
-        if isinstance(done, BaseException):
-            raise done
-        assert done is not None
-        return done
+        return self._done.result()
 
     def stop(self) -> None:
         """Ends the grading early when the demo stopped before it was needed (its statement is interrupted)."""
@@ -2335,9 +2331,7 @@ class _DemoBuilder:
                 conn.execute(deferred[2])
         # What the dropped triggers would have kept for each event came with the rows (_event_facts).
         if self.figures is not None:
-            figures = self._grader.result() if self._grader is not None else self.figures(self.store)
-            for start in range(0, len(figures), BATCH):
-                self.store.set_derived(figures[start : start + BATCH])
+            self.store.set_derived(self._grader.result() if self._grader is not None else self.figures(self.store))
         for deferred in later:
             conn.execute(deferred[2])
         conn.execute("UPDATE data_versions SET version = version + 1")  # what the version triggers would say

@@ -92,17 +92,13 @@ class ExternalIds:
         self._every: dict[str, int] | None = None
 
     def get(self, external_id: str) -> int | None:
+        if self._every is None and external_id not in self._found and len(self._found) >= self.ONE_BY_ONE:
+            conn = self._store.conn
+            rows = conn.execute("SELECT id, external_id FROM requisitions WHERE external_id IS NOT NULL")
+            self._every = {key: int(req_id) for req_id, key in rows}
         if self._every is not None:
             return self._every.get(external_id)
         if external_id not in self._found:
-            if len(self._found) >= self.ONE_BY_ONE:
-                self._every = {
-                    key: int(req_id)
-                    for req_id, key in self._store.conn.execute(
-                        "SELECT id, external_id FROM requisitions WHERE external_id IS NOT NULL"
-                    )
-                }
-                return self._every.get(external_id)
             row = self._store.conn.execute(
                 "SELECT id FROM requisitions WHERE external_id = ?", (external_id,)
             ).fetchone()

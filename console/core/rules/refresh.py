@@ -10,7 +10,6 @@ from mediation_console.console.core.rules.service import Mediator
 from mediation_console.db.models import RequisitionStatus
 from mediation_console.db.store import Store
 
-BATCH = 5000
 # Above this share of the database, grading the changed rows one by one costs more than a full pass.
 INCREMENTAL_SHARE = 0.2
 
@@ -22,8 +21,7 @@ def refresh_derived(store: Store, mediator: Mediator) -> int:
     same (freshly computed) grade and engagement, so the estimate never rests on a stale grade.
     """
     figures = derived_figures(store, mediator)
-    for start in range(0, len(figures), BATCH):
-        store.set_derived(figures[start : start + BATCH])
+    store.set_derived(figures)  # in chunks and short transactions of its own
     mediator.reload_history()
     return len(figures)
 
