@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -23,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import CACHE, Figure, black_box_sizes, database, percentile
+from bench.outside import KEPT_CACHE, OTHER_MEDIATE, ROOT, generated, sandbox_env
 from bench.outside import MEDIATE as THIS_MEDIATE
-from bench.outside import OTHER_MEDIATE, ROOT, generated, sandbox_env
 from bench.terminal import BACKSPACE, DOWN, ENTER, ESCAPE, ScreenTimeout, Terminal
 
 RUNS = int(os.environ.get("BENCH_BLACKBOX_RUNS", "5"))
@@ -217,15 +218,18 @@ def mediate_launch(
     return recorded
 
 
-def mediate_early_launch(db: Path, key: str, samples: Samples) -> None:
+def mediate_early_launch(db: Path, key: str, samples: Samples, *, kept: bool = True) -> None:
     """A launch whose first move is a visit to screen `key` soon after the first rows, while the console's
     start-up work (the rules' warm-up, then the prefetch of the track record and the measurements) may
-    still be running: what a lead who goes straight there waits."""
+    still be running: what a lead who goes straight there waits. Not `kept`: with the console's cache
+    folder emptied first, so no settled day's tally is kept (the first launch on a new machine)."""
+    if not kept:
+        shutil.rmtree(KEPT_CACHE, ignore_errors=True)
     with Terminal([MEDIATE, "--db", str(db)], COLUMNS, LINES, env=sandbox_env(), cwd=ROOT) as term:
         term.wait_for(screen_ready("1"), term.spawned_at, timeout=120, what="the queue's rows")
         time.sleep(EARLY_VISIT_AFTER)
         samples.add(
-            f"early {key}",
+            f"early {key}" if kept else f"early {key}, none kept",
             term.press(key, screen_ready(key), timeout=120, what=f"the {SCREENS[key][0]} screen's data"),
         )
         term.close("q")
@@ -441,6 +445,7 @@ def measure_size(size: int) -> list[Figure]:
         launch("VisiData", lambda s, chosen=chosen: visidata_launch(csv_path, size, chosen, s), vd)
         for key in "34":
             launch(f"mediate, early {key}", lambda s, key=key: mediate_early_launch(db, key, s), app)
+        launch("mediate, early 3, none kept", lambda s: mediate_early_launch(db, "3", s, kept=False), app)
     timed_keys = sum(1 for e in expected_app if e is not None)
     figures = [
         _figure(
@@ -479,7 +484,7 @@ def measure_size(size: int) -> list[Figure]:
     visits = [
         (
             key,
-            "first",
+            f"first {key}",
             "until its data shows",
             f"key {key}, after the detail panels and the filter (the console's prefetch done, the figures shown "
             "as worked out then); bare: its second screen's first visit (a 100-row table)",
@@ -488,7 +493,7 @@ def measure_size(size: int) -> list[Figure]:
     ] + [
         (
             key,
-            "early",
+            f"early {key}",
             f"{EARLY_VISIT_AFTER:g} s after the first rows",
             f"key {key} as the first move of a launch, while the start-up work may still run (the rules' "
             "warm-up, then the prefetch of the track record and the measurements, which the figure above "
@@ -496,11 +501,20 @@ def measure_size(size: int) -> list[Figure]:
         )
         for key in "34"
     ]
+    visits.append(
+        (
+            "3",
+            "early 3, none kept",
+            f"{EARLY_VISIT_AFTER:g} s after the first rows, no settled day kept",
+            "as above, with the console's cache folder emptied before the launch: every case of the windows "
+            "read (the first launch on a machine; later ones keep each settled day's tally beside the database)",
+        )
+    )
     for key, sample, when, note in visits:
         figures.append(
             _figure(
                 f"black-box: first visit to {SCREENS[key][0]} {when}",
-                app[f"{sample} {key}"],
+                app[sample],
                 size=size,
                 target=FIRST_VISIT_MS.get(size, 1000.0),
                 floor=bare["first"],

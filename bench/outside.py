@@ -25,6 +25,7 @@ MEDIATE = str(ROOT / ".venv" / "bin" / "mediate") if (ROOT / ".venv" / "bin" / "
 # are used as they are, never migrated to this tree's schema). The black-box module only.
 OTHER_MEDIATE = os.environ.get("MEDIATE_BENCH_MEDIATE") or None
 POLL_SECONDS = 0.02
+KEPT_CACHE = CACHE / "console-cache"
 
 
 def sandbox_env() -> dict[str, str]:
@@ -33,6 +34,7 @@ def sandbox_env() -> dict[str, str]:
     env["XDG_CONFIG_HOME"] = str(CACHE / "config")
     env["XDG_DATA_HOME"] = str(CACHE / "data")
     env["HOME"] = str(CACHE / "home")  # VisiData keeps its history and config under $HOME
+    env["MEDIATE_CACHE_DIR"] = str(KEPT_CACHE)  # the console's kept tallies (a cold launch empties it)
     env.pop("MEDIATE_DB", None)
     for folder in ("config", "data", "home"):
         (CACHE / folder).mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 
@@ -169,10 +170,70 @@ def _version_triggers(table: str) -> str:
     )
 
 
+# The days whose measured cases a write may change (migration 24): the expectations' figures keep each
+# settled day's tally (console/core/kept_tallies.py) and trust it while the day's mark is the one they
+# saw. Every write that can move a case marks the day its clock started with a fresh random mark: an
+# event (its own day, before and after), a requisition (the day it opened), and a change of grade or
+# close (every day one of its events started a clock). A day is the first ten characters of the time,
+# the same cut the tallies group by.
+def _mark_day(expression: str) -> str:
+    return f"""
+        INSERT INTO tally_days (day, mark) SELECT substr({expression}, 1, 10), random() WHERE {expression} IS NOT NULL
+            ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;"""
+
+
+TALLY_DAYS_SQL = (
+    """
+    CREATE TABLE tally_days (day TEXT PRIMARY KEY, mark INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TRIGGER pipeline_events_tally_insert AFTER INSERT ON pipeline_events BEGIN"""
+    + _mark_day("NEW.at")
+    + """
+    END;
+    CREATE TRIGGER pipeline_events_tally_update AFTER UPDATE ON pipeline_events BEGIN"""
+    + _mark_day("OLD.at")
+    + _mark_day("NEW.at")
+    + """
+    END;
+    CREATE TRIGGER pipeline_events_tally_delete AFTER DELETE ON pipeline_events BEGIN"""
+    + _mark_day("OLD.at")
+    + """
+    END;
+    CREATE TRIGGER requisitions_tally_insert AFTER INSERT ON requisitions BEGIN"""
+    + _mark_day("NEW.opened_at")
+    + """
+    END;
+    CREATE TRIGGER requisitions_tally_update AFTER UPDATE OF opened_at, intake_at, closed_at, promised_date, estimate_days
+        ON requisitions WHEN OLD.opened_at IS NOT NEW.opened_at OR OLD.intake_at IS NOT NEW.intake_at
+            OR OLD.closed_at IS NOT NEW.closed_at OR OLD.promised_date IS NOT NEW.promised_date
+            OR OLD.estimate_days IS NOT NEW.estimate_days BEGIN"""
+    + _mark_day("OLD.opened_at")
+    + _mark_day("NEW.opened_at")
+    + """
+    END;
+    CREATE TRIGGER requisitions_tally_events AFTER UPDATE OF grade, closed_at ON requisitions
+        WHEN OLD.grade IS NOT NEW.grade OR OLD.closed_at IS NOT NEW.closed_at BEGIN
+        INSERT INTO tally_days (day, mark)
+            SELECT day, random() FROM (
+                SELECT DISTINCT substr(e.at, 1, 10) AS day FROM pipeline_events AS e
+                WHERE e.requisition_id = NEW.id AND e.at IS NOT NULL)
+            WHERE true
+            ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;
+    END;
+    CREATE TRIGGER requisitions_tally_delete AFTER DELETE ON requisitions BEGIN"""
+    + _mark_day("OLD.opened_at")
+    + """
+    END;
+    """
+)
+TALLY_TRIGGER_NAMES = tuple(re.findall(r"CREATE TRIGGER (\w+)", TALLY_DAYS_SQL))
+
+
 # What bulk loading (the demo generator) drops and re-creates instead of firing per row, and the
 # statements that then work out for every row what those triggers keep (migrations 11 and 12); the
 # per-table change counts are bumped once instead.
-PER_ROW_FACT_TRIGGER_NAMES = EVENT_FACTS_TRIGGER_NAMES + PREV_STATUS_TRIGGER_NAMES + VERSION_TRIGGER_NAMES
+PER_ROW_FACT_TRIGGER_NAMES = (
+    EVENT_FACTS_TRIGGER_NAMES + PREV_STATUS_TRIGGER_NAMES + VERSION_TRIGGER_NAMES + TALLY_TRIGGER_NAMES
+)
 FACTS_BACKFILL_STATEMENTS = tuple(
     statement.strip() for statement in f"{EVENT_FACTS_BACKFILL};{PREV_STATUS_BACKFILL}".split(";") if statement.strip()
 )
@@ -657,6 +718,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX requisitions_self_recruited ON requisitions(sales_owner_id, status)
         WHERE recruiter_id = sales_owner_id;
     """,
+    # 24: the days each write may change the measured cases of, marked by triggers whoever writes, so the
+    # expectations' settled days are tallied once and not read again while nothing on them changes.
+    TALLY_DAYS_SQL,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

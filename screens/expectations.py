@@ -476,6 +476,8 @@ class ExpectationsScreen(ModeScreen):
             expectations,
             now,
             calendar=self.services.calendar(),
+            breach_limit=0,  # the breaches are listed when the lead asks (action_breaches)
+            kept_tallies=self.services.kept_tallies(),
             on_measured=measured,
             on_failed=failed,
             stop=lambda: worker.is_cancelled,
@@ -737,7 +739,15 @@ class ExpectationsScreen(ModeScreen):
         measurement = self.measurements.get(expectation.id or -1) if expectation else None
         if measurement is None:
             return
-        self.app.push_screen(ExpectationBreaches(measurement, self.show_requisition_detail_of), self._show_in_queue)
+        services = self.services
+        self.app.push_screen(
+            ExpectationBreaches(
+                measurement,
+                self.show_requisition_detail_of,
+                load=lambda: services.breaches(measurement.expectation, measurement.now),
+            ),
+            self._show_in_queue,
+        )
 
     def _show_in_queue(self, requisition_id: int | None) -> None:
         if requisition_id is None:

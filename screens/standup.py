@@ -965,7 +965,10 @@ class StandupScreen(ModeScreen):
         mediator = services.mediator
         top = top_proposal(mediator) if mediator is not None else None
         try:
-            agenda = fit_to_meeting(build_agenda(services.store, services.now(), proposals=top), plan.meeting_minutes)
+            agenda = fit_to_meeting(
+                build_agenda(services.store, services.now(), proposals=top, kept_tallies=services.kept_tallies()),
+                plan.meeting_minutes,
+            )
         except Exception as exc:  # a broken metric or rule must not leave the lead without a meeting
             self.app.call_from_thread(
                 self.notify, f"The agenda could not be built: {exc}", title="Standup", severity="error"
@@ -1161,7 +1164,7 @@ class StandupScreen(ModeScreen):
         mediator = services.mediator
         top = top_proposal(mediator) if mediator is not None else None
         try:
-            fresh = build_agenda(services.store, services.now(), proposals=top)
+            fresh = build_agenda(services.store, services.now(), proposals=top, kept_tallies=services.kept_tallies())
         except Exception as exc:  # a broken metric or rule must not stop the meeting
             self.app.call_from_thread(
                 self.notify, f"The items could not be gathered: {exc}", title="Standup", severity="error"

@@ -239,6 +239,7 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     """Never touch the lead's real database or settings; make text cursors steady for snapshots."""
     monkeypatch.setenv("MEDIATE_DB", str(tmp_path / "mediation.db"))
     monkeypatch.setenv("MEDIATE_SETTINGS", str(tmp_path / "settings.json"))
+    monkeypatch.setenv("MEDIATE_CACHE_DIR", str(tmp_path / "cache"))
     from textual.widgets import Input
 
     monkeypatch.setattr(Input, "cursor_blink", False)

@@ -15,6 +15,7 @@ from mediation_console.console.core.calendar import BusinessCalendar, user_calen
 from mediation_console.console.core.metric_registry import allowances, by_grade
 from mediation_console.console.core.norms import DEFAULT_TIME_TO_FILL_DAYS
 from mediation_console.db.defaults import NO_STALE_REQUISITION_DAYS
+from mediation_console.db.kept_tallies import KeptTallies
 from mediation_console.db.models import Commitment, Dispute, Expectation, Person, Requisition, StandupItem
 from mediation_console.db.store import Store, StoreError
 from mediation_console.db.words import plural
@@ -135,16 +136,18 @@ def top_proposal(mediator: Mediator) -> TopProposal:
 
 
 def default_expectation_check(
-    store: Store, now: dt.datetime, calendar: BusinessCalendar | None = None
+    store: Store, now: dt.datetime, calendar: BusinessCalendar | None = None, kept_tallies: KeptTallies | None = None
 ) -> ExpectationCheck | None:
-    """The metrics' verdicts on the agreed expectations."""
+    """The metrics' verdicts on the agreed expectations (the settled days from `kept_tallies`, if given)."""
     from mediation_console.console.core import metrics
 
     def measure(on: Store) -> list:
         agreed = on.list_expectations(statuses=("agreed",))
         # Only the verdict and its summary are shown here: no breaches are listed, and the verdict
         # reads the window and the last two weeks of the trend.
-        return metrics.measure_all(on, agreed, now=now, breach_limit=0, trend_weeks=2, calendar=calendar)
+        return metrics.measure_all(
+            on, agreed, now=now, breach_limit=0, trend_weeks=2, calendar=calendar, kept_tallies=kept_tallies
+        )
 
     def measure_beside() -> list:
         with store.background_reader() as reader:
@@ -192,6 +195,7 @@ def build_agenda(
     *,
     limit: int = SECTION_LIMIT,
     calendar: BusinessCalendar | None = None,
+    kept_tallies: KeptTallies | None = None,
 ) -> Agenda:
     """The agenda at `now` (default: the store's clock), counting business days on `calendar` (default:
     the one the lead's settings name).
@@ -203,7 +207,7 @@ def build_agenda(
     now = now or store.now()
     today = now.date()
     calendar = calendar or user_calendar()
-    expectations = expectations or default_expectation_check(store, now, calendar)
+    expectations = expectations or default_expectation_check(store, now, calendar, kept_tallies)
     previous = store.previous_standup(now)
     since = previous.ended_at if previous else None
     people = store.people_by_id()

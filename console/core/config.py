@@ -22,6 +22,13 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def cache_dir() -> Path:
+    """What the console works out and keeps only to be quicker (MEDIATE_CACHE_DIR, else the user cache
+    directory): safe to delete at any time."""
+    override = os.environ.get("MEDIATE_CACHE_DIR")
+    return Path(override) if override else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
 def default_db_path() -> Path:
     return data_dir() / "mediation.db"
 

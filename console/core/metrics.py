@@ -14,7 +14,10 @@ compliance is below target by at most ``AT_RISK_MARGIN`` points; otherwise **mis
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib.metadata
 import json
+import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,8 +26,9 @@ from enum import StrEnum
 from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
 from mediation_console.console.core.metric_registry import REGISTRY, MetricDefinition, definition
 from mediation_console.console.core.norms import DEFAULT_TIME_TO_FILL_DAYS
+from mediation_console.db.kept_tallies import KeptTallies
 from mediation_console.db.models import Expectation, MetricBreach
-from mediation_console.db.store import Store, StoreError
+from mediation_console.db.store import KEPT_TALLIES_VERSION, Store, StoreError
 from mediation_console.db.words import plural
 
 AT_RISK_MARGIN = 10.0  # points below target that still read "at risk" rather than "missed"
@@ -122,24 +126,30 @@ def measure(
     calendar: BusinessCalendar | None = None,
     breach_limit: int | None = BREACH_LIMIT,
     trend_weeks: int = TREND_WEEKS,
+    kept_tallies: KeptTallies | None = None,
 ) -> Measurement:
     """Compliance, verdict, weekly trend and breaches of one expectation, computed in SQLite.
 
-    Business days are counted on `calendar` (default: the one the lead's settings name)."""
+    Business days are counted on `calendar` (default: the one the lead's settings name). With `kept_tallies`
+    (the database's kept tallies), the days whose cases are all decided are read from there while no
+    write has touched them since (see db/kept_tallies.py): the same figures, without reading every case."""
     now = (now or store.now()).replace(microsecond=0)
     metric = expectation.metric
     spec = definition(metric)
     threshold = expectation.threshold if expectation.threshold is not None else (spec.default_threshold or 0)
     window_start = now - dt.timedelta(days=expectation.window_days)
     options: dict = {"default_estimate_days": DEFAULT_TIME_TO_FILL_DAYS}
+    calendar = calendar or user_calendar()
     if spec.grade is not None:
         span = max(expectation.window_days, 7 * trend_weeks) + 1
         options["grade"] = spec.grade
-        options["calendar"] = json.dumps(
-            (calendar or user_calendar()).ordinals((now - dt.timedelta(days=span)).date(), now.date())
-        )
+        options["calendar"] = json.dumps(calendar.ordinals((now - dt.timedelta(days=span)).date(), now.date()))
     elif metric is None:
         options["expectation_id"] = expectation.id
+    if kept_tallies is not None and metric is not None and not spec.snapshot:
+        options["kept"] = kept_tallies
+        options["kept_key"] = _kept_key(spec, threshold, calendar)
+        options["settled_before"] = _settled_before(spec, threshold, now, calendar)
 
     if spec.snapshot:
         tallies, rows = store.measure_metric(metric, threshold, now, [], window_start, breach_limit)
@@ -245,6 +255,51 @@ def measure_all(
         run(store, lanes[0])
         beside.result()
     return done()
+
+
+# -- kept tallies ----------------------------------------------------------------------------------
+
+
+def _settled_before(spec: MetricDefinition, threshold: float, now: dt.datetime, calendar: BusinessCalendar) -> dt.date:
+    """The first day whose cases may not all be decided at `now` (a clock past its threshold stays past
+    it, so the days before stay as they are until a write changes them). A clock in hours is decided its
+    threshold after it started; one in business days once that many have passed on `calendar` (counted
+    as the metric counts them), with a day more to spare in either."""
+    whole = math.ceil(max(threshold, 0.0))
+    if spec.unit == "hours":
+        return (now - dt.timedelta(days=math.ceil(max(threshold, 0.0) / 24) + 2)).date()
+    if spec.unit != "business days":
+        return (now - dt.timedelta(days=whole + 2)).date()
+    # A business day comes at least once a week, whatever the holidays: the latest day far enough back.
+    earliest = now.date() - dt.timedelta(days=7 * (whole + 2))
+    counts = calendar.ordinals(earliest, now.date())
+    until_n = counts[now.date().isoformat()][1]
+    day = now.date()
+    while day > earliest and until_n - counts[day.isoformat()][0] < whole + 2:
+        day -= dt.timedelta(days=1)
+    return day + dt.timedelta(days=1)
+
+
+@functools.cache
+def _holidays_version() -> str:
+    try:
+        return importlib.metadata.version("holidays")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _kept_key(spec: MetricDefinition, threshold: float, calendar: BusinessCalendar) -> str:
+    """What defines a metric's cases but the time they are measured at: its day tallies are kept under it."""
+    return "|".join(
+        (
+            f"v{KEPT_TALLIES_VERSION}",
+            str(spec.key),
+            repr(float(threshold)),
+            f"grade={spec.grade}",
+            f"estimate={DEFAULT_TIME_TO_FILL_DAYS!r}",
+            f"calendar={calendar.country}/{calendar.subdivision}/holidays {_holidays_version()}",
+        )
+    )
 
 
 # -- wording ---------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
-from mediation_console.db.store import Store
+from mediation_console.db.kept_tallies import KeptTallies
+from mediation_console.db.store import Store, StoreError
 
 if TYPE_CHECKING:
     from mediation_console.console.core.metrics import Measurement
@@ -64,6 +65,9 @@ class Services:
         default_factory=dict, init=False, repr=False
     )
     _reports_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # The expectations' settled day tallies of this database, once asked for (None: not to be had).
+    _kept_tallies: KeptTallies | None = field(default=None, init=False, repr=False)
+    _kept_asked: bool = field(default=False, init=False, repr=False)
 
     @property
     def mediator(self) -> Mediator | None:
@@ -157,6 +161,32 @@ class Services:
         with self._reports_lock:
             return any(not future.done() for _stamp, _made, future in self._reports.values())
 
+    def kept_tallies(self) -> KeptTallies | None:
+        """The settled days' tallies kept for this database (db/kept_tallies.py), in the user cache
+        directory under the file's identity (a copy or a backup of it shares them: the same data, and each
+        day's mark says whether it still is); None for a database in memory."""
+        with self._reports_lock:
+            if not self._kept_asked:
+                self._kept_asked = True
+                if self.store.path and str(self.store.path) != ":memory:":
+                    from mediation_console.console.core.config import cache_dir
+
+                    try:
+                        identity = self.store.database_id()
+                    except StoreError:
+                        identity = None
+                    if identity and identity != "unidentified":
+                        self._kept_tallies = KeptTallies(cache_dir() / "tallies" / f"{identity}.sqlite")
+            return self._kept_tallies
+
+    def breaches(self, expectation: Expectation, now: dt.datetime) -> Measurement:
+        """The expectation measured with its worst breaches listed (the screen's figures leave them out:
+        they read every case of the window). Called from workers, on a connection of its own."""
+        from mediation_console.console.core.metrics import measure
+
+        with self.store.background_reader() as reader:
+            return measure(reader, expectation, now, calendar=self.calendar(), kept_tallies=self.kept_tallies())
+
     def track_record(self, stamp: tuple[Any, ...], now: dt.datetime) -> TrackRecordReport:
         """Everyone's and every team's record, on a read-only connection of its own (called from workers)."""
         from mediation_console.console.core.track_record import track_record
@@ -189,6 +219,8 @@ class Services:
                     None,
                     now,
                     calendar=self.calendar(),
+                    breach_limit=0,  # listed when the lead asks (`breaches`)
+                    kept_tallies=self.kept_tallies(),
                     on_measured=on_measured,
                     on_failed=on_failed or (lambda _expectation, _problem: None),
                     stop=stop,

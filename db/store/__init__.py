@@ -24,7 +24,7 @@ from mediation_console.db.store.credits import CreditStore
 from mediation_console.db.store.disputes import DisputeStore
 from mediation_console.db.store.export import ExportReads
 from mediation_console.db.store.maintenance import DoctorReport, Maintenance
-from mediation_console.db.store.metrics import MetricReads
+from mediation_console.db.store.metrics import KEPT_TALLIES_VERSION, MetricReads
 from mediation_console.db.store.queue import QUEUE_SORTS, QueueQuery, QueueReads, fts_query
 from mediation_console.db.store.rules_inputs import RulesInputReads
 
@@ -44,6 +44,7 @@ class Store(
 
 
 __all__ = [
+    "KEPT_TALLIES_VERSION",
     "Store",
     "StoreError",
     "NewerSchemaError",

@@ -30,7 +30,12 @@ def rows_of(path: Path) -> dict[str, list[dict]]:
                 "AND name NOT LIKE 'sqlite_%'"
             )
         ]
-        return {t: [dict(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY rowid")] for t in tables}
+        # A table without rowid (the marked days) in its primary key's order.
+        without_rowid = {r["name"] for r in conn.execute("PRAGMA table_list") if r["wr"]}
+        return {
+            t: [dict(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY {1 if t in without_rowid else 'rowid'}")]
+            for t in tables
+        }
     finally:
         conn.close()
 
