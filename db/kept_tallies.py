@@ -2,8 +2,8 @@
 
 A metric's case is decided (kept or broken) a few days after its clock starts, and then stays so
 unless a write changes it; the database marks every day such a write touches (table ``tally_days``,
-migration 24). A day's tally (kept, decided) is kept here with the mark it was worked out under and
-trusted while the day carries the same mark, so a measurement reads only the days that are recent or
+migration 24). Each hour's tally (kept, decided) is kept here with the mark its day had when it was
+worked out, and trusted while the day carries the same mark, so a measurement reads only the days that are recent or
 changed, not every case of its window (at 1,000,000 requisitions, seconds of SQLite).
 
 The file is a cache: losing it, or any error reading or writing it, costs time and nothing else. It
@@ -13,13 +13,15 @@ of the data (SQLite's data_version), and a read-only seat could not keep one at 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-# (day, mark the day had when it was tallied (None: never marked), kept, decided)
-DayTally = tuple[str, int | None, int, int]
+# (hour, the mark its day had when it was tallied (None: never marked), kept, decided); hours are counted
+# from the first day of the calendar (date.toordinal() * 24 + the hour).
+HourTally = tuple[int, int | None, int, int]
 
 
 class KeptTallies:
@@ -38,32 +40,35 @@ class KeptTallies:
                 conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute(
-                    "CREATE TABLE IF NOT EXISTS tallies (key TEXT NOT NULL, day TEXT NOT NULL, mark INTEGER,"
-                    " kept INTEGER NOT NULL, decided INTEGER NOT NULL, PRIMARY KEY (key, day)) WITHOUT ROWID"
+                    "CREATE TABLE IF NOT EXISTS hour_tallies (key TEXT NOT NULL, hour INTEGER NOT NULL, mark INTEGER,"
+                    " kept INTEGER NOT NULL, decided INTEGER NOT NULL, PRIMARY KEY (key, hour)) WITHOUT ROWID"
                 )
                 self._conn = conn
             except (sqlite3.Error, OSError):
                 self._broken = True
         return self._conn
 
-    def read(self, key: str, first: str, last: str) -> dict[str, tuple[int | None, int, int]]:
-        """{day: (mark, kept, decided)} of the days from `first` to `last` (ISO dates) kept for `key`."""
+    def read(self, key: str, first: int, last: int) -> dict[int, tuple[int | None, int, int]]:
+        """{hour: (mark, kept, decided)} of the hours from `first` to `last` kept for `key`."""
         with self._lock:
             conn = self._connection()
             if conn is None:
                 return {}
             try:
-                rows = conn.execute(
-                    "SELECT day, mark, kept, decided FROM tallies WHERE key = ? AND day BETWEEN ? AND ?",
+                # One row, not one per hour: each row fetched waits for Python's lock, which the console's
+                # start-up work holds for seconds at a time.
+                (text,) = conn.execute(
+                    "SELECT json_group_array(json_array(hour, mark, kept, decided)) FROM hour_tallies"
+                    " WHERE key = ? AND hour BETWEEN ? AND ?",
                     (key, first, last),
-                ).fetchall()
+                ).fetchone()
             except sqlite3.Error:
                 return {}
-        return {day: (mark, kept, decided) for day, mark, kept, decided in rows}
+        return {hour: (mark, kept, decided) for hour, mark, kept, decided in json.loads(text or "[]")}
 
-    def write(self, key: str, days: Iterable[DayTally]) -> None:
-        """Keeps these days' tallies for `key` (replacing what was kept for them)."""
-        rows = [(key, day, mark, kept, decided) for day, mark, kept, decided in days]
+    def write(self, key: str, hours: Iterable[HourTally]) -> None:
+        """Keeps these hours' tallies for `key` (replacing what was kept for them)."""
+        rows = [(key, hour, mark, kept, decided) for hour, mark, kept, decided in hours]
         if not rows:
             return
         with self._lock:
@@ -73,7 +78,7 @@ class KeptTallies:
             try:
                 with conn:
                     conn.execute("BEGIN IMMEDIATE")
-                    conn.executemany("INSERT OR REPLACE INTO tallies VALUES (?, ?, ?, ?, ?)", rows)
+                    conn.executemany("INSERT OR REPLACE INTO hour_tallies VALUES (?, ?, ?, ?, ?)", rows)
             except sqlite3.Error:
                 return
 
@@ -84,4 +89,4 @@ class KeptTallies:
                 self._conn = None
 
 
-__all__ = ["DayTally", "KeptTallies"]
+__all__ = ["HourTally", "KeptTallies"]

@@ -84,6 +84,9 @@ class MetricDefinition:
     snapshot: bool = False  # measured as it stands now, not over the window
     grade: str | None = None  # the requisition grade it is about, if one
     cost: int = 1  # relative time to measure at 100,000 requisitions (bench/bench_metrics.py), to share it out
+    # The same with the settled days' tallies kept (console/core/metrics.py): only the recent days and
+    # each week's edges are read then, while a snapshot reads as much as ever (at 1,000,000 requisitions).
+    kept_cost: int = 1
     # Wording of a breach: {spent} is the time taken (in the unit), {excess} how far past the threshold,
     # {at} when the clock started; {promised}, {estimate}, {owner} and {due} as the metric has them.
     breach_done: str = ""  # the outcome came, too late
@@ -132,7 +135,7 @@ class MetricDefinition:
         return what, self.breach_by.format(**values)
 
 
-def _submittal(grade: str, days: float, cost: int) -> MetricDefinition:
+def _submittal(grade: str, days: float, cost: int, kept_cost: int) -> MetricDefinition:
     return MetricDefinition(
         ids.FIRST_SUBMITTAL_A if grade == "A" else ids.FIRST_SUBMITTAL_B,
         f"First submittal within {{n}} of qualification (grade {grade})",
@@ -144,6 +147,7 @@ def _submittal(grade: str, days: float, cost: int) -> MetricDefinition:
         default_target=85,
         grade=grade,
         cost=cost,
+        kept_cost=kept_cost,
         breach_done="first submittal {spent} after qualification",
         breach_waiting="no submittal {spent} after qualification",
     )
@@ -161,11 +165,12 @@ REGISTRY: dict[str, MetricDefinition] = {
             "From a requisition's opening to its intake call.",
             24,
             cost=11,
+            kept_cost=5,
             breach_done="intake call {spent} after opening",
             breach_waiting="no intake call, {spent} after opening",
         ),
-        _submittal("A", 1, cost=20),
-        _submittal("B", 2, cost=17),
+        _submittal("A", 1, cost=20, kept_cost=17),
+        _submittal("B", 2, cost=17, kept_cost=16),
         MetricDefinition(
             ids.CLIENT_FEEDBACK_WITHIN_HOURS,
             "Client feedback within {n} of a submittal",
@@ -176,6 +181,7 @@ REGISTRY: dict[str, MetricDefinition] = {
             FEEDBACK_HOURS,
             default_target=80,
             cost=20,
+            kept_cost=22,
             breach_done="client feedback {spent} after the submittal of {at:%d %b}",
             breach_waiting="no client feedback {spent} after the submittal of {at:%d %b}",
         ),
@@ -189,6 +195,7 @@ REGISTRY: dict[str, MetricDefinition] = {
             STALE_DAYS,
             snapshot=True,
             cost=17,
+            kept_cost=45,
             breach_done="{spent} without a status change from {at:%d %b}",
             breach_waiting="no status change since {at:%d %b} ({spent})",
             no_data="no data: no requisition is running",
@@ -204,6 +211,7 @@ REGISTRY: dict[str, MetricDefinition] = {
             default_window_days=90,
             threshold_required=False,
             cost=12,
+            kept_cost=4,
             breach_waiting="promised {promised:%d %b %Y}, realistic estimate {estimate:%d %b %Y}",
             breach_without_dates="promised before the realistic estimate",
             breach_by="{spent} too early",

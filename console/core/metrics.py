@@ -14,14 +14,14 @@ compliance is below target by at most ``AT_RISK_MARGIN`` points; otherwise **mis
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import importlib.metadata
 import json
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+
+import holidays
 
 from mediation_console.console.core.calendar import BusinessCalendar, user_calendar
 from mediation_console.console.core.metric_registry import REGISTRY, MetricDefinition, definition
@@ -240,7 +240,11 @@ def measure_all(
     # metrics are dealt out first, each to the lane with less work so far; then each lane measures its
     # quickest first. A lane ends when it ends whatever its order, so the last figure comes no later,
     # and a screen showing each figure as it comes has its first ones sooner (shortest job first).
-    cost = [REGISTRY[e.metric].cost if e.metric in REGISTRY else 1 for e in expectations]
+    kept = options.get("kept_tallies") is not None
+    cost = [
+        (REGISTRY[e.metric].kept_cost if kept else REGISTRY[e.metric].cost) if e.metric in REGISTRY else 1
+        for e in expectations
+    ]
     order = sorted(range(len(expectations)), key=lambda i: -cost[i])
     lanes: tuple[list[int], list[int]] = ([], [])
     load = [0, 0]
@@ -280,14 +284,6 @@ def _settled_before(spec: MetricDefinition, threshold: float, now: dt.datetime, 
     return day + dt.timedelta(days=1)
 
 
-@functools.cache
-def _holidays_version() -> str:
-    try:
-        return importlib.metadata.version("holidays")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def _kept_key(spec: MetricDefinition, threshold: float, calendar: BusinessCalendar) -> str:
     """What defines a metric's cases but the time they are measured at: its day tallies are kept under it."""
     return "|".join(
@@ -297,7 +293,7 @@ def _kept_key(spec: MetricDefinition, threshold: float, calendar: BusinessCalend
             repr(float(threshold)),
             f"grade={spec.grade}",
             f"estimate={DEFAULT_TIME_TO_FILL_DAYS!r}",
-            f"calendar={calendar.country}/{calendar.subdivision}/holidays {_holidays_version()}",
+            f"calendar={calendar.country}/{calendar.subdivision}/holidays {holidays.__version__}",
         )
     )
 

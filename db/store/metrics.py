@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 import os
 from collections.abc import Sequence
 from typing import Any, Self
@@ -352,18 +353,26 @@ class MetricReads(TrackRecordReads):
 
     def tally_marks(self, first: str, last: str) -> dict[str, int]:
         """{day: its mark} of the marked days from `first` to `last` (ISO dates); see db.schema's tally_days."""
-        return dict(self.conn.execute("SELECT day, mark FROM tally_days WHERE day BETWEEN ? AND ?", (first, last)))
+        # One row (each row fetched is a wait for Python's lock, which a busy thread holds 5 ms at a time).
+        (text,) = self.conn.execute(
+            "SELECT json_group_object(day, mark) FROM tally_days WHERE day BETWEEN ? AND ?", (first, last)
+        ).fetchone()
+        return {day: int(mark) for day, mark in json.loads(text or "{}").items()}
 
     def _tally_by_hour(
-        self, metric: str | None, threshold: float, until: dt.datetime, first: str, last: str, **options: Any
-    ) -> dict[str, tuple[int, int]]:
+        self, metric: str | None, threshold: float, until: dt.datetime, first: int, last: int, **options: Any
+    ) -> dict[int, tuple[int, int]]:
         """{hour: (kept, decided)} of the cases whose clock started in each hour from `first` to `last`
-        ("YYYY-MM-DD HH", as the times are stored: the first thirteen characters)."""
+        (hours counted as `_hour` does; an hour is the first thirteen characters of the stored time)."""
         ctes, params, _extras = self._metric_cases(metric, threshold, until, **options)
-        params["start_after"] = _hour_before(first) + _AFTER_ANY_TIME
-        params["start_until"] = last + _AFTER_ANY_TIME
-        sql = f"{ctes} SELECT substr(at, 1, 13) AS hour, SUM(kept), COUNT(kept) FROM cases GROUP BY hour"
-        return {hour: (int(k or 0), int(n or 0)) for hour, k, n in self.conn.execute(sql, params)}
+        params["start_after"] = _hour_text(first - 1) + _AFTER_ANY_TIME
+        params["start_until"] = _hour_text(last) + _AFTER_ANY_TIME
+        sql = (
+            f"{ctes} SELECT json_group_array(json_array(hour, kept, decided)) FROM ("
+            " SELECT substr(at, 1, 13) AS hour, SUM(kept) AS kept, COUNT(kept) AS decided FROM cases GROUP BY hour)"
+        )
+        (text,) = self.conn.execute(sql, params).fetchone()
+        return {_hour(hour): (int(k or 0), int(n or 0)) for hour, k, n in json.loads(text or "[]")}
 
     def _tally_with_kept_days(
         self,
@@ -379,50 +388,78 @@ class MetricReads(TrackRecordReads):
         """`measure_metric`'s tallies of `bounds` (its segments as text), the settled whole hours of each
         segment from the kept tallies: kept by the hour, so a segment's ends (at any time of day) leave
         only an hour each to read; trusted while their day carries the mark they were tallied under."""
-        last_settled = _hour_before(settled_before.isoformat() + " 00")
+        last_settled = settled_before.toordinal() * 24 - 1
         # The hours wholly inside a segment (after its start's hour, before its end's) and settled.
-        inside = [(_hour_after(start[:13]), min(_hour_before(end[:13]), last_settled)) for start, end in bounds]
-        hours = sorted({hour for first, last in inside for hour in _hours(first, last)})
-        found: dict[str, tuple[int, int]] = {}
-        if hours:
-            first, last = hours[0], hours[-1]
+        inside = [(_hour(start) + 1, min(_hour(end) - 1, last_settled)) for start, end in bounds]
+        wanted = [(first, last) for first, last in inside if first <= last]
+        found: dict[int, tuple[int, int]] = {}
+        if wanted:
+            first, last = min(f for f, _ in wanted), max(last for _, last in wanted)
             # The marks before the cases: a write meanwhile shows as a new mark, and its hours are read again.
-            marks = self.tally_marks(first[:10], last[:10])
+            marks = {
+                dt.date.fromisoformat(day).toordinal(): mark
+                for day, mark in self.tally_marks(_hour_text(first)[:10], _hour_text(last)[:10]).items()
+            }
             stored = kept.read(kept_key, first, last)
-            found = {hour: (k, n) for hour, (mark, k, n) in stored.items() if mark == marks.get(hour[:10])}
-            missing = [hour for hour in hours if hour not in found]
-            if missing:
-                fresh = self._tally_by_hour(metric, threshold, until, missing[0], missing[-1], **options)
-                made = [hour for hour in _hours(missing[0], missing[-1]) if hour not in found]
-                for hour in made:
-                    found[hour] = fresh.get(hour, (0, 0))
-                kept.write(kept_key, [(hour, marks.get(hour[:10]), *found[hour]) for hour in made])
-        tally = [
-            (sum(found[h][0] for h in _hours(first, last)), sum(found[h][1] for h in _hours(first, last)))
-            for first, last in inside
-        ]
-        # The rest of each segment is read here: the pieces before and after its kept hours, pieces that
-        # touch in one statement (a statement per gap, not one across the kept hours).
+            found = {hour: (k, n) for hour, (mark, k, n) in stored.items() if mark == marks.get(hour // 24)}
+            missing = sorted({h for f, last_h in wanted for h in range(f, last_h + 1) if h not in found})
+            # Tallied afresh a stretch at a time (the days a write marked, far apart, are read alone).
+            stretches: list[list[int]] = []
+            for h in missing:
+                if stretches and h - stretches[-1][-1] <= 24:
+                    stretches[-1].append(h)
+                else:
+                    stretches.append([h])
+            made: list[int] = []
+            for stretch in stretches:
+                fresh = self._tally_by_hour(metric, threshold, until, stretch[0], stretch[-1], **options)
+                for h in range(stretch[0], stretch[-1] + 1):
+                    if h not in found:
+                        found[h] = fresh.get(h, (0, 0))
+                        made.append(h)
+            kept.write(kept_key, [(h, marks.get(h // 24), *found[h]) for h in made])
+        tally = []
+        for first, last in inside:
+            k = n = 0
+            for h in range(first, last + 1):
+                hk, hn = found[h]
+                k, n = k + hk, n + hn
+            tally.append((k, n))
+        # The rest of each segment is read here: the pieces before and after its kept hours, in one
+        # statement (each statement is a wait for Python's lock, which the console's start-up work holds
+        # often in its first seconds): a part per run of touching pieces, reading only those cases.
         pieces: list[tuple[int, str, str]] = []
         for i, ((start, end), (first, last)) in enumerate(zip(bounds, inside, strict=True)):
             if first > last:
                 pieces.append((i, start, end))
                 continue
-            pieces.append((i, start, _hour_before(first) + _AFTER_ANY_TIME))
-            pieces.append((i, last + _AFTER_ANY_TIME, end))
+            pieces.append((i, start, _hour_text(first - 1) + _AFTER_ANY_TIME))
+            pieces.append((i, _hour_text(last) + _AFTER_ANY_TIME, end))
         pieces = sorted((piece for piece in pieces if piece[1] < piece[2]), key=lambda piece: piece[1])
-        runs: list[list[tuple[int, str, str]]] = []
-        for piece in pieces:
-            if runs and runs[-1][-1][2] >= piece[1]:
-                runs[-1].append(piece)
+        runs: list[list[int]] = []  # indexes into `pieces`
+        for j, piece in enumerate(pieces):
+            if runs and pieces[runs[-1][-1]][2] >= piece[1]:
+                runs[-1].append(j)
             else:
-                runs.append([piece])
-        for run in runs:
-            counted, _rows = self.measure_metric(
-                metric, threshold, until, [(start, end) for _i, start, end in run], until, 0, few_days=True, **options
-            )
-            for (i, _start, _end), (k, n) in zip(run, counted, strict=True):
-                tally[i] = (tally[i][0] + k, tally[i][1] + n)
+                runs.append([j])
+        if runs:
+            ctes, params, _extras = self._metric_cases(metric, threshold, until, few_days=True, **options)
+            parts = []
+            for k, run in enumerate(runs):
+                part = ctes.replace(":start_after", f":start_after_{k}").replace(":start_until", f":start_until_{k}")
+                params[f"start_after_{k}"] = pieces[run[0]][1]
+                params[f"start_until_{k}"] = max(pieces[j][2] for j in run)
+                for j in run:
+                    params[f"a{j}"], params[f"b{j}"] = pieces[j][1], pieces[j][2]
+                bucket = " ".join(f"WHEN at > :a{j} AND at <= :b{j} THEN {j}" for j in run)
+                parts.append(
+                    f"SELECT * FROM ({part} SELECT CASE {bucket} END AS piece, SUM(kept), COUNT(kept) FROM cases"
+                    " GROUP BY piece)"
+                )
+            for j, k, n in self.conn.execute(" UNION ALL ".join(parts), params):
+                if j is not None:
+                    i = pieces[j][0]
+                    tally[i] = (tally[i][0] + int(k or 0), tally[i][1] + int(n or 0))
         return tally
 
     def _breach(self, data: dict[str, Any]) -> MetricBreach | None:
@@ -522,19 +559,13 @@ class MetricReads(TrackRecordReads):
 # A time's text is its day, a space and its hour ("YYYY-MM-DD HH"), then ":MM:SS": every time of an hour
 # sorts before the hour followed by this, so a bound "<hour>~" falls after every time in that hour.
 _AFTER_ANY_TIME = "~"
-_HOUR = "%Y-%m-%d %H"
 
 
-def _hour_after(hour: str) -> str:
-    return (dt.datetime.strptime(hour, _HOUR) + dt.timedelta(hours=1)).strftime(_HOUR)
+def _hour(text: str) -> int:
+    """The hour a stored time falls in ("YYYY-MM-DD HH…"), counted from the first day of the calendar."""
+    return dt.date.fromisoformat(text[:10]).toordinal() * 24 + int(text[11:13] or 0)
 
 
-def _hour_before(hour: str) -> str:
-    return (dt.datetime.strptime(hour, _HOUR) - dt.timedelta(hours=1)).strftime(_HOUR)
-
-
-def _hours(first: str, last: str) -> list[str]:
-    """The hours from `first` to `last`, both included (none when `last` is before `first`)."""
-    start, end = dt.datetime.strptime(first, _HOUR), dt.datetime.strptime(last, _HOUR)
-    count = int((end - start).total_seconds() // 3600) + 1
-    return [(start + dt.timedelta(hours=n)).strftime(_HOUR) for n in range(max(count, 0))]
+def _hour_text(hour: int) -> str:
+    """An hour as the times are stored: "YYYY-MM-DD HH"."""
+    return f"{dt.date.fromordinal(hour // 24).isoformat()} {hour % 24:02d}"
