@@ -721,6 +721,12 @@ MIGRATIONS: list[str] = [
     # 24: the days each write may change the measured cases of, marked by triggers whoever writes, so the
     # expectations' settled days are tallied once and not read again while nothing on them changes.
     TALLY_DAYS_SQL,
+    # 25: the commitments checked in by hand against an expectation (its measure, "weekly pipeline review
+    # attended") found from an index of their own instead of reading every commitment: ~60 ms at
+    # 1,000,000 requisitions (620,000 commitments), and several times that beside the console's start-up.
+    """
+    CREATE INDEX commitments_expectation ON commitments(expectation_id) WHERE expectation_id IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

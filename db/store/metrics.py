@@ -301,7 +301,7 @@ class MetricReads(TrackRecordReads):
         with_kept = False
         if kept is not None and kept_key is not None and settled_before is not None and bounds:
             with_kept = True
-            tally = self._tally_with_kept_days(
+            tally = self._tally_with_kept_hours(
                 metric, threshold, until, bounds, kept, kept_key, settled_before, **options
             )
             if limit == 0:
@@ -374,7 +374,7 @@ class MetricReads(TrackRecordReads):
         (text,) = self.conn.execute(sql, params).fetchone()
         return {_hour(hour): (int(k or 0), int(n or 0)) for hour, k, n in json.loads(text or "[]")}
 
-    def _tally_with_kept_days(
+    def _tally_with_kept_hours(
         self,
         metric: str | None,
         threshold: float,
