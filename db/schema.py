@@ -182,34 +182,33 @@ def _mark_day(expression: str) -> str:
             ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;"""
 
 
+def _marking_trigger(name: str, on: str, *expressions: str) -> str:
+    return (
+        f"""
+    CREATE TRIGGER {name} {on} BEGIN"""
+        + "".join(_mark_day(e) for e in expressions)
+        + """
+    END;"""
+    )
+
+
 TALLY_DAYS_SQL = (
     """
-    CREATE TABLE tally_days (day TEXT PRIMARY KEY, mark INTEGER NOT NULL) WITHOUT ROWID;
-    CREATE TRIGGER pipeline_events_tally_insert AFTER INSERT ON pipeline_events BEGIN"""
-    + _mark_day("NEW.at")
-    + """
-    END;
-    CREATE TRIGGER pipeline_events_tally_update AFTER UPDATE ON pipeline_events BEGIN"""
-    + _mark_day("OLD.at")
-    + _mark_day("NEW.at")
-    + """
-    END;
-    CREATE TRIGGER pipeline_events_tally_delete AFTER DELETE ON pipeline_events BEGIN"""
-    + _mark_day("OLD.at")
-    + """
-    END;
-    CREATE TRIGGER requisitions_tally_insert AFTER INSERT ON requisitions BEGIN"""
-    + _mark_day("NEW.opened_at")
-    + """
-    END;
-    CREATE TRIGGER requisitions_tally_update AFTER UPDATE OF opened_at, intake_at, closed_at, promised_date, estimate_days
+    CREATE TABLE tally_days (day TEXT PRIMARY KEY, mark INTEGER NOT NULL) WITHOUT ROWID;"""
+    + _marking_trigger("pipeline_events_tally_insert", "AFTER INSERT ON pipeline_events", "NEW.at")
+    + _marking_trigger("pipeline_events_tally_update", "AFTER UPDATE ON pipeline_events", "OLD.at", "NEW.at")
+    + _marking_trigger("pipeline_events_tally_delete", "AFTER DELETE ON pipeline_events", "OLD.at")
+    + _marking_trigger("requisitions_tally_insert", "AFTER INSERT ON requisitions", "NEW.opened_at")
+    + _marking_trigger(
+        "requisitions_tally_update",
+        """AFTER UPDATE OF opened_at, intake_at, closed_at, promised_date, estimate_days
         ON requisitions WHEN OLD.opened_at IS NOT NEW.opened_at OR OLD.intake_at IS NOT NEW.intake_at
             OR OLD.closed_at IS NOT NEW.closed_at OR OLD.promised_date IS NOT NEW.promised_date
-            OR OLD.estimate_days IS NOT NEW.estimate_days BEGIN"""
-    + _mark_day("OLD.opened_at")
-    + _mark_day("NEW.opened_at")
+            OR OLD.estimate_days IS NOT NEW.estimate_days""",
+        "OLD.opened_at",
+        "NEW.opened_at",
+    )
     + """
-    END;
     CREATE TRIGGER requisitions_tally_events AFTER UPDATE OF grade, closed_at ON requisitions
         WHEN OLD.grade IS NOT NEW.grade OR OLD.closed_at IS NOT NEW.closed_at BEGIN
         INSERT INTO tally_days (day, mark)
@@ -218,12 +217,9 @@ TALLY_DAYS_SQL = (
                 WHERE e.requisition_id = NEW.id AND e.at IS NOT NULL)
             WHERE true
             ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;
-    END;
-    CREATE TRIGGER requisitions_tally_delete AFTER DELETE ON requisitions BEGIN"""
-    + _mark_day("OLD.opened_at")
-    + """
-    END;
-    """
+    END;"""
+    + _marking_trigger("requisitions_tally_delete", "AFTER DELETE ON requisitions", "OLD.opened_at")
+    + "\n"
 )
 TALLY_TRIGGER_NAMES = tuple(re.findall(r"CREATE TRIGGER (\w+)", TALLY_DAYS_SQL))
 
