@@ -14,10 +14,13 @@ of the data (SQLite's data_version), and a read-only seat could not keep one at 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+from mediation_console.db import safe_file
 
 # (hour, the mark its day had when it was tallied (None: never marked), kept, decided); hours are counted
 # from the first day of the calendar (date.toordinal() * 24 + the hour).
@@ -36,7 +39,9 @@ class KeptTallies:
     def _connection(self) -> sqlite3.Connection | None:
         if self._conn is None and not self._broken:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # Private, as the database is: the tallies are the team's figures, by the hour.
+                safe_file.ensure_private_dir(self.path.parent)
+                os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
                 conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute(

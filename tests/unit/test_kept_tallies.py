@@ -227,7 +227,8 @@ def test_the_console_keeps_them_per_database_in_the_cache_folder(store, tmp_path
     assert tallies.path == tmp_path / "elsewhere" / "tallies" / f"{store.database_id()}.sqlite"
     measured = services.measurements(services.stamp(), NOW)
     assert measured and all(not m.breaches for m in measured.values())  # listed only when asked
-    assert tallies.path.exists()
+    assert tallies.path.stat().st_mode & 0o777 == 0o600  # the team's figures: private, as the database is
+    assert tallies.path.parent.stat().st_mode & 0o777 == 0o700
     worst = max(measured.values(), key=lambda m: m.breach_count)
     listed = services.breaches(worst.expectation, NOW)
     assert len(listed.breaches) == min(worst.breach_count, 200) > 0
