@@ -22,9 +22,9 @@ from pathlib import Path
 
 from mediation_console.db import safe_file
 
-# (hour, the mark its day had when it was tallied (None: never marked), kept, decided); hours are counted
-# from the first day of the calendar (date.toordinal() * 24 + the hour).
-HourTally = tuple[int, int | None, int, int]
+# (hour, the mark its day had when it was tallied (None: never marked), the hour it was tallied at, kept,
+# decided); hours are counted from the first day of the calendar (date.toordinal() * 24 + the hour).
+HourTally = tuple[int, int | None, int, int, int]
 
 
 class KeptTallies:
@@ -42,19 +42,21 @@ class KeptTallies:
                 # Private, as the database is: the tallies are the team's figures, by the hour.
                 safe_file.ensure_private_dir(self.path.parent)
                 os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-                conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None, check_same_thread=False)
+                # A short wait: another console writing its tallies is no reason to hold up these figures.
+                conn = sqlite3.connect(self.path, timeout=0.2, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute(
-                    "CREATE TABLE IF NOT EXISTS hour_tallies (key TEXT NOT NULL, hour INTEGER NOT NULL, mark INTEGER,"
-                    " kept INTEGER NOT NULL, decided INTEGER NOT NULL, PRIMARY KEY (key, hour)) WITHOUT ROWID"
+                    "CREATE TABLE IF NOT EXISTS tallies_by_hour (key TEXT NOT NULL, hour INTEGER NOT NULL, mark INTEGER,"
+                    " tallied_at INTEGER NOT NULL, kept INTEGER NOT NULL, decided INTEGER NOT NULL,"
+                    " PRIMARY KEY (key, hour)) WITHOUT ROWID"
                 )
                 self._conn = conn
             except (sqlite3.Error, OSError):
                 self._broken = True
         return self._conn
 
-    def read(self, key: str, first: int, last: int) -> dict[int, tuple[int | None, int, int]]:
-        """{hour: (mark, kept, decided)} of the hours from `first` to `last` kept for `key`."""
+    def read(self, key: str, first: int, last: int) -> dict[int, tuple[int | None, int, int, int]]:
+        """{hour: (mark, tallied at, kept, decided)} of the hours from `first` to `last` kept for `key`."""
         with self._lock:
             conn = self._connection()
             if conn is None:
@@ -63,17 +65,17 @@ class KeptTallies:
                 # One row, not one per hour: each row fetched waits for Python's lock, which the console's
                 # start-up work holds for seconds at a time.
                 (text,) = conn.execute(
-                    "SELECT json_group_array(json_array(hour, mark, kept, decided)) FROM hour_tallies"
+                    "SELECT json_group_array(json_array(hour, mark, tallied_at, kept, decided)) FROM tallies_by_hour"
                     " WHERE key = ? AND hour BETWEEN ? AND ?",
                     (key, first, last),
                 ).fetchone()
             except sqlite3.Error:
                 return {}
-        return {hour: (mark, kept, decided) for hour, mark, kept, decided in json.loads(text or "[]")}
+        return {hour: (mark, at, kept, decided) for hour, mark, at, kept, decided in json.loads(text or "[]")}
 
     def write(self, key: str, hours: Iterable[HourTally]) -> None:
         """Keeps these hours' tallies for `key` (replacing what was kept for them)."""
-        rows = [(key, hour, mark, kept, decided) for hour, mark, kept, decided in hours]
+        rows = [(key, hour, mark, at, kept, decided) for hour, mark, at, kept, decided in hours]
         if not rows:
             return
         with self._lock:
@@ -83,7 +85,7 @@ class KeptTallies:
             try:
                 with conn:
                     conn.execute("BEGIN IMMEDIATE")
-                    conn.executemany("INSERT OR REPLACE INTO hour_tallies VALUES (?, ?, ?, ?, ?)", rows)
+                    conn.executemany("INSERT OR REPLACE INTO tallies_by_hour VALUES (?, ?, ?, ?, ?, ?)", rows)
             except sqlite3.Error:
                 return
 

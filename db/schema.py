@@ -219,7 +219,16 @@ TALLY_DAYS_SQL = (
             ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;
     END;"""
     + _marking_trigger("requisitions_tally_delete", "AFTER DELETE ON requisitions", "OLD.opened_at")
-    + "\n"
+    # The days already written are marked once: a copy of the file from before this migration (the same
+    # identity, other data) then never matches what was tallied here.
+    + """
+    INSERT INTO tally_days (day, mark)
+        SELECT day, random() FROM (
+            SELECT substr(at, 1, 10) AS day FROM pipeline_events WHERE at IS NOT NULL
+            UNION SELECT substr(opened_at, 1, 10) FROM requisitions WHERE opened_at IS NOT NULL)
+        WHERE true
+        ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;
+"""
 )
 TALLY_TRIGGER_NAMES = tuple(re.findall(r"CREATE TRIGGER (\w+)", TALLY_DAYS_SQL))
 

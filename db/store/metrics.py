@@ -400,8 +400,15 @@ class MetricReads(TrackRecordReads):
                 dt.date.fromisoformat(day).toordinal(): mark
                 for day, mark in self.tally_marks(_hour_text(first)[:10], _hour_text(last)[:10]).items()
             }
+            # Trusted while its day has the same mark, and only from a moment at or after the one it was
+            # tallied at (a clock set back, or figures asked for as of an earlier time, tally afresh).
+            now_hour = _hour(_to_sql(until))
             stored = kept.read(kept_key, first, last)
-            found = {hour: (k, n) for hour, (mark, k, n) in stored.items() if mark == marks.get(hour // 24)}
+            found = {
+                hour: (k, n)
+                for hour, (mark, at, k, n) in stored.items()
+                if mark == marks.get(hour // 24) and at <= now_hour
+            }
             missing = sorted({h for f, last_h in wanted for h in range(f, last_h + 1) if h not in found})
             # Tallied afresh a stretch at a time (the days a write marked, far apart, are read alone).
             stretches: list[list[int]] = []
@@ -417,7 +424,7 @@ class MetricReads(TrackRecordReads):
                     if h not in found:
                         found[h] = fresh.get(h, (0, 0))
                         made.append(h)
-            kept.write(kept_key, [(h, marks.get(h // 24), *found[h]) for h in made])
+            kept.write(kept_key, [(h, marks.get(h // 24), now_hour, *found[h]) for h in made])
         tally = []
         for first, last in inside:
             k = n = 0
@@ -562,8 +569,10 @@ _AFTER_ANY_TIME = "~"
 
 
 def _hour(text: str) -> int:
-    """The hour a stored time falls in ("YYYY-MM-DD HH…"), counted from the first day of the calendar."""
-    return dt.date.fromisoformat(text[:10]).toordinal() * 24 + int(text[11:13] or 0)
+    """The hour a stored time falls in ("YYYY-MM-DD HH…"), counted from the first day of the calendar; a
+    bound after a whole day ("YYYY-MM-DD~") is in its last hour."""
+    hour = 23 if text[10:11] == _AFTER_ANY_TIME else int(text[11:13] or 0)
+    return dt.date.fromisoformat(text[:10]).toordinal() * 24 + hour
 
 
 def _hour_text(hour: int) -> str:

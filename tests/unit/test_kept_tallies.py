@@ -93,6 +93,50 @@ def test_the_kept_days_hold_as_time_goes_by(store, kept, clock):
         now += dt.timedelta(hours=21, minutes=17)
 
 
+def test_figures_asked_for_as_of_an_earlier_moment_are_tallied_afresh(store, kept, clock):
+    """A clock set back (or figures asked for as of an earlier time): what was tallied later is not trusted.
+    A requisition lost two hours after it opened, its intake call dated between the two moments: not decided
+    at the first, broken at the second."""
+    req = _old_requisition(store, days=20)
+    store.conn.execute(
+        "UPDATE requisitions SET status = 'lost', closed_at = ?, intake_at = ? WHERE id = ?",
+        (
+            (req.opened_at + dt.timedelta(hours=2)).isoformat(sep=" "),
+            (NOW + dt.timedelta(days=1)).isoformat(sep=" "),
+            req.id,
+        ),
+    )
+    store.conn.commit()
+    later = NOW + dt.timedelta(days=6, hours=3)
+    clock.at = later
+    assert_same_figures(store, kept, later)
+    clock.at = NOW
+    assert_same_figures(store, kept, NOW)
+
+
+def test_the_days_written_before_the_tallies_were_kept_are_marked(store):
+    """Upgrading to schema 24 marks every day already written: a copy of the file from before the upgrade
+    (the same identity, other data) never matches what was tallied on the upgraded one."""
+    from mediation_console.db import schema
+
+    # The demo was written without the marking triggers (as a file from before schema 24 was): no marks.
+    assert store.conn.execute("SELECT COUNT(*) FROM tally_days").fetchone()[0] == 0
+    store.conn.execute("DROP TABLE tally_days")
+    for statement in schema.split_sql(schema.TALLY_DAYS_SQL):
+        if "CREATE TRIGGER" not in statement:
+            store.conn.execute(statement)
+    store.conn.commit()
+    written = {
+        day
+        for (day,) in store.conn.execute(
+            "SELECT substr(at, 1, 10) FROM pipeline_events UNION SELECT substr(opened_at, 1, 10) FROM requisitions"
+        )
+    }
+    marked = dict(store.conn.execute("SELECT day, mark FROM tally_days"))
+    assert set(marked) == written and len(written) > 30
+    assert len(set(marked.values())) == len(marked)  # each its own random mark
+
+
 def test_business_days_are_counted_on_the_calendar_with_its_holidays(store, kept, clock):
     us = BusinessCalendar("US")  # Thanksgiving (26 Nov 2026) falls in the window
     for now in (NOW, NOW + dt.timedelta(days=3, hours=5), NOW + dt.timedelta(days=9)):
