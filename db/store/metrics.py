@@ -26,7 +26,7 @@ from mediation_console.db.store.track_record import TrackRecordReads
 
 # Bumped whenever what a metric's cases are changes (the SQL below): the day tallies kept under the old
 # definitions are then never read again (console/core/metrics.py keys them by it).
-KEPT_TALLIES_VERSION = 1
+KEPT_TALLIES_VERSION = 2
 
 
 class MetricReads(TrackRecordReads):
@@ -46,7 +46,7 @@ class MetricReads(TrackRecordReads):
     # The case of a clock measured in `spent` against the threshold :t (kept once done within it).
     _TIMED_CASES = """
                 cases AS (
-                    SELECT requisition_id, at, at_jd, done_at, spent - :t AS excess,
+                    SELECT requisition_id, at, at_jd, done_at, pending, spent - :t AS excess,
                            CASE WHEN done_at IS NOT NULL THEN spent <= :t WHEN spent > :t THEN 0 END AS kept
                     FROM timed
                 )"""
@@ -92,6 +92,7 @@ class MetricReads(TrackRecordReads):
                 base AS (
                     SELECT r.id AS requisition_id, r.opened_at AS at, julianday(r.opened_at) AS at_jd,
                            CASE WHEN r.intake_at <= :until THEN r.intake_at END AS done_at,
+                           r.intake_at > :until AS pending,
                            CASE WHEN r.closed_at >= r.opened_at AND r.closed_at < :until
                                 THEN r.closed_at ELSE :until END AS stop
                     FROM requisitions r WHERE r.opened_at > :start_after AND r.opened_at <= :start_until
@@ -137,7 +138,7 @@ class MetricReads(TrackRecordReads):
                       AND GRADE_CHECK
                 ),
                 submitted AS MATERIALIZED (
-                    SELECT q.requisition_id, q.at, julianday(q.at) AS at_jd, q.stop,
+                    SELECT q.requisition_id, q.at, julianday(q.at) AS at_jd, q.stop, q.answered_at > :until AS pending,
                            CASE WHEN q.answered_at <= :until AND (q.next_q IS NULL OR q.answered_at < q.next_q)
                                 THEN q.answered_at END AS done_at
                     FROM qualified q
@@ -158,7 +159,8 @@ class MetricReads(TrackRecordReads):
                     -- The client's first feedback at or after each submittal is kept beside it (schema
                     -- migration 11); one after `until` had not come yet at `until`.
                     SELECT s.requisition_id, s.at, julianday(s.at) AS at_jd,
-                           CASE WHEN s.answered_at <= :until THEN s.answered_at END AS done_at
+                           CASE WHEN s.answered_at <= :until THEN s.answered_at END AS done_at,
+                           s.answered_at > :until AS pending
                     FROM pipeline_events AS s INDEXED BY pipeline_events_submittal_answered
                     WHERE s.kind = 'submittal' AND s.at > :start_after AND s.at <= :start_until
                 ),
@@ -181,7 +183,7 @@ class MetricReads(TrackRecordReads):
             sql = """
                 base AS (
                     SELECT r.id AS requisition_id, r.opened_at AS at, julianday(r.opened_at) AS at_jd,
-                           NULL AS done_at, r.promised_date,
+                           NULL AS done_at, 0 AS pending, r.promised_date,
                            COALESCE(r.estimate_days, :default_estimate) AS estimate_used,
                            CAST(julianday(r.opened_at) + 0.5 AS INTEGER) - 0.5
                                + COALESCE(r.estimate_days, :default_estimate)
@@ -361,18 +363,20 @@ class MetricReads(TrackRecordReads):
 
     def _tally_by_hour(
         self, metric: str | None, threshold: float, until: dt.datetime, first: int, last: int, **options: Any
-    ) -> dict[int, tuple[int, int]]:
-        """{hour: (kept, decided)} of the cases whose clock started in each hour from `first` to `last`
-        (hours counted as `_hour` does; an hour is the first thirteen characters of the stored time)."""
+    ) -> dict[int, tuple[int, int, bool]]:
+        """{hour: (kept, decided, pending)} of the cases whose clock started in each hour from `first` to
+        `last` (hours counted as `_hour` does; an hour is the first thirteen characters of the stored time);
+        pending: one of them is answered after `until` (a time ahead of the clock), so may yet change."""
         ctes, params, _extras = self._metric_cases(metric, threshold, until, **options)
         params["start_after"] = _hour_text(first - 1) + _AFTER_ANY_TIME
         params["start_until"] = _hour_text(last) + _AFTER_ANY_TIME
         sql = (
-            f"{ctes} SELECT json_group_array(json_array(hour, kept, decided)) FROM ("
-            " SELECT substr(at, 1, 13) AS hour, SUM(kept) AS kept, COUNT(kept) AS decided FROM cases GROUP BY hour)"
+            f"{ctes} SELECT json_group_array(json_array(hour, kept, decided, pending)) FROM ("
+            " SELECT substr(at, 1, 13) AS hour, SUM(kept) AS kept, COUNT(kept) AS decided, MAX(pending) AS pending"
+            " FROM cases GROUP BY hour)"
         )
         (text,) = self.conn.execute(sql, params).fetchone()
-        return {_hour(hour): (int(k or 0), int(n or 0)) for hour, k, n in json.loads(text or "[]")}
+        return {_hour(hour): (int(k or 0), int(n or 0), bool(p)) for hour, k, n, p in json.loads(text or "[]")}
 
     def _tally_with_kept_hours(
         self,
@@ -422,8 +426,10 @@ class MetricReads(TrackRecordReads):
                 fresh = self._tally_by_hour(metric, threshold, until, stretch[0], stretch[-1], **options)
                 for h in range(stretch[0], stretch[-1] + 1):
                     if h not in found:
-                        found[h] = fresh.get(h, (0, 0))
-                        made.append(h)
+                        k, n, pending = fresh.get(h, (0, 0, False))
+                        found[h] = (k, n)
+                        if not pending:  # an hour with an answer dated ahead of the clock is read each time
+                            made.append(h)
             kept.write(kept_key, [(h, marks.get(h // 24), now_hour, *found[h]) for h in made])
         tally = []
         for first, last in inside:

@@ -114,6 +114,25 @@ def test_figures_asked_for_as_of_an_earlier_moment_are_tallied_afresh(store, kep
     assert_same_figures(store, kept, NOW)
 
 
+def test_an_answer_dated_ahead_of_the_clock_is_counted_when_it_comes(store, kept, clock):
+    """A requisition lost two hours after it opened is not decided, until its intake call, dated ahead of
+    the clock (a call booked, an ATS's planned time), comes: its hour is not kept as it was."""
+    req = _old_requisition(store, days=20)
+    store.conn.execute(
+        "UPDATE requisitions SET status = 'lost', closed_at = ?, intake_at = ? WHERE id = ?",
+        (
+            (req.opened_at + dt.timedelta(hours=2)).isoformat(sep=" "),
+            (NOW + dt.timedelta(days=1)).isoformat(sep=" "),
+            req.id,
+        ),
+    )
+    store.conn.commit()
+    assert_same_figures(store, kept, NOW)
+    later = NOW + dt.timedelta(days=3)
+    clock.at = later
+    assert_same_figures(store, kept, later)
+
+
 def test_the_days_written_before_the_tallies_were_kept_are_marked(store):
     """Upgrading to schema 24 marks every day already written: a copy of the file from before the upgrade
     (the same identity, other data) never matches what was tallied on the upgraded one."""
