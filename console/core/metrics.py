@@ -269,9 +269,9 @@ def _settled_before(spec: MetricDefinition, threshold: float, now: dt.datetime, 
     it, so the days before stay as they are until a write changes them). A clock in hours is decided its
     threshold after it started; one in business days once that many have passed on `calendar` (counted
     as the metric counts them), with a day more to spare in either."""
-    whole = math.ceil(max(threshold, 0.0))
     if spec.unit == "hours":
         return (now - dt.timedelta(days=math.ceil(max(threshold, 0.0) / 24) + 2)).date()
+    whole = math.ceil(max(threshold, 0.0))
     if spec.unit != "business days":
         return (now - dt.timedelta(days=whole + 2)).date()
     # A business day comes at least once a week, whatever the holidays: the latest day far enough back.

@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
 from pydantic import ValidationError
@@ -276,7 +276,7 @@ class MetricReads(TrackRecordReads):
         metric: str | None,
         threshold: float,
         until: dt.datetime,
-        segments: Sequence[tuple[dt.datetime | str, dt.datetime | str]],
+        segments: Sequence[tuple[dt.datetime, dt.datetime]],
         window_start: dt.datetime,
         limit: int | None = 200,
         *,
@@ -294,36 +294,29 @@ class MetricReads(TrackRecordReads):
         the segments, and breaches however long ago the last change was (the longest-stale are the worst).
 
         With `kept` (the kept tallies, under `kept_key`: what defines the cases but `until`), the whole
-        days before `settled_before` (whose cases are all decided by then) are read from there while
-        their mark is the one they were tallied under, and tallied and kept when not; only the rest of
-        each segment is read here. Not for a snapshot metric.
+        hours before the day `settled_before` (whose cases are all decided by then) are read from there
+        while their day's mark is the one they were tallied under, and tallied and kept when not; only the
+        rest of each segment is read here. Not for a snapshot metric.
         """
-        # Bounds as the times are stored (text), so a caller may also pass text (a day's end: "<day>~").
-        bounds = [(_to_sql(start), _to_sql(end)) for start, end in segments]
-        with_kept = False
+        bounds = [(_to_sql(start), _to_sql(end)) for start, end in segments]  # as the times are stored
         if kept is not None and kept_key is not None and settled_before is not None and bounds:
-            with_kept = True
             tally = self._tally_with_kept_hours(
                 metric, threshold, until, bounds, kept, kept_key, settled_before, **options
             )
-            if limit == 0:
-                return tally, []
-            bounds = []  # tallied: only the breaches are left to read
-        ctes, params, extras = self._metric_cases(metric, threshold, until, **options)
+            return tally, self._worst_breaches(metric, threshold, until, window_start, limit, **options)
+        ctes, params, _extras = self._metric_cases(metric, threshold, until, **options)
         if metric == NO_STALE_REQUISITION_DAYS:
             bounds = [(_to_sql(window_start), _to_sql(until))]
-        if not with_kept:
-            tally = [(0, 0)] * len(bounds)
+        tally = [(0, 0)] * len(bounds)
         if metric in self._FEW_CASES and bounds:
             # Few cases, and a statement that sets things up first (the grade's requisitions, the
             # calendar): one statement, its cases sorted into their segments.
-            bucket = " ".join(f"WHEN at > :a{i} AND at <= :b{i} THEN {i}" for i in range(len(bounds)))
             for i, (start, end) in enumerate(bounds):
                 params[f"a{i}"], params[f"b{i}"] = start, end
             params["start_after"] = min(start for start, _ in bounds)
             params["start_until"] = max(end for _, end in bounds)
             for i, kept_n, decided in self.conn.execute(
-                f"{ctes} SELECT CASE {bucket} END AS segment, SUM(kept), COUNT(kept) FROM cases "
+                f"{ctes} SELECT {_bucket(range(len(bounds)))} AS segment, SUM(kept), COUNT(kept) FROM cases "
                 "WHERE segment IS NOT NULL GROUP BY segment",
                 params,
             ):
@@ -336,8 +329,21 @@ class MetricReads(TrackRecordReads):
                 params["start_after"], params["start_until"] = start, end
                 kept_n, decided = self.conn.execute(count, params).fetchone()
                 tally[i] = (int(kept_n or 0), int(decided or 0))
+        return tally, self._worst_breaches(metric, threshold, until, window_start, limit, **options)
+
+    def _worst_breaches(
+        self,
+        metric: str | None,
+        threshold: float,
+        until: dt.datetime,
+        window_start: dt.datetime,
+        limit: int | None,
+        **options: Any,
+    ) -> list[MetricBreach]:
+        """The broken cases whose clock started after `window_start`, worst first (at most `limit`, none for 0)."""
         if limit == 0:
-            return tally, []
+            return []
+        ctes, params, extras = self._metric_cases(metric, threshold, until, **options)
         params["start_after"], params["start_until"] = _to_sql(window_start), _to_sql(until)
         params["limit"] = -1 if limit is None else limit
         # A hand-checked case is a commitment: its text says what was promised.
@@ -351,7 +357,7 @@ class MetricReads(TrackRecordReads):
             FROM (SELECT * FROM cases WHERE kept = 0 ORDER BY excess DESC, at, requisition_id LIMIT :limit) AS c
             LEFT JOIN requisitions r ON r.id = c.requisition_id
             ORDER BY c.excess DESC, c.at, c.requisition_id"""
-        return tally, [b for b in (self._breach(dict(row)) for row in self.conn.execute(sql, params)) if b]
+        return [b for b in (self._breach(dict(row)) for row in self.conn.execute(sql, params)) if b]
 
     def tally_marks(self, first: str, last: str) -> dict[str, int]:
         """{day: its mark} of the marked days from `first` to `last` (ISO dates); see db.schema's tally_days."""
@@ -464,9 +470,8 @@ class MetricReads(TrackRecordReads):
                 params[f"start_until_{k}"] = max(pieces[j][2] for j in run)
                 for j in run:
                     params[f"a{j}"], params[f"b{j}"] = pieces[j][1], pieces[j][2]
-                bucket = " ".join(f"WHEN at > :a{j} AND at <= :b{j} THEN {j}" for j in run)
                 parts.append(
-                    f"SELECT * FROM ({part} SELECT CASE {bucket} END AS piece, SUM(kept), COUNT(kept) FROM cases"
+                    f"SELECT * FROM ({part} SELECT {_bucket(run)} AS piece, SUM(kept), COUNT(kept) FROM cases"
                     " GROUP BY piece)"
                 )
             for j, k, n in self.conn.execute(" UNION ALL ".join(parts), params):
@@ -575,10 +580,13 @@ _AFTER_ANY_TIME = "~"
 
 
 def _hour(text: str) -> int:
-    """The hour a stored time falls in ("YYYY-MM-DD HH…"), counted from the first day of the calendar; a
-    bound after a whole day ("YYYY-MM-DD~") is in its last hour."""
-    hour = 23 if text[10:11] == _AFTER_ANY_TIME else int(text[11:13] or 0)
-    return dt.date.fromisoformat(text[:10]).toordinal() * 24 + hour
+    """The hour a stored time falls in ("YYYY-MM-DD HH…"), counted from the first day of the calendar."""
+    return dt.date.fromisoformat(text[:10]).toordinal() * 24 + int(text[11:13] or 0)
+
+
+def _bucket(indexes: Iterable[int]) -> str:
+    """A CASE naming which of the ranges (:a{i}, :b{i}] a case's clock started in (NULL: none of them)."""
+    return "CASE " + " ".join(f"WHEN at > :a{i} AND at <= :b{i} THEN {i}" for i in indexes) + " END"
 
 
 def _hour_text(hour: int) -> str:
