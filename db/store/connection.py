@@ -267,6 +267,27 @@ class StoreConnection:
 
     def _connect(self) -> sqlite3.Connection:
         path = self.path
+        if str(path) != ":memory:":  # SQLite's name for a database in memory: no file to check or create
+            self._prepare_file(path)
+        try:
+            if self.readonly:
+                # A WAL file needs its -shm beside it even to be read; where the folder cannot be
+                # written (a read-only mount) SQLite can only read it as an immutable file.
+                immutable = "" if os.access(path.parent, os.W_OK) else "&immutable=1"
+                conn = _read_only(path, immutable)
+            else:
+                conn = sqlite3.connect(
+                    path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+                )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} cannot be opened as a database: {exc}") from None
+        return conn
+
+    def _prepare_file(self, path: Path) -> None:
+        """Check the database file can be opened as asked (or create it, private), else raise StoreError."""
         if path.is_dir():
             raise StoreError(f"{path} is a folder, not a database file")
         if not path.parent.exists():
@@ -306,22 +327,6 @@ class StoreConnection:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
             self._created = True
-        try:
-            if self.readonly:
-                # A WAL file needs its -shm beside it even to be read; where the folder cannot be
-                # written (a read-only mount) SQLite can only read it as an immutable file.
-                immutable = "" if os.access(path.parent, os.W_OK) else "&immutable=1"
-                conn = _read_only(path, immutable)
-            else:
-                conn = sqlite3.connect(
-                    path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-                )
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path} cannot be opened as a database: {exc}") from None
-        return conn
 
     def _check_and_migrate(self) -> None:
         try:

@@ -295,6 +295,8 @@ def test_the_console_keeps_them_per_database_in_the_cache_folder(store, tmp_path
     assert listed.breach_count == worst.breach_count
 
 
-def test_a_database_in_memory_keeps_none():
+def test_a_database_in_memory_keeps_none(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     with Store(":memory:") as memory:
         assert Services(memory, now=lambda: NOW).kept_tallies() is None
+    assert list(tmp_path.iterdir()) == []  # no file named ":memory:" left in the folder it ran from
