@@ -2,9 +2,13 @@
 
 SQLite has one writer at a time: a transaction that writes 300,000 rows holds the write lock for
 seconds, longer than the console's busy timeout. `ShortTransactions` commits whenever the current
-transaction has held the lock for `window` seconds and then leaves the lock free for `gap` seconds:
-a writer waiting in SQLite's busy handler polls at most every 100 ms, so it finds the gap and goes
-first. Each transaction is whole (the rows and their audit rows together), and `on_commit` runs in
+transaction has held the lock for `window` seconds and then, when a write is waiting for the lock,
+leaves it free for `gap` seconds: a writer waiting in SQLite's busy handler polls at most every
+100 ms, so it finds the gap and goes first. A console's write that finds the lock taken says so
+(`writers.waiting`, a note beside the database); another program's cannot, so the lock is also left
+free once every `every` seconds whoever waits (within the 5 s busy timeout Python's sqlite3 waits by
+default). Pausing only then, a long write nobody waits for no longer spends a third of its time asleep.
+Each transaction is whole (the rows and their audit rows together), and `on_commit` runs in
 each one just before it commits, to record how far the long write has come.
 
 A chunk (one statement over many rows) that starts just before the window runs out carries the
@@ -28,6 +32,8 @@ from mediation_console.db import writers
 # The longest the write lock is held by one transaction of a long write, and the pause after each.
 WRITE_WINDOW_SECONDS = 0.25
 WRITER_GAP_SECONDS = 0.12
+# The longest a long write goes without a pause when no write says it waits (another program's may).
+UNANNOUNCED_PAUSE_SECONDS = 2.0
 # What one chunk of a long write aims to take, as a share of the window.
 CHUNK_SHARE = 0.2
 
@@ -46,9 +52,16 @@ class ShortTransactions:
         gap: float = WRITER_GAP_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         what: str | None = None,
+        every: float = UNANNOUNCED_PAUSE_SECONDS,
+        someone_waits: Callable[[], bool] | None = None,
     ) -> None:
-        """`what` ("an import") is what a console that waits for the lock meanwhile is told it waits for."""
+        """`what` ("an import") is what a console that waits for the lock meanwhile is told it waits for.
+        `someone_waits()` says whether a write waits for the lock (by default: a `writers.waiting` note
+        beside the store's database); a run pauses for it at its window's end, and once every `every`
+        seconds in any case."""
         self.store = store
+        self.every = every
+        self.someone_waits = someone_waits if someone_waits is not None else self._noted_waiting
         self.what = what
         self._announced: AbstractContextManager[None] | None = None
         self.on_commit = on_commit
@@ -60,6 +73,7 @@ class ShortTransactions:
         self._current: AbstractContextManager[Any] | None = None
         self._started = 0.0
         self._run_started = 0.0
+        self._last_pause = 0.0
         self._pieces = 0
 
     def __enter__(self) -> ShortTransactions:
@@ -79,17 +93,25 @@ class ShortTransactions:
         if announced is not None:
             announced.__exit__(None, None, None)
 
+    def _noted_waiting(self) -> bool:
+        path = getattr(self.store, "path", None)
+        return path is not None and str(path) != ":memory:" and writers.someone_waits(path)
+
     def _begin(self) -> None:
         # A run of transactions with less than `gap` between them (this one's, or the ones before it
-        # on this store: a regrade calls set_derived again and again) pauses once it has lasted `window`.
+        # on this store: a regrade calls set_derived again and again) pauses once it has lasted `window`
+        # if a write waits for the lock, and once it has lasted `every` whoever waits.
         now = self.clock()
-        run_started, last_commit = getattr(self.store, "_short_run", (now, -self.gap))
+        run_started, last_commit, last_pause = getattr(self.store, "_short_run", (now, -self.gap, now))
         if now - last_commit >= self.gap:
-            run_started = now
+            run_started = last_pause = now
         elif now - run_started >= self.window:
-            time.sleep(self.gap)
-            run_started = now = self.clock()
+            if now - last_pause >= self.every or self.someone_waits():
+                time.sleep(self.gap)
+                now = last_pause = self.clock()
+            run_started = now
         self._run_started = run_started
+        self._last_pause = last_pause
         self._current = self.store.transaction()
         self._current.__enter__()
         self._started = self.clock()
@@ -108,7 +130,7 @@ class ShortTransactions:
         self.commits += 1
         now = self.clock()
         self.longest = max(self.longest, now - self._started)
-        setattr(self.store, "_short_run", (self._run_started, now))  # noqa: B010 (any store, see _begin)
+        setattr(self.store, "_short_run", (self._run_started, now, self._last_pause))  # noqa: B010 (see _begin)
 
     def checkpoint(self, upcoming: float = 0.0) -> bool:
         """Commits and pauses if this transaction has held the lock for its window, or would once the
@@ -183,4 +205,11 @@ class ChunkSizer:
         self.record(rows, self.clock() - started)
 
 
-__all__ = ["CHUNK_SHARE", "ChunkSizer", "ShortTransactions", "WRITE_WINDOW_SECONDS", "WRITER_GAP_SECONDS"]
+__all__ = [
+    "CHUNK_SHARE",
+    "UNANNOUNCED_PAUSE_SECONDS",
+    "WRITER_GAP_SECONDS",
+    "WRITE_WINDOW_SECONDS",
+    "ChunkSizer",
+    "ShortTransactions",
+]

@@ -1,5 +1,7 @@
-"""Who is writing: a long write (an import, a regrade, a repair) says so in a small file beside the
-database while it runs, so a console save that has to wait can tell the lead what it waits for.
+"""Who is writing, and who waits: a long write (an import, a regrade, a repair) says so in a small file
+beside the database while it runs, so a console save that has to wait can tell the lead what it waits
+for; a write that finds the lock taken says so too (`waiting`), so the long write lets it in at the end
+of its current short transaction (db/short_transactions.py) instead of pausing after every one.
 
 SQLite cannot say which process holds its write lock. A long writer therefore leaves
 `<database>-writer-<pid>` (mode 0600, its words in it: "an import") for as long as it runs; a
@@ -68,6 +70,54 @@ def announce(database: str | os.PathLike[str], what: str) -> Iterator[None]:
                     path.unlink(missing_ok=True)
 
 
+_WAITING = "-waiting-"
+# This process's writes waiting for each database's write lock (several threads may wait at once).
+_WAITS: dict[Path, int] = {}
+
+
+@contextmanager
+def waiting(database: str | os.PathLike[str]) -> Iterator[None]:
+    """While the block runs, a write of this process waits for `database`'s write lock: a note beside
+    the database (`<database>-waiting-<pid>`) says so to the long writes of any process."""
+    key = Path(database).resolve()
+    path = key.with_name(f"{key.name}{_WAITING}{os.getpid()}")
+    with _LOCK:
+        count = _WAITS.get(key, 0)
+        _WAITS[key] = count + 1
+        if not count:
+            _write_note(path, "waiting for the write lock")
+    try:
+        yield
+    finally:
+        with _LOCK:
+            count = _WAITS.pop(key) - 1
+            if count:
+                _WAITS[key] = count
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+
+
+def someone_waits(database: str | os.PathLike[str]) -> bool:
+    """Whether a write of a running process (this one included) waits for `database`'s write lock;
+    notes of processes that are gone are removed."""
+    key = Path(database).resolve()
+    with _LOCK:
+        if _WAITS.get(key):
+            return True
+    prefix = key.name + _WAITING
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(key.parent):
+            pid_text = entry.name[len(prefix) :]
+            if not entry.name.startswith(prefix) or not pid_text.isdigit():
+                continue
+            if pid_alive(int(pid_text)):
+                return True
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+    return False
+
+
 def current_writers(database: str | os.PathLike[str]) -> list[str]:
     """What the long writes running on `database` say they are (notes of processes that are gone are
     removed), most recent first; empty when none has said so."""
@@ -96,4 +146,4 @@ def current_writers(database: str | os.PathLike[str]) -> list[str]:
     return [words for _when, words in sorted(found, reverse=True)]
 
 
-__all__ = ["announce", "current_writers"]
+__all__ = ["announce", "current_writers", "someone_waits", "waiting"]

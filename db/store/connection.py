@@ -11,14 +11,14 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
 from mediation_console.db import audit as audit_chain
-from mediation_console.db import safe_file
+from mediation_console.db import safe_file, writers
 from mediation_console.db.damage import DamagedRow, DamageRegister, ScanControl
 from mediation_console.db.damage import scan as damage_scan
 from mediation_console.db.models import (
@@ -461,13 +461,23 @@ class StoreConnection:
             finally:
                 self._depth -= 1
             return
-        with self._transaction_lock:
+        if not self._transaction_lock.acquire(blocking=False):
+            with self._waiting_note():  # another thread's long write (an import) lets this one in
+                self._transaction_lock.acquire()
+        try:
             self._owner = threading.get_ident()
             try:
                 with self._outermost(waiting):
                     yield self.conn
             finally:
                 self._owner = None
+        finally:
+            self._transaction_lock.release()
+
+    def _waiting_note(self) -> AbstractContextManager[None]:
+        """While a write of this Store waits for the write lock: says so beside the database, so a long
+        write (db/short_transactions.py) pauses for it; nothing for a database in memory."""
+        return nullcontext() if str(self.path) == ":memory:" else writers.waiting(self.path)
 
     @property
     def in_transaction_here(self) -> bool:
@@ -475,7 +485,23 @@ class StoreConnection:
         return bool(self._depth) and self._owner == threading.get_ident()
 
     def _begin(self, waiting: Callable[[float], None] | None) -> None:
+        # First without waiting: a write that finds the lock taken says so (`_waiting_note`) while it waits.
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            if not _lock_taken(exc):
+                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                raise StoreError(f"The database is busy or unavailable: {exc}") from None
+        if self.conn.in_transaction:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            return
+        with self._waiting_note():
+            self._wait_and_begin(waiting)
+
+    def _wait_and_begin(self, waiting: Callable[[float], None] | None) -> None:
         if waiting is None:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:

@@ -108,3 +108,110 @@ def test_an_import_whose_chunks_turn_slow_keeps_each_transaction_near_its_window
         assert batches.longest <= 0.25 * 1.6, f"a transaction held the lock {batches.longest:.2f} s"
         assert store.count_requisitions() == rows
         assert audit.verify_chain(store.conn).ok
+
+
+def _run_windows(monkeypatch: Any, waits: Any, windows: int = 40) -> list[float]:
+    """A long write of `windows` short transactions (0.25 s each, back to back) on the fake clock: the
+    moments it paused at (each pause moves the clock on by its gap)."""
+    from mediation_console.db import short_transactions
+
+    clock, store, pauses = FakeClock(), CountingStore(), []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(clock.now)
+        clock.now += seconds
+
+    monkeypatch.setattr(short_transactions.time, "sleep", sleep)
+    with ShortTransactions(store, window=0.25, gap=0.12, clock=clock, every=2.0, someone_waits=waits) as batches:
+        for _ in range(windows):
+            batches.checkpoint()
+            clock.now += 0.25
+    assert store.committed == store.begun
+    return pauses
+
+
+def test_a_long_write_nobody_waits_for_pauses_only_every_two_seconds(monkeypatch):
+    pauses = _run_windows(monkeypatch, lambda: False)
+    # 10 s of writing: a pause about every 2 s for another program's write, which cannot say it waits.
+    assert 4 <= len(pauses) <= 5
+    assert all(b - a <= 2.0 + 0.25 + 0.12 + 1e-9 for a, b in zip([0.0, *pauses], pauses, strict=False))
+
+
+def test_a_long_write_pauses_after_each_window_while_a_write_says_it_waits(monkeypatch):
+    pauses = _run_windows(monkeypatch, lambda: True)
+    assert len(pauses) >= 35  # after (nearly) every one of its 40 transactions
+
+
+def test_a_write_that_finds_the_lock_taken_says_so_until_it_gets_in(tmp_path):
+    import threading
+    import time
+
+    from mediation_console.db import writers
+
+    path = tmp_path / "team.db"
+    with Store(path, now=lambda: NOW) as importer, Store(path, now=lambda: NOW) as console:
+        owner = importer.add_person(Person(name="Ivy Importer", team=Team.SALES))
+        assert not writers.someone_waits(path)
+        seen: list[bool] = []
+        with importer.transaction():  # the long write holds the lock
+            saving = threading.Thread(
+                target=lambda: console.add_requisition(
+                    Requisition(title="Lead's", client="Contoso", sales_owner_id=owner.id)
+                )
+            )
+            saving.start()
+            deadline = time.monotonic() + 5
+            while not writers.someone_waits(path) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seen.append(writers.someone_waits(path))
+        saving.join(timeout=10)
+        assert seen == [True]
+        assert not writers.someone_waits(path)  # the note went once the write got in
+        assert [p.name for p in tmp_path.iterdir() if "-waiting-" in p.name] == []
+        assert [r.title for r in console.iter_requisitions()] == ["Lead's"]
+
+
+def test_another_programs_write_that_cannot_say_it_waits_still_gets_in_during_a_long_write(tmp_path):
+    """Another program's write (plain sqlite3 with a busy timeout) leaves no note: the long write still
+    leaves the lock free once every `every` seconds, so it gets in well within its timeout. (Shipped:
+    every 2 s, inside the 5 s Python's sqlite3 waits by default; here 1 s and 2.5, for a quicker test.)"""
+    import sqlite3
+    import threading
+    import time
+
+    from mediation_console.db.short_transactions import UNANNOUNCED_PAUSE_SECONDS
+
+    assert UNANNOUNCED_PAUSE_SECONDS + 0.5 < 5.0
+    path = tmp_path / "team.db"
+    with Store(path, now=lambda: NOW) as store:
+        store.conn.execute("CREATE TABLE their_log (at REAL)")
+        store.conn.execute("CREATE TABLE our_work (n INTEGER)")
+        waits: list[float] = []
+        errors: list[str] = []
+        started = threading.Event()
+
+        def another_program_writes() -> None:
+            conn = sqlite3.connect(path, timeout=2.5, isolation_level=None)
+            try:
+                started.wait()
+                asked = time.monotonic()
+                try:
+                    conn.execute("INSERT INTO their_log VALUES (?)", (asked,))
+                except sqlite3.OperationalError as exc:
+                    errors.append(str(exc))
+                waits.append(time.monotonic() - asked)
+            finally:
+                conn.close()
+
+        writer = threading.Thread(target=another_program_writes)
+        writer.start()
+        finish = time.monotonic() + 3.2  # past the other's timeout: without a pause it would fail
+        with ShortTransactions(store, every=1.0) as batches:
+            while time.monotonic() < finish:
+                batches.checkpoint()
+                store.conn.execute("INSERT INTO our_work VALUES (1)")
+                started.set()
+                time.sleep(0.002)
+        writer.join(timeout=10)
+    assert errors == []
+    assert waits and waits[0] <= 1.0 + 0.5, f"waited {waits[0]:.2f} s"
