@@ -6,8 +6,8 @@ transaction has held the lock for `window` seconds and then, when a write is wai
 leaves it free for `gap` seconds: a writer waiting in SQLite's busy handler polls at most every
 100 ms, so it finds the gap and goes first. A console's write that finds the lock taken says so
 (`writers.waiting`, a note beside the database); another program's cannot, so the lock is also left
-free once every `every` seconds whoever waits (within the 5 s busy timeout Python's sqlite3 waits by
-default). Pausing only then, a long write nobody waits for no longer spends a third of its time asleep.
+free for a quarter of a second once every `every` seconds whoever waits (within the 5 s busy timeout
+Python's sqlite3 waits by default). Pausing only then, a long write nobody waits for no longer spends a third of its time asleep.
 Each transaction is whole (the rows and their audit rows together), and `on_commit` runs in
 each one just before it commits, to record how far the long write has come.
 
@@ -32,8 +32,10 @@ from mediation_console.db import writers
 # The longest the write lock is held by one transaction of a long write, and the pause after each.
 WRITE_WINDOW_SECONDS = 0.25
 WRITER_GAP_SECONDS = 0.12
-# The longest a long write goes without a pause when no write says it waits (another program's may).
+# The longest a long write goes without a pause when no write says it waits (another program's may),
+# and that pause: long enough for two of the 100 ms polls of a writer waiting in SQLite's busy handler.
 UNANNOUNCED_PAUSE_SECONDS = 2.0
+UNANNOUNCED_GAP_SECONDS = 0.25
 # What one chunk of a long write aims to take, as a share of the window.
 CHUNK_SHARE = 0.2
 
@@ -54,6 +56,7 @@ class ShortTransactions:
         what: str | None = None,
         every: float = UNANNOUNCED_PAUSE_SECONDS,
         someone_waits: Callable[[], bool] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """`what` ("an import") is what a console that waits for the lock meanwhile is told it waits for.
         `someone_waits()` says whether a write waits for the lock (by default: a `writers.waiting` note
@@ -61,6 +64,7 @@ class ShortTransactions:
         seconds in any case."""
         self.store = store
         self.every = every
+        self.sleep = sleep
         self.someone_waits = someone_waits if someone_waits is not None else self._noted_waiting
         self.what = what
         self._announced: AbstractContextManager[None] | None = None
@@ -106,8 +110,11 @@ class ShortTransactions:
         if now - last_commit >= self.gap:
             run_started = last_pause = now
         elif now - run_started >= self.window:
-            if now - last_pause >= self.every or self.someone_waits():
-                time.sleep(self.gap)
+            if self.someone_waits():
+                self.sleep(self.gap)
+                now = last_pause = self.clock()
+            elif now - last_pause >= self.every:
+                self.sleep(max(self.gap, UNANNOUNCED_GAP_SECONDS))
                 now = last_pause = self.clock()
             run_started = now
         self._run_started = run_started
@@ -207,6 +214,7 @@ class ChunkSizer:
 
 __all__ = [
     "CHUNK_SHARE",
+    "UNANNOUNCED_GAP_SECONDS",
     "UNANNOUNCED_PAUSE_SECONDS",
     "WRITER_GAP_SECONDS",
     "WRITE_WINDOW_SECONDS",

@@ -106,8 +106,8 @@ def someone_waits(database: str | os.PathLike[str]) -> bool:
         if _WAITS.get(key):
             return True
     prefix = key.name + _WAITING
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(key.parent):
+    with contextlib.suppress(OSError), os.scandir(key.parent) as entries:
+        for entry in entries:
             pid_text = entry.name[len(prefix) :]
             if not entry.name.startswith(prefix) or not pid_text.isdigit():
                 continue

@@ -491,10 +491,10 @@ class StoreConnection:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
             if not _lock_taken(exc):
-                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 raise StoreError(f"The database is busy or unavailable: {exc}") from None
-        if self.conn.in_transaction:
+        finally:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if self.conn.in_transaction:
             return
         with self._waiting_note():
             self._wait_and_begin(waiting)

@@ -9,7 +9,7 @@ from typing import Any
 
 from mediation_console.db import audit
 from mediation_console.db.models import Person, Requisition, Team
-from mediation_console.db.short_transactions import ChunkSizer, ShortTransactions
+from mediation_console.db.short_transactions import UNANNOUNCED_GAP_SECONDS, ChunkSizer, ShortTransactions
 from mediation_console.db.store import Store
 
 NOW = dt.datetime(2026, 12, 4, 9, 0)
@@ -110,19 +110,18 @@ def test_an_import_whose_chunks_turn_slow_keeps_each_transaction_near_its_window
         assert audit.verify_chain(store.conn).ok
 
 
-def _run_windows(monkeypatch: Any, waits: Any, windows: int = 40) -> list[float]:
+def _run_windows(waits: Any, windows: int = 40) -> list[tuple[float, float]]:
     """A long write of `windows` short transactions (0.25 s each, back to back) on the fake clock: the
-    moments it paused at (each pause moves the clock on by its gap)."""
-    from mediation_console.db import short_transactions
-
+    (moment, length) of each pause it made (each moves the clock on by its length)."""
     clock, store, pauses = FakeClock(), CountingStore(), []
 
     def sleep(seconds: float) -> None:
-        pauses.append(clock.now)
+        pauses.append((clock.now, seconds))
         clock.now += seconds
 
-    monkeypatch.setattr(short_transactions.time, "sleep", sleep)
-    with ShortTransactions(store, window=0.25, gap=0.12, clock=clock, every=2.0, someone_waits=waits) as batches:
+    with ShortTransactions(
+        store, window=0.25, gap=0.12, clock=clock, every=2.0, someone_waits=waits, sleep=sleep
+    ) as batches:
         for _ in range(windows):
             batches.checkpoint()
             clock.now += 0.25
@@ -131,18 +130,23 @@ def _run_windows(monkeypatch: Any, waits: Any, windows: int = 40) -> list[float]
 
 
 def test_a_long_write_nobody_waits_for_pauses_only_every_two_seconds(monkeypatch):
-    pauses = _run_windows(monkeypatch, lambda: False)
-    # 10 s of writing: a pause about every 2 s for another program's write, which cannot say it waits.
+    pauses = _run_windows(lambda: False)
+    # 10 s of writing: a pause about every 2 s for another program's write, which cannot say it waits,
+    # each long enough for two polls of SQLite's busy handler (every 100 ms).
     assert 4 <= len(pauses) <= 5
-    assert all(b - a <= 2.0 + 0.25 + 0.12 + 1e-9 for a, b in zip([0.0, *pauses], pauses, strict=False))
+    moments = [at for at, _length in pauses]
+    assert all(b - a <= 2.0 + 0.25 + 0.25 + 1e-9 for a, b in zip([0.0, *moments], moments, strict=False))
+    assert {length for _at, length in pauses} == {UNANNOUNCED_GAP_SECONDS} and UNANNOUNCED_GAP_SECONDS >= 0.2
 
 
 def test_a_long_write_pauses_after_each_window_while_a_write_says_it_waits(monkeypatch):
-    pauses = _run_windows(monkeypatch, lambda: True)
+    pauses = _run_windows(lambda: True)
     assert len(pauses) >= 35  # after (nearly) every one of its 40 transactions
+    assert {length for _at, length in pauses} == {0.12}
 
 
 def test_a_write_that_finds_the_lock_taken_says_so_until_it_gets_in(tmp_path):
+    import os
     import threading
     import time
 
@@ -160,10 +164,11 @@ def test_a_write_that_finds_the_lock_taken_says_so_until_it_gets_in(tmp_path):
                 )
             )
             saving.start()
+            note = tmp_path / f"team.db-waiting-{os.getpid()}"
             deadline = time.monotonic() + 5
-            while not writers.someone_waits(path) and time.monotonic() < deadline:
+            while not note.exists() and time.monotonic() < deadline:
                 time.sleep(0.01)
-            seen.append(writers.someone_waits(path))
+            seen.append(note.exists() and writers.someone_waits(path))
         saving.join(timeout=10)
         assert seen == [True]
         assert not writers.someone_waits(path)  # the note went once the write got in
@@ -174,7 +179,7 @@ def test_a_write_that_finds_the_lock_taken_says_so_until_it_gets_in(tmp_path):
 def test_another_programs_write_that_cannot_say_it_waits_still_gets_in_during_a_long_write(tmp_path):
     """Another program's write (plain sqlite3 with a busy timeout) leaves no note: the long write still
     leaves the lock free once every `every` seconds, so it gets in well within its timeout. (Shipped:
-    every 2 s, inside the 5 s Python's sqlite3 waits by default; here 1 s and 2.5, for a quicker test.)"""
+    every 2 s, inside the 5 s Python's sqlite3 waits by default; here 1 s and 4 s, for a quicker test.)"""
     import sqlite3
     import threading
     import time
@@ -191,7 +196,7 @@ def test_another_programs_write_that_cannot_say_it_waits_still_gets_in_during_a_
         started = threading.Event()
 
         def another_program_writes() -> None:
-            conn = sqlite3.connect(path, timeout=2.5, isolation_level=None)
+            conn = sqlite3.connect(path, timeout=4.0, isolation_level=None)
             try:
                 started.wait()
                 asked = time.monotonic()
@@ -205,7 +210,7 @@ def test_another_programs_write_that_cannot_say_it_waits_still_gets_in_during_a_
 
         writer = threading.Thread(target=another_program_writes)
         writer.start()
-        finish = time.monotonic() + 3.2  # past the other's timeout: without a pause it would fail
+        finish = time.monotonic() + 5.0  # past the other's timeout: without a pause it would fail
         with ShortTransactions(store, every=1.0) as batches:
             while time.monotonic() < finish:
                 batches.checkpoint()
@@ -214,4 +219,32 @@ def test_another_programs_write_that_cannot_say_it_waits_still_gets_in_during_a_
                 time.sleep(0.002)
         writer.join(timeout=10)
     assert errors == []
-    assert waits and waits[0] <= 1.0 + 0.5, f"waited {waits[0]:.2f} s"
+    assert waits and waits[0] <= 2.5, f"waited {waits[0]:.2f} s"
+
+
+def test_another_thread_waiting_for_the_same_store_says_so_too(tmp_path):
+    """The console's own threads share one Store: a save waiting on its transaction lock behind a long
+    write of another thread is seen as waiting, so the long write lets it in."""
+    import threading
+    import time
+
+    from mediation_console.db import writers
+
+    path = tmp_path / "team.db"
+    with Store(path, now=lambda: NOW) as store:
+        owner = store.add_person(Person(name="Ivy Importer", team=Team.SALES))
+        with store.transaction():  # this thread's long write
+            saving = threading.Thread(
+                target=lambda: store.add_requisition(
+                    Requisition(title="Lead's", client="Contoso", sales_owner_id=owner.id)
+                )
+            )
+            saving.start()
+            deadline = time.monotonic() + 5
+            while not writers.someone_waits(path) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seen = writers.someone_waits(path)
+        saving.join(timeout=10)  # before the Store closes, whatever was seen
+        assert seen
+        assert not writers.someone_waits(path)
+        assert [r.title for r in store.iter_requisitions()] == ["Lead's"]
