@@ -232,6 +232,24 @@ TALLY_DAYS_SQL = (
 )
 TALLY_TRIGGER_NAMES = tuple(re.findall(r"CREATE TRIGGER (\w+)", TALLY_DAYS_SQL))
 
+# A requisition deleted marks its events' days too, not only its opening's: with foreign keys on, the
+# events go with it and mark their own days, but the sqlite3 shell and most other tools have them off
+# by default, and the events left behind no longer count (every measure joins their requisition).
+TALLY_DELETE_EVENTS_SQL = (
+    """
+    DROP TRIGGER requisitions_tally_delete;
+    CREATE TRIGGER requisitions_tally_delete AFTER DELETE ON requisitions BEGIN"""
+    + _mark_day("OLD.opened_at")
+    + """
+        INSERT INTO tally_days (day, mark)
+            SELECT day, random() FROM (
+                SELECT DISTINCT substr(e.at, 1, 10) AS day FROM pipeline_events AS e
+                WHERE e.requisition_id = OLD.id AND e.at IS NOT NULL)
+            WHERE true
+            ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;
+    END;"""
+)
+
 
 # What bulk loading (the demo generator) drops and re-creates instead of firing per row, and the
 # statements that then work out for every row what those triggers keep (migrations 11 and 12); the
@@ -732,6 +750,9 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX commitments_expectation ON commitments(expectation_id) WHERE expectation_id IS NOT NULL;
     """,
+    # 26: a requisition deleted by another tool with foreign keys off (the sqlite3 shell's default) marks
+    # the days of the events it leaves behind, so no kept tally still counts it.
+    TALLY_DELETE_EVENTS_SQL,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

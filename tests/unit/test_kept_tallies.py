@@ -229,9 +229,28 @@ def write_deleted_events_by_another_tool(store: Store, clock: Clock) -> None:
     store.conn.commit()
 
 
+def write_deleted_requisition_by_another_tool(store: Store, clock: Clock) -> None:
+    """The sqlite3 shell deletes a requisition opened before the window, with foreign keys off (its
+    default): its events stay behind, and the days they are on must be read again."""
+    cutoff = (NOW - dt.timedelta(days=60)).isoformat(sep=" ")
+    row = store.conn.execute(
+        "SELECT r.id FROM requisitions r JOIN pipeline_events e ON e.requisition_id = r.id"
+        " WHERE r.opened_at < ? AND e.kind = 'submittal' AND e.at > ? GROUP BY r.id ORDER BY COUNT(*) DESC LIMIT 1",
+        (cutoff, (NOW - dt.timedelta(days=40)).isoformat(sep=" ")),
+    ).fetchone()
+    store.conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        store.conn.execute("DELETE FROM requisitions WHERE id = ?", (row[0],))
+        store.conn.commit()
+    finally:
+        store.conn.execute("PRAGMA foreign_keys = ON")
+    assert store.conn.execute("SELECT COUNT(*) FROM pipeline_events WHERE requisition_id = ?", (row[0],)).fetchone()[0]
+
+
 @pytest.mark.parametrize(
     "write",
     [
+        write_deleted_requisition_by_another_tool,
         write_back_dated_submittal,
         write_intake_and_promise,
         write_close,
