@@ -182,6 +182,17 @@ def _mark_day(expression: str) -> str:
             ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;"""
 
 
+def _mark_event_days(row: str) -> str:
+    """Marks every day an event of the requisition `row` (NEW or OLD) is on."""
+    return f"""
+        INSERT INTO tally_days (day, mark)
+            SELECT day, random() FROM (
+                SELECT DISTINCT substr(e.at, 1, 10) AS day FROM pipeline_events AS e
+                WHERE e.requisition_id = {row}.id AND e.at IS NOT NULL)
+            WHERE true
+            ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;"""
+
+
 def _marking_trigger(name: str, on: str, *expressions: str) -> str:
     return (
         f"""
@@ -210,13 +221,9 @@ TALLY_DAYS_SQL = (
     )
     + """
     CREATE TRIGGER requisitions_tally_events AFTER UPDATE OF grade, closed_at ON requisitions
-        WHEN OLD.grade IS NOT NEW.grade OR OLD.closed_at IS NOT NEW.closed_at BEGIN
-        INSERT INTO tally_days (day, mark)
-            SELECT day, random() FROM (
-                SELECT DISTINCT substr(e.at, 1, 10) AS day FROM pipeline_events AS e
-                WHERE e.requisition_id = NEW.id AND e.at IS NOT NULL)
-            WHERE true
-            ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;
+        WHEN OLD.grade IS NOT NEW.grade OR OLD.closed_at IS NOT NEW.closed_at BEGIN"""
+    + _mark_event_days("NEW")
+    + """
     END;"""
     + _marking_trigger("requisitions_tally_delete", "AFTER DELETE ON requisitions", "OLD.opened_at")
     # The days already written are marked once: a copy of the file from before this migration (the same
@@ -240,13 +247,8 @@ TALLY_DELETE_EVENTS_SQL = (
     DROP TRIGGER requisitions_tally_delete;
     CREATE TRIGGER requisitions_tally_delete AFTER DELETE ON requisitions BEGIN"""
     + _mark_day("OLD.opened_at")
+    + _mark_event_days("OLD")
     + """
-        INSERT INTO tally_days (day, mark)
-            SELECT day, random() FROM (
-                SELECT DISTINCT substr(e.at, 1, 10) AS day FROM pipeline_events AS e
-                WHERE e.requisition_id = OLD.id AND e.at IS NOT NULL)
-            WHERE true
-            ON CONFLICT (day) DO UPDATE SET mark = excluded.mark;
     END;"""
 )
 
