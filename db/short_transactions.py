@@ -7,7 +7,8 @@ leaves it free for `gap` seconds: a writer waiting in SQLite's busy handler poll
 100 ms, so it finds the gap and goes first. A console's write that finds the lock taken says so
 (`writers.waiting`, a note beside the database); another program's cannot, so the lock is also left
 free for a quarter of a second once every `every` seconds whoever waits (within the 5 s busy timeout
-Python's sqlite3 waits by default). Pausing only then, a long write nobody waits for no longer spends a third of its time asleep.
+Python's sqlite3 waits by default). Pausing only then, a long write nobody waits for no longer spends a
+third of its time asleep.
 Each transaction is whole (the rows and their audit rows together), and `on_commit` runs in
 each one just before it commits, to record how far the long write has come.
 
@@ -99,7 +100,7 @@ class ShortTransactions:
 
     def _noted_waiting(self) -> bool:
         path = getattr(self.store, "path", None)
-        return path is not None and str(path) != ":memory:" and writers.someone_waits(path)
+        return path is not None and writers.someone_waits(path)
 
     def _begin(self) -> None:
         # A run of transactions with less than `gap` between them (this one's, or the ones before it
@@ -111,10 +112,11 @@ class ShortTransactions:
             run_started = last_pause = now
         elif now - run_started >= self.window:
             if self.someone_waits():
-                self.sleep(self.gap)
-                now = last_pause = self.clock()
-            elif now - last_pause >= self.every:
-                self.sleep(max(self.gap, UNANNOUNCED_GAP_SECONDS))
+                pause = self.gap
+            else:
+                pause = max(self.gap, UNANNOUNCED_GAP_SECONDS) if now - last_pause >= self.every else 0.0
+            if pause:
+                self.sleep(pause)
                 now = last_pause = self.clock()
             run_started = now
         self._run_started = run_started

@@ -26,8 +26,31 @@ _MARK = "-writer-"
 _LONGEST = 60  # characters of a note believed
 
 
-def _note_path(database: Path, pid: int) -> Path:
-    return database.with_name(f"{database.name}{_MARK}{pid}")
+_WAITING = "-waiting-"
+
+
+def _key(database: str | os.PathLike[str]) -> Path | None:
+    """The database's resolved path, or None for one in memory: it has no folder to leave notes in."""
+    return None if str(database) in ("", ":memory:") else Path(database).resolve()
+
+
+def _note_path(database: Path, pid: int, mark: str = _MARK) -> Path:
+    return database.with_name(f"{database.name}{mark}{pid}")
+
+
+def _live_notes(database: Path, mark: str) -> Iterator[os.DirEntry[str]]:
+    """The `mark` notes beside `database` of processes that still run; those of processes gone are removed."""
+    prefix = database.name + mark
+    with contextlib.suppress(OSError), os.scandir(database.parent) as entries:
+        for entry in entries:
+            pid_text = entry.name[len(prefix) :]
+            if not entry.name.startswith(prefix) or not pid_text.isdigit():
+                continue
+            if pid_alive(int(pid_text)):
+                yield entry
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 # This process's long writes in progress, per database: the innermost is what its note says.
@@ -51,7 +74,10 @@ def _write_note(path: Path, what: str) -> None:
 def announce(database: str | os.PathLike[str], what: str) -> Iterator[None]:
     """While the block runs, a console waiting to write to `database` is told it waits for `what`
     ("an import"); nested announcements say the innermost."""
-    key = Path(database).resolve()
+    key = _key(database)
+    if key is None:
+        yield
+        return
     path = _note_path(key, os.getpid())
     with _LOCK:
         stack = _OURS.setdefault(key, [])
@@ -70,7 +96,6 @@ def announce(database: str | os.PathLike[str], what: str) -> Iterator[None]:
                     path.unlink(missing_ok=True)
 
 
-_WAITING = "-waiting-"
 # This process's writes waiting for each database's write lock (several threads may wait at once).
 _WAITS: dict[Path, int] = {}
 
@@ -79,8 +104,11 @@ _WAITS: dict[Path, int] = {}
 def waiting(database: str | os.PathLike[str]) -> Iterator[None]:
     """While the block runs, a write of this process waits for `database`'s write lock: a note beside
     the database (`<database>-waiting-<pid>`) says so to the long writes of any process."""
-    key = Path(database).resolve()
-    path = key.with_name(f"{key.name}{_WAITING}{os.getpid()}")
+    key = _key(database)
+    if key is None:
+        yield
+        return
+    path = _note_path(key, os.getpid(), _WAITING)
     with _LOCK:
         count = _WAITS.get(key, 0)
         _WAITS[key] = count + 1
@@ -101,48 +129,29 @@ def waiting(database: str | os.PathLike[str]) -> Iterator[None]:
 def someone_waits(database: str | os.PathLike[str]) -> bool:
     """Whether a write of a running process (this one included) waits for `database`'s write lock;
     notes of processes that are gone are removed."""
-    key = Path(database).resolve()
+    key = _key(database)
+    if key is None:
+        return False
     with _LOCK:
         if _WAITS.get(key):
             return True
-    prefix = key.name + _WAITING
-    with contextlib.suppress(OSError), os.scandir(key.parent) as entries:
-        for entry in entries:
-            pid_text = entry.name[len(prefix) :]
-            if not entry.name.startswith(prefix) or not pid_text.isdigit():
-                continue
-            if pid_alive(int(pid_text)):
-                return True
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
-    return False
+    return any(True for _note in _live_notes(key, _WAITING))
 
 
 def current_writers(database: str | os.PathLike[str]) -> list[str]:
     """What the long writes running on `database` say they are (notes of processes that are gone are
     removed), most recent first; empty when none has said so."""
-    key = Path(database).resolve()
+    key = _key(database)
     found: list[tuple[float, str]] = []
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(key.parent):
-            name = entry.name
-            if not name.startswith(key.name + _MARK):
+    for entry in () if key is None else _live_notes(key, _MARK):
+        with contextlib.suppress(OSError):
+            if not entry.is_file(follow_symlinks=False):
                 continue
-            pid_text = name[len(key.name) + len(_MARK) :]
-            if not pid_text.isdigit():
-                continue
-            if not pid_alive(int(pid_text)):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-                continue
-            with contextlib.suppress(OSError):
-                if not entry.is_file(follow_symlinks=False):
-                    continue
-                with open(entry.path, "rb") as handle:
-                    text = handle.read(_LONGEST * 4).decode("utf-8", "replace")
-                words = " ".join(text.split())[:_LONGEST]
-                if words and words.isprintable() and find_bidi(words) is None:
-                    found.append((entry.stat(follow_symlinks=False).st_mtime, words))
+            with open(entry.path, "rb") as handle:
+                text = handle.read(_LONGEST * 4).decode("utf-8", "replace")
+            words = " ".join(text.split())[:_LONGEST]
+            if words and words.isprintable() and find_bidi(words) is None:
+                found.append((entry.stat(follow_symlinks=False).st_mtime, words))
     return [words for _when, words in sorted(found, reverse=True)]
 
 

@@ -168,7 +168,7 @@ class Services:
         with self._reports_lock:
             if not self._kept_asked:
                 self._kept_asked = True
-                if self.store.path and str(self.store.path) != ":memory:":
+                if not self.store.in_memory:
                     from mediation_console.console.core.config import cache_dir
 
                     try:

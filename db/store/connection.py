@@ -11,7 +11,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -267,7 +267,7 @@ class StoreConnection:
 
     def _connect(self) -> sqlite3.Connection:
         path = self.path
-        if str(path) != ":memory:":  # SQLite's name for a database in memory: no file to check or create
+        if not self.in_memory:  # no file to check or create
             self._prepare_file(path)
         try:
             if self.readonly:
@@ -462,7 +462,7 @@ class StoreConnection:
                 self._depth -= 1
             return
         if not self._transaction_lock.acquire(blocking=False):
-            with self._waiting_note():  # another thread's long write (an import) lets this one in
+            with writers.waiting(self.path):  # another thread's long write (an import) lets this one in
                 self._transaction_lock.acquire()
         try:
             self._owner = threading.get_ident()
@@ -474,10 +474,10 @@ class StoreConnection:
         finally:
             self._transaction_lock.release()
 
-    def _waiting_note(self) -> AbstractContextManager[None]:
-        """While a write of this Store waits for the write lock: says so beside the database, so a long
-        write (db/short_transactions.py) pauses for it; nothing for a database in memory."""
-        return nullcontext() if str(self.path) == ":memory:" else writers.waiting(self.path)
+    @property
+    def in_memory(self) -> bool:
+        """Whether this is a database in memory (SQLite's ":memory:"): no file, no other connection to it."""
+        return str(self.path) in ("", ":memory:")
 
     @property
     def in_transaction_here(self) -> bool:
@@ -485,7 +485,8 @@ class StoreConnection:
         return bool(self._depth) and self._owner == threading.get_ident()
 
     def _begin(self, waiting: Callable[[float], None] | None) -> None:
-        # First without waiting: a write that finds the lock taken says so (`_waiting_note`) while it waits.
+        # First without waiting: a write that finds the lock taken says so (`writers.waiting`) while it
+        # waits, so a long write (db/short_transactions.py) pauses for it.
         self.conn.execute("PRAGMA busy_timeout = 0")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -496,12 +497,11 @@ class StoreConnection:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if self.conn.in_transaction:
             return
-        with self._waiting_note():
+        with writers.waiting(self.path):
             self._wait_and_begin(waiting)
 
     def _wait_and_begin(self, waiting: Callable[[float], None] | None) -> None:
         if waiting is None:
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:

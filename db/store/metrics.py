@@ -255,7 +255,7 @@ class MetricReads(TrackRecordReads):
     def reads_beside(self) -> bool:
         """Whether a second connection sees what this one sees: not while this one has uncommitted
         writes, and never for a database that lives in memory."""
-        return not self.conn.in_transaction and str(self.path) not in ("", ":memory:")
+        return not self.conn.in_transaction and not self.in_memory
 
     def reader_beside(self) -> Self | None:
         """A read-only connection of its own for a second thread of the same work (its second lane), or
