@@ -240,6 +240,7 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.setenv("MEDIATE_DB", str(tmp_path / "mediation.db"))
     monkeypatch.setenv("MEDIATE_SETTINGS", str(tmp_path / "settings.json"))
     monkeypatch.setenv("MEDIATE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MEDIATE_LOG_DIR", str(tmp_path / "logs"))
     from textual.widgets import Input
 
     monkeypatch.setattr(Input, "cursor_blink", False)
