@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -55,6 +56,16 @@ from mediation_console.screens.widgets.inert_lines import InertLines
 
 if TYPE_CHECKING:
     from mediation_console.console.core.rules.service import Mediator
+
+
+def _terminal_fd() -> int | None:
+    """The file descriptor of the terminal the console reads its keys from, if it reads them from one."""
+    stream = sys.__stdin__
+    try:
+        fd = stream.fileno() if stream is not None else -1
+    except (OSError, ValueError):
+        return None
+    return fd if fd >= 0 and os.isatty(fd) else None
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,8 @@ FREEZE_CHECK_EVERY = 0.1
 FREEZE_WHEN_IDLE_FOR = 0.15
 # `mediate`'s own process: how long a thread holds Python's lock while another waits for it (see on_mount).
 GIL_TURN_SECONDS = 0.0002
+# `mediate`'s own process: how often it checks that its terminal is still there (see _leave_with_the_terminal).
+TERMINAL_CHECK_EVERY = 1.0
 # How often the header's replication line is brought up to date (`mediate replicate --with-console`).
 REPLICATION_SHOWN_EVERY = 2.0
 
@@ -286,9 +299,22 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
             self._screens_loaded: set[int] = set()
             self._screens_frozen = 0
             self._freeze_timer = self.set_interval(FREEZE_CHECK_EVERY, self._freeze_what_first_visits_loaded)
+            self._terminal = _terminal_fd()
+            if self._terminal is not None:
+                self.set_interval(TERMINAL_CHECK_EVERY, self._leave_with_the_terminal)
         if self.replication is not None:
             self._show_replication()
             self.set_interval(REPLICATION_SHOWN_EVERY, self._show_replication)
+
+    def _leave_with_the_terminal(self) -> None:
+        """The console stops once the terminal it runs in is gone (its window closed, the ssh connection
+        dropped). The kernel tells only the terminal's first process: when `mediate` was started by another
+        program (`make demo`, a shell script) that program is told, and it waits for `mediate`, whose input
+        then reads nothing, at once, forever: it would spin a core until killed. Its writes are saved as
+        they are made, so there is nothing to lose."""
+        if self._terminal is not None and not os.isatty(self._terminal):
+            self._terminal = None
+            self.exit()
 
     def apply_user_keymap(self, raw: Any) -> None:
         """Rebinds commands by id from the settings' `keymap` (Textual's set_keymap); each entry that
