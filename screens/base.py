@@ -12,7 +12,7 @@ from rich.color import Color, ColorParseError
 from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 from textual.worker import Worker
 
@@ -25,6 +25,7 @@ from mediation_console.screens.commands import all_commands, key_display, write_
 from mediation_console.screens.messages import DataChanged, ShowInQueue
 from mediation_console.screens.textual_compat import (
     FooterKey,
+    KeptHeader,
     RowMeasuringTable,
     css_pass,
     footer_bindings_ready,
@@ -137,7 +138,7 @@ class ModeScreen(Screen[None]):
         return readable_hex(value, variables["surface"])
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield KeptHeader()
         if self.services.store.readonly:
             yield Static(READONLY_MESSAGE, id="readonly-banner")
         yield DamageNotice(self.services.store)

@@ -19,22 +19,28 @@ buys is said where it is used:
   drawn at once, not held 50 ms (console/app.py);
 - `App._notifications`, `App._unnotify` and the private module's `ToastRack`: taking down some toasts and not others (Textual's public
   `clear_notifications` takes down all), so a dialog opened over passing news is not covered by it
-  (console/app.py).
+  (console/app.py);
+- `Header._on_mount`, `Widget._on_mount` and the private module's `HeaderTitle`: a header that does not stop the console when
+  its title changes while it is being taken down (screens/base.py `ModeScreen`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from textual.app import App
 from textual.content import Content
+from textual.dom import NoScreen
+from textual.events import Mount
 from textual.filter import LineFilter
 from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
-from textual.widget import AwaitMount
-from textual.widgets import Checkbox, DataTable, Footer
+from textual.widget import AwaitMount, Widget
+from textual.widgets import Checkbox, DataTable, Footer, Header
 from textual.widgets._footer import FooterKey  # Textual exports no public name for a footer's key
+from textual.widgets._header import HeaderTitle  # nor for the title inside a header
 from textual.widgets._toast import ToastRack  # nor for the container of a screen's toasts
 from textual.widgets.data_table import RowKey
 
@@ -43,6 +49,8 @@ __all__ = [
     "dismiss_toasts",
     "DrawnCheckbox",
     "FooterKey",
+    "HeaderTitle",
+    "KeptHeader",
     "ModalResizedOncePerSize",
     "ReturnsDrawnAtOnceApp",
     "RowMeasuringTable",
@@ -86,6 +94,36 @@ def footer_bindings_ready(footer: Footer) -> bool:
 
 def mark_footer_bindings_ready(footer: Footer) -> None:
     footer._bindings_ready = True
+
+
+# -- the header ----------------------------------------------------------------------------------------
+
+
+class KeptHeader(Header):
+    """Textual's header, whose title is redrawn only while its title widget is there.
+
+    Textual's (8.2) redraws its title, on a change of the app's or the screen's title, by finding its
+    title widget, and an absent one is an unexpected exception: the console stopped with "No nodes
+    match 'HeaderTitle'" when a change came while a screen was being taken down (its header's children
+    removed first: at quitting, seen from outside the process). Here the change is dropped then: the
+    header is going."""
+
+    def _on_mount(self, event: Mount) -> None:
+        # Textual calls each class's `_on_mount` down the class tree: Header's own is skipped (it would
+        # watch the titles a second time, the old way), Widget's is called as Textual would.
+        event.prevent_default()
+        Widget._on_mount(self, event)
+
+        async def set_title() -> None:
+            titles = self.query(HeaderTitle)
+            if titles:
+                with contextlib.suppress(NoScreen):  # as Textual's: no screen, no title to draw
+                    titles.first().update(self.format_title())
+
+        self.watch(self.app, "title", set_title)
+        self.watch(self.app, "sub_title", set_title)
+        self.watch(self.screen, "title", set_title)
+        self.watch(self.screen, "sub_title", set_title)
 
 
 # -- tables, screens, checkboxes ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+import pytest
 from textual.app import App
 from textual.content import Content
 from textual.filter import LineFilter
@@ -170,3 +171,53 @@ def test_pilots_idle_wait_reads_its_window_and_threshold_at_call_time():
     assert textual._wait.SLEEP_GRANULARITY == 0.005  # the conftest's, not Textual's 1/50
     # ... and the frame period a screen's drawing timer is made with, when it first draws.
     assert "UPDATE_PERIOD, self._on_timer_update" in inspect.getsource(Screen._update_timer.fget)  # type: ignore[attr-defined]
+
+
+def test_the_header_watches_the_titles_in_on_mount_and_finds_its_title_widget_by_class():
+    from textual.widgets import Header
+
+    source = inspect.getsource(Header._on_mount)
+    assert "query_one(HeaderTitle)" in source and source.count("self.watch(") == 4
+    assert _parameters(Header._on_mount) == ["self", "_"]
+    from textual.widget import Widget
+
+    # KeptHeader stands in for Header's handler and calls Widget's: no other class between them has one.
+    between = Header.__mro__[1 : Header.__mro__.index(Widget)]
+    assert [c for c in between if "_on_mount" in c.__dict__ or "on_mount" in c.__dict__] == []
+    assert "_on_mount" in Widget.__dict__ and "on_mount" not in Header.__dict__
+    assert issubclass(textual_compat.KeptHeader, Header)
+
+
+class _Titled(textual_compat.CrashQuietApp[None]):
+    def __init__(self, header: type) -> None:
+        super().__init__()
+        self.header, self.crashes = header, []
+
+    def compose(self):
+        yield self.header()
+
+    def unexpected_exception(self, error: Exception) -> None:
+        self.crashes.append(type(error).__name__)
+
+
+async def _change_title_without_its_widget(header: type) -> list[str]:
+    app = _Titled(header)
+    async with app.run_test() as pilot:
+        app.title = "Before"
+        await pilot.pause()
+        assert "Before" in str(app.query_one(textual_compat.HeaderTitle).render())
+        await app.query_one(textual_compat.HeaderTitle).remove()
+        app.title = "After"
+        await pilot.pause()
+    return app.crashes
+
+
+async def test_a_title_changed_while_the_header_is_taken_down_does_not_stop_the_console():
+    # Seen from outside: the console stopped at quitting with "No nodes match 'HeaderTitle' on Header()".
+    # The moment made certain: the header's title widget gone (as its children go first), then a change.
+    from textual.css.query import NoMatches
+    from textual.widgets import Header
+
+    with pytest.raises(NoMatches):  # Textual's own header: the crash
+        await _change_title_without_its_widget(Header)
+    assert await _change_title_without_its_widget(textual_compat.KeptHeader) == []
