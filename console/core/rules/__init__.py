@@ -1,1 +1,5 @@
 """Facts, fillability scorecards and win/win proposals from data-driven rule packs (no Textual, no SQL)."""
+
+from mediation_console.console.core.rules.parser_tables import install
+
+install()  # rule-engine's parser tables, shipped: importing it takes ~60 ms instead of ~330 (see parser_tables)
