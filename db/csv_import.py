@@ -102,10 +102,10 @@ import pickle
 import re
 import time
 import tomllib
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -1102,6 +1102,20 @@ def unneutralise(cell: str) -> str:
 # -- the report -------------------------------------------------------------------------------------
 
 
+class ImportGrader(Protocol):
+    """What an import needs to write new requisitions graded (the core's rules implement it)."""
+
+    default_days: int  # the estimate of a (grade, engagement) with too little history
+
+    def grade(self, req: Requisition) -> tuple[int, str]:
+        """(score, grade) of a checked requisition before it has an id or a code."""
+        ...
+
+    def estimates(self, durations: Sequence[tuple[str | None, str, float]]) -> Mapping[tuple[str, str], int]:
+        """The estimate of each (grade, engagement) from (grade, engagement, days to fill) of the filled ones."""
+        ...
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """Why one row (numbered as a spreadsheet shows it: the header is row 1) was rejected."""
@@ -1142,6 +1156,11 @@ class ImportReport:
     # The requisitions this import created or changed (what must be graded again; the rest keep
     # their grades): every id written after the import's first new row, and each updated row.
     changed_ids: list[int] = field(default_factory=list)
+    # With a grader (`import_requisitions(grader=...)`) the new requisitions were written graded, and
+    # when new filled ones moved the time-to-fill history the others' estimates were brought up to
+    # date in the same transactions: only the updated ones (`updated_ids`) are left to grade.
+    graded_at_insert: bool = False
+    updated_ids: list[int] = field(default_factory=list)
     # The ATS preset the file was read with (chosen with --preset or detected from the header).
     preset: str | None = None
     preset_label: str = ""
@@ -1327,6 +1346,9 @@ class _Importer:
         self.names_by_id: dict[int, str] = {p.saved_id: p.name for p in team}
         # Whether a name nobody in the team has creates a person (a first import) or rejects the row.
         self.create_people = create_people
+        self.grader: ImportGrader | None = None  # grades new rows as they are staged (import_requisitions)
+        # The estimates by (grade, engagement) and the default, when the new filled rows moved the history.
+        self.moved_estimates: tuple[Mapping[tuple[str, str], int], int] | None = None
         self.new_people: dict[str, tuple[str, Team]] = {}
         self.stand_ins: dict[str, int] = {}
         self.external_ids, self.codes = store.import_keys()
@@ -1893,6 +1915,7 @@ def import_requisitions(
     defaults: Mapping[str, str | tuple[str, str]] | None = None,
     create_people: bool = False,
     hints: dict[str, str] | None = None,
+    grader: ImportGrader | None = None,
 ) -> ImportReport:
     """Checks every row of the CSV, then (unless `dry_run` or a row was rejected) writes them all.
 
@@ -1909,6 +1932,10 @@ def import_requisitions(
     `defaults` fill a field on every row whose file has no column for it or whose cell is blank: field ->
     value, or (value, where it comes from) for the report ("--client" when only the value is given).
     `hints` words how to give what is missing (see `CLI_HINTS`, the default).
+
+    `grader` (the core's rules; this layer cannot import them) grades each new requisition as it is
+    staged, so it is written once with its score, grade and estimate instead of written, read back and
+    updated by a regrade afterwards (see `ImportReport.graded_at_insert`).
     """
     path = Path(path)
     mapping, candidates = _mapping_and_candidates(mapping, preset)
@@ -1928,6 +1955,7 @@ def import_requisitions(
     for encoding, label in _encodings(path):
         report = ImportReport(source=str(path), dry_run=dry_run, encoding=label, hints=report.hints)
         importer = _Importer(store, path, mapping, report, path.name, candidates, given, create_people)
+        importer.grader = grader if stage else None
         if mapping.preset is not None:
             report.preset, report.preset_label = mapping.preset, mapping.label
             report.preset_reason = report.hints["chosen"]
@@ -1960,6 +1988,8 @@ def import_requisitions(
             stat_after = path.stat()
             if (stat_after.st_size, stat_after.st_mtime_ns) != (stat_before.st_size, stat_before.st_mtime_ns):
                 raise ImportAborted(f"{path} changed while it was being read; nothing was written")
+            if importer.grader is not None:
+                _stage_estimates(importer, importer.grader)
             _write(importer, progress, sha256)
             report.written = True
             return report
@@ -2192,6 +2222,7 @@ def _check(
     skip = int(resume_from.get("created_without_id", 0)) if resume_from else 0
     new: list[Requisition] = []
     updates: list[tuple[int, int, bytes]] = []
+    grader = importer.grader
     for rownum, cells in importer.rows(encoding):
         rows += 1
         plan, problems = importer.plan(rownum, cells, seen)
@@ -2212,7 +2243,7 @@ def _check(
                 assert plan.before is not None
                 updates.append((rownum, plan.before.saved_id, pickle.dumps((plan.values, plan.external_id))))
             if len(new) >= WRITE_BATCH:
-                store.stage_new_requisitions(new)
+                store.stage_new_requisitions(new, None if grader is None else [grader.grade(req) for req in new])
                 new = []
             if len(updates) >= WRITE_BATCH:
                 store.stage_requisition_updates(updates)
@@ -2220,11 +2251,25 @@ def _check(
         if progress is not None and rows % PROGRESS_EVERY == 0:
             progress(rows, None)
     if stage:
-        store.stage_new_requisitions(new)
+        store.stage_new_requisitions(new, None if grader is None else [grader.grade(req) for req in new])
         store.stage_requisition_updates(updates)
     report.rows = rows
     if progress is not None:
         progress(rows, None)
+
+
+def _stage_estimates(importer: _Importer, grader: ImportGrader) -> None:
+    """Gives the staged new requisitions their time-to-fill estimates, from the history as it will stand
+    once they are written: the filled requisitions in the database and the new ones, by their grades.
+    When new ones are filled, the estimates are kept for the others' (`_write_batches`)."""
+    store = importer.store
+    new_filled = store.staged_filled_durations()
+    estimates = grader.estimates([*store.filled_durations(), *new_filled])
+    store.set_staged_estimates(estimates, grader.default_days)
+    importer.report.graded_at_insert = True
+    # An empty database has no other estimates to move (a first import: one write of each row).
+    moved = new_filled and store.count_requisitions() > 0
+    importer.moved_estimates = (estimates, grader.default_days) if moved else None
 
 
 def _unchanged(plan: _Plan) -> bool:
@@ -2341,6 +2386,11 @@ def _write_batches(
     done = store.insert_staged_requisitions(stand_ins, created_so_far, batches)
     last_after = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM requisitions").fetchone()[0]
     report.changed_ids.extend(range(last_before + 1, last_after + 1))
+    if importer.moved_estimates is not None:
+        # In the import's transactions, not after it: nothing can stop the import between its filled
+        # rows and the estimates they move (the rows' own grades leave nothing for a later start to find).
+        batches.checkpoint()
+        store.set_estimates(*importer.moved_estimates)
     # Updates are applied to each requisition as it is now; the tallies are recounted to match.
     report.updated = report.status_changes = 0
     note = f"Imported from {importer.filename}"
@@ -2368,6 +2418,7 @@ def _write_batches(
             report.status_changes += before.status != after.status
             store.update_imported_requisition(before, after, note=note)
             report.changed_ids.append(requisition_id)
+            report.updated_ids.append(requisition_id)
             written["updated"] += 1
         row_time.record(1, time.monotonic() - started)
         done += 1
@@ -2389,6 +2440,7 @@ __all__ = [
     "Column",
     "ImportAborted",
     "ImportFileError",
+    "ImportGrader",
     "ImportMapping",
     "ImportReport",
     "MappingError",

@@ -126,7 +126,7 @@ def import_requisitions_command(
     # The rules (rule-engine builds its parser on import) load only for an import that grades: `mediate`
     # imports this module on every start, and the console's first rows must not wait for them.
     from mediation_console.console.core.rules.pack import PackError
-    from mediation_console.console.core.rules.refresh import refresh_changed, refresh_derived
+    from mediation_console.console.core.rules.refresh import ImportGrades, refresh_after_import, refresh_derived
     from mediation_console.console.core.rules.service import Mediator
 
     store = state.open_store()
@@ -150,16 +150,18 @@ def import_requisitions_command(
             preset=preset,
             defaults=defaults,
             create_people=create_people,
+            # New rows are written graded, unless rows an earlier run left ungraded mean a regrade of all.
+            grader=None if mediator is None or left_ungraded else ImportGrades.for_import(mediator),
         )
         if mediator is not None and (report.written and (report.created or report.updated) or left_ungraded):
             if progress is not None:
                 progress.grading()
             try:
-                # Only what this import wrote is graded again; a resumed import, or rows an earlier run
-                # committed but never graded, are not known here, so then all are.
+                # Only what this import wrote is graded again; rows an earlier run committed but never
+                # graded are not known here, so then all are.
                 graded = (
-                    refresh_changed(store, report.changed_ids, mediator)
-                    if not report.resumed and not left_ungraded
+                    refresh_after_import(store, report, mediator)
+                    if not left_ungraded
                     else refresh_derived(store, mediator)
                 )
             except (KeyboardInterrupt, Exception) as exc:  # the rows are committed: say so, then why

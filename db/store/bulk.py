@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import operator
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -50,14 +50,54 @@ class BulkLoading(StoreConnection):
     def _staged_columns(self) -> list[str]:
         return [n for n in self._columns("requisitions") if n in Requisition.model_fields and n not in ("id", "code")]
 
-    def stage_new_requisitions(self, reqs: Sequence[Requisition]) -> None:
-        """Queues checked requisitions to create; people not created yet carry negative stand-in ids."""
+    def stage_new_requisitions(
+        self, reqs: Sequence[Requisition], graded: Sequence[tuple[int, str]] | None = None
+    ) -> None:
+        """Queues checked requisitions to create; people not created yet carry negative stand-in ids.
+
+        `graded`: each one's (score, grade), written with it (its estimate: `set_staged_estimates`).
+        """
         names = self._staged_columns()
+        rows: Iterator[tuple[Any, ...]] = _import_rows(reqs, names)
+        if graded is not None:
+            at = names.index("score"), names.index("grade")
+            rows = (_with(row, at, figures) for row, figures in zip(rows, graded, strict=True))
         self.conn.executemany(
             f"INSERT INTO temp.import_new ({', '.join(names)}, audit) VALUES ({', '.join('?' for _ in names)}, ?)",
             # The audit entry is serialised by pydantic now; id, code and people are filled in on insert.
-            [(*row, req.model_dump_json()) for req, row in zip(reqs, _import_rows(reqs, names), strict=True)],
+            # It is the requisition as imported: its grade is derived, and like every regrade not audited.
+            [(*row, req.model_dump_json()) for req, row in zip(reqs, rows, strict=True)],
         )
+
+    def staged_filled_durations(self) -> list[tuple[str | None, str, float]]:
+        """(grade, engagement, days from opened to closed) of each staged filled requisition, as
+        `filled_durations` reads them from the table once they are written."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
+            "SELECT grade, engagement, julianday(closed_at) - julianday(opened_at) FROM temp.import_new "
+            "WHERE status = ? AND closed_at IS NOT NULL AND closed_at >= opened_at",
+            (RequisitionStatus.FILLED.value,),
+        ).fetchall()
+
+    def set_staged_estimates(self, estimates: Mapping[tuple[str, str], int], default_days: int) -> None:
+        """Sets each graded staged requisition's estimate_days from its (grade, engagement), as
+        `set_estimates` does for the table (a temporary table: no trigger, no index, no lock on the database)."""
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_estimates")
+        self.conn.execute(
+            "CREATE TEMP TABLE import_estimates (grade TEXT, engagement TEXT, days INTEGER, "
+            "PRIMARY KEY (grade, engagement))"
+        )
+        self.conn.executemany(
+            "INSERT INTO temp.import_estimates (grade, engagement, days) VALUES (?, ?, ?)",
+            [(grade, engagement, days) for (grade, engagement), days in estimates.items()],
+        )
+        self.conn.execute(
+            "UPDATE temp.import_new SET estimate_days = COALESCE((SELECT e.days FROM temp.import_estimates e "
+            "WHERE e.grade = import_new.grade AND e.engagement = import_new.engagement), ?) WHERE grade IS NOT NULL",
+            (default_days,),
+        )
+        self.conn.execute("DROP TABLE temp.import_estimates")
 
     def stage_requisition_updates(self, updates: Sequence[tuple[int, int, bytes]]) -> None:
         """Queues (row number, requisition id, the row's values as the importer serialised them)."""
@@ -151,6 +191,12 @@ _IMPORT_SQL: dict[type, Callable[[Any], Any]] = {
     RequisitionStatus: lambda v: v.value,
     Engagement: lambda v: v.value,
 }
+
+
+def _with(row: tuple[Any, ...], at: tuple[int, int], figures: tuple[int, str]) -> tuple[Any, ...]:
+    values = list(row)
+    values[at[0]], values[at[1]] = figures
+    return tuple(values)
 
 
 def _import_rows(reqs: Sequence[Requisition], names: Sequence[str]) -> Iterator[tuple[Any, ...]]:

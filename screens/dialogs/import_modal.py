@@ -27,6 +27,7 @@ from mediation_console.db.csv_import import (
     NO_PRESET,
     ImportAborted,
     ImportFileError,
+    ImportGrader,
     ImportMapping,
     ImportPreview,
     ImportReport,
@@ -529,6 +530,7 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
                     preset=preset,
                     defaults=defaults,
                     hints=DIALOG_HINTS,
+                    grader=self._grader(),
                 )
                 outcome = ImportOutcome(report)
                 if report.written and (report.created or report.updated):
@@ -544,18 +546,24 @@ class ImportDialog(ModalScreen[ImportOutcome | None]):
             return
         app.call_from_thread(self.dismiss, outcome)
 
+    def _grader(self) -> ImportGrader | None:
+        """What writes the new requisitions graded (None: no rules loaded, or they are graded afterwards)."""
+        if self.services.mediator is None:
+            return None
+        from mediation_console.console.core.rules.refresh import ImportGrades
+
+        return ImportGrades.for_import(self.services.mediator)
+
     def _grade(self, store: Store, report: ImportReport) -> ImportOutcome:
         """Grades what the import wrote; estimates follow when new filled requisitions move the time-to-fill history."""
         mediator = self.services.mediator
         if mediator is None:
             return ImportOutcome(report, grading_problem="the rule pack is not loaded, so grades were not recomputed")
         # Imported here, not at the top: the console's start path must not load rule-engine.
-        from mediation_console.console.core.rules.refresh import refresh_changed, refresh_derived
+        from mediation_console.console.core.rules.refresh import refresh_after_import
 
         try:
-            if report.resumed:  # the rows an interrupted run wrote were never graded
-                return ImportOutcome(report, graded=refresh_derived(store, mediator))
-            return ImportOutcome(report, graded=refresh_changed(store, report.changed_ids, mediator))
+            return ImportOutcome(report, graded=refresh_after_import(store, report, mediator))
         except StoreError as exc:
             return ImportOutcome(report, grading_problem=f"the grades could not be recomputed: {exc}")
 

@@ -69,6 +69,24 @@ def test_an_unexpected_problem_is_one_line_naming_a_private_log_and_no_record_da
     assert "Traceback" in details and SECRET in details  # the developer's details are kept, privately
 
 
+# A pack with a condition on the requisition's code: its rows cannot be graded before they are written
+# (they get their codes then), so an import writes them ungraded and grades them after the write.
+GRADES_BY_THE_CODE = """
+[[gates]]
+id = "first_one"
+title = "The first one"
+when = "requisition_code == 'REQ-0001'"
+cap = "C"
+reason = "The first requisition is capped at C"
+"""
+
+
+def _by_the_code(tmp_path):
+    pack = tmp_path / "by_code.toml"
+    pack.write_text(GRADES_BY_THE_CODE, encoding="utf-8")
+    return ["--rules", str(pack)]
+
+
 def test_an_import_that_committed_says_so_when_grading_is_interrupted_and_the_next_run_grades(tmp_path, monkeypatch):
     from mediation_console.console.cli import cli
     from mediation_console.console.core.rules import refresh
@@ -83,7 +101,9 @@ def test_an_import_that_committed_says_so_when_grading_is_interrupted_and_the_ne
     # The CLI imports the grading functions when it grades (a cold start loads no rules engine).
     monkeypatch.setattr(refresh, "refresh_derived", interrupted)
     monkeypatch.setattr(refresh, "refresh_changed", interrupted)
-    result = CliRunner().invoke(cli, ["import", "requisitions", "--create-people", str(csv_file), "--db", str(db)])
+    result = CliRunner().invoke(
+        cli, [*_by_the_code(tmp_path), "import", "requisitions", "--create-people", str(csv_file), "--db", str(db)]
+    )
     assert result.exit_code == 130, result.output
     assert "2 created" in result.output
     assert "saved" in result.output and "interrupted" in result.output
@@ -277,7 +297,8 @@ def test_an_import_beside_a_damaged_stored_row_saves_grades_and_says_so(demo_tea
 
 # Finding 9: "a kill during grading leaves rows ungraded forever". The import is killed (SIGKILL, by a
 # hook in its own process, the moment grading starts) after its rows committed; the next start of the
-# console grades them before it shows them.
+# console grades them before it shows them. (With the shipped rules the rows are written graded; a
+# pack that reads the code grades them after the write, where a kill can still fall.)
 KILLED_WHILE_GRADING = """
 import os, signal
 from mediation_console.console.core.rules import refresh
@@ -287,6 +308,32 @@ def killed(*_args, **_kwargs):
 
 refresh.refresh_changed = refresh.refresh_derived = killed
 """
+
+
+def test_rows_written_graded_are_graded_whatever_stops_the_grading_after_the_write(tmp_path, monkeypatch):
+    """With the shipped rules an import writes each new row with its grade and estimate: a grading step
+    interrupted after the write finds nothing of theirs left to do."""
+    from mediation_console.console.cli import cli
+    from mediation_console.console.core.rules import refresh
+
+    db = tmp_path / "team.db"
+    csv_file = tmp_path / "reqs.csv"
+    csv_file.write_text("Job Title,Company,Owner\nAnalyst,Initech,Sam\nController,Initech,Sam\n", encoding="utf-8")
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(refresh, "refresh_derived", interrupted)
+    monkeypatch.setattr(refresh, "refresh_changed", interrupted)
+    result = CliRunner().invoke(cli, ["import", "requisitions", "--create-people", str(csv_file), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output and "Grades recomputed for 2 requisitions." in result.output
+    store = open_store(db)
+    try:
+        assert all(r.grade and r.estimate_days for r in store.iter_requisitions())
+        assert not store.has_ungraded()
+    finally:
+        store.close()
 
 
 def test_rows_a_kill_during_grading_left_ungraded_are_graded_when_the_console_next_starts(tmp_path):
@@ -299,6 +346,7 @@ def test_rows_a_kill_during_grading_left_ungraded_are_graded_when_the_console_ne
     )
     pythonpath = hooked(tmp_path, KILLED_WHILE_GRADING)
     killed = mediate(
+        *_by_the_code(tmp_path),
         "import",
         "requisitions",
         "--create-people",

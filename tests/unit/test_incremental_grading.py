@@ -145,3 +145,127 @@ def test_a_big_file_reads_every_id_once_after_the_first_few_look_ups(big, tmp_pa
     assert (first.created, again.created, again.unchanged) == (5, 0, 5)
     assert len([s for s in statements if s.startswith("SELECT id FROM requisitions WHERE external_id = ")]) == 2
     assert len([s for s in statements if s.startswith("SELECT id, external_id FROM requisitions")]) == 1
+
+
+# Each imported row written graded, once: the file has filled requisitions of both engagements
+# closed after different spans, so the estimates differ by (grade, engagement) and from the default.
+VARIED_HEADER = [*HEADER, "Engagement", "Intake Date", "Salary Max", "Market Salary", "Code"]
+
+
+def write_varied(path: Path, owner: str, rows: int, first_id: int = 0) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(VARIED_HEADER)
+        for n in range(first_id, first_id + rows):
+            status = ("Placed", "Active", "Placed", "Closed", "Placed")[n % 5]
+            closed = f"2025-{4 + n % 6:02d}-{1 + n % 27:02d}" if status in ("Placed", "Closed") else ""
+            writer.writerow(
+                [
+                    f"VAR-{n}",
+                    f"Analyst {n}",
+                    "Initech",
+                    owner,
+                    status,
+                    "2025-03-01",
+                    closed,
+                    ("retained", "contingent")[n % 2],
+                    "2025-03-02" if n % 3 else "",
+                    str(80_000 + 1_000 * (n % 30)),
+                    str(90_000 + 500 * (n % 40)),
+                    "",
+                ]
+            )
+    return path
+
+
+def grade_writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.startswith("UPDATE requisitions SET score")]
+
+
+def import_graded(db: Path, csv_path: Path, mediator_packs: list[Path] | None = None) -> tuple[list[str], object]:
+    """The import as `mediate import` runs it, in this process, with every statement it ran."""
+    from mediation_console.console.core.rules.refresh import ImportGrades, refresh_after_import
+    from mediation_console.db.csv_import import import_requisitions
+
+    statements: list[str] = []
+    with Store(db) as store:
+        mediator = Mediator(store, extra_packs=mediator_packs)
+        store.conn.set_trace_callback(statements.append)
+        report = import_requisitions(store, csv_path, create_people=True, grader=ImportGrades.for_import(mediator))
+        refresh_after_import(store, report, mediator)
+        store.conn.set_trace_callback(None)
+    return statements, report
+
+
+def test_a_first_import_writes_each_row_graded_once_as_a_full_regrade_would(tmp_path):
+    db = tmp_path / "first.db"
+    Store(db).close()
+    statements, report = import_graded(db, write_varied(tmp_path / "varied.csv", "Sam Seller", 120))
+    assert report.created == 120 and report.graded_at_insert
+    assert grade_writes(statements) == []  # written with its grade, not written then updated
+    assert not [s for s in statements if s.startswith("UPDATE requisitions SET estimate_days")]
+    imported = derived(db)
+    assert all(grade and estimate for _score, grade, estimate in imported.values())
+    assert len({estimate for *_s, estimate in imported.values()}) > 1  # the history, not only the default
+    with Store(db) as store:
+        refresh_derived(store, Mediator(store))
+    assert derived(db) == imported
+
+
+def test_new_filled_rows_move_the_others_estimates_in_the_import_itself(big, tmp_path):
+    """Written graded into a database with a history, the new rows' filled ones move the estimates of
+    rows already there: in the import's own transactions (no later step a kill could skip), as a full
+    regrade would set them; an updated row is graded after the write, as before."""
+    db = tmp_path / "copy.db"
+    db.write_bytes(big.read_bytes())
+    owner = owner_name(db)
+    varied = write_varied(tmp_path / "varied.csv", owner, 200)
+    with open(varied, "a", newline="", encoding="utf-8") as handle:  # an update of a row already there
+        csv.writer(handle).writerow(
+            [
+                "",
+                "Payroll Specialist",
+                "Initech",
+                owner,
+                "Placed",
+                "2025-01-02",
+                "2025-02-20",
+                "retained",
+                "2025-01-03",
+                "",
+                "",
+                "REQ-0003",
+            ]
+        )
+    before = derived(db)
+    statements, report = import_graded(db, varied)
+    assert report.created == 200 and report.updated_ids == [3]
+    imported = derived(db)
+    moved = [i for i in before if imported[i][2] != before[i][2]]
+    assert len(moved) > 10, moved  # 120 new placements moved the medians of the rows already there
+    writes = grade_writes(statements)
+    assert writes and all(s.endswith("WHERE id = 3") for s in writes), writes  # the updated row's; no new one's
+    with Store(db) as store:
+        refresh_derived(store, Mediator(store))
+    assert derived(db) == imported
+
+
+def test_a_pack_that_grades_by_the_code_is_graded_once_the_rows_have_their_codes(tmp_path):
+    """A condition may read `requisition_code`, which a row gets only as it is written: such a pack's
+    rows are written ungraded and graded after the write, with their codes."""
+    pack = tmp_path / "by_code.toml"
+    pack.write_text(
+        '[[gates]]\nid = "first_one"\ntitle = "The first one"\nwhen = "requisition_code == \'REQ-0001\'"\n'
+        'cap = "C"\nreason = "The first requisition is capped at C"\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "first.db"
+    Store(db).close()
+    statements, report = import_graded(db, write_varied(tmp_path / "varied.csv", "Sam Seller", 30), [pack])
+    assert not report.graded_at_insert
+    assert grade_writes(statements)  # graded afterwards, as every import was before
+    imported = derived(db)
+    assert imported[1][1] == "C" and all(grade for _score, grade, _estimate in imported.values())
+    with Store(db) as store:
+        refresh_derived(store, Mediator(store, extra_packs=[pack]))
+    assert derived(db) == imported

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 
 from mediation_console.console.core.rules.service import Mediator
-from mediation_console.db.models import RequisitionStatus
+from mediation_console.db.csv_import import ImportReport
+from mediation_console.db.models import Requisition, RequisitionStatus
 from mediation_console.db.store import Store
 
 # Above this share of the database, grading the changed rows one by one costs more than a full pass.
@@ -45,14 +46,68 @@ def derived_figures(store: Store, mediator: Mediator) -> list[tuple[int, str, in
             and req.closed_at >= req.opened_at
         ):
             durations[(card.grade, engagement)].append((req.closed_at - req.opened_at).total_seconds() / 86400)
-    estimates = {
-        key: round(statistics.median(days)) if len(days) >= min_history else default_days
-        for key, days in durations.items()
-    }
+    estimates = _medians(durations, min_history, default_days)
     return [
         (score, grade, estimates.get((grade, engagement), default_days), req_id)
         for score, grade, req_id, engagement in graded
     ]
+
+
+def _medians(
+    durations: Mapping[tuple[str, str], list[float]], min_history: int, default_days: int
+) -> dict[tuple[str, str], int]:
+    """Each (grade, engagement)'s estimate: the median days to fill, or `default_days` on too little history."""
+    return {
+        key: round(statistics.median(days)) if len(days) >= min_history else default_days
+        for key, days in durations.items()
+    }
+
+
+def _by_grade(rows: Sequence[tuple[str | None, str, float]]) -> dict[tuple[str, str], list[float]]:
+    durations: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for grade, engagement, days in rows:
+        if grade is not None:
+            durations[(grade, engagement)].append(days)
+    return durations
+
+
+class ImportGrades:
+    """Grades an import's new requisitions as they are checked (`import_requisitions(grader=...)`), so
+    they are written once, graded: what `refresh_changed` would give them afterwards, without reading
+    them back and updating every one. `for_import` gives None when the pack cannot grade a requisition
+    before it has its code (a condition reads `requisition_code`): then they are graded after the write."""
+
+    def __init__(self, mediator: Mediator) -> None:
+        self._score = mediator.scorer.score
+        self.default_days = round(mediator.pack.constant("default_time_to_fill_days"))
+        self._min_history = int(mediator.pack.constant("min_history"))
+
+    @classmethod
+    def for_import(cls, mediator: Mediator) -> ImportGrades | None:
+        return None if "requisition_code" in mediator.scorer.reads else cls(mediator)
+
+    def grade(self, req: Requisition) -> tuple[int, str]:
+        card = self._score(req)
+        return card.score, card.grade
+
+    def estimates(self, durations: Sequence[tuple[str | None, str, float]]) -> dict[tuple[str, str], int]:
+        return _medians(_by_grade(durations), self._min_history, self.default_days)
+
+
+def refresh_after_import(store: Store, report: ImportReport, mediator: Mediator) -> int:
+    """Grades what an import wrote and is not graded yet; returns how many requisitions it graded.
+
+    Rows written graded (`ImportGrades`, the others' estimates brought up to date with them) count as
+    graded; the updated ones are graded now.
+    A resumed import's earlier rows are not known here, so then every requisition is graded.
+    """
+    if report.resumed:
+        return refresh_derived(store, mediator)
+    if not report.graded_at_insert:
+        return refresh_changed(store, report.changed_ids, mediator)
+    if not report.updated_ids:
+        return report.created
+    return report.created + refresh_changed(store, report.updated_ids, mediator)
 
 
 def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator) -> int:
@@ -86,14 +141,7 @@ def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator) 
         history_moved = history_moved or req.status == RequisitionStatus.FILLED or req.grade is not None
     # The new grades first: the history below reads the stored grade of every filled requisition.
     store.set_derived(kept_estimates)
-    durations: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for grade, engagement, days in store.filled_durations():
-        if grade is not None:
-            durations[(grade, engagement)].append(days)
-    estimates = {
-        key: round(statistics.median(days)) if len(days) >= min_history else default_days
-        for key, days in durations.items()
-    }
+    estimates = _medians(_by_grade(store.filled_durations()), min_history, default_days)
     if history_moved:
         store.set_estimates(estimates, default_days)
     else:

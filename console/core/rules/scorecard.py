@@ -211,6 +211,11 @@ class Scorer:
         )
         self._gates = tuple((g.id, g.title, g.when, g.cap, g.reason) for g in pack.gates)
         self._a, self._b = pack.grade_a, pack.grade_b
+        # The facts a grade can depend on: the conditions of every level and gate (their reasons only word it).
+        self.reads: frozenset[str] = frozenset().union(
+            *(lvl.when.symbols for c in pack.criteria for lvl in c.levels if lvl.when is not None),
+            *(g.when.symbols for g in pack.gates),
+        )
 
     def facts(self, req: Requisition) -> dict[str, Any]:
         return scorecard_facts(req)
