@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import IO, Any
 
-from mediation_console.db import safe_file
+from mediation_console.db import csv_lines, safe_file
 from mediation_console.db.csv_import import EXPORT_COLUMNS
 from mediation_console.db.models import Requisition
 from mediation_console.db.store import Store
@@ -66,6 +66,7 @@ def _cell(value: Any) -> str:
 
 
 _NAMED = ("sales_owner", "recruiter")
+_NAME_SQL = {"sales_owner": "s.name", "recruiter": "rc.name"}  # as db/store/export.py joins them
 _FIELDS = tuple(column.field for column in EXPORT_COLUMNS)
 
 
@@ -123,8 +124,27 @@ def write_requisitions(store: Store, out: IO[str], fmt: str = "csv", progress: P
     if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow([column.header for column in EXPORT_COLUMNS])
-        for record in _records(store):
-            writer.writerow(csv_row(record))
+        name_type = store.column_types("people")["name"]
+        sql = csv_lines.csv_line_sql(
+            _FIELDS,
+            store.column_types("requisitions"),
+            {field: (expression, name_type) for field, expression in _NAME_SQL.items()},
+        )
+        if sql is None:
+            rows: Iterator[list[str] | tuple[Requisition, str, str | None]] = iter(store.iter_requisitions_for_export())
+        else:
+            # The rows whose stored values are already as the model gives them come as lines SQLite
+            # wrote (db/csv_lines.py: the same bytes, several times faster); the rest as models.
+            rows = store.iter_requisition_lines(sql.line, sql.plain, csv_lines.checked)
+        for row in rows:
+            if isinstance(row, list):
+                out.writelines(row)
+                done = count + len(row)
+                if progress is not None and done // 1000 > count // 1000:
+                    progress(done, None)
+                count = done
+                continue
+            writer.writerow(csv_row(requisition_record(*row)))
             count += 1
             if progress is not None and count % 1000 == 0:
                 progress(count, None)
