@@ -28,17 +28,16 @@ class BulkLoading(StoreConnection):
     # take smaller ones while chunks are slow (db.short_transactions.ChunkSizer).
     _STAGED_CHUNK = 1000
 
-    # While an import runs, its connection keeps more of the file in memory and checkpoints the WAL
-    # less often: the default 2 MB cache rereads the indexes and the search index it grows on every
-    # chunk, and a checkpoint every 1,000 pages copies the same pages into the file again and again.
-    # 100,000 rows into an empty file: 36.6 -> 30.2 s (paired runs), 64 MB more memory at most.
+    # While an import runs, its connection keeps more of the file in memory: the default 2 MB cache
+    # rereads the indexes and the search index it grows on every chunk. 64 MB more memory at most.
+    # (Checkpointing the WAL less often saved as much again, but then the lead's save that crossed the
+    # default threshold paid for copying the import's pages: a save beside an import waited over 2 s.)
     _BULK_CACHE_KIB = 65_536
-    _BULK_CHECKPOINT_PAGES = 10_000
 
     @contextmanager
     def import_staging(self) -> Iterator[None]:
         """Empty staging tables for one import, dropped afterwards whatever happens; the connection
-        set for a bulk write meanwhile (`_BULK_CACHE_KIB`), and as it was afterwards."""
+        given a bigger page cache meanwhile (`_BULK_CACHE_KIB`), and its own afterwards."""
         self._drop_import_staging()
         names = self._staged_columns()
         self.conn.execute(f"CREATE TEMP TABLE import_new (seq INTEGER PRIMARY KEY, {', '.join(names)}, audit TEXT)")
@@ -47,15 +46,12 @@ class BulkLoading(StoreConnection):
         )
         self.conn.execute("CREATE TEMP TABLE import_people (stand_in INTEGER PRIMARY KEY, id INTEGER)")
         cache = self.conn.execute("PRAGMA cache_size").fetchone()[0]
-        checkpoint = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         self.conn.execute(f"PRAGMA cache_size = -{self._BULK_CACHE_KIB}")
-        self.conn.execute(f"PRAGMA wal_autocheckpoint = {self._BULK_CHECKPOINT_PAGES}")
         try:
             yield
         finally:
             self._drop_import_staging()
             self.conn.execute(f"PRAGMA cache_size = {int(cache)}")
-            self.conn.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
 
     def _drop_import_staging(self) -> None:
         for table in ("import_new", "import_updates", "import_people"):
