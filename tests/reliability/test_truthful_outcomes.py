@@ -95,7 +95,8 @@ def _by_the_code(tmp_path):
     return ["--rules", str(pack)]
 
 
-def test_an_import_that_committed_says_so_when_grading_is_interrupted_and_the_next_run_grades(tmp_path, monkeypatch):
+def _import_with_grading_interrupted(tmp_path, monkeypatch, *options: str):
+    """`mediate [options] import` of two rows, with Ctrl+C falling as the grading after the write starts."""
     from mediation_console.console.cli import cli
     from mediation_console.console.core.rules import refresh
 
@@ -109,9 +110,12 @@ def test_an_import_that_committed_says_so_when_grading_is_interrupted_and_the_ne
     # The CLI imports the grading functions when it grades (a cold start loads no rules engine).
     monkeypatch.setattr(refresh, "refresh_derived", interrupted)
     monkeypatch.setattr(refresh, "refresh_changed", interrupted)
-    result = CliRunner().invoke(
-        cli, [*_by_the_code(tmp_path), "import", "requisitions", "--create-people", str(csv_file), "--db", str(db)]
-    )
+    args = [*options, "import", "requisitions", "--create-people", str(csv_file), "--db", str(db)]
+    return db, csv_file, CliRunner().invoke(cli, args)
+
+
+def test_an_import_that_committed_says_so_when_grading_is_interrupted_and_the_next_run_grades(tmp_path, monkeypatch):
+    db, csv_file, result = _import_with_grading_interrupted(tmp_path, monkeypatch, *_by_the_code(tmp_path))
     assert result.exit_code == 130, result.output
     assert "2 created" in result.output
     assert "saved" in result.output and "interrupted" in result.output
@@ -321,19 +325,7 @@ refresh.refresh_changed = refresh.refresh_derived = killed
 def test_rows_written_graded_are_graded_whatever_stops_the_grading_after_the_write(tmp_path, monkeypatch):
     """With the shipped rules an import writes each new row with its grade and estimate: a grading step
     interrupted after the write finds nothing of theirs left to do."""
-    from mediation_console.console.cli import cli
-    from mediation_console.console.core.rules import refresh
-
-    db = tmp_path / "team.db"
-    csv_file = tmp_path / "reqs.csv"
-    csv_file.write_text("Job Title,Company,Owner\nAnalyst,Initech,Sam\nController,Initech,Sam\n", encoding="utf-8")
-
-    def interrupted(*_args, **_kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(refresh, "refresh_derived", interrupted)
-    monkeypatch.setattr(refresh, "refresh_changed", interrupted)
-    result = CliRunner().invoke(cli, ["import", "requisitions", "--create-people", str(csv_file), "--db", str(db)])
+    db, _csv_file, result = _import_with_grading_interrupted(tmp_path, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "2 created" in result.output and "Grades recomputed for 2 requisitions." in result.output
     store = open_store(db)
