@@ -135,7 +135,7 @@ def write_requisitions(store: Store, out: IO[str], fmt: str = "csv", progress: P
         else:
             # The rows whose stored values are already as the model gives them come as lines SQLite
             # wrote (db/csv_lines.py: the same bytes, several times faster); the rest as models.
-            rows = store.iter_requisition_lines(sql.line, sql.plain, csv_lines.checked)
+            rows = store.iter_requisition_lines(sql, csv_lines.checked)
         for row in rows:
             if isinstance(row, list):
                 out.writelines(row)

@@ -25,6 +25,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+import annotated_types
 from pydantic.fields import FieldInfo
 
 from mediation_console.db.models import Requisition
@@ -33,6 +34,10 @@ from mediation_console.db.models import Requisition
 # until this module learns what it refuses or changes.
 KNOWN_FIELD_VALIDATORS = frozenset({"_bidi", "_required", "_blank_external_id_is_none"})
 KNOWN_MODEL_VALIDATORS = frozenset({"_salary_range"})
+# The model's settings and the field constraints `plain` reads; any other (strict mode, a pattern, a
+# minimum length) turns it off too.
+KNOWN_CONFIG = {"extra": "ignore", "validate_assignment": True, "str_strip_whitespace": True}
+KNOWN_CONSTRAINTS = (annotated_types.Ge, annotated_types.Le, annotated_types.MaxLen)
 # title and client must not be blank (`_required`); bidi controls (`_bidi`) are not ASCII, so the
 # text condition already leaves them to the model; a blank external id (`_blank_…`) is not plain (it
 # would need stripping), and an empty one is written as the empty cell None gives.
@@ -51,10 +56,12 @@ _WORD = re.compile(r"[A-Za-z0-9_]+")
 
 @dataclass(frozen=True)
 class CsvLineSql:
-    """`line`: the SQL of a row's CSV line, as `csv.writer` would write its cells; `plain`: when it is exact."""
+    """`line`: the SQL of a row's CSV line, as `csv.writer` would write its cells; `plain`: when it may be
+    exact; `numbers`: the SQL of the float fields in it, whose text `checked` compares in Python."""
 
     line: str
     plain: str
+    numbers: tuple[str, ...] = ()
 
 
 def _options(info: FieldInfo) -> tuple[Any, ...]:
@@ -75,6 +82,9 @@ def _plain_text(column: str, text_affinity: bool) -> list[str]:
     show or neutralise."""
     return [
         _is_text(column, text_affinity),
+        # length() counts a text's characters up to a NUL, a blob's every byte: equal, the text is ASCII
+        # and holds no NUL (where printf would end the cell; the model shows it as ␀).
+        f"length(CAST({column} AS BLOB)) = length({column})",
         # A letter (the common start) sorts after every character a plain text must not start with.
         f"({column} >= 'A' OR substr({column}, 1, 1) NOT IN {_NOT_FIRST})",
         f"substr({column}, -1) NOT IN {_NOT_LAST}",
@@ -97,7 +107,7 @@ def _field(name: str, info: FieldInfo, column: str, affinity: str) -> tuple[str,
     options = _options(info)
     optional = type(None) in options
     kinds = [option for option in options if option is not type(None)]
-    if len(kinds) != 1:
+    if len(kinds) != 1 or not all(isinstance(rule, KNOWN_CONSTRAINTS) for rule in info.metadata):
         return None
     kind = kinds[0]
     cell = column
@@ -123,9 +133,11 @@ def _field(name: str, info: FieldInfo, column: str, affinity: str) -> tuple[str,
         # printf writes an int as str() does; a negative one `neutralise` quotes ("-1" reads as a formula).
         checks = [f"typeof({column}) = 'integer'", *_bounds(column, info), f"{column} >= 0"]
     elif kind is float:
-        # `csv_row` writes a float as its shortest round-trip form ("20" when whole); where SQLite's
-        # 15-digit form reads back as the same number, the two are the same text, for a number below
-        # 1e15 (above, %g writes 1e+15 where Python writes a whole number out; both write 1e-05).
+        # `csv_row` writes a float as its shortest round-trip form ("20" when whole), SQLite its 15-digit
+        # form: the same text for most numbers a lead stores (36.5, 22.5), not for 17 digits or a
+        # subnormal. `checked` compares the two in Python (SQLite 3.40 reads some 15-digit texts back as
+        # a neighbouring number, so the comparison cannot be made in SQL). Below 1e15: above, %g writes
+        # 1e+15 where Python writes the whole number out.
         shown = f"printf('%.15g', {column})"
         # In a column of REAL affinity a number is stored as a real, and a text or a blob sorts after
         # every number: the upper limit leaves both out.
@@ -135,7 +147,6 @@ def _field(name: str, info: FieldInfo, column: str, affinity: str) -> tuple[str,
             *_bounds(column, info),
             f"{column} >= 0",  # a negative number `neutralise` quotes ("-1" reads as a formula)
             f"{column} < 1e15",
-            f"CAST({shown} AS REAL) = {column}",
             f"({column} <> 0 OR {shown} = '0')",  # -0.0: SQLite writes "-0", Python "0"
         ]
         cell = f"{shown} || '%'" if name == "fee_pct" else shown  # as `csv_row` writes a fee
@@ -178,10 +189,11 @@ def csv_line_sql(
     decorators = Requisition.__pydantic_decorators__
     if set(decorators.field_validators) != KNOWN_FIELD_VALIDATORS:
         return None
-    if set(decorators.model_validators) != KNOWN_MODEL_VALIDATORS:
+    if set(decorators.model_validators) != KNOWN_MODEL_VALIDATORS or dict(Requisition.model_config) != KNOWN_CONFIG:
         return None
     plain: list[str] = []
     cells: dict[str, str] = {}
+    numbers: list[str] = []
     for name, info in Requisition.model_fields.items():
         if name == "id":
             continue
@@ -194,6 +206,8 @@ def csv_line_sql(
             return None
         plain.append(found[0])
         cells[name] = _quoted(found[1]) if str in _options(info) else found[1]
+        if float in _options(info) and name in fields:
+            numbers.append(f"r.{name}")
     # `_salary_range`: the model refuses a minimum above the maximum.
     plain.append("NOT (r.salary_min IS NOT NULL AND r.salary_max IS NOT NULL AND r.salary_min > r.salary_max)")
     for field, (expression, affinity) in names.items():
@@ -207,17 +221,30 @@ def csv_line_sql(
     # The line ends as csv.writer ends it: CR LF.
     template = ",".join("%s" for _ in fields) + "\r\n"
     line = f"printf('{template}', {', '.join(cells[field] for field in fields)})"
-    return CsvLineSql(line=line, plain=" AND ".join(plain))
+    return CsvLineSql(line=line, plain=" AND ".join(plain), numbers=tuple(numbers))
 
 
-def checked(lines: list[str]) -> list[bool]:
+def _as_python_writes(number: float | None) -> bool:
+    """Whether SQLite's '%.15g' of `number` is the text `csv_row` writes for it (Python's '%.15g' is
+    correctly rounded, as SQLite's is over this range)."""
+    if number is None:
+        return True
+    number = float(number)
+    python = str(int(number)) if number.is_integer() else repr(number)
+    return python == f"{number:.15g}"
+
+
+def checked(lines: list[str], numbers: list[tuple[float | None, ...]]) -> list[bool]:
     """Which of the lines SQLite wrote are exact: printable ASCII, a newline only inside quotes and a
     CR only in the line's end (`inert` would show any other control, and turn a CR LF in a cell into a
-    newline). One scan of the whole page in the common case where all are."""
+    newline), and each float in it (`numbers`, a tuple a line) written as Python writes it. One scan of
+    the whole page in the common case where all are."""
     page = "".join(lines)
     if page.isascii() and not _CONTROL.search(page) and page.count("\r") == len(lines):
-        return [True] * len(lines)
-    return [line.isascii() and not _CONTROL.search(line) and line.count("\r") == 1 for line in lines]
+        texts_ok = [True] * len(lines)
+    else:
+        texts_ok = [line.isascii() and not _CONTROL.search(line) and line.count("\r") == 1 for line in lines]
+    return [ok and all(map(_as_python_writes, row)) for ok, row in zip(texts_ok, numbers, strict=True)]
 
 
 __all__ = ["CsvLineSql", "checked", "csv_line_sql"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
+from mediation_console.db.csv_lines import CsvLineSql
 from mediation_console.db.models import Requisition
 from mediation_console.db.store.connection import StoreConnection
 
@@ -35,45 +38,68 @@ class ExportReads(StoreConnection):
         return {row[1]: row[2] for row in self.conn.execute(f"PRAGMA table_info({table})")}
 
     def iter_requisition_lines(
-        self, line: str, plain: str, checked: Callable[[list[str]], list[bool]], batch: int = 5000
+        self,
+        sql: CsvLineSql,
+        checked: Callable[[list[str], list[tuple[Any, ...]]], list[bool]],
+        batch: int = 5000,
     ) -> Iterator[list[str] | tuple[Requisition, str, str | None]]:
         """Every requisition in id order, as `iter_requisitions_for_export` reads them, except that the
-        rows for which the SQL condition `plain` holds, and whose text `checked` passes, come as the
-        text SQLite makes of them with `line` (both over `r`, `s` (the sales owner) and `rc` (the
-        recruiter); see db/csv_lines.py), each run of such rows as one list. The other rows are read
-        through the model, in their place; a damaged one is noted and left out, as there."""
+        rows for which the SQL condition `sql.plain` holds, and that `checked` passes (given each line
+        and its `sql.numbers`), come as the text SQLite makes of them with `sql.line` (all over `r`, `s`
+        (the sales owner) and `rc` (the recruiter); see db/csv_lines.py), each run of such rows as one
+        list. The other rows are read through the model, in their place; a damaged one is noted and
+        left out, as there. Each page is read in one snapshot of the file, its lines and its models."""
         after = 0
-        while page := _line_page(self.conn, line, plain, after, batch):
+        while True:
+            with self._one_read():
+                page = _line_page(self.conn, sql, after, batch)
+                if not page:
+                    return
+                lines = [row[1] for row in page if row[1] is not None]
+                passed = iter(checked(lines, [row[2:] for row in page if row[1] is not None]))
+                kept = [(row[0], row[1] if row[1] is not None and next(passed) else None) for row in page]
+                models = self._models_of([row_id for row_id, text in kept if text is None])
             after = page[-1][0]
-            texts = [text for _row_id, text in page if text is not None]
-            passed = iter(checked(texts))
-            kept = [(row_id, text if text is not None and next(passed) else None) for row_id, text in page]
-            yield from self._in_order(kept)
+            yield from self._in_order(kept, models)
 
-    def _in_order(
-        self, page: list[tuple[int, str | None]]
-    ) -> Iterator[list[str] | tuple[Requisition, str, str | None]]:
-        """A page's lines, each run of them as one list, and its other rows read through the model."""
-        others = [row_id for row_id, text in page if text is None]
-        if not others:
-            if len(self.damage):
-                for row_id, _text in page:
-                    self.damage.clear("requisitions", row_id)  # as `_model` does for a row it reads
-            yield [text for _row_id, text in page if text is not None]
+    @contextmanager
+    def _one_read(self) -> Iterator[None]:
+        """The statements inside read one snapshot of the file: a read transaction (none is begun inside
+        this thread's own transaction, which already is one)."""
+        if self.in_transaction_here:
+            yield
             return
+        with self._transaction_lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.conn.execute("COMMIT")  # a read: nothing to keep or lose
+
+    def _models_of(self, ids: list[int]) -> dict[int, tuple[Requisition, str, str | None]]:
+        """The requisitions `ids` through their model, with their people's names; a damaged one is noted
+        (`_model`) and not there."""
         models: dict[int, tuple[Requisition, str, str | None]] = {}
-        marks = ", ".join("?" for _ in others)
+        if not ids:
+            return models
+        marks = ", ".join("?" for _ in ids)
         for data in self._dicts(
             f"SELECT r.*, s.name AS _owner_name, rc.name AS _recruiter_name {_JOINED} WHERE r.id IN ({marks})",
-            others,
+            ids,
         ):
             if (req := self._model(Requisition, "requisitions", data)) is not None:
                 models[data["id"]] = (req, data["_owner_name"], data["_recruiter_name"])
+        return models
+
+    def _in_order(
+        self, page: list[tuple[int, str | None]], models: dict[int, tuple[Requisition, str, str | None]]
+    ) -> Iterator[list[str] | tuple[Requisition, str, str | None]]:
+        """A page's lines, each run of them as one list, and its other rows as their models, in id order."""
         run: list[str] = []
         for row_id, text in page:
             if text is not None:
                 run.append(text)
-                self.damage.clear("requisitions", row_id)
+                self.damage.clear("requisitions", row_id)  # as `_model` does for a row it reads
                 continue
             if run:
                 yield run
@@ -84,13 +110,16 @@ class ExportReads(StoreConnection):
             yield run
 
 
-def _line_page(conn: sqlite3.Connection, line: str, plain: str, after: int, limit: int) -> list[tuple[int, str | None]]:
-    """(id, its line, or None where `plain` does not hold) of the `limit` rows after id `after`, in id order."""
+def _line_page(conn: sqlite3.Connection, sql: CsvLineSql, after: int, limit: int) -> list[tuple[Any, ...]]:
+    """(id, its line or None where `sql.plain` does not hold, *its numbers) of the `limit` rows after id
+    `after`, in id order."""
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples
+    numbers = "".join(f", {number}" for number in sql.numbers)
     # In CASE, SQLite evaluates the condition with jumps, as in a WHERE: a third faster than as a value.
-    rows: list[tuple[int, str | None]] = cursor.execute(
-        f"SELECT r.id, CASE WHEN {plain} THEN {line} END {_JOINED} WHERE r.id > ? ORDER BY r.id LIMIT ?",
+    rows: list[tuple[Any, ...]] = cursor.execute(
+        f"SELECT r.id, CASE WHEN {sql.plain} THEN {sql.line} END{numbers} {_JOINED} "
+        "WHERE r.id > ? ORDER BY r.id LIMIT ?",
         (after, limit),
     ).fetchall()
     return rows
