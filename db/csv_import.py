@@ -1156,11 +1156,15 @@ class ImportReport:
     # The requisitions this import created or changed (what must be graded again; the rest keep
     # their grades): every id written after the import's first new row, and each updated row.
     changed_ids: list[int] = field(default_factory=list)
-    # With a grader (`import_requisitions(grader=...)`) the new requisitions were written graded, and
-    # when new filled ones moved the time-to-fill history the others' estimates were brought up to
-    # date in the same transactions: only the updated ones (`updated_ids`) are left to grade.
+    # With a grader (`import_requisitions(grader=...)`) the new requisitions were written graded, their
+    # estimates from the history as the check saw it: the updated ones (`updated_ids`) are left to
+    # grade, and when new filled ones moved the history (`history_moved`) every estimate to look at again.
     graded_at_insert: bool = False
     updated_ids: list[int] = field(default_factory=list)
+    history_moved: bool = False
+    # This file's last import stopped part-way: what it committed was written graded by the whole
+    # file's history, so everything is graded again (`resumed` counts only its rows without an id).
+    resumed_file: bool = False
     # The ATS preset the file was read with (chosen with --preset or detected from the header).
     preset: str | None = None
     preset_label: str = ""
@@ -1347,8 +1351,6 @@ class _Importer:
         # Whether a name nobody in the team has creates a person (a first import) or rejects the row.
         self.create_people = create_people
         self.grader: ImportGrader | None = None  # grades new rows as they are staged (import_requisitions)
-        # The estimates by (grade, engagement) and the default, when the new filled rows moved the history.
-        self.moved_estimates: tuple[Mapping[tuple[str, str], int], int] | None = None
         self.new_people: dict[str, tuple[str, Team]] = {}
         self.stand_ins: dict[str, int] = {}
         self.external_ids, self.codes = store.import_keys()
@@ -1954,6 +1956,7 @@ def import_requisitions(
     resume_from = last[1] if last is not None and not last[0] else None
     for encoding, label in _encodings(path):
         report = ImportReport(source=str(path), dry_run=dry_run, encoding=label, hints=report.hints)
+        report.resumed_file = resume_from is not None
         importer = _Importer(store, path, mapping, report, path.name, candidates, given, create_people)
         importer.grader = grader if stage else None
         if mapping.preset is not None:
@@ -2261,15 +2264,14 @@ def _check(
 def _stage_estimates(importer: _Importer, grader: ImportGrader) -> None:
     """Gives the staged new requisitions their time-to-fill estimates, from the history as it will stand
     once they are written: the filled requisitions in the database and the new ones, by their grades.
-    When new ones are filled, the estimates are kept for the others' (`_write_batches`)."""
+    The others' estimates these move are looked at after the write, from the file as it then is
+    (`ImportReport.history_moved`): a save made meanwhile is counted, not overwritten."""
     store = importer.store
     new_filled = store.staged_filled_durations()
     estimates = grader.estimates([*store.filled_durations(), *new_filled])
     store.set_staged_estimates(estimates, grader.default_days)
     importer.report.graded_at_insert = True
-    # An empty database has no other estimates to move (a first import: one write of each row).
-    moved = new_filled and store.count_requisitions() > 0
-    importer.moved_estimates = (estimates, grader.default_days) if moved else None
+    importer.report.history_moved = bool(new_filled)
 
 
 def _unchanged(plan: _Plan) -> bool:
@@ -2386,11 +2388,6 @@ def _write_batches(
     done = store.insert_staged_requisitions(stand_ins, created_so_far, batches)
     last_after = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM requisitions").fetchone()[0]
     report.changed_ids.extend(range(last_before + 1, last_after + 1))
-    if importer.moved_estimates is not None:
-        # In the import's transactions, not after it: nothing can stop the import between its filled
-        # rows and the estimates they move (the rows' own grades leave nothing for a later start to find).
-        batches.checkpoint()
-        store.set_estimates(*importer.moved_estimates)
     # Updates are applied to each requisition as it is now; the tallies are recounted to match.
     report.updated = report.status_changes = 0
     note = f"Imported from {importer.filename}"

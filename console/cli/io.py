@@ -190,7 +190,16 @@ def import_requisitions_command(
             where = record_crash(grading_stopped, "Grading after an import stopped:")
             why, code = f" ({crash_line(grading_stopped, where, 'it')})", EXIT_ENVIRONMENT
             click.echo(f"The requisitions are saved; grading did not finish{why}.", err=True)
-        click.echo("They are graded the next time the console opens or `mediate import` runs.", err=True)
+        if report.graded_at_insert:
+            # The new rows carry their grades; what was left is the updated rows' and the estimates the
+            # new filled ones move, which no later start looks for: said as it is.
+            click.echo(
+                "The new ones carry their grades; the updated ones' grades and the time-to-fill estimates "
+                "were not all brought up to date.",
+                err=True,
+            )
+        else:
+            click.echo("They are graded the next time the console opens or `mediate import` runs.", err=True)
         sys.exit(code)
     if graded:
         click.echo(f"Grades recomputed for {graded:,} requisition{'s' if graded != 1 else ''}.")

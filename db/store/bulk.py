@@ -14,6 +14,7 @@ from mediation_console.db import audit as audit_chain
 from mediation_console.db.models import Engagement, Requisition, RequisitionStatus
 from mediation_console.db.short_transactions import ChunkSizer, ShortTransactions
 from mediation_console.db.store.connection import StoreConnection, _to_sql
+from mediation_console.db.store.rules_inputs import DAYS_TO_FILL
 
 
 class BulkLoading(StoreConnection):
@@ -85,7 +86,7 @@ class BulkLoading(StoreConnection):
         cursor = self.conn.cursor()
         cursor.row_factory = None
         return cursor.execute(
-            "SELECT grade, engagement, julianday(closed_at) - julianday(opened_at) FROM temp.import_new "
+            f"SELECT grade, engagement, {DAYS_TO_FILL} FROM temp.import_new "
             "WHERE status = ? AND closed_at IS NOT NULL AND closed_at >= opened_at",
             (RequisitionStatus.FILLED.value,),
         ).fetchall()

@@ -15,6 +15,9 @@ from mediation_console.db.models import (
 )
 from mediation_console.db.store.connection import StoreConnection, _to_sql
 
+# Days from opened to closed, to the second (stored times have no fractions of a second).
+DAYS_TO_FILL = "round((julianday(closed_at) - julianday(opened_at)) * 86400) / 86400.0"
+
 
 class RulesInputReads(StoreConnection):
     """The rules' inputs: history, workloads, outcomes and the record of accepted proposals."""
@@ -96,7 +99,9 @@ class RulesInputReads(StoreConnection):
         cursor = self.conn.cursor()
         cursor.row_factory = None  # plain tuples: tens of thousands of rows, read from requisitions_closed
         return cursor.execute(
-            "SELECT grade, engagement, julianday(closed_at) - julianday(opened_at) FROM requisitions "
+            # To the second, as `refresh_derived`'s timedeltas give it: julianday()'s difference is off
+            # by a few microseconds, which turns a median of exactly 12.5 days into 12.50000000023 (13, not 12).
+            f"SELECT grade, engagement, {DAYS_TO_FILL} FROM requisitions "
             "WHERE status = ? AND closed_at IS NOT NULL AND closed_at >= opened_at",
             (RequisitionStatus.FILLED.value,),
         ).fetchall()

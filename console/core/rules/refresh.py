@@ -97,17 +97,25 @@ class ImportGrades:
 def refresh_after_import(store: Store, report: ImportReport, mediator: Mediator) -> int:
     """Grades what an import wrote and is not graded yet; returns how many requisitions it graded.
 
-    Rows written graded (`ImportGrades`, the others' estimates brought up to date with them) count as
-    graded; the updated ones are graded now.
-    A resumed import's earlier rows are not known here, so then every requisition is graded.
+    Rows written graded (`ImportGrades`) count as graded; the updated ones are graded now, and when the
+    new filled rows moved the time-to-fill history, every estimate is set from the file as it now is
+    (a save made during the import counted). A resumed import's earlier rows are not known here (nor
+    whether the history they were graded by was all written), so then every requisition is graded.
     """
-    if report.resumed:
+    if report.resumed or report.resumed_file:
         return refresh_derived(store, mediator)
     if not report.graded_at_insert:
         return refresh_changed(store, report.changed_ids, mediator)
-    if not report.updated_ids:
-        return report.created
-    return report.created + refresh_changed(store, report.updated_ids, mediator)
+    ids = sorted(set(report.updated_ids))
+    if len(ids) > INCREMENTAL_SHARE * max(store.count_requisitions(), 1):
+        return refresh_derived(store, mediator)  # every row, counted once
+    graded = refresh_changed(store, ids, mediator) if ids else 0
+    if report.history_moved:
+        default_days = round(mediator.pack.constant("default_time_to_fill_days"))
+        min_history = int(mediator.pack.constant("min_history"))
+        store.set_estimates(_medians(_by_grade(store.filled_durations()), min_history, default_days), default_days)
+        mediator.reload_history()
+    return report.created + graded
 
 
 def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator) -> int:
