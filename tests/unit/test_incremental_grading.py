@@ -353,3 +353,19 @@ def test_a_regrade_of_everything_is_counted_once(big, tmp_path):
     result = import_file(db, path)
     assert result.returncode == 0, result.stderr
     assert "Grades recomputed for 410 requisitions." in result.stdout
+
+
+def test_a_file_whose_last_import_stopped_part_way_is_graded_in_full_when_imported_again(big, tmp_path):
+    """Its rows with ids are found by them (not counted as `resumed`, which counts rows without one),
+    and what the stopped run committed was graded by the whole file's history: the file's last import
+    unfinished, everything is graded again."""
+    from mediation_console.db.csv_import import _file_sha256
+
+    db = tmp_path / "copy.db"
+    db.write_bytes(big.read_bytes())
+    orders = write_orders(tmp_path / "ten.csv", owner_name(db), ["Placed"] * 6 + ["Active"] * 4)
+    with Store(db) as store:  # as a run killed after its first commit leaves it: the file's last record a batch
+        store.record_import({"file": "ten.csv", "sha256": _file_sha256(orders), "committed": {}}, finished=False)
+    result = import_file(db, orders)
+    assert result.returncode == 0, result.stderr
+    assert "Grades recomputed for 410 requisitions." in result.stdout  # all of them, not the 10
