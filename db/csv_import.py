@@ -2226,6 +2226,10 @@ def _check(
     new: list[Requisition] = []
     updates: list[tuple[int, int, bytes]] = []
     grader = importer.grader
+
+    def stage_new(reqs: list[Requisition]) -> None:
+        store.stage_new_requisitions(reqs, None if grader is None else [grader.grade(req) for req in reqs])
+
     for rownum, cells in importer.rows(encoding):
         rows += 1
         plan, problems = importer.plan(rownum, cells, seen)
@@ -2246,7 +2250,7 @@ def _check(
                 assert plan.before is not None
                 updates.append((rownum, plan.before.saved_id, pickle.dumps((plan.values, plan.external_id))))
             if len(new) >= WRITE_BATCH:
-                store.stage_new_requisitions(new, None if grader is None else [grader.grade(req) for req in new])
+                stage_new(new)
                 new = []
             if len(updates) >= WRITE_BATCH:
                 store.stage_requisition_updates(updates)
@@ -2254,7 +2258,7 @@ def _check(
         if progress is not None and rows % PROGRESS_EVERY == 0:
             progress(rows, None)
     if stage:
-        store.stage_new_requisitions(new, None if grader is None else [grader.grade(req) for req in new])
+        stage_new(new)
         store.stage_requisition_updates(updates)
     report.rows = rows
     if progress is not None:

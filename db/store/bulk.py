@@ -14,6 +14,7 @@ from mediation_console.db import audit as audit_chain
 from mediation_console.db.models import Engagement, Requisition, RequisitionStatus
 from mediation_console.db.short_transactions import ChunkSizer, ShortTransactions
 from mediation_console.db.store.connection import StoreConnection, _to_sql
+from mediation_console.db.store.requisitions import estimate_of, load_estimates
 from mediation_console.db.store.rules_inputs import DAYS_TO_FILL
 
 
@@ -94,21 +95,11 @@ class BulkLoading(StoreConnection):
     def set_staged_estimates(self, estimates: Mapping[tuple[str, str], int], default_days: int) -> None:
         """Sets each graded staged requisition's estimate_days from its (grade, engagement), as
         `set_estimates` does for the table (a temporary table: no trigger, no index, no lock on the database)."""
-        self.conn.execute("DROP TABLE IF EXISTS temp.import_estimates")
+        load_estimates(self.conn, estimates)
         self.conn.execute(
-            "CREATE TEMP TABLE import_estimates (grade TEXT, engagement TEXT, days INTEGER, "
-            "PRIMARY KEY (grade, engagement))"
-        )
-        self.conn.executemany(
-            "INSERT INTO temp.import_estimates (grade, engagement, days) VALUES (?, ?, ?)",
-            [(grade, engagement, days) for (grade, engagement), days in estimates.items()],
-        )
-        self.conn.execute(
-            "UPDATE temp.import_new SET estimate_days = COALESCE((SELECT e.days FROM temp.import_estimates e "
-            "WHERE e.grade = import_new.grade AND e.engagement = import_new.engagement), ?) WHERE grade IS NOT NULL",
+            f"UPDATE temp.import_new SET estimate_days = {estimate_of('import_new')} WHERE grade IS NOT NULL",
             (default_days,),
         )
-        self.conn.execute("DROP TABLE temp.import_estimates")
 
     def stage_requisition_updates(self, updates: Sequence[tuple[int, int, bytes]]) -> None:
         """Queues (row number, requisition id, the row's values as the importer serialised them)."""

@@ -12,6 +12,7 @@ from mediation_console.db.models import Requisition
 from mediation_console.db.store.connection import StoreConnection
 
 _JOINED = "FROM requisitions r JOIN people s ON s.id = r.sales_owner_id LEFT JOIN people rc ON rc.id = r.recruiter_id"
+_WITH_NAMES = f"SELECT r.*, s.name AS _owner_name, rc.name AS _recruiter_name {_JOINED}"
 
 
 class ExportReads(StoreConnection):
@@ -20,18 +21,18 @@ class ExportReads(StoreConnection):
     def iter_requisitions_for_export(self, batch: int = 5000) -> Iterator[tuple[Requisition, str, str | None]]:
         """Every requisition in code order with its sales owner's and recruiter's names, read in pages."""
         last = 0
-        while True:
-            rows = self._dicts(
-                f"SELECT r.*, s.name AS _owner_name, rc.name AS _recruiter_name {_JOINED} "
-                "WHERE r.id > ? ORDER BY r.id LIMIT ?",
-                (last, batch),
-            )
-            if not rows:
-                return
-            for data in rows:
-                if (req := self._model(Requisition, "requisitions", data)) is not None:
-                    yield req, data["_owner_name"], data["_recruiter_name"]
+        while rows := self._dicts(f"{_WITH_NAMES} WHERE r.id > ? ORDER BY r.id LIMIT ?", (last, batch)):
+            yield from self._as_models(rows).values()
             last = rows[-1]["id"]
+
+    def _as_models(self, rows: list[dict[str, Any]]) -> dict[int, tuple[Requisition, str, str | None]]:
+        """{id: (requisition, its sales owner's name, its recruiter's)} of rows read with `_WITH_NAMES`, in
+        their order; a damaged one is noted (`_model`) and not there."""
+        return {
+            data["id"]: (req, data["_owner_name"], data["_recruiter_name"])
+            for data in rows
+            if (req := self._model(Requisition, "requisitions", data)) is not None
+        }
 
     def column_types(self, table: str) -> dict[str, str]:
         """Each column of `table` as this file has it, with its declared type (its affinity's source)."""
@@ -79,17 +80,9 @@ class ExportReads(StoreConnection):
     def _models_of(self, ids: list[int]) -> dict[int, tuple[Requisition, str, str | None]]:
         """The requisitions `ids` through their model, with their people's names; a damaged one is noted
         (`_model`) and not there."""
-        models: dict[int, tuple[Requisition, str, str | None]] = {}
         if not ids:
-            return models
-        marks = ", ".join("?" for _ in ids)
-        for data in self._dicts(
-            f"SELECT r.*, s.name AS _owner_name, rc.name AS _recruiter_name {_JOINED} WHERE r.id IN ({marks})",
-            ids,
-        ):
-            if (req := self._model(Requisition, "requisitions", data)) is not None:
-                models[data["id"]] = (req, data["_owner_name"], data["_recruiter_name"])
-        return models
+            return {}
+        return self._as_models(self._dicts(f"{_WITH_NAMES} WHERE r.id IN ({', '.join('?' for _ in ids)})", ids))
 
     def _in_order(
         self, page: list[tuple[int, str | None]], models: dict[int, tuple[Requisition, str, str | None]]

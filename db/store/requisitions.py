@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -18,6 +19,27 @@ from mediation_console.db.models import (
 from mediation_console.db.short_transactions import ChunkSizer, ShortTransactions
 from mediation_console.db.store.connection import RejectedChange, _to_sql
 from mediation_console.db.store.people import PeopleStore
+
+
+def load_estimates(conn: sqlite3.Connection, estimates: Mapping[tuple[str, str], int]) -> None:
+    """The estimates by (grade, engagement) into the connection's temp.derived_estimates, for `estimate_of`."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS derived_estimates "
+        "(grade TEXT, engagement TEXT, days INTEGER, PRIMARY KEY (grade, engagement))"
+    )
+    conn.execute("DELETE FROM temp.derived_estimates")
+    conn.executemany(
+        "INSERT INTO temp.derived_estimates (grade, engagement, days) VALUES (?, ?, ?)",
+        [(grade, engagement, days) for (grade, engagement), days in estimates.items()],
+    )
+
+
+def estimate_of(table: str) -> str:
+    """SQL of a `table` row's estimate from the loaded estimates; its one parameter is the default."""
+    return (
+        "COALESCE((SELECT e.days FROM temp.derived_estimates e "
+        f"WHERE e.grade = {table}.grade AND e.engagement = {table}.engagement), ?)"
+    )
 
 
 class RequisitionStore(PeopleStore):
@@ -186,20 +208,9 @@ class RequisitionStore(PeopleStore):
         Not audited: derived, like `set_derived`."""
         if self.readonly:
             return 0
-        pick = (
-            "COALESCE((SELECT e.days FROM temp.derived_estimates e "
-            "WHERE e.grade = requisitions.grade AND e.engagement = requisitions.engagement), ?)"
-        )
+        pick = estimate_of("requisitions")
         with self.transaction():
-            self.conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS derived_estimates "
-                "(grade TEXT, engagement TEXT, days INTEGER, PRIMARY KEY (grade, engagement))"
-            )
-            self.conn.execute("DELETE FROM temp.derived_estimates")
-            self.conn.executemany(
-                "INSERT INTO temp.derived_estimates (grade, engagement, days) VALUES (?, ?, ?)",
-                [(grade, engagement, days) for (grade, engagement), days in estimates.items()],
-            )
+            load_estimates(self.conn, estimates)
             changed = self.conn.execute(
                 f"UPDATE requisitions SET estimate_days = {pick} WHERE estimate_days IS NOT {pick}",
                 (default_days, default_days),

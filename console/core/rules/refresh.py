@@ -31,8 +31,7 @@ def derived_figures(store: Store, mediator: Mediator) -> list[tuple[int, str, in
     """(score, grade, estimate_days, id) of every requisition, in id order, as `refresh_derived` stores
     them; only reads (a demo computes them on a read-only connection in a second process)."""
     scorer = mediator.scorer
-    default_days = round(mediator.pack.constant("default_time_to_fill_days"))
-    min_history = int(mediator.pack.constant("min_history"))
+    default_days, min_history = _history_constants(mediator)
     graded: list[tuple[int, str, int, str]] = []  # (score, grade, id, engagement)
     durations: dict[tuple[str, str], list[float]] = defaultdict(list)
     for req in store.iter_requisitions():
@@ -51,6 +50,11 @@ def derived_figures(store: Store, mediator: Mediator) -> list[tuple[int, str, in
         (score, grade, estimates.get((grade, engagement), default_days), req_id)
         for score, grade, req_id, engagement in graded
     ]
+
+
+def _history_constants(mediator: Mediator) -> tuple[int, int]:
+    """(the estimate with too little history, how much history is enough) from the rule pack."""
+    return round(mediator.pack.constant("default_time_to_fill_days")), int(mediator.pack.constant("min_history"))
 
 
 def _medians(
@@ -79,8 +83,7 @@ class ImportGrades:
 
     def __init__(self, mediator: Mediator) -> None:
         self._score = mediator.scorer.score
-        self.default_days = round(mediator.pack.constant("default_time_to_fill_days"))
-        self._min_history = int(mediator.pack.constant("min_history"))
+        self.default_days, self._min_history = _history_constants(mediator)
 
     @classmethod
     def for_import(cls, mediator: Mediator) -> ImportGrades | None:
@@ -102,42 +105,37 @@ def refresh_after_import(store: Store, report: ImportReport, mediator: Mediator)
     (a save made during the import counted). A resumed import's earlier rows are not known here (nor
     whether the history they were graded by was all written), so then every requisition is graded.
     """
-    if report.resumed or report.resumed_file:
+    if report.resumed_file:  # (every import that resumed rows is one)
         return refresh_derived(store, mediator)
     if not report.graded_at_insert:
         return refresh_changed(store, report.changed_ids, mediator)
     ids = sorted(set(report.updated_ids))
     if len(ids) > INCREMENTAL_SHARE * max(store.count_requisitions(), 1):
         return refresh_derived(store, mediator)  # every row, counted once
-    graded = refresh_changed(store, ids, mediator) if ids else 0
-    if report.history_moved:
-        default_days = round(mediator.pack.constant("default_time_to_fill_days"))
-        min_history = int(mediator.pack.constant("min_history"))
-        store.set_estimates(_medians(_by_grade(store.filled_durations()), min_history, default_days), default_days)
-        mediator.reload_history()
-    return report.created + graded
+    if not ids and not report.history_moved:
+        return report.created  # nothing left to grade
+    return report.created + refresh_changed(store, ids, mediator, history_moved=report.history_moved)
 
 
-def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator) -> int:
+def refresh_changed(store: Store, changed: Collection[int], mediator: Mediator, *, history_moved: bool = False) -> int:
     """Grades again only the requisitions in `changed` (created or edited, e.g. by an import); returns how many.
 
     A scorecard reads only its own requisition, so the others keep their grades. The estimates are
     medians over filled requisitions by (grade, engagement): the changed rows take theirs from the
     history as it now stands, and when a changed row is (or may have been) filled the history moved,
     so every estimate that differs is rewritten in one pass (no scoring). A large share of the
-    database falls back to `refresh_derived`.
+    database falls back to `refresh_derived`. `history_moved`: the history moved by other means (rows
+    an import wrote graded), so every estimate is looked at again whatever `changed` holds.
     """
     ids = sorted(set(changed))
-    if not ids:
+    if not ids and not history_moved:
         return 0
     if len(ids) > INCREMENTAL_SHARE * max(store.count_requisitions(), 1):
         return refresh_derived(store, mediator)
     scorer = mediator.scorer
-    default_days = round(mediator.pack.constant("default_time_to_fill_days"))
-    min_history = int(mediator.pack.constant("min_history"))
+    default_days, min_history = _history_constants(mediator)
     graded: list[tuple[int, str, int, str]] = []
     kept_estimates: list[tuple[int, str, int | None, int]] = []
-    history_moved = False
     for req_id in ids:
         req = store.get_requisition(req_id)
         if req is None:  # deleted meanwhile
