@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -28,6 +27,7 @@ from mediation_console.db.models import (
 from mediation_console.db.words import days_away, plural
 from mediation_console.screens.dialogs.modals import EVENT_LABELS, STATUS_LABELS
 from mediation_console.screens.textual_compat import ModalResizedOncePerSize
+from mediation_console.screens.widgets.facts_grid import FactsGrid
 
 FIELD_LABELS = {
     "title": "title",
@@ -179,7 +179,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         person = self.people.get(person_id) if person_id is not None else None
         return person.name if person else "–"
 
-    def _facts(self) -> Table:
+    def _facts(self) -> FactsGrid:
         r = self.requisition
         yes = lambda flag: "yes" if flag else "no"  # noqa: E731
         promised = r.promised_date.isoformat() if r.promised_date else "–"
@@ -221,12 +221,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         if r.notes:
             rows.append(("notes", r.notes))
         # A grid keeps wrapped values indented under their value column at any width.
-        table = Table.grid(padding=(0, 2))
-        table.add_column(justify="right", style="bold", no_wrap=True)
-        table.add_column(ratio=1)
-        for label, value in rows:
-            table.add_row(label, Text(value))
-        return table
+        return FactsGrid([(label, Text(value)) for label, value in rows])
 
     def _scorecard(self) -> str:
         card = self.scorecard
