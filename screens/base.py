@@ -266,18 +266,17 @@ class ModeScreen(Screen[None]):
 
     def show_requisition_detail(self, requisition: Requisition) -> None:
         """Opens the detail panel on `requisition`: its people, timeline, scorecard and disputes."""
-        from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
+        from mediation_console.screens.dialogs.requisition_detail import open_requisition_detail
 
         store = self.services.store
-        self.app.push_screen(
-            RequisitionDetail(
-                requisition,
-                people=store.people_by_id(),
-                timeline=store.requisition_timeline(requisition.saved_id),
-                scorecard=self.scorecard_for(requisition.saved_id),
-                now=self.services.now(),
-                disputes=store.list_disputes(requisition_id=requisition.id),
-            )
+        open_requisition_detail(
+            self.app,
+            requisition,
+            people=store.people_by_id(),
+            timeline=store.requisition_timeline(requisition.saved_id),
+            scorecard=self.scorecard_for(requisition.saved_id),
+            now=self.services.now(),
+            disputes=store.list_disputes(requisition_id=requisition.id),
         )
 
     def not_changed(self, exc: Exception, reread: Callable[[], None]) -> None:

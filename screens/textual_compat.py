@@ -11,7 +11,8 @@ buys is said where it is used:
 - `DataTable._update_dimensions`: tables told their column widths, so adding rows measures no cell
   (screens/base.py `SizedTable`);
 - `Screen._screen_resized` and `Screen._compositor`: the requisition panel laid out once per size
-  (screens/dialogs/requisition_detail.py);
+  (screens/dialogs/requisition_detail.py); `App._screen_stacks`, read again there: the app's one
+  panel, shown again for each requisition, is never pushed while it is on any mode's stack;
 - `ToggleButton._button`: a checkbox whose empty box is empty (screens/widgets/tick.py);
 - `App._filters`, `App._handle_exception`, `App._exit_renderables`: every drawn line inert, and a crash
   that prints no traceback (console/app.py);
@@ -82,6 +83,11 @@ def mark_styled_with_current_css(screen: Screen[Any]) -> None:
 
 def is_styled_with_current_css(screen: Screen[Any]) -> bool:
     return screen._css_update_count == screen.app._css_update_count
+
+
+def in_any_screen_stack(app: App[Any], screen: Screen[Any]) -> bool:
+    """Whether `screen` is on the stack of any of the app's modes (not only the current one's)."""
+    return any(screen in stack for stack in app._screen_stacks.values())
 
 
 # -- the footer ----------------------------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from textual.color import Color
 from textual.widgets import Input, OptionList, Static
 
 from mediation_console.db.models import CLOSED_STATUSES, EventKind, Requisition, RequisitionStatus, allowed_transitions
 from mediation_console.db.store import QUEUE_SORTS, QueueQuery
 from mediation_console.screens.commands import applicable
 from mediation_console.screens.dialogs.help import HelpScreen
-from mediation_console.screens.dialogs.modals import PipelineEventModal, StatusChangeModal
+from mediation_console.screens.dialogs.modals import STATUS_LABELS, PipelineEventModal, StatusChangeModal
 from mediation_console.screens.dialogs.requisition_detail import RequisitionDetail
 from mediation_console.screens.dialogs.requisition_form import RequisitionForm
 from mediation_console.screens.queue import QueueScreen, RequisitionTable
@@ -400,3 +401,59 @@ async def test_a_seven_digit_code_shows_whole_in_the_queue_at_80_columns(store, 
         assert "REQ-1000001" in text
         assert "REQ-0001" in text  # the shorter codes still show, and the table still fits the line
         assert all(len(line) <= 80 for line in text.splitlines())
+
+
+async def test_the_detail_panel_shown_again_shows_the_next_requisition_in_full(store, app_factory):
+    # The app keeps one panel and gives it each requisition's text instead of mounting a new one: nothing of
+    # the last requisition may stay on it (title, facts, grade and its colour, disputes, timeline, scroll).
+    by_grade: dict[str, Requisition] = {}
+    for req in store.iter_requisitions(open_only=True):
+        if req.grade and req.status not in CLOSED_STATUSES:
+            by_grade.setdefault(req.grade, req)
+    first, second = by_grade["A"], by_grade["C"]
+    moved_to = next(s for s in allowed_transitions(second.status) if s not in CLOSED_STATUSES)
+    store.change_status(second.saved_id, moved_to)
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await highlight(pilot, first.code)
+        panel = await press_to(pilot, "enter", RequisitionDetail)
+        assert f"{first.code} · {first.title}" in screen_text(app)
+        panel.query_one(".detail-timeline").scroll_visible()
+        scroller = panel.query_one("VerticalScroll")
+        scroller.scroll_end(animate=False, immediate=True)
+        await pilot.press("escape")
+        app.theme = "nord"  # while the panel is hidden (its error colour is not the default theme's)
+        await settle(pilot)
+        await highlight(pilot, second.code)
+        again = await press_to(pilot, "enter", RequisitionDetail)
+        assert again is panel
+        text = screen_text(app)
+        assert f"{second.code} · {second.title}" in text and first.code not in text
+        assert second.client in text and "Fillability · grade C" in text and "grade A" not in text
+        timeline = str(panel.query_one(".detail-timeline", Static).render())
+        assert f"status {STATUS_LABELS[second.status]} → {STATUS_LABELS[moved_to]}" in timeline
+        grade = panel.query_one(".detail-grade", Static)
+        assert grade.has_class("grade-c") and not grade.has_class("grade-a")
+        assert grade.styles.color == Color.parse(app.get_css_variables()["error"])
+        assert scroller.scroll_y == 0
+
+
+async def test_a_detail_panel_left_open_on_another_screen_is_not_taken_over(store, app_factory):
+    # The panel stays on the queue's stack when the lead switches screens with it open; a panel opened from
+    # another screen meanwhile is a panel of its own, and the queue's comes back as it was left.
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = await press_to(pilot, "enter", RequisitionDetail)
+        shown = panel.requisition
+        app.switch_mode("disputes")
+        await settle(pilot)
+        other = next(r for r in store.iter_requisitions(open_only=True) if r.id != shown.id)
+        app.screen.show_requisition_detail(other)
+        await settle(pilot)
+        assert isinstance(app.screen, RequisitionDetail) and app.screen is not panel
+        assert app.screen.requisition.id == other.id
+        await pilot.press("escape")
+        app.switch_mode("queue")
+        await settle(pilot)
+        assert app.screen is panel and panel.requisition.id == shown.id
+        assert f"{shown.code} · {shown.title}" in screen_text(app)
