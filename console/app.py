@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import importlib
 import os
 import sys
 import time
@@ -460,6 +461,9 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
             mediator = services.mediator
             if mediator is not None:
                 mediator.warm_up()
+            # The detail panel's module (imported when first asked for, to keep it off the start path), so
+            # the first enter on a row does not import it.
+            importlib.import_module("mediation_console.screens.dialogs.requisition_detail")
             if owns_process:
                 # What is loaded now (Textual, the screens, the rules) lives as long as the console: kept
                 # out of the collector's full passes, which otherwise walk it all (~70 ms at 100,000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -173,7 +173,7 @@ class Listing:
     disputes: list[Dispute]
     total: int
     open_count: int
-    people: dict[int, Person]
+    people: Mapping[int, Person]
     requisitions: dict[int, Requisition]
 
 
@@ -233,7 +233,7 @@ class DisputesScreen(ModeScreen):
         self.filter_text = ""
         self.disputes: list[Dispute] = []
         self.analysis: Mediation | None = None
-        self._people: dict[int, Person] = {}
+        self._people: Mapping[int, Person] = {}
         self._requisitions: dict[int, Requisition] = {}
         # What the table was read at (data version, day): a visit with nothing changed redraws nothing.
         self._stamp: tuple[Any, ...] | None = None

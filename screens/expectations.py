@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -191,7 +191,7 @@ class ExpectationsScreen(ModeScreen):
         self.expectations: list[Expectation] = []
         self.measurements: dict[int, Measurement] = {}
         self.commitments: list[Commitment] = []
-        self._people: dict[int, Person] = {}
+        self._people: Mapping[int, Person] = {}
         # Whose open commitments are listed (`p`): one person's, or everyone's (None).
         self.owner_id: int | None = None
         self._title_width = self._text_width = 54
@@ -846,7 +846,7 @@ class _Lists:
     commitments: list[Commitment]
     total: int
     overdue: int
-    people: dict[int, Person]
+    people: Mapping[int, Person]
     disputes: dict[int, Any]
     requisitions: dict[int, Any]
 

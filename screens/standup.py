@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -412,7 +412,7 @@ class StandupScreen(ModeScreen):
     def __init__(self, services: Services) -> None:
         super().__init__(services)
         self.standup: Standup | None = None
-        self.people: dict[int, Person] = {}
+        self.people: Mapping[int, Person] = {}
         self.codes: dict[tuple[str, int], str] = {}
         self._item_started: dt.datetime | None = None
         self._save_timer: Timer | None = None
@@ -639,8 +639,9 @@ class StandupScreen(ModeScreen):
                     links.append(f"{self.codes[('r', item.requisition_id)]} (o open · g queue)")
                 if item.dispute_id and ("d", item.dispute_id) in self.codes:
                     links.append(self.codes[("d", item.dispute_id)])
-                if item.person_id in self.people:
-                    links.append(f"whose: {self.people[item.person_id].name}")
+                whose = self.people.get(item.person_id) if item.person_id is not None else None
+                if whose is not None:
+                    links.append(f"whose: {whose.name}")
                 self.query_one("#item-links", Static).update(Text(" · ".join(links)))
                 self.query_one("#notes", TextArea).load_text(item.notes)
                 self.query_one("#decision", Input).value = item.decision

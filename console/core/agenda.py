@@ -176,7 +176,7 @@ def default_expectation_check(
     return check
 
 
-def _name(people: dict[int, Person], person_id: int | None) -> str:
+def _name(people: Mapping[int, Person], person_id: int | None) -> str:
     person = people.get(person_id) if person_id is not None else None
     return person.name if person else "unassigned"
 
@@ -399,7 +399,7 @@ def _safe_top(proposals: TopProposal | None, dispute: Dispute) -> str | None:
 def _commitment_item(
     section: str,
     c: Commitment,
-    people: dict[int, Person],
+    people: Mapping[int, Person],
     req_codes: Mapping[int | None, str | None],
     *,
     prefix: str,
@@ -432,7 +432,7 @@ def _commitment_item(
 def _at_risk_item(
     req: Requisition,
     reasons: frozenset[str],
-    people: dict[int, Person],
+    people: Mapping[int, Person],
     today: dt.date,
     allowed: Allowances,
 ) -> AgendaItem:

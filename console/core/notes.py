@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -368,7 +368,7 @@ def gather_notes(
 def _dispute(
     dispute: Dispute,
     reqs: dict[int, Requisition],
-    people: dict[int, Person],
+    people: Mapping[int, Person],
     until: dt.datetime,
     proposals: ProposalLookup | None,
     fallbacks: FallbackLookup | None = None,

@@ -10,7 +10,7 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
@@ -242,7 +242,7 @@ class StoreConnection:
         self._reader_lock = threading.Lock()
         self._people_cache: tuple[Any, list[Person]] | None = None
         # The same people by id, made from the list above once per version of it (`people_by_id`).
-        self._people_by_id_cache: tuple[list[Person], dict[int, Person]] | None = None
+        self._people_by_id_cache: tuple[list[Person], Mapping[int, Person]] | None = None
         # Rows the reads skipped because their model refuses them (db.damage): screens show them.
         self.damage = DamageRegister()
         # Stops a damaged-row scan running in a worker (closing the Store does): see scan_for_damage.

@@ -97,14 +97,14 @@ def happened_at(event: AuditEvent) -> dt.datetime:
     return event.at
 
 
-def timeline_lines(events: list[AuditEvent], people: dict[int, Person]) -> list[str]:
+def timeline_lines(events: list[AuditEvent], people: Mapping[int, Person]) -> list[str]:
     """The timeline's lines, newest first by when each thing happened (a submittal logged on Friday
     for Monday sits at Monday)."""
     entries = [(happened_at(e), i, timeline_line(e, people)) for i, e in enumerate(events)]
     return [line for _at, _i, line in sorted(entries, reverse=True) if line]
 
 
-def timeline_line(event: AuditEvent, people: dict[int, Person]) -> str:
+def timeline_line(event: AuditEvent, people: Mapping[int, Person]) -> str:
     """One human-readable line per audit entry, e.g. "2026-11-20 09:30  status intake → qualified";
     a pipeline event is dated when it happened, and says when it was logged if that was later."""
     happened = happened_at(event)
@@ -150,7 +150,7 @@ def timeline_line(event: AuditEvent, people: dict[int, Person]) -> str:
     return f"{when}  {text}"
 
 
-def credit_text(credits: list[dict[str, Any]], people: dict[int, Person]) -> str:
+def credit_text(credits: list[dict[str, Any]], people: Mapping[int, Person]) -> str:
     """A placement's credit in words: "Priya Shah originated 40 %, Lena Novak filled 60 %"."""
 
     def name(pid: Any) -> str:
@@ -170,7 +170,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
     def __init__(
         self,
         requisition: Requisition,
-        people: dict[int, Person],
+        people: Mapping[int, Person],
         timeline: list[AuditEvent],
         scorecard: Any | None,
         now: dt.datetime,
@@ -298,7 +298,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
     def show(
         self,
         requisition: Requisition,
-        people: dict[int, Person],
+        people: Mapping[int, Person],
         timeline: list[AuditEvent],
         scorecard: Any | None,
         now: dt.datetime,
@@ -339,7 +339,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
 def open_requisition_detail(
     app: App[Any],
     requisition: Requisition,
-    people: dict[int, Person],
+    people: Mapping[int, Person],
     timeline: list[AuditEvent],
     scorecard: Any | None,
     now: dt.datetime,
