@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import gc
@@ -453,6 +454,7 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
         # as its own process, and not for a read-only viewer seat (ten of them start together, and their
         # screens follow the lead's standup).
         prefetch = self.prefetch and not self.store.readonly
+        loop = asyncio.get_running_loop()
 
         def load() -> None:
             # The business calendar first (its country's holidays module, ~70 ms): a visit to the expectations
@@ -461,9 +463,14 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
             mediator = services.mediator
             if mediator is not None:
                 mediator.warm_up()
-            # The detail panel's module (imported when first asked for, to keep it off the start path), so
-            # the first enter on a row does not import it.
+            # The detail panel (its module imported when first asked for, to keep it off the start path),
+            # mounted now, so the first enter on a row neither imports it nor mounts it.
             importlib.import_module("mediation_console.screens.dialogs.requisition_detail")
+            services.store.people_by_id()  # the names it shows: the index of 25,000 people takes ~7 ms
+            # Not call_from_thread: it waits for the loop, which may stop before running it. Posted as the
+            # app's own message (call_later), so it runs in the app's context, as a key's handler does.
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self.call_later, self._prepare_detail_panel)
             if owns_process:
                 # What is loaded now (Textual, the screens, the rules) lives as long as the console: kept
                 # out of the collector's full passes, which otherwise walk it all (~70 ms at 100,000
@@ -479,6 +486,14 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
                 )
 
         self.run_worker(load, thread=True, group="warm-up", exit_on_error=False)
+
+    def _prepare_detail_panel(self) -> None:
+        from mediation_console.screens.dialogs.requisition_detail import prepare_requisition_detail
+
+        selected = self.services.selected_requisition_id
+        requisition = self.store.get_requisition(selected) if selected is not None else None
+        if requisition is not None and self.is_running:
+            prepare_requisition_detail(self, requisition, self.services.now())
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(

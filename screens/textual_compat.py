@@ -12,7 +12,8 @@ buys is said where it is used:
   (screens/base.py `SizedTable`);
 - `Screen._screen_resized` and `Screen._compositor`: the requisition panel laid out once per size
   (screens/dialogs/requisition_detail.py); `App._screen_stacks`, read again there: the app's one
-  panel, shown again for each requisition, is never pushed while it is on any mode's stack;
+  panel, shown again for each requisition, is never pushed while it is on any mode's stack; and
+  `App._get_screen`, which mounts an installed screen: the panel mounted before its first use;
 - `ToggleButton._button`: a checkbox whose empty box is empty (screens/widgets/tick.py);
 - `App._filters`, `App._handle_exception`, `App._exit_renderables`: every drawn line inert, and a crash
   that prints no traceback (console/app.py);
@@ -83,6 +84,12 @@ def mark_styled_with_current_css(screen: Screen[Any]) -> None:
 
 def is_styled_with_current_css(screen: Screen[Any]) -> bool:
     return screen._css_update_count == screen.app._css_update_count
+
+
+def mount_installed_screen(app: App[Any], name: str) -> None:
+    """Mounts the screen installed under `name` without showing it (Textual does so as it first pushes
+    one): its widgets are composed and styled now, and pushing it later only lays it out and draws it."""
+    app._get_screen(name)
 
 
 def in_any_screen_stack(app: App[Any], screen: Screen[Any]) -> bool:

@@ -457,3 +457,26 @@ async def test_a_detail_panel_left_open_on_another_screen_is_not_taken_over(stor
         await settle(pilot)
         assert app.screen is panel and panel.requisition.id == shown.id
         assert f"{shown.code} · {shown.title}" in screen_text(app)
+
+
+async def test_the_detail_panel_is_mounted_before_its_first_opening_and_opens_in_full(store, app_factory):
+    # Once the start-up work is over the app mounts its panel unseen (with the highlighted requisition bare:
+    # no scorecard, no timeline), so the first enter only lays it out; what it then shows is complete.
+    from mediation_console.screens.dialogs.requisition_detail import DETAIL_SCREEN
+
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if app.is_screen_installed(DETAIL_SCREEN) and app.get_screen(DETAIL_SCREEN).is_mounted:
+                break
+            await pilot.pause(0.05)
+        panel = app.get_screen(DETAIL_SCREEN)
+        assert panel.is_mounted and panel not in app.screen_stack and isinstance(app.screen, QueueScreen)
+        assert "Nothing has happened yet." in str(panel.query_one(".detail-timeline", Static).render())
+        shown = app.screen.query_one(RequisitionTable).current_row
+        opened = await press_to(pilot, "enter", RequisitionDetail)
+        assert opened is panel and panel.requisition.id == shown.id
+        assert "opened as" in str(panel.query_one(".detail-timeline", Static).render())
+        scorecard = str(panel.query_one(".detail-scorecard", Static).render())
+        assert scorecard.startswith("Score ") and "appear once the rules module" not in scorecard
+        assert f"{shown.code} · {shown.title}" in screen_text(app)
