@@ -185,6 +185,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         self.scorecard = scorecard
         self.now = now
         self._shown_once = False
+        self._fill_when_mounted = False
 
     def _person_name(self, person_id: int | None) -> str:
         person = self.people.get(person_id) if person_id is not None else None
@@ -310,7 +311,19 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         self.requisition, self.people, self.timeline = requisition, people, timeline
         self.scorecard, self.now, self.disputes = scorecard, now, disputes or []
         if not self.is_mounted:
-            return  # compose reads the attributes
+            # Composed, perhaps, but not yet mounted (the warm-up's mounting of the panel still under way):
+            # its widgets get the text once they are all mounted.
+            self._fill_when_mounted = True
+            return
+        self._fill()
+
+    def on_mount(self) -> None:
+        if self._fill_when_mounted:
+            self._fill_when_mounted = False
+            self._fill()
+
+    def _fill(self) -> None:
+        """Gives every widget the text of the requisition now in the attributes."""
         self.query_one(".dialog", Vertical).border_title = self._title()
         grade_title, grade_class = self._grade_title()
         grade = self.query_one(".detail-grade", Static)

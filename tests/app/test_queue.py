@@ -480,3 +480,35 @@ async def test_the_detail_panel_is_mounted_before_its_first_opening_and_opens_in
         scorecard = str(panel.query_one(".detail-scorecard", Static).render())
         assert scorecard.startswith("Score ") and "appear once the rules module" not in scorecard
         assert f"{shown.code} · {shown.title}" in screen_text(app)
+
+
+async def test_a_panel_opened_while_the_warm_up_is_still_mounting_it_shows_the_requisition_opened(
+    store, app_factory, monkeypatch
+):
+    # The enter lands between the panel's compose (with the bare requisition) and its mount: it must still
+    # show the requisition opened, in full. (Found by an independent review.)
+    import asyncio
+
+    from mediation_console.screens.dialogs import requisition_detail as rd
+
+    app = app_factory(store)
+    monkeypatch.setattr(type(app), "_prepare_detail_panel", lambda self: None)  # mounted by hand below
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        queue = app.screen
+        bare, wanted = store.requisition_by_code("REQ-0001"), store.requisition_by_code("REQ-0003")
+        rd.prepare_requisition_detail(app, bare, app.services.now())
+        panel = app.get_screen(rd.DETAIL_SCREEN)
+        for _ in range(10_000):
+            if panel.query(".detail-timeline") and not panel.is_mounted:
+                break
+            await asyncio.sleep(0)
+        assert panel.query(".detail-timeline") and not panel.is_mounted  # the window is hit
+        queue.show_requisition_detail(wanted)
+        await settle(pilot)
+        assert app.screen is panel
+        assert panel.query_one(".dialog").border_title == f"{wanted.code} · {wanted.title}"
+        assert "Nothing has happened yet." not in str(panel.query_one(".detail-timeline", Static).render())
+        assert "appear once the rules module" not in str(panel.query_one(".detail-scorecard", Static).render())
