@@ -184,7 +184,6 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         self.timeline = timeline
         self.scorecard = scorecard
         self.now = now
-        self._shown_once = False
         self._fill_when_mounted = False
 
     def _person_name(self, person_id: int | None) -> str:
@@ -318,6 +317,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         self._fill()
 
     def on_mount(self) -> None:
+        mark_styled_with_current_css(self)  # styled as its widgets mounted, with the stylesheet of now
         if self._fill_when_mounted:
             self._fill_when_mounted = False
             self._fill()
@@ -341,14 +341,12 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         self.dismiss(None)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Textual restyles a screen as it resumes; the panel was styled as it mounted a moment ago (or, shown
-        # again, when it last showed), so its resume skips that unless the stylesheet changed meanwhile (a
-        # theme change over it or while it was hidden).
-        if not self._shown_once or is_styled_with_current_css(self):
-            self._shown_once = True
+        # Textual restyles a screen as it resumes; the panel was styled as it mounted (or, shown again, when
+        # it last showed), so its resume skips that unless the stylesheet changed since (a theme change while
+        # it was hidden: Textual restyles only the screens on the stack).
+        if is_styled_with_current_css(self):
             event.refresh_styles = False
         mark_styled_with_current_css(self)
-
 
 def open_requisition_detail(
     app: App[Any],

@@ -512,3 +512,25 @@ async def test_a_panel_opened_while_the_warm_up_is_still_mounting_it_shows_the_r
         assert panel.query_one(".dialog").border_title == f"{wanted.code} · {wanted.title}"
         assert "Nothing has happened yet." not in str(panel.query_one(".detail-timeline", Static).render())
         assert "appear once the rules module" not in str(panel.query_one(".detail-scorecard", Static).render())
+
+
+async def test_a_theme_chosen_before_the_first_opening_is_the_panels_theme(store, app_factory):
+    # The panel is mounted (and styled) by the warm-up; a theme chosen after that and before the first enter
+    # must be the one it opens in, every time. (Found by an independent review.)
+    from mediation_console.screens.dialogs.requisition_detail import DETAIL_SCREEN
+
+    app = app_factory(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.get_screen(DETAIL_SCREEN).is_mounted
+        app.theme = "textual-light"
+        await settle(pilot)
+        surface = Color.parse(app.get_css_variables()["surface"])
+        for code in ("REQ-0003", "REQ-0001"):
+            await highlight(pilot, code)
+            panel = await press_to(pilot, "enter", RequisitionDetail)
+            assert panel.query_one(".dialog").styles.background == surface, code
+            await pilot.press("escape")
+            await settle(pilot)
