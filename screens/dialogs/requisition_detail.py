@@ -348,6 +348,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
             event.refresh_styles = False
         mark_styled_with_current_css(self)
 
+
 def open_requisition_detail(
     app: App[Any],
     requisition: Requisition,
