@@ -176,8 +176,13 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         scorecard: Any | None,
         now: dt.datetime,
         disputes: list[Dispute] | None = None,
+        *,
+        blank: bool = False,
     ) -> None:
         super().__init__()
+        # A blank panel composes its widgets without reading the requisition (the warm-up's, mounted before
+        # any opening: nothing in a record's data can stop the console before the lead asks for it).
+        self._blank = blank
         self.disputes = disputes or []
         self.requisition = requisition
         self.people = people
@@ -281,20 +286,23 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         return f"{self.requisition.code} · {self.requisition.title}"
 
     def compose(self) -> ComposeResult:
-        grade_title, grade_class = self._grade_title()
+        blank = self._blank
+        grade_title, grade_class = ("", "grade-none") if blank else self._grade_title()
         with Vertical(classes="dialog detail") as dialog:
-            dialog.border_title = self._title()
+            dialog.border_title = "" if blank else self._title()
             dialog.border_subtitle = "esc close"
             with VerticalScroll():
                 with Horizontal(classes="detail-columns"):
-                    yield Static(self._facts(), classes="detail-facts")
+                    yield Static("" if blank else self._facts(), classes="detail-facts")
                     with Vertical(classes="detail-side"):
                         yield Static(grade_title, classes=f"{GRADE_TITLE_CLASSES} {grade_class}")
-                        yield Static(self._scorecard(), classes="detail-scorecard")
-                        yield Static(self._disputes_title(), classes="section-title detail-disputes-title")
-                        yield Static(self._disputes(), classes="detail-disputes")
+                        yield Static("" if blank else self._scorecard(), classes="detail-scorecard")
+                        yield Static(
+                            "" if blank else self._disputes_title(), classes="section-title detail-disputes-title"
+                        )
+                        yield Static("" if blank else self._disputes(), classes="detail-disputes")
                 yield Static("Timeline", classes="section-title")
-                yield Static(self._timeline(), classes="detail-timeline")
+                yield Static("" if blank else self._timeline(), classes="detail-timeline")
 
     def show(
         self,
@@ -309,6 +317,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         of being mounted again (mounting and styling them is about a third of the time to open a panel)."""
         self.requisition, self.people, self.timeline = requisition, people, timeline
         self.scorecard, self.now, self.disputes = scorecard, now, disputes or []
+        self._blank = False
         if not self.is_mounted:
             # Composed, perhaps, but not yet mounted (the warm-up's mounting of the panel still under way):
             # its widgets get the text once they are all mounted.
@@ -376,9 +385,9 @@ def open_requisition_detail(
 
 def prepare_requisition_detail(app: App[Any], requisition: Requisition, now: dt.datetime) -> None:
     """Mounts the app's panel before it is first opened (composing and styling its widgets takes a third of
-    the time to open it), while the lead reads the queue. It shows `requisition` bare, but is never seen so:
-    each opening gives it the full text of the requisition opened."""
+    the time to open it), while the lead reads the queue. Its widgets are blank (`requisition` is not read),
+    and it is never seen so: each opening gives it the full text of the requisition opened."""
     if app.is_screen_installed(DETAIL_SCREEN):
         return
-    app.install_screen(RequisitionDetail(requisition, {}, [], None, now), DETAIL_SCREEN)
+    app.install_screen(RequisitionDetail(requisition, {}, [], None, now, blank=True), DETAIL_SCREEN)
     mount_installed_screen(app, DETAIL_SCREEN)

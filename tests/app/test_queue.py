@@ -460,8 +460,8 @@ async def test_a_detail_panel_left_open_on_another_screen_is_not_taken_over(stor
 
 
 async def test_the_detail_panel_is_mounted_before_its_first_opening_and_opens_in_full(store, app_factory):
-    # Once the start-up work is over the app mounts its panel unseen (with the highlighted requisition bare:
-    # no scorecard, no timeline), so the first enter only lays it out; what it then shows is complete.
+    # Once the start-up work is over the app mounts its panel unseen (blank: no record's data is read), so the
+    # first enter only lays it out; what it then shows is complete.
     from mediation_console.screens.dialogs.requisition_detail import DETAIL_SCREEN
 
     app = app_factory(store)
@@ -472,7 +472,7 @@ async def test_the_detail_panel_is_mounted_before_its_first_opening_and_opens_in
             await pilot.pause(0.05)
         panel = app.get_screen(DETAIL_SCREEN)
         assert panel.is_mounted and panel not in app.screen_stack and isinstance(app.screen, QueueScreen)
-        assert "Nothing has happened yet." in str(panel.query_one(".detail-timeline", Static).render())
+        assert str(panel.query_one(".detail-timeline", Static).render()) == ""  # composed blank
         shown = app.screen.query_one(RequisitionTable).current_row
         opened = await press_to(pilot, "enter", RequisitionDetail)
         assert opened is panel and panel.requisition.id == shown.id
@@ -485,7 +485,7 @@ async def test_the_detail_panel_is_mounted_before_its_first_opening_and_opens_in
 async def test_a_panel_opened_while_the_warm_up_is_still_mounting_it_shows_the_requisition_opened(
     store, app_factory, monkeypatch
 ):
-    # The enter lands between the panel's compose (with the bare requisition) and its mount: it must still
+    # The enter lands between the panel's compose (blank) and its mount: it must still
     # show the requisition opened, in full. (Found by an independent review.)
     import asyncio
 
@@ -510,8 +510,8 @@ async def test_a_panel_opened_while_the_warm_up_is_still_mounting_it_shows_the_r
         await settle(pilot)
         assert app.screen is panel
         assert panel.query_one(".dialog").border_title == f"{wanted.code} · {wanted.title}"
-        assert "Nothing has happened yet." not in str(panel.query_one(".detail-timeline", Static).render())
-        assert "appear once the rules module" not in str(panel.query_one(".detail-scorecard", Static).render())
+        assert "opened as" in str(panel.query_one(".detail-timeline", Static).render())
+        assert str(panel.query_one(".detail-scorecard", Static).render()).startswith("Score ")
 
 
 async def test_a_theme_chosen_before_the_first_opening_is_the_panels_theme(store, app_factory):
