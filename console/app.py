@@ -490,10 +490,8 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
     def _prepare_detail_panel(self) -> None:
         from mediation_console.screens.dialogs.requisition_detail import prepare_requisition_detail
 
-        selected = self.services.selected_requisition_id
-        requisition = self.store.get_requisition(selected) if selected is not None else None
-        if requisition is not None and self.is_running:
-            prepare_requisition_detail(self, requisition, self.services.now())
+        if self.is_running:
+            prepare_requisition_detail(self)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(

@@ -266,11 +266,10 @@ class ModeScreen(Screen[None]):
 
     def show_requisition_detail(self, requisition: Requisition) -> None:
         """Opens the detail panel on `requisition`: its people, timeline, scorecard and disputes."""
-        from mediation_console.screens.dialogs.requisition_detail import open_requisition_detail
+        from mediation_console.screens.dialogs.requisition_detail import DetailContent, open_requisition_detail
 
         store = self.services.store
-        open_requisition_detail(
-            self.app,
+        content = DetailContent(
             requisition,
             people=store.people_by_id(),
             timeline=store.requisition_timeline(requisition.saved_id),
@@ -278,6 +277,7 @@ class ModeScreen(Screen[None]):
             now=self.services.now(),
             disputes=store.list_disputes(requisition_id=requisition.id),
         )
+        open_requisition_detail(self.app, content)
 
     def not_changed(self, exc: Exception, reread: Callable[[], None]) -> None:
         """Says why a change was not saved; one someone else's edit overtook shows what is stored now (`reread`)."""

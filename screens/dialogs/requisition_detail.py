@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rich.markup import escape
@@ -75,6 +76,18 @@ def _label(labels: Mapping[Any, str], value: Any, fallback: str = "") -> str:
 
 def money(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
+
+
+@dataclass(frozen=True, slots=True)
+class DetailContent:
+    """What a detail panel shows: a requisition with its people, timeline, scorecard and disputes."""
+
+    requisition: Requisition
+    people: Mapping[int, Person]
+    timeline: list[AuditEvent]
+    scorecard: Any | None
+    now: dt.datetime
+    disputes: list[Dispute] = field(default_factory=list)
 
 
 # The name the app's one detail panel is installed under, and the classes of its grade's title (with the
@@ -168,31 +181,23 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close")]
 
-    def __init__(
-        self,
-        requisition: Requisition,
-        people: Mapping[int, Person],
-        timeline: list[AuditEvent],
-        scorecard: Any | None,
-        now: dt.datetime,
-        disputes: list[Dispute] | None = None,
-        *,
-        blank: bool = False,
-    ) -> None:
+    def __init__(self, content: DetailContent | None = None) -> None:
         super().__init__()
-        # A blank panel composes its widgets without reading the requisition (the warm-up's, mounted before
-        # any opening: nothing in a record's data can stop the console before the lead asks for it).
-        self._blank = blank
-        self.disputes = disputes or []
-        self.requisition = requisition
-        self.people = people
-        self.timeline = timeline
-        self.scorecard = scorecard
-        self.now = now
-        self._fill_when_mounted = False
+        # None: a blank panel, composed without reading any record (the warm-up's, mounted before any
+        # opening: nothing in a record's data can stop the console before the lead asks for it).
+        self.content = content
+
+    @property
+    def shown(self) -> DetailContent:
+        assert self.content is not None, "a blank panel shows nothing"
+        return self.content
+
+    @property
+    def requisition(self) -> Requisition:
+        return self.shown.requisition
 
     def _person_name(self, person_id: int | None) -> str:
-        person = self.people.get(person_id) if person_id is not None else None
+        person = self.shown.people.get(person_id) if person_id is not None else None
         return person.name if person else "–"
 
     def _facts(self) -> FactsGrid:
@@ -200,7 +205,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         yes = lambda flag: "yes" if flag else "no"  # noqa: E731
         promised = r.promised_date.isoformat() if r.promised_date else "–"
         if r.promised_date:
-            days = (r.promised_date - self.now.date()).days
+            days = (r.promised_date - self.shown.now.date()).days
             promised += f"  ({days_away(days)})"
         rows = [
             ("client", r.client),
@@ -240,7 +245,7 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         return FactsGrid([(label, Text(value)) for label, value in rows])
 
     def _scorecard(self) -> str:
-        card = self.scorecard
+        card = self.shown.scorecard
         if card is None:
             grade = self.requisition.grade or "–"
             return f"Grade {grade}. The scorecard's reasons appear once the rules module has scored this requisition."
@@ -253,17 +258,17 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         return "\n".join(lines)
 
     def _disputes_title(self) -> str:
-        open_count = sum(1 for d in self.disputes if d.status in OPEN_DISPUTE_STATUSES)
+        open_count = sum(1 for d in self.shown.disputes if d.status in OPEN_DISPUTE_STATUSES)
         return f"Disputes · {open_count} open" + (
-            f" of {len(self.disputes)}" if len(self.disputes) != open_count else ""
+            f" of {len(self.shown.disputes)}" if len(self.shown.disputes) != open_count else ""
         )
 
     def _disputes(self) -> Text:
         # Open ones first (the Store's order); each names both people so nobody is talked about in absentia.
-        if not self.disputes:
+        if not self.shown.disputes:
             return Text("None. Press d to log one.", style="dim")
         lines = Text()
-        for d in self.disputes:
+        for d in self.shown.disputes:
             settled = d.status not in OPEN_DISPUTE_STATUSES
             lines.append(f"{d.code} ", style="bold" if not settled else "dim")
             lines.append(f"{'●' * d.severity}{'·' * (3 - d.severity)} ")
@@ -279,56 +284,38 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         return f"Fillability · grade {r.grade or '–'}", f"grade-{(r.grade or 'none').lower()}"
 
     def _timeline(self) -> str:
-        lines = timeline_lines(self.timeline, self.people)
+        lines = timeline_lines(self.shown.timeline, self.shown.people)
         return escape("\n".join(lines)) or "Nothing has happened yet."
 
     def _title(self) -> str:
         return f"{self.requisition.code} · {self.requisition.title}"
 
     def compose(self) -> ComposeResult:
-        blank = self._blank
-        grade_title, grade_class = ("", "grade-none") if blank else self._grade_title()
+        # Composed blank and filled as it mounts, then again for each requisition it shows (`_fill`).
         with Vertical(classes="dialog detail") as dialog:
-            dialog.border_title = "" if blank else self._title()
             dialog.border_subtitle = "esc close"
             with VerticalScroll():
                 with Horizontal(classes="detail-columns"):
-                    yield Static("" if blank else self._facts(), classes="detail-facts")
+                    yield Static(classes="detail-facts")
                     with Vertical(classes="detail-side"):
-                        yield Static(grade_title, classes=f"{GRADE_TITLE_CLASSES} {grade_class}")
-                        yield Static("" if blank else self._scorecard(), classes="detail-scorecard")
-                        yield Static(
-                            "" if blank else self._disputes_title(), classes="section-title detail-disputes-title"
-                        )
-                        yield Static("" if blank else self._disputes(), classes="detail-disputes")
+                        yield Static(classes=f"{GRADE_TITLE_CLASSES} grade-none")
+                        yield Static(classes="detail-scorecard")
+                        yield Static(classes="section-title detail-disputes-title")
+                        yield Static(classes="detail-disputes")
                 yield Static("Timeline", classes="section-title")
-                yield Static("" if blank else self._timeline(), classes="detail-timeline")
+                yield Static(classes="detail-timeline")
 
-    def show(
-        self,
-        requisition: Requisition,
-        people: Mapping[int, Person],
-        timeline: list[AuditEvent],
-        scorecard: Any | None,
-        now: dt.datetime,
-        disputes: list[Dispute] | None = None,
-    ) -> None:
+    def show(self, content: DetailContent) -> None:
         """Shows another requisition in this panel, laid out already: its widgets get the new text instead
-        of being mounted again (mounting and styling them is about a third of the time to open a panel)."""
-        self.requisition, self.people, self.timeline = requisition, people, timeline
-        self.scorecard, self.now, self.disputes = scorecard, now, disputes or []
-        self._blank = False
-        if not self.is_mounted:
-            # Composed, perhaps, but not yet mounted (the warm-up's mounting of the panel still under way):
-            # its widgets get the text once they are all mounted.
-            self._fill_when_mounted = True
-            return
-        self._fill()
+        of being mounted again (mounting and styling them is about a third of the time to open a panel).
+        Before the panel has mounted (the warm-up's mounting of it still under way) it fills as it mounts."""
+        self.content = content
+        if self.is_mounted:
+            self._fill()
 
     def on_mount(self) -> None:
         mark_styled_with_current_css(self)  # styled as its widgets mounted, with the stylesheet of now
-        if self._fill_when_mounted:
-            self._fill_when_mounted = False
+        if self.content is not None:
             self._fill()
 
     def _fill(self) -> None:
@@ -358,36 +345,26 @@ class RequisitionDetail(ModalResizedOncePerSize[None]):
         mark_styled_with_current_css(self)
 
 
-def open_requisition_detail(
-    app: App[Any],
-    requisition: Requisition,
-    people: Mapping[int, Person],
-    timeline: list[AuditEvent],
-    scorecard: Any | None,
-    now: dt.datetime,
-    disputes: list[Dispute] | None = None,
-) -> None:
-    """Pushes the detail panel on `requisition`: the app's one panel, shown again with this requisition's
-    text once it has been opened (kept installed under DETAIL_SCREEN), or a new one while that one is on a
-    screen stack (a mode switched away from with the panel open keeps it on its stack)."""
-    if app.is_screen_installed(DETAIL_SCREEN):
-        panel = app.get_screen(DETAIL_SCREEN)
-        if isinstance(panel, RequisitionDetail) and not in_any_screen_stack(app, panel):
-            panel.show(requisition, people, timeline, scorecard, now, disputes)
-            app.push_screen(panel)
-            return
-        app.push_screen(RequisitionDetail(requisition, people, timeline, scorecard, now, disputes))
-        return
-    panel = RequisitionDetail(requisition, people, timeline, scorecard, now, disputes)
-    app.install_screen(panel, DETAIL_SCREEN)
+def open_requisition_detail(app: App[Any], content: DetailContent) -> None:
+    """Pushes the detail panel on `content`: the app's one panel (installed under DETAIL_SCREEN), shown again
+    with this requisition's text, or a new one while that one is on a screen stack (a mode switched away
+    from with the panel open keeps it on its stack)."""
+    panel = app.get_screen(DETAIL_SCREEN) if app.is_screen_installed(DETAIL_SCREEN) else None
+    if panel is None:
+        panel = RequisitionDetail(content)
+        app.install_screen(panel, DETAIL_SCREEN)
+    elif isinstance(panel, RequisitionDetail) and not in_any_screen_stack(app, panel):
+        panel.show(content)
+    else:
+        panel = RequisitionDetail(content)
     app.push_screen(panel)
 
 
-def prepare_requisition_detail(app: App[Any], requisition: Requisition, now: dt.datetime) -> None:
-    """Mounts the app's panel before it is first opened (composing and styling its widgets takes a third of
-    the time to open it), while the lead reads the queue. Its widgets are blank (`requisition` is not read),
-    and it is never seen so: each opening gives it the full text of the requisition opened."""
+def prepare_requisition_detail(app: App[Any]) -> None:
+    """Mounts the app's panel, blank, before it is first opened (composing and styling its widgets takes a
+    third of the time to open it), while the lead reads the queue; each opening gives it the full text of
+    the requisition opened."""
     if app.is_screen_installed(DETAIL_SCREEN):
         return
-    app.install_screen(RequisitionDetail(requisition, {}, [], None, now, blank=True), DETAIL_SCREEN)
+    app.install_screen(RequisitionDetail(), DETAIL_SCREEN)
     mount_installed_screen(app, DETAIL_SCREEN)

@@ -498,8 +498,8 @@ async def test_a_panel_opened_while_the_warm_up_is_still_mounting_it_shows_the_r
         await app.workers.wait_for_complete()
         await settle(pilot)
         queue = app.screen
-        bare, wanted = store.requisition_by_code("REQ-0001"), store.requisition_by_code("REQ-0003")
-        rd.prepare_requisition_detail(app, bare, app.services.now())
+        wanted = store.requisition_by_code("REQ-0003")
+        rd.prepare_requisition_detail(app)
         panel = app.get_screen(rd.DETAIL_SCREEN)
         for _ in range(10_000):
             if panel.query(".detail-timeline") and not panel.is_mounted:
