@@ -178,6 +178,9 @@ OUTSIDE_WRITES_EVERY = 1.0
 # loaded is frozen out of the garbage collector's full passes (see _freeze_what_first_visits_loaded).
 FREEZE_CHECK_EVERY = 0.1
 FREEZE_WHEN_IDLE_FOR = 0.15
+# The damaged-row scan (a background read, ~1 s of a core at 100,000 requisitions) gives way between two of
+# its statements while the lead pressed a key less than this long ago or a visit works figures out.
+SCAN_GIVES_WAY_AFTER_INPUT = 0.5
 # `mediate`'s own process: how long a thread holds Python's lock while another waits for it (see on_mount).
 GIL_TURN_SECONDS = 0.0002
 # `mediate`'s own process: how often it checks that its terminal is still there (see _leave_with_the_terminal).
@@ -229,6 +232,9 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
         # What every screen is handed and works through: the store, the clock, the requisition selected in
         # the queue, and one Mediator (with --rules) for grades, scorecards and proposals.
         self.services = Services(store, self._now, self.rules_path, on_problem=self._rules_not_loaded)
+        services = self.services
+        # Background work gives way to the lead (see SCAN_GIVES_WAY_AFTER_INPUT).
+        store.damage_scan.give_way = lambda: self.idle_for() < SCAN_GIVES_WAY_AFTER_INPUT or services.making_figures()
         # Set when the console must close with a message (e.g. an invalid rule pack); cli prints it.
         self.exit_problem: str | None = None
         # An unexpected problem that stopped the console, and where its details were written.
@@ -397,7 +403,8 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
                 with contextlib.suppress(StoreError, ScanStopped):
                     self.store.scan_for_damage(in_background=True)
             finally:
-                self._damage_pacer.done(time.monotonic() - started)
+                # Its share of a core counts the time it read, not the time it gave way to the lead.
+                self._damage_pacer.done(time.monotonic() - started - self.store.damage_scan.waited)
 
         self.run_worker(scan, thread=True, group="damage-scan", exit_on_error=False)
 

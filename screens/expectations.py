@@ -439,7 +439,6 @@ class ExpectationsScreen(ModeScreen):
                     failed: set[int] = set()
                 else:
                     self.app.call_from_thread(self._show_lists, lists)
-                    self.wait_for_paint()  # the lists on screen before the measuring competes with them
                     on_measured, on_failed, failed = self._reporters(worker)
                     measured = services.measurements(
                         stamp, now, on_measured=on_measured, on_failed=on_failed, stop=lambda: worker.is_cancelled
@@ -497,7 +496,7 @@ class ExpectationsScreen(ModeScreen):
                 if worker.is_cancelled or measurement.expectation.saved_id in shown:
                     return
                 shown.add(measurement.expectation.saved_id)
-            self.app.call_from_thread(self._measured, measurement)
+            self.post_from_thread(self._measured, measurement)
 
         def failed(expectation: Expectation, exc: Exception) -> None:
             failed_ids.add(expectation.saved_id)

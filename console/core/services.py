@@ -156,8 +156,9 @@ class Services:
         with self._reports_lock:
             return self._entry(name, stamp) is not None
 
-    def _making(self) -> bool:
-        """Whether some figures are being worked out now (a visit's): the prefetch lets them have the cores."""
+    def making_figures(self) -> bool:
+        """Whether some figures are being worked out now (a visit's): the prefetch and the damage scan
+        let them have the cores."""
         with self._reports_lock:
             return any(not future.done() for _stamp, _made, future in self._reports.values())
 
@@ -250,7 +251,7 @@ class Services:
         comes back (it is not kept, a visit measures), so a lead at work is not slowed by figures they may
         not ask for. A read that fails is left to the visit, which says why. `stop()` ends it."""
         for name in (TRACK_RECORD, MEASUREMENTS):
-            while not stop() and (idle_for() < quiet or self._making()):
+            while not stop() and (idle_for() < quiet or self.making_figures()):
                 time.sleep(0.05)
             if stop():
                 return

@@ -219,3 +219,22 @@ async def test_a_read_only_viewer_seat_never_prefetches_and_a_key_counts_as_the_
             assert app.idle_for() < 0.3
     finally:
         viewer.close()
+
+
+async def test_the_damage_scan_gives_way_while_the_lead_is_at_work(store, app_factory, monkeypatch):
+    """The console's damaged-row scan waits between its statements for a moment after each key, and
+    while a visit works figures out: it takes the core an early visit's figures would use."""
+    import mediation_console.console.app as console_app
+
+    app = app_factory(store)
+    give_way = store.damage_scan.give_way
+    assert give_way is not None
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.press("down")
+        assert give_way()  # a key a moment ago
+        monkeypatch.setattr(console_app, "SCAN_GIVES_WAY_AFTER_INPUT", 0.0)
+        assert not give_way()  # the lead idle, nothing being worked out
+        monkeypatch.setattr(app.services, "making_figures", lambda: True)
+        assert give_way()  # a visit working its figures out

@@ -161,3 +161,61 @@ async def test_quitting_the_console_stops_its_scan(template, tmp_path, monkeypat
         assert ended == ["stopped"]
     finally:
         store.close()
+
+
+def test_a_scan_gives_way_between_statements_while_asked_and_finds_the_same_rows(template, tmp_path):
+    """The console's scan is background work: while `give_way()` says the lead is at work it starts no
+    statement, and once it says no more the scan goes on to the end, finding what it would have."""
+    path, _ids = damaged_copy(template, tmp_path, *DAMAGES)
+    whole = _found(path, chunk=10**9)
+    conn = sqlite3.connect(path, check_same_thread=False)
+    register = damage.DamageRegister()
+    lead_at_work = threading.Event()
+    lead_at_work.set()
+    asked = threading.Event()
+
+    def give_way() -> bool:
+        asked.set()
+        return lead_at_work.is_set()
+
+    control = damage.ScanControl(give_way=give_way)
+    control.start(conn)
+    outcome: list[int] = []
+    scan = threading.Thread(target=lambda: outcome.append(damage.scan(conn, register, control=control, chunk=7)))
+    scan.start()
+    assert asked.wait(10)
+    scan.join(0.3)
+    assert scan.is_alive() and not register.rows()  # held before its first statement, for as long as asked
+    lead_at_work.clear()
+    scan.join(10)
+    assert not scan.is_alive()
+    assert {(row.table, row.row_id, row.each) for row in register.rows()} == whole
+    assert outcome == [len({(table, row) for table, row, _each in whole})]
+    assert control.waited >= 0.3
+    control.end()
+    conn.close()
+
+
+def test_a_stop_ends_a_scan_that_gives_way_at_once(template, tmp_path):
+    path, _ids = damaged_copy(template, tmp_path, *DAMAGES)
+    conn = sqlite3.connect(path, check_same_thread=False)
+    control = damage.ScanControl(give_way=lambda: True)  # a lead who never stops typing
+    control.start(conn)
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(damage.scan(conn, damage.DamageRegister(), control=control))
+        except damage.ScanStopped as stopped:
+            outcome.append(stopped)
+
+    scan = threading.Thread(target=run)
+    scan.start()
+    scan.join(0.2)
+    assert scan.is_alive()
+    control.stop()  # the console closing
+    scan.join(2)
+    assert not scan.is_alive()
+    assert isinstance(outcome[0], damage.ScanStopped)
+    control.end()
+    conn.close()
