@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from typing import Any
 
-from mediation_console.console.core.follow_through import WINDOWS, tallies_by_owner
+from mediation_console.console.core.follow_through import WINDOWS
 from mediation_console.console.core.follow_through import rate as follow_through
 from mediation_console.db.models import Team
 from mediation_console.db.store import Store
@@ -178,10 +178,8 @@ def _commitment_figures(
     store: Store, today: dt.date, trend_weeks: int
 ) -> tuple[dict[int, dict[int, dict[str, int]]], dict[int, dict[int, tuple[int, int]]], dict[int, tuple[int, int]]]:
     """({window: {owner: tally}}, {owner: {weeks ago: (kept, missed)}}, {owner: (open, overdue)})."""
-    windows = {days: tallies_by_owner(store, today, days) for days in WINDOWS}
-    weekly: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
-    for owner, week, kept, missed in store.follow_through_weekly_by_owner(today, trend_weeks):
-        weekly[owner][week] = (kept, missed)
+    # The windows as follow_through.window defines them (the last N days, today included), and the weeks.
+    windows, weekly = store.follow_through_figures(today, WINDOWS, trend_weeks)
     return windows, weekly, store.open_commitments_by_owner(today)
 
 

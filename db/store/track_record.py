@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from mediation_console.db.store.connection import StoreConnection, _to_sql
@@ -48,6 +49,69 @@ class TrackRecordReads(StoreConnection):
         # `due > first` is implied (the outcome day is never after the due date) and uses the index.
         rows = self.conn.execute(sql, {"first": first.isoformat(), "until": until.isoformat()})
         return [(owner, week, kept, missed) for owner, week, kept, missed in rows]
+
+    def follow_through_figures(
+        self, today: dt.date, windows: Sequence[int], weeks: int
+    ) -> tuple[dict[int, dict[int, dict[str, int]]], dict[int, dict[int, tuple[int, int]]]]:
+        """`follow_through_by_owner` of each `days`-day window in `windows` ending `today` (both ends
+        included) as {days: {owner id: {kept, missed, late}}}, and `follow_through_weekly_by_owner(today,
+        weeks)` as {owner id: {weeks ago: (kept, missed)}}, from one read of the decided commitments.
+
+        Each commitment's outcome day is worked out once in SQL and placed by a map of the days shown;
+        the separate statements evaluated it up to three times a row and sorted on it for the weeks
+        (~175 ms at 100,000 requisitions, 1.8 s at 1,000,000). Owners with nothing counted are absent."""
+        day = dt.timedelta(days=1)
+        week_first = today - dt.timedelta(days=7 * weeks)  # the weeks start after this day
+        earliest = min([today - (days - 1) * day for days in windows] + [week_first + day])
+        # Each owner's counts in one flat list: kept, missed and late of each window, then kept and missed
+        # of each week; each day that counts for something maps to the places a kept, a late and a missed
+        # commitment on it adds one to.
+        width = 3 * len(windows) + 2 * weeks
+        places: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = {}
+        when = earliest
+        while when <= today:
+            ago = (today - when).days
+            inside = [i for i, days in enumerate(windows) if ago < days]
+            week = [3 * len(windows) + 2 * (ago // 7)] if when > week_first else []
+            places[when.isoformat()] = (
+                tuple([3 * i for i in inside] + week),
+                tuple(3 * i + 2 for i in inside),
+                tuple([3 * i + 1 for i in inside] + [w + 1 for w in week]),
+            )
+            when += day
+        counts: dict[int, list[int]] = {}
+        sql = f"""
+            SELECT c.owner_id, c.status = 'kept', date(c.closed_at) > c.due, {self._OUTCOME_DAY}
+            FROM commitments c WHERE c.status IN ('kept', 'missed') AND c.due >= :earliest"""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        # `due >= earliest` holds for every row counted (the outcome day is never after the due date).
+        for owner, kept, late, outcome in cursor.execute(sql, {"earliest": earliest.isoformat()}):
+            place = places.get(outcome)
+            if place is None:
+                continue
+            row = counts.get(owner)
+            if row is None:
+                row = counts[owner] = [0] * width
+            for i in place[0] if kept else place[2]:
+                row[i] += 1
+            if kept and late == 1:
+                for i in place[1]:
+                    row[i] += 1
+        tallies: dict[int, dict[int, dict[str, int]]] = {days: {} for days in windows}
+        weekly: dict[int, dict[int, tuple[int, int]]] = {}
+        for owner, row in counts.items():
+            for i, days in enumerate(windows):
+                kept, missed, late = row[3 * i : 3 * i + 3]
+                if kept or missed:
+                    tallies[days][owner] = {"kept": kept, "missed": missed, "late": late}
+            by_week = {
+                week: (row[3 * len(windows) + 2 * week], row[3 * len(windows) + 2 * week + 1]) for week in range(weeks)
+            }
+            by_week = {week: pair for week, pair in by_week.items() if pair != (0, 0)}
+            if by_week:
+                weekly[owner] = by_week
+        return tallies, weekly
 
     def open_commitments_by_owner(self, today: dt.date) -> dict[int, tuple[int, int]]:
         """{owner id: (open, overdue)}; overdue = still open after its due date (never missed silently)."""

@@ -237,3 +237,28 @@ def test_the_track_record_sorts_by_any_column_with_no_data_last(store, clock, te
         assert len(sort_records(people, column)) == 3
     with pytest.raises(ValueError, match="cannot be sorted by 'trend'"):
         sort_records(people, "trend")
+
+
+def test_the_figures_read_at_once_are_the_ones_each_window_and_week_counts_alone(store, clock, team):
+    """`follow_through_figures` (one read, placed by day) gives what `follow_through_by_owner` of each
+    window and `follow_through_weekly_by_owner` give (a statement each), over commitments due and
+    decided on every side of each window's and week's edges: early, late, on the day, open, cancelled."""
+    import random
+
+    from mediation_console.console.core.follow_through import WINDOWS, tallies_by_owner
+
+    rng = random.Random(15)
+    outcomes = [CommitmentStatus.KEPT, CommitmentStatus.MISSED, CommitmentStatus.CANCELLED, None]
+    for _ in range(400):
+        due = days_ago(rng.randint(-10, 120))
+        outcome = rng.choice(outcomes)
+        decided = min(TODAY, due + dt.timedelta(days=rng.randint(-20, 12)))
+        promise(store, clock, rng.choice(team), due, outcome, decided)
+    for weeks in (1, 12, 20):
+        windows, weekly = store.follow_through_figures(TODAY, WINDOWS, weeks)
+        assert windows == {days: tallies_by_owner(store, TODAY, days) for days in WINDOWS}
+        alone: dict[int, dict[int, tuple[int, int]]] = {}
+        for owner, week, kept, missed in store.follow_through_weekly_by_owner(TODAY, weeks):
+            alone.setdefault(owner, {})[week] = (kept, missed)
+        assert weekly == alone
+        assert any(tally["late"] for tally in windows[90].values()) and len(weekly) == len(team)
