@@ -142,24 +142,37 @@ class TrackRecordReads(StoreConnection):
         teams: dict[int, str] = dict(cursor.execute("SELECT id, team FROM people").fetchall())
         # {who: disputes raised} and {who: days each resolved one took}; every party has an entry. A
         # dispute counts once for a team even when both parties are in it (raised if either raised it).
-        raised: dict[str, defaultdict[Any, int]] = {"person": defaultdict(int), "team": defaultdict(int)}
-        took: dict[str, defaultdict[Any, list[float]]] = {"person": defaultdict(list), "team": defaultdict(list)}
+        # A party that is not a stored person (a damaged row) counts for nobody. Written out per case
+        # with local names: this loop meets every dispute of the window (164,000 at 1,000,000
+        # requisitions, where the loop over each party in a list took 1.7 s).
+        person_raised: defaultdict[Any, int] = defaultdict(int)
+        team_raised: defaultdict[Any, int] = defaultdict(int)
+        person_took: defaultdict[Any, list[float]] = defaultdict(list)
+        team_took: defaultdict[Any, list[float]] = defaultdict(list)
+        team_of = teams.get
         params = {"since": _to_sql(since), "until": _to_sql(until)}
         for raiser, other, raised_in_window, days in cursor.execute(sql, params):
-            raiser_team, other_team = teams.get(raiser), teams.get(other)
-            parties = [(raiser, raiser_team)] if other == raiser else [(raiser, raiser_team), (other, other_team)]
-            for person, team in parties:
-                if team is None:  # not a stored person (a damaged row): counts for nobody
-                    continue
-                raised["person"][person] += bool(raised_in_window) and person == raiser
-                durations = took["person"][person]
+            raiser_team, other_team = team_of(raiser), team_of(other)
+            if raiser_team is not None:
+                durations = person_took[raiser]
+                team_durations = team_took[raiser_team]
                 if days is not None:
                     durations.append(days)
-            for team in {raiser_team, other_team} - {None}:
-                raised["team"][team] += bool(raised_in_window) and team == raiser_team
-                durations = took["team"][team]
-                if days is not None:
-                    durations.append(days)
+                    team_durations.append(days)
+                if raised_in_window:
+                    person_raised[raiser] += 1
+                    team_raised[raiser_team] += 1
+            if other_team is not None:
+                if other != raiser:
+                    durations = person_took[other]
+                    if days is not None:
+                        durations.append(days)
+                if other_team != raiser_team:
+                    durations = team_took[other_team]
+                    if days is not None:
+                        durations.append(days)
+        raised = {"person": person_raised, "team": team_raised}
+        took = {"person": person_took, "team": team_took}
         return {
             kind: {
                 who: {

@@ -262,3 +262,69 @@ def test_the_figures_read_at_once_are_the_ones_each_window_and_week_counts_alone
             alone.setdefault(owner, {})[week] = (kept, missed)
         assert weekly == alone
         assert any(tally["late"] for tally in windows[90].values()) and len(weekly) == len(team)
+
+
+def _dispute_records_by_definition(store, since: dt.datetime, until: dt.datetime):
+    """The dispute records read one dispute and one party at a time, as the track record defines them."""
+    import statistics
+
+    people = dict(store.conn.execute("SELECT id, team FROM people").fetchall())
+    raised: dict[str, dict] = {"person": {}, "team": {}}
+    took: dict[str, dict] = {"person": {}, "team": {}}
+    for row in store.conn.execute("SELECT raised_by_id, counterpart_id, status, opened_at, closed_at FROM disputes"):
+        raiser, other, status, opened, closed = row
+        raised_in = since <= dt.datetime.fromisoformat(opened) <= until
+        resolved_in = status == "resolved" and closed and since <= dt.datetime.fromisoformat(closed) <= until
+        if not (raised_in or resolved_in):
+            continue
+        days = (dt.datetime.fromisoformat(closed) - dt.datetime.fromisoformat(opened)).days if resolved_in else None
+        for kind, parties in (
+            ("person", {raiser, other}),
+            ("team", {people.get(raiser), people.get(other)} - {None}),
+        ):
+            for who in parties:
+                if kind == "person" and who not in people:
+                    continue
+                took[kind].setdefault(who, [])
+                if days is not None:
+                    took[kind][who].append(days)
+                is_raiser = who == raiser if kind == "person" else who == people.get(raiser)
+                raised[kind][who] = raised[kind].get(who, 0) + (raised_in and is_raiser)
+    return {
+        kind: {
+            who: {
+                "raised": raised[kind][who],
+                "resolved": len(durations),
+                "median_days": statistics.median(durations) if durations else None,
+            }
+            for who, durations in by_who.items()
+        }
+        for kind, by_who in took.items()
+    }
+
+
+def test_the_dispute_records_are_what_each_dispute_and_party_counts_for(store, clock, team):
+    """Over random disputes (within a team and across, opened and resolved on each side of the window's
+    edges, open ones, one with a party that is not a stored person) the records are the definition's."""
+    import random
+
+    sam, sue, rita = team
+    rng = random.Random(21)
+    for _ in range(120):
+        raiser, other = rng.sample(team, 2)
+        clock.at = dt.datetime.combine(days_ago(rng.randint(0, 130)), dt.time(9))
+        made = raise_dispute(store, raiser, other, DisputeCategory.SLOW_SUBMITTALS, "Slow submittals")
+        if rng.random() < 0.7:
+            clock.at = min(NOW, clock.at + dt.timedelta(days=rng.randint(0, 30)))
+            store.resolve_dispute(made.id, "Submittals within 48 h", None, [])
+    clock.at = NOW
+    with store.conn:  # another tool wrote a dispute whose counterpart is no stored person
+        store.conn.execute("PRAGMA foreign_keys = OFF")
+        store.conn.execute(
+            "UPDATE disputes SET counterpart_id = 9999 WHERE id = (SELECT MIN(id) FROM disputes WHERE opened_at >= ?)",
+            ((NOW - dt.timedelta(days=30)).isoformat(sep=" "),),
+        )
+    since = NOW - dt.timedelta(days=90)
+    records = store.dispute_records(since, NOW)
+    assert records == _dispute_records_by_definition(store, since, NOW)
+    assert records["team"]["sales"]["resolved"] and records["person"][sam.id]["raised"]
