@@ -232,9 +232,13 @@ class MediationApp(ReturnsDrawnAtOnceApp[None], CrashQuietApp[None]):
         # What every screen is handed and works through: the store, the clock, the requisition selected in
         # the queue, and one Mediator (with --rules) for grades, scorecards and proposals.
         self.services = Services(store, self._now, self.rules_path, on_problem=self._rules_not_loaded)
-        services = self.services
-        # Background work gives way to the lead (see SCAN_GIVES_WAY_AFTER_INPUT).
-        store.damage_scan.give_way = lambda: self.idle_for() < SCAN_GIVES_WAY_AFTER_INPUT or services.making_figures()
+        if self.owns_process:
+            # Background work gives way to the lead (see SCAN_GIVES_WAY_AFTER_INPUT); not in the tests'
+            # consoles, which wait for every worker after their keys.
+            services = self.services
+            store.damage_scan.give_way = lambda: (
+                self.idle_for() < SCAN_GIVES_WAY_AFTER_INPUT or services.making_figures()
+            )
         # Set when the console must close with a message (e.g. an invalid rule pack); cli prints it.
         self.exit_problem: str | None = None
         # An unexpected problem that stopped the console, and where its details were written.

@@ -226,7 +226,9 @@ async def test_the_damage_scan_gives_way_while_the_lead_is_at_work(store, app_fa
     while a visit works figures out: it takes the core an early visit's figures would use."""
     import mediation_console.console.app as console_app
 
-    app = app_factory(store)
+    app_factory(store)  # a test's console: its scan never waits (the tests wait for every worker)
+    assert store.damage_scan.give_way is None
+    app = app_factory(store, owns_process=True)
     give_way = store.damage_scan.give_way
     assert give_way is not None
     async with app.run_test(size=SIZE) as pilot:
