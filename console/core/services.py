@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 # The figures shared by name (Services.shared).
 TRACK_RECORD = "track record"
+# What the prefetch works out first: what every dispute's facts read from the whole team's data.
+DISPUTE_FACTS = "dispute facts"
 MEASUREMENTS = "measurements"
 PREFETCH_QUIET_SECONDS = 1.0
 # How long figures worked out once are shown to a visit that has not seen them: they hang on the time of
@@ -244,18 +246,25 @@ class Services:
         stop: Callable[[], bool] = lambda: False,
         quiet: float = PREFETCH_QUIET_SECONDS,
     ) -> None:
-        """Works out the track record and the measurements, from a worker: what a first visit to either
-        screen would otherwise wait for. `stamp()` gives the data stamp as it is then (the app asks its UI
+        """Works out what the disputes' facts read from the whole team's data, then the track record and
+        the measurements, from a worker: what a first dispute shown or a first visit to either screen
+        would otherwise wait for. `stamp()` gives the data stamp as it is then (the app asks its UI
         thread). Each waits until the lead has been idle for `quiet` seconds (`idle_for()`: seconds since
         the last key or click) and no visit is working figures out; the measuring stops when the lead
         comes back (it is not kept, a visit measures), so a lead at work is not slowed by figures they may
         not ask for. A read that fails is left to the visit, which says why. `stop()` ends it."""
-        for name in (TRACK_RECORD, MEASUREMENTS):
+        for name in (DISPUTE_FACTS, TRACK_RECORD, MEASUREMENTS):
             while not stop() and (idle_for() < quiet or self.making_figures()):
                 time.sleep(0.05)
             if stop():
                 return
             try:
+                if name == DISPUTE_FACTS:
+                    mediator = self.mediator
+                    if mediator is not None:
+                        with self.store.background_reader() as reader:
+                            mediator.warm_up_disputes(reader)
+                    continue
                 now_stamp = stamp()
                 if self.has_shared(name, now_stamp):
                     continue

@@ -192,3 +192,41 @@ def test_the_prefetch_waits_while_a_visit_works_figures_out_and_stops_measuring_
     assert services.shared_ready("track record", stamp) is not None
     # The measuring stopped as the lead came back: not kept, so a visit measures in full.
     assert not services.has_shared("measurements", stamp)
+
+
+def test_the_prefetch_works_out_what_disputes_read_first_on_a_connection_of_its_own(store, clock, monkeypatch):
+    """What every dispute's facts read from the whole team's data (the follow-through tallies, the
+    recruiters' workloads, the fill rates by terms, the team's open requisitions) is worked out by the
+    prefetch on a reader of its own (the UI's queries never wait behind it), so the first dispute shown
+    reads none of it."""
+    from mediation_console.db.models import DisputeCategory, Person, Team
+    from tests.helpers import raise_dispute
+
+    seller = store.add_person(Person(name="Sam Seller", team=Team.SALES))
+    recruiter = store.add_person(Person(name="Rita Recruiter", team=Team.RECRUITING))
+    dispute = raise_dispute(store, seller, recruiter, DisputeCategory.SLOW_SUBMITTALS, "Slow submittals")
+    reads: list[tuple[str, bool]] = []
+    cls = type(store)
+    team_reads = (
+        "open_requisitions_by_recruiter",
+        "closed_outcomes",
+        "follow_through_by_owner",
+        "open_requisition_profiles",
+    )
+    for name in team_reads:
+        real = getattr(cls, name)
+
+        def spy(self, *args, _real=real, _name=name, **kwargs):
+            reads.append((_name, self is store))
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, spy)
+    services = Services(store, clock)
+    services.prefetch(services.stamp, idle_for=lambda: 5.0, quiet=1.0)
+    assert {name for name, _ in reads} == set(team_reads)
+    assert not any(on_main for _name, on_main in reads)  # all on the prefetch's own reader
+    reads.clear()
+    mediator = services.mediator
+    assert mediator is not None
+    assert mediator.dispute_facts(dispute.id)
+    assert reads == []  # nothing of the team's history read again
