@@ -290,17 +290,12 @@ def _dispute_records_by_definition(store, since: dt.datetime, until: dt.datetime
                     took[kind][who].append(days)
                 is_raiser = who == raiser if kind == "person" else who == people.get(raiser)
                 raised[kind][who] = raised[kind].get(who, 0) + (raised_in and is_raiser)
-    return {
-        kind: {
-            who: {
-                "raised": raised[kind][who],
-                "resolved": len(durations),
-                "median_days": statistics.median(durations) if durations else None,
-            }
-            for who, durations in by_who.items()
-        }
-        for kind, by_who in took.items()
-    }
+    records: dict[str, dict] = {"person": {}, "team": {}}
+    for kind, by_who in took.items():
+        for who, durations in by_who.items():
+            median = statistics.median(durations) if durations else None
+            records[kind][who] = {"raised": raised[kind][who], "resolved": len(durations), "median_days": median}
+    return records
 
 
 def test_the_dispute_records_are_what_each_dispute_and_party_counts_for(store, clock, team):
