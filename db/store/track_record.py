@@ -16,15 +16,17 @@ class TrackRecordReads(StoreConnection):
 
     # Commitments are dated by when their outcome became known or when they fell due, whichever came
     # first: keeping a promise early counts at once; keeping it late counts on its due date (and is late).
+    # Both as days: a due date another tool wrote with a time ("2025-03-01 00:00:00") is that day.
     _OUTCOME_DAY = (
-        "CASE WHEN c.closed_at IS NOT NULL AND date(c.closed_at) < c.due THEN date(c.closed_at) ELSE c.due END"
+        "CASE WHEN c.closed_at IS NOT NULL AND date(c.closed_at) < date(c.due) THEN date(c.closed_at)"
+        " ELSE date(c.due) END"
     )
 
     def follow_through_by_owner(self, since: dt.date, until: dt.date) -> dict[int, dict[str, int]]:
         """{owner id: {kept, missed, late}} of commitments whose outcome day falls in [since, until]."""
         sql = f"""
             SELECT c.owner_id, SUM(c.status = 'kept'), SUM(c.status = 'missed'),
-                   SUM(c.status = 'kept' AND date(c.closed_at) > c.due)
+                   SUM(c.status = 'kept' AND date(c.closed_at) > date(c.due))
             FROM commitments c
             WHERE c.status IN ('kept', 'missed') AND c.due >= :since AND {self._OUTCOME_DAY} BETWEEN :since AND :until
             GROUP BY c.owner_id"""
@@ -81,7 +83,7 @@ class TrackRecordReads(StoreConnection):
             when += day
         counts: dict[int, list[int]] = {}
         sql = f"""
-            SELECT c.owner_id, c.status = 'kept', date(c.closed_at) > c.due, {self._OUTCOME_DAY}
+            SELECT c.owner_id, c.status = 'kept', date(c.closed_at) > date(c.due), {self._OUTCOME_DAY}
             FROM commitments c WHERE c.status IN ('kept', 'missed') AND c.due >= :earliest"""
         cursor = self.conn.cursor()
         cursor.row_factory = None

@@ -323,3 +323,27 @@ def test_the_dispute_records_are_what_each_dispute_and_party_counts_for(store, c
     records = store.dispute_records(since, NOW)
     assert records == _dispute_records_by_definition(store, since, NOW)
     assert records["team"]["sales"]["resolved"] and records["person"][sam.id]["raised"]
+
+
+def test_a_due_date_another_tool_wrote_with_a_time_counts_on_its_day(store, clock, team):
+    """'2026-11-20 00:00:00' or '2026-11-20T00:00:00' (the model reads either as the day) counts on that day
+    in the track record's windows and weeks, and the rules' follow-through reads the same figure."""
+    from mediation_console.console.core.follow_through import WINDOWS, tallies_by_owner
+
+    sam = team[0]
+    rows = [
+        ("2026-11-20 00:00:00", "kept", "2026-11-21 16:00:00"),  # kept a day late
+        ("2026-11-19T00:00:00", "missed", "2026-11-19 16:00:00"),
+        (TODAY.isoformat() + " 00:00:00", "missed", NOW.isoformat(sep=" ")),  # due today: inside every window
+    ]
+    with store.conn:
+        store.conn.executemany(
+            "INSERT INTO commitments (owner_id, text, due, source, status, created_at, closed_at) "
+            "VALUES (?, 'Promise', ?, 'standup', ?, '2026-11-01 09:00:00', ?)",
+            [(sam.id, due, status, closed) for due, status, closed in rows],
+        )
+    windows, weekly = store.follow_through_figures(TODAY, WINDOWS, 12)
+    assert windows[30][sam.id] == {"kept": 1, "missed": 2, "late": 1}
+    assert windows == {days: tallies_by_owner(store, TODAY, days) for days in WINDOWS}
+    assert weekly[sam.id] == {0: (1, 2)}
+    assert record_of(track_record(store, NOW), "Sam Seller").follow_through_90 == pytest.approx(100 / 3)
