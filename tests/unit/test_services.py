@@ -230,3 +230,40 @@ def test_the_prefetch_works_out_what_disputes_read_first_on_a_connection_of_its_
     assert mediator is not None
     assert mediator.dispute_facts(dispute.id)
     assert reads == []  # nothing of the team's history read again
+
+
+def test_the_disputes_warm_up_beside_an_open_save_keeps_nothing_stale(store, clock):
+    """A save still open on the Store's connection (the console saves off its UI thread) is seen by that
+    connection from any thread, not by the prefetch's reader: the warm-up keys what it reads on the reader,
+    so once the save commits the disputes read the saved commitment, not the figures from before it."""
+    import datetime as dt
+    import threading
+
+    from mediation_console.console.core.follow_through import tallies_by_owner
+    from mediation_console.console.core.rules.service import Mediator
+    from mediation_console.db.models import Person, Team
+
+    sam = store.add_person(Person(name="Sam Seller", team=Team.SALES))
+    mediator = Mediator(store, include_user_pack=False)
+    today = mediator.today
+    opened, go = threading.Event(), threading.Event()
+
+    def save() -> None:
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO commitments (owner_id, text, due, source, status, created_at, closed_at) "
+                "VALUES (?, 'Send the shortlist', ?, 'standup', 'kept', ?, ?)",
+                (sam.id, today.isoformat(), f"{today - dt.timedelta(days=3)} 09:00:00", f"{today} 09:00:00"),
+            )
+            opened.set()
+            go.wait(10)
+
+    saving = threading.Thread(target=save)
+    saving.start()
+    assert opened.wait(10)
+    with store.background_reader() as reader:
+        mediator.warm_up_disputes(reader)
+    go.set()
+    saving.join(10)
+    assert tallies_by_owner(store, today)[sam.id]["kept"] == 1
+    assert mediator._tallies()[0] == tallies_by_owner(store, today)

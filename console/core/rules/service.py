@@ -221,10 +221,13 @@ class Mediator:
         with _SHARED_LOCK:
             _SHARED_HISTORY.pop(self.store, None)
 
-    def _history(self, part: str) -> _History:
+    def _history(self, part: str, reader: Store | None = None) -> _History:
         """A part of the history for the data as it is now: one query to check, the queries only after a
-        change to what it is worked out from (a note typed into a standup item leaves it as it was)."""
-        key = (self.store.table_versions(*HISTORY_PARTS[part]), self.today, self._standard_fee())
+        change to what it is worked out from (a note typed into a standup item leaves it as it was).
+        Checked on `reader` when the part is read there: the Store's own connection, asked from a worker,
+        sees a save still open on it, which the reader does not (its rows would be kept under the key
+        of the save)."""
+        key = ((reader or self.store).table_versions(*HISTORY_PARTS[part]), self.today, self._standard_fee())
         history = self._history_cache.get(part)
         if history is not None and history.key == key:
             return history
@@ -239,7 +242,7 @@ class Mediator:
     def _tallies(self, reader: Store | None = None) -> tuple[dict[int, dict[str, int]], dict[str, dict[str, int]]]:
         """Commitments kept and missed in the follow-through window (follow_through.py): per person and per team.
         Read on `reader` when given (a worker's own connection), else on the Store's."""
-        history = self._history("follow_through")
+        history = self._history("follow_through", reader)
         if history.tallies is None or history.team_tallies is None:
             on = reader or self.store
             tallies = tallies_by_owner(on, self.today)
@@ -276,7 +279,18 @@ class Mediator:
         """Works out what every dispute's facts read from the whole team's data: the follow-through
         tallies, each recruiter's open requisitions, the fill rates by terms, the team's fills and its
         open requisitions (~1.4 s at 1,000,000 requisitions, paid by the first dispute shown before). Reads
-        on `reader` (a worker's own connection: the UI's queries never wait behind these statements)."""
+        on `reader` (a worker's own connection: the UI's queries never wait behind these statements), in
+        one read transaction: the parts and the versions they are kept under come from one snapshot."""
+        if reader is None:
+            self._warm_up_disputes(None)
+            return
+        reader.conn.execute("BEGIN")
+        try:
+            self._warm_up_disputes(reader)
+        finally:
+            reader.conn.execute("COMMIT")
+
+    def _warm_up_disputes(self, reader: Store | None) -> None:
         self._tallies(reader)
         self._workloads(reader)
         self._outcomes(reader)
@@ -348,7 +362,7 @@ class Mediator:
 
     def _outcomes(self, reader: Store | None = None) -> dict[tuple[str, bool | None], tuple[int, int]]:
         """{(engagement, fee at the standard): (filled, closed)} of the closed requisitions, kept with the fills."""
-        history = self._history("fills")
+        history = self._history("fills", reader)
         if history.outcomes is None:
             history.outcomes = {
                 (engagement, at_standard): (filled, closed)
@@ -401,7 +415,7 @@ class Mediator:
 
     def _workloads(self, reader: Store | None = None) -> dict[int, int]:
         """{recruiter id: open requisitions assigned}, kept with the fill history."""
-        history = self._history("fills")
+        history = self._history("fills", reader)
         if history.workload is None:
             history.workload = (reader or self.store).open_requisitions_by_recruiter()
         return history.workload
@@ -576,7 +590,7 @@ class Mediator:
         Kept with the fill history, so read again after a change to the requisitions (a pipeline event
         touches its requisition too) or on another day: one query over the open requisitions and their
         events' index."""
-        history = self._history("fills")
+        history = self._history("fills", reader)
         gate = self.pack.constant("pay_gate_pct")
         found = history.team_requisitions.get(gate)
         if found is None:
