@@ -219,3 +219,25 @@ def test_a_stop_ends_a_scan_that_gives_way_at_once(template, tmp_path):
     assert isinstance(outcome[0], damage.ScanStopped)
     control.end()
     conn.close()
+
+
+def test_rows_sql_suspects_but_the_model_accepts_never_hide_damaged_rows_after_them(tmp_path, monkeypatch):
+    """Another tool's integer times make SQL suspect a row the model accepts; enough of them fill a
+    statement's limit. The scan goes on after the last row it read, so damaged rows further on in the
+    same range are found, whatever the statement's size."""
+    monkeypatch.setattr(damage, "SCANNED_PER_TABLE", 5)
+    store = Store(tmp_path / "t.db", now=lambda: NOW)
+    store.conn.execute("INSERT INTO people (id, name, team, active) VALUES (1, 'Sam Seller', 'sales', 1)")
+    suspect = [(i, "open", 1740000000) for i in range(1, 31)]  # accepted by the model
+    damaged = [(i, "bogus", "2025-02-01 09:00:00") for i in range(31, 34)]
+    store.conn.executemany(
+        "INSERT INTO commitments (id, owner_id, text, due, source, status, created_at) "
+        "VALUES (?, 1, 'Promise', '2025-03-01', 'standup', ?, ?)",
+        suspect + damaged,
+    )
+    store.conn.commit()
+    for chunk in (1, 7, 10**9):
+        register = damage.DamageRegister()
+        damage.scan(store.conn, register, chunk=chunk)
+        assert {row.row_id for row in register.rows() if row.table == "commitments"} == {31, 32, 33}, chunk
+    store.close()
