@@ -496,7 +496,8 @@ class ExpectationsScreen(ModeScreen):
                 if worker.is_cancelled or measurement.expectation.saved_id in shown:
                     return
                 shown.add(measurement.expectation.saved_id)
-            self.post_from_thread(self._measured, measurement)
+            # Delivered later, on the screen's queue: dropped there if a newer load has cancelled this one.
+            self.post_from_thread(lambda: None if worker.is_cancelled else self._measured(measurement))
 
         def failed(expectation: Expectation, exc: Exception) -> None:
             failed_ids.add(expectation.saved_id)
