@@ -188,6 +188,7 @@ class ExpectationsScreen(ModeScreen):
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)
+        self._measure_ahead(services)
         self.expectations: list[Expectation] = []
         self.measurements: dict[int, Measurement] = {}
         self.commitments: list[Commitment] = []
@@ -199,6 +200,19 @@ class ExpectationsScreen(ModeScreen):
         self._stamp: tuple[Any, ...] | None = None
         # When the figures shown were measured, if not as the lists were read (the console's prefetch).
         self._measured_at: dt.datetime | None = None
+
+    def _measure_ahead(self, services: Services) -> None:
+        """A first visit built before the measurements were worked out (the console's prefetch had not
+        run): starts measuring now, before the screen is composed and laid out (~100 ms of the UI
+        thread, which the measuring, SQLite's statements, does not need); the visit's worker then waits
+        for these figures instead of starting them."""
+        stamp = services.stamp()
+        if services.has_shared(MEASUREMENTS, stamp):
+            return
+        now = services.now()
+        self.app.run_worker(
+            lambda: services.measurements(stamp, now), thread=True, group="measure-ahead", exit_on_error=False
+        )
 
     # -- layout ------------------------------------------------------------------------------------
 

@@ -309,3 +309,22 @@ async def test_n_in_the_commitments_records_a_check_in_of_the_expectation(store,
         CommitmentSource.EXPECTATION,
         seeded["review"],
     )
+
+
+async def test_a_first_visit_before_any_figures_starts_measuring_as_the_screen_is_built(store, seeded, monkeypatch):
+    """The measuring (SQLite's statements) does not wait for the screen to be composed and laid out: it
+    is under way when compose runs, and the screen then shows the figures it made."""
+    from mediation_console.console.core.services import MEASUREMENTS
+
+    seen: list[bool] = []
+    compose_body = ExpectationsScreen.compose_body
+
+    def composing(self):
+        seen.append(self.services.has_shared(MEASUREMENTS, self.services.stamp()))
+        return compose_body(self)
+
+    monkeypatch.setattr(ExpectationsScreen, "compose_body", composing)
+    async with on_the_expectations(store) as (app, pilot, screen):
+        assert seen == [True]
+        intake_row = next(i for i, e in enumerate(screen.expectations) if e.metric == INTAKE_WITHIN_HOURS)
+        assert cell(screen.expectations_table, intake_row, "measured") == "33% (1/3)"
