@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -101,14 +100,8 @@ class ModeScreen(Screen[None]):
         measure what they have just shown. The timeout keeps a closing app from holding a worker.
         """
         painted = threading.Event()
-        if self._loop is None:
-            return
-        try:
-            # Not call_from_thread: it waits for the app's loop, which may stop before running it.
-            self._loop.call_soon_threadsafe(self.call_after_refresh, painted.set)
-        except RuntimeError:
-            return  # the app is no longer running
-        painted.wait(timeout)
+        if self._post(self.call_after_refresh, painted.set):
+            painted.wait(timeout)
 
     def post_from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
         """Called from a worker thread: runs `callback(*args)` on this screen soon, without waiting for it.
@@ -117,10 +110,18 @@ class ModeScreen(Screen[None]):
         is made then waits behind every layout and paint of the screen (an early visit to the
         expectations measured in 260 ms what takes 70 alone). Posted in order, after whatever the worker
         handed over before; dropped if the app has stopped."""
+        self._post(self.call_later, callback, *args)
+
+    def _post(self, schedule: Callable[..., Any], *args: Any) -> bool:
+        """From a worker thread: `schedule(*args)` on the app's loop; False if the app is no longer running.
+        Not call_from_thread: it waits for the app's loop, which may stop before running it."""
         if self._loop is None:
-            return
-        with contextlib.suppress(RuntimeError):  # the app is no longer running
-            self._loop.call_soon_threadsafe(self.call_later, callback, *args)
+            return False
+        try:
+            self._loop.call_soon_threadsafe(schedule, *args)
+        except RuntimeError:
+            return False
+        return True
 
     def refresh_data(self) -> None:
         """Reads again what the screen shows, keeping its cursor. Screens that show stored data override it."""

@@ -486,6 +486,20 @@ class StoreConnection:
         """Whether this thread has a transaction of this Store open (a new one would join it)."""
         return bool(self._depth) and self._owner == threading.get_ident()
 
+    @contextmanager
+    def one_read(self) -> Iterator[None]:
+        """The statements inside read one snapshot of the file: a read transaction (none is begun inside
+        this thread's own transaction, which already is one)."""
+        if self.in_transaction_here:
+            yield
+            return
+        with self._transaction_lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.conn.execute("COMMIT")  # a read: nothing to keep or lose
+
     def _begin(self, waiting: Callable[[float], None] | None) -> None:
         # First without waiting: a write that finds the lock taken says so (`writers.waiting`) while it
         # waits, so a long write (db/short_transactions.py) pauses for it.
@@ -813,6 +827,8 @@ class StoreConnection:
         view.readonly = True
         view._depth, view._owner = 0, None
         view._reader, view._reader_lock = None, threading.Lock()
+        # Its connection is its own: a read transaction on it (one_read) never waits for this Store's.
+        view._transaction_lock = threading.Lock()
         view.damage_scan = ScanControl()  # closing the view must not stop this Store's own scan
         # The people list is validated once per change of the people table (~50 ms at 2,500 people):
         # the reader starts with this Store's copy, which it checks against the table like its own. Not

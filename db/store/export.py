@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from mediation_console.db.csv_lines import CsvLineSql
@@ -52,7 +51,7 @@ class ExportReads(StoreConnection):
         left out, as there. Each page is read in one snapshot of the file, its lines and its models."""
         after = 0
         while True:
-            with self._one_read():
+            with self.one_read():
                 page = _line_page(self.conn, sql, after, batch)
                 if not page:
                     return
@@ -62,20 +61,6 @@ class ExportReads(StoreConnection):
                 models = self._models_of([row_id for row_id, text in kept if text is None])
             after = page[-1][0]
             yield from self._in_order(kept, models)
-
-    @contextmanager
-    def _one_read(self) -> Iterator[None]:
-        """The statements inside read one snapshot of the file: a read transaction (none is begun inside
-        this thread's own transaction, which already is one)."""
-        if self.in_transaction_here:
-            yield
-            return
-        with self._transaction_lock:
-            self.conn.execute("BEGIN")
-            try:
-                yield
-            finally:
-                self.conn.execute("COMMIT")  # a read: nothing to keep or lose
 
     def _models_of(self, ids: list[int]) -> dict[int, tuple[Requisition, str, str | None]]:
         """The requisitions `ids` through their model, with their people's names; a damaged one is noted

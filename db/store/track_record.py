@@ -38,26 +38,13 @@ class TrackRecordReads(StoreConnection):
             for owner, kept, missed, late in self.conn.execute(sql, params)
         }
 
-    def follow_through_weekly_by_owner(self, until: dt.date, weeks: int) -> list[tuple[int, int, int, int]]:
-        """(owner id, weeks ago, kept, missed); week 0 is the seven days ending on `until`."""
-        sql = f"""
-            SELECT c.owner_id, CAST((julianday(:until) - julianday({self._OUTCOME_DAY})) / 7 AS INTEGER) AS week,
-                   SUM(c.status = 'kept'), SUM(c.status = 'missed')
-            FROM commitments c
-            WHERE c.status IN ('kept', 'missed') AND c.due > :first
-              AND {self._OUTCOME_DAY} > :first AND {self._OUTCOME_DAY} <= :until
-            GROUP BY c.owner_id, week"""
-        first = until - dt.timedelta(days=7 * weeks)
-        # `due > first` is implied (the outcome day is never after the due date) and uses the index.
-        rows = self.conn.execute(sql, {"first": first.isoformat(), "until": until.isoformat()})
-        return [(owner, week, kept, missed) for owner, week, kept, missed in rows]
-
     def follow_through_figures(
         self, today: dt.date, windows: Sequence[int], weeks: int
     ) -> tuple[dict[int, dict[int, dict[str, int]]], dict[int, dict[int, tuple[int, int]]]]:
         """`follow_through_by_owner` of each `days`-day window in `windows` ending `today` (both ends
-        included) as {days: {owner id: {kept, missed, late}}}, and `follow_through_weekly_by_owner(today,
-        weeks)` as {owner id: {weeks ago: (kept, missed)}}, from one read of the decided commitments.
+        included) as {days: {owner id: {kept, missed, late}}}, and each of the `weeks` seven-day weeks
+        ending `today` (week 0 the last) as {owner id: {weeks ago: (kept, missed)}}, from one read of the
+        decided commitments.
 
         Each commitment's outcome day is worked out once in SQL and placed by a map of the days shown;
         the separate statements evaluated it up to three times a row and sorted on it for the weeks
@@ -102,15 +89,14 @@ class TrackRecordReads(StoreConnection):
                     row[i] += 1
         tallies: dict[int, dict[int, dict[str, int]]] = {days: {} for days in windows}
         weekly: dict[int, dict[int, tuple[int, int]]] = {}
+        first_week = 3 * len(windows)
         for owner, row in counts.items():
             for i, days in enumerate(windows):
                 kept, missed, late = row[3 * i : 3 * i + 3]
                 if kept or missed:
                     tallies[days][owner] = {"kept": kept, "missed": missed, "late": late}
-            by_week = {
-                week: (row[3 * len(windows) + 2 * week], row[3 * len(windows) + 2 * week + 1]) for week in range(weeks)
-            }
-            by_week = {week: pair for week, pair in by_week.items() if pair != (0, 0)}
+            pairs = zip(row[first_week::2], row[first_week + 1 :: 2], strict=True)
+            by_week = {week: (kept, missed) for week, (kept, missed) in enumerate(pairs) if kept or missed}
             if by_week:
                 weekly[owner] = by_week
         return tallies, weekly

@@ -275,27 +275,18 @@ class Mediator:
             for engagement in Engagement:
                 self.estimate(grade, engagement.value)
 
-    def warm_up_disputes(self, reader: Store | None = None) -> None:
+    def warm_up_disputes(self, reader: Store) -> None:
         """Works out what every dispute's facts read from the whole team's data: the follow-through
         tallies, each recruiter's open requisitions, the fill rates by terms, the team's fills and its
         open requisitions (~1.4 s at 1,000,000 requisitions, paid by the first dispute shown before). Reads
         on `reader` (a worker's own connection: the UI's queries never wait behind these statements), in
         one read transaction: the parts and the versions they are kept under come from one snapshot."""
-        if reader is None:
-            self._warm_up_disputes(None)
-            return
-        reader.conn.execute("BEGIN")
-        try:
-            self._warm_up_disputes(reader)
-        finally:
-            reader.conn.execute("COMMIT")
-
-    def _warm_up_disputes(self, reader: Store | None) -> None:
-        self._tallies(reader)
-        self._workloads(reader)
-        self._outcomes(reader)
-        self._team_fill_facts()
-        self._team_requisition_facts(reader)
+        with reader.one_read():
+            self._tallies(reader)
+            self._workloads(reader)
+            self._outcomes(reader)
+            self._team_fill_facts()
+            self._team_requisition_facts(reader)
 
     def _fills(self) -> _History:
         history = self._history("fills")
